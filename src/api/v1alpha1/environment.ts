@@ -1,0 +1,188 @@
+import { z } from "zod";
+import { Conditions } from "./condition.js";
+import { TaskType } from "./deployment-task.js";
+import type { KindDefinition } from "./kind-definition.js";
+import { Duration, ObjectName, Owner } from "./meta.js";
+
+/** The risk classes a ChangeRequest can carry. */
+export const RiskClass = z
+  .enum(["low", "medium", "high", "critical"])
+  .describe("The risk of a change: low, medium, high or critical.");
+export type RiskClass = z.infer<typeof RiskClass>;
+
+/** A recurring window in which deployments to an environment are permitted. */
+export const DeploymentWindow = z
+  .object({
+    name: z.string().optional().describe("A label for the window, shown in gate explanations."),
+    schedule: z
+      .string()
+      .min(1)
+      .describe("A cron expression (minute hour day-of-month month day-of-week) for when the window opens."),
+    duration: Duration.describe("How long the window stays open after each start, for example 4h."),
+    timeZone: z.string().default("UTC").describe("The IANA time zone of the schedule. Defaults to UTC."),
+  })
+  .describe("A recurring period in which deployments are permitted.");
+
+/** Who may decide a ChangeRequest, by user name or group. */
+export const ApproverSet = z
+  .object({
+    users: z.array(z.string().min(1)).default([]).describe("Authenticated user names allowed to decide."),
+    groups: z.array(z.string().min(1)).default([]).describe("Authenticated groups whose members may decide."),
+  })
+  .describe("The users and groups allowed to decide.");
+
+/** The rules an environment's gate applies before a release may enter it. */
+export const GatePolicy = z
+  .object({
+    requiredApprovals: z
+      .number()
+      .int()
+      .min(0)
+      .max(20)
+      .default(0)
+      .describe("How many approvals a ChangeRequest needs. 0 means no ChangeRequest is required."),
+    approvers: ApproverSet.optional(),
+    separationOfDuties: z
+      .boolean()
+      .optional()
+      .describe(
+        "Whether requesters and commit authors are barred from approving. Defaults to true for regulated " +
+          "environments and false otherwise.",
+      ),
+    cabRiskClasses: z
+      .array(RiskClass)
+      .default([])
+      .describe("Risk classes that also need a decision from the change advisory board (the cab group)."),
+    cabGroup: z.string().default("cab").describe("The group that forms the change advisory board."),
+    emergency: z
+      .object({
+        approverGroups: z
+          .array(z.string().min(1))
+          .default([])
+          .describe("Groups that may approve an emergency change on their own."),
+        maxDuration: Duration.default("24h").describe(
+          "The longest an emergency change may stay open before it expires. Defaults to 24h.",
+        ),
+        reviewDueAfter: Duration.default("120h").describe(
+          "How long after deployment the post-implementation review is due. Defaults to 120h.",
+        ),
+      })
+      .optional()
+      .describe("How emergency changes are handled in this environment."),
+    approvalTimeout: Duration.default("72h").describe(
+      "How long an approval request may wait for a decision before it expires. Defaults to 72h.",
+    ),
+    requiredChecks: z.array(TaskType).default([]).meta({
+      description: "Checks that must succeed, as DeploymentTasks, before a release may enter.",
+      "x-kubernetes-list-type": "set",
+    }),
+    windows: z
+      .array(DeploymentWindow)
+      .default([])
+      .describe("When deployments are permitted. Empty means at any time."),
+  })
+  .describe("What must be true before a release may enter the environment.");
+export type GatePolicy = z.infer<typeof GatePolicy>;
+
+/** What platform engineers write on an Environment. */
+export const EnvironmentSpec = z
+  .object({
+    description: z.string().optional().describe("What this environment is for."),
+    promotesFrom: z.array(ObjectName).default([]).meta({
+      description:
+        "Environments a release must be Verified in before it may enter this one. Empty for the first stage.",
+      "x-kubernetes-list-type": "set",
+    }),
+    regulated: z
+      .boolean()
+      .default(false)
+      .describe("Whether changes here fall under change control (separation of duties on by default)."),
+    gate: GatePolicy.default({
+      requiredApprovals: 0,
+      cabRiskClasses: [],
+      cabGroup: "cab",
+      approvalTimeout: "72h",
+      requiredChecks: [],
+      windows: [],
+    }),
+    owners: z
+      .object({
+        infrastructure: z
+          .array(Owner)
+          .default([])
+          .describe("Who verifies the environment is ready before a deployment window."),
+        application: z.array(Owner).default([]).describe("Who owns the applications running here."),
+      })
+      .default({ infrastructure: [], application: [] })
+      .describe("The people responsible for the environment."),
+    taskSLA: Duration.optional().describe(
+      "How long after creation tasks opened for this environment are due, for example 48h.",
+    ),
+  })
+  .describe("One stage of the release pipeline and its gate policy.");
+export type EnvironmentSpec = z.infer<typeof EnvironmentSpec>;
+
+/** What the operator concludes about an Environment. */
+export const EnvironmentStatus = z
+  .object({
+    observedGeneration: z
+      .number()
+      .int()
+      .optional()
+      .describe("The metadata.generation the operator last reconciled completely."),
+    conditions: Conditions.optional(),
+    order: z
+      .number()
+      .int()
+      .optional()
+      .describe("The position of the environment in the pipeline: 0 for the first stage, then 1, 2, ..."),
+    path: z
+      .array(z.string())
+      .optional()
+      .describe("The longest chain of environments leading to this one, first stage first."),
+  })
+  .describe("The state of the environment as the operator last observed it.");
+export type EnvironmentStatus = z.infer<typeof EnvironmentStatus>;
+
+/** The Environment kind: one cluster-wide stage with its gate policy. */
+export const environmentKind: KindDefinition<typeof EnvironmentSpec, typeof EnvironmentStatus> = {
+  kind: "Environment",
+  plural: "environments",
+  singular: "environment",
+  listKind: "EnvironmentList",
+  shortNames: ["env", "envs"],
+  scope: "Cluster",
+  description: "A stage of the release pipeline (dev, test, staging, prod) and the gate that guards it.",
+  spec: EnvironmentSpec,
+  status: EnvironmentStatus,
+  validations: [
+    {
+      rule: "!self.spec.promotesFrom.exists(p, p == self.metadata.name)",
+      message: "an environment cannot promote from itself: remove its own name from spec.promotesFrom",
+      fieldPath: ".spec.promotesFrom",
+    },
+  ],
+  printerColumns: [
+    { name: "Order", type: "integer", jsonPath: ".status.order", description: "Position in the pipeline." },
+    { name: "After", type: "string", jsonPath: ".spec.promotesFrom", description: "Previous stages." },
+    { name: "Regulated", type: "boolean", jsonPath: ".spec.regulated", description: "Under change control." },
+    {
+      name: "Approvals",
+      type: "integer",
+      jsonPath: ".spec.gate.requiredApprovals",
+      description: "Approvals a change needs.",
+    },
+    {
+      name: "Ready",
+      type: "string",
+      jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+      description: "Whether the environment's definition is valid.",
+    },
+    {
+      name: "Age",
+      type: "date",
+      jsonPath: ".metadata.creationTimestamp",
+      description: "Time since creation.",
+    },
+  ],
+};
