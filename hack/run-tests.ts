@@ -1,0 +1,75 @@
+// Runs the test suites: unit tests, and integration tests against one real local control plane started for
+// the run. Prints the kube-apiserver version tested against and a closing `N passed, N failed` line.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startLocalCluster } from "./local-cluster/index.js";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const unitOnly = args.includes("--unit");
+const only = args.filter((a) => !a.startsWith("--"));
+
+function findTests(dir: string): string[] {
+  const abs = path.join(repo, dir);
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(abs);
+  } catch {
+    return [];
+  }
+  return entries.flatMap((entry) => {
+    const rel = path.join(dir, entry);
+    if (statSync(path.join(repo, rel)).isDirectory()) return findTests(rel);
+    return rel.endsWith(".test.ts") ? [rel] : [];
+  });
+}
+
+const files =
+  only.length > 0
+    ? only
+    : [...findTests("tests/unit"), ...(unitOnly ? [] : [...findTests("tests/integration"), ...findTests("tests/e2e")])];
+const needsCluster = files.some((f) => !f.includes("tests/unit/"));
+
+const summaryFile = path.join(mkdtempSync(path.join(tmpdir(), "stagegate-tests-")), "summary.json");
+const env: NodeJS.ProcessEnv = { ...process.env, STAGEGATE_TEST_SUMMARY: summaryFile };
+
+const cluster = needsCluster
+  ? await startLocalCluster({ installCrdsFrom: [path.join(repo, "crds"), path.join(repo, "config/rbac")] })
+  : undefined;
+if (cluster !== undefined) {
+  env.STAGEGATE_TEST_CLUSTER = path.join(cluster.dir, "cluster.json");
+  console.log(`Testing against kube-apiserver ${cluster.version} at ${cluster.server}`);
+}
+
+const code = await new Promise<number>((resolve) => {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "--test",
+      `--test-concurrency=${process.env.TEST_CONCURRENCY ?? "3"}`,
+      "--test-reporter=spec",
+      "--test-reporter-destination=stdout",
+      `--test-reporter=${path.join(repo, "tests/support/summary-reporter.ts")}`,
+      "--test-reporter-destination=stderr",
+      ...files,
+    ],
+    { cwd: repo, env, stdio: "inherit" },
+  );
+  child.on("exit", (status, signal) => resolve(status ?? (signal === null ? 1 : 128)));
+});
+
+await cluster?.stop({ keepLogs: code !== 0 });
+
+let counts = { passed: 0, failed: code === 0 ? 0 : 1 };
+try {
+  counts = JSON.parse(readFileSync(summaryFile, "utf8")) as typeof counts;
+} catch {
+  console.error("The test runner wrote no summary; counting the run as failed.");
+}
+console.log(`${counts.passed} passed, ${counts.failed} failed`);
+process.exit(code === 0 && counts.failed === 0 ? 0 : 1);

@@ -1,0 +1,120 @@
+import { hostname } from "node:os";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { parseDuration } from "../runtime/duration.js";
+
+const durationMs = (flag: string) =>
+  z.string().transform((value, ctx) => {
+    try {
+      return parseDuration(value);
+    } catch {
+      ctx.addIssue({ code: "custom", message: `--${flag} must be a duration such as 15s, 2m or 1h30m` });
+      return z.NEVER;
+    }
+  });
+
+const positiveInt = (flag: string) =>
+  z.coerce.number({ error: `--${flag} must be a whole number` }).int(`--${flag} must be a whole number`).min(1);
+
+/** The operator's configuration, parsed once at start from flags (and their environment variables). */
+export const RunConfig = z
+  .object({
+    kubeconfig: z.string().optional(),
+    namespace: z.string().optional(),
+    leaderElect: z.boolean(),
+    leaderElectionNamespace: z.string().min(1),
+    leaderElectionId: z.string().min(1),
+    identity: z.string().min(1),
+    leaseDurationMs: durationMs("lease-duration"),
+    renewDeadlineMs: durationMs("renew-deadline"),
+    retryPeriodMs: durationMs("retry-period"),
+    probeAddress: z.string(),
+    metricsAddress: z.string(),
+    workers: positiveInt("workers"),
+    resyncMs: durationMs("resync-period"),
+    watchStallTimeoutMs: durationMs("watch-stall-timeout"),
+    logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
+      error: "--log-level must be one of trace, debug, info, warn, error, fatal, silent",
+    }),
+  })
+  .refine((c) => c.leaseDurationMs > c.renewDeadlineMs && c.renewDeadlineMs > c.retryPeriodMs, {
+    message: "--lease-duration must exceed --renew-deadline, which must exceed --retry-period",
+    path: ["leaseDurationMs"],
+  });
+export type RunConfig = z.infer<typeof RunConfig>;
+
+/** Flags of `stagegate run`, each with the environment variable that can set it and its default. */
+export const RUN_FLAGS = {
+  kubeconfig: { env: "KUBECONFIG", help: "kubeconfig file; in-cluster credentials when unset" },
+  namespace: { env: "STAGEGATE_NAMESPACE", help: "watch one namespace only (default: all)" },
+  "leader-elect": { env: "STAGEGATE_LEADER_ELECT", default: "true", help: "elect a leader through a Lease" },
+  "leader-election-namespace": { env: "POD_NAMESPACE", default: "stagegate-system", help: "namespace of the Lease" },
+  "leader-election-id": { env: "STAGEGATE_LEADER_ELECTION_ID", default: "stagegate-operator", help: "name of the Lease" },
+  identity: { env: "POD_NAME", help: "this replica's identity in the Lease (default: hostname_pid)" },
+  "lease-duration": { env: "STAGEGATE_LEASE_DURATION", default: "15s", help: "how long a standby waits" },
+  "renew-deadline": { env: "STAGEGATE_RENEW_DEADLINE", default: "10s", help: "how long a leader tries to renew" },
+  "retry-period": { env: "STAGEGATE_RETRY_PERIOD", default: "2s", help: "pause between election attempts" },
+  "health-probe-bind-address": { env: "STAGEGATE_PROBE_ADDRESS", default: ":8081", help: "/healthz and /readyz" },
+  "metrics-bind-address": { env: "STAGEGATE_METRICS_ADDRESS", default: ":8080", help: "/metrics (0 disables)" },
+  workers: { env: "STAGEGATE_WORKERS", default: "4", help: "concurrent reconciles per controller" },
+  "resync-period": { env: "STAGEGATE_RESYNC_PERIOD", default: "10m", help: "re-deliver every cached object" },
+  "watch-stall-timeout": { env: "STAGEGATE_WATCH_STALL_TIMEOUT", default: "90s", help: "rebuild a silent watch" },
+  "log-level": { env: "STAGEGATE_LOG_LEVEL", default: "info", help: "trace, debug, info, warn, error" },
+} as const satisfies Record<string, { env: string; default?: string; help: string }>;
+
+/** A flag or environment value that does not parse; the message names the flag and the fix. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Parses `stagegate run` flags, falling back to environment variables and defaults. */
+export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfig {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    const options = Object.fromEntries(Object.keys(RUN_FLAGS).map((flag) => [flag, { type: "string" as const }]));
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}. Run "stagegate run --help" for the flags.`);
+  }
+  const pick = (flag: keyof typeof RUN_FLAGS): string | undefined => {
+    const spec: { env: string; default?: string } = RUN_FLAGS[flag];
+    const fromFlag = values[flag];
+    if (typeof fromFlag === "string") return fromFlag;
+    const fromEnv = env[spec.env];
+    return fromEnv !== undefined && fromEnv !== "" ? fromEnv : spec.default;
+  };
+  const leaderElect = pick("leader-elect");
+  if (leaderElect !== "true" && leaderElect !== "false") {
+    throw new ConfigError(`--leader-elect must be true or false, not "${leaderElect}"`);
+  }
+  const result = RunConfig.safeParse({
+    kubeconfig: pick("kubeconfig"),
+    namespace: pick("namespace"),
+    leaderElect: leaderElect === "true",
+    leaderElectionNamespace: pick("leader-election-namespace"),
+    leaderElectionId: pick("leader-election-id"),
+    identity: pick("identity") ?? `${hostname()}_${process.pid}`,
+    leaseDurationMs: pick("lease-duration"),
+    renewDeadlineMs: pick("renew-deadline"),
+    retryPeriodMs: pick("retry-period"),
+    probeAddress: pick("health-probe-bind-address"),
+    metricsAddress: pick("metrics-bind-address"),
+    workers: pick("workers"),
+    resyncMs: pick("resync-period"),
+    watchStallTimeoutMs: pick("watch-stall-timeout"),
+    logLevel: pick("log-level"),
+  });
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => issue.message).join("; "));
+  }
+  return result.data;
+}
+
+/** The help text of `stagegate run`. */
+export function runHelp(): string {
+  const lines = Object.entries(RUN_FLAGS).map(([flag, spec]) => {
+    const def = "default" in spec ? ` (default ${spec.default})` : "";
+    return `  --${flag.padEnd(28)} ${spec.help}${def} [$${spec.env}]`;
+  });
+  return ["Usage: stagegate run [flags]", "", "Runs the operator.", "", "Flags:", ...lines].join("\n");
+}

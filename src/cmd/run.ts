@@ -1,0 +1,69 @@
+import { EventRecorder } from "../runtime/events.js";
+import { KubeClient } from "../runtime/kube/client.js";
+import { createLogger } from "../runtime/logging.js";
+import { Manager, type ManagerExit } from "../runtime/manager.js";
+import { RuntimeMetrics } from "../runtime/metrics.js";
+import { realClock } from "../runtime/clock.js";
+import type { ControllerDeps } from "../controllers/deps.js";
+import { createInformers } from "../controllers/informers.js";
+import { createDeploymentTaskController } from "../controllers/deployment-task/controller.js";
+import { createEnvironmentController } from "../controllers/environment/controller.js";
+import type { RunConfig } from "./config.js";
+
+/** The name the operator signs events and field ownership with. */
+export const REPORTING_CONTROLLER = "stagegate.io/operator";
+
+/**
+ * Builds the manager from a parsed configuration and runs it until SIGTERM/SIGINT (clean stop, lease released)
+ * or until leadership is lost. Returns the process exit code.
+ */
+export async function runOperator(config: RunConfig): Promise<number> {
+  const log = createLogger(config.logLevel);
+  const client = await KubeClient.connect(config.kubeconfig);
+  const metrics = new RuntimeMetrics({ defaultMetrics: true });
+  const deps: ControllerDeps = {
+    client,
+    log,
+    metrics,
+    events: new EventRecorder(client, REPORTING_CONTROLLER, config.identity, log),
+    clock: realClock,
+    workers: config.workers,
+    informer: { namespace: config.namespace, resyncMs: config.resyncMs, stallTimeoutMs: config.watchStallTimeoutMs },
+  };
+  const informers = createInformers(deps);
+  const manager = new Manager({
+    client,
+    log,
+    metrics,
+    informers: Object.values(informers),
+    controllers: [createDeploymentTaskController(deps, informers), createEnvironmentController(deps, informers)],
+    probeAddress: config.probeAddress,
+    metricsAddress: config.metricsAddress,
+    leaderElection: config.leaderElect
+      ? {
+          namespace: config.leaderElectionNamespace,
+          name: config.leaderElectionId,
+          identity: config.identity,
+          leaseDurationMs: config.leaseDurationMs,
+          renewDeadlineMs: config.renewDeadlineMs,
+          retryPeriodMs: config.retryPeriodMs,
+        }
+      : undefined,
+  });
+
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log.info({ signal }, "Received a stop signal; shutting down");
+    stop.abort();
+  };
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+  log.info({ identity: config.identity, server: client.transport.server }, "Started the operator");
+  let exit: ManagerExit;
+  try {
+    exit = await manager.run(stop.signal);
+  } finally {
+    client.close();
+  }
+  return exit === "lostLeadership" ? 1 : 0;
+}

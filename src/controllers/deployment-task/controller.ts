@@ -1,0 +1,144 @@
+import { Gauge } from "prom-client";
+import { DeploymentTaskSpec, DeploymentTaskStatus } from "../../api/v1alpha1/deployment-task.js";
+import { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
+import { Controller, type ReconcileRequest, type ReconcileResult } from "../../runtime/controller.js";
+import { TerminalError } from "../../runtime/errors.js";
+import type { KubeObject } from "../../runtime/kube/object.js";
+import { objectKey } from "../../runtime/kube/object.js";
+import { markStalled } from "../../runtime/stalled.js";
+import { writeStatus } from "../../runtime/status-writer.js";
+import type { ControllerDeps } from "../deps.js";
+import type { Informers } from "../informers.js";
+import { resources } from "../resources.js";
+import { describeZodError } from "../validation.js";
+import { cycleThrough, findCycles } from "./cycles.js";
+import { decideTask } from "./decide.js";
+import type { DependencyState } from "./dependencies.js";
+import { deriveTaskPhase } from "./phase.js";
+
+const DEPENDS_ON = "dependsOn";
+const NAMESPACE = "namespace";
+
+/** Tasks' dependsOn targets as cache keys, so a change to X wakes exactly the tasks that wait for X. */
+function dependsOnKeys(obj: KubeObject): string[] {
+  const parsed = DeploymentTaskSpec.shape.dependsOn.safeParse((obj.spec as { dependsOn?: unknown } | undefined)?.dependsOn);
+  const ns = obj.metadata.namespace ?? "";
+  return parsed.success ? parsed.data.map((name) => `${ns}/${name}`) : [];
+}
+
+/**
+ * The DeploymentTask controller: works out whether each task is blocked, ready, done, failed or cancelled,
+ * whether it is overdue (waking at exactly its due time), and reports dependency cycles as Stalled.
+ */
+export function createDeploymentTaskController(deps: ControllerDeps, informers: Informers): Controller {
+  const tasks = informers.deploymentTasks;
+  const rt = resources.deploymentTask;
+  tasks.store.addIndex(DEPENDS_ON, dependsOnKeys);
+  tasks.store.addIndex(NAMESPACE, (obj) => [obj.metadata.namespace ?? ""]);
+  registerOverdueGauge(deps, informers);
+
+  /** Gathers the namespace's dependsOn graph from the cache and returns the cycle through `name`, if any. */
+  function cycleOf(namespace: string, name: string): string[] | undefined {
+    const graph = new Map<string, string[]>();
+    for (const obj of tasks.store.byIndex(NAMESPACE, namespace)) {
+      graph.set(obj.metadata.name, dependsOnKeys(obj).map((key) => key.slice(namespace.length + 1)));
+    }
+    return cycleThrough(findCycles(graph), name);
+  }
+
+  function dependencyStates(namespace: string, names: string[]): Map<string, DependencyState> {
+    const states = new Map<string, DependencyState>();
+    for (const name of names) {
+      const dep = tasks.store.get(`${namespace}/${name}`);
+      if (dep === undefined) continue;
+      const status = DeploymentTaskStatus.safeParse(dep.status ?? {});
+      states.set(name, { exists: true, phase: status.success ? deriveTaskPhase(status.data.conditions) : undefined });
+    }
+    return states;
+  }
+
+  function environmentSla(environment: string | undefined): string | undefined {
+    if (environment === undefined) return undefined;
+    const env = informers.environments.store.get(environment);
+    const spec = EnvironmentSpec.safeParse(env?.spec);
+    return spec.success ? spec.data.taskSLA : undefined;
+  }
+
+  async function reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
+    const obj = tasks.store.get(req.key);
+    if (obj === undefined || obj.metadata.deletionTimestamp !== undefined) return {};
+    const namespace = obj.metadata.namespace ?? "";
+
+    const spec = DeploymentTaskSpec.safeParse(obj.spec);
+    if (!spec.success) throw new TerminalError("InvalidSpec", describeZodError("spec", spec.error));
+    const previous = DeploymentTaskStatus.safeParse(obj.status ?? {});
+    const input = {
+      task: {
+        metadata: obj.metadata,
+        spec: spec.data,
+        status: previous.success ? previous.data : undefined,
+      },
+      dependencies: dependencyStates(namespace, spec.data.dependsOn),
+      cycle: cycleOf(namespace, obj.metadata.name),
+      environmentTaskSla: environmentSla(spec.data.environment),
+    };
+
+    const decision = decideTask(input, deps.clock.now());
+
+    const { written } = await writeStatus(deps.client, rt, obj, decision.status);
+    if (written) {
+      req.log.debug({ phase: decision.status.phase }, "Updated task status");
+      for (const event of decision.events) await deps.events.record(rt, obj, event);
+    }
+    return decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs };
+  }
+
+  return new Controller(
+    {
+      name: "deploymenttask",
+      primary: tasks,
+      workers: deps.workers,
+      reconcile,
+      watches: [
+        {
+          informer: tasks,
+          toKeys: (event) => tasks.store.byIndex(DEPENDS_ON, objectKey(event.object)).map(objectKey),
+        },
+        {
+          informer: informers.environments,
+          toKeys: (event) =>
+            tasks.store
+              .list()
+              .filter((t) => (t.spec as { environment?: unknown } | undefined)?.environment === event.object.metadata.name)
+              .map(objectKey),
+        },
+      ],
+      onTerminalError: async (req, err) => {
+        const obj = tasks.store.get(req.key);
+        if (obj !== undefined) await markStalled(deps, rt, obj, err);
+      },
+    },
+    deps.log,
+    deps.metrics,
+  );
+}
+
+/** `stagegate_deploymenttasks_overdue{namespace,type}`, computed from the cache at scrape time. */
+function registerOverdueGauge(deps: ControllerDeps, informers: Informers): void {
+  new Gauge({
+    name: "stagegate_deploymenttasks_overdue",
+    help: "DeploymentTasks past their due time and not finished, by namespace and type",
+    labelNames: ["namespace", "type"],
+    registers: [deps.metrics.registry],
+    collect() {
+      this.reset();
+      for (const obj of informers.deploymentTasks.store.list()) {
+        const status = DeploymentTaskStatus.safeParse(obj.status ?? {});
+        const overdue = status.success && status.data.conditions?.some((c) => c.type === "Overdue" && c.status === "True");
+        if (overdue !== true) continue;
+        const type = (obj.spec as { type?: unknown } | undefined)?.type;
+        this.inc({ namespace: obj.metadata.namespace ?? "", type: typeof type === "string" ? type : "" });
+      }
+    },
+  });
+}

@@ -1,0 +1,20 @@
+import type { Clock } from "../runtime/clock.js";
+import type { EventRecorder } from "../runtime/events.js";
+import type { KubeClient } from "../runtime/kube/client.js";
+import type { Logger } from "../runtime/logging.js";
+import type { RuntimeMetrics } from "../runtime/metrics.js";
+
+/** What every controller is built from: the one client, logger, metrics, event recorder and clock. */
+export interface ControllerDeps {
+  client: KubeClient;
+  log: Logger;
+  metrics: RuntimeMetrics;
+  events: EventRecorder;
+  clock: Clock;
+  workers: number;
+  informer: {
+    namespace?: string;
+    resyncMs: number;
+    stallTimeoutMs: number;
+  };
+}

@@ -1,0 +1,64 @@
+import { EnvironmentSpec, EnvironmentStatus } from "../../api/v1alpha1/environment.js";
+import { Controller, type ReconcileRequest, type ReconcileResult } from "../../runtime/controller.js";
+import { TerminalError } from "../../runtime/errors.js";
+import { markStalled } from "../../runtime/stalled.js";
+import { writeStatus } from "../../runtime/status-writer.js";
+import type { ControllerDeps } from "../deps.js";
+import type { Informers } from "../informers.js";
+import { resources } from "../resources.js";
+import { describeZodError } from "../validation.js";
+import { decideEnvironment } from "./decide.js";
+import { decideEnvironmentOrder, type EnvironmentLink } from "./order.js";
+
+/**
+ * The Environment controller: places each environment in the pipeline from every environment's promotesFrom
+ * links and reports unknown predecessors and cycles on the environments concerned. Any environment changing
+ * wakes all of them, because one edit can reorder the whole pipeline.
+ */
+export function createEnvironmentController(deps: ControllerDeps, informers: Informers): Controller {
+  const environments = informers.environments;
+  const rt = resources.environment;
+
+  function links(): EnvironmentLink[] {
+    return environments.store.list().flatMap((obj) => {
+      const spec = EnvironmentSpec.safeParse(obj.spec);
+      return spec.success ? [{ name: obj.metadata.name, promotesFrom: spec.data.promotesFrom }] : [];
+    });
+  }
+
+  async function reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
+    const obj = environments.store.get(req.key);
+    if (obj === undefined || obj.metadata.deletionTimestamp !== undefined) return {};
+    const spec = EnvironmentSpec.safeParse(obj.spec);
+    if (!spec.success) throw new TerminalError("InvalidSpec", describeZodError("spec", spec.error));
+
+    const placement = decideEnvironmentOrder(links()).get(obj.metadata.name);
+    if (placement === undefined) return {};
+    const previous = EnvironmentStatus.safeParse(obj.status ?? {});
+    const decision = decideEnvironment(
+      { metadata: obj.metadata, status: previous.success ? previous.data : undefined },
+      placement,
+      deps.clock.now(),
+    );
+
+    const { written } = await writeStatus(deps.client, rt, obj, decision.status);
+    if (written) for (const event of decision.events) await deps.events.record(rt, obj, event);
+    return {};
+  }
+
+  return new Controller(
+    {
+      name: "environment",
+      primary: environments,
+      workers: deps.workers,
+      reconcile,
+      watches: [{ informer: environments, toKeys: () => environments.store.keys() }],
+      onTerminalError: async (req, err) => {
+        const obj = environments.store.get(req.key);
+        if (obj !== undefined) await markStalled(deps, rt, obj, err);
+      },
+    },
+    deps.log,
+    deps.metrics,
+  );
+}

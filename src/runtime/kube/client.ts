@@ -1,0 +1,161 @@
+import { KubeConfig } from "@kubernetes/client-node";
+import { z } from "zod";
+import { KubeList, KubeObject, WatchEvent } from "./object.js";
+import { collectionPath, objectPath, type ResourceType } from "./resource.js";
+import { KubeTransport, type KubeStream } from "./transport.js";
+
+/** Options of a list call. */
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+  timeoutMs?: number;
+}
+
+/** Options of a watch call. */
+export interface WatchOptions {
+  namespace?: string;
+  resourceVersion: string;
+  timeoutSeconds: number;
+  signal?: AbortSignal;
+  connectTimeoutMs?: number;
+}
+
+/** A page of a list call. */
+export interface ListPage {
+  items: KubeObject[];
+  resourceVersion: string;
+  continue?: string;
+}
+
+/** A watch in progress: its parsed events, and a way to end it. */
+export interface WatchHandle {
+  events: AsyncIterable<WatchEvent>;
+  close(): void;
+}
+
+/**
+ * A small dynamic client for the Kubernetes API: every call names its resource type, responses are parsed at
+ * the boundary, writes use server-side apply or carry a resourceVersion precondition, and errors are ApiErrors.
+ */
+export class KubeClient {
+  private constructor(readonly transport: KubeTransport) {}
+
+  /** Connects with a kubeconfig file, or in-cluster credentials when no file is given. */
+  static async connect(kubeconfigPath?: string): Promise<KubeClient> {
+    const kc = new KubeConfig();
+    if (kubeconfigPath !== undefined && kubeconfigPath !== "") kc.loadFromFile(kubeconfigPath);
+    else kc.loadFromCluster();
+    return new KubeClient(await KubeTransport.fromKubeConfig(kc));
+  }
+
+  /** Reads one object. */
+  async get(rt: ResourceType, name: string, namespace?: string): Promise<KubeObject> {
+    return KubeObject.parse(await this.transport.request({ method: "GET", path: objectPath(rt, name, namespace) }));
+  }
+
+  /** Reads one page of a collection. */
+  async list(rt: ResourceType, opts: ListOptions = {}): Promise<ListPage> {
+    const body = KubeList.parse(
+      await this.transport.request({
+        method: "GET",
+        path: collectionPath(rt, opts.namespace),
+        query: {
+          labelSelector: opts.labelSelector,
+          fieldSelector: opts.fieldSelector,
+          limit: opts.limit,
+          continue: opts.continue,
+          resourceVersion: opts.resourceVersion,
+        },
+        timeoutMs: opts.timeoutMs,
+      }),
+    );
+    return {
+      items: body.items.map((item) => KubeObject.parse(item)),
+      resourceVersion: body.metadata.resourceVersion ?? "",
+      continue: body.metadata.continue === "" ? undefined : body.metadata.continue,
+    };
+  }
+
+  /** Starts a watch from a resourceVersion, with bookmarks, ending server-side after timeoutSeconds. */
+  async watch(rt: ResourceType, opts: WatchOptions): Promise<WatchHandle> {
+    const stream: KubeStream = await this.transport.stream({
+      method: "GET",
+      path: collectionPath(rt, opts.namespace),
+      query: {
+        watch: true,
+        resourceVersion: opts.resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds: opts.timeoutSeconds,
+      },
+      signal: opts.signal,
+      timeoutMs: opts.connectTimeoutMs,
+    });
+    async function* parse(): AsyncIterable<WatchEvent> {
+      for await (const line of stream.lines) yield WatchEvent.parse(JSON.parse(line));
+    }
+    return { events: parse(), close: () => stream.close() };
+  }
+
+  /** Creates an object. */
+  async create(rt: ResourceType, obj: Record<string, unknown>, namespace?: string): Promise<KubeObject> {
+    return KubeObject.parse(
+      await this.transport.request({ method: "POST", path: collectionPath(rt, namespace), body: obj }),
+    );
+  }
+
+  /** Replaces an object or its status; the object's resourceVersion is the precondition (409 when stale). */
+  async update(rt: ResourceType, obj: KubeObject, subresource?: "status"): Promise<KubeObject> {
+    const path = objectPath(rt, obj.metadata.name, obj.metadata.namespace, subresource);
+    return KubeObject.parse(await this.transport.request({ method: "PUT", path, body: obj }));
+  }
+
+  /** Server-side apply of the fields this manager owns. */
+  async apply(
+    rt: ResourceType,
+    obj: KubeObject | Record<string, unknown>,
+    opts: { fieldManager: string; force?: boolean; subresource?: "status" },
+  ): Promise<KubeObject> {
+    const meta = z.object({ name: z.string(), namespace: z.string().optional() }).parse(obj.metadata);
+    return KubeObject.parse(
+      await this.transport.request({
+        method: "PATCH",
+        path: objectPath(rt, meta.name, meta.namespace, opts.subresource),
+        query: { fieldManager: opts.fieldManager, force: opts.force === true ? true : undefined },
+        contentType: "application/apply-patch+yaml",
+        body: obj,
+      }),
+    );
+  }
+
+  /** A JSON merge patch or JSON patch of an object or its status. */
+  async patch(
+    rt: ResourceType,
+    name: string,
+    namespace: string | undefined,
+    patch: unknown,
+    opts: { type: "merge" | "json"; subresource?: "status" },
+  ): Promise<KubeObject> {
+    return KubeObject.parse(
+      await this.transport.request({
+        method: "PATCH",
+        path: objectPath(rt, name, namespace, opts.subresource),
+        contentType: opts.type === "merge" ? "application/merge-patch+json" : "application/json-patch+json",
+        body: patch,
+      }),
+    );
+  }
+
+  /** Deletes an object. */
+  async delete(rt: ResourceType, name: string, namespace?: string): Promise<void> {
+    await this.transport.request({ method: "DELETE", path: objectPath(rt, name, namespace) });
+  }
+
+  /** Ends keep-alive connections. */
+  close(): void {
+    this.transport.close();
+  }
+}

@@ -1,0 +1,141 @@
+import type { Controller } from "./controller.js";
+import type { Informer } from "./informer/informer.js";
+import type { KubeClient } from "./kube/client.js";
+import type { Logger } from "./logging.js";
+import type { RuntimeMetrics } from "./metrics.js";
+import { RouteServer } from "./http-server.js";
+import { LeaderElector } from "./leader-election/leader-elector.js";
+import { KubeLeaseStore } from "./leader-election/kube-lease-store.js";
+
+/** How the manager elects a leader; absent means this process always leads (single replica, tests). */
+export interface LeaderElectionSettings {
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+}
+
+/** What the manager runs. */
+export interface ManagerOptions {
+  client: KubeClient;
+  log: Logger;
+  metrics: RuntimeMetrics;
+  informers: Informer[];
+  controllers: Controller[];
+  leaderElection?: LeaderElectionSettings;
+  probeAddress?: string;
+  metricsAddress?: string;
+}
+
+/** How a manager run ended. */
+export type ManagerExit = "stopped" | "lostLeadership";
+
+/**
+ * Runs an operator process: informers and HTTP endpoints on every replica (`/healthz`, `/readyz` true once every
+ * informer synced, `/metrics`), controllers only while this replica holds the Lease. Losing the lease stops the
+ * controllers at once and ends the run, so the process can exit and start afresh as a standby.
+ */
+export class Manager {
+  private probes: RouteServer | undefined;
+  private metricsServer: RouteServer | undefined;
+  readonly ports: { probes?: number; metrics?: number } = {};
+
+  constructor(private readonly opts: ManagerOptions) {}
+
+  /** Whether every informer has synced. */
+  isReady(): boolean {
+    return this.opts.informers.every((i) => i.hasSynced());
+  }
+
+  /** Runs until the signal aborts (clean stop, lease released) or leadership is lost. */
+  async run(signal: AbortSignal): Promise<ManagerExit> {
+    const { log } = this.opts;
+    await this.startServers();
+    const informersStop = new AbortController();
+    const informerRuns = this.opts.informers.map((informer) => informer.run(informersStop.signal));
+    try {
+      await Promise.all(this.opts.informers.map((i) => i.waitForSync(signal)));
+      if (signal.aborted) return "stopped";
+      log.info({ informers: this.opts.informers.length }, "Synced every informer cache");
+      return await this.runControllers(signal);
+    } finally {
+      informersStop.abort();
+      await Promise.all(informerRuns);
+      await this.probes?.close();
+      await this.metricsServer?.close();
+      log.info("Stopped the manager");
+    }
+  }
+
+  private async runControllers(signal: AbortSignal): Promise<ManagerExit> {
+    const { log, metrics } = this.opts;
+    const startControllers = (leading: AbortSignal): Promise<void> =>
+      Promise.all(this.opts.controllers.map((c) => c.run(leading))).then(() => undefined);
+    const settings = this.opts.leaderElection;
+    if (settings === undefined) {
+      await startControllers(signal);
+      return "stopped";
+    }
+    let lost = false;
+    const lease = new AbortController();
+    const onStop = (): void => lease.abort();
+    signal.addEventListener("abort", onStop, { once: true });
+    const elector = new LeaderElector({
+      identity: settings.identity,
+      store: new KubeLeaseStore(this.opts.client, settings.namespace, settings.name),
+      leaseDurationMs: settings.leaseDurationMs,
+      renewDeadlineMs: settings.renewDeadlineMs,
+      retryPeriodMs: settings.retryPeriodMs,
+      onStartedLeading: async (leading) => {
+        metrics.leaderStatus.set({ name: settings.name }, 1);
+        log.info({ identity: settings.identity, lease: settings.name }, "Became the leader; starting controllers");
+        await startControllers(leading);
+      },
+      onStoppedLeading: (reason) => {
+        metrics.leaderStatus.set({ name: settings.name }, 0);
+        if (reason === "released") {
+          log.info({ identity: settings.identity }, "Released the lease");
+          return;
+        }
+        lost = true;
+        log.error({ identity: settings.identity, reason }, "Lost the lease; stopped controllers");
+        lease.abort();
+      },
+      onNewLeader: (identity) => log.info({ leader: identity }, "Observed a new leader"),
+      onError: (err) => log.warn({ err: (err as Error).message }, "Leader election attempt failed"),
+    });
+    metrics.leaderStatus.set({ name: settings.name }, 0);
+    try {
+      await elector.run(lease.signal);
+    } finally {
+      signal.removeEventListener("abort", onStop);
+    }
+    return lost ? "lostLeadership" : "stopped";
+  }
+
+  private async startServers(): Promise<void> {
+    const { probeAddress, metricsAddress, metrics } = this.opts;
+    if (probeAddress !== undefined && probeAddress !== "0") {
+      this.probes = new RouteServer({
+        "/healthz": () => Promise.resolve({ status: 200, body: "ok\n" }),
+        "/readyz": () =>
+          Promise.resolve(
+            this.isReady() ? { status: 200, body: "ok\n" } : { status: 503, body: "informers not synced\n" },
+          ),
+      });
+      this.ports.probes = await this.probes.listen(probeAddress);
+    }
+    if (metricsAddress !== undefined && metricsAddress !== "0") {
+      this.metricsServer = new RouteServer({
+        "/metrics": async () => ({
+          status: 200,
+          contentType: metrics.registry.contentType,
+          body: await metrics.registry.metrics(),
+        }),
+      });
+      this.ports.metrics = await this.metricsServer.listen(metricsAddress);
+    }
+  }
+}
