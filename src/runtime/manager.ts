@@ -53,6 +53,7 @@ export class Manager {
   async run(signal: AbortSignal): Promise<ManagerExit> {
     const { log } = this.opts;
     await this.startServers();
+    log.info({ probePort: this.ports.probes, metricsPort: this.ports.metrics }, "Serving probes and metrics");
     const informersStop = new AbortController();
     const informerRuns = this.opts.informers.map((informer) => informer.run(informersStop.signal));
     try {

@@ -1,0 +1,79 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { waitFor } from "./kube.js";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** A running `stagegate run` process started by a test, with its JSON log. */
+export interface OperatorProcess {
+  child: ChildProcess;
+  logFile: string;
+  /** Parsed log lines so far. */
+  logs(): Record<string, unknown>[];
+  /** Waits for a log line whose `msg` equals `message` (and whose fields include `fields`). */
+  waitForLog(message: string, fields?: Record<string, unknown>, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** SIGKILL: no cleanup, as a crash. */
+  kill(): Promise<void>;
+  /** SIGTERM and wait for exit; returns the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts the operator as its own process with `stagegate run` and the given flags. */
+export function startOperator(kubeconfig: string, flags: string[] = []): OperatorProcess {
+  const logFile = path.join(mkdtempSync(path.join(tmpdir(), "stagegate-operator-")), "operator.log");
+  const out = createWriteStream(logFile);
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      path.join(repo, "src/cmd/stagegate.ts"),
+      "run",
+      `--kubeconfig=${kubeconfig}`,
+      "--health-probe-bind-address=127.0.0.1:0",
+      "--metrics-bind-address=127.0.0.1:0",
+      ...flags,
+    ],
+    { cwd: repo, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  process.once("exit", () => child.kill("SIGKILL"));
+
+  const logs = (): Record<string, unknown>[] =>
+    readFileSync(logFile, "utf8")
+      .split("\n")
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      });
+  return {
+    child,
+    logFile,
+    logs,
+    waitForLog: (message, fields = {}, timeoutMs = 30_000) =>
+      waitFor(
+        `operator log "${message}" in ${logFile}`,
+        () =>
+          logs().find(
+            (line) => line.msg === message && Object.entries(fields).every(([k, v]) => line[k] === v),
+          ),
+        { timeoutMs },
+      ),
+    kill: async () => {
+      child.kill("SIGKILL");
+      await exited;
+    },
+    stop: async () => {
+      child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}
