@@ -24,6 +24,20 @@ export default tseslint.config(
     rules: { "no-console": "off" },
   },
   {
+    // node:test's describe/it return promises the runner itself awaits.
+    files: ["tests/**"],
+    rules: {
+      "@typescript-eslint/no-floating-promises": [
+        "error",
+        {
+          allowForKnownSafeCalls: [
+            { from: "package", package: "node:test", name: ["describe", "it", "test", "suite", "before", "after"] },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["eslint.config.js"],
     ...tseslint.configs.disableTypeChecked,
   },

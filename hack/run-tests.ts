@@ -14,7 +14,7 @@ const only = args.filter((a) => !a.startsWith("--"));
 
 function findTests(dir: string): string[] {
   const abs = path.join(repo, dir);
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = readdirSync(abs);
   } catch {
@@ -37,7 +37,7 @@ const summaryFile = path.join(mkdtempSync(path.join(tmpdir(), "stagegate-tests-"
 const env: NodeJS.ProcessEnv = { ...process.env, STAGEGATE_TEST_SUMMARY: summaryFile };
 
 const cluster = needsCluster
-  ? await startLocalCluster({ installCrdsFrom: [path.join(repo, "crds"), path.join(repo, "config/rbac")] })
+  ? await startLocalCluster({ installCrdsFrom: [path.join(repo, "crds"), path.join(repo, "config/rbac"), path.join(repo, "hack/manifests")] })
   : undefined;
 if (cluster !== undefined) {
   env.STAGEGATE_TEST_CLUSTER = path.join(cluster.dir, "cluster.json");

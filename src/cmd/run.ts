@@ -35,7 +35,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     client,
     log,
     metrics,
-    informers: Object.values(informers),
+    informers: [informers.deploymentTasks, informers.environments],
     controllers: [createDeploymentTaskController(deps, informers), createEnvironmentController(deps, informers)],
     probeAddress: config.probeAddress,
     metricsAddress: config.metricsAddress,

@@ -18,7 +18,6 @@ export class RuntimeMetrics {
   readonly activeWorkers: Gauge<"controller">;
   readonly maxConcurrentReconciles: Gauge<"controller">;
   readonly leaderStatus: Gauge<"name">;
-  readonly statusConflicts: Counter<"controller">;
   readonly workqueue: WorkqueueMetrics;
   readonly informer: InformerMetrics;
 
@@ -66,12 +65,6 @@ export class RuntimeMetrics {
       name: "leader_election_master_status",
       help: "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master",
       labelNames: ["name"],
-      registers,
-    });
-    this.statusConflicts = new Counter({
-      name: "stagegate_status_write_conflicts_total",
-      help: "Status writes that hit a 409 Conflict and were retried from a fresh read",
-      labelNames: ["controller"],
       registers,
     });
     this.workqueue = createWorkqueueMetrics(this.registry);

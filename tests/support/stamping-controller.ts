@@ -1,4 +1,4 @@
-import { KubeClient } from "../../src/runtime/kube/client.js";
+import type { KubeClient } from "../../src/runtime/kube/client.js";
 import { Informer } from "../../src/runtime/informer/informer.js";
 import { Controller } from "../../src/runtime/controller.js";
 import { RuntimeMetrics } from "../../src/runtime/metrics.js";

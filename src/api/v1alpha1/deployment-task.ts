@@ -207,7 +207,6 @@ export const deploymentTaskKind: KindDefinition<typeof DeploymentTaskSpec, typeo
       type: "string",
       jsonPath: '.status.conditions[?(@.type=="Overdue")].status',
       description: "Whether the task is past its due time.",
-      priority: 1,
     },
     {
       name: "Age",

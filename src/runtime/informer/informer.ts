@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { isGone, ApiError } from "../kube/api-error.js";
 import type { KubeClient } from "../kube/client.js";
 import { KubeObject, objectKey } from "../kube/object.js";
@@ -39,6 +40,8 @@ export interface InformerOptions {
 }
 
 const GONE = Symbol("gone");
+
+const WatchErrorStatus = z.looseObject({ reason: z.string().optional(), message: z.string().optional() });
 
 /**
  * A list-then-watch cache of one resource that never stops on its own: it restarts after any error with
@@ -100,8 +103,8 @@ export class Informer {
         } catch (err) {
           if (signal.aborted) break;
           if (isGone(err)) {
-            resourceVersion = undefined;
             this.opts.metrics?.relisted(this.name, "Gone");
+            resourceVersion = undefined;
             continue;
           }
           const wait = backoff.next();
@@ -132,7 +135,7 @@ export class Informer {
   private async listAll(signal: AbortSignal): Promise<string> {
     const seen = new Set<string>();
     let cont: string | undefined;
-    let resourceVersion = "";
+    let resourceVersion: string;
     do {
       if (signal.aborted) throw new Error("aborted");
       const page = await this.opts.client.list(this.opts.resource, {
@@ -194,7 +197,9 @@ export class Informer {
         if (event.type === "ERROR") {
           const code = typeof event.object.code === "number" ? event.object.code : 500;
           if (code === 410) return GONE;
-          throw new ApiError(code, String(event.object.reason ?? "WatchError"), String(event.object.message ?? ""));
+          const status = WatchErrorStatus.safeParse(event.object);
+          const reason = status.success ? (status.data.reason ?? "WatchError") : "WatchError";
+          throw new ApiError(code, reason, status.success ? (status.data.message ?? "") : "watch error");
         }
         const object = KubeObject.parse(event.object);
         rv = object.metadata.resourceVersion ?? rv;

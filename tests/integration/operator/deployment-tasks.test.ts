@@ -35,7 +35,7 @@ describe("DeploymentTask and Environment controllers (operator process)", () => 
 
   async function view(name: string): Promise<TaskView> {
     const obj = await admin.get(resources.deploymentTask, name, namespace);
-    return (obj.status ?? {}) as TaskView;
+    return (obj.status ?? {});
   }
 
   function condition(v: TaskView, type: string): Condition | undefined {
