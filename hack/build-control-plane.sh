@@ -10,7 +10,10 @@ BIN_DIR="$CACHE_ROOT/control-plane/kube-${KUBE_VERSION}-etcd-${ETCD_VERSION}/bin
 
 log() { echo "build-control-plane: $*" >&2; }
 
-if [[ -x "$BIN_DIR/kube-apiserver" && -x "$BIN_DIR/kubectl" && -x "$BIN_DIR/etcd" ]]; then
+# A kube binary counts as built only if it reports the pinned version (older builds lacked the version stamp).
+kube_built() { [[ -x "$BIN_DIR/kube-apiserver" && -x "$BIN_DIR/kubectl" ]] && [[ "$("$BIN_DIR/kube-apiserver" --version 2>/dev/null)" == "Kubernetes $KUBE_VERSION" ]]; }
+
+if kube_built && [[ -x "$BIN_DIR/etcd" ]]; then
   echo "$BIN_DIR"
   exit 0
 fi
@@ -38,9 +41,15 @@ build_kube() {
   } >"$work/go.mod"
   printf 'package tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver/app"\n\t_ "k8s.io/kubernetes/cmd/kubectl"\n)\n' >"$work/tools.go"
   (cd "$work" && go mod tidy >/dev/null 2>&1 || true)
+  # Stamp the version the way k/k's hack/lib/version.sh does; without it /version says v0.0.0-master.
+  local minor="${KUBE_VERSION#v1.}" ldflags="" pkg
+  minor="${minor%%.*}"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags+=" -X $pkg.gitVersion=$KUBE_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+  done
   for cmd in kube-apiserver kubectl; do
     log "building $cmd $KUBE_VERSION (first build takes several minutes)"
-    (cd "$work" && go build -trimpath -tags selinux,notest -o "$BIN_DIR/$cmd" "k8s.io/kubernetes/cmd/$cmd")
+    (cd "$work" && go build -trimpath -tags selinux,notest -ldflags "$ldflags" -o "$BIN_DIR/$cmd" "k8s.io/kubernetes/cmd/$cmd")
   done
 }
 
@@ -56,5 +65,5 @@ build_etcd() {
 }
 
 [[ -x "$BIN_DIR/etcd" ]] || build_etcd
-[[ -x "$BIN_DIR/kube-apiserver" && -x "$BIN_DIR/kubectl" ]] || build_kube
+kube_built || build_kube
 echo "$BIN_DIR"

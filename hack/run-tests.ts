@@ -51,6 +51,8 @@ const code = await new Promise<number>((resolve) => {
       "--import",
       "tsx",
       "--test",
+      // A test that hangs fails instead of holding the run until CI's limit.
+      `--test-timeout=${process.env.TEST_TIMEOUT_MS ?? "300000"}`,
       `--test-concurrency=${process.env.TEST_CONCURRENCY ?? "3"}`,
       "--test-reporter=spec",
       "--test-reporter-destination=stdout",

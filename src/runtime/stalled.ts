@@ -13,7 +13,8 @@ const StatusWithConditions = z.looseObject({ conditions: z.array(Condition).opti
 
 /**
  * Records a terminal error on the object itself: a `Stalled` condition (True, the error's reason and message)
- * in its status, keeping everything else there, and a Warning event. Nothing retries until the object changes.
+ * in its status, keeping everything else there, and a Warning event the first time. Nothing retries until the
+ * object changes.
  */
 export async function markStalled(
   deps: { client: KubeClient; events: EventRecorder; clock: Clock },
@@ -34,6 +35,6 @@ export async function markStalled(
     },
     deps.clock.now(),
   );
-  await writeStatus(deps.client, rt, obj, { ...status, conditions });
-  await deps.events.record(rt, obj, { type: "Warning", reason: err.reason, message: err.message });
+  const { written } = await writeStatus(deps.client, rt, obj, { ...status, conditions });
+  if (written) await deps.events.record(rt, obj, { type: "Warning", reason: err.reason, message: err.message });
 }

@@ -88,7 +88,7 @@ export type GatePolicy = z.infer<typeof GatePolicy>;
 export const EnvironmentSpec = z
   .object({
     description: z.string().optional().describe("What this environment is for."),
-    promotesFrom: z.array(ObjectName).default([]).meta({
+    promotesFrom: z.array(ObjectName).max(20).default([]).meta({
       description:
         "Environments a release must be Verified in before it may enter this one. Empty for the first stage.",
       "x-kubernetes-list-type": "set",

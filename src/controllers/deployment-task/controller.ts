@@ -21,7 +21,9 @@ const NAMESPACE = "namespace";
 
 /** Tasks' dependsOn targets as cache keys, so a change to X wakes exactly the tasks that wait for X. */
 function dependsOnKeys(obj: KubeObject): string[] {
-  const parsed = DeploymentTaskSpec.shape.dependsOn.safeParse((obj.spec as { dependsOn?: unknown } | undefined)?.dependsOn);
+  const parsed = DeploymentTaskSpec.shape.dependsOn.safeParse(
+    (obj.spec as { dependsOn?: unknown } | undefined)?.dependsOn,
+  );
   const ns = obj.metadata.namespace ?? "";
   return parsed.success ? parsed.data.map((name) => `${ns}/${name}`) : [];
 }
@@ -41,7 +43,10 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
   function cycleOf(namespace: string, name: string): string[] | undefined {
     const graph = new Map<string, string[]>();
     for (const obj of tasks.store.byIndex(NAMESPACE, namespace)) {
-      graph.set(obj.metadata.name, dependsOnKeys(obj).map((key) => key.slice(namespace.length + 1)));
+      graph.set(
+        obj.metadata.name,
+        dependsOnKeys(obj).map((key) => key.slice(namespace.length + 1)),
+      );
     }
     return cycleThrough(findCycles(graph), name);
   }
@@ -52,7 +57,10 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
       const dep = tasks.store.get(`${namespace}/${name}`);
       if (dep === undefined) continue;
       const status = DeploymentTaskStatus.safeParse(dep.status ?? {});
-      states.set(name, { exists: true, phase: status.success ? deriveTaskPhase(status.data.conditions) : undefined });
+      states.set(name, {
+        exists: true,
+        phase: status.success ? deriveTaskPhase(status.data.conditions) : undefined,
+      });
     }
     return states;
   }
@@ -109,7 +117,11 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
           toKeys: (event) =>
             tasks.store
               .list()
-              .filter((t) => (t.spec as { environment?: unknown } | undefined)?.environment === event.object.metadata.name)
+              .filter(
+                (t) =>
+                  (t.spec as { environment?: unknown } | undefined)?.environment ===
+                  event.object.metadata.name,
+              )
               .map(objectKey),
         },
       ],
@@ -134,7 +146,8 @@ function registerOverdueGauge(deps: ControllerDeps, informers: Informers): void 
       this.reset();
       for (const obj of informers.deploymentTasks.store.list()) {
         const status = DeploymentTaskStatus.safeParse(obj.status ?? {});
-        const overdue = status.success && status.data.conditions?.some((c) => c.type === "Overdue" && c.status === "True");
+        const overdue =
+          status.success && status.data.conditions?.some((c) => c.type === "Overdue" && c.status === "True");
         if (overdue !== true) continue;
         const type = (obj.spec as { type?: unknown } | undefined)?.type;
         this.inc({ namespace: obj.metadata.namespace ?? "", type: typeof type === "string" ? type : "" });

@@ -153,7 +153,6 @@ export class LeaderElector {
     signal.throwIfAborted();
     const nowMs = clock.monotonicMs();
     this.#observe(observed, nowMs);
-    if (this.#leading && observed && holderOf(observed.record) !== identity) return "heldByOther";
     const decision = decideLeaseAction({
       identity,
       observed,

@@ -2,12 +2,17 @@
 // and the API server frozen (SIGSTOP) past the watchdog timeout. This file starts its own control plane,
 // because it kills and freezes it.
 import assert from "node:assert/strict";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { startLocalCluster, type LocalCluster } from "../../../hack/local-cluster/index.js";
 import { KubeClient } from "../../../src/runtime/kube/client.js";
 import { builtin } from "../../../src/runtime/kube/resource.js";
 import { waitFor } from "../../support/kube.js";
+import { startOperator } from "../../support/operator-process.js";
 import { counterTotal, createConfigMap, isStamped, stampingController } from "../../support/stamping-controller.js";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
 describe("runtime against a failing API server", () => {
   let cluster: LocalCluster;
@@ -19,7 +24,7 @@ describe("runtime against a failing API server", () => {
   let harness: ReturnType<typeof stampingController>;
 
   before(async () => {
-    cluster = await startLocalCluster({ thirdPartyCrds: false });
+    cluster = await startLocalCluster({ thirdPartyCrds: false, installCrdsFrom: [path.join(repo, "crds")] });
     const adminConfig = cluster.kubeconfigs.admin;
     assert.ok(adminConfig);
     admin = await KubeClient.connect(adminConfig);
@@ -89,5 +94,23 @@ describe("runtime against a failing API server", () => {
     await waitFor("after-resume to be reconciled", () => isStamped(admin, namespace, "after-resume"), {
       timeoutMs: 60_000,
     });
+  });
+
+  it("serves /healthz at once and /readyz only after its caches synced", async () => {
+    cluster.apiserver.pause();
+    const op = startOperator(cluster.kubeconfigs.admin ?? "", ["--leader-elect=false"]);
+    try {
+      const serving = await op.waitForLog("Serving probes and metrics");
+      const probe = (path: string) => fetch(`http://127.0.0.1:${Number(serving.probePort)}${path}`).then((r) => r.status);
+      assert.equal(await probe("/healthz"), 200);
+      assert.equal(await probe("/readyz"), 503, "not ready while the API server cannot be listed");
+      cluster.apiserver.resume();
+      await waitFor("/readyz to turn 200", async () => ((await probe("/readyz")) === 200 ? true : undefined), {
+        timeoutMs: 60_000,
+      });
+    } finally {
+      cluster.apiserver.resume();
+      await op.stop();
+    }
   });
 });

@@ -1,0 +1,23 @@
+import { approvalKind } from "./approval.js";
+import { changeRequestKind } from "./change-request.js";
+import { deploymentTaskKind } from "./deployment-task.js";
+import { environmentKind } from "./environment.js";
+import type { KindDefinition } from "./kind-definition.js";
+import { releaseKind } from "./release.js";
+
+/**
+ * Every Stagegate kind, in the order a reader meets them (Environment, Release, DeploymentTask, ChangeRequest,
+ * Approval). The CRD generator, docs and runtime iterate this list, so a kind added here is served everywhere.
+ */
+export const ALL_KINDS: readonly KindDefinition[] = [
+  environmentKind,
+  releaseKind,
+  deploymentTaskKind,
+  changeRequestKind,
+  approvalKind,
+];
+
+/** Finds a kind by its `kind` name; undefined when Stagegate does not serve it. */
+export function findKind(kind: string): KindDefinition | undefined {
+  return ALL_KINDS.find((definition) => definition.kind === kind);
+}

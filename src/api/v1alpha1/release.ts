@@ -1,0 +1,218 @@
+import { z } from "zod";
+import { Conditions } from "./condition.js";
+import type { KindDefinition } from "./kind-definition.js";
+import { ObjectName, Owner, Timestamp } from "./meta.js";
+import { ReleaseTarget } from "./release-target.js";
+
+/** One commit a release carries, as read from Git; the input of commit-to-task linkage checks. */
+export const Commit = z
+  .object({
+    sha: z
+      .string()
+      .regex(/^[0-9a-f]{7,64}$/, "must be a hexadecimal commit id")
+      .describe("The commit id, 7 to 64 lowercase hexadecimal characters."),
+    author: z
+      .object({
+        name: z.string().min(1).max(256).describe("The author's name as recorded in the commit."),
+        email: z
+          .string()
+          .max(256)
+          .optional()
+          .describe("The author's email address as recorded in the commit."),
+      })
+      .describe("Who wrote the commit; separation of duties bars commit authors from approving."),
+    message: z.string().max(4096).optional().describe("The commit message, or its first line."),
+  })
+  .describe("A commit included in the release.");
+export type Commit = z.infer<typeof Commit>;
+
+/** Where a release comes from: the repository, branch and revision it is built from. */
+export const ReleaseSource = z
+  .object({
+    repoURL: z.string().min(1).max(2048).describe("The Git repository the release is built from."),
+    branch: z.string().max(255).optional().describe("The branch the release was cut from, for example main."),
+    revision: z
+      .string()
+      .min(1)
+      .max(255)
+      .describe("The Git revision (commit, tag or branch) the release is built from."),
+    commits: z
+      .array(Commit)
+      .max(1000)
+      .default([])
+      .describe("The commits the release carries since the previous release, newest first."),
+  })
+  .describe("The Git source of the release.");
+export type ReleaseSource = z.infer<typeof ReleaseSource>;
+
+/** A story, task or bug the release delivers, so approvers see what changes and why. */
+export const WorkItem = z
+  .object({
+    id: z.string().min(1).max(128).describe("The work item's key in its tracker, for example PAY-1234."),
+    type: z.enum(["Story", "Task", "Bug"]).describe("Story, Task or Bug."),
+    title: z.string().max(512).optional().describe("The work item's title."),
+    link: z.url().max(2048).optional().describe("A URL where the work item can be read."),
+  })
+  .describe("A work item (story, task or bug) delivered by the release.");
+export type WorkItem = z.infer<typeof WorkItem>;
+
+/** What happens when a deployment of this release goes wrong. */
+export const RollbackPolicy = z
+  .object({
+    mode: z
+      .enum(["Automatic", "Manual", "Disabled"])
+      .default("Manual")
+      .describe(
+        "Automatic rolls back when an alert fires; Manual opens a Rollback task for the rollback owner; " +
+          "Disabled does neither. Defaults to Manual.",
+      ),
+    reason: z
+      .string()
+      .max(1024)
+      .optional()
+      .describe("Why rollback is disabled; required when mode is Disabled."),
+  })
+  .meta({
+    description: "How a failed deployment of this release is rolled back.",
+    "x-kubernetes-validations": [
+      {
+        rule: "self.mode != 'Disabled' || (has(self.reason) && self.reason != '')",
+        message: "rollback mode Disabled needs a reason: say why this release cannot be rolled back",
+        fieldPath: ".reason",
+      },
+    ],
+  });
+export type RollbackPolicy = z.infer<typeof RollbackPolicy>;
+
+/** What a release team writes on a Release. */
+export const ReleaseSpec = z
+  .object({
+    version: z.string().min(1).max(128).describe("The version being released, for example 2.14.0."),
+    source: ReleaseSource,
+    workItems: z
+      .array(WorkItem)
+      .max(500)
+      .default([])
+      .meta({
+        description: "The stories, tasks and bugs the release delivers.",
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["id"],
+      }),
+    pipeline: z.array(ObjectName).min(1).max(20).meta({
+      description: "The Environments the release moves through, in order, for example [dev, test, prod].",
+      "x-kubernetes-list-type": "set",
+    }),
+    targets: z
+      .array(ReleaseTarget)
+      .max(20)
+      .default([])
+      .meta({
+        description: "How the release is delivered to each environment of the pipeline.",
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["environment"],
+      }),
+    owners: z
+      .object({
+        releaseManager: Owner.describe("Who drives the release and answers for it."),
+        rollbackOwner: Owner.describe("Who decides on and validates a rollback of this release."),
+      })
+      .describe("The people responsible for the release."),
+    rollbackPolicy: RollbackPolicy.default({ mode: "Manual" }),
+  })
+  .meta({
+    description: "The version, its source, what it delivers, where it goes and who owns it.",
+    "x-kubernetes-validations": [
+      {
+        rule: "self.targets.all(t, t.environment in self.pipeline)",
+        message: "every target's environment must be listed in spec.pipeline",
+        fieldPath: ".targets",
+      },
+    ],
+  });
+export type ReleaseSpec = z.infer<typeof ReleaseSpec>;
+
+/** Where a release stands in one environment. */
+export const ReleaseEnvironmentState = z
+  .enum(["Pending", "Gated", "Deploying", "Deployed", "Verified", "Failed"])
+  .describe("Pending, Gated (waiting at the gate), Deploying, Deployed, Verified or Failed.");
+export type ReleaseEnvironmentState = z.infer<typeof ReleaseEnvironmentState>;
+
+/** The progress of the release in one environment, with a timestamp per step for lead-time reporting. */
+export const ReleaseEnvironmentStatus = z
+  .object({
+    name: ObjectName.describe("The name of the Environment."),
+    state: ReleaseEnvironmentState,
+    reasons: z
+      .array(z.string())
+      .optional()
+      .describe("Why the release is in this state, for example the open gates."),
+    revision: z.string().optional().describe("The revision running in the environment."),
+    requestedAt: Timestamp.optional().describe("When the release asked to enter the environment."),
+    gateClearedAt: Timestamp.optional().describe("When the environment's gate cleared."),
+    deployStartedAt: Timestamp.optional().describe("When the deployment started."),
+    deployedAt: Timestamp.optional().describe("When the deployment finished."),
+    verifiedAt: Timestamp.optional().describe("When post-deploy verification passed."),
+  })
+  .describe("The progress of the release in one environment.");
+export type ReleaseEnvironmentStatus = z.infer<typeof ReleaseEnvironmentStatus>;
+
+/** What the operator concludes about a Release. */
+export const ReleaseStatus = z
+  .object({
+    observedGeneration: z
+      .number()
+      .int()
+      .optional()
+      .describe("The metadata.generation the operator last reconciled completely."),
+    conditions: Conditions.optional(),
+    environments: z
+      .array(ReleaseEnvironmentStatus)
+      .optional()
+      .meta({
+        description: "The progress of the release in each environment of its pipeline.",
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["name"],
+      }),
+    currentEnvironment: z.string().optional().describe("The furthest environment the release has reached."),
+    currentState: ReleaseEnvironmentState.optional().describe(
+      "The release's state in currentEnvironment: Pending, Gated, Deploying, Deployed, Verified or Failed.",
+    ),
+  })
+  .describe("The state of the release as the operator last observed it.");
+export type ReleaseStatus = z.infer<typeof ReleaseStatus>;
+
+/** The Release kind: a version moving through the pipeline of environments. */
+export const releaseKind: KindDefinition<typeof ReleaseSpec, typeof ReleaseStatus> = {
+  kind: "Release",
+  plural: "releases",
+  singular: "release",
+  listKind: "ReleaseList",
+  shortNames: ["rel", "rels"],
+  scope: "Namespaced",
+  description:
+    "A version of something (its source, commits and work items) moving through a pipeline of environments, " +
+    "with its delivery targets, owners and rollback policy.",
+  spec: ReleaseSpec,
+  status: ReleaseStatus,
+  printerColumns: [
+    { name: "Version", type: "string", jsonPath: ".spec.version", description: "The version released." },
+    {
+      name: "Env",
+      type: "string",
+      jsonPath: ".status.currentEnvironment",
+      description: "The furthest environment reached.",
+    },
+    {
+      name: "State",
+      type: "string",
+      jsonPath: ".status.currentState",
+      description: "The state in that environment.",
+    },
+    {
+      name: "Age",
+      type: "date",
+      jsonPath: ".metadata.creationTimestamp",
+      description: "Time since creation.",
+    },
+  ],
+};
