@@ -31,7 +31,11 @@ export default tseslint.config(
         "error",
         {
           allowForKnownSafeCalls: [
-            { from: "package", package: "node:test", name: ["describe", "it", "test", "suite", "before", "after"] },
+            {
+              from: "package",
+              package: "node:test",
+              name: ["describe", "it", "test", "suite", "before", "after"],
+            },
           ],
         },
       ],

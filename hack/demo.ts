@@ -12,14 +12,14 @@ const work = mkdtempSync(path.join(tmpdir(), "stagegate-demo-"));
 const external = process.env.KUBECONFIG !== undefined && process.env.KUBECONFIG !== "";
 
 let cluster: LocalCluster | undefined;
-let operator: ChildProcess | undefined;
+const running: { operator?: ChildProcess } = {};
 let stopping = false;
 
 async function teardown(code: number): Promise<never> {
   if (stopping) process.exit(code);
   stopping = true;
   console.log("\nTearing down the demo...");
-  operator?.kill("SIGTERM");
+  running.operator?.kill("SIGTERM");
   if (external) {
     await kubectl(["delete", "-f", path.join(repo, "config/samples"), "--ignore-not-found", "--wait=false"]);
   }
@@ -39,11 +39,17 @@ if (external) {
   await kubectl(["apply", "--server-side", "-f", path.join(repo, "crds")], true);
   await kubectl(["apply", "--server-side", "-f", path.join(repo, "config/rbac")], true);
 } else {
-  console.log("Starting a local control plane (etcd + kube-apiserver built from Go modules; first run builds them)...");
+  console.log(
+    "Starting a local control plane (etcd + kube-apiserver built from Go modules; first run builds them)...",
+  );
   cluster = await startLocalCluster({
     dir: path.join(work, "cluster"),
     thirdPartyCrds: false,
-    installCrdsFrom: [path.join(repo, "crds"), path.join(repo, "config/rbac"), path.join(repo, "hack/manifests")],
+    installCrdsFrom: [
+      path.join(repo, "crds"),
+      path.join(repo, "config/rbac"),
+      path.join(repo, "hack/manifests"),
+    ],
   });
   adminConfig = cluster.kubeconfigs.admin ?? "";
   operatorConfig = cluster.kubeconfigs.operator ?? "";
@@ -62,13 +68,22 @@ async function kubectl(args: string[], mustSucceed = false): Promise<string> {
 
 const logFile = path.join(work, "operator.log");
 console.log(`Starting the operator (logs: ${logFile})...`);
-operator = spawn(
+const operator = spawn(
   process.execPath,
-  ["--import", "tsx", path.join(repo, "src/cmd/stagegate.ts"), "run", `--kubeconfig=${operatorConfig}`,
-    "--health-probe-bind-address=127.0.0.1:0", "--metrics-bind-address=127.0.0.1:0", "--leader-elect=false"],
+  [
+    "--import",
+    "tsx",
+    path.join(repo, "src/cmd/stagegate.ts"),
+    "run",
+    `--kubeconfig=${operatorConfig}`,
+    "--health-probe-bind-address=127.0.0.1:0",
+    "--metrics-bind-address=127.0.0.1:0",
+    "--leader-elect=false",
+  ],
   { cwd: repo, stdio: ["ignore", "pipe", "pipe"] },
 );
 const log = createWriteStream(logFile);
+running.operator = operator;
 operator.stdout?.pipe(log);
 operator.stderr?.pipe(log);
 operator.once("exit", (code) => {
@@ -85,18 +100,33 @@ const story: { atSeconds: number; say: string; run: () => Promise<unknown> }[] =
     atSeconds: 12,
     say: "The security team attaches the scan report: the scan succeeds and user acceptance unblocks.",
     run: () =>
-      kubectl([
-        "patch", "deploymenttask", "payments-api-2.14.0-security-scan", "--type=merge", "-p",
-        JSON.stringify({
-          spec: {
-            checklist: [
-              { name: "image-scan", state: "Done", evidence: { uri: "https://scans.example.com/r/8812", digest: "sha256:4f1c", result: "Passed" } },
-              { name: "dependency-review", state: "Done" },
-              { name: "pentest", required: false, state: "Skipped" },
-            ],
-          },
-        }),
-      ], true),
+      kubectl(
+        [
+          "patch",
+          "deploymenttask",
+          "payments-api-2.14.0-security-scan",
+          "--type=merge",
+          "-p",
+          JSON.stringify({
+            spec: {
+              checklist: [
+                {
+                  name: "image-scan",
+                  state: "Done",
+                  evidence: {
+                    uri: "https://scans.example.com/r/8812",
+                    digest: "sha256:4f1c",
+                    result: "Passed",
+                  },
+                },
+                { name: "dependency-review", state: "Done" },
+                { name: "pentest", required: false, state: "Skipped" },
+              ],
+            },
+          }),
+        ],
+        true,
+      ),
   },
 ];
 
@@ -109,6 +139,8 @@ for (;;) {
     console.log(`\n>>> ${step.say}\n`);
   }
   const table = await kubectl(["get", "stagegate", "-A"]);
-  console.log(`\n--- kubectl get stagegate -A   (${Math.round(elapsed)} s; the readiness check is due 1 minute after it was applied; Ctrl-C to stop)\n${table}`);
+  console.log(
+    `\n--- kubectl get stagegate -A   (${Math.round(elapsed)} s; the readiness check is due 1 minute after it was applied; Ctrl-C to stop)\n${table}`,
+  );
   await new Promise((resolve) => setTimeout(resolve, 4_000));
 }

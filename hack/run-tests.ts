@@ -30,14 +30,23 @@ function findTests(dir: string): string[] {
 const files =
   only.length > 0
     ? only
-    : [...findTests("tests/unit"), ...(unitOnly ? [] : [...findTests("tests/integration"), ...findTests("tests/e2e")])];
+    : [
+        ...findTests("tests/unit"),
+        ...(unitOnly ? [] : [...findTests("tests/integration"), ...findTests("tests/e2e")]),
+      ];
 const needsCluster = files.some((f) => !f.includes("tests/unit/"));
 
 const summaryFile = path.join(mkdtempSync(path.join(tmpdir(), "stagegate-tests-")), "summary.json");
 const env: NodeJS.ProcessEnv = { ...process.env, STAGEGATE_TEST_SUMMARY: summaryFile };
 
 const cluster = needsCluster
-  ? await startLocalCluster({ installCrdsFrom: [path.join(repo, "crds"), path.join(repo, "config/rbac"), path.join(repo, "hack/manifests")] })
+  ? await startLocalCluster({
+      installCrdsFrom: [
+        path.join(repo, "crds"),
+        path.join(repo, "config/rbac"),
+        path.join(repo, "hack/manifests"),
+      ],
+    })
   : undefined;
 if (cluster !== undefined) {
   env.STAGEGATE_TEST_CLUSTER = path.join(cluster.dir, "cluster.json");

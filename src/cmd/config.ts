@@ -14,7 +14,10 @@ const durationMs = (flag: string) =>
   });
 
 const positiveInt = (flag: string) =>
-  z.coerce.number({ error: `--${flag} must be a whole number` }).int(`--${flag} must be a whole number`).min(1);
+  z.coerce
+    .number({ error: `--${flag} must be a whole number` })
+    .int(`--${flag} must be a whole number`)
+    .min(1);
 
 /** The operator's configuration, parsed once at start from flags (and their environment variables). */
 export const RunConfig = z
@@ -48,17 +51,41 @@ export const RUN_FLAGS = {
   kubeconfig: { env: "KUBECONFIG", help: "kubeconfig file; in-cluster credentials when unset" },
   namespace: { env: "STAGEGATE_NAMESPACE", help: "watch one namespace only (default: all)" },
   "leader-elect": { env: "STAGEGATE_LEADER_ELECT", default: "true", help: "elect a leader through a Lease" },
-  "leader-election-namespace": { env: "POD_NAMESPACE", default: "stagegate-system", help: "namespace of the Lease" },
-  "leader-election-id": { env: "STAGEGATE_LEADER_ELECTION_ID", default: "stagegate-operator", help: "name of the Lease" },
+  "leader-election-namespace": {
+    env: "POD_NAMESPACE",
+    default: "stagegate-system",
+    help: "namespace of the Lease",
+  },
+  "leader-election-id": {
+    env: "STAGEGATE_LEADER_ELECTION_ID",
+    default: "stagegate-operator",
+    help: "name of the Lease",
+  },
   identity: { env: "POD_NAME", help: "this replica's identity in the Lease (default: hostname_pid)" },
   "lease-duration": { env: "STAGEGATE_LEASE_DURATION", default: "15s", help: "how long a standby waits" },
-  "renew-deadline": { env: "STAGEGATE_RENEW_DEADLINE", default: "10s", help: "how long a leader tries to renew" },
+  "renew-deadline": {
+    env: "STAGEGATE_RENEW_DEADLINE",
+    default: "10s",
+    help: "how long a leader tries to renew",
+  },
   "retry-period": { env: "STAGEGATE_RETRY_PERIOD", default: "2s", help: "pause between election attempts" },
-  "health-probe-bind-address": { env: "STAGEGATE_PROBE_ADDRESS", default: ":8081", help: "/healthz and /readyz" },
-  "metrics-bind-address": { env: "STAGEGATE_METRICS_ADDRESS", default: ":8080", help: "/metrics (0 disables)" },
+  "health-probe-bind-address": {
+    env: "STAGEGATE_PROBE_ADDRESS",
+    default: ":8081",
+    help: "/healthz and /readyz",
+  },
+  "metrics-bind-address": {
+    env: "STAGEGATE_METRICS_ADDRESS",
+    default: ":8080",
+    help: "/metrics (0 disables)",
+  },
   workers: { env: "STAGEGATE_WORKERS", default: "4", help: "concurrent reconciles per controller" },
   "resync-period": { env: "STAGEGATE_RESYNC_PERIOD", default: "10m", help: "re-deliver every cached object" },
-  "watch-stall-timeout": { env: "STAGEGATE_WATCH_STALL_TIMEOUT", default: "90s", help: "rebuild a silent watch" },
+  "watch-stall-timeout": {
+    env: "STAGEGATE_WATCH_STALL_TIMEOUT",
+    default: "90s",
+    help: "rebuild a silent watch",
+  },
   "log-level": { env: "STAGEGATE_LOG_LEVEL", default: "info", help: "trace, debug, info, warn, error" },
 } as const satisfies Record<string, { env: string; default?: string; help: string }>;
 
@@ -71,7 +98,9 @@ export class ConfigError extends Error {
 export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfig {
   let values: Record<string, string | boolean | undefined>;
   try {
-    const options = Object.fromEntries(Object.keys(RUN_FLAGS).map((flag) => [flag, { type: "string" as const }]));
+    const options = Object.fromEntries(
+      Object.keys(RUN_FLAGS).map((flag) => [flag, { type: "string" as const }]),
+    );
     values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (err) {
     throw new ConfigError(`${(err as Error).message}. Run "stagegate run --help" for the flags.`);

@@ -28,7 +28,11 @@ export async function runOperator(config: RunConfig): Promise<number> {
     events: new EventRecorder(client, REPORTING_CONTROLLER, config.identity, log),
     clock: realClock,
     workers: config.workers,
-    informer: { namespace: config.namespace, resyncMs: config.resyncMs, stallTimeoutMs: config.watchStallTimeoutMs },
+    informer: {
+      namespace: config.namespace,
+      resyncMs: config.resyncMs,
+      stallTimeoutMs: config.watchStallTimeoutMs,
+    },
   };
   const informers = createInformers(deps);
   const manager = new Manager({
@@ -36,7 +40,10 @@ export async function runOperator(config: RunConfig): Promise<number> {
     log,
     metrics,
     informers: [informers.deploymentTasks, informers.environments],
-    controllers: [createDeploymentTaskController(deps, informers), createEnvironmentController(deps, informers)],
+    controllers: [
+      createDeploymentTaskController(deps, informers),
+      createEnvironmentController(deps, informers),
+    ],
     probeAddress: config.probeAddress,
     metricsAddress: config.metricsAddress,
     leaderElection: config.leaderElect

@@ -6,7 +6,13 @@ import type { ResourceType } from "../runtime/kube/resource.js";
 
 /** The API resource that serves a Stagegate kind. */
 export function resourceOf(kind: KindDefinition): ResourceType {
-  return { group: GROUP, version: VERSION, plural: kind.plural, kind: kind.kind, namespaced: kind.scope === "Namespaced" };
+  return {
+    group: GROUP,
+    version: VERSION,
+    plural: kind.plural,
+    kind: kind.kind,
+    namespaced: kind.scope === "Namespaced",
+  };
 }
 
 /** Resources of the kinds the operator reconciles today. */

@@ -33,7 +33,10 @@ export class EventRecorder {
     const body = {
       apiVersion: "events.k8s.io/v1",
       kind: "Event",
-      metadata: { name: `${obj.metadata.name}.${Date.now().toString(16)}${randomBytes(3).toString("hex")}`, namespace },
+      metadata: {
+        name: `${obj.metadata.name}.${Date.now().toString(16)}${randomBytes(3).toString("hex")}`,
+        namespace,
+      },
       eventTime: microTime(new Date()),
       type: event.type,
       reason: event.reason,
@@ -54,7 +57,12 @@ export class EventRecorder {
       await this.client.create(builtin.event, body, namespace);
     } catch (err) {
       this.log.warn(
-        { name: obj.metadata.name, namespace: obj.metadata.namespace, reason: event.reason, err: (err as Error).message },
+        {
+          name: obj.metadata.name,
+          namespace: obj.metadata.namespace,
+          reason: event.reason,
+          err: (err as Error).message,
+        },
         "Failed to record an event",
       );
     }

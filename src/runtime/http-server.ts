@@ -25,7 +25,9 @@ export class RouteServer {
       }
       route().then(
         (answer) => {
-          res.writeHead(answer.status, { "Content-Type": answer.contentType ?? "text/plain" }).end(answer.body);
+          res
+            .writeHead(answer.status, { "Content-Type": answer.contentType ?? "text/plain" })
+            .end(answer.body);
         },
         (err: unknown) => {
           res.writeHead(500, { "Content-Type": "text/plain" }).end(`${(err as Error).message}\n`);

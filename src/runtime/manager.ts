@@ -91,7 +91,10 @@ export class Manager {
       retryPeriodMs: settings.retryPeriodMs,
       onStartedLeading: async (leading) => {
         metrics.leaderStatus.set({ name: settings.name }, 1);
-        log.info({ identity: settings.identity, lease: settings.name }, "Became the leader; starting controllers");
+        log.info(
+          { identity: settings.identity, lease: settings.name },
+          "Became the leader; starting controllers",
+        );
         await startControllers(leading);
       },
       onStoppedLeading: (reason) => {

@@ -75,8 +75,18 @@ export class RuntimeMetrics {
 function createWorkqueueMetrics(registry: Registry): WorkqueueMetrics {
   const registers = [registry];
   const labelNames = ["name", "controller"] as const;
-  const adds = new Counter({ name: "workqueue_adds_total", help: "Total number of adds handled by workqueue", labelNames, registers });
-  const depth = new Gauge({ name: "workqueue_depth", help: "Current depth of workqueue", labelNames, registers });
+  const adds = new Counter({
+    name: "workqueue_adds_total",
+    help: "Total number of adds handled by workqueue",
+    labelNames,
+    registers,
+  });
+  const depth = new Gauge({
+    name: "workqueue_depth",
+    help: "Current depth of workqueue",
+    labelNames,
+    registers,
+  });
   const latency = new Histogram({
     name: "workqueue_queue_duration_seconds",
     help: "How long in seconds an item stays in workqueue before being requested",
@@ -91,7 +101,12 @@ function createWorkqueueMetrics(registry: Registry): WorkqueueMetrics {
     buckets: QUEUE_BUCKETS,
     registers,
   });
-  const retries = new Counter({ name: "workqueue_retries_total", help: "Total number of retries handled by workqueue", labelNames, registers });
+  const retries = new Counter({
+    name: "workqueue_retries_total",
+    help: "Total number of retries handled by workqueue",
+    labelNames,
+    registers,
+  });
   const unfinished = new Gauge({
     name: "workqueue_unfinished_work_seconds",
     help: "How many seconds of work has been done that is in progress and hasn't been observed by work_duration",

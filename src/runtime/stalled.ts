@@ -36,5 +36,6 @@ export async function markStalled(
     deps.clock.now(),
   );
   const { written } = await writeStatus(deps.client, rt, obj, { ...status, conditions });
-  if (written) await deps.events.record(rt, obj, { type: "Warning", reason: err.reason, message: err.message });
+  if (written)
+    await deps.events.record(rt, obj, { type: "Warning", reason: err.reason, message: err.message });
 }

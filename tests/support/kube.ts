@@ -5,7 +5,10 @@ import type { IdentityName } from "../../hack/local-cluster/identities.js";
 import { kubeconfigPath } from "./cluster.js";
 
 /** A client of the test cluster acting as one identity. Close it when done. */
-export async function clientFor(identity: IdentityName, kubeconfig = kubeconfigPath(identity)): Promise<KubeClient> {
+export async function clientFor(
+  identity: IdentityName,
+  kubeconfig = kubeconfigPath(identity),
+): Promise<KubeClient> {
   return KubeClient.connect(kubeconfig);
 }
 

@@ -14,7 +14,11 @@ export interface OperatorProcess {
   /** Parsed log lines so far. */
   logs(): Record<string, unknown>[];
   /** Waits for a log line whose `msg` equals `message` (and whose fields include `fields`). */
-  waitForLog(message: string, fields?: Record<string, unknown>, timeoutMs?: number): Promise<Record<string, unknown>>;
+  waitForLog(
+    message: string,
+    fields?: Record<string, unknown>,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   /** SIGKILL: no cleanup, as a crash. */
   kill(): Promise<void>;
   /** SIGTERM and wait for exit; returns the exit code. */

@@ -7,7 +7,13 @@ import type { ResourceType } from "../../src/runtime/kube/resource.js";
 import { isNotFound } from "../../src/runtime/kube/api-error.js";
 
 /** ConfigMaps: a built-in resource, so runtime tests do not depend on Stagegate's CRDs. */
-export const configMaps: ResourceType = { group: "", version: "v1", plural: "configmaps", kind: "ConfigMap", namespaced: true };
+export const configMaps: ResourceType = {
+  group: "",
+  version: "v1",
+  plural: "configmaps",
+  kind: "ConfigMap",
+  namespaced: true,
+};
 
 export const RECONCILED = "stagegate.io/reconciled";
 
@@ -42,7 +48,13 @@ export function stampingController(
         const obj = informer.store.get(req.key);
         if (obj === undefined || obj.metadata.annotations?.[RECONCILED] === "true") return;
         try {
-          await client.patch(configMaps, req.name, req.namespace, { metadata: { annotations: { [RECONCILED]: "true" } } }, { type: "merge" });
+          await client.patch(
+            configMaps,
+            req.name,
+            req.namespace,
+            { metadata: { annotations: { [RECONCILED]: "true" } } },
+            { type: "merge" },
+          );
         } catch (err) {
           if (!isNotFound(err)) throw err;
         }
@@ -64,11 +76,19 @@ export async function counterTotal(metrics: RuntimeMetrics, name: string): Promi
 
 /** Creates a ConfigMap, retrying while the API server is coming back. */
 export async function createConfigMap(client: KubeClient, namespace: string, name: string): Promise<void> {
-  await client.create(configMaps, { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace }, data: { k: "v" } }, namespace);
+  await client.create(
+    configMaps,
+    { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace }, data: { k: "v" } },
+    namespace,
+  );
 }
 
 /** Whether a ConfigMap carries the reconciled annotation; undefined while not (for waitFor). */
-export async function isStamped(client: KubeClient, namespace: string, name: string): Promise<true | undefined> {
+export async function isStamped(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<true | undefined> {
   const obj = await client.get(configMaps, name, namespace);
   return obj.metadata.annotations?.[RECONCILED] === "true" ? true : undefined;
 }

@@ -56,7 +56,8 @@ export class Informer {
   private readonly name: string;
 
   constructor(private readonly opts: InformerOptions) {
-    this.name = opts.resource.group === "" ? opts.resource.plural : `${opts.resource.plural}.${opts.resource.group}`;
+    this.name =
+      opts.resource.group === "" ? opts.resource.plural : `${opts.resource.plural}.${opts.resource.group}`;
   }
 
   /** Registers a listener; it must not throw and must not block (enqueue keys only). */
@@ -230,7 +231,10 @@ export class Informer {
       try {
         listener(event);
       } catch (err) {
-        this.opts.log.error({ resource: this.name, err: (err as Error).message }, "An informer listener threw");
+        this.opts.log.error(
+          { resource: this.name, err: (err as Error).message },
+          "An informer listener threw",
+        );
       }
     }
   }

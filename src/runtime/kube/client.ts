@@ -54,7 +54,9 @@ export class KubeClient {
 
   /** Reads one object. */
   async get(rt: ResourceType, name: string, namespace?: string): Promise<KubeObject> {
-    return KubeObject.parse(await this.transport.request({ method: "GET", path: objectPath(rt, name, namespace) }));
+    return KubeObject.parse(
+      await this.transport.request({ method: "GET", path: objectPath(rt, name, namespace) }),
+    );
   }
 
   /** Reads one page of a collection. */

@@ -48,7 +48,8 @@ export class KubeTransport {
       rejectUnauthorized: base.rejectUnauthorized,
       servername: base.servername,
     };
-    this.agent = this.url.protocol === "https:" ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.agent =
+      this.url.protocol === "https:" ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
   }
 
   /** Builds a transport for the current context of a kubeconfig. */
@@ -106,7 +107,12 @@ export class KubeTransport {
     const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const module = this.url.protocol === "https:" ? https : http;
     return new Promise<http.IncomingMessage>((resolve, reject) => {
-      const clientReq = module.request(url, { method: req.method, headers, agent: this.agent, signal: req.signal });
+      const clientReq = module.request(url, {
+        method: req.method,
+        headers,
+        agent: this.agent,
+        signal: req.signal,
+      });
       const timer = setTimeout(() => {
         clientReq.destroy(new TransportError(`${req.method} ${req.path}: no answer within ${timeoutMs} ms`));
       }, timeoutMs);
@@ -116,7 +122,11 @@ export class KubeTransport {
       });
       clientReq.on("error", (err) => {
         clearTimeout(timer);
-        reject(err instanceof TransportError ? err : new TransportError(`${req.method} ${req.path}: ${err.message}`));
+        reject(
+          err instanceof TransportError
+            ? err
+            : new TransportError(`${req.method} ${req.path}: ${err.message}`),
+        );
       });
       clientReq.end(payload);
     });

@@ -28,14 +28,19 @@ describe("DeploymentTask and Environment controllers (operator process)", () => 
   async function createTask(name: string, spec: Record<string, unknown>): Promise<void> {
     await admin.create(
       resources.deploymentTask,
-      { apiVersion: "stagegate.io/v1alpha1", kind: "DeploymentTask", metadata: { name, namespace }, spec: { type: "Checklist", title: name, ...spec } },
+      {
+        apiVersion: "stagegate.io/v1alpha1",
+        kind: "DeploymentTask",
+        metadata: { name, namespace },
+        spec: { type: "Checklist", title: name, ...spec },
+      },
       namespace,
     );
   }
 
   async function view(name: string): Promise<TaskView> {
     const obj = await admin.get(resources.deploymentTask, name, namespace);
-    return (obj.status ?? {});
+    return obj.status ?? {};
   }
 
   function condition(v: TaskView, type: string): Condition | undefined {
@@ -63,7 +68,10 @@ describe("DeploymentTask and Environment controllers (operator process)", () => 
   before(async () => {
     admin = await clientFor("admin");
     namespace = await createTestNamespace(admin, "tasks");
-    operator = startOperator(kubeconfigPath("operator"), [`--namespace=${namespace}`, "--leader-elect=false"]);
+    operator = startOperator(kubeconfigPath("operator"), [
+      `--namespace=${namespace}`,
+      "--leader-elect=false",
+    ]);
     const serving = await operator.waitForLog("Serving probes and metrics");
     metricsPort = Number(serving.metricsPort);
     await operator.waitForLog("Started workers", { controller: "deploymenttask" });
@@ -104,7 +112,13 @@ describe("DeploymentTask and Environment controllers (operator process)", () => 
     const ghost = await phase("ghost", "Succeeded");
     await phase("orphan", "Ready");
 
-    await admin.patch(resources.deploymentTask, "ghost", namespace, { spec: { title: "renamed later" } }, { type: "merge" });
+    await admin.patch(
+      resources.deploymentTask,
+      "ghost",
+      namespace,
+      { spec: { title: "renamed later" } },
+      { type: "merge" },
+    );
     await waitFor("the edit to be observed", async () => {
       const obj = await admin.get(resources.deploymentTask, "ghost", namespace);
       const status = (obj.status ?? {}) as { observedGeneration?: number };
@@ -125,10 +139,17 @@ describe("DeploymentTask and Environment controllers (operator process)", () => 
         return condition(s, "Stalled")?.status === "True" ? s : undefined;
       });
       assert.equal(condition(v, "Stalled")?.reason, "DependencyCycle");
-      assert.match(condition(v, "Stalled")?.message ?? "", /cycle-x -> cycle-y -> cycle-x|cycle-y -> cycle-x -> cycle-y/);
+      assert.match(
+        condition(v, "Stalled")?.message ?? "",
+        /cycle-x -> cycle-y -> cycle-x|cycle-y -> cycle-x -> cycle-y/,
+      );
     }
     const downstream = await phase("downstream", "Blocked");
-    assert.notEqual(condition(downstream, "Stalled")?.status, "True", "a task behind a cycle is blocked, not stalled");
+    assert.notEqual(
+      condition(downstream, "Stalled")?.status,
+      "True",
+      "a task behind a cycle is blocked, not stalled",
+    );
     await phase("bystander", "Succeeded");
     assert.equal(operator.child.exitCode, null, "the operator is still running");
   });
@@ -145,13 +166,18 @@ describe("DeploymentTask and Environment controllers (operator process)", () => 
 
     const events = await waitFor("an Overdue warning event", async () => {
       const list = await admin.list(builtin.event, { namespace });
-      const found = list.items.filter((e) => e.reason === "Overdue" && (e.regarding as { name?: string }).name === "late");
+      const found = list.items.filter(
+        (e) => e.reason === "Overdue" && (e.regarding as { name?: string }).name === "late",
+      );
       return found.length > 0 ? found : undefined;
     });
     assert.equal(events[0]?.type, "Warning");
 
     const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text());
-    assert.match(metrics, new RegExp(`stagegate_deploymenttasks_overdue\\{namespace="${namespace}",type="Checklist"\\} 1`));
+    assert.match(
+      metrics,
+      new RegExp(`stagegate_deploymenttasks_overdue\\{namespace="${namespace}",type="Checklist"\\} 1`),
+    );
   });
 
   it("orders environments and reports a promotion cycle", async () => {
@@ -162,23 +188,32 @@ describe("DeploymentTask and Environment controllers (operator process)", () => 
       metadata: { name: `${p}-${name}` },
       spec: { promotesFrom: promotesFrom.map((n) => `${p}-${n}`) },
     });
-    for (const e of [env("dev", []), env("test", ["dev"]), env("prod", ["test"]), env("loop-a", ["loop-b"]), env("loop-b", ["loop-a"])]) {
+    for (const e of [
+      env("dev", []),
+      env("test", ["dev"]),
+      env("prod", ["test"]),
+      env("loop-a", ["loop-b"]),
+      env("loop-b", ["loop-a"]),
+    ]) {
       await admin.create(resources.environment, e);
     }
     const orderOf = (name: string) =>
       waitFor(`${name} to be ordered`, async () => {
-        const s = (await admin.get(resources.environment, `${p}-${name}`)).status as { order?: number } | undefined;
+        const s = (await admin.get(resources.environment, `${p}-${name}`)).status as
+          { order?: number } | undefined;
         return s?.order;
       });
     assert.deepEqual([await orderOf("dev"), await orderOf("test"), await orderOf("prod")], [0, 1, 2]);
     // Until loop-b exists, loop-a reports UnknownPredecessor; once both exist, the cycle.
     const loop = await waitFor("the loop to be reported", async () => {
-      const s = (await admin.get(resources.environment, `${p}-loop-a`)).status as { conditions?: Condition[] } | undefined;
+      const s = (await admin.get(resources.environment, `${p}-loop-a`)).status as
+        { conditions?: Condition[] } | undefined;
       const ready = s?.conditions?.find((c) => c.type === "Ready");
       return ready?.reason === "OrderCycle" ? ready : undefined;
     });
     assert.equal(loop.status, "False");
     assert.match(loop.message, new RegExp(`${p}-loop-a.*${p}-loop-b|${p}-loop-b.*${p}-loop-a`));
-    for (const name of ["dev", "test", "prod", "loop-a", "loop-b"]) await admin.delete(resources.environment, `${p}-${name}`);
+    for (const name of ["dev", "test", "prod", "loop-a", "loop-b"])
+      await admin.delete(resources.environment, `${p}-${name}`);
   });
 });

@@ -10,7 +10,12 @@ import { KubeClient } from "../../../src/runtime/kube/client.js";
 import { builtin } from "../../../src/runtime/kube/resource.js";
 import { waitFor } from "../../support/kube.js";
 import { startOperator } from "../../support/operator-process.js";
-import { counterTotal, createConfigMap, isStamped, stampingController } from "../../support/stamping-controller.js";
+import {
+  counterTotal,
+  createConfigMap,
+  isStamped,
+  stampingController,
+} from "../../support/stamping-controller.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -29,7 +34,11 @@ describe("runtime against a failing API server", () => {
     assert.ok(adminConfig);
     admin = await KubeClient.connect(adminConfig);
     operator = await KubeClient.connect(adminConfig);
-    await admin.create(builtin.namespace, { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });
+    await admin.create(builtin.namespace, {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: namespace },
+    });
     harness = stampingController(operator, namespace, { stallTimeoutMs: 2_000 });
     runs = [harness.informer.run(stop.signal), harness.controller.run(stop.signal)];
     await harness.informer.waitForSync(stop.signal);
@@ -50,7 +59,9 @@ describe("runtime against a failing API server", () => {
     const restartsBefore = await counterTotal(harness.metrics, "stagegate_informer_restarts_total");
     await cluster.apiserver.kill();
     await waitFor("the informer to notice the outage", async () =>
-      (await counterTotal(harness.metrics, "stagegate_informer_restarts_total")) > restartsBefore ? true : undefined,
+      (await counterTotal(harness.metrics, "stagegate_informer_restarts_total")) > restartsBefore
+        ? true
+        : undefined,
     );
     await cluster.apiserver.restart();
     for (const name of ["after-restart-1", "after-restart-2", "after-restart-3"]) {
@@ -60,7 +71,9 @@ describe("runtime against a failing API server", () => {
       });
     }
     for (const name of ["after-restart-1", "after-restart-2", "after-restart-3"]) {
-      await waitFor(`${name} to be reconciled`, () => isStamped(admin, namespace, name), { timeoutMs: 60_000 });
+      await waitFor(`${name} to be reconciled`, () => isStamped(admin, namespace, name), {
+        timeoutMs: 60_000,
+      });
     }
     assert.ok(harness.informer.store.get(`${namespace}/after-restart-3`), "the cache holds the new object");
   });
@@ -73,7 +86,9 @@ describe("runtime against a failing API server", () => {
       await waitFor(
         "the watchdog to declare the watch stalled",
         async () =>
-          (await counterTotal(harness.metrics, "stagegate_informer_watch_stalls_total")) > stallsBefore ? true : undefined,
+          (await counterTotal(harness.metrics, "stagegate_informer_watch_stalls_total")) > stallsBefore
+            ? true
+            : undefined,
         { timeoutMs: 30_000 },
       );
       // The rebuilt watch cannot get an answer from a frozen server: its connect deadline fails it, and the
@@ -81,7 +96,9 @@ describe("runtime against a failing API server", () => {
       await waitFor(
         "the rebuilt watch to time out against the frozen server",
         async () =>
-          (await counterTotal(harness.metrics, "stagegate_informer_restarts_total")) > restartsBefore ? true : undefined,
+          (await counterTotal(harness.metrics, "stagegate_informer_restarts_total")) > restartsBefore
+            ? true
+            : undefined,
         { timeoutMs: 30_000 },
       );
     } finally {
@@ -101,13 +118,18 @@ describe("runtime against a failing API server", () => {
     const op = startOperator(cluster.kubeconfigs.admin ?? "", ["--leader-elect=false"]);
     try {
       const serving = await op.waitForLog("Serving probes and metrics");
-      const probe = (path: string) => fetch(`http://127.0.0.1:${Number(serving.probePort)}${path}`).then((r) => r.status);
+      const probe = (path: string) =>
+        fetch(`http://127.0.0.1:${Number(serving.probePort)}${path}`).then((r) => r.status);
       assert.equal(await probe("/healthz"), 200);
       assert.equal(await probe("/readyz"), 503, "not ready while the API server cannot be listed");
       cluster.apiserver.resume();
-      await waitFor("/readyz to turn 200", async () => ((await probe("/readyz")) === 200 ? true : undefined), {
-        timeoutMs: 60_000,
-      });
+      await waitFor(
+        "/readyz to turn 200",
+        async () => ((await probe("/readyz")) === 200 ? true : undefined),
+        {
+          timeoutMs: 60_000,
+        },
+      );
     } finally {
       cluster.apiserver.resume();
       await op.stop();

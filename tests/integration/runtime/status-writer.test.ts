@@ -32,7 +32,13 @@ describe("status writer against the real API server", () => {
   it("retries a 409 Conflict from a fresh read and lands the status", async () => {
     const created = await admin.create(resources.deploymentTask, task("conflicted", namespace), namespace);
     // Someone else changes the object after we read it: our copy is now stale.
-    await admin.patch(resources.deploymentTask, "conflicted", namespace, { metadata: { labels: { touched: "yes" } } }, { type: "merge" });
+    await admin.patch(
+      resources.deploymentTask,
+      "conflicted",
+      namespace,
+      { metadata: { labels: { touched: "yes" } } },
+      { type: "merge" },
+    );
 
     const status = { phase: "Ready", progress: "0/0" };
     const result = await writeStatus(operator, resources.deploymentTask, created, status);

@@ -45,12 +45,14 @@ describe("a terminal reconcile error", () => {
           calls.set(req.name, (calls.get(req.name) ?? 0) + 1);
           const obj = informer.store.get(req.key);
           if (obj === undefined) return;
-          if (req.name === "bad") throw new TerminalError("InvalidSpec", "spec.title must not say bad: rename the task.");
+          if (req.name === "bad")
+            throw new TerminalError("InvalidSpec", "spec.title must not say bad: rename the task.");
           await writeStatus(operator, rt, obj, { phase: "Ready" });
         },
         onTerminalError: async (req, err) => {
           const obj = informer.store.get(req.key);
-          if (obj !== undefined) await markStalled({ client: operator, events, clock: realClock }, rt, obj, err);
+          if (obj !== undefined)
+            await markStalled({ client: operator, events, clock: realClock }, rt, obj, err);
         },
       },
       silentLogger,
@@ -63,7 +65,12 @@ describe("a terminal reconcile error", () => {
       for (const name of ["bad", "good-1", "good-2", "good-3"]) {
         await admin.create(
           rt,
-          { apiVersion: "stagegate.io/v1alpha1", kind: "DeploymentTask", metadata: { name, namespace }, spec: { type: "Checklist", title: name } },
+          {
+            apiVersion: "stagegate.io/v1alpha1",
+            kind: "DeploymentTask",
+            metadata: { name, namespace },
+            spec: { type: "Checklist", title: name },
+          },
           namespace,
         );
       }
@@ -88,7 +95,11 @@ describe("a terminal reconcile error", () => {
       assert.equal(warnings.length, 1, "one warning, not one per attempt");
       assert.equal(warnings[0]?.type, "Warning");
       assert.equal(warnings[0]?.reason, "InvalidSpec");
-      assert.equal(await counterTotal(metrics, "workqueue_retries_total"), 0, "a terminal error is never retried");
+      assert.equal(
+        await counterTotal(metrics, "workqueue_retries_total"),
+        0,
+        "a terminal error is never retried",
+      );
       assert.ok((calls.get("bad") ?? 0) <= 2, "reconciled once, and once more for its own status write");
       assert.ok((await counterTotal(metrics, "controller_runtime_terminal_reconcile_errors_total")) >= 1);
     } finally {

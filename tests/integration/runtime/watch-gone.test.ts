@@ -18,7 +18,11 @@ import { configMaps, counterTotal, createConfigMap } from "../../support/stampin
 import { TcpProxy } from "../../support/tcp-proxy.js";
 
 /** Whether a watch from `resourceVersion` is refused as too old (HTTP 410 or an in-stream 410 ERROR). */
-async function isCompactedPast(client: KubeClient, namespace: string, resourceVersion: string): Promise<true | undefined> {
+async function isCompactedPast(
+  client: KubeClient,
+  namespace: string,
+  resourceVersion: string,
+): Promise<true | undefined> {
   try {
     const watch = await client.watch(configMaps, { namespace, resourceVersion, timeoutSeconds: 1 });
     try {
@@ -52,9 +56,16 @@ describe("informer after its watch's resourceVersion was compacted away", () => 
     proxy = new TcpProxy(Number(new URL(cluster.server).port));
     const port = await proxy.listen();
     const proxied = path.join(cluster.dir, "proxied.kubeconfig");
-    writeFileSync(proxied, readFileSync(adminConfig, "utf8").replace(cluster.server, `https://127.0.0.1:${port}`));
+    writeFileSync(
+      proxied,
+      readFileSync(adminConfig, "utf8").replace(cluster.server, `https://127.0.0.1:${port}`),
+    );
     viaProxy = await KubeClient.connect(proxied);
-    await admin.create(builtin.namespace, { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });
+    await admin.create(builtin.namespace, {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: namespace },
+    });
   });
 
   after(async () => {
@@ -85,7 +96,8 @@ describe("informer after its watch's resourceVersion was compacted away", () => 
       await createConfigMap(admin, namespace, "doomed");
       await informer.waitForSync(stop.signal);
       const seen = await waitFor("the informer to see both objects", () =>
-        informer.store.get(`${namespace}/doomed`) !== undefined && informer.store.get(`${namespace}/kept`) !== undefined
+        informer.store.get(`${namespace}/doomed`) !== undefined &&
+        informer.store.get(`${namespace}/kept`) !== undefined
           ? informer.store.get(`${namespace}/doomed`)
           : undefined,
       );
@@ -95,7 +107,13 @@ describe("informer after its watch's resourceVersion was compacted away", () => 
       await admin.delete(configMaps, "doomed", namespace);
       await createConfigMap(admin, namespace, "born-while-away");
       await waitFor("etcd to compact past the informer's resourceVersion", async () => {
-        await admin.patch(configMaps, "kept", namespace, { data: { tick: String(Date.now()) } }, { type: "merge" });
+        await admin.patch(
+          configMaps,
+          "kept",
+          namespace,
+          { data: { tick: String(Date.now()) } },
+          { type: "merge" },
+        );
         return isCompactedPast(admin, namespace, staleVersion);
       });
       const relistsBefore = await counterTotal(metrics, "stagegate_informer_relists_total");
