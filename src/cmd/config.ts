@@ -17,7 +17,7 @@ const positiveInt = (flag: string) =>
   z.coerce
     .number({ error: `--${flag} must be a whole number` })
     .int(`--${flag} must be a whole number`)
-    .min(1);
+    .min(1, `--${flag} must be at least 1`);
 
 /** The operator's configuration, parsed once at start from flags (and their environment variables). */
 export const RunConfig = z

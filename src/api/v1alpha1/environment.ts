@@ -139,7 +139,9 @@ export const EnvironmentStatus = z
     path: z
       .array(z.string())
       .optional()
-      .describe("The longest chain of environments leading to this one, first stage first."),
+      .describe(
+        "The longest chain of environments a release passes through to reach this one, first stage first, ending with this one.",
+      ),
   })
   .describe("The state of the environment as the operator last observed it.");
 export type EnvironmentStatus = z.infer<typeof EnvironmentStatus>;

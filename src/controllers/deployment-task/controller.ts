@@ -18,6 +18,7 @@ import { deriveTaskPhase } from "./phase.js";
 
 const DEPENDS_ON = "dependsOn";
 const NAMESPACE = "namespace";
+const ENVIRONMENT = "environment";
 
 /** Tasks' dependsOn targets as cache keys, so a change to X wakes exactly the tasks that wait for X. */
 function dependsOnKeys(obj: KubeObject): string[] {
@@ -37,6 +38,10 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
   const rt = resources.deploymentTask;
   tasks.store.addIndex(DEPENDS_ON, dependsOnKeys);
   tasks.store.addIndex(NAMESPACE, (obj) => [obj.metadata.namespace ?? ""]);
+  tasks.store.addIndex(ENVIRONMENT, (obj) => {
+    const environment = (obj.spec as { environment?: unknown } | undefined)?.environment;
+    return typeof environment === "string" ? [environment] : [];
+  });
   registerOverdueGauge(deps, informers);
 
   /** Gathers the namespace's dependsOn graph from the cache and returns the cycle through `name`, if any. */
@@ -114,15 +119,7 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
         },
         {
           informer: informers.environments,
-          toKeys: (event) =>
-            tasks.store
-              .list()
-              .filter(
-                (t) =>
-                  (t.spec as { environment?: unknown } | undefined)?.environment ===
-                  event.object.metadata.name,
-              )
-              .map(objectKey),
+          toKeys: (event) => tasks.store.byIndex(ENVIRONMENT, event.object.metadata.name).map(objectKey),
         },
       ],
       onTerminalError: async (req, err) => {

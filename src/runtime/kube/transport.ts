@@ -66,7 +66,7 @@ export class KubeTransport {
 
   /** Sends a request and returns the parsed JSON body; a non-2xx answer throws an ApiError. */
   async request(req: KubeRequest): Promise<unknown> {
-    const res = await this.open(req);
+    const res = await this.open(req, true);
     const text = await readBody(res, req.signal);
     const status = res.statusCode ?? 0;
     if (status < 200 || status > 299) throw ApiError.fromResponse(status, text, `${req.method} ${req.path}`);
@@ -90,7 +90,8 @@ export class KubeTransport {
     this.agent.destroy();
   }
 
-  private async open(req: KubeRequest): Promise<http.IncomingMessage> {
+  /** Sends the request; the deadline covers the headers, and for `wholeBody` also the body. */
+  private async open(req: KubeRequest, wholeBody = false): Promise<http.IncomingMessage> {
     const auth: https.RequestOptions = {};
     await this.kubeConfig.applyToHTTPSOptions(auth);
     const url = new URL(req.path, this.url);
@@ -117,7 +118,8 @@ export class KubeTransport {
         clientReq.destroy(new TransportError(`${req.method} ${req.path}: no answer within ${timeoutMs} ms`));
       }, timeoutMs);
       clientReq.on("response", (res) => {
-        clearTimeout(timer);
+        if (wholeBody) res.once("close", () => clearTimeout(timer));
+        else clearTimeout(timer);
         resolve(res);
       });
       clientReq.on("error", (err) => {

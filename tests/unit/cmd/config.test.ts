@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConfigError, parseRunConfig } from "../../../src/cmd/config.js";
+
+describe("stagegate run configuration", () => {
+  it("applies client-go's leader election defaults and the usual ports", () => {
+    const config = parseRunConfig([], {});
+    assert.equal(config.leaseDurationMs, 15_000);
+    assert.equal(config.renewDeadlineMs, 10_000);
+    assert.equal(config.retryPeriodMs, 2_000);
+    assert.equal(config.probeAddress, ":8081");
+    assert.equal(config.metricsAddress, ":8080");
+    assert.equal(config.leaderElect, true);
+    assert.equal(config.leaderElectionNamespace, "stagegate-system");
+  });
+
+  it("takes flags over environment variables over defaults", () => {
+    const env = { STAGEGATE_WORKERS: "8", STAGEGATE_LOG_LEVEL: "debug", POD_NAME: "pod-a" };
+    const config = parseRunConfig(["--workers=2"], env);
+    assert.equal(config.workers, 2);
+    assert.equal(config.logLevel, "debug");
+    assert.equal(config.identity, "pod-a");
+  });
+
+  const bad: [string, string[], RegExp][] = [
+    ["an unknown flag", ["--wrokers=2"], /Unknown option '--wrokers'.*stagegate run --help/],
+    ["a bad duration", ["--lease-duration=fifteen"], /--lease-duration must be a duration such as 15s/],
+    ["a bad number", ["--workers=many"], /--workers must be a whole number/],
+    ["zero workers", ["--workers=0"], /--workers must be at least 1/],
+    ["a bad boolean", ["--leader-elect=yes"], /--leader-elect must be true or false, not "yes"/],
+    ["a bad log level", ["--log-level=loud"], /--log-level must be one of/],
+    ["unsafe election timings", ["--renew-deadline=20s"], /--lease-duration must exceed --renew-deadline/],
+  ];
+  for (const [name, argv, message] of bad) {
+    it(`rejects ${name} with a message naming the flag`, () => {
+      assert.throws(
+        () => parseRunConfig(argv, {}),
+        (err: unknown) => err instanceof ConfigError && message.test(err.message),
+      );
+    });
+  }
+});
