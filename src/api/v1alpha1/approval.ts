@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { Conditions } from "./condition.js";
+import { Conditions, ObservedGeneration } from "./condition.js";
 import { ApproverSet } from "./environment.js";
-import type { KindDefinition } from "./kind-definition.js";
+import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
 import { ObjectName, Timestamp } from "./meta.js";
 
 /** The three answers of a gate keeper: go, kill or hold. */
@@ -83,11 +83,7 @@ export type ApprovalOutcome = z.infer<typeof ApprovalOutcome>;
 /** What the operator concludes about an Approval. */
 export const ApprovalStatus = z
   .object({
-    observedGeneration: z
-      .number()
-      .int()
-      .optional()
-      .describe("The metadata.generation the operator last reconciled completely."),
+    observedGeneration: ObservedGeneration,
     conditions: Conditions.optional(),
     outcome: ApprovalOutcome.optional(),
     approvals: z
@@ -128,11 +124,6 @@ export const approvalKind: KindDefinition<typeof ApprovalSpec, typeof ApprovalSt
       jsonPath: ".status.outcome",
       description: "Pending, Approved, Rejected, Deferred or Expired.",
     },
-    {
-      name: "Age",
-      type: "date",
-      jsonPath: ".metadata.creationTimestamp",
-      description: "Time since creation.",
-    },
+    AGE_COLUMN,
   ],
 };

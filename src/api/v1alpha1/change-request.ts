@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { Conditions } from "./condition.js";
+import { Conditions, ObservedGeneration } from "./condition.js";
 import { RiskClass } from "./environment.js";
-import type { KindDefinition } from "./kind-definition.js";
+import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
 import { ObjectName, Timestamp } from "./meta.js";
 
 /** The change types of ITIL change management, which decide how much scrutiny a change gets. */
@@ -133,11 +133,7 @@ export type Resolution = z.infer<typeof Resolution>;
 /** What the operator concludes about a ChangeRequest. */
 export const ChangeRequestStatus = z
   .object({
-    observedGeneration: z
-      .number()
-      .int()
-      .optional()
-      .describe("The metadata.generation the operator last reconciled completely."),
+    observedGeneration: ObservedGeneration,
     conditions: Conditions.optional(),
     riskClass: RiskClass.optional(),
     riskRule: z.string().max(1024).optional().describe("The risk rule that decided the risk class."),
@@ -183,11 +179,6 @@ export const changeRequestKind: KindDefinition<typeof ChangeRequestSpec, typeof 
       jsonPath: ".status.resolution",
       description: "Approved, Rejected, Deferred or Expired.",
     },
-    {
-      name: "Age",
-      type: "date",
-      jsonPath: ".metadata.creationTimestamp",
-      description: "Time since creation.",
-    },
+    AGE_COLUMN,
   ],
 };

@@ -36,3 +36,10 @@ export const Conditions = z.array(Condition).meta({
   "x-kubernetes-list-type": "map",
   "x-kubernetes-list-map-keys": ["type"],
 });
+
+/** `status.observedGeneration`: the generation a controller last reconciled completely. */
+export const ObservedGeneration = z
+  .number()
+  .int()
+  .optional()
+  .describe("The metadata.generation the operator last reconciled completely.");

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { Conditions } from "./condition.js";
-import type { KindDefinition } from "./kind-definition.js";
+import { Conditions, ObservedGeneration } from "./condition.js";
+import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
 import { Duration, ObjectName, Owner, Timestamp } from "./meta.js";
 
 /** The kinds of work a DeploymentTask can stand for. */
@@ -145,11 +145,7 @@ export type TaskPhase = z.infer<typeof TaskPhase>;
 /** What the operator concludes about a DeploymentTask. */
 export const DeploymentTaskStatus = z
   .object({
-    observedGeneration: z
-      .number()
-      .int()
-      .optional()
-      .describe("The metadata.generation the operator last reconciled completely."),
+    observedGeneration: ObservedGeneration,
     conditions: Conditions.optional(),
     phase: TaskPhase.optional().describe(
       "Blocked, Ready, Succeeded, Cancelled or Failed; for display, derived from the conditions.",
@@ -208,11 +204,6 @@ export const deploymentTaskKind: KindDefinition<typeof DeploymentTaskSpec, typeo
       jsonPath: '.status.conditions[?(@.type=="Overdue")].status',
       description: "Whether the task is past its due time.",
     },
-    {
-      name: "Age",
-      type: "date",
-      jsonPath: ".metadata.creationTimestamp",
-      description: "Time since creation.",
-    },
+    AGE_COLUMN,
   ],
 };

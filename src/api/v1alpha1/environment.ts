@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { Conditions } from "./condition.js";
+import { Conditions, ObservedGeneration } from "./condition.js";
 import { TaskType } from "./deployment-task.js";
-import type { KindDefinition } from "./kind-definition.js";
+import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
 import { Duration, ObjectName, Owner } from "./meta.js";
 
 /** The risk classes a ChangeRequest can carry. */
@@ -125,11 +125,7 @@ export type EnvironmentSpec = z.infer<typeof EnvironmentSpec>;
 /** What the operator concludes about an Environment. */
 export const EnvironmentStatus = z
   .object({
-    observedGeneration: z
-      .number()
-      .int()
-      .optional()
-      .describe("The metadata.generation the operator last reconciled completely."),
+    observedGeneration: ObservedGeneration,
     conditions: Conditions.optional(),
     order: z
       .number()
@@ -180,11 +176,6 @@ export const environmentKind: KindDefinition<typeof EnvironmentSpec, typeof Envi
       jsonPath: '.status.conditions[?(@.type=="Ready")].status',
       description: "Whether the environment's definition is valid.",
     },
-    {
-      name: "Age",
-      type: "date",
-      jsonPath: ".metadata.creationTimestamp",
-      description: "Time since creation.",
-    },
+    AGE_COLUMN,
   ],
 };

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { Conditions } from "./condition.js";
-import type { KindDefinition } from "./kind-definition.js";
+import { Conditions, ObservedGeneration } from "./condition.js";
+import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
 import { ObjectName, Owner, Timestamp } from "./meta.js";
 import { ReleaseTarget } from "./release-target.js";
 
@@ -159,11 +159,7 @@ export type ReleaseEnvironmentStatus = z.infer<typeof ReleaseEnvironmentStatus>;
 /** What the operator concludes about a Release. */
 export const ReleaseStatus = z
   .object({
-    observedGeneration: z
-      .number()
-      .int()
-      .optional()
-      .describe("The metadata.generation the operator last reconciled completely."),
+    observedGeneration: ObservedGeneration,
     conditions: Conditions.optional(),
     environments: z
       .array(ReleaseEnvironmentStatus)
@@ -208,11 +204,6 @@ export const releaseKind: KindDefinition<typeof ReleaseSpec, typeof ReleaseStatu
       jsonPath: ".status.currentState",
       description: "The state in that environment.",
     },
-    {
-      name: "Age",
-      type: "date",
-      jsonPath: ".metadata.creationTimestamp",
-      description: "Time since creation.",
-    },
+    AGE_COLUMN,
   ],
 };
