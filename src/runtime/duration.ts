@@ -7,14 +7,18 @@
 export class InvalidDurationError extends Error {
   override readonly name = "InvalidDurationError";
 
-  constructor(readonly text: string) {
-    super(
-      `"${text}" is not a duration: write numbers followed by a unit (ms, s, m or h), for example 30m, 72h or 1h30m`,
-    );
+  constructor(
+    readonly text: string,
+    problem = "is not a duration: write numbers followed by a unit (ms, s, m or h), for example 30m, 72h or 1h30m",
+  ) {
+    super(`"${text}" ${problem}`);
   }
 }
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
+
+/** The longest duration accepted: a million hours (about 114 years), far past any due period or window. */
+const MAX_MS = 1_000_000 * UNIT_MS.h;
 type Unit = keyof typeof UNIT_MS;
 
 /** The same grammar as the API's `Duration` schema, so whatever the API server stored parses here. */
@@ -33,7 +37,9 @@ export function parseDuration(text: string): number {
     total += Number(amount) * UNIT_MS[unit as Unit];
   }
   const ms = Math.round(total);
-  if (!Number.isSafeInteger(ms)) throw new InvalidDurationError(text);
+  if (!(ms <= MAX_MS)) {
+    throw new InvalidDurationError(text, "is too long: write a duration of at most 1000000h (about 114 years)");
+  }
   return ms;
 }
 

@@ -154,6 +154,19 @@ describe("DeploymentTask and Environment controllers (operator process)", () => 
     assert.equal(operator.child.exitCode, null, "the operator is still running");
   });
 
+  it("stalls a task whose spec the API admits but cannot be worked with, naming the field, and keeps serving", async () => {
+    await createTask("absurd-sla", { sla: "99999999999h", checklist: [{ name: "x" }] });
+    const v = await waitFor("absurd-sla to be Stalled", async () => {
+      const s = await view("absurd-sla");
+      return condition(s, "Stalled")?.status === "True" ? s : undefined;
+    });
+    assert.equal(condition(v, "Stalled")?.reason, "InvalidSpec");
+    assert.match(condition(v, "Stalled")?.message ?? "", /spec\.sla: "99999999999h" is too long/);
+    await createTask("after-absurd", { checklist: [{ name: "x", state: "Done" }] });
+    await phase("after-absurd", "Succeeded");
+    assert.equal(operator.child.exitCode, null, "the operator is still running");
+  });
+
   it("turns Overdue at the due time, warns, and counts it in the overdue gauge", async () => {
     await createTask("late", { sla: "3s", checklist: [{ name: "never" }] });
     const early = await phase("late", "Ready");

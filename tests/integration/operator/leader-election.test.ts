@@ -71,7 +71,7 @@ describe("leader election between two operator processes", () => {
     admin.close();
   });
 
-  it("lets only the leader reconcile, and hands over when the leader dies", async () => {
+  it("lets only the leader reconcile, hands over when the leader dies, and releases on SIGTERM", async () => {
     const first = start("replica-a");
     await first.waitForLog("Became the leader; starting controllers");
     const second = start("replica-b");
@@ -108,5 +108,17 @@ describe("leader election between two operator processes", () => {
 
     await createTask("after-takeover");
     assert.equal(await waitFor("the new leader to reconcile", () => phaseOf("after-takeover")), "Ready");
+
+    // A clean stop (SIGTERM) releases the lease, so the next standby need not wait out the lease duration.
+    const third = start("replica-c");
+    await third.waitForLog("Synced every informer cache");
+    const leader = operators[1];
+    assert.ok(leader, "a leader is running");
+    assert.equal(await leader.stop(), 0, "a clean stop exits 0");
+    assert.ok(leader.logs().some((l) => l.msg === "Released the lease"));
+    // A released lease is empty (or already taken by the standby), never still held by the stopped leader.
+    assert.notEqual((await lease()).holderIdentity, "replica-b");
+    await third.waitForLog("Became the leader; starting controllers", {}, 30_000);
+    assert.equal((await lease()).holderIdentity, "replica-c");
   });
 });

@@ -42,8 +42,20 @@ describe("parseDuration", () => {
     ["1.h", "no digit after the point"],
     ["1h30", "trailing number without unit"],
     ["1us", "microseconds are not accepted by the API schema"],
-    [`${"9".repeat(400)}h`, "too large to add to a date"],
   ];
+  const tooLong: string[] = [`${"9".repeat(400)}h`, "99999999999h", "1000001h", "3600000001s"];
+  for (const text of tooLong) {
+    it(`rejects "${text.slice(0, 14)}" as too long, saying the limit`, () => {
+      assert.throws(
+        () => parseDuration(text),
+        (err: unknown) =>
+          err instanceof InvalidDurationError &&
+          /is too long: write a duration of at most 1000000h/.test(err.message),
+      );
+    });
+  }
+  it("accepts the longest duration", () => assert.equal(parseDuration("1000000h"), 3_600_000_000_000));
+
   for (const [text, why] of invalid) {
     it(`rejects "${text.slice(0, 12)}" (${why})`, () => {
       assert.throws(
