@@ -10,20 +10,15 @@ export const DecisionValue = z
   .describe("Approve (go), Reject (kill) or Defer (hold until revisitAt).");
 export type DecisionValue = z.infer<typeof DecisionValue>;
 
-/** One approver's decision; each approver owns exactly one entry, keyed by their identity. */
+/** One approver's decision; each approver owns exactly one entry, keyed by their user name. */
 export const Decision = z
   .object({
-    approver: z
-      .string()
-      .min(1)
-      .max(512)
-      .describe(
-        "The authenticated user name of the approver. The admission webhook checks it against the identity " +
-          "of the request, so nobody can decide in someone else's name.",
-      ),
     decision: DecisionValue,
     comment: z.string().max(4096).optional().describe("Why the approver decided this way."),
-    decidedAt: Timestamp.describe("When the decision was made."),
+    decidedAt: Timestamp.describe(
+      "When the decision was made. Stamped by the admission webhook from the server's clock; whatever the " +
+        "approver typed is replaced.",
+    ),
     revisitAt: Timestamp.optional().describe(
       "When a deferred change is looked at again; required for Defer.",
     ),
@@ -41,34 +36,93 @@ export const Decision = z
   });
 export type Decision = z.infer<typeof Decision>;
 
+/** A user barred from deciding, and why (separation of duties). */
+export const ExcludedApprover = z
+  .object({
+    user: z.string().min(1).max(512).describe("The authenticated user name that may not decide."),
+    reason: z
+      .string()
+      .min(1)
+      .max(1024)
+      .describe("Why, for example: requested the change, or authored commit 3f2a1c9."),
+  })
+  .describe("A user who may not decide this change under separation of duties.");
+export type ExcludedApprover = z.infer<typeof ExcludedApprover>;
+
+/** The operator sets these at creation; nobody may change them afterwards. */
+const fixedAtCreation = (what: string) => ({
+  "x-kubernetes-validations": [
+    {
+      rule: "self == oldSelf",
+      message: `${what} is set by the operator when the approval is opened and cannot change`,
+    },
+  ],
+});
+
 /** What the operator writes (who may decide, how many must) and approvers fill in (their decisions). */
 export const ApprovalSpec = z
   .object({
     changeRequestRef: z
       .object({ name: ObjectName.describe("The name of the ChangeRequest in this namespace.") })
-      .describe("The ChangeRequest these decisions are about."),
+      .meta({
+        description: "The ChangeRequest these decisions are about.",
+        ...fixedAtCreation("changeRequestRef"),
+      }),
     required: z
       .number()
       .int()
       .min(1)
       .max(20)
-      .describe("How many Approve decisions the change needs; a single Reject rejects it."),
+      .meta({
+        description: "How many Approve decisions the change needs; a single Reject rejects it.",
+        ...fixedAtCreation("required"),
+      }),
     eligible: ApproverSet.meta({
       "x-kubernetes-validations": [
+        ...fixedAtCreation("eligible")["x-kubernetes-validations"],
         {
           rule: "size(self.users) + size(self.groups) > 0",
           message: "name at least one eligible user or group, or nobody can decide",
         },
       ],
     }),
-    decisions: z
-      .array(Decision)
-      .max(100)
+    requiredGroups: z
+      .array(z.string().min(1).max(512))
+      .max(10)
       .default([])
       .meta({
-        description: "The decisions made so far, one per approver.",
-        "x-kubernetes-list-type": "map",
-        "x-kubernetes-list-map-keys": ["approver"],
+        description:
+          "Groups each of which must contribute at least one Approve (for example the change advisory board " +
+          "for high-risk changes).",
+        ...fixedAtCreation("requiredGroups"),
+      }),
+    excluded: z
+      .array(ExcludedApprover)
+      .max(200)
+      .default([])
+      .meta({
+        description:
+          "Users who may not decide under separation of duties: the requester and the authors of the " +
+          "release's commits.",
+        ...fixedAtCreation("excluded"),
+      }),
+    decisions: z
+      .record(z.string().min(1).max(512), Decision)
+      .default({})
+      .meta({
+        description:
+          "The decisions made so far, keyed by the approver's authenticated user name. Each approver adds only " +
+          "their own entry (kubectl patch approval NAME --type merge -p " +
+          '\'{"spec":{"decisions":{"alice":{"decision":"Approve","comment":"..."}}}}\'); ' +
+          "the admission webhook checks the key against the request's identity. A decision once written can be " +
+          "neither changed nor removed.",
+        maxProperties: 100,
+        "x-kubernetes-validations": [
+          {
+            rule: "oldSelf.all(k, k in self && self[k] == oldSelf[k])",
+            message: "a decision once written can be neither changed nor removed",
+          },
+        ],
       }),
   })
   .describe("Who may decide the change, how many approvals it needs, and the decisions made so far.");
@@ -92,6 +146,17 @@ export const ApprovalStatus = z
       .min(0)
       .optional()
       .describe("How many valid Approve decisions count toward spec.required."),
+    decidedBy: z
+      .string()
+      .optional()
+      .describe(
+        "Who decided the outcome: the approver whose decision settled it, or the operator for an expiry.",
+      ),
+    decidedAt: Timestamp.optional().describe("When the outcome was settled; stamped once."),
+    expiresAt: Timestamp.optional().describe("When the request lapses if nobody has decided it."),
+    closedAt: Timestamp.optional().describe(
+      "When the approval closed. From then on its spec, decisions included, is immutable for everyone.",
+    ),
   })
   .describe("The state of the approval as the operator last observed it.");
 export type ApprovalStatus = z.infer<typeof ApprovalStatus>;

@@ -141,6 +141,28 @@ export const ChangeRequestStatus = z
     resolvedBy: z.string().optional().describe("Who resolved the change, or the operator for an expiry."),
     resolvedAt: Timestamp.optional().describe("When the change was resolved; stamped once."),
     revisitAt: Timestamp.optional().describe("When a deferred change is looked at again."),
+    approvalRef: z
+      .object({ name: ObjectName.describe("The name of the Approval in this namespace.") })
+      .optional()
+      .describe("The Approval the operator opened for the current round of decisions."),
+    round: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe("The round of decisions: 1, then one more each time a deferred change is revisited."),
+    reviewTaskRef: z
+      .object({ name: ObjectName.describe("The name of the DeploymentTask in this namespace.") })
+      .optional()
+      .describe("The post-implementation review opened for an approved emergency change."),
+    usedAt: Timestamp.optional().describe(
+      "When the approved change was carried out (the environment deployed).",
+    ),
+    closedAt: Timestamp.optional().describe(
+      "When the change closed (approved and used, rejected or expired). From then on its spec is immutable " +
+        "for everyone, cluster administrators included.",
+    ),
+    retainUntil: Timestamp.optional().describe("The change cannot be deleted before this time."),
   })
   .describe("The state of the change as the operator last observed it.");
 export type ChangeRequestStatus = z.infer<typeof ChangeRequestStatus>;

@@ -69,6 +69,22 @@ export const GatePolicy = z
       })
       .optional()
       .describe("How emergency changes are handled in this environment."),
+    standardChanges: z
+      .object({
+        preApproved: z
+          .boolean()
+          .default(false)
+          .describe("Whether Standard changes up to maxRisk are approved by policy, without an Approval."),
+        maxRisk: RiskClass.default("low").describe(
+          "The highest risk class policy pre-approves. Defaults to low.",
+        ),
+      })
+      .optional()
+      .describe("Whether Standard changes are pre-approved by policy, and up to which risk."),
+    retention: Duration.default("2160h").describe(
+      "How long closed ChangeRequests and Approvals must be kept before they may be deleted. Defaults to " +
+        "2160h (90 days).",
+    ),
     approvalTimeout: Duration.default("72h").describe(
       "How long an approval request may wait for a decision before it expires. Defaults to 72h.",
     ),
@@ -102,6 +118,7 @@ export const EnvironmentSpec = z
       cabRiskClasses: [],
       cabGroup: "cab",
       approvalTimeout: "72h",
+      retention: "2160h",
       requiredChecks: [],
       windows: [],
     }),

@@ -39,7 +39,10 @@ const explained: { field: string; fragments: string[] }[] = [
   { field: "release.spec.rollbackPolicy.mode", fragments: ["Automatic rolls back when an alert fires"] },
   { field: "release.status.environments.state", fragments: ["Gated (waiting at the gate)"] },
   { field: "changerequest.spec.requestedBy", fragments: ["Stamped from the authenticated API request"] },
-  { field: "approval.spec.decisions", fragments: ["The decisions made so far, one per approver."] },
+  {
+    field: "approval.spec.decisions",
+    fragments: ["The decisions made so far, keyed by the approver's authenticated user name."],
+  },
   { field: "deploymenttask.spec.sla", fragments: ["How long after creation the work is due"] },
   {
     field: "environment.spec.gate",

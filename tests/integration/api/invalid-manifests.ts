@@ -27,7 +27,7 @@ export const VALID_SPECS = {
     changeRequestRef: { name: "api-1.0.0-prod" },
     required: 1,
     eligible: { groups: ["approvers"] },
-    decisions: [{ approver: "alice", decision: "Approve", decidedAt: "2026-12-05T14:12:00Z" }],
+    decisions: { alice: { decision: "Approve", decidedAt: "2026-12-05T14:12:00Z" } },
   }),
 };
 /** A Stagegate kind with a valid base spec. */
@@ -290,9 +290,9 @@ export const INVALID_MANIFESTS: InvalidRow[] = [
     kind: "Approval",
     change: (s) => ({
       ...s,
-      decisions: [{ approver: "alice", decision: "Defer", decidedAt: "2026-12-05T14:12:00Z" }],
+      decisions: { alice: { decision: "Defer", decidedAt: "2026-12-05T14:12:00Z" } },
     }),
-    field: "spec.decisions[0].revisitAt",
+    field: "spec.decisions[alice].revisitAt",
     message: "a Defer decision needs revisitAt",
   },
   {
@@ -317,26 +317,20 @@ export const INVALID_MANIFESTS: InvalidRow[] = [
     message: "name at least one eligible user or group",
   },
   {
-    case: "two decisions by one approver",
+    case: "an unknown decision value",
     kind: "Approval",
-    change: (s) => ({
-      ...s,
-      decisions: [
-        ...(s.decisions as Spec[]),
-        { approver: "alice", decision: "Reject", decidedAt: "2026-12-05T15:00:00Z" },
-      ],
-    }),
-    field: "spec.decisions[1]",
-    message: "Duplicate value",
+    change: (s) => ({ ...s, decisions: { alice: { decision: "Maybe", decidedAt: "2026-12-05T14:12:00Z" } } }),
+    field: "spec.decisions.alice.decision",
+    message: "Unsupported value",
   },
   {
     case: "a decision time that is not a date",
     kind: "Approval",
     change: (s) => ({
       ...s,
-      decisions: [{ approver: "alice", decision: "Approve", decidedAt: "yesterday" }],
+      decisions: { alice: { decision: "Approve", decidedAt: "yesterday" } },
     }),
-    field: "spec.decisions[0].decidedAt",
+    field: "spec.decisions.alice.decidedAt",
     message: "must be of type date-time",
   },
 ];
