@@ -22,6 +22,14 @@ export const Decision = z
     revisitAt: Timestamp.optional().describe(
       "When a deferred change is looked at again; required for Defer.",
     ),
+    groups: z
+      .array(z.string().max(512))
+      .max(100)
+      .optional()
+      .describe(
+        "The approver's authenticated groups when they decided, stamped by the admission webhook (used to " +
+          "count required groups such as the change advisory board).",
+      ),
   })
   .meta({
     description: "One approver's decision on the change.",
