@@ -110,7 +110,9 @@ async function up(options: CliOptions): Promise<void> {
     detached: true,
     thirdPartyCrds: options.thirdPartyCrds,
     // hack/manifests binds config/rbac's roles to the local `operator` client-certificate identity.
-    installCrdsFrom: ["crds", "config/rbac", "hack/manifests"].map((dir) => join(REPO_ROOT, dir)),
+    installCrdsFrom: ["crds", "config/rbac", "config/policy", "hack/manifests"].map((dir) =>
+      join(REPO_ROOT, dir),
+    ),
   });
   console.log(`Started in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   printUsage(readClusterDescription(join(cluster.dir, CLUSTER_DESCRIPTION_FILE)));

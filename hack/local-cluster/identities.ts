@@ -24,6 +24,9 @@ export const IDENTITIES = [
   { name: "dave", user: "dave", groups: ["release-managers"] },
   { name: "erin", user: "erin", groups: ["developers", "emergency-approvers"] },
   { name: "mallory", user: "mallory", groups: [] },
+  // An approver whose user name is her e-mail: she authors commits, so separation of duties bars her from
+  // approving releases that carry them.
+  { name: "grace", user: "grace@example.com", groups: ["approvers"] },
 ] as const satisfies readonly Identity[];
 
 /** The name of an identity in {@link IDENTITIES}, e.g. `"alice"`. */
