@@ -48,6 +48,7 @@ if (external) {
     installCrdsFrom: [
       path.join(repo, "crds"),
       path.join(repo, "config/rbac"),
+      path.join(repo, "config/policy"),
       path.join(repo, "hack/manifests"),
     ],
   });

@@ -44,6 +44,7 @@ const cluster = needsCluster
       installCrdsFrom: [
         path.join(repo, "crds"),
         path.join(repo, "config/rbac"),
+        path.join(repo, "config/policy"),
         path.join(repo, "hack/manifests"),
       ],
     })
