@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { parseDuration } from "../runtime/duration.js";
+import { DEFAULT_JITTER_FACTOR } from "../runtime/leader-election/leader-election-config.js";
 
 const durationMs = (flag: string) =>
   z.string().transform((value, ctx) => {
@@ -40,10 +41,20 @@ export const RunConfig = z
       error: "--log-level must be one of trace, debug, info, warn, error, fatal, silent",
     }),
   })
-  .refine((c) => c.leaseDurationMs > c.renewDeadlineMs && c.renewDeadlineMs > c.retryPeriodMs, {
-    message: "--lease-duration must exceed --renew-deadline, which must exceed --retry-period",
+  .refine((c) => c.leaseDurationMs % 1000 === 0, {
+    message: "--lease-duration must be whole seconds (a Lease stores seconds), for example 15s",
     path: ["leaseDurationMs"],
-  });
+  })
+  .refine(
+    (c) =>
+      c.leaseDurationMs > c.renewDeadlineMs && c.renewDeadlineMs > DEFAULT_JITTER_FACTOR * c.retryPeriodMs,
+    {
+      message:
+        "--lease-duration must exceed --renew-deadline, which must exceed 1.2 × --retry-period (so a leader " +
+        "gives up before a standby may take over)",
+      path: ["leaseDurationMs"],
+    },
+  );
 export type RunConfig = z.infer<typeof RunConfig>;
 
 /** Flags of `stagegate run`, each with the environment variable that can set it and its default. */

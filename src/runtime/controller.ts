@@ -103,7 +103,7 @@ export class Controller {
     try {
       const result = await this.spec.reconcile(req);
       const after = result?.requeueAfterMs;
-      if (after !== undefined && after >= 0) {
+      if (after !== undefined && after > 0) {
         this.metrics.reconcileTotal.inc({ controller, result: "requeue_after" });
         return { kind: "requeueAfter", ms: after };
       }

@@ -38,7 +38,10 @@ export function parseDuration(text: string): number {
   }
   const ms = Math.round(total);
   if (!(ms <= MAX_MS)) {
-    throw new InvalidDurationError(text, "is too long: write a duration of at most 1000000h (about 114 years)");
+    throw new InvalidDurationError(
+      text,
+      "is too long: write a duration of at most 1000000h (about 114 years)",
+    );
   }
   return ms;
 }

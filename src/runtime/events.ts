@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { KubeClient } from "./kube/client.js";
+import type { CallOptions, KubeClient } from "./kube/client.js";
 import type { KubeObject } from "./kube/object.js";
 import { apiVersionOf, builtin, type ResourceType } from "./kube/resource.js";
 import type { Logger } from "./logging.js";
@@ -28,7 +28,7 @@ export class EventRecorder {
   ) {}
 
   /** Writes one event about `obj`. */
-  async record(rt: ResourceType, obj: KubeObject, event: EventSpec): Promise<void> {
+  async record(rt: ResourceType, obj: KubeObject, event: EventSpec, opts: CallOptions = {}): Promise<void> {
     const namespace = obj.metadata.namespace ?? CLUSTER_EVENTS_NAMESPACE;
     const body = {
       apiVersion: "events.k8s.io/v1",
@@ -54,7 +54,7 @@ export class EventRecorder {
       },
     };
     try {
-      await this.client.create(builtin.event, body, namespace);
+      await this.client.create(builtin.event, body, namespace, opts);
     } catch (err) {
       this.log.warn(
         {

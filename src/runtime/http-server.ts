@@ -11,7 +11,10 @@ export type Route = () => Promise<{ status: number; contentType?: string; body: 
 export class RouteServer {
   private server: http.Server | undefined;
 
-  constructor(private readonly routes: Record<string, Route>) {}
+  constructor(
+    private readonly routes: Record<string, Route>,
+    private readonly onError: (err: Error) => void,
+  ) {}
 
   /** Starts listening and returns the bound port. */
   async listen(address: string): Promise<number> {
@@ -23,22 +26,28 @@ export class RouteServer {
         res.writeHead(404, { "Content-Type": "text/plain" }).end("not found\n");
         return;
       }
-      route().then(
-        (answer) => {
-          res
-            .writeHead(answer.status, { "Content-Type": answer.contentType ?? "text/plain" })
-            .end(answer.body);
-        },
-        (err: unknown) => {
-          res.writeHead(500, { "Content-Type": "text/plain" }).end(`${(err as Error).message}\n`);
-        },
-      );
+      Promise.resolve()
+        .then(route)
+        .then(
+          (answer) => {
+            res
+              .writeHead(answer.status, { "Content-Type": answer.contentType ?? "text/plain" })
+              .end(answer.body);
+          },
+          (err: unknown) => {
+            res.writeHead(500, { "Content-Type": "text/plain" }).end(`${(err as Error).message}\n`);
+          },
+        );
     });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(port, host, () => resolve());
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
+    server.on("error", (err) => this.onError(err));
     return (server.address() as AddressInfo).port;
   }
 

@@ -44,6 +44,10 @@ export class Manager {
 
   constructor(private readonly opts: ManagerOptions) {}
 
+  private readonly logServerError = (err: Error): void => {
+    this.opts.log.error({ err: err.message }, "An HTTP server failed");
+  };
+
   /** Whether every informer has synced. */
   isReady(): boolean {
     return this.opts.informers.every((i) => i.hasSynced());
@@ -52,11 +56,15 @@ export class Manager {
   /** Runs until the signal aborts (clean stop, lease released) or leadership is lost. */
   async run(signal: AbortSignal): Promise<ManagerExit> {
     const { log } = this.opts;
-    await this.startServers();
-    log.info({ probePort: this.ports.probes, metricsPort: this.ports.metrics }, "Serving probes and metrics");
     const informersStop = new AbortController();
-    const informerRuns = this.opts.informers.map((informer) => informer.run(informersStop.signal));
+    let informerRuns: Promise<void>[] = [];
     try {
+      await this.startServers();
+      log.info(
+        { probePort: this.ports.probes, metricsPort: this.ports.metrics },
+        "Serving probes and metrics",
+      );
+      informerRuns = this.opts.informers.map((informer) => informer.run(informersStop.signal));
       await Promise.all(this.opts.informers.map((i) => i.waitForSync(signal)));
       if (signal.aborted) return "stopped";
       log.info({ informers: this.opts.informers.length }, "Synced every informer cache");
@@ -72,8 +80,12 @@ export class Manager {
 
   private async runControllers(signal: AbortSignal): Promise<ManagerExit> {
     const { log, metrics } = this.opts;
-    const startControllers = (leading: AbortSignal): Promise<void> =>
-      Promise.all(this.opts.controllers.map((c) => c.run(leading))).then(() => undefined);
+    const startControllers = async (leading: AbortSignal): Promise<void> => {
+      // Wait for every controller to drain, even when one failed, before the lease may be released.
+      const results = await Promise.allSettled(this.opts.controllers.map((c) => c.run(leading)));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed !== undefined) throw failed.reason;
+    };
     const settings = this.opts.leaderElection;
     if (settings === undefined) {
       await startControllers(signal);
@@ -104,7 +116,7 @@ export class Manager {
           return;
         }
         lost = true;
-        log.error({ identity: settings.identity, reason }, "Lost the lease; stopped controllers");
+        log.error({ identity: settings.identity, reason }, "Lost the lease; stopping controllers");
         lease.abort();
       },
       onNewLeader: (identity) => log.info({ leader: identity }, "Observed a new leader"),
@@ -122,23 +134,31 @@ export class Manager {
   private async startServers(): Promise<void> {
     const { probeAddress, metricsAddress, metrics } = this.opts;
     if (probeAddress !== undefined && probeAddress !== "0") {
-      this.probes = new RouteServer({
-        "/healthz": () => Promise.resolve({ status: 200, body: "ok\n" }),
-        "/readyz": () =>
-          Promise.resolve(
-            this.isReady() ? { status: 200, body: "ok\n" } : { status: 503, body: "informers not synced\n" },
-          ),
-      });
+      this.probes = new RouteServer(
+        {
+          "/healthz": () => Promise.resolve({ status: 200, body: "ok\n" }),
+          "/readyz": () =>
+            Promise.resolve(
+              this.isReady()
+                ? { status: 200, body: "ok\n" }
+                : { status: 503, body: "informers not synced\n" },
+            ),
+        },
+        this.logServerError,
+      );
       this.ports.probes = await this.probes.listen(probeAddress);
     }
     if (metricsAddress !== undefined && metricsAddress !== "0") {
-      this.metricsServer = new RouteServer({
-        "/metrics": async () => ({
-          status: 200,
-          contentType: metrics.registry.contentType,
-          body: await metrics.registry.metrics(),
-        }),
-      });
+      this.metricsServer = new RouteServer(
+        {
+          "/metrics": async () => ({
+            status: 200,
+            contentType: metrics.registry.contentType,
+            body: await metrics.registry.metrics(),
+          }),
+        },
+        this.logServerError,
+      );
       this.ports.metrics = await this.metricsServer.listen(metricsAddress);
     }
   }

@@ -151,7 +151,14 @@ function createInformerMetrics(registry: Registry): InformerMetrics {
     labelNames: ["resource"],
     registers,
   });
+  const bookmarks = new Counter({
+    name: "stagegate_informer_bookmarks_total",
+    help: "Watch bookmarks received (the API server confirming a watch is alive and current)",
+    labelNames: ["resource"],
+    registers,
+  });
   return {
+    bookmarked: (resource) => bookmarks.inc({ resource }),
     restarted: (resource, reason) => restarts.inc({ resource, reason }),
     relisted: (resource, reason) => relists.inc({ resource, reason }),
     watchStalled: (resource) => stalls.inc({ resource }),

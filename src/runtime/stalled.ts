@@ -4,10 +4,10 @@ import type { Clock } from "./clock.js";
 import { setCondition } from "./conditions.js";
 import type { TerminalError } from "./errors.js";
 import type { EventRecorder } from "./events.js";
-import type { KubeClient } from "./kube/client.js";
+import type { CallOptions, KubeClient } from "./kube/client.js";
 import type { KubeObject } from "./kube/object.js";
 import type { ResourceType } from "./kube/resource.js";
-import { writeStatus } from "./status-writer.js";
+import { updateStatus } from "./status-writer.js";
 
 const StatusWithConditions = z.looseObject({ conditions: z.array(Condition).optional() });
 
@@ -21,21 +21,30 @@ export async function markStalled(
   rt: ResourceType,
   obj: KubeObject,
   err: TerminalError,
+  opts: CallOptions = {},
 ): Promise<void> {
-  const parsed = StatusWithConditions.safeParse(obj.status ?? {});
-  const status = parsed.success ? parsed.data : {};
-  const conditions = setCondition(
-    status.conditions,
-    {
-      type: "Stalled",
-      status: "True",
-      reason: err.reason,
-      message: err.message,
-      observedGeneration: obj.metadata.generation,
+  const { written } = await updateStatus(
+    deps.client,
+    rt,
+    obj,
+    (current) => {
+      const parsed = StatusWithConditions.safeParse(current.status ?? {});
+      const status = parsed.success ? parsed.data : {};
+      const conditions = setCondition(
+        status.conditions,
+        {
+          type: "Stalled",
+          status: "True",
+          reason: err.reason,
+          message: err.message,
+          observedGeneration: current.metadata.generation,
+        },
+        deps.clock.now(),
+      );
+      return { status: { ...status, conditions } };
     },
-    deps.clock.now(),
+    opts,
   );
-  const { written } = await writeStatus(deps.client, rt, obj, { ...status, conditions });
   if (written)
     await deps.events.record(rt, obj, { type: "Warning", reason: err.reason, message: err.message });
 }

@@ -6,13 +6,13 @@ import { TerminalError } from "../../runtime/errors.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
 import { objectKey } from "../../runtime/kube/object.js";
 import { markStalled } from "../../runtime/stalled.js";
-import { writeStatus } from "../../runtime/status-writer.js";
+import { updateStatus } from "../../runtime/status-writer.js";
 import type { ControllerDeps } from "../deps.js";
 import type { Informers } from "../informers.js";
 import { resources } from "../resources.js";
 import { describeZodError } from "../validation.js";
 import { cycleThrough, findCycles } from "./cycles.js";
-import { decideTask } from "./decide.js";
+import { decideTask, type TaskDecision } from "./decide.js";
 import type { DependencyState } from "./dependencies.js";
 import { deriveTaskPhase } from "./phase.js";
 
@@ -77,31 +77,43 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
     return spec.success ? spec.data.taskSLA : undefined;
   }
 
+  /** Decides the status of a task from one copy of it (the cached one, or a fresh read after a conflict). */
+  function decideFrom(current: KubeObject, now: Date): TaskDecision {
+    const namespace = current.metadata.namespace ?? "";
+    const spec = DeploymentTaskSpec.safeParse(current.spec);
+    if (!spec.success) throw new TerminalError("InvalidSpec", describeZodError("spec", spec.error));
+    const previous = DeploymentTaskStatus.safeParse(current.status ?? {});
+    return decideTask(
+      {
+        task: {
+          metadata: current.metadata,
+          spec: spec.data,
+          status: previous.success ? previous.data : undefined,
+        },
+        dependencies: dependencyStates(namespace, spec.data.dependsOn),
+        cycle: cycleOf(namespace, current.metadata.name),
+        environmentTaskSla: environmentSla(spec.data.environment),
+      },
+      now,
+    );
+  }
+
   async function reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
     const obj = tasks.store.get(req.key);
     if (obj === undefined || obj.metadata.deletionTimestamp !== undefined) return {};
-    const namespace = obj.metadata.namespace ?? "";
-
-    const spec = DeploymentTaskSpec.safeParse(obj.spec);
-    if (!spec.success) throw new TerminalError("InvalidSpec", describeZodError("spec", spec.error));
-    const previous = DeploymentTaskStatus.safeParse(obj.status ?? {});
-    const input = {
-      task: {
-        metadata: obj.metadata,
-        spec: spec.data,
-        status: previous.success ? previous.data : undefined,
+    const now = deps.clock.now();
+    const { written, decision } = await updateStatus(
+      deps.client,
+      rt,
+      obj,
+      (current) => decideFrom(current, now),
+      {
+        signal: req.signal,
       },
-      dependencies: dependencyStates(namespace, spec.data.dependsOn),
-      cycle: cycleOf(namespace, obj.metadata.name),
-      environmentTaskSla: environmentSla(spec.data.environment),
-    };
-
-    const decision = decideTask(input, deps.clock.now());
-
-    const { written } = await writeStatus(deps.client, rt, obj, decision.status);
+    );
     if (written) {
       req.log.debug({ phase: decision.status.phase }, "Updated task status");
-      for (const event of decision.events) await deps.events.record(rt, obj, event);
+      for (const event of decision.events) await deps.events.record(rt, obj, event, { signal: req.signal });
     }
     return decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs };
   }
@@ -115,7 +127,18 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
       watches: [
         {
           informer: tasks,
-          toKeys: (event) => tasks.store.byIndex(DEPENDS_ON, objectKey(event.object)).map(objectKey),
+          toKeys: (event) => {
+            // A new edge can close (or an edit can break) a cycle anywhere upstream: wake the whole namespace.
+            const edgesChanged =
+              event.type === "added" ||
+              event.type === "deleted" ||
+              (event.type === "updated" &&
+                dependsOnKeys(event.object).join() !== (event.old ? dependsOnKeys(event.old).join() : ""));
+            const wake = edgesChanged
+              ? tasks.store.byIndex(NAMESPACE, event.object.metadata.namespace ?? "")
+              : tasks.store.byIndex(DEPENDS_ON, objectKey(event.object));
+            return wake.map(objectKey);
+          },
         },
         {
           informer: informers.environments,
@@ -124,7 +147,7 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
       ],
       onTerminalError: async (req, err) => {
         const obj = tasks.store.get(req.key);
-        if (obj !== undefined) await markStalled(deps, rt, obj, err);
+        if (obj !== undefined) await markStalled(deps, rt, obj, err, { signal: req.signal });
       },
     },
     deps.log,

@@ -2,7 +2,7 @@ import { EnvironmentSpec, EnvironmentStatus } from "../../api/v1alpha1/environme
 import { Controller, type ReconcileRequest, type ReconcileResult } from "../../runtime/controller.js";
 import { TerminalError } from "../../runtime/errors.js";
 import { markStalled } from "../../runtime/stalled.js";
-import { writeStatus } from "../../runtime/status-writer.js";
+import { updateStatus } from "../../runtime/status-writer.js";
 import type { ControllerDeps } from "../deps.js";
 import type { Informers } from "../informers.js";
 import { resources } from "../resources.js";
@@ -31,18 +31,27 @@ export function createEnvironmentController(deps: ControllerDeps, informers: Inf
     if (obj === undefined || obj.metadata.deletionTimestamp !== undefined) return {};
     const spec = EnvironmentSpec.safeParse(obj.spec);
     if (!spec.success) throw new TerminalError("InvalidSpec", describeZodError("spec", spec.error));
-
     const placement = decideEnvironmentOrder(links()).get(obj.metadata.name);
     if (placement === undefined) return {};
-    const previous = EnvironmentStatus.safeParse(obj.status ?? {});
-    const decision = decideEnvironment(
-      { metadata: obj.metadata, status: previous.success ? previous.data : undefined },
-      placement,
-      deps.clock.now(),
-    );
+    const now = deps.clock.now();
 
-    const { written } = await writeStatus(deps.client, rt, obj, decision.status);
-    if (written) for (const event of decision.events) await deps.events.record(rt, obj, event);
+    const { written, decision } = await updateStatus(
+      deps.client,
+      rt,
+      obj,
+      (current) => {
+        const previous = EnvironmentStatus.safeParse(current.status ?? {});
+        return decideEnvironment(
+          { metadata: current.metadata, status: previous.success ? previous.data : undefined },
+          placement,
+          now,
+        );
+      },
+      { signal: req.signal },
+    );
+    if (written) {
+      for (const event of decision.events) await deps.events.record(rt, obj, event, { signal: req.signal });
+    }
     return {};
   }
 
@@ -55,7 +64,7 @@ export function createEnvironmentController(deps: ControllerDeps, informers: Inf
       watches: [{ informer: environments, toKeys: () => environments.store.keys() }],
       onTerminalError: async (req, err) => {
         const obj = environments.store.get(req.key);
-        if (obj !== undefined) await markStalled(deps, rt, obj, err);
+        if (obj !== undefined) await markStalled(deps, rt, obj, err, { signal: req.signal });
       },
     },
     deps.log,

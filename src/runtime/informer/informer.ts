@@ -19,6 +19,7 @@ export interface InformerMetrics {
   restarted(resource: string, reason: string): void;
   relisted(resource: string, reason: string): void;
   watchStalled(resource: string): void;
+  bookmarked(resource: string): void;
 }
 
 /** Tunables of an informer; defaults follow client-go. */
@@ -40,8 +41,24 @@ export interface InformerOptions {
 }
 
 const GONE = Symbol("gone");
+type WatchOutcome = typeof GONE | "progressed" | "short";
 
-const WatchErrorStatus = z.looseObject({ reason: z.string().optional(), message: z.string().optional() });
+/** A watch that ends within this long with no event at all is treated as a failure and backed off. */
+const SHORT_WATCH_MS = 1_000;
+
+const WatchErrorStatus = z.looseObject({
+  code: z.number().optional(),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+});
+
+/** A BOOKMARK event's object carries only its resourceVersion (and no name). */
+const Bookmark = z.looseObject({ metadata: z.looseObject({ resourceVersion: z.string() }) });
+
+/** A watch the server closed at once without delivering anything. */
+class ShortWatchError extends Error {
+  override readonly name = "ShortWatch";
+}
 
 /**
  * A list-then-watch cache of one resource that never stops on its own: it restarts after any error with
@@ -52,6 +69,8 @@ export class Informer {
   readonly store = new ObjectStore();
   private readonly listeners: ((event: InformerEvent) => void)[] = [];
   private synced = false;
+  /** The resourceVersion of the last event applied to the cache; a rewatch continues from here. */
+  private lastSyncResourceVersion: string | undefined;
   private readonly syncWaiters: (() => void)[] = [];
   private readonly name: string;
 
@@ -84,42 +103,49 @@ export class Informer {
     const [minBackoff, maxBackoff] = this.opts.backoffMs ?? [800, 30_000];
     const backoff = new Backoff(minBackoff, maxBackoff);
     const resync = this.startResync(signal);
-    let resourceVersion: string | undefined;
+    this.lastSyncResourceVersion = undefined;
     try {
       while (!signal.aborted) {
         try {
-          if (resourceVersion === undefined) {
-            resourceVersion = await this.listAll(signal);
+          if (this.lastSyncResourceVersion === undefined) {
+            this.lastSyncResourceVersion = await this.listAll(signal);
             backoff.reset();
           }
-          const next = await this.watchOnce(resourceVersion, signal);
-          if (next === GONE) {
+          const outcome = await this.watchOnce(this.lastSyncResourceVersion, signal);
+          if (outcome === GONE) {
             this.opts.metrics?.relisted(this.name, "Gone");
             this.opts.log.info({ resource: this.name }, "Relisted after the watch's resourceVersion expired");
-            resourceVersion = undefined;
-          } else {
-            resourceVersion = next;
+            this.lastSyncResourceVersion = undefined;
+          } else if (outcome === "progressed") {
             backoff.reset();
+          } else {
+            await this.pause(backoff, signal, new ShortWatchError(`the watch of ${this.name} ended at once`));
           }
         } catch (err) {
           if (signal.aborted) break;
           if (isGone(err)) {
             this.opts.metrics?.relisted(this.name, "Gone");
-            resourceVersion = undefined;
+            this.lastSyncResourceVersion = undefined;
             continue;
           }
-          const wait = backoff.next();
-          this.opts.metrics?.restarted(this.name, err instanceof ApiError ? err.reason : "Transport");
-          this.opts.log.warn(
-            { resource: this.name, err: (err as Error).message, retryInMs: Math.round(wait) },
-            "Restarting the list/watch after an error",
-          );
-          await delay(wait, signal);
+          await this.pause(backoff, signal, err);
         }
       }
     } finally {
       clearInterval(resync);
     }
+  }
+
+  /** Counts and logs a failed list or watch, then waits out the next backoff step. */
+  private async pause(backoff: Backoff, signal: AbortSignal, err: unknown): Promise<void> {
+    const wait = backoff.next();
+    const reason = err instanceof ApiError ? err.reason : err instanceof Error ? err.name : "Unknown";
+    this.opts.metrics?.restarted(this.name, reason);
+    this.opts.log.warn(
+      { resource: this.name, reason, err: (err as Error).message, retryInMs: Math.round(wait) },
+      "Restarting the list/watch after an error",
+    );
+    await delay(wait, signal);
   }
 
   private startResync(signal: AbortSignal): NodeJS.Timeout | undefined {
@@ -171,10 +197,16 @@ export class Informer {
     }
   }
 
-  /** Watches from a resourceVersion until the watch ends; returns where to continue, or GONE to relist. */
-  private async watchOnce(resourceVersion: string, signal: AbortSignal): Promise<string | typeof GONE> {
+  /**
+   * Watches from a resourceVersion until the watch ends. Every applied event advances
+   * `lastSyncResourceVersion`, so whatever ends the watch, the next one continues where this one stopped.
+   * Returns GONE to relist, "progressed" when events arrived or the watch ran its course (or the watchdog
+   * rebuilt it), and "short" when it ended at once with nothing, which the caller backs off from.
+   */
+  private async watchOnce(resourceVersion: string, signal: AbortSignal): Promise<WatchOutcome> {
     const [lo, hi] = this.opts.watchTimeoutSeconds ?? [300, 600];
     const stallMs = this.opts.stallTimeoutMs ?? 90_000;
+    const startedAt = Date.now();
     const watch = await this.opts.client.watch(this.opts.resource, {
       namespace: this.opts.namespace,
       resourceVersion,
@@ -183,6 +215,7 @@ export class Informer {
       connectTimeoutMs: stallMs,
     });
     let stalled = false;
+    let events = 0;
     let watchdog = setTimeout(onStall, stallMs);
     function onStall(): void {
       stalled = true;
@@ -190,27 +223,32 @@ export class Informer {
     }
     const onAbort = (): void => watch.close();
     signal.addEventListener("abort", onAbort, { once: true });
-    let rv = resourceVersion;
     try {
       for await (const event of watch.events) {
+        events++;
         clearTimeout(watchdog);
         watchdog = setTimeout(onStall, stallMs);
         if (event.type === "ERROR") {
-          const code = typeof event.object.code === "number" ? event.object.code : 500;
-          if (code === 410) return GONE;
           const status = WatchErrorStatus.safeParse(event.object);
+          const code = status.success ? (status.data.code ?? 500) : 500;
+          if (code === 410) return GONE;
           const reason = status.success ? (status.data.reason ?? "WatchError") : "WatchError";
           throw new ApiError(code, reason, status.success ? (status.data.message ?? "") : "watch error");
         }
+        if (event.type === "BOOKMARK") {
+          const bookmark = Bookmark.safeParse(event.object);
+          if (bookmark.success) this.lastSyncResourceVersion = bookmark.data.metadata.resourceVersion;
+          this.opts.metrics?.bookmarked(this.name);
+          continue;
+        }
         const object = KubeObject.parse(event.object);
-        rv = object.metadata.resourceVersion ?? rv;
-        if (event.type === "BOOKMARK") continue;
         if (event.type === "DELETED") {
           const old = this.store.remove(objectKey(object));
           this.emit({ type: "deleted", object: old ?? object });
         } else {
           this.store_(object);
         }
+        this.lastSyncResourceVersion = object.metadata.resourceVersion ?? this.lastSyncResourceVersion;
       }
     } catch (err) {
       if (!stalled && !signal.aborted) throw err;
@@ -221,9 +259,13 @@ export class Informer {
     }
     if (stalled) {
       this.opts.metrics?.watchStalled(this.name);
-      this.opts.log.info({ resource: this.name, resourceVersion: rv }, "Rebuilt a watch that went silent");
+      this.opts.log.info(
+        { resource: this.name, resourceVersion: this.lastSyncResourceVersion },
+        "Rebuilt a watch that went silent",
+      );
+      return "progressed";
     }
-    return rv;
+    return events === 0 && Date.now() - startedAt < SHORT_WATCH_MS ? "short" : "progressed";
   }
 
   private emit(event: InformerEvent): void {

@@ -1,11 +1,17 @@
+import { delimiter } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { z } from "zod";
 import { KubeList, KubeObject, WatchEvent } from "./object.js";
 import { collectionPath, objectPath, type ResourceType } from "./resource.js";
 import { KubeTransport, type KubeStream } from "./transport.js";
 
+/** Options every call takes: a signal that abandons the request (for example when leadership is lost). */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
 /** Options of a list call. */
-export interface ListOptions {
+export interface ListOptions extends CallOptions {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
@@ -44,18 +50,34 @@ export interface WatchHandle {
 export class KubeClient {
   private constructor(readonly transport: KubeTransport) {}
 
-  /** Connects with a kubeconfig file, or in-cluster credentials when no file is given. */
-  static async connect(kubeconfigPath?: string): Promise<KubeClient> {
+  /**
+   * Connects with a kubeconfig (a file, or several joined by the path delimiter as in $KUBECONFIG, merged the
+   * way kubectl merges them), or with in-cluster credentials when none is given.
+   */
+  static connect(kubeconfig?: string): Promise<KubeClient> {
     const kc = new KubeConfig();
-    if (kubeconfigPath !== undefined && kubeconfigPath !== "") kc.loadFromFile(kubeconfigPath);
-    else kc.loadFromCluster();
-    return new KubeClient(await KubeTransport.fromKubeConfig(kc));
+    const files = (kubeconfig ?? "").split(delimiter).filter((f) => f !== "");
+    if (files.length === 0) kc.loadFromCluster();
+    for (const [i, file] of files.entries()) {
+      if (i === 0) {
+        kc.loadFromFile(file);
+      } else {
+        const more = new KubeConfig();
+        more.loadFromFile(file);
+        kc.mergeConfig(more, true);
+      }
+    }
+    return Promise.resolve(new KubeClient(new KubeTransport(kc)));
   }
 
   /** Reads one object. */
-  async get(rt: ResourceType, name: string, namespace?: string): Promise<KubeObject> {
+  async get(rt: ResourceType, name: string, namespace?: string, opts: CallOptions = {}): Promise<KubeObject> {
     return KubeObject.parse(
-      await this.transport.request({ method: "GET", path: objectPath(rt, name, namespace) }),
+      await this.transport.request({
+        method: "GET",
+        path: objectPath(rt, name, namespace),
+        signal: opts.signal,
+      }),
     );
   }
 
@@ -73,6 +95,7 @@ export class KubeClient {
           resourceVersion: opts.resourceVersion,
         },
         timeoutMs: opts.timeoutMs,
+        signal: opts.signal,
       }),
     );
     return {
@@ -103,23 +126,40 @@ export class KubeClient {
   }
 
   /** Creates an object. */
-  async create(rt: ResourceType, obj: Record<string, unknown>, namespace?: string): Promise<KubeObject> {
+  async create(
+    rt: ResourceType,
+    obj: Record<string, unknown>,
+    namespace?: string,
+    opts: CallOptions = {},
+  ): Promise<KubeObject> {
     return KubeObject.parse(
-      await this.transport.request({ method: "POST", path: collectionPath(rt, namespace), body: obj }),
+      await this.transport.request({
+        method: "POST",
+        path: collectionPath(rt, namespace),
+        body: obj,
+        signal: opts.signal,
+      }),
     );
   }
 
   /** Replaces an object or its status; the object's resourceVersion is the precondition (409 when stale). */
-  async update(rt: ResourceType, obj: KubeObject, subresource?: "status"): Promise<KubeObject> {
+  async update(
+    rt: ResourceType,
+    obj: KubeObject,
+    subresource?: "status",
+    opts: CallOptions = {},
+  ): Promise<KubeObject> {
     const path = objectPath(rt, obj.metadata.name, obj.metadata.namespace, subresource);
-    return KubeObject.parse(await this.transport.request({ method: "PUT", path, body: obj }));
+    return KubeObject.parse(
+      await this.transport.request({ method: "PUT", path, body: obj, signal: opts.signal }),
+    );
   }
 
   /** Server-side apply of the fields this manager owns. */
   async apply(
     rt: ResourceType,
     obj: KubeObject | Record<string, unknown>,
-    opts: { fieldManager: string; force?: boolean; subresource?: "status" },
+    opts: { fieldManager: string; force?: boolean; subresource?: "status" } & CallOptions,
   ): Promise<KubeObject> {
     const meta = z.object({ name: z.string(), namespace: z.string().optional() }).parse(obj.metadata);
     return KubeObject.parse(
@@ -129,6 +169,7 @@ export class KubeClient {
         query: { fieldManager: opts.fieldManager, force: opts.force === true ? true : undefined },
         contentType: "application/apply-patch+yaml",
         body: obj,
+        signal: opts.signal,
       }),
     );
   }
@@ -139,7 +180,7 @@ export class KubeClient {
     name: string,
     namespace: string | undefined,
     patch: unknown,
-    opts: { type: "merge" | "json"; subresource?: "status" },
+    opts: { type: "merge" | "json"; subresource?: "status" } & CallOptions,
   ): Promise<KubeObject> {
     return KubeObject.parse(
       await this.transport.request({
@@ -147,13 +188,18 @@ export class KubeClient {
         path: objectPath(rt, name, namespace, opts.subresource),
         contentType: opts.type === "merge" ? "application/merge-patch+json" : "application/json-patch+json",
         body: patch,
+        signal: opts.signal,
       }),
     );
   }
 
   /** Deletes an object. */
-  async delete(rt: ResourceType, name: string, namespace?: string): Promise<void> {
-    await this.transport.request({ method: "DELETE", path: objectPath(rt, name, namespace) });
+  async delete(rt: ResourceType, name: string, namespace?: string, opts: CallOptions = {}): Promise<void> {
+    await this.transport.request({
+      method: "DELETE",
+      path: objectPath(rt, name, namespace),
+      signal: opts.signal,
+    });
   }
 
   /** Ends keep-alive connections. */

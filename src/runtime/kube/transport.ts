@@ -23,40 +23,29 @@ export interface KubeStream {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+/** TLS material and headers for one request, as client-node derives them from the kubeconfig. */
+interface Credentials {
+  options: https.RequestOptions;
+  headers: Record<string, string>;
+}
+
 /**
  * HTTP transport to the API server, authenticated from a kubeconfig by client-node (client certificates,
- * bearer tokens, exec plugins) over one keep-alive agent. Every request has a deadline, including the time
- * to first byte of a watch, so a stopped server is noticed instead of waited on forever.
+ * bearer tokens, exec plugins, basic auth) over a keep-alive agent that is rebuilt when the client certificate
+ * changes (exec plugins that rotate certificates). Every request has a deadline covering credential lookup and
+ * the response headers, and for plain requests and error answers the body too, so a stopped server is noticed.
  */
 export class KubeTransport {
-  private readonly agent: http.Agent;
+  private agent: http.Agent | undefined;
+  private agentKey = "";
   private readonly url: URL;
+  private readonly basePath: string;
 
-  private constructor(
-    private readonly kubeConfig: KubeConfig,
-    base: https.RequestOptions,
-  ) {
+  constructor(private readonly kubeConfig: KubeConfig) {
     const cluster = kubeConfig.getCurrentCluster();
     if (cluster === null) throw new Error("The kubeconfig has no current cluster: set current-context.");
     this.url = new URL(cluster.server);
-    const agentOptions = {
-      keepAlive: true,
-      keepAliveMsecs: 30_000,
-      ca: base.ca,
-      cert: base.cert,
-      key: base.key,
-      rejectUnauthorized: base.rejectUnauthorized,
-      servername: base.servername,
-    };
-    this.agent =
-      this.url.protocol === "https:" ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-  }
-
-  /** Builds a transport for the current context of a kubeconfig. */
-  static async fromKubeConfig(kubeConfig: KubeConfig): Promise<KubeTransport> {
-    const base: https.RequestOptions = {};
-    await kubeConfig.applyToHTTPSOptions(base);
-    return new KubeTransport(kubeConfig, base);
+    this.basePath = this.url.pathname.replace(/\/+$/, "");
   }
 
   /** The API server's base URL. */
@@ -66,7 +55,7 @@ export class KubeTransport {
 
   /** Sends a request and returns the parsed JSON body; a non-2xx answer throws an ApiError. */
   async request(req: KubeRequest): Promise<unknown> {
-    const res = await this.open(req, true);
+    const res = await this.open(req, "whole");
     const text = await readBody(res, req.signal);
     const status = res.statusCode ?? 0;
     if (status < 200 || status > 299) throw ApiError.fromResponse(status, text, `${req.method} ${req.path}`);
@@ -75,7 +64,7 @@ export class KubeTransport {
 
   /** Opens a streaming GET (a watch) and returns its newline-delimited lines. */
   async stream(req: KubeRequest): Promise<KubeStream> {
-    const res = await this.open(req);
+    const res = await this.open(req, "headers-unless-error");
     const status = res.statusCode ?? 0;
     if (status < 200 || status > 299) {
       const text = await readBody(res, req.signal);
@@ -87,52 +76,117 @@ export class KubeTransport {
 
   /** Ends every idle keep-alive connection, so a process can exit promptly. */
   close(): void {
-    this.agent.destroy();
+    this.agent?.destroy();
   }
 
-  /** Sends the request; the deadline covers the headers, and for `wholeBody` also the body. */
-  private async open(req: KubeRequest, wholeBody = false): Promise<http.IncomingMessage> {
-    const auth: https.RequestOptions = {};
-    await this.kubeConfig.applyToHTTPSOptions(auth);
-    const url = new URL(req.path, this.url);
-    for (const [k, v] of Object.entries(req.query ?? {})) {
-      if (v !== undefined) url.searchParams.set(k, String(v));
+  private async credentials(): Promise<Credentials> {
+    const options: https.RequestOptions = {};
+    await this.kubeConfig.applyToHTTPSOptions(options);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(options.headers ?? {})) if (typeof v === "string") headers[k] = v;
+    if (typeof options.auth === "string" && headers.Authorization === undefined) {
+      headers.Authorization = `Basic ${Buffer.from(options.auth).toString("base64")}`;
     }
-    const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
-    const headers: Record<string, string> = { Accept: "application/json" };
-    for (const [k, v] of Object.entries(auth.headers ?? {})) if (typeof v === "string") headers[k] = v;
-    if (payload !== undefined) {
-      headers["Content-Type"] = req.contentType ?? "application/json";
-      headers["Content-Length"] = String(Buffer.byteLength(payload));
-    }
-    const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const module = this.url.protocol === "https:" ? https : http;
-    return new Promise<http.IncomingMessage>((resolve, reject) => {
-      const clientReq = module.request(url, {
-        method: req.method,
-        headers,
-        agent: this.agent,
-        signal: req.signal,
-      });
-      const timer = setTimeout(() => {
-        clientReq.destroy(new TransportError(`${req.method} ${req.path}: no answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      clientReq.on("response", (res) => {
-        if (wholeBody) res.once("close", () => clearTimeout(timer));
-        else clearTimeout(timer);
-        resolve(res);
-      });
-      clientReq.on("error", (err) => {
-        clearTimeout(timer);
-        reject(
-          err instanceof TransportError
-            ? err
-            : new TransportError(`${req.method} ${req.path}: ${err.message}`),
-        );
-      });
-      clientReq.end(payload);
-    });
+    return { options, headers };
   }
+
+  /** The keep-alive agent for these credentials; a new one when the TLS material changed. */
+  private agentFor(options: https.RequestOptions): http.Agent {
+    const key = [options.ca, options.cert, options.key, options.rejectUnauthorized, options.servername]
+      .map((part) => (part === undefined ? "" : String(part)))
+      .join("\u0000");
+    if (this.agent !== undefined && key === this.agentKey) return this.agent;
+    this.agent?.destroy();
+    const agentOptions = {
+      keepAlive: true,
+      keepAliveMsecs: 30_000,
+      ca: options.ca,
+      cert: options.cert,
+      key: options.key,
+      rejectUnauthorized: options.rejectUnauthorized,
+      servername: options.servername,
+    };
+    this.agent =
+      this.url.protocol === "https:" ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.agentKey = key;
+    return this.agent;
+  }
+
+  /**
+   * Sends the request under one deadline: credential lookup and headers always; the body too for `whole`, and
+   * for a stream whose status is an error (its body is read to build the ApiError).
+   */
+  private async open(
+    req: KubeRequest,
+    deadline: "whole" | "headers-unless-error",
+  ): Promise<http.IncomingMessage> {
+    const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const what = `${req.method} ${req.path}`;
+    const expired = new AbortController();
+    const timer = setTimeout(() => expired.abort(), timeoutMs);
+    const signal = req.signal === undefined ? expired.signal : AbortSignal.any([req.signal, expired.signal]);
+    const timeoutError = (): TransportError =>
+      new TransportError(`${what}: no answer within ${timeoutMs} ms`);
+    try {
+      const creds = await withSignal(this.credentials(), signal, timeoutError);
+      const url = new URL(this.basePath + req.path, this.url);
+      for (const [k, v] of Object.entries(req.query ?? {}))
+        if (v !== undefined) url.searchParams.set(k, String(v));
+      const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
+      const headers: Record<string, string> = { Accept: "application/json", ...creds.headers };
+      if (payload !== undefined) {
+        headers["Content-Type"] = req.contentType ?? "application/json";
+        headers["Content-Length"] = String(Buffer.byteLength(payload));
+      }
+      const module = this.url.protocol === "https:" ? https : http;
+      const agent = this.agentFor(creds.options);
+      const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        const clientReq = module.request(url, { method: req.method, headers, agent, signal });
+        clientReq.on("response", resolve);
+        clientReq.on("error", (err) => {
+          if (expired.signal.aborted) reject(timeoutError());
+          else if (req.signal?.aborted === true) reject(err);
+          else reject(new TransportError(`${what}: ${err.message}`));
+        });
+        clientReq.end(payload);
+      });
+      const status = res.statusCode ?? 0;
+      const keepDeadline = deadline === "whole" || status < 200 || status > 299;
+      if (keepDeadline) {
+        const onExpire = (): void => void res.destroy(timeoutError());
+        expired.signal.addEventListener("abort", onExpire, { once: true });
+        res.once("close", () => {
+          clearTimeout(timer);
+          expired.signal.removeEventListener("abort", onExpire);
+        });
+      } else {
+        clearTimeout(timer);
+      }
+      return res;
+    } catch (err) {
+      clearTimeout(timer);
+      throw err;
+    }
+  }
+}
+
+/** Races a promise against an abort signal, so a hanging credential plugin cannot outlive the deadline. */
+function withSignal<T>(promise: Promise<T>, signal: AbortSignal, onAbort: () => Error): Promise<T> {
+  if (signal.aborted) return Promise.reject(onAbort());
+  return new Promise<T>((resolve, reject) => {
+    const abort = (): void => reject(onAbort());
+    signal.addEventListener("abort", abort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", abort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", abort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
 }
 
 async function readBody(res: http.IncomingMessage, signal?: AbortSignal): Promise<string> {
@@ -141,7 +195,7 @@ async function readBody(res: http.IncomingMessage, signal?: AbortSignal): Promis
   try {
     for await (const chunk of res) text += chunk as string;
   } catch (err) {
-    if (signal?.aborted === true) throw err;
+    if (signal?.aborted === true || err instanceof TransportError) throw err;
     throw new TransportError(`reading the response failed: ${(err as Error).message}`);
   }
   return text;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isAlreadyExists, isConflict, isNotFound } from "../kube/api-error.js";
 import type { KubeClient } from "../kube/client.js";
+import type { KubeObject } from "../kube/object.js";
 import { builtin } from "../kube/resource.js";
 import { LeaseConflictError, type LeaseRecord, type LeaseStore, type ObservedLease } from "./lease-store.js";
 
@@ -32,15 +33,19 @@ function toSpec(record: LeaseRecord): Record<string, unknown> {
  * so of two candidates racing for an expired lease exactly one wins; the loser sees a LeaseConflictError.
  */
 export class KubeLeaseStore implements LeaseStore {
+  /** The Lease as last read, so an update keeps its labels, annotations and spec fields we do not manage. */
+  private observed: KubeObject | undefined;
+
   constructor(
     private readonly client: KubeClient,
     private readonly namespace: string,
     private readonly name: string,
   ) {}
 
-  async get(): Promise<ObservedLease | undefined> {
+  async get(signal?: AbortSignal): Promise<ObservedLease | undefined> {
     try {
-      const lease = await this.client.get(builtin.lease, this.name, this.namespace);
+      const lease = await this.client.get(builtin.lease, this.name, this.namespace, { signal });
+      this.observed = lease;
       const spec = LeaseSpec.parse(lease.spec ?? {});
       return {
         resourceVersion: lease.metadata.resourceVersion ?? "",
@@ -58,7 +63,7 @@ export class KubeLeaseStore implements LeaseStore {
     }
   }
 
-  async create(record: LeaseRecord): Promise<void> {
+  async create(record: LeaseRecord, signal?: AbortSignal): Promise<void> {
     try {
       await this.client.create(
         builtin.lease,
@@ -69,6 +74,7 @@ export class KubeLeaseStore implements LeaseStore {
           spec: toSpec(record),
         },
         this.namespace,
+        { signal },
       );
     } catch (err) {
       if (isAlreadyExists(err) || isConflict(err)) throw new LeaseConflictError((err as Error).message);
@@ -76,14 +82,22 @@ export class KubeLeaseStore implements LeaseStore {
     }
   }
 
-  async update(record: LeaseRecord, resourceVersion: string): Promise<void> {
+  async update(record: LeaseRecord, resourceVersion: string, signal?: AbortSignal): Promise<void> {
+    const base = this.observed;
+    const spec = { ...(base?.spec as Record<string, unknown> | undefined), ...toSpec(record) };
     try {
-      await this.client.update(builtin.lease, {
-        apiVersion: "coordination.k8s.io/v1",
-        kind: "Lease",
-        metadata: { name: this.name, namespace: this.namespace, resourceVersion },
-        spec: toSpec(record),
-      });
+      await this.client.update(
+        builtin.lease,
+        {
+          ...base,
+          apiVersion: "coordination.k8s.io/v1",
+          kind: "Lease",
+          metadata: { ...base?.metadata, name: this.name, namespace: this.namespace, resourceVersion },
+          spec,
+        },
+        undefined,
+        { signal },
+      );
     } catch (err) {
       if (isConflict(err)) throw new LeaseConflictError((err as Error).message);
       throw err;

@@ -1,6 +1,9 @@
 import { realClock, type Clock } from "../clock.js";
 import { isLeaseConflict, type LeaseStore } from "./lease-store.js";
 
+/** client-go's jitter on acquire attempts: each waits retryPeriod × (1 + random × 1.2). */
+export const DEFAULT_JITTER_FACTOR = 1.2;
+
 /** Why a leader stopped leading, passed to `onStoppedLeading` for logs and events. */
 export type LeadershipEndReason =
   /** The run signal aborted; the work stopped and the lease was released. */
@@ -62,7 +65,7 @@ export function resolveLeaderElectionOptions(options: LeaderElectionOptions): Re
     leaseDurationMs: options.leaseDurationMs ?? 15_000,
     renewDeadlineMs: options.renewDeadlineMs ?? 10_000,
     retryPeriodMs: options.retryPeriodMs ?? 2_000,
-    jitterFactor: options.jitterFactor ?? 1.2,
+    jitterFactor: options.jitterFactor ?? DEFAULT_JITTER_FACTOR,
     random: options.random ?? Math.random,
     isConflict: options.isConflict ?? isLeaseConflict,
   };
