@@ -80,6 +80,8 @@ const operator = spawn(
     "--health-probe-bind-address=127.0.0.1:0",
     "--metrics-bind-address=127.0.0.1:0",
     "--leader-elect=false",
+    `--audit-log=${path.join(work, "audit.jsonl")}`,
+    "--webhook-bind-address=0",
   ],
   { cwd: repo, stdio: ["ignore", "pipe", "pipe"] },
 );

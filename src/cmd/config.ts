@@ -37,6 +37,9 @@ export const RunConfig = z
     workers: positiveInt("workers"),
     resyncMs: durationMs("resync-period"),
     watchStallTimeoutMs: durationMs("watch-stall-timeout"),
+    auditLog: z.string().min(1, "--audit-log must name a file, for example /var/lib/stagegate/audit.jsonl"),
+    webhookAddress: z.string(),
+    webhookCertDir: z.string().min(1, "--webhook-cert-dir must name a directory holding tls.crt and tls.key"),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
       error: "--log-level must be one of trace, debug, info, warn, error, fatal, silent",
     }),
@@ -97,6 +100,21 @@ export const RUN_FLAGS = {
     default: "90s",
     help: "rebuild a silent watch",
   },
+  "audit-log": {
+    env: "STAGEGATE_AUDIT_LOG",
+    default: "/var/lib/stagegate/audit.jsonl",
+    help: "this replica's hash-chained audit trail (JSON lines)",
+  },
+  "webhook-bind-address": {
+    env: "STAGEGATE_WEBHOOK_ADDRESS",
+    default: ":9443",
+    help: "HTTPS admission webhooks (0 disables)",
+  },
+  "webhook-cert-dir": {
+    env: "STAGEGATE_WEBHOOK_CERT_DIR",
+    default: "/tmp/k8s-webhook-server/serving-certs",
+    help: "directory with the webhook's tls.crt and tls.key",
+  },
   "log-level": { env: "STAGEGATE_LOG_LEVEL", default: "info", help: "trace, debug, info, warn, error" },
 } as const satisfies Record<string, { env: string; default?: string; help: string }>;
 
@@ -142,6 +160,9 @@ export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfi
     workers: pick("workers"),
     resyncMs: pick("resync-period"),
     watchStallTimeoutMs: pick("watch-stall-timeout"),
+    auditLog: pick("audit-log"),
+    webhookAddress: pick("webhook-bind-address"),
+    webhookCertDir: pick("webhook-cert-dir"),
     logLevel: pick("log-level"),
   });
   if (!result.success) {

@@ -5,10 +5,13 @@ import { Manager, type ManagerExit } from "../runtime/manager.js";
 import { RuntimeMetrics } from "../runtime/metrics.js";
 import { realClock } from "../runtime/clock.js";
 import type { ControllerDeps } from "../controllers/deps.js";
-import { createInformers } from "../controllers/informers.js";
+import { createInformers, informerList } from "../controllers/informers.js";
 import { createDeploymentTaskController } from "../controllers/deployment-task/controller.js";
 import { createEnvironmentController } from "../controllers/environment/controller.js";
-import type { RunConfig } from "./config.js";
+import { AuditTrail } from "../audit/trail.js";
+import type { Logger } from "../runtime/logging.js";
+import { auditEventMirror } from "./audit-mirror.js";
+import { ConfigError, type RunConfig } from "./config.js";
 
 /** The name the operator signs events and field ownership with. */
 export const REPORTING_CONTROLLER = "stagegate.io/operator";
@@ -21,11 +24,14 @@ export async function runOperator(config: RunConfig): Promise<number> {
   const log = createLogger(config.logLevel);
   const client = await KubeClient.connect(config.kubeconfig);
   const metrics = new RuntimeMetrics({ defaultMetrics: true });
+  const events = new EventRecorder(client, REPORTING_CONTROLLER, config.identity, log);
+  const audit = await openAuditTrail(config.auditLog, events, log);
   const deps: ControllerDeps = {
     client,
     log,
     metrics,
-    events: new EventRecorder(client, REPORTING_CONTROLLER, config.identity, log),
+    events,
+    audit,
     clock: realClock,
     workers: config.workers,
     informer: {
@@ -39,7 +45,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     client,
     log,
     metrics,
-    informers: [informers.deploymentTasks, informers.environments],
+    informers: informerList(informers),
     controllers: [
       createDeploymentTaskController(deps, informers),
       createEnvironmentController(deps, informers),
@@ -70,7 +76,27 @@ export async function runOperator(config: RunConfig): Promise<number> {
   try {
     exit = await manager.run(stop.signal);
   } finally {
+    await audit.close();
     client.close();
   }
   return exit === "lostLeadership" ? 1 : 0;
+}
+
+/** Opens this replica's audit trail, mirroring entries as Events; a path it cannot use is a configuration error. */
+async function openAuditTrail(path: string, events: EventRecorder, log: Logger): Promise<AuditTrail> {
+  try {
+    return await AuditTrail.open({
+      path,
+      mirror: auditEventMirror(events),
+      onMirrorError: (err, entry) =>
+        log.warn(
+          { err: (err as Error).message, seq: entry.seq },
+          "Failed to mirror an audit entry as an Event",
+        ),
+    });
+  } catch (err) {
+    throw new ConfigError(
+      `cannot open the audit trail at ${path}: ${(err as Error).message}. Set --audit-log to a writable file.`,
+    );
+  }
 }

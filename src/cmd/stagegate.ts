@@ -1,15 +1,13 @@
 #!/usr/bin/env node
+import type { ExtraCommand } from "../cli/main.js";
 import { ConfigError, parseRunConfig, runHelp } from "./config.js";
 import { runOperator } from "./run.js";
 
-const USAGE = `Usage: stagegate <command> [flags]
-
-Commands:
-  run       Run the operator (controllers on the leader; probes and metrics everywhere)
-  version   Print the version
-  help      Print this help
-
-Run "stagegate <command> --help" for a command's flags.`;
+/** The operator's own commands; every other verb is a CLI verb (src/cli) listed in the same help. */
+const OPERATOR_COMMANDS: readonly ExtraCommand[] = [
+  { name: "run", summary: "Run the operator (controllers on the leader; probes and metrics everywhere)" },
+  { name: "version", summary: "Print the version" },
+];
 
 /** The `stagegate` command: parses the verb and its flags once, then runs it. */
 async function main(argv: string[]): Promise<number> {
@@ -25,15 +23,14 @@ async function main(argv: string[]): Promise<number> {
     case "version":
       process.stdout.write("stagegate 0.1.0 (API stagegate.io/v1alpha1)\n");
       return 0;
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h":
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    default:
-      process.stderr.write(`stagegate: unknown command "${verb}".\n\n${USAGE}\n`);
-      return 2;
+    default: {
+      // Loaded on demand, so `run` never depends on the CLI's modules.
+      const [{ runCli }, { processIo }] = await Promise.all([
+        import("../cli/main.js"),
+        import("../cli/kube-session.js"),
+      ]);
+      return runCli(argv, process.env, processIo(), OPERATOR_COMMANDS);
+    }
   }
 }
 

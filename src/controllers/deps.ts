@@ -1,15 +1,20 @@
+import type { AuditRecorder } from "../audit/recorder.js";
 import type { Clock } from "../runtime/clock.js";
 import type { EventRecorder } from "../runtime/events.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { Logger } from "../runtime/logging.js";
 import type { RuntimeMetrics } from "../runtime/metrics.js";
 
-/** What every controller is built from: the one client, logger, metrics, event recorder and clock. */
+/**
+ * What every controller is built from: the one client, logger, metrics, event recorder, audit trail and clock.
+ */
 export interface ControllerDeps {
   client: KubeClient;
   log: Logger;
   metrics: RuntimeMetrics;
   events: EventRecorder;
+  /** The append-only audit trail; controllers record the decisions an auditor must be able to read back. */
+  audit: AuditRecorder;
   clock: Clock;
   workers: number;
   informer: {

@@ -7,6 +7,9 @@ import { resources } from "./resources.js";
 export interface Informers {
   deploymentTasks: Informer;
   environments: Informer;
+  releases: Informer;
+  changeRequests: Informer;
+  approvals: Informer;
 }
 
 function informerFor(deps: ControllerDeps, resource: ResourceType): Informer {
@@ -26,5 +29,14 @@ export function createInformers(deps: ControllerDeps): Informers {
   return {
     deploymentTasks: informerFor(deps, resources.deploymentTask),
     environments: informerFor(deps, resources.environment),
+    releases: informerFor(deps, resources.release),
+    changeRequests: informerFor(deps, resources.changeRequest),
+    approvals: informerFor(deps, resources.approval),
   };
+}
+
+/** Every shared informer as a list, for the manager to run and to gate readiness on; none can be forgotten. */
+export function informerList(informers: Informers): Informer[] {
+  const { deploymentTasks, environments, releases, changeRequests, approvals } = informers;
+  return [deploymentTasks, environments, releases, changeRequests, approvals];
 }

@@ -1,7 +1,10 @@
 import { GROUP, VERSION } from "../api/v1alpha1/group.js";
 import type { KindDefinition } from "../api/v1alpha1/kind-definition.js";
+import { approvalKind } from "../api/v1alpha1/approval.js";
+import { changeRequestKind } from "../api/v1alpha1/change-request.js";
 import { deploymentTaskKind } from "../api/v1alpha1/deployment-task.js";
 import { environmentKind } from "../api/v1alpha1/environment.js";
+import { releaseKind } from "../api/v1alpha1/release.js";
 import type { ResourceType } from "../runtime/kube/resource.js";
 
 /** The API resource that serves a Stagegate kind. */
@@ -19,4 +22,35 @@ export function resourceOf(kind: KindDefinition): ResourceType {
 export const resources = {
   deploymentTask: resourceOf(deploymentTaskKind),
   environment: resourceOf(environmentKind),
+  release: resourceOf(releaseKind),
+  changeRequest: resourceOf(changeRequestKind),
+  approval: resourceOf(approvalKind),
 } as const;
+
+/**
+ * The delivery objects a Release targets (Argo CD and Flux). The operator only reads them, for example the
+ * `stagegate.io/criticality` label that raises a change's risk class.
+ */
+export const deliveryResources = {
+  argoCDApplication: {
+    group: "argoproj.io",
+    version: "v1alpha1",
+    plural: "applications",
+    kind: "Application",
+    namespaced: true,
+  },
+  fluxKustomization: {
+    group: "kustomize.toolkit.fluxcd.io",
+    version: "v1",
+    plural: "kustomizations",
+    kind: "Kustomization",
+    namespaced: true,
+  },
+  fluxHelmRelease: {
+    group: "helm.toolkit.fluxcd.io",
+    version: "v2",
+    plural: "helmreleases",
+    kind: "HelmRelease",
+    namespaced: true,
+  },
+} as const satisfies Record<string, ResourceType>;

@@ -11,6 +11,8 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 export interface OperatorProcess {
   child: ChildProcess;
   logFile: string;
+  /** This process's audit trail (unless the flags named another). */
+  auditFile: string;
   /** Parsed log lines so far. */
   logs(): Record<string, unknown>[];
   /** Waits for a log line whose `msg` equals `message` (and whose fields include `fields`). */
@@ -27,7 +29,9 @@ export interface OperatorProcess {
 
 /** Starts the operator as its own process with `stagegate run` and the given flags. */
 export function startOperator(kubeconfig: string, flags: string[] = []): OperatorProcess {
-  const logFile = path.join(mkdtempSync(path.join(tmpdir(), "stagegate-operator-")), "operator.log");
+  const dir = mkdtempSync(path.join(tmpdir(), "stagegate-operator-"));
+  const logFile = path.join(dir, "operator.log");
+  const auditFile = path.join(dir, "audit.jsonl");
   const out = createWriteStream(logFile);
   const child = spawn(
     process.execPath,
@@ -39,6 +43,8 @@ export function startOperator(kubeconfig: string, flags: string[] = []): Operato
       `--kubeconfig=${kubeconfig}`,
       "--health-probe-bind-address=127.0.0.1:0",
       "--metrics-bind-address=127.0.0.1:0",
+      `--audit-log=${auditFile}`,
+      "--webhook-bind-address=0",
       ...flags,
     ],
     { cwd: repo, stdio: ["ignore", "pipe", "pipe"] },
@@ -61,6 +67,7 @@ export function startOperator(kubeconfig: string, flags: string[] = []): Operato
   return {
     child,
     logFile,
+    auditFile,
     logs,
     waitForLog: (message, fields = {}, timeoutMs = 30_000) =>
       waitFor(

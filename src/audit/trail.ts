@@ -1,0 +1,235 @@
+import { mkdir, open } from "node:fs/promises";
+import path from "node:path";
+import { GENESIS_HASH, hashAuditEntry } from "./canonical-hash.js";
+import { MAX_AUDIT_LINE_BYTES, UnsealedAuditEntry, describeIssue, type AuditEntry } from "./entry.js";
+import { AuditTrailError, BrokenAuditTrailError } from "./errors.js";
+import type { AuditEvent, AuditRecorder } from "./recorder.js";
+import { formatVerification } from "./verification.js";
+import { scanAuditFile } from "./verify.js";
+
+/** The operations the trail needs from its open file; Node's `FileHandle` opened with flag "a" provides them. */
+export interface AuditFile {
+  appendFile(data: Uint8Array): Promise<void>;
+  sync(): Promise<void>;
+  truncate(length: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** How to open an AuditTrail. */
+export interface AuditTrailOptions {
+  /** The JSON-lines file; it and its parent directories are created when missing. One file per replica. */
+  path: string;
+  /** The source of entry times; defaults to the system clock. */
+  clock?: () => Date;
+  /** Copies each entry elsewhere (a Kubernetes Event) once it is durable; its failure never fails `record`. */
+  mirror?: (entry: AuditEntry) => Promise<void>;
+  /** Told about each failed mirror; must not throw. Defaults to a line on stderr. */
+  onMirrorError?: (err: unknown, entry: AuditEntry) => void;
+  /** Opens the file for appending; defaults to `fs.open(path, "a")`. A seam for simulating disk failures. */
+  openFile?: (path: string) => Promise<AuditFile>;
+}
+
+/** Paths with an open writer in this process: two writers on one file would fork the chain. */
+const openPaths = new Set<string>();
+
+/**
+ * The hash-chained audit trail of one replica. Entries are written one at a time, in call order, and each is
+ * fsynced before `record` resolves; a write that fails rejects its call and leaves the file as it was.
+ */
+export class AuditTrail implements AuditRecorder {
+  private tail: Promise<void> = Promise.resolve();
+  private readonly mirrors = new Set<Promise<void>>();
+  private failure: AuditTrailError | undefined;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    /** The absolute path of the file. */
+    readonly path: string,
+    private readonly options: AuditTrailOptions,
+    private readonly file: AuditFile,
+    private lastSeq: number,
+    private lastHash: string,
+    private bytes: number,
+  ) {}
+
+  /**
+   * Opens the trail at `options.path`, creating it if missing. An existing file is verified first and the chain
+   * continues from its last entry; a broken file is refused with a BrokenAuditTrailError naming the bad line.
+   */
+  static async open(options: AuditTrailOptions): Promise<AuditTrail> {
+    const filePath = path.resolve(options.path);
+    if (openPaths.has(filePath)) {
+      throw new AuditTrailError(`Audit trail ${filePath} is already open in this process; close it first.`);
+    }
+    openPaths.add(filePath);
+    try {
+      await mkdir(path.dirname(filePath), { recursive: true });
+      const file = await (options.openFile ?? openForAppend)(filePath);
+      try {
+        await syncDirectory(path.dirname(filePath));
+        const scan = await scanAuditFile(filePath);
+        if (!scan.verification.ok) {
+          const message =
+            `${formatVerification(scan.verification, filePath)} Stagegate will not append to a broken trail: ` +
+            `move the file aside (keep it as evidence, for example \`mv ${filePath} ${filePath}.broken\`) and ` +
+            `restart, and a new trail begins at entry 1.`;
+          throw new BrokenAuditTrailError(filePath, scan.verification, message);
+        }
+        const last = scan.last ?? { seq: 0, hash: GENESIS_HASH };
+        return new AuditTrail(filePath, options, file, last.seq, last.hash, scan.bytes);
+      } catch (err) {
+        await file.close();
+        throw err;
+      }
+    } catch (err) {
+      openPaths.delete(filePath);
+      throw err;
+    }
+  }
+
+  /**
+   * Appends one entry and resolves once it is on disk; concurrent calls are written one after another, so the
+   * chain never forks. The mirror is started afterwards and is not waited for (`close` waits for it).
+   */
+  record(event: AuditEvent): Promise<void> {
+    if (this.closing !== undefined) {
+      return Promise.reject(
+        new AuditTrailError(`Audit trail ${this.path} is closed; nothing more can be recorded.`),
+      );
+    }
+    const written = this.tail.then(() => this.append(event));
+    // The caller receives the rejection through `written`; the chain itself only needs to know it settled.
+    this.tail = written.catch(() => undefined);
+    return written;
+  }
+
+  /** Waits for pending records and mirrors, then closes the file. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.tail;
+    await Promise.all([...this.mirrors]);
+    try {
+      await this.file.close();
+    } finally {
+      openPaths.delete(this.path);
+    }
+  }
+
+  private async append(event: AuditEvent): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
+    const entry = this.seal(event);
+    const line = Buffer.from(`${JSON.stringify(entry)}\n`, "utf8");
+    if (line.length > MAX_AUDIT_LINE_BYTES) {
+      throw new AuditTrailError(
+        `Audit entry ${entry.seq} (${entry.action}) would be ${line.length} bytes, more than the 1 MiB a line ` +
+          `may hold; shorten its details.`,
+      );
+    }
+    try {
+      await this.file.appendFile(line);
+      await this.file.sync();
+    } catch (err) {
+      await this.restore(entry.seq, err);
+    }
+    this.bytes += line.length;
+    this.lastSeq = entry.seq;
+    this.lastHash = entry.hash;
+    this.startMirror(entry);
+  }
+
+  /** Builds the next entry from an event, normalised to plain JSON and checked as the verifier will check it. */
+  private seal(event: AuditEvent): AuditEntry {
+    const what = `${event.action} for ${event.object.kind} ${event.object.name}`;
+    let body: Omit<AuditEntry, "hash">;
+    try {
+      const unsealed = {
+        seq: this.lastSeq + 1,
+        time: (this.options.clock ?? (() => new Date()))().toISOString(),
+        actor: event.actor,
+        action: event.action,
+        object: event.object,
+        details: event.details,
+        prevHash: this.lastHash,
+      };
+      body = JSON.parse(JSON.stringify(unsealed)) as Omit<AuditEntry, "hash">;
+    } catch (err) {
+      throw new AuditTrailError(`Audit event ${what} cannot be written as JSON: ${describeError(err)}.`, {
+        cause: err,
+      });
+    }
+    const checked = UnsealedAuditEntry.safeParse(body);
+    if (!checked.success) {
+      throw new AuditTrailError(
+        `Audit event ${what} is not a valid entry (${describeIssue(checked.error)}).`,
+      );
+    }
+    return { ...body, hash: hashAuditEntry(body) };
+  }
+
+  /** Cuts a failed write off the file so the next entry continues from the last one actually written. */
+  private async restore(seq: number, cause: unknown): Promise<never> {
+    try {
+      await this.file.truncate(this.bytes);
+      await this.file.sync();
+    } catch (restoreErr) {
+      this.failure = new AuditTrailError(
+        `Audit trail ${this.path} could not be restored after a failed write (${describeError(restoreErr)}); ` +
+          `it takes no more entries. Restart the operator: it verifies the file before appending again.`,
+        { cause: restoreErr },
+      );
+      throw this.failure;
+    }
+    throw new AuditTrailError(
+      `Could not write audit entry ${seq} to ${this.path}: ${describeError(cause)}.`,
+      {
+        cause,
+      },
+    );
+  }
+
+  private startMirror(entry: AuditEntry): void {
+    const mirror = this.options.mirror;
+    if (mirror === undefined) return;
+    const settled: Promise<void> = this.runMirror(mirror, entry).finally(() => this.mirrors.delete(settled));
+    this.mirrors.add(settled);
+  }
+
+  /** Never rejects: a mirror failure is reported, not propagated, because the file is the record. */
+  private async runMirror(mirror: (entry: AuditEntry) => Promise<void>, entry: AuditEntry): Promise<void> {
+    try {
+      await mirror(entry);
+    } catch (err) {
+      try {
+        (this.options.onMirrorError ?? reportMirrorError)(err, entry);
+      } catch (reportErr) {
+        reportMirrorError(reportErr, entry);
+      }
+    }
+  }
+}
+
+function reportMirrorError(err: unknown, entry: AuditEntry): void {
+  console.error(`Failed to mirror audit entry ${entry.seq} (${entry.action}): ${describeError(err)}`);
+}
+
+function describeError(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function openForAppend(filePath: string): Promise<AuditFile> {
+  return open(filePath, "a");
+}
+
+/** Makes a newly created file's directory entry durable too, so a crash cannot lose the whole file. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
