@@ -18,7 +18,9 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${runHelp()}\n`);
         return 0;
       }
-      return runOperator(parseRunConfig(rest, process.env));
+      const code = await runOperator(parseRunConfig(rest, process.env));
+      // The operator has stopped: nothing it started may keep the process alive (a pod must restart).
+      return process.exit(code);
     }
     case "version":
       process.stdout.write("stagegate 0.1.0 (API stagegate.io/v1alpha1)\n");

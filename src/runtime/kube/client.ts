@@ -1,5 +1,5 @@
-import { delimiter } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { loadKubeConfig } from "./kubeconfig.js";
 import { z } from "zod";
 import { KubeList, KubeObject, WatchEvent } from "./object.js";
 import { collectionPath, objectPath, type ResourceType } from "./resource.js";
@@ -50,24 +50,14 @@ export interface WatchHandle {
 export class KubeClient {
   private constructor(readonly transport: KubeTransport) {}
 
-  /**
-   * Connects with a kubeconfig (a file, or several joined by the path delimiter as in $KUBECONFIG, merged the
-   * way kubectl merges them), or with in-cluster credentials when none is given.
-   */
+  /** Connects with a kubeconfig (see loadKubeConfig: files merged as kubectl does, or in-cluster). */
   static connect(kubeconfig?: string): Promise<KubeClient> {
-    const kc = new KubeConfig();
-    const files = (kubeconfig ?? "").split(delimiter).filter((f) => f !== "");
-    if (files.length === 0) kc.loadFromCluster();
-    for (const [i, file] of files.entries()) {
-      if (i === 0) {
-        kc.loadFromFile(file);
-      } else {
-        const more = new KubeConfig();
-        more.loadFromFile(file);
-        kc.mergeConfig(more, true);
-      }
-    }
-    return Promise.resolve(new KubeClient(new KubeTransport(kc)));
+    return Promise.resolve(KubeClient.fromKubeConfig(loadKubeConfig(kubeconfig)));
+  }
+
+  /** A client for the current context of an already loaded kubeconfig. */
+  static fromKubeConfig(kc: KubeConfig): KubeClient {
+    return new KubeClient(new KubeTransport(kc));
   }
 
   /** Reads one object. */

@@ -92,9 +92,14 @@ export class KubeTransport {
 
   /** The keep-alive agent for these credentials; a new one when the TLS material changed. */
   private agentFor(options: https.RequestOptions): http.Agent {
-    const key = [options.ca, options.cert, options.key, options.rejectUnauthorized, options.servername]
-      .map((part) => (part === undefined ? "" : String(part)))
-      .join("\u0000");
+    // Buffers serialise as their bytes, so equal TLS material gives an equal key.
+    const key = JSON.stringify([
+      options.ca,
+      options.cert,
+      options.key,
+      options.rejectUnauthorized,
+      options.servername,
+    ]);
     if (this.agent !== undefined && key === this.agentKey) return this.agent;
     this.agent?.destroy();
     const agentOptions = {

@@ -1,0 +1,34 @@
+import type { AnyVerb } from "./verb.js";
+import { auditVerifyVerb } from "./verbs/audit-verify.js";
+import { changesVerb } from "./verbs/changes.js";
+import { approveVerb, deferVerb, rejectVerb } from "./verbs/decide.js";
+import { whoamiVerb } from "./verbs/whoami.js";
+
+/** Every CLI verb, in the order `stagegate help` lists them. */
+export const VERBS: readonly AnyVerb[] = [
+  whoamiVerb,
+  changesVerb,
+  approveVerb,
+  rejectVerb,
+  deferVerb,
+  auditVerifyVerb,
+];
+
+/** A verb matched at the start of argv, and the arguments that follow its name. */
+export interface VerbMatch {
+  readonly verb: AnyVerb;
+  readonly rest: readonly string[];
+}
+
+/** Finds the verb whose name (one or more words, e.g. `audit verify`) starts argv; the longest name wins. */
+export function findVerb(argv: readonly string[], verbs: readonly AnyVerb[] = VERBS): VerbMatch | undefined {
+  let best: VerbMatch | undefined;
+  for (const verb of verbs) {
+    const words = verb.name.split(" ");
+    const matches = words.every((word, i) => argv[i] === word);
+    if (matches && (best === undefined || words.length > best.verb.name.split(" ").length)) {
+      best = { verb, rest: argv.slice(words.length) };
+    }
+  }
+  return best;
+}
