@@ -11,6 +11,7 @@ import { createEnvironmentController } from "../controllers/environment/controll
 import { AuditTrail } from "../audit/trail.js";
 import type { Logger } from "../runtime/logging.js";
 import { auditEventMirror } from "./audit-mirror.js";
+import { startWebhooks } from "./webhooks.js";
 import { ConfigError, type RunConfig } from "./config.js";
 
 /** The name the operator signs events and field ownership with. */
@@ -41,6 +42,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     },
   };
   const informers = createInformers(deps);
+  const webhooks = await startWebhooks(config, { client, informers, audit, log });
   const manager = new Manager({
     client,
     log,
@@ -76,6 +78,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
   try {
     exit = await manager.run(stop.signal);
   } finally {
+    await webhooks?.close();
     await audit.close();
     client.close();
   }

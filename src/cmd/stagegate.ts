@@ -41,12 +41,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    // Exit at once: a half-started operator (a listening server, a running informer) must not linger.
     if (err instanceof ConfigError) {
       process.stderr.write(`stagegate: ${err.message}\n`);
-      process.exitCode = 2;
-      return;
+      process.exit(2);
     }
     process.stderr.write(`stagegate: ${(err as Error).stack ?? String(err)}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

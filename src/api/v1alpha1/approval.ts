@@ -165,6 +165,7 @@ export const ApprovalStatus = z
     closedAt: Timestamp.optional().describe(
       "When the approval closed. From then on its spec, decisions included, is immutable for everyone.",
     ),
+    retainUntil: Timestamp.optional().describe("The approval cannot be deleted before this time."),
   })
   .describe("The state of the approval as the operator last observed it.");
 export type ApprovalStatus = z.infer<typeof ApprovalStatus>;

@@ -125,6 +125,18 @@ describe("Stagegate CRDs on a real kube-apiserver", () => {
       assert.match(releases, /payments-api-2\.14\.0\s+2\.14\.0/);
       const changes = await kubectlOrThrow("admin", ["get", "cr", "-n", namespace]);
       assert.match(changes.split("\n")[0] ?? "", /^NAME\s+RELEASE\s+ENV\s+TYPE\s+RISK\s+RESOLUTION\s+AGE$/);
+      // Approvals are opened by the operator, so there is no sample: make one as the operator would.
+      const approval = {
+        apiVersion: "stagegate.io/v1alpha1",
+        kind: "Approval",
+        metadata: { name: "payments-api-2.14.0-prod", namespace },
+        spec: {
+          changeRequestRef: { name: "payments-api-2.14.0-prod" },
+          required: 2,
+          eligible: { groups: ["approvers"] },
+        },
+      };
+      await kubectlOrThrow("admin", ["create", "-f", "-"], JSON.stringify(approval));
       const approvals = await kubectlOrThrow("admin", ["get", "apv", "-n", namespace]);
       assert.match(
         approvals.split("\n")[0] ?? "",

@@ -31,8 +31,11 @@ function readSamples(): Sample[] {
 describe("config/samples", () => {
   const samples = readSamples();
 
-  it("has at least one sample of every kind", () => {
-    for (const definition of ALL_KINDS) {
+  // Approvals are opened by the operator for each ChangeRequest and filled in by approvers; nobody applies one.
+  const OPERATOR_CREATED = new Set(["Approval"]);
+
+  it("has at least one sample of every kind people write", () => {
+    for (const definition of ALL_KINDS.filter((kind) => !OPERATOR_CREATED.has(kind.kind))) {
       assert.ok(
         samples.some((sample) => sample.kind === definition.kind),
         `no sample of kind ${definition.kind}`,

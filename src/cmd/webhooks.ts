@@ -1,0 +1,56 @@
+import path from "node:path";
+import { EnvironmentSpec } from "../api/v1alpha1/environment.js";
+import type { AuditRecorder } from "../audit/recorder.js";
+import type { Informers } from "../controllers/informers.js";
+import { resources } from "../controllers/resources.js";
+import { isNotFound } from "../runtime/kube/api-error.js";
+import type { KubeClient } from "../runtime/kube/client.js";
+import type { Logger } from "../runtime/logging.js";
+import { startWebhookServer, type WebhookServer } from "../webhooks/server.js";
+import { ConfigError, type RunConfig } from "./config.js";
+
+/**
+ * Starts the admission webhooks on this replica (every replica serves them, leader or not), with the serving
+ * certificate from `--webhook-cert-dir` (tls.crt, tls.key; reloaded when rotated). Environments are read from
+ * the informer cache once it has synced, and from the API server before that. Returns undefined when disabled.
+ */
+export async function startWebhooks(
+  config: RunConfig,
+  deps: { client: KubeClient; informers: Informers; audit: AuditRecorder; log: Logger },
+): Promise<WebhookServer | undefined> {
+  if (config.webhookAddress === "0") return undefined;
+  const { client, informers, audit, log } = deps;
+  const lookupEnvironment = async (name: string): Promise<EnvironmentSpec | undefined> => {
+    let spec: unknown;
+    if (informers.environments.hasSynced()) {
+      spec = informers.environments.store.get(name)?.spec;
+    } else {
+      try {
+        spec = (await client.get(resources.environment, name)).spec;
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    }
+    if (spec === undefined) return undefined;
+    return EnvironmentSpec.parse(spec);
+  };
+  let server: WebhookServer;
+  try {
+    server = await startWebhookServer({
+      address: config.webhookAddress,
+      certFile: path.join(config.webhookCertDir, "tls.crt"),
+      keyFile: path.join(config.webhookCertDir, "tls.key"),
+      audit,
+      lookupEnvironment,
+      log,
+    });
+  } catch (err) {
+    throw new ConfigError(
+      `cannot serve the admission webhooks on ${config.webhookAddress}: ${(err as Error).message}. Put tls.crt ` +
+        "and tls.key in --webhook-cert-dir, or pass --webhook-bind-address=0 to run without webhooks.",
+    );
+  }
+  log.info({ webhookPort: server.port }, "Serving admission webhooks");
+  return server;
+}

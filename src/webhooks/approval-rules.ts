@@ -1,0 +1,152 @@
+import { parseTimestamp } from "../runtime/duration.js";
+import type { UserInfo } from "./admission-review.js";
+import type { ApprovalView, DecisionEntry } from "./admitted-objects.js";
+import { touchesDecisions, type DecisionChanges } from "./decision-changes.js";
+import { ALLOWED, deny, firstDenial, type Verdict } from "./verdict.js";
+
+/** How far a stamped `decidedAt` may be from the webhook's clock before it counts as forged. */
+export const DECISION_TIME_TOLERANCE_MS = 60_000;
+
+/** Everything the UPDATE rules judge: the approval before and after, who asks, when, and what changed. */
+export interface ApprovalUpdate {
+  before: ApprovalView;
+  after: ApprovalView;
+  user: UserInfo;
+  now: Date;
+  changes: DecisionChanges;
+}
+
+/** The one decision an UPDATE adds; only meaningful after {@link multipleDecisions} passed. */
+function addedDecision(input: ApprovalUpdate): { key: string; entry: DecisionEntry | undefined } {
+  const key = input.changes.added[0] ?? "";
+  return { key, entry: input.after.spec.decisions[key] };
+}
+
+const list = (items: readonly string[]): string => (items.length === 0 ? "none" : items.join(", "));
+
+/** An Approval is opened empty by the operator; nobody may create one with decisions already in it. */
+export function approvalPrefilled(approval: ApprovalView): Verdict {
+  const keys = Object.keys(approval.spec.decisions).sort();
+  if (keys.length === 0) return ALLOWED;
+  return deny(
+    "ApprovalPrefilled",
+    `a new Approval must have no decisions, but this one carries decisions for ${list(keys)}; create it with ` +
+      "an empty spec.decisions and let each approver add their own.",
+  );
+}
+
+/** Decisions are final: an entry once written can be neither changed nor removed (the CRD's CEL agrees). */
+export function decisionImmutable({ changes }: ApprovalUpdate): Verdict {
+  const touched = [...changes.changed, ...changes.removed];
+  if (touched.length === 0) return ALLOWED;
+  return deny(
+    "DecisionImmutable",
+    `the decisions of ${list(touched)} are already written and can be neither changed nor removed; ` +
+      "leave existing entries as they are.",
+  );
+}
+
+/** A settled or closed approval takes no more decisions. */
+export function approvalClosed({ before }: ApprovalUpdate): Verdict {
+  const status = before.status;
+  const outcome = status?.outcome ?? "Pending";
+  if (status?.closedAt === undefined && outcome === "Pending") return ALLOWED;
+  const closed = status?.closedAt === undefined ? "" : ` and closed at ${status.closedAt}`;
+  return deny(
+    "ApprovalClosed",
+    `Approval ${before.metadata.name ?? ""} is already decided (outcome ${outcome}${closed}); it takes no more ` +
+      "decisions.",
+  );
+}
+
+/** One request adds at most one decision: an approver speaks only for themselves. */
+export function multipleDecisions({ changes }: ApprovalUpdate): Verdict {
+  if (changes.added.length <= 1) return ALLOWED;
+  return deny(
+    "MultipleDecisions",
+    `this request adds decisions for ${list(changes.added)}; add only your own decision, one per request.`,
+  );
+}
+
+/** The key of the new decision is the requesting user's authenticated name, never someone else's. */
+export function decisionKeyMismatch(input: ApprovalUpdate): Verdict {
+  const { key } = addedDecision(input);
+  const user = input.user.username;
+  if (key === user) return ALLOWED;
+  return deny(
+    "DecisionKeyMismatch",
+    `${user} cannot decide as ${key}: key your decision by your own user name, spec.decisions["${user}"].`,
+  );
+}
+
+/** Only users listed in `spec.eligible.users`, or members of a group in `spec.eligible.groups`, may decide. */
+export function notEligible({ after, user }: ApprovalUpdate): Verdict {
+  const { users, groups } = after.spec.eligible;
+  if (users.includes(user.username) || user.groups.some((group) => groups.includes(group))) return ALLOWED;
+  return deny(
+    "NotEligible",
+    `${user.username} may not decide this change: eligible are the users ${list(users)} and the members of ` +
+      `the groups ${list(groups)}; ask one of them.`,
+  );
+}
+
+/** Separation of duties: users in `spec.excluded` (the requester, commit authors) may not decide. */
+export function separationOfDuties({ after, user }: ApprovalUpdate): Verdict {
+  const name = user.username.toLowerCase();
+  const exclusion = after.spec.excluded.find((entry) => entry.user.toLowerCase() === name);
+  if (exclusion === undefined) return ALLOWED;
+  return deny(
+    "SeparationOfDuties",
+    `${user.username} cannot decide this change under separation of duties (${exclusion.reason}); ask another ` +
+      "approver.",
+  );
+}
+
+/** The new decision's `decidedAt` is the server's time, as the mutating webhook stamps it. */
+export function decisionTimeForged(input: ApprovalUpdate): Verdict {
+  const { key, entry } = addedDecision(input);
+  const stamped = entry?.decidedAt;
+  const at = stamped === undefined ? undefined : parseTimestamp(stamped);
+  const now = input.now.toISOString();
+  if (at !== undefined && Math.abs(at.getTime() - input.now.getTime()) <= DECISION_TIME_TOLERANCE_MS) {
+    return ALLOWED;
+  }
+  return deny(
+    "DecisionTimeForged",
+    `spec.decisions["${key}"].decidedAt is ${stamped ?? "missing"}, not the server's time (${now}); the ` +
+      "server stamps it, so leave decidedAt out of your change.",
+  );
+}
+
+/** The new decision's `groups` are the requesting user's authenticated groups, as the mutating webhook stamps them. */
+export function decisionGroupsForged(input: ApprovalUpdate): Verdict {
+  const { key, entry } = addedDecision(input);
+  const stamped = [...(entry?.groups ?? [])].sort();
+  const actual = [...input.user.groups].sort();
+  if (stamped.length === actual.length && stamped.every((group, i) => group === actual[i])) return ALLOWED;
+  return deny(
+    "DecisionGroupsForged",
+    `spec.decisions["${key}"].groups is [${stamped.join(", ")}], not your authenticated groups ` +
+      `[${actual.join(", ")}]; the server stamps them, so leave groups out of your change.`,
+  );
+}
+
+/** The UPDATE chain, in the order a person fixing their request would want to hear about problems. */
+const UPDATE_RULES = [
+  decisionImmutable,
+  approvalClosed,
+  multipleDecisions,
+  decisionKeyMismatch,
+  notEligible,
+  separationOfDuties,
+  decisionTimeForged,
+  decisionGroupsForged,
+] as const;
+
+/**
+ * Judges an UPDATE of an Approval. Updates that leave the decisions alone (labels, owner references) pass;
+ * otherwise the first failing rule of the chain denies.
+ */
+export function checkApprovalUpdate(input: ApprovalUpdate): Verdict {
+  return touchesDecisions(input.changes) ? firstDenial(input, UPDATE_RULES) : ALLOWED;
+}

@@ -1,0 +1,61 @@
+/**
+ * The answer of one admission rule. Rules are small pure functions returning a {@link Verdict}; a chain of them
+ * stops at the first denial, so the denial names the rule that decided it, the way the design note's table reads.
+ */
+
+/**
+ * Every rule an admission webhook can deny with. The first ten come from docs/design/change-control.md;
+ * `ApprovalClosed` refuses decisions on an approval whose outcome is settled, `DecisionGroupsForged` backs the
+ * stamped groups the way `DecisionTimeForged` backs the stamped time, and `AuditUnavailable` and `InternalError`
+ * are the fail-closed answers when the webhook cannot record or compute a decision.
+ */
+export type RuleName =
+  | "DecisionKeyMismatch"
+  | "MultipleDecisions"
+  | "NotEligible"
+  | "SeparationOfDuties"
+  | "DecisionImmutable"
+  | "DecisionTimeForged"
+  | "DecisionGroupsForged"
+  | "ApprovalPrefilled"
+  | "ApprovalClosed"
+  | "EmergencyExpiry"
+  | "RetentionNotOver"
+  | "MalformedRequest"
+  | "AuditUnavailable"
+  | "InternalError";
+
+/** A rule's answer: allowed, or denied by a named rule with a sentence that says what to do. */
+export type Verdict = { allowed: true } | Denial;
+
+/** A denial: the rule that refused and a message a person can act on (without the rule prefix). */
+export interface Denial {
+  allowed: false;
+  rule: RuleName;
+  message: string;
+}
+
+/** The verdict of a rule that found nothing wrong. */
+export const ALLOWED: Verdict = { allowed: true };
+
+/** Builds a denial by `rule`. */
+export function deny(rule: RuleName, message: string): Denial {
+  return { allowed: false, rule, message };
+}
+
+/**
+ * Runs `rules` in order over one input and returns the first denial, or {@link ALLOWED} when every rule passes.
+ * Later rules may assume earlier ones passed (for example that there is exactly one new decision).
+ */
+export function firstDenial<T>(input: T, rules: readonly ((input: T) => Verdict)[]): Verdict {
+  for (const rule of rules) {
+    const verdict = rule(input);
+    if (!verdict.allowed) return verdict;
+  }
+  return ALLOWED;
+}
+
+/** The text users see: the rule first, then the sentence, e.g. `NotEligible: erin is not ...`. */
+export function denialText(denial: Denial): string {
+  return `${denial.rule}: ${denial.message}`;
+}

@@ -1,0 +1,21 @@
+import type { EnvironmentSpec } from "../api/v1alpha1/environment.js";
+import type { AuditRecorder } from "../audit/recorder.js";
+import type { Logger } from "../runtime/logging.js";
+import type { AdmissionRequest, AdmissionResponse } from "./admission-review.js";
+
+/**
+ * What every admission handler gets from the server: the edges it may touch (the audit trail, the Environment
+ * lookup, the log) and the clock. Handlers read nothing else, so tests drive them with fakes.
+ */
+export interface WebhookContext {
+  /** Where accepted requests and denials are recorded; a failed write turns the answer into a denial. */
+  audit: AuditRecorder;
+  /** Reads an Environment's spec by name; `undefined` when there is no such Environment. */
+  lookupEnvironment: (name: string) => Promise<EnvironmentSpec | undefined>;
+  log: Logger;
+  /** The webhook's clock: decision stamps, emergency expiry and retention are judged against it. */
+  now: () => Date;
+}
+
+/** Answers one parsed admission request. Handlers never throw on bad input; they deny with a named rule. */
+export type AdmissionHandler = (request: AdmissionRequest, ctx: WebhookContext) => Promise<AdmissionResponse>;
