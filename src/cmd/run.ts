@@ -8,6 +8,8 @@ import type { ControllerDeps } from "../controllers/deps.js";
 import { createInformers, informerList } from "../controllers/informers.js";
 import { createDeploymentTaskController } from "../controllers/deployment-task/controller.js";
 import { createEnvironmentController } from "../controllers/environment/controller.js";
+import { createChangeRequestController } from "../controllers/change-control/change-request-controller.js";
+import { createApprovalController } from "../controllers/change-control/approval-controller.js";
 import { AuditTrail } from "../audit/trail.js";
 import type { Logger } from "../runtime/logging.js";
 import { auditEventMirror } from "./audit-mirror.js";
@@ -51,6 +53,8 @@ export async function runOperator(config: RunConfig): Promise<number> {
     controllers: [
       createDeploymentTaskController(deps, informers),
       createEnvironmentController(deps, informers),
+      createChangeRequestController(deps, informers),
+      createApprovalController(deps, informers),
     ],
     probeAddress: config.probeAddress,
     metricsAddress: config.metricsAddress,

@@ -180,6 +180,17 @@ export const changeRequestKind: KindDefinition<typeof ChangeRequestSpec, typeof 
     "risk class and resolution.",
   spec: ChangeRequestSpec,
   status: ChangeRequestStatus,
+  validations: [
+    {
+      rule:
+        "!has(oldSelf.status) || (!has(oldSelf.status.approvalRef) && !has(oldSelf.status.resolution)) || " +
+        "self.spec == oldSelf.spec",
+      message:
+        "the spec of a change cannot be edited once its approval has started (status.approvalRef or " +
+        "status.resolution is set): open a new ChangeRequest instead",
+      fieldPath: ".spec",
+    },
+  ],
   printerColumns: [
     {
       name: "Release",

@@ -116,7 +116,7 @@ export class Informer {
             this.opts.metrics?.relisted(this.name, "Gone");
             this.opts.log.info({ resource: this.name }, "Relisted after the watch's resourceVersion expired");
             this.lastSyncResourceVersion = undefined;
-          } else if (outcome === "progressed") {
+          } else if (outcome === "progressed" || signal.aborted) {
             backoff.reset();
           } else {
             await this.pause(backoff, signal, new ShortWatchError(`the watch of ${this.name} ended at once`));

@@ -125,7 +125,7 @@ describe("Approval webhooks called by the real API server", () => {
   });
 
   it("stores alice's decision with the server's time and her authenticated groups, and records it", async () => {
-    const mark = h.audit.events.length;
+    const mark = h.audit.entries.length;
     const started = Date.now();
     const typed = { decision: "Approve", comment: "ok", decidedAt: "2020-01-01T00:00:00Z" };
     const result = await decide("alice", APPROVAL, { alice: typed });
@@ -153,7 +153,7 @@ describe("Approval webhooks called by the real API server", () => {
   for (const row of refusals) {
     it(`refuses ${row.situation}`, async () => {
       const before = await decisionsOf(APPROVAL);
-      const mark = h.audit.events.length;
+      const mark = h.audit.entries.length;
       const result = await decide(row.identity, APPROVAL, row.decisions);
       assert.notEqual(result.code, 0);
       assert.ok(result.stderr.includes(row.says), result.stderr);
@@ -205,7 +205,7 @@ describe("Approval webhooks called by the real API server", () => {
   });
 
   it("records nothing for a dry run, though it is refused the same way", async () => {
-    const mark = h.audit.events.length;
+    const mark = h.audit.entries.length;
     const patch = '{"spec":{"decisions":{"erin":{"decision":"Approve"}}}}';
     const result = await kubectlIn("erin", ns, [
       "patch",

@@ -20,7 +20,7 @@ describe("ChangeRequest webhooks and retention, called by the real API server", 
   before(async () => {
     h = await startWebhookHarness("webhooks-cr");
     ns = h.namespace;
-    assert.deepEqual(h.audit.events, [], "the readiness probes were dry runs and left no audit entries");
+    assert.deepEqual(h.audit.entries, [], "the readiness probes were dry runs and left no audit entries");
   });
   after(async () => {
     await h?.stop();
@@ -30,7 +30,7 @@ describe("ChangeRequest webhooks and retention, called by the real API server", 
     kubectlIn(identity, ns, ["create", "-f", "-"], manifest);
 
   it("stamps requestedBy from the identity, ignoring a forged one, and records ChangeRequested", async () => {
-    const mark = h.audit.events.length;
+    const mark = h.audit.entries.length;
     const forged = changeRequestManifest("forged", { requestedBy: { username: "mallory", groups: ["cab"] } });
     const result = await create("bob", forged);
     assert.equal(result.code, 0, result.stderr);
@@ -49,7 +49,7 @@ describe("ChangeRequest webhooks and retention, called by the real API server", 
   });
 
   it("records the generated name and uid of a change created with generateName", async () => {
-    const mark = h.audit.events.length;
+    const mark = h.audit.entries.length;
     const manifest = changeRequestManifest("unused");
     manifest.metadata = { generateName: "payments-" };
     const created = JSON.parse(
@@ -83,7 +83,7 @@ describe("ChangeRequest webhooks and retention, called by the real API server", 
     it(`judges an Emergency change ${row.situation}`, async () => {
       const environment = row.missingEnv ? `missing-${h.environment}` : h.environment;
       const expiresAt = new Date(Date.now() + row.hours * HOUR).toISOString();
-      const mark = h.audit.events.length;
+      const mark = h.audit.entries.length;
       const emergency = { reason: "Payments are down.", expiresAt };
       const result = await create(
         "bob",
@@ -158,7 +158,7 @@ describe("ChangeRequest webhooks and retention, called by the real API server", 
       const status = { ...row.status, closedAt, ...(row.writesRetainUntil ? { retainUntil } : {}) };
       const closing = await mergePatch("admin", ns, `${row.kind}/${row.name}`, { status }, "status");
       assert.equal(closing.code, 0, closing.stderr);
-      const mark = h.audit.events.length;
+      const mark = h.audit.entries.length;
       const refused = await kubectlIn("admin", ns, ["delete", `${row.kind}/${row.name}`]);
       assert.notEqual(refused.code, 0);
       assert.ok(refused.stderr.includes(`RetentionNotOver:`), refused.stderr);

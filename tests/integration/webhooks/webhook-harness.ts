@@ -9,7 +9,7 @@ import { silentLogger } from "../../../src/runtime/logging.js";
 import { startWebhookServer, type WebhookServer } from "../../../src/webhooks/server.js";
 import { uniqueSuffix } from "../api/api-test-helpers.js";
 import { clientFor, waitFor } from "../../support/kube.js";
-import { MemoryAuditRecorder } from "../../support/webhook-audit-recorder.js";
+import { MemoryAudit } from "../../support/memory-audit.js";
 import { registerTestWebhooks, type RegisteredWebhooks } from "../../support/webhook-registration.js";
 import { createWebhookTls, type WebhookTls } from "../../support/webhook-tls.js";
 import { approvalManifest, changeRequestManifest, kubectlIn } from "./webhook-test-objects.js";
@@ -25,10 +25,10 @@ export const HARNESS_EMERGENCY_MAX_DURATION = "4h";
 export interface WebhookHarness {
   readonly namespace: string;
   readonly environment: string;
-  readonly audit: MemoryAuditRecorder;
+  readonly audit: MemoryAudit;
   /** Moves the webhook's clock (not the API server's) by `ms` from real time. */
   setClockOffset(ms: number): void;
-  /** The audit entries recorded after `mark` (a length of `audit.events` taken earlier). */
+  /** The audit entries recorded after `mark` (a length of `audit.entries` taken earlier). */
   since(mark: number): AuditEvent[];
   stop(): Promise<void>;
 }
@@ -75,7 +75,7 @@ export async function startWebhookHarness(prefix: string): Promise<WebhookHarnes
   const labels = { "stagegate.io/webhook-test": run };
   const namespace = `${prefix}-${run}`;
   const environment = `webhook-test-${run}`;
-  const audit = new MemoryAuditRecorder();
+  const audit = new MemoryAudit();
   let clockOffsetMs = 0;
   const admin = await clientFor("admin");
   let tls: WebhookTls | undefined;
@@ -139,7 +139,7 @@ export async function startWebhookHarness(prefix: string): Promise<WebhookHarnes
     setClockOffset: (ms) => {
       clockOffsetMs = ms;
     },
-    since: (mark) => audit.events.slice(mark),
+    since: (mark) => audit.entries.slice(mark),
     stop,
   };
 }

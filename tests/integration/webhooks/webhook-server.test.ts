@@ -8,7 +8,7 @@ import { silentLogger } from "../../../src/runtime/logging.js";
 import type { AdmissionReviewAnswer } from "../../../src/webhooks/admission-review.js";
 import { startWebhookServer, type WebhookServer } from "../../../src/webhooks/server.js";
 import { waitFor } from "../../support/kube.js";
-import { MemoryAuditRecorder } from "../../support/webhook-audit-recorder.js";
+import { MemoryAudit } from "../../support/memory-audit.js";
 import { createWebhookTls, type WebhookTls } from "../../support/webhook-tls.js";
 
 interface Reply {
@@ -80,7 +80,7 @@ const fingerprintOf = async (certFile: string) =>
 describe("webhook server over HTTPS", () => {
   let tls: WebhookTls;
   let server: WebhookServer;
-  const audit = new MemoryAuditRecorder();
+  const audit = new MemoryAudit();
   before(async () => {
     tls = await createWebhookTls();
     server = await startWebhookServer({
@@ -145,7 +145,7 @@ describe("webhook server over HTTPS", () => {
     assert.equal(answer.response.uid, "uid-1");
     assert.equal(answer.response.allowed, false);
     assert.match(answer.response.status?.message ?? "", /^MalformedRequest: request\.userInfo\.username /);
-    assert.deepEqual(audit.events.at(-1)?.details.rule, "MalformedRequest");
+    assert.deepEqual(audit.entries.at(-1)?.details.rule, "MalformedRequest");
   });
 
   it("answers a valid review with a JSONPatch, after surviving a client that hung up mid-body", async () => {

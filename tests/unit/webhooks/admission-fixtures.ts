@@ -8,7 +8,7 @@ import type {
   UserInfo,
 } from "../../../src/webhooks/admission-review.js";
 import type { WebhookContext } from "../../../src/webhooks/webhook-context.js";
-import { MemoryAuditRecorder } from "../../support/webhook-audit-recorder.js";
+import { MemoryAudit } from "../../support/memory-audit.js";
 
 /** The webhook's clock in unit tests. */
 export const NOW = new Date("2030-01-01T12:00:00Z");
@@ -114,8 +114,8 @@ export function environment(gate: Record<string, unknown> = {}): EnvironmentSpec
 export function testContext(
   environments: Record<string, EnvironmentSpec> = { prod: environment() },
   now: Date = NOW,
-): { ctx: WebhookContext; audit: MemoryAuditRecorder } {
-  const audit = new MemoryAuditRecorder();
+): { ctx: WebhookContext; audit: MemoryAudit } {
+  const audit = new MemoryAudit();
   const ctx: WebhookContext = {
     audit,
     lookupEnvironment: (name) => Promise.resolve(environments[name]),

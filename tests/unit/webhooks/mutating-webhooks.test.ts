@@ -27,7 +27,7 @@ describe("mutating webhooks", () => {
       username: "bob",
       groups: ["developers", "system:authenticated"],
     });
-    assert.deepEqual(audit.events, []);
+    assert.deepEqual(audit.entries, []);
   });
 
   it("denies a ChangeRequest without a spec (MalformedRequest naming the field) and records the denial", async () => {
@@ -44,7 +44,7 @@ describe("mutating webhooks", () => {
     assert.equal(response.allowed, false);
     assert.match(response.status?.message ?? "", /^MalformedRequest: request\.object\.spec /);
     assert.deepEqual(
-      audit.events.map((e) => [e.action, e.actor, e.details.rule]),
+      audit.entries.map((e) => [e.action, e.actor, e.details.rule]),
       [["AdmissionDenied", "bob", "MalformedRequest"]],
     );
   });

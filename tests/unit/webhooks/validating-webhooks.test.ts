@@ -35,7 +35,7 @@ describe("validating webhooks and the audit trail", () => {
     const { ctx, audit } = testContext();
     const response = await validateApproval(decide(), ctx);
     assert.equal(response.allowed, true);
-    assert.deepEqual(audit.events, [
+    assert.deepEqual(audit.entries, [
       {
         actor: "alice",
         action: "DecisionRecorded",
@@ -50,7 +50,7 @@ describe("validating webhooks and the audit trail", () => {
     const response = await validateApproval(decide(users.erin), ctx);
     assert.equal(response.allowed, false);
     assert.equal(response.status?.code, 403);
-    assert.deepEqual(audit.events, [
+    assert.deepEqual(audit.entries, [
       {
         actor: "erin",
         action: "AdmissionDenied",
@@ -64,7 +64,7 @@ describe("validating webhooks and the audit trail", () => {
     const { ctx, audit } = testContext();
     assert.equal((await validateApproval(decide(users.alice, { dryRun: true }), ctx)).allowed, true);
     assert.equal((await validateApproval(decide(users.erin, { dryRun: true }), ctx)).allowed, false);
-    assert.deepEqual(audit.events, []);
+    assert.deepEqual(audit.entries, []);
   });
 
   it("denies an otherwise valid decision when the audit trail cannot record it (fail closed)", async () => {
@@ -99,7 +99,7 @@ describe("validating webhooks and the audit trail", () => {
     );
     assert.match(response.status?.message ?? "", /^ApprovalPrefilled: /);
     assert.deepEqual(
-      audit.events.map((e) => e.details.rule),
+      audit.entries.map((e) => e.details.rule),
       ["ApprovalPrefilled"],
     );
   });
@@ -112,7 +112,7 @@ describe("validating webhooks and the audit trail", () => {
       ctx,
     );
     assert.equal(response.allowed, true);
-    assert.deepEqual(audit.events, [
+    assert.deepEqual(audit.entries, [
       {
         actor: "bob",
         action: "ChangeRequested",
@@ -188,7 +188,7 @@ describe("validating webhooks and the audit trail", () => {
     const denied = await validateChangeRequest(request, before.ctx);
     assert.match(denied.status?.message ?? "", /^RetentionNotOver: ChangeRequest payments-prod closed at /);
     assert.deepEqual(
-      before.audit.events.map((e) => [e.actor, e.details.operation]),
+      before.audit.entries.map((e) => [e.actor, e.details.operation]),
       [["admin", "DELETE"]],
     );
     const after = testContext(undefined, new Date(NOW.getTime() + 2 * HOUR));

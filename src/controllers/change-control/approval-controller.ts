@@ -1,0 +1,138 @@
+import { ApprovalSpec, ApprovalStatus } from "../../api/v1alpha1/approval.js";
+import { ChangeRequestSpec, ChangeRequestStatus } from "../../api/v1alpha1/change-request.js";
+import { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
+import { Controller, type ReconcileRequest, type ReconcileResult } from "../../runtime/controller.js";
+import { TerminalError } from "../../runtime/errors.js";
+import type { EventSpec } from "../../runtime/events.js";
+import type { KubeObject } from "../../runtime/kube/object.js";
+import { objectKey } from "../../runtime/kube/object.js";
+import { markStalled } from "../../runtime/stalled.js";
+import { updateStatus } from "../../runtime/status-writer.js";
+import type { ControllerDeps } from "../deps.js";
+import type { Informers } from "../informers.js";
+import { resources } from "../resources.js";
+import { describeZodError } from "../validation.js";
+import { decideApproval, type ApprovalDecision, type ApprovalDecisionInput } from "./approval-decide.js";
+
+const CHANGE_REQUEST = "changeRequest";
+
+/** What one pass writes: a decision, or a closed Approval's stored status left exactly as it is. */
+type Written = { status: unknown; events: EventSpec[]; requeueAfterMs?: number };
+
+/** Whether an Approval is closed; from then on nothing is written to it. */
+function isClosed(obj: KubeObject): boolean {
+  return typeof (obj.status as { closedAt?: unknown } | undefined)?.closedAt === "string";
+}
+
+/** The ChangeRequest an Approval decides, as a cache key. */
+function changeRequestKey(obj: KubeObject): string | undefined {
+  const name = (obj.spec as { changeRequestRef?: { name?: unknown } } | undefined)?.changeRequestRef?.name;
+  return typeof name === "string" ? `${obj.metadata.namespace ?? ""}/${name}` : undefined;
+}
+
+/**
+ * The Approval controller: counts each Approval's decisions into its outcome, stamps when it expires and
+ * wakes at exactly that instant, and closes it when its ChangeRequest closes. It is the only writer of
+ * Approval status; decisions are written by approvers.
+ */
+export function createApprovalController(deps: ControllerDeps, informers: Informers): Controller {
+  const approvals = informers.approvals;
+  const rt = resources.approval;
+  approvals.store.addIndex(CHANGE_REQUEST, (obj) => {
+    const key = changeRequestKey(obj);
+    return key === undefined ? [] : [key];
+  });
+
+  /** Reads the Approval's ChangeRequest and that change's Environment from the cache. */
+  function gather(
+    obj: KubeObject,
+    spec: ApprovalSpec,
+    status: ApprovalStatus | undefined,
+  ): ApprovalDecisionInput {
+    const change = informers.changeRequests.store.get(changeRequestKey(obj) ?? "");
+    const changeSpec = ChangeRequestSpec.safeParse(change?.spec);
+    const changeStatus = ChangeRequestStatus.safeParse(change?.status ?? {});
+    const env = changeSpec.success
+      ? informers.environments.store.get(changeSpec.data.environment)
+      : undefined;
+    const envSpec = EnvironmentSpec.safeParse(env?.spec);
+    const closedAt = changeStatus.success ? changeStatus.data.closedAt : undefined;
+    const retainUntil = changeStatus.success ? changeStatus.data.retainUntil : undefined;
+    const emergencyExpiresAt = changeSpec.success ? changeSpec.data.emergency?.expiresAt : undefined;
+    return {
+      metadata: obj.metadata,
+      spec,
+      status,
+      changeRequest: changeSpec.success
+        ? {
+            type: changeSpec.data.type,
+            ...(emergencyExpiresAt === undefined ? {} : { emergencyExpiresAt }),
+            ...(closedAt === undefined ? {} : { closedAt }),
+            ...(retainUntil === undefined ? {} : { retainUntil }),
+          }
+        : undefined,
+      approvalTimeout: envSpec.success ? envSpec.data.gate.approvalTimeout : undefined,
+    };
+  }
+
+  /** Decides an Approval from one copy of it (the cached one, or a fresh read after a conflict). */
+  function decideFrom(current: KubeObject, now: Date): ApprovalDecision {
+    const spec = ApprovalSpec.safeParse(current.spec);
+    if (!spec.success) throw new TerminalError("InvalidSpec", describeZodError("spec", spec.error));
+    const status = ApprovalStatus.safeParse(current.status ?? {});
+    return decideApproval(gather(current, spec.data, status.success ? status.data : undefined), now);
+  }
+
+  async function reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
+    const obj = approvals.store.get(req.key);
+    if (obj === undefined || obj.metadata.deletionTimestamp !== undefined) return {};
+    if (isClosed(obj)) return {};
+    const now = deps.clock.now();
+    const { written, decision, object } = await updateStatus(
+      deps.client,
+      rt,
+      obj,
+      // A closed Approval is frozen: if a fresh read shows it closed, the stored status is the decision.
+      (current): Written =>
+        isClosed(current) ? { status: current.status, events: [] } : decideFrom(current, now),
+      { signal: req.signal },
+    );
+    if (written) {
+      req.log.debug("Updated approval status");
+      for (const event of decision.events) {
+        await deps.events.record(rt, object, event, { signal: req.signal });
+      }
+    }
+    return decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs };
+  }
+
+  return new Controller(
+    {
+      name: "approval",
+      primary: approvals,
+      workers: deps.workers,
+      reconcile,
+      watches: [
+        {
+          informer: informers.changeRequests,
+          toKeys: (event) => approvals.store.byIndex(CHANGE_REQUEST, objectKey(event.object)).map(objectKey),
+        },
+        {
+          // An Approval whose Environment was missing has no expiry yet; any Environment event may supply it.
+          informer: informers.environments,
+          toKeys: () =>
+            approvals.store
+              .list()
+              .filter((obj) => (obj.status as { expiresAt?: unknown } | undefined)?.expiresAt === undefined)
+              .map(objectKey),
+        },
+      ],
+      onTerminalError: async (req, err) => {
+        const obj = approvals.store.get(req.key);
+        if (obj !== undefined) await markStalled(deps, rt, obj, err, { signal: req.signal });
+      },
+    },
+    deps.log,
+    deps.metrics,
+  );
+}

@@ -1,0 +1,152 @@
+import type { ExcludedApprover } from "../../api/v1alpha1/approval.js";
+import type { ChangeType, Requester } from "../../api/v1alpha1/change-request.js";
+import type { GatePolicy, RiskClass } from "../../api/v1alpha1/environment.js";
+import type { Commit } from "../../api/v1alpha1/release.js";
+import { ChangeReason } from "./reasons.js";
+import { riskAtMost } from "./risk.js";
+import { sentence } from "../deployment-task/wording.js";
+
+/** The most exclusions an Approval can hold (the API's limit on `spec.excluded`). */
+export const MAX_EXCLUDED = 200;
+
+/** What the approval path of a change is decided from. */
+export interface ApprovalPolicyInput {
+  changeType: ChangeType;
+  riskClass: RiskClass;
+  environment: { name: string; regulated: boolean; gate: GatePolicy };
+  requester: Requester | undefined;
+  commits: readonly Commit[];
+}
+
+/** The spec the operator writes when it opens an Approval; fixed from then on. */
+export interface OpenedApprovalSpec {
+  required: number;
+  eligible: { users: string[]; groups: string[] };
+  requiredGroups: string[];
+  excluded: ExcludedApprover[];
+}
+
+/** The policy rules that approve a change without an Approval. */
+export type PolicyRule = "StandardChangePreApproved" | "NoApprovalsRequired";
+
+/** How a change gets decided: approved by policy, by the people of an Approval, or not yet (and why). */
+export type ApprovalPath =
+  | { kind: "policy"; rule: PolicyRule; message: string }
+  | { kind: "approval"; spec: OpenedApprovalSpec }
+  | { kind: "blocked"; reason: ChangeReason; message: string };
+
+/** Whether requesters and commit authors are barred from deciding: the gate's setting, else `regulated`. */
+export function separationOfDutiesApplies(environment: { regulated: boolean; gate: GatePolicy }): boolean {
+  return environment.gate.separationOfDuties ?? environment.regulated;
+}
+
+/**
+ * Decides the approval path of one round. A Standard change the gate pre-approves up to its `maxRisk`, and a
+ * non-emergency change to a gate that needs no approvals and no CAB, are approved by policy. Otherwise the
+ * Approval is opened: Emergency needs 1 approval from `emergency.approverGroups`; any other change
+ * `requiredApprovals` (at least 1) from `approvers`, plus the CAB group (also made eligible) when the risk class
+ * is one of `cabRiskClasses`; the requester and every commit author are excluded under separation of duties.
+ * Blocked, with a reason naming what to fix, when the requester is unknown but needed, when nobody is
+ * eligible, or when there are more exclusions than an Approval holds. Pure.
+ */
+export function decideApprovalPath(input: ApprovalPolicyInput): ApprovalPath {
+  const { gate, name } = input.environment;
+  const emergency = input.changeType === "Emergency";
+  const requiredGroups = !emergency && gate.cabRiskClasses.includes(input.riskClass) ? [gate.cabGroup] : [];
+  const standard = gate.standardChanges;
+  if (input.changeType === "Standard" && standard?.preApproved === true) {
+    if (riskAtMost(input.riskClass, standard.maxRisk)) {
+      return {
+        kind: "policy",
+        rule: "StandardChangePreApproved",
+        message:
+          `Approved by policy: Environment ${name} pre-approves Standard changes up to risk ` +
+          `${standard.maxRisk}, and this change is ${input.riskClass}.`,
+      };
+    }
+  }
+  if (!emergency && gate.requiredApprovals === 0 && requiredGroups.length === 0) {
+    return {
+      kind: "policy",
+      rule: "NoApprovalsRequired",
+      message: `Approved by policy: Environment ${name} requires no approvals (spec.gate.requiredApprovals is 0).`,
+    };
+  }
+  const sod = separationOfDutiesApplies(input.environment);
+  if (input.requester === undefined && (sod || emergency)) {
+    return {
+      kind: "blocked",
+      reason: ChangeReason.RequesterUnknown,
+      message: sentence([
+        "spec.requestedBy is not stamped, so separation of duties and ownership cannot be worked out",
+        "the admission webhook stamps it at creation: install it and create the change again",
+      ]),
+    };
+  }
+  const eligible = emergency
+    ? { users: [], groups: unique(gate.emergency?.approverGroups ?? []) }
+    : {
+        users: unique(gate.approvers?.users ?? []),
+        groups: unique([...(gate.approvers?.groups ?? []), ...requiredGroups]),
+      };
+  if (eligible.users.length + eligible.groups.length === 0) {
+    const field = emergency ? "spec.gate.emergency.approverGroups" : "spec.gate.approvers";
+    return {
+      kind: "blocked",
+      reason: ChangeReason.NoEligibleApprovers,
+      message: `Nobody may decide this change: set ${field} on Environment ${name}.`,
+    };
+  }
+  const excluded = sod ? excludedApprovers(input.requester, input.commits) : [];
+  if (excluded.length > MAX_EXCLUDED) {
+    return {
+      kind: "blocked",
+      reason: ChangeReason.TooManyExclusions,
+      message:
+        `Separation of duties excludes ${excluded.length} people (the requester and commit authors), more ` +
+        `than an Approval holds (${MAX_EXCLUDED}); split the release into smaller ones.`,
+    };
+  }
+  const required = emergency ? 1 : Math.max(gate.requiredApprovals, 1);
+  return { kind: "approval", spec: { required, eligible, requiredGroups, excluded } };
+}
+
+/**
+ * The people separation of duties bars: the requester, then every commit author by e-mail and by name, each
+ * once (compared case-insensitively, first spelling kept), with a reason naming up to three of their commits.
+ */
+export function excludedApprovers(
+  requester: Requester | undefined,
+  commits: readonly Commit[],
+): ExcludedApprover[] {
+  const entries = new Map<string, { user: string; requested: boolean; shas: string[] }>();
+  const add = (user: string | undefined, requested: boolean, sha?: string): void => {
+    if (user === undefined || user.trim() === "") return;
+    const key = user.toLowerCase();
+    const entry = entries.get(key) ?? { user, requested: false, shas: [] };
+    entry.requested ||= requested;
+    if (sha !== undefined && !entry.shas.includes(sha)) entry.shas.push(sha);
+    entries.set(key, entry);
+  };
+  add(requester?.username, true);
+  for (const commit of commits) {
+    const sha = commit.sha.slice(0, 7);
+    add(commit.author.email, false, sha);
+    add(commit.author.name, false, sha);
+  }
+  return [...entries.values()].map(({ user, requested, shas }) => ({
+    user,
+    reason: [requested ? "requested the change" : "", authored(shas)].filter((r) => r !== "").join(" and "),
+  }));
+}
+
+function authored(shas: readonly string[]): string {
+  if (shas.length === 0) return "";
+  const shown = shas.slice(0, 3).join(", ");
+  const more = shas.length > 3 ? ` and ${shas.length - 3} more` : "";
+  return `authored ${shas.length === 1 ? "commit" : "commits"} ${shown}${more}`;
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,38 @@
+import type { AuditEvent, AuditRecorder } from "../../src/audit/recorder.js";
+
+/**
+ * An in-memory {@link AuditRecorder} for tests: it keeps every entry in the order it was recorded, so a test can
+ * assert on the trail (who did what, in which order) without a file, and it can be told to fail so tests see
+ * the webhooks fail closed when the audit trail is down.
+ */
+export class MemoryAudit implements AuditRecorder {
+  readonly entries: AuditEvent[] = [];
+  /** When set, `record` rejects with this error and records nothing. */
+  failure: Error | undefined;
+
+  record(event: AuditEvent): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    this.entries.push(structuredClone(event));
+    return Promise.resolve();
+  }
+
+  /** The entries about one object (by namespace and name), in recorded order. */
+  about(namespace: string, name: string): AuditEvent[] {
+    return this.entries.filter((e) => e.object.namespace === namespace && e.object.name === name);
+  }
+
+  /** The entries about one ChangeRequest (on it, its Approvals or its review task), in recorded order. */
+  aboutChange(namespace: string, changeRequest: string): AuditEvent[] {
+    return this.entries.filter(
+      (e) =>
+        e.object.namespace === namespace &&
+        (e.details.changeRequest === changeRequest ||
+          (e.object.kind === "ChangeRequest" && e.object.name === changeRequest)),
+    );
+  }
+
+  /** `actor action` of each entry about one ChangeRequest, for asserting the order of a change's trail. */
+  trail(namespace: string, changeRequest: string): string[] {
+    return this.aboutChange(namespace, changeRequest).map((e) => `${e.actor} ${e.action}`);
+  }
+}

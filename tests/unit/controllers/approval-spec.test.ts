@@ -1,0 +1,218 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { z } from "zod";
+import type { ChangeType, Requester } from "../../../src/api/v1alpha1/change-request.js";
+import type { GatePolicy, RiskClass } from "../../../src/api/v1alpha1/environment.js";
+import type { Commit } from "../../../src/api/v1alpha1/release.js";
+import {
+  decideApprovalPath,
+  excludedApprovers,
+  type ApprovalPath,
+} from "../../../src/controllers/change-control/approval-spec.js";
+import { commits, environment } from "./change-request-fixtures.js";
+
+const DAVE: Requester = { username: "dave", groups: ["release-managers"] };
+const PROD: z.input<typeof GatePolicy> = {
+  requiredApprovals: 2,
+  approvers: { users: ["olga"], groups: ["approvers"] },
+  cabRiskClasses: ["high", "critical"],
+  emergency: { approverGroups: ["emergency-approvers"] },
+};
+
+interface Row {
+  situation: string;
+  type?: ChangeType;
+  risk?: RiskClass;
+  gate?: z.input<typeof GatePolicy>;
+  regulated?: boolean;
+  requester?: Requester | null;
+  commits?: Commit[];
+  expected: ApprovalPath | { kind: ApprovalPath["kind"]; reason?: string; rule?: string };
+}
+
+const rows: Row[] = [
+  {
+    situation:
+      "a Normal medium change in regulated prod: 2 approvers, no CAB, requester and authors excluded",
+    expected: {
+      kind: "approval",
+      spec: {
+        required: 2,
+        eligible: { users: ["olga"], groups: ["approvers"] },
+        requiredGroups: [],
+        excluded: [
+          { user: "dave", reason: "requested the change" },
+          { user: "bob@example.com", reason: "authored commits aaaaaa1, aaaaaa2" },
+          { user: "Bob Builder", reason: "authored commits aaaaaa1, aaaaaa2" },
+        ],
+      },
+    },
+    commits: commits(2),
+  },
+  {
+    situation: "a high-risk change needs the CAB group, which becomes eligible too",
+    risk: "high",
+    commits: [],
+    expected: {
+      kind: "approval",
+      spec: {
+        required: 2,
+        eligible: { users: ["olga"], groups: ["approvers", "cab"] },
+        requiredGroups: ["cab"],
+        excluded: [{ user: "dave", reason: "requested the change" }],
+      },
+    },
+  },
+  {
+    situation: "an Emergency change: 1 approval from the emergency approvers, no CAB even when critical",
+    type: "Emergency",
+    risk: "critical",
+    commits: [],
+    expected: {
+      kind: "approval",
+      spec: {
+        required: 1,
+        eligible: { users: [], groups: ["emergency-approvers"] },
+        requiredGroups: [],
+        excluded: [{ user: "dave", reason: "requested the change" }],
+      },
+    },
+  },
+  {
+    situation: "separation of duties off for an unregulated environment: nobody excluded",
+    regulated: false,
+    commits: commits(1),
+    expected: {
+      kind: "approval",
+      spec: {
+        required: 2,
+        eligible: { users: ["olga"], groups: ["approvers"] },
+        requiredGroups: [],
+        excluded: [],
+      },
+    },
+  },
+  {
+    situation: "separation of duties forced on in an unregulated environment",
+    regulated: false,
+    gate: { ...PROD, separationOfDuties: true },
+    commits: [],
+    expected: {
+      kind: "approval",
+      spec: {
+        required: 2,
+        eligible: { users: ["olga"], groups: ["approvers"] },
+        requiredGroups: [],
+        excluded: [{ user: "dave", reason: "requested the change" }],
+      },
+    },
+  },
+  {
+    situation: "a Standard low change where the gate pre-approves up to low: approved by policy",
+    type: "Standard",
+    risk: "low",
+    gate: { ...PROD, standardChanges: { preApproved: true } },
+    expected: { kind: "policy", rule: "StandardChangePreApproved" },
+  },
+  {
+    situation: "a Standard medium change above maxRisk low goes to the approvers",
+    type: "Standard",
+    risk: "medium",
+    gate: { ...PROD, standardChanges: { preApproved: true } },
+    expected: { kind: "approval" },
+  },
+  {
+    situation: "a Standard change where pre-approval is off goes to the approvers",
+    type: "Standard",
+    risk: "low",
+    expected: { kind: "approval" },
+  },
+  {
+    situation: "a gate that needs no approvals and no CAB approves by policy",
+    gate: { requiredApprovals: 0 },
+    expected: { kind: "policy", rule: "NoApprovalsRequired" },
+  },
+  {
+    situation: "a gate that needs no approvals still needs the CAB for a high-risk change (at least 1)",
+    risk: "high",
+    gate: { requiredApprovals: 0, cabRiskClasses: ["high"] },
+    requester: DAVE,
+    commits: [],
+    expected: {
+      kind: "approval",
+      spec: {
+        required: 1,
+        eligible: { users: [], groups: ["cab"] },
+        requiredGroups: ["cab"],
+        excluded: [{ user: "dave", reason: "requested the change" }],
+      },
+    },
+  },
+  {
+    situation: "an unstamped requester blocks when separation of duties applies",
+    requester: null,
+    expected: { kind: "blocked", reason: "RequesterUnknown" },
+  },
+  {
+    situation: "nobody eligible blocks, naming spec.gate.approvers",
+    gate: { requiredApprovals: 1 },
+    expected: { kind: "blocked", reason: "NoEligibleApprovers" },
+  },
+  {
+    situation: "an Emergency change without emergency approver groups blocks",
+    type: "Emergency",
+    gate: { requiredApprovals: 1, approvers: { groups: ["approvers"] } },
+    expected: { kind: "blocked", reason: "NoEligibleApprovers" },
+  },
+  {
+    situation: "more exclusions than an Approval holds blocks",
+    commits: Array.from({ length: 101 }, (_, i) => ({
+      sha: `${(i + 1).toString(16).padStart(7, "0")}`,
+      author: { name: `Author ${i}`, email: `a${i}@example.com` },
+    })),
+    expected: { kind: "blocked", reason: "TooManyExclusions" },
+  },
+];
+
+describe("decideApprovalPath", () => {
+  for (const row of rows) {
+    it(row.situation, () => {
+      const path = decideApprovalPath({
+        changeType: row.type ?? "Normal",
+        riskClass: row.risk ?? "medium",
+        environment: environment(row.gate ?? PROD, row.regulated ?? true),
+        requester: row.requester === null ? undefined : (row.requester ?? DAVE),
+        commits: row.commits ?? [],
+      });
+      assert.equal(path.kind, row.expected.kind);
+      if ("spec" in row.expected && path.kind === "approval") assert.deepEqual(path.spec, row.expected.spec);
+      if ("reason" in row.expected && path.kind === "blocked") {
+        assert.equal(path.reason, row.expected.reason);
+        assert.match(path.message, /\.$/);
+      }
+      if ("rule" in row.expected && path.kind === "policy") assert.equal(path.rule, row.expected.rule);
+    });
+  }
+});
+
+describe("excludedApprovers", () => {
+  it("dedupes authors case-insensitively, keeps the first spelling and lists at most three commits", () => {
+    const list: Commit[] = [
+      { sha: "1111111aa", author: { name: "Grace", email: "Grace@Example.com" } },
+      { sha: "2222222bb", author: { name: "grace", email: "grace@example.com" } },
+      { sha: "3333333cc", author: { name: "Grace", email: "grace@example.com" } },
+      { sha: "4444444dd", author: { name: "GRACE" } },
+      { sha: "5555555ee", author: { name: "Dave", email: "dave@example.com" } },
+    ];
+    assert.deepEqual(excludedApprovers(DAVE, list), [
+      { user: "dave", reason: "requested the change and authored commit 5555555" },
+      { user: "Grace@Example.com", reason: "authored commits 1111111, 2222222, 3333333" },
+      { user: "Grace", reason: "authored commits 1111111, 2222222, 3333333 and 1 more" },
+      { user: "dave@example.com", reason: "authored commit 5555555" },
+    ]);
+  });
+
+  it("excludes nobody without a requester or commits", () => {
+    assert.deepEqual(excludedApprovers(undefined, []), []);
+  });
+});
