@@ -1,11 +1,17 @@
 // `make demo`: starts a local control plane (or uses the cluster KUBECONFIG points at), installs the CRDs, runs
-// the operator, applies the samples and shows tasks unblocking and going overdue. Ctrl-C tears it all down.
+// the operator (with its admission webhooks on a local cluster), applies the samples and tells a story: tasks
+// unblock, approvers decide the prod change (one is refused by separation of duties), the audit trail verifies,
+// and a task goes overdue. Ctrl-C tears it all down.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { KubeClient } from "../src/runtime/kube/client.js";
+import { createServingCertificate, waitForWebhookPort } from "./demo/webhook-setup.js";
+import { demoStory } from "./demo/story.js";
 import { resolveBinDir, runKubectl, startLocalCluster, type LocalCluster } from "./local-cluster/index.js";
+import { registerLocalWebhooks } from "./local-cluster/webhooks.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const work = mkdtempSync(path.join(tmpdir(), "stagegate-demo-"));
@@ -68,6 +74,10 @@ async function kubectl(args: string[], mustSucceed = false): Promise<string> {
 }
 
 const logFile = path.join(work, "operator.log");
+const auditLog = path.join(work, "audit.jsonl");
+// The operator's admission webhooks need the API server to reach this machine: only for the demo's own cluster.
+const webhookCerts =
+  cluster === undefined ? undefined : await createServingCertificate(path.join(work, "webhook"));
 console.log(`Starting the operator (logs: ${logFile})...`);
 const operator = spawn(
   process.execPath,
@@ -80,8 +90,10 @@ const operator = spawn(
     "--health-probe-bind-address=127.0.0.1:0",
     "--metrics-bind-address=127.0.0.1:0",
     "--leader-elect=false",
-    `--audit-log=${path.join(work, "audit.jsonl")}`,
-    "--webhook-bind-address=0",
+    `--audit-log=${auditLog}`,
+    ...(webhookCerts === undefined
+      ? ["--webhook-bind-address=0"]
+      : ["--webhook-bind-address=127.0.0.1:0", `--webhook-cert-dir=${webhookCerts.dir}`]),
   ],
   { cwd: repo, stdio: ["ignore", "pipe", "pipe"] },
 );
@@ -96,50 +108,36 @@ operator.once("exit", (code) => {
   }
 });
 
+if (webhookCerts !== undefined) {
+  const port = await waitForWebhookPort(logFile);
+  const admin = await KubeClient.connect(adminConfig);
+  await registerLocalWebhooks(admin, {
+    name: "demo",
+    baseUrl: `https://127.0.0.1:${port}`,
+    caBundle: webhookCerts.caBundle,
+  });
+  admin.close();
+  console.log(`The operator serves its admission webhooks on 127.0.0.1:${port}; the API server calls them.`);
+} else {
+  console.log("Admission webhooks are off: a remote API server cannot call an operator on this machine.");
+}
+
 await kubectl(["apply", "-f", path.join(repo, "config/samples")], true);
 
-const story: { atSeconds: number; say: string; run: () => Promise<unknown> }[] = [
-  {
-    atSeconds: 12,
-    say: "The security team attaches the scan report: the scan succeeds and user acceptance unblocks.",
-    run: () =>
-      kubectl(
-        [
-          "patch",
-          "deploymenttask",
-          "payments-api-2.14.0-security-scan",
-          "--type=merge",
-          "-p",
-          JSON.stringify({
-            spec: {
-              checklist: [
-                {
-                  name: "image-scan",
-                  state: "Done",
-                  evidence: {
-                    uri: "https://scans.example.com/r/8812",
-                    digest: "sha256:4f1c",
-                    result: "Passed",
-                  },
-                },
-                { name: "dependency-review", state: "Done" },
-                { name: "pentest", required: false, state: "Skipped" },
-              ],
-            },
-          }),
-        ],
-        true,
-      ),
-  },
-];
+const story = demoStory({
+  repo,
+  kubectl: (args) => kubectl(args, true),
+  kubeconfigs: cluster?.kubeconfigs,
+  auditLog,
+});
 
 const started = Date.now();
 for (;;) {
   const elapsed = (Date.now() - started) / 1000;
   for (const step of story.filter((s) => s.atSeconds <= elapsed)) {
     story.splice(story.indexOf(step), 1);
-    await step.run();
-    console.log(`\n>>> ${step.say}\n`);
+    const said = await step.run();
+    console.log(`\n>>> ${step.say}\n${said.trim()}\n`);
   }
   const table = await kubectl(["get", "stagegate", "-A"]);
   console.log(

@@ -4,7 +4,7 @@
 // outcome with its reason; rows run in order because later rows act on what earlier rows decided.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -16,8 +16,12 @@ import type { IdentityName } from "../../../hack/local-cluster/identities.js";
 import { kubeconfigPath, kubectl } from "../../support/cluster.js";
 import { clientFor, createTestNamespace, waitFor } from "../../support/kube.js";
 import { startOperator, type OperatorProcess } from "../../support/operator-process.js";
-import { registerTestWebhooks, type RegisteredWebhooks } from "../../support/webhook-registration.js";
-import { createWebhookTls, type WebhookTls } from "../../support/webhook-tls.js";
+import { registerLocalWebhooks, type RegisteredWebhooks } from "../../../hack/local-cluster/webhooks.js";
+import {
+  createWebhookTls,
+  writeOperatorCertDir,
+  type WebhookTls,
+} from "../../../hack/local-cluster/webhook-tls.js";
 
 interface Row {
   who: IdentityName;
@@ -97,9 +101,7 @@ describe("change control: who may do what (real RBAC, CEL, webhooks, admission p
     );
 
     tls = await createWebhookTls();
-    const certDir = mkdtempSync(path.join(tmpdir(), "stagegate-rbac-certs-"));
-    copyFileSync(tls.certFile, path.join(certDir, "tls.crt"));
-    copyFileSync(tls.keyFile, path.join(certDir, "tls.key"));
+    const certDir = await writeOperatorCertDir(tls, path.join(tls.dir, "operator"));
     operator = startOperator(kubeconfigPath("operator"), [
       `--namespace=${namespace}`,
       "--leader-elect=false",
@@ -107,7 +109,7 @@ describe("change control: who may do what (real RBAC, CEL, webhooks, admission p
       `--webhook-cert-dir=${certDir}`,
     ]);
     const serving = await operator.waitForLog("Serving admission webhooks");
-    webhooks = await registerTestWebhooks(admin, {
+    webhooks = await registerLocalWebhooks(admin, {
       name: `rbac-${id}`,
       baseUrl: `https://127.0.0.1:${Number(serving.webhookPort)}`,
       caBundle: tls.caBundle,

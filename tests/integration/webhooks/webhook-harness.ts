@@ -10,8 +10,8 @@ import { startWebhookServer, type WebhookServer } from "../../../src/webhooks/se
 import { uniqueSuffix } from "../api/api-test-helpers.js";
 import { clientFor, waitFor } from "../../support/kube.js";
 import { MemoryAudit } from "../../support/memory-audit.js";
-import { registerTestWebhooks, type RegisteredWebhooks } from "../../support/webhook-registration.js";
-import { createWebhookTls, type WebhookTls } from "../../support/webhook-tls.js";
+import { registerLocalWebhooks, type RegisteredWebhooks } from "../../../hack/local-cluster/webhooks.js";
+import { createWebhookTls, type WebhookTls } from "../../../hack/local-cluster/webhook-tls.js";
 import { approvalManifest, changeRequestManifest, kubectlIn } from "./webhook-test-objects.js";
 
 /** The emergency maxDuration of the harness's Environment. */
@@ -121,7 +121,7 @@ export async function startWebhookHarness(prefix: string): Promise<WebhookHarnes
         },
       },
     });
-    registered = await registerTestWebhooks(admin, {
+    registered = await registerLocalWebhooks(admin, {
       name: `test-${run}`,
       baseUrl: `https://127.0.0.1:${server.port}`,
       caBundle: tls.caBundle,

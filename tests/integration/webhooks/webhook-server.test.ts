@@ -9,7 +9,7 @@ import type { AdmissionReviewAnswer } from "../../../src/webhooks/admission-revi
 import { startWebhookServer, type WebhookServer } from "../../../src/webhooks/server.js";
 import { waitFor } from "../../support/kube.js";
 import { MemoryAudit } from "../../support/memory-audit.js";
-import { createWebhookTls, type WebhookTls } from "../../support/webhook-tls.js";
+import { createWebhookTls, type WebhookTls } from "../../../hack/local-cluster/webhook-tls.js";
 
 interface Reply {
   status: number;

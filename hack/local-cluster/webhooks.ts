@@ -58,14 +58,17 @@ export function shippedWebhookConfigurations(dir = WEBHOOK_CONFIG_DIR): Configur
 }
 
 /** Where and for whom a test registers the webhooks. */
-export interface TestWebhookRegistration {
+export interface LocalWebhookRegistration {
   /** Unique per test file: prefixes the configuration names. */
   readonly name: string;
   /** `https://127.0.0.1:<port>` of the in-process server. */
   readonly baseUrl: string;
   readonly caBundle: string;
-  /** Only namespaces with these labels are sent to the webhooks, so concurrent test files are unaffected. */
-  readonly namespaceLabels: Record<string, string>;
+  /**
+   * Only namespaces with these labels are sent to the webhooks, so concurrent test files are unaffected. Absent:
+   * every namespace (a cluster of one's own, such as the demo's).
+   */
+  readonly namespaceLabels?: Record<string, string>;
 }
 
 /** A registration that can be taken back. */
@@ -75,13 +78,14 @@ export interface RegisteredWebhooks {
 }
 
 /**
- * Registers the shipped webhook configurations, renamed, pointed at `baseUrl` with `caBundle`, and restricted to
+ * Registers the shipped webhook configurations on a local cluster, renamed, pointed at `baseUrl` (an operator
+ * running on this machine) with `caBundle`, and restricted to
  * namespaces with `namespaceLabels`. Everything else (rules, operations, failurePolicy, sideEffects, timeouts) is
  * exactly what ships.
  */
-export async function registerTestWebhooks(
+export async function registerLocalWebhooks(
   admin: KubeClient,
-  registration: TestWebhookRegistration,
+  registration: LocalWebhookRegistration,
 ): Promise<RegisteredWebhooks> {
   const created: { type: ResourceType; name: string }[] = [];
   for (const config of shippedWebhookConfigurations()) {
@@ -92,7 +96,9 @@ export async function registerTestWebhooks(
         url: `${registration.baseUrl}${webhook.clientConfig.service?.path ?? ""}`,
         caBundle: registration.caBundle,
       },
-      namespaceSelector: { matchLabels: registration.namespaceLabels },
+      ...(registration.namespaceLabels === undefined
+        ? {}
+        : { namespaceSelector: { matchLabels: registration.namespaceLabels } }),
     }));
     const type = CONFIGURATION_TYPES[config.kind];
     await admin.create(type, { ...config, metadata: { ...config.metadata, name }, webhooks });

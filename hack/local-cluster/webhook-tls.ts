@@ -1,11 +1,7 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  createCertificateAuthority,
-  issueServingCert,
-  type CertKeyPair,
-} from "../../hack/local-cluster/certs.js";
+import { createCertificateAuthority, issueServingCert, type CertKeyPair } from "./certs.js";
 
 /** A throwaway CA and a serving certificate for 127.0.0.1 and localhost, for an in-process webhook server. */
 export interface WebhookTls {
@@ -45,4 +41,15 @@ export async function createWebhookTls(): Promise<WebhookTls> {
     },
     remove: () => rm(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * Lays a serving certificate out as the operator reads it (`--webhook-cert-dir`: a directory with tls.crt and
+ * tls.key) and returns that directory.
+ */
+export async function writeOperatorCertDir(tls: WebhookTls, dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  await copyFile(tls.certFile, join(dir, "tls.crt"));
+  await copyFile(tls.keyFile, join(dir, "tls.key"));
+  return dir;
 }
