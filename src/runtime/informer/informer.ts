@@ -1,64 +1,17 @@
-import { z } from "zod";
 import { isGone, ApiError } from "../kube/api-error.js";
-import type { KubeClient } from "../kube/client.js";
 import { KubeObject, objectKey } from "../kube/object.js";
-import type { ResourceType } from "../kube/resource.js";
 import { Backoff, delay } from "../backoff.js";
-import type { Logger } from "../logging.js";
 import { ObjectStore } from "./store.js";
+import type { InformerEvent, InformerOptions } from "./types.js";
+import { Bookmark, ShortWatchError, WatchErrorStatus } from "./watch-wire.js";
 
-/** What changed in the cache. Listeners only enqueue keys; they never do work. */
-export interface InformerEvent {
-  type: "added" | "updated" | "deleted" | "resync";
-  object: KubeObject;
-  old?: KubeObject;
-}
-
-/** Counters an informer reports, so a stalled or flapping watch shows on a dashboard. */
-export interface InformerMetrics {
-  restarted(resource: string, reason: string): void;
-  relisted(resource: string, reason: string): void;
-  watchStalled(resource: string): void;
-  bookmarked(resource: string): void;
-}
-
-/** Tunables of an informer; defaults follow client-go. */
-export interface InformerOptions {
-  client: KubeClient;
-  resource: ResourceType;
-  namespace?: string;
-  log: Logger;
-  metrics?: InformerMetrics;
-  /** Re-deliver every cached object this often (0 disables). Default 10 minutes. */
-  resyncMs?: number;
-  /** Rebuild a watch that delivered nothing (not even a bookmark) for this long. Default 90 s. */
-  stallTimeoutMs?: number;
-  /** Server-side watch timeout, randomised in this range of seconds. Default [300, 600]. */
-  watchTimeoutSeconds?: [number, number];
-  /** Backoff after errors. Default 800 ms to 30 s. */
-  backoffMs?: [number, number];
-  listPageSize?: number;
-}
+export type { InformerEvent, InformerMetrics, InformerOptions } from "./types.js";
 
 const GONE = Symbol("gone");
 type WatchOutcome = typeof GONE | "progressed" | "short";
 
 /** A watch that ends within this long with no event at all is treated as a failure and backed off. */
 const SHORT_WATCH_MS = 1_000;
-
-const WatchErrorStatus = z.looseObject({
-  code: z.number().optional(),
-  reason: z.string().optional(),
-  message: z.string().optional(),
-});
-
-/** A BOOKMARK event's object carries only its resourceVersion (and no name). */
-const Bookmark = z.looseObject({ metadata: z.looseObject({ resourceVersion: z.string() }) });
-
-/** A watch the server closed at once without delivering anything. */
-class ShortWatchError extends Error {
-  override readonly name = "ShortWatch";
-}
 
 /**
  * A list-then-watch cache of one resource that never stops on its own: it restarts after any error with

@@ -1,0 +1,37 @@
+import type { KubeClient } from "../kube/client.js";
+import type { KubeObject } from "../kube/object.js";
+import type { ResourceType } from "../kube/resource.js";
+import type { Logger } from "../logging.js";
+
+/** What changed in the cache. Listeners only enqueue keys; they never do work. */
+export interface InformerEvent {
+  type: "added" | "updated" | "deleted" | "resync";
+  object: KubeObject;
+  old?: KubeObject;
+}
+
+/** Counters an informer reports, so a stalled or flapping watch shows on a dashboard. */
+export interface InformerMetrics {
+  restarted(resource: string, reason: string): void;
+  relisted(resource: string, reason: string): void;
+  watchStalled(resource: string): void;
+  bookmarked(resource: string): void;
+}
+
+/** Tunables of an informer; defaults follow client-go. */
+export interface InformerOptions {
+  client: KubeClient;
+  resource: ResourceType;
+  namespace?: string;
+  log: Logger;
+  metrics?: InformerMetrics;
+  /** Re-deliver every cached object this often (0 disables). Default 10 minutes. */
+  resyncMs?: number;
+  /** Rebuild a watch that delivered nothing (not even a bookmark) for this long. Default 90 s. */
+  stallTimeoutMs?: number;
+  /** Server-side watch timeout, randomised in this range of seconds. Default [300, 600]. */
+  watchTimeoutSeconds?: [number, number];
+  /** Backoff after errors. Default 800 ms to 30 s. */
+  backoffMs?: [number, number];
+  listPageSize?: number;
+}
