@@ -1,0 +1,156 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { decidePromotionGate, type PromotionInput } from "../../../src/policy/promotion-gates.js";
+
+const NOW = new Date("2026-12-08T07:30:00Z"); // a Tuesday, 08:30 in Berlin
+
+const base: PromotionInput = {
+  environment: "prod",
+  previous: { name: "staging", state: "Verified" },
+  requiredChecks: ["SecurityScan", "UserAcceptance"],
+  tasks: [
+    { name: "rel-prod-scan", type: "SecurityScan", phase: "Succeeded" },
+    { name: "rel-prod-uat", type: "UserAcceptance", phase: "Succeeded" },
+  ],
+  approvalRequired: true,
+  changeRequest: { name: "rel-prod", resolution: "Approved" },
+  windows: [{ name: "tuesday-morning", schedule: "0 8 * * 2", duration: "4h", timeZone: "Europe/Berlin" }],
+  lockHolder: undefined,
+  self: "team/rel",
+  now: NOW,
+};
+
+const rows: { situation: string; change: Partial<PromotionInput>; open: boolean; reasons: string[] }[] = [
+  { situation: "everything in place", change: {}, open: true, reasons: [] },
+  {
+    situation: "first stage, nothing required",
+    change: { previous: undefined, requiredChecks: [], approvalRequired: false, windows: [] },
+    open: true,
+    reasons: [],
+  },
+  {
+    situation: "previous environment only Deployed",
+    change: { previous: { name: "staging", state: "Deployed" } },
+    open: false,
+    reasons: ["PreviousNotVerified"],
+  },
+  {
+    situation: "previous environment not started",
+    change: { previous: { name: "staging", state: undefined } },
+    open: false,
+    reasons: ["PreviousNotVerified"],
+  },
+  {
+    situation: "a required check still running",
+    change: {
+      tasks: [
+        { name: "rel-prod-scan", type: "SecurityScan", phase: "Ready" },
+        { name: "rel-prod-uat", type: "UserAcceptance", phase: "Succeeded" },
+      ],
+    },
+    open: false,
+    reasons: ["ChecksPending"],
+  },
+  {
+    situation: "a required check has no task",
+    change: { tasks: [{ name: "rel-prod-scan", type: "SecurityScan", phase: "Succeeded" }] },
+    open: false,
+    reasons: ["ChecksPending"],
+  },
+  {
+    situation: "no ChangeRequest yet",
+    change: { changeRequest: undefined },
+    open: false,
+    reasons: ["ChangeRequestMissing"],
+  },
+  {
+    situation: "ChangeRequest rejected",
+    change: { changeRequest: { name: "rel-prod", resolution: "Rejected" } },
+    open: false,
+    reasons: ["ChangeNotApproved"],
+  },
+  {
+    situation: "ChangeRequest awaiting decision",
+    change: { changeRequest: { name: "rel-prod", resolution: undefined } },
+    open: false,
+    reasons: ["ChangeNotApproved"],
+  },
+  {
+    situation: "approved ChangeRequest already used and closed",
+    change: { changeRequest: { name: "rel-prod", resolution: "Approved", closedAt: "2026-12-01T00:00:00Z" } },
+    open: false,
+    reasons: ["ChangeNotApproved"],
+  },
+  {
+    situation: "no approval required",
+    change: { approvalRequired: false, changeRequest: undefined },
+    open: true,
+    reasons: [],
+  },
+  {
+    situation: "outside the window",
+    change: { now: new Date("2026-12-08T13:00:00Z") },
+    open: false,
+    reasons: ["OutsideWindow"],
+  },
+  {
+    situation: "at the window's last millisecond",
+    change: { now: new Date("2026-12-08T10:59:59.999Z") },
+    open: true,
+    reasons: [],
+  },
+  {
+    situation: "exactly when the window closes",
+    change: { now: new Date("2026-12-08T11:00:00Z") },
+    open: false,
+    reasons: ["OutsideWindow"],
+  },
+  {
+    situation: "another release holds the target",
+    change: { lockHolder: "team/other" },
+    open: false,
+    reasons: ["TargetLocked"],
+  },
+  { situation: "this release holds the target", change: { lockHolder: "team/rel" }, open: true, reasons: [] },
+  {
+    situation: "several gates blocking at once: every reason, first one first",
+    change: {
+      previous: { name: "staging", state: "Failed" },
+      changeRequest: undefined,
+      lockHolder: "team/other",
+    },
+    open: false,
+    reasons: ["PreviousNotVerified", "ChangeRequestMissing", "TargetLocked"],
+  },
+];
+
+describe("promotion gate", () => {
+  for (const row of rows) {
+    it(row.situation, () => {
+      const verdict = decidePromotionGate({ ...base, ...row.change });
+      assert.equal(verdict.open, row.open);
+      assert.deepEqual(
+        verdict.blocking.map((b) => b.reason),
+        row.reasons,
+      );
+      assert.equal(verdict.summary.reason, row.reasons[0] ?? "GateCleared");
+      for (const b of verdict.blocking) assert.match(b.message, /\.$/, "messages are sentences");
+    });
+  }
+
+  it("says when the next window opens", () => {
+    const verdict = decidePromotionGate({ ...base, now: new Date("2026-12-08T13:00:00Z") });
+    assert.match(verdict.summary.message, /tuesday-morning window opens at 2026-12-15T07:00:00.000Z/);
+  });
+
+  it("names the tasks it waits for", () => {
+    const verdict = decidePromotionGate({
+      ...base,
+      tasks: [{ name: "rel-prod-scan", type: "SecurityScan", phase: "Blocked" }],
+    });
+    assert.equal(
+      verdict.summary.message,
+      "Required checks are not done: waiting for rel-prod-scan to succeed; no task yet for UserAcceptance.",
+    );
+  });
+});
