@@ -2,6 +2,7 @@ import type { AnyVerb } from "./verb.js";
 import { auditVerifyVerb } from "./verbs/audit-verify.js";
 import { changesVerb } from "./verbs/changes.js";
 import { approveVerb, deferVerb, rejectVerb } from "./verbs/decide.js";
+import { verifyCommitsVerb } from "./verbs/verify-commits.js";
 import { whoamiVerb } from "./verbs/whoami.js";
 
 /** Every CLI verb, in the order `stagegate help` lists them. */
@@ -12,6 +13,7 @@ export const VERBS: readonly AnyVerb[] = [
   rejectVerb,
   deferVerb,
   auditVerifyVerb,
+  verifyCommitsVerb,
 ];
 
 /** A verb matched at the start of argv, and the arguments that follow its name. */
