@@ -1,0 +1,156 @@
+import { revisionsMatch } from "./revision.js";
+import type { ReleaseTarget } from "../api/v1alpha1/release-target.js";
+
+/** The field manager of every write Stagegate makes to Argo CD and Flux objects. */
+export const DELIVERY_FIELD_MANAGER = "stagegate-operator";
+
+/** Why a promotion asks the tool to deliver: which release, for the tool's own record (Argo CD `info`). */
+export interface PromotionRequest {
+  /** `namespace/name` of the Release being promoted. */
+  release: string;
+}
+
+/** What `promote` did: whether it wrote a new request, and a sentence saying why (for logs and the audit trail). */
+export interface PromotionResult {
+  requested: boolean;
+  message: string;
+}
+
+/** A terminal failure of the tool for some revision: it stopped trying (Argo CD operation Failed, Flux Stalled). */
+export interface DeliveryFailure {
+  /** The revision the failed attempt was for, when the tool says. */
+  revision?: string;
+  reason: string;
+  message: string;
+}
+
+/**
+ * What a delivery tool reports about one target at one moment, normalised across Argo CD and Flux so the
+ * decision (`assessDelivery`) is one pure function. `degraded` may still recover; `failure` will not.
+ */
+export interface DeliveryObservation {
+  exists: boolean;
+  /** The revision running now: a commit SHA, a Flux `ref@sha1:digest`, or a Helm chart version. */
+  revision?: string;
+  /** The name the running revision was requested by (a tag or branch), when the tool records it. */
+  revisionRef?: string;
+  /** The live state matches the desired state at `revision`. */
+  synced: boolean;
+  healthy: boolean;
+  /** Unhealthy now but still being retried (Argo CD Degraded, Flux Ready=False). */
+  degraded: boolean;
+  /** A requested sync or reconciliation has not finished yet. */
+  progressing: boolean;
+  failure?: DeliveryFailure;
+  /** Who started the operation that produced the current state ("automated" for the tool itself). */
+  initiatedBy?: string;
+  message: string;
+  observedAt: Date;
+}
+
+/** What the release expects of the target, and since when. */
+export interface DeliveryExpectation {
+  /** The revision the release must run; undefined when the target pins none (reconcile only). */
+  revision?: string;
+  /** When Stagegate requested the delivery; the progress deadline counts from here. */
+  promotedAt?: Date;
+  /** How long a degraded target may take to recover before the delivery fails. Defaults to 10 minutes. */
+  progressDeadlineMs?: number;
+}
+
+/** The delivery state of one target, with the condition reason and message explaining it. */
+export interface DeliveryAssessment {
+  state: "Deploying" | "Deployed" | "Failed" | "Missing";
+  reason: string;
+  message: string;
+}
+
+const DEFAULT_PROGRESS_DEADLINE_MS = 10 * 60 * 1000;
+
+/** True when the observation runs the expected revision (any revision when none is expected). */
+export function runsRevision(observation: DeliveryObservation, expected: string | undefined): boolean {
+  if (expected === undefined) return true;
+  return revisionsMatch(expected, observation.revision) || observation.revisionRef === expected;
+}
+
+/**
+ * Decides the delivery state of a target from one observation; pure, the clock is `observation.observedAt`.
+ * Deployed needs the expected revision synced, healthy and nothing in flight; Failed is a terminal tool failure
+ * for that revision or a degradation outlasting the progress deadline.
+ */
+export function assessDelivery(
+  observation: DeliveryObservation,
+  expected: DeliveryExpectation,
+): DeliveryAssessment {
+  const want = expected.revision ?? "the current revision";
+  if (!observation.exists) {
+    return { state: "Missing", reason: "TargetNotFound", message: observation.message };
+  }
+  const failure = observation.failure;
+  if (
+    failure !== undefined &&
+    (failure.revision === undefined ||
+      expected.revision === undefined ||
+      revisionsMatch(failure.revision, expected.revision) ||
+      failure.revision === expected.revision)
+  ) {
+    return { state: "Failed", reason: failure.reason, message: failure.message };
+  }
+  const atRevision = runsRevision(observation, expected.revision);
+  if (atRevision && observation.synced && observation.healthy && !observation.progressing) {
+    return {
+      state: "Deployed",
+      reason: "Deployed",
+      message: `The target runs ${want}, in sync and healthy.`,
+    };
+  }
+  const deadline = expected.progressDeadlineMs ?? DEFAULT_PROGRESS_DEADLINE_MS;
+  if (
+    observation.degraded &&
+    !observation.progressing &&
+    expected.promotedAt !== undefined &&
+    observation.observedAt.getTime() - expected.promotedAt.getTime() > deadline
+  ) {
+    return {
+      state: "Failed",
+      reason: "ProgressDeadlineExceeded",
+      message: `The target is still degraded ${Math.round(deadline / 1000)}s after the promotion: ${observation.message}`,
+    };
+  }
+  const reason = observation.progressing
+    ? "Progressing"
+    : !atRevision
+      ? "RevisionPending"
+      : !observation.synced
+        ? "OutOfSync"
+        : observation.degraded
+          ? "Degraded"
+          : "Unhealthy";
+  return { state: "Deploying", reason, message: observation.message };
+}
+
+/**
+ * Raised for a target that cannot be delivered as configured (wrong tool, missing source reference); terminal:
+ * the message names the field to fix and the reconciler must not retry it.
+ */
+export class DeliveryConfigError extends Error {
+  override readonly name = "DeliveryConfigError";
+}
+
+/**
+ * Raised when a delivery write must be retried later: another operation is in flight, or the object kept
+ * changing under us. The reconcile fails and is retried with backoff.
+ */
+export class DeliveryBusyError extends Error {
+  override readonly name = "DeliveryBusyError";
+}
+
+/** One GitOps tool's way of delivering a release to a target and of reporting how far it got. */
+export interface DeliveryAdapter {
+  /** The revision a target must run for its delivery to count as Deployed (undefined: any, after reconcile). */
+  expectedRevision(target: ReleaseTarget): string | undefined;
+  /** Asks the tool to deliver the target's revision; idempotent: no second request for the same revision. */
+  promote(target: ReleaseTarget, request: PromotionRequest, signal?: AbortSignal): Promise<PromotionResult>;
+  /** Reads what the tool reports about the target now. */
+  observe(target: ReleaseTarget, signal?: AbortSignal): Promise<DeliveryObservation>;
+}

@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { ReleaseTarget } from "../../../src/api/v1alpha1/release-target.js";
+import { deliveryResources } from "../../../src/controllers/resources.js";
+import { adapterFor } from "../../../src/gitops/adapters.js";
+import { assessDelivery, DELIVERY_FIELD_MANAGER } from "../../../src/gitops/delivery.js";
+import { fluxGitRepository, RECONCILE_REQUESTED_AT, REQUESTED_REVISION } from "../../../src/gitops/flux.js";
+import type { KubeClient } from "../../../src/runtime/kube/client.js";
+import { fluxHelmReleases, fluxReconciles } from "../../support/gitops-driver.js";
+import { clientFor, createTestNamespace } from "../../support/kube.js";
+import { ownedFields, ownersOf } from "./managed-fields.js";
+
+const SHA = "4f2c1e0d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
+const REQUEST = { release: "team/rel-1" };
+const NOW = new Date("2026-12-08T08:00:00Z");
+
+let admin: KubeClient;
+let namespace: string;
+
+async function assess(t: ReleaseTarget) {
+  const adapter = adapterFor(t, { client: admin, now: () => NOW });
+  const observation = await adapter.observe(t);
+  return { observation, ...assessDelivery(observation, { revision: adapter.expectedRevision(t) }) };
+}
+
+before(async () => {
+  admin = await clientFor("admin");
+  namespace = await createTestNamespace(admin, "gitops-flux");
+});
+after(() => admin.close());
+
+describe("Flux adapter against the real Flux CRDs", () => {
+  it("pins the GitRepository commit, requests reconciliation, and reports Deployed at lastAppliedRevision", async () => {
+    await admin.create(
+      fluxGitRepository,
+      {
+        apiVersion: "source.toolkit.fluxcd.io/v1",
+        kind: "GitRepository",
+        metadata: { name: "shop" },
+        spec: { url: "https://git.example.com/shop.git", interval: "5m", ref: { branch: "main" } },
+      },
+      namespace,
+    );
+    await admin.create(
+      deliveryResources.fluxKustomization,
+      {
+        apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+        kind: "Kustomization",
+        metadata: { name: "shop" },
+        spec: {
+          interval: "10m",
+          prune: true,
+          path: "./deploy",
+          sourceRef: { kind: "GitRepository", name: "shop" },
+        },
+      },
+      namespace,
+    );
+    const t: ReleaseTarget = {
+      environment: "staging",
+      flux: { kind: "Kustomization", name: "shop", namespace, revision: SHA },
+    };
+    const adapter = adapterFor(t, { client: admin, now: () => NOW });
+    assert.equal((await adapter.promote(t, REQUEST)).requested, true);
+
+    const repo = await admin.get(fluxGitRepository, "shop", namespace);
+    assert.deepEqual((repo.spec as { ref: unknown }).ref, { branch: "main", commit: SHA });
+    assert.deepEqual(ownedFields(repo, DELIVERY_FIELD_MANAGER), ["spec.ref.commit"]);
+    assert.ok(
+      ownersOf(repo, "spec.url").length > 0 && !ownersOf(repo, "spec.url").includes(DELIVERY_FIELD_MANAGER),
+    );
+
+    const ks = await admin.get(deliveryResources.fluxKustomization, "shop", namespace);
+    assert.equal(ks.metadata.annotations?.[RECONCILE_REQUESTED_AT], NOW.toISOString());
+    assert.deepEqual(ownedFields(ks, DELIVERY_FIELD_MANAGER), [
+      `metadata.annotations.${RECONCILE_REQUESTED_AT}`,
+      `metadata.annotations.${REQUESTED_REVISION}`,
+    ]);
+    assert.deepEqual([(await assess(t)).state, (await assess(t)).reason], ["Deploying", "Progressing"]);
+    assert.equal(
+      (await adapter.promote(t, REQUEST)).requested,
+      false,
+      "no second request for the same revision",
+    );
+
+    await fluxReconciles(admin, { name: "shop", namespace }, SHA);
+    const done = await assess(t);
+    assert.equal(done.observation.revision, `main@sha1:${SHA}`);
+    assert.deepEqual([done.state, done.reason], ["Deployed", "Deployed"]);
+  });
+
+  it("pins the HelmRelease chart version and reports Deployed from status.history[0]", async () => {
+    await admin.create(
+      deliveryResources.fluxHelmRelease,
+      {
+        apiVersion: "helm.toolkit.fluxcd.io/v2",
+        kind: "HelmRelease",
+        metadata: { name: "podinfo" },
+        spec: {
+          interval: "10m",
+          chart: {
+            spec: {
+              chart: "podinfo",
+              version: "6.0.0",
+              sourceRef: { kind: "HelmRepository", name: "podinfo" },
+            },
+          },
+        },
+      },
+      namespace,
+    );
+    const ref = { name: "podinfo", namespace };
+    await fluxHelmReleases(admin, ref, "6.0.0");
+    const t: ReleaseTarget = {
+      environment: "staging",
+      flux: { kind: "HelmRelease", name: "podinfo", namespace, chartVersion: "6.1.0" },
+    };
+    assert.deepEqual([(await assess(t)).state, (await assess(t)).reason], ["Deploying", "RevisionPending"]);
+
+    const adapter = adapterFor(t, { client: admin, now: () => NOW });
+    assert.equal((await adapter.promote(t, REQUEST)).requested, true);
+    const hr = await admin.get(deliveryResources.fluxHelmRelease, "podinfo", namespace);
+    const chart = (hr.spec as { chart: { spec: Record<string, unknown> } }).chart.spec;
+    assert.equal(chart.version, "6.1.0");
+    assert.equal(chart.chart, "podinfo");
+    assert.deepEqual(ownedFields(hr, DELIVERY_FIELD_MANAGER), [
+      `metadata.annotations.${RECONCILE_REQUESTED_AT}`,
+      `metadata.annotations.${REQUESTED_REVISION}`,
+      "spec.chart.spec.version",
+    ]);
+    assert.ok(!ownersOf(hr, "spec.chart.spec.chart").includes(DELIVERY_FIELD_MANAGER));
+
+    await fluxHelmReleases(admin, ref, "6.1.0");
+    const done = await assess(t);
+    assert.equal(done.observation.revision, "6.1.0");
+    assert.deepEqual([done.state, done.reason], ["Deployed", "Deployed"]);
+    assert.equal((await adapter.promote(t, REQUEST)).requested, false);
+  });
+});

@@ -1,0 +1,201 @@
+import { deliveryResources } from "../../src/controllers/resources.js";
+import { isConflict } from "../../src/runtime/kube/api-error.js";
+import type { KubeClient } from "../../src/runtime/kube/client.js";
+import type { KubeObject } from "../../src/runtime/kube/object.js";
+
+/** Identifies one object the driver plays a controller for. */
+export interface ObjectRef {
+  name: string;
+  namespace: string;
+}
+
+const app = deliveryResources.argoCDApplication;
+const kustomization = deliveryResources.fluxKustomization;
+const helmRelease = deliveryResources.fluxHelmRelease;
+
+type Json = Record<string, unknown>;
+const at = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
+
+/** Reads, changes and writes back a whole Application (no status subresource), retrying on conflict. */
+async function updateApplication(
+  client: KubeClient,
+  ref: ObjectRef,
+  change: (obj: Json) => void,
+): Promise<KubeObject> {
+  for (let attempt = 0; ; attempt++) {
+    const obj = (await client.get(app, ref.name, ref.namespace)) as Json & KubeObject;
+    change(obj);
+    try {
+      return await client.update(app, obj);
+    } catch (err) {
+      if (!isConflict(err) || attempt >= 5) throw err;
+    }
+  }
+}
+
+function finishOperation(
+  obj: Json,
+  revision: string,
+  phase: "Succeeded" | "Failed",
+  message: string,
+  health: string,
+  initiator: Json = { username: "stagegate" },
+): void {
+  const spec = obj.spec as Json;
+  const operation = (obj.operation as Json | undefined) ?? { sync: { revision }, initiatedBy: initiator };
+  const status = (obj.status as Json | undefined) ?? {};
+  const started = at();
+  status.operationState = {
+    operation,
+    phase,
+    message,
+    startedAt: started,
+    finishedAt: at(),
+    syncResult: { revision, source: spec.source },
+  };
+  if (phase === "Succeeded") {
+    status.sync = {
+      status: "Synced",
+      revision,
+      comparedTo: { source: spec.source, destination: spec.destination },
+    };
+    const history = (status.history as Json[] | undefined) ?? [];
+    history.push({
+      id: history.length,
+      revision,
+      deployedAt: at(),
+      deployStartedAt: started,
+      source: spec.source,
+      initiatedBy: operation.initiatedBy ?? initiator,
+    });
+    status.history = history;
+  }
+  status.health = { status: health, lastTransitionTime: at() };
+  obj.status = status;
+  delete obj.operation;
+}
+
+/** Argo CD finished the pending sync to `revision`: operation cleared, Synced, and the given health. */
+export async function argoSyncs(
+  client: KubeClient,
+  ref: ObjectRef,
+  { revision, health = "Healthy" }: { revision: string; health?: string },
+): Promise<KubeObject> {
+  return updateApplication(client, ref, (obj) =>
+    finishOperation(obj, revision, "Succeeded", "successfully synced (all tasks run)", health),
+  );
+}
+
+/** Argo CD's sync to `revision` failed: operationState phase Failed with a message, operation cleared. */
+export async function argoFails(
+  client: KubeClient,
+  ref: ObjectRef,
+  { revision, message = "one or more objects failed to apply" }: { revision: string; message?: string },
+): Promise<KubeObject> {
+  return updateApplication(client, ref, (obj) => {
+    finishOperation(obj, revision, "Failed", message, "Healthy");
+    (obj.status as Json).sync = { status: "OutOfSync", revision: "0000000000000000000000000000000000000000" };
+  });
+}
+
+/** Argo CD synced `revision` but the workload went Degraded. */
+export async function argoDegrades(
+  client: KubeClient,
+  ref: ObjectRef,
+  { revision }: { revision: string },
+): Promise<KubeObject> {
+  return updateApplication(client, ref, (obj) =>
+    finishOperation(obj, revision, "Succeeded", "successfully synced (all tasks run)", "Degraded"),
+  );
+}
+
+/** Someone synced the application by hand (`argocd app sync` as alice) to `revision`. */
+export async function handSync(client: KubeClient, ref: ObjectRef, revision: string): Promise<KubeObject> {
+  return updateApplication(client, ref, (obj) => {
+    obj.operation = { sync: { revision }, initiatedBy: { username: "alice" } };
+    finishOperation(obj, revision, "Succeeded", "successfully synced (all tasks run)", "Healthy", {
+      username: "alice",
+    });
+  });
+}
+
+function readyCondition(generation: number, message: string): Json {
+  return {
+    type: "Ready",
+    status: "True",
+    reason: "ReconciliationSucceeded",
+    message,
+    observedGeneration: generation,
+    lastTransitionTime: at(),
+  };
+}
+
+/** Writes `status` through the status subresource, retrying on conflict with a fresh read. */
+async function writeStatus(
+  client: KubeClient,
+  rt: typeof kustomization | typeof helmRelease,
+  ref: ObjectRef,
+  status: (obj: KubeObject) => Json,
+): Promise<KubeObject> {
+  for (let attempt = 0; ; attempt++) {
+    const obj = await client.get(rt, ref.name, ref.namespace);
+    try {
+      return await client.update(rt, { ...obj, status: status(obj) }, "status");
+    } catch (err) {
+      if (!isConflict(err) || attempt >= 5) throw err;
+    }
+  }
+}
+
+function handled(obj: KubeObject): Json {
+  const requested = obj.metadata.annotations?.["reconcile.fluxcd.io/requestedAt"];
+  return requested === undefined ? {} : { lastHandledReconcileAt: requested };
+}
+
+/** kustomize-controller applied `sha` from branch main: Ready True, lastAppliedRevision `main@sha1:<sha>`. */
+export async function fluxReconciles(client: KubeClient, ref: ObjectRef, sha: string): Promise<KubeObject> {
+  const revision = `main@sha1:${sha}`;
+  return writeStatus(client, kustomization, ref, (obj) => {
+    const generation = obj.metadata.generation ?? 1;
+    return {
+      ...handled(obj),
+      observedGeneration: generation,
+      lastAppliedRevision: revision,
+      lastAttemptedRevision: revision,
+      conditions: [readyCondition(generation, `Applied revision: ${revision}`)],
+    };
+  });
+}
+
+/** helm-controller installed/upgraded to `chartVersion`: Ready True and a deployed history[0]. */
+export async function fluxHelmReleases(
+  client: KubeClient,
+  ref: ObjectRef,
+  chartVersion: string,
+): Promise<KubeObject> {
+  return writeStatus(client, helmRelease, ref, (obj) => {
+    const generation = obj.metadata.generation ?? 1;
+    const previous = ((obj.status as Json | undefined)?.history as Json[] | undefined) ?? [];
+    const entry = {
+      name: ref.name,
+      namespace: ref.namespace,
+      chartName: "podinfo",
+      chartVersion,
+      appVersion: chartVersion,
+      configDigest: "sha256:0c2b4a6e9a1d6f1e3b0b0f7c9a3e5d7f1b2c3d4e5f60718293a4b5c6d7e8f901",
+      digest: "sha256:1d3c5b7f0b2e7a2f4c1c1a8d0b4f6e8a2c3d4e5f60718293a4b5c6d7e8f90a12",
+      firstDeployed: at(),
+      lastDeployed: at(),
+      status: "deployed",
+      version: previous.length + 1,
+    };
+    return {
+      ...handled(obj),
+      observedGeneration: generation,
+      history: [entry, ...previous.map((h) => ({ ...h, status: "superseded" }))],
+      conditions: [
+        readyCondition(generation, `Helm upgrade succeeded for release to version ${chartVersion}`),
+      ],
+    };
+  });
+}
