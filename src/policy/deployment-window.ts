@@ -24,7 +24,8 @@ export interface WindowPosition {
 export function windowPosition(window: WindowSpec, now: Date): WindowPosition {
   const cron = new Cron(window.schedule, { timezone: window.timeZone, paused: true });
   const length = parseDuration(window.duration);
-  const lastStart = cron.previousRuns(1, now)[0];
+  // previousRuns looks strictly before its reference: a millisecond later includes a start exactly at `now`.
+  const lastStart = cron.previousRuns(1, new Date(now.getTime() + 1))[0];
   if (lastStart !== undefined && now.getTime() < lastStart.getTime() + length) {
     return { open: true, closesAt: new Date(lastStart.getTime() + length) };
   }

@@ -94,6 +94,18 @@ const rows: { situation: string; change: Partial<PromotionInput>; open: boolean;
     reasons: ["OutsideWindow"],
   },
   {
+    situation: "exactly when the window opens",
+    change: { now: new Date("2026-12-08T07:00:00Z") },
+    open: true,
+    reasons: [],
+  },
+  {
+    situation: "a millisecond before the window opens",
+    change: { now: new Date("2026-12-08T06:59:59.999Z") },
+    open: false,
+    reasons: ["OutsideWindow"],
+  },
+  {
     situation: "at the window's last millisecond",
     change: { now: new Date("2026-12-08T10:59:59.999Z") },
     open: true,

@@ -1,0 +1,65 @@
+import type { Artifact, PlannedWindow } from "../../api/v1alpha1/change-request.js";
+import type { ChecklistItem, TaskType } from "../../api/v1alpha1/deployment-task.js";
+import type { Owner } from "../../api/v1alpha1/meta.js";
+import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
+
+/** A checklist item as the operator opens it: what to do, whether it is required, whether it needs evidence. */
+export type PlannedChecklistItem = Pick<
+  ChecklistItem,
+  "name" | "description" | "required" | "requiresEvidence"
+>;
+
+/**
+ * Create the DeploymentTask of one required check when it does not exist. The glue creates it by its
+ * deterministic name with an owner reference to the Release and never rewrites it, so people's progress stays.
+ */
+export interface EnsureCheckTask {
+  kind: "EnsureCheckTask";
+  name: string;
+  environment: string;
+  type: TaskType;
+  title: string;
+  description: string;
+  releaseRef: { name: string };
+  owners: Owner[];
+  checklist: PlannedChecklistItem[];
+  /** The Environment's `taskSLA`; absent when it sets none. */
+  sla?: string;
+}
+
+/**
+ * Create the Normal ChangeRequest that asks to open an environment's gate, when it does not exist. Its spec is
+ * fixed at creation (approvers judge what they saw), so the glue never updates an existing one.
+ */
+export interface EnsureChangeRequest {
+  kind: "EnsureChangeRequest";
+  name: string;
+  environment: string;
+  type: "Normal";
+  justification: string;
+  plannedWindow: PlannedWindow;
+  artifacts: Artifact[];
+  releaseRef: { name: string };
+}
+
+/**
+ * Deploy `revision` through `target`: the glue takes the target's lock for this release, asks the adapter to
+ * promote, and marks `changeRequest` (when the environment needed one) as used. Emitted only while the
+ * environment's gate is open.
+ */
+export interface Promote {
+  kind: "Promote";
+  environment: string;
+  target: ReleaseTarget;
+  revision: string;
+  changeRequest?: string;
+}
+
+/** Release the lock this release holds on the environment's target, once it is Verified or Failed there. */
+export interface ReleaseLock {
+  kind: "ReleaseLock";
+  environment: string;
+}
+
+/** One thing the glue does for a decision; every action is idempotent, so repeating one is harmless. */
+export type ReleaseAction = EnsureCheckTask | EnsureChangeRequest | Promote | ReleaseLock;

@@ -1,0 +1,117 @@
+import type { Artifact, PlannedWindow } from "../../api/v1alpha1/change-request.js";
+import type { TaskType } from "../../api/v1alpha1/deployment-task.js";
+import type { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
+import type { Owner } from "../../api/v1alpha1/meta.js";
+import type { ReleaseSpec } from "../../api/v1alpha1/release.js";
+import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
+import { windowPosition } from "../../policy/deployment-window.js";
+import { formatTimestamp, parseDuration } from "../../runtime/duration.js";
+import type { EnsureChangeRequest, EnsureCheckTask } from "./actions.js";
+import { checklistFor } from "./checklists.js";
+import { targetObjectName, targetRevision } from "./delivery.js";
+import { changeRequestName, checkTaskName } from "./names.js";
+
+/** The planned window of a change in an environment that declares no windows and no task SLA. */
+export const DEFAULT_PLANNED_WINDOW = "24h";
+const MAX_JUSTIFICATION = 4096;
+
+/** The release fields the child objects are decided from. */
+export interface ReleaseRef {
+  name: string;
+  spec: ReleaseSpec;
+}
+
+/**
+ * The DeploymentTask of each required check of `environment`, by deterministic name: owned by the Environment's
+ * infrastructure owners (EnvironmentReadiness) or application owners (every other check), and by the release
+ * manager when that list is empty; due after the Environment's taskSLA.
+ */
+export function planCheckTasks(
+  release: ReleaseRef,
+  environment: string,
+  env: EnvironmentSpec,
+): EnsureCheckTask[] {
+  return [...new Set(env.gate.requiredChecks)].map((type) => ({
+    kind: "EnsureCheckTask",
+    name: checkTaskName(release.name, environment, type),
+    environment,
+    type,
+    title: `${type} of ${release.name} ${release.spec.version} in ${environment}`,
+    description:
+      `The ${type} check the ${environment} environment requires before release ${release.name} ` +
+      `(version ${release.spec.version}) may enter it or be verified there.`,
+    releaseRef: { name: release.name },
+    owners: checkOwners(type, env, release.spec),
+    checklist: checklistFor(type),
+    ...(env.taskSLA === undefined ? {} : { sla: env.taskSLA }),
+  }));
+}
+
+function checkOwners(type: TaskType, env: EnvironmentSpec, spec: ReleaseSpec): Owner[] {
+  const owners = type === "EnvironmentReadiness" ? env.owners.infrastructure : env.owners.application;
+  return owners.length > 0 ? owners.map((o) => ({ ...o })) : [{ ...spec.owners.releaseManager }];
+}
+
+/**
+ * The Normal ChangeRequest asking to open `environment` for the release: justified by its version and work
+ * items, planned for the next permitted window (or from now for the task SLA, 24h without one), shipping the
+ * target's revision and chart version. Throws only on windows or an SLA that do not parse, which the caller
+ * checks first.
+ */
+export function planChangeRequest(
+  release: ReleaseRef,
+  environment: string,
+  env: EnvironmentSpec,
+  target: ReleaseTarget,
+  now: Date,
+): EnsureChangeRequest {
+  return {
+    kind: "EnsureChangeRequest",
+    name: changeRequestName(release.name, environment),
+    environment,
+    type: "Normal",
+    justification: justify(release, environment),
+    plannedWindow: plannedWindow(env, now),
+    artifacts: artifactsOf(target, release.spec),
+    releaseRef: { name: release.name },
+  };
+}
+
+function justify(release: ReleaseRef, environment: string): string {
+  const { version, workItems } = release.spec;
+  const items = workItems.map((w) =>
+    w.title === undefined ? `${w.type} ${w.id}` : `${w.type} ${w.id}: ${w.title}`,
+  );
+  const text =
+    `Release ${release.name} version ${version} to ${environment}. ` +
+    (items.length === 0 ? "It lists no work items." : `It delivers ${items.join("; ")}.`);
+  return text.length <= MAX_JUSTIFICATION ? text : `${text.slice(0, MAX_JUSTIFICATION - 1)}…`;
+}
+
+/** The window a change is planned for: the open or next permitted window; else now until the task SLA. */
+export function plannedWindow(env: EnvironmentSpec, now: Date): PlannedWindow {
+  const candidates = env.gate.windows.flatMap((w) => {
+    const at = windowPosition(w, now);
+    if (at.open && at.closesAt !== undefined) return [{ start: now, end: at.closesAt }];
+    if (at.opensAt !== undefined) {
+      return [{ start: at.opensAt, end: new Date(at.opensAt.getTime() + parseDuration(w.duration)) }];
+    }
+    return [];
+  });
+  const first = candidates.sort((a, b) => a.start.getTime() - b.start.getTime())[0];
+  const window = first ?? {
+    start: now,
+    end: new Date(now.getTime() + parseDuration(env.taskSLA ?? DEFAULT_PLANNED_WINDOW)),
+  };
+  return { start: formatTimestamp(window.start), end: formatTimestamp(window.end) };
+}
+
+function artifactsOf(target: ReleaseTarget, spec: ReleaseSpec): Artifact[] {
+  const name = targetObjectName(target);
+  const flux = target.flux;
+  if (flux?.kind === "HelmRelease" && flux.chartVersion !== undefined) {
+    const chart = { name: `${name}-chart`, revision: flux.chartVersion };
+    return flux.revision === undefined ? [chart] : [{ name, revision: flux.revision }, chart];
+  }
+  return [{ name, revision: targetRevision(target, spec) }];
+}

@@ -1,0 +1,171 @@
+import type { Condition } from "../../api/v1alpha1/condition.js";
+import type {
+  ReleaseEnvironmentState,
+  ReleaseEnvironmentStatus,
+  ReleaseSpec,
+  ReleaseStatus,
+} from "../../api/v1alpha1/release.js";
+import { findCondition, removeCondition, setCondition } from "../../runtime/conditions.js";
+import type { EventSpec } from "../../runtime/events.js";
+import type { ReleaseAction } from "./actions.js";
+import { decideEnvironmentStep, type EnvironmentInput, type EnvironmentStep } from "./environment-step.js";
+import { releaseKey } from "./names.js";
+import { ReleaseCondition, ReleaseReason, STATE_EVENT_REASON } from "./reasons.js";
+
+export type { ReleaseAction } from "./actions.js";
+export type { EnvironmentInput } from "./environment-step.js";
+
+/** Everything the decision about one Release needs, gathered by the reconciler (reads only). */
+export interface ReleaseDecisionInput {
+  release: {
+    metadata: { name: string; namespace: string; generation?: number | undefined };
+    spec: ReleaseSpec;
+    status?: ReleaseStatus | undefined;
+  };
+  /** One entry per environment of `spec.pipeline`; a pipeline name without an entry counts as a missing Environment. */
+  environments: readonly EnvironmentInput[];
+}
+
+/** The complete desired status, the idempotent actions for the glue, the events, and when to look again. */
+export interface ReleaseDecision {
+  status: ReleaseStatus;
+  actions: ReleaseAction[];
+  events: EventSpec[];
+  /** Until the next window opens, when that is all that holds the current environment; absent otherwise. */
+  requeueAfterMs?: number;
+}
+
+/**
+ * Decides a Release's status and actions from its inputs and the clock. Environments are decided in pipeline order,
+ * each seeing the state decided for the one before it, so none is ever skipped and none is promoted through a
+ * closed gate; a Failed environment holds every later one Pending. Pure and deterministic: the same input and
+ * `now` always give the same decision, and deciding again on the decided status adds nothing but the idempotent
+ * Ensure actions.
+ */
+export function decideRelease(input: ReleaseDecisionInput, now: Date): ReleaseDecision {
+  const { metadata, spec, status: stored } = input.release;
+  const self = releaseKey(metadata.namespace, metadata.name);
+  const byName = new Map(input.environments.map((e) => [e.name, e]));
+  const steps: EnvironmentStep[] = [];
+  let previous: { name: string; state: ReleaseEnvironmentState } | undefined;
+  for (const name of spec.pipeline) {
+    const step = decideEnvironmentStep({
+      release: { name: metadata.name, spec },
+      self,
+      input: byName.get(name) ?? { name, tasks: [] },
+      target: spec.targets.find((t) => t.environment === name),
+      stored: stored?.environments?.find((e) => e.name === name),
+      previous,
+      now,
+    });
+    steps.push(step);
+    previous = { name, state: step.entry.state };
+  }
+
+  const environments = steps.map((s) => s.entry);
+  const current = environments.find((e) => e.state !== "Verified") ?? environments[environments.length - 1];
+  const observedGeneration = metadata.generation;
+  const stalls = steps.flatMap((s) => (s.stall === undefined ? [] : [s.stall]));
+  let conditions = setCondition(
+    stored?.conditions,
+    { type: ReleaseCondition.Ready, ...readiness(environments, current, stalls), observedGeneration },
+    now,
+  );
+  const stall = stalls[0];
+  conditions =
+    stall === undefined
+      ? removeCondition(conditions, ReleaseCondition.Stalled)
+      : setCondition(
+          conditions,
+          {
+            type: ReleaseCondition.Stalled,
+            status: "True",
+            reason: stall.reason,
+            message: stalls.map((s) => s.message).join(" "),
+            observedGeneration,
+          },
+          now,
+        );
+  const status: ReleaseStatus = {
+    ...(observedGeneration === undefined ? {} : { observedGeneration }),
+    conditions,
+    environments,
+    ...(current === undefined ? {} : { currentEnvironment: current.name, currentState: current.state }),
+  };
+  const requeueAfterMs = steps.find((s) => s.entry === current)?.requeueAfterMs;
+  return {
+    status,
+    actions: steps.flatMap((s) => s.actions),
+    events: releaseEvents(stored, environments, conditions),
+    ...(requeueAfterMs === undefined ? {} : { requeueAfterMs }),
+  };
+}
+
+type Verdict = Pick<Condition, "status" | "reason" | "message">;
+
+/** The Ready summary: Complete, else Failed, else stalled, else Gated or Promoting in the current environment. */
+function readiness(
+  environments: readonly ReleaseEnvironmentStatus[],
+  current: ReleaseEnvironmentStatus | undefined,
+  stalls: readonly { reason: string; message: string }[],
+): Verdict {
+  if (current === undefined || environments.every((e) => e.state === "Verified")) {
+    return {
+      status: "True",
+      reason: ReleaseReason.Complete,
+      message: `The release is Verified in every environment (${environments.map((e) => e.name).join(", ")}).`,
+    };
+  }
+  const why = (current.reasons ?? []).join(" ");
+  if (current.state === "Failed") {
+    return {
+      status: "False",
+      reason: ReleaseReason.Failed,
+      message: `The release failed in ${current.name}. ${why}`,
+    };
+  }
+  const stall = stalls[0];
+  if (stall !== undefined) return { status: "False", reason: stall.reason, message: stall.message };
+  if (current.state === "Gated") {
+    return {
+      status: "Unknown",
+      reason: ReleaseReason.Gated,
+      message: `The release waits at the gate of ${current.name}. ${why}`,
+    };
+  }
+  const state = current.state.toLowerCase();
+  return {
+    status: "Unknown",
+    reason: ReleaseReason.Promoting,
+    message: `The release is ${state} in ${current.name}.${why === "" ? "" : ` ${why}`}`,
+  };
+}
+
+/**
+ * The events of a decision, read from the difference between the stored and the decided status so each fires
+ * once per transition: Normal when an environment enters a state (Warning for Failed; a first decision does not
+ * announce Pending), and Warning when the release stalls or its stall changes.
+ */
+function releaseEvents(
+  stored: ReleaseStatus | undefined,
+  environments: readonly ReleaseEnvironmentStatus[],
+  conditions: readonly Condition[],
+): EventSpec[] {
+  const events: EventSpec[] = [];
+  for (const env of environments) {
+    const before = stored?.environments?.find((e) => e.name === env.name)?.state;
+    if (before === env.state || (before === undefined && env.state === "Pending")) continue;
+    const why = (env.reasons ?? []).join(" ");
+    events.push({
+      type: env.state === "Failed" ? "Warning" : "Normal",
+      reason: STATE_EVENT_REASON[env.state],
+      message: `The release is ${env.state} in ${env.name}${env.revision === undefined ? "" : ` at revision ${env.revision}`}.${why === "" ? "" : ` ${why}`}`,
+    });
+  }
+  const stalled = findCondition(conditions, ReleaseCondition.Stalled);
+  const was = findCondition(stored?.conditions, ReleaseCondition.Stalled);
+  if (stalled !== undefined && (was?.reason !== stalled.reason || was.message !== stalled.message)) {
+    events.push({ type: "Warning", reason: stalled.reason, message: stalled.message });
+  }
+  return events;
+}

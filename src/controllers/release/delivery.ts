@@ -1,0 +1,40 @@
+import type { ReleaseSpec } from "../../api/v1alpha1/release.js";
+import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
+
+/** What the GitOps adapter observed on a target: its delivery state, the revision it runs, and why. */
+export interface DeliveryObservation {
+  state: "Missing" | "Deploying" | "Deployed" | "Failed";
+  revision?: string | undefined;
+  message: string;
+}
+
+/**
+ * The revision a release deploys through a target: the Argo CD revision; for a Flux HelmRelease the chart version,
+ * else the pinned source revision; for a Kustomization the pinned revision. A Flux target that pins nothing runs
+ * the release's own source revision.
+ */
+export function targetRevision(target: ReleaseTarget, spec: Pick<ReleaseSpec, "source">): string {
+  if (target.argoCD !== undefined) return target.argoCD.revision;
+  const flux = target.flux;
+  if (flux?.kind === "HelmRelease" && flux.chartVersion !== undefined) return flux.chartVersion;
+  return flux?.revision ?? spec.source.revision;
+}
+
+/**
+ * Whether an observed revision is the one the release deploys. Flux reports `main@sha1:<sha>`, Argo CD full commit
+ * ids while a release may pin a short one, so the part after `@sha1:`/`@sha256:` is compared and a commit id of 7
+ * or more hexadecimal characters matches the full id it abbreviates.
+ */
+export function revisionMatches(observed: string | undefined, desired: string): boolean {
+  if (observed === undefined) return false;
+  const bare = observed.replace(/^.*@sha(1|256):/, "");
+  if (observed === desired || bare === desired) return true;
+  const hex = /^[0-9a-f]{7,64}$/;
+  return hex.test(bare) && hex.test(desired) && (bare.startsWith(desired) || desired.startsWith(bare));
+}
+
+/** The name of the object a target delivers through, for messages and artifacts. */
+export function targetObjectName(target: ReleaseTarget): string {
+  if (target.argoCD !== undefined) return target.argoCD.name;
+  return target.flux?.name ?? target.environment;
+}

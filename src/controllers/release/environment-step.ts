@@ -1,0 +1,233 @@
+import type { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
+import type { ReleaseEnvironmentState, ReleaseEnvironmentStatus } from "../../api/v1alpha1/release.js";
+import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
+import { windowPosition } from "../../policy/deployment-window.js";
+import type { GateVerdict } from "../../policy/gate.js";
+import { decidePromotionGate, type PromotionInput } from "../../policy/promotion-gates.js";
+import { formatTimestamp, parseDuration } from "../../runtime/duration.js";
+import type { ReleaseAction } from "./actions.js";
+import { planChangeRequest, planCheckTasks, type ReleaseRef } from "./children.js";
+import { targetObjectName, targetRevision, type DeliveryObservation } from "./delivery.js";
+import { followDelivery, type ReleaseTaskView } from "./follow-delivery.js";
+import { ReleaseReason, type StallReason } from "./reasons.js";
+
+/** One environment of the pipeline as the reconciler gathered it from the cache and the GitOps adapter. */
+export interface EnvironmentInput {
+  name: string;
+  /** The Environment's spec; undefined when no Environment of that name exists. */
+  spec?: EnvironmentSpec | undefined;
+  /** The release's DeploymentTasks for this environment. */
+  tasks: readonly ReleaseTaskView[];
+  /** The release's ChangeRequest for this environment, if one exists. */
+  changeRequest?:
+    { name: string; resolution?: string | undefined; closedAt?: string | undefined } | undefined;
+  /** The release key (`namespace/name`) holding the target's lock, if any. */
+  lockHolder?: string | undefined;
+  /** What the adapter observes on the target; undefined before the first promotion or without a target. */
+  delivery?: DeliveryObservation | undefined;
+}
+
+/** What deciding one environment needs besides its input: the release, its place, the state before it. */
+export interface StepContext {
+  release: ReleaseRef;
+  /** This release's lock key. */
+  self: string;
+  input: EnvironmentInput;
+  target: ReleaseTarget | undefined;
+  stored: ReleaseEnvironmentStatus | undefined;
+  /** The environment before this one and its state decided in this pass; undefined for the first. */
+  previous: { name: string; state: ReleaseEnvironmentState } | undefined;
+  now: Date;
+}
+
+/** The decision for one environment: its status entry, the actions, a stall, and when a window opens. */
+export interface EnvironmentStep {
+  entry: ReleaseEnvironmentStatus;
+  actions: ReleaseAction[];
+  stall?: { reason: StallReason; message: string };
+  /** The gate verdict, when the gate was asked in this pass. */
+  verdict?: GateVerdict;
+  requeueAfterMs?: number;
+}
+
+const PROMOTED: readonly ReleaseEnvironmentState[] = ["Deploying", "Deployed", "Verified", "Failed"];
+const VERIFY = "PostDeployVerification";
+const WINDOW_MARGIN_MS = 1_000;
+
+/**
+ * Decides one environment: Pending until the one before it is Verified; then, for a revision not promoted here yet,
+ * Gated with every blocking reason of the gate or Deploying with a Promote once it opens; then whatever the
+ * delivery shows (see {@link followDelivery}). Check tasks and the ChangeRequest are ensured while the environment
+ * is reachable and not finished; the lock is released once it is Verified or Failed. Never promotes through a
+ * closed gate.
+ */
+export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
+  const { input, previous, stored } = ctx;
+  const reachable = previous === undefined || previous.state === "Verified";
+  const stall = specProblem(ctx);
+  if (stall !== undefined) {
+    return {
+      entry: entry(ctx, reachable ? "Gated" : "Pending", [stall.message], stored?.revision),
+      actions: [],
+      stall,
+    };
+  }
+  const spec = input.spec as EnvironmentSpec;
+  const target = ctx.target as ReleaseTarget;
+  if (!reachable) {
+    const reason = `The release must be Verified in ${previous.name} first (it is ${previous.state} there).`;
+    return { entry: entry(ctx, "Pending", [reason], stored?.revision), actions: [] };
+  }
+  const revision = targetRevision(target, ctx.release.spec);
+  const promoted = stored !== undefined && stored.revision === revision && PROMOTED.includes(stored.state);
+  let state: ReleaseEnvironmentState;
+  let reasons: string[];
+  let verdict: GateVerdict | undefined;
+  const promote: ReleaseAction[] = [];
+  if (!promoted) {
+    verdict = decidePromotionGate(promotionInput(ctx, spec));
+    if (verdict.open) {
+      const changeRequest = spec.gate.requiredApprovals > 0 ? input.changeRequest?.name : undefined;
+      promote.push({
+        kind: "Promote",
+        environment: input.name,
+        target,
+        revision,
+        ...(changeRequest === undefined ? {} : { changeRequest }),
+      });
+    }
+  }
+  if (verdict !== undefined && !verdict.open) {
+    state = "Gated";
+    reasons = verdict.blocking.map((b) => b.message);
+  } else {
+    // Just promoted, or promoted before: what the delivery shows decides, the same in every later pass.
+    ({ state, reasons } = followDelivery({
+      stored: promoted ? stored : { name: input.name, state: "Deploying" },
+      revision,
+      target: targetObjectName(target),
+      delivery: input.delivery,
+      tasks: input.tasks,
+      verificationRequired: spec.gate.requiredChecks.includes(VERIFY),
+    }));
+  }
+  const actions: ReleaseAction[] = [];
+  if (state === "Gated" || state === "Deploying" || state === "Deployed") {
+    actions.push(...planCheckTasks(ctx.release, input.name, spec));
+    if (spec.gate.requiredApprovals > 0) {
+      actions.push(planChangeRequest(ctx.release, input.name, spec, target, ctx.now));
+    }
+  }
+  actions.push(...promote);
+  if ((state === "Verified" || state === "Failed") && input.lockHolder === ctx.self) {
+    actions.push({ kind: "ReleaseLock", environment: input.name });
+  }
+  const keptRevision = state === "Gated" ? stored?.revision : revision;
+  const requeueAfterMs = verdict === undefined ? undefined : untilWindowOpens(verdict, spec, ctx.now);
+  return {
+    entry: entry(ctx, state, reasons, keptRevision),
+    actions,
+    ...(verdict === undefined ? {} : { verdict }),
+    ...(requeueAfterMs === undefined ? {} : { requeueAfterMs }),
+  };
+}
+
+/** The gate's input, built from this pass: the state before, checks due before deploying, change, windows, lock. */
+function promotionInput(ctx: StepContext, spec: EnvironmentSpec): PromotionInput {
+  const { input } = ctx;
+  return {
+    environment: input.name,
+    ...(ctx.previous === undefined ? {} : { previous: ctx.previous }),
+    requiredChecks: spec.gate.requiredChecks.filter((c) => c !== VERIFY),
+    tasks: input.tasks,
+    approvalRequired: spec.gate.requiredApprovals > 0,
+    ...(input.changeRequest === undefined
+      ? {}
+      : {
+          changeRequest: {
+            name: input.changeRequest.name,
+            resolution: input.changeRequest.resolution,
+            closedAt: input.changeRequest.closedAt,
+          },
+        }),
+    windows: spec.gate.windows,
+    lockHolder: input.lockHolder,
+    self: ctx.self,
+    now: ctx.now,
+  };
+}
+
+/** What a person must fix before the environment can be decided at all: the Environment, the target, the spec. */
+function specProblem(ctx: StepContext): EnvironmentStep["stall"] {
+  const { name, spec } = ctx.input;
+  if (spec === undefined) {
+    return {
+      reason: ReleaseReason.EnvironmentNotFound,
+      message: `Environment ${name} named in spec.pipeline does not exist; create it or remove it from the pipeline.`,
+    };
+  }
+  if (ctx.target === undefined) {
+    return {
+      reason: ReleaseReason.TargetMissing,
+      message: `The pipeline's environment ${name} has no target; add one to spec.targets.`,
+    };
+  }
+  try {
+    for (const w of spec.gate.windows) windowPosition(w, ctx.now);
+    if (spec.taskSLA !== undefined) parseDuration(spec.taskSLA);
+  } catch (err) {
+    return {
+      reason: ReleaseReason.InvalidEnvironment,
+      message: `Environment ${name} has an invalid window or task SLA (${(err as Error).message}); fix its spec.`,
+    };
+  }
+  return undefined;
+}
+
+/** Milliseconds until just after the next window opens, when being outside every window is all that holds the gate. */
+function untilWindowOpens(verdict: GateVerdict, spec: EnvironmentSpec, now: Date): number | undefined {
+  if (verdict.open || verdict.blocking.length !== 1 || verdict.blocking[0]?.reason !== "OutsideWindow") {
+    return undefined;
+  }
+  const opens = spec.gate.windows
+    .map((w) => windowPosition(w, now).opensAt?.getTime())
+    .filter((t): t is number => t !== undefined);
+  // A second past the opening: at the very instant a window starts, the window gate still counts it as closed.
+  return opens.length === 0 ? undefined : Math.min(...opens) - now.getTime() + WINDOW_MARGIN_MS;
+}
+
+const RANK: Record<ReleaseEnvironmentState, number> = {
+  Pending: 0,
+  Gated: 1,
+  Deploying: 2,
+  Failed: 2,
+  Deployed: 3,
+  Verified: 4,
+};
+
+/** The status entry; each timestamp is stamped at the first decision that reaches its step and kept after. */
+function entry(
+  ctx: StepContext,
+  state: ReleaseEnvironmentState,
+  reasons: string[],
+  revision: string | undefined,
+): ReleaseEnvironmentStatus {
+  const { stored, now } = ctx;
+  const stamp = (kept: string | undefined, from: ReleaseEnvironmentState): string | undefined =>
+    kept ?? (RANK[state] >= RANK[from] ? formatTimestamp(now) : undefined);
+  const times = {
+    requestedAt: stamp(stored?.requestedAt, "Gated"),
+    gateClearedAt: stamp(stored?.gateClearedAt, "Deploying"),
+    deployStartedAt: stamp(stored?.deployStartedAt, "Deploying"),
+    deployedAt: stamp(stored?.deployedAt, "Deployed"),
+    verifiedAt: stamp(stored?.verifiedAt, "Verified"),
+  };
+  const defined = Object.fromEntries(Object.entries(times).filter(([, v]) => v !== undefined));
+  return {
+    name: ctx.input.name,
+    state,
+    ...(reasons.length === 0 ? {} : { reasons }),
+    ...(revision === undefined ? {} : { revision }),
+    ...defined,
+  };
+}

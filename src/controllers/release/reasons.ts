@@ -1,0 +1,42 @@
+import type { ReleaseEnvironmentState } from "../../api/v1alpha1/release.js";
+
+/**
+ * Condition types, reasons and event reasons of the Release controller, in one place so the CLI, the docs and
+ * the tests use the same words.
+ */
+
+/**
+ * The conditions a Release reports: `Ready` is the summary (True once the release is Verified in every
+ * environment of its pipeline); `Stalled` exists only while a person must fix a spec before it can move on.
+ */
+export const ReleaseCondition = { Ready: "Ready", Stalled: "Stalled" } as const;
+
+/** Every reason the Release controller writes on a condition. */
+export const ReleaseReason = {
+  // Ready
+  Complete: "Complete",
+  Promoting: "Promoting",
+  Gated: "Gated",
+  Failed: "Failed",
+  // Ready False and Stalled True
+  EnvironmentNotFound: "EnvironmentNotFound",
+  TargetMissing: "TargetMissing",
+  InvalidEnvironment: "InvalidEnvironment",
+} as const;
+export type ReleaseReason = (typeof ReleaseReason)[keyof typeof ReleaseReason];
+
+/** The reasons that stall a release: a person must create or fix an object before it can move. */
+export type StallReason =
+  | typeof ReleaseReason.EnvironmentNotFound
+  | typeof ReleaseReason.TargetMissing
+  | typeof ReleaseReason.InvalidEnvironment;
+
+/** The reason of the event announcing that an environment entered a state (Warning only for Failed). */
+export const STATE_EVENT_REASON: Record<ReleaseEnvironmentState, string> = {
+  Pending: "Pending",
+  Gated: "Gated",
+  Deploying: "Promoted",
+  Deployed: "Deployed",
+  Verified: "Verified",
+  Failed: "DeploymentFailed",
+};

@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { EnsureChangeRequest, EnsureCheckTask } from "../../../src/controllers/release/actions.js";
+import {
+  planChangeRequest,
+  planCheckTasks,
+  plannedWindow,
+} from "../../../src/controllers/release/children.js";
+import { revisionMatches, targetRevision } from "../../../src/controllers/release/delivery.js";
+import { checkTaskName, kebabCase } from "../../../src/controllers/release/names.js";
+import { ENVIRONMENTS, FULL_REV, HOUR, at, environment, releaseSpec } from "./release-fixtures.js";
+
+const release = { name: "shop", spec: releaseSpec() };
+const byType = (tasks: EnsureCheckTask[], type: string) => tasks.find((t) => t.type === type);
+
+describe("release child objects", () => {
+  it("names check tasks <release>-<environment>-<check-in-kebab-case>", () => {
+    assert.deepEqual(
+      ["SecurityScan", "PostDeployVerification", "Checklist", "UserAcceptance"].map(kebabCase),
+      ["security-scan", "post-deploy-verification", "checklist", "user-acceptance"],
+    );
+    assert.equal(checkTaskName("shop", "prod", "EnvironmentReadiness"), "shop-prod-environment-readiness");
+  });
+
+  it("gives readiness to infrastructure owners, other checks to application owners, else the release manager", () => {
+    const staging = planCheckTasks(release, "staging", ENVIRONMENTS.staging);
+    assert.deepEqual(byType(staging, "EnvironmentReadiness")?.owners, [{ kind: "Group", name: "platform" }]);
+    assert.deepEqual(byType(staging, "UserAcceptance")?.owners, [{ kind: "User", name: "rita" }]);
+    const test = planCheckTasks(release, "test", ENVIRONMENTS.test);
+    assert.deepEqual(byType(test, "SecurityScan")?.owners, [{ kind: "Group", name: "shop-team" }]);
+    assert.equal(byType(test, "SecurityScan")?.sla, "48h");
+    assert.equal(byType(staging, "UserAcceptance")?.sla, undefined);
+    assert.deepEqual(byType(test, "SecurityScan")?.releaseRef, { name: "shop" });
+  });
+
+  it("asks for evidence on security scans and user acceptance, not on readiness", () => {
+    const staging = planCheckTasks(release, "staging", ENVIRONMENTS.staging);
+    const scan = planCheckTasks(release, "test", ENVIRONMENTS.test)[0];
+    const evidence = (t: EnsureCheckTask | undefined) => t?.checklist.map((i) => i.requiresEvidence);
+    assert.deepEqual(evidence(scan), [true, true]);
+    assert.deepEqual(evidence(byType(staging, "UserAcceptance")), [true, true]);
+    assert.ok(evidence(byType(staging, "EnvironmentReadiness"))?.every((e) => e === false));
+    assert.ok(staging.every((t) => t.checklist.length > 0 && t.checklist.every((i) => i.required)));
+  });
+
+  it("plans the change for the next window, the open one, or now until the task SLA (24h without one)", () => {
+    assert.deepEqual(plannedWindow(ENVIRONMENTS.prod, at(0)), {
+      start: "2030-01-01T10:00:00Z",
+      end: "2030-01-01T12:00:00Z",
+    });
+    assert.deepEqual(plannedWindow(ENVIRONMENTS.prod, at(10.5 * HOUR)), {
+      start: "2030-01-01T10:30:00Z",
+      end: "2030-01-01T12:00:00Z",
+    });
+    assert.deepEqual(plannedWindow(ENVIRONMENTS.test, at(0)), {
+      start: "2030-01-01T00:00:00Z",
+      end: "2030-01-03T00:00:00Z",
+    });
+    assert.deepEqual(plannedWindow(environment({}), at(0)).end, "2030-01-02T00:00:00Z");
+  });
+
+  it("justifies the change with the version and work items and lists the target's artifacts", () => {
+    const change: EnsureChangeRequest = planChangeRequest(
+      release,
+      "prod",
+      ENVIRONMENTS.prod,
+      {
+        environment: "prod",
+        argoCD: { name: "shop-prod", namespace: "argocd", revision: "abc1234", mode: "Sync" },
+      },
+      at(0),
+    );
+    assert.equal(change.name, "shop-prod");
+    assert.equal(change.type, "Normal");
+    assert.equal(
+      change.justification,
+      "Release shop version 2.14.0 to prod. It delivers Story PAY-1: Pay by invoice; Bug PAY-2.",
+    );
+    assert.deepEqual(change.artifacts, [{ name: "shop-prod", revision: "abc1234" }]);
+    const helm = planChangeRequest(
+      release,
+      "prod",
+      ENVIRONMENTS.prod,
+      {
+        environment: "prod",
+        flux: {
+          kind: "HelmRelease",
+          name: "shop",
+          namespace: "flux-system",
+          revision: "v2",
+          chartVersion: "2.14.0",
+        },
+      },
+      at(0),
+    );
+    assert.deepEqual(helm.artifacts, [
+      { name: "shop", revision: "v2" },
+      { name: "shop-chart", revision: "2.14.0" },
+    ]);
+  });
+
+  it("reads the revision a target deploys and matches what the adapters report", () => {
+    const spec = releaseSpec();
+    const kustomization = {
+      environment: "dev",
+      flux: { kind: "Kustomization" as const, name: "k", namespace: "f" },
+    };
+    assert.equal(
+      targetRevision(kustomization, spec),
+      "abc1234",
+      "a Kustomization pinning nothing runs the source",
+    );
+    assert.ok(revisionMatches(FULL_REV, "abc1234"));
+    assert.ok(revisionMatches(`main@sha1:${FULL_REV}`, "abc1234"));
+    assert.ok(revisionMatches("2.14.0", "2.14.0"));
+    assert.ok(!revisionMatches("2.14.1", "2.14.0"));
+    assert.ok(!revisionMatches("abc1235", "abc1234"));
+    assert.ok(!revisionMatches(undefined, "abc1234"));
+  });
+});

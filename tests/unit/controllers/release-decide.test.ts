@@ -1,0 +1,427 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { ReleaseEnvironmentState } from "../../../src/api/v1alpha1/release.js";
+import { decideRelease } from "../../../src/controllers/release/decide.js";
+import { findCondition } from "../../../src/runtime/conditions.js";
+import {
+  FULL_REV,
+  HOUR,
+  REV,
+  SELF,
+  T0,
+  actionLines,
+  assertInvariants,
+  at,
+  environment,
+  releaseInput,
+  releaseSpec,
+  storedEntry,
+  task,
+  type Env,
+  type EnvFixture,
+} from "./release-fixtures.js";
+
+type States = [
+  dev: ReleaseEnvironmentState,
+  test: ReleaseEnvironmentState,
+  staging: ReleaseEnvironmentState,
+  prod: ReleaseEnvironmentState,
+];
+
+/** One situation and the decision expected for it. */
+interface Row {
+  situation: string;
+  envs?: Partial<Record<Env, EnvFixture>>;
+  spec?: ReturnType<typeof releaseSpec>;
+  now?: Date;
+  states: States;
+  actions: string[];
+  /** Fragments the named environment's reasons must contain. */
+  says?: [Env, string][];
+  ready?: [status: string, reason: string];
+  stalled?: string;
+  events?: [type: string, reason: string][];
+  requeueAfterMs?: number;
+}
+
+const verifiedThrough = (...envs: Env[]): Partial<Record<Env, EnvFixture>> =>
+  Object.fromEntries(envs.map((e) => [e, { stored: "Verified" as const, delivery: deployed() }]));
+const deployed = (revision = FULL_REV) => ({
+  state: "Deployed" as const,
+  revision,
+  message: "Synced and Healthy",
+});
+const deploying = { state: "Deploying" as const, revision: FULL_REV, message: "Sync operation running" };
+const stagingReady = [
+  task("staging", "EnvironmentReadiness", "Succeeded"),
+  task("staging", "UserAcceptance", "Succeeded"),
+];
+const stagingChecks = [
+  "EnsureCheckTask shop-staging-environment-readiness",
+  "EnsureCheckTask shop-staging-user-acceptance",
+  "EnsureCheckTask shop-staging-post-deploy-verification",
+];
+const approved = { name: "shop-prod", resolution: "Approved" };
+
+const rows: Row[] = [
+  {
+    situation: "a new release enters the first environment at once: no gate asks anything there",
+    states: ["Deploying", "Pending", "Pending", "Pending"],
+    actions: [`Promote dev@${REV}`],
+    says: [
+      ["dev", "Promoting revision abc1234 through shop-dev."],
+      ["test", "must be Verified in dev first"],
+    ],
+    ready: ["Unknown", "Promoting"],
+    stalled: "absent",
+    events: [["Normal", "Promoted"]],
+  },
+  {
+    situation: "deploying with no observation yet stays Deploying, with nothing to do",
+    envs: { dev: { stored: "Deploying" } },
+    states: ["Deploying", "Pending", "Pending", "Pending"],
+    actions: [],
+    events: [],
+  },
+  {
+    situation: "deploying while the adapter still shows the old revision stays Deploying",
+    envs: { dev: { stored: "Deploying", delivery: deployed("0ld0000") } },
+    states: ["Deploying", "Pending", "Pending", "Pending"],
+    actions: [],
+    says: [["dev", "Waiting for shop-dev to deploy revision abc1234: Synced and Healthy."]],
+  },
+  {
+    situation: "deploying while the adapter reports the sync running stays Deploying, with its message",
+    envs: { dev: { stored: "Deploying", delivery: deploying } },
+    states: ["Deploying", "Pending", "Pending", "Pending"],
+    actions: [],
+    says: [["dev", "Sync operation running."]],
+  },
+  {
+    situation: "deployed at the release revision without verification tasks is Verified at once; test opens",
+    envs: { dev: { stored: "Deploying", delivery: deployed(), lockHolder: SELF } },
+    states: ["Verified", "Gated", "Pending", "Pending"],
+    actions: ["ReleaseLock dev", "EnsureCheckTask shop-test-security-scan"],
+    says: [["test", "no task yet for SecurityScan"]],
+    ready: ["Unknown", "Gated"],
+    events: [
+      ["Normal", "Verified"],
+      ["Normal", "Gated"],
+    ],
+  },
+  {
+    situation: "Flux reports main@sha1:<full id>; that matches the short revision",
+    envs: { dev: { stored: "Deploying", delivery: deployed(`main@sha1:${FULL_REV}`) } },
+    states: ["Verified", "Gated", "Pending", "Pending"],
+    actions: ["EnsureCheckTask shop-test-security-scan"],
+  },
+  {
+    situation: "a failed delivery fails the environment, releases the lock and holds the pipeline",
+    envs: {
+      dev: {
+        stored: "Deploying",
+        lockHolder: SELF,
+        delivery: { state: "Failed", message: "hook job failed" },
+      },
+    },
+    states: ["Failed", "Pending", "Pending", "Pending"],
+    actions: ["ReleaseLock dev"],
+    says: [["dev", "Delivery through shop-dev failed: hook job failed."]],
+    ready: ["False", "Failed"],
+    events: [["Warning", "DeploymentFailed"]],
+  },
+  {
+    situation: "a failed environment is not promoted again, even with its gate open",
+    envs: {
+      dev: {
+        stored: storedEntry("dev", "Failed", { reasons: ["Delivery failed: x."] }),
+        delivery: deployed("0ld0000"),
+      },
+    },
+    states: ["Failed", "Pending", "Pending", "Pending"],
+    actions: [],
+    says: [["dev", "Delivery failed: x."]],
+    events: [],
+  },
+  {
+    situation: "a failed environment that someone repaired to the release revision goes on to Verified",
+    envs: { dev: { stored: "Failed", delivery: deployed() } },
+    states: ["Verified", "Gated", "Pending", "Pending"],
+    actions: ["EnsureCheckTask shop-test-security-scan"],
+  },
+  {
+    situation: "a required check still open holds the gate and names the task",
+    envs: { ...verifiedThrough("dev"), test: { tasks: [task("test", "SecurityScan", "Ready")] } },
+    states: ["Verified", "Gated", "Pending", "Pending"],
+    actions: ["EnsureCheckTask shop-test-security-scan"],
+    says: [["test", "waiting for shop-test-security-scan to succeed"]],
+  },
+  {
+    situation: "the required check succeeded: test is promoted",
+    envs: { ...verifiedThrough("dev"), test: { tasks: [task("test", "SecurityScan", "Succeeded")] } },
+    states: ["Verified", "Deploying", "Pending", "Pending"],
+    actions: ["EnsureCheckTask shop-test-security-scan", `Promote test@${REV}`],
+  },
+  {
+    situation: "another release holds the target: test waits its turn",
+    envs: {
+      ...verifiedThrough("dev"),
+      test: { tasks: [task("test", "SecurityScan", "Succeeded")], lockHolder: "team/other" },
+    },
+    states: ["Verified", "Gated", "Pending", "Pending"],
+    actions: ["EnsureCheckTask shop-test-security-scan"],
+    says: [["test", "Release team/other is deploying to the same target"]],
+  },
+  {
+    situation: "staging opens its three check tasks; verification is not asked before deploying",
+    envs: { ...verifiedThrough("dev", "test"), staging: { tasks: stagingReady } },
+    states: ["Verified", "Verified", "Deploying", "Pending"],
+    actions: [...stagingChecks, `Promote staging@${REV}`],
+  },
+  {
+    situation: "every missing check is a blocking reason",
+    envs: verifiedThrough("dev", "test"),
+    states: ["Verified", "Verified", "Gated", "Pending"],
+    actions: stagingChecks,
+    says: [["staging", "no task yet for EnvironmentReadiness, UserAcceptance"]],
+  },
+  {
+    situation: "deployed while post-deploy verification is open: Deployed",
+    envs: {
+      ...verifiedThrough("dev", "test"),
+      staging: {
+        stored: "Deploying",
+        delivery: deployed(),
+        tasks: [...stagingReady, task("staging", "PostDeployVerification", "Ready")],
+      },
+    },
+    states: ["Verified", "Verified", "Deployed", "Pending"],
+    actions: stagingChecks,
+    says: [
+      ["staging", "Waiting for post-deploy verification shop-staging-post-deploy-verification to succeed."],
+    ],
+    events: [["Normal", "Deployed"]],
+  },
+  {
+    situation: "deployed with verification required but its task not opened yet: Deployed",
+    envs: {
+      ...verifiedThrough("dev", "test"),
+      staging: { stored: "Deploying", delivery: deployed(), tasks: stagingReady },
+    },
+    states: ["Verified", "Verified", "Deployed", "Pending"],
+    actions: stagingChecks,
+    says: [["staging", "PostDeployVerification task to be opened"]],
+  },
+  {
+    situation: "verification succeeded: Verified, and prod asks for its ChangeRequest",
+    envs: {
+      ...verifiedThrough("dev", "test"),
+      staging: {
+        stored: "Deployed",
+        delivery: deployed(),
+        lockHolder: SELF,
+        tasks: [...stagingReady, task("staging", "PostDeployVerification", "Succeeded")],
+      },
+    },
+    states: ["Verified", "Verified", "Verified", "Gated"],
+    actions: ["ReleaseLock staging", "EnsureChangeRequest shop-prod"],
+    says: [
+      ["prod", "A ChangeRequest for this environment has not been opened yet."],
+      ["prod", "the daily window opens at 2030-01-01T10:00:00.000Z"],
+    ],
+    events: [
+      ["Normal", "Verified"],
+      ["Normal", "Gated"],
+    ],
+  },
+  {
+    situation: "a re-sync of the same revision after Deployed is no news",
+    envs: {
+      ...verifiedThrough("dev", "test"),
+      staging: { stored: "Deployed", delivery: deploying, tasks: stagingReady },
+    },
+    states: ["Verified", "Verified", "Deployed", "Pending"],
+    actions: stagingChecks,
+    events: [],
+  },
+  {
+    situation: "a Deployed target drifting to another revision while this release holds it fails",
+    envs: {
+      ...verifiedThrough("dev", "test"),
+      staging: { stored: "Deployed", delivery: deployed("0ld0000"), lockHolder: SELF },
+    },
+    states: ["Verified", "Verified", "Failed", "Pending"],
+    actions: ["ReleaseLock staging"],
+    says: [["staging", "shop-staging is Deployed at revision 0ld0000 instead of running revision abc1234"]],
+  },
+  {
+    situation: "Verified is final for a revision: a later release taking the target over changes nothing",
+    envs: {
+      ...verifiedThrough("dev", "test"),
+      staging: { stored: "Verified", delivery: deployed("feed000") },
+    },
+    states: ["Verified", "Verified", "Verified", "Gated"],
+    actions: ["EnsureChangeRequest shop-prod"],
+  },
+  {
+    situation: "an approved change outside the window: only the window holds, so look again when it opens",
+    envs: { ...verifiedThrough("dev", "test", "staging"), prod: { changeRequest: approved } },
+    states: ["Verified", "Verified", "Verified", "Gated"],
+    actions: ["EnsureChangeRequest shop-prod"],
+    requeueAfterMs: 10 * HOUR + 1000,
+  },
+  {
+    situation: "an approved change inside the window: prod is promoted",
+    now: at(10.5 * HOUR),
+    envs: { ...verifiedThrough("dev", "test", "staging"), prod: { changeRequest: approved } },
+    states: ["Verified", "Verified", "Verified", "Deploying"],
+    actions: ["EnsureChangeRequest shop-prod", `Promote prod@${REV}`],
+  },
+  {
+    situation: "a rejected change holds prod, inside the window too",
+    now: at(10.5 * HOUR),
+    envs: {
+      ...verifiedThrough("dev", "test", "staging"),
+      prod: { changeRequest: { name: "shop-prod", resolution: "Rejected" } },
+    },
+    states: ["Verified", "Verified", "Verified", "Gated"],
+    actions: ["EnsureChangeRequest shop-prod"],
+    says: [["prod", "ChangeRequest shop-prod is Rejected, not approved."]],
+  },
+  {
+    situation: "Verified everywhere: Ready, and the last lock is released",
+    envs: {
+      ...verifiedThrough("dev", "test", "staging", "prod"),
+      prod: { stored: "Verified", lockHolder: SELF },
+    },
+    states: ["Verified", "Verified", "Verified", "Verified"],
+    actions: ["ReleaseLock prod"],
+    ready: ["True", "Complete"],
+    events: [],
+  },
+  {
+    situation: "an Environment named in the pipeline that does not exist stalls the release",
+    envs: { ...verifiedThrough("dev"), test: { missing: true } },
+    states: ["Verified", "Gated", "Pending", "Pending"],
+    actions: [],
+    says: [["test", "Environment test named in spec.pipeline does not exist"]],
+    ready: ["False", "EnvironmentNotFound"],
+    stalled: "EnvironmentNotFound",
+    events: [
+      ["Normal", "Gated"],
+      ["Warning", "EnvironmentNotFound"],
+    ],
+  },
+  {
+    situation: "an Environment whose window does not parse stalls the release instead of throwing",
+    envs: {
+      ...verifiedThrough("dev"),
+      test: { spec: environment({ gate: { windows: [{ schedule: "every tuesday", duration: "2h" }] } }) },
+    },
+    states: ["Verified", "Gated", "Pending", "Pending"],
+    actions: [],
+    says: [["test", "Environment test has an invalid window or task SLA"]],
+    ready: ["False", "InvalidEnvironment"],
+    stalled: "InvalidEnvironment",
+  },
+  {
+    situation: "a pipeline environment without a target stalls the release, even before it is reached",
+    spec: releaseSpec({ targets: [{ environment: "dev", argoCD: { name: "shop-dev", revision: REV } }] }),
+    states: ["Deploying", "Pending", "Pending", "Pending"],
+    actions: [`Promote dev@${REV}`],
+    says: [["test", "has no target; add one to spec.targets"]],
+    ready: ["False", "TargetMissing"],
+    stalled: "TargetMissing",
+  },
+  {
+    situation: "a changed revision is promoted again from the first environment; later ones wait",
+    spec: releaseSpec({
+      targets: ["dev", "test", "staging", "prod"].map((environment) => ({
+        environment,
+        argoCD: { name: `shop-${environment}`, revision: "bead000" },
+      })),
+    }),
+    envs: verifiedThrough("dev", "test"),
+    states: ["Deploying", "Pending", "Pending", "Pending"],
+    actions: ["Promote dev@bead000"],
+    events: [
+      ["Normal", "Promoted"],
+      ["Normal", "Pending"],
+    ],
+  },
+  {
+    situation: "a Flux HelmRelease is promoted to its chart version",
+    spec: releaseSpec({
+      targets: [
+        { environment: "dev", flux: { kind: "HelmRelease", name: "shop", chartVersion: "2.14.0" } },
+        ...["test", "staging", "prod"].map((environment) => ({
+          environment,
+          argoCD: { name: `shop-${environment}`, revision: REV },
+        })),
+      ],
+    }),
+    states: ["Deploying", "Pending", "Pending", "Pending"],
+    actions: ["Promote dev@2.14.0"],
+  },
+];
+
+describe("decideRelease: one decision per situation", () => {
+  for (const row of rows) {
+    it(row.situation, () => {
+      const now = row.now ?? T0;
+      const input = releaseInput({ envs: row.envs, ...(row.spec === undefined ? {} : { spec: row.spec }) });
+      const decision = decideRelease(input, now);
+      const entries = decision.status.environments ?? [];
+      assert.deepEqual(
+        entries.map((e) => e.state),
+        row.states,
+      );
+      assert.deepEqual(actionLines(decision), row.actions);
+      for (const [env, text] of row.says ?? []) {
+        const reasons = (entries.find((e) => e.name === env)?.reasons ?? []).join(" ");
+        assert.ok(reasons.includes(text), `${env} reasons "${reasons}" should contain "${text}"`);
+      }
+      const conditions = decision.status.conditions;
+      if (row.ready !== undefined) {
+        const ready = findCondition(conditions, "Ready");
+        assert.deepEqual([ready?.status, ready?.reason], row.ready, ready?.message);
+        assert.equal(ready?.observedGeneration, 1);
+      }
+      if (row.stalled !== undefined) {
+        assert.equal(
+          findCondition(conditions, "Stalled")?.reason,
+          row.stalled === "absent" ? undefined : row.stalled,
+        );
+      }
+      if (row.events !== undefined) {
+        assert.deepEqual(
+          decision.events.map((e) => [e.type, e.reason]),
+          row.events,
+        );
+      }
+      assert.equal(decision.requeueAfterMs, row.requeueAfterMs);
+      assert.equal(decision.status.observedGeneration, 1);
+    });
+  }
+});
+
+describe("decideRelease: invariants hold in every situation of the table", () => {
+  for (const row of rows) {
+    it(row.situation, () => {
+      const now = row.now ?? T0;
+      const input = releaseInput({ envs: row.envs, ...(row.spec === undefined ? {} : { spec: row.spec }) });
+      const decision = decideRelease(input, now);
+      assertInvariants(input, decision, now);
+      for (const e of decision.status.environments ?? []) {
+        if (e.state === "Gated")
+          assert.ok((e.reasons ?? []).length > 0, `${e.name} is Gated without a reason`);
+      }
+      // Deciding again on the decided status changes nothing and announces nothing.
+      const again = decideRelease({ ...input, release: { ...input.release, status: decision.status } }, now);
+      assert.deepEqual(again.status, decision.status);
+      assert.deepEqual(again.events, []);
+      const ensures = (lines: string[]) => lines.filter((l) => l.startsWith("Ensure"));
+      assert.deepEqual(ensures(actionLines(again)), ensures(actionLines(decision)));
+    });
+  }
+});
