@@ -4,8 +4,8 @@ import { deliveryResources } from "../controllers/resources.js";
 import { isConflict, isNotFound } from "../runtime/kube/api-error.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { KubeObject } from "../runtime/kube/object.js";
-import { apiVersionOf } from "../runtime/kube/resource.js";
 import {
+  applyBody,
   DELIVERY_FIELD_MANAGER,
   DeliveryBusyError,
   DeliveryConfigError,
@@ -165,20 +165,10 @@ export class ArgoCDAdapter implements DeliveryAdapter {
     const done = syncAlreadyRequested(parsed, revision);
     if (done !== undefined) return { requested: false, message: done };
     // No force: a conflict on `operation` means someone else requested an operation since our read.
-    await this.client.apply(
-      rt,
-      {
-        apiVersion: apiVersionOf(rt),
-        kind: rt.kind,
-        metadata: {
-          name: app.metadata.name,
-          namespace: app.metadata.namespace,
-          resourceVersion: app.metadata.resourceVersion,
-        },
-        operation: syncOperation(parsed, revision, request),
-      },
-      { fieldManager: DELIVERY_FIELD_MANAGER, signal },
-    );
+    await this.client.apply(rt, applyBody(rt, app, { operation: syncOperation(parsed, revision, request) }), {
+      fieldManager: DELIVERY_FIELD_MANAGER,
+      signal,
+    });
     return { requested: true, message: `Requested a sync of the application to ${revision}.` };
   }
 
@@ -197,20 +187,11 @@ export class ArgoCDAdapter implements DeliveryAdapter {
       return { requested: false, message: `spec.source.targetRevision is already ${revision}.` };
     }
     // Forced for this one field only: pinning it is the configured hand-over of targetRevision to Stagegate.
-    await this.client.apply(
-      rt,
-      {
-        apiVersion: apiVersionOf(rt),
-        kind: rt.kind,
-        metadata: {
-          name: app.metadata.name,
-          namespace: app.metadata.namespace,
-          resourceVersion: app.metadata.resourceVersion,
-        },
-        spec: { source: { targetRevision: revision } },
-      },
-      { fieldManager: DELIVERY_FIELD_MANAGER, force: true, signal },
-    );
+    await this.client.apply(rt, applyBody(rt, app, { spec: { source: { targetRevision: revision } } }), {
+      fieldManager: DELIVERY_FIELD_MANAGER,
+      force: true,
+      signal,
+    });
     return { requested: true, message: `Pinned spec.source.targetRevision to ${revision}.` };
   }
 

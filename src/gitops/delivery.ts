@@ -1,5 +1,7 @@
 import { revisionsMatch } from "./revision.js";
 import type { ReleaseTarget } from "../api/v1alpha1/release-target.js";
+import type { KubeObject } from "../runtime/kube/object.js";
+import { apiVersionOf, type ResourceType } from "../runtime/kube/resource.js";
 
 /** The field manager of every write Stagegate makes to Argo CD and Flux objects. */
 export const DELIVERY_FIELD_MANAGER = "stagegate-operator";
@@ -153,4 +155,27 @@ export interface DeliveryAdapter {
   promote(target: ReleaseTarget, request: PromotionRequest, signal?: AbortSignal): Promise<PromotionResult>;
   /** Reads what the tool reports about the target now. */
   observe(target: ReleaseTarget, signal?: AbortSignal): Promise<DeliveryObservation>;
+}
+
+/**
+ * The body of a server-side apply that names only the fields Stagegate owns on another tool's object, carrying
+ * the resourceVersion just read (so the apply never creates the object and a concurrent change conflicts).
+ */
+export function applyBody(
+  rt: ResourceType,
+  obj: KubeObject,
+  rest: Record<string, unknown>,
+): Record<string, unknown> {
+  const { metadata: extraMeta, ...fields } = rest as { metadata?: Record<string, unknown> };
+  return {
+    apiVersion: apiVersionOf(rt),
+    kind: rt.kind,
+    metadata: {
+      name: obj.metadata.name,
+      namespace: obj.metadata.namespace,
+      resourceVersion: obj.metadata.resourceVersion,
+      ...extraMeta,
+    },
+    ...fields,
+  };
 }

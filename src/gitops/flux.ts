@@ -3,9 +3,9 @@ import type { FluxTarget, ReleaseTarget } from "../api/v1alpha1/release-target.j
 import { deliveryResources } from "../controllers/resources.js";
 import { isConflict, isNotFound } from "../runtime/kube/api-error.js";
 import type { KubeClient } from "../runtime/kube/client.js";
-import type { KubeObject } from "../runtime/kube/object.js";
-import { apiVersionOf, type ResourceType } from "../runtime/kube/resource.js";
+import type { ResourceType } from "../runtime/kube/resource.js";
 import {
+  applyBody,
   DELIVERY_FIELD_MANAGER,
   DeliveryBusyError,
   DeliveryConfigError,
@@ -88,25 +88,6 @@ function resourceOf(flux: FluxTarget): ResourceType {
   return flux.kind === "HelmRelease"
     ? deliveryResources.fluxHelmRelease
     : deliveryResources.fluxKustomization;
-}
-
-function applyBody(
-  rt: ResourceType,
-  obj: KubeObject,
-  rest: Record<string, unknown>,
-): Record<string, unknown> {
-  const { metadata: extraMeta, ...fields } = rest as { metadata?: Record<string, unknown> };
-  return {
-    apiVersion: apiVersionOf(rt),
-    kind: rt.kind,
-    metadata: {
-      name: obj.metadata.name,
-      namespace: obj.metadata.namespace,
-      resourceVersion: obj.metadata.resourceVersion,
-      ...extraMeta,
-    },
-    ...fields,
-  };
 }
 
 /**
