@@ -1,0 +1,228 @@
+import { API_VERSION } from "../../api/v1alpha1/group.js";
+import { ChangeRequestStatus } from "../../api/v1alpha1/change-request.js";
+import { adapterFor } from "../../gitops/adapters.js";
+import { formatTimestamp } from "../../runtime/duration.js";
+import { isConflict } from "../../runtime/kube/api-error.js";
+import type { CallOptions, KubeClient } from "../../runtime/kube/client.js";
+import type { KubeObject } from "../../runtime/kube/object.js";
+import type { Logger } from "../../runtime/logging.js";
+import { updateStatus } from "../../runtime/status-writer.js";
+import { findLive } from "../change-control/children.js";
+import type { Informers } from "../informers.js";
+import { resources } from "../resources.js";
+import type { EnsureChangeRequest, EnsureCheckTask, Promote, ReleaseAction } from "./actions.js";
+import { LOCK_ANNOTATION, readTarget, targetObjectRef, type GatheredEnvironment } from "./gather.js";
+
+/** The field manager of every object the Release controller writes. */
+export const RELEASE_FIELD_MANAGER = "stagegate-operator";
+/** The label naming the Release a child belongs to. */
+export const RELEASE_LABEL = "stagegate.io/release";
+
+/** What applying a decision needs: the client, the caches, the clock, the release and what was gathered. */
+export interface ApplyContext {
+  client: KubeClient;
+  informers: Informers;
+  now: () => Date;
+  log: Logger;
+  release: KubeObject;
+  /** This release's lock key, `namespace/name`. */
+  self: string;
+  environments: readonly GatheredEnvironment[];
+  opts: CallOptions;
+}
+
+/** How applying went: done, or the target's lock moved under us and the pass must be repeated. */
+export type ApplyOutcome = "Applied" | "LockContended";
+
+/** Executes a decision's actions in order; each is idempotent. Stops at the first lock conflict. */
+export async function applyActions(
+  ctx: ApplyContext,
+  actions: readonly ReleaseAction[],
+): Promise<ApplyOutcome> {
+  for (const action of actions) {
+    switch (action.kind) {
+      case "EnsureCheckTask":
+        await ensureCheckTask(ctx, action);
+        break;
+      case "EnsureChangeRequest":
+        await ensureChangeRequest(ctx, action);
+        break;
+      case "Promote":
+        if ((await promote(ctx, action)) === "LockContended") return "LockContended";
+        break;
+      case "ReleaseLock":
+        if ((await releaseLock(ctx, action.environment)) === "LockContended") return "LockContended";
+        break;
+    }
+  }
+  return "Applied";
+}
+
+function childMetadata(ctx: ApplyContext, name: string): Record<string, unknown> {
+  const release = ctx.release.metadata;
+  return {
+    name,
+    namespace: release.namespace,
+    labels: { [RELEASE_LABEL]: release.name },
+    ownerReferences: [
+      { apiVersion: API_VERSION, kind: "Release", name: release.name, uid: release.uid, controller: true },
+    ],
+  };
+}
+
+async function ensureCheckTask(ctx: ApplyContext, action: EnsureCheckTask): Promise<void> {
+  const namespace = ctx.release.metadata.namespace ?? "";
+  const rt = resources.deploymentTask;
+  if (
+    (await findLive(ctx.client, ctx.informers.deploymentTasks, rt, namespace, action.name, ctx.opts)) !==
+    undefined
+  ) {
+    return;
+  }
+  await ctx.client.apply(
+    rt,
+    {
+      apiVersion: API_VERSION,
+      kind: "DeploymentTask",
+      metadata: childMetadata(ctx, action.name),
+      spec: {
+        type: action.type,
+        title: action.title,
+        description: action.description,
+        releaseRef: action.releaseRef,
+        environment: action.environment,
+        owners: action.owners,
+        checklist: action.checklist,
+        ...(action.sla === undefined ? {} : { sla: action.sla }),
+      },
+    },
+    { fieldManager: RELEASE_FIELD_MANAGER, ...ctx.opts },
+  );
+  ctx.log.info({ task: action.name, environment: action.environment }, "Opened check task");
+}
+
+async function ensureChangeRequest(ctx: ApplyContext, action: EnsureChangeRequest): Promise<void> {
+  const namespace = ctx.release.metadata.namespace ?? "";
+  const rt = resources.changeRequest;
+  if (
+    (await findLive(ctx.client, ctx.informers.changeRequests, rt, namespace, action.name, ctx.opts)) !==
+    undefined
+  ) {
+    return;
+  }
+  await ctx.client.apply(
+    rt,
+    {
+      apiVersion: API_VERSION,
+      kind: "ChangeRequest",
+      metadata: childMetadata(ctx, action.name),
+      spec: {
+        releaseRef: action.releaseRef,
+        environment: action.environment,
+        type: action.type,
+        justification: action.justification,
+        plannedWindow: action.plannedWindow,
+        artifacts: action.artifacts,
+      },
+    },
+    { fieldManager: RELEASE_FIELD_MANAGER, ...ctx.opts },
+  );
+  ctx.log.info({ changeRequest: action.name, environment: action.environment }, "Requested change");
+}
+
+function gathered(ctx: ApplyContext, environment: string): GatheredEnvironment | undefined {
+  return ctx.environments.find((e) => e.input.name === environment);
+}
+
+/**
+ * Takes the target's lock (a merge patch of the annotation carrying the resourceVersion read in this pass, so two
+ * releases cannot both take it), asks the adapter to deliver, and marks the change used.
+ */
+async function promote(ctx: ApplyContext, action: Promote): Promise<ApplyOutcome> {
+  const target = gathered(ctx, action.environment)?.targetObject;
+  const ref = targetObjectRef(action.target);
+  if (target === undefined || ref === undefined) {
+    // The delivery object is gone: the adapter reports why (its error is retried with backoff).
+    await adapterFor(action.target, { client: ctx.client, now: ctx.now }).promote(
+      action.target,
+      { release: ctx.self },
+      ctx.opts.signal,
+    );
+    return "Applied";
+  }
+  if (target.metadata.annotations?.[LOCK_ANNOTATION] !== ctx.self) {
+    try {
+      await ctx.client.patch(
+        ref.rt,
+        ref.name,
+        ref.namespace,
+        {
+          metadata: {
+            resourceVersion: target.metadata.resourceVersion,
+            annotations: { [LOCK_ANNOTATION]: ctx.self },
+          },
+        },
+        { type: "merge", ...ctx.opts },
+      );
+    } catch (err) {
+      if (isConflict(err)) return "LockContended";
+      throw err;
+    }
+  }
+  const result = await adapterFor(action.target, { client: ctx.client, now: ctx.now }).promote(
+    action.target,
+    { release: ctx.self },
+    ctx.opts.signal,
+  );
+  ctx.log.info(
+    { environment: action.environment, revision: action.revision, requested: result.requested },
+    `Promoted release: ${result.message}`,
+  );
+  if (action.changeRequest !== undefined) await markChangeUsed(ctx, action.changeRequest);
+  return "Applied";
+}
+
+/** Stamps `status.usedAt` on the change once; the ChangeRequest controller then closes it. */
+async function markChangeUsed(ctx: ApplyContext, name: string): Promise<void> {
+  const rt = resources.changeRequest;
+  const namespace = ctx.release.metadata.namespace ?? "";
+  const obj = await findLive(ctx.client, undefined, rt, namespace, name, ctx.opts);
+  if (obj === undefined) return;
+  const usedAt = formatTimestamp(ctx.now());
+  await updateStatus(
+    ctx.client,
+    rt,
+    obj,
+    (current) => {
+      const parsed = ChangeRequestStatus.safeParse(current.status ?? {});
+      if (parsed.success && parsed.data.usedAt !== undefined) return { status: current.status };
+      return { status: { ...((current.status ?? {}) as Record<string, unknown>), usedAt } };
+    },
+    ctx.opts,
+  );
+}
+
+/** Removes the lock annotation when it still names this release; precondition: the resourceVersion read now. */
+async function releaseLock(ctx: ApplyContext, environment: string): Promise<ApplyOutcome> {
+  const target = gathered(ctx, environment)?.target;
+  const ref = target === undefined ? undefined : targetObjectRef(target);
+  if (target === undefined || ref === undefined) return "Applied";
+  const obj = await readTarget(ctx.client, target, ctx.opts);
+  if (obj?.metadata.annotations?.[LOCK_ANNOTATION] !== ctx.self) return "Applied";
+  try {
+    await ctx.client.patch(
+      ref.rt,
+      ref.name,
+      ref.namespace,
+      {
+        metadata: { resourceVersion: obj.metadata.resourceVersion, annotations: { [LOCK_ANNOTATION]: null } },
+      },
+      { type: "merge", ...ctx.opts },
+    );
+  } catch (err) {
+    if (isConflict(err)) return "LockContended";
+    throw err;
+  }
+  ctx.log.info({ environment }, "Released target lock");
+  return "Applied";
+}

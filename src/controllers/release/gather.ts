@@ -1,0 +1,172 @@
+import { DeploymentTaskSpec, DeploymentTaskStatus } from "../../api/v1alpha1/deployment-task.js";
+import { ChangeRequestStatus } from "../../api/v1alpha1/change-request.js";
+import { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
+import type { ReleaseSpec } from "../../api/v1alpha1/release.js";
+import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
+import { adapterFor } from "../../gitops/adapters.js";
+import { assessDelivery } from "../../gitops/delivery.js";
+import type { Clock } from "../../runtime/clock.js";
+import { isNotFound } from "../../runtime/kube/api-error.js";
+import type { CallOptions, KubeClient } from "../../runtime/kube/client.js";
+import type { KubeObject } from "../../runtime/kube/object.js";
+import type { ResourceType } from "../../runtime/kube/resource.js";
+import type { Informers } from "../informers.js";
+import { deliveryResources } from "../resources.js";
+import type { DeliveryObservation } from "./delivery.js";
+import type { EnvironmentInput } from "./environment-step.js";
+import type { ReleaseTaskView } from "./follow-delivery.js";
+import { changeRequestName } from "./names.js";
+
+/** The annotation on a delivery object naming the release (`namespace/name`) that holds it. */
+export const LOCK_ANNOTATION = "stagegate.io/locked-by";
+
+/** The index of DeploymentTasks by the release they belong to (`namespace/release`). */
+export const TASKS_BY_RELEASE = "release-of-task";
+
+/** The API object a target delivers through, where its lock annotation lives. */
+export interface TargetObjectRef {
+  rt: ResourceType;
+  name: string;
+  namespace: string;
+}
+
+/** The delivery object of a target: an Argo CD Application, a Flux Kustomization or HelmRelease. */
+export function targetObjectRef(target: ReleaseTarget): TargetObjectRef | undefined {
+  if (target.argoCD !== undefined) {
+    const { name, namespace } = target.argoCD;
+    return { rt: deliveryResources.argoCDApplication, name, namespace };
+  }
+  const flux = target.flux;
+  if (flux === undefined) return undefined;
+  const rt =
+    flux.kind === "HelmRelease" ? deliveryResources.fluxHelmRelease : deliveryResources.fluxKustomization;
+  return { rt, name: flux.name, namespace: flux.namespace };
+}
+
+/** What was read about one environment: the decision's input, and the delivery object as read (for the lock). */
+export interface GatheredEnvironment {
+  input: EnvironmentInput;
+  target?: ReleaseTarget | undefined;
+  /** The delivery object as read in this pass; undefined when it does not exist or there is no target. */
+  targetObject?: KubeObject | undefined;
+}
+
+/** Everything the gather reads from: the client for delivery objects, the caches, the clock. */
+export interface GatherDeps {
+  client: KubeClient;
+  informers: Informers;
+  clock: Clock;
+}
+
+/**
+ * Reads the inputs of every pipeline environment of a release: the Environment and the release's tasks and
+ * ChangeRequest from the caches; the target's lock holder and delivery state from the delivery object (live
+ * reads, since delivery objects are not watched). Reads only.
+ */
+export async function gatherEnvironments(
+  deps: GatherDeps,
+  release: {
+    namespace: string;
+    name: string;
+    spec: ReleaseSpec;
+    promotedAt: (env: string) => Date | undefined;
+  },
+  opts: CallOptions,
+): Promise<GatheredEnvironment[]> {
+  const key = `${release.namespace}/${release.name}`;
+  const tasks = deps.informers.deploymentTasks.store.byIndex(TASKS_BY_RELEASE, key);
+  const gathered: GatheredEnvironment[] = [];
+  for (const name of release.spec.pipeline) {
+    const envObj = deps.informers.environments.store.get(name);
+    const parsed = envObj === undefined ? undefined : EnvironmentSpec.safeParse(envObj.spec);
+    const spec = parsed?.success === true ? parsed.data : undefined;
+    const target = release.spec.targets.find((t) => t.environment === name);
+    const input: EnvironmentInput = {
+      name,
+      spec,
+      tasks: tasksOf(tasks, name),
+      changeRequest: changeRequestOf(
+        deps.informers,
+        release.namespace,
+        changeRequestName(release.name, name),
+      ),
+    };
+    let targetObject: KubeObject | undefined;
+    if (spec !== undefined && target !== undefined) {
+      targetObject = await readTarget(deps.client, target, opts);
+      input.lockHolder = targetObject?.metadata.annotations?.[LOCK_ANNOTATION];
+      input.delivery = await observeDelivery(deps, target, release.promotedAt(name), opts);
+    }
+    gathered.push({ input, target, targetObject });
+  }
+  return gathered;
+}
+
+function tasksOf(tasks: readonly KubeObject[], environment: string): ReleaseTaskView[] {
+  return tasks.flatMap((obj) => {
+    const spec = DeploymentTaskSpec.safeParse(obj.spec);
+    if (!spec.success || spec.data.environment !== environment) return [];
+    const status = DeploymentTaskStatus.safeParse(obj.status ?? {});
+    return [
+      {
+        name: obj.metadata.name,
+        type: spec.data.type,
+        phase: status.success ? status.data.phase : undefined,
+      },
+    ];
+  });
+}
+
+function changeRequestOf(
+  informers: Informers,
+  namespace: string,
+  name: string,
+): EnvironmentInput["changeRequest"] {
+  const obj = informers.changeRequests.store.get(`${namespace}/${name}`);
+  if (obj === undefined) return undefined;
+  const status = ChangeRequestStatus.safeParse(obj.status ?? {});
+  return {
+    name,
+    resolution: status.success ? status.data.resolution : undefined,
+    closedAt: status.success ? status.data.closedAt : undefined,
+  };
+}
+
+/** The target's delivery object, live; undefined when it does not exist. */
+export async function readTarget(
+  client: KubeClient,
+  target: ReleaseTarget,
+  opts: CallOptions,
+): Promise<KubeObject | undefined> {
+  const ref = targetObjectRef(target);
+  if (ref === undefined) return undefined;
+  try {
+    return await client.get(ref.rt, ref.name, ref.namespace, opts);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** What the adapter sees on the target, assessed against the revision the target must run. */
+async function observeDelivery(
+  deps: GatherDeps,
+  target: ReleaseTarget,
+  promotedAt: Date | undefined,
+  opts: CallOptions,
+): Promise<DeliveryObservation> {
+  const adapter = adapterFor(target, { client: deps.client, now: () => deps.clock.now() });
+  const observation = await adapter.observe(target, opts.signal);
+  const revision = adapter.expectedRevision(target);
+  const assessed = assessDelivery(observation, {
+    ...(revision === undefined ? {} : { revision }),
+    ...(promotedAt === undefined ? {} : { promotedAt }),
+  });
+  // Deployed means the adapter matched the expected revision (also by the ref it was requested by), so report that.
+  const running = assessed.state === "Deployed" && revision !== undefined ? revision : observation.revision;
+  return {
+    state: assessed.state,
+    ...(running === undefined ? {} : { revision: running }),
+    message: assessed.message,
+  };
+}
