@@ -10,6 +10,7 @@ import { createDeploymentTaskController } from "../controllers/deployment-task/c
 import { createEnvironmentController } from "../controllers/environment/controller.js";
 import { createChangeRequestController } from "../controllers/change-control/change-request-controller.js";
 import { createApprovalController } from "../controllers/change-control/approval-controller.js";
+import { createReleaseController } from "../controllers/release/controller.js";
 import { AuditTrail } from "../audit/trail.js";
 import type { Logger } from "../runtime/logging.js";
 import { auditEventMirror } from "./audit-mirror.js";
@@ -55,6 +56,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
       createEnvironmentController(deps, informers),
       createChangeRequestController(deps, informers),
       createApprovalController(deps, informers),
+      createReleaseController(deps, informers),
     ],
     probeAddress: config.probeAddress,
     metricsAddress: config.metricsAddress,

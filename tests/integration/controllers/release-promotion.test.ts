@@ -1,6 +1,6 @@
 // The Release controller against the real API server and the real Argo CD Application CRD: a release moves
 // through an ungated dev and a gated prod (a SecurityScan and one approval), with Argo CD played by the driver.
-// The controllers run as the admin identity: creating ChangeRequests needs RBAC the operator role lacks today.
+// The controllers run as the operator identity, with exactly the RBAC config/rbac ships.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
@@ -61,7 +61,7 @@ describe("Release promotion through a gated pipeline", () => {
     const namespace = await createTestNamespace(admin, "rel-promo");
     const audit = new MemoryAudit();
     const running = await runControllers({
-      identity: "admin",
+      identity: "operator",
       namespace,
       audit,
       controllers: (deps, informers) => [
