@@ -54,6 +54,9 @@ const PROMOTED: readonly ReleaseEnvironmentState[] = ["Deploying", "Deployed", "
 const VERIFY = "PostDeployVerification";
 const WINDOW_MARGIN_MS = 1_000;
 
+/** How often a missing delivery target is looked for again. */
+const TARGET_POLL_MS = 30_000;
+
 /**
  * Decides one environment: Pending until the one before it is Verified; then, for a revision not promoted here yet,
  * Gated with every blocking reason of the gate or Deploying with a Promote once it opens; then whatever the
@@ -84,9 +87,10 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
   let reasons: string[];
   let verdict: GateVerdict | undefined;
   const promote: ReleaseAction[] = [];
+  const targetAbsent = !promoted && input.delivery?.state === "Missing";
   if (!promoted) {
     verdict = decidePromotionGate(promotionInput(ctx, spec));
-    if (verdict.open) {
+    if (verdict.open && !targetAbsent) {
       const changeRequest = spec.gate.requiredApprovals > 0 ? input.changeRequest?.name : undefined;
       promote.push({
         kind: "Promote",
@@ -100,6 +104,12 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
   if (verdict !== undefined && !verdict.open) {
     state = "Gated";
     reasons = verdict.blocking.map((b) => b.message);
+  } else if (targetAbsent) {
+    // Nothing to promote into: wait (polling; the delivery objects of other tools are not watched) for it to exist.
+    state = "Gated";
+    reasons = [
+      `The delivery target ${targetObjectName(target)} does not exist: create it, or correct spec.targets.`,
+    ];
   } else {
     // Just promoted, or promoted before: what the delivery shows decides, the same in every later pass.
     ({ state, reasons } = followDelivery({
@@ -123,7 +133,11 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
     actions.push({ kind: "ReleaseLock", environment: input.name });
   }
   const keptRevision = state === "Gated" ? stored?.revision : revision;
-  const requeueAfterMs = verdict === undefined ? undefined : untilWindowOpens(verdict, spec, ctx.now);
+  const requeueAfterMs = targetAbsent
+    ? TARGET_POLL_MS
+    : verdict === undefined
+      ? undefined
+      : untilWindowOpens(verdict, spec, ctx.now);
   return {
     entry: entry(ctx, state, reasons, keptRevision),
     actions,

@@ -77,6 +77,15 @@ const rows: Row[] = [
     events: [["Normal", "Promoted"]],
   },
   {
+    situation: "a delivery target that does not exist is not promoted into: Gated, looked for again",
+    envs: { dev: { delivery: { state: "Missing", message: "Application argocd/shop-dev does not exist." } } },
+    states: ["Gated", "Pending", "Pending", "Pending"],
+    actions: [],
+    says: [["dev", "The delivery target shop-dev does not exist: create it, or correct spec.targets."]],
+    ready: ["Unknown", "Gated"],
+    requeueAfterMs: 30_000,
+  },
+  {
     situation: "deploying with no observation yet stays Deploying, with nothing to do",
     envs: { dev: { stored: "Deploying" } },
     states: ["Deploying", "Pending", "Pending", "Pending"],
