@@ -1,7 +1,7 @@
 // Emergency changes: approved by the emergency approvers alone, followed by a post-implementation review task
 // that the operator opens and moves once the change is used, and expired when approved but never used.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { resources } from "../../../src/controllers/resources.js";
 import {
   commitsBy,
@@ -13,10 +13,8 @@ import {
   markUsed,
   ms,
   read,
-  startWorld,
-  stopWorld,
+  useWorld,
   waitForStatus,
-  type World,
 } from "./change-control-world.js";
 
 const HOUR = 3_600_000;
@@ -24,15 +22,8 @@ const OPERATOR = "stagegate-operator";
 const BOB = { username: "bob", groups: ["developers", "oncall", "system:authenticated"] };
 
 describe("change control: Emergency changes", () => {
-  let world: World | undefined;
   let env = "";
-  const w = (): World => {
-    if (world === undefined) throw new Error("the world was not set up");
-    return world;
-  };
-
-  before(async () => {
-    world = await startWorld("cc-emergency");
+  const w = useWorld("cc-emergency", async (world) => {
     env = world.unique("prod");
     await createEnvironment(world, env, {
       regulated: true,
@@ -45,7 +36,6 @@ describe("change control: Emergency changes", () => {
     });
     await createRelease(world, "hotfix-1", env, commitsBy(1, "Bob Builder", "bob@example.com"));
   });
-  after(() => stopWorld(world));
 
   it("is approved by one emergency approver and opens the review task, which moves once the change is used", async () => {
     const expiresAt = new Date(Date.now() + HOUR).toISOString();

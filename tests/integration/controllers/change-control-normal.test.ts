@@ -2,54 +2,30 @@
 // as the operator identity against the real API server: the Approval a round opens (who may decide, who may
 // not, how many must), approval, rejection, and the audit trail each leaves, in order.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { resources } from "../../../src/controllers/resources.js";
 import type { KubeObject } from "../../../src/runtime/kube/object.js";
 import {
-  commitsBy,
   condition,
   createChange,
-  createEnvironment,
-  createRelease,
   decideAs,
   openedApproval,
   markUsed,
   ms,
   read,
-  startWorld,
-  stopWorld,
+  useWorld,
+  setUpRegulatedProd,
   waitForStatus,
-  type World,
 } from "./change-control-world.js";
 
 const HOUR = 3_600_000;
 const OPERATOR = "stagegate-operator";
 
 describe("change control: Normal changes in a regulated environment", () => {
-  let world: World | undefined;
   let prod = "";
-  const w = (): World => {
-    if (world === undefined) throw new Error("the world was not set up");
-    return world;
-  };
-
-  before(async () => {
-    world = await startWorld("cc-normal");
-    prod = world.unique("prod");
-    await createEnvironment(world, prod, {
-      regulated: true,
-      gate: {
-        requiredApprovals: 2,
-        approvers: { groups: ["approvers"] },
-        cabRiskClasses: ["high", "critical"],
-      },
-    });
-    await createRelease(world, "api-1", prod, [
-      ...commitsBy(2, "Grace Hopper", "grace@example.com"),
-      ...commitsBy(1, "Bob Builder", "bob@example.com"),
-    ]);
+  const w = useWorld("cc-normal", async (world) => {
+    prod = await setUpRegulatedProd(world);
   });
-  after(() => stopWorld(world));
 
   it("opens an Approval with the policy's required, eligible and separation-of-duties exclusions", async () => {
     await createChange(w(), "open-me", { release: "api-1", environment: prod });

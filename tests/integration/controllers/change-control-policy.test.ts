@@ -2,7 +2,7 @@
 // approved by policy without an Approval, and a change whose Environment and Release appear only later (the
 // informers' indexes wake it; periodic resync is off).
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { resources } from "../../../src/controllers/resources.js";
 import {
   commitsBy,
@@ -12,25 +12,14 @@ import {
   createRelease,
   ms,
   read,
-  startWorld,
-  stopWorld,
+  useWorld,
   waitForStatus,
-  type World,
 } from "./change-control-world.js";
 
 const OPERATOR = "stagegate-operator";
 
 describe("change control: expiry, policy and late references", () => {
-  let world: World | undefined;
-  const w = (): World => {
-    if (world === undefined) throw new Error("the world was not set up");
-    return world;
-  };
-
-  before(async () => {
-    world = await startWorld("cc-policy");
-  });
-  after(() => stopWorld(world));
+  const w = useWorld("cc-policy");
 
   it("expires an undecided change at the Approval's expiresAt and closes it", async () => {
     const env = w().unique("short");

@@ -1,49 +1,27 @@
 // Changes that need more than one look: a deferral that opens a second round at its revisitAt, and a change
 // whose delivery target is labelled critical, which the change advisory board must approve.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { deliveryResources, resources } from "../../../src/controllers/resources.js";
 import {
   commitsBy,
   condition,
   createChange,
-  createEnvironment,
   createRelease,
   decideAs,
   openedApproval,
-  startWorld,
-  stopWorld,
+  useWorld,
+  setUpRegulatedProd,
   waitForStatus,
-  type World,
 } from "./change-control-world.js";
 
 const OPERATOR = "stagegate-operator";
 
 describe("change control: rounds and the CAB", () => {
-  let world: World | undefined;
   let prod = "";
-  const w = (): World => {
-    if (world === undefined) throw new Error("the world was not set up");
-    return world;
-  };
-
-  before(async () => {
-    world = await startWorld("cc-rounds");
-    prod = world.unique("prod");
-    await createEnvironment(world, prod, {
-      regulated: true,
-      gate: {
-        requiredApprovals: 2,
-        approvers: { groups: ["approvers"] },
-        cabRiskClasses: ["high", "critical"],
-      },
-    });
-    await createRelease(world, "api-1", prod, [
-      ...commitsBy(2, "Grace Hopper", "grace@example.com"),
-      ...commitsBy(1, "Bob Builder", "bob@example.com"),
-    ]);
+  const w = useWorld("cc-rounds", async (world) => {
+    prod = await setUpRegulatedProd(world);
   });
-  after(() => stopWorld(world));
 
   it("defers until revisitAt, then opens round 2 on <cr>-r2", async () => {
     await createChange(w(), "defer-me", { release: "api-1", environment: prod });

@@ -2,6 +2,7 @@
 // Approval controllers running in-process as the operator identity (exactly config/rbac's permissions), an
 // in-memory audit trail, and builders for the objects a test writes as the admin.
 import { randomBytes } from "node:crypto";
+import { after, before } from "node:test";
 import type { Condition } from "../../../src/api/v1alpha1/condition.js";
 import { createApprovalController } from "../../../src/controllers/change-control/approval-controller.js";
 import { createChangeRequestController } from "../../../src/controllers/change-control/change-request-controller.js";
@@ -250,4 +251,42 @@ export async function openedApproval(world: World, name: string): Promise<KubeOb
   const approval = await read(world, resources.approval, name);
   if (approval === undefined) throw new Error(`Approval ${name} disappeared`);
   return approval;
+}
+
+/**
+ * Registers the file's world for a describe block: started (then `setup` run) before its tests, stopped after
+ * them. Returns an accessor that fails clearly if a test runs without it.
+ */
+export function useWorld(prefix: string, setup?: (world: World) => Promise<void>): () => World {
+  let world: World | undefined;
+  before(async () => {
+    world = await startWorld(prefix);
+    await setup?.(world);
+  });
+  after(() => stopWorld(world));
+  return () => {
+    if (world === undefined) throw new Error("the world was not set up");
+    return world;
+  };
+}
+
+/**
+ * The regulated prod most tests use: two approvals from the approvers group, the CAB for high and critical risk,
+ * and a release api-1 carrying commits by grace@example.com and bob@example.com. Returns the Environment's name.
+ */
+export async function setUpRegulatedProd(world: World): Promise<string> {
+  const prod = world.unique("prod");
+  await createEnvironment(world, prod, {
+    regulated: true,
+    gate: {
+      requiredApprovals: 2,
+      approvers: { groups: ["approvers"] },
+      cabRiskClasses: ["high", "critical"],
+    },
+  });
+  await createRelease(world, "api-1", prod, [
+    ...commitsBy(2, "Grace Hopper", "grace@example.com"),
+    ...commitsBy(1, "Bob Builder", "bob@example.com"),
+  ]);
+  return prod;
 }
