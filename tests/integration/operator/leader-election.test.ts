@@ -92,18 +92,18 @@ describe("leader election between two operator processes", () => {
     assert.equal(afterTakeover.holderIdentity, "replica-b");
     assert.equal(afterTakeover.leaseTransitions, (before.leaseTransitions ?? 0) + 1);
 
-    // The Lease's own timestamps bound the hand-over: the standby last saw the record change at most one
-    // jittered retry period (retry × (1 + 1.2), client-go's jitter) after the final renewal, waits the lease
-    // duration on its own clock, and acquires at its next jittered retry. Both timestamps come from this machine.
+    // Safety, from the Lease's own timestamps: the standby never takes a lease its holder may still be using,
+    // so it acquires no earlier than one lease duration after the dead leader's last renewal. How soon after
+    // that it acquires depends on timers on a loaded machine, so it is printed, not asserted; the exact
+    // hand-over timing is asserted with a fake clock in tests/unit/runtime/leader-*.test.ts.
     const lastRenew = Date.parse(before.renewTime ?? "");
     const acquired = Date.parse(afterTakeover.acquireTime ?? "");
-    const allowedMs = 4_000 + 2 * 1_000 * (1 + 1.2);
     console.log(
-      `# standby took over ${acquired - lastRenew} ms after the leader's last renewal (allowed ${allowedMs})`,
+      `# standby took over ${acquired - lastRenew} ms after the leader's last renewal (lease 4000 ms)`,
     );
     assert.ok(
-      acquired - lastRenew <= allowedMs,
-      `took over ${acquired - lastRenew} ms after the last renewal`,
+      acquired - lastRenew >= 4_000,
+      `took over only ${acquired - lastRenew} ms after the last renewal`,
     );
 
     await createTask("after-takeover");
