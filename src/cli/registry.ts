@@ -2,12 +2,14 @@ import type { AnyVerb } from "./verb.js";
 import { auditVerifyVerb } from "./verbs/audit-verify.js";
 import { changesVerb } from "./verbs/changes.js";
 import { approveVerb, deferVerb, rejectVerb } from "./verbs/decide.js";
+import { statusVerb } from "./verbs/status.js";
 import { verifyCommitsVerb } from "./verbs/verify-commits.js";
 import { whoamiVerb } from "./verbs/whoami.js";
 
 /** Every CLI verb, in the order `stagegate help` lists them. */
 export const VERBS: readonly AnyVerb[] = [
   whoamiVerb,
+  statusVerb,
   changesVerb,
   approveVerb,
   rejectVerb,
