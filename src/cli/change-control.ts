@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { ApprovalSpec, ApprovalStatus } from "../api/v1alpha1/approval.js";
-import { ChangeRequestSpec, ChangeRequestStatus } from "../api/v1alpha1/change-request.js";
-import { GROUP, VERSION } from "../api/v1alpha1/group.js";
+import { ApprovalSpec, ApprovalStatus, approvalKind } from "../api/v1alpha1/approval.js";
+import { ChangeRequestSpec, ChangeRequestStatus, changeRequestKind } from "../api/v1alpha1/change-request.js";
+import { resourceOf } from "../api/v1alpha1/resource-type.js";
 import { ObjectMeta } from "../api/v1alpha1/meta.js";
 import { isNotFound } from "../runtime/kube/api-error.js";
 import type { KubeClient } from "../runtime/kube/client.js";
@@ -9,22 +9,10 @@ import type { ResourceType } from "../runtime/kube/resource.js";
 import { CommandError } from "./errors.js";
 
 /** The ChangeRequest resource, as served by the Stagegate CRDs. */
-export const changeRequests: ResourceType = {
-  group: GROUP,
-  version: VERSION,
-  plural: "changerequests",
-  kind: "ChangeRequest",
-  namespaced: true,
-};
+export const changeRequests: ResourceType = resourceOf(changeRequestKind);
 
 /** The Approval resource, as served by the Stagegate CRDs. */
-export const approvals: ResourceType = {
-  group: GROUP,
-  version: VERSION,
-  plural: "approvals",
-  kind: "Approval",
-  namespaced: true,
-};
+export const approvals: ResourceType = resourceOf(approvalKind);
 
 /** A ChangeRequest as the server returns it, parsed with the API's own schemas. */
 export const ChangeRequestObject = z.looseObject({

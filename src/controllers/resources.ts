@@ -1,22 +1,12 @@
-import { GROUP, VERSION } from "../api/v1alpha1/group.js";
-import type { KindDefinition } from "../api/v1alpha1/kind-definition.js";
 import { approvalKind } from "../api/v1alpha1/approval.js";
 import { changeRequestKind } from "../api/v1alpha1/change-request.js";
 import { deploymentTaskKind } from "../api/v1alpha1/deployment-task.js";
 import { environmentKind } from "../api/v1alpha1/environment.js";
 import { releaseKind } from "../api/v1alpha1/release.js";
+import { resourceOf } from "../api/v1alpha1/resource-type.js";
 import type { ResourceType } from "../runtime/kube/resource.js";
 
-/** The API resource that serves a Stagegate kind. */
-export function resourceOf(kind: KindDefinition): ResourceType {
-  return {
-    group: GROUP,
-    version: VERSION,
-    plural: kind.plural,
-    kind: kind.kind,
-    namespaced: kind.scope === "Namespaced",
-  };
-}
+export { resourceOf };
 
 /** Resources of the kinds the operator reconciles today. */
 export const resources = {

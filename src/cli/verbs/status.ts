@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { GROUP, VERSION } from "../../api/v1alpha1/group.js";
+import { releaseKind } from "../../api/v1alpha1/release.js";
+import { resourceOf } from "../../api/v1alpha1/resource-type.js";
 import { isNotFound } from "../../runtime/kube/api-error.js";
 import type { KubeClient } from "../../runtime/kube/client.js";
 import type { ResourceType } from "../../runtime/kube/resource.js";
@@ -18,13 +19,7 @@ import { EXIT, type Verb } from "../verb.js";
 import { ReleaseObject, formatReleaseStatus, reportReleaseStatus } from "./status-format.js";
 
 /** The Release resource, as served by the Stagegate CRDs. */
-const releases: ResourceType = {
-  group: GROUP,
-  version: VERSION,
-  plural: "releases",
-  kind: "Release",
-  namespaced: true,
-};
+const releases: ResourceType = resourceOf(releaseKind);
 
 const StatusArgs = z.object({
   release: z
