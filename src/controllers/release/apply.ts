@@ -4,7 +4,9 @@ import { adapterFor } from "../../gitops/adapters.js";
 import { formatTimestamp } from "../../runtime/duration.js";
 import { isConflict } from "../../runtime/kube/api-error.js";
 import type { CallOptions, KubeClient } from "../../runtime/kube/client.js";
+import type { Informer } from "../../runtime/informer/informer.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
+import type { ResourceType } from "../../runtime/kube/resource.js";
 import type { Logger } from "../../runtime/logging.js";
 import { updateStatus } from "../../runtime/status-writer.js";
 import { findLive } from "../change-control/children.js";
@@ -70,64 +72,58 @@ function childMetadata(ctx: ApplyContext, name: string): Record<string, unknown>
   };
 }
 
-async function ensureCheckTask(ctx: ApplyContext, action: EnsureCheckTask): Promise<void> {
+/**
+ * Creates a child of the Release (server-side apply, owner reference, release label) only when it does not exist
+ * in the cache or on the server; an existing child is never rewritten. Returns whether it was created.
+ */
+async function ensureChild(
+  ctx: ApplyContext,
+  informer: Informer,
+  rt: ResourceType,
+  name: string,
+  spec: Record<string, unknown>,
+): Promise<boolean> {
   const namespace = ctx.release.metadata.namespace ?? "";
-  const rt = resources.deploymentTask;
-  if (
-    (await findLive(ctx.client, ctx.informers.deploymentTasks, rt, namespace, action.name, ctx.opts)) !==
-    undefined
-  ) {
-    return;
-  }
+  if ((await findLive(ctx.client, informer, rt, namespace, name, ctx.opts)) !== undefined) return false;
   await ctx.client.apply(
     rt,
-    {
-      apiVersion: API_VERSION,
-      kind: "DeploymentTask",
-      metadata: childMetadata(ctx, action.name),
-      spec: {
-        type: action.type,
-        title: action.title,
-        description: action.description,
-        releaseRef: action.releaseRef,
-        environment: action.environment,
-        owners: action.owners,
-        checklist: action.checklist,
-        ...(action.sla === undefined ? {} : { sla: action.sla }),
-      },
-    },
+    { apiVersion: API_VERSION, kind: rt.kind, metadata: childMetadata(ctx, name), spec },
     { fieldManager: RELEASE_FIELD_MANAGER, ...ctx.opts },
   );
-  ctx.log.info({ task: action.name, environment: action.environment }, "Opened check task");
+  return true;
+}
+
+async function ensureCheckTask(ctx: ApplyContext, action: EnsureCheckTask): Promise<void> {
+  const created = await ensureChild(
+    ctx,
+    ctx.informers.deploymentTasks,
+    resources.deploymentTask,
+    action.name,
+    {
+      type: action.type,
+      title: action.title,
+      description: action.description,
+      releaseRef: action.releaseRef,
+      environment: action.environment,
+      owners: action.owners,
+      checklist: action.checklist,
+      ...(action.sla === undefined ? {} : { sla: action.sla }),
+    },
+  );
+  if (created) ctx.log.info({ task: action.name, environment: action.environment }, "Opened check task");
 }
 
 async function ensureChangeRequest(ctx: ApplyContext, action: EnsureChangeRequest): Promise<void> {
-  const namespace = ctx.release.metadata.namespace ?? "";
-  const rt = resources.changeRequest;
-  if (
-    (await findLive(ctx.client, ctx.informers.changeRequests, rt, namespace, action.name, ctx.opts)) !==
-    undefined
-  ) {
-    return;
-  }
-  await ctx.client.apply(
-    rt,
-    {
-      apiVersion: API_VERSION,
-      kind: "ChangeRequest",
-      metadata: childMetadata(ctx, action.name),
-      spec: {
-        releaseRef: action.releaseRef,
-        environment: action.environment,
-        type: action.type,
-        justification: action.justification,
-        plannedWindow: action.plannedWindow,
-        artifacts: action.artifacts,
-      },
-    },
-    { fieldManager: RELEASE_FIELD_MANAGER, ...ctx.opts },
-  );
-  ctx.log.info({ changeRequest: action.name, environment: action.environment }, "Requested change");
+  const created = await ensureChild(ctx, ctx.informers.changeRequests, resources.changeRequest, action.name, {
+    releaseRef: action.releaseRef,
+    environment: action.environment,
+    type: action.type,
+    justification: action.justification,
+    plannedWindow: action.plannedWindow,
+    artifacts: action.artifacts,
+  });
+  if (created)
+    ctx.log.info({ changeRequest: action.name, environment: action.environment }, "Requested change");
 }
 
 function gathered(ctx: ApplyContext, environment: string): GatheredEnvironment | undefined {

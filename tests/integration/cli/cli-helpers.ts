@@ -1,8 +1,6 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { IdentityName } from "../../../hack/local-cluster/identities.js";
 import { API_VERSION } from "../../../src/api/v1alpha1/group.js";
 import {
@@ -13,16 +11,9 @@ import {
 } from "../../../src/cli/change-control.js";
 import type { KubeClient } from "../../../src/runtime/kube/client.js";
 import { kubeconfigPath } from "../../support/cluster.js";
+import { runStagegate, type CliResult } from "../../support/run-stagegate.js";
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const ENTRY = path.join(REPO, "src/cmd/stagegate.ts");
-
-/** What a CLI process did: its exit code and output. */
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type { CliResult };
 
 /** A HOME with no ~/.kube/config, so a test never falls back to the developer's own cluster. */
 const EMPTY_HOME = mkdtempSync(path.join(tmpdir(), "stagegate-cli-home-"));
@@ -37,21 +28,10 @@ export async function stagegateAs(
   { timeoutMs = 60_000 }: { timeoutMs?: number } = {},
 ): Promise<CliResult> {
   const kubeconfig = typeof identity === "string" ? kubeconfigPath(identity) : identity.kubeconfig;
-  const child = spawn(process.execPath, ["--import", "tsx", ENTRY, ...args, "--kubeconfig", kubeconfig], {
-    cwd: REPO,
+  return runStagegate([...args, "--kubeconfig", kubeconfig], {
     env: { PATH: process.env.PATH, HOME: EMPTY_HOME },
-    stdio: ["ignore", "pipe", "pipe"],
-    timeout: timeoutMs,
+    timeoutMs,
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (status) => resolve(status));
-  });
-  return { code, stdout, stderr };
 }
 
 /** What an Approval opened by a test looks like, beyond the defaults (eligible group approvers, 2 required). */

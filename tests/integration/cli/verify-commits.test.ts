@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { runStagegate, type CliResult } from "../../support/run-stagegate.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const ENTRY = path.join(REPO, "src/cmd/stagegate.ts");
 
 /** A temp dir holding the fixture repository and an empty HOME, so no developer git config leaks in. */
 const ROOT = mkdtempSync(path.join(tmpdir(), "stagegate-verify-commits-"));
@@ -29,31 +29,9 @@ function commit(message: string): string {
   return git("rev-parse", "HEAD");
 }
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `stagegate verify-commits ARGS` as its own process, as CI would. */
-async function verifyCommits(args: readonly string[], { cwd = REPO } = {}): Promise<CliResult> {
-  // From another directory `--import tsx` would not resolve, so pass tsx's own entry.
-  const tsx = cwd === REPO ? "tsx" : import.meta.resolve("tsx");
-  const child = spawn(process.execPath, ["--import", tsx, ENTRY, "verify-commits", ...args], {
-    cwd,
-    env: ENV,
-    stdio: ["ignore", "pipe", "pipe"],
-    timeout: 60_000,
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (status) => resolve(status));
-  });
-  return { code, stdout, stderr };
+function verifyCommits(args: readonly string[], { cwd = REPO } = {}): Promise<CliResult> {
+  return runStagegate(["verify-commits", ...args], { cwd, env: ENV });
 }
 
 const sha: Record<string, string> = {};

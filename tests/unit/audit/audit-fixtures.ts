@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { after, before } from "node:test";
 import { GENESIS_HASH, hashAuditEntry } from "../../../src/audit/canonical-hash.js";
 import type { AuditEntry } from "../../../src/audit/entry.js";
 import type { AuditEvent } from "../../../src/audit/recorder.js";
@@ -13,6 +14,21 @@ import { verifyAuditFile } from "../../../src/audit/verify.js";
 export async function makeScratch(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), "stagegate-audit-"));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Registers a scratch directory for a test file (made before its tests, removed after) and returns a function
+ * its directory and a function that names a fresh trail file in it on each call.
+ */
+export function useScratchTrails(): { dir: () => string; freshFile: () => string } {
+  let dir = "";
+  let cleanup = async (): Promise<void> => {};
+  let count = 0;
+  before(async () => {
+    ({ dir, cleanup } = await makeScratch());
+  });
+  after(() => cleanup());
+  return { dir: () => dir, freshFile: () => path.join(dir, `trail-${++count}.jsonl`) };
 }
 
 /** A clock that ticks one second per call from a fixed start, so entry times are predictable. */

@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { AuditEntry } from "../../../src/audit/entry.js";
 import { BrokenAuditTrailError } from "../../../src/audit/errors.js";
 import { AuditTrail } from "../../../src/audit/trail.js";
 import {
   assertChain,
-  makeScratch,
+  useScratchTrails,
   readEntries,
   readLines,
   sampleEvent,
@@ -16,15 +15,8 @@ import {
   writeTrail,
 } from "./audit-fixtures.js";
 
-let dir = "";
-let cleanup = async (): Promise<void> => {};
-let fileCount = 0;
-const freshFile = (): string => path.join(dir, `trail-${++fileCount}.jsonl`);
-
-before(async () => {
-  ({ dir, cleanup } = await makeScratch());
-});
-after(() => cleanup());
+const scratch = useScratchTrails();
+const freshFile = scratch.freshFile;
 
 describe("AuditTrail.open", () => {
   it("continues the chain of an existing trail (seq and prevHash)", async () => {

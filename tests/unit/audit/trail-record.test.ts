@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { open, readFile } from "node:fs/promises";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { GENESIS_HASH } from "../../../src/audit/canonical-hash.js";
 import { AuditTrailError } from "../../../src/audit/errors.js";
 import type { AuditEvent } from "../../../src/audit/recorder.js";
@@ -9,26 +9,19 @@ import { AuditTrail, type AuditFile } from "../../../src/audit/trail.js";
 import { verifyAuditFile } from "../../../src/audit/verify.js";
 import {
   assertChain,
-  makeScratch,
+  useScratchTrails,
   readEntries,
   readLines,
   sampleEvent,
   tickingClock,
 } from "./audit-fixtures.js";
 
-let dir = "";
-let cleanup = async (): Promise<void> => {};
-let fileCount = 0;
-const freshFile = (): string => path.join(dir, `trail-${++fileCount}.jsonl`);
-
-before(async () => {
-  ({ dir, cleanup } = await makeScratch());
-});
-after(() => cleanup());
+const scratch = useScratchTrails();
+const freshFile = scratch.freshFile;
 
 describe("AuditTrail.record", () => {
   it("writes one line per event, in the documented format, durable when record resolves", async () => {
-    const file = path.join(dir, "nested", "deeper", "audit.jsonl");
+    const file = path.join(scratch.dir(), "nested", "deeper", "audit.jsonl");
     const trail = await AuditTrail.open({ path: file, clock: tickingClock() });
     await trail.record(sampleEvent(1));
     // Read before close: the entry is already on disk.
