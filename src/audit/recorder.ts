@@ -17,7 +17,16 @@ export type AuditAction =
   | "ChangeDeferred"
   | "ChangeExpired"
   | "ChangeClosed"
-  | "ReviewTaskOpened";
+  | "ReviewTaskOpened"
+  | "TargetLocked"
+  | "TargetUnlocked"
+  | "ReleasePromoted"
+  | "EnvironmentDeployed"
+  | "EnvironmentVerified"
+  | "EnvironmentFailed"
+  | "UnapprovedDeployment"
+  | "DriftChecked"
+  | "PipelineEventReceived";
 
 /** What a caller says happened; the recorder adds the time, the sequence number and the hash chain. */
 export interface AuditEvent {

@@ -67,7 +67,7 @@ export function planChangeRequest(
 ): EnsureChangeRequest {
   return {
     kind: "EnsureChangeRequest",
-    name: changeRequestName(release.name, environment),
+    name: changeRequestName(release.name, environment, targetRevision(target, release.spec)),
     environment,
     type: "Normal",
     justification: justify(release, environment),

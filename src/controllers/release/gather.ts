@@ -12,7 +12,7 @@ import type { KubeObject } from "../../runtime/kube/object.js";
 import type { ResourceType } from "../../runtime/kube/resource.js";
 import type { Informers } from "../informers.js";
 import { deliveryResources } from "../resources.js";
-import type { DeliveryObservation } from "./delivery.js";
+import { targetRevision, type DeliveryObservation } from "./delivery.js";
 import type { EnvironmentInput } from "./environment-step.js";
 import type { ReleaseTaskView } from "./follow-delivery.js";
 import { changeRequestName } from "./names.js";
@@ -85,11 +85,14 @@ export async function gatherEnvironments(
       name,
       spec,
       tasks: tasksOf(tasks, name),
-      changeRequest: changeRequestOf(
-        deps.informers,
-        release.namespace,
-        changeRequestName(release.name, name),
-      ),
+      changeRequest:
+        target === undefined
+          ? undefined
+          : changeRequestOf(
+              deps.informers,
+              release.namespace,
+              changeRequestName(release.name, name, targetRevision(target, release.spec)),
+            ),
     };
     let targetObject: KubeObject | undefined;
     if (spec !== undefined && target !== undefined) {

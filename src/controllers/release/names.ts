@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 /**
  * The deterministic names of everything a Release's decision refers to, so a crash between two writes can never
  * duplicate a child: the same release and environment always yield the same names.
@@ -21,7 +23,17 @@ export function checkTaskName(release: string, environment: string, check: strin
   return `${release}-${environment}-${kebabCase(check)}`;
 }
 
-/** The ChangeRequest that asks to open one environment's gate for a release: `<release>-<environment>`. */
-export function changeRequestName(release: string, environment: string): string {
-  return `${release}-${environment}`;
+/**
+ * The ChangeRequest that asks to open one environment's gate for one revision of a release:
+ * `<release>-<environment>-<rev>`, where `<rev>` is the first 7 characters of a commit id, or of the SHA-256 of any
+ * other revision (a tag, a chart version). A release whose target moves to a new revision asks anew, under a new
+ * name, and the closed change of the old revision stays as the record of what was approved.
+ */
+export function changeRequestName(release: string, environment: string, revision: string): string {
+  return `${release}-${environment}-${revisionSuffix(revision)}`;
+}
+
+function revisionSuffix(revision: string): string {
+  if (/^[0-9a-f]{7,64}$/.test(revision)) return revision.slice(0, 7);
+  return createHash("sha256").update(revision).digest("hex").slice(0, 7);
 }

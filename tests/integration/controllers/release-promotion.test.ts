@@ -9,6 +9,7 @@ import { createChangeRequestController } from "../../../src/controllers/change-c
 import { createDeploymentTaskController } from "../../../src/controllers/deployment-task/controller.js";
 import { createReleaseController } from "../../../src/controllers/release/controller.js";
 import { LOCK_ANNOTATION } from "../../../src/controllers/release/gather.js";
+import { changeRequestName } from "../../../src/controllers/release/names.js";
 import { deliveryResources, resources } from "../../../src/controllers/resources.js";
 import type { KubeObject } from "../../../src/runtime/kube/object.js";
 import { argoSyncs } from "../../support/gitops-driver.js";
@@ -178,7 +179,7 @@ describe("Release promotion through a gated pipeline", () => {
     const task = await read(w(), resources.deploymentTask, taskName);
     assert.ok(task !== undefined, "the SecurityScan task was opened");
     assert.equal(task.metadata.ownerReferences?.[0]?.kind, "Release");
-    const change = await read(w(), resources.changeRequest, `${RELEASE}-${prod}`);
+    const change = await read(w(), resources.changeRequest, changeRequestName(RELEASE, prod, SHA));
     assert.ok(change !== undefined, "the ChangeRequest was opened");
     assert.equal(change.metadata.ownerReferences?.[0]?.name, RELEASE);
 
@@ -200,7 +201,7 @@ describe("Release promotion through a gated pipeline", () => {
     const counted = await waitForStatus(
       w(),
       resources.changeRequest,
-      `${RELEASE}-${prod}`,
+      changeRequestName(RELEASE, prod, SHA),
       "to open an Approval",
       (s) => s.approvalRef !== undefined,
     );
@@ -226,7 +227,7 @@ describe("Release promotion through a gated pipeline", () => {
     const used = await waitForStatus(
       w(),
       resources.changeRequest,
-      `${RELEASE}-${prod}`,
+      changeRequestName(RELEASE, prod, SHA),
       "to be used",
       (s) => s.usedAt !== undefined,
     );

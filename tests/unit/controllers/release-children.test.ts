@@ -7,7 +7,7 @@ import {
   plannedWindow,
 } from "../../../src/controllers/release/children.js";
 import { revisionMatches, targetRevision } from "../../../src/controllers/release/delivery.js";
-import { checkTaskName, kebabCase } from "../../../src/controllers/release/names.js";
+import { changeRequestName, checkTaskName, kebabCase } from "../../../src/controllers/release/names.js";
 import { ENVIRONMENTS, FULL_REV, HOUR, at, environment, releaseSpec } from "./release-fixtures.js";
 
 const release = { name: "shop", spec: releaseSpec() };
@@ -20,6 +20,20 @@ describe("release child objects", () => {
       ["security-scan", "post-deploy-verification", "checklist", "user-acceptance"],
     );
     assert.equal(checkTaskName("shop", "prod", "EnvironmentReadiness"), "shop-prod-environment-readiness");
+  });
+
+  it("names a ChangeRequest per revision: a commit's first 7 characters, else 7 of the revision's SHA-256", () => {
+    assert.equal(changeRequestName("shop", "prod", "4f2c1e0d9b8a7f6e5d4c"), "shop-prod-4f2c1e0");
+    assert.equal(changeRequestName("shop", "prod", "abc1234"), "shop-prod-abc1234");
+    const chart = changeRequestName("shop", "prod", "1.2.3");
+    assert.match(chart, /^shop-prod-[0-9a-f]{7}$/);
+    assert.equal(
+      changeRequestName("shop", "prod", "1.2.3"),
+      chart,
+      "the same revision always yields the same name",
+    );
+    assert.notEqual(changeRequestName("shop", "prod", "1.2.4"), chart, "a new revision asks anew");
+    assert.notEqual(changeRequestName("shop", "prod", "v1.2.3"), chart);
   });
 
   it("gives readiness to infrastructure owners, other checks to application owners, else the release manager", () => {
@@ -70,7 +84,7 @@ describe("release child objects", () => {
       },
       at(0),
     );
-    assert.equal(change.name, "shop-prod");
+    assert.equal(change.name, "shop-prod-abc1234");
     assert.equal(change.type, "Normal");
     assert.equal(
       change.justification,

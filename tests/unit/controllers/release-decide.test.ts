@@ -61,7 +61,7 @@ const stagingChecks = [
   "EnsureCheckTask shop-staging-user-acceptance",
   "EnsureCheckTask shop-staging-post-deploy-verification",
 ];
-const approved = { name: "shop-prod", resolution: "Approved" };
+const approved = { name: "shop-prod-abc1234", resolution: "Approved" };
 
 const rows: Row[] = [
   {
@@ -233,7 +233,7 @@ const rows: Row[] = [
       },
     },
     states: ["Verified", "Verified", "Verified", "Gated"],
-    actions: ["ReleaseLock staging", "EnsureChangeRequest shop-prod"],
+    actions: ["ReleaseLock staging", "EnsureChangeRequest shop-prod-abc1234"],
     says: [
       ["prod", "A ChangeRequest for this environment has not been opened yet."],
       ["prod", "the daily window opens at 2030-01-01T10:00:00.000Z"],
@@ -270,13 +270,13 @@ const rows: Row[] = [
       staging: { stored: "Verified", delivery: deployed("feed000") },
     },
     states: ["Verified", "Verified", "Verified", "Gated"],
-    actions: ["EnsureChangeRequest shop-prod"],
+    actions: ["EnsureChangeRequest shop-prod-abc1234"],
   },
   {
     situation: "an approved change outside the window: only the window holds, so look again when it opens",
     envs: { ...verifiedThrough("dev", "test", "staging"), prod: { changeRequest: approved } },
     states: ["Verified", "Verified", "Verified", "Gated"],
-    actions: ["EnsureChangeRequest shop-prod"],
+    actions: ["EnsureChangeRequest shop-prod-abc1234"],
     requeueAfterMs: 10 * HOUR + 1000,
   },
   {
@@ -284,18 +284,18 @@ const rows: Row[] = [
     now: at(10.5 * HOUR),
     envs: { ...verifiedThrough("dev", "test", "staging"), prod: { changeRequest: approved } },
     states: ["Verified", "Verified", "Verified", "Deploying"],
-    actions: ["EnsureChangeRequest shop-prod", `Promote prod@${REV}`],
+    actions: ["EnsureChangeRequest shop-prod-abc1234", `Promote prod@${REV}`],
   },
   {
     situation: "a rejected change holds prod, inside the window too",
     now: at(10.5 * HOUR),
     envs: {
       ...verifiedThrough("dev", "test", "staging"),
-      prod: { changeRequest: { name: "shop-prod", resolution: "Rejected" } },
+      prod: { changeRequest: { name: "shop-prod-abc1234", resolution: "Rejected" } },
     },
     states: ["Verified", "Verified", "Verified", "Gated"],
-    actions: ["EnsureChangeRequest shop-prod"],
-    says: [["prod", "ChangeRequest shop-prod is Rejected, not approved."]],
+    actions: ["EnsureChangeRequest shop-prod-abc1234"],
+    says: [["prod", "ChangeRequest shop-prod-abc1234 is Rejected, not approved."]],
   },
   {
     situation: "Verified everywhere: Ready, and the last lock is released",
