@@ -8,12 +8,16 @@ import type { Informer } from "../../runtime/informer/informer.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
 import type { ResourceType } from "../../runtime/kube/resource.js";
 import type { Logger } from "../../runtime/logging.js";
+import type { AuditObject, AuditRecorder } from "../../audit/recorder.js";
 import { updateStatus } from "../../runtime/status-writer.js";
 import { findLive } from "../change-control/children.js";
 import type { Informers } from "../informers.js";
 import { resources } from "../resources.js";
 import type { EnsureChangeRequest, EnsureCheckTask, Promote, ReleaseAction } from "./actions.js";
-import { LOCK_ANNOTATION, readTarget, targetObjectRef, type GatheredEnvironment } from "./gather.js";
+import { LOCK_ANNOTATION, readTarget, type GatheredEnvironment } from "./gather.js";
+import { addLockFinalizer } from "./finalizer.js";
+import { describeTarget } from "./out-of-band.js";
+import { targetObjectRef } from "./target-object.js";
 
 /** The field manager of every object the Release controller writes. */
 export const RELEASE_FIELD_MANAGER = "stagegate-operator";
@@ -26,6 +30,7 @@ export interface ApplyContext {
   informers: Informers;
   now: () => Date;
   log: Logger;
+  audit: AuditRecorder;
   release: KubeObject;
   /** This release's lock key, `namespace/name`. */
   self: string;
@@ -130,9 +135,15 @@ function gathered(ctx: ApplyContext, environment: string): GatheredEnvironment |
   return ctx.environments.find((e) => e.input.name === environment);
 }
 
+function releaseObject(ctx: ApplyContext): AuditObject {
+  const { name, namespace, uid } = ctx.release.metadata;
+  return { kind: "Release", namespace: namespace ?? "", name, ...(uid === undefined ? {} : { uid }) };
+}
+
 /**
  * Takes the target's lock (a merge patch of the annotation carrying the resourceVersion read in this pass, so two
- * releases cannot both take it), asks the adapter to deliver, and marks the change used.
+ * releases cannot both take it; the release's lock finalizer first, so deleting it frees the lock), asks the
+ * adapter to deliver, and marks the change used. The lock and the promotion are audited once each is written.
  */
 async function promote(ctx: ApplyContext, action: Promote): Promise<ApplyOutcome> {
   const target = gathered(ctx, action.environment)?.targetObject;
@@ -148,6 +159,7 @@ async function promote(ctx: ApplyContext, action: Promote): Promise<ApplyOutcome
   }
   if (target.metadata.annotations?.[LOCK_ANNOTATION] !== ctx.self) {
     try {
+      await addLockFinalizer({ ...ctx }, ctx.release);
       await ctx.client.patch(
         ref.rt,
         ref.name,
@@ -164,6 +176,12 @@ async function promote(ctx: ApplyContext, action: Promote): Promise<ApplyOutcome
       if (isConflict(err)) return "LockContended";
       throw err;
     }
+    await ctx.audit.record({
+      actor: "stagegate-operator",
+      action: "TargetLocked",
+      object: releaseObject(ctx),
+      details: { environment: action.environment, target: describeTarget(action.target) },
+    });
   }
   const result = await adapterFor(action.target, { client: ctx.client, now: ctx.now }).promote(
     action.target,
@@ -175,6 +193,19 @@ async function promote(ctx: ApplyContext, action: Promote): Promise<ApplyOutcome
     `Promoted release: ${result.message}`,
   );
   if (action.changeRequest !== undefined) await markChangeUsed(ctx, action.changeRequest);
+  await ctx.audit.record({
+    actor: "stagegate-operator",
+    action: "ReleasePromoted",
+    object: releaseObject(ctx),
+    details: {
+      environment: action.environment,
+      target: describeTarget(action.target),
+      revision: action.revision,
+      requested: result.requested,
+      message: result.message,
+      ...(action.changeRequest === undefined ? {} : { changeRequest: action.changeRequest }),
+    },
+  });
   return "Applied";
 }
 
@@ -220,5 +251,11 @@ async function releaseLock(ctx: ApplyContext, environment: string): Promise<Appl
     throw err;
   }
   ctx.log.info({ environment }, "Released target lock");
+  await ctx.audit.record({
+    actor: "stagegate-operator",
+    action: "TargetUnlocked",
+    object: releaseObject(ctx),
+    details: { environment, target: describeTarget(target) },
+  });
   return "Applied";
 }

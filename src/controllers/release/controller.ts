@@ -1,4 +1,6 @@
+import { Counter, Gauge } from "prom-client";
 import { ReleaseSpec, ReleaseStatus } from "../../api/v1alpha1/release.js";
+import { DeliveryConfigError } from "../../gitops/delivery.js";
 import { Controller, type ReconcileRequest, type ReconcileResult } from "../../runtime/controller.js";
 import { TerminalError } from "../../runtime/errors.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
@@ -7,17 +9,24 @@ import { markStalled } from "../../runtime/stalled.js";
 import { updateStatus } from "../../runtime/status-writer.js";
 import type { ControllerDeps } from "../deps.js";
 import type { Informers } from "../informers.js";
-import { resources } from "../resources.js";
+import { deliveryResources, resources } from "../resources.js";
 import { describeZodError } from "../validation.js";
 import { applyActions } from "./apply.js";
 import { decideRelease, type ReleaseDecision } from "./decide.js";
 import { gatherEnvironments, TASKS_BY_RELEASE } from "./gather.js";
+import { finalizeRelease } from "./finalizer.js";
 import { releaseKey } from "./names.js";
+import { ReleaseCondition } from "./reasons.js";
+import { RELEASES_BY_TARGET, releaseTargetKeys } from "./target-claims.js";
+import { objectDeliveryKey } from "./target-object.js";
 
 /** The index of Releases by the Environments their pipeline names. */
 const RELEASES_BY_ENVIRONMENT = "pipeline-environment";
-/** How often a release looks again while a delivery is in flight: delivery objects are not watched yet. */
-export const DELIVERY_POLL_MS = 5_000;
+/**
+ * How often a release looks again while a delivery is in flight. Delivery objects are watched, so this is only
+ * the safety net that notices a progress deadline passing while the target itself stays quiet.
+ */
+export const DELIVERY_RECHECK_MS = 30_000;
 /** How soon a release tries again after another writer changed a target between our read and the lock. */
 const LOCK_RETRY_MS = 1_000;
 
@@ -42,15 +51,37 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
     return Array.isArray(pipeline) ? pipeline.filter((p): p is string => typeof p === "string") : [];
   });
 
+  releases.store.addIndex(RELEASES_BY_TARGET, releaseTargetKeys);
+  const metrics = registerReleaseMetrics(deps, informers);
+
   async function reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
+    try {
+      return await reconcileRelease(req);
+    } catch (err) {
+      if (err instanceof DeliveryConfigError) throw new TerminalError("InvalidTarget", err.message);
+      throw err;
+    }
+  }
+
+  async function reconcileRelease(req: ReconcileRequest): Promise<ReconcileResult> {
     const obj = releases.store.get(req.key);
-    if (obj === undefined || obj.metadata.deletionTimestamp !== undefined) return {};
+    if (obj === undefined) return {};
     const opts = { signal: req.signal };
     const parsed = ReleaseSpec.safeParse(obj.spec);
-    if (!parsed.success) throw new TerminalError("InvalidSpec", describeZodError("spec", parsed.error));
-    const spec = parsed.data;
     const namespace = obj.metadata.namespace ?? "";
     const self = releaseKey(namespace, obj.metadata.name);
+    if (obj.metadata.deletionTimestamp !== undefined) {
+      const spec = parsed.success ? parsed.data : undefined;
+      const done = await finalizeRelease(
+        { client: deps.client, audit: deps.audit, log: req.log, opts },
+        obj,
+        spec,
+        self,
+      );
+      return done === "Retry" ? { requeueAfterMs: LOCK_RETRY_MS } : {};
+    }
+    if (!parsed.success) throw new TerminalError("InvalidSpec", describeZodError("spec", parsed.error));
+    const spec = parsed.data;
     const stored = statusOf(obj);
 
     const environments = await gatherEnvironments(
@@ -88,6 +119,7 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
         informers,
         now: () => deps.clock.now(),
         log: req.log,
+        audit: deps.audit,
         release: obj,
         self,
         environments,
@@ -103,12 +135,23 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
     const update = await updateStatus(deps.client, rt, obj, decide, opts);
     if (update.written) {
       req.log.debug({ currentState: update.decision.status.currentState }, "Updated release status");
+      const { uid } = update.object.metadata;
+      for (const entry of update.decision.audit) {
+        await deps.audit.record({
+          ...entry,
+          object: { ...entry.object, ...(uid === undefined ? {} : { uid }) },
+        });
+      }
       for (const event of update.decision.events) await deps.events.record(rt, update.object, event, opts);
+      if (update.decision.audit.some((e) => e.action === "UnapprovedDeployment")) {
+        metrics.detected.inc({ namespace });
+        req.log.warn({ unapproved: update.decision.unapproved }, "Found an unapproved deployment");
+      }
     }
     const written = update.decision;
     if (written.requeueAfterMs !== undefined) return { requeueAfterMs: written.requeueAfterMs };
     const deploying = (written.status.environments ?? []).some((e) => e.state === "Deploying");
-    return deploying ? { requeueAfterMs: DELIVERY_POLL_MS } : {};
+    return deploying ? { requeueAfterMs: DELIVERY_RECHECK_MS } : {};
   }
 
   return new Controller(
@@ -125,6 +168,17 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
           toKeys: (event) =>
             releases.store.byIndex(RELEASES_BY_ENVIRONMENT, event.object.metadata.name).map(objectKey),
         },
+        ...(
+          [
+            [informers.argoCDApplications, deliveryResources.argoCDApplication],
+            [informers.fluxKustomizations, deliveryResources.fluxKustomization],
+            [informers.fluxHelmReleases, deliveryResources.fluxHelmRelease],
+          ] as const
+        ).map(([informer, rt]) => ({
+          informer,
+          toKeys: (event: { object: KubeObject }) =>
+            releases.store.byIndex(RELEASES_BY_TARGET, objectDeliveryKey(event.object, rt)).map(objectKey),
+        })),
       ],
       onTerminalError: async (req, err) => {
         const obj = releases.store.get(req.key);
@@ -134,6 +188,40 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
     deps.log,
     deps.metrics,
   );
+}
+
+/**
+ * `stagegate_unapproved_deployments{namespace,release}` (1 while a Release's UnapprovedDeployment condition is
+ * True, computed from the cache at scrape time) and `stagegate_unapproved_deployments_detected_total{namespace}`
+ * (each new finding).
+ */
+function registerReleaseMetrics(
+  deps: ControllerDeps,
+  informers: Informers,
+): { detected: Counter<"namespace"> } {
+  new Gauge({
+    name: "stagegate_unapproved_deployments",
+    help: "Releases whose targets run a revision no approved release authorised (1 while it lasts)",
+    labelNames: ["namespace", "release"],
+    registers: [deps.metrics.registry],
+    collect() {
+      this.reset();
+      for (const obj of informers.releases.store.list()) {
+        const found = statusOf(obj)?.conditions?.some(
+          (c) => c.type === ReleaseCondition.UnapprovedDeployment && c.status === "True",
+        );
+        if (found === true)
+          this.set({ namespace: obj.metadata.namespace ?? "", release: obj.metadata.name }, 1);
+      }
+    },
+  });
+  const detected = new Counter({
+    name: "stagegate_unapproved_deployments_detected_total",
+    help: "Unapproved deployments found on Release targets (a hand sync around the gate), by namespace",
+    labelNames: ["namespace"],
+    registers: [deps.metrics.registry],
+  });
+  return { detected };
 }
 
 function statusOf(obj: KubeObject): ReleaseStatus | undefined {

@@ -1,3 +1,4 @@
+import type { AuditAction, AuditEvent } from "../../audit/recorder.js";
 import type { Condition } from "../../api/v1alpha1/condition.js";
 import type {
   ReleaseEnvironmentState,
@@ -10,6 +11,7 @@ import type { EventSpec } from "../../runtime/events.js";
 import type { ReleaseAction } from "./actions.js";
 import { decideEnvironmentStep, type EnvironmentInput, type EnvironmentStep } from "./environment-step.js";
 import { releaseKey } from "./names.js";
+import { describeUnapproved, detectUnapproved, type UnapprovedDeployment } from "./out-of-band.js";
 import { ReleaseCondition, ReleaseReason, STATE_EVENT_REASON } from "./reasons.js";
 
 export type { ReleaseAction } from "./actions.js";
@@ -26,11 +28,18 @@ export interface ReleaseDecisionInput {
   environments: readonly EnvironmentInput[];
 }
 
-/** The complete desired status, the idempotent actions for the glue, the events, and when to look again. */
+/**
+ * The complete desired status, the idempotent actions for the glue, the events and audit entries (read from the
+ * difference between the stored and the decided status, so each is emitted once per transition), the unapproved
+ * deployments found, and when to look again.
+ */
 export interface ReleaseDecision {
   status: ReleaseStatus;
   actions: ReleaseAction[];
   events: EventSpec[];
+  /** Audit entries about the Release; the glue adds the object's uid. */
+  audit: AuditEvent[];
+  unapproved: UnapprovedDeployment[];
   /** Until the next window opens, when that is all that holds the current environment; absent otherwise. */
   requeueAfterMs?: number;
 }
@@ -86,6 +95,17 @@ export function decideRelease(input: ReleaseDecisionInput, now: Date): ReleaseDe
           },
           now,
         );
+  const unapproved = steps.flatMap((s, i) => {
+    const name = spec.pipeline[i] ?? s.entry.name;
+    const found = detectUnapproved(
+      self,
+      s.entry,
+      byName.get(name) ?? {},
+      spec.targets.find((t) => t.environment === name),
+    );
+    return found === undefined ? [] : [found];
+  });
+  conditions = unapprovedCondition(conditions, unapproved, observedGeneration, now);
   const status: ReleaseStatus = {
     ...(observedGeneration === undefined ? {} : { observedGeneration }),
     conditions,
@@ -97,11 +117,51 @@ export function decideRelease(input: ReleaseDecisionInput, now: Date): ReleaseDe
     status,
     actions: steps.flatMap((s) => s.actions),
     events: releaseEvents(stored, environments, conditions),
+    audit: releaseAudit(metadata, stored, environments, conditions, unapproved),
+    unapproved,
     ...(requeueAfterMs === undefined ? {} : { requeueAfterMs }),
   };
 }
 
 type Verdict = Pick<Condition, "status" | "reason" | "message">;
+
+/**
+ * `UnapprovedDeployment`: True naming each target that runs a revision nobody authorised; False once none does,
+ * after it had been True (a release that never saw one carries no such condition).
+ */
+function unapprovedCondition(
+  conditions: Condition[],
+  unapproved: readonly UnapprovedDeployment[],
+  observedGeneration: number | undefined,
+  now: Date,
+): Condition[] {
+  const type = ReleaseCondition.UnapprovedDeployment;
+  if (unapproved.length > 0) {
+    return setCondition(
+      conditions,
+      {
+        type,
+        status: "True",
+        reason: ReleaseReason.UnapprovedRevision,
+        message: unapproved.map(describeUnapproved).join(" "),
+        observedGeneration,
+      },
+      now,
+    );
+  }
+  if (findCondition(conditions, type) === undefined) return conditions;
+  return setCondition(
+    conditions,
+    {
+      type,
+      status: "False",
+      reason: ReleaseReason.AuthorisedRevisions,
+      message: "Every target this release deployed runs a revision an approved release authorised.",
+      observedGeneration,
+    },
+    now,
+  );
+}
 
 /** The Ready summary: Complete, else Failed, else stalled, else Gated or Promoting in the current environment. */
 function readiness(
@@ -162,10 +222,78 @@ function releaseEvents(
       message: `The release is ${env.state} in ${env.name}${env.revision === undefined ? "" : ` at revision ${env.revision}`}.${why === "" ? "" : ` ${why}`}`,
     });
   }
-  const stalled = findCondition(conditions, ReleaseCondition.Stalled);
-  const was = findCondition(stored?.conditions, ReleaseCondition.Stalled);
-  if (stalled !== undefined && (was?.reason !== stalled.reason || was.message !== stalled.message)) {
-    events.push({ type: "Warning", reason: stalled.reason, message: stalled.message });
+  for (const type of [ReleaseCondition.Stalled, ReleaseCondition.UnapprovedDeployment]) {
+    const changed = raised(stored, conditions, type);
+    if (changed !== undefined) {
+      events.push({
+        type: "Warning",
+        reason: type === ReleaseCondition.Stalled ? changed.reason : type,
+        message: changed.message,
+      });
+    }
   }
   return events;
+}
+
+/** A condition that is True now with another reason or message than before (a new or changed finding). */
+function raised(
+  stored: ReleaseStatus | undefined,
+  conditions: readonly Condition[],
+  type: string,
+): Condition | undefined {
+  const now = findCondition(conditions, type);
+  const was = findCondition(stored?.conditions, type);
+  if (now === undefined || now.status !== "True") return undefined;
+  const same = was?.status === "True" && was.reason === now.reason && was.message === now.message;
+  return same ? undefined : now;
+}
+
+/** The audit action of an environment entering a state; only deliveries' outcomes are audited here. */
+const STATE_AUDIT: Partial<Record<ReleaseEnvironmentState, AuditAction>> = {
+  Deployed: "EnvironmentDeployed",
+  Verified: "EnvironmentVerified",
+  Failed: "EnvironmentFailed",
+};
+
+/**
+ * The audit entries of a decision, once per transition: an environment Deployed, Verified or Failed (promotions
+ * and locks are audited by the glue when it writes them), and each new unapproved deployment.
+ */
+function releaseAudit(
+  metadata: ReleaseDecisionInput["release"]["metadata"],
+  stored: ReleaseStatus | undefined,
+  environments: readonly ReleaseEnvironmentStatus[],
+  conditions: readonly Condition[],
+  unapprovedDeployments: readonly UnapprovedDeployment[],
+): AuditEvent[] {
+  const object = { kind: "Release", namespace: metadata.namespace, name: metadata.name };
+  const audit: AuditEvent[] = [];
+  for (const env of environments) {
+    const action = STATE_AUDIT[env.state];
+    const before = stored?.environments?.find((e) => e.name === env.name);
+    if (action === undefined || (before?.state === env.state && before.revision === env.revision)) continue;
+    audit.push({
+      actor: "stagegate-operator",
+      action,
+      object,
+      details: {
+        environment: env.name,
+        ...(env.revision === undefined ? {} : { revision: env.revision }),
+        ...(env.reasons === undefined ? {} : { reasons: env.reasons }),
+      },
+    });
+  }
+  const unapproved = raised(stored, conditions, ReleaseCondition.UnapprovedDeployment);
+  if (unapproved !== undefined) {
+    audit.push({
+      actor: "stagegate-operator",
+      action: "UnapprovedDeployment",
+      object,
+      details: {
+        message: unapproved.message,
+        deployments: unapprovedDeployments.map((u) => ({ ...u })),
+      },
+    });
+  }
+  return audit;
 }

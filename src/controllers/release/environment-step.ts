@@ -10,6 +10,7 @@ import { planChangeRequest, planCheckTasks, type ReleaseRef } from "./children.j
 import { targetObjectName, targetRevision, type DeliveryObservation } from "./delivery.js";
 import { followDelivery, type ReleaseTaskView } from "./follow-delivery.js";
 import { ReleaseReason, type StallReason } from "./reasons.js";
+import type { TargetClaim } from "./target-claims.js";
 
 /** One environment of the pipeline as the reconciler gathered it from the cache and the GitOps adapter. */
 export interface EnvironmentInput {
@@ -25,6 +26,8 @@ export interface EnvironmentInput {
   lockHolder?: string | undefined;
   /** What the adapter observes on the target; undefined before the first promotion or without a target. */
   delivery?: DeliveryObservation | undefined;
+  /** What other releases promoted to the same target, to tell an authorised revision from an unapproved one. */
+  claims?: readonly TargetClaim[] | undefined;
 }
 
 /** What deciding one environment needs besides its input: the release, its place, the state before it. */

@@ -9,39 +9,19 @@ import type { Clock } from "../../runtime/clock.js";
 import { isNotFound } from "../../runtime/kube/api-error.js";
 import type { CallOptions, KubeClient } from "../../runtime/kube/client.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
-import type { ResourceType } from "../../runtime/kube/resource.js";
 import type { Informers } from "../informers.js";
-import { deliveryResources } from "../resources.js";
 import { targetRevision, type DeliveryObservation } from "./delivery.js";
 import type { EnvironmentInput } from "./environment-step.js";
 import type { ReleaseTaskView } from "./follow-delivery.js";
-import { changeRequestName } from "./names.js";
+import { changeRequestName, releaseKey } from "./names.js";
+import { otherClaims } from "./target-claims.js";
+import { targetKey, targetObjectRef } from "./target-object.js";
 
 /** The annotation on a delivery object naming the release (`namespace/name`) that holds it. */
 export const LOCK_ANNOTATION = "stagegate.io/locked-by";
 
 /** The index of DeploymentTasks by the release they belong to (`namespace/release`). */
 export const TASKS_BY_RELEASE = "release-of-task";
-
-/** The API object a target delivers through, where its lock annotation lives. */
-export interface TargetObjectRef {
-  rt: ResourceType;
-  name: string;
-  namespace: string;
-}
-
-/** The delivery object of a target: an Argo CD Application, a Flux Kustomization or HelmRelease. */
-export function targetObjectRef(target: ReleaseTarget): TargetObjectRef | undefined {
-  if (target.argoCD !== undefined) {
-    const { name, namespace } = target.argoCD;
-    return { rt: deliveryResources.argoCDApplication, name, namespace };
-  }
-  const flux = target.flux;
-  if (flux === undefined) return undefined;
-  const rt =
-    flux.kind === "HelmRelease" ? deliveryResources.fluxHelmRelease : deliveryResources.fluxKustomization;
-  return { rt, name: flux.name, namespace: flux.namespace };
-}
 
 /** What was read about one environment: the decision's input, and the delivery object as read (for the lock). */
 export interface GatheredEnvironment {
@@ -73,8 +53,8 @@ export async function gatherEnvironments(
   },
   opts: CallOptions,
 ): Promise<GatheredEnvironment[]> {
-  const key = `${release.namespace}/${release.name}`;
-  const tasks = deps.informers.deploymentTasks.store.byIndex(TASKS_BY_RELEASE, key);
+  const self = releaseKey(release.namespace, release.name);
+  const tasks = deps.informers.deploymentTasks.store.byIndex(TASKS_BY_RELEASE, self);
   const gathered: GatheredEnvironment[] = [];
   for (const name of release.spec.pipeline) {
     const envObj = deps.informers.environments.store.get(name);
@@ -99,6 +79,8 @@ export async function gatherEnvironments(
       targetObject = await readTarget(deps.client, target, opts);
       input.lockHolder = targetObject?.metadata.annotations?.[LOCK_ANNOTATION];
       input.delivery = await observeDelivery(deps, target, release.promotedAt(name), opts);
+      const key = targetKey(target);
+      if (key !== undefined) input.claims = otherClaims(deps.informers.releases.store, key, self);
     }
     gathered.push({ input, target, targetObject });
   }

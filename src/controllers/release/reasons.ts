@@ -7,9 +7,15 @@ import type { ReleaseEnvironmentState } from "../../api/v1alpha1/release.js";
 
 /**
  * The conditions a Release reports: `Ready` is the summary (True once the release is Verified in every
- * environment of its pipeline); `Stalled` exists only while a person must fix a spec before it can move on.
+ * environment of its pipeline); `Stalled` exists only while a person must fix a spec before it can move on;
+ * `UnapprovedDeployment` appears once a target the release deployed runs a revision no approved release
+ * authorised (True while it does, False once it no longer does).
  */
-export const ReleaseCondition = { Ready: "Ready", Stalled: "Stalled" } as const;
+export const ReleaseCondition = {
+  Ready: "Ready",
+  Stalled: "Stalled",
+  UnapprovedDeployment: "UnapprovedDeployment",
+} as const;
 
 /** Every reason the Release controller writes on a condition. */
 export const ReleaseReason = {
@@ -22,6 +28,9 @@ export const ReleaseReason = {
   EnvironmentNotFound: "EnvironmentNotFound",
   TargetMissing: "TargetMissing",
   InvalidEnvironment: "InvalidEnvironment",
+  // UnapprovedDeployment
+  UnapprovedRevision: "UnapprovedRevision",
+  AuthorisedRevisions: "AuthorisedRevisions",
 } as const;
 export type ReleaseReason = (typeof ReleaseReason)[keyof typeof ReleaseReason];
 

@@ -1,4 +1,4 @@
-import { isGone, ApiError } from "../kube/api-error.js";
+import { isGone, isNotFound, ApiError } from "../kube/api-error.js";
 import { KubeObject, objectKey } from "../kube/object.js";
 import { Backoff, delay } from "../backoff.js";
 import { ObjectStore } from "./store.js";
@@ -26,6 +26,8 @@ export class Informer {
   private lastSyncResourceVersion: string | undefined;
   private readonly syncWaiters: (() => void)[] = [];
   private readonly name: string;
+  /** Whether the last list of an optional resource found it not served (logged once until it is). */
+  private notServed = false;
 
   constructor(private readonly opts: InformerOptions) {
     this.name =
@@ -81,12 +83,42 @@ export class Informer {
             this.lastSyncResourceVersion = undefined;
             continue;
           }
+          if (this.opts.optional === true && isNotFound(err) && this.lastSyncResourceVersion === undefined) {
+            await this.awaitServed(backoff, signal);
+            continue;
+          }
           await this.pause(backoff, signal, err);
         }
       }
     } finally {
       clearInterval(resync);
     }
+  }
+
+  /**
+   * An optional resource the API server does not serve: counts as synced and empty (forgetting what it held, as
+   * the resource is gone), says so once, and waits out the next backoff step before listing again.
+   */
+  private async awaitServed(backoff: Backoff, signal: AbortSignal): Promise<void> {
+    if (!this.notServed) {
+      this.notServed = true;
+      this.opts.log.info(
+        { resource: this.name },
+        "The API server does not serve this resource (its CRD is not installed); treating it as empty",
+      );
+    }
+    for (const key of this.store.keys()) {
+      const old = this.store.remove(key);
+      if (old !== undefined) this.emit({ type: "deleted", object: old });
+    }
+    this.markSynced();
+    await delay(backoff.next(), signal);
+  }
+
+  private markSynced(): void {
+    if (this.synced) return;
+    this.synced = true;
+    for (const wake of this.syncWaiters.splice(0)) wake();
   }
 
   /** Counts and logs a failed list or watch, then waits out the next backoff step. */
@@ -135,10 +167,8 @@ export class Informer {
       const old = this.store.remove(key);
       if (old !== undefined) this.emit({ type: "deleted", object: old });
     }
-    if (!this.synced) {
-      this.synced = true;
-      for (const wake of this.syncWaiters.splice(0)) wake();
-    }
+    this.notServed = false;
+    this.markSynced();
     return resourceVersion;
   }
 

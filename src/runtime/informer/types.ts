@@ -34,4 +34,10 @@ export interface InformerOptions {
   /** Backoff after errors. Default 800 ms to 30 s. */
   backoffMs?: [number, number];
   listPageSize?: number;
+  /**
+   * For resources of other tools whose CRDs may not be installed (Argo CD, Flux): a list answered 404 counts as
+   * synced with nothing in it, so readiness does not wait for a tool the cluster does not run, and the list is
+   * retried with the error backoff, so a CRD installed later is picked up. Default false.
+   */
+  optional?: boolean;
 }

@@ -1,0 +1,72 @@
+import type { ReleaseEnvironmentStatus } from "../../api/v1alpha1/release.js";
+import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
+import { revisionMatches } from "./delivery.js";
+import type { EnvironmentInput } from "./environment-step.js";
+import type { TargetClaim } from "./target-claims.js";
+
+/** A target running a revision no approved release authorised: someone deployed around the gate. */
+export interface UnapprovedDeployment {
+  environment: string;
+  /** The delivery object, as a reader names it: `Argo CD Application argocd/shop-prod`. */
+  target: string;
+  /** The revision the target runs. */
+  running: string;
+  /** The revision this release deployed there. */
+  expected: string;
+}
+
+/** The states in which this release had delivered its revision to the environment's target. */
+const DELIVERED: readonly ReleaseEnvironmentStatus["state"][] = ["Deployed", "Verified", "Failed"];
+
+/** A target as a sentence names it. */
+export function describeTarget(target: ReleaseTarget): string {
+  if (target.argoCD !== undefined)
+    return `Argo CD Application ${target.argoCD.namespace}/${target.argoCD.name}`;
+  const flux = target.flux;
+  return flux === undefined
+    ? `the target of ${target.environment}`
+    : `Flux ${flux.kind} ${flux.namespace}/${flux.name}`;
+}
+
+/**
+ * Whether the environment's target runs a revision nobody was allowed to put there. Only a release that delivered
+ * its revision there (it reached Deployed) and is the latest to have promoted to that target speaks for it; the
+ * revision running is authorised when it is this release's, or any other release's that promoted to the same
+ * target, and anything in flight under another release's lock is that release's business. Pure.
+ */
+export function detectUnapproved(
+  self: string,
+  entry: ReleaseEnvironmentStatus,
+  input: Pick<EnvironmentInput, "delivery" | "lockHolder" | "claims">,
+  target: ReleaseTarget | undefined,
+): UnapprovedDeployment | undefined {
+  const { delivery } = input;
+  const expected = entry.revision;
+  if (target === undefined || expected === undefined || entry.deployedAt === undefined) return undefined;
+  if (!DELIVERED.includes(entry.state)) return undefined;
+  if (delivery === undefined || delivery.state === "Missing" || delivery.revision === undefined)
+    return undefined;
+  const running = delivery.revision;
+  if (revisionMatches(running, expected)) return undefined;
+  if (input.lockHolder !== undefined && input.lockHolder !== self) return undefined;
+  const claims = input.claims ?? [];
+  if (claims.some((c) => revisionMatches(running, c.revision))) return undefined;
+  if (claims.some((c) => isLater(c, entry.deployStartedAt, self))) return undefined;
+  return { environment: entry.name, target: describeTarget(target), running, expected };
+}
+
+/** Whether another release promoted to the target after this one (ties broken by name, so exactly one speaks). */
+function isLater(claim: TargetClaim, ours: string | undefined, self: string): boolean {
+  const theirs = claim.deployStartedAt ?? "";
+  const mine = ours ?? "";
+  return theirs > mine || (theirs === mine && claim.release > self);
+}
+
+/** The sentence of one finding, for the condition, the event and the audit entry. */
+export function describeUnapproved(u: UnapprovedDeployment): string {
+  return (
+    `${u.target} (${u.environment}) runs revision ${u.running}, which no approved release authorised; this ` +
+    `release deployed ${u.expected} there. Someone deployed around the gate: roll it back, or promote that ` +
+    `revision through a Release.`
+  );
+}

@@ -1,0 +1,60 @@
+import { ReleaseSpec, ReleaseStatus, type ReleaseEnvironmentState } from "../../api/v1alpha1/release.js";
+import type { KubeObject } from "../../runtime/kube/object.js";
+import type { ObjectStore } from "../../runtime/informer/store.js";
+import { targetRevision } from "./delivery.js";
+import { targetKey } from "./target-object.js";
+import { releaseKey } from "./names.js";
+
+/** The index of Releases by the delivery objects their targets name (see `deliveryObjectKey`). */
+export const RELEASES_BY_TARGET = "delivery-target";
+
+/** The states in which a release has promoted its revision to a target: it was authorised to run there. */
+const PROMOTED: readonly ReleaseEnvironmentState[] = ["Deploying", "Deployed", "Verified", "Failed"];
+
+/** The index function of {@link RELEASES_BY_TARGET}: every delivery object a Release's targets name. */
+export function releaseTargetKeys(obj: KubeObject): string[] {
+  const targets = (obj.spec as { targets?: unknown } | undefined)?.targets;
+  if (!Array.isArray(targets)) return [];
+  const spec = ReleaseSpec.shape.targets.safeParse(targets);
+  if (!spec.success) return [];
+  return [...new Set(spec.data.flatMap((t) => targetKey(t) ?? []))];
+}
+
+/** Another release's promotion to a target: the revision it was authorised to run there, and since when. */
+export interface TargetClaim {
+  /** `namespace/name` of the release. */
+  release: string;
+  environment: string;
+  revision: string;
+  state: ReleaseEnvironmentState;
+  deployStartedAt?: string | undefined;
+}
+
+/**
+ * What every other release has promoted to the delivery object `key`, read from the releases cache: each
+ * environment of theirs whose target is that object and whose state shows a promotion of its revision.
+ */
+export function otherClaims(store: ObjectStore, key: string, self: string): TargetClaim[] {
+  return store.byIndex(RELEASES_BY_TARGET, key).flatMap((obj) => {
+    const release = releaseKey(obj.metadata.namespace ?? "", obj.metadata.name);
+    if (release === self) return [];
+    const spec = ReleaseSpec.safeParse(obj.spec);
+    const status = ReleaseStatus.safeParse(obj.status ?? {});
+    if (!spec.success || !status.success) return [];
+    return spec.data.targets.flatMap((target) => {
+      if (targetKey(target) !== key) return [];
+      const entry = status.data.environments?.find((e) => e.name === target.environment);
+      if (entry === undefined || !PROMOTED.includes(entry.state)) return [];
+      const revision = entry.revision ?? targetRevision(target, spec.data);
+      return [
+        {
+          release,
+          environment: target.environment,
+          revision,
+          state: entry.state,
+          deployStartedAt: entry.deployStartedAt,
+        },
+      ];
+    });
+  });
+}
