@@ -1,0 +1,304 @@
+// The Release controller's lifecycle against the real API server with the real Argo CD and Flux CRDs: a deleted
+// release frees the target lock it held (finalizer), a target that cannot be delivered as configured stalls the
+// release naming the field until the delivery object is fixed, and a new revision asks for a new change.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, describe, it } from "node:test";
+import { createApprovalController } from "../../../src/controllers/change-control/approval-controller.js";
+import { createChangeRequestController } from "../../../src/controllers/change-control/change-request-controller.js";
+import { createDeploymentTaskController } from "../../../src/controllers/deployment-task/controller.js";
+import { createReleaseController } from "../../../src/controllers/release/controller.js";
+import { LOCK_FINALIZER } from "../../../src/controllers/release/finalizer.js";
+import { LOCK_ANNOTATION } from "../../../src/controllers/release/gather.js";
+import { changeRequestName } from "../../../src/controllers/release/names.js";
+import { deliveryResources, resources } from "../../../src/controllers/resources.js";
+import { isNotFound } from "../../../src/runtime/kube/api-error.js";
+import type { KubeObject } from "../../../src/runtime/kube/object.js";
+import { argoSyncs } from "../../support/gitops-driver.js";
+import { clientFor, createTestNamespace, waitFor } from "../../support/kube.js";
+import { MemoryAudit } from "../../support/memory-audit.js";
+import { runControllers } from "../../support/run-controllers.js";
+import {
+  condition,
+  createEnvironment,
+  decideAs,
+  read,
+  stopWorld,
+  waitForStatus,
+  type World,
+} from "./change-control-world.js";
+
+const API_VERSION = "stagegate.io/v1alpha1";
+const APP = deliveryResources.argoCDApplication;
+const KUSTOMIZATION = deliveryResources.fluxKustomization;
+const GIT_REPOSITORY = {
+  group: "source.toolkit.fluxcd.io",
+  version: "v1",
+  plural: "gitrepositories",
+  kind: "GitRepository",
+  namespaced: true,
+} as const;
+const SHA = "7d3e2a1b0c9f8e7d6c5b4a3928171605f4e3d2c1";
+const NEXT = "9a8b7c6d5e4f30211f2e3d4c5b6a79880a1b2c3d";
+
+describe("Release lifecycle", () => {
+  let world: World | undefined;
+  let dev = "";
+  let prod = "";
+  const w = (): World => {
+    if (world === undefined) throw new Error("the world was not set up");
+    return world;
+  };
+
+  before(async () => {
+    const admin = await clientFor("admin");
+    const namespace = await createTestNamespace(admin, "rel-life");
+    const audit = new MemoryAudit();
+    const running = await runControllers({
+      identity: "operator",
+      namespace,
+      audit,
+      controllers: (deps, informers) => [
+        createReleaseController(deps, informers),
+        createDeploymentTaskController(deps, informers),
+        createChangeRequestController(deps, informers),
+        createApprovalController(deps, informers),
+      ],
+    });
+    const suffix = randomBytes(3).toString("hex");
+    world = { admin, namespace, audit, running, environments: [], unique: (b) => `${b}-rl-${suffix}` };
+    dev = world.unique("dev");
+    prod = world.unique("prod");
+    await createEnvironment(world, dev, {});
+    await createEnvironment(world, prod, {
+      gate: { requiredApprovals: 1, approvers: { groups: ["approvers"] } },
+    });
+  });
+
+  after(() => stopWorld(world));
+
+  async function createApplication(name: string): Promise<void> {
+    await w().admin.create(
+      APP,
+      {
+        apiVersion: "argoproj.io/v1alpha1",
+        kind: "Application",
+        metadata: { name },
+        spec: {
+          project: "default",
+          source: { repoURL: "https://git.example.com/shop.git", path: "deploy", targetRevision: "HEAD" },
+          destination: { server: "https://kubernetes.default.svc", namespace: "shop" },
+        },
+      },
+      w().namespace,
+    );
+  }
+
+  async function createRelease(name: string, targets: Record<string, unknown>[], pipeline: string[]) {
+    await w().admin.create(
+      resources.release,
+      {
+        apiVersion: API_VERSION,
+        kind: "Release",
+        metadata: { name, namespace: w().namespace },
+        spec: {
+          version: "3.0.0",
+          source: { repoURL: "https://git.example.com/shop.git", revision: SHA, commits: [] },
+          pipeline,
+          targets,
+          owners: { releaseManager: { name: "dave" }, rollbackOwner: { name: "dave" } },
+        },
+      },
+      w().namespace,
+    );
+  }
+
+  function lockOf(app: KubeObject): string | undefined {
+    return app.metadata.annotations?.[LOCK_ANNOTATION];
+  }
+
+  it("frees the target lock when a release holding it is deleted, then lets the release go", async () => {
+    const { admin, namespace } = w();
+    await createApplication("held-dev");
+    await createRelease(
+      "held",
+      [{ environment: dev, argoCD: { name: "held-dev", namespace, revision: SHA } }],
+      [dev],
+    );
+    await waitFor("the release to lock its target and carry the finalizer", async () => {
+      const [app, release] = await Promise.all([
+        admin.get(APP, "held-dev", namespace),
+        admin.get(resources.release, "held", namespace),
+      ]);
+      return lockOf(app) === `${namespace}/held` &&
+        release.metadata.finalizers?.includes(LOCK_FINALIZER) === true
+        ? true
+        : undefined;
+    });
+
+    // Deleted mid-delivery, with nobody ever finishing the sync: the lock must not outlive the release.
+    await admin.delete(resources.release, "held", namespace);
+    await waitFor("the release to be gone", async () => {
+      try {
+        await admin.get(resources.release, "held", namespace);
+        return undefined;
+      } catch (err) {
+        if (isNotFound(err)) return true;
+        throw err;
+      }
+    });
+    assert.equal(lockOf(await admin.get(APP, "held-dev", namespace)), undefined, "the lock was freed");
+    const unlocked = w().audit.entries.filter(
+      (e) => e.action === "TargetUnlocked" && e.object.name === "held",
+    );
+    assert.equal(unlocked.length, 1, JSON.stringify(unlocked));
+    assert.match(String(unlocked[0]?.details.why), /deleted while it held the lock/);
+    assert.deepEqual(
+      w()
+        .audit.entries.filter((e) => e.object.name === "held")
+        .map((e) => e.action),
+      ["TargetLocked", "ReleasePromoted", "TargetUnlocked"],
+    );
+  });
+
+  it("stalls a release whose Flux target cannot be pinned, naming the field, until the target is fixed", async () => {
+    const { admin, namespace } = w();
+    await admin.create(
+      KUSTOMIZATION,
+      {
+        apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+        kind: "Kustomization",
+        metadata: { name: "oci-dev" },
+        spec: {
+          interval: "10m",
+          path: "./deploy",
+          prune: true,
+          sourceRef: { kind: "OCIRepository", name: "shop" },
+        },
+      },
+      namespace,
+    );
+    await createRelease(
+      "pinned",
+      [{ environment: dev, flux: { kind: "Kustomization", name: "oci-dev", namespace, revision: SHA } }],
+      [dev],
+    );
+    const stalled = await waitForStatus(w(), resources.release, "pinned", "to stall on its target", (s) =>
+      condition(s, "Stalled")?.status === "True" ? true : false,
+    );
+    const why = condition(stalled, "Stalled");
+    assert.equal(why?.reason, "InvalidTarget");
+    assert.match(why?.message ?? "", /OCIRepository/);
+    assert.match(why?.message ?? "", /remove flux\.revision/);
+
+    // Fixing the delivery object (not the Release) wakes the release through the watch on Kustomizations.
+    await admin.create(
+      GIT_REPOSITORY,
+      {
+        apiVersion: "source.toolkit.fluxcd.io/v1",
+        kind: "GitRepository",
+        metadata: { name: "shop" },
+        spec: { interval: "5m", url: "https://git.example.com/shop.git", ref: { branch: "main" } },
+      },
+      namespace,
+    );
+    await admin.patch(
+      KUSTOMIZATION,
+      "oci-dev",
+      namespace,
+      { spec: { sourceRef: { kind: "GitRepository", name: "shop" } } },
+      {
+        type: "merge",
+      },
+    );
+    const moving = await waitForStatus(
+      w(),
+      resources.release,
+      "pinned",
+      "to deploy once the target is fixed",
+      (s) => condition(s, "Stalled") === undefined && s.currentState === "Deploying",
+    );
+    assert.equal(moving.currentEnvironment, dev);
+    const repo = await admin.get(GIT_REPOSITORY, "shop", namespace);
+    assert.equal((repo.spec as { ref?: { commit?: string } }).ref?.commit, SHA, "the source is pinned now");
+  });
+
+  it("asks for a new change when the release moves to a new revision, keeping the used one", async () => {
+    const { admin, namespace } = w();
+    await createApplication("next-dev");
+    await createApplication("next-prod");
+    const targets = (revision: string) => [
+      { environment: dev, argoCD: { name: "next-dev", namespace, revision } },
+      { environment: prod, argoCD: { name: "next-prod", namespace, revision } },
+    ];
+    await createRelease("next", targets(SHA), [dev, prod]);
+    await waitFor("dev to get a sync request", async () =>
+      (await admin.get(APP, "next-dev", namespace)).operation !== undefined ? true : undefined,
+    );
+    await argoSyncs(admin, { name: "next-dev", namespace }, { revision: SHA });
+    const first = changeRequestName("next", prod, SHA);
+    const opened = await waitForStatus(
+      w(),
+      resources.changeRequest,
+      first,
+      "to open an Approval",
+      (s) => s.approvalRef !== undefined,
+    );
+    const approval = (opened.approvalRef as { name: string }).name;
+    await waitForStatus(w(), resources.approval, approval, "to be counted", (s) => s.outcome !== undefined);
+    await decideAs(w(), approval, "carol", ["approvers"], "Approve");
+    await waitFor("prod to get a sync request", async () =>
+      (await admin.get(APP, "next-prod", namespace)).operation !== undefined ? true : undefined,
+    );
+    await argoSyncs(admin, { name: "next-prod", namespace }, { revision: SHA });
+    await waitForStatus(
+      w(),
+      resources.release,
+      "next",
+      "to be Verified everywhere",
+      (s) => condition(s, "Ready")?.status === "True",
+    );
+
+    await admin.patch(
+      resources.release,
+      "next",
+      namespace,
+      { spec: { targets: targets(NEXT) } },
+      { type: "merge" },
+    );
+    await waitFor("dev to get a sync request for the new revision", async () => {
+      const op = (await admin.get(APP, "next-dev", namespace)).operation as
+        { sync?: { revision?: string } } | undefined;
+      return op?.sync?.revision === NEXT ? true : undefined;
+    });
+    await argoSyncs(admin, { name: "next-dev", namespace }, { revision: NEXT });
+    const second = changeRequestName("next", prod, NEXT);
+    assert.notEqual(second, first);
+    const gated = await waitForStatus(
+      w(),
+      resources.release,
+      "next",
+      "to wait at prod for the new change",
+      (s) => {
+        const entry = (
+          s.environments as { name: string; state: string; reasons?: string[] }[] | undefined
+        )?.find((e) => e.name === prod);
+        return entry?.state === "Gated" && (entry.reasons ?? []).some((r) => r.includes(second));
+      },
+    );
+    assert.equal(gated.currentEnvironment, prod);
+    const old = await read(w(), resources.changeRequest, first);
+    assert.ok(old !== undefined, "the change of the first revision is kept as the record");
+    assert.ok((old.status as { usedAt?: string } | undefined)?.usedAt !== undefined, "and it was used");
+    const fresh = await read(w(), resources.changeRequest, second);
+    assert.deepEqual((fresh?.spec as { artifacts?: unknown } | undefined)?.artifacts, [
+      { name: "next-prod", revision: NEXT },
+    ]);
+    const prodApp = await admin.get(APP, "next-prod", namespace);
+    assert.equal(
+      (prodApp.operation as { sync?: { revision?: string } } | undefined)?.sync?.revision,
+      undefined,
+      "prod was not synced to the new revision without its change",
+    );
+  });
+});
