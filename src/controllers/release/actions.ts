@@ -23,8 +23,10 @@ export interface EnsureCheckTask {
   releaseRef: { name: string };
   owners: Owner[];
   checklist: PlannedChecklistItem[];
-  /** The Environment's `taskSLA`; absent when it sets none. */
+  /** The Environment's `taskSLA`; absent when it sets none, or when `dueAt` is set. */
   sla?: string;
+  /** When the task is due, for readiness checks due as the next window opens. */
+  dueAt?: string;
 }
 
 /**

@@ -113,6 +113,7 @@ async function ensureCheckTask(ctx: ApplyContext, action: EnsureCheckTask): Prom
       owners: action.owners,
       checklist: action.checklist,
       ...(action.sla === undefined ? {} : { sla: action.sla }),
+      ...(action.dueAt === undefined ? {} : { dueAt: action.dueAt }),
     },
   );
   if (created) ctx.log.info({ task: action.name, environment: action.environment }, "Opened check task");

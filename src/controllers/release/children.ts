@@ -24,13 +24,17 @@ export interface ReleaseRef {
 /**
  * The DeploymentTask of each required check of `environment`, by deterministic name: owned by the Environment's
  * infrastructure owners (EnvironmentReadiness) or application owners (every other check), and by the release
- * manager when that list is empty; due after the Environment's taskSLA.
+ * manager when that list is empty; due after the Environment's taskSLA, except readiness, which is due when the
+ * next deployment window opens (given `now`, when the Environment has windows and none is open): the environment
+ * must be ready before the window, not some hours into it.
  */
 export function planCheckTasks(
   release: ReleaseRef,
   environment: string,
   env: EnvironmentSpec,
+  now?: Date,
 ): EnsureCheckTask[] {
+  const windowOpens = now === undefined ? undefined : nextWindowStart(env, now);
   return [...new Set(env.gate.requiredChecks)].map((type) => ({
     kind: "EnsureCheckTask",
     name: checkTaskName(release.name, environment, type),
@@ -43,8 +47,20 @@ export function planCheckTasks(
     releaseRef: { name: release.name },
     owners: checkOwners(type, env, release.spec),
     checklist: checklistFor(type),
-    ...(env.taskSLA === undefined ? {} : { sla: env.taskSLA }),
+    ...(type === "EnvironmentReadiness" && windowOpens !== undefined
+      ? { dueAt: formatTimestamp(windowOpens) }
+      : env.taskSLA === undefined
+        ? {}
+        : { sla: env.taskSLA }),
   }));
+}
+
+/** When the next permitted window opens, when none is open now; undefined without windows. */
+function nextWindowStart(env: EnvironmentSpec, now: Date): Date | undefined {
+  const positions = env.gate.windows.map((w) => windowPosition(w, now));
+  if (positions.some((p) => p.open)) return undefined;
+  const starts = positions.flatMap((p) => (p.opensAt === undefined ? [] : [p.opensAt.getTime()]));
+  return starts.length === 0 ? undefined : new Date(Math.min(...starts));
 }
 
 function checkOwners(type: TaskType, env: EnvironmentSpec, spec: ReleaseSpec): Owner[] {

@@ -126,7 +126,7 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
   }
   const actions: ReleaseAction[] = [];
   if (state === "Gated" || state === "Deploying" || state === "Deployed") {
-    actions.push(...planCheckTasks(ctx.release, input.name, spec));
+    actions.push(...planCheckTasks(ctx.release, input.name, spec, ctx.now));
     if (spec.gate.requiredApprovals > 0) {
       actions.push(planChangeRequest(ctx.release, input.name, spec, target, ctx.now));
     }

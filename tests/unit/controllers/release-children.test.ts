@@ -47,6 +47,27 @@ describe("release child objects", () => {
     assert.deepEqual(byType(test, "SecurityScan")?.releaseRef, { name: "shop" });
   });
 
+  it("makes readiness due when the next window opens, and leaves it on the task SLA inside one or without any", () => {
+    const prod = environment({
+      ...ENVIRONMENTS.prod,
+      taskSLA: "72h",
+      gate: { ...ENVIRONMENTS.prod.gate, requiredChecks: ["EnvironmentReadiness", "SecurityScan"] },
+    });
+    const before = planCheckTasks(release, "prod", prod, at(0));
+    assert.equal(byType(before, "EnvironmentReadiness")?.dueAt, "2030-01-01T10:00:00Z");
+    assert.equal(byType(before, "EnvironmentReadiness")?.sla, undefined, "dueAt and sla are exclusive");
+    assert.equal(byType(before, "SecurityScan")?.sla, "72h", "other checks keep the SLA");
+    const inside = planCheckTasks(release, "prod", prod, at(10.5 * HOUR));
+    assert.equal(byType(inside, "EnvironmentReadiness")?.dueAt, undefined);
+    assert.equal(byType(inside, "EnvironmentReadiness")?.sla, "72h");
+    const staging = planCheckTasks(release, "staging", ENVIRONMENTS.staging, at(0));
+    assert.equal(
+      byType(staging, "EnvironmentReadiness")?.dueAt,
+      undefined,
+      "no windows: no window to be ready for",
+    );
+  });
+
   it("asks for evidence on security scans and user acceptance, not on readiness", () => {
     const staging = planCheckTasks(release, "staging", ENVIRONMENTS.staging);
     const scan = planCheckTasks(release, "test", ENVIRONMENTS.test)[0];
