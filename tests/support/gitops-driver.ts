@@ -199,3 +199,52 @@ export async function fluxHelmReleases(
     };
   });
 }
+
+/**
+ * The revision of the sync Stagegate asked an Application for and Argo CD has not run yet: its pending
+ * `operation`, when `initiatedBy.username` is Stagegate's. Undefined when nothing of Stagegate's is pending.
+ */
+export function pendingStagegateSync(application: KubeObject): string | undefined {
+  const operation = (application as Json).operation as
+    { sync?: { revision?: unknown }; initiatedBy?: { username?: unknown } } | undefined;
+  const revision = operation?.sync?.revision;
+  if (operation?.initiatedBy?.username !== "stagegate") return undefined;
+  return typeof revision === "string" ? revision : undefined;
+}
+
+/**
+ * Argo CD's comparison found the live state differing from Git at `revision` (someone changed a live object by
+ * hand): sync status OutOfSync at that revision, health unchanged (Healthy when unset), no operation running.
+ */
+export async function argoDrifts(
+  client: KubeClient,
+  ref: ObjectRef,
+  { revision }: { revision: string },
+): Promise<KubeObject> {
+  return updateApplication(client, ref, (obj) => {
+    const spec = obj.spec as Json;
+    const status = (obj.status as Json | undefined) ?? {};
+    status.sync = {
+      status: "OutOfSync",
+      revision,
+      comparedTo: { source: spec.source, destination: spec.destination },
+    };
+    status.health = status.health ?? { status: "Healthy", lastTransitionTime: at() };
+    status.reconciledAt = at();
+    obj.status = status;
+  });
+}
+
+/**
+ * The reconciliation Stagegate requested on a Flux Kustomization or HelmRelease that Flux has not handled yet:
+ * `reconcile.fluxcd.io/requestedAt` differs from `status.lastHandledReconcileAt` and Stagegate marked the request
+ * with `stagegate.io/requested-revision`. Returns that revision; undefined when nothing of Stagegate's is pending.
+ */
+export function pendingStagegateReconcile(fluxObject: KubeObject): string | undefined {
+  const annotations = fluxObject.metadata.annotations ?? {};
+  const requestedAt = annotations["reconcile.fluxcd.io/requestedAt"];
+  const revision = annotations["stagegate.io/requested-revision"];
+  const handled = ((fluxObject as Json).status as Json | undefined)?.lastHandledReconcileAt;
+  if (requestedAt === undefined || revision === undefined || requestedAt === handled) return undefined;
+  return revision;
+}
