@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { parseDuration } from "../runtime/duration.js";
+import { parseAddress } from "../runtime/http-server.js";
 import { DEFAULT_JITTER_FACTOR } from "../runtime/leader-election/leader-election-config.js";
 
 const durationMs = (flag: string) =>
@@ -19,6 +20,15 @@ const positiveInt = (flag: string) =>
     .number({ error: `--${flag} must be a whole number` })
     .int(`--${flag} must be a whole number`)
     .min(1, `--${flag} must be at least 1`);
+
+function isListenAddress(value: string): boolean {
+  try {
+    parseAddress(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The operator's configuration, parsed once at start from flags (and their environment variables). */
 export const RunConfig = z
@@ -40,6 +50,13 @@ export const RunConfig = z
     auditLog: z.string().min(1, "--audit-log must name a file, for example /var/lib/stagegate/audit.jsonl"),
     webhookAddress: z.string(),
     webhookCertDir: z.string().min(1, "--webhook-cert-dir must name a directory holding tls.crt and tls.key"),
+    eventsAddress: z.string().refine((value) => value === "0" || (value !== "" && isListenAddress(value)), {
+      message: "--events-bind-address must be host:port (for example :9444 or 127.0.0.1:0), or 0 to disable",
+    }),
+    pipelineEventsTokenFile: z
+      .string()
+      .min(1, "--pipeline-events-token-file must name a file of bearer tokens, one per line")
+      .optional(),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
       error: "--log-level must be one of trace, debug, info, warn, error, fatal, silent",
     }),
@@ -115,6 +132,15 @@ export const RUN_FLAGS = {
     default: "/tmp/k8s-webhook-server/serving-certs",
     help: "directory with the webhook's tls.crt and tls.key",
   },
+  "events-bind-address": {
+    env: "STAGEGATE_EVENTS_ADDRESS",
+    default: ":9444",
+    help: "HTTPS event receivers, certificate from --webhook-cert-dir (0 disables)",
+  },
+  "pipeline-events-token-file": {
+    env: "STAGEGATE_PIPELINE_EVENTS_TOKEN_FILE",
+    help: "bearer tokens for POST /pipeline-events, one per line (unset: endpoint disabled)",
+  },
   "log-level": { env: "STAGEGATE_LOG_LEVEL", default: "info", help: "trace, debug, info, warn, error" },
 } as const satisfies Record<string, { env: string; default?: string; help: string }>;
 
@@ -163,6 +189,8 @@ export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfi
     auditLog: pick("audit-log"),
     webhookAddress: pick("webhook-bind-address"),
     webhookCertDir: pick("webhook-cert-dir"),
+    eventsAddress: pick("events-bind-address"),
+    pipelineEventsTokenFile: pick("pipeline-events-token-file"),
     logLevel: pick("log-level"),
   });
   if (!result.success) {

@@ -11,9 +11,11 @@ import { createEnvironmentController } from "../controllers/environment/controll
 import { createChangeRequestController } from "../controllers/change-control/change-request-controller.js";
 import { createApprovalController } from "../controllers/change-control/approval-controller.js";
 import { createReleaseController } from "../controllers/release/controller.js";
+import { createDriftCheckController } from "../controllers/drift-check/controller.js";
 import { AuditTrail } from "../audit/trail.js";
 import type { Logger } from "../runtime/logging.js";
 import { auditEventMirror } from "./audit-mirror.js";
+import { startReceivers } from "./receivers.js";
 import { startWebhooks } from "./webhooks.js";
 import { ConfigError, type RunConfig } from "./config.js";
 
@@ -46,6 +48,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
   };
   const informers = createInformers(deps);
   const webhooks = await startWebhooks(config, { client, informers, audit, log });
+  const receivers = await startReceivers(config, { client, audit, log, registry: metrics.registry });
   const manager = new Manager({
     client,
     log,
@@ -57,6 +60,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
       createChangeRequestController(deps, informers),
       createApprovalController(deps, informers),
       createReleaseController(deps, informers),
+      createDriftCheckController(deps, informers),
     ],
     probeAddress: config.probeAddress,
     metricsAddress: config.metricsAddress,
@@ -85,6 +89,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     exit = await manager.run(stop.signal);
   } finally {
     await webhooks?.close();
+    await receivers?.close();
     await audit.close();
     client.close();
   }

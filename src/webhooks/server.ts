@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import type { EnvironmentSpec } from "../api/v1alpha1/environment.js";
 import type { AuditRecorder } from "../audit/recorder.js";
+import { readBody, sendText } from "../runtime/http-body.js";
 import { parseAddress } from "../runtime/http-server.js";
 import type { Logger } from "../runtime/logging.js";
 import {
@@ -51,35 +52,6 @@ export interface WebhookServer {
   port: number;
   /** Stops accepting, closes open connections and stops watching the certificate. */
   close(): Promise<void>;
-}
-
-/**
- * Reads a request body up to `limit` bytes; beyond it the rest is drained and discarded (the server's request
- * timeout bounds how long). A client that hangs up mid-body yields "aborted", so no read is left pending.
- */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-large" | "aborted"> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on("end", () => resolve(size > limit ? "too-large" : Buffer.concat(chunks)));
-    req.on("error", () => resolve("aborted"));
-    req.on("close", () => {
-      if (!req.complete) resolve("aborted");
-    });
-  });
-}
-
-function sendText(
-  res: ServerResponse,
-  status: number,
-  text: string,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(status, { "Content-Type": "text/plain; charset=utf-8", ...headers }).end(`${text}\n`);
 }
 
 function sendReview(res: ServerResponse, response: AdmissionResponse): void {

@@ -27,7 +27,10 @@ export interface OperatorProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts the operator as its own process with `stagegate run` and the given flags. */
+/**
+ * Starts the operator as its own process with `stagegate run` and the given flags. Webhooks and event receivers
+ * are off unless the flags turn them on (a later flag wins).
+ */
 export function startOperator(kubeconfig: string, flags: string[] = []): OperatorProcess {
   const dir = mkdtempSync(path.join(tmpdir(), "stagegate-operator-"));
   const logFile = path.join(dir, "operator.log");
@@ -45,6 +48,7 @@ export function startOperator(kubeconfig: string, flags: string[] = []): Operato
       "--metrics-bind-address=127.0.0.1:0",
       `--audit-log=${auditFile}`,
       "--webhook-bind-address=0",
+      "--events-bind-address=0",
       ...flags,
     ],
     { cwd: repo, stdio: ["ignore", "pipe", "pipe"] },

@@ -1,0 +1,76 @@
+import { API_VERSION } from "../api/v1alpha1/group.js";
+import type { EnvironmentSpec } from "../api/v1alpha1/environment.js";
+import { RELEASE_FIELD_MANAGER, RELEASE_LABEL } from "../controllers/release/apply.js";
+import { planCheckTasks } from "../controllers/release/children.js";
+import { resources } from "../controllers/resources.js";
+import { isNotFound } from "../runtime/kube/api-error.js";
+import type { CallOptions, KubeClient } from "../runtime/kube/client.js";
+import type { EventRelease } from "./event-subjects.js";
+
+/** What ensuring the check tasks found: the tasks it created and those that already existed. */
+export interface EnsuredCheckTasks {
+  created: string[];
+  existing: string[];
+}
+
+async function exists(
+  client: KubeClient,
+  name: string,
+  namespace: string,
+  opts: CallOptions,
+): Promise<boolean> {
+  try {
+    await client.get(resources.deploymentTask, name, namespace, opts);
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
+/**
+ * Ensures the DeploymentTask of each check `environment` requires exists for the release, exactly as the Release
+ * controller opens them (the same planCheckTasks, names, labels, owner reference and field manager), so whichever
+ * of the two comes first creates the task and the other finds it. An existing task is never rewritten.
+ */
+export async function ensureCheckTasks(
+  client: KubeClient,
+  release: EventRelease,
+  environment: string,
+  env: EnvironmentSpec,
+  opts: CallOptions = {},
+): Promise<EnsuredCheckTasks> {
+  const result: EnsuredCheckTasks = { created: [], existing: [] };
+  const owner = release.object.metadata;
+  for (const task of planCheckTasks({ name: release.name, spec: release.spec }, environment, env)) {
+    if (await exists(client, task.name, release.namespace, opts)) {
+      result.existing.push(task.name);
+      continue;
+    }
+    const metadata = {
+      name: task.name,
+      namespace: release.namespace,
+      labels: { [RELEASE_LABEL]: release.name },
+      ownerReferences: [
+        { apiVersion: API_VERSION, kind: "Release", name: release.name, uid: owner.uid, controller: true },
+      ],
+    };
+    const spec = {
+      type: task.type,
+      title: task.title,
+      description: task.description,
+      releaseRef: task.releaseRef,
+      environment: task.environment,
+      owners: task.owners,
+      checklist: task.checklist,
+      ...(task.sla === undefined ? {} : { sla: task.sla }),
+    };
+    await client.apply(
+      resources.deploymentTask,
+      { apiVersion: API_VERSION, kind: "DeploymentTask", metadata, spec },
+      { fieldManager: RELEASE_FIELD_MANAGER, ...opts },
+    );
+    result.created.push(task.name);
+  }
+  return result;
+}

@@ -1,0 +1,177 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { AuditRecorder } from "../audit/recorder.js";
+import { ApiError, TransportError } from "../runtime/kube/api-error.js";
+import type { KubeClient } from "../runtime/kube/client.js";
+import type { Logger } from "../runtime/logging.js";
+import { EventRejected, refusal, type ReceiverAnswer } from "./answer.js";
+import type { TokenFile } from "./bearer-tokens.js";
+import { parseCloudEvent, type CloudEvent } from "./cloudevent.js";
+import { actOnEvent, type EventResult } from "./pipeline-actions.js";
+import { parsePipelineEvent, type PipelineEvent } from "./pipeline-event.js";
+import type { PipelineEventMetrics } from "./pipeline-metrics.js";
+import type { ReceiverRequest, ReceiverRoute } from "./server.js";
+
+/** The path CI/CD systems post their events to. */
+export const PIPELINE_EVENTS_PATH = "/pipeline-events";
+
+/** What the pipeline events route needs. */
+export interface PipelineEventsDeps {
+  client: KubeClient;
+  audit: AuditRecorder;
+  log: Logger;
+  metrics: PipelineEventMetrics;
+  /** The accepted bearer tokens; undefined when no token file is configured (the endpoint is then disabled). */
+  tokens: TokenFile | undefined;
+  /** The one namespace the operator serves, when it was started with --namespace. */
+  namespace?: string;
+}
+
+const CHALLENGE = 'Bearer realm="stagegate"';
+
+function authenticate(deps: PipelineEventsDeps, headers: IncomingHttpHeaders): ReceiverAnswer | undefined {
+  if (deps.tokens === undefined) {
+    return refusal(
+      404,
+      "EndpointDisabled",
+      `${PIPELINE_EVENTS_PATH} is disabled: start the operator with --pipeline-events-token-file naming a file of ` +
+        "bearer tokens (a mounted Secret) to enable it.",
+    );
+  }
+  const check = deps.tokens.check(headers.authorization);
+  if (check === "accepted") return undefined;
+  deps.metrics.observe(undefined, "Unauthorized");
+  deps.log.warn(
+    { path: PIPELINE_EVENTS_PATH, problem: check },
+    "Refused a pipeline event without a valid token",
+  );
+  return check === "missing"
+    ? refusal(
+        401,
+        "Unauthorized",
+        "the request carries no bearer token: send Authorization: Bearer <token> with a token from the " +
+          "operator's pipeline events Secret.",
+        { headers: { "WWW-Authenticate": CHALLENGE } },
+      )
+    : refusal(
+        401,
+        "Unauthorized",
+        "the bearer token is not accepted: use a token listed in the operator's --pipeline-events-token-file " +
+          "(it may have been rotated out).",
+        { headers: { "WWW-Authenticate": `${CHALLENGE}, error="invalid_token"` } },
+      );
+}
+
+function success(cloudEvent: CloudEvent, result: EventResult): ReceiverAnswer {
+  return {
+    status: 200,
+    body: {
+      id: cloudEvent.id,
+      type: cloudEvent.type,
+      outcome: result.outcome,
+      message: result.message,
+      release: `${result.release.namespace}/${result.release.name}`,
+      tasks: result.tasks,
+    },
+  };
+}
+
+/** Writes one audit entry per task the event concerns (the Release itself when there is none). */
+async function audit(
+  deps: PipelineEventsDeps,
+  cloudEvent: CloudEvent,
+  event: PipelineEvent,
+  result: EventResult,
+) {
+  const { namespace, name } = result.release;
+  const details = {
+    eventId: cloudEvent.id,
+    eventType: cloudEvent.type,
+    source: cloudEvent.source,
+    ...(cloudEvent.subject === undefined ? {} : { subject: cloudEvent.subject }),
+    release: `${namespace}/${name}`,
+    environment: event.data.environment,
+    outcome: result.outcome,
+  };
+  const actor = `pipeline:${cloudEvent.source}`;
+  if (result.tasks.length === 0) {
+    await deps.audit.record({
+      actor,
+      action: "PipelineEventReceived",
+      object: { kind: "Release", namespace, name },
+      details,
+    });
+  }
+  for (const task of result.tasks) {
+    const items = task.items?.map((i) => ({
+      name: i.name,
+      change: i.change,
+      ...("state" in i ? { state: i.state } : {}),
+    }));
+    await deps.audit.record({
+      actor,
+      action: "PipelineEventReceived",
+      object: { kind: "DeploymentTask", namespace, name: task.name },
+      details: { ...details, change: task.change, ...(items === undefined ? {} : { items }) },
+    });
+  }
+}
+
+async function handle(deps: PipelineEventsDeps, request: ReceiverRequest): Promise<ReceiverAnswer> {
+  const parsed = parseCloudEvent(request.headers, request.body);
+  if (!parsed.ok) {
+    deps.metrics.observe(undefined, "Rejected");
+    return refusal(parsed.status, "MalformedEvent", parsed.message, { field: parsed.field });
+  }
+  const cloudEvent = parsed.event;
+  const pipeline = parsePipelineEvent(cloudEvent);
+  if (!pipeline.ok) {
+    deps.metrics.observe(cloudEvent.type, "Rejected");
+    return refusal(400, pipeline.reason, pipeline.message, { field: pipeline.field });
+  }
+  const event = pipeline.event;
+  const ref = event.data.release;
+  const fields = { eventId: cloudEvent.id, type: cloudEvent.type, source: cloudEvent.source, release: ref };
+  if (deps.namespace !== undefined && ref.namespace !== deps.namespace) {
+    deps.metrics.observe(cloudEvent.type, "Rejected");
+    return refusal(
+      422,
+      "NamespaceNotServed",
+      `data.release.namespace ${ref.namespace} is not served: this operator only manages namespace ${deps.namespace}.`,
+      { field: "data.release.namespace" },
+    );
+  }
+  try {
+    const result = await actOnEvent(deps.client, event);
+    await audit(deps, cloudEvent, event, result);
+    deps.metrics.observe(cloudEvent.type, result.outcome);
+    deps.log.info({ ...fields, outcome: result.outcome }, `Received a pipeline event: ${result.message}`);
+    return success(cloudEvent, result);
+  } catch (err) {
+    if (err instanceof EventRejected) {
+      deps.metrics.observe(cloudEvent.type, "Rejected");
+      deps.log.info({ ...fields, reason: err.reason }, `Refused a pipeline event: ${err.message}`);
+      return err.answer();
+    }
+    deps.metrics.observe(cloudEvent.type, "Failed");
+    deps.log.error({ ...fields, err }, "Failed to act on a pipeline event");
+    const cause =
+      err instanceof ApiError || err instanceof TransportError
+        ? "the Kubernetes API failed"
+        : "the operator failed";
+    return refusal(503, "Unavailable", `${cause} (${(err as Error).message}); retry the event.`, {
+      headers: { "Retry-After": "5" },
+    });
+  }
+}
+
+/**
+ * The `POST /pipeline-events` route: authenticates the bearer token, reads one CloudEvent, acts on it and
+ * records it in the audit trail. Bad events get 4xx naming the field; API failures 503 so the sender retries
+ * (every action is idempotent, so a retry after a partial success does no harm).
+ */
+export function pipelineEventsRoute(deps: PipelineEventsDeps): ReceiverRoute {
+  return {
+    authenticate: (headers) => authenticate(deps, headers),
+    handle: (request) => handle(deps, request),
+  };
+}
