@@ -1,15 +1,19 @@
 // `make demo`: starts a local control plane (or uses the cluster KUBECONFIG points at), installs the CRDs, runs
 // the operator (with its admission webhooks on a local cluster), applies the samples and tells a story: tasks
 // unblock, approvers decide the prod change (one is refused by separation of duties), the audit trail verifies,
-// and a task goes overdue. Ctrl-C tears it all down.
+// a task goes overdue, and Release shop is promoted through dev and a gated prod-eu, with a stand-in
+// completing the Argo CD syncs. Ctrl-C tears it all down.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { KubeClient } from "../src/runtime/kube/client.js";
+import { startArgoCDStandIn, type ArgoCDStandIn } from "./demo/argocd-stand-in.js";
+import { promotionStory } from "./demo/promotion-story.js";
+import { changeControlStory, type StoryContext } from "./demo/story.js";
+import { playStory } from "./demo/story-runner.js";
 import { createServingCertificate, waitForWebhookPort } from "./demo/webhook-setup.js";
-import { demoStory } from "./demo/story.js";
 import { resolveBinDir, runKubectl, startLocalCluster, type LocalCluster } from "./local-cluster/index.js";
 import { registerLocalWebhooks } from "./local-cluster/webhooks.js";
 
@@ -18,13 +22,21 @@ const work = mkdtempSync(path.join(tmpdir(), "stagegate-demo-"));
 const external = process.env.KUBECONFIG !== undefined && process.env.KUBECONFIG !== "";
 
 let cluster: LocalCluster | undefined;
-const running: { operator?: ChildProcess } = {};
+const running: { operator?: ChildProcess; argoCD?: ArgoCDStandIn; admin?: KubeClient } = {};
+const story = new AbortController();
 let stopping = false;
+let stoppingSince = 0;
+/** A second Ctrl-C this soon after the first is the same one delivered twice (by the terminal and by tsx). */
+const REPEATED_SIGNAL_MS = 2_000;
 
 async function teardown(code: number): Promise<never> {
   if (stopping) process.exit(code);
   stopping = true;
+  stoppingSince = Date.now();
   console.log("\nTearing down the demo...");
+  story.abort();
+  await running.argoCD?.stop();
+  running.admin?.close();
   running.operator?.kill("SIGTERM");
   if (external) {
     await kubectl(["delete", "-f", path.join(repo, "config/samples"), "--ignore-not-found", "--wait=false"]);
@@ -33,8 +45,13 @@ async function teardown(code: number): Promise<never> {
   console.log("Done.");
   process.exit(code);
 }
-process.on("SIGINT", () => void teardown(0));
-process.on("SIGTERM", () => void teardown(0));
+function onSignal(): void {
+  // While tearing down, a later Ctrl-C forces the exit; the echo of the first one does not.
+  if (stopping && Date.now() - stoppingSince < REPEATED_SIGNAL_MS) return;
+  void teardown(0);
+}
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);
 
 const binDir = await resolveBinDir();
 let adminConfig: string;
@@ -50,7 +67,7 @@ if (external) {
   );
   cluster = await startLocalCluster({
     dir: path.join(work, "cluster"),
-    thirdPartyCrds: false,
+    // The real Argo CD Application CRD (and Flux's): the shop's release is delivered through Applications.
     installCrdsFrom: [
       path.join(repo, "crds"),
       path.join(repo, "config/rbac"),
@@ -91,9 +108,15 @@ const operator = spawn(
     "--metrics-bind-address=127.0.0.1:0",
     "--leader-elect=false",
     `--audit-log=${auditLog}`,
+    // The event receivers (pipeline events) use the webhooks' certificate; the story sends them nothing,
+    // so they get a free loopback port, and are off where there is no certificate.
     ...(webhookCerts === undefined
-      ? ["--webhook-bind-address=0"]
-      : ["--webhook-bind-address=127.0.0.1:0", `--webhook-cert-dir=${webhookCerts.dir}`]),
+      ? ["--webhook-bind-address=0", "--events-bind-address=0"]
+      : [
+          "--webhook-bind-address=127.0.0.1:0",
+          "--events-bind-address=127.0.0.1:0",
+          `--webhook-cert-dir=${webhookCerts.dir}`,
+        ]),
   ],
   { cwd: repo, stdio: ["ignore", "pipe", "pipe"] },
 );
@@ -108,15 +131,15 @@ operator.once("exit", (code) => {
   }
 });
 
+const admin = await KubeClient.connect(adminConfig);
+running.admin = admin;
 if (webhookCerts !== undefined) {
   const port = await waitForWebhookPort(logFile);
-  const admin = await KubeClient.connect(adminConfig);
   await registerLocalWebhooks(admin, {
     name: "demo",
     baseUrl: `https://127.0.0.1:${port}`,
     caBundle: webhookCerts.caBundle,
   });
-  admin.close();
   console.log(`The operator serves its admission webhooks on 127.0.0.1:${port}; the API server calls them.`);
 } else {
   console.log("Admission webhooks are off: a remote API server cannot call an operator on this machine.");
@@ -124,24 +147,39 @@ if (webhookCerts !== undefined) {
 
 await kubectl(["apply", "-f", path.join(repo, "config/samples")], true);
 
-const story = demoStory({
+const ctx: StoryContext = {
   repo,
   kubectl: (args) => kubectl(args, true),
+  client: admin,
+  binDir,
+  workDir: work,
   kubeconfigs: cluster?.kubeconfigs,
   auditLog,
-});
-
-const started = Date.now();
-for (;;) {
-  const elapsed = (Date.now() - started) / 1000;
-  for (const step of story.filter((s) => s.atSeconds <= elapsed)) {
-    story.splice(story.indexOf(step), 1);
-    const said = await step.run();
-    console.log(`\n>>> ${step.say}\n${said.trim()}\n`);
-  }
-  const table = await kubectl(["get", "stagegate", "-A"]);
+};
+const tracks = [changeControlStory(ctx)];
+if (cluster === undefined) {
   console.log(
-    `\n--- kubectl get stagegate -A   (${Math.round(elapsed)} s; the readiness check is due 1 minute after it was applied; Ctrl-C to stop)\n${table}`,
+    "Skipping the approvals and the shop's promotion: they need the local cluster's people (alice, carol, " +
+      "dave, erin, grace), and the promotion plays the Argo CD controller, which must not run beside a " +
+      "real one.",
   );
-  await new Promise((resolve) => setTimeout(resolve, 4_000));
+} else {
+  await kubectl(["apply", "-f", path.join(repo, "hack/demo/shop-platform.yaml")], true);
+  running.argoCD = startArgoCDStandIn(admin, {
+    namespace: "argocd",
+    syncMs: 3_000,
+    pollMs: 1_000,
+    say: (line) => console.log(line),
+  });
+  tracks.push(await promotionStory(ctx, 34));
 }
+
+await playStory({
+  tracks,
+  table: () => kubectl(["get", "stagegate", "-A"]),
+  ending:
+    "That is the story. The readiness check turns Overdue a minute after it was applied (its SLA); the " +
+    "table keeps updating. Ctrl-C tears everything down.",
+  waitSeconds: 90,
+  signal: story.signal,
+});

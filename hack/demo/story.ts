@@ -1,43 +1,39 @@
-// The scripted story of `make demo`: what happens when, told as it happens.
-import { spawn } from "node:child_process";
-import path from "node:path";
+// The scripted story of `make demo`: what happens when, told as it happens. This file holds the
+// change-control part (the samples' payments-api release); promotion-story.ts holds the shop's promotion.
+import type { KubeClient } from "../../src/runtime/kube/client.js";
+import { stagegate } from "./run-cli.js";
 
-/** One step of the story. */
+/** One step of the story: it runs once it is due and what it waits for is true, then says what happened. */
 export interface StoryStep {
+  /** Seconds after the story starts before the step may run. */
   atSeconds: number;
+  /** What must be true in the cluster first, read afresh each time it is asked. */
+  when?: { what: string; check: () => Promise<boolean> };
   say: string;
   run: () => Promise<string>;
 }
 
-/** What the story needs from the demo: kubectl as the admin, and each local identity's kubeconfig. */
+/** What the story needs from the demo: the cluster as the admin, and each local identity's kubeconfig. */
 export interface StoryContext {
   repo: string;
+  /** kubectl as the admin; a failure ends the demo. */
   kubectl: (args: string[]) => Promise<string>;
-  /** Kubeconfigs of the local identities, when the demo runs its own cluster (change control needs them). */
+  /** A client as the admin, for the story's own reads. */
+  client: KubeClient;
+  /** Where kubectl and the control-plane binaries are. */
+  binDir: string;
+  /** The demo's scratch directory (files the story's people write, such as a patch). */
+  workDir: string;
+  /** Kubeconfigs of the local identities, when the demo runs its own cluster (people need them). */
   kubeconfigs?: Record<string, string>;
   auditLog: string;
 }
 
-/** Runs the stagegate CLI as a person would, returning what it printed (and its exit code). */
-function stagegate(repo: string, args: string[]): Promise<string> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", path.join(repo, "src/cmd/stagegate.ts"), ...args],
-      {
-        cwd: repo,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.on("exit", (code) =>
-      resolve(
-        `$ stagegate ${args.filter((a) => !a.startsWith("--kubeconfig")).join(" ")}\n${out.trimEnd()}\n(exit ${code})`,
-      ),
-    );
-  });
+/** Who someone is in the demo: their name and the kubeconfig of their local identity. */
+export function identity(ctx: StoryContext, who: string): { who: string; kubeconfig: string } {
+  const kubeconfig = ctx.kubeconfigs?.[who];
+  if (kubeconfig === undefined) throw new Error(`The demo has no kubeconfig for ${who}.`);
+  return { who, kubeconfig };
 }
 
 const SCAN_DONE = {
@@ -54,11 +50,11 @@ const SCAN_DONE = {
   },
 };
 
-/** The steps: tasks unblock, then (on a local cluster) the prod change is decided by real identities. */
-export function demoStory(ctx: StoryContext): StoryStep[] {
+/** The change-control steps: tasks unblock, then (on a local cluster) people decide the prod change. */
+export function changeControlStory(ctx: StoryContext): StoryStep[] {
   const steps: StoryStep[] = [
     {
-      atSeconds: 12,
+      atSeconds: 10,
       say: "The security team attaches the scan report: the scan succeeds and user acceptance unblocks.",
       run: () =>
         ctx.kubectl([
@@ -71,14 +67,12 @@ export function demoStory(ctx: StoryContext): StoryStep[] {
         ]),
     },
   ];
-  const configs = ctx.kubeconfigs;
-  if (configs === undefined) return steps;
-  const as = (who: string, args: string[]) =>
-    stagegate(ctx.repo, [...args, `--kubeconfig=${configs[who] ?? ""}`]);
+  if (ctx.kubeconfigs === undefined) return steps;
+  const as = (who: string, args: string[]) => stagegate(ctx.repo, args, identity(ctx, who));
   const change = "payments-api-2.14.0-prod";
   steps.push(
     {
-      atSeconds: 20,
+      atSeconds: 16,
       say: "alice (approvers) approves the prod change; the webhook stamps her identity and the time.",
       run: () =>
         as("alice", [
@@ -91,17 +85,17 @@ export function demoStory(ctx: StoryContext): StoryStep[] {
         ]),
     },
     {
-      atSeconds: 26,
+      atSeconds: 20,
       say: "grace authored one of the release's commits: separation of duties refuses her approval.",
       run: () => as("grace", ["approve", change, "-n", "default", "--comment", "LGTM"]),
     },
     {
-      atSeconds: 32,
+      atSeconds: 24,
       say: "carol gives the second approval: the change is Approved (see the ChangeRequest's RESOLUTION).",
       run: () => as("carol", ["approve", change, "-n", "default", "--comment", "Window confirmed with ops."]),
     },
     {
-      atSeconds: 40,
+      atSeconds: 28,
       say: "Every request, decision and refusal is in the hash-chained audit trail, and it verifies.",
       run: () => stagegate(ctx.repo, ["audit", "verify", ctx.auditLog]),
     },
