@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all deps generate lint typecheck test test-unit cluster-up cluster-down demo build clean
+.PHONY: all deps generate lint typecheck test test-unit cluster-up cluster-down demo build clean monitoring-tools
 
 all: test
 
@@ -24,8 +24,12 @@ lint: deps
 typecheck: deps
 	tsc -p tsconfig.json --noEmit
 
-test: deps lint typecheck
+test: deps lint typecheck monitoring-tools
 	tsx hack/run-tests.ts
+
+# Prometheus and Alertmanager from Debian for the alert tests (needs root the first time; a no-op after).
+monitoring-tools: deps
+	tsx hack/install-monitoring.ts
 
 test-unit: deps
 	tsx hack/run-tests.ts --unit
