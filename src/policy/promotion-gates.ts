@@ -1,5 +1,6 @@
 import type { TaskPhase, TaskType } from "../api/v1alpha1/deployment-task.js";
 import { insideWindow, type WindowSpec } from "./deployment-window.js";
+import { outsideFreezes, type FreezeSpec } from "./freeze.js";
 import { blocked, evaluateGates, passed, type Gate, type GateVerdict } from "./gate.js";
 
 /** Everything the gate of one environment needs to decide whether a release may enter it. */
@@ -14,6 +15,8 @@ export interface PromotionInput {
   approvalRequired: boolean;
   changeRequest?: { name: string; resolution: string | undefined; closedAt?: string | undefined };
   windows: readonly WindowSpec[];
+  /** Release freezes of the environment; none in force lets the gate open. */
+  freezes?: readonly FreezeSpec[];
   /** Who holds the target's lock (a release key), if anyone; `self` is this release's key. */
   lockHolder?: string | undefined;
   self: string;
@@ -64,6 +67,8 @@ const changeApproved: Gate<PromotionInput> = ({ approvalRequired, changeRequest 
 
 const window: Gate<PromotionInput> = ({ windows, now }) => insideWindow(windows, now);
 
+const notFrozen: Gate<PromotionInput> = ({ freezes, now }) => outsideFreezes(freezes ?? [], now);
+
 const targetFree: Gate<PromotionInput> = ({ lockHolder, self }) =>
   lockHolder === undefined || lockHolder === self
     ? passed("TargetFree", "No other release is deploying to this target.")
@@ -78,6 +83,7 @@ export const PROMOTION_GATES: readonly Gate<PromotionInput>[] = [
   requiredChecksDone,
   changeApproved,
   window,
+  notFrozen,
   targetFree,
 ];
 

@@ -89,6 +89,21 @@ export const TaskLogEntry = z
   })
   .describe("A comment or measurement recorded on the task.");
 
+/** The Prometheus alert that opened a Rollback task, as Alertmanager delivered it. */
+export const AlertEvidence = z
+  .object({
+    name: z.string().max(256).optional().describe("The alert's name (its alertname label)."),
+    fingerprint: z.string().min(1).max(64).describe("Alertmanager's fingerprint of the alert's labels."),
+    startsAt: Timestamp.describe("When the alert started firing."),
+    labels: z.record(z.string(), z.string()).default({}).describe("The alert's labels."),
+    annotations: z.record(z.string(), z.string()).default({}).describe("The alert's annotations."),
+    generatorURL: z.string().max(2048).optional().describe("The link to the expression that fired."),
+    receivedAt: Timestamp.describe("When Stagegate first received the firing alert."),
+    resolvedAt: Timestamp.optional().describe("When Alertmanager reported the alert resolved."),
+  })
+  .describe("The alert that opened this task, and its resolution once reported.");
+export type AlertEvidence = z.infer<typeof AlertEvidence>;
+
 /** What people write on a DeploymentTask. */
 export const DeploymentTaskSpec = z
   .object({
@@ -126,6 +141,7 @@ export const DeploymentTaskSpec = z
       .array(TaskLogEntry)
       .default([])
       .describe("Comments and measurements recorded while doing the work."),
+    alert: AlertEvidence.optional(),
   })
   .meta({
     description: "The work to do, who owns it, what it waits for and when it is due.",

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { Conditions, ObservedGeneration } from "./condition.js";
 import { TaskType } from "./deployment-task.js";
 import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
-import { Duration, ObjectName, Owner } from "./meta.js";
+import { Duration, ObjectName, Owner, Timestamp } from "./meta.js";
+import { VerificationPolicy } from "./verification.js";
 
 /** The risk classes a ChangeRequest can carry. */
 export const RiskClass = z
@@ -22,6 +23,30 @@ export const DeploymentWindow = z
     timeZone: z.string().default("UTC").describe("The IANA time zone of the schedule. Defaults to UTC."),
   })
   .describe("A recurring period in which deployments are permitted.");
+
+/** A period in which no release may enter the environment (a rollback may, as break-glass). */
+export const Freeze = z
+  .object({
+    name: z.string().min(1).max(63).describe("A label for the freeze, for example year-end."),
+    start: Timestamp.describe("When the freeze begins (RFC 3339)."),
+    end: Timestamp.describe("When the freeze ends (RFC 3339)."),
+    reason: z
+      .string()
+      .max(1024)
+      .optional()
+      .describe("Why the environment is frozen, shown in gate explanations."),
+  })
+  .meta({
+    description: "A release freeze: no promotion between start and end.",
+    "x-kubernetes-validations": [
+      {
+        rule: "timestamp(self.end) > timestamp(self.start)",
+        message: "a freeze must end after it starts",
+        fieldPath: ".end",
+      },
+    ],
+  });
+export type Freeze = z.infer<typeof Freeze>;
 
 /** Who may decide a ChangeRequest, by user name or group. */
 export const ApproverSet = z
@@ -96,6 +121,15 @@ export const GatePolicy = z
       .array(DeploymentWindow)
       .default([])
       .describe("When deployments are permitted. Empty means at any time."),
+    freezes: z
+      .array(Freeze)
+      .max(50)
+      .default([])
+      .meta({
+        description: "Release freezes: no promotion while one is in force; a rollback passes as break-glass.",
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["name"],
+      }),
   })
   .describe("What must be true before a release may enter the environment.");
 export type GatePolicy = z.infer<typeof GatePolicy>;
@@ -121,7 +155,9 @@ export const EnvironmentSpec = z
       retention: "2160h",
       requiredChecks: [],
       windows: [],
+      freezes: [],
     }),
+    verification: VerificationPolicy.optional(),
     owners: z
       .object({
         infrastructure: z

@@ -46,12 +46,32 @@ export const FluxTarget = z
   });
 export type FluxTarget = z.infer<typeof FluxTarget>;
 
+/** Which Prometheus alerts are about this release in this environment. */
+export const AlertSelector = z
+  .object({
+    matchLabels: z
+      .record(z.string().min(1).max(256), z.string().max(1024))
+      .describe(
+        "Labels an alert must carry, each with exactly this value, for example {namespace: shop-prod, app: shop}.",
+      ),
+  })
+  .meta({
+    description:
+      "The alerts about this target: an alert matches when it carries every label of matchLabels. Only the " +
+      "release currently deployed there acts on it.",
+    "x-kubernetes-validations": [
+      { rule: "size(self.matchLabels) > 0", message: "matchLabels needs at least one label" },
+    ],
+  });
+export type AlertSelector = z.infer<typeof AlertSelector>;
+
 /** Where the release lands in one environment; exactly one delivery mechanism per target. */
 export const ReleaseTarget = z
   .object({
     environment: ObjectName.describe("The name of the Environment this target deploys to."),
     argoCD: ArgoCDTarget.optional(),
     flux: FluxTarget.optional(),
+    alertSelector: AlertSelector.optional(),
   })
   .meta({
     description: "How the release is delivered to one environment: through Argo CD or through Flux.",

@@ -2,6 +2,7 @@ import type { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
 import type { ReleaseEnvironmentState, ReleaseEnvironmentStatus } from "../../api/v1alpha1/release.js";
 import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
 import { windowPosition } from "../../policy/deployment-window.js";
+import { thawsAt } from "../../policy/freeze.js";
 import type { GateVerdict } from "../../policy/gate.js";
 import { decidePromotionGate, type PromotionInput } from "../../policy/promotion-gates.js";
 import { formatTimestamp, parseDuration } from "../../runtime/duration.js";
@@ -168,6 +169,7 @@ function promotionInput(ctx: StepContext, spec: EnvironmentSpec): PromotionInput
           },
         }),
     windows: spec.gate.windows,
+    freezes: spec.gate.freezes,
     lockHolder: input.lockHolder,
     self: ctx.self,
     now: ctx.now,
@@ -201,16 +203,31 @@ function specProblem(ctx: StepContext): EnvironmentStep["stall"] {
   return undefined;
 }
 
-/** Milliseconds until just after the next window opens, when being outside every window is all that holds the gate. */
+/**
+ * Milliseconds until just after the clock alone opens the gate: the next window opens, or the freeze in force
+ * ends, when being outside every window or inside a freeze is all that holds it. Nothing else wakes a release
+ * at such an instant.
+ */
 function untilWindowOpens(verdict: GateVerdict, spec: EnvironmentSpec, now: Date): number | undefined {
-  if (verdict.open || verdict.blocking.length !== 1 || verdict.blocking[0]?.reason !== "OutsideWindow") {
+  if (verdict.open || verdict.blocking.some((b) => b.reason !== "OutsideWindow" && b.reason !== "Frozen")) {
     return undefined;
   }
-  const opens = spec.gate.windows
-    .map((w) => windowPosition(w, now).opensAt?.getTime())
-    .filter((t): t is number => t !== undefined);
-  // A second past the opening: at the very instant a window starts, the window gate still counts it as closed.
-  return opens.length === 0 ? undefined : Math.min(...opens) - now.getTime() + WINDOW_MARGIN_MS;
+  const instants: number[] = [];
+  if (verdict.blocking.some((b) => b.reason === "OutsideWindow")) {
+    const opens = spec.gate.windows
+      .map((w) => windowPosition(w, now).opensAt?.getTime())
+      .filter((t): t is number => t !== undefined);
+    if (opens.length === 0) return undefined;
+    instants.push(Math.min(...opens));
+  }
+  if (verdict.blocking.some((b) => b.reason === "Frozen")) {
+    const thaw = thawsAt(spec.gate.freezes, now);
+    if (thaw === undefined) return undefined;
+    instants.push(thaw.getTime());
+  }
+  // A second past the instant: at the very instant a window starts, the window gate still counts it as closed.
+  // When both hold, the later instant may still find the other closed; the pass then asks again.
+  return Math.max(...instants) - now.getTime() + WINDOW_MARGIN_MS;
 }
 
 const RANK: Record<ReleaseEnvironmentState, number> = {

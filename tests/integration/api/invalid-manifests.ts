@@ -94,7 +94,59 @@ export const INVALID_MANIFESTS: InvalidRow[] = [
     field: "spec.gate.cabRiskClasses[0]",
     message: 'Unsupported value: "severe"',
   },
+  {
+    case: "a freeze that ends before it starts",
+    kind: "Environment",
+    change: (s) => ({
+      ...s,
+      gate: { freezes: [{ name: "year-end", start: "2027-01-04T00:00:00Z", end: "2026-12-20T00:00:00Z" }] },
+    }),
+    field: "spec.gate.freezes[0].end",
+    message: "a freeze must end after it starts",
+  },
+  {
+    case: "a verification threshold with neither max nor min",
+    kind: "Environment",
+    change: (s) => ({
+      ...s,
+      verification: {
+        prometheusURL: "http://prometheus.monitoring:9090",
+        checks: [{ name: "error-rate", query: "vector(0)", threshold: { relativeTo: "Baseline" } }],
+      },
+    }),
+    field: "spec.verification.checks[0].threshold",
+    message: "set max, min or both on a threshold",
+  },
+  {
+    case: "a verification check with a bad name",
+    kind: "Environment",
+    change: (s) => ({
+      ...s,
+      verification: {
+        prometheusURL: "http://prometheus.monitoring:9090",
+        checks: [{ name: "Error Rate", query: "vector(0)", threshold: { max: 0.05 } }],
+      },
+    }),
+    field: "spec.verification.checks[0].name",
+    message: "should match",
+  },
   // Release
+  {
+    case: "an alert selector without labels",
+    kind: "Release",
+    change: (s) => ({
+      ...s,
+      targets: [
+        {
+          environment: "dev",
+          argoCD: { name: "api-dev", revision: "abc1234" },
+          alertSelector: { matchLabels: {} },
+        },
+      ],
+    }),
+    field: "spec.targets[0].alertSelector",
+    message: "matchLabels needs at least one label",
+  },
   {
     case: "a release without a version",
     kind: "Release",

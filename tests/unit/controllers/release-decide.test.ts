@@ -11,6 +11,7 @@ import {
   T0,
   actionLines,
   assertInvariants,
+  ENVIRONMENTS,
   at,
   environment,
   releaseInput,
@@ -278,6 +279,27 @@ const rows: Row[] = [
     states: ["Verified", "Verified", "Verified", "Gated"],
     actions: ["EnsureChangeRequest shop-prod-abc1234"],
     requeueAfterMs: 10 * HOUR + 1000,
+  },
+  {
+    situation: "an approved change inside the window but in a freeze: held, and looked at again as it thaws",
+    now: at(10.5 * HOUR),
+    envs: {
+      ...verifiedThrough("dev", "test", "staging"),
+      prod: {
+        changeRequest: approved,
+        spec: environment({
+          ...ENVIRONMENTS.prod,
+          gate: {
+            ...ENVIRONMENTS.prod.gate,
+            freezes: [{ name: "year-end", start: "2029-12-20T00:00:00Z", end: "2030-01-01T11:00:00Z" }],
+          },
+        }),
+      },
+    },
+    states: ["Verified", "Verified", "Verified", "Gated"],
+    actions: ["EnsureChangeRequest shop-prod-abc1234"],
+    says: [["prod", "The environment is frozen: year-end until 2030-01-01T11:00:00Z."]],
+    requeueAfterMs: 0.5 * HOUR + 1000,
   },
   {
     situation: "an approved change inside the window: prod is promoted",

@@ -125,6 +125,35 @@ const rows: { situation: string; change: Partial<PromotionInput>; open: boolean;
   },
   { situation: "this release holds the target", change: { lockHolder: "team/rel" }, open: true, reasons: [] },
   {
+    situation: "inside a release freeze",
+    change: { freezes: [{ name: "year-end", start: "2026-12-01T00:00:00Z", end: "2027-01-04T00:00:00Z" }] },
+    open: false,
+    reasons: ["Frozen"],
+  },
+  {
+    situation: "the instant a freeze ends",
+    change: { freezes: [{ name: "audit", start: "2026-12-01T00:00:00Z", end: "2026-12-08T07:30:00Z" }] },
+    open: true,
+    reasons: [],
+  },
+  {
+    situation: "the instant a freeze starts",
+    change: { freezes: [{ name: "audit", start: "2026-12-08T07:30:00Z", end: "2026-12-09T00:00:00Z" }] },
+    open: false,
+    reasons: ["Frozen"],
+  },
+  {
+    situation: "a freeze that is over or not begun",
+    change: {
+      freezes: [
+        { name: "past", start: "2026-11-01T00:00:00Z", end: "2026-11-02T00:00:00Z" },
+        { name: "future", start: "2027-01-01T00:00:00Z", end: "2027-01-02T00:00:00Z" },
+      ],
+    },
+    open: true,
+    reasons: [],
+  },
+  {
     situation: "several gates blocking at once: every reason, first one first",
     change: {
       previous: { name: "staging", state: "Failed" },
@@ -153,6 +182,24 @@ describe("promotion gate", () => {
   it("says when the next window opens", () => {
     const verdict = decidePromotionGate({ ...base, now: new Date("2026-12-08T13:00:00Z") });
     assert.match(verdict.summary.message, /tuesday-morning window opens at 2026-12-15T07:00:00.000Z/);
+  });
+
+  it("names the freeze, its end and its reason", () => {
+    const verdict = decidePromotionGate({
+      ...base,
+      freezes: [
+        {
+          name: "year-end",
+          start: "2026-12-01T00:00:00Z",
+          end: "2027-01-04T00:00:00Z",
+          reason: "peak trading",
+        },
+      ],
+    });
+    assert.equal(
+      verdict.blocking[0]?.message,
+      "The environment is frozen: year-end until 2027-01-04T00:00:00Z (peak trading).",
+    );
   });
 
   it("names the tasks it waits for", () => {
