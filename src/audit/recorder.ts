@@ -26,7 +26,17 @@ export type AuditAction =
   | "EnvironmentFailed"
   | "UnapprovedDeployment"
   | "DriftChecked"
-  | "PipelineEventReceived";
+  | "PipelineEventReceived"
+  | "RollbackTaskOpened"
+  | "AlertResolved"
+  | "RollbackStarted"
+  | "RollbackCompleted"
+  | "RollbackHeld"
+  | "BreakGlassRollback"
+  | "RollbackValidated"
+  | "VerificationMeasured"
+  | "VerificationPassed"
+  | "VerificationFailed";
 
 /** What a caller says happened; the recorder adds the time, the sequence number and the hash chain. */
 export interface AuditEvent {

@@ -193,7 +193,6 @@ async function promote(ctx: ApplyContext, action: Promote): Promise<ApplyOutcome
     { environment: action.environment, revision: action.revision, requested: result.requested },
     `Promoted release: ${result.message}`,
   );
-  if (action.changeRequest !== undefined) await markChangeUsed(ctx, action.changeRequest);
   await ctx.audit.record({
     actor: "stagegate-operator",
     action: "ReleasePromoted",
@@ -207,6 +206,8 @@ async function promote(ctx: ApplyContext, action: Promote): Promise<ApplyOutcome
       ...(action.changeRequest === undefined ? {} : { changeRequest: action.changeRequest }),
     },
   });
+  // After the promotion's entry, so the trail reads promoted-then-closed (closing the change follows usedAt).
+  if (action.changeRequest !== undefined) await markChangeUsed(ctx, action.changeRequest);
   return "Applied";
 }
 

@@ -48,7 +48,21 @@ const CHECKLISTS: Record<TaskType, readonly PlannedChecklistItem[]> = {
   Coordination: [item("parties-informed", "Inform every team affected by the release and agree the timing.")],
 };
 
-/** A fresh copy of the checklist a check of `type` opens with. */
-export function checklistFor(type: TaskType): PlannedChecklistItem[] {
+/** The item of a PostDeployVerification task that Stagegate completes from its Prometheus measurements. */
+export const MEASURED_ITEM = "metrics-healthy";
+
+/**
+ * A fresh copy of the checklist a check of `type` opens with. Where the Environment declares Prometheus checks
+ * (`measured`), post-deployment verification is Stagegate's to do: its checklist is the measured item alone.
+ */
+export function checklistFor(type: TaskType, measured = false): PlannedChecklistItem[] {
+  if (type === "PostDeployVerification" && measured) {
+    return [
+      item(
+        MEASURED_ITEM,
+        "Stagegate measures the Environment's verification checks against Prometheus through the window.",
+      ),
+    ];
+  }
   return CHECKLISTS[type].map((entry) => ({ ...entry }));
 }

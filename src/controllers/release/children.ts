@@ -46,7 +46,7 @@ export function planCheckTasks(
       `(version ${release.spec.version}) may enter it or be verified there.`,
     releaseRef: { name: release.name },
     owners: checkOwners(type, env, release.spec),
-    checklist: checklistFor(type),
+    checklist: checklistFor(type, env.verification !== undefined),
     ...(type === "EnvironmentReadiness" && windowOpens !== undefined
       ? { dueAt: formatTimestamp(windowOpens) }
       : env.taskSLA === undefined

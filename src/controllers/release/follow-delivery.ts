@@ -7,6 +7,10 @@ export interface ReleaseTaskView {
   name: string;
   type: TaskType;
   phase: TaskPhase | undefined;
+  /** When the task was created (RFC 3339), to tell a rollback of this deployment from one of an earlier one. */
+  createdAt?: string | undefined;
+  /** The name of the alert that opened the task, for Rollback tasks opened by an alert. */
+  alert?: string | undefined;
 }
 
 /** Where a promoted environment stands, and why. */
@@ -36,6 +40,14 @@ export interface FollowInput {
  */
 export function followDelivery(input: FollowInput): DeliveryState {
   const { stored, revision, target, delivery } = input;
+  const rollback = rollbackOf(input);
+  if (rollback !== undefined) {
+    const why = rollback.alert === undefined ? "" : ` after alert ${rollback.alert} fired`;
+    return {
+      state: "Failed",
+      reasons: [`Rollback task ${rollback.name} was opened${why}; the release is held here.`],
+    };
+  }
   if (stored.state === "Verified") return { state: "Verified", reasons: [] };
   const arrived = delivery?.state === "Deployed" && revisionMatches(delivery.revision, revision);
   if (
@@ -77,8 +89,22 @@ export function followDelivery(input: FollowInput): DeliveryState {
   };
 }
 
+/** A Rollback task of this environment opened since this deployment started (not one of an earlier revision). */
+function rollbackOf(input: FollowInput): ReleaseTaskView | undefined {
+  const started = input.stored.deployStartedAt;
+  if (started === undefined || input.stored.revision !== input.revision) return undefined;
+  return input.tasks.find(
+    (t) =>
+      t.type === "Rollback" && t.createdAt !== undefined && Date.parse(t.createdAt) >= Date.parse(started),
+  );
+}
+
 function verification(input: FollowInput): DeliveryState {
   const checks = input.tasks.filter((t) => t.type === "PostDeployVerification");
+  const failed = checks.filter((t) => t.phase === "Failed").map((t) => t.name);
+  if (failed.length > 0) {
+    return { state: "Failed", reasons: [`Post-deploy verification ${failed.join(", ")} failed.`] };
+  }
   const open = checks.filter((t) => t.phase !== "Succeeded").map((t) => t.name);
   if (checks.length === 0 && input.verificationRequired) {
     return {

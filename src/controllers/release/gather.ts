@@ -97,6 +97,8 @@ function tasksOf(tasks: readonly KubeObject[], environment: string): ReleaseTask
         name: obj.metadata.name,
         type: spec.data.type,
         phase: status.success ? status.data.phase : undefined,
+        createdAt: obj.metadata.creationTimestamp,
+        alert: spec.data.alert?.name,
       },
     ];
   });
@@ -147,8 +149,15 @@ async function observeDelivery(
     ...(revision === undefined ? {} : { revision }),
     ...(promotedAt === undefined ? {} : { promotedAt }),
   });
-  // Deployed means the adapter matched the expected revision (also by the ref it was requested by), so report that.
-  const running = assessed.state === "Deployed" && revision !== undefined ? revision : observation.revision;
+  // Deployed means the adapter matched the expected revision (also by the ref it was requested by), so report that;
+  // Failed means the failure was for the expected revision (assessDelivery ignores an earlier revision's), so report
+  // the revision that failed, not the one still running (Argo CD keeps the old one in status.sync after a failure).
+  const running =
+    assessed.state === "Deployed" && revision !== undefined
+      ? revision
+      : assessed.state === "Failed"
+        ? (observation.failure?.revision ?? revision ?? observation.revision)
+        : observation.revision;
   return {
     state: assessed.state,
     ...(running === undefined ? {} : { revision: running }),

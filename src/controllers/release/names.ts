@@ -37,3 +37,46 @@ function revisionSuffix(revision: string): string {
   if (/^[0-9a-f]{7,64}$/.test(revision)) return revision.slice(0, 7);
   return createHash("sha256").update(revision).digest("hex").slice(0, 7);
 }
+
+/**
+ * The Rollback task an alert opens for a release in an environment: `<release>-<env>-rollback-<fp>-<start>`, where
+ * `<fp>` is Alertmanager's fingerprint (up to 16 hex digits) and `<start>` the alert's start as UTC
+ * `yyyymmddhhmmss`. Every delivery of the same alert (retries, repeats, several replicas) names the same task; the
+ * same alert firing again later (a new start) opens a new one.
+ */
+export function rollbackTaskName(
+  release: string,
+  environment: string,
+  fingerprint: string,
+  startsAt: Date,
+): string {
+  const fp = fingerprint
+    .toLowerCase()
+    .replace(/[^0-9a-z]/g, "")
+    .slice(0, 16);
+  const start = startsAt
+    .toISOString()
+    .replace(/\.\d+Z$/, "")
+    .replace(/[-:T]/g, "");
+  return `${release}-${environment}-rollback-${fp}-${start}`;
+}
+
+/** The Rollback task a failed post-deployment verification opens: `<release>-<env>-rollback-verification-<rev>`. */
+export function verificationRollbackTaskName(release: string, environment: string, revision: string): string {
+  return `${release}-${environment}-rollback-verification-${revisionSuffix(revision)}`;
+}
+
+/** The RollbackValidation task opened after a rollback: `<rollback task>-validation`. */
+export function rollbackValidationTaskName(rollbackTask: string): string {
+  return `${rollbackTask}-validation`;
+}
+
+/** The emergency ChangeRequest a break-glass rollback through a freeze opens for review: `<rollback task>-emergency`. */
+export function breakGlassChangeName(rollbackTask: string): string {
+  return `${rollbackTask}-emergency`;
+}
+
+/** The lock key a rollback holds a target under while it reverts it: `rollback:<namespace>/<rollback task>`. */
+export function rollbackLockKey(namespace: string, rollbackTask: string): string {
+  return `rollback:${namespace}/${rollbackTask}`;
+}

@@ -58,3 +58,22 @@ export function otherClaims(store: ObjectStore, key: string, self: string): Targ
     });
   });
 }
+
+/**
+ * The release currently deployed to the delivery object `key`: of every release that promoted to it, the one
+ * that promoted last (by `deployStartedAt`, ties by name). Undefined when no release ever did.
+ */
+export function currentClaim(store: ObjectStore, key: string): TargetClaim | undefined {
+  const claims = otherClaims(store, key, "");
+  let latest: TargetClaim | undefined;
+  for (const claim of claims) {
+    if (latest === undefined) {
+      latest = claim;
+      continue;
+    }
+    const a = claim.deployStartedAt ?? "";
+    const b = latest.deployStartedAt ?? "";
+    if (a > b || (a === b && claim.release > latest.release)) latest = claim;
+  }
+  return latest;
+}

@@ -1,0 +1,239 @@
+// The objects of the governed-promotion end-to-end test: four Environments with their gates, the Argo CD
+// Applications and Flux Kustomizations (with their GitRepositories) the releases deliver through, the Releases, and
+// the reads the test asserts on. Everything is created as the cluster admin, as a platform engineer would.
+import { randomBytes } from "node:crypto";
+import type { ReleaseEnvironmentStatus, ReleaseStatus } from "../../src/api/v1alpha1/release.js";
+import { ReleaseStatus as ReleaseStatusSchema } from "../../src/api/v1alpha1/release.js";
+import { deliveryResources, resources } from "../../src/controllers/resources.js";
+import { fluxGitRepository } from "../../src/gitops/flux.js";
+import type { KubeClient } from "../../src/runtime/kube/client.js";
+import type { KubeObject } from "../../src/runtime/kube/object.js";
+import { waitFor } from "../support/kube.js";
+
+const API_VERSION = "stagegate.io/v1alpha1";
+/** How long any one step of the story may take before the test says what it waited for. */
+export const STEP_TIMEOUT_MS = 60_000;
+
+/** A fresh 40-hex commit id. */
+export const commitId = (): string => randomBytes(20).toString("hex");
+
+/** The four stages, uniquely named for this run (Environments are cluster-scoped). */
+export interface Stages {
+  dev: string;
+  test: string;
+  staging: string;
+  prod: string;
+}
+
+/** The gates of the pipeline: dev open; test a scan; staging readiness, UAT and 1 approval; prod 2 approvals. */
+export function stageSpecs(stages: Stages): [name: string, spec: Record<string, unknown>][] {
+  return [
+    [stages.dev, { description: "Takes every merge." }],
+    [
+      stages.test,
+      {
+        promotesFrom: [stages.dev],
+        gate: { requiredChecks: ["SecurityScan"] },
+        owners: { application: [{ name: "bob" }] },
+      },
+    ],
+    [
+      stages.staging,
+      {
+        promotesFrom: [stages.test],
+        gate: {
+          requiredChecks: ["EnvironmentReadiness", "UserAcceptance"],
+          requiredApprovals: 1,
+          approvers: { groups: ["approvers"] },
+        },
+        owners: { infrastructure: [{ name: "erin" }], application: [{ name: "bob" }] },
+      },
+    ],
+    [
+      stages.prod,
+      {
+        promotesFrom: [stages.staging],
+        regulated: true,
+        gate: {
+          requiredApprovals: 2,
+          approvers: { groups: ["approvers"] },
+          separationOfDuties: true,
+          // Opens every minute for an hour: always open, yet the window gate is asked.
+          windows: [{ name: "always", schedule: "* * * * *", duration: "1h" }],
+        },
+      },
+    ],
+  ];
+}
+
+/** Creates the Environments of the pipeline. */
+export async function createStages(admin: KubeClient, stages: Stages): Promise<void> {
+  for (const [name, spec] of stageSpecs(stages)) {
+    await admin.create(resources.environment, {
+      apiVersion: API_VERSION,
+      kind: "Environment",
+      metadata: { name },
+      spec,
+    });
+  }
+}
+
+/** An Argo CD Application of the shop, as `argocd app create` leaves it: no status until the controller runs. */
+export async function createApplication(admin: KubeClient, namespace: string, name: string): Promise<void> {
+  await admin.create(
+    deliveryResources.argoCDApplication,
+    {
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "Application",
+      metadata: { name },
+      spec: {
+        project: "default",
+        source: { repoURL: "https://git.example.com/shop.git", path: "deploy", targetRevision: "HEAD" },
+        destination: { server: "https://kubernetes.default.svc", namespace: name },
+      },
+    },
+    namespace,
+  );
+}
+
+/** A Flux Kustomization `name` with its own GitRepository source `name`, following branch main. */
+export async function createKustomization(admin: KubeClient, namespace: string, name: string): Promise<void> {
+  await admin.create(
+    fluxGitRepository,
+    {
+      apiVersion: "source.toolkit.fluxcd.io/v1",
+      kind: "GitRepository",
+      metadata: { name },
+      spec: { url: "https://git.example.com/payments.git", interval: "5m", ref: { branch: "main" } },
+    },
+    namespace,
+  );
+  await admin.create(
+    deliveryResources.fluxKustomization,
+    {
+      apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+      kind: "Kustomization",
+      metadata: { name },
+      spec: { interval: "10m", prune: true, path: "./deploy", sourceRef: { kind: "GitRepository", name } },
+    },
+    namespace,
+  );
+}
+
+/** What a Release of the story is: its name, revision, pipeline and the delivery object per environment. */
+export interface ReleasePlan {
+  name: string;
+  revision: string;
+  pipeline: string[];
+  tool: "argoCD" | "flux";
+  /** Environment name -> Application or Kustomization name. */
+  objects: Record<string, string>;
+}
+
+/** Creates a Release of `plan`, carrying one commit by grace (so she may not approve it) and one by bob. */
+export async function createRelease(admin: KubeClient, namespace: string, plan: ReleasePlan): Promise<void> {
+  const targets = plan.pipeline.map((environment) => {
+    const name = plan.objects[environment] ?? "";
+    return plan.tool === "argoCD"
+      ? { environment, argoCD: { name, namespace, revision: plan.revision } }
+      : { environment, flux: { kind: "Kustomization", name, namespace, revision: plan.revision } };
+  });
+  await admin.create(
+    resources.release,
+    {
+      apiVersion: API_VERSION,
+      kind: "Release",
+      metadata: { name: plan.name, namespace },
+      spec: {
+        version: "2.0.0",
+        source: {
+          repoURL: "https://git.example.com/shop.git",
+          branch: "main",
+          revision: plan.revision,
+          commits: [
+            {
+              sha: plan.revision,
+              author: { name: "Grace", email: "grace@example.com" },
+              message: "SHOP-7 faster checkout",
+            },
+            { sha: commitId(), author: { name: "bob" }, message: "SHOP-8 fix basket totals" },
+          ],
+        },
+        workItems: [{ id: "SHOP-7", type: "Story", title: "Faster checkout" }],
+        pipeline: plan.pipeline,
+        targets,
+        owners: { releaseManager: { name: "dave" }, rollbackOwner: { name: "dave" } },
+      },
+    },
+    namespace,
+  );
+}
+
+/** The Release's status as stored (parsed), or an empty one before the operator wrote any. */
+export async function releaseStatus(
+  admin: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<ReleaseStatus> {
+  const obj = await admin.get(resources.release, name, namespace);
+  return ReleaseStatusSchema.parse(obj.status ?? {});
+}
+
+/** One environment's entry of a Release status. */
+export function envOf(status: ReleaseStatus, environment: string): ReleaseEnvironmentStatus | undefined {
+  return status.environments?.find((e) => e.name === environment);
+}
+
+/** Waits until `check` holds for the Release's entry in `environment`; returns the whole status. */
+export async function waitForEnvironment(
+  admin: KubeClient,
+  namespace: string,
+  release: string,
+  environment: string,
+  what: string,
+  check: (entry: ReleaseEnvironmentStatus) => boolean,
+): Promise<ReleaseStatus> {
+  let last: ReleaseEnvironmentStatus | undefined;
+  try {
+    return await waitFor(
+      `${release} ${what} in ${environment}`,
+      async () => {
+        const status = await releaseStatus(admin, namespace, release);
+        last = envOf(status, environment);
+        return last !== undefined && check(last) ? status : undefined;
+      },
+      { timeoutMs: STEP_TIMEOUT_MS },
+    );
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; last seen: ${JSON.stringify(last)}`, { cause: err });
+  }
+}
+
+/** Waits until the Release is in `state` in `environment`. */
+export function waitForState(
+  admin: KubeClient,
+  namespace: string,
+  release: string,
+  environment: string,
+  state: ReleaseEnvironmentStatus["state"],
+): Promise<ReleaseStatus> {
+  return waitForEnvironment(
+    admin,
+    namespace,
+    release,
+    environment,
+    `to be ${state}`,
+    (e) => e.state === state,
+  );
+}
+
+/** Reads a delivery object (Application or Kustomization) of the namespace. */
+export function readTargetObject(
+  admin: KubeClient,
+  namespace: string,
+  tool: ReleasePlan["tool"],
+  name: string,
+): Promise<KubeObject> {
+  const rt = tool === "argoCD" ? deliveryResources.argoCDApplication : deliveryResources.fluxKustomization;
+  return admin.get(rt, name, namespace);
+}

@@ -1,0 +1,94 @@
+// The operator as end-to-end tests run it: its own process, as the `operator` identity (exactly the RBAC
+// config/rbac ships), watching one namespace, with its admission webhooks served over TLS and registered with the
+// API server for that namespace only, so approvals and change requests go through the real webhook path.
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import {
+  createWebhookTls,
+  writeOperatorCertDir,
+  type WebhookTls,
+} from "../../hack/local-cluster/webhook-tls.js";
+import { registerLocalWebhooks, type RegisteredWebhooks } from "../../hack/local-cluster/webhooks.js";
+import type { KubeClient } from "../../src/runtime/kube/client.js";
+import { builtin } from "../../src/runtime/kube/resource.js";
+import { kubeconfigPath } from "./cluster.js";
+import { startOperator, type OperatorProcess } from "./operator-process.js";
+
+/** A running operator with its webhooks registered, and where its metrics are served. */
+export interface E2eOperator {
+  process: OperatorProcess;
+  /** `http://127.0.0.1:<port>/metrics`, from the operator's own log line. */
+  metricsUrl: string;
+  /** Unregisters the webhooks, stops the operator and removes the certificates; safe to call after a failure. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Labels `namespace` so only it is sent to this operator's webhooks, starts `stagegate run` as the operator
+ * identity with webhooks on, registers the shipped webhook configurations pointed at it, and waits until every
+ * informer has synced.
+ */
+export async function startE2eOperator(admin: KubeClient, namespace: string): Promise<E2eOperator> {
+  const id = randomBytes(3).toString("hex");
+  const label = { "stagegate.io/e2e": id };
+  await admin.patch(
+    builtin.namespace,
+    namespace,
+    undefined,
+    { metadata: { labels: label } },
+    { type: "merge" },
+  );
+
+  let tls: WebhookTls | undefined;
+  let operator: OperatorProcess | undefined;
+  let webhooks: RegisteredWebhooks | undefined;
+  const stop = async (): Promise<void> => {
+    await webhooks?.unregister();
+    await operator?.stop();
+    await tls?.remove();
+  };
+  try {
+    tls = await createWebhookTls();
+    const certDir = await writeOperatorCertDir(tls, path.join(tls.dir, "operator"));
+    operator = startOperator(kubeconfigPath("operator"), [
+      `--namespace=${namespace}`,
+      "--leader-elect=false",
+      "--webhook-bind-address=127.0.0.1:0",
+      `--webhook-cert-dir=${certDir}`,
+    ]);
+    const serving = await operator.waitForLog("Serving admission webhooks");
+    webhooks = await registerLocalWebhooks(admin, {
+      name: `e2e-${id}`,
+      baseUrl: `https://127.0.0.1:${Number(serving.webhookPort)}`,
+      caBundle: tls.caBundle,
+      namespaceLabels: label,
+    });
+    const metrics = await operator.waitForLog("Serving probes and metrics");
+    await operator.waitForLog("Synced every informer cache");
+    return { process: operator, metricsUrl: `http://127.0.0.1:${Number(metrics.metricsPort)}/metrics`, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** The value of one sample of the operator's /metrics (`name{labels}`), or undefined when it is not exported. */
+export async function scrapeMetric(
+  metricsUrl: string,
+  name: string,
+  labels: Record<string, string>,
+): Promise<number | undefined> {
+  const text = await (await fetch(metricsUrl)).text();
+  for (const line of text.split("\n")) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (match?.[1] !== name) continue;
+    const found = new Map(
+      [...(match[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((m) => [
+        m[1],
+        m[2],
+      ]),
+    );
+    if (Object.entries(labels).every(([k, v]) => found.get(k) === v)) return Number(match[3]);
+  }
+  return undefined;
+}
