@@ -13,7 +13,17 @@ export interface PromotionInput {
   tasks: readonly { name: string; type: TaskType; phase: TaskPhase | undefined }[];
   /** Whether the environment's policy asks for an approved ChangeRequest. */
   approvalRequired: boolean;
-  changeRequest?: { name: string; resolution: string | undefined; closedAt?: string | undefined };
+  /**
+   * The environment's ChangeRequest for the revision. `usedAt` is set once a promotion of this revision used it
+   * (it is then closed): the approval was consumed by this very promotion, which a pass after a crash between
+   * the promotion and the status write must still see as approved.
+   */
+  changeRequest?: {
+    name: string;
+    resolution: string | undefined;
+    closedAt?: string | undefined;
+    usedAt?: string | undefined;
+  };
   windows: readonly WindowSpec[];
   /** Release freezes of the environment; none in force lets the gate open. */
   freezes?: readonly FreezeSpec[];
@@ -59,6 +69,12 @@ const changeApproved: Gate<PromotionInput> = ({ approvalRequired, changeRequest 
   }
   if (changeRequest.resolution === "Approved" && changeRequest.closedAt === undefined) {
     return passed("ChangeApproved", `ChangeRequest ${changeRequest.name} is approved.`);
+  }
+  if (changeRequest.resolution === "Approved" && changeRequest.usedAt !== undefined) {
+    return passed(
+      "ChangeUsed",
+      `ChangeRequest ${changeRequest.name} was approved and used for this promotion.`,
+    );
   }
   const state =
     changeRequest.closedAt !== undefined ? "closed" : (changeRequest.resolution ?? "awaiting a decision");

@@ -35,16 +35,16 @@ export function promotionSteps(entries: readonly StoredAuditEntry[], release: st
 }
 
 /**
- * The steps a release leaves when each environment is locked, promoted, delivered and verified in turn. The lock
- * is released by the same reconcile that decides Verified, before that reconcile writes the status, and the
- * state's entry is recorded once the status is written: so TargetUnlocked precedes EnvironmentVerified.
+ * The steps a release leaves when each environment is locked, promoted, delivered and verified in turn. The state's
+ * entry is recorded once the status is written, and the lock is freed only by a pass that sees Verified stored:
+ * so EnvironmentVerified precedes TargetUnlocked.
  */
 export function verifiedSteps(pipeline: readonly string[]): string[] {
   return pipeline.flatMap((env) => [
     `TargetLocked ${env}`,
     `ReleasePromoted ${env}`,
-    `TargetUnlocked ${env}`,
     `EnvironmentVerified ${env}`,
+    `TargetUnlocked ${env}`,
   ]);
 }
 

@@ -513,8 +513,8 @@ describe("governed promotion end to end: operator process, webhooks, RBAC, CLI, 
     assert.deepEqual(promotionSteps(entries, D.name), [
       `TargetLocked ${stages.dev}`,
       `ReleasePromoted ${stages.dev}`,
-      `TargetUnlocked ${stages.dev}`,
       `EnvironmentFailed ${stages.dev}`,
+      `TargetUnlocked ${stages.dev}`,
     ]);
   });
 });

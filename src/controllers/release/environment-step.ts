@@ -22,7 +22,13 @@ export interface EnvironmentInput {
   tasks: readonly ReleaseTaskView[];
   /** The release's ChangeRequest for this environment, if one exists. */
   changeRequest?:
-    { name: string; resolution?: string | undefined; closedAt?: string | undefined } | undefined;
+    | {
+        name: string;
+        resolution?: string | undefined;
+        closedAt?: string | undefined;
+        usedAt?: string | undefined;
+      }
+    | undefined;
   /** The release key (`namespace/name`) holding the target's lock, if any. */
   lockHolder?: string | undefined;
   /** What the adapter observes on the target; undefined before the first promotion or without a target. */
@@ -133,7 +139,13 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
     }
   }
   actions.push(...promote);
-  if ((state === "Verified" || state === "Failed") && input.lockHolder === ctx.self) {
+  // Only once Verified or Failed is stored: freed before, a crash before the status write would let another
+  // release take the target while this one's stored state still waits for its own revision there.
+  if (
+    (state === "Verified" || state === "Failed") &&
+    stored?.state === state &&
+    input.lockHolder === ctx.self
+  ) {
     actions.push({ kind: "ReleaseLock", environment: input.name });
   }
   const keptRevision = state === "Gated" ? stored?.revision : revision;
@@ -166,6 +178,7 @@ function promotionInput(ctx: StepContext, spec: EnvironmentSpec): PromotionInput
             name: input.changeRequest.name,
             resolution: input.changeRequest.resolution,
             closedAt: input.changeRequest.closedAt,
+            usedAt: input.changeRequest.usedAt,
           },
         }),
     windows: spec.gate.windows,

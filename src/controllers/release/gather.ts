@@ -116,6 +116,7 @@ function changeRequestOf(
     name,
     resolution: status.success ? status.data.resolution : undefined,
     closedAt: status.success ? status.data.closedAt : undefined,
+    usedAt: status.success ? status.data.usedAt : undefined,
   };
 }
 

@@ -111,7 +111,7 @@ const rows: Row[] = [
     situation: "deployed at the release revision without verification tasks is Verified at once; test opens",
     envs: { dev: { stored: "Deploying", delivery: deployed(), lockHolder: SELF } },
     states: ["Verified", "Gated", "Pending", "Pending"],
-    actions: ["ReleaseLock dev", "EnsureCheckTask shop-test-security-scan"],
+    actions: ["EnsureCheckTask shop-test-security-scan"],
     says: [["test", "no task yet for SecurityScan"]],
     ready: ["Unknown", "Gated"],
     events: [
@@ -126,7 +126,8 @@ const rows: Row[] = [
     actions: ["EnsureCheckTask shop-test-security-scan"],
   },
   {
-    situation: "a failed delivery fails the environment, releases the lock and holds the pipeline",
+    situation:
+      "a failed delivery fails the environment and holds the pipeline (the lock waits for Failed stored)",
     envs: {
       dev: {
         stored: "Deploying",
@@ -135,10 +136,23 @@ const rows: Row[] = [
       },
     },
     states: ["Failed", "Pending", "Pending", "Pending"],
-    actions: ["ReleaseLock dev"],
+    actions: [],
     says: [["dev", "Delivery through shop-dev failed: hook job failed."]],
     ready: ["False", "Failed"],
     events: [["Warning", "DeploymentFailed"]],
+  },
+  {
+    situation: "a Failed environment stored: the lock is freed",
+    envs: {
+      dev: {
+        stored: storedEntry("dev", "Failed", { reasons: ["Delivery failed: x."] }),
+        lockHolder: SELF,
+        delivery: { state: "Failed", message: "hook job failed" },
+      },
+    },
+    states: ["Failed", "Pending", "Pending", "Pending"],
+    actions: ["ReleaseLock dev"],
+    events: [],
   },
   {
     situation: "a failed environment is not promoted again, even with its gate open",
@@ -234,7 +248,7 @@ const rows: Row[] = [
       },
     },
     states: ["Verified", "Verified", "Verified", "Gated"],
-    actions: ["ReleaseLock staging", "EnsureChangeRequest shop-prod-abc1234"],
+    actions: ["EnsureChangeRequest shop-prod-abc1234"],
     says: [
       ["prod", "A ChangeRequest for this environment has not been opened yet."],
       ["prod", "the daily window opens at 2030-01-01T10:00:00.000Z"],
@@ -261,7 +275,7 @@ const rows: Row[] = [
       staging: { stored: "Deployed", delivery: deployed("0ld0000"), lockHolder: SELF },
     },
     states: ["Verified", "Verified", "Failed", "Pending"],
-    actions: ["ReleaseLock staging"],
+    actions: [],
     says: [["staging", "shop-staging is Deployed at revision 0ld0000 instead of running revision abc1234"]],
   },
   {
@@ -305,6 +319,24 @@ const rows: Row[] = [
     situation: "an approved change inside the window: prod is promoted",
     now: at(10.5 * HOUR),
     envs: { ...verifiedThrough("dev", "test", "staging"), prod: { changeRequest: approved } },
+    states: ["Verified", "Verified", "Verified", "Deploying"],
+    actions: ["EnsureChangeRequest shop-prod-abc1234", `Promote prod@${REV}`],
+  },
+  {
+    situation: "after a crash between promoting and writing the status: the used change still opens the gate",
+    now: at(10.5 * HOUR),
+    envs: {
+      ...verifiedThrough("dev", "test", "staging"),
+      prod: {
+        stored: "Gated",
+        lockHolder: SELF,
+        changeRequest: {
+          ...approved,
+          usedAt: "2030-01-01T10:29:00Z",
+          closedAt: "2030-01-01T10:29:01Z",
+        },
+      },
+    },
     states: ["Verified", "Verified", "Verified", "Deploying"],
     actions: ["EnsureChangeRequest shop-prod-abc1234", `Promote prod@${REV}`],
   },

@@ -125,6 +125,25 @@ const rows: { situation: string; change: Partial<PromotionInput>; open: boolean;
   },
   { situation: "this release holds the target", change: { lockHolder: "team/rel" }, open: true, reasons: [] },
   {
+    situation: "an approved change closed because this promotion used it (a pass after a crash)",
+    change: {
+      changeRequest: {
+        name: "rel-prod",
+        resolution: "Approved",
+        usedAt: "2026-12-08T07:29:00Z",
+        closedAt: "2026-12-08T07:29:01Z",
+      },
+    },
+    open: true,
+    reasons: [],
+  },
+  {
+    situation: "an approved change closed without being used (expired) does not open the gate",
+    change: { changeRequest: { name: "rel-prod", resolution: "Approved", closedAt: "2026-12-08T07:29:01Z" } },
+    open: false,
+    reasons: ["ChangeNotApproved"],
+  },
+  {
     situation: "inside a release freeze",
     change: { freezes: [{ name: "year-end", start: "2026-12-01T00:00:00Z", end: "2027-01-04T00:00:00Z" }] },
     open: false,
