@@ -57,6 +57,10 @@ export const RunConfig = z
       .string()
       .min(1, "--pipeline-events-token-file must name a file of bearer tokens, one per line")
       .optional(),
+    alertmanagerTokenFile: z
+      .string()
+      .min(1, "--alertmanager-token-file must name a file of bearer tokens, one per line")
+      .optional(),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
       error: "--log-level must be one of trace, debug, info, warn, error, fatal, silent",
     }),
@@ -141,6 +145,10 @@ export const RUN_FLAGS = {
     env: "STAGEGATE_PIPELINE_EVENTS_TOKEN_FILE",
     help: "bearer tokens for POST /pipeline-events, one per line (unset: endpoint disabled)",
   },
+  "alertmanager-token-file": {
+    env: "STAGEGATE_ALERTMANAGER_TOKEN_FILE",
+    help: "bearer tokens for POST /alertmanager, one per line (unset: endpoint disabled)",
+  },
   "log-level": { env: "STAGEGATE_LOG_LEVEL", default: "info", help: "trace, debug, info, warn, error" },
 } as const satisfies Record<string, { env: string; default?: string; help: string }>;
 
@@ -191,6 +199,7 @@ export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfi
     webhookCertDir: pick("webhook-cert-dir"),
     eventsAddress: pick("events-bind-address"),
     pipelineEventsTokenFile: pick("pipeline-events-token-file"),
+    alertmanagerTokenFile: pick("alertmanager-token-file"),
     logLevel: pick("log-level"),
   });
   if (!result.success) {

@@ -1,15 +1,19 @@
 import path from "node:path";
 import type { Registry } from "prom-client";
 import type { AuditRecorder } from "../audit/recorder.js";
+import type { Informers } from "../controllers/informers.js";
+import type { EventRecorder } from "../runtime/events.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { Logger } from "../runtime/logging.js";
+import { createAlertMetrics } from "../receivers/alertmanager-metrics.js";
+import { ALERTMANAGER_PATH, alertmanagerRoute } from "../receivers/alertmanager-route.js";
 import { TokenFile } from "../receivers/bearer-tokens.js";
 import { PIPELINE_EVENTS_PATH, pipelineEventsRoute } from "../receivers/pipeline-events-route.js";
 import { createPipelineEventMetrics } from "../receivers/pipeline-metrics.js";
 import { startReceiverServer, type ReceiverServer } from "../receivers/server.js";
 import { ConfigError, type RunConfig } from "./config.js";
 
-/** How often the token file is checked for rotation. */
+/** How often the token files are checked for rotation. */
 const TOKEN_RELOAD_INTERVAL_MS = 10_000;
 
 /** A running receivers server and what it watches; `close` stops both. */
@@ -18,14 +22,30 @@ export interface RunningReceivers {
   close(): Promise<void>;
 }
 
-async function openTokens(file: string | undefined, log: Logger): Promise<TokenFile | undefined> {
+/** What the receivers need from the operator: the client, the shared caches, the audit trail, metrics. */
+export interface ReceiverDeps {
+  client: KubeClient;
+  audit: AuditRecorder;
+  log: Logger;
+  registry: Registry;
+  /** The shared informers (run on every replica): the Alertmanager route matches alerts from the releases cache. */
+  informers: Informers;
+  events?: EventRecorder;
+}
+
+async function openTokens(
+  flag: string,
+  file: string | undefined,
+  sender: string,
+  log: Logger,
+): Promise<TokenFile | undefined> {
   if (file === undefined) return undefined;
   try {
     return await TokenFile.open(file, { intervalMs: TOKEN_RELOAD_INTERVAL_MS, log });
   } catch (err) {
     throw new ConfigError(
-      `cannot read --pipeline-events-token-file: ${(err as Error).message}. Mount the Secret holding the ` +
-        "pipeline's bearer tokens (one per line) at that path.",
+      `cannot read --${flag}: ${(err as Error).message}. Mount the Secret holding the ${sender}'s bearer ` +
+        "tokens (one per line) at that path.",
     );
   }
 }
@@ -33,18 +53,30 @@ async function openTokens(file: string | undefined, log: Logger): Promise<TokenF
 /**
  * Starts the event receivers on this replica (every replica serves them: each event is acted on with
  * idempotent writes, so replicas never race), over HTTPS with the certificate of `--webhook-cert-dir`. Routes:
- * `POST /pipeline-events` (disabled, answering 404 with the fix, without `--pipeline-events-token-file`).
- * Returns undefined when `--events-bind-address=0`.
+ * `POST /pipeline-events` and `POST /alertmanager`, each disabled (answering 404 with the fix) without its token
+ * file flag. Returns undefined when `--events-bind-address=0`.
  */
 export async function startReceivers(
   config: RunConfig,
-  deps: { client: KubeClient; audit: AuditRecorder; log: Logger; registry: Registry },
+  deps: ReceiverDeps,
 ): Promise<RunningReceivers | undefined> {
   if (config.eventsAddress === "0") return undefined;
   const { client, audit, log } = deps;
-  const tokens = await openTokens(config.pipelineEventsTokenFile, log);
+  const tokens = await openTokens(
+    "pipeline-events-token-file",
+    config.pipelineEventsTokenFile,
+    "pipeline",
+    log,
+  );
+  let alertTokens: TokenFile | undefined;
   let server: ReceiverServer;
   try {
+    alertTokens = await openTokens(
+      "alertmanager-token-file",
+      config.alertmanagerTokenFile,
+      "Alertmanager",
+      log,
+    );
     server = await startReceiverServer({
       address: config.eventsAddress,
       certFile: path.join(config.webhookCertDir, "tls.crt"),
@@ -58,11 +90,22 @@ export async function startReceivers(
           tokens,
           ...(config.namespace === undefined ? {} : { namespace: config.namespace }),
         }),
+        [ALERTMANAGER_PATH]: alertmanagerRoute({
+          client,
+          audit,
+          log,
+          metrics: createAlertMetrics(deps.registry),
+          tokens: alertTokens,
+          releases: deps.informers.releases,
+          ...(deps.events === undefined ? {} : { events: deps.events }),
+        }),
       },
       log,
     });
   } catch (err) {
     tokens?.close();
+    alertTokens?.close();
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(
       `cannot serve the event receivers on ${config.eventsAddress}: ${(err as Error).message}. Put tls.crt and ` +
         "tls.key in --webhook-cert-dir, or pass --events-bind-address=0 to run without event receivers.",
@@ -74,11 +117,25 @@ export async function startReceivers(
       "Disabled the pipeline events endpoint: no --pipeline-events-token-file was given",
     );
   }
-  log.info({ eventsPort: server.port, pipelineEvents: tokens !== undefined }, "Serving event receivers");
+  if (alertTokens === undefined) {
+    log.warn(
+      { path: ALERTMANAGER_PATH },
+      "Disabled the Alertmanager endpoint: no --alertmanager-token-file was given",
+    );
+  }
+  log.info(
+    {
+      eventsPort: server.port,
+      pipelineEvents: tokens !== undefined,
+      alertmanager: alertTokens !== undefined,
+    },
+    "Serving event receivers",
+  );
   return {
     port: server.port,
     async close() {
       tokens?.close();
+      alertTokens?.close();
       await server.close();
     },
   };

@@ -48,7 +48,14 @@ export async function runOperator(config: RunConfig): Promise<number> {
   };
   const informers = createInformers(deps);
   const webhooks = await startWebhooks(config, { client, informers, audit, log });
-  const receivers = await startReceivers(config, { client, audit, log, registry: metrics.registry });
+  const receivers = await startReceivers(config, {
+    client,
+    audit,
+    log,
+    registry: metrics.registry,
+    informers,
+    events,
+  });
   const manager = new Manager({
     client,
     log,

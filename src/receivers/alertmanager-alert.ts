@@ -1,0 +1,201 @@
+import { resources } from "../controllers/resources.js";
+import { releaseKey } from "../controllers/release/names.js";
+import { ApiError, TransportError } from "../runtime/kube/api-error.js";
+import type { AlertMatch } from "./alertmanager-match.js";
+import { firingOutcome, resolvedOutcome, type AlertOutcome } from "./alertmanager-outcome.js";
+import type { WebhookAlert } from "./alertmanager-payload.js";
+import type { AlertmanagerDeps } from "./alertmanager-route.js";
+import { alertName, planRollbackTask, resolutionTime, rollbackTaskFor } from "./alertmanager-task.js";
+import { createRollbackTask, resolveRollbackTask } from "./alertmanager-writes.js";
+
+/** What happened to one alert for one matched release and environment (or for no match), as answered. */
+export interface AlertResult {
+  outcome: AlertOutcome;
+  release?: string;
+  environment?: string;
+  matchedBy?: AlertMatch["by"];
+  task?: string;
+  message: string;
+}
+
+/** One alert of a notification and what became of it. */
+export interface AlertReport {
+  fingerprint: string;
+  name?: string;
+  status: WebhookAlert["status"];
+  startsAt: string;
+  results: AlertResult[];
+}
+
+type Deps = Pick<AlertmanagerDeps, "client" | "audit" | "log" | "metrics" | "events">;
+
+function auditDetails(receiver: string, alert: WebhookAlert, match: AlertMatch): Record<string, unknown> {
+  const name = alertName(alert);
+  return {
+    receiver,
+    ...(name === undefined ? {} : { alertname: name }),
+    fingerprint: alert.fingerprint,
+    startsAt: alert.startsAt,
+    labels: alert.labels,
+    release: releaseKey(match.release.namespace, match.release.name),
+    environment: match.environment,
+    matchedBy: match.by,
+  };
+}
+
+async function openTask(
+  deps: Deps,
+  receiver: string,
+  alert: WebhookAlert,
+  match: AlertMatch,
+  receivedAt: Date,
+): Promise<AlertResult> {
+  const { release, environment } = match;
+  const base = {
+    release: releaseKey(release.namespace, release.name),
+    environment,
+    matchedBy: match.by,
+  };
+  if (!match.deployed) {
+    const instead = match.current === undefined ? "no release is" : `${match.current} is`;
+    return {
+      ...base,
+      outcome: firingOutcome(false, undefined),
+      message: `Ignored: ${base.release} is not the release deployed to ${environment}; ${instead} deployed there.`,
+    };
+  }
+  const task = planRollbackTask(release, environment, alert, receivedAt);
+  const name = String(task.metadata.name);
+  const created = await createRollbackTask(deps.client, task, release.namespace);
+  const outcome = firingOutcome(true, created);
+  if (created === "created") {
+    const message = `Opened Rollback task ${release.namespace}/${name} for ${base.release} in ${environment}.`;
+    await deps.audit.record({
+      actor: `alertmanager:${receiver}`,
+      action: "RollbackTaskOpened",
+      object: { kind: "DeploymentTask", namespace: release.namespace, name },
+      details: { ...auditDetails(receiver, alert, match), message },
+    });
+    await deps.events?.record(
+      resources.release,
+      { metadata: { name: release.name, namespace: release.namespace, uid: release.uid } },
+      {
+        type: "Warning",
+        reason: "AlertFiring",
+        message:
+          `Alert ${alertName(alert) ?? alert.fingerprint} is firing in ${environment}; opened Rollback task ` +
+          `${name} for ${release.spec.owners.rollbackOwner.name}.`,
+      },
+    );
+    deps.log.info(
+      { ...base, task: name, fingerprint: alert.fingerprint },
+      "Opened a rollback task from an alert",
+    );
+    return { ...base, task: name, outcome, message };
+  }
+  return { ...base, task: name, outcome, message: `Rollback task ${name} is already open for this alert.` };
+}
+
+async function resolveTask(
+  deps: Deps,
+  receiver: string,
+  alert: WebhookAlert,
+  match: AlertMatch,
+  receivedAt: Date,
+): Promise<AlertResult> {
+  const { release, environment } = match;
+  const base = { release: releaseKey(release.namespace, release.name), environment, matchedBy: match.by };
+  const name = rollbackTaskFor(release, environment, alert);
+  const resolvedAt = resolutionTime(alert, receivedAt);
+  const result = await resolveRollbackTask(deps.client, release.namespace, name, resolvedAt);
+  const outcome = resolvedOutcome(result);
+  if (result === "missing") {
+    return {
+      ...base,
+      outcome,
+      message: `No Rollback task was opened for this alert; a resolution opens none.`,
+    };
+  }
+  if (result === "already") {
+    return { ...base, task: name, outcome, message: `Rollback task ${name} already records a resolution.` };
+  }
+  const message = `Recorded on Rollback task ${release.namespace}/${name} that the alert resolved at ${resolvedAt}.`;
+  await deps.audit.record({
+    actor: `alertmanager:${receiver}`,
+    action: "AlertResolved",
+    object: { kind: "DeploymentTask", namespace: release.namespace, name },
+    details: { ...auditDetails(receiver, alert, match), resolvedAt, message },
+  });
+  deps.log.info({ ...base, task: name, fingerprint: alert.fingerprint }, "Recorded an alert's resolution");
+  return { ...base, task: name, outcome, message };
+}
+
+function failure(err: unknown, match: AlertMatch): AlertResult {
+  const cause =
+    err instanceof ApiError || err instanceof TransportError
+      ? "the Kubernetes API failed"
+      : "the operator failed";
+  return {
+    outcome: "failed",
+    release: releaseKey(match.release.namespace, match.release.name),
+    environment: match.environment,
+    matchedBy: match.by,
+    message: `${cause}: ${(err as Error).message}`,
+  };
+}
+
+/**
+ * Handles one alert of a notification, independently of the others: a firing alert opens a Rollback task for
+ * every matched release that is deployed where it fires; a resolved alert records its resolution on the task
+ * the firing alert opened, whether or not that release is still deployed (a rollback may have replaced it).
+ * API failures become `failed` results (the route then answers 503); nothing is thrown.
+ */
+export async function handleAlert(
+  deps: Deps,
+  receiver: string,
+  alert: WebhookAlert,
+  matches: readonly AlertMatch[],
+  receivedAt: Date,
+): Promise<AlertReport> {
+  const name = alertName(alert);
+  const fields = { receiver, alertname: name, fingerprint: alert.fingerprint, status: alert.status };
+  const report: AlertReport = {
+    fingerprint: alert.fingerprint,
+    ...(name === undefined ? {} : { name }),
+    status: alert.status,
+    startsAt: alert.startsAt,
+    results: [],
+  };
+  if (matches.length === 0) {
+    deps.metrics.observe(alert.status, "unmatched");
+    deps.log.debug(fields, "Ignored an alert that no release declares");
+    report.results.push({
+      outcome: "unmatched",
+      message:
+        "No release declares this alert: no target's alertSelector matches its labels, and it names no release " +
+        "with stagegate_release and stagegate_environment.",
+    });
+    return report;
+  }
+  for (const match of matches) {
+    let result: AlertResult;
+    try {
+      result =
+        alert.status === "firing"
+          ? await openTask(deps, receiver, alert, match, receivedAt)
+          : await resolveTask(deps, receiver, alert, match, receivedAt);
+    } catch (err) {
+      deps.log.error({ ...fields, release: match.release.name, err }, "Failed to act on an alert");
+      result = failure(err, match);
+    }
+    if (result.outcome === "not-deployed") {
+      deps.log.debug(
+        { ...fields, release: result.release, environment: result.environment, current: match.current },
+        "Ignored an alert about a release that is not deployed there",
+      );
+    }
+    deps.metrics.observe(alert.status, result.outcome);
+    report.results.push(result);
+  }
+  return report;
+}

@@ -1,0 +1,142 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { AuditRecorder } from "../audit/recorder.js";
+import { currentClaim } from "../controllers/release/target-claims.js";
+import type { EventRecorder } from "../runtime/events.js";
+import type { Informer } from "../runtime/informer/informer.js";
+import type { Logger } from "../runtime/logging.js";
+import type { KubeClient } from "../runtime/kube/client.js";
+import { handleAlert, type AlertReport } from "./alertmanager-alert.js";
+import { matchAlert, releaseCandidates } from "./alertmanager-match.js";
+import type { AlertMetrics } from "./alertmanager-metrics.js";
+import { notificationStatus, summarize } from "./alertmanager-outcome.js";
+import { parseWebhookPayload } from "./alertmanager-payload.js";
+import { refusal, type ReceiverAnswer } from "./answer.js";
+import type { TokenFile } from "./bearer-tokens.js";
+import type { ReceiverRequest, ReceiverRoute } from "./server.js";
+
+/** The path Alertmanager's webhook_configs post to. */
+export const ALERTMANAGER_PATH = "/alertmanager";
+
+/** How long Alertmanager is asked to wait before retrying a notification the operator could not take yet. */
+const RETRY_AFTER_SECONDS = "5";
+
+/** What the Alertmanager route needs. */
+export interface AlertmanagerDeps {
+  client: KubeClient;
+  audit: AuditRecorder;
+  log: Logger;
+  metrics: AlertMetrics;
+  /** The accepted bearer tokens; undefined when no token file is configured (the endpoint is then disabled). */
+  tokens: TokenFile | undefined;
+  /** The shared releases informer: matching reads its cache, never the API, per notification. */
+  releases: Pick<Informer, "hasSynced" | "store">;
+  /** Records a Warning Event on the Release whose rollback task an alert opened. */
+  events?: EventRecorder;
+  now?: () => Date;
+}
+
+const CHALLENGE = 'Bearer realm="stagegate"';
+
+function authenticate(deps: AlertmanagerDeps, headers: IncomingHttpHeaders): ReceiverAnswer | undefined {
+  if (deps.tokens === undefined) {
+    return refusal(
+      404,
+      "EndpointDisabled",
+      `${ALERTMANAGER_PATH} is disabled: start the operator with --alertmanager-token-file naming a file of ` +
+        "bearer tokens (a mounted Secret) to enable it.",
+    );
+  }
+  const check = deps.tokens.check(headers.authorization);
+  if (check === "accepted") return undefined;
+  deps.metrics.refused("unauthorized");
+  deps.log.warn(
+    { path: ALERTMANAGER_PATH, problem: check },
+    "Refused an Alertmanager notification without a valid token",
+  );
+  return check === "missing"
+    ? refusal(
+        401,
+        "Unauthorized",
+        "the request carries no bearer token: set http_config.authorization (type Bearer) on the Alertmanager " +
+          "webhook_config, with a token from the operator's Alertmanager Secret.",
+        { headers: { "WWW-Authenticate": CHALLENGE } },
+      )
+    : refusal(
+        401,
+        "Unauthorized",
+        "the bearer token is not accepted: use a token listed in the operator's --alertmanager-token-file " +
+          "(it may have been rotated out).",
+        { headers: { "WWW-Authenticate": `${CHALLENGE}, error="invalid_token"` } },
+      );
+}
+
+async function handle(deps: AlertmanagerDeps, request: ReceiverRequest): Promise<ReceiverAnswer> {
+  const parsed = parseWebhookPayload(request.body);
+  if (!parsed.ok) {
+    deps.metrics.refused("rejected");
+    deps.log.info(
+      { field: parsed.field },
+      `Refused a malformed Alertmanager notification: ${parsed.message}`,
+    );
+    return refusal(400, "MalformedPayload", parsed.message, { field: parsed.field });
+  }
+  const { releases } = deps;
+  if (!releases.hasSynced()) {
+    deps.metrics.refused("unavailable");
+    return refusal(
+      503,
+      "NotSynced",
+      "the operator has not finished reading the Releases yet, so it cannot tell which release an alert is " +
+        "about; retry shortly.",
+      { headers: { "Retry-After": RETRY_AFTER_SECONDS } },
+    );
+  }
+  const payload = parsed.payload;
+  const receivedAt = (deps.now ?? (() => new Date()))();
+  const candidates = releaseCandidates(releases.store.list());
+  const current = (key: string) => currentClaim(releases.store, key);
+  const reports: AlertReport[] = [];
+  for (const alert of payload.alerts) {
+    const matches = matchAlert(alert.labels, candidates, current);
+    reports.push(await handleAlert(deps, payload.receiver, alert, matches, receivedAt));
+  }
+  const outcomes = reports.flatMap((r) => r.results.map((result) => result.outcome));
+  const status = notificationStatus(outcomes);
+  const summary = summarize(outcomes);
+  const body = {
+    receiver: payload.receiver,
+    status: payload.status,
+    ...(payload.groupKey === undefined ? {} : { groupKey: payload.groupKey }),
+    summary,
+    alerts: reports,
+  };
+  deps.log.info(
+    { receiver: payload.receiver, groupKey: payload.groupKey, alerts: payload.alerts.length, ...summary },
+    "Received an Alertmanager notification",
+  );
+  if (status === 200) return { status, body };
+  return {
+    status,
+    body: {
+      reason: "Unavailable",
+      message:
+        "the Kubernetes API failed for at least one alert (see alerts[].results[].message); retry the " +
+        "notification: alerts already handled will come back as duplicates.",
+      ...body,
+    },
+    headers: { "Retry-After": RETRY_AFTER_SECONDS },
+  };
+}
+
+/**
+ * The `POST /alertmanager` route: authenticates the bearer token, reads a version-4 webhook notification, matches
+ * each alert to the releases deployed where it fires (from the releases cache) and records what must be done as
+ * DeploymentTasks: a Rollback task per firing alert, opened once however often it is delivered; a resolution on
+ * that task. It never acts on the rollback itself; the rollback controller does, in reconcile.
+ */
+export function alertmanagerRoute(deps: AlertmanagerDeps): ReceiverRoute {
+  return {
+    authenticate: (headers) => authenticate(deps, headers),
+    handle: (request) => handle(deps, request),
+  };
+}

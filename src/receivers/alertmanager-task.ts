@@ -1,0 +1,113 @@
+import type { AlertEvidence } from "../api/v1alpha1/deployment-task.js";
+import { API_VERSION } from "../api/v1alpha1/group.js";
+import { RELEASE_LABEL } from "../controllers/release/apply.js";
+import { checklistFor } from "../controllers/release/checklists.js";
+import { rollbackTaskName } from "../controllers/release/names.js";
+import { formatTimestamp } from "../runtime/duration.js";
+import type { ReleaseCandidate } from "./alertmanager-match.js";
+import type { WebhookAlert } from "./alertmanager-payload.js";
+
+const TITLE_MAX = 256;
+
+/** The alert's name: its `alertname` label, as Prometheus sets it. */
+export function alertName(alert: Pick<WebhookAlert, "labels">): string | undefined {
+  return alert.labels.alertname;
+}
+
+/**
+ * The Rollback task an alert opens for a release in an environment: every delivery of the same alert (same
+ * fingerprint and start) names the same task, so a create that finds it already there means "already opened".
+ */
+export function rollbackTaskFor(
+  release: Pick<ReleaseCandidate, "name">,
+  environment: string,
+  alert: Pick<WebhookAlert, "fingerprint" | "startsAt">,
+): string {
+  return rollbackTaskName(release.name, environment, alert.fingerprint, new Date(alert.startsAt));
+}
+
+/** What Alertmanager told about the alert, as the task's `spec.alert` records it. */
+export function alertEvidence(alert: WebhookAlert, receivedAt: Date): AlertEvidence {
+  const name = alertName(alert);
+  return {
+    ...(name === undefined ? {} : { name: name.slice(0, 256) }),
+    fingerprint: alert.fingerprint,
+    startsAt: alert.startsAt,
+    labels: alert.labels,
+    annotations: alert.annotations,
+    ...(alert.generatorURL === undefined || alert.generatorURL === ""
+      ? {}
+      : { generatorURL: alert.generatorURL }),
+    receivedAt: formatTimestamp(receivedAt),
+  };
+}
+
+function title(alert: WebhookAlert, release: string, environment: string): string {
+  const summary = alert.annotations.summary?.trim();
+  const text =
+    summary !== undefined && summary !== ""
+      ? `Roll back ${release} in ${environment}: ${summary}`
+      : `Roll back ${release} in ${environment}: alert ${alertName(alert) ?? alert.fingerprint} is firing`;
+  return text.length <= TITLE_MAX ? text : `${text.slice(0, TITLE_MAX - 1)}…`;
+}
+
+function description(alert: WebhookAlert, release: ReleaseCandidate, environment: string): string {
+  const what = alert.annotations.description?.trim() || alert.annotations.summary?.trim();
+  const mode = release.spec.rollbackPolicy.mode;
+  return [
+    ...(what === undefined || what === "" ? [] : [what]),
+    `Alertmanager reported alert ${alertName(alert) ?? "(unnamed)"} (fingerprint ${alert.fingerprint}), ` +
+      `firing since ${alert.startsAt}, about release ${release.name} while it is deployed to ${environment}.`,
+    `The release's rollback policy is ${mode}; ${release.spec.owners.rollbackOwner.name} owns the decision.`,
+  ].join("\n\n");
+}
+
+/**
+ * The DeploymentTask a firing alert opens: type Rollback, owned by the release's rollback owner, with the Rollback
+ * checklist and the alert as evidence, labelled with and owned (controller reference) by the Release, exactly as
+ * the Release controller creates its children. Pure: the receive time is passed in.
+ */
+export function planRollbackTask(
+  release: ReleaseCandidate,
+  environment: string,
+  alert: WebhookAlert,
+  receivedAt: Date,
+): {
+  apiVersion: string;
+  kind: "DeploymentTask";
+  metadata: Record<string, unknown>;
+  spec: Record<string, unknown>;
+} {
+  return {
+    apiVersion: API_VERSION,
+    kind: "DeploymentTask",
+    metadata: {
+      name: rollbackTaskFor(release, environment, alert),
+      namespace: release.namespace,
+      labels: { [RELEASE_LABEL]: release.name },
+      ownerReferences: [
+        { apiVersion: API_VERSION, kind: "Release", name: release.name, uid: release.uid, controller: true },
+      ],
+    },
+    spec: {
+      type: "Rollback",
+      title: title(alert, release.name, environment),
+      description: description(alert, release, environment),
+      releaseRef: { name: release.name },
+      environment,
+      owners: [release.spec.owners.rollbackOwner],
+      checklist: checklistFor("Rollback"),
+      alert: alertEvidence(alert, receivedAt),
+    },
+  };
+}
+
+/**
+ * When a resolved alert ended: its `endsAt` as Alertmanager sent it, or `now` when the payload carries none (or
+ * Go's zero time), so the resolution is always a real time.
+ */
+export function resolutionTime(alert: Pick<WebhookAlert, "endsAt">, now: Date): string {
+  const ends = alert.endsAt;
+  if (ends === undefined || new Date(ends).getUTCFullYear() <= 1) return formatTimestamp(now);
+  return ends;
+}
