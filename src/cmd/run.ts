@@ -12,6 +12,7 @@ import { createChangeRequestController } from "../controllers/change-control/cha
 import { createApprovalController } from "../controllers/change-control/approval-controller.js";
 import { createReleaseController } from "../controllers/release/controller.js";
 import { createDriftCheckController } from "../controllers/drift-check/controller.js";
+import { createRollbackController } from "../controllers/rollback/controller.js";
 import { AuditTrail } from "../audit/trail.js";
 import type { Logger } from "../runtime/logging.js";
 import { auditEventMirror } from "./audit-mirror.js";
@@ -68,6 +69,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
       createApprovalController(deps, informers),
       createReleaseController(deps, informers),
       createDriftCheckController(deps, informers),
+      createRollbackController(deps, informers),
     ],
     probeAddress: config.probeAddress,
     metricsAddress: config.metricsAddress,

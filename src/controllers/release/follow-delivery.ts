@@ -93,9 +93,10 @@ export function followDelivery(input: FollowInput): DeliveryState {
 function rollbackOf(input: FollowInput): ReleaseTaskView | undefined {
   const started = input.stored.deployStartedAt;
   if (started === undefined || input.stored.revision !== input.revision) return undefined;
+  // creationTimestamp has whole seconds: a task created in the second the deployment started counts.
+  const since = Math.floor(Date.parse(started) / 1000) * 1000;
   return input.tasks.find(
-    (t) =>
-      t.type === "Rollback" && t.createdAt !== undefined && Date.parse(t.createdAt) >= Date.parse(started),
+    (t) => t.type === "Rollback" && t.createdAt !== undefined && Date.parse(t.createdAt) >= since,
   );
 }
 

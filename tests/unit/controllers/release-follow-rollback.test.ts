@@ -35,6 +35,18 @@ describe("followDelivery after a deployment went bad", () => {
     ]);
   });
 
+  it("counts a Rollback task created in the very second the deployment started (creation times have seconds)", () => {
+    const followed = followDelivery(
+      base({
+        stored: storedEntry("prod", "Verified", { deployStartedAt: "2030-01-01T00:00:00.400Z" }),
+        tasks: [
+          { name: "quick-rollback", type: "Rollback", phase: "Ready", createdAt: "2030-01-01T00:00:00Z" },
+        ],
+      }),
+    );
+    assert.equal(followed.state, "Failed");
+  });
+
   it("ignores a Rollback task of an earlier deployment (created before this one started)", () => {
     const followed = followDelivery(
       base({

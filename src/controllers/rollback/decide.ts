@@ -1,0 +1,63 @@
+import { rollbackLockKey } from "../release/names.js";
+import { automatic } from "./automatic.js";
+import { nothing } from "./decision-parts.js";
+import type { DecisionContext, RollbackDecision, RollbackInput } from "./decision-types.js";
+import { held, manual } from "./notices.js";
+import { ROLLED_BACK_ITEM } from "./reasons.js";
+import { planValidationTask } from "./validation-task.js";
+
+export type {
+  ItemCompletion,
+  RollbackDecision,
+  RollbackDelivery,
+  RollbackInput,
+  RollbackTaskView,
+} from "./decision-types.js";
+
+/**
+ * Decides what the rollback controller does about a Rollback task; pure. A task that is not an open rollback of a
+ * release is left alone (freeing a rollback lock it still holds, and opening the RollbackValidation task once it
+ * succeeded). Otherwise the release's rollback policy decides: Disabled holds (told once, audited), Manual tells
+ * the rollback owner what to roll back to (once), Automatic rolls the target back to the last Verified revision
+ * under the rollback lock, through a freeze as break-glass, and finishes the item from what the tool reports.
+ */
+export function decideRollback(input: RollbackInput, now: Date): RollbackDecision {
+  const { task } = input;
+  const lock = rollbackLockKey(task.namespace, task.name);
+  const ours = input.lockHolder === lock;
+  const settle = (reason: string, message: string): RollbackDecision => {
+    const openValidation = task.phase === "Succeeded" ? planValidationTask(task, input.release) : undefined;
+    const base = nothing(ours || openValidation !== undefined ? "Settle" : "Skip", reason, message);
+    return { ...base, ...(ours ? { freeLock: true } : {}), ...(openValidation ? { openValidation } : {}) };
+  };
+  if (task.spec.type !== "Rollback")
+    return nothing("Skip", "NotRollback", "The task is not a Rollback task.");
+  if (task.spec.cancelled) return settle("Cancelled", "The task is cancelled.");
+  const item = task.spec.checklist.find((i) => i.name === ROLLED_BACK_ITEM);
+  const releaseName = task.spec.releaseRef?.name;
+  const environment = task.spec.environment;
+  if (releaseName === undefined || environment === undefined) {
+    return settle("NoRelease", "The task names no release and environment: people roll back.");
+  }
+  if (item === undefined) return settle("NoRollbackItem", `The checklist has no item ${ROLLED_BACK_ITEM}.`);
+  if (item.state !== "Pending" || (task.phase !== undefined && task.phase !== "Ready")) {
+    return settle(
+      "Finished",
+      `Item ${ROLLED_BACK_ITEM} is ${item.state} and the task is ${task.phase ?? "new"}.`,
+    );
+  }
+  const release = input.release;
+  if (release === undefined) {
+    return settle("ReleaseNotFound", `Release ${releaseName} does not exist: people roll back.`);
+  }
+  const target = release.spec.targets.find((t) => t.environment === environment);
+  const ctx: DecisionContext = { input, release, environment, target, now };
+  switch (release.spec.rollbackPolicy.mode) {
+    case "Disabled":
+      return held(ctx);
+    case "Manual":
+      return manual(ctx);
+    case "Automatic":
+      return automatic(ctx, ours);
+  }
+}

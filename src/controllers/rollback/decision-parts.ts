@@ -1,0 +1,87 @@
+import type { AuditEvent } from "../../audit/recorder.js";
+import { formatTimestamp } from "../../runtime/duration.js";
+import type { EventSpec } from "../../runtime/events.js";
+import { targetIdentity } from "../drift-check/evidence.js";
+import { targetRevision } from "../release/delivery.js";
+import type { DecisionContext, LogEntry, RollbackDecision, RollbackTaskView } from "./decision-types.js";
+import { ROLLBACK_ACTOR, type RollbackReason } from "./reasons.js";
+
+/** A decision without actions. */
+export const nothing = (
+  kind: RollbackDecision["kind"],
+  reason: string,
+  message: string,
+): RollbackDecision => ({
+  kind,
+  reason,
+  message,
+  audit: [],
+  events: [],
+});
+
+/** The revision the rolled-back release runs in the environment: the one it promoted there. */
+export function currentRevision(ctx: DecisionContext): string {
+  const entry = ctx.release.status?.environments?.find((e) => e.name === ctx.environment);
+  if (entry?.revision !== undefined) return entry.revision;
+  return ctx.target === undefined
+    ? ctx.release.spec.source.revision
+    : targetRevision(ctx.target, ctx.release.spec);
+}
+
+function taskObject(task: RollbackTaskView): AuditEvent["object"] {
+  return {
+    kind: "DeploymentTask",
+    namespace: task.namespace,
+    name: task.name,
+    ...(task.uid === undefined ? {} : { uid: task.uid }),
+  };
+}
+
+/** An audit entry about the Rollback task, with the facts every rollback entry carries. */
+export function audit(
+  ctx: DecisionContext,
+  action: AuditEvent["action"],
+  details: Record<string, unknown>,
+): AuditEvent {
+  const { task } = ctx.input;
+  return {
+    actor: ROLLBACK_ACTOR,
+    action,
+    object: taskObject(task),
+    details: {
+      release: ctx.release.name,
+      environment: ctx.environment,
+      policy: ctx.release.spec.rollbackPolicy.mode,
+      ...(ctx.target === undefined ? {} : { target: { ...targetIdentity(ctx.target) } }),
+      ...(task.spec.alert === undefined
+        ? {}
+        : { alert: { name: task.spec.alert.name, fingerprint: task.spec.alert.fingerprint } }),
+      ...details,
+    },
+  };
+}
+
+/** Tells people once: records the step with a log entry, one event, and optionally one audit entry. */
+export function notify(
+  ctx: DecisionContext,
+  reason: RollbackReason,
+  type: EventSpec["type"],
+  message: string,
+  entry?: AuditEvent,
+): RollbackDecision {
+  if (ctx.input.task.recorded === reason) return nothing("Skip", reason, message);
+  const log: LogEntry = { time: formatTimestamp(ctx.now), author: ROLLBACK_ACTOR, kind: "Comment", message };
+  return {
+    kind: "Notify",
+    reason,
+    message,
+    record: { annotation: reason, log },
+    audit: entry === undefined ? [] : [entry],
+    events: [{ type, reason, message }],
+  };
+}
+
+/** The rollback owner's name. */
+export function owner(ctx: DecisionContext): string {
+  return ctx.release.spec.owners.rollbackOwner.name;
+}

@@ -1,0 +1,97 @@
+import type {
+  DeploymentTaskSpec,
+  Evidence,
+  TaskLogEntry,
+  TaskPhase,
+} from "../../api/v1alpha1/deployment-task.js";
+import type { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
+import type { ReleaseSpec, ReleaseStatus } from "../../api/v1alpha1/release.js";
+import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
+import type { AuditEvent } from "../../audit/recorder.js";
+import type { EventSpec } from "../../runtime/events.js";
+import type { z } from "zod";
+import type { TargetClaim } from "../release/target-claims.js";
+import type { BreakGlassChange } from "./break-glass.js";
+import type { RollbackReason } from "./reasons.js";
+import type { ValidationTaskPlan } from "./validation-task.js";
+
+/** A Rollback task as the decision reads it. */
+export interface RollbackTaskView {
+  namespace: string;
+  name: string;
+  uid?: string | undefined;
+  spec: DeploymentTaskSpec;
+  /** The phase derived from the DeploymentTask controller's conditions; undefined before its first status. */
+  phase?: TaskPhase | undefined;
+  /** The step recorded in the `stagegate.io/rollback` annotation. */
+  recorded?: string | undefined;
+  /** When the automatic rollback was requested (`stagegate.io/rollback-started-at`). */
+  startedAt?: string | undefined;
+}
+
+/** What the delivery tool reports about the target, assessed against the previous revision. */
+export interface RollbackDelivery {
+  state: "Deploying" | "Deployed" | "Failed" | "Missing";
+  message: string;
+  /** The revision the target runs now, as the tool reports it. */
+  revision?: string | undefined;
+}
+
+/** Everything the decision needs, gathered by the reconciler. */
+export interface RollbackInput {
+  task: RollbackTaskView;
+  release?: { name: string; uid?: string | undefined; spec: ReleaseSpec; status?: ReleaseStatus | undefined };
+  /** The task's Environment; undefined when it does not exist (no freeze can then be known). */
+  environment?: EnvironmentSpec | undefined;
+  /** The last Verified revision before the release (see `previousRevision`). */
+  previous?: TargetClaim | undefined;
+  /** The `stagegate.io/locked-by` annotation on the delivery object. */
+  lockHolder?: string | undefined;
+  /** Read only when the target and the previous revision are known. */
+  delivery?: RollbackDelivery | undefined;
+}
+
+/** The fields of the rolled-back item the controller sets when it finishes a rollback. */
+export interface ItemCompletion {
+  name: string;
+  state: "Done" | "Failed";
+  completedBy: string;
+  evidence: Evidence;
+}
+
+/** A task log entry as the controller writes it. */
+export type LogEntry = z.input<typeof TaskLogEntry>;
+
+/**
+ * What to do about one Rollback task, executed by the glue in this order: take the lock, promote, open the
+ * break-glass change, finish the item, record the step, free the lock, open the validation task; then the audit
+ * entries and the events. Every action is idempotent, and the recorded step keeps the once-only ones once.
+ */
+export interface RollbackDecision {
+  /** Skip (nothing to do), Notify (tell people once), Wait, Roll (in progress), Finish, Settle (after the work). */
+  kind: "Skip" | "Notify" | "Wait" | "Roll" | "Finish" | "Settle";
+  reason: string;
+  message: string;
+  /** Write the rollback lock; `from` is the holder being replaced (the rolled-back release) or undefined. */
+  takeLock?: { from?: string | undefined } | undefined;
+  /** Ask the delivery tool for this copy of the target (the previous revision). */
+  promote?: ReleaseTarget | undefined;
+  breakGlass?: BreakGlassChange | undefined;
+  finish?: { item: ItemCompletion; annotation: RollbackReason } | undefined;
+  /** Record a step on the task (annotation, optionally the start time and a log entry). */
+  record?: { annotation: RollbackReason; startedAt?: string; log?: LogEntry } | undefined;
+  freeLock?: boolean | undefined;
+  openValidation?: ValidationTaskPlan | undefined;
+  audit: AuditEvent[];
+  events: EventSpec[];
+  requeueAfterMs?: number | undefined;
+}
+
+/** What the policy steps decide from: the input, the Release and the environment's target, the clock. */
+export interface DecisionContext {
+  input: RollbackInput;
+  release: NonNullable<RollbackInput["release"]>;
+  environment: string;
+  target: ReleaseTarget | undefined;
+  now: Date;
+}

@@ -1,0 +1,161 @@
+import {
+  DeploymentTaskSpec,
+  DeploymentTaskStatus,
+  type TaskPhase,
+} from "../../api/v1alpha1/deployment-task.js";
+import { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
+import { ReleaseSpec, ReleaseStatus } from "../../api/v1alpha1/release.js";
+import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
+import { adapterFor } from "../../gitops/adapters.js";
+import { assessDelivery } from "../../gitops/delivery.js";
+import type { Clock } from "../../runtime/clock.js";
+import type { CallOptions, KubeClient } from "../../runtime/kube/client.js";
+import type { KubeObject } from "../../runtime/kube/object.js";
+import { parseTimestamp } from "../../runtime/duration.js";
+import { deriveTaskPhase } from "../deployment-task/phase.js";
+import type { Informers } from "../informers.js";
+import { targetRevision } from "../release/delivery.js";
+import { LOCK_ANNOTATION, readTarget } from "../release/gather.js";
+import { releaseKey } from "../release/names.js";
+import type { TargetClaim } from "../release/target-claims.js";
+import { targetKey } from "../release/target-object.js";
+import type { RollbackDelivery, RollbackInput } from "./decide.js";
+import { previousRevision, rollbackTarget, verifiedClaims } from "./previous-revision.js";
+import { ROLLBACK_ANNOTATION, ROLLBACK_STARTED_ANNOTATION } from "./reasons.js";
+
+/** What the gather reads from: the client for delivery objects, the caches, the clock. */
+export interface GatherDeps {
+  client: KubeClient;
+  informers: Informers;
+  clock: Clock;
+}
+
+/** A task's spec and phase as read; undefined when its spec does not read (the DeploymentTask controller's to report). */
+export function readTask(
+  obj: KubeObject,
+): { spec: DeploymentTaskSpec; phase: TaskPhase | undefined } | undefined {
+  const spec = DeploymentTaskSpec.safeParse(obj.spec);
+  if (!spec.success) return undefined;
+  const status = DeploymentTaskStatus.safeParse(obj.status ?? {});
+  const conditions = status.success ? status.data.conditions : undefined;
+  return { spec: spec.data, phase: conditions === undefined ? undefined : deriveTaskPhase(conditions) };
+}
+
+/** The Release a task points at, from the cache, when it exists and its spec reads. */
+export function readRelease(
+  informers: Informers,
+  namespace: string,
+  name: string | undefined,
+): NonNullable<RollbackInput["release"]> | undefined {
+  if (name === undefined) return undefined;
+  const obj = informers.releases.store.get(`${namespace}/${name}`);
+  const spec = obj === undefined ? undefined : ReleaseSpec.safeParse(obj.spec);
+  if (obj === undefined || spec?.success !== true) return undefined;
+  const status = ReleaseStatus.safeParse(obj.status ?? {});
+  return {
+    name,
+    uid: obj.metadata.uid,
+    spec: spec.data,
+    ...(status.success ? { status: status.data } : {}),
+  };
+}
+
+/** The release's target for an environment, and the last Verified revision before the release on it. */
+export function targetAndPrevious(
+  informers: Informers,
+  namespace: string,
+  release: NonNullable<RollbackInput["release"]> | undefined,
+  environment: string | undefined,
+): { target?: ReleaseTarget; previous?: TargetClaim; rolledBackRevision?: string } {
+  const target = release?.spec.targets.find((t) => t.environment === environment);
+  const key = target === undefined ? undefined : targetKey(target);
+  if (release === undefined || target === undefined || key === undefined) return {};
+  const entry = release.status?.environments?.find((e) => e.name === environment);
+  const claims = verifiedClaims(informers.releases.store, key, releaseKey(namespace, release.name));
+  const previous = previousRevision(claims, entry?.deployStartedAt);
+  return {
+    target,
+    ...(previous === undefined ? {} : { previous }),
+    rolledBackRevision: entry?.revision ?? targetRevision(target, release.spec),
+  };
+}
+
+/**
+ * What the target's tool reports, assessed against the previous revision (any revision when it is unknown),
+ * with the progress deadline counted from `promotedAt`.
+ */
+export async function observeTarget(
+  deps: GatherDeps,
+  target: ReleaseTarget,
+  previous: string | undefined,
+  promotedAt: Date | undefined,
+  opts: CallOptions,
+): Promise<RollbackDelivery> {
+  const looked = previous === undefined ? target : rollbackTarget(target, previous);
+  const adapter = adapterFor(looked, { client: deps.client, now: () => deps.clock.now() });
+  const observation = await adapter.observe(looked, opts.signal);
+  const assessed = assessDelivery(observation, {
+    ...(previous === undefined ? {} : { revision: previous }),
+    ...(promotedAt === undefined ? {} : { promotedAt }),
+  });
+  return {
+    state: assessed.state,
+    message: assessed.message,
+    ...(observation.revision === undefined ? {} : { revision: observation.revision }),
+  };
+}
+
+/** The rollback decision's input for a Rollback task, and the delivery object as read (for the lock). */
+export interface GatheredRollback {
+  input: RollbackInput;
+  target?: ReleaseTarget | undefined;
+  targetObject?: KubeObject | undefined;
+}
+
+/**
+ * Reads everything the rollback decision needs about one Rollback task: the Release and Environment from the
+ * caches, the previous revision from the other releases' status, and the delivery object's lock and state live
+ * (the lock's resourceVersion precondition needs the newest). Reads only; undefined when the spec does not read.
+ */
+export async function gatherRollback(
+  deps: GatherDeps,
+  task: KubeObject,
+  opts: CallOptions,
+): Promise<GatheredRollback | undefined> {
+  const read = readTask(task);
+  if (read === undefined) return undefined;
+  const namespace = task.metadata.namespace ?? "";
+  const annotations = task.metadata.annotations ?? {};
+  const release = readRelease(deps.informers, namespace, read.spec.releaseRef?.name);
+  const environment = read.spec.environment;
+  const envObj = environment === undefined ? undefined : deps.informers.environments.store.get(environment);
+  const envSpec = envObj === undefined ? undefined : EnvironmentSpec.safeParse(envObj.spec);
+  const { target, previous } = targetAndPrevious(deps.informers, namespace, release, environment);
+  const startedAt = annotations[ROLLBACK_STARTED_ANNOTATION];
+  const input: RollbackInput = {
+    task: {
+      namespace,
+      name: task.metadata.name,
+      uid: task.metadata.uid,
+      spec: read.spec,
+      phase: read.phase,
+      recorded: annotations[ROLLBACK_ANNOTATION],
+      startedAt,
+    },
+    ...(release === undefined ? {} : { release }),
+    ...(envSpec?.success === true ? { environment: envSpec.data } : {}),
+    ...(previous === undefined ? {} : { previous }),
+  };
+  const open = read.spec.type === "Rollback" && read.phase !== "Succeeded";
+  let targetObject: KubeObject | undefined;
+  if (target !== undefined) {
+    targetObject = await readTarget(deps.client, target, opts);
+    input.lockHolder = targetObject?.metadata.annotations?.[LOCK_ANNOTATION];
+    const automatic = release?.spec.rollbackPolicy.mode === "Automatic";
+    if (open && automatic && previous !== undefined) {
+      const promotedAt = startedAt === undefined ? undefined : parseTimestamp(startedAt);
+      input.delivery = await observeTarget(deps, target, previous.revision, promotedAt, opts);
+    }
+  }
+  return { input, target, targetObject };
+}

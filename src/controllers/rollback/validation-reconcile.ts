@@ -1,0 +1,142 @@
+import { isConflict, isNotFound } from "../../runtime/kube/api-error.js";
+import type { CallOptions } from "../../runtime/kube/client.js";
+import type { KubeObject } from "../../runtime/kube/object.js";
+import type { ReconcileRequest, ReconcileResult } from "../../runtime/controller.js";
+import type { ControllerDeps } from "../deps.js";
+import { resources } from "../resources.js";
+import { applyItem } from "./apply.js";
+import { observeTarget, readRelease, readTask, targetAndPrevious, type GatherDeps } from "./gather.js";
+import { ROLLBACK_TASK_ANNOTATION, VALIDATION_ANNOTATION } from "./reasons.js";
+import { decideValidation, type ValidationDecision, type ValidationInput } from "./validation.js";
+
+const VALIDATION_SUFFIX = "-validation";
+const MAX_ATTEMPTS = 3;
+
+/** The Rollback task a validation task validates: its annotation, else its name without `-validation`. */
+function rollbackTaskOf(task: KubeObject): string | undefined {
+  const named = task.metadata.annotations?.[ROLLBACK_TASK_ANNOTATION];
+  if (named !== undefined) return named;
+  const name = task.metadata.name;
+  return name.endsWith(VALIDATION_SUFFIX) ? name.slice(0, -VALIDATION_SUFFIX.length) : undefined;
+}
+
+/** Reads what one look at a RollbackValidation task needs; the target live, everything else from the caches. */
+async function gatherValidation(
+  ctx: GatherDeps,
+  task: KubeObject,
+  opts: CallOptions,
+): Promise<ValidationInput | undefined> {
+  const read = readTask(task);
+  if (read === undefined) return undefined;
+  const namespace = task.metadata.namespace ?? "";
+  const rollbackName = rollbackTaskOf(task);
+  const rollbackObj =
+    rollbackName === undefined
+      ? undefined
+      : ctx.informers.deploymentTasks.store.get(`${namespace}/${rollbackName}`);
+  const rollback = rollbackObj === undefined ? undefined : readTask(rollbackObj);
+  const release = readRelease(ctx.informers, namespace, read.spec.releaseRef?.name);
+  const { target, previous, rolledBackRevision } = targetAndPrevious(
+    ctx.informers,
+    namespace,
+    release,
+    read.spec.environment,
+  );
+  const input: ValidationInput = {
+    task: {
+      namespace,
+      name: task.metadata.name,
+      uid: task.metadata.uid,
+      spec: read.spec,
+      phase: read.phase,
+      recorded: task.metadata.annotations?.[VALIDATION_ANNOTATION],
+    },
+    ...(rollback === undefined || rollbackName === undefined
+      ? {}
+      : { rollback: { name: rollbackName, phase: rollback.phase, alert: rollback.spec.alert } }),
+    ...(release === undefined ? {} : { release: release.name }),
+    ...(target === undefined ? {} : { target }),
+    ...(previous === undefined ? {} : { previous }),
+    ...(rolledBackRevision === undefined ? {} : { rolledBackRevision }),
+  };
+  const waiting = read.spec.type === "RollbackValidation" && rollback?.phase === "Succeeded";
+  if (target !== undefined && waiting && read.phase !== "Succeeded") {
+    input.delivery = await observeTarget(ctx, target, previous?.revision, undefined, opts);
+  }
+  return input;
+}
+
+/**
+ * Converges one RollbackValidation task: completes its item when the rolled-back target is healthy on the previous
+ * revision and the alert resolved, else records why it waits (once per reason) and looks again later. The
+ * completion is confirmed against a fresh read, written, then audited and announced.
+ */
+export async function reconcileValidation(
+  ctx: GatherDeps & { deps: ControllerDeps },
+  req: ReconcileRequest,
+  cached: KubeObject,
+): Promise<ReconcileResult> {
+  const { deps } = ctx;
+  const rt = resources.deploymentTask;
+  const opts = { signal: req.signal };
+  const readFresh = async (): Promise<KubeObject | undefined> => {
+    try {
+      return await deps.client.get(rt, req.name, req.namespace, opts);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  };
+  let task: KubeObject | undefined = cached;
+  let fresh = false;
+  for (let attempt = 1; task !== undefined; attempt++) {
+    const input = await gatherValidation(ctx, task, opts);
+    if (input === undefined) return {};
+    const decision: ValidationDecision = decideValidation(input, deps.clock.now());
+    if (decision.kind === "Skip") {
+      req.log.debug({ reason: decision.reason, detail: decision.message }, "Left the validation task alone");
+      return {};
+    }
+    const writes = decision.kind === "Complete" || decision.annotation !== undefined;
+    if (writes && !fresh) {
+      const latest = await readFresh();
+      fresh = true;
+      if (latest?.metadata.resourceVersion !== task.metadata.resourceVersion) {
+        task = latest;
+        continue;
+      }
+    }
+    try {
+      if (decision.kind === "Wait") {
+        if (decision.annotation !== undefined) {
+          const written = await applyItem(
+            deps.client,
+            task,
+            { key: VALIDATION_ANNOTATION, value: decision.annotation },
+            undefined,
+            opts,
+          );
+          if (decision.event !== undefined) await deps.events.record(rt, written, decision.event, opts);
+          req.log.info({ reason: decision.reason }, "Left the rollback validation open");
+        }
+        return { requeueAfterMs: decision.requeueAfterMs };
+      }
+      const written = await applyItem(
+        deps.client,
+        task,
+        { key: VALIDATION_ANNOTATION, value: decision.annotation },
+        decision.item,
+        opts,
+      );
+      await deps.audit.record(decision.audit);
+      await deps.events.record(rt, written, decision.event, opts);
+      req.log.info({}, "Validated the rollback");
+      return {};
+    } catch (err) {
+      if (!isConflict(err) || attempt >= MAX_ATTEMPTS) throw err;
+      task = await readFresh();
+      fresh = true;
+    }
+  }
+  return {};
+}
