@@ -13,6 +13,7 @@ import { createApprovalController } from "../controllers/change-control/approval
 import { createReleaseController } from "../controllers/release/controller.js";
 import { createDriftCheckController } from "../controllers/drift-check/controller.js";
 import { createRollbackController } from "../controllers/rollback/controller.js";
+import { createVerificationController } from "../controllers/verification/controller.js";
 import { AuditTrail } from "../audit/trail.js";
 import type { Logger } from "../runtime/logging.js";
 import { auditEventMirror } from "./audit-mirror.js";
@@ -70,6 +71,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
       createReleaseController(deps, informers),
       createDriftCheckController(deps, informers),
       createRollbackController(deps, informers),
+      createVerificationController(deps, informers),
     ],
     probeAddress: config.probeAddress,
     metricsAddress: config.metricsAddress,

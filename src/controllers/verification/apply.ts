@@ -1,0 +1,124 @@
+import { API_VERSION } from "../../api/v1alpha1/group.js";
+import type { Owner } from "../../api/v1alpha1/meta.js";
+import { isAlreadyExists } from "../../runtime/kube/api-error.js";
+import type { CallOptions, KubeClient } from "../../runtime/kube/client.js";
+import type { KubeObject } from "../../runtime/kube/object.js";
+import { RELEASE_LABEL } from "../release/apply.js";
+import { checklistFor } from "../release/checklists.js";
+import { resources } from "../resources.js";
+import type { ItemConclusion } from "./evidence.js";
+import type { LogEntry } from "./log-entries.js";
+import { VERIFICATION_FIELD_MANAGER } from "./reasons.js";
+
+/**
+ * The verification's writes. Log entries are appended by a JSON patch that carries the resourceVersion the
+ * entries were decided from (`replace /metadata/resourceVersion`, which the API server checks like an update's):
+ * `spec.log` is an atomic list, so only a read-modify-write on an unchanged task is safe, and a changed task
+ * answers 409 Conflict instead of losing someone's entry or logging an instant twice. (A JSON patch `test` of
+ * the resourceVersion would also refuse, but with a bare 422 that cannot be told from any other bad patch.) The checklist item is written by server-side apply under VERIFICATION_FIELD_MANAGER with the same
+ * precondition. That manager owns exactly the measured item's state, completedBy and evidence, and every apply
+ * names all of them, since an apply drops the fields its manager owned and no longer names.
+ */
+
+/** Appends entries to the task's log, only if the task is still at the resourceVersion they were decided from. */
+export async function appendLog(
+  client: KubeClient,
+  task: KubeObject,
+  entries: readonly LogEntry[],
+  opts: CallOptions,
+): Promise<KubeObject> {
+  const hasLog = Array.isArray((task.spec as { log?: unknown } | undefined)?.log);
+  const patch = [
+    { op: "replace", path: "/metadata/resourceVersion", value: task.metadata.resourceVersion },
+    ...(hasLog
+      ? entries.map((entry) => ({ op: "add", path: "/spec/log/-", value: entry }))
+      : [{ op: "add", path: "/spec/log", value: entries }]),
+  ];
+  return client.patch(resources.deploymentTask, task.metadata.name, task.metadata.namespace, patch, {
+    type: "json",
+    ...opts,
+  });
+}
+
+/**
+ * Concludes the measured item (Done or Failed, with evidence). Forced, so the item's state is taken over even if
+ * a person once set it; the resourceVersion guarantees the item was still Pending when the conclusion was drawn,
+ * so it never overrides what a person decided.
+ */
+export async function concludeItem(
+  client: KubeClient,
+  task: KubeObject,
+  item: ItemConclusion,
+  opts: CallOptions,
+): Promise<KubeObject> {
+  return client.apply(
+    resources.deploymentTask,
+    {
+      apiVersion: API_VERSION,
+      kind: "DeploymentTask",
+      metadata: {
+        name: task.metadata.name,
+        namespace: task.metadata.namespace,
+        resourceVersion: task.metadata.resourceVersion,
+      },
+      spec: { checklist: [{ ...item, evidence: { ...item.evidence } }] },
+    },
+    { fieldManager: VERIFICATION_FIELD_MANAGER, force: true, ...opts },
+  );
+}
+
+/** The Rollback task a failed verification opens, and what it says. */
+export interface RollbackTaskPlan {
+  name: string;
+  namespace: string;
+  release: { name: string; uid: string | undefined };
+  environment: string;
+  rollbackOwner: Owner;
+  version: string;
+  description: string;
+}
+
+/**
+ * Opens the Rollback task (owned by the Release, labelled with it, for the release's rollback owner). Created
+ * with POST: an existing task of that name (a repeated pass) is left as it is. Returns whether it was created.
+ */
+export async function openRollbackTask(
+  client: KubeClient,
+  plan: RollbackTaskPlan,
+  opts: CallOptions,
+): Promise<boolean> {
+  const body = {
+    apiVersion: API_VERSION,
+    kind: "DeploymentTask",
+    metadata: {
+      name: plan.name,
+      namespace: plan.namespace,
+      labels: { [RELEASE_LABEL]: plan.release.name },
+      ownerReferences: [
+        {
+          apiVersion: API_VERSION,
+          kind: "Release",
+          name: plan.release.name,
+          uid: plan.release.uid,
+          controller: true,
+        },
+      ],
+    },
+    spec: {
+      type: "Rollback",
+      title: `Roll back ${plan.release.name} ${plan.version} in ${plan.environment}`,
+      description: plan.description,
+      releaseRef: { name: plan.release.name },
+      environment: plan.environment,
+      owners: [{ ...plan.rollbackOwner }],
+      checklist: checklistFor("Rollback"),
+    },
+  };
+  try {
+    await client.create(resources.deploymentTask, body, plan.namespace, opts);
+    return true;
+  } catch (err) {
+    if (isAlreadyExists(err)) return false;
+    throw err;
+  }
+}

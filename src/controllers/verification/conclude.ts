@@ -1,0 +1,88 @@
+import type { CallOptions, KubeClient } from "../../runtime/kube/client.js";
+import type { KubeObject } from "../../runtime/kube/object.js";
+import type { EventRecorder } from "../../runtime/events.js";
+import type { Logger } from "../../runtime/logging.js";
+import type { AuditRecorder } from "../../audit/recorder.js";
+import { verificationRollbackTaskName } from "../release/names.js";
+import { resources } from "../resources.js";
+import { concludeItem, openRollbackTask } from "./apply.js";
+import type { CheckSummary, VerificationFailure } from "./decide.js";
+import type { VerificationPlan } from "./eligibility.js";
+import {
+  failedAudit,
+  failedEvent,
+  failedItem,
+  failedNotes,
+  passedAudit,
+  passedEvent,
+  passedItem,
+  type VerificationSubject,
+} from "./evidence.js";
+
+/** What concluding a verification writes with, and to whom it reports. */
+export interface ConcludeContext {
+  client: KubeClient;
+  audit: AuditRecorder;
+  events: EventRecorder;
+  log: Logger;
+  opts: CallOptions;
+}
+
+/**
+ * Marks the measured item Done with the summary as evidence, then audits VerificationPassed and announces it.
+ * The audit entry follows the write it describes: a write that conflicts is retried without an entry, and a
+ * crash between the two loses that one entry rather than recording a conclusion that was never written.
+ */
+export async function concludePassed(
+  ctx: ConcludeContext,
+  task: KubeObject,
+  subject: VerificationSubject,
+  summaries: readonly CheckSummary[],
+): Promise<void> {
+  const written = await concludeItem(ctx.client, task, passedItem(subject, summaries), ctx.opts);
+  await ctx.audit.record(passedAudit(subject, summaries));
+  await ctx.events.record(resources.deploymentTask, written, passedEvent(subject, summaries), ctx.opts);
+  ctx.log.info({ environment: subject.environment }, "Verified the deployment");
+}
+
+/**
+ * Opens the Rollback task (in every rollbackPolicy mode: the rollback controller decides what to do with it),
+ * then marks the measured item Failed, audits VerificationFailed and warns. The Rollback task comes first: it
+ * fails the environment, after which only a failure already in the log is concluded, so a crash between the two
+ * writes is finished by the next pass and never strands the item.
+ */
+export async function concludeFailed(
+  ctx: ConcludeContext,
+  task: KubeObject,
+  subject: VerificationSubject,
+  failure: VerificationFailure,
+  plan: Extract<VerificationPlan, { kind: "Verify" }>,
+  releaseUid: string | undefined,
+): Promise<void> {
+  const rollbackTask = verificationRollbackTaskName(plan.release, plan.environment, plan.revision);
+  const opened = await openRollbackTask(
+    ctx.client,
+    {
+      name: rollbackTask,
+      namespace: task.metadata.namespace ?? "",
+      release: { name: plan.release, uid: releaseUid },
+      environment: plan.environment,
+      rollbackOwner: plan.rollback.owner,
+      version: plan.rollback.version,
+      description:
+        `${failedNotes(subject, failure)} Opened by Stagegate for revision ${plan.revision}; the rollback ` +
+        `controller acts on it according to the release's rollbackPolicy (mode ${plan.rollback.mode}).`,
+    },
+    ctx.opts,
+  );
+  if (opened) ctx.log.info({ rollbackTask }, "Opened a Rollback task after a failed verification");
+  const written = await concludeItem(ctx.client, task, failedItem(subject, failure), ctx.opts);
+  await ctx.audit.record(failedAudit(subject, failure, rollbackTask));
+  await ctx.events.record(
+    resources.deploymentTask,
+    written,
+    failedEvent(subject, failure, rollbackTask),
+    ctx.opts,
+  );
+  ctx.log.info({ environment: subject.environment, check: failure.check }, "Failed the verification");
+}

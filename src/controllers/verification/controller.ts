@@ -1,0 +1,231 @@
+import { DeploymentTaskSpec, DeploymentTaskStatus } from "../../api/v1alpha1/deployment-task.js";
+import { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
+import { ReleaseSpec, ReleaseStatus } from "../../api/v1alpha1/release.js";
+import { Controller, type ReconcileRequest, type ReconcileResult } from "../../runtime/controller.js";
+import { jsonEqual } from "../../runtime/deep-equal.js";
+import { isConflict, isNotFound } from "../../runtime/kube/api-error.js";
+import type { CallOptions } from "../../runtime/kube/client.js";
+import { objectKey, type KubeObject } from "../../runtime/kube/object.js";
+import type { ControllerDeps } from "../deps.js";
+import type { Informers } from "../informers.js";
+import { resources } from "../resources.js";
+import { appendLog } from "./apply.js";
+import { concludeFailed, concludePassed } from "./conclude.js";
+import { decideVerification } from "./decide.js";
+import { planVerification, type VerificationPlan } from "./eligibility.js";
+import { baselineAudit, type VerificationSubject } from "./evidence.js";
+import { measureSteps } from "./measure.js";
+import { nextAttempt } from "./schedule.js";
+
+/** The index of PostDeployVerification tasks by their release (`namespace/release`). */
+const TASKS_BY_RELEASE = "verification-release";
+/** The index of PostDeployVerification tasks by their environment. */
+const TASKS_BY_ENVIRONMENT = "verification-environment";
+/** How many times one pass decides again after a write (a stale write, or the next step after measuring). */
+const MAX_ROUNDS = 5;
+
+/** Tuning for tests; production uses the defaults. */
+export interface VerificationOptions {
+  /** Bound on one Prometheus query. Defaults to DEFAULT_QUERY_TIMEOUT_MS. */
+  queryTimeoutMs?: number;
+}
+
+function verificationTask(obj: KubeObject): { release?: string; environment?: string } | undefined {
+  const spec = obj.spec as
+    { type?: unknown; releaseRef?: { name?: unknown }; environment?: unknown } | undefined;
+  if (spec?.type !== "PostDeployVerification") return undefined;
+  return {
+    ...(typeof spec.releaseRef?.name === "string" ? { release: spec.releaseRef.name } : {}),
+    ...(typeof spec.environment === "string" ? { environment: spec.environment } : {}),
+  };
+}
+
+const environmentsOf = (release: KubeObject | undefined): unknown =>
+  (release?.status as { environments?: unknown } | undefined)?.environments;
+const verificationOf = (env: KubeObject | undefined): unknown =>
+  (env?.spec as { verification?: unknown } | undefined)?.verification;
+
+/**
+ * Post-deployment verification: for each open PostDeployVerification task whose Environment declares
+ * `verification` and whose Release is Deployed there, it measures the Environment's PromQL checks against the
+ * real Prometheus HTTP API (baselines at the deployment's start, then every interval through the window),
+ * records each measurement in the task's log, and concludes the `metrics-healthy` item: Done when every
+ * measurement passed, Failed (with a Rollback task opened for the rollback controller) at the first that did
+ * not. It wakes at each measurement instant and when the task, its Release or its Environment changes.
+ */
+export function createVerificationController(
+  deps: ControllerDeps,
+  informers: Informers,
+  options: VerificationOptions = {},
+): Controller {
+  const tasks = informers.deploymentTasks;
+  const rt = resources.deploymentTask;
+  tasks.store.addIndex(TASKS_BY_RELEASE, (obj) => {
+    const release = verificationTask(obj)?.release;
+    return release === undefined ? [] : [`${obj.metadata.namespace ?? ""}/${release}`];
+  });
+  tasks.store.addIndex(TASKS_BY_ENVIRONMENT, (obj) => {
+    const environment = verificationTask(obj)?.environment;
+    return environment === undefined ? [] : [environment];
+  });
+
+  /** Gathers the task's Environment and Release from the cache and decides whether to verify it now. */
+  function plan(task: KubeObject): VerificationPlan | undefined {
+    const spec = DeploymentTaskSpec.safeParse(task.spec);
+    // An unreadable spec is the DeploymentTask controller's to report (Stalled); there is nothing to measure.
+    if (!spec.success) return undefined;
+    const status = DeploymentTaskStatus.safeParse(task.status ?? {});
+    const envName = spec.data.environment;
+    const envObj = envName === undefined ? undefined : informers.environments.store.get(envName);
+    const envSpec = envObj === undefined ? undefined : EnvironmentSpec.safeParse(envObj.spec);
+    const relName = spec.data.releaseRef?.name;
+    const relObj =
+      relName === undefined
+        ? undefined
+        : informers.releases.store.get(`${task.metadata.namespace ?? ""}/${relName}`);
+    const relSpec = relObj === undefined ? undefined : ReleaseSpec.safeParse(relObj.spec);
+    const relStatus = relObj === undefined ? undefined : ReleaseStatus.safeParse(relObj.status ?? {});
+    return planVerification({
+      task: { spec: spec.data, status: status.success ? status.data : undefined },
+      // An Environment or Release whose spec does not read is its own controller's to report.
+      environment: envSpec?.success === true ? { spec: envSpec.data } : undefined,
+      release:
+        relSpec?.success === true
+          ? { spec: relSpec.data, status: relStatus?.success === true ? relStatus.data : undefined }
+          : undefined,
+    });
+  }
+
+  async function readFresh(req: ReconcileRequest, opts: CallOptions): Promise<KubeObject | undefined> {
+    try {
+      return await deps.client.get(rt, req.name, req.namespace, opts);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Converges one task. Each round decides from a fresh copy of the task (the log is the verification's whole
+   * state), measures what is due, appends the entries under a resourceVersion precondition, and decides again; a write
+   * that finds the task changed is decided again from a fresh read. Conclusions are audited after the write they
+   * describe, once per pass that wrote them; the item is written last, after the Rollback task, so a crash
+   * anywhere leaves the item Pending and the next pass concludes again from the log.
+   */
+  async function reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
+    const cached = tasks.store.get(req.key);
+    if (cached === undefined || cached.metadata.deletionTimestamp !== undefined) return {};
+    const opts = { signal: req.signal };
+    const first = plan(cached);
+    if (first === undefined || first.kind !== "Verify") {
+      if (first !== undefined)
+        req.log.debug({ reason: first.reason, detail: first.message }, "Left the task alone");
+      return {};
+    }
+    const conclude = { client: deps.client, audit: deps.audit, events: deps.events, log: req.log, opts };
+    let task = await readFresh(req, opts);
+    for (let round = 1; task !== undefined && round <= MAX_ROUNDS; round++) {
+      const planned = plan(task);
+      if (planned === undefined || planned.kind !== "Verify") return {};
+      const spec = DeploymentTaskSpec.parse(task.spec);
+      const subject: VerificationSubject = {
+        task: {
+          kind: "DeploymentTask",
+          namespace: task.metadata.namespace ?? "",
+          name: task.metadata.name,
+          ...(task.metadata.uid === undefined ? {} : { uid: task.metadata.uid }),
+        },
+        release: planned.release,
+        environment: planned.environment,
+        revision: planned.revision,
+        policy: planned.policy,
+        schedule: planned.schedule,
+      };
+      const now = deps.clock.now();
+      const decision = decideVerification(
+        { checks: planned.policy.checks, schedule: planned.schedule, log: spec.log },
+        now,
+      );
+      if (planned.finishOnly && decision.kind !== "Fail") {
+        req.log.debug({ environment: planned.environment }, "Stopped verifying: the environment failed");
+        return {};
+      }
+      try {
+        switch (decision.kind) {
+          case "Wait":
+            return { requeueAfterMs: Math.max(1, decision.until.getTime() - now.getTime()) };
+          case "Measure": {
+            const measured = await measureSteps(decision.steps, {
+              prometheusURL: planned.policy.prometheusURL,
+              checks: planned.policy.checks,
+              schedule: planned.schedule,
+              log: spec.log,
+              now,
+              signal: req.signal,
+              queryTimeoutMs: options.queryTimeoutMs,
+            });
+            if (measured.entries.length > 0) {
+              task = await appendLog(deps.client, task, measured.entries, opts);
+              req.log.info({ entries: measured.entries.length }, "Recorded verification measurements");
+              if (measured.newBaselines.size > 0) {
+                await deps.audit.record(baselineAudit(subject, measured.newBaselines));
+              }
+            }
+            if (measured.retry) {
+              const at = nextAttempt(planned.schedule, now) ?? planned.schedule.retryDeadline;
+              req.log.info(
+                { retryAt: at.toISOString() },
+                "Could not measure yet; retrying at the next instant",
+              );
+              return { requeueAfterMs: Math.max(1, at.getTime() - now.getTime()) };
+            }
+            continue;
+          }
+          case "Pass":
+            await concludePassed(conclude, task, subject, decision.summaries);
+            return {};
+          case "Fail": {
+            const release = informers.releases.store.get(
+              `${subject.task.namespace ?? ""}/${planned.release}`,
+            );
+            await concludeFailed(conclude, task, subject, decision.failure, planned, release?.metadata.uid);
+            return {};
+          }
+        }
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+        task = await readFresh(req, opts);
+      }
+    }
+    // Out of rounds (the task kept changing under us): look again shortly, from the cache's next event or this.
+    return task === undefined ? {} : { requeueAfterMs: 1_000 };
+  }
+
+  return new Controller(
+    {
+      name: "verification",
+      primary: tasks,
+      workers: deps.workers,
+      reconcile,
+      watches: [
+        {
+          informer: informers.releases,
+          // Only the release's environments wake its tasks: a release entering Deployed (or moving on).
+          toKeys: (event) =>
+            event.type === "updated" && jsonEqual(environmentsOf(event.old), environmentsOf(event.object))
+              ? []
+              : tasks.store.byIndex(TASKS_BY_RELEASE, objectKey(event.object)).map(objectKey),
+        },
+        {
+          informer: informers.environments,
+          toKeys: (event) =>
+            event.type === "updated" && jsonEqual(verificationOf(event.old), verificationOf(event.object))
+              ? []
+              : tasks.store.byIndex(TASKS_BY_ENVIRONMENT, event.object.metadata.name).map(objectKey),
+        },
+      ],
+    },
+    deps.log,
+    deps.metrics,
+  );
+}
