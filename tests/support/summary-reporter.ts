@@ -18,7 +18,8 @@ export default async function* summaryReporter(source: AsyncIterable<TestEvent>)
   const counts = { passed: 0, failed: 0, skipped: 0 };
   for await (const event of source) {
     if (event.data?.details?.type === "suite") {
-      if (event.type === "test:fail" && event.data.details.error?.failureType === "hookFailed") counts.failed++;
+      if (event.type === "test:fail" && event.data.details.error?.failureType === "hookFailed")
+        counts.failed++;
       continue;
     }
     if (event.type === "test:pass") {

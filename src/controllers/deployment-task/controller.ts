@@ -17,7 +17,6 @@ import type { DependencyState } from "./dependencies.js";
 import { deriveTaskPhase } from "./phase.js";
 
 const DEPENDS_ON = "dependsOn";
-const NAMESPACE = "namespace";
 const ENVIRONMENT = "environment";
 
 /** Tasks' dependsOn targets as cache keys, so a change to X wakes exactly the tasks that wait for X. */
@@ -37,23 +36,44 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
   const tasks = informers.deploymentTasks;
   const rt = resources.deploymentTask;
   tasks.store.addIndex(DEPENDS_ON, dependsOnKeys);
-  tasks.store.addIndex(NAMESPACE, (obj) => [obj.metadata.namespace ?? ""]);
   tasks.store.addIndex(ENVIRONMENT, (obj) => {
     const environment = (obj.spec as { environment?: unknown } | undefined)?.environment;
     return typeof environment === "string" ? [environment] : [];
   });
   registerOverdueGauge(deps, informers);
 
-  /** Gathers the namespace's dependsOn graph from the cache and returns the cycle through `name`, if any. */
+  /**
+   * Returns the cycle through `name`, if any, from the part of the namespace's dependsOn graph reachable from it
+   * (every task on a cycle through `name` is reachable from it, so nothing is lost): a task without dependencies
+   * costs nothing, and a namespace with thousands of unrelated tasks does not make each reconcile walk them all.
+   */
   function cycleOf(namespace: string, name: string): string[] | undefined {
     const graph = new Map<string, string[]>();
-    for (const obj of tasks.store.byIndex(NAMESPACE, namespace)) {
-      graph.set(
-        obj.metadata.name,
-        dependsOnKeys(obj).map((key) => key.slice(namespace.length + 1)),
-      );
+    const pending = [name];
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      if (graph.has(next)) continue;
+      const obj = tasks.store.get(`${namespace}/${next}`);
+      if (obj === undefined) continue;
+      const edges = dependsOnKeys(obj).map((key) => key.slice(namespace.length + 1));
+      graph.set(next, edges);
+      pending.push(...edges);
     }
     return cycleThrough(findCycles(graph), name);
+  }
+
+  /** Every task that depends on `key`, directly or through others (keys), found through the dependsOn index. */
+  function transitiveDependents(key: string): string[] {
+    const seen = new Set<string>();
+    const pending = [key];
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      for (const dependent of tasks.store.byIndex(DEPENDS_ON, next)) {
+        const dependentKey = objectKey(dependent);
+        if (seen.has(dependentKey)) continue;
+        seen.add(dependentKey);
+        pending.push(dependentKey);
+      }
+    }
+    return [...seen];
   }
 
   function dependencyStates(namespace: string, names: string[]): Map<string, DependencyState> {
@@ -128,16 +148,16 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
         {
           informer: tasks,
           toKeys: (event) => {
-            // A new edge can close (or an edit can break) a cycle anywhere upstream: wake the whole namespace.
+            // A new edge can close (or a removed one break) a cycle only through this task, and every task on
+            // such a cycle depends on it transitively: wake those. Otherwise only its direct dependents care.
+            const edges = dependsOnKeys(event.object).join();
             const edgesChanged =
-              event.type === "added" ||
-              event.type === "deleted" ||
-              (event.type === "updated" &&
-                dependsOnKeys(event.object).join() !== (event.old ? dependsOnKeys(event.old).join() : ""));
-            const wake = edgesChanged
-              ? tasks.store.byIndex(NAMESPACE, event.object.metadata.namespace ?? "")
-              : tasks.store.byIndex(DEPENDS_ON, objectKey(event.object));
-            return wake.map(objectKey);
+              ((event.type === "added" || event.type === "deleted") && edges !== "") ||
+              (event.type === "updated" && edges !== (event.old ? dependsOnKeys(event.old).join() : ""));
+            const key = objectKey(event.object);
+            return edgesChanged
+              ? transitiveDependents(key)
+              : tasks.store.byIndex(DEPENDS_ON, key).map(objectKey);
           },
         },
         {
