@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all deps generate lint typecheck test test-unit cluster-up cluster-down demo build clean monitoring-tools
+.PHONY: all deps generate lint typecheck test test-unit cluster-up cluster-down demo build clean monitoring-tools bench
 
 all: test
 
@@ -45,6 +45,10 @@ cluster-down: deps
 
 demo: deps
 	tsx hack/demo.ts
+
+# The Alertmanager receiver against raw API writes measured in the same run (see docs/benchmarks.md).
+bench: deps
+	tsx hack/bench/alert-receiver.ts
 
 clean:
 	rm -rf dist node_modules

@@ -1,0 +1,115 @@
+// `make bench`: the Alertmanager receiver against a baseline measured in the same run. Starts its own local
+// control plane and the operator as its own process, then times, with the same client stack: raw ConfigMap creates
+// and how soon a watch sees them; firing alerts posted to POST /alertmanager (each opening a Rollback task) and how
+// soon a watch sees the task; a burst of one duplicate alert; an append+fsync like the audit trail's. Prints
+// quantiles, the ratios receiver/raw, and whether the absolute targets were met here. Nothing is asserted on a
+// timing. Everything it started is torn down on success, on error and on Ctrl-C.
+import os from "node:os";
+import path from "node:path";
+import { timeAppendFsync } from "./append-fsync.js";
+import { startBenchEnvironment, type BenchEnvironment } from "./bench-environment.js";
+import { BenchOptionsError, parseBenchOptions, type BenchOptions } from "./bench-options.js";
+import { Cleanup } from "./cleanup.js";
+import { timeConfigMapCreates } from "./raw-api.js";
+import { timeAlertDeliveries, timeDuplicateDeliveries } from "./receiver-runs.js";
+import { formatResults, type BenchResults } from "./report.js";
+
+/** A second signal this soon after the first is the same Ctrl-C delivered twice (by the terminal and by tsx). */
+const REPEATED_SIGNAL_MS = 2_000;
+
+const cleanup = new Cleanup();
+let failed = false;
+let signalledAt: number | undefined;
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (signalledAt !== undefined) {
+    // A later signal while tearing down forces the exit; the attached processes are SIGKILLed on exit.
+    if (Date.now() - signalledAt > REPEATED_SIGNAL_MS) process.exit(130);
+    return;
+  }
+  signalledAt = Date.now();
+  console.error(`\nReceived ${signal}; tearing down...`);
+  void cleanup.run().finally(() => process.exit(130));
+}
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);
+
+const loadAverage = (): string =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
+
+function machineFacts(kubeVersion: string): string {
+  const cpus = os.cpus();
+  return [
+    `cores: ${cpus.length} (${cpus[0]?.model.trim() ?? "unknown model"})`,
+    `memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `node: ${process.version} on ${os.platform()} ${os.arch()} (${os.release()})`,
+    `kube-apiserver: ${kubeVersion}`,
+  ].join("\n");
+}
+
+async function measure(env: BenchEnvironment, options: BenchOptions): Promise<BenchResults> {
+  const { admin, namespace, receiver } = env;
+  const { count, duplicates, concurrency, warmup } = options;
+  if (warmup > 0) {
+    console.log(`Warming up (${warmup} untimed creates and deliveries)...`);
+    await timeConfigMapCreates(admin, namespace, { count: warmup, concurrency: 1, prefix: "warmup" });
+    await timeAlertDeliveries(receiver, admin, namespace, { count: warmup, concurrency: 1 });
+  }
+  console.log(`Timing ${count} ConfigMap creates, one at a time...`);
+  const rawWrites = await timeConfigMapCreates(admin, namespace, { count, concurrency: 1, prefix: "raw" });
+  console.log(`Timing ${count} distinct firing alerts, one at a time...`);
+  const deliveries = await timeAlertDeliveries(receiver, admin, namespace, { count, concurrency: 1 });
+  console.log(`Timing ${duplicates} deliveries of one alert...`);
+  const duplicateRun = await timeDuplicateDeliveries(receiver, namespace, duplicates);
+  console.log(`Timing ${count} appends with fsync next to the operator's audit trail...`);
+  const fsync = await timeAppendFsync(path.dirname(env.operator.auditFile), count);
+  if (concurrency === 0) return { rawWrites, deliveries, duplicates: duplicateRun, fsync };
+  console.log(`Timing ${count} creates and ${count} alerts, ${concurrency} in flight...`);
+  const concurrentWrites = await timeConfigMapCreates(admin, namespace, {
+    count,
+    concurrency,
+    prefix: "conc",
+  });
+  const concurrentDeliveries = await timeAlertDeliveries(receiver, admin, namespace, { count, concurrency });
+  return {
+    rawWrites,
+    deliveries,
+    duplicates: duplicateRun,
+    fsync,
+    concurrent: { inFlight: concurrency, rawWrites: concurrentWrites, deliveries: concurrentDeliveries },
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseBenchOptions(process.argv.slice(2));
+  const loadBefore = loadAverage();
+  console.log("Starting a local control plane and the operator...");
+  const env = await startBenchEnvironment(cleanup, () => failed || options.keepLogs);
+  const results = await measure(env, options);
+  console.log("");
+  console.log(machineFacts(env.cluster.version));
+  console.log(`load average (1/5/15 min): ${loadBefore} before, ${loadAverage()} after`);
+  console.log(
+    `run: count=${options.count} duplicates=${options.duplicates} concurrency=${options.concurrency} ` +
+      `warmup=${options.warmup}`,
+  );
+  console.log("");
+  console.log(formatResults(results));
+}
+
+try {
+  await main();
+} catch (err) {
+  // After Ctrl-C the operator and the control plane are going away under the run: its errors say nothing.
+  if (signalledAt === undefined) {
+    failed = true;
+    console.error(err instanceof BenchOptionsError ? err.message : err);
+  }
+}
+if (signalledAt === undefined) {
+  await cleanup.run();
+  process.exit(failed ? 1 : 0);
+}

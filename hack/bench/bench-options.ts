@@ -1,0 +1,66 @@
+import { parseArgs } from "node:util";
+import { z } from "zod";
+
+/** The knobs of one benchmark run, parsed once at the entry point. */
+export interface BenchOptions {
+  /** Distinct alerts delivered, and ConfigMaps created, per sequential series. */
+  readonly count: number;
+  /** Deliveries of one and the same alert in the duplicate burst. */
+  readonly duplicates: number;
+  /** In-flight requests of the concurrent series; 0 skips them. */
+  readonly concurrency: number;
+  /** Untimed operations of each kind before the timed ones (connections, JIT, caches). */
+  readonly warmup: number;
+  /** Keep the control plane's and the operator's state and logs. */
+  readonly keepLogs: boolean;
+}
+
+const count = (name: string, min: number) =>
+  z.coerce
+    .number({ error: `--${name} must be a whole number` })
+    .int(`--${name} must be a whole number`)
+    .min(min, `--${name} must be at least ${min}`)
+    .max(100_000, `--${name} must be at most 100000`);
+
+const schema = z.object({
+  count: count("count", 1),
+  duplicates: count("duplicates", 1),
+  concurrency: count("concurrency", 0),
+  warmup: count("warmup", 0),
+  keepLogs: z.boolean(),
+});
+
+/** Raised for a flag the benchmark does not understand or a value it cannot use; the message names the fix. */
+export class BenchOptionsError extends Error {
+  override readonly name = "BenchOptionsError";
+}
+
+/** How to call the benchmark, printed with any flag error. */
+export const USAGE =
+  "Usage: tsx hack/bench/alert-receiver.ts [--count=300] [--duplicates=100] [--concurrency=10] " +
+  "[--warmup=20] [--keep-logs]";
+
+/** Parses the command line (without node and the script). */
+export function parseBenchOptions(argv: readonly string[]): BenchOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      options: {
+        count: { type: "string", default: "300" },
+        duplicates: { type: "string", default: "100" },
+        concurrency: { type: "string", default: "10" },
+        warmup: { type: "string", default: "20" },
+        "keep-logs": { type: "boolean", default: false },
+      },
+    }));
+  } catch (err) {
+    throw new BenchOptionsError(`${(err as Error).message}\n${USAGE}`);
+  }
+  const parsed = schema.safeParse({ ...values, keepLogs: values["keep-logs"] });
+  if (!parsed.success) {
+    throw new BenchOptionsError(`${parsed.error.issues.map((i) => i.message).join("; ")}\n${USAGE}`);
+  }
+  return parsed.data;
+}
