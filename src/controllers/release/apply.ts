@@ -158,7 +158,8 @@ async function promote(ctx: ApplyContext, action: Promote): Promise<ApplyOutcome
     );
     return "Applied";
   }
-  if (target.metadata.annotations?.[LOCK_ANNOTATION] !== ctx.self) {
+  const lockTaken = target.metadata.annotations?.[LOCK_ANNOTATION] !== ctx.self;
+  if (lockTaken) {
     try {
       await addLockFinalizer({ ...ctx }, ctx.release);
       await ctx.client.patch(
@@ -193,6 +194,12 @@ async function promote(ctx: ApplyContext, action: Promote): Promise<ApplyOutcome
     { environment: action.environment, revision: action.revision, requested: result.requested },
     `Promoted release: ${result.message}`,
   );
+  // A pass that wrote nothing (it read the release before the previous pass's status reached the cache, or
+  // repeats a promotion after a crash) does not audit the promotion again.
+  if (!result.requested && !lockTaken) {
+    if (action.changeRequest !== undefined) await markChangeUsed(ctx, action.changeRequest);
+    return "Applied";
+  }
   await ctx.audit.record({
     actor: "stagegate-operator",
     action: "ReleasePromoted",
