@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -81,13 +81,18 @@ describe("bearer tokens", () => {
       const file = path.join(dir, "rotate");
       await writeFile(file, "old\n");
       const tokens = await TokenFile.open(file, { intervalMs: 10, log: silentLogger });
+      // Replaced atomically, as the kubelet updates a mounted Secret: a reader never sees a half-written file.
+      const replace = async (content: string): Promise<void> => {
+        await writeFile(`${file}.tmp`, content);
+        await rename(`${file}.tmp`, file);
+      };
       try {
-        await writeFile(file, "old\nnew\n");
+        await replace("old\nnew\n");
         await waitFor("the new token to be accepted", () =>
           tokens.check("Bearer new") === "accepted" ? true : undefined,
         );
         assert.equal(tokens.check("Bearer old"), "accepted");
-        await writeFile(file, "new\n");
+        await replace("new\n");
         await waitFor("the old token to be refused", () =>
           tokens.check("Bearer old") === "wrong" ? true : undefined,
         );
