@@ -1,21 +1,21 @@
 import { randomBytes } from "node:crypto";
-import { rm, writeFile } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { deliveryResources, resources } from "../../src/controllers/resources.js";
 import { KubeClient } from "../../src/runtime/kube/client.js";
 import { builtin } from "../../src/runtime/kube/resource.js";
+import { createEnvironment } from "../../tests/support/controller-world.js";
+import { createArgoApplication } from "../../tests/support/delivery-objects.js";
 import { argoSyncs } from "../../tests/support/gitops-driver.js";
-import { waitFor } from "../../tests/support/kube.js";
-import { startOperator, type OperatorProcess } from "../../tests/support/operator-process.js";
+import type { TestScope } from "../../tests/support/kube.js";
+import type { OperatorProcess } from "../../tests/support/operator-process.js";
+import { startReceiverOperator } from "../../tests/support/receiver-operator.js";
+import { createRelease, syncRequested, waitForEnvState } from "../../tests/support/release-world.js";
 import { startLocalCluster, type LocalCluster } from "../local-cluster/index.js";
-import { createWebhookTls, writeOperatorCertDir } from "../local-cluster/webhook-tls.js";
 import type { Cleanup } from "./cleanup.js";
 import { benchAlertLabels, ReceiverClient } from "./receiver-client.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const API_VERSION = "stagegate.io/v1alpha1";
-const APP = deliveryResources.argoCDApplication;
 const APPLICATION = "shop-prod";
 const ENVIRONMENT = "prod";
 const RELEASE = "shop-1";
@@ -69,98 +69,49 @@ export async function startBenchEnvironment(
     kind: "Namespace",
     metadata: { name: namespace },
   });
-  await createDeliveryTarget(admin, namespace);
+  const scope = { admin, namespace };
+  await createEnvironment({ admin }, ENVIRONMENT, {});
+  await createArgoApplication(scope, APPLICATION);
 
-  const tls = await createWebhookTls();
-  cleanup.defer("remove the serving certificate", () => (keepLogs() ? undefined : tls.remove()));
-  const certDir = await writeOperatorCertDir(tls, path.join(tls.dir, "operator"));
   const token = randomBytes(16).toString("hex");
-  const tokenFile = path.join(tls.dir, "alertmanager-tokens");
-  await writeFile(tokenFile, `${token}\n`);
-  const operator = startOperator(cluster.kubeconfigs.operator ?? "", [
-    `--namespace=${namespace}`,
-    "--leader-elect=false",
-    "--events-bind-address=127.0.0.1:0",
-    `--webhook-cert-dir=${certDir}`,
-    `--alertmanager-token-file=${tokenFile}`,
-  ]);
+  const started = await startReceiverOperator({
+    kubeconfig: cluster.kubeconfigs.operator ?? "",
+    namespace,
+    tokens: { alertmanager: [token] },
+    readyController: "release",
+  });
+  const { process: operator, tls } = started;
+  cleanup.defer("remove the serving certificate", () => (keepLogs() ? undefined : tls.remove()));
   cleanup.defer("stop the operator", async () => {
     await stopWithin(operator, STOP_GRACE_MS);
     if (keepLogs()) console.error(`Kept the operator's log in ${operator.logFile}`);
     else await rm(path.dirname(operator.logFile), { recursive: true, force: true });
   });
-  const port = Number((await operator.waitForLog("Serving event receivers")).eventsPort);
-  await operator.waitForLog("Started workers", { controller: "release" });
-  await deployRelease(admin, namespace);
+  await deployRelease(scope);
 
-  const receiver = new ReceiverClient(port, tls.caPem, token);
+  const receiver = new ReceiverClient(started.endpoint.port, tls.caPem, token);
   cleanup.defer("close the receiver client", () => receiver.close());
   return { cluster, admin, namespace, operator, receiver };
 }
 
-/** The Environment and the Argo CD Application the release is delivered to. */
-async function createDeliveryTarget(admin: KubeClient, namespace: string): Promise<void> {
-  await admin.create(resources.environment, {
-    apiVersion: API_VERSION,
-    kind: "Environment",
-    metadata: { name: ENVIRONMENT },
-    spec: {},
-  });
-  await admin.create(
-    APP,
-    {
-      apiVersion: "argoproj.io/v1alpha1",
-      kind: "Application",
-      metadata: { name: APPLICATION },
-      spec: {
-        project: "default",
-        source: { repoURL: "https://git.example.com/shop.git", path: "deploy", targetRevision: "HEAD" },
-        destination: { server: "https://kubernetes.default.svc", namespace: "shop" },
-      },
-    },
-    namespace,
-  );
-}
-
 /** Creates the release, lets the operator request the sync, completes it as Argo CD, waits until Verified. */
-async function deployRelease(admin: KubeClient, namespace: string): Promise<void> {
+async function deployRelease(scope: TestScope): Promise<void> {
+  const { admin, namespace } = scope;
   const { alertname: _alertname, severity: _severity, ...matchLabels } = benchAlertLabels(namespace);
-  await admin.create(
-    resources.release,
-    {
-      apiVersion: API_VERSION,
-      kind: "Release",
-      metadata: { name: RELEASE, namespace },
-      spec: {
-        version: "1.4.0",
-        source: { repoURL: "https://git.example.com/shop.git", revision: REVISION, commits: [] },
-        pipeline: [ENVIRONMENT],
-        targets: [
-          {
-            environment: ENVIRONMENT,
-            argoCD: { name: APPLICATION, namespace, revision: REVISION },
-            alertSelector: { matchLabels },
-          },
-        ],
-        owners: { releaseManager: { name: "dave" }, rollbackOwner: { kind: "User", name: "olga" } },
+  await createRelease(scope, RELEASE, {
+    version: "1.4.0",
+    revision: REVISION,
+    pipeline: [ENVIRONMENT],
+    targets: [
+      {
+        environment: ENVIRONMENT,
+        argoCD: { name: APPLICATION, namespace, revision: REVISION },
+        alertSelector: { matchLabels },
       },
-    },
-    namespace,
-  );
-  await waitFor(`the operator to request a sync of ${APPLICATION}`, async () => {
-    const app = await admin.get(APP, APPLICATION, namespace);
-    const op = app.operation as { sync?: { revision?: string } } | undefined;
-    return op?.sync?.revision === REVISION ? app : undefined;
+    ],
+    owners: { releaseManager: { name: "dave" }, rollbackOwner: { kind: "User", name: "olga" } },
   });
+  await syncRequested(scope, APPLICATION, REVISION);
   await argoSyncs(admin, { name: APPLICATION, namespace }, { revision: REVISION });
-  await waitFor(
-    `release ${RELEASE} to be Verified in ${ENVIRONMENT}`,
-    async () => {
-      const release = await admin.get(resources.release, RELEASE, namespace);
-      const envs = (release.status as { environments?: { name: string; state: string }[] } | undefined)
-        ?.environments;
-      return envs?.find((e) => e.name === ENVIRONMENT)?.state === "Verified" ? release : undefined;
-    },
-    { timeoutMs: 60_000 },
-  );
+  await waitForEnvState(scope, RELEASE, ENVIRONMENT, "Verified", 60_000);
 }

@@ -5,12 +5,17 @@ import { randomBytes } from "node:crypto";
 import type { ReleaseEnvironmentStatus, ReleaseStatus } from "../../src/api/v1alpha1/release.js";
 import { ReleaseStatus as ReleaseStatusSchema } from "../../src/api/v1alpha1/release.js";
 import { deliveryResources, resources } from "../../src/controllers/resources.js";
-import { fluxGitRepository } from "../../src/gitops/flux.js";
 import type { KubeClient } from "../../src/runtime/kube/client.js";
 import type { KubeObject } from "../../src/runtime/kube/object.js";
+import { createEnvironment } from "../support/controller-world.js";
+import {
+  createArgoApplication,
+  createFluxGitRepository,
+  createFluxKustomization,
+} from "../support/delivery-objects.js";
 import { waitFor } from "../support/kube.js";
+import { createRelease as createShopRelease } from "../support/release-world.js";
 
-const API_VERSION = "stagegate.io/v1alpha1";
 /** How long any one step of the story may take before the test says what it waited for. */
 export const STEP_TIMEOUT_MS = 60_000;
 
@@ -69,55 +74,19 @@ export function stageSpecs(stages: Stages): [name: string, spec: Record<string, 
 /** Creates the Environments of the pipeline. */
 export async function createStages(admin: KubeClient, stages: Stages): Promise<void> {
   for (const [name, spec] of stageSpecs(stages)) {
-    await admin.create(resources.environment, {
-      apiVersion: API_VERSION,
-      kind: "Environment",
-      metadata: { name },
-      spec,
-    });
+    await createEnvironment({ admin }, name, spec);
   }
 }
 
 /** An Argo CD Application of the shop, as `argocd app create` leaves it: no status until the controller runs. */
 export async function createApplication(admin: KubeClient, namespace: string, name: string): Promise<void> {
-  await admin.create(
-    deliveryResources.argoCDApplication,
-    {
-      apiVersion: "argoproj.io/v1alpha1",
-      kind: "Application",
-      metadata: { name },
-      spec: {
-        project: "default",
-        source: { repoURL: "https://git.example.com/shop.git", path: "deploy", targetRevision: "HEAD" },
-        destination: { server: "https://kubernetes.default.svc", namespace: name },
-      },
-    },
-    namespace,
-  );
+  await createArgoApplication({ admin, namespace }, name, { destinationNamespace: name });
 }
 
 /** A Flux Kustomization `name` with its own GitRepository source `name`, following branch main. */
 export async function createKustomization(admin: KubeClient, namespace: string, name: string): Promise<void> {
-  await admin.create(
-    fluxGitRepository,
-    {
-      apiVersion: "source.toolkit.fluxcd.io/v1",
-      kind: "GitRepository",
-      metadata: { name },
-      spec: { url: "https://git.example.com/payments.git", interval: "5m", ref: { branch: "main" } },
-    },
-    namespace,
-  );
-  await admin.create(
-    deliveryResources.fluxKustomization,
-    {
-      apiVersion: "kustomize.toolkit.fluxcd.io/v1",
-      kind: "Kustomization",
-      metadata: { name },
-      spec: { interval: "10m", prune: true, path: "./deploy", sourceRef: { kind: "GitRepository", name } },
-    },
-    namespace,
-  );
+  await createFluxGitRepository({ admin, namespace }, name, "https://git.example.com/payments.git");
+  await createFluxKustomization({ admin, namespace }, name);
 }
 
 /** What a Release of the story is: its name, revision, pipeline and the delivery object per environment. */
@@ -138,35 +107,22 @@ export async function createRelease(admin: KubeClient, namespace: string, plan: 
       ? { environment, argoCD: { name, namespace, revision: plan.revision } }
       : { environment, flux: { kind: "Kustomization", name, namespace, revision: plan.revision } };
   });
-  await admin.create(
-    resources.release,
-    {
-      apiVersion: API_VERSION,
-      kind: "Release",
-      metadata: { name: plan.name, namespace },
-      spec: {
-        version: "2.0.0",
-        source: {
-          repoURL: "https://git.example.com/shop.git",
-          branch: "main",
-          revision: plan.revision,
-          commits: [
-            {
-              sha: plan.revision,
-              author: { name: "Grace", email: "grace@example.com" },
-              message: "SHOP-7 faster checkout",
-            },
-            { sha: commitId(), author: { name: "bob" }, message: "SHOP-8 fix basket totals" },
-          ],
-        },
-        workItems: [{ id: "SHOP-7", type: "Story", title: "Faster checkout" }],
-        pipeline: plan.pipeline,
-        targets,
-        owners: { releaseManager: { name: "dave" }, rollbackOwner: { name: "dave" } },
+  await createShopRelease({ admin, namespace }, plan.name, {
+    version: "2.0.0",
+    branch: "main",
+    revision: plan.revision,
+    commits: [
+      {
+        sha: plan.revision,
+        author: { name: "Grace", email: "grace@example.com" },
+        message: "SHOP-7 faster checkout",
       },
-    },
-    namespace,
-  );
+      { sha: commitId(), author: { name: "bob" }, message: "SHOP-8 fix basket totals" },
+    ],
+    workItems: [{ id: "SHOP-7", type: "Story", title: "Faster checkout" }],
+    pipeline: plan.pipeline,
+    targets,
+  });
 }
 
 /** The Release's status as stored (parsed), or an empty one before the operator wrote any. */

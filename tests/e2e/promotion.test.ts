@@ -176,7 +176,15 @@ describe("governed promotion end to end: operator process, webhooks, RBAC, CLI, 
       ],
       "A deployed first, then C",
     );
-    assert.equal(app.metadata.annotations?.[LOCK_ANNOTATION], undefined, "C released the lock");
+    // The lock is freed by the pass that sees Verified stored, one after the pass that wrote it.
+    await waitFor(
+      "C to release the lock on shop-dev",
+      async () => {
+        const now = await admin.get(deliveryResources.argoCDApplication, "shop-dev", ns);
+        return now.metadata.annotations?.[LOCK_ANNOTATION] === undefined ? true : undefined;
+      },
+      { timeoutMs: STEP_TIMEOUT_MS },
+    );
   });
 
   it("test: gated on SecurityScan until bob, its owner, completes it with evidence", async () => {
@@ -332,8 +340,15 @@ describe("governed promotion end to end: operator process, webhooks, RBAC, CLI, 
             times.every((s, i) => i === 0 || ms(times[i - 1]) <= ms(s)),
           `${plan.name} in ${env}: ${JSON.stringify(entry)}`,
         );
-        const obj = await readTargetObject(admin, ns, plan.tool, plan.objects[env] ?? "");
-        assert.equal(obj.metadata.annotations?.[LOCK_ANNOTATION], undefined, `${plan.name} released ${env}`);
+        // Freed by the pass after the one that stored Verified: waited for, not raced.
+        await waitFor(
+          `${plan.name} to release ${env}`,
+          async () => {
+            const obj = await readTargetObject(admin, ns, plan.tool, plan.objects[env] ?? "");
+            return obj.metadata.annotations?.[LOCK_ANNOTATION] === undefined ? true : undefined;
+          },
+          { timeoutMs: STEP_TIMEOUT_MS },
+        );
       }
     }
     for (const env of A.pipeline.slice(1)) {

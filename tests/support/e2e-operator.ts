@@ -23,14 +23,28 @@ export interface E2eOperator {
   stop(): Promise<void>;
 }
 
+/** How the namespace is labelled for this operator's webhooks and how their configurations are named. */
+export interface E2eOperatorOptions {
+  /** The label's value and the configurations' suffix; random unless given. */
+  id?: string;
+  /** The label's key; `stagegate.io/e2e` unless given. */
+  labelKey?: string;
+  /** The configurations are named `<namePrefix>-<id>`; `e2e` unless given. */
+  namePrefix?: string;
+}
+
 /**
  * Labels `namespace` so only it is sent to this operator's webhooks, starts `stagegate run` as the operator
  * identity with webhooks on, registers the shipped webhook configurations pointed at it, and waits until every
  * informer has synced.
  */
-export async function startE2eOperator(admin: KubeClient, namespace: string): Promise<E2eOperator> {
-  const id = randomBytes(3).toString("hex");
-  const label = { "stagegate.io/e2e": id };
+export async function startE2eOperator(
+  admin: KubeClient,
+  namespace: string,
+  options: E2eOperatorOptions = {},
+): Promise<E2eOperator> {
+  const id = options.id ?? randomBytes(3).toString("hex");
+  const label = { [options.labelKey ?? "stagegate.io/e2e"]: id };
   await admin.patch(
     builtin.namespace,
     namespace,
@@ -58,7 +72,7 @@ export async function startE2eOperator(admin: KubeClient, namespace: string): Pr
     ]);
     const serving = await operator.waitForLog("Serving admission webhooks");
     webhooks = await registerLocalWebhooks(admin, {
-      name: `e2e-${id}`,
+      name: `${options.namePrefix ?? "e2e"}-${id}`,
       baseUrl: `https://127.0.0.1:${Number(serving.webhookPort)}`,
       caBundle: tls.caBundle,
       namespaceLabels: label,

@@ -49,3 +49,9 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** Where a test writes its objects: the admin client and the test's own namespace. */
+export interface TestScope {
+  admin: KubeClient;
+  namespace: string;
+}

@@ -11,17 +11,10 @@ import { after, before, describe, it } from "node:test";
 import { verifyAuditFile } from "../../../src/audit/verify.js";
 import { resources } from "../../../src/controllers/resources.js";
 import type { KubeClient } from "../../../src/runtime/kube/client.js";
-import { builtin } from "../../../src/runtime/kube/resource.js";
 import type { IdentityName } from "../../../hack/local-cluster/identities.js";
-import { kubeconfigPath, kubectl } from "../../support/cluster.js";
+import { kubectl } from "../../support/cluster.js";
 import { clientFor, createTestNamespace, waitFor } from "../../support/kube.js";
-import { startOperator, type OperatorProcess } from "../../support/operator-process.js";
-import { registerLocalWebhooks, type RegisteredWebhooks } from "../../../hack/local-cluster/webhooks.js";
-import {
-  createWebhookTls,
-  writeOperatorCertDir,
-  type WebhookTls,
-} from "../../../hack/local-cluster/webhook-tls.js";
+import { startE2eOperator, type E2eOperator } from "../../support/e2e-operator.js";
 
 interface Row {
   who: IdentityName;
@@ -75,9 +68,7 @@ const decide = (approver: string, decision: Record<string, unknown>): string =>
 describe("change control: who may do what (real RBAC, CEL, webhooks, admission policy)", () => {
   let admin: KubeClient;
   let namespace: string;
-  let operator: OperatorProcess;
-  let tls: WebhookTls;
-  let webhooks: RegisteredWebhooks;
+  let operator: E2eOperator | undefined;
 
   async function get(
     rt: (typeof resources)[keyof typeof resources],
@@ -85,37 +76,21 @@ describe("change control: who may do what (real RBAC, CEL, webhooks, admission p
   ): Promise<Record<string, unknown>> {
     return await admin.get(rt, name, namespace);
   }
+  const auditFile = (): string => {
+    if (operator === undefined) throw new Error("the operator was not started");
+    return operator.process.auditFile;
+  };
   const statusOf = async (rt: (typeof resources)[keyof typeof resources], name: string) =>
     ((await get(rt, name)).status ?? {}) as Record<string, unknown>;
 
   before(async () => {
     admin = await clientFor("admin");
     namespace = await createTestNamespace(admin, "change-control");
-    const label = { "stagegate.io/rbac-table": id };
-    await admin.patch(
-      builtin.namespace,
-      namespace,
-      undefined,
-      { metadata: { labels: label } },
-      { type: "merge" },
-    );
-
-    tls = await createWebhookTls();
-    const certDir = await writeOperatorCertDir(tls, path.join(tls.dir, "operator"));
-    operator = startOperator(kubeconfigPath("operator"), [
-      `--namespace=${namespace}`,
-      "--leader-elect=false",
-      "--webhook-bind-address=127.0.0.1:0",
-      `--webhook-cert-dir=${certDir}`,
-    ]);
-    const serving = await operator.waitForLog("Serving admission webhooks");
-    webhooks = await registerLocalWebhooks(admin, {
-      name: `rbac-${id}`,
-      baseUrl: `https://127.0.0.1:${Number(serving.webhookPort)}`,
-      caBundle: tls.caBundle,
-      namespaceLabels: label,
+    operator = await startE2eOperator(admin, namespace, {
+      id,
+      labelKey: "stagegate.io/rbac-table",
+      namePrefix: "rbac",
     });
-    await operator.waitForLog("Synced every informer cache");
 
     await admin.create(resources.environment, {
       apiVersion: "stagegate.io/v1alpha1",
@@ -160,10 +135,8 @@ describe("change control: who may do what (real RBAC, CEL, webhooks, admission p
   });
 
   after(async () => {
-    await webhooks?.unregister();
     await operator?.stop();
     await admin?.delete(resources.environment, env).catch(() => undefined);
-    await tls?.remove();
     admin?.close();
   });
 
@@ -518,9 +491,9 @@ describe("change control: who may do what (real RBAC, CEL, webhooks, admission p
   }
 
   it("leaves an intact audit trail that tells the story", async () => {
-    const verification = await verifyAuditFile(operator.auditFile);
+    const verification = await verifyAuditFile(auditFile());
     assert.equal(verification.ok, true);
-    const actions = readFileSync(operator.auditFile, "utf8")
+    const actions = readFileSync(auditFile(), "utf8")
       .trim()
       .split("\n")
       .map((line) => JSON.parse(line) as { actor: string; action: string; object: { name: string } });
@@ -535,10 +508,7 @@ describe("change control: who may do what (real RBAC, CEL, webhooks, admission p
     assert.ok(actions.some((e) => e.action === "ChangeClosed" && e.object.name === "change-r"));
 
     const tampered = path.join(mkdtempSync(path.join(tmpdir(), "stagegate-audit-")), "audit.jsonl");
-    writeFileSync(
-      tampered,
-      readFileSync(operator.auditFile, "utf8").replace('"actor":"carol"', '"actor":"alice"'),
-    );
+    writeFileSync(tampered, readFileSync(auditFile(), "utf8").replace('"actor":"carol"', '"actor":"alice"'));
     const broken = await verifyAuditFile(tampered);
     assert.equal(broken.ok, false);
   });

@@ -1,93 +1,47 @@
-// Shared set-up of the change-control integration tests: a namespace of their own, the ChangeRequest and
-// Approval controllers running in-process as the operator identity (exactly config/rbac's permissions), an
-// in-memory audit trail, and builders for the objects a test writes as the admin.
+// Shared set-up of the change-control integration tests: a controller world (tests/support/controller-world.ts)
+// running the ChangeRequest and Approval controllers as the operator identity, and builders for the change-control
+// objects a test writes as the admin.
 import { randomBytes } from "node:crypto";
-import { after, before } from "node:test";
-import type { Condition } from "../../../src/api/v1alpha1/condition.js";
 import { createApprovalController } from "../../../src/controllers/change-control/approval-controller.js";
 import { createChangeRequestController } from "../../../src/controllers/change-control/change-request-controller.js";
 import { resources } from "../../../src/controllers/resources.js";
-import { isNotFound } from "../../../src/runtime/kube/api-error.js";
-import type { KubeClient } from "../../../src/runtime/kube/client.js";
 import type { KubeObject } from "../../../src/runtime/kube/object.js";
-import { builtin } from "../../../src/runtime/kube/resource.js";
-import { clientFor, createTestNamespace, waitFor } from "../../support/kube.js";
-import { MemoryAudit } from "../../support/memory-audit.js";
-import { runControllers, type RunningControllers } from "../../support/run-controllers.js";
+import {
+  createEnvironment,
+  read,
+  startControllerWorld,
+  useControllerWorld,
+  waitForStatus,
+  type World,
+  type WorldOptions,
+} from "../../support/controller-world.js";
+import { createRelease as createShopRelease } from "../../support/release-world.js";
+
+export {
+  condition,
+  createEnvironment,
+  ms,
+  read,
+  stopWorld,
+  waitForStatus,
+  type StatusView,
+  type World,
+} from "../../support/controller-world.js";
 
 const API_VERSION = "stagegate.io/v1alpha1";
 
-/** One test file's world: its namespace, its Environments (cluster-scoped, so uniquely named) and its trail. */
-export interface World {
-  admin: KubeClient;
-  namespace: string;
-  audit: MemoryAudit;
-  running: RunningControllers;
-  /** Environment names created by this file, deleted at the end. */
-  environments: string[];
-  /** A name unique to this run for a cluster-scoped object, from a base such as `prod`. */
-  unique(base: string): string;
-}
+/** A world running the controllers of change control: ChangeRequest and Approval. */
+const changeControlWorld = (prefix: string): WorldOptions => ({
+  namespacePrefix: prefix,
+  controllers: (deps, informers) => [
+    createChangeRequestController(deps, informers),
+    createApprovalController(deps, informers),
+  ],
+});
 
 /** Creates the namespace and starts both change-control controllers as the operator. */
-export async function startWorld(prefix: string): Promise<World> {
-  const admin = await clientFor("admin");
-  const namespace = await createTestNamespace(admin, prefix);
-  const audit = new MemoryAudit();
-  const running = await runControllers({
-    namespace,
-    audit,
-    controllers: (deps, informers) => [
-      createChangeRequestController(deps, informers),
-      createApprovalController(deps, informers),
-    ],
-  });
-  const suffix = randomBytes(3).toString("hex");
-  return {
-    admin,
-    namespace,
-    audit,
-    running,
-    environments: [],
-    unique: (base) => `${base}-${prefix}-${suffix}`,
-  };
-}
-
-/** Stops the controllers and removes what the file created. */
-export async function stopWorld(world: World | undefined): Promise<void> {
-  if (world === undefined) return;
-  await world.running.stop();
-  for (const name of world.environments)
-    await deleteIgnoringMissing(world.admin, resources.environment, name);
-  await deleteIgnoringMissing(world.admin, builtin.namespace, world.namespace);
-  world.admin.close();
-}
-
-async function deleteIgnoringMissing(
-  admin: KubeClient,
-  rt: (typeof resources)[keyof typeof resources] | typeof builtin.namespace,
-  name: string,
-): Promise<void> {
-  try {
-    await admin.delete(rt, name);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
-}
-
-/** Creates a cluster-scoped Environment with the given gate (and regulated flag) and remembers to delete it. */
-export async function createEnvironment(
-  world: World,
-  name: string,
-  spec: { regulated?: boolean; gate?: Record<string, unknown> },
-): Promise<void> {
-  world.environments.push(name);
-  await world.admin.create(resources.environment, {
-    apiVersion: API_VERSION,
-    kind: "Environment",
-    metadata: { name },
-    spec,
-  });
+export function startWorld(prefix: string): Promise<World> {
+  return startControllerWorld(changeControlWorld(prefix));
 }
 
 /** `n` commits by one author. */
@@ -107,22 +61,14 @@ export async function createRelease(
   commits: Record<string, unknown>[],
   argoCD?: { name: string; namespace: string },
 ): Promise<void> {
-  await world.admin.create(
-    resources.release,
-    {
-      apiVersion: API_VERSION,
-      kind: "Release",
-      metadata: { name, namespace: world.namespace },
-      spec: {
-        version: "1.0.0",
-        source: { repoURL: "https://git.example.com/api.git", revision: "main", commits },
-        pipeline: [environment],
-        targets: argoCD === undefined ? [] : [{ environment, argoCD: { ...argoCD, revision: "main" } }],
-        owners: { releaseManager: { name: "dave" }, rollbackOwner: { name: "dave" } },
-      },
-    },
-    world.namespace,
-  );
+  await createShopRelease(world, name, {
+    version: "1.0.0",
+    repoURL: "https://git.example.com/api.git",
+    revision: "main",
+    commits,
+    pipeline: [environment],
+    targets: argoCD === undefined ? [] : [{ environment, argoCD: { ...argoCD, revision: "main" } }],
+  });
 }
 
 /**
@@ -194,57 +140,6 @@ export async function markUsed(world: World, change: string): Promise<string> {
   return usedAt;
 }
 
-/** The status fields the tests read. */
-export interface StatusView {
-  conditions?: Condition[];
-  [field: string]: unknown;
-}
-
-/** Reads an object of this world's namespace, or undefined when it does not exist. */
-export async function read(
-  world: World,
-  rt: (typeof resources)[keyof typeof resources],
-  name: string,
-): Promise<KubeObject | undefined> {
-  try {
-    return await world.admin.get(rt, name, world.namespace);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
-
-/** Waits, bounded, until the object exists and its status satisfies `ready`, and returns that status. */
-export function waitForStatus(
-  world: World,
-  rt: (typeof resources)[keyof typeof resources],
-  name: string,
-  description: string,
-  ready: (status: StatusView) => boolean,
-  timeoutMs = 30_000,
-): Promise<StatusView> {
-  return waitFor(
-    `${rt.kind} ${name} ${description}`,
-    async () => {
-      const status = ((await read(world, rt, name))?.status ?? undefined) as StatusView | undefined;
-      return status !== undefined && ready(status) ? status : undefined;
-    },
-    { timeoutMs },
-  );
-}
-
-/** The condition of `type` in a status view. */
-export function condition(status: StatusView, type: string): Condition | undefined {
-  return status.conditions?.find((c) => c.type === type);
-}
-
-/** Milliseconds since the epoch of an RFC 3339 time, failing the test on anything else. */
-export function ms(time: unknown): number {
-  const value = typeof time === "string" ? Date.parse(time) : Number.NaN;
-  if (Number.isNaN(value)) throw new Error(`Not a time: ${String(time)}`);
-  return value;
-}
-
 /** Waits until the Approval `name` exists and the operator has counted it once, and returns it. */
 export async function openedApproval(world: World, name: string): Promise<KubeObject> {
   await waitForStatus(world, resources.approval, name, "to be counted", (s) => s.outcome !== undefined);
@@ -258,16 +153,7 @@ export async function openedApproval(world: World, name: string): Promise<KubeOb
  * them. Returns an accessor that fails clearly if a test runs without it.
  */
 export function useWorld(prefix: string, setup?: (world: World) => Promise<void>): () => World {
-  let world: World | undefined;
-  before(async () => {
-    world = await startWorld(prefix);
-    await setup?.(world);
-  });
-  after(() => stopWorld(world));
-  return () => {
-    if (world === undefined) throw new Error("the world was not set up");
-    return world;
-  };
+  return useControllerWorld(changeControlWorld(prefix), setup);
 }
 
 /**

@@ -4,8 +4,7 @@
 // The controllers run as the operator identity, with exactly the RBAC config/rbac ships; the driver plays
 // Argo CD and Flux.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { EnvironmentSpec } from "../../../src/api/v1alpha1/environment.js";
 import { ReleaseSpec } from "../../../src/api/v1alpha1/release.js";
 import { createDeploymentTaskController } from "../../../src/controllers/deployment-task/controller.js";
@@ -16,18 +15,16 @@ import {
 } from "../../../src/controllers/drift-check/reasons.js";
 import { RELEASE_FIELD_MANAGER, RELEASE_LABEL } from "../../../src/controllers/release/apply.js";
 import { planCheckTasks } from "../../../src/controllers/release/children.js";
-import { deliveryResources, resources } from "../../../src/controllers/resources.js";
+import { resources } from "../../../src/controllers/resources.js";
 import type { KubeObject } from "../../../src/runtime/kube/object.js";
 import { builtin } from "../../../src/runtime/kube/resource.js";
+import { read, useControllerWorld, waitForStatus } from "../../support/controller-world.js";
+import { createArgoApplication, createFluxKustomization } from "../../support/delivery-objects.js";
 import { argoDrifts, argoSyncs, fluxReconciles } from "../../support/gitops-driver.js";
-import { clientFor, createTestNamespace, waitFor } from "../../support/kube.js";
-import { MemoryAudit } from "../../support/memory-audit.js";
-import { runControllers } from "../../support/run-controllers.js";
-import { read, stopWorld, waitForStatus, type World } from "./change-control-world.js";
+import { waitFor } from "../../support/kube.js";
+import { createRelease, releaseSpec, type ReleaseInput } from "../../support/release-world.js";
 
 const API_VERSION = "stagegate.io/v1alpha1";
-const APP = deliveryResources.argoCDApplication;
-const KUSTOMIZATION = deliveryResources.fluxKustomization;
 const SHA = "4f2c1e0d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
 const ENVIRONMENT = "dev";
 /** Short, so a resync is noticed quickly; production looks again every 30 s. */
@@ -47,78 +44,29 @@ const itemOf = (task: KubeObject, name: string): Item | undefined =>
   checklistOf(task).find((item) => item.name === name);
 
 describe("Config drift check", () => {
-  let world: World | undefined;
-  const w = (): World => {
-    if (world === undefined) throw new Error("the world was not set up");
-    return world;
-  };
-
-  before(async () => {
-    const admin = await clientFor("admin");
-    const namespace = await createTestNamespace(admin, "drift");
-    const audit = new MemoryAudit();
-    const running = await runControllers({
-      identity: "operator",
-      namespace,
-      audit,
-      controllers: (deps, informers) => [
-        createDeploymentTaskController(deps, informers),
-        createDriftCheckController(deps, informers, { recheckAfterMs: RECHECK_MS }),
-      ],
-    });
-    const suffix = randomBytes(3).toString("hex");
-    world = { admin, namespace, audit, running, environments: [], unique: (b) => `${b}-dc-${suffix}` };
+  const w = useControllerWorld({
+    namespacePrefix: "drift",
+    tag: "dc",
+    controllers: (deps, informers) => [
+      createDeploymentTaskController(deps, informers),
+      createDriftCheckController(deps, informers, { recheckAfterMs: RECHECK_MS }),
+    ],
   });
 
-  after(() => stopWorld(world));
-
-  async function createApplication(name: string): Promise<void> {
-    await w().admin.create(
-      APP,
-      {
-        apiVersion: "argoproj.io/v1alpha1",
-        kind: "Application",
-        metadata: { name },
-        spec: {
-          project: "default",
-          source: { repoURL: "https://git.example.com/shop.git", path: "deploy", targetRevision: "main" },
-          destination: { server: "https://kubernetes.default.svc", namespace: "shop" },
-        },
-      },
-      w().namespace,
-    );
-  }
-
-  async function createKustomization(name: string): Promise<void> {
-    await w().admin.create(
-      KUSTOMIZATION,
-      {
-        apiVersion: "kustomize.toolkit.fluxcd.io/v1",
-        kind: "Kustomization",
-        metadata: { name },
-        spec: { interval: "10m", prune: true, path: "./deploy", sourceRef: { kind: "GitRepository", name } },
-      },
-      w().namespace,
-    );
-  }
+  const createApplication = (name: string) => createArgoApplication(w(), name, { targetRevision: "main" });
 
   /** Creates a Release with one target in dev, then its ConfigDrift task exactly as the Release controller would. */
   async function releaseWithDriftTask(name: string, target: Record<string, unknown>): Promise<string> {
     const { admin, namespace } = w();
-    const spec = {
+    const input: ReleaseInput = {
       version: "1.4.0",
-      source: { repoURL: "https://git.example.com/shop.git", revision: SHA, commits: [] },
+      revision: SHA,
       pipeline: [ENVIRONMENT],
       targets: [{ environment: ENVIRONMENT, ...target }],
-      owners: { releaseManager: { name: "dave" }, rollbackOwner: { name: "dave" } },
     };
-    const release = await admin.create(
-      resources.release,
-      { apiVersion: API_VERSION, kind: "Release", metadata: { name, namespace }, spec },
-      namespace,
-    );
+    const release = await createRelease(w(), name, input);
     const env = EnvironmentSpec.parse({ gate: { requiredChecks: ["ConfigDrift"] } });
-    const [task] = planCheckTasks({ name, spec: ReleaseSpec.parse(spec) }, ENVIRONMENT, env);
+    const [task] = planCheckTasks({ name, spec: ReleaseSpec.parse(releaseSpec(input)) }, ENVIRONMENT, env);
     assert.ok(task !== undefined);
     await admin.apply(
       resources.deploymentTask,
@@ -244,7 +192,7 @@ describe("Config drift check", () => {
 
   it("completes the task once the Flux Kustomization is Ready at its last attempted revision", async () => {
     const { admin, namespace } = w();
-    await createKustomization("shop-flux");
+    await createFluxKustomization(w(), "shop-flux");
     const task = await releaseWithDriftTask("shop-flux", {
       flux: { kind: "Kustomization", name: "shop-flux", namespace },
     });

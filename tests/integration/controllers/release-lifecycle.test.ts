@@ -2,116 +2,53 @@
 // release frees the target lock it held (finalizer), a target that cannot be delivered as configured stalls the
 // release naming the field until the delivery object is fixed, and a new revision asks for a new change.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { after, before, describe, it } from "node:test";
-import { createApprovalController } from "../../../src/controllers/change-control/approval-controller.js";
-import { createChangeRequestController } from "../../../src/controllers/change-control/change-request-controller.js";
-import { createDeploymentTaskController } from "../../../src/controllers/deployment-task/controller.js";
-import { createReleaseController } from "../../../src/controllers/release/controller.js";
+import { describe, it } from "node:test";
 import { LOCK_FINALIZER } from "../../../src/controllers/release/finalizer.js";
 import { LOCK_ANNOTATION } from "../../../src/controllers/release/gather.js";
 import { changeRequestName } from "../../../src/controllers/release/names.js";
 import { deliveryResources, resources } from "../../../src/controllers/resources.js";
+import { fluxGitRepository } from "../../../src/gitops/flux.js";
 import { isNotFound } from "../../../src/runtime/kube/api-error.js";
 import type { KubeObject } from "../../../src/runtime/kube/object.js";
-import { argoSyncs } from "../../support/gitops-driver.js";
-import { clientFor, createTestNamespace, waitFor } from "../../support/kube.js";
-import { MemoryAudit } from "../../support/memory-audit.js";
-import { runControllers } from "../../support/run-controllers.js";
 import {
   condition,
   createEnvironment,
-  decideAs,
   read,
-  stopWorld,
+  useControllerWorld,
   waitForStatus,
-  type World,
-} from "./change-control-world.js";
+} from "../../support/controller-world.js";
+import {
+  createArgoApplication,
+  createFluxGitRepository,
+  createFluxKustomization,
+} from "../../support/delivery-objects.js";
+import { argoSyncs } from "../../support/gitops-driver.js";
+import { waitFor } from "../../support/kube.js";
+import { createRelease as createShopRelease, releaseControllers } from "../../support/release-world.js";
+import { decideAs } from "./change-control-world.js";
 
-const API_VERSION = "stagegate.io/v1alpha1";
 const APP = deliveryResources.argoCDApplication;
 const KUSTOMIZATION = deliveryResources.fluxKustomization;
-const GIT_REPOSITORY = {
-  group: "source.toolkit.fluxcd.io",
-  version: "v1",
-  plural: "gitrepositories",
-  kind: "GitRepository",
-  namespaced: true,
-} as const;
 const SHA = "7d3e2a1b0c9f8e7d6c5b4a3928171605f4e3d2c1";
 const NEXT = "9a8b7c6d5e4f30211f2e3d4c5b6a79880a1b2c3d";
 
 describe("Release lifecycle", () => {
-  let world: World | undefined;
   let dev = "";
   let prod = "";
-  const w = (): World => {
-    if (world === undefined) throw new Error("the world was not set up");
-    return world;
-  };
+  const w = useControllerWorld(
+    { namespacePrefix: "rel-life", tag: "rl", controllers: releaseControllers() },
+    async (world) => {
+      dev = world.unique("dev");
+      prod = world.unique("prod");
+      await createEnvironment(world, dev, {});
+      await createEnvironment(world, prod, {
+        gate: { requiredApprovals: 1, approvers: { groups: ["approvers"] } },
+      });
+    },
+  );
 
-  before(async () => {
-    const admin = await clientFor("admin");
-    const namespace = await createTestNamespace(admin, "rel-life");
-    const audit = new MemoryAudit();
-    const running = await runControllers({
-      identity: "operator",
-      namespace,
-      audit,
-      controllers: (deps, informers) => [
-        createReleaseController(deps, informers),
-        createDeploymentTaskController(deps, informers),
-        createChangeRequestController(deps, informers),
-        createApprovalController(deps, informers),
-      ],
-    });
-    const suffix = randomBytes(3).toString("hex");
-    world = { admin, namespace, audit, running, environments: [], unique: (b) => `${b}-rl-${suffix}` };
-    dev = world.unique("dev");
-    prod = world.unique("prod");
-    await createEnvironment(world, dev, {});
-    await createEnvironment(world, prod, {
-      gate: { requiredApprovals: 1, approvers: { groups: ["approvers"] } },
-    });
-  });
-
-  after(() => stopWorld(world));
-
-  async function createApplication(name: string): Promise<void> {
-    await w().admin.create(
-      APP,
-      {
-        apiVersion: "argoproj.io/v1alpha1",
-        kind: "Application",
-        metadata: { name },
-        spec: {
-          project: "default",
-          source: { repoURL: "https://git.example.com/shop.git", path: "deploy", targetRevision: "HEAD" },
-          destination: { server: "https://kubernetes.default.svc", namespace: "shop" },
-        },
-      },
-      w().namespace,
-    );
-  }
-
-  async function createRelease(name: string, targets: Record<string, unknown>[], pipeline: string[]) {
-    await w().admin.create(
-      resources.release,
-      {
-        apiVersion: API_VERSION,
-        kind: "Release",
-        metadata: { name, namespace: w().namespace },
-        spec: {
-          version: "3.0.0",
-          source: { repoURL: "https://git.example.com/shop.git", revision: SHA, commits: [] },
-          pipeline,
-          targets,
-          owners: { releaseManager: { name: "dave" }, rollbackOwner: { name: "dave" } },
-        },
-      },
-      w().namespace,
-    );
-  }
+  const createRelease = (name: string, targets: Record<string, unknown>[], pipeline: string[]) =>
+    createShopRelease(w(), name, { version: "3.0.0", revision: SHA, pipeline, targets });
 
   function lockOf(app: KubeObject): string | undefined {
     return app.metadata.annotations?.[LOCK_ANNOTATION];
@@ -119,7 +56,7 @@ describe("Release lifecycle", () => {
 
   it("frees the target lock when a release holding it is deleted, then lets the release go", async () => {
     const { admin, namespace } = w();
-    await createApplication("held-dev");
+    await createArgoApplication(w(), "held-dev");
     await createRelease(
       "held",
       [{ environment: dev, argoCD: { name: "held-dev", namespace, revision: SHA } }],
@@ -163,21 +100,7 @@ describe("Release lifecycle", () => {
 
   it("stalls a release whose Flux target cannot be pinned, naming the field, until the target is fixed", async () => {
     const { admin, namespace } = w();
-    await admin.create(
-      KUSTOMIZATION,
-      {
-        apiVersion: "kustomize.toolkit.fluxcd.io/v1",
-        kind: "Kustomization",
-        metadata: { name: "oci-dev" },
-        spec: {
-          interval: "10m",
-          path: "./deploy",
-          prune: true,
-          sourceRef: { kind: "OCIRepository", name: "shop" },
-        },
-      },
-      namespace,
-    );
+    await createFluxKustomization(w(), "oci-dev", { kind: "OCIRepository", name: "shop" });
     await createRelease(
       "pinned",
       [{ environment: dev, flux: { kind: "Kustomization", name: "oci-dev", namespace, revision: SHA } }],
@@ -192,16 +115,7 @@ describe("Release lifecycle", () => {
     assert.match(why?.message ?? "", /remove flux\.revision/);
 
     // Fixing the delivery object (not the Release) wakes the release through the watch on Kustomizations.
-    await admin.create(
-      GIT_REPOSITORY,
-      {
-        apiVersion: "source.toolkit.fluxcd.io/v1",
-        kind: "GitRepository",
-        metadata: { name: "shop" },
-        spec: { interval: "5m", url: "https://git.example.com/shop.git", ref: { branch: "main" } },
-      },
-      namespace,
-    );
+    await createFluxGitRepository(w(), "shop");
     await admin.patch(
       KUSTOMIZATION,
       "oci-dev",
@@ -219,14 +133,14 @@ describe("Release lifecycle", () => {
       (s) => condition(s, "Stalled") === undefined && s.currentState === "Deploying",
     );
     assert.equal(moving.currentEnvironment, dev);
-    const repo = await admin.get(GIT_REPOSITORY, "shop", namespace);
+    const repo = await admin.get(fluxGitRepository, "shop", namespace);
     assert.equal((repo.spec as { ref?: { commit?: string } }).ref?.commit, SHA, "the source is pinned now");
   });
 
   it("asks for a new change when the release moves to a new revision, keeping the used one", async () => {
     const { admin, namespace } = w();
-    await createApplication("next-dev");
-    await createApplication("next-prod");
+    await createArgoApplication(w(), "next-dev");
+    await createArgoApplication(w(), "next-prod");
     const targets = (revision: string) => [
       { environment: dev, argoCD: { name: "next-dev", namespace, revision } },
       { environment: prod, argoCD: { name: "next-prod", namespace, revision } },

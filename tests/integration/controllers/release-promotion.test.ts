@@ -2,153 +2,69 @@
 // through an ungated dev and a gated prod (a SecurityScan and one approval), with Argo CD played by the driver.
 // The controllers run as the operator identity, with exactly the RBAC config/rbac ships.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { after, before, describe, it } from "node:test";
-import { createApprovalController } from "../../../src/controllers/change-control/approval-controller.js";
-import { createChangeRequestController } from "../../../src/controllers/change-control/change-request-controller.js";
-import { createDeploymentTaskController } from "../../../src/controllers/deployment-task/controller.js";
-import { createReleaseController } from "../../../src/controllers/release/controller.js";
+import { describe, it } from "node:test";
 import { LOCK_ANNOTATION } from "../../../src/controllers/release/gather.js";
 import { changeRequestName } from "../../../src/controllers/release/names.js";
 import { deliveryResources, resources } from "../../../src/controllers/resources.js";
-import type { KubeObject } from "../../../src/runtime/kube/object.js";
-import { argoSyncs } from "../../support/gitops-driver.js";
-import { clientFor, createTestNamespace, waitFor } from "../../support/kube.js";
-import { MemoryAudit } from "../../support/memory-audit.js";
-import { runControllers } from "../../support/run-controllers.js";
 import {
   createEnvironment,
-  decideAs,
   ms,
   read,
-  stopWorld,
+  useControllerWorld,
   waitForStatus,
-  type StatusView,
-  type World,
-} from "./change-control-world.js";
+} from "../../support/controller-world.js";
+import { createArgoApplication } from "../../support/delivery-objects.js";
+import { argoSyncs } from "../../support/gitops-driver.js";
+import { waitFor } from "../../support/kube.js";
+import {
+  createRelease,
+  envOf,
+  releaseControllers,
+  syncRequested,
+  waitForEnvState,
+} from "../../support/release-world.js";
+import { decideAs } from "./change-control-world.js";
 
-const API_VERSION = "stagegate.io/v1alpha1";
 const APP = deliveryResources.argoCDApplication;
 const SHA = "4f2c1e0d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
 const RELEASE = "shop-1";
 
-interface EnvironmentView {
-  name: string;
-  state: string;
-  reasons?: string[];
-  revision?: string;
-  requestedAt?: string;
-  gateClearedAt?: string;
-  deployStartedAt?: string;
-  deployedAt?: string;
-  verifiedAt?: string;
-}
-
-function envOf(status: StatusView, name: string): EnvironmentView | undefined {
-  return (status.environments as EnvironmentView[] | undefined)?.find((e) => e.name === name);
-}
-
 describe("Release promotion through a gated pipeline", () => {
-  let world: World | undefined;
   let dev = "";
   let prod = "";
-  const w = (): World => {
-    if (world === undefined) throw new Error("the world was not set up");
-    return world;
-  };
-
-  before(async () => {
-    const admin = await clientFor("admin");
-    const namespace = await createTestNamespace(admin, "rel-promo");
-    const audit = new MemoryAudit();
-    const running = await runControllers({
-      identity: "operator",
-      namespace,
-      audit,
-      controllers: (deps, informers) => [
-        createReleaseController(deps, informers),
-        createDeploymentTaskController(deps, informers),
-        createChangeRequestController(deps, informers),
-        createApprovalController(deps, informers),
-      ],
-    });
-    const suffix = randomBytes(3).toString("hex");
-    world = { admin, namespace, audit, running, environments: [], unique: (b) => `${b}-rp-${suffix}` };
-    dev = world.unique("dev");
-    prod = world.unique("prod");
-    await createEnvironment(world, dev, {});
-    await createEnvironment(world, prod, {
-      gate: { requiredChecks: ["SecurityScan"], requiredApprovals: 1, approvers: { groups: ["approvers"] } },
-    });
-    for (const app of ["shop-dev", "shop-prod"]) await createApplication(world, app);
-  });
-
-  after(() => stopWorld(world));
-
-  async function createApplication(world: World, name: string): Promise<void> {
-    await world.admin.create(
-      APP,
-      {
-        apiVersion: "argoproj.io/v1alpha1",
-        kind: "Application",
-        metadata: { name },
-        spec: {
-          project: "default",
-          source: { repoURL: "https://git.example.com/shop.git", path: "deploy", targetRevision: "HEAD" },
-          destination: { server: "https://kubernetes.default.svc", namespace: "shop" },
+  const w = useControllerWorld(
+    { namespacePrefix: "rel-promo", tag: "rp", controllers: releaseControllers() },
+    async (world) => {
+      dev = world.unique("dev");
+      prod = world.unique("prod");
+      await createEnvironment(world, dev, {});
+      await createEnvironment(world, prod, {
+        gate: {
+          requiredChecks: ["SecurityScan"],
+          requiredApprovals: 1,
+          approvers: { groups: ["approvers"] },
         },
-      },
-      world.namespace,
-    );
-  }
-
-  /** Waits until the Application carries Stagegate's sync operation to the release's revision. */
-  function syncRequested(name: string): Promise<KubeObject> {
-    return waitFor(`Application ${name} to get Stagegate's sync operation`, async () => {
-      const app = await w().admin.get(APP, name, w().namespace);
-      const op = app.operation as
-        { sync?: { revision?: string }; initiatedBy?: { username?: string } } | undefined;
-      return op?.sync?.revision === SHA && op.initiatedBy?.username === "stagegate" ? app : undefined;
-    });
-  }
-
-  function waitForEnv(name: string, state: string, timeoutMs = 30_000): Promise<StatusView> {
-    return waitForStatus(
-      w(),
-      resources.release,
-      RELEASE,
-      `to be ${state} in ${name}`,
-      (s) => envOf(s, name)?.state === state,
-      timeoutMs,
-    );
-  }
+      });
+      for (const app of ["shop-dev", "shop-prod"]) await createArgoApplication(world, app);
+    },
+  );
 
   it("promotes dev, gates prod on its check and change, and promotes prod once both clear", async () => {
     const { admin, namespace } = w();
-    await admin.create(
-      resources.release,
-      {
-        apiVersion: API_VERSION,
-        kind: "Release",
-        metadata: { name: RELEASE, namespace },
-        spec: {
-          version: "1.4.0",
-          source: { repoURL: "https://git.example.com/shop.git", revision: SHA, commits: [] },
-          pipeline: [dev, prod],
-          targets: [
-            { environment: dev, argoCD: { name: "shop-dev", namespace, revision: SHA } },
-            { environment: prod, argoCD: { name: "shop-prod", namespace, revision: SHA } },
-          ],
-          owners: { releaseManager: { name: "dave" }, rollbackOwner: { name: "dave" } },
-        },
-      },
-      namespace,
-    );
+    await createRelease(w(), RELEASE, {
+      version: "1.4.0",
+      revision: SHA,
+      pipeline: [dev, prod],
+      targets: [
+        { environment: dev, argoCD: { name: "shop-dev", namespace, revision: SHA } },
+        { environment: prod, argoCD: { name: "shop-prod", namespace, revision: SHA } },
+      ],
+    });
 
-    const devApp = await syncRequested("shop-dev");
+    const devApp = await syncRequested(w(), "shop-dev", SHA);
     assert.equal(devApp.metadata.annotations?.[LOCK_ANNOTATION], `${namespace}/${RELEASE}`);
     await argoSyncs(admin, { name: "shop-dev", namespace }, { revision: SHA });
-    await waitForEnv(dev, "Verified");
+    await waitForEnvState(w(), RELEASE, dev, "Verified");
 
     const gated = await waitForStatus(
       w(),
@@ -209,9 +125,9 @@ describe("Release promotion through a gated pipeline", () => {
     await waitForStatus(w(), resources.approval, approval, "to be counted", (s) => s.outcome !== undefined);
     await decideAs(w(), approval, "carol", ["approvers"], "Approve");
 
-    await syncRequested("shop-prod");
+    await syncRequested(w(), "shop-prod", SHA);
     await argoSyncs(admin, { name: "shop-prod", namespace }, { revision: SHA });
-    const done = await waitForEnv(prod, "Verified");
+    const done = await waitForEnvState(w(), RELEASE, prod, "Verified");
     const times = envOf(done, prod);
     const order = [
       times?.requestedAt,

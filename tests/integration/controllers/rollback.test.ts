@@ -6,13 +6,9 @@
 // the API server's CRD schema and CEL rules only (the emergency-expiry webhook is covered by its own tests).
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { after, before, describe, it } from "node:test";
-import { createApprovalController } from "../../../src/controllers/change-control/approval-controller.js";
-import { createChangeRequestController } from "../../../src/controllers/change-control/change-request-controller.js";
-import { createDeploymentTaskController } from "../../../src/controllers/deployment-task/controller.js";
+import { describe, it } from "node:test";
 import { RELEASE_LABEL } from "../../../src/controllers/release/apply.js";
 import { checklistFor } from "../../../src/controllers/release/checklists.js";
-import { createReleaseController } from "../../../src/controllers/release/controller.js";
 import { LOCK_ANNOTATION } from "../../../src/controllers/release/gather.js";
 import {
   breakGlassChangeName,
@@ -29,22 +25,26 @@ import {
 } from "../../../src/controllers/rollback/reasons.js";
 import type { KubeObject } from "../../../src/runtime/kube/object.js";
 import {
+  createEnvironment,
+  read,
+  useControllerWorld,
+  waitForStatus,
+} from "../../support/controller-world.js";
+import { createArgoApplication, createFluxHelmRelease } from "../../support/delivery-objects.js";
+import {
   argoSyncs,
   fluxHelmReleases,
   handSync,
   pendingStagegateReconcile,
 } from "../../support/gitops-driver.js";
-import { clientFor, createTestNamespace, waitFor } from "../../support/kube.js";
-import { MemoryAudit } from "../../support/memory-audit.js";
-import { runControllers } from "../../support/run-controllers.js";
+import { waitFor } from "../../support/kube.js";
 import {
-  createEnvironment,
-  read,
-  stopWorld,
-  waitForStatus,
-  type StatusView,
-  type World,
-} from "./change-control-world.js";
+  createRelease as createShopRelease,
+  envOf,
+  releaseControllers,
+  syncRequested,
+  waitForEnvState,
+} from "../../support/release-world.js";
 
 const API_VERSION = "stagegate.io/v1alpha1";
 const APP = deliveryResources.argoCDApplication;
@@ -59,104 +59,29 @@ interface Item {
   completedBy?: string;
   evidence?: { result?: string; notes?: string };
 }
-interface EnvView {
-  name: string;
-  state: string;
-  reasons?: string[];
-  deployStartedAt?: string;
-}
 
 const itemOf = (task: KubeObject, name: string): Item | undefined =>
   (task.spec as { checklist: Item[] }).checklist.find((i) => i.name === name);
-const envOf = (s: StatusView, name: string): EnvView | undefined =>
-  (s.environments as EnvView[] | undefined)?.find((e) => e.name === name);
-const operationOf = (app: KubeObject) =>
-  (app as { operation?: { sync?: { revision?: string }; initiatedBy?: { username?: string } } }).operation;
 
 describe("Rollback controller", () => {
-  let world: World | undefined;
-  const w = (): World => {
-    if (world === undefined) throw new Error("the world was not set up");
-    return world;
-  };
-
-  before(async () => {
-    const admin = await clientFor("admin");
-    const namespace = await createTestNamespace(admin, "rollback");
-    const audit = new MemoryAudit();
-    const running = await runControllers({
-      identity: "operator",
-      namespace,
-      audit,
-      controllers: (deps, informers) => [
-        createReleaseController(deps, informers),
-        createDeploymentTaskController(deps, informers),
-        createChangeRequestController(deps, informers),
-        createApprovalController(deps, informers),
-        createRollbackController(deps, informers),
-      ],
-    });
-    const suffix = randomBytes(3).toString("hex");
-    world = { admin, namespace, audit, running, environments: [], unique: (b) => `${b}-rb-${suffix}` };
+  const w = useControllerWorld({
+    namespacePrefix: "rollback",
+    tag: "rb",
+    controllers: releaseControllers(createRollbackController),
   });
 
-  after(() => stopWorld(world));
-
-  async function createApplication(name: string): Promise<void> {
-    await w().admin.create(
-      APP,
-      {
-        apiVersion: "argoproj.io/v1alpha1",
-        kind: "Application",
-        metadata: { name },
-        spec: {
-          project: "default",
-          source: { repoURL: "https://git.example.com/shop.git", path: "deploy", targetRevision: "HEAD" },
-          destination: { server: "https://kubernetes.default.svc", namespace: "shop" },
-        },
-      },
-      w().namespace,
-    );
-  }
-
-  async function createRelease(name: string, env: string, target: Record<string, unknown>, mode: Mode) {
-    await w().admin.create(
-      resources.release,
-      {
-        apiVersion: API_VERSION,
-        kind: "Release",
-        metadata: { name, namespace: w().namespace },
-        spec: {
-          version: name,
-          source: { repoURL: "https://git.example.com/shop.git", revision: SHA1, commits: [] },
-          pipeline: [env],
-          targets: [{ environment: env, ...target }],
-          owners: { releaseManager: { name: "rita" }, rollbackOwner: { name: "otto" } },
-          rollbackPolicy: mode === "Disabled" ? { mode, reason: "The migration drops a column" } : { mode },
-        },
-      },
-      w().namespace,
-    );
-  }
-
-  function waitForEnv(release: string, env: string, state: string): Promise<StatusView> {
-    return waitForStatus(
-      w(),
-      resources.release,
-      release,
-      `to be ${state} in ${env}`,
-      (s) => envOf(s, env)?.state === state,
-    );
-  }
-
-  /** Waits until the Application carries Stagegate's sync operation to `revision`, and returns it. */
-  function syncRequested(app: string, revision: string): Promise<KubeObject> {
-    return waitFor(`Application ${app} to get Stagegate's sync to ${revision}`, async () => {
-      const obj = await w().admin.get(APP, app, w().namespace);
-      const op = operationOf(obj);
-      return op?.sync?.revision === revision && op.initiatedBy?.username === "stagegate" ? obj : undefined;
+  const createRelease = (name: string, env: string, target: Record<string, unknown>, mode: Mode) =>
+    createShopRelease(w(), name, {
+      version: name,
+      revision: SHA1,
+      pipeline: [env],
+      targets: [{ environment: env, ...target }],
+      owners: { releaseManager: { name: "rita" }, rollbackOwner: { name: "otto" } },
+      rollbackPolicy: mode === "Disabled" ? { mode, reason: "The migration drops a column" } : { mode },
     });
-  }
+
+  const waitForEnv = (release: string, env: string, state: string) =>
+    waitForEnvState(w(), release, env, state);
 
   /** `<app>-1` at SHA1, then `<app>-2` at SHA2, both Verified on the Application in a fresh environment. */
   async function twoVerifiedReleases(
@@ -165,16 +90,16 @@ describe("Rollback controller", () => {
   ): Promise<{ env: string; r1: string; r2: string }> {
     const env = w().unique(app);
     await createEnvironment(w(), env, {});
-    await createApplication(app);
+    await createArgoApplication(w(), app);
     const r1 = `${app}-1`;
     const r2 = `${app}-2`;
     const target = (revision: string) => ({ argoCD: { name: app, namespace: w().namespace, revision } });
     await createRelease(r1, env, target(SHA1), mode);
-    await syncRequested(app, SHA1);
+    await syncRequested(w(), app, SHA1);
     await argoSyncs(w().admin, { name: app, namespace: w().namespace }, { revision: SHA1 });
     await waitForEnv(r1, env, "Verified");
     await createRelease(r2, env, target(SHA2), mode);
-    await syncRequested(app, SHA2);
+    await syncRequested(w(), app, SHA2);
     await argoSyncs(w().admin, { name: app, namespace: w().namespace }, { revision: SHA2 });
     await waitForEnv(r2, env, "Verified");
     return { env, r1, r2 };
@@ -272,7 +197,7 @@ describe("Rollback controller", () => {
     const name = await openRollbackTask(r2, env);
     const lock = rollbackLockKey(namespace, name);
 
-    const app = await syncRequested("shop-auto", SHA1);
+    const app = await syncRequested(w(), "shop-auto", SHA1);
     assert.equal(
       app.metadata.annotations?.[LOCK_ANNOTATION],
       lock,
@@ -430,7 +355,7 @@ describe("Rollback controller", () => {
       return freezes !== undefined && freezes.length === 1 ? true : undefined;
     });
     const name = await openRollbackTask(r2, env);
-    const app = await syncRequested("shop-frozen", SHA1);
+    const app = await syncRequested(w(), "shop-frozen", SHA1);
     assert.equal(app.metadata.annotations?.[LOCK_ANNOTATION], rollbackLockKey(namespace, name));
 
     const change = await waitFor("the break-glass ChangeRequest", () =>
@@ -476,21 +401,7 @@ describe("Rollback controller", () => {
     const { admin, namespace } = w();
     const env = w().unique("shop-helm");
     await createEnvironment(w(), env, {});
-    await admin.create(
-      HELM,
-      {
-        apiVersion: "helm.toolkit.fluxcd.io/v2",
-        kind: "HelmRelease",
-        metadata: { name: "shop-helm" },
-        spec: {
-          interval: "10m",
-          chart: {
-            spec: { chart: "shop", version: "0.9.0", sourceRef: { kind: "HelmRepository", name: "shop" } },
-          },
-        },
-      },
-      namespace,
-    );
+    await createFluxHelmRelease(w(), "shop-helm", { chart: "shop", version: "0.9.0" });
     const ref = { name: "shop-helm", namespace };
     const target = (chartVersion: string) => ({
       flux: { kind: "HelmRelease", name: "shop-helm", namespace, chartVersion },

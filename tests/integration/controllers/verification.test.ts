@@ -4,7 +4,6 @@
 // Environment of its own whose verification checks pass, breach their threshold, return no data, are rejected
 // by Prometheus, or cannot reach it.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { after, afterEach, before, describe, it } from "node:test";
 import { findFreePort } from "../../../hack/local-cluster/free-port.js";
 import { pollUntil } from "../../../hack/local-cluster/index.js";
@@ -17,21 +16,34 @@ import {
 import { createDeploymentTaskController } from "../../../src/controllers/deployment-task/controller.js";
 import { createReleaseController } from "../../../src/controllers/release/controller.js";
 import { checkTaskName, verificationRollbackTaskName } from "../../../src/controllers/release/names.js";
-import { deliveryResources, resources } from "../../../src/controllers/resources.js";
+import { resources } from "../../../src/controllers/resources.js";
 import { appendLog } from "../../../src/controllers/verification/apply.js";
 import { createVerificationController } from "../../../src/controllers/verification/controller.js";
 import { isConflict } from "../../../src/runtime/kube/api-error.js";
 import type { KubeObject } from "../../../src/runtime/kube/object.js";
 import { builtin } from "../../../src/runtime/kube/resource.js";
+import {
+  createEnvironment,
+  read,
+  startControllerWorld,
+  stopWorld,
+  waitForStatus,
+  type StatusView,
+  type World,
+} from "../../support/controller-world.js";
+import { createArgoApplication } from "../../support/delivery-objects.js";
 import { argoSyncs } from "../../support/gitops-driver.js";
-import { clientFor, createTestNamespace, waitFor } from "../../support/kube.js";
+import { createTestNamespace, waitFor } from "../../support/kube.js";
 import { MemoryAudit } from "../../support/memory-audit.js";
 import { startMetricsService, type MetricsService } from "../../support/metrics-service.js";
-import { runControllers, type RunningControllers } from "../../support/run-controllers.js";
-import { read, stopWorld, waitForStatus, type StatusView, type World } from "./change-control-world.js";
+import {
+  runControllers,
+  type RunControllersOptions,
+  type RunningControllers,
+} from "../../support/run-controllers.js";
+import { createRelease, syncRequested, waitForEnvState } from "../../support/release-world.js";
 
 const API_VERSION = "stagegate.io/v1alpha1";
-const APP = deliveryResources.argoCDApplication;
 const SHA = "9c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d";
 const OPERATOR = "stagegate-operator";
 /** Bound on anything that waits for deployments, windows and scrapes; no case asserts a duration. */
@@ -63,6 +75,13 @@ const errorRatio = (instance: string): string =>
 /** Scrape targets up: a Baseline check (no fewer, and at most 1.5 times as many, as before the deployment). */
 const TARGETS_UP = `count(up{job="stagegate-test"} == 1)`;
 
+/** The controllers under test: Release, DeploymentTask and verification. */
+const controllers: RunControllersOptions["controllers"] = (deps, informers) => [
+  createReleaseController(deps, informers),
+  createDeploymentTaskController(deps, informers),
+  createVerificationController(deps, informers),
+];
+
 describe("Post-deployment verification against a real Prometheus", { concurrency: true }, () => {
   let world: World | undefined;
   let steady: MetricsService | undefined;
@@ -92,21 +111,7 @@ describe("Post-deployment verification against a real Prometheus", { concurrency
           { timeoutMs: WAIT_MS, intervalMs: 250 },
         );
       }
-      const admin = await clientFor("admin");
-      const namespace = await createTestNamespace(admin, "verify");
-      const audit = new MemoryAudit();
-      const running = await runControllers({
-        identity: "operator",
-        namespace,
-        audit,
-        controllers: (deps, informers) => [
-          createReleaseController(deps, informers),
-          createDeploymentTaskController(deps, informers),
-          createVerificationController(deps, informers),
-        ],
-      });
-      const suffix = randomBytes(3).toString("hex");
-      world = { admin, namespace, audit, running, environments: [], unique: (b) => `${b}-vf-${suffix}` };
+      world = await startControllerWorld({ namespacePrefix: "verify", tag: "vf", controllers });
     },
     { timeout: 180_000 },
   );
@@ -128,73 +133,28 @@ describe("Post-deployment verification against a real Prometheus", { concurrency
     verification: Record<string, unknown>,
     into: World = w(),
   ): Promise<{ env: string; release: string; task: string }> {
-    const { admin, namespace } = into;
+    const { namespace } = into;
     const env = into.unique(base);
     const release = `shop-${base}`;
-    into.environments.push(env);
-    await admin.create(resources.environment, {
-      apiVersion: API_VERSION,
-      kind: "Environment",
-      metadata: { name: env },
-      spec: { gate: { requiredChecks: ["PostDeployVerification"] }, verification },
+    await createEnvironment(into, env, {
+      gate: { requiredChecks: ["PostDeployVerification"] },
+      verification,
     });
-    await admin.create(
-      APP,
-      {
-        apiVersion: "argoproj.io/v1alpha1",
-        kind: "Application",
-        metadata: { name: release },
-        spec: {
-          project: "default",
-          source: { repoURL: "https://git.example.com/shop.git", path: "deploy", targetRevision: "HEAD" },
-          destination: { server: "https://kubernetes.default.svc", namespace: "shop" },
-        },
-      },
-      namespace,
-    );
-    await admin.create(
-      resources.release,
-      {
-        apiVersion: API_VERSION,
-        kind: "Release",
-        metadata: { name: release, namespace },
-        spec: {
-          version: "2.0.0",
-          source: { repoURL: "https://git.example.com/shop.git", revision: SHA, commits: [] },
-          pipeline: [env],
-          targets: [{ environment: env, argoCD: { name: release, namespace, revision: SHA } }],
-          owners: { releaseManager: { name: "dave" }, rollbackOwner: { name: "rita" } },
-        },
-      },
-      namespace,
-    );
-    await waitFor(
-      `Application ${release} to get Stagegate's sync operation`,
-      async () => {
-        const app = await admin.get(APP, release, namespace);
-        return (app.operation as { sync?: { revision?: string } } | undefined)?.sync?.revision === SHA
-          ? app
-          : undefined;
-      },
-      { timeoutMs: WAIT_MS },
-    );
-    await argoSyncs(admin, { name: release, namespace }, { revision: SHA });
+    await createArgoApplication(into, release);
+    await createRelease(into, release, {
+      version: "2.0.0",
+      revision: SHA,
+      pipeline: [env],
+      targets: [{ environment: env, argoCD: { name: release, namespace, revision: SHA } }],
+      owners: { releaseManager: { name: "dave" }, rollbackOwner: { name: "rita" } },
+    });
+    await syncRequested(into, release, SHA, WAIT_MS);
+    await argoSyncs(into.admin, { name: release, namespace }, { revision: SHA });
     return { env, release, task: checkTaskName(release, env, "PostDeployVerification") };
   }
 
-  function envState(release: string, env: string, state: string, into: World = w()): Promise<StatusView> {
-    return waitForStatus(
-      into,
-      resources.release,
-      release,
-      `to be ${state} in ${env}`,
-      (s) =>
-        (s.environments as { name: string; state: string }[] | undefined)?.some(
-          (e) => e.name === env && e.state === state,
-        ) === true,
-      WAIT_MS,
-    );
-  }
+  const envState = (release: string, env: string, state: string, into: World = w()): Promise<StatusView> =>
+    waitForEnvState(into, release, env, state, WAIT_MS);
 
   async function taskSpec(name: string, into: World = w()): Promise<TaskSpecView> {
     const task = await read(into, resources.deploymentTask, name);
@@ -395,16 +355,7 @@ describe("Post-deployment verification against a real Prometheus", { concurrency
     const namespace = await createTestNamespace(admin, "verify-restart");
     const audit = new MemoryAudit();
     const start = (): Promise<RunningControllers> =>
-      runControllers({
-        identity: "operator",
-        namespace,
-        audit,
-        controllers: (deps, informers) => [
-          createReleaseController(deps, informers),
-          createDeploymentTaskController(deps, informers),
-          createVerificationController(deps, informers),
-        ],
-      });
+      runControllers({ identity: "operator", namespace, audit, controllers });
     let running: RunningControllers | undefined = await start();
     // Its own namespace and controllers (whose caches see only it), so stopping them touches no other case.
     const own: World = { ...w(), namespace, audit, running };

@@ -7,6 +7,7 @@ import { assessDelivery, DELIVERY_FIELD_MANAGER } from "../../../src/gitops/deli
 import { isNotFound } from "../../../src/runtime/kube/api-error.js";
 import type { KubeClient } from "../../../src/runtime/kube/client.js";
 import { argoDegrades, argoFails, argoSyncs, handSync } from "../../support/gitops-driver.js";
+import { createArgoApplication } from "../../support/delivery-objects.js";
 import { clientFor, createTestNamespace } from "../../support/kube.js";
 import { ownedFields, ownersOf } from "./managed-fields.js";
 
@@ -18,23 +19,8 @@ const REQUEST = { release: "team/rel-1" };
 let admin: KubeClient;
 let namespace: string;
 
-async function createApp(name: string): Promise<void> {
-  await admin.create(
-    rt,
-    {
-      apiVersion: "argoproj.io/v1alpha1",
-      kind: "Application",
-      metadata: { name },
-      spec: {
-        project: "default",
-        source: { repoURL: "https://git.example.com/shop.git", path: "deploy", targetRevision: "HEAD" },
-        destination: { server: "https://kubernetes.default.svc", namespace: "shop" },
-        syncPolicy: { syncOptions: ["CreateNamespace=true"] },
-      },
-    },
-    namespace,
-  );
-}
+const createApp = (name: string) =>
+  createArgoApplication({ admin, namespace }, name, { syncOptions: ["CreateNamespace=true"] });
 
 function target(name: string, mode: "Sync" | "PinTargetRevision" = "Sync", revision = SHA): ReleaseTarget {
   return { environment: "staging", argoCD: { name, namespace, revision, mode } };

@@ -7,6 +7,11 @@ import { assessDelivery, DELIVERY_FIELD_MANAGER } from "../../../src/gitops/deli
 import { fluxGitRepository, RECONCILE_REQUESTED_AT, REQUESTED_REVISION } from "../../../src/gitops/flux.js";
 import type { KubeClient } from "../../../src/runtime/kube/client.js";
 import { fluxHelmReleases, fluxReconciles } from "../../support/gitops-driver.js";
+import {
+  createFluxGitRepository,
+  createFluxHelmRelease,
+  createFluxKustomization,
+} from "../../support/delivery-objects.js";
 import { clientFor, createTestNamespace } from "../../support/kube.js";
 import { ownedFields, ownersOf } from "./managed-fields.js";
 
@@ -31,31 +36,8 @@ after(() => admin.close());
 
 describe("Flux adapter against the real Flux CRDs", () => {
   it("pins the GitRepository commit, requests reconciliation, and reports Deployed at lastAppliedRevision", async () => {
-    await admin.create(
-      fluxGitRepository,
-      {
-        apiVersion: "source.toolkit.fluxcd.io/v1",
-        kind: "GitRepository",
-        metadata: { name: "shop" },
-        spec: { url: "https://git.example.com/shop.git", interval: "5m", ref: { branch: "main" } },
-      },
-      namespace,
-    );
-    await admin.create(
-      deliveryResources.fluxKustomization,
-      {
-        apiVersion: "kustomize.toolkit.fluxcd.io/v1",
-        kind: "Kustomization",
-        metadata: { name: "shop" },
-        spec: {
-          interval: "10m",
-          prune: true,
-          path: "./deploy",
-          sourceRef: { kind: "GitRepository", name: "shop" },
-        },
-      },
-      namespace,
-    );
+    await createFluxGitRepository({ admin, namespace }, "shop");
+    await createFluxKustomization({ admin, namespace }, "shop");
     const t: ReleaseTarget = {
       environment: "staging",
       flux: { kind: "Kustomization", name: "shop", namespace, revision: SHA },
@@ -90,25 +72,7 @@ describe("Flux adapter against the real Flux CRDs", () => {
   });
 
   it("pins the HelmRelease chart version and reports Deployed from status.history[0]", async () => {
-    await admin.create(
-      deliveryResources.fluxHelmRelease,
-      {
-        apiVersion: "helm.toolkit.fluxcd.io/v2",
-        kind: "HelmRelease",
-        metadata: { name: "podinfo" },
-        spec: {
-          interval: "10m",
-          chart: {
-            spec: {
-              chart: "podinfo",
-              version: "6.0.0",
-              sourceRef: { kind: "HelmRepository", name: "podinfo" },
-            },
-          },
-        },
-      },
-      namespace,
-    );
+    await createFluxHelmRelease({ admin, namespace }, "podinfo", { chart: "podinfo", version: "6.0.0" });
     const ref = { name: "podinfo", namespace };
     await fluxHelmReleases(admin, ref, "6.0.0");
     const t: ReleaseTarget = {

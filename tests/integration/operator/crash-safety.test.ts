@@ -33,10 +33,12 @@ import {
 import { KILL_POINTS, whenLogged, type KillPoint } from "../../support/crash-kill-points.js";
 import { crashSeed, seededRandom } from "../../support/crash-random.js";
 import { pendingStagegateSync } from "../../support/gitops-driver.js";
+import { createEnvironment } from "../../support/controller-world.js";
+import { createArgoApplication } from "../../support/delivery-objects.js";
 import { clientFor, createTestNamespace, waitFor, WaitTimeoutError } from "../../support/kube.js";
 import { startOperator, type OperatorProcess } from "../../support/operator-process.js";
+import { createRelease as createShopRelease } from "../../support/release-world.js";
 
-const API_VERSION = "stagegate.io/v1alpha1";
 const APP = deliveryResources.argoCDApplication;
 const RELEASE_COUNT = 4;
 const CONVERGE_TIMEOUT_MS = 150_000;
@@ -218,25 +220,16 @@ describe("crash safety of promotion (the operator SIGKILLed at random points)", 
 
   /** Declares one release, as its team would through GitOps. */
   async function createRelease(release: PlannedRelease): Promise<void> {
-    await admin.create(
-      resources.release,
-      {
-        apiVersion: API_VERSION,
-        kind: "Release",
-        metadata: { name: release.name, namespace },
-        spec: {
-          version: "2.0.0",
-          source: { repoURL: "https://git.example.com/pay.git", revision: release.revision, commits: [] },
-          pipeline,
-          targets: pipeline.map((environment, i) => ({
-            environment,
-            argoCD: { name: release.apps[i], namespace, revision: release.revision },
-          })),
-          owners: { releaseManager: { name: "dave" }, rollbackOwner: { name: "dave" } },
-        },
-      },
-      namespace,
-    );
+    await createShopRelease({ admin, namespace }, release.name, {
+      version: "2.0.0",
+      repoURL: "https://git.example.com/pay.git",
+      revision: release.revision,
+      pipeline,
+      targets: pipeline.map((environment, i) => ({
+        environment,
+        argoCD: { name: release.apps[i], namespace, revision: release.revision },
+      })),
+    });
   }
 
   before(async () => {
@@ -252,29 +245,13 @@ describe("crash safety of promotion (the operator SIGKILLed at random points)", 
       [prod]: { requiredApprovals: 1, approvers: { groups: ["approvers"] }, windows: [window] },
     };
     for (const name of pipeline) {
-      environmentsCreated.push(name);
-      await admin.create(resources.environment, {
-        apiVersion: API_VERSION,
-        kind: "Environment",
-        metadata: { name },
-        spec: { gate: gates[name] },
-      });
+      await createEnvironment({ admin, environments: environmentsCreated }, name, { gate: gates[name] });
     }
     for (const app of new Set(releases.flatMap((r) => r.apps))) {
-      await admin.create(
-        APP,
-        {
-          apiVersion: "argoproj.io/v1alpha1",
-          kind: "Application",
-          metadata: { name: app, namespace },
-          spec: {
-            project: "default",
-            source: { repoURL: "https://git.example.com/pay.git", path: "deploy", targetRevision: "HEAD" },
-            destination: { server: "https://kubernetes.default.svc", namespace: app },
-          },
-        },
-        namespace,
-      );
+      await createArgoApplication({ admin, namespace }, app, {
+        repoURL: "https://git.example.com/pay.git",
+        destinationNamespace: app,
+      });
     }
     const [alice, carol, erin] = await Promise.all([
       clientFor("alice"),

@@ -6,15 +6,9 @@
 // resolution never opens work, and that malformed payloads and bad tokens are refused without harm.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
-import https from "node:https";
-import path from "node:path";
+import { readFile } from "node:fs/promises";
 import { after, afterEach, before, describe, it } from "node:test";
-import {
-  createWebhookTls,
-  writeOperatorCertDir,
-  type WebhookTls,
-} from "../../../hack/local-cluster/webhook-tls.js";
+import type { WebhookTls } from "../../../hack/local-cluster/webhook-tls.js";
 import {
   WEBHOOK_RECEIVER,
   ensureMonitoringBinaries,
@@ -25,28 +19,23 @@ import {
 import type { AlertEvidence, DeploymentTaskSpec } from "../../../src/api/v1alpha1/deployment-task.js";
 import { verifyAuditFile } from "../../../src/audit/verify.js";
 import { rollbackTaskName } from "../../../src/controllers/release/names.js";
-import { deliveryResources, resources } from "../../../src/controllers/resources.js";
-import { isNotFound } from "../../../src/runtime/kube/api-error.js";
+import { resources } from "../../../src/controllers/resources.js";
 import type { KubeClient } from "../../../src/runtime/kube/client.js";
 import type { KubeObject } from "../../../src/runtime/kube/object.js";
-import { builtin, type ResourceType } from "../../../src/runtime/kube/resource.js";
-import { kubeconfigPath } from "../../support/cluster.js";
+import { builtin } from "../../../src/runtime/kube/resource.js";
+import { createEnvironment, deleteIgnoringMissing } from "../../support/controller-world.js";
+import { createArgoApplication } from "../../support/delivery-objects.js";
 import { argoSyncs } from "../../support/gitops-driver.js";
 import { clientFor, createTestNamespace, waitFor } from "../../support/kube.js";
-import { startOperator, type OperatorProcess } from "../../support/operator-process.js";
+import type { OperatorProcess } from "../../support/operator-process.js";
+import { postToReceiver, type ReceiverAnswer, type ReceiverEndpoint } from "../../support/receiver-client.js";
+import { startReceiverOperator } from "../../support/receiver-operator.js";
+import { createRelease, syncRequested, waitForEnvState } from "../../support/release-world.js";
 
-const API_VERSION = "stagegate.io/v1alpha1";
-const APP = deliveryResources.argoCDApplication;
 const TOKEN = `am-${randomBytes(12).toString("hex")}`;
 const SHA0 = "0a0a0a0d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
 const SHA1 = "1b1b1b1d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
 const APPLICATION = "shop-prod";
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Record<string, unknown>;
-}
 
 interface Result {
   outcome: string;
@@ -72,34 +61,16 @@ describe("Alertmanager receiver (operator process, real Alertmanager)", () => {
   let tls: WebhookTls;
   let operator: OperatorProcess;
   let alertmanager: StartedAlertmanager | undefined;
-  let port: number;
+  let receivers: ReceiverEndpoint;
   let metricsPort: number;
   let failed = false;
   const prod = `prod-am-${hex(3)}`;
   const rollbackOwner = { kind: "User", name: "olga" };
 
-  function post(body: string, authorization: string | null = `Bearer ${TOKEN}`): Promise<Answer> {
+  function post(body: string, authorization: string | null = `Bearer ${TOKEN}`): Promise<ReceiverAnswer> {
     const headers: Record<string, string> = { "Content-Type": "application/json" };
     if (authorization !== null) headers.Authorization = authorization;
-    return new Promise((resolve, reject) => {
-      const req = https.request(
-        { host: "127.0.0.1", port, path: "/alertmanager", method: "POST", ca: tls.caPem, headers },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>,
-            }),
-          );
-          res.on("error", reject);
-        },
-      );
-      req.on("error", reject);
-      req.end(body);
-    });
+    return postToReceiver(receivers, "/alertmanager", body, headers);
   }
 
   /** The labels the releases' alertSelector asks for, plus the alert's own. */
@@ -163,59 +134,29 @@ describe("Alertmanager receiver (operator process, real Alertmanager)", () => {
       .filter((entry) => entry.action === action);
   }
 
-  const reports = (answer: Answer): Report[] => answer.body.alerts as Report[];
-  const outcomes = (answer: Answer): string[] =>
+  const reports = (answer: ReceiverAnswer): Report[] => answer.body.alerts as Report[];
+  const outcomes = (answer: ReceiverAnswer): string[] =>
     reports(answer).flatMap((r) => r.results.map((x) => `${x.release ?? "-"}:${x.outcome}`));
-
-  async function deleteIgnoringMissing(rt: ResourceType, name: string): Promise<void> {
-    try {
-      await admin.delete(rt, name);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-  }
-
-  function releaseBody(name: string, revision: string): Record<string, unknown> {
-    return {
-      apiVersion: API_VERSION,
-      kind: "Release",
-      metadata: { name, namespace },
-      spec: {
-        version: name === "shop-0" ? "1.3.0" : "1.4.0",
-        source: { repoURL: "https://git.example.com/shop.git", revision, commits: [] },
-        pipeline: [prod],
-        targets: [
-          {
-            environment: prod,
-            argoCD: { name: APPLICATION, namespace, revision },
-            alertSelector: { matchLabels: { namespace, app: "shop" } },
-          },
-        ],
-        owners: { releaseManager: { name: "dave" }, rollbackOwner },
-      },
-    };
-  }
 
   /** Creates a release, lets the operator request its sync, completes the sync as Argo CD, waits until deployed. */
   async function deploy(name: string, revision: string): Promise<void> {
-    await admin.create(resources.release, releaseBody(name, revision), namespace);
-    await waitFor(`the operator to request a sync of ${APPLICATION} to ${name}'s revision`, async () => {
-      const app = await admin.get(APP, APPLICATION, namespace);
-      const op = app.operation as { sync?: { revision?: string } } | undefined;
-      return op?.sync?.revision === revision ? app : undefined;
+    const scope = { admin, namespace };
+    await createRelease(scope, name, {
+      version: name === "shop-0" ? "1.3.0" : "1.4.0",
+      revision,
+      pipeline: [prod],
+      targets: [
+        {
+          environment: prod,
+          argoCD: { name: APPLICATION, namespace, revision },
+          alertSelector: { matchLabels: { namespace, app: "shop" } },
+        },
+      ],
+      owners: { releaseManager: { name: "dave" }, rollbackOwner },
     });
+    await syncRequested(scope, APPLICATION, revision);
     await argoSyncs(admin, { name: APPLICATION, namespace }, { revision });
-    await waitFor(
-      `release ${name} to be deployed to ${prod}`,
-      async () => {
-        const release = await admin.get(resources.release, name, namespace);
-        const envs = (release.status as { environments?: { name: string; state: string }[] } | undefined)
-          ?.environments;
-        const state = envs?.find((e) => e.name === prod)?.state;
-        return state === "Verified" ? release : undefined;
-      },
-      { timeoutMs: 60_000 },
-    );
+    await waitForEnvState(scope, name, prod, "Verified", 60_000);
   }
 
   before(
@@ -223,45 +164,19 @@ describe("Alertmanager receiver (operator process, real Alertmanager)", () => {
       await ensureMonitoringBinaries();
       admin = await clientFor("admin");
       namespace = await createTestNamespace(admin, "alertmanager");
-      tls = await createWebhookTls();
-      const certDir = await writeOperatorCertDir(tls, path.join(tls.dir, "operator"));
-      const tokenFile = path.join(tls.dir, "alertmanager-tokens");
-      await writeFile(tokenFile, `${TOKEN}\n`);
-      await admin.create(resources.environment, {
-        apiVersion: API_VERSION,
-        kind: "Environment",
-        metadata: { name: prod },
-        spec: {},
-      });
-      await admin.create(
-        APP,
-        {
-          apiVersion: "argoproj.io/v1alpha1",
-          kind: "Application",
-          metadata: { name: APPLICATION },
-          spec: {
-            project: "default",
-            source: { repoURL: "https://git.example.com/shop.git", path: "deploy", targetRevision: "HEAD" },
-            destination: { server: "https://kubernetes.default.svc", namespace: "shop" },
-          },
-        },
+      await createEnvironment({ admin }, prod, {});
+      await createArgoApplication({ admin, namespace }, APPLICATION);
+      const started = await startReceiverOperator({
         namespace,
-      );
-      operator = startOperator(kubeconfigPath("operator"), [
-        `--namespace=${namespace}`,
-        "--leader-elect=false",
-        "--events-bind-address=127.0.0.1:0",
-        `--webhook-cert-dir=${certDir}`,
-        `--alertmanager-token-file=${tokenFile}`,
-      ]);
-      port = Number((await operator.waitForLog("Serving event receivers")).eventsPort);
-      metricsPort = Number((await operator.waitForLog("Serving probes and metrics")).metricsPort);
-      await operator.waitForLog("Started workers", { controller: "release" });
+        tokens: { alertmanager: [TOKEN] },
+        readyController: "release",
+      });
+      ({ process: operator, tls, endpoint: receivers, metricsPort } = started);
       // shop-0 ran in prod first; shop-1 then replaced it on the same Application, so shop-1 is deployed there.
       await deploy("shop-0", SHA0);
       await deploy("shop-1", SHA1);
       alertmanager = await startAlertmanager({
-        webhookUrl: `https://127.0.0.1:${port}/alertmanager`,
+        webhookUrl: `https://127.0.0.1:${receivers.port}/alertmanager`,
         bearerToken: TOKEN,
         tlsCaFile: tls.ca.certFile,
         groupBy: ["alertname"],
@@ -281,8 +196,8 @@ describe("Alertmanager receiver (operator process, real Alertmanager)", () => {
     await alertmanager?.stop({ keepLogs: failed });
     await operator?.stop();
     if (admin !== undefined) {
-      await deleteIgnoringMissing(resources.environment, prod);
-      await deleteIgnoringMissing(builtin.namespace, namespace);
+      await deleteIgnoringMissing(admin, resources.environment, prod);
+      await deleteIgnoringMissing(admin, builtin.namespace, namespace);
       admin.close();
     }
     if (!failed) await tls?.remove();

@@ -4,78 +4,47 @@
 // without disturbing the next good one. The audit trail records each accepted event and still verifies.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import http from "node:http";
-import https from "node:https";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import {
-  createWebhookTls,
-  writeOperatorCertDir,
-  type WebhookTls,
-} from "../../../hack/local-cluster/webhook-tls.js";
+import type { WebhookTls } from "../../../hack/local-cluster/webhook-tls.js";
 import type { ChecklistItem } from "../../../src/api/v1alpha1/deployment-task.js";
 import { verifyAuditFile } from "../../../src/audit/verify.js";
 import { resources } from "../../../src/controllers/resources.js";
-import { isNotFound } from "../../../src/runtime/kube/api-error.js";
 import type { KubeClient } from "../../../src/runtime/kube/client.js";
-import { builtin, type ResourceType } from "../../../src/runtime/kube/resource.js";
-import { kubeconfigPath } from "../../support/cluster.js";
+import { builtin } from "../../../src/runtime/kube/resource.js";
+import { createEnvironment, deleteIgnoringMissing } from "../../support/controller-world.js";
 import { clientFor, createTestNamespace, waitFor } from "../../support/kube.js";
-import { startOperator, type OperatorProcess } from "../../support/operator-process.js";
+import type { OperatorProcess } from "../../support/operator-process.js";
+import { postToReceiver, type ReceiverAnswer, type ReceiverEndpoint } from "../../support/receiver-client.js";
+import { startReceiverOperator } from "../../support/receiver-operator.js";
+import { createRelease } from "../../support/release-world.js";
 
-const API_VERSION = "stagegate.io/v1alpha1";
 const TOKEN = `tok-${randomBytes(12).toString("hex")}`;
 const RELEASE = "shop-1";
 const SOURCE = "https://ci.example.com/shop";
-
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Record<string, unknown>;
-}
 
 describe("pipeline events (operator process)", () => {
   let admin: KubeClient;
   let namespace: string;
   let tls: WebhookTls;
   let operator: OperatorProcess;
-  let port: number;
+  let receivers: ReceiverEndpoint;
   let metricsPort: number;
   const suffix = randomBytes(3).toString("hex");
   const gated = `prod-pe-${suffix}`;
   const bare = `dev-pe-${suffix}`;
   let eventCount = 0;
 
-  function post(body: Buffer | string, headers: Record<string, string>): Promise<Answer> {
-    return new Promise((resolve, reject) => {
-      const req = https.request(
-        { host: "127.0.0.1", port, path: "/pipeline-events", method: "POST", ca: tls.caPem, headers },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => {
-            const text = Buffer.concat(chunks).toString("utf8");
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: JSON.parse(text) as Record<string, unknown>,
-            });
-          });
-          res.on("error", reject);
-        },
-      );
-      req.on("error", reject);
-      req.end(body);
-    });
-  }
+  const post = (body: Buffer | string, headers: Record<string, string>): Promise<ReceiverAnswer> =>
+    postToReceiver(receivers, "/pipeline-events", body, headers);
 
   /** Posts a structured-mode CloudEvent with the accepted token (or the given Authorization header). */
   function send(
     type: string,
     data: unknown,
     opts: { id?: string; authorization?: string | null } = {},
-  ): Promise<Answer> {
+  ): Promise<ReceiverAnswer> {
     eventCount += 1;
     const id = opts.id ?? `run-${eventCount}`;
     const headers: Record<string, string> = { "Content-Type": "application/cloudevents+json" };
@@ -91,67 +60,33 @@ describe("pipeline events (operator process)", () => {
     return (task.spec as { checklist?: ChecklistItem[] }).checklist ?? [];
   }
 
-  async function deleteIgnoringMissing(rt: ResourceType, name: string): Promise<void> {
-    try {
-      await admin.delete(rt, name);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-  }
-
   before(async () => {
     admin = await clientFor("admin");
     namespace = await createTestNamespace(admin, "pipeline-events");
-    tls = await createWebhookTls();
-    const certDir = await writeOperatorCertDir(tls, path.join(tls.dir, "operator"));
-    const tokenFile = path.join(tls.dir, "pipeline-tokens");
-    await writeFile(tokenFile, `retired-token\n${TOKEN}\n`);
-    await admin.create(resources.environment, {
-      apiVersion: API_VERSION,
-      kind: "Environment",
-      metadata: { name: gated },
-      spec: { gate: { requiredChecks: ["SecurityScan", "PostDeployVerification", "UserAcceptance"] } },
+    await createEnvironment({ admin }, gated, {
+      gate: { requiredChecks: ["SecurityScan", "PostDeployVerification", "UserAcceptance"] },
     });
-    await admin.create(resources.environment, {
-      apiVersion: API_VERSION,
-      kind: "Environment",
-      metadata: { name: bare },
-      spec: {},
-    });
+    await createEnvironment({ admin }, bare, {});
     // No targets: the Release controller stalls on it and opens nothing, so only the events open tasks here.
-    await admin.create(
-      resources.release,
-      {
-        apiVersion: API_VERSION,
-        kind: "Release",
-        metadata: { name: RELEASE, namespace },
-        spec: {
-          version: "1.4.0",
-          source: { repoURL: "https://git.example.com/shop.git", revision: "main", commits: [] },
-          pipeline: [gated, bare],
-          targets: [],
-          owners: { releaseManager: { name: "dave" }, rollbackOwner: { name: "dave" } },
-        },
-      },
+    await createRelease({ admin, namespace }, RELEASE, {
+      version: "1.4.0",
+      revision: "main",
+      pipeline: [gated, bare],
+      targets: [],
+    });
+    const started = await startReceiverOperator({
       namespace,
-    );
-    operator = startOperator(kubeconfigPath("operator"), [
-      `--namespace=${namespace}`,
-      "--leader-elect=false",
-      "--events-bind-address=127.0.0.1:0",
-      `--webhook-cert-dir=${certDir}`,
-      `--pipeline-events-token-file=${tokenFile}`,
-    ]);
-    port = Number((await operator.waitForLog("Serving event receivers")).eventsPort);
-    metricsPort = Number((await operator.waitForLog("Serving probes and metrics")).metricsPort);
-    await operator.waitForLog("Started workers", { controller: "deploymenttask" });
+      tokens: { pipelineEvents: ["retired-token", TOKEN] },
+      readyController: "deploymenttask",
+    });
+    ({ process: operator, tls, endpoint: receivers, metricsPort } = started);
   });
 
   after(async () => {
     await operator?.stop();
     if (admin !== undefined) {
-      for (const name of [gated, bare]) await deleteIgnoringMissing(resources.environment, name);
-      await deleteIgnoringMissing(builtin.namespace, namespace);
+      for (const name of [gated, bare]) await deleteIgnoringMissing(admin, resources.environment, name);
+      await deleteIgnoringMissing(admin, builtin.namespace, namespace);
       admin.close();
     }
     await tls?.remove();
@@ -233,21 +168,11 @@ describe("pipeline events (operator process)", () => {
 
   it("keeps what an earlier event wrote when a later one completes another item", async () => {
     const release = { name: "shop-2", namespace };
-    await admin.create(
-      resources.release,
-      {
-        apiVersion: API_VERSION,
-        kind: "Release",
-        metadata: { name: release.name, namespace },
-        spec: {
-          version: "1.5.0",
-          source: { repoURL: "https://git.example.com/shop.git", revision: "main", commits: [] },
-          pipeline: [gated],
-          owners: { releaseManager: { name: "dave" }, rollbackOwner: { name: "dave" } },
-        },
-      },
-      namespace,
-    );
+    await createRelease({ admin, namespace }, release.name, {
+      version: "1.5.0",
+      revision: "main",
+      pipeline: [gated],
+    });
     const opened = await send("io.stagegate.build.promoted", { release, environment: gated });
     assert.equal(opened.status, 200, JSON.stringify(opened.body));
     const scan = { release, environment: gated, result: "Passed", digest: "sha256:77" };
