@@ -29,7 +29,14 @@ export interface AlertReport {
 
 type Deps = Pick<AlertmanagerDeps, "client" | "audit" | "log" | "metrics" | "events">;
 
-function auditDetails(receiver: string, alert: WebhookAlert, match: AlertMatch): Record<string, unknown> {
+/** One alert of a notification: the receiver it came through, the alert, and when the operator received it. */
+interface DeliveredAlert {
+  receiver: string;
+  alert: WebhookAlert;
+  receivedAt: Date;
+}
+
+function auditDetails({ receiver, alert }: DeliveredAlert, match: AlertMatch): Record<string, unknown> {
   const name = alertName(alert);
   return {
     receiver,
@@ -43,19 +50,23 @@ function auditDetails(receiver: string, alert: WebhookAlert, match: AlertMatch):
   };
 }
 
-async function openTask(
-  deps: Deps,
-  receiver: string,
-  alert: WebhookAlert,
-  match: AlertMatch,
-  receivedAt: Date,
-): Promise<AlertResult> {
-  const { release, environment } = match;
-  const base = {
-    release: releaseKey(release.namespace, release.name),
-    environment,
+/** The fields of a result that name the release and environment it is about, and how the alert matched them. */
+function matchedFields(match: AlertMatch): {
+  release: string;
+  environment: string;
+  matchedBy: AlertMatch["by"];
+} {
+  return {
+    release: releaseKey(match.release.namespace, match.release.name),
+    environment: match.environment,
     matchedBy: match.by,
   };
+}
+
+async function openTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch): Promise<AlertResult> {
+  const { receiver, alert, receivedAt } = delivered;
+  const { release, environment } = match;
+  const base = matchedFields(match);
   if (!match.deployed) {
     const instead = match.current === undefined ? "no release is" : `${match.current} is`;
     return {
@@ -74,7 +85,7 @@ async function openTask(
       actor: `alertmanager:${receiver}`,
       action: "RollbackTaskOpened",
       object: { kind: "DeploymentTask", namespace: release.namespace, name },
-      details: { ...auditDetails(receiver, alert, match), message },
+      details: { ...auditDetails(delivered, match), message },
     });
     await deps.events?.record(
       resources.release,
@@ -96,15 +107,10 @@ async function openTask(
   return { ...base, task: name, outcome, message: `Rollback task ${name} is already open for this alert.` };
 }
 
-async function resolveTask(
-  deps: Deps,
-  receiver: string,
-  alert: WebhookAlert,
-  match: AlertMatch,
-  receivedAt: Date,
-): Promise<AlertResult> {
+async function resolveTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch): Promise<AlertResult> {
+  const { receiver, alert, receivedAt } = delivered;
   const { release, environment } = match;
-  const base = { release: releaseKey(release.namespace, release.name), environment, matchedBy: match.by };
+  const base = matchedFields(match);
   const name = rollbackTaskFor(release, environment, alert);
   const resolvedAt = resolutionTime(alert, receivedAt);
   const result = await resolveRollbackTask(deps.client, release.namespace, name, resolvedAt);
@@ -124,7 +130,7 @@ async function resolveTask(
     actor: `alertmanager:${receiver}`,
     action: "AlertResolved",
     object: { kind: "DeploymentTask", namespace: release.namespace, name },
-    details: { ...auditDetails(receiver, alert, match), resolvedAt, message },
+    details: { ...auditDetails(delivered, match), resolvedAt, message },
   });
   deps.log.info({ ...base, task: name, fingerprint: alert.fingerprint }, "Recorded an alert's resolution");
   return { ...base, task: name, outcome, message };
@@ -137,9 +143,7 @@ function failure(err: unknown, match: AlertMatch): AlertResult {
       : "the operator failed";
   return {
     outcome: "failed",
-    release: releaseKey(match.release.namespace, match.release.name),
-    environment: match.environment,
-    matchedBy: match.by,
+    ...matchedFields(match),
     message: `${cause}: ${(err as Error).message}`,
   };
 }
@@ -157,6 +161,7 @@ export async function handleAlert(
   matches: readonly AlertMatch[],
   receivedAt: Date,
 ): Promise<AlertReport> {
+  const delivered: DeliveredAlert = { receiver, alert, receivedAt };
   const name = alertName(alert);
   const fields = { receiver, alertname: name, fingerprint: alert.fingerprint, status: alert.status };
   const report: AlertReport = {
@@ -182,8 +187,8 @@ export async function handleAlert(
     try {
       result =
         alert.status === "firing"
-          ? await openTask(deps, receiver, alert, match, receivedAt)
-          : await resolveTask(deps, receiver, alert, match, receivedAt);
+          ? await openTask(deps, delivered, match)
+          : await resolveTask(deps, delivered, match);
     } catch (err) {
       deps.log.error({ ...fields, release: match.release.name, err }, "Failed to act on an alert");
       result = failure(err, match);

@@ -11,6 +11,7 @@ import type { AlertMetrics } from "./alertmanager-metrics.js";
 import { notificationStatus, summarize } from "./alertmanager-outcome.js";
 import { parseWebhookPayload } from "./alertmanager-payload.js";
 import { refusal, type ReceiverAnswer } from "./answer.js";
+import { authenticateBearer } from "./bearer-authentication.js";
 import type { TokenFile } from "./bearer-tokens.js";
 import type { ReceiverRequest, ReceiverRoute } from "./server.js";
 
@@ -35,39 +36,21 @@ export interface AlertmanagerDeps {
   now?: () => Date;
 }
 
-const CHALLENGE = 'Bearer realm="stagegate"';
-
 function authenticate(deps: AlertmanagerDeps, headers: IncomingHttpHeaders): ReceiverAnswer | undefined {
-  if (deps.tokens === undefined) {
-    return refusal(
-      404,
-      "EndpointDisabled",
-      `${ALERTMANAGER_PATH} is disabled: start the operator with --alertmanager-token-file naming a file of ` +
-        "bearer tokens (a mounted Secret) to enable it.",
-    );
-  }
-  const check = deps.tokens.check(headers.authorization);
-  if (check === "accepted") return undefined;
-  deps.metrics.refused("unauthorized");
-  deps.log.warn(
-    { path: ALERTMANAGER_PATH, problem: check },
-    "Refused an Alertmanager notification without a valid token",
+  return authenticateBearer(
+    {
+      tokens: deps.tokens,
+      path: ALERTMANAGER_PATH,
+      tokenFileFlag: "--alertmanager-token-file",
+      missingTokenHint:
+        "set http_config.authorization (type Bearer) on the Alertmanager webhook_config, with a token from " +
+        "the operator's Alertmanager Secret.",
+      log: deps.log,
+      refusedMessage: "Refused an Alertmanager notification without a valid token",
+      countRefused: () => deps.metrics.refused("unauthorized"),
+    },
+    headers,
   );
-  return check === "missing"
-    ? refusal(
-        401,
-        "Unauthorized",
-        "the request carries no bearer token: set http_config.authorization (type Bearer) on the Alertmanager " +
-          "webhook_config, with a token from the operator's Alertmanager Secret.",
-        { headers: { "WWW-Authenticate": CHALLENGE } },
-      )
-    : refusal(
-        401,
-        "Unauthorized",
-        "the bearer token is not accepted: use a token listed in the operator's --alertmanager-token-file " +
-          "(it may have been rotated out).",
-        { headers: { "WWW-Authenticate": `${CHALLENGE}, error="invalid_token"` } },
-      );
 }
 
 async function handle(deps: AlertmanagerDeps, request: ReceiverRequest): Promise<ReceiverAnswer> {

@@ -4,6 +4,7 @@ import { ApiError, TransportError } from "../runtime/kube/api-error.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { Logger } from "../runtime/logging.js";
 import { EventRejected, refusal, type ReceiverAnswer } from "./answer.js";
+import { authenticateBearer } from "./bearer-authentication.js";
 import type { TokenFile } from "./bearer-tokens.js";
 import { parseCloudEvent, type CloudEvent } from "./cloudevent.js";
 import { actOnEvent, type EventResult } from "./pipeline-actions.js";
@@ -26,39 +27,20 @@ export interface PipelineEventsDeps {
   namespace?: string;
 }
 
-const CHALLENGE = 'Bearer realm="stagegate"';
-
 function authenticate(deps: PipelineEventsDeps, headers: IncomingHttpHeaders): ReceiverAnswer | undefined {
-  if (deps.tokens === undefined) {
-    return refusal(
-      404,
-      "EndpointDisabled",
-      `${PIPELINE_EVENTS_PATH} is disabled: start the operator with --pipeline-events-token-file naming a file of ` +
-        "bearer tokens (a mounted Secret) to enable it.",
-    );
-  }
-  const check = deps.tokens.check(headers.authorization);
-  if (check === "accepted") return undefined;
-  deps.metrics.observe(undefined, "Unauthorized");
-  deps.log.warn(
-    { path: PIPELINE_EVENTS_PATH, problem: check },
-    "Refused a pipeline event without a valid token",
+  return authenticateBearer(
+    {
+      tokens: deps.tokens,
+      path: PIPELINE_EVENTS_PATH,
+      tokenFileFlag: "--pipeline-events-token-file",
+      missingTokenHint:
+        "send Authorization: Bearer <token> with a token from the operator's pipeline events Secret.",
+      log: deps.log,
+      refusedMessage: "Refused a pipeline event without a valid token",
+      countRefused: () => deps.metrics.observe(undefined, "Unauthorized"),
+    },
+    headers,
   );
-  return check === "missing"
-    ? refusal(
-        401,
-        "Unauthorized",
-        "the request carries no bearer token: send Authorization: Bearer <token> with a token from the " +
-          "operator's pipeline events Secret.",
-        { headers: { "WWW-Authenticate": CHALLENGE } },
-      )
-    : refusal(
-        401,
-        "Unauthorized",
-        "the bearer token is not accepted: use a token listed in the operator's --pipeline-events-token-file " +
-          "(it may have been rotated out).",
-        { headers: { "WWW-Authenticate": `${CHALLENGE}, error="invalid_token"` } },
-      );
 }
 
 function success(cloudEvent: CloudEvent, result: EventResult): ReceiverAnswer {

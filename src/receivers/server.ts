@@ -1,10 +1,10 @@
-import https from "node:https";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { readBody, sendText } from "../runtime/http-body.js";
-import { parseAddress } from "../runtime/http-server.js";
-import type { Logger } from "../runtime/logging.js";
-import { loadServingCertificate, watchServingCertificate } from "../webhooks/serving-certificate.js";
+import { readBody } from "../runtime/http-body.js";
+import {
+  startHttpsServer,
+  type HttpsServingOptions,
+  type RunningHttpsServer,
+} from "../runtime/https-server.js";
 import { refusal, type ReceiverAnswer } from "./answer.js";
 
 /** The largest event body accepted by default: 1 MiB, far above any pipeline or Alertmanager payload. */
@@ -25,25 +25,14 @@ export interface ReceiverRoute {
 }
 
 /** How to start the receivers server. */
-export interface ReceiverServerOptions {
-  /** `host:port`; port 0 picks a free one (see {@link ReceiverServer.port}). */
-  address: string;
-  certFile: string;
-  keyFile: string;
+export interface ReceiverServerOptions extends HttpsServingOptions {
   /** The POST endpoints by path, for example `/pipeline-events`. */
   routes: Readonly<Record<string, ReceiverRoute>>;
-  log: Logger;
   maxBodyBytes?: number;
-  /** How often the certificate files are checked for rotation. Default 10 s. */
-  certReloadIntervalMs?: number;
 }
 
 /** A running receivers server. */
-export interface ReceiverServer {
-  port: number;
-  /** Stops accepting, closes open connections and stops watching the certificate. */
-  close(): Promise<void>;
-}
+export type ReceiverServer = RunningHttpsServer;
 
 function sendAnswer(res: ServerResponse, answer: ReceiverAnswer): void {
   res
@@ -55,15 +44,10 @@ function sendAnswer(res: ServerResponse, answer: ReceiverAnswer): void {
 async function serve(
   req: IncomingMessage,
   res: ServerResponse,
+  path: string,
   options: ReceiverServerOptions,
   maxBodyBytes: number,
 ): Promise<void> {
-  const path = (req.url ?? "/").split("?")[0] ?? "/";
-  if (path === "/healthz") {
-    if (req.method === "GET") sendText(res, 200, "ok");
-    else sendText(res, 405, "use GET", { Allow: "GET" });
-    return;
-  }
   const route = options.routes[path];
   if (route === undefined) {
     const paths = Object.keys(options.routes).join(", ");
@@ -99,41 +83,15 @@ async function serve(
  * when its files change; a failing request is answered with 500 and the server keeps serving.
  */
 export async function startReceiverServer(options: ReceiverServerOptions): Promise<ReceiverServer> {
-  const { host, port } = parseAddress(options.address);
-  const files = { certFile: options.certFile, keyFile: options.keyFile };
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_EVENT_BYTES;
-  const server = https.createServer({
-    ...(await loadServingCertificate(files)),
-    minVersion: "TLSv1.2",
-    requestTimeout: 30_000,
-    headersTimeout: 10_000,
-  });
-  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    serve(req, res, options, maxBodyBytes).catch((error: unknown) => {
-      options.log.error({ url: req.url, err: error }, "Failed to answer an event receiver request");
-      if (!res.headersSent)
-        sendAnswer(res, refusal(500, "InternalError", "the receiver failed to answer; retry."));
-      else res.destroy();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  server.on("error", (error) => options.log.error({ err: error }, "The event receivers server failed"));
-  const watch = watchServingCertificate(server, files, {
-    intervalMs: options.certReloadIntervalMs ?? 10_000,
-    log: options.log,
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    async close() {
-      watch.stop();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+  return startHttpsServer({
+    ...options,
+    handle: (req, res, path) => serve(req, res, path, options, maxBodyBytes),
+    answerFailure: (res) =>
+      sendAnswer(res, refusal(500, "InternalError", "the receiver failed to answer; retry.")),
+    messages: {
+      requestFailed: "Failed to answer an event receiver request",
+      serverFailed: "The event receivers server failed",
     },
-  };
+  });
 }

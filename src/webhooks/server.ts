@@ -1,12 +1,13 @@
-import https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import type { EnvironmentSpec } from "../api/v1alpha1/environment.js";
 import type { AuditRecorder } from "../audit/recorder.js";
 import { readBody, sendText } from "../runtime/http-body.js";
-import { parseAddress } from "../runtime/http-server.js";
-import type { Logger } from "../runtime/logging.js";
+import {
+  startHttpsServer,
+  type HttpsServingOptions,
+  type RunningHttpsServer,
+} from "../runtime/https-server.js";
 import {
   denyResponse,
   parseAdmissionReview,
@@ -17,7 +18,6 @@ import {
 import { mutateApproval, validateApproval } from "./approval-webhooks.js";
 import { refuse } from "./audit-outcome.js";
 import { mutateChangeRequest, validateChangeRequest } from "./change-request-webhooks.js";
-import { loadServingCertificate, watchServingCertificate } from "./serving-certificate.js";
 import { deny, denialText } from "./verdict.js";
 import type { AdmissionHandler, WebhookContext } from "./webhook-context.js";
 
@@ -33,26 +33,15 @@ export const WEBHOOK_ROUTES: Readonly<Record<string, AdmissionHandler>> = {
 };
 
 /** How to start the webhook server. */
-export interface WebhookServerOptions {
-  /** `host:port`; port 0 picks a free one (see {@link WebhookServer.port}). */
-  address: string;
-  certFile: string;
-  keyFile: string;
+export interface WebhookServerOptions extends HttpsServingOptions {
   audit: AuditRecorder;
   lookupEnvironment: (name: string) => Promise<EnvironmentSpec | undefined>;
-  log: Logger;
   clock?: () => Date;
   maxBodyBytes?: number;
-  /** How often the certificate files are checked for rotation. Default 10 s. */
-  certReloadIntervalMs?: number;
 }
 
 /** A running webhook server. */
-export interface WebhookServer {
-  port: number;
-  /** Stops accepting, closes open connections and stops watching the certificate. */
-  close(): Promise<void>;
-}
+export type WebhookServer = RunningHttpsServer;
 
 function sendReview(res: ServerResponse, response: AdmissionResponse): void {
   res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(reviewAnswer(response)));
@@ -91,13 +80,13 @@ async function answerMalformed(
 }
 
 /** Routes one HTTP request; every failure ends in an answer, never in an unhandled rejection. */
-async function serve(req: IncomingMessage, res: ServerResponse, ctx: WebhookContext, maxBodyBytes: number) {
-  const path = (req.url ?? "/").split("?")[0] ?? "/";
-  if (path === "/healthz") {
-    if (req.method === "GET") sendText(res, 200, "ok");
-    else sendText(res, 405, "use GET", { Allow: "GET" });
-    return;
-  }
+async function serve(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  ctx: WebhookContext,
+  maxBodyBytes: number,
+): Promise<void> {
   const handler = WEBHOOK_ROUTES[path];
   if (handler === undefined) return sendText(res, 404, `no webhook at ${path}`);
   if (req.method !== "POST") return sendText(res, 405, `${path} takes POST only`, { Allow: "POST" });
@@ -138,8 +127,6 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: WebhookCont
  * certificate when the files change, and keeps serving whatever a single request does.
  */
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
-  const { host, port } = parseAddress(options.address);
-  const files = { certFile: options.certFile, keyFile: options.keyFile };
   const ctx: WebhookContext = {
     audit: options.audit,
     lookupEnvironment: options.lookupEnvironment,
@@ -147,37 +134,13 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     now: options.clock ?? (() => new Date()),
   };
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const server = https.createServer({
-    ...(await loadServingCertificate(files)),
-    minVersion: "TLSv1.2",
-    requestTimeout: 30_000,
-    headersTimeout: 10_000,
-  });
-  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    serve(req, res, ctx, maxBodyBytes).catch((error: unknown) => {
-      ctx.log.error({ url: req.url, err: error }, "Failed to answer a webhook request");
-      if (!res.headersSent) sendText(res, 500, "the webhook failed to answer");
-      else res.destroy();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  server.on("error", (error) => ctx.log.error({ err: error }, "The webhook server failed"));
-  const watch = watchServingCertificate(server, files, {
-    intervalMs: options.certReloadIntervalMs ?? 10_000,
-    log: options.log,
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    async close() {
-      watch.stop();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+  return startHttpsServer({
+    ...options,
+    handle: (req, res, path) => serve(req, res, path, ctx, maxBodyBytes),
+    answerFailure: (res) => sendText(res, 500, "the webhook failed to answer"),
+    messages: {
+      requestFailed: "Failed to answer a webhook request",
+      serverFailed: "The webhook server failed",
     },
-  };
+  });
 }

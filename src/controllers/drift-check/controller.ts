@@ -1,18 +1,17 @@
-import { DeploymentTaskSpec, DeploymentTaskStatus } from "../../api/v1alpha1/deployment-task.js";
-import { ReleaseSpec } from "../../api/v1alpha1/release.js";
 import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
 import { adapterFor } from "../../gitops/adapters.js";
 import type { DeliveryObservation } from "../../gitops/delivery.js";
 import { Controller, type ReconcileRequest, type ReconcileResult } from "../../runtime/controller.js";
 import { jsonEqual } from "../../runtime/deep-equal.js";
-import { isConflict, isNotFound } from "../../runtime/kube/api-error.js";
-import type { CallOptions } from "../../runtime/kube/client.js";
 import { objectKey, type KubeObject } from "../../runtime/kube/object.js";
 import type { ControllerDeps } from "../deps.js";
+import { convergeTask } from "../fresh-task.js";
 import type { Informers } from "../informers.js";
 import { resources } from "../resources.js";
+import { findRelease, parseTask } from "../task-context.js";
+import { wakeOnChange } from "../wake-on-change.js";
 import { completeItems, recordVerdict } from "./apply.js";
-import { decideDriftCheck } from "./decide.js";
+import { decideDriftCheck, type DriftDecision } from "./decide.js";
 import { planDriftCheck, type DriftCheckPlan } from "./eligibility.js";
 import { describeTarget } from "./evidence.js";
 import { DRIFT_CHECK_ANNOTATION, DRIFT_RECHECK_MS } from "./reasons.js";
@@ -60,34 +59,13 @@ export function createDriftCheckController(
 
   /** Gathers the task and its Release from the cache and decides whether and against what to check it. */
   function plan(task: KubeObject): DriftCheckPlan | undefined {
-    const spec = DeploymentTaskSpec.safeParse(task.spec);
-    // An unreadable spec is the DeploymentTask controller's to report (Stalled); there is nothing to check.
-    if (!spec.success) return undefined;
-    const status = DeploymentTaskStatus.safeParse(task.status ?? {});
-    const releaseName = spec.data.releaseRef?.name;
-    const release =
-      releaseName === undefined
-        ? undefined
-        : informers.releases.store.get(`${task.metadata.namespace ?? ""}/${releaseName}`);
-    const releaseSpec = release === undefined ? undefined : ReleaseSpec.safeParse(release.spec);
+    const read = parseTask(task);
+    if (read === undefined) return undefined;
+    const release = findRelease(informers, task.metadata.namespace ?? "", read.spec.releaseRef?.name);
     return planDriftCheck({
-      task: {
-        metadata: task.metadata,
-        spec: spec.data,
-        status: status.success ? status.data : undefined,
-      },
-      // A Release whose spec does not read is the Release controller's to report; no target can be trusted.
-      release: releaseSpec?.success === true ? { spec: releaseSpec.data } : undefined,
+      task: { metadata: task.metadata, spec: read.spec, status: read.status },
+      release: release === undefined ? undefined : { spec: release.spec },
     });
-  }
-
-  async function readFresh(req: ReconcileRequest, opts: CallOptions): Promise<KubeObject | undefined> {
-    try {
-      return await deps.client.get(rt, req.name, req.namespace, opts);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
   }
 
   /**
@@ -101,67 +79,68 @@ export function createDriftCheckController(
     const cached = tasks.store.get(req.key);
     if (cached === undefined || cached.metadata.deletionTimestamp !== undefined) return {};
     const opts = { signal: req.signal };
-    let task: KubeObject | undefined = cached;
-    let fresh = false;
     let audited = false;
     let looked: { target: ReleaseTarget; observation: DeliveryObservation } | undefined;
-    for (let attempt = 1; task !== undefined; attempt++) {
-      const planned = plan(task);
-      if (planned === undefined || planned.kind === "Skip") {
-        if (planned !== undefined) {
-          req.log.debug({ reason: planned.reason, detail: planned.message }, "Left the task to people");
-        }
-        return {};
-      }
-      if (looked === undefined || !jsonEqual(looked.target, planned.target)) {
-        const adapter = adapterFor(planned.target, { client: deps.client, now: () => deps.clock.now() });
-        looked = { target: planned.target, observation: await adapter.observe(planned.target, req.signal) };
-      }
-      const decision = decideDriftCheck(
-        planned,
-        { namespace: task.metadata.namespace ?? "", name: task.metadata.name, uid: task.metadata.uid },
-        looked.observation,
-        task.metadata.annotations?.[DRIFT_CHECK_ANNOTATION],
-        recheckAfterMs,
-      );
-      if (decision.kind === "Complete" && !fresh) {
-        const latest = await readFresh(req, opts);
-        fresh = true;
-        if (latest?.metadata.resourceVersion !== task.metadata.resourceVersion) {
-          task = latest;
-          continue;
-        }
-      }
-      try {
-        if (decision.kind === "Wait") {
-          if (decision.annotation !== undefined) {
-            const written = await recordVerdict(deps.client, task, decision.annotation, opts);
-            if (decision.event !== undefined) await deps.events.record(rt, written, decision.event, opts);
-            req.log.info(
-              { reason: decision.reason, target: describeTarget(planned.target) },
-              "Found the target not in sync; left the drift check open",
-            );
+    return convergeTask<{ decision: DriftDecision; target: ReleaseTarget; observation: DeliveryObservation }>(
+      cached,
+      {
+        client: deps.client,
+        req,
+        opts,
+        maxAttempts: MAX_ATTEMPTS,
+        async decide(task) {
+          const planned = plan(task);
+          if (planned === undefined || planned.kind === "Skip") {
+            if (planned !== undefined) {
+              req.log.debug({ reason: planned.reason, detail: planned.message }, "Left the task to people");
+            }
+            return { done: {} };
           }
-          return { requeueAfterMs: decision.requeueAfterMs };
-        }
-        if (!audited) {
-          await deps.audit.record(decision.audit);
-          audited = true;
-        }
-        const written = await completeItems(deps.client, task, decision.annotation, decision.items, opts);
-        await deps.events.record(rt, written, decision.event, opts);
-        req.log.info(
-          { target: describeTarget(planned.target), revision: looked.observation.revision },
-          "Completed the drift check from an in-sync target",
-        );
-        return {};
-      } catch (err) {
-        if (!isConflict(err) || attempt >= MAX_ATTEMPTS) throw err;
-        task = await readFresh(req, opts);
-        fresh = true;
-      }
-    }
-    return {};
+          if (looked === undefined || !jsonEqual(looked.target, planned.target)) {
+            const adapter = adapterFor(planned.target, { client: deps.client, now: () => deps.clock.now() });
+            looked = {
+              target: planned.target,
+              observation: await adapter.observe(planned.target, req.signal),
+            };
+          }
+          const decision = decideDriftCheck(
+            planned,
+            { namespace: task.metadata.namespace ?? "", name: task.metadata.name, uid: task.metadata.uid },
+            looked.observation,
+            task.metadata.annotations?.[DRIFT_CHECK_ANNOTATION],
+            recheckAfterMs,
+          );
+          return {
+            decision: { decision, target: planned.target, observation: looked.observation },
+            writesTask: decision.kind === "Complete",
+          };
+        },
+        async write(task, { decision, target, observation }) {
+          if (decision.kind === "Wait") {
+            if (decision.annotation !== undefined) {
+              const written = await recordVerdict(deps.client, task, decision.annotation, opts);
+              if (decision.event !== undefined) await deps.events.record(rt, written, decision.event, opts);
+              req.log.info(
+                { reason: decision.reason, target: describeTarget(target) },
+                "Found the target not in sync; left the drift check open",
+              );
+            }
+            return { requeueAfterMs: decision.requeueAfterMs };
+          }
+          if (!audited) {
+            await deps.audit.record(decision.audit);
+            audited = true;
+          }
+          const written = await completeItems(deps.client, task, decision.annotation, decision.items, opts);
+          await deps.events.record(rt, written, decision.event, opts);
+          req.log.info(
+            { target: describeTarget(target), revision: observation.revision },
+            "Completed the drift check from an in-sync target",
+          );
+          return {};
+        },
+      },
+    );
   }
 
   return new Controller(
@@ -174,10 +153,9 @@ export function createDriftCheckController(
         {
           informer: informers.releases,
           // Only what the check reads wakes it: the release's targets (its status changes often and says nothing).
-          toKeys: (event) =>
-            event.type === "updated" && jsonEqual(targetsOf(event.old), targetsOf(event.object))
-              ? []
-              : tasks.store.byIndex(DRIFT_TASKS_BY_RELEASE, objectKey(event.object)).map(objectKey),
+          toKeys: wakeOnChange(targetsOf, (release) =>
+            tasks.store.byIndex(DRIFT_TASKS_BY_RELEASE, objectKey(release)).map(objectKey),
+          ),
         },
       ],
     },

@@ -32,10 +32,17 @@ export interface TargetClaim {
 
 /**
  * What every other release has promoted to the delivery object `key`, read from the releases cache: each
- * environment of theirs whose target is that object and whose state shows a promotion of its revision.
+ * environment of theirs whose target is that object and whose state shows a promotion of its revision. `index`
+ * names the store's index by {@link releaseTargetKeys}: each controller registers its own, so none depends on
+ * another's registration.
  */
-export function otherClaims(store: ObjectStore, key: string, self: string): TargetClaim[] {
-  return store.byIndex(RELEASES_BY_TARGET, key).flatMap((obj) => {
+export function otherClaims(
+  store: ObjectStore,
+  key: string,
+  self: string,
+  index: string = RELEASES_BY_TARGET,
+): TargetClaim[] {
+  return store.byIndex(index, key).flatMap((obj) => {
     const release = releaseKey(obj.metadata.namespace ?? "", obj.metadata.name);
     if (release === self) return [];
     const spec = ReleaseSpec.safeParse(obj.spec);

@@ -11,6 +11,7 @@ import { RELEASE_FIELD_MANAGER, RELEASE_LABEL } from "../release/apply.js";
 import { LOCK_ANNOTATION, readTarget } from "../release/gather.js";
 import { targetObjectRef } from "../release/target-object.js";
 import { resources } from "../resources.js";
+import { applyToTask } from "../task-apply.js";
 import type { BreakGlassChange } from "./break-glass.js";
 import type { ItemCompletion, RollbackDecision } from "./decide.js";
 import {
@@ -131,20 +132,15 @@ export async function applyItem(
   item: ItemCompletion | undefined,
   opts: CallOptions,
 ): Promise<KubeObject> {
-  return client.apply(
-    resources.deploymentTask,
+  return applyToTask(
+    client,
+    task,
     {
-      apiVersion: API_VERSION,
-      kind: "DeploymentTask",
-      metadata: {
-        name: task.metadata.name,
-        namespace: task.metadata.namespace,
-        resourceVersion: task.metadata.resourceVersion,
-        annotations: { [annotation.key]: annotation.value },
-      },
-      ...(item === undefined ? {} : { spec: { checklist: [{ ...item, evidence: { ...item.evidence } }] } }),
+      fieldManager: ROLLBACK_FIELD_MANAGER,
+      annotations: { [annotation.key]: annotation.value },
+      items: item === undefined ? undefined : [item],
     },
-    { fieldManager: ROLLBACK_FIELD_MANAGER, ...(item === undefined ? {} : { force: true }), ...opts },
+    opts,
   );
 }
 

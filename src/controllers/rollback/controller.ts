@@ -1,10 +1,10 @@
 import { adapterFor } from "../../gitops/adapters.js";
 import { Controller, type ReconcileRequest, type ReconcileResult } from "../../runtime/controller.js";
 import { formatTimestamp } from "../../runtime/duration.js";
-import { isConflict, isNotFound } from "../../runtime/kube/api-error.js";
 import type { CallOptions } from "../../runtime/kube/client.js";
 import { objectKey, type KubeObject } from "../../runtime/kube/object.js";
 import type { ControllerDeps } from "../deps.js";
+import { convergeTask } from "../fresh-task.js";
 import type { Informers } from "../informers.js";
 import { releaseTargetKeys } from "../release/target-claims.js";
 import { objectDeliveryKey } from "../release/target-object.js";
@@ -57,15 +57,6 @@ export function createRollbackController(deps: ControllerDeps, informers: Inform
   informers.releases.store.addIndex(ROLLBACK_RELEASES_BY_TARGET, releaseTargetKeys);
   const gatherDeps = { client: deps.client, informers, clock: deps.clock };
 
-  async function readFresh(req: ReconcileRequest, opts: CallOptions): Promise<KubeObject | undefined> {
-    try {
-      return await deps.client.get(rt, req.name, req.namespace, opts);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-  }
-
   async function reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
     const cached = tasks.store.get(req.key);
     if (cached === undefined || cached.metadata.deletionTimestamp !== undefined) return {};
@@ -82,30 +73,20 @@ export function createRollbackController(deps: ControllerDeps, informers: Inform
    */
   async function reconcileRollback(req: ReconcileRequest, cached: KubeObject): Promise<ReconcileResult> {
     const opts = { signal: req.signal };
-    let task: KubeObject | undefined = cached;
-    let fresh = false;
-    for (let attempt = 1; task !== undefined; attempt++) {
-      const gathered = await gatherRollback(gatherDeps, task, opts);
-      if (gathered === undefined) return {};
-      const decision = decideRollback(gathered.input, deps.clock.now());
-      const writesTask = decision.finish !== undefined || decision.record !== undefined;
-      if (writesTask && !fresh) {
-        const latest = await readFresh(req, opts);
-        fresh = true;
-        if (latest?.metadata.resourceVersion !== task.metadata.resourceVersion) {
-          task = latest;
-          continue;
-        }
-      }
-      try {
-        return await execute(req, task, gathered, decision, opts);
-      } catch (err) {
-        if (!isConflict(err) || attempt >= MAX_ATTEMPTS) throw err;
-        task = await readFresh(req, opts);
-        fresh = true;
-      }
-    }
-    return {};
+    return convergeTask<{ gathered: GatheredRollback; decision: RollbackDecision }>(cached, {
+      client: deps.client,
+      req,
+      opts,
+      maxAttempts: MAX_ATTEMPTS,
+      async decide(task) {
+        const gathered = await gatherRollback(gatherDeps, task, opts);
+        if (gathered === undefined) return { done: {} };
+        const decision = decideRollback(gathered.input, deps.clock.now());
+        const writesTask = decision.finish !== undefined || decision.record !== undefined;
+        return { decision: { gathered, decision }, writesTask };
+      },
+      write: (task, { gathered, decision }) => execute(req, task, gathered, decision, opts),
+    });
   }
 
   async function execute(

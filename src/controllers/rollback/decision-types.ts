@@ -1,9 +1,4 @@
-import type {
-  DeploymentTaskSpec,
-  Evidence,
-  TaskLogEntry,
-  TaskPhase,
-} from "../../api/v1alpha1/deployment-task.js";
+import type { DeploymentTaskSpec, TaskLogEntry, TaskPhase } from "../../api/v1alpha1/deployment-task.js";
 import type { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
 import type { ReleaseSpec, ReleaseStatus } from "../../api/v1alpha1/release.js";
 import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
@@ -11,20 +6,25 @@ import type { AuditEvent } from "../../audit/recorder.js";
 import type { EventSpec } from "../../runtime/events.js";
 import type { z } from "zod";
 import type { TargetClaim } from "../release/target-claims.js";
+import type { ConcludedItem } from "../task-apply.js";
 import type { BreakGlassChange } from "./break-glass.js";
 import type { RollbackReason } from "./reasons.js";
 import type { ValidationTaskPlan } from "./validation-task.js";
 
-/** A Rollback task as the decision reads it. */
-export interface RollbackTaskView {
+/** A Rollback or RollbackValidation task as its decision reads it. */
+export interface RollbackFamilyTaskView {
   namespace: string;
   name: string;
   uid?: string | undefined;
   spec: DeploymentTaskSpec;
   /** The phase derived from the DeploymentTask controller's conditions; undefined before its first status. */
   phase?: TaskPhase | undefined;
-  /** The step recorded in the `stagegate.io/rollback` annotation. */
+  /** What the controller last recorded in the task's annotation (a step, or a verdict). */
   recorded?: string | undefined;
+}
+
+/** A Rollback task as the decision reads it; `recorded` is the step in the `stagegate.io/rollback` annotation. */
+export interface RollbackTaskView extends RollbackFamilyTaskView {
   /** When the automatic rollback was requested (`stagegate.io/rollback-started-at`). */
   startedAt?: string | undefined;
 }
@@ -52,12 +52,7 @@ export interface RollbackInput {
 }
 
 /** The fields of the rolled-back item the controller sets when it finishes a rollback. */
-export interface ItemCompletion {
-  name: string;
-  state: "Done" | "Failed";
-  completedBy: string;
-  evidence: Evidence;
-}
+export type ItemCompletion = ConcludedItem;
 
 /** A task log entry as the controller writes it. */
 export type LogEntry = z.input<typeof TaskLogEntry>;

@@ -1,10 +1,4 @@
-import {
-  DeploymentTaskSpec,
-  DeploymentTaskStatus,
-  type TaskPhase,
-} from "../../api/v1alpha1/deployment-task.js";
-import { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
-import { ReleaseSpec, ReleaseStatus } from "../../api/v1alpha1/release.js";
+import type { DeploymentTaskSpec, TaskPhase } from "../../api/v1alpha1/deployment-task.js";
 import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
 import { adapterFor } from "../../gitops/adapters.js";
 import { assessDelivery } from "../../gitops/delivery.js";
@@ -19,6 +13,7 @@ import { LOCK_ANNOTATION, readTarget } from "../release/gather.js";
 import { releaseKey } from "../release/names.js";
 import type { TargetClaim } from "../release/target-claims.js";
 import { targetKey } from "../release/target-object.js";
+import { findEnvironment, findRelease, parseTask } from "../task-context.js";
 import type { RollbackDelivery, RollbackInput } from "./decide.js";
 import { previousRevision, rollbackTarget, verifiedClaims } from "./previous-revision.js";
 import { ROLLBACK_ANNOTATION, ROLLBACK_STARTED_ANNOTATION } from "./reasons.js";
@@ -34,34 +29,30 @@ export interface GatherDeps {
 export function readTask(
   obj: KubeObject,
 ): { spec: DeploymentTaskSpec; phase: TaskPhase | undefined } | undefined {
-  const spec = DeploymentTaskSpec.safeParse(obj.spec);
-  if (!spec.success) return undefined;
-  const status = DeploymentTaskStatus.safeParse(obj.status ?? {});
-  const conditions = status.success ? status.data.conditions : undefined;
-  return { spec: spec.data, phase: conditions === undefined ? undefined : deriveTaskPhase(conditions) };
+  const read = parseTask(obj);
+  if (read === undefined) return undefined;
+  const conditions = read.status?.conditions;
+  return { spec: read.spec, phase: conditions === undefined ? undefined : deriveTaskPhase(conditions) };
 }
 
 /** The Release a task points at, from the cache, when it exists and its spec reads. */
-export function readRelease(
+function readRelease(
   informers: Informers,
   namespace: string,
   name: string | undefined,
 ): NonNullable<RollbackInput["release"]> | undefined {
-  if (name === undefined) return undefined;
-  const obj = informers.releases.store.get(`${namespace}/${name}`);
-  const spec = obj === undefined ? undefined : ReleaseSpec.safeParse(obj.spec);
-  if (obj === undefined || spec?.success !== true) return undefined;
-  const status = ReleaseStatus.safeParse(obj.status ?? {});
+  const found = findRelease(informers, namespace, name);
+  if (found === undefined || name === undefined) return undefined;
   return {
     name,
-    uid: obj.metadata.uid,
-    spec: spec.data,
-    ...(status.success ? { status: status.data } : {}),
+    uid: found.object.metadata.uid,
+    spec: found.spec,
+    ...(found.status === undefined ? {} : { status: found.status }),
   };
 }
 
 /** The release's target for an environment, and the last Verified revision before the release on it. */
-export function targetAndPrevious(
+function targetAndPrevious(
   informers: Informers,
   namespace: string,
   release: NonNullable<RollbackInput["release"]> | undefined,
@@ -77,6 +68,34 @@ export function targetAndPrevious(
     target,
     ...(previous === undefined ? {} : { previous }),
     rolledBackRevision: entry?.revision ?? targetRevision(target, release.spec),
+  };
+}
+
+/**
+ * What a Rollback task and its RollbackValidation task both read from the caches: the task as read, its Release,
+ * the release's target for the task's environment and the last Verified revision before it there.
+ */
+export interface RollbackContext {
+  namespace: string;
+  spec: DeploymentTaskSpec;
+  phase: TaskPhase | undefined;
+  release: NonNullable<RollbackInput["release"]> | undefined;
+  target?: ReleaseTarget;
+  previous?: TargetClaim;
+  rolledBackRevision?: string;
+}
+
+/** Reads a rollback-family task's {@link RollbackContext}; undefined when its spec does not read. */
+export function readRollbackContext(informers: Informers, task: KubeObject): RollbackContext | undefined {
+  const read = readTask(task);
+  if (read === undefined) return undefined;
+  const namespace = task.metadata.namespace ?? "";
+  const release = readRelease(informers, namespace, read.spec.releaseRef?.name);
+  return {
+    ...read,
+    namespace,
+    release,
+    ...targetAndPrevious(informers, namespace, release, read.spec.environment),
   };
 }
 
@@ -122,15 +141,11 @@ export async function gatherRollback(
   task: KubeObject,
   opts: CallOptions,
 ): Promise<GatheredRollback | undefined> {
-  const read = readTask(task);
+  const read = readRollbackContext(deps.informers, task);
   if (read === undefined) return undefined;
-  const namespace = task.metadata.namespace ?? "";
+  const { namespace, release, target, previous } = read;
   const annotations = task.metadata.annotations ?? {};
-  const release = readRelease(deps.informers, namespace, read.spec.releaseRef?.name);
-  const environment = read.spec.environment;
-  const envObj = environment === undefined ? undefined : deps.informers.environments.store.get(environment);
-  const envSpec = envObj === undefined ? undefined : EnvironmentSpec.safeParse(envObj.spec);
-  const { target, previous } = targetAndPrevious(deps.informers, namespace, release, environment);
+  const envSpec = findEnvironment(deps.informers, read.spec.environment);
   const startedAt = annotations[ROLLBACK_STARTED_ANNOTATION];
   const input: RollbackInput = {
     task: {
@@ -143,7 +158,7 @@ export async function gatherRollback(
       startedAt,
     },
     ...(release === undefined ? {} : { release }),
-    ...(envSpec?.success === true ? { environment: envSpec.data } : {}),
+    ...(envSpec === undefined ? {} : { environment: envSpec }),
     ...(previous === undefined ? {} : { previous }),
   };
   const open = read.spec.type === "Rollback" && read.phase !== "Succeeded";

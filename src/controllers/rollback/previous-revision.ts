@@ -1,10 +1,6 @@
 import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
 import type { ObjectStore } from "../../runtime/informer/store.js";
-import { ReleaseSpec, ReleaseStatus } from "../../api/v1alpha1/release.js";
-import { targetRevision } from "../release/delivery.js";
-import { releaseKey } from "../release/names.js";
-import type { TargetClaim } from "../release/target-claims.js";
-import { targetKey } from "../release/target-object.js";
+import { otherClaims, type TargetClaim } from "../release/target-claims.js";
 
 /**
  * The rollback controller's own index of Releases by the delivery objects their targets name (the same keys as
@@ -18,27 +14,9 @@ export const ROLLBACK_RELEASES_BY_TARGET = "rollback-delivery-target";
  * candidates for the revision a rollback returns to.
  */
 export function verifiedClaims(store: ObjectStore, key: string, self: string): TargetClaim[] {
-  return store.byIndex(ROLLBACK_RELEASES_BY_TARGET, key).flatMap((obj) => {
-    const release = releaseKey(obj.metadata.namespace ?? "", obj.metadata.name);
-    if (release === self) return [];
-    const spec = ReleaseSpec.safeParse(obj.spec);
-    const status = ReleaseStatus.safeParse(obj.status ?? {});
-    if (!spec.success || !status.success) return [];
-    return spec.data.targets.flatMap((target) => {
-      if (targetKey(target) !== key) return [];
-      const entry = status.data.environments?.find((e) => e.name === target.environment);
-      if (entry?.state !== "Verified") return [];
-      return [
-        {
-          release,
-          environment: target.environment,
-          revision: entry.revision ?? targetRevision(target, spec.data),
-          state: entry.state,
-          deployStartedAt: entry.deployStartedAt,
-        },
-      ];
-    });
-  });
+  return otherClaims(store, key, self, ROLLBACK_RELEASES_BY_TARGET).filter(
+    (claim) => claim.state === "Verified",
+  );
 }
 
 /**

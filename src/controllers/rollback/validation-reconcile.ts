@@ -1,11 +1,11 @@
-import { isConflict, isNotFound } from "../../runtime/kube/api-error.js";
 import type { CallOptions } from "../../runtime/kube/client.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
 import type { ReconcileRequest, ReconcileResult } from "../../runtime/controller.js";
 import type { ControllerDeps } from "../deps.js";
+import { convergeTask } from "../fresh-task.js";
 import { resources } from "../resources.js";
 import { applyItem } from "./apply.js";
-import { observeTarget, readRelease, readTask, targetAndPrevious, type GatherDeps } from "./gather.js";
+import { observeTarget, readRollbackContext, readTask, type GatherDeps } from "./gather.js";
 import { ROLLBACK_TASK_ANNOTATION, VALIDATION_ANNOTATION } from "./reasons.js";
 import { decideValidation, type ValidationDecision, type ValidationInput } from "./validation.js";
 
@@ -26,22 +26,15 @@ async function gatherValidation(
   task: KubeObject,
   opts: CallOptions,
 ): Promise<ValidationInput | undefined> {
-  const read = readTask(task);
+  const read = readRollbackContext(ctx.informers, task);
   if (read === undefined) return undefined;
-  const namespace = task.metadata.namespace ?? "";
+  const { namespace, release, target, previous, rolledBackRevision } = read;
   const rollbackName = rollbackTaskOf(task);
   const rollbackObj =
     rollbackName === undefined
       ? undefined
       : ctx.informers.deploymentTasks.store.get(`${namespace}/${rollbackName}`);
   const rollback = rollbackObj === undefined ? undefined : readTask(rollbackObj);
-  const release = readRelease(ctx.informers, namespace, read.spec.releaseRef?.name);
-  const { target, previous, rolledBackRevision } = targetAndPrevious(
-    ctx.informers,
-    namespace,
-    release,
-    read.spec.environment,
-  );
   const input: ValidationInput = {
     task: {
       namespace,
@@ -79,34 +72,26 @@ export async function reconcileValidation(
   const { deps } = ctx;
   const rt = resources.deploymentTask;
   const opts = { signal: req.signal };
-  const readFresh = async (): Promise<KubeObject | undefined> => {
-    try {
-      return await deps.client.get(rt, req.name, req.namespace, opts);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-  };
-  let task: KubeObject | undefined = cached;
-  let fresh = false;
-  for (let attempt = 1; task !== undefined; attempt++) {
-    const input = await gatherValidation(ctx, task, opts);
-    if (input === undefined) return {};
-    const decision: ValidationDecision = decideValidation(input, deps.clock.now());
-    if (decision.kind === "Skip") {
-      req.log.debug({ reason: decision.reason, detail: decision.message }, "Left the validation task alone");
-      return {};
-    }
-    const writes = decision.kind === "Complete" || decision.annotation !== undefined;
-    if (writes && !fresh) {
-      const latest = await readFresh();
-      fresh = true;
-      if (latest?.metadata.resourceVersion !== task.metadata.resourceVersion) {
-        task = latest;
-        continue;
+  return convergeTask<Exclude<ValidationDecision, { kind: "Skip" }>>(cached, {
+    client: deps.client,
+    req,
+    opts,
+    maxAttempts: MAX_ATTEMPTS,
+    async decide(task) {
+      const input = await gatherValidation(ctx, task, opts);
+      if (input === undefined) return { done: {} };
+      const decision: ValidationDecision = decideValidation(input, deps.clock.now());
+      if (decision.kind === "Skip") {
+        req.log.debug(
+          { reason: decision.reason, detail: decision.message },
+          "Left the validation task alone",
+        );
+        return { done: {} };
       }
-    }
-    try {
+      const writesTask = decision.kind === "Complete" || decision.annotation !== undefined;
+      return { decision, writesTask };
+    },
+    async write(task, decision) {
       if (decision.kind === "Wait") {
         if (decision.annotation !== undefined) {
           const written = await applyItem(
@@ -132,11 +117,6 @@ export async function reconcileValidation(
       await deps.events.record(rt, written, decision.event, opts);
       req.log.info({}, "Validated the rollback");
       return {};
-    } catch (err) {
-      if (!isConflict(err) || attempt >= MAX_ATTEMPTS) throw err;
-      task = await readFresh();
-      fresh = true;
-    }
-  }
-  return {};
+    },
+  });
 }

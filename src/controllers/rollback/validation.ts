@@ -1,4 +1,4 @@
-import type { AlertEvidence, DeploymentTaskSpec, TaskPhase } from "../../api/v1alpha1/deployment-task.js";
+import type { AlertEvidence, TaskPhase } from "../../api/v1alpha1/deployment-task.js";
 import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
 import type { AuditEvent } from "../../audit/recorder.js";
 import { revisionsMatch } from "../../gitops/revision.js";
@@ -7,6 +7,7 @@ import type { EventSpec } from "../../runtime/events.js";
 import { describeTarget, targetIdentity } from "../drift-check/evidence.js";
 import type { TargetClaim } from "../release/target-claims.js";
 import type { ItemCompletion, RollbackDelivery } from "./decide.js";
+import type { RollbackFamilyTaskView } from "./decision-types.js";
 import {
   ROLLBACK_ACTOR,
   ROLLBACK_RECHECK_MS,
@@ -18,15 +19,8 @@ import { describeCause, sentenceOf } from "./wording.js";
 
 /** What one look at a RollbackValidation task needs. */
 export interface ValidationInput {
-  task: {
-    namespace: string;
-    name: string;
-    uid?: string | undefined;
-    spec: DeploymentTaskSpec;
-    phase?: TaskPhase | undefined;
-    /** The verdict recorded in the `stagegate.io/rollback-validation` annotation. */
-    recorded?: string | undefined;
-  };
+  /** `recorded` is the verdict in the `stagegate.io/rollback-validation` annotation. */
+  task: RollbackFamilyTaskView;
   /** The Rollback task validated; undefined when it is gone. */
   rollback?: { name: string; phase?: TaskPhase | undefined; alert?: AlertEvidence | undefined } | undefined;
   release?: string | undefined;

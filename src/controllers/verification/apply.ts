@@ -6,6 +6,7 @@ import type { KubeObject } from "../../runtime/kube/object.js";
 import { RELEASE_LABEL } from "../release/apply.js";
 import { checklistFor } from "../release/checklists.js";
 import { resources } from "../resources.js";
+import { applyToTask } from "../task-apply.js";
 import type { ItemConclusion } from "./evidence.js";
 import type { LogEntry } from "./log-entries.js";
 import { VERIFICATION_FIELD_MANAGER } from "./reasons.js";
@@ -51,20 +52,7 @@ export async function concludeItem(
   item: ItemConclusion,
   opts: CallOptions,
 ): Promise<KubeObject> {
-  return client.apply(
-    resources.deploymentTask,
-    {
-      apiVersion: API_VERSION,
-      kind: "DeploymentTask",
-      metadata: {
-        name: task.metadata.name,
-        namespace: task.metadata.namespace,
-        resourceVersion: task.metadata.resourceVersion,
-      },
-      spec: { checklist: [{ ...item, evidence: { ...item.evidence } }] },
-    },
-    { fieldManager: VERIFICATION_FIELD_MANAGER, force: true, ...opts },
-  );
+  return applyToTask(client, task, { fieldManager: VERIFICATION_FIELD_MANAGER, items: [item] }, opts);
 }
 
 /** The Rollback task a failed verification opens, and what it says. */

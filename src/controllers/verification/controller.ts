@@ -1,14 +1,12 @@
-import { DeploymentTaskSpec, DeploymentTaskStatus } from "../../api/v1alpha1/deployment-task.js";
-import { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
-import { ReleaseSpec, ReleaseStatus } from "../../api/v1alpha1/release.js";
+import { DeploymentTaskSpec } from "../../api/v1alpha1/deployment-task.js";
 import { Controller, type ReconcileRequest, type ReconcileResult } from "../../runtime/controller.js";
-import { jsonEqual } from "../../runtime/deep-equal.js";
-import { isConflict, isNotFound } from "../../runtime/kube/api-error.js";
-import type { CallOptions } from "../../runtime/kube/client.js";
+import { isConflict } from "../../runtime/kube/api-error.js";
 import { objectKey, type KubeObject } from "../../runtime/kube/object.js";
 import type { ControllerDeps } from "../deps.js";
+import { readFreshTask } from "../fresh-task.js";
 import type { Informers } from "../informers.js";
-import { resources } from "../resources.js";
+import { findEnvironment, findRelease, parseTask } from "../task-context.js";
+import { wakeOnChange } from "../wake-on-change.js";
 import { appendLog } from "./apply.js";
 import { concludeFailed, concludePassed } from "./conclude.js";
 import { decideVerification } from "./decide.js";
@@ -59,7 +57,6 @@ export function createVerificationController(
   options: VerificationOptions = {},
 ): Controller {
   const tasks = informers.deploymentTasks;
-  const rt = resources.deploymentTask;
   tasks.store.addIndex(TASKS_BY_RELEASE, (obj) => {
     const release = verificationTask(obj)?.release;
     return release === undefined ? [] : [`${obj.metadata.namespace ?? ""}/${release}`];
@@ -71,38 +68,15 @@ export function createVerificationController(
 
   /** Gathers the task's Environment and Release from the cache and decides whether to verify it now. */
   function plan(task: KubeObject): VerificationPlan | undefined {
-    const spec = DeploymentTaskSpec.safeParse(task.spec);
-    // An unreadable spec is the DeploymentTask controller's to report (Stalled); there is nothing to measure.
-    if (!spec.success) return undefined;
-    const status = DeploymentTaskStatus.safeParse(task.status ?? {});
-    const envName = spec.data.environment;
-    const envObj = envName === undefined ? undefined : informers.environments.store.get(envName);
-    const envSpec = envObj === undefined ? undefined : EnvironmentSpec.safeParse(envObj.spec);
-    const relName = spec.data.releaseRef?.name;
-    const relObj =
-      relName === undefined
-        ? undefined
-        : informers.releases.store.get(`${task.metadata.namespace ?? ""}/${relName}`);
-    const relSpec = relObj === undefined ? undefined : ReleaseSpec.safeParse(relObj.spec);
-    const relStatus = relObj === undefined ? undefined : ReleaseStatus.safeParse(relObj.status ?? {});
+    const read = parseTask(task);
+    if (read === undefined) return undefined;
+    const environment = findEnvironment(informers, read.spec.environment);
+    const release = findRelease(informers, task.metadata.namespace ?? "", read.spec.releaseRef?.name);
     return planVerification({
-      task: { spec: spec.data, status: status.success ? status.data : undefined },
-      // An Environment or Release whose spec does not read is its own controller's to report.
-      environment: envSpec?.success === true ? { spec: envSpec.data } : undefined,
-      release:
-        relSpec?.success === true
-          ? { spec: relSpec.data, status: relStatus?.success === true ? relStatus.data : undefined }
-          : undefined,
+      task: read,
+      environment: environment === undefined ? undefined : { spec: environment },
+      release: release === undefined ? undefined : { spec: release.spec, status: release.status },
     });
-  }
-
-  async function readFresh(req: ReconcileRequest, opts: CallOptions): Promise<KubeObject | undefined> {
-    try {
-      return await deps.client.get(rt, req.name, req.namespace, opts);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
   }
 
   /**
@@ -123,7 +97,7 @@ export function createVerificationController(
       return {};
     }
     const conclude = { client: deps.client, audit: deps.audit, events: deps.events, log: req.log, opts };
-    let task = await readFresh(req, opts);
+    let task = await readFreshTask(deps.client, req, opts);
     for (let round = 1; task !== undefined && round <= MAX_ROUNDS; round++) {
       const planned = plan(task);
       if (planned === undefined || planned.kind !== "Verify") return {};
@@ -194,7 +168,7 @@ export function createVerificationController(
         }
       } catch (err) {
         if (!isConflict(err)) throw err;
-        task = await readFresh(req, opts);
+        task = await readFreshTask(deps.client, req, opts);
       }
     }
     // Out of rounds (the task kept changing under us): look again shortly, from the cache's next event or this.
@@ -211,17 +185,15 @@ export function createVerificationController(
         {
           informer: informers.releases,
           // Only the release's environments wake its tasks: a release entering Deployed (or moving on).
-          toKeys: (event) =>
-            event.type === "updated" && jsonEqual(environmentsOf(event.old), environmentsOf(event.object))
-              ? []
-              : tasks.store.byIndex(TASKS_BY_RELEASE, objectKey(event.object)).map(objectKey),
+          toKeys: wakeOnChange(environmentsOf, (release) =>
+            tasks.store.byIndex(TASKS_BY_RELEASE, objectKey(release)).map(objectKey),
+          ),
         },
         {
           informer: informers.environments,
-          toKeys: (event) =>
-            event.type === "updated" && jsonEqual(verificationOf(event.old), verificationOf(event.object))
-              ? []
-              : tasks.store.byIndex(TASKS_BY_ENVIRONMENT, event.object.metadata.name).map(objectKey),
+          toKeys: wakeOnChange(verificationOf, (environment) =>
+            tasks.store.byIndex(TASKS_BY_ENVIRONMENT, environment.metadata.name).map(objectKey),
+          ),
         },
       ],
     },

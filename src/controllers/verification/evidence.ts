@@ -1,8 +1,8 @@
-import type { Evidence } from "../../api/v1alpha1/deployment-task.js";
 import type { VerificationPolicy } from "../../api/v1alpha1/verification.js";
 import type { AuditEvent, AuditObject } from "../../audit/recorder.js";
 import { formatTimestamp } from "../../runtime/duration.js";
 import type { EventSpec } from "../../runtime/events.js";
+import type { ConcludedItem } from "../task-apply.js";
 import type { CheckSummary, VerificationFailure } from "./decide.js";
 import { MEASURED_ITEM, VERIFICATION_ACTOR, VerificationReason } from "./reasons.js";
 import type { VerificationSchedule } from "./schedule.js";
@@ -19,12 +19,7 @@ export interface VerificationSubject {
 }
 
 /** The fields of the measured item the verification sets when it concludes. */
-export interface ItemConclusion {
-  name: string;
-  state: "Done" | "Failed";
-  completedBy: string;
-  evidence: Evidence;
-}
+export type ItemConclusion = ConcludedItem;
 
 const unit = (s: CheckSummary): string => (s.unit === undefined ? "" : ` ${s.unit}`);
 

@@ -2,9 +2,9 @@ import { unwatchFile, watchFile } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type https from "node:https";
 import tls from "node:tls";
-import type { Logger } from "../runtime/logging.js";
+import type { Logger } from "./logging.js";
 
-/** The PEM files of the webhook's serving certificate, as mounted from a Secret. */
+/** The PEM files of an HTTPS server's serving certificate (webhooks, receivers), as mounted from a Secret. */
 export interface ServingCertificateFiles {
   certFile: string;
   keyFile: string;

@@ -1,0 +1,87 @@
+import https from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { sendText } from "./http-body.js";
+import { parseAddress } from "./http-server.js";
+import type { Logger } from "./logging.js";
+import { loadServingCertificate, watchServingCertificate } from "./serving-certificate.js";
+
+/** Where and with which certificate an HTTPS server serves. */
+export interface HttpsServingOptions {
+  /** `host:port`; port 0 picks a free one (see {@link RunningHttpsServer.port}). */
+  address: string;
+  certFile: string;
+  keyFile: string;
+  /** How often the certificate files are checked for rotation. Default 10 s. */
+  certReloadIntervalMs?: number;
+  log: Logger;
+}
+
+/** How to start an HTTPS server that serves from a rotating certificate. */
+export interface HttpsServerOptions extends HttpsServingOptions {
+  /**
+   * Answers one request (other than `/healthz`) for `path`, the URL without its query; a rejection is logged and
+   * answered by {@link HttpsServerOptions.answerFailure}.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>;
+  /** Answers a request whose handler failed before it sent its headers (after, the connection is destroyed). */
+  answerFailure(res: ServerResponse): void;
+  /** The log lines of a failed request and of a failure of the server itself. */
+  messages: { requestFailed: string; serverFailed: string };
+}
+
+/** A running HTTPS server. */
+export interface RunningHttpsServer {
+  port: number;
+  /** Stops accepting, closes open connections and stops watching the certificate. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an HTTPS server (TLS 1.2 or later, request and header timeouts) on `address` and resolves once it
+ * listens. It answers `GET /healthz` itself and every other path with `handle`. The certificate is reloaded when its files change, and a failing request is answered and logged
+ * while the server keeps serving.
+ */
+export async function startHttpsServer(options: HttpsServerOptions): Promise<RunningHttpsServer> {
+  const { host, port } = parseAddress(options.address);
+  const files = { certFile: options.certFile, keyFile: options.keyFile };
+  const server = https.createServer({
+    ...(await loadServingCertificate(files)),
+    minVersion: "TLSv1.2",
+    requestTimeout: 30_000,
+    headersTimeout: 10_000,
+  });
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    if (path === "/healthz") {
+      if (req.method === "GET") sendText(res, 200, "ok");
+      else sendText(res, 405, "use GET", { Allow: "GET" });
+      return;
+    }
+    options.handle(req, res, path).catch((error: unknown) => {
+      options.log.error({ url: req.url, err: error }, options.messages.requestFailed);
+      if (!res.headersSent) options.answerFailure(res);
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  server.on("error", (error) => options.log.error({ err: error }, options.messages.serverFailed));
+  const watch = watchServingCertificate(server, files, {
+    intervalMs: options.certReloadIntervalMs ?? 10_000,
+    log: options.log,
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    async close() {
+      watch.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
