@@ -7,6 +7,7 @@ import type { AlertEvidence, DeploymentTaskSpec } from "../../src/api/v1alpha1/d
 import { DeploymentTaskStatus } from "../../src/api/v1alpha1/deployment-task.js";
 import type { Owner } from "../../src/api/v1alpha1/meta.js";
 import { LOCK_ANNOTATION } from "../../src/controllers/release/gather.js";
+import { createArgoApplication } from "../support/delivery-objects.js";
 import { deliveryResources, resources } from "../../src/controllers/resources.js";
 import type { KubeClient } from "../../src/runtime/kube/client.js";
 import type { KubeObject } from "../../src/runtime/kube/object.js";
@@ -101,20 +102,7 @@ export async function createRollbackRelease(
 
 /** An Argo CD Application as `argocd app create` leaves it: no status until the controller runs. */
 export async function createApplication(admin: KubeClient, namespace: string, name: string): Promise<void> {
-  await admin.create(
-    deliveryResources.argoCDApplication,
-    {
-      apiVersion: "argoproj.io/v1alpha1",
-      kind: "Application",
-      metadata: { name },
-      spec: {
-        project: "default",
-        source: { repoURL: "https://git.example.com/shop.git", path: "deploy", targetRevision: "HEAD" },
-        destination: { server: "https://kubernetes.default.svc", namespace: name },
-      },
-    },
-    namespace,
-  );
+  await createArgoApplication({ admin, namespace }, name, { destinationNamespace: name });
 }
 
 /** Waits for Stagegate's pending sync of `application` to `revision` and returns the Application then. */
