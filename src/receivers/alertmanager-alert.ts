@@ -87,7 +87,8 @@ async function openTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch
       object: { kind: "DeploymentTask", namespace: release.namespace, name },
       details: { ...auditDetails(delivered, match), message },
     });
-    await deps.events?.record(
+    // Not awaited: the answer does not wait for a courtesy Event (the recorder never throws; it logs a failure).
+    void deps.events?.record(
       resources.release,
       { metadata: { name: release.name, namespace: release.namespace, uid: release.uid } },
       {
