@@ -6,6 +6,7 @@ import { rollbackTaskName } from "../controllers/release/names.js";
 import { formatTimestamp } from "../runtime/duration.js";
 import type { ReleaseCandidate } from "./alertmanager-match.js";
 import type { WebhookAlert } from "./alertmanager-payload.js";
+import { labelValue } from "../runtime/kube/label-value.js";
 
 const TITLE_MAX = 256;
 
@@ -84,7 +85,7 @@ export function planRollbackTask(
     metadata: {
       name: rollbackTaskFor(release, environment, alert),
       namespace: release.namespace,
-      labels: { [RELEASE_LABEL]: release.name },
+      labels: { [RELEASE_LABEL]: labelValue(release.name) },
       ownerReferences: [
         { apiVersion: API_VERSION, kind: "Release", name: release.name, uid: release.uid, controller: true },
       ],

@@ -6,6 +6,7 @@ import { resources } from "../controllers/resources.js";
 import { isNotFound } from "../runtime/kube/api-error.js";
 import type { CallOptions, KubeClient } from "../runtime/kube/client.js";
 import type { EventRelease } from "./event-subjects.js";
+import { labelValue } from "../runtime/kube/label-value.js";
 
 /** What ensuring the check tasks found: the tasks it created and those that already existed. */
 export interface EnsuredCheckTasks {
@@ -50,7 +51,7 @@ export async function ensureCheckTasks(
     const metadata = {
       name: task.name,
       namespace: release.namespace,
-      labels: { [RELEASE_LABEL]: release.name },
+      labels: { [RELEASE_LABEL]: labelValue(release.name) },
       ownerReferences: [
         { apiVersion: API_VERSION, kind: "Release", name: release.name, uid: owner.uid, controller: true },
       ],

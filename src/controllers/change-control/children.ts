@@ -8,6 +8,7 @@ import { resources } from "../resources.js";
 import type { ApprovalPlan } from "./change-request-pass.js";
 import { CHANGE_REQUEST_LABEL, OPERATOR } from "./reasons.js";
 import type { ReviewTaskPlan } from "./review-task.js";
+import { labelValue } from "../../runtime/kube/label-value.js";
 
 /** The owner reference that makes a ChangeRequest the controller of a child, so the child goes with it. */
 export function controllerReference(changeRequest: KubeObject): Record<string, unknown> {
@@ -32,7 +33,7 @@ function childMetadata(changeRequest: KubeObject, name: string): Record<string, 
   return {
     name,
     namespace: changeRequest.metadata.namespace,
-    labels: { [CHANGE_REQUEST_LABEL]: changeRequest.metadata.name },
+    labels: { [CHANGE_REQUEST_LABEL]: labelValue(changeRequest.metadata.name) },
     ownerReferences: [controllerReference(changeRequest)],
   };
 }

@@ -18,6 +18,7 @@ import { LOCK_ANNOTATION, readTarget, type GatheredEnvironment } from "./gather.
 import { addLockFinalizer } from "./finalizer.js";
 import { describeTarget } from "./out-of-band.js";
 import { targetObjectRef } from "./target-object.js";
+import { labelValue } from "../../runtime/kube/label-value.js";
 
 /** The field manager of every object the Release controller writes. */
 export const RELEASE_FIELD_MANAGER = "stagegate-operator";
@@ -70,7 +71,7 @@ function childMetadata(ctx: ApplyContext, name: string): Record<string, unknown>
   return {
     name,
     namespace: release.namespace,
-    labels: { [RELEASE_LABEL]: release.name },
+    labels: { [RELEASE_LABEL]: labelValue(release.name) },
     ownerReferences: [
       { apiVersion: API_VERSION, kind: "Release", name: release.name, uid: release.uid, controller: true },
     ],

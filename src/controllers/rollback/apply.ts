@@ -21,6 +21,7 @@ import {
   ROLLBACK_TASK_ANNOTATION,
 } from "./reasons.js";
 import type { ValidationTaskPlan } from "./validation-task.js";
+import { labelValue } from "../../runtime/kube/label-value.js";
 
 /**
  * The rollback controller's writes. Every write is idempotent and carries a precondition: the target lock and
@@ -171,7 +172,7 @@ export async function ensureValidationTask(
       metadata: {
         name: plan.name,
         namespace,
-        labels: { [RELEASE_LABEL]: plan.release.name },
+        labels: { [RELEASE_LABEL]: labelValue(plan.release.name) },
         annotations: { [ROLLBACK_TASK_ANNOTATION]: plan.rollbackTask },
         ownerReferences: [releaseOwner(plan.release.name, plan.release.uid)],
       },
@@ -207,7 +208,7 @@ export async function ensureBreakGlassChange(
         metadata: {
           name: change.name,
           namespace,
-          labels: { [RELEASE_LABEL]: release.name },
+          labels: { [RELEASE_LABEL]: labelValue(release.name) },
           ownerReferences: [releaseOwner(release.name, release.uid)],
         },
         spec: change.spec,

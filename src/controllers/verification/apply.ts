@@ -10,6 +10,7 @@ import { applyToTask } from "../task-apply.js";
 import type { ItemConclusion } from "./evidence.js";
 import type { LogEntry } from "./log-entries.js";
 import { VERIFICATION_FIELD_MANAGER } from "./reasons.js";
+import { labelValue } from "../../runtime/kube/label-value.js";
 
 /**
  * The verification's writes. Log entries are appended by a JSON patch that carries the resourceVersion the
@@ -81,7 +82,7 @@ export async function openRollbackTask(
     metadata: {
       name: plan.name,
       namespace: plan.namespace,
-      labels: { [RELEASE_LABEL]: plan.release.name },
+      labels: { [RELEASE_LABEL]: labelValue(plan.release.name) },
       ownerReferences: [
         {
           apiVersion: API_VERSION,
