@@ -197,15 +197,22 @@ export class ArgoCDAdapter implements DeliveryAdapter {
 
   async observe(target: ReleaseTarget, signal?: AbortSignal): Promise<DeliveryObservation> {
     const argo = argoTarget(target);
-    const observedAt = this.now();
-    let app: ArgoApplication;
+    let obj: KubeObject | undefined;
     try {
-      app = ArgoApplication.parse(await this.client.get(rt, argo.name, argo.namespace, { signal }));
+      obj = await this.client.get(rt, argo.name, argo.namespace, { signal });
     } catch (err) {
       if (!isNotFound(err)) throw err;
+    }
+    return this.observeObject(target, obj);
+  }
+
+  observeObject(target: ReleaseTarget, obj: KubeObject | undefined): DeliveryObservation {
+    const argo = argoTarget(target);
+    const observedAt = this.now();
+    if (obj === undefined) {
       return missing(`Application ${argo.namespace}/${argo.name} does not exist.`, observedAt);
     }
-    return observeApplication(app, observedAt);
+    return observeApplication(ArgoApplication.parse(obj), observedAt);
   }
 }
 

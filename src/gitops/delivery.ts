@@ -155,6 +155,11 @@ export interface DeliveryAdapter {
   promote(target: ReleaseTarget, request: PromotionRequest, signal?: AbortSignal): Promise<PromotionResult>;
   /** Reads what the tool reports about the target now. */
   observe(target: ReleaseTarget, signal?: AbortSignal): Promise<DeliveryObservation>;
+  /**
+   * What the tool reports, from the target's delivery object as the caller just read it (undefined: it does not
+   * exist); for a caller that needs the object anyway, so it is not read twice.
+   */
+  observeObject(target: ReleaseTarget, obj: KubeObject | undefined): DeliveryObservation;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { FluxTarget, ReleaseTarget } from "../api/v1alpha1/release-target.j
 import { deliveryResources } from "../controllers/resources.js";
 import { isConflict, isNotFound } from "../runtime/kube/api-error.js";
 import type { KubeClient } from "../runtime/kube/client.js";
+import type { KubeObject } from "../runtime/kube/object.js";
 import type { ResourceType } from "../runtime/kube/resource.js";
 import {
   applyBody,
@@ -209,25 +210,28 @@ export class FluxAdapter implements DeliveryAdapter {
 
   async observe(target: ReleaseTarget, signal?: AbortSignal): Promise<DeliveryObservation> {
     const flux = fluxTarget(target);
-    const observedAt = this.now();
+    let obj: KubeObject | undefined;
     try {
-      const obj = FluxObject.parse(
-        await this.client.get(resourceOf(flux), flux.name, flux.namespace, { signal }),
-      );
-      return observeFluxObject(flux.kind, obj, observedAt);
+      obj = await this.client.get(resourceOf(flux), flux.name, flux.namespace, { signal });
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      const message = `${flux.kind} ${flux.namespace}/${flux.name} does not exist.`;
-      return {
-        exists: false,
-        synced: false,
-        healthy: false,
-        degraded: false,
-        progressing: false,
-        message,
-        observedAt,
-      };
     }
+    return this.observeObject(target, obj);
+  }
+
+  observeObject(target: ReleaseTarget, obj: KubeObject | undefined): DeliveryObservation {
+    const flux = fluxTarget(target);
+    const observedAt = this.now();
+    if (obj !== undefined) return observeFluxObject(flux.kind, FluxObject.parse(obj), observedAt);
+    return {
+      exists: false,
+      synced: false,
+      healthy: false,
+      degraded: false,
+      progressing: false,
+      message: `${flux.kind} ${flux.namespace}/${flux.name} does not exist.`,
+      observedAt,
+    };
   }
 }
 

@@ -78,7 +78,7 @@ export async function gatherEnvironments(
     if (spec !== undefined && target !== undefined) {
       targetObject = await readTarget(deps.client, target, opts);
       input.lockHolder = targetObject?.metadata.annotations?.[LOCK_ANNOTATION];
-      input.delivery = await observeDelivery(deps, target, release.promotedAt(name), opts);
+      input.delivery = observeDelivery(deps, target, targetObject, release.promotedAt(name));
       const key = targetKey(target);
       if (key !== undefined) input.claims = otherClaims(deps.informers.releases.store, key, self);
     }
@@ -136,15 +136,18 @@ export async function readTarget(
   }
 }
 
-/** What the adapter sees on the target, assessed against the revision the target must run. */
-async function observeDelivery(
+/**
+ * What the adapter sees on the target's delivery object, read once in this pass (for the lock too), assessed
+ * against the revision the target must run.
+ */
+function observeDelivery(
   deps: GatherDeps,
   target: ReleaseTarget,
+  targetObject: KubeObject | undefined,
   promotedAt: Date | undefined,
-  opts: CallOptions,
-): Promise<DeliveryObservation> {
+): DeliveryObservation {
   const adapter = adapterFor(target, { client: deps.client, now: () => deps.clock.now() });
-  const observation = await adapter.observe(target, opts.signal);
+  const observation = adapter.observeObject(target, targetObject);
   const revision = adapter.expectedRevision(target);
   const assessed = assessDelivery(observation, {
     ...(revision === undefined ? {} : { revision }),

@@ -110,9 +110,21 @@ export async function observeTarget(
   promotedAt: Date | undefined,
   opts: CallOptions,
 ): Promise<RollbackDelivery> {
+  const obj = await readTarget(deps.client, target, opts);
+  return assessTargetObject(deps, target, previous, promotedAt, obj);
+}
+
+/** {@link observeTarget} from the delivery object as the caller just read it (undefined: it does not exist). */
+function assessTargetObject(
+  deps: GatherDeps,
+  target: ReleaseTarget,
+  previous: string | undefined,
+  promotedAt: Date | undefined,
+  obj: KubeObject | undefined,
+): RollbackDelivery {
   const looked = previous === undefined ? target : rollbackTarget(target, previous);
   const adapter = adapterFor(looked, { client: deps.client, now: () => deps.clock.now() });
-  const observation = await adapter.observe(looked, opts.signal);
+  const observation = adapter.observeObject(looked, obj);
   const assessed = assessDelivery(observation, {
     ...(previous === undefined ? {} : { revision: previous }),
     ...(promotedAt === undefined ? {} : { promotedAt }),
@@ -169,7 +181,7 @@ export async function gatherRollback(
     const automatic = release?.spec.rollbackPolicy.mode === "Automatic";
     if (open && automatic && previous !== undefined) {
       const promotedAt = startedAt === undefined ? undefined : parseTimestamp(startedAt);
-      input.delivery = await observeTarget(deps, target, previous.revision, promotedAt, opts);
+      input.delivery = assessTargetObject(deps, target, previous.revision, promotedAt, targetObject);
     }
   }
   return { input, target, targetObject };
