@@ -4,79 +4,21 @@
 import { ApprovalSpec, ApprovalStatus } from "../../src/api/v1alpha1/approval.js";
 import { ChangeRequestSpec, ChangeRequestStatus } from "../../src/api/v1alpha1/change-request.js";
 import { DeploymentTaskSpec, DeploymentTaskStatus } from "../../src/api/v1alpha1/deployment-task.js";
-import { RELEASE_LABEL } from "../../src/controllers/release/apply.js";
-import { checklistFor } from "../../src/controllers/release/checklists.js";
-import { rollbackTaskName } from "../../src/controllers/release/names.js";
 import { resources } from "../../src/controllers/resources.js";
 import { isNotFound } from "../../src/runtime/kube/api-error.js";
 import type { KubeClient } from "../../src/runtime/kube/client.js";
 import type { KubeObject } from "../../src/runtime/kube/object.js";
 import { read } from "../support/controller-world.js";
+import { openRollbackTask, TEST_ALERT } from "../support/rollback-task.js";
 import { waitFor, type TestScope } from "../support/kube.js";
-
-const API_VERSION = "stagegate.io/v1alpha1";
 
 /** How long one step of the story may take: the operator is its own process, behind real watches. */
 export const STEP_TIMEOUT_MS = 60_000;
 
 /** The alert the Rollback task carries as evidence. */
-export const ALERT = { name: "HighErrorRate", fingerprint: "3fa1c2d4e5f60718" } as const;
+export const ALERT = TEST_ALERT;
 
-/**
- * Opens the Rollback task of `release` in `environment` as the Alertmanager receiver does (type Rollback, the
- * release's label and owner reference, the rollback owner, the Rollback checklist, the alert as evidence), as the
- * admin, and returns its name.
- */
-export async function openRollbackTask(
-  scope: TestScope,
-  release: string,
-  environment: string,
-  rollbackOwner: string,
-): Promise<string> {
-  const owner = await scope.admin.get(resources.release, release, scope.namespace);
-  const startsAt = new Date(Date.now() - 60_000);
-  startsAt.setUTCMilliseconds(0);
-  const name = rollbackTaskName(release, environment, ALERT.fingerprint, startsAt);
-  await scope.admin.create(
-    resources.deploymentTask,
-    {
-      apiVersion: API_VERSION,
-      kind: "DeploymentTask",
-      metadata: {
-        name,
-        namespace: scope.namespace,
-        labels: { [RELEASE_LABEL]: release },
-        ownerReferences: [
-          {
-            apiVersion: API_VERSION,
-            kind: "Release",
-            name: release,
-            uid: owner.metadata.uid,
-            controller: true,
-          },
-        ],
-      },
-      spec: {
-        type: "Rollback",
-        title: `Roll back ${release} in ${environment}: alert ${ALERT.name} is firing`,
-        releaseRef: { name: release },
-        environment,
-        owners: [{ name: rollbackOwner }],
-        checklist: checklistFor("Rollback"),
-        alert: {
-          name: ALERT.name,
-          fingerprint: ALERT.fingerprint,
-          startsAt: startsAt.toISOString(),
-          labels: { alertname: ALERT.name, app: release },
-          annotations: { summary: "5xx above 5%" },
-          receivedAt: new Date().toISOString(),
-        },
-      },
-    },
-    scope.namespace,
-  );
-  return name;
-}
+export { openRollbackTask };
 
 /** A ChangeRequest as stored, parsed. */
 export interface ChangeView {

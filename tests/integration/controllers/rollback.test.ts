@@ -8,12 +8,10 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
 import { RELEASE_LABEL } from "../../../src/controllers/release/apply.js";
-import { checklistFor } from "../../../src/controllers/release/checklists.js";
 import { LOCK_ANNOTATION } from "../../../src/controllers/release/gather.js";
 import {
   breakGlassChangeName,
   rollbackLockKey,
-  rollbackTaskName,
   rollbackValidationTaskName,
 } from "../../../src/controllers/release/names.js";
 import { deliveryResources, resources } from "../../../src/controllers/resources.js";
@@ -38,6 +36,7 @@ import {
   pendingStagegateReconcile,
 } from "../../support/gitops-driver.js";
 import { waitFor } from "../../support/kube.js";
+import { openRollbackTask as openTask } from "../../support/rollback-task.js";
 import {
   createRelease as createShopRelease,
   envOf,
@@ -46,7 +45,6 @@ import {
   waitForEnvState,
 } from "../../support/release-world.js";
 
-const API_VERSION = "stagegate.io/v1alpha1";
 const APP = deliveryResources.argoCDApplication;
 const HELM = deliveryResources.fluxHelmRelease;
 const SHA1 = "1a2b3c4d5e6f708192a3b4c5d6e7f80912345678";
@@ -106,50 +104,8 @@ describe("Rollback controller", () => {
   }
 
   /** Opens the Rollback task of `release` in `env` as the Alertmanager receiver does, and returns its name. */
-  async function openRollbackTask(release: string, env: string): Promise<string> {
-    const owner = await w().admin.get(resources.release, release, w().namespace);
-    const startsAt = new Date(Date.now() - 60_000);
-    startsAt.setUTCMilliseconds(0);
-    const name = rollbackTaskName(release, env, "3fa1c2d4e5f60718", startsAt);
-    await w().admin.create(
-      resources.deploymentTask,
-      {
-        apiVersion: API_VERSION,
-        kind: "DeploymentTask",
-        metadata: {
-          name,
-          namespace: w().namespace,
-          labels: { [RELEASE_LABEL]: release },
-          ownerReferences: [
-            {
-              apiVersion: API_VERSION,
-              kind: "Release",
-              name: release,
-              uid: owner.metadata.uid,
-              controller: true,
-            },
-          ],
-        },
-        spec: {
-          type: "Rollback",
-          title: `Roll back ${release} in ${env}: alert HighErrorRate is firing`,
-          releaseRef: { name: release },
-          environment: env,
-          owners: [{ name: "otto" }],
-          checklist: checklistFor("Rollback"),
-          alert: {
-            name: "HighErrorRate",
-            fingerprint: "3fa1c2d4e5f60718",
-            startsAt: startsAt.toISOString(),
-            labels: { alertname: "HighErrorRate", app: release },
-            annotations: { summary: "5xx above 5%" },
-            receivedAt: new Date().toISOString(),
-          },
-        },
-      },
-      w().namespace,
-    );
-    return name;
+  function openRollbackTask(release: string, env: string): Promise<string> {
+    return openTask(w(), release, env, "otto");
   }
 
   async function task(name: string): Promise<KubeObject> {
