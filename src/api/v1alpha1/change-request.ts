@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { GateBinding, IMMUTABLE_BINDING_RULE } from "./binding.js";
 import { Conditions, ObservedGeneration } from "./condition.js";
 import { RiskClass } from "./environment.js";
 import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
@@ -98,6 +99,7 @@ export const ChangeRequestSpec = z
       }),
     emergency: EmergencyDetails.optional(),
     requestedBy: Requester.optional(),
+    binding: GateBinding.optional(),
   })
   .meta({
     description: "What is to change, where, why, when, and of which type.",
@@ -120,6 +122,7 @@ export const ChangeRequestSpec = z
         message: "spec.requestedBy is stamped at creation and cannot be added, changed or removed afterwards",
         fieldPath: ".requestedBy",
       },
+      IMMUTABLE_BINDING_RULE,
     ],
   });
 export type ChangeRequestSpec = z.infer<typeof ChangeRequestSpec>;

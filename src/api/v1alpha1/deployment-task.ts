@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { GateBinding, IMMUTABLE_BINDING_RULE } from "./binding.js";
 import { Conditions, ObservedGeneration } from "./condition.js";
 import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
 import { Duration, ObjectName, Owner, Timestamp } from "./meta.js";
@@ -142,6 +143,7 @@ export const DeploymentTaskSpec = z
       .default([])
       .describe("Comments and measurements recorded while doing the work."),
     alert: AlertEvidence.optional(),
+    binding: GateBinding.optional(),
   })
   .meta({
     description: "The work to do, who owns it, what it waits for and when it is due.",
@@ -150,6 +152,7 @@ export const DeploymentTaskSpec = z
         rule: "!(has(self.dueAt) && has(self.sla))",
         message: "set either dueAt or sla, not both",
       },
+      IMMUTABLE_BINDING_RULE,
     ],
   });
 export type DeploymentTaskSpec = z.infer<typeof DeploymentTaskSpec>;

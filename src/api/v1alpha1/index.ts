@@ -4,6 +4,7 @@ export * from "./kind-definition.js";
 export * from "./meta.js";
 export * from "./condition.js";
 export * from "./environment.js";
+export * from "./binding.js";
 export * from "./release-target.js";
 export * from "./release.js";
 export * from "./deployment-task.js";
