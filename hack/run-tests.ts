@@ -32,7 +32,9 @@ const files =
     ? only
     : [
         ...findTests("tests/unit"),
-        ...(unitOnly ? [] : [...findTests("tests/integration"), ...findTests("tests/e2e")]),
+        ...(unitOnly
+          ? []
+          : [...findTests("tests/integration"), ...findTests("tests/security"), ...findTests("tests/e2e")]),
       ];
 const needsCluster = files.some((f) => !f.includes("tests/unit/"));
 
