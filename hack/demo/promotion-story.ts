@@ -8,7 +8,7 @@ import { parse } from "yaml";
 import { ChangeRequestStatus } from "../../src/api/v1alpha1/change-request.js";
 import { DeploymentTaskSpec, DeploymentTaskStatus } from "../../src/api/v1alpha1/deployment-task.js";
 import { ReleaseSpec, ReleaseStatus, type ReleaseEnvironmentStatus } from "../../src/api/v1alpha1/release.js";
-import { changeRequestName, checkTaskName } from "../../src/controllers/release/names.js";
+import { changeRequestNameOf, checkTaskNameOf } from "../../src/controllers/release/names.js";
 import { resources } from "../../src/controllers/resources.js";
 import { isNotFound } from "../../src/runtime/kube/api-error.js";
 import type { ResourceType } from "../../src/runtime/kube/resource.js";
@@ -46,8 +46,8 @@ export async function promotionStory(ctx: StoryContext, atSeconds: number): Prom
   if (dev === undefined || prod === undefined || devTarget === undefined || prodTarget === undefined) {
     throw new Error(`${SHOP_RELEASE_FILE} must list two environments, each with an Argo CD target.`);
   }
-  const change = changeRequestName(release.name, prod, prodTarget.revision);
-  const task = checkTaskName(release.name, prod, CHECK);
+  const change = changeRequestNameOf(release, prod);
+  const task = checkTaskNameOf(release, prod, CHECK);
   const rev7 = prodTarget.revision.slice(0, 7);
 
   const statusOf = async (): Promise<ReleaseStatus | undefined> => {

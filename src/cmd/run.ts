@@ -1,3 +1,4 @@
+import { reviewSelf } from "../cli/identity.js";
 import { EventRecorder } from "../runtime/events.js";
 import { KubeClient } from "../runtime/kube/client.js";
 import { createLogger } from "../runtime/logging.js";
@@ -25,6 +26,20 @@ import { ConfigError, type RunConfig } from "./config.js";
 export const REPORTING_CONTROLLER = "stagegate.io/operator";
 
 /**
+ * The user name the API server knows this process by: the only requester whose ChangeRequests can open a gate.
+ */
+async function operatorUserName(client: KubeClient): Promise<string> {
+  try {
+    return (await reviewSelf(client)).username;
+  } catch (err) {
+    throw new ConfigError(
+      `cannot learn the operator's own identity with a SelfSubjectReview (${(err as Error).message}); check ` +
+        "the kubeconfig and that the API server serves authentication.k8s.io/v1.",
+    );
+  }
+}
+
+/**
  * Builds the manager from a parsed configuration and runs it until SIGTERM/SIGINT (clean stop, lease released)
  * or until leadership is lost. Returns the process exit code.
  */
@@ -34,7 +49,10 @@ export async function runOperator(config: RunConfig): Promise<number> {
   const metrics = new RuntimeMetrics({ defaultMetrics: true });
   const events = new EventRecorder(client, REPORTING_CONTROLLER, config.identity, log);
   const audit = await openAuditTrail(config.auditLog, events, log);
+  const operatorIdentity = await operatorUserName(client);
+  log.info({ operatorIdentity }, "Authenticated as the operator identity");
   const deps: ControllerDeps = {
+    operatorIdentity,
     client,
     log,
     metrics,

@@ -16,6 +16,11 @@ export interface ControllerDeps {
   /** The append-only audit trail; controllers record the decisions an auditor must be able to read back. */
   audit: AuditRecorder;
   clock: Clock;
+  /**
+   * The user name the API server authenticates the operator as (from a SelfSubjectReview at start). An object is
+   * believed to be the operator's own only when admission stamped this identity on it.
+   */
+  operatorIdentity: string;
   workers: number;
   informer: {
     namespace?: string;

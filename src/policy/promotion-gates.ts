@@ -1,13 +1,23 @@
 import type { TaskPhase, TaskType } from "../api/v1alpha1/deployment-task.js";
 import { insideWindow, type WindowSpec } from "./deployment-window.js";
 import { outsideFreezes, type FreezeSpec } from "./freeze.js";
-import { blocked, evaluateGates, passed, type Gate, type GateVerdict } from "./gate.js";
+import { blocked, evaluateGates, passed, type Gate, type GateResult, type GateVerdict } from "./gate.js";
 
 /** Everything the gate of one environment needs to decide whether a release may enter it. */
 export interface PromotionInput {
   environment: string;
-  /** The environment before this one in the release's pipeline and its state there; absent for the first. */
-  previous?: { name: string; state: string | undefined };
+  /** The environment before this one in the release's pipeline, its state and the artifact it holds there. */
+  previous?: { name: string; state: string | undefined; artifact?: string | undefined };
+  /** The environments a release must be Verified in before this one (Environment.spec.promotesFrom). */
+  promotesFrom: readonly string[];
+  /** The artifact (full source commit) this promotion ships. */
+  artifact: string;
+  /** Whether the environment owns the target's delivery object (see delivery-ownership). */
+  ownership: GateResult;
+  /** Why the revisions to approve are not immutable, when they are not. */
+  mutableRevision?: string | undefined;
+  /** Why the target's Flux source cannot be pinned for this environment alone, when it cannot. */
+  sharedSource?: string | undefined;
   requiredChecks: readonly TaskType[];
   /** The release's tasks for this environment. */
   tasks: readonly { name: string; type: TaskType; phase: TaskPhase | undefined }[];
@@ -23,6 +33,8 @@ export interface PromotionInput {
     resolution: string | undefined;
     closedAt?: string | undefined;
     usedAt?: string | undefined;
+    /** Why the object with the change's name cannot be believed (not opened by Stagegate, another binding). */
+    untrusted?: string | undefined;
   };
   windows: readonly WindowSpec[];
   /** Release freezes of the environment; none in force lets the gate open. */
@@ -33,15 +45,48 @@ export interface PromotionInput {
   now: Date;
 }
 
-const previousVerified: Gate<PromotionInput> = ({ previous }) => {
+/**
+ * The environment graph is the law: a release enters an environment only from one of its `promotesFrom` stages,
+ * after it is Verified there with the very artifact it now ships. First stages (no promotesFrom) need nothing.
+ */
+const previousVerified: Gate<PromotionInput> = ({ environment, previous, promotesFrom, artifact }) => {
+  if (promotesFrom.length > 0 && (previous === undefined || !promotesFrom.includes(previous.name))) {
+    const from = previous === undefined ? "it begins with it" : `it comes from ${previous.name}`;
+    return blocked(
+      "StageSkipped",
+      `Environment ${environment} promotes only from [${promotesFrom.join(", ")}], but the release's pipeline ` +
+        `skips that stage (${from}): put one of [${promotesFrom.join(", ")}] right before ${environment} in ` +
+        "spec.pipeline.",
+    );
+  }
   if (previous === undefined) return passed("FirstStage", "This is the first environment of the pipeline.");
-  return previous.state === "Verified"
-    ? passed("PreviousVerified", `The release is Verified in ${previous.name}.`)
-    : blocked(
-        "PreviousNotVerified",
-        `The release must be Verified in ${previous.name} first (it is ${previous.state ?? "not started"} there).`,
-      );
+  if (previous.state !== "Verified") {
+    return blocked(
+      "PreviousNotVerified",
+      `The release must be Verified in ${previous.name} first (it is ${previous.state ?? "not started"} there).`,
+    );
+  }
+  if (previous.artifact !== undefined && previous.artifact !== artifact) {
+    return blocked(
+      "ArtifactNotVerified",
+      `The release was Verified in ${previous.name} with commit ${previous.artifact}, not with ${artifact} ` +
+        `that it ships now: it must be Verified in ${previous.name} with this commit first.`,
+    );
+  }
+  return passed("PreviousVerified", `The release is Verified in ${previous.name}.`);
 };
+
+const targetOwned: Gate<PromotionInput> = ({ ownership }) => ownership;
+
+const immutableRevision: Gate<PromotionInput> = ({ mutableRevision }) =>
+  mutableRevision === undefined
+    ? passed("ImmutableRevision", "Every revision to approve is immutable.")
+    : blocked("MutableRevision", `The revision cannot be approved: ${mutableRevision}.`);
+
+const sourceNotShared: Gate<PromotionInput> = ({ sharedSource }) =>
+  sharedSource === undefined
+    ? passed("SourceOwned", "Pinning the target's source moves nothing outside the environment.")
+    : blocked("SharedSource", sharedSource);
 
 const requiredChecksDone: Gate<PromotionInput> = ({ requiredChecks, tasks }) => {
   const missing: string[] = [];
@@ -66,6 +111,13 @@ const changeApproved: Gate<PromotionInput> = ({ approvalRequired, changeRequest 
   if (!approvalRequired) return passed("NoApprovalRequired", "The environment needs no ChangeRequest.");
   if (changeRequest === undefined) {
     return blocked("ChangeRequestMissing", "A ChangeRequest for this environment has not been opened yet.");
+  }
+  if (changeRequest.untrusted !== undefined) {
+    return blocked(
+      "ChangeNotTrusted",
+      `ChangeRequest ${changeRequest.name} cannot open this gate: ${changeRequest.untrusted}. Delete it; ` +
+        "Stagegate then opens its own.",
+    );
   }
   if (changeRequest.resolution === "Approved" && changeRequest.closedAt === undefined) {
     return passed("ChangeApproved", `ChangeRequest ${changeRequest.name} is approved.`);
@@ -95,7 +147,10 @@ const targetFree: Gate<PromotionInput> = ({ lockHolder, self }) =>
 
 /** The gates of an environment, in the order their reasons are reported. */
 export const PROMOTION_GATES: readonly Gate<PromotionInput>[] = [
+  targetOwned,
   previousVerified,
+  immutableRevision,
+  sourceNotShared,
   requiredChecksDone,
   changeApproved,
   window,

@@ -2,7 +2,7 @@ import type { TaskType } from "../api/v1alpha1/deployment-task.js";
 import { checkTaskName } from "../controllers/release/names.js";
 import type { CallOptions, KubeClient } from "../runtime/kube/client.js";
 import { EventRejected } from "./answer.js";
-import { ensureCheckTasks } from "./check-tasks.js";
+import { ensureCheckTasks, eventBinding } from "./check-tasks.js";
 import type { ItemOutcome } from "./checklist-decision.js";
 import { readEventEnvironment, readEventRelease, type EventRelease } from "./event-subjects.js";
 import { checklistEffect } from "./pipeline-effects.js";
@@ -81,7 +81,7 @@ async function completeTask(
   const { environment } = event.data;
   const release = await readEventRelease(client, event.data.release, environment, opts);
   const effect = checklistEffect(event);
-  const name = checkTaskName(release.name, environment, effect.taskType);
+  const name = checkTaskName(eventBinding(release, environment), effect.taskType);
   const task = { namespace: release.namespace, name, type: effect.taskType };
   const written = await writeChecklist(client, task, effect.updates, opts);
   if (written === undefined) {

@@ -13,7 +13,8 @@ import type { ReleaseEnvironmentStatus } from "../../src/api/v1alpha1/release.js
 import { formatVerification } from "../../src/audit/verification.js";
 import { verifyAuditFile } from "../../src/audit/verify.js";
 import { LOCK_ANNOTATION } from "../../src/controllers/release/gather.js";
-import { changeRequestName, checkTaskName, releaseKey } from "../../src/controllers/release/names.js";
+import { releaseKey } from "../../src/controllers/release/names.js";
+import { gateNames } from "../support/gate-names.js";
 import { deliveryResources, resources } from "../../src/controllers/resources.js";
 import { fluxGitRepository } from "../../src/gitops/flux.js";
 import { isNotFound } from "../../src/runtime/kube/api-error.js";
@@ -189,14 +190,14 @@ describe("governed promotion end to end: operator process, webhooks, RBAC, CLI, 
 
   it("test: gated on SecurityScan until bob, its owner, completes it with evidence", async () => {
     for (const plan of [A, B]) {
-      const scan = checkTaskName(plan.name, stages.test, "SecurityScan");
+      const scan = (await gateNames(admin, ns, plan.name)).check(stages.test, "SecurityScan");
       await checks().waitGated(plan, stages.test, [
         new RegExp(`^Required checks are not done: waiting for ${scan} `),
       ]);
       await checks().assertNotRequested(plan, stages.test);
       assert.deepEqual(await checks().taskOwners(scan), ["User:bob"]);
     }
-    const scanA = checkTaskName(A.name, stages.test, "SecurityScan");
+    const scanA = (await gateNames(admin, ns, A.name)).check(stages.test, "SecurityScan");
     const refused = await completeChecklist(admin, "mallory", ns, scanA);
     assert.notEqual(refused.code, 0, said(refused));
     assert.match(refused.stderr, /forbidden/i);
@@ -223,7 +224,7 @@ describe("governed promotion end to end: operator process, webhooks, RBAC, CLI, 
         admin,
         "bob",
         ns,
-        checkTaskName(plan.name, stages.test, "SecurityScan"),
+        (await gateNames(admin, ns, plan.name)).check(stages.test, "SecurityScan"),
       );
       assert.equal(done.code, 0, said(done));
     }
@@ -232,9 +233,9 @@ describe("governed promotion end to end: operator process, webhooks, RBAC, CLI, 
 
   it("staging: gated on readiness, UAT and a change until erin, bob and alice have done their part", async () => {
     for (const plan of [A, B]) {
-      const readiness = checkTaskName(plan.name, stages.staging, "EnvironmentReadiness");
-      const uat = checkTaskName(plan.name, stages.staging, "UserAcceptance");
-      const change = changeRequestName(plan.name, stages.staging, plan.revision);
+      const readiness = (await gateNames(admin, ns, plan.name)).check(stages.staging, "EnvironmentReadiness");
+      const uat = (await gateNames(admin, ns, plan.name)).check(stages.staging, "UserAcceptance");
+      const change = (await gateNames(admin, ns, plan.name)).change(stages.staging);
       await checks().waitGated(plan, stages.staging, [
         new RegExp(`^Required checks are not done: waiting for (${readiness}; ${uat}|${uat}; ${readiness}) `),
         new RegExp(`^ChangeRequest ${change} is .*not approved`),
@@ -248,7 +249,7 @@ describe("governed promotion end to end: operator process, webhooks, RBAC, CLI, 
       assert.equal(accepted.code, 0, said(accepted));
     }
     for (const plan of [A, B]) {
-      const change = changeRequestName(plan.name, stages.staging, plan.revision);
+      const change = (await gateNames(admin, ns, plan.name)).change(stages.staging);
       await checks().waitGated(plan, stages.staging, [
         new RegExp(`^ChangeRequest ${change} is .*not approved`),
       ]);
@@ -264,7 +265,7 @@ describe("governed promotion end to end: operator process, webhooks, RBAC, CLI, 
     }
     for (const plan of [A, B]) {
       await waitForState(admin, ns, plan.name, stages.staging, "Verified");
-      const change = changeRequestName(plan.name, stages.staging, plan.revision);
+      const change = (await gateNames(admin, ns, plan.name)).change(stages.staging);
       const status = ChangeRequestStatus.parse((await admin.get(resources.changeRequest, change, ns)).status);
       assert.deepEqual([status.resolution, status.resolvedBy], ["Approved", "alice"]);
       assert.ok(status.usedAt !== undefined, `${change} is marked used`);
@@ -274,7 +275,7 @@ describe("governed promotion end to end: operator process, webhooks, RBAC, CLI, 
   it("prod: grace (a commit author) is refused; alice and carol approve with the CLI; then it deploys", async () => {
     const changes = new Map<ReleasePlan, string>();
     for (const plan of [A, B]) {
-      const change = changeRequestName(plan.name, stages.prod, plan.revision);
+      const change = (await gateNames(admin, ns, plan.name)).change(stages.prod);
       changes.set(plan, change);
       await checks().waitGated(plan, stages.prod, [new RegExp(`^ChangeRequest ${change} is .*not approved`)]);
       await checks().assertNotRequested(plan, stages.prod);
@@ -454,7 +455,7 @@ describe("governed promotion end to end: operator process, webhooks, RBAC, CLI, 
       { timeoutMs: STEP_TIMEOUT_MS },
     );
     await checks().assertNotRequested(D, stages.test);
-    const scan = checkTaskName(D.name, stages.test, "SecurityScan");
+    const scan = (await gateNames(admin, ns, D.name)).check(stages.test, "SecurityScan");
     await assert.rejects(
       admin.get(resources.deploymentTask, scan, ns),
       isNotFound,
@@ -465,7 +466,7 @@ describe("governed promotion end to end: operator process, webhooks, RBAC, CLI, 
   it("leaves an intact audit trail telling every release's promotion in order", async () => {
     for (const plan of [A, B]) {
       for (const env of [stages.staging, stages.prod]) {
-        const change = changeRequestName(plan.name, env, plan.revision);
+        const change = (await gateNames(admin, ns, plan.name)).change(env);
         await waitFor(
           `${change} to be closed`,
           async () => {
@@ -502,7 +503,7 @@ describe("governed promotion end to end: operator process, webhooks, RBAC, CLI, 
     const deciders = { [stages.staging]: ["alice"], [stages.prod]: ["alice", "carol"] };
     for (const plan of [A, B]) {
       for (const env of [stages.staging, stages.prod]) {
-        const change = changeRequestName(plan.name, env, plan.revision);
+        const change = (await gateNames(admin, ns, plan.name)).change(env);
         assert.deepEqual(changeSteps(entries, change), [
           ...operatorSteps("ChangeRequested", "ApprovalOpened"),
           ...(deciders[env] ?? []).map((who) => `DecisionRecorded ${who}`),
@@ -514,7 +515,7 @@ describe("governed promotion end to end: operator process, webhooks, RBAC, CLI, 
         assert.ok(approved < step(plan.name, "ReleasePromoted", env), `${change} approved before promotion`);
       }
     }
-    const changeA = changeRequestName(A.name, stages.prod, A.revision);
+    const changeA = (await gateNames(admin, ns, A.name)).change(stages.prod);
     assert.ok(
       entries.some(
         (e) => e.action === "AdmissionDenied" && e.actor === "grace@example.com" && e.object.name === changeA,

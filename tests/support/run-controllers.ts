@@ -1,3 +1,4 @@
+import { reviewSelf } from "../../src/cli/identity.js";
 import type { IdentityName } from "../../hack/local-cluster/identities.js";
 import type { AuditRecorder } from "../../src/audit/recorder.js";
 import { REPORTING_CONTROLLER } from "../../src/cmd/run.js";
@@ -47,6 +48,7 @@ export async function runControllers(options: RunControllersOptions): Promise<Ru
   const metrics = new RuntimeMetrics();
   const deps: ControllerDeps = {
     client,
+    operatorIdentity: (await reviewSelf(client)).username,
     log,
     metrics,
     events: new EventRecorder(client, REPORTING_CONTROLLER, "test", log),

@@ -134,6 +134,40 @@ export const GatePolicy = z
   .describe("What must be true before a release may enter the environment.");
 export type GatePolicy = z.infer<typeof GatePolicy>;
 
+/** Which delivery objects of one kind belong to an environment: those in these namespaces carrying these labels. */
+export const DeliveryScope = z
+  .object({
+    namespaces: z.array(ObjectName).min(1).max(50).meta({
+      description: "The namespaces whose delivery objects of this kind may belong to the environment.",
+      "x-kubernetes-list-type": "set",
+    }),
+    matchLabels: z
+      .record(z.string().min(1).max(316), z.string().max(63))
+      .default({})
+      .describe(
+        "Labels a delivery object must carry, each with exactly this value, to belong to the environment; " +
+          "empty means every object of the kind in those namespaces.",
+      ),
+  })
+  .describe("The delivery objects of one kind that belong to the environment.");
+export type DeliveryScope = z.infer<typeof DeliveryScope>;
+
+/**
+ * The delivery objects an environment owns: a release may only deliver to this environment through one of them.
+ * A kind left out owns nothing.
+ */
+export const EnvironmentDelivery = z
+  .object({
+    argoCDApplications: DeliveryScope.optional().describe("The Argo CD Applications this environment owns."),
+    fluxKustomizations: DeliveryScope.optional().describe("The Flux Kustomizations this environment owns."),
+    fluxHelmReleases: DeliveryScope.optional().describe("The Flux HelmReleases this environment owns."),
+  })
+  .describe(
+    "The delivery objects (Argo CD Applications, Flux Kustomizations and HelmReleases) that belong to this " +
+      "environment. A release may only target objects its environment owns; a kind left out owns nothing.",
+  );
+export type EnvironmentDelivery = z.infer<typeof EnvironmentDelivery>;
+
 /** What platform engineers write on an Environment. */
 export const EnvironmentSpec = z
   .object({
@@ -157,6 +191,7 @@ export const EnvironmentSpec = z
       windows: [],
       freezes: [],
     }),
+    delivery: EnvironmentDelivery.default({}),
     verification: VerificationPolicy.optional(),
     owners: z
       .object({

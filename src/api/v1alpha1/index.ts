@@ -7,6 +7,7 @@ export * from "./environment.js";
 export * from "./binding.js";
 export * from "./release-target.js";
 export * from "./release.js";
+export * from "./release-binding.js";
 export * from "./deployment-task.js";
 export * from "./change-request.js";
 export * from "./approval.js";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Digest } from "./binding.js";
 import { Conditions, ObservedGeneration } from "./condition.js";
 import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
 import { ObjectName, Owner, Timestamp } from "./meta.js";
@@ -36,6 +37,11 @@ export const ReleaseSource = z
       .min(1)
       .max(255)
       .describe("The Git revision (commit, tag or branch) the release is built from."),
+    digests: z.array(Digest).max(50).default([]).meta({
+      description:
+        "The image or chart digests the release ships (sha256:...), bound with the commit on every change.",
+      "x-kubernetes-list-type": "set",
+    }),
     commits: z
       .array(Commit)
       .max(1000)
@@ -147,6 +153,19 @@ export const ReleaseEnvironmentStatus = z
       .optional()
       .describe("Why the release is in this state, for example the open gates."),
     revision: z.string().optional().describe("The revision running in the environment."),
+    artifact: z
+      .string()
+      .optional()
+      .describe("The source commit (spec.source.revision) of the release promoted to the environment."),
+    promotions: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        "How many promotions into the environment have started. A change authorises exactly one: the next " +
+          "promotion asks anew.",
+      ),
     requestedAt: Timestamp.optional().describe("When the release asked to enter the environment."),
     gateClearedAt: Timestamp.optional().describe("When the environment's gate cleared."),
     deployStartedAt: Timestamp.optional().describe("When the deployment started."),

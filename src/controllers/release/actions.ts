@@ -1,3 +1,4 @@
+import type { GateBinding } from "../../api/v1alpha1/binding.js";
 import type { Artifact, PlannedWindow } from "../../api/v1alpha1/change-request.js";
 import type { ChecklistItem, TaskType } from "../../api/v1alpha1/deployment-task.js";
 import type { Owner } from "../../api/v1alpha1/meta.js";
@@ -17,6 +18,8 @@ export interface EnsureCheckTask {
   kind: "EnsureCheckTask";
   name: string;
   environment: string;
+  /** What the check attests: this release, environment, artifact and target. */
+  binding: GateBinding;
   type: TaskType;
   title: string;
   description: string;
@@ -37,6 +40,8 @@ export interface EnsureChangeRequest {
   kind: "EnsureChangeRequest";
   name: string;
   environment: string;
+  /** What the change asks to clear: this release, environment, artifact and target. */
+  binding: GateBinding;
   type: "Normal";
   justification: string;
   plannedWindow: PlannedWindow;

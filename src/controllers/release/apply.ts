@@ -111,6 +111,7 @@ async function ensureCheckTask(ctx: ApplyContext, action: EnsureCheckTask): Prom
       description: action.description,
       releaseRef: action.releaseRef,
       environment: action.environment,
+      binding: action.binding,
       owners: action.owners,
       checklist: action.checklist,
       ...(action.sla === undefined ? {} : { sla: action.sla }),
@@ -124,6 +125,7 @@ async function ensureChangeRequest(ctx: ApplyContext, action: EnsureChangeReques
   const created = await ensureChild(ctx, ctx.informers.changeRequests, resources.changeRequest, action.name, {
     releaseRef: action.releaseRef,
     environment: action.environment,
+    binding: action.binding,
     type: action.type,
     justification: action.justification,
     plannedWindow: action.plannedWindow,

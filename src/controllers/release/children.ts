@@ -1,4 +1,6 @@
+import type { GateBinding } from "../../api/v1alpha1/binding.js";
 import type { Artifact, PlannedWindow } from "../../api/v1alpha1/change-request.js";
+import { releaseBinding } from "../../api/v1alpha1/release-binding.js";
 import type { TaskType } from "../../api/v1alpha1/deployment-task.js";
 import type { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
 import type { Owner } from "../../api/v1alpha1/meta.js";
@@ -18,7 +20,18 @@ const MAX_JUSTIFICATION = 4096;
 /** The release fields the child objects are decided from. */
 export interface ReleaseRef {
   name: string;
+  /** The Release's UID, bound into every child: a re-created release is another release. */
+  uid: string;
   spec: ReleaseSpec;
+}
+
+/**
+ * The binding of the release's gate in `environment`, through the target the release names for it; undefined
+ * without a target or without a full source commit (nothing immutable to bind).
+ */
+export function bindingFor(release: ReleaseRef, environment: string): GateBinding | undefined {
+  const target = release.spec.targets.find((t) => t.environment === environment);
+  return target === undefined ? undefined : releaseBinding(release, environment, target);
 }
 
 /**
@@ -30,15 +43,17 @@ export interface ReleaseRef {
  */
 export function planCheckTasks(
   release: ReleaseRef,
-  environment: string,
+  binding: GateBinding,
   env: EnvironmentSpec,
   now?: Date,
 ): EnsureCheckTask[] {
+  const { environment } = binding;
   const windowOpens = now === undefined ? undefined : nextWindowStart(env, now);
   return [...new Set(env.gate.requiredChecks)].map((type) => ({
     kind: "EnsureCheckTask",
-    name: checkTaskName(release.name, environment, type),
+    name: checkTaskName(binding, type),
     environment,
+    binding,
     type,
     title: `${type} of ${release.name} ${release.spec.version} in ${environment}`,
     description:
@@ -76,15 +91,18 @@ function checkOwners(type: TaskType, env: EnvironmentSpec, spec: ReleaseSpec): O
  */
 export function planChangeRequest(
   release: ReleaseRef,
-  environment: string,
+  binding: GateBinding,
+  promotion: number,
   env: EnvironmentSpec,
   target: ReleaseTarget,
   now: Date,
 ): EnsureChangeRequest {
+  const { environment } = binding;
   return {
     kind: "EnsureChangeRequest",
-    name: changeRequestName(release.name, environment, targetRevision(target, release.spec)),
+    name: changeRequestName(binding, promotion),
     environment,
+    binding,
     type: "Normal",
     justification: justify(release, environment),
     plannedWindow: plannedWindow(env, now),

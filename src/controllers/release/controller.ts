@@ -85,11 +85,13 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
     const stored = statusOf(obj);
 
     const environments = await gatherEnvironments(
-      { client: deps.client, informers, clock: deps.clock },
+      { client: deps.client, informers, clock: deps.clock, operatorIdentity: deps.operatorIdentity },
       {
         namespace,
         name: obj.metadata.name,
+        uid: obj.metadata.uid ?? "",
         spec,
+        stored: stored?.environments ?? [],
         promotedAt: (env) => {
           const started = stored?.environments?.find((e) => e.name === env)?.deployStartedAt;
           return started === undefined ? undefined : new Date(started);
@@ -103,7 +105,12 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
         {
           release: {
             // The generation of the spec decided from, even when a conflict re-read brought a newer one.
-            metadata: { name: obj.metadata.name, namespace, generation: obj.metadata.generation },
+            metadata: {
+              name: obj.metadata.name,
+              namespace,
+              uid: obj.metadata.uid ?? "",
+              generation: obj.metadata.generation,
+            },
             spec,
             status: statusOf(current),
           },

@@ -20,7 +20,7 @@ export type { EnvironmentInput } from "./environment-step.js";
 /** Everything the decision about one Release needs, gathered by the reconciler (reads only). */
 export interface ReleaseDecisionInput {
   release: {
-    metadata: { name: string; namespace: string; generation?: number | undefined };
+    metadata: { name: string; namespace: string; uid: string; generation?: number | undefined };
     spec: ReleaseSpec;
     status?: ReleaseStatus | undefined;
   };
@@ -56,10 +56,10 @@ export function decideRelease(input: ReleaseDecisionInput, now: Date): ReleaseDe
   const self = releaseKey(metadata.namespace, metadata.name);
   const byName = new Map(input.environments.map((e) => [e.name, e]));
   const steps: EnvironmentStep[] = [];
-  let previous: { name: string; state: ReleaseEnvironmentState } | undefined;
+  let previous: { name: string; state: ReleaseEnvironmentState; artifact?: string | undefined } | undefined;
   for (const name of spec.pipeline) {
     const step = decideEnvironmentStep({
-      release: { name: metadata.name, spec },
+      release: { name: metadata.name, uid: metadata.uid, spec },
       self,
       input: byName.get(name) ?? { name, tasks: [] },
       target: spec.targets.find((t) => t.environment === name),
@@ -68,7 +68,7 @@ export function decideRelease(input: ReleaseDecisionInput, now: Date): ReleaseDe
       now,
     });
     steps.push(step);
-    previous = { name, state: step.entry.state };
+    previous = { name, state: step.entry.state, artifact: step.entry.artifact };
   }
 
   const environments = steps.map((s) => s.entry);

@@ -1,4 +1,3 @@
-import type { ReleaseSpec } from "../../api/v1alpha1/release.js";
 import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
 
 /** What the GitOps adapter observed on a target: its delivery state, the revision it runs, and why. */
@@ -8,17 +7,7 @@ export interface DeliveryObservation {
   message: string;
 }
 
-/**
- * The revision a release deploys through a target: the Argo CD revision; for a Flux HelmRelease the chart version,
- * else the pinned source revision; for a Kustomization the pinned revision. A Flux target that pins nothing runs
- * the release's own source revision.
- */
-export function targetRevision(target: ReleaseTarget, spec: Pick<ReleaseSpec, "source">): string {
-  if (target.argoCD !== undefined) return target.argoCD.revision;
-  const flux = target.flux;
-  if (flux?.kind === "HelmRelease" && flux.chartVersion !== undefined) return flux.chartVersion;
-  return flux?.revision ?? spec.source.revision;
-}
+export { targetRevision } from "../../api/v1alpha1/release-binding.js";
 
 /**
  * Whether an observed revision is the one the release deploys. Flux reports `main@sha1:<sha>`, Argo CD full commit

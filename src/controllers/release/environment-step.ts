@@ -1,15 +1,24 @@
+import { sameBinding, type GateBinding } from "../../api/v1alpha1/binding.js";
 import type { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
+import {
+  isGated,
+  mutableRevisionProblem,
+  releaseBinding,
+  targetIdentity,
+} from "../../api/v1alpha1/release-binding.js";
 import type { ReleaseEnvironmentState, ReleaseEnvironmentStatus } from "../../api/v1alpha1/release.js";
 import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
 import { windowPosition } from "../../policy/deployment-window.js";
 import { thawsAt } from "../../policy/freeze.js";
 import type { GateVerdict } from "../../policy/gate.js";
+import { targetOwnership } from "../../policy/delivery-ownership.js";
 import { decidePromotionGate, type PromotionInput } from "../../policy/promotion-gates.js";
 import { formatTimestamp, parseDuration } from "../../runtime/duration.js";
 import type { ReleaseAction } from "./actions.js";
 import { planChangeRequest, planCheckTasks, type ReleaseRef } from "./children.js";
 import { targetObjectName, targetRevision, type DeliveryObservation } from "./delivery.js";
 import { followDelivery, type ReleaseTaskView } from "./follow-delivery.js";
+import { promotionPosition } from "./promotion-ordinal.js";
 import { ReleaseReason, type StallReason } from "./reasons.js";
 import type { TargetClaim } from "./target-claims.js";
 
@@ -27,8 +36,14 @@ export interface EnvironmentInput {
         resolution?: string | undefined;
         closedAt?: string | undefined;
         usedAt?: string | undefined;
+        /** Why the object with the change's name cannot be believed; undefined when Stagegate opened it for this binding. */
+        untrusted?: string | undefined;
       }
     | undefined;
+  /** The labels of the target's delivery object as read in this pass; undefined when it was not read. */
+  targetLabels?: Readonly<Record<string, string>> | undefined;
+  /** Why pinning the target's Flux source would move objects outside the environment, when it would. */
+  sharedSource?: string | undefined;
   /** The release key (`namespace/name`) holding the target's lock, if any. */
   lockHolder?: string | undefined;
   /** What the adapter observes on the target; undefined before the first promotion or without a target. */
@@ -45,8 +60,8 @@ export interface StepContext {
   input: EnvironmentInput;
   target: ReleaseTarget | undefined;
   stored: ReleaseEnvironmentStatus | undefined;
-  /** The environment before this one and its state decided in this pass; undefined for the first. */
-  previous: { name: string; state: ReleaseEnvironmentState } | undefined;
+  /** The environment before this one, its state and artifact decided in this pass; undefined for the first. */
+  previous: { name: string; state: ReleaseEnvironmentState; artifact?: string | undefined } | undefined;
   now: Date;
 }
 
@@ -60,8 +75,10 @@ export interface EnvironmentStep {
   requeueAfterMs?: number;
 }
 
-const PROMOTED: readonly ReleaseEnvironmentState[] = ["Deploying", "Deployed", "Verified", "Failed"];
 const VERIFY = "PostDeployVerification";
+
+/** Gate reasons that say the release asks for something its environment never allows: no children are opened. */
+const INTEGRITY_REASONS = new Set(["TargetNotOwned", "StageSkipped", "MutableRevision", "SharedSource"]);
 const WINDOW_MARGIN_MS = 1_000;
 
 /** How often a missing delivery target is looked for again. */
@@ -92,14 +109,16 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
     return { entry: entry(ctx, "Pending", [reason], stored?.revision), actions: [] };
   }
   const revision = targetRevision(target, ctx.release.spec);
-  const promoted = stored !== undefined && stored.revision === revision && PROMOTED.includes(stored.state);
+  const artifact = ctx.release.spec.source.revision;
+  const { promoted, ordinal } = promotionPosition(stored, revision, artifact);
+  const binding = releaseBinding(ctx.release, input.name, target);
   let state: ReleaseEnvironmentState;
   let reasons: string[];
   let verdict: GateVerdict | undefined;
   const promote: ReleaseAction[] = [];
   const targetAbsent = !promoted && input.delivery?.state === "Missing";
   if (!promoted) {
-    verdict = decidePromotionGate(promotionInput(ctx, spec));
+    verdict = decidePromotionGate(promotionInput(ctx, spec, target, binding));
     if (verdict.open && !targetAbsent) {
       const changeRequest = spec.gate.requiredApprovals > 0 ? input.changeRequest?.name : undefined;
       promote.push({
@@ -123,7 +142,7 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
   } else {
     // Just promoted, or promoted before: what the delivery shows decides, the same in every later pass.
     ({ state, reasons } = followDelivery({
-      stored: promoted ? stored : { name: input.name, state: "Deploying" },
+      stored: promoted && stored !== undefined ? stored : { name: input.name, state: "Deploying" },
       revision,
       target: targetObjectName(target),
       delivery: input.delivery,
@@ -132,10 +151,16 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
     }));
   }
   const actions: ReleaseAction[] = [];
-  if (state === "Gated" || state === "Deploying" || state === "Deployed") {
-    actions.push(...planCheckTasks(ctx.release, input.name, spec, ctx.now));
+  // Children are opened only for an immutable binding, and never for a target the environment does not own.
+  const integrityHeld = verdict?.blocking.some((b) => INTEGRITY_REASONS.has(b.reason)) === true;
+  if (
+    (state === "Gated" || state === "Deploying" || state === "Deployed") &&
+    binding !== undefined &&
+    !integrityHeld
+  ) {
+    actions.push(...planCheckTasks(ctx.release, binding, spec, ctx.now));
     if (spec.gate.requiredApprovals > 0) {
-      actions.push(planChangeRequest(ctx.release, input.name, spec, target, ctx.now));
+      actions.push(planChangeRequest(ctx.release, binding, ordinal, spec, target, ctx.now));
     }
   }
   actions.push(...promote);
@@ -148,14 +173,19 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
   ) {
     actions.push({ kind: "ReleaseLock", environment: input.name });
   }
-  const keptRevision = state === "Gated" ? stored?.revision : revision;
+  const gated = state === "Gated";
+  const kept = {
+    revision: gated ? stored?.revision : revision,
+    artifact: gated ? stored?.artifact : artifact,
+    promotions: gated ? stored?.promotions : ordinal,
+  };
   const requeueAfterMs = targetAbsent
     ? TARGET_POLL_MS
     : verdict === undefined
       ? undefined
       : untilWindowOpens(verdict, spec, ctx.now);
   return {
-    entry: entry(ctx, state, reasons, keptRevision),
+    entry: entry(ctx, state, reasons, kept.revision, kept),
     actions,
     ...(verdict === undefined ? {} : { verdict }),
     ...(requeueAfterMs === undefined ? {} : { requeueAfterMs }),
@@ -163,13 +193,29 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
 }
 
 /** The gate's input, built from this pass: the state before, checks due before deploying, change, windows, lock. */
-function promotionInput(ctx: StepContext, spec: EnvironmentSpec): PromotionInput {
+function promotionInput(
+  ctx: StepContext,
+  spec: EnvironmentSpec,
+  target: ReleaseTarget,
+  binding: GateBinding | undefined,
+): PromotionInput {
   const { input } = ctx;
+  const identity = targetIdentity(target, ctx.release.spec);
+  const mutable = isGated(spec) ? mutableRevisionProblem(target, ctx.release.spec) : undefined;
   return {
     environment: input.name,
     ...(ctx.previous === undefined ? {} : { previous: ctx.previous }),
+    promotesFrom: spec.promotesFrom,
+    artifact: ctx.release.spec.source.revision,
+    ownership: targetOwnership(input.name, spec.delivery, { ...identity, labels: input.targetLabels }),
+    mutableRevision:
+      mutable ??
+      (isGated(spec) && binding === undefined ? "the release has no immutable binding" : undefined),
+    sharedSource: input.sharedSource,
     requiredChecks: spec.gate.requiredChecks.filter((c) => c !== VERIFY),
-    tasks: input.tasks,
+    // Only the checks Stagegate opened for exactly this binding count: a task a person made, or one done for
+    // another artifact or target, attests nothing here.
+    tasks: input.tasks.filter((t) => binding !== undefined && sameBinding(binding, t.binding)),
     approvalRequired: spec.gate.requiredApprovals > 0,
     ...(input.changeRequest === undefined
       ? {}
@@ -179,6 +225,7 @@ function promotionInput(ctx: StepContext, spec: EnvironmentSpec): PromotionInput
             resolution: input.changeRequest.resolution,
             closedAt: input.changeRequest.closedAt,
             usedAt: input.changeRequest.usedAt,
+            untrusted: input.changeRequest.untrusted,
           },
         }),
     windows: spec.gate.windows,
@@ -258,6 +305,10 @@ function entry(
   state: ReleaseEnvironmentState,
   reasons: string[],
   revision: string | undefined,
+  kept: { artifact?: string | undefined; promotions?: number | undefined } = {
+    artifact: ctx.stored?.artifact,
+    promotions: ctx.stored?.promotions,
+  },
 ): ReleaseEnvironmentStatus {
   const { stored, now } = ctx;
   const stamp = (kept: string | undefined, from: ReleaseEnvironmentState): string | undefined =>
@@ -275,6 +326,8 @@ function entry(
     state,
     ...(reasons.length === 0 ? {} : { reasons }),
     ...(revision === undefined ? {} : { revision }),
+    ...(kept.artifact === undefined ? {} : { artifact: kept.artifact }),
+    ...(kept.promotions === undefined ? {} : { promotions: kept.promotions }),
     ...defined,
   };
 }

@@ -1,3 +1,4 @@
+import type { GateBinding } from "../../api/v1alpha1/binding.js";
 import type { TaskPhase, TaskType } from "../../api/v1alpha1/deployment-task.js";
 import type { ReleaseEnvironmentState, ReleaseEnvironmentStatus } from "../../api/v1alpha1/release.js";
 import { revisionMatches, type DeliveryObservation } from "./delivery.js";
@@ -11,6 +12,8 @@ export interface ReleaseTaskView {
   createdAt?: string | undefined;
   /** The name of the alert that opened the task, for Rollback tasks opened by an alert. */
   alert?: string | undefined;
+  /** What the task attests, when Stagegate opened it for a gate. */
+  binding?: GateBinding | undefined;
 }
 
 /** Where a promoted environment stands, and why. */

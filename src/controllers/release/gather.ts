@@ -1,7 +1,9 @@
 import { DeploymentTaskSpec, DeploymentTaskStatus } from "../../api/v1alpha1/deployment-task.js";
-import { ChangeRequestStatus } from "../../api/v1alpha1/change-request.js";
+import { bindingDifference, type GateBinding } from "../../api/v1alpha1/binding.js";
+import { ChangeRequestSpec, ChangeRequestStatus } from "../../api/v1alpha1/change-request.js";
+import { releaseBinding } from "../../api/v1alpha1/release-binding.js";
 import { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
-import type { ReleaseSpec } from "../../api/v1alpha1/release.js";
+import type { ReleaseEnvironmentStatus, ReleaseSpec } from "../../api/v1alpha1/release.js";
 import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
 import { adapterFor } from "../../gitops/adapters.js";
 import { assessDelivery } from "../../gitops/delivery.js";
@@ -14,6 +16,8 @@ import { targetRevision, type DeliveryObservation } from "./delivery.js";
 import type { EnvironmentInput } from "./environment-step.js";
 import type { ReleaseTaskView } from "./follow-delivery.js";
 import { changeRequestName, releaseKey } from "./names.js";
+import { promotionPosition } from "./promotion-ordinal.js";
+import { sharedSourceProblem } from "./shared-source.js";
 import { otherClaims } from "./target-claims.js";
 import { targetKey, targetObjectRef } from "./target-object.js";
 
@@ -36,6 +40,8 @@ export interface GatherDeps {
   client: KubeClient;
   informers: Informers;
   clock: Clock;
+  /** The operator's own user name: only a change admission stamped as requested by it can open a gate. */
+  operatorIdentity: string;
 }
 
 /**
@@ -48,7 +54,9 @@ export async function gatherEnvironments(
   release: {
     namespace: string;
     name: string;
+    uid: string;
     spec: ReleaseSpec;
+    stored: readonly ReleaseEnvironmentStatus[];
     promotedAt: (env: string) => Date | undefined;
   },
   opts: CallOptions,
@@ -61,22 +69,24 @@ export async function gatherEnvironments(
     const parsed = envObj === undefined ? undefined : EnvironmentSpec.safeParse(envObj.spec);
     const spec = parsed?.success === true ? parsed.data : undefined;
     const target = release.spec.targets.find((t) => t.environment === name);
+    const binding = target === undefined ? undefined : releaseBinding(release, name, target);
     const input: EnvironmentInput = {
       name,
       spec,
       tasks: tasksOf(tasks, name),
       changeRequest:
-        target === undefined
+        target === undefined || binding === undefined
           ? undefined
-          : changeRequestOf(
-              deps.informers,
-              release.namespace,
-              changeRequestName(release.name, name, targetRevision(target, release.spec)),
-            ),
+          : changeRequestOf(deps, release, binding, target),
     };
     let targetObject: KubeObject | undefined;
     if (spec !== undefined && target !== undefined) {
       targetObject = await readTarget(deps.client, target, opts);
+      input.targetLabels = targetObject === undefined ? undefined : (targetObject.metadata.labels ?? {});
+      input.sharedSource = sharedSourceProblem(name, spec.delivery, target, {
+        kustomizations: deps.informers.fluxKustomizations.store.list(),
+        helmReleases: deps.informers.fluxHelmReleases.store.list(),
+      });
       input.lockHolder = targetObject?.metadata.annotations?.[LOCK_ANNOTATION];
       input.delivery = observeDelivery(deps, target, targetObject, release.promotedAt(name));
       const key = targetKey(target);
@@ -99,17 +109,40 @@ function tasksOf(tasks: readonly KubeObject[], environment: string): ReleaseTask
         phase: status.success ? status.data.phase : undefined,
         createdAt: obj.metadata.creationTimestamp,
         alert: spec.data.alert?.name,
+        binding: boundByRelease(obj, spec.data.binding),
       },
     ];
   });
 }
 
+/** A task's binding, believed only when the task is a child of the release it binds (owner UID). */
+function boundByRelease(obj: KubeObject, binding: GateBinding | undefined): GateBinding | undefined {
+  if (binding === undefined) return undefined;
+  const owned = obj.metadata.ownerReferences?.some(
+    (o) => o.kind === "Release" && o.uid === binding.release.uid,
+  );
+  return owned === true ? binding : undefined;
+}
+
+/**
+ * The ChangeRequest of this binding's next (or current) promotion, and whether it can be believed: only a change
+ * admission stamped as requested by the operator itself, owned by this release (UID), carrying exactly this
+ * binding may open the gate. Anything else with the expected name is reported, never used.
+ */
 function changeRequestOf(
-  informers: Informers,
-  namespace: string,
-  name: string,
+  deps: GatherDeps,
+  release: { namespace: string; uid: string; stored: readonly ReleaseEnvironmentStatus[]; spec: ReleaseSpec },
+  binding: GateBinding,
+  target: ReleaseTarget,
 ): EnvironmentInput["changeRequest"] {
-  const obj = informers.changeRequests.store.get(`${namespace}/${name}`);
+  const stored = release.stored.find((e) => e.name === binding.environment);
+  const { ordinal } = promotionPosition(
+    stored,
+    targetRevision(target, release.spec),
+    release.spec.source.revision,
+  );
+  const name = changeRequestName(binding, ordinal);
+  const obj = deps.informers.changeRequests.store.get(`${release.namespace}/${name}`);
   if (obj === undefined) return undefined;
   const status = ChangeRequestStatus.safeParse(obj.status ?? {});
   return {
@@ -117,7 +150,28 @@ function changeRequestOf(
     resolution: status.success ? status.data.resolution : undefined,
     closedAt: status.success ? status.data.closedAt : undefined,
     usedAt: status.success ? status.data.usedAt : undefined,
+    untrusted: changeDistrust(obj, binding, deps.operatorIdentity),
   };
+}
+
+/** Why a change object cannot be believed for `binding`, as a clause; undefined when it can. */
+export function changeDistrust(
+  obj: KubeObject,
+  binding: GateBinding,
+  operatorIdentity: string,
+): string | undefined {
+  const spec = ChangeRequestSpec.safeParse(obj.spec);
+  if (!spec.success) return "its spec does not parse";
+  const requester = spec.data.requestedBy?.username;
+  if (requester !== operatorIdentity) {
+    return `it was requested by ${requester ?? "nobody admission stamped"}, not opened by Stagegate (${operatorIdentity})`;
+  }
+  const owned = obj.metadata.ownerReferences?.some(
+    (o) => o.kind === "Release" && o.uid === binding.release.uid,
+  );
+  if (owned !== true)
+    return `it is not owned by release ${binding.release.name} (uid ${binding.release.uid})`;
+  return bindingDifference(binding, spec.data.binding);
 }
 
 /** The target's delivery object, live; undefined when it does not exist. */

@@ -1,4 +1,7 @@
 import { createHash } from "node:crypto";
+import type { GateBinding } from "../../api/v1alpha1/binding.js";
+import type { ReleaseSpec } from "../../api/v1alpha1/release.js";
+import { releaseBinding } from "../../api/v1alpha1/release-binding.js";
 
 /**
  * The deterministic names of everything a Release's decision refers to, so a crash between two writes can never
@@ -18,19 +21,79 @@ export function kebabCase(word: string): string {
     .toLowerCase();
 }
 
-/** The DeploymentTask of one required check: `<release>-<environment>-<check-in-kebab-case>`. */
-export function checkTaskName(release: string, environment: string, check: string): string {
-  return `${release}-${environment}-${kebabCase(check)}`;
+/** At most this much of a release's and an environment's names goes into a child's name; the hash keeps it unique. */
+const NAME_PART = 100;
+
+/** The hex digest of a binding (and what else must tell two children apart), canonically serialised. */
+function bindingDigest(binding: GateBinding, extra = ""): string {
+  const { release, environment, artifact, target } = binding;
+  // The UID is left out: names stay computable from the spec (kubectl, CI, the CLI); a re-created release finds
+  // its predecessor's child by name, whose binding (with the old UID) then does not match and is never used.
+  const canonical = JSON.stringify([
+    release.name,
+    environment,
+    artifact.commit,
+    [...artifact.digests].sort(),
+    target.kind,
+    target.namespace,
+    target.name,
+    target.revision,
+    extra,
+  ]);
+  return createHash("sha256").update(canonical).digest("hex").slice(0, 10);
+}
+
+function readablePrefix(release: string, environment: string): string {
+  return `${release.slice(0, NAME_PART)}-${environment.slice(0, NAME_PART / 2)}`.replace(/[-.]+$/, "");
 }
 
 /**
- * The ChangeRequest that asks to open one environment's gate for one revision of a release:
- * `<release>-<environment>-<rev>`, where `<rev>` is the first 7 characters of a commit id, or of the SHA-256 of any
- * other revision (a tag, a chart version). A release whose target moves to a new revision asks anew, under a new
- * name, and the closed change of the old revision stays as the record of what was approved.
+ * The DeploymentTask of one required check for one binding: `<release>-<environment>-<check>-<hash>`. The hash
+ * covers the whole binding (release UID, environment, artifact, target), so a new artifact opens new checks, and
+ * names cannot collide between releases and environments whose names run together.
  */
-export function changeRequestName(release: string, environment: string, revision: string): string {
-  return `${release}-${environment}-${revisionSuffix(revision)}`;
+export function checkTaskName(binding: GateBinding, check: string): string {
+  const prefix = readablePrefix(binding.release.name, binding.environment);
+  return `${prefix}-${kebabCase(check)}-${bindingDigest(binding)}`;
+}
+
+/**
+ * The ChangeRequest that asks to open one environment's gate for one binding and one promotion:
+ * `<release>-<environment>-<hash>`, the hash covering the binding and the ordinal of the promotion it authorises.
+ * A change authorises exactly one promotion: a release moved to another artifact, or back to an earlier one, asks
+ * anew under a new name, and the closed changes stay as the record of what was approved.
+ */
+export function changeRequestName(binding: GateBinding, promotion: number): string {
+  const prefix = readablePrefix(binding.release.name, binding.environment);
+  return `${prefix}-${bindingDigest(binding, `promotion-${promotion}`)}`;
+}
+
+/** A release as a person or a script knows it: its name and spec (the UID plays no part in names). */
+export interface NamedRelease {
+  name: string;
+  spec: Pick<ReleaseSpec, "source" | "targets">;
+}
+
+function specBinding(release: NamedRelease, environment: string): GateBinding {
+  const target = release.spec.targets.find((t) => t.environment === environment);
+  const binding =
+    target === undefined ? undefined : releaseBinding({ ...release, uid: "" }, environment, target);
+  if (binding === undefined) {
+    throw new Error(
+      `release ${release.name} has no target in ${environment} or no full source commit: it has no gate children`,
+    );
+  }
+  return binding;
+}
+
+/** The name of a release's ChangeRequest in `environment` for its `promotion`th promotion there (1 for the first). */
+export function changeRequestNameOf(release: NamedRelease, environment: string, promotion = 1): string {
+  return changeRequestName(specBinding(release, environment), promotion);
+}
+
+/** The name of the check task of `check` that Stagegate opens for a release in `environment`. */
+export function checkTaskNameOf(release: NamedRelease, environment: string, check: string): string {
+  return checkTaskName(specBinding(release, environment), check);
 }
 
 function revisionSuffix(revision: string): string {

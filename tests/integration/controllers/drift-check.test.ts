@@ -14,7 +14,7 @@ import {
   DRIFT_CHECK_FIELD_MANAGER,
 } from "../../../src/controllers/drift-check/reasons.js";
 import { RELEASE_FIELD_MANAGER, RELEASE_LABEL } from "../../../src/controllers/release/apply.js";
-import { planCheckTasks } from "../../../src/controllers/release/children.js";
+import { bindingFor, planCheckTasks } from "../../../src/controllers/release/children.js";
 import { resources } from "../../../src/controllers/resources.js";
 import type { KubeObject } from "../../../src/runtime/kube/object.js";
 import { builtin } from "../../../src/runtime/kube/resource.js";
@@ -66,7 +66,10 @@ describe("Config drift check", () => {
     };
     const release = await createRelease(w(), name, input);
     const env = EnvironmentSpec.parse({ gate: { requiredChecks: ["ConfigDrift"] } });
-    const [task] = planCheckTasks({ name, spec: ReleaseSpec.parse(releaseSpec(input)) }, ENVIRONMENT, env);
+    const ref = { name, uid: release.metadata.uid ?? "", spec: ReleaseSpec.parse(releaseSpec(input)) };
+    const binding = bindingFor(ref, ENVIRONMENT);
+    assert.ok(binding !== undefined, "the release binds its environment");
+    const [task] = planCheckTasks(ref, binding, env);
     assert.ok(task !== undefined);
     await admin.apply(
       resources.deploymentTask,

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { LOCK_FINALIZER } from "../../../src/controllers/release/finalizer.js";
 import { LOCK_ANNOTATION } from "../../../src/controllers/release/gather.js";
-import { changeRequestName } from "../../../src/controllers/release/names.js";
+import { gateNames } from "../../support/gate-names.js";
 import { deliveryResources, resources } from "../../../src/controllers/resources.js";
 import { fluxGitRepository } from "../../../src/gitops/flux.js";
 import { isNotFound } from "../../../src/runtime/kube/api-error.js";
@@ -150,7 +150,7 @@ describe("Release lifecycle", () => {
       (await admin.get(APP, "next-dev", namespace)).operation !== undefined ? true : undefined,
     );
     await argoSyncs(admin, { name: "next-dev", namespace }, { revision: SHA });
-    const first = changeRequestName("next", prod, SHA);
+    const first = (await gateNames(admin, namespace, "next")).change(prod);
     const opened = await waitForStatus(
       w(),
       resources.changeRequest,
@@ -186,7 +186,7 @@ describe("Release lifecycle", () => {
       return op?.sync?.revision === NEXT ? true : undefined;
     });
     await argoSyncs(admin, { name: "next-dev", namespace }, { revision: NEXT });
-    const second = changeRequestName("next", prod, NEXT);
+    const second = (await gateNames(admin, namespace, "next")).change(prod, 2);
     assert.notEqual(second, first);
     const gated = await waitForStatus(
       w(),

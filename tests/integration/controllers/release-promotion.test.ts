@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { LOCK_ANNOTATION } from "../../../src/controllers/release/gather.js";
-import { changeRequestName } from "../../../src/controllers/release/names.js";
+import { gateNames } from "../../support/gate-names.js";
 import { deliveryResources, resources } from "../../../src/controllers/resources.js";
 import {
   createEnvironment,
@@ -87,7 +87,7 @@ describe("Release promotion through a gated pipeline", () => {
       undefined,
     );
 
-    const taskName = `${RELEASE}-${prod}-security-scan`;
+    const taskName = (await gateNames(admin, namespace, RELEASE)).check(prod, "SecurityScan");
     assert.ok(
       prodGated?.reasons?.some((r) => r.includes(taskName)),
       JSON.stringify(prodGated),
@@ -95,7 +95,11 @@ describe("Release promotion through a gated pipeline", () => {
     const task = await read(w(), resources.deploymentTask, taskName);
     assert.ok(task !== undefined, "the SecurityScan task was opened");
     assert.equal(task.metadata.ownerReferences?.[0]?.kind, "Release");
-    const change = await read(w(), resources.changeRequest, changeRequestName(RELEASE, prod, SHA));
+    const change = await read(
+      w(),
+      resources.changeRequest,
+      (await gateNames(admin, namespace, RELEASE)).change(prod),
+    );
     assert.ok(change !== undefined, "the ChangeRequest was opened");
     assert.equal(change.metadata.ownerReferences?.[0]?.name, RELEASE);
 
@@ -117,7 +121,7 @@ describe("Release promotion through a gated pipeline", () => {
     const counted = await waitForStatus(
       w(),
       resources.changeRequest,
-      changeRequestName(RELEASE, prod, SHA),
+      (await gateNames(admin, namespace, RELEASE)).change(prod),
       "to open an Approval",
       (s) => s.approvalRef !== undefined,
     );
@@ -143,7 +147,7 @@ describe("Release promotion through a gated pipeline", () => {
     const used = await waitForStatus(
       w(),
       resources.changeRequest,
-      changeRequestName(RELEASE, prod, SHA),
+      (await gateNames(admin, namespace, RELEASE)).change(prod),
       "to be used",
       (s) => s.usedAt !== undefined,
     );

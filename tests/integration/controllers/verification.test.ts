@@ -15,7 +15,8 @@ import {
 } from "../../../hack/monitoring/index.js";
 import { createDeploymentTaskController } from "../../../src/controllers/deployment-task/controller.js";
 import { createReleaseController } from "../../../src/controllers/release/controller.js";
-import { checkTaskName, verificationRollbackTaskName } from "../../../src/controllers/release/names.js";
+import { verificationRollbackTaskName } from "../../../src/controllers/release/names.js";
+import { gateNames } from "../../support/gate-names.js";
 import { resources } from "../../../src/controllers/resources.js";
 import { appendLog } from "../../../src/controllers/verification/apply.js";
 import { createVerificationController } from "../../../src/controllers/verification/controller.js";
@@ -150,7 +151,11 @@ describe("Post-deployment verification against a real Prometheus", { concurrency
     });
     await syncRequested(into, release, SHA, WAIT_MS);
     await argoSyncs(into.admin, { name: release, namespace }, { revision: SHA });
-    return { env, release, task: checkTaskName(release, env, "PostDeployVerification") };
+    return {
+      env,
+      release,
+      task: (await gateNames(into.admin, into.namespace, release)).check(env, "PostDeployVerification"),
+    };
   }
 
   const envState = (release: string, env: string, state: string, into: World = w()): Promise<StatusView> =>

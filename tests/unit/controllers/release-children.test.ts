@@ -8,39 +8,61 @@ import {
 } from "../../../src/controllers/release/children.js";
 import { revisionMatches, targetRevision } from "../../../src/controllers/release/delivery.js";
 import { changeRequestName, checkTaskName, kebabCase } from "../../../src/controllers/release/names.js";
-import { ENVIRONMENTS, FULL_REV, HOUR, at, environment, releaseSpec } from "./release-fixtures.js";
+import {
+  ENVIRONMENTS,
+  FULL_REV,
+  HOUR,
+  UID,
+  at,
+  bindingOf,
+  environment,
+  releaseSpec,
+} from "./release-fixtures.js";
 
-const release = { name: "shop", spec: releaseSpec() };
+const release = { name: "shop", uid: UID, spec: releaseSpec() };
 const byType = (tasks: EnsureCheckTask[], type: string) => tasks.find((t) => t.type === type);
 
 describe("release child objects", () => {
-  it("names check tasks <release>-<environment>-<check-in-kebab-case>", () => {
+  it("names check tasks <release>-<environment>-<check>-<binding hash>: a new artifact opens new checks", () => {
     assert.deepEqual(
       ["SecurityScan", "PostDeployVerification", "Checklist", "UserAcceptance"].map(kebabCase),
       ["security-scan", "post-deploy-verification", "checklist", "user-acceptance"],
     );
-    assert.equal(checkTaskName("shop", "prod", "EnvironmentReadiness"), "shop-prod-environment-readiness");
+    const prod = bindingOf("prod");
+    assert.match(
+      checkTaskName(prod, "EnvironmentReadiness"),
+      /^shop-prod-environment-readiness-[0-9a-f]{10}$/,
+    );
+    assert.equal(checkTaskName(prod, "SecurityScan"), checkTaskName(bindingOf("prod"), "SecurityScan"));
+    const moved = { ...prod, artifact: { ...prod.artifact, commit: "f".repeat(40) } };
+    assert.notEqual(checkTaskName(moved, "SecurityScan"), checkTaskName(prod, "SecurityScan"));
   });
 
-  it("names a ChangeRequest per revision: a commit's first 7 characters, else 7 of the revision's SHA-256", () => {
-    assert.equal(changeRequestName("shop", "prod", "4f2c1e0d9b8a7f6e5d4c"), "shop-prod-4f2c1e0");
-    assert.equal(changeRequestName("shop", "prod", "abc1234"), "shop-prod-abc1234");
-    const chart = changeRequestName("shop", "prod", "1.2.3");
-    assert.match(chart, /^shop-prod-[0-9a-f]{7}$/);
+  it("names a ChangeRequest per binding and promotion, and never the same for two releases or environments", () => {
+    const prod = bindingOf("prod");
+    const first = changeRequestName(prod, 1);
+    assert.match(first, /^shop-prod-[0-9a-f]{10}$/);
     assert.equal(
-      changeRequestName("shop", "prod", "1.2.3"),
-      chart,
-      "the same revision always yields the same name",
+      changeRequestName(bindingOf("prod"), 1),
+      first,
+      "the same binding always yields the same name",
     );
-    assert.notEqual(changeRequestName("shop", "prod", "1.2.4"), chart, "a new revision asks anew");
-    assert.notEqual(changeRequestName("shop", "prod", "v1.2.3"), chart);
+    assert.notEqual(changeRequestName(prod, 2), first, "the next promotion asks anew");
+    const target = { ...prod.target, revision: "e".repeat(40) };
+    assert.notEqual(changeRequestName({ ...prod, target }, 1), first, "a new target revision asks anew");
+    const swapped = { ...prod.target, name: "other-app" };
+    assert.notEqual(changeRequestName({ ...prod, target: swapped }, 1), first, "another target asks anew");
+    // "a-b" in "c" and "a" in "b-c" run together as "a-b-c": the hash keeps them apart.
+    const one = { ...prod, release: { name: "a-b", uid: "1" }, environment: "c" };
+    const two = { ...prod, release: { name: "a", uid: "2" }, environment: "b-c" };
+    assert.notEqual(changeRequestName(one, 1), changeRequestName(two, 1));
   });
 
   it("gives readiness to infrastructure owners, other checks to application owners, else the release manager", () => {
-    const staging = planCheckTasks(release, "staging", ENVIRONMENTS.staging);
+    const staging = planCheckTasks(release, bindingOf("staging"), ENVIRONMENTS.staging);
     assert.deepEqual(byType(staging, "EnvironmentReadiness")?.owners, [{ kind: "Group", name: "platform" }]);
     assert.deepEqual(byType(staging, "UserAcceptance")?.owners, [{ kind: "User", name: "rita" }]);
-    const test = planCheckTasks(release, "test", ENVIRONMENTS.test);
+    const test = planCheckTasks(release, bindingOf("test"), ENVIRONMENTS.test);
     assert.deepEqual(byType(test, "SecurityScan")?.owners, [{ kind: "Group", name: "shop-team" }]);
     assert.equal(byType(test, "SecurityScan")?.sla, "48h");
     assert.equal(byType(staging, "UserAcceptance")?.sla, undefined);
@@ -53,14 +75,14 @@ describe("release child objects", () => {
       taskSLA: "72h",
       gate: { ...ENVIRONMENTS.prod.gate, requiredChecks: ["EnvironmentReadiness", "SecurityScan"] },
     });
-    const before = planCheckTasks(release, "prod", prod, at(0));
+    const before = planCheckTasks(release, bindingOf("prod"), prod, at(0));
     assert.equal(byType(before, "EnvironmentReadiness")?.dueAt, "2030-01-01T10:00:00Z");
     assert.equal(byType(before, "EnvironmentReadiness")?.sla, undefined, "dueAt and sla are exclusive");
     assert.equal(byType(before, "SecurityScan")?.sla, "72h", "other checks keep the SLA");
-    const inside = planCheckTasks(release, "prod", prod, at(10.5 * HOUR));
+    const inside = planCheckTasks(release, bindingOf("prod"), prod, at(10.5 * HOUR));
     assert.equal(byType(inside, "EnvironmentReadiness")?.dueAt, undefined);
     assert.equal(byType(inside, "EnvironmentReadiness")?.sla, "72h");
-    const staging = planCheckTasks(release, "staging", ENVIRONMENTS.staging, at(0));
+    const staging = planCheckTasks(release, bindingOf("staging"), ENVIRONMENTS.staging, at(0));
     assert.equal(
       byType(staging, "EnvironmentReadiness")?.dueAt,
       undefined,
@@ -69,8 +91,8 @@ describe("release child objects", () => {
   });
 
   it("asks for evidence on security scans and user acceptance, not on readiness", () => {
-    const staging = planCheckTasks(release, "staging", ENVIRONMENTS.staging);
-    const scan = planCheckTasks(release, "test", ENVIRONMENTS.test)[0];
+    const staging = planCheckTasks(release, bindingOf("staging"), ENVIRONMENTS.staging);
+    const scan = planCheckTasks(release, bindingOf("test"), ENVIRONMENTS.test)[0];
     const evidence = (t: EnsureCheckTask | undefined) => t?.checklist.map((i) => i.requiresEvidence);
     assert.deepEqual(evidence(scan), [true, true]);
     assert.deepEqual(evidence(byType(staging, "UserAcceptance")), [true, true]);
@@ -97,7 +119,8 @@ describe("release child objects", () => {
   it("justifies the change with the version and work items and lists the target's artifacts", () => {
     const change: EnsureChangeRequest = planChangeRequest(
       release,
-      "prod",
+      bindingOf("prod"),
+      1,
       ENVIRONMENTS.prod,
       {
         environment: "prod",
@@ -105,7 +128,8 @@ describe("release child objects", () => {
       },
       at(0),
     );
-    assert.equal(change.name, "shop-prod-abc1234");
+    assert.equal(change.name, changeRequestName(bindingOf("prod"), 1));
+    assert.deepEqual(change.binding, bindingOf("prod"));
     assert.equal(change.type, "Normal");
     assert.equal(
       change.justification,
@@ -114,7 +138,8 @@ describe("release child objects", () => {
     assert.deepEqual(change.artifacts, [{ name: "shop-prod", revision: "abc1234" }]);
     const helm = planChangeRequest(
       release,
-      "prod",
+      bindingOf("prod"),
+      1,
       ENVIRONMENTS.prod,
       {
         environment: "prod",
@@ -142,7 +167,7 @@ describe("release child objects", () => {
     };
     assert.equal(
       targetRevision(kustomization, spec),
-      "abc1234",
+      FULL_REV,
       "a Kustomization pinning nothing runs the source",
     );
     assert.ok(revisionMatches(FULL_REV, "abc1234"));

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ReleaseEnvironmentState } from "../../../src/api/v1alpha1/release.js";
 import { decideRelease } from "../../../src/controllers/release/decide.js";
+import { changeRequestName, checkTaskName } from "../../../src/controllers/release/names.js";
 import { findCondition } from "../../../src/runtime/conditions.js";
 import {
   FULL_REV,
@@ -11,6 +12,7 @@ import {
   T0,
   actionLines,
   assertInvariants,
+  bindingOf,
   ENVIRONMENTS,
   at,
   environment,
@@ -21,6 +23,8 @@ import {
   type Env,
   type EnvFixture,
 } from "./release-fixtures.js";
+
+const CHANGE = changeRequestName(bindingOf("prod"), 1);
 
 type States = [
   dev: ReleaseEnvironmentState,
@@ -58,11 +62,11 @@ const stagingReady = [
   task("staging", "UserAcceptance", "Succeeded"),
 ];
 const stagingChecks = [
-  "EnsureCheckTask shop-staging-environment-readiness",
-  "EnsureCheckTask shop-staging-user-acceptance",
-  "EnsureCheckTask shop-staging-post-deploy-verification",
+  `EnsureCheckTask ${checkTaskName(bindingOf("staging"), "EnvironmentReadiness")}`,
+  `EnsureCheckTask ${checkTaskName(bindingOf("staging"), "UserAcceptance")}`,
+  `EnsureCheckTask ${checkTaskName(bindingOf("staging"), "PostDeployVerification")}`,
 ];
-const approved = { name: "shop-prod-abc1234", resolution: "Approved" };
+const approved = { name: CHANGE, resolution: "Approved" };
 
 const rows: Row[] = [
   {
@@ -70,7 +74,7 @@ const rows: Row[] = [
     states: ["Deploying", "Pending", "Pending", "Pending"],
     actions: [`Promote dev@${REV}`],
     says: [
-      ["dev", "Promoting revision abc1234 through shop-dev."],
+      ["dev", `Promoting revision ${REV} through shop-dev.`],
       ["test", "must be Verified in dev first"],
     ],
     ready: ["Unknown", "Promoting"],
@@ -98,7 +102,7 @@ const rows: Row[] = [
     envs: { dev: { stored: "Deploying", delivery: deployed("0ld0000") } },
     states: ["Deploying", "Pending", "Pending", "Pending"],
     actions: [],
-    says: [["dev", "Waiting for shop-dev to deploy revision abc1234: Synced and Healthy."]],
+    says: [["dev", `Waiting for shop-dev to deploy revision ${REV}: Synced and Healthy.`]],
   },
   {
     situation: "deploying while the adapter reports the sync running stays Deploying, with its message",
@@ -111,7 +115,7 @@ const rows: Row[] = [
     situation: "deployed at the release revision without verification tasks is Verified at once; test opens",
     envs: { dev: { stored: "Deploying", delivery: deployed(), lockHolder: SELF } },
     states: ["Verified", "Gated", "Pending", "Pending"],
-    actions: ["EnsureCheckTask shop-test-security-scan"],
+    actions: [`EnsureCheckTask ${checkTaskName(bindingOf("test"), "SecurityScan")}`],
     says: [["test", "no task yet for SecurityScan"]],
     ready: ["Unknown", "Gated"],
     events: [
@@ -123,7 +127,7 @@ const rows: Row[] = [
     situation: "Flux reports main@sha1:<full id>; that matches the short revision",
     envs: { dev: { stored: "Deploying", delivery: deployed(`main@sha1:${FULL_REV}`) } },
     states: ["Verified", "Gated", "Pending", "Pending"],
-    actions: ["EnsureCheckTask shop-test-security-scan"],
+    actions: [`EnsureCheckTask ${checkTaskName(bindingOf("test"), "SecurityScan")}`],
   },
   {
     situation:
@@ -171,20 +175,20 @@ const rows: Row[] = [
     situation: "a failed environment that someone repaired to the release revision goes on to Verified",
     envs: { dev: { stored: "Failed", delivery: deployed() } },
     states: ["Verified", "Gated", "Pending", "Pending"],
-    actions: ["EnsureCheckTask shop-test-security-scan"],
+    actions: [`EnsureCheckTask ${checkTaskName(bindingOf("test"), "SecurityScan")}`],
   },
   {
     situation: "a required check still open holds the gate and names the task",
     envs: { ...verifiedThrough("dev"), test: { tasks: [task("test", "SecurityScan", "Ready")] } },
     states: ["Verified", "Gated", "Pending", "Pending"],
-    actions: ["EnsureCheckTask shop-test-security-scan"],
-    says: [["test", "waiting for shop-test-security-scan to succeed"]],
+    actions: [`EnsureCheckTask ${checkTaskName(bindingOf("test"), "SecurityScan")}`],
+    says: [["test", `waiting for ${checkTaskName(bindingOf("test"), "SecurityScan")} to succeed`]],
   },
   {
     situation: "the required check succeeded: test is promoted",
     envs: { ...verifiedThrough("dev"), test: { tasks: [task("test", "SecurityScan", "Succeeded")] } },
     states: ["Verified", "Deploying", "Pending", "Pending"],
-    actions: ["EnsureCheckTask shop-test-security-scan", `Promote test@${REV}`],
+    actions: [`EnsureCheckTask ${checkTaskName(bindingOf("test"), "SecurityScan")}`, `Promote test@${REV}`],
   },
   {
     situation: "another release holds the target: test waits its turn",
@@ -193,7 +197,7 @@ const rows: Row[] = [
       test: { tasks: [task("test", "SecurityScan", "Succeeded")], lockHolder: "team/other" },
     },
     states: ["Verified", "Gated", "Pending", "Pending"],
-    actions: ["EnsureCheckTask shop-test-security-scan"],
+    actions: [`EnsureCheckTask ${checkTaskName(bindingOf("test"), "SecurityScan")}`],
     says: [["test", "Release team/other is deploying to the same target"]],
   },
   {
@@ -222,7 +226,10 @@ const rows: Row[] = [
     states: ["Verified", "Verified", "Deployed", "Pending"],
     actions: stagingChecks,
     says: [
-      ["staging", "Waiting for post-deploy verification shop-staging-post-deploy-verification to succeed."],
+      [
+        "staging",
+        `Waiting for post-deploy verification ${checkTaskName(bindingOf("staging"), "PostDeployVerification")} to succeed.`,
+      ],
     ],
     events: [["Normal", "Deployed"]],
   },
@@ -248,7 +255,7 @@ const rows: Row[] = [
       },
     },
     states: ["Verified", "Verified", "Verified", "Gated"],
-    actions: ["EnsureChangeRequest shop-prod-abc1234"],
+    actions: [`EnsureChangeRequest ${CHANGE}`],
     says: [
       ["prod", "A ChangeRequest for this environment has not been opened yet."],
       ["prod", "the daily window opens at 2030-01-01T10:00:00.000Z"],
@@ -276,7 +283,7 @@ const rows: Row[] = [
     },
     states: ["Verified", "Verified", "Failed", "Pending"],
     actions: [],
-    says: [["staging", "shop-staging is Deployed at revision 0ld0000 instead of running revision abc1234"]],
+    says: [["staging", `shop-staging is Deployed at revision 0ld0000 instead of running revision ${REV}`]],
   },
   {
     situation: "Verified is final for a revision: a later release taking the target over changes nothing",
@@ -285,13 +292,13 @@ const rows: Row[] = [
       staging: { stored: "Verified", delivery: deployed("feed000") },
     },
     states: ["Verified", "Verified", "Verified", "Gated"],
-    actions: ["EnsureChangeRequest shop-prod-abc1234"],
+    actions: [`EnsureChangeRequest ${CHANGE}`],
   },
   {
     situation: "an approved change outside the window: only the window holds, so look again when it opens",
     envs: { ...verifiedThrough("dev", "test", "staging"), prod: { changeRequest: approved } },
     states: ["Verified", "Verified", "Verified", "Gated"],
-    actions: ["EnsureChangeRequest shop-prod-abc1234"],
+    actions: [`EnsureChangeRequest ${CHANGE}`],
     requeueAfterMs: 10 * HOUR + 1000,
   },
   {
@@ -311,7 +318,7 @@ const rows: Row[] = [
       },
     },
     states: ["Verified", "Verified", "Verified", "Gated"],
-    actions: ["EnsureChangeRequest shop-prod-abc1234"],
+    actions: [`EnsureChangeRequest ${CHANGE}`],
     says: [["prod", "The environment is frozen: year-end until 2030-01-01T11:00:00Z."]],
     requeueAfterMs: 0.5 * HOUR + 1000,
   },
@@ -320,7 +327,7 @@ const rows: Row[] = [
     now: at(10.5 * HOUR),
     envs: { ...verifiedThrough("dev", "test", "staging"), prod: { changeRequest: approved } },
     states: ["Verified", "Verified", "Verified", "Deploying"],
-    actions: ["EnsureChangeRequest shop-prod-abc1234", `Promote prod@${REV}`],
+    actions: [`EnsureChangeRequest ${CHANGE}`, `Promote prod@${REV}`],
   },
   {
     situation: "after a crash between promoting and writing the status: the used change still opens the gate",
@@ -338,18 +345,18 @@ const rows: Row[] = [
       },
     },
     states: ["Verified", "Verified", "Verified", "Deploying"],
-    actions: ["EnsureChangeRequest shop-prod-abc1234", `Promote prod@${REV}`],
+    actions: [`EnsureChangeRequest ${CHANGE}`, `Promote prod@${REV}`],
   },
   {
     situation: "a rejected change holds prod, inside the window too",
     now: at(10.5 * HOUR),
     envs: {
       ...verifiedThrough("dev", "test", "staging"),
-      prod: { changeRequest: { name: "shop-prod-abc1234", resolution: "Rejected" } },
+      prod: { changeRequest: { name: `${CHANGE}`, resolution: "Rejected" } },
     },
     states: ["Verified", "Verified", "Verified", "Gated"],
-    actions: ["EnsureChangeRequest shop-prod-abc1234"],
-    says: [["prod", "ChangeRequest shop-prod-abc1234 is Rejected, not approved."]],
+    actions: [`EnsureChangeRequest ${CHANGE}`],
+    says: [["prod", `ChangeRequest ${CHANGE} is Rejected, not approved.`]],
   },
   {
     situation: "Verified everywhere: Ready, and the last lock is released",

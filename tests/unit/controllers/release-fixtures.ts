@@ -10,6 +10,9 @@ import {
 } from "../../../src/api/v1alpha1/release.js";
 import type { ReleaseDecision, ReleaseDecisionInput } from "../../../src/controllers/release/decide.js";
 import type { EnvironmentInput } from "../../../src/controllers/release/environment-step.js";
+import type { GateBinding } from "../../../src/api/v1alpha1/binding.js";
+import { releaseBinding } from "../../../src/api/v1alpha1/release-binding.js";
+import { checkTaskName } from "../../../src/controllers/release/names.js";
 import { decidePromotionGate } from "../../../src/policy/promotion-gates.js";
 
 /** Midnight UTC on a Tuesday; prod's window opens at 10:00 UTC every day for two hours. */
@@ -18,8 +21,10 @@ export const HOUR = 3_600_000;
 /** `ms` milliseconds after T0. */
 export const at = (ms: number): Date => new Date(T0.getTime() + ms);
 /** The revision every target of the release pins, and the full commit id Argo CD reports for it. */
-export const REV = "abc1234";
 export const FULL_REV = "abc1234def5678abc1234def5678abc1234def56";
+export const REV = FULL_REV;
+/** The Release's UID. */
+export const UID = "0f6c1a52-7d1e-4f0b-9a51-2c3d4e5f6a7b";
 export const SELF = "team/shop";
 export const PIPELINE = ["dev", "test", "staging", "prod"] as const;
 export type Env = (typeof PIPELINE)[number];
@@ -54,20 +59,27 @@ export const environment = (input: z.input<typeof EnvironmentSpec>): Environment
  * The pipeline's Environments: dev asks nothing; test a security scan; staging readiness, UAT and post-deploy
  * verification; prod an approval and a 10:00-12:00 UTC window.
  */
+const OWNS_ARGOCD = { argoCDApplications: { namespaces: ["argocd"] } };
+
 export const ENVIRONMENTS: Record<Env, EnvironmentSpec> = {
-  dev: environment({}),
+  dev: environment({
+    delivery: { ...OWNS_ARGOCD, fluxHelmReleases: { namespaces: ["flux-system"] } },
+  }),
   test: environment({
+    delivery: OWNS_ARGOCD,
     promotesFrom: ["dev"],
     gate: { requiredChecks: ["SecurityScan"] },
     owners: { application: [{ kind: "Group", name: "shop-team" }] },
     taskSLA: "48h",
   }),
   staging: environment({
+    delivery: OWNS_ARGOCD,
     promotesFrom: ["test"],
     gate: { requiredChecks: ["EnvironmentReadiness", "UserAcceptance", "PostDeployVerification"] },
     owners: { infrastructure: [{ kind: "Group", name: "platform" }] },
   }),
   prod: environment({
+    delivery: OWNS_ARGOCD,
     promotesFrom: ["staging"],
     regulated: true,
     gate: {
@@ -77,10 +89,19 @@ export const ENVIRONMENTS: Record<Env, EnvironmentSpec> = {
   }),
 };
 
-/** A task view: `task("test", "SecurityScan", "Succeeded")` is `shop-test-security-scan`. */
+/** The binding of the default release's gate in `env`. */
+export function bindingOf(env: Env, spec: ReleaseSpec = releaseSpec()): GateBinding {
+  const target = spec.targets.find((t) => t.environment === env);
+  const binding =
+    target === undefined ? undefined : releaseBinding({ name: "shop", uid: UID, spec }, env, target);
+  assert.ok(binding !== undefined, `the fixture release binds ${env}`);
+  return binding;
+}
+
+/** A task view as Stagegate opened it for the default release's binding in `env`. */
 export function task(env: Env, type: TaskType, phase?: TaskPhase): EnvironmentInput["tasks"][number] {
-  const kebab = type.replace(/([a-z])([A-Z])/g, "$1-$2").toLowerCase();
-  return { name: `shop-${env}-${kebab}`, type, phase };
+  const binding = bindingOf(env);
+  return { name: checkTaskName(binding, type), type, phase, binding };
 }
 
 /** A stored entry as an earlier pass at `when` would have left it, at revision {@link REV} unless told. */
@@ -129,7 +150,7 @@ export function releaseInput(options: {
   const status = options.status ?? (entries.length === 0 ? undefined : { environments: entries });
   return {
     release: {
-      metadata: { name: "shop", namespace: "team", generation: options.generation ?? 1 },
+      metadata: { name: "shop", namespace: "team", uid: UID, generation: options.generation ?? 1 },
       spec,
       ...(status === undefined ? {} : { status }),
     },
@@ -191,7 +212,12 @@ export function assertInvariants(input: ReleaseDecisionInput, decision: ReleaseD
       assert.equal(previous.state, "Verified", `promoted ${action.environment} skips ${previous.name}`);
     const verdict = decidePromotionGate({
       environment: action.environment,
-      ...(previous === undefined ? {} : { previous: { name: previous.name, state: previous.state } }),
+      ...(previous === undefined
+        ? {}
+        : { previous: { name: previous.name, state: previous.state, artifact: previous.artifact } }),
+      promotesFrom: env.spec.promotesFrom,
+      artifact: spec.source.revision,
+      ownership: { pass: true, reason: "TargetOwned", message: "owned" },
       requiredChecks: env.spec.gate.requiredChecks.filter((c) => c !== "PostDeployVerification"),
       tasks: env.tasks,
       approvalRequired: env.spec.gate.requiredApprovals > 0,

@@ -122,7 +122,7 @@ describe("detectUnapproved", () => {
       expected: REV,
     });
     assert.match(text, /Argo CD Application argocd\/shop-prod \(prod\) runs revision 0badc0ffee/);
-    assert.match(text, /this release deployed abc1234 there/);
+    assert.match(text, new RegExp(`this release deployed ${FULL_REV} there`));
     assert.match(text, /roll it back, or promote that revision through a Release/);
   });
 });

@@ -3,10 +3,14 @@ import { describe, it } from "node:test";
 import { decidePromotionGate, type PromotionInput } from "../../../src/policy/promotion-gates.js";
 
 const NOW = new Date("2026-12-08T07:30:00Z"); // a Tuesday, 08:30 in Berlin
+const COMMIT = "4f2c1e0d9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e";
 
 const base: PromotionInput = {
   environment: "prod",
-  previous: { name: "staging", state: "Verified" },
+  previous: { name: "staging", state: "Verified", artifact: COMMIT },
+  promotesFrom: ["staging"],
+  artifact: COMMIT,
+  ownership: { pass: true, reason: "TargetOwned", message: "Environment prod owns the target." },
   requiredChecks: ["SecurityScan", "UserAcceptance"],
   tasks: [
     { name: "rel-prod-scan", type: "SecurityScan", phase: "Succeeded" },
@@ -24,9 +28,61 @@ const rows: { situation: string; change: Partial<PromotionInput>; open: boolean;
   { situation: "everything in place", change: {}, open: true, reasons: [] },
   {
     situation: "first stage, nothing required",
-    change: { previous: undefined, requiredChecks: [], approvalRequired: false, windows: [] },
+    change: {
+      previous: undefined,
+      promotesFrom: [],
+      requiredChecks: [],
+      approvalRequired: false,
+      windows: [],
+    },
     open: true,
     reasons: [],
+  },
+  {
+    situation: "a pipeline that begins with a stage that promotes from another",
+    change: { previous: undefined },
+    open: false,
+    reasons: ["StageSkipped"],
+  },
+  {
+    situation: "a pipeline that reaches the stage from one it does not promote from",
+    change: { previous: { name: "dev", state: "Verified", artifact: COMMIT } },
+    open: false,
+    reasons: ["StageSkipped"],
+  },
+  {
+    situation: "the previous stage Verified another artifact",
+    change: { previous: { name: "staging", state: "Verified", artifact: "0".repeat(40) } },
+    open: false,
+    reasons: ["ArtifactNotVerified"],
+  },
+  {
+    situation: "a target the environment does not own",
+    change: {
+      ownership: { pass: false, reason: "TargetNotOwned", message: "Environment prod does not own it." },
+    },
+    open: false,
+    reasons: ["TargetNotOwned"],
+  },
+  {
+    situation: "a mutable revision",
+    change: { mutableRevision: 'spec.source.revision "main" is not a full commit id' },
+    open: false,
+    reasons: ["MutableRevision"],
+  },
+  {
+    situation: "a Flux source shared with objects outside the environment",
+    change: { sharedSource: "Pinning GitRepository flux-system/shop would also move dev." },
+    open: false,
+    reasons: ["SharedSource"],
+  },
+  {
+    situation: "an approved change Stagegate did not open",
+    change: {
+      changeRequest: { name: "rel-prod", resolution: "Approved", untrusted: "it was requested by dave" },
+    },
+    open: false,
+    reasons: ["ChangeNotTrusted"],
   },
   {
     situation: "previous environment only Deployed",

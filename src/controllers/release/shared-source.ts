@@ -1,0 +1,78 @@
+import type { EnvironmentDelivery } from "../../api/v1alpha1/environment.js";
+import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
+import { describeDeliveryObject, scopeHolds, scopeOf } from "../../policy/delivery-ownership.js";
+import type { KubeObject } from "../../runtime/kube/object.js";
+
+/** The Flux objects a source may be shared with, as the caches hold them. */
+export interface FluxObjects {
+  kustomizations: readonly KubeObject[];
+  helmReleases: readonly KubeObject[];
+}
+
+interface SourceRef {
+  kind?: unknown;
+  name?: unknown;
+  namespace?: unknown;
+}
+
+function gitRepositoryOf(obj: KubeObject, ref: SourceRef | undefined): string | undefined {
+  if (ref?.kind !== "GitRepository" || typeof ref.name !== "string") return undefined;
+  const namespace = typeof ref.namespace === "string" ? ref.namespace : (obj.metadata.namespace ?? "");
+  return `${namespace}/${ref.name}`;
+}
+
+function kustomizationSource(obj: KubeObject): string | undefined {
+  return gitRepositoryOf(obj, (obj.spec as { sourceRef?: SourceRef } | undefined)?.sourceRef);
+}
+
+function helmReleaseSource(obj: KubeObject): string | undefined {
+  const spec = obj.spec as { chart?: { spec?: { sourceRef?: SourceRef } } } | undefined;
+  return gitRepositoryOf(obj, spec?.chart?.spec?.sourceRef);
+}
+
+/**
+ * Why pinning a Kustomization target's GitRepository would move objects outside the environment: every other
+ * Kustomization or HelmRelease built from the same GitRepository that the environment does not own, named in a
+ * sentence with the fix; undefined when the target pins no revision or nothing outside shares its source. Pinning
+ * a shared source would deploy to other environments through the back door.
+ */
+export function sharedSourceProblem(
+  environment: string,
+  delivery: EnvironmentDelivery | undefined,
+  target: ReleaseTarget,
+  objects: FluxObjects,
+): string | undefined {
+  const flux = target.flux;
+  if (flux?.kind !== "Kustomization" || flux.revision === undefined) return undefined;
+  const self = objects.kustomizations.find(
+    (k) => k.metadata.namespace === flux.namespace && k.metadata.name === flux.name,
+  );
+  const source = self === undefined ? undefined : kustomizationSource(self);
+  if (source === undefined) return undefined;
+  const outside = [
+    ...objects.kustomizations
+      .filter((k) => k !== self && kustomizationSource(k) === source)
+      .map((k) => ({ obj: k, kind: "Kustomization" as const })),
+    ...objects.helmReleases
+      .filter((h) => helmReleaseSource(h) === source)
+      .map((h) => ({ obj: h, kind: "HelmRelease" as const })),
+  ].filter(({ obj, kind }) => {
+    const view = {
+      kind,
+      namespace: obj.metadata.namespace ?? "",
+      name: obj.metadata.name,
+      labels: obj.metadata.labels ?? {},
+    };
+    return !scopeHolds(scopeOf(delivery, kind), view);
+  });
+  if (outside.length === 0) return undefined;
+  const names = outside
+    .map(({ obj, kind }) =>
+      describeDeliveryObject({ kind, namespace: obj.metadata.namespace ?? "", name: obj.metadata.name }),
+    )
+    .join(", ");
+  return (
+    `Pinning GitRepository ${source} for ${environment} would also move ${names}, which environment ` +
+    `${environment} does not own: give the target a GitRepository of its own, or remove flux.revision.`
+  );
+}
