@@ -12,6 +12,7 @@ import type { KubeObject } from "../../src/runtime/kube/object.js";
 import { builtin } from "../../src/runtime/kube/resource.js";
 import { clientFor, createTestNamespace, waitFor, type TestScope } from "./kube.js";
 import { MemoryAudit } from "./memory-audit.js";
+import { serveWebhooksFor, type NamespaceWebhooks } from "./namespace-webhooks.js";
 import { runControllers, type RunControllersOptions, type RunningControllers } from "./run-controllers.js";
 
 const API_VERSION = "stagegate.io/v1alpha1";
@@ -20,6 +21,8 @@ const API_VERSION = "stagegate.io/v1alpha1";
 export interface World extends TestScope {
   audit: MemoryAudit;
   running: RunningControllers;
+  /** The namespace's webhooks, when the world serves them. */
+  webhooks?: NamespaceWebhooks;
   /** Environment names created by this file, deleted at the end. */
   environments: string[];
   /** A name unique to this run for a cluster-scoped object, from a base such as `prod`. */
@@ -36,6 +39,11 @@ export interface WorldOptions {
   identity?: IdentityName;
   /** The controllers under test. */
   controllers: RunControllersOptions["controllers"];
+  /**
+   * Serve the shipped admission webhooks for the namespace in this process, so requesters and decisions are
+   * stamped as in production (a change opens a gate only when admission stamped the operator as its requester).
+   */
+  webhooks?: boolean;
 }
 
 /** Creates the namespace and starts the controllers in it; resolves once every informer has synced. */
@@ -43,6 +51,7 @@ export async function startControllerWorld(options: WorldOptions): Promise<World
   const admin = await clientFor("admin");
   const namespace = await createTestNamespace(admin, options.namespacePrefix);
   const audit = new MemoryAudit();
+  const webhooks = options.webhooks === true ? await serveWebhooksFor(admin, namespace, audit) : undefined;
   const running = await runControllers({
     ...(options.identity === undefined ? {} : { identity: options.identity }),
     namespace,
@@ -56,6 +65,7 @@ export async function startControllerWorld(options: WorldOptions): Promise<World
     namespace,
     audit,
     running,
+    ...(webhooks === undefined ? {} : { webhooks }),
     environments: [],
     unique: (base) => `${base}-${tag}-${suffix}`,
   };
@@ -65,6 +75,7 @@ export async function startControllerWorld(options: WorldOptions): Promise<World
 export async function stopWorld(world: World | undefined): Promise<void> {
   if (world === undefined) return;
   await world.running.stop();
+  await world.webhooks?.stop();
   for (const name of world.environments)
     await deleteIgnoringMissing(world.admin, resources.environment, name);
   await deleteIgnoringMissing(world.admin, builtin.namespace, world.namespace);
@@ -105,21 +116,33 @@ export function useControllerWorld(
   };
 }
 
+/** An Environment's `spec.delivery` owning every Argo CD Application and Flux object in `namespaces`. */
+export function ownsDeliveryIn(...namespaces: string[]): Record<string, { namespaces: string[] }> {
+  return {
+    argoCDApplications: { namespaces },
+    fluxKustomizations: { namespaces },
+    fluxHelmReleases: { namespaces },
+  };
+}
+
 /**
  * Creates a cluster-scoped Environment with the given spec as the admin, and remembers to delete it when the
- * caller keeps a list of its Environments (a world does).
+ * caller keeps a list of its Environments (a world does). Unless the spec says otherwise, the Environment owns
+ * every delivery object in the world's namespace.
  */
 export async function createEnvironment(
-  world: { admin: KubeClient; environments?: string[] },
+  world: { admin: KubeClient; environments?: string[]; namespace?: string },
   name: string,
   spec: { regulated?: boolean; gate?: Record<string, unknown>; [field: string]: unknown },
 ): Promise<void> {
   world.environments?.push(name);
+  const delivery =
+    spec.delivery ?? (world.namespace === undefined ? undefined : ownsDeliveryIn(world.namespace));
   await world.admin.create(resources.environment, {
     apiVersion: API_VERSION,
     kind: "Environment",
     metadata: { name },
-    spec,
+    spec: { ...spec, ...(delivery === undefined ? {} : { delivery }) },
   });
 }
 

@@ -36,7 +36,7 @@ describe("Release lifecycle", () => {
   let dev = "";
   let prod = "";
   const w = useControllerWorld(
-    { namespacePrefix: "rel-life", tag: "rl", controllers: releaseControllers() },
+    { namespacePrefix: "rel-life", tag: "rl", controllers: releaseControllers(), webhooks: true },
     async (world) => {
       dev = world.unique("dev");
       prod = world.unique("prod");

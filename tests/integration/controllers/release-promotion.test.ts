@@ -33,7 +33,7 @@ describe("Release promotion through a gated pipeline", () => {
   let dev = "";
   let prod = "";
   const w = useControllerWorld(
-    { namespacePrefix: "rel-promo", tag: "rp", controllers: releaseControllers() },
+    { namespacePrefix: "rel-promo", tag: "rp", controllers: releaseControllers(), webhooks: true },
     async (world) => {
       dev = world.unique("dev");
       prod = world.unique("prod");
