@@ -114,8 +114,31 @@ export async function promotionStory(ctx: StoryContext, atSeconds: number): Prom
       },
       say:
         `${prod} is Gated: Stagegate opened the ${CHECK} task ${task} and the ChangeRequest ${change} ` +
-        "(<release>-<environment>-<first 7 of the revision>), and says what each still needs.",
+        "(<release>-<environment>-<hash of what it binds: release, artifact, target, promotion>), and says " +
+        "what each still needs.",
       run: status,
+    },
+    {
+      atSeconds: atSeconds + 7,
+      say:
+        `dave tries a shortcut: a hotfix Release whose ${dev} target is the production Application ` +
+        `${prodTarget.name}. ${dev} does not own it (only Applications labelled for ${dev}), so the API server ` +
+        "refuses it through Stagegate's Release webhook, naming the rule and the fix; the refusal is audited.",
+      run: async () => {
+        const manifest = path.join(ctx.workDir, "shortcut-release.json");
+        const shortcut = {
+          apiVersion: "stagegate.io/v1alpha1",
+          kind: "Release",
+          metadata: { name: `${release.name}-shortcut`, namespace: NAMESPACE },
+          spec: {
+            ...release.spec,
+            pipeline: [dev],
+            targets: [{ environment: dev, argoCD: { ...prodTarget } }],
+          },
+        };
+        await writeFile(manifest, JSON.stringify(shortcut, undefined, 2));
+        return kubectlAs(ctx.binDir, as("dave"), ["apply", "-f", manifest]);
+      },
     },
     {
       atSeconds: atSeconds + 10,

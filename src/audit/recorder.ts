@@ -25,6 +25,7 @@ export type AuditAction =
   | "EnvironmentVerified"
   | "EnvironmentFailed"
   | "UnapprovedDeployment"
+  | "GateRefused"
   | "DriftChecked"
   | "PipelineEventReceived"
   | "RollbackTaskOpened"

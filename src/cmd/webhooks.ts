@@ -2,7 +2,8 @@ import path from "node:path";
 import { EnvironmentSpec } from "../api/v1alpha1/environment.js";
 import type { AuditRecorder } from "../audit/recorder.js";
 import type { Informers } from "../controllers/informers.js";
-import { resources } from "../controllers/resources.js";
+import { deliveryResources, resources } from "../controllers/resources.js";
+import type { TargetIdentity } from "../api/v1alpha1/binding.js";
 import { isNotFound } from "../runtime/kube/api-error.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { Logger } from "../runtime/logging.js";
@@ -35,6 +36,22 @@ export async function startWebhooks(
     if (spec === undefined) return undefined;
     return EnvironmentSpec.parse(spec);
   };
+  const lookupDeliveryLabels = async (
+    target: TargetIdentity,
+  ): Promise<Record<string, string> | undefined> => {
+    const rt =
+      target.kind === "Application"
+        ? deliveryResources.argoCDApplication
+        : target.kind === "HelmRelease"
+          ? deliveryResources.fluxHelmRelease
+          : deliveryResources.fluxKustomization;
+    try {
+      return (await client.get(rt, target.name, target.namespace)).metadata.labels ?? {};
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  };
   let server: WebhookServer;
   try {
     server = await startWebhookServer({
@@ -43,6 +60,7 @@ export async function startWebhooks(
       keyFile: path.join(config.webhookCertDir, "tls.key"),
       audit,
       lookupEnvironment,
+      lookupDeliveryLabels,
       log,
     });
   } catch (err) {

@@ -21,6 +21,9 @@ export type RuleName =
   | "ApprovalClosed"
   | "EmergencyExpiry"
   | "RetentionNotOver"
+  | "TargetNotOwned"
+  | "StageSkipped"
+  | "MutableRevision"
   | "MalformedRequest"
   | "AuditUnavailable"
   | "InternalError";

@@ -1,3 +1,4 @@
+import type { TargetIdentity } from "../api/v1alpha1/binding.js";
 import type { EnvironmentSpec } from "../api/v1alpha1/environment.js";
 import type { AuditRecorder } from "../audit/recorder.js";
 import type { Logger } from "../runtime/logging.js";
@@ -12,6 +13,11 @@ export interface WebhookContext {
   audit: AuditRecorder;
   /** Reads an Environment's spec by name; `undefined` when there is no such Environment. */
   lookupEnvironment: (name: string) => Promise<EnvironmentSpec | undefined>;
+  /**
+   * Reads the labels of a delivery object; `undefined` when it does not exist. Absent where the server has no
+   * access to delivery objects: ownership is then judged by namespace at admission, and fully by the controller.
+   */
+  lookupDeliveryLabels?: (target: TargetIdentity) => Promise<Record<string, string> | undefined>;
   log: Logger;
   /** The webhook's clock: decision stamps, emergency expiry and retention are judged against it. */
   now: () => Date;

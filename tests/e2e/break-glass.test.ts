@@ -90,7 +90,7 @@ describe("break-glass rollback through a release freeze end to end: operator pro
     operator = await startE2eOperator(admin, ns, { namePrefix: "e2e-bg" });
     // Regulated, so the change-control rules bite hardest (critical risk, separation of duties); no approvals are
     // required for a promotion, and this is the pipeline's only stage.
-    await createEnvironment({ admin, environments }, env, {
+    await createEnvironment({ admin, environments, namespace: ns }, env, {
       description: "Production: regulated, gated only by its freezes.",
       regulated: true,
       gate: {

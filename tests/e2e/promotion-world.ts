@@ -72,9 +72,9 @@ export function stageSpecs(stages: Stages): [name: string, spec: Record<string, 
 }
 
 /** Creates the Environments of the pipeline. */
-export async function createStages(admin: KubeClient, stages: Stages): Promise<void> {
+export async function createStages(admin: KubeClient, stages: Stages, namespace: string): Promise<void> {
   for (const [name, spec] of stageSpecs(stages)) {
-    await createEnvironment({ admin }, name, spec);
+    await createEnvironment({ admin, namespace }, name, spec);
   }
 }
 

@@ -105,7 +105,7 @@ describe("governed promotion end to end: operator process, webhooks, RBAC, CLI, 
     ns = await createTestNamespace(admin, "e2e-promotion");
     operator = await startE2eOperator(admin, ns);
     stagesCreated.push(...PIPELINE);
-    await createStages(admin, stages);
+    await createStages(admin, stages, ns);
     for (const name of [...Object.values(A.objects), ...Object.values(D.objects)]) {
       await createApplication(admin, ns, name);
     }

@@ -23,6 +23,7 @@ import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
 import { startMetricsService, type MetricsService } from "../support/metrics-service.js";
 import { startOperator, type OperatorProcess } from "../support/operator-process.js";
 import { alertRules, createApplication, type ServiceAlert } from "./rollback-world.js";
+import { ownsDeliveryIn } from "../support/controller-world.js";
 
 /** Clean-up steps run last-registered first, each even when an earlier one failed. */
 export class Teardown {
@@ -81,7 +82,10 @@ export async function startRollbackStand(teardown: Teardown, keep: KeepLogs): Pr
     apiVersion: "stagegate.io/v1alpha1",
     kind: "Environment",
     metadata: { name: environment },
-    spec: { description: "Production, without a gate: the story is what happens after a deployment." },
+    spec: {
+      description: "Production, without a gate: the story is what happens after a deployment.",
+      delivery: ownsDeliveryIn(namespace),
+    },
   });
   teardown.defer("delete the Environment", () => admin.delete(resources.environment, environment));
   await createApplication(admin, namespace, "shop-prod");

@@ -1,4 +1,9 @@
-import { EnvironmentSpec, EnvironmentStatus } from "../../api/v1alpha1/environment.js";
+import {
+  EnvironmentSpec,
+  EnvironmentStatus,
+  type EnvironmentDelivery,
+} from "../../api/v1alpha1/environment.js";
+import type { KubeObject } from "../../runtime/kube/object.js";
 import { Controller, type ReconcileRequest, type ReconcileResult } from "../../runtime/controller.js";
 import { TerminalError } from "../../runtime/errors.js";
 import { markStalled } from "../../runtime/stalled.js";
@@ -8,6 +13,7 @@ import type { Informers } from "../informers.js";
 import { resources } from "../resources.js";
 import { describeZodError } from "../validation.js";
 import { decideEnvironment } from "./decide.js";
+import { deliveryOverlaps, overlapCondition, type DeliveryObjectSeen } from "./delivery-overlap.js";
 import { decideEnvironmentOrder, type EnvironmentLink } from "./order.js";
 
 /**
@@ -26,6 +32,30 @@ export function createEnvironmentController(deps: ControllerDeps, informers: Inf
     });
   }
 
+  function deliveryScopes(): Map<string, EnvironmentDelivery> {
+    return new Map(
+      environments.store.list().flatMap((obj) => {
+        const spec = EnvironmentSpec.safeParse(obj.spec);
+        return spec.success ? [[obj.metadata.name, spec.data.delivery] as const] : [];
+      }),
+    );
+  }
+
+  function deliveryObjects(): DeliveryObjectSeen[] {
+    const seen = (kind: DeliveryObjectSeen["kind"], objs: readonly KubeObject[]): DeliveryObjectSeen[] =>
+      objs.map((o) => ({
+        kind,
+        namespace: o.metadata.namespace ?? "",
+        name: o.metadata.name,
+        labels: o.metadata.labels ?? {},
+      }));
+    return [
+      ...seen("Application", informers.argoCDApplications.store.list()),
+      ...seen("Kustomization", informers.fluxKustomizations.store.list()),
+      ...seen("HelmRelease", informers.fluxHelmReleases.store.list()),
+    ];
+  }
+
   async function reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
     const obj = environments.store.get(req.key);
     if (obj === undefined || obj.metadata.deletionTimestamp !== undefined) return {};
@@ -35,17 +65,25 @@ export function createEnvironmentController(deps: ControllerDeps, informers: Inf
     if (placement === undefined) return {};
     const now = deps.clock.now();
 
+    const overlaps = deliveryOverlaps(obj.metadata.name, deliveryScopes(), deliveryObjects());
     const { written, decision } = await updateStatus(
       deps.client,
       rt,
       obj,
       (current) => {
         const previous = EnvironmentStatus.safeParse(current.status ?? {});
-        return decideEnvironment(
+        const decided = decideEnvironment(
           { metadata: current.metadata, status: previous.success ? previous.data : undefined },
           placement,
           now,
         );
+        const conditions = overlapCondition(
+          decided.status.conditions,
+          overlaps,
+          current.metadata.generation,
+          now,
+        );
+        return { ...decided, status: { ...decided.status, conditions } };
       },
       { signal: req.signal },
     );
@@ -61,7 +99,13 @@ export function createEnvironmentController(deps: ControllerDeps, informers: Inf
       primary: environments,
       workers: deps.workers,
       reconcile,
-      watches: [{ informer: environments, toKeys: () => environments.store.keys() }],
+      // Any environment or delivery object changing may move an object into or out of two scopes.
+      watches: [
+        environments,
+        informers.argoCDApplications,
+        informers.fluxKustomizations,
+        informers.fluxHelmReleases,
+      ].map((informer) => ({ informer, toKeys: () => environments.store.keys() })),
       onTerminalError: async (req, err) => {
         const obj = environments.store.get(req.key);
         if (obj !== undefined) await markStalled(deps, rt, obj, err, { signal: req.signal });

@@ -12,7 +12,7 @@ import type { ReleaseAction } from "./actions.js";
 import { decideEnvironmentStep, type EnvironmentInput, type EnvironmentStep } from "./environment-step.js";
 import { releaseKey } from "./names.js";
 import { describeUnapproved, detectUnapproved, type UnapprovedDeployment } from "./out-of-band.js";
-import { ReleaseCondition, ReleaseReason, STATE_EVENT_REASON } from "./reasons.js";
+import { REFUSAL_REASONS, ReleaseCondition, ReleaseReason, STATE_EVENT_REASON } from "./reasons.js";
 
 export type { ReleaseAction } from "./actions.js";
 export type { EnvironmentInput } from "./environment-step.js";
@@ -117,7 +117,10 @@ export function decideRelease(input: ReleaseDecisionInput, now: Date): ReleaseDe
     status,
     actions: steps.flatMap((s) => s.actions),
     events: releaseEvents(stored, environments, conditions),
-    audit: releaseAudit(metadata, stored, environments, conditions, unapproved),
+    audit: [
+      ...releaseAudit(metadata, stored, environments, conditions, unapproved),
+      ...refusalAudit(metadata, stored, steps),
+    ],
     unapproved,
     ...(requeueAfterMs === undefined ? {} : { requeueAfterMs }),
   };
@@ -246,6 +249,30 @@ function raised(
   if (now === undefined || now.status !== "True") return undefined;
   const same = was?.status === "True" && was.reason === now.reason && was.message === now.message;
   return same ? undefined : now;
+}
+
+/**
+ * One `GateRefused` entry for each refusal a gate newly reports (its message was not among the environment's
+ * stored reasons): a target the environment does not own, a skipped stage, a mutable revision, a shared source, a
+ * change Stagegate did not open. The attempt is on the record even though nothing was written.
+ */
+function refusalAudit(
+  metadata: ReleaseDecisionInput["release"]["metadata"],
+  stored: ReleaseStatus | undefined,
+  steps: readonly EnvironmentStep[],
+): AuditEvent[] {
+  const object = { kind: "Release", namespace: metadata.namespace, name: metadata.name };
+  return steps.flatMap((step) => {
+    const before = stored?.environments?.find((e) => e.name === step.entry.name)?.reasons ?? [];
+    return (step.verdict?.blocking ?? [])
+      .filter((b) => REFUSAL_REASONS.has(b.reason) && !before.includes(b.message))
+      .map((b) => ({
+        actor: "stagegate-operator",
+        action: "GateRefused" as const,
+        object,
+        details: { environment: step.entry.name, reason: b.reason, message: b.message },
+      }));
+  });
 }
 
 /** The audit action of an environment entering a state; only deliveries' outcomes are audited here. */

@@ -19,7 +19,7 @@ import { planChangeRequest, planCheckTasks, type ReleaseRef } from "./children.j
 import { targetObjectName, targetRevision, type DeliveryObservation } from "./delivery.js";
 import { followDelivery, type ReleaseTaskView } from "./follow-delivery.js";
 import { promotionPosition } from "./promotion-ordinal.js";
-import { ReleaseReason, type StallReason } from "./reasons.js";
+import { REFUSAL_REASONS, ReleaseReason, type StallReason } from "./reasons.js";
 import type { TargetClaim } from "./target-claims.js";
 
 /** One environment of the pipeline as the reconciler gathered it from the cache and the GitOps adapter. */
@@ -77,8 +77,6 @@ export interface EnvironmentStep {
 
 const VERIFY = "PostDeployVerification";
 
-/** Gate reasons that say the release asks for something its environment never allows: no children are opened. */
-const INTEGRITY_REASONS = new Set(["TargetNotOwned", "StageSkipped", "MutableRevision", "SharedSource"]);
 const WINDOW_MARGIN_MS = 1_000;
 
 /** How often a missing delivery target is looked for again. */
@@ -152,7 +150,8 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
   }
   const actions: ReleaseAction[] = [];
   // Children are opened only for an immutable binding, and never for a target the environment does not own.
-  const integrityHeld = verdict?.blocking.some((b) => INTEGRITY_REASONS.has(b.reason)) === true;
+  const integrityHeld =
+    verdict?.blocking.some((b) => REFUSAL_REASONS.has(b.reason) && b.reason !== "ChangeNotTrusted") === true;
   if (
     (state === "Gated" || state === "Deploying" || state === "Deployed") &&
     binding !== undefined &&

@@ -49,3 +49,16 @@ export const STATE_EVENT_REASON: Record<ReleaseEnvironmentState, string> = {
   Verified: "Verified",
   Failed: "DeploymentFailed",
 };
+
+/**
+ * Gate reasons that refuse what the environment never allows (a target it does not own, a skipped stage, a mutable
+ * revision, a shared source, a change Stagegate did not open): no child is opened for them, and each new one is
+ * audited as `GateRefused`.
+ */
+export const REFUSAL_REASONS: ReadonlySet<string> = new Set([
+  "TargetNotOwned",
+  "StageSkipped",
+  "MutableRevision",
+  "SharedSource",
+  "ChangeNotTrusted",
+]);

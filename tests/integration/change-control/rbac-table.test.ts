@@ -15,6 +15,7 @@ import type { IdentityName } from "../../../hack/local-cluster/identities.js";
 import { kubectl } from "../../support/cluster.js";
 import { clientFor, createTestNamespace, waitFor } from "../../support/kube.js";
 import { startE2eOperator, type E2eOperator } from "../../support/e2e-operator.js";
+import { ownsDeliveryIn } from "../../support/controller-world.js";
 
 interface Row {
   who: IdentityName;
@@ -98,6 +99,7 @@ describe("change control: who may do what (real RBAC, CEL, webhooks, admission p
       metadata: { name: env },
       spec: {
         regulated: true,
+        delivery: ownsDeliveryIn(namespace),
         gate: {
           requiredApprovals: 2,
           approvers: { groups: ["approvers", "emergency-approvers"] },
@@ -126,7 +128,12 @@ describe("change control: who may do what (real RBAC, CEL, webhooks, admission p
             ],
           },
           pipeline: [env],
-          targets: [{ environment: env, argoCD: { name: "payments-prod", revision: "3f2a1c9" } }],
+          targets: [
+            {
+              environment: env,
+              argoCD: { name: "payments-prod", revision: "3f2a1c9d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39" },
+            },
+          ],
           owners: { releaseManager: { name: "dave" }, rollbackOwner: { name: "bob" } },
         },
       },

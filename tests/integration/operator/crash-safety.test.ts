@@ -38,6 +38,8 @@ import { createArgoApplication } from "../../support/delivery-objects.js";
 import { clientFor, createTestNamespace, waitFor, WaitTimeoutError } from "../../support/kube.js";
 import { startOperator, type OperatorProcess } from "../../support/operator-process.js";
 import { createRelease as createShopRelease } from "../../support/release-world.js";
+import { MemoryAudit } from "../../support/memory-audit.js";
+import { serveWebhooksFor, type NamespaceWebhooks } from "../../support/namespace-webhooks.js";
 
 const APP = deliveryResources.argoCDApplication;
 const RELEASE_COUNT = 4;
@@ -100,6 +102,7 @@ describe("crash safety of promotion (the operator SIGKILLed at random points)", 
   let approvals = new Map<string, GivenApproval>();
   const kills: KillRecord[] = [];
   let converged = false;
+  let webhooks: NamespaceWebhooks | undefined;
 
   function startStagegate(): OperatorProcess {
     const op = startOperator(kubeconfigPath("operator"), [
@@ -244,8 +247,13 @@ describe("crash safety of promotion (the operator SIGKILLed at random points)", 
       [staging]: { requiredChecks: ["SecurityScan"] },
       [prod]: { requiredApprovals: 1, approvers: { groups: ["approvers"] }, windows: [window] },
     };
+    // The webhooks serve from this process, so they stay up while the operator is killed: the API server stamps
+    // the operator as the requester of the changes it opens, which is what lets them open a gate.
+    webhooks = await serveWebhooksFor(admin, namespace, new MemoryAudit());
     for (const name of pipeline) {
-      await createEnvironment({ admin, environments: environmentsCreated }, name, { gate: gates[name] });
+      await createEnvironment({ admin, environments: environmentsCreated, namespace }, name, {
+        gate: gates[name],
+      });
     }
     for (const app of new Set(releases.flatMap((r) => r.apps))) {
       await createArgoApplication({ admin, namespace }, app, {
@@ -292,6 +300,7 @@ describe("crash safety of promotion (the operator SIGKILLed at random points)", 
       }
     };
     for (const loop of loops) await step(() => loop.stop());
+    await step(() => webhooks?.stop() ?? Promise.resolve());
     const alive = () => operators.filter((op) => op.child.exitCode === null && op.child.signalCode === null);
     if (namespace !== "" && alive().length > 0) {
       // Deleted while the operator runs, so it can free their locks and remove its finalizer.

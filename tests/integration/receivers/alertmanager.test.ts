@@ -164,7 +164,7 @@ describe("Alertmanager receiver (operator process, real Alertmanager)", () => {
       await ensureMonitoringBinaries();
       admin = await clientFor("admin");
       namespace = await createTestNamespace(admin, "alertmanager");
-      await createEnvironment({ admin }, prod, {});
+      await createEnvironment({ admin, namespace }, prod, {});
       await createArgoApplication({ admin, namespace }, APPLICATION);
       const started = await startReceiverOperator({
         namespace,

@@ -19,6 +19,10 @@ import type { OperatorProcess } from "../../support/operator-process.js";
 import { postToReceiver, type ReceiverAnswer, type ReceiverEndpoint } from "../../support/receiver-client.js";
 import { startReceiverOperator } from "../../support/receiver-operator.js";
 import { createRelease } from "../../support/release-world.js";
+import { ReleaseSpec } from "../../../src/api/v1alpha1/release.js";
+import { checkTaskNameOf } from "../../../src/controllers/release/names.js";
+
+const SOURCE_SHA = "4f2c1e0d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
 
 const TOKEN = `tok-${randomBytes(12).toString("hex")}`;
 const RELEASE = "shop-1";
@@ -53,7 +57,23 @@ describe("pipeline events (operator process)", () => {
   }
 
   const ref = () => ({ name: RELEASE, namespace });
-  const taskName = (check: string) => `${RELEASE}-${gated}-${check}`;
+  /** The check task Stagegate opens for `release` in the gated environment (`security-scan` names SecurityScan). */
+  const taskName = (check: string, release = RELEASE): string => {
+    const type = check.replace(/(^|-)([a-z])/g, (_m, _dash: string, c: string) => c.toUpperCase());
+    return checkTaskNameOf({ name: release, spec: ReleaseSpec.parse(specs.get(release)) }, gated, type);
+  };
+  /** The specs of the releases this file created, as the API server stores them. */
+  const specs = new Map<string, unknown>();
+  /** A release with a target in the gated environment at a full commit: checks attest one artifact. */
+  async function createGatedRelease(name: string, version: string, pipeline: string[]): Promise<void> {
+    const created = await createRelease({ admin, namespace }, name, {
+      version,
+      revision: SOURCE_SHA,
+      pipeline,
+      targets: [{ environment: gated, argoCD: { name: `${name}-app`, namespace, revision: SOURCE_SHA } }],
+    });
+    specs.set(name, created.spec);
+  }
 
   async function checklist(name: string): Promise<ChecklistItem[]> {
     const task = await admin.get(resources.deploymentTask, name, namespace);
@@ -63,17 +83,12 @@ describe("pipeline events (operator process)", () => {
   before(async () => {
     admin = await clientFor("admin");
     namespace = await createTestNamespace(admin, "pipeline-events");
-    await createEnvironment({ admin }, gated, {
+    await createEnvironment({ admin, namespace }, gated, {
       gate: { requiredChecks: ["SecurityScan", "PostDeployVerification", "UserAcceptance"] },
     });
-    await createEnvironment({ admin }, bare, {});
-    // No targets: the Release controller stalls on it and opens nothing, so only the events open tasks here.
-    await createRelease({ admin, namespace }, RELEASE, {
-      version: "1.4.0",
-      revision: "main",
-      pipeline: [gated, bare],
-      targets: [],
-    });
+    await createEnvironment({ admin, namespace }, bare, {});
+    // Only the receivers run here: the events open the tasks, named and bound as the Release controller does.
+    await createGatedRelease(RELEASE, "1.4.0", [gated, bare]);
     const started = await startReceiverOperator({
       namespace,
       tokens: { pipelineEvents: ["retired-token", TOKEN] },
@@ -96,11 +111,11 @@ describe("pipeline events (operator process)", () => {
     const first = await send("io.stagegate.build.promoted", {
       release: ref(),
       environment: gated,
-      revision: "4f2c1e0",
+      revision: SOURCE_SHA,
     });
     assert.equal(first.status, 200, JSON.stringify(first.body));
     assert.equal(first.body.outcome, "Applied");
-    const expected = ["security-scan", "post-deploy-verification", "user-acceptance"].map(taskName);
+    const expected = ["security-scan", "post-deploy-verification", "user-acceptance"].map((c) => taskName(c));
     assert.deepEqual(
       (first.body.tasks as { name: string; change: string }[]).map((t) => [t.name, t.change]),
       expected.map((name) => [name, "Created"]),
@@ -168,11 +183,7 @@ describe("pipeline events (operator process)", () => {
 
   it("keeps what an earlier event wrote when a later one completes another item", async () => {
     const release = { name: "shop-2", namespace };
-    await createRelease({ admin, namespace }, release.name, {
-      version: "1.5.0",
-      revision: "main",
-      pipeline: [gated],
-    });
+    await createGatedRelease(release.name, "1.5.0", [gated]);
     const opened = await send("io.stagegate.build.promoted", { release, environment: gated });
     assert.equal(opened.status, 200, JSON.stringify(opened.body));
     const scan = { release, environment: gated, result: "Passed", digest: "sha256:77" };
@@ -181,7 +192,7 @@ describe("pipeline events (operator process)", () => {
       findings: { critical: 0, high: 2 },
     });
     assert.equal(withFindings.status, 200, JSON.stringify(withFindings.body));
-    const name = `shop-2-${gated}-security-scan`;
+    const name = taskName("security-scan", release.name);
     assert.deepEqual(
       (await checklist(name)).map((i) => [i.name, i.state]),
       [
