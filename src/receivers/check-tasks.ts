@@ -55,7 +55,8 @@ async function exists(
 
 /**
  * Ensures the DeploymentTask of each check `environment` requires exists for the release, exactly as the Release
- * controller opens them (the same planCheckTasks, names, labels, owner reference and field manager), so whichever
+ * controller opens them (the same planCheckTasks at `now`, binding, names, due dates, labels, owner reference and
+ * field manager), so whichever
  * of the two comes first creates the task and the other finds it. An existing task is never rewritten.
  */
 export async function ensureCheckTasks(
@@ -64,11 +65,12 @@ export async function ensureCheckTasks(
   environment: string,
   env: EnvironmentSpec,
   opts: CallOptions = {},
+  now: Date = new Date(),
 ): Promise<EnsuredCheckTasks> {
   const result: EnsuredCheckTasks = { created: [], existing: [] };
   const owner = release.object.metadata;
   const binding = eventBinding(release, environment);
-  for (const task of planCheckTasks(releaseRefOf(release), binding, env)) {
+  for (const task of planCheckTasks(releaseRefOf(release), binding, env, now)) {
     if (await exists(client, task.name, release.namespace, opts)) {
       result.existing.push(task.name);
       continue;
@@ -91,6 +93,7 @@ export async function ensureCheckTasks(
       owners: task.owners,
       checklist: task.checklist,
       ...(task.sla === undefined ? {} : { sla: task.sla }),
+      ...(task.dueAt === undefined ? {} : { dueAt: task.dueAt }),
     };
     await client.apply(
       resources.deploymentTask,

@@ -46,24 +46,24 @@ async function promoteBuild(
   return { outcome: ensured.created.length > 0 ? "Applied" : "Unchanged", message, release, tasks };
 }
 
-/** Why the task an event completes is missing: the check is not required there, or not opened yet. */
-async function missingTask(
-  client: KubeClient,
+/** The refusal of an event for a check the Environment does not require: there is no task to complete. */
+function checkNotRequired(release: EventRelease, environment: string, type: TaskType): EventRejected {
+  return new EventRejected(
+    422,
+    "CheckNotRequired",
+    `Environment ${environment} does not require ${type} (spec.gate.requiredChecks), so there is no ${type} task ` +
+      `of ${release.namespace}/${release.name} to complete; add ${type} to the Environment's required checks if ` +
+      "it should.",
+  );
+}
+
+/** The refusal of an event whose task has not been opened yet. */
+function taskNotOpened(
   release: EventRelease,
   environment: string,
   type: TaskType,
   name: string,
-  opts: CallOptions,
-): Promise<EventRejected> {
-  const env = await readEventEnvironment(client, environment, opts);
-  if (!env.gate.requiredChecks.includes(type)) {
-    return new EventRejected(
-      422,
-      "CheckNotRequired",
-      `Environment ${environment} does not require ${type} (spec.gate.requiredChecks), so there is no task ` +
-        `${release.namespace}/${name} to complete; add ${type} to the Environment's required checks if it should.`,
-    );
-  }
+): EventRejected {
   return new EventRejected(
     409,
     "TaskNotOpened",
@@ -81,11 +81,15 @@ async function completeTask(
   const { environment } = event.data;
   const release = await readEventRelease(client, event.data.release, environment, opts);
   const effect = checklistEffect(event);
+  const env = await readEventEnvironment(client, environment, opts);
+  if (!env.gate.requiredChecks.includes(effect.taskType)) {
+    throw checkNotRequired(release, environment, effect.taskType);
+  }
   const name = checkTaskName(eventBinding(release, environment), effect.taskType);
   const task = { namespace: release.namespace, name, type: effect.taskType };
   const written = await writeChecklist(client, task, effect.updates, opts);
   if (written === undefined) {
-    throw await missingTask(client, release, environment, effect.taskType, name, opts);
+    throw taskNotOpened(release, environment, effect.taskType, name);
   }
   const acted = written.items.filter((i) => i.change === "Updated" || i.change === "Unchanged");
   if (acted.length === 0) {

@@ -99,7 +99,7 @@ describe("change control: who may do what (real RBAC, CEL, webhooks, admission p
       metadata: { name: env },
       spec: {
         regulated: true,
-        delivery: ownsDeliveryIn(namespace),
+        delivery: ownsDeliveryIn(namespace, "argocd"),
         gate: {
           requiredApprovals: 2,
           approvers: { groups: ["approvers", "emergency-approvers"] },

@@ -87,8 +87,9 @@ describe("pipeline events (operator process)", () => {
       gate: { requiredChecks: ["SecurityScan", "PostDeployVerification", "UserAcceptance"] },
     });
     await createEnvironment({ admin, namespace }, bare, {});
-    // Only the receivers run here: the events open the tasks, named and bound as the Release controller does.
-    await createGatedRelease(RELEASE, "1.4.0", [gated, bare]);
+    // The Release controller stalls on the first stage (no target there), so only the events open the tasks of
+    // the gated one, named and bound as the Release controller would.
+    await createGatedRelease(RELEASE, "1.4.0", [bare, gated]);
     const started = await startReceiverOperator({
       namespace,
       tokens: { pipelineEvents: ["retired-token", TOKEN] },
@@ -183,7 +184,7 @@ describe("pipeline events (operator process)", () => {
 
   it("keeps what an earlier event wrote when a later one completes another item", async () => {
     const release = { name: "shop-2", namespace };
-    await createGatedRelease(release.name, "1.5.0", [gated]);
+    await createGatedRelease(release.name, "1.5.0", [bare, gated]);
     const opened = await send("io.stagegate.build.promoted", { release, environment: gated });
     assert.equal(opened.status, 200, JSON.stringify(opened.body));
     const scan = { release, environment: gated, result: "Passed", digest: "sha256:77" };
