@@ -20,7 +20,7 @@ import {
   type ChangeRequestDecisionInput,
 } from "./change-request-decide.js";
 import { mayOpenRound } from "./change-request-round.js";
-import { applyReviewTask, ensureApproval, findLive, ownerKey } from "./children.js";
+import { applyReviewTask, controlledBy, ensureApproval, findLive, ownerKey } from "./children.js";
 import { reviewTaskName } from "./reasons.js";
 import { replaceStatus } from "./status.js";
 import { isCriticalTarget } from "./target-criticality.js";
@@ -76,10 +76,12 @@ export function createChangeRequestController(deps: ControllerDeps, informers: I
         ? await isCriticalTarget(deps.client, release, spec.environment, opts)
         : false;
     const approvalName = status?.approvalRef?.name;
-    const approvalObj =
+    const found =
       approvalName === undefined
         ? undefined
         : await findLive(deps.client, informers.approvals, resources.approval, namespace, approvalName, opts);
+    // Only this change's own Approval counts: one left by an earlier change of the same name is never adopted.
+    const approvalObj = found !== undefined && controlledBy(found, obj) ? found : undefined;
     const approvalSpec = ApprovalSpec.safeParse(approvalObj?.spec);
     const approvalStatus = ApprovalStatus.safeParse(approvalObj?.status ?? {});
     const task = informers.deploymentTasks.store.get(`${namespace}/${reviewTaskName(obj.metadata.name)}`);

@@ -21,6 +21,21 @@ export function controllerReference(changeRequest: KubeObject): Record<string, u
   };
 }
 
+/** Whether `child` is controlled by this very ChangeRequest (by UID, not by name: a re-created change is another). */
+export function controlledBy(child: KubeObject, changeRequest: KubeObject): boolean {
+  return (
+    child.metadata.ownerReferences?.some(
+      (ref) =>
+        ref.controller === true && ref.kind === "ChangeRequest" && ref.uid === changeRequest.metadata.uid,
+    ) === true
+  );
+}
+
+/** Raised when a child of the expected name belongs to another (earlier) ChangeRequest: it is never adopted. */
+export class ForeignChildError extends Error {
+  override readonly name = "ForeignChildError";
+}
+
 /** The ChangeRequest key a child's controller owner reference points to, if it has one. */
 export function ownerKey(child: KubeObject): string | undefined {
   const owner = child.metadata.ownerReferences?.find(
@@ -51,6 +66,13 @@ export async function ensureApproval(
 ): Promise<void> {
   const namespace = changeRequest.metadata.namespace ?? "";
   const existing = await findLive(client, approvals, resources.approval, namespace, plan.name, opts);
+  if (existing !== undefined && !controlledBy(existing, changeRequest)) {
+    // A change deleted and re-created under the same name must not inherit the earlier change's decisions.
+    throw new ForeignChildError(
+      `Approval ${namespace}/${plan.name} belongs to an earlier ChangeRequest named ${changeRequest.metadata.name}, ` +
+        "not to this one; its decisions do not carry over. Delete that Approval so a new one can be opened.",
+    );
+  }
   if (existing !== undefined) return;
   await client.apply(
     resources.approval,
