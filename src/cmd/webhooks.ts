@@ -1,6 +1,7 @@
 import path from "node:path";
 import { EnvironmentSpec } from "../api/v1alpha1/environment.js";
 import type { AuditRecorder } from "../audit/recorder.js";
+import { reviewSelf } from "../cli/identity.js";
 import type { Informers } from "../controllers/informers.js";
 import { resources } from "../controllers/resources.js";
 import { isNotFound } from "../runtime/kube/api-error.js";
@@ -35,6 +36,16 @@ export async function startWebhooks(
     if (spec === undefined) return undefined;
     return EnvironmentSpec.parse(spec);
   };
+  let operatorUsername: string;
+  try {
+    operatorUsername = (await reviewSelf(client)).username;
+  } catch (err) {
+    throw new ConfigError(
+      `cannot learn the operator's own identity for the admission webhooks (a SelfSubjectReview failed: ` +
+        `${(err as Error).message}); the webhooks tell the operator's writes from people's by it. Check the ` +
+        "credentials the operator runs with.",
+    );
+  }
   let server: WebhookServer;
   try {
     server = await startWebhookServer({
@@ -43,6 +54,7 @@ export async function startWebhooks(
       keyFile: path.join(config.webhookCertDir, "tls.key"),
       audit,
       lookupEnvironment,
+      operatorUsername,
       log,
     });
   } catch (err) {
@@ -51,6 +63,6 @@ export async function startWebhooks(
         "and tls.key in --webhook-cert-dir, or pass --webhook-bind-address=0 to run without webhooks.",
     );
   }
-  log.info({ webhookPort: server.port }, "Serving admission webhooks");
+  log.info({ webhookPort: server.port, operatorUsername }, "Serving admission webhooks");
   return server;
 }

@@ -18,6 +18,7 @@ import {
 import { mutateApproval, validateApproval } from "./approval-webhooks.js";
 import { refuse } from "./audit-outcome.js";
 import { mutateChangeRequest, validateChangeRequest } from "./change-request-webhooks.js";
+import { mutateDeploymentTask, validateDeploymentTask } from "./task-webhooks.js";
 import { deny, denialText } from "./verdict.js";
 import type { AdmissionHandler, WebhookContext } from "./webhook-context.js";
 
@@ -30,12 +31,16 @@ export const WEBHOOK_ROUTES: Readonly<Record<string, AdmissionHandler>> = {
   "/validate/changerequests": validateChangeRequest,
   "/mutate/approvals": mutateApproval,
   "/validate/approvals": validateApproval,
+  "/mutate/deploymenttasks": mutateDeploymentTask,
+  "/validate/deploymenttasks": validateDeploymentTask,
 };
 
 /** How to start the webhook server. */
 export interface WebhookServerOptions extends HttpsServingOptions {
   audit: AuditRecorder;
   lookupEnvironment: (name: string) => Promise<EnvironmentSpec | undefined>;
+  /** The operator's own user name; see {@link WebhookContext.operatorUsername}. */
+  operatorUsername?: string | undefined;
   clock?: () => Date;
   maxBodyBytes?: number;
 }
@@ -122,7 +127,7 @@ async function serve(
 }
 
 /**
- * Starts the admission webhooks over HTTPS on `address`: the four routes of {@link WEBHOOK_ROUTES} (POST only) and
+ * Starts the admission webhooks over HTTPS on `address`: the routes of {@link WEBHOOK_ROUTES} (POST only) and
  * `GET /healthz`. It never allows what it could not read, answers 413 for bodies over the limit, reloads its
  * certificate when the files change, and keeps serving whatever a single request does.
  */
@@ -131,6 +136,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     audit: options.audit,
     lookupEnvironment: options.lookupEnvironment,
     log: options.log,
+    operatorUsername: options.operatorUsername,
     now: options.clock ?? (() => new Date()),
   };
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;

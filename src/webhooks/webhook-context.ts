@@ -13,6 +13,11 @@ export interface WebhookContext {
   /** Reads an Environment's spec by name; `undefined` when there is no such Environment. */
   lookupEnvironment: (name: string) => Promise<EnvironmentSpec | undefined>;
   log: Logger;
+  /**
+   * The operator's own authenticated user name (its ServiceAccount), as a SelfSubjectReview told it at start.
+   * Requests from exactly this user are the operator's; undefined means no request is (every write is a person's).
+   */
+  operatorUsername?: string | undefined;
   /** The webhook's clock: decision stamps, emergency expiry and retention are judged against it. */
   now: () => Date;
 }
