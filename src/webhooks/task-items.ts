@@ -50,9 +50,10 @@ function withStamp(item: TaskItemView, by: string | undefined, at: string | unde
 }
 
 /**
- * The checklist as the server stamps it: an item the request completes gets `completedAt` (the webhook's clock,
- * whole seconds) and `completedBy` (the authenticated user name; the operator's components sign their own items,
- * so an operator-written name stands); every other item keeps the stamps it had, whatever the request typed.
+ * The checklist as the server stamps it: an item a person completes gets `completedBy` (the authenticated user
+ * name) and `completedAt` (the webhook's clock, whole seconds); an item the operator concludes keeps the name its
+ * component signed with and gets the time (none when it cleared the name); every other item keeps the stamps it
+ * had, whatever the request typed.
  * Undefined when nothing needs to change.
  */
 export function stampedChecklist(
@@ -66,8 +67,9 @@ export function stampedChecklist(
   const stamped = after.map((item) => {
     const previous = old.get(item.name);
     if (!completes(previous, item)) return withStamp(item, previous?.completedBy, previous?.completedAt);
-    const by = actor.operator ? (item.completedBy ?? actor.username) : actor.username;
-    return withStamp(item, by, at);
+    if (!actor.operator) return withStamp(item, actor.username, at);
+    // The operator's components sign what they conclude, and clear the signature when they reopen an item.
+    return withStamp(item, item.completedBy, item.completedBy === undefined ? undefined : at);
   });
   return jsonEqual(stamped, after) ? undefined : stamped;
 }

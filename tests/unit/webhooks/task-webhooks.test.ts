@@ -359,6 +359,25 @@ describe("DeploymentTask webhooks: who completes which item, with what evidence"
     assert.deepEqual(audit.entries, [], "the operator's components audit their own conclusions");
   });
 
+  it("adds no signature when an operator component reopens an item and clears its own", async () => {
+    const drift = task({ type: "ConfigDrift" });
+    const done = withItem(drift, "drift-checked", {
+      state: "Done",
+      completedBy: "stagegate-operator",
+      completedAt: STAMP,
+      evidence: { notes: "Synced" },
+    });
+    const reopened = withItem(done, "drift-checked", {
+      state: "Pending",
+      completedBy: undefined,
+      completedAt: undefined,
+      evidence: undefined,
+    });
+    const { object } = await admit(OPERATOR, reopened, done);
+    const item = object.spec.checklist.find((i) => i.name === "drift-checked");
+    assert.deepEqual([item?.state, item?.completedBy, item?.completedAt], ["Pending", undefined, undefined]);
+  });
+
   it("refuses stamps forged past the mutating webhook (CompletionForged), and records the denial", async () => {
     const { ctx, audit } = testContext(environments);
     const forged = withItem(open, "scan-run", {
