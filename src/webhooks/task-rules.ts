@@ -106,7 +106,7 @@ export function notTaskOwner(input: TaskWrite): Verdict {
   if (input.completed.length === 0) return ALLOWED;
   const owners = (input.before ?? input.after).spec.owners;
   if (isTaskOwner(owners, input.user)) return ALLOWED;
-  const items = input.completed.map((change) => change.name).join(", ");
+  const items = input.completed.map((change) => itemField(change.name)).join(", ");
   return deny(
     "NotTaskOwner",
     `${input.user.username} may not complete ${items}: only the task's owners (${ownerList(owners)}) set ` +

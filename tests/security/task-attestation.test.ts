@@ -124,7 +124,11 @@ describe("task attestation: only owners complete checks, for the artifact they c
     const body = await checklistPatch(SCAN, "scan-run", { state: "Done", evidence: { uri: REPORT } });
     await assertRefused(scope, "erin", SCAN, () => patch("erin", SCAN, body), {
       rule: "NotTaskOwner",
-      says: [/erin may not complete scan-run/, /only the task's owners \(User bob\)/, /ask one of them/],
+      says: [
+        /erin may not complete spec\.checklist\[scan-run\]/,
+        /only the task's owners \(User bob\)/,
+        /ask one of them/,
+      ],
     });
   });
 
@@ -136,8 +140,32 @@ describe("task attestation: only owners complete checks, for the artifact they c
     });
     await assertRefused(scope, "erin", SCAN, () => patch("erin", SCAN, body), {
       rule: "NotTaskOwner",
-      says: [/erin may not complete scan-run/],
+      says: [/erin may not complete spec\.checklist\[scan-run\]/],
     });
+  });
+
+  it("refuses erin whichever way she writes: a JSON patch, or a forced server-side apply (NotTaskOwner)", async () => {
+    const jsonPatch = [{ op: "replace", path: "/spec/checklist/0/state", value: "Done" }];
+    await assertRefused(
+      scope,
+      "erin",
+      SCAN,
+      () => who.erin.patch(resources.deploymentTask, SCAN, ns, jsonPatch, { type: "json" }),
+      { rule: "NotTaskOwner", says: [/erin may not complete spec\.checklist\[scan-run\]/] },
+    );
+    const applied = {
+      apiVersion: API_VERSION,
+      kind: "DeploymentTask",
+      metadata: { name: SCAN, namespace: ns },
+      spec: { checklist: [{ name: "scan-run", state: "Done", evidence: { uri: REPORT } }] },
+    };
+    await assertRefused(
+      scope,
+      "erin",
+      SCAN,
+      () => who.erin.apply(resources.deploymentTask, applied, { fieldManager: "erin", force: true }),
+      { rule: "NotTaskOwner", says: [/erin may not complete spec\.checklist\[scan-run\]/] },
+    );
   });
 
   it("refuses bob, the owner, attaching free text as evidence (EvidenceNotAttested)", async () => {
