@@ -55,6 +55,18 @@ async function automatedAmong(
   return { ok: true, names: new Set(names) };
 }
 
+/** The longest evidence field an audit entry copies; the object keeps the whole value. */
+const AUDITED_EVIDENCE_CHARS = 512;
+
+/** The evidence as the audit entry records it: its string fields, each cut to {@link AUDITED_EVIDENCE_CHARS}. */
+function auditedEvidence(evidence: Readonly<Record<string, unknown>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(evidence)
+      .filter((entry): entry is [string, string] => typeof entry[1] === "string")
+      .map(([key, value]) => [key, value.slice(0, AUDITED_EVIDENCE_CHARS)]),
+  );
+}
+
 /** The audit entry of an admitted person's completion: which items, to what state, with what evidence. */
 function completionEvent(
   task: TaskView,
@@ -71,7 +83,7 @@ function completionEvent(
       items: completed.map(({ name, after }) => ({
         name,
         state: after.state,
-        ...(after.evidence === undefined ? {} : { evidence: after.evidence }),
+        ...(after.evidence === undefined ? {} : { evidence: auditedEvidence(after.evidence) }),
       })),
     },
   };
