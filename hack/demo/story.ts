@@ -41,14 +41,30 @@ const SCAN_DONE = {
     checklist: [
       {
         name: "image-scan",
+        description: "Run the image scanner and attach its report.",
+        requiresEvidence: true,
         state: "Done",
-        evidence: { uri: "https://scans.example.com/r/8812", digest: "sha256:4f1c", result: "Passed" },
+        evidence: { uri: "https://scans.example.com/r/8812", result: "Passed" },
       },
-      { name: "dependency-review", state: "Done" },
-      { name: "pentest", required: false, state: "Skipped" },
+      { name: "dependency-review", description: "Review new third-party dependencies.", state: "Done" },
+      {
+        name: "pentest",
+        description: "Only for major versions; the security team marks it Skipped otherwise.",
+        required: false,
+        state: "Skipped",
+      },
     ],
   },
 };
+
+/**
+ * On the demo's own cluster the admission webhooks let only a task's owners complete it: the admin acts as sam, a
+ * member of the task's owning group `security` (and of `developers`, whose role may patch tasks). Elsewhere the
+ * webhooks are off and the admin patches as itself.
+ */
+function securityTeamMember(ctx: StoryContext): string[] {
+  return ctx.kubeconfigs === undefined ? [] : ["--as=sam", "--as-group=security", "--as-group=developers"];
+}
 
 /** The change-control steps: tasks unblock, then (on a local cluster) people decide the prod change. */
 export function changeControlStory(ctx: StoryContext): StoryStep[] {
@@ -64,6 +80,7 @@ export function changeControlStory(ctx: StoryContext): StoryStep[] {
           "--type=merge",
           "-p",
           JSON.stringify(SCAN_DONE),
+          ...securityTeamMember(ctx),
         ]),
     },
   ];

@@ -67,7 +67,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     },
   };
   const informers = createInformers(deps);
-  const webhooks = await startWebhooks(config, { client, informers, audit, log });
+  const webhooks = await startWebhooks(config, { client, informers, audit, log, operatorIdentity });
   const receivers = await startReceivers(config, {
     client,
     audit,

@@ -17,7 +17,14 @@ import { ConfigError, type RunConfig } from "./config.js";
  */
 export async function startWebhooks(
   config: RunConfig,
-  deps: { client: KubeClient; informers: Informers; audit: AuditRecorder; log: Logger },
+  deps: {
+    client: KubeClient;
+    informers: Informers;
+    audit: AuditRecorder;
+    log: Logger;
+    /** The operator's own user name (from a SelfSubjectReview at start): the webhooks trust exactly it. */
+    operatorIdentity: string;
+  },
 ): Promise<WebhookServer | undefined> {
   if (config.webhookAddress === "0") return undefined;
   const { client, informers, audit, log } = deps;
@@ -61,6 +68,7 @@ export async function startWebhooks(
       audit,
       lookupEnvironment,
       lookupDeliveryLabels,
+      operatorUsername: deps.operatorIdentity,
       log,
     });
   } catch (err) {
@@ -69,6 +77,9 @@ export async function startWebhooks(
         "and tls.key in --webhook-cert-dir, or pass --webhook-bind-address=0 to run without webhooks.",
     );
   }
-  log.info({ webhookPort: server.port }, "Serving admission webhooks");
+  log.info(
+    { webhookPort: server.port, operatorUsername: deps.operatorIdentity },
+    "Serving admission webhooks",
+  );
   return server;
 }

@@ -19,6 +19,7 @@ import { mutateApproval, validateApproval } from "./approval-webhooks.js";
 import { refuse } from "./audit-outcome.js";
 import { mutateChangeRequest, validateChangeRequest } from "./change-request-webhooks.js";
 import { validateRelease } from "./release-webhooks.js";
+import { mutateDeploymentTask, validateDeploymentTask } from "./task-webhooks.js";
 import { deny, denialText } from "./verdict.js";
 import type { AdmissionHandler, WebhookContext } from "./webhook-context.js";
 
@@ -32,6 +33,8 @@ export const WEBHOOK_ROUTES: Readonly<Record<string, AdmissionHandler>> = {
   "/mutate/approvals": mutateApproval,
   "/validate/approvals": validateApproval,
   "/validate/releases": validateRelease,
+  "/mutate/deploymenttasks": mutateDeploymentTask,
+  "/validate/deploymenttasks": validateDeploymentTask,
 };
 
 /** How to start the webhook server. */
@@ -39,6 +42,8 @@ export interface WebhookServerOptions extends HttpsServingOptions {
   audit: AuditRecorder;
   lookupEnvironment: (name: string) => Promise<EnvironmentSpec | undefined>;
   lookupDeliveryLabels?: WebhookContext["lookupDeliveryLabels"];
+  /** The operator's own user name; see {@link WebhookContext.operatorUsername}. */
+  operatorUsername?: string | undefined;
   clock?: () => Date;
   maxBodyBytes?: number;
 }
@@ -137,6 +142,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       ? {}
       : { lookupDeliveryLabels: options.lookupDeliveryLabels }),
     log: options.log,
+    operatorUsername: options.operatorUsername,
     now: options.clock ?? (() => new Date()),
   };
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;

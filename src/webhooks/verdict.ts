@@ -26,7 +26,16 @@ export type RuleName =
   | "MutableRevision"
   | "MalformedRequest"
   | "AuditUnavailable"
-  | "InternalError";
+  | "InternalError"
+  // DeploymentTasks (docs/security/task-attestation.md): who opens bound tasks, who completes which items, and
+  // what evidence must name.
+  | "TaskBindingReserved"
+  | "TaskFieldImmutable"
+  | "ChecklistImmutable"
+  | "AutomatedItem"
+  | "NotTaskOwner"
+  | "EvidenceNotAttested"
+  | "CompletionForged";
 
 /** A rule's answer: allowed, or denied by a named rule with a sentence that says what to do. */
 export type Verdict = { allowed: true } | Denial;

@@ -19,6 +19,11 @@ export interface WebhookContext {
    */
   lookupDeliveryLabels?: (target: TargetIdentity) => Promise<Record<string, string> | undefined>;
   log: Logger;
+  /**
+   * The operator's own authenticated user name (its ServiceAccount), as a SelfSubjectReview told it at start.
+   * Requests from exactly this user are the operator's; undefined means no request is (every write is a person's).
+   */
+  operatorUsername?: string | undefined;
   /** The webhook's clock: decision stamps, emergency expiry and retention are judged against it. */
   now: () => Date;
 }

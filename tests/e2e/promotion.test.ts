@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { ChangeRequestStatus } from "../../src/api/v1alpha1/change-request.js";
 import { ApprovalSpec, ApprovalStatus } from "../../src/api/v1alpha1/approval.js";
-import { DeploymentTaskStatus } from "../../src/api/v1alpha1/deployment-task.js";
+import { DeploymentTaskSpec, DeploymentTaskStatus } from "../../src/api/v1alpha1/deployment-task.js";
 import type { ReleaseEnvironmentStatus } from "../../src/api/v1alpha1/release.js";
 import { formatVerification } from "../../src/audit/verification.js";
 import { verifyAuditFile } from "../../src/audit/verify.js";
@@ -228,6 +228,12 @@ describe("governed promotion end to end: operator process, webhooks, RBAC, CLI, 
       );
       assert.equal(done.code, 0, said(done));
     }
+    // The admission webhook stamped who completed each item from bob's credentials.
+    const stamped = DeploymentTaskSpec.parse((await admin.get(resources.deploymentTask, scanA, ns)).spec);
+    assert.deepEqual(
+      stamped.checklist.map((item) => [item.name, item.completedBy, item.completedAt !== undefined]),
+      stamped.checklist.map((item) => [item.name, "bob", true]),
+    );
     for (const plan of [A, B]) await waitForState(admin, ns, plan.name, stages.test, "Verified");
   });
 

@@ -45,6 +45,8 @@ export async function serveWebhooksFor(
     keyFile: tls.keyFile,
     audit,
     log: silentLogger,
+    // The local cluster's operator identity: the controllers these tests run act as it.
+    operatorUsername: "stagegate-operator",
     lookupEnvironment: async (name) => {
       try {
         return EnvironmentSpec.parse((await admin.get(resources.environment, name)).spec);

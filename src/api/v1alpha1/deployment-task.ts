@@ -27,8 +27,17 @@ export type TaskType = z.infer<typeof TaskType>;
 /** Proof that a piece of work was done, attached where a checklist item demands it. */
 export const Evidence = z
   .object({
-    uri: z.string().optional().describe("Where the evidence lives, for example a scan report URL."),
-    digest: z.string().optional().describe("A content digest of the evidence, for example sha256:..."),
+    uri: z
+      .string()
+      .optional()
+      .describe("Where the evidence lives: an https:// URL, for example the scan report of this artifact."),
+    digest: z
+      .string()
+      .optional()
+      .describe(
+        "The artifact the evidence attests: one of the task's spec.binding.artifact digests (sha256:...) or its " +
+          "full commit id. A person's evidence names such a digest or an https:// URL.",
+      ),
     result: z
       .enum(["Passed", "Failed", "Inconclusive"])
       .optional()
@@ -58,7 +67,16 @@ export const ChecklistItem = z
         "Pending, Done, Failed (fails the whole task) or Skipped (only for items that are not required).",
       ),
     evidence: Evidence.optional(),
-    completedBy: z.string().optional().describe("Who did the work, as they sign it."),
+    completedBy: z
+      .string()
+      .optional()
+      .describe(
+        "Who last set the item's state or evidence: the authenticated user name, stamped by the admission " +
+          "webhook (what a person types is replaced), or the Stagegate component that concluded it.",
+      ),
+    completedAt: Timestamp.optional().describe(
+      "When the item's state or evidence last changed, stamped by the admission webhook from its clock.",
+    ),
   })
   .meta({
     description: "One step of the task's checklist.",

@@ -1,0 +1,126 @@
+import type { AdmissionRequest, AdmissionResponse } from "./admission-review.js";
+import { readObject } from "./admitted-objects.js";
+import { refuse, settle, type Acceptance } from "./audit-outcome.js";
+import { jsonPointer } from "./stamping.js";
+import { isAutomatedItem, needsVerificationLookup } from "./task-automation.js";
+import { completedItems, stampedChecklist, type ItemChange } from "./task-items.js";
+import { checkTaskWrite } from "./task-rules.js";
+import { TaskView } from "./task-view.js";
+import { ALLOWED, deny, type Denial } from "./verdict.js";
+import type { AdmissionHandler, WebhookContext } from "./webhook-context.js";
+
+/** Whether the request comes from the operator's own identity (exactly its user name; never a group). */
+export function isOperator(request: AdmissionRequest, ctx: WebhookContext): boolean {
+  return ctx.operatorUsername !== undefined && request.userInfo.username === ctx.operatorUsername;
+}
+
+/**
+ * `/mutate/deploymenttasks`: on CREATE and UPDATE, stamps each checklist item the request completes (a new state
+ * or new evidence) with `completedBy` (the authenticated user name) and `completedAt` (the webhook's clock), and
+ * puts back the stamps of every other item, whatever the request typed. A checklist that does not read is left
+ * to the API server's schema validation to refuse.
+ */
+export const mutateDeploymentTask: AdmissionHandler = async (request, ctx) => {
+  if (request.operation !== "CREATE" && request.operation !== "UPDATE") return settle(request, ctx, ALLOWED);
+  const after = TaskView.safeParse(request.object);
+  const before = request.operation === "UPDATE" ? TaskView.safeParse(request.oldObject) : undefined;
+  if (!after.success || before?.success === false) return settle(request, ctx, ALLOWED);
+  const actor = { username: request.userInfo.username, operator: isOperator(request, ctx) };
+  const stamped = stampedChecklist(before?.data.spec.checklist, after.data.spec.checklist, actor, ctx.now());
+  if (stamped === undefined) return settle(request, ctx, ALLOWED);
+  return settle(request, ctx, ALLOWED, {
+    patch: [{ op: "add", path: jsonPointer("spec", "checklist"), value: stamped }],
+  });
+};
+
+/** The completed items Stagegate concludes itself; reads the task's Environment only when that decides it. */
+async function automatedAmong(
+  task: TaskView,
+  completed: readonly ItemChange[],
+  ctx: WebhookContext,
+): Promise<{ ok: true; names: Set<string> } | { ok: false; denial: Denial }> {
+  let verifies = false;
+  const environment = task.spec.environment;
+  if (environment !== undefined && completed.some((change) => needsVerificationLookup(task, change.name))) {
+    try {
+      verifies = (await ctx.lookupEnvironment(environment))?.verification !== undefined;
+    } catch (error) {
+      const message =
+        `Environment ${environment} could not be read (${(error as Error).message}), so whether its ` +
+        "verification is Stagegate's to do cannot be told; try again.";
+      return { ok: false, denial: deny("AutomatedItem", message) };
+    }
+  }
+  const names = completed.filter((change) => isAutomatedItem(task, change.name, verifies)).map((c) => c.name);
+  return { ok: true, names: new Set(names) };
+}
+
+/** The longest evidence field an audit entry copies; the object keeps the whole value. */
+const AUDITED_EVIDENCE_CHARS = 512;
+
+/** The evidence as the audit entry records it: its string fields, each cut to {@link AUDITED_EVIDENCE_CHARS}. */
+function auditedEvidence(evidence: Readonly<Record<string, unknown>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(evidence)
+      .filter((entry): entry is [string, string] => typeof entry[1] === "string")
+      .map(([key, value]) => [key, value.slice(0, AUDITED_EVIDENCE_CHARS)]),
+  );
+}
+
+/** The audit entry of an admitted person's completion: which items, to what state, with what evidence. */
+function completionEvent(
+  task: TaskView,
+  completed: readonly ItemChange[],
+  user: string,
+): Acceptance["event"] {
+  return {
+    action: "TaskItemCompleted",
+    details: {
+      type: task.spec.type ?? null,
+      environment: task.spec.environment ?? null,
+      commit: task.spec.binding?.artifact?.commit ?? null,
+      completedBy: user,
+      items: completed.map(({ name, after }) => ({
+        name,
+        state: after.state,
+        ...(after.evidence === undefined ? {} : { evidence: auditedEvidence(after.evidence) }),
+      })),
+    },
+  };
+}
+
+/**
+ * `/validate/deploymenttasks`: the operator's own writes pass; a person may create only unbound tasks, never
+ * change what a task is or checks, complete only items of tasks they own and that Stagegate does not conclude
+ * itself, attach only evidence that names the task's artifact or links a report, and never write who completed an
+ * item or when. An admitted completion by a person is recorded as `TaskItemCompleted`; every denial as
+ * `AdmissionDenied`.
+ */
+export const validateDeploymentTask: AdmissionHandler = async (request, ctx): Promise<AdmissionResponse> => {
+  if (request.operation !== "CREATE" && request.operation !== "UPDATE") return settle(request, ctx, ALLOWED);
+  if (isOperator(request, ctx)) return settle(request, ctx, ALLOWED);
+  const after = readObject(TaskView, request.object, "object");
+  if (!after.ok) return refuse(request, ctx, after.denial);
+  let before: TaskView | undefined;
+  if (request.operation === "UPDATE") {
+    const old = readObject(TaskView, request.oldObject, "oldObject");
+    if (!old.ok) return refuse(request, ctx, old.denial);
+    before = old.value;
+  }
+  const task = after.value;
+  const completed = completedItems(before?.spec.checklist, task.spec.checklist);
+  const automated = await automatedAmong(before ?? task, completed, ctx);
+  if (!automated.ok) return refuse(request, ctx, automated.denial);
+  const verdict = checkTaskWrite({
+    before,
+    after: task,
+    user: request.userInfo,
+    now: ctx.now(),
+    completed,
+    automated: automated.names,
+  });
+  if (completed.length === 0) return settle(request, ctx, verdict);
+  return settle(request, ctx, verdict, {
+    event: completionEvent(task, completed, request.userInfo.username),
+  });
+};
