@@ -1,4 +1,4 @@
-import { sameBinding, type GateBinding } from "../../api/v1alpha1/binding.js";
+import type { GateBinding } from "../../api/v1alpha1/binding.js";
 import type { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
 import {
   isGated,
@@ -214,7 +214,7 @@ function promotionInput(
     requiredChecks: spec.gate.requiredChecks.filter((c) => c !== VERIFY),
     // Only the checks Stagegate opened for exactly this binding count: a task a person made, or one done for
     // another artifact or target, attests nothing here.
-    tasks: input.tasks.filter((t) => binding !== undefined && sameBinding(binding, t.binding)),
+    tasks: input.tasks.filter((t) => binding !== undefined && t.countsForGate === true),
     approvalRequired: spec.gate.requiredApprovals > 0,
     ...(input.changeRequest === undefined
       ? {}

@@ -1,4 +1,3 @@
-import type { GateBinding } from "../../api/v1alpha1/binding.js";
 import type { TaskPhase, TaskType } from "../../api/v1alpha1/deployment-task.js";
 import type { ReleaseEnvironmentState, ReleaseEnvironmentStatus } from "../../api/v1alpha1/release.js";
 import { revisionMatches, type DeliveryObservation } from "./delivery.js";
@@ -12,8 +11,11 @@ export interface ReleaseTaskView {
   createdAt?: string | undefined;
   /** The name of the alert that opened the task, for Rollback tasks opened by an alert. */
   alert?: string | undefined;
-  /** What the task attests, when Stagegate opened it for a gate. */
-  binding?: GateBinding | undefined;
+  /**
+   * Whether the task counts for the gate: Stagegate opened it for exactly this release, environment, artifact and
+   * target (see `countsForGate`).
+   */
+  countsForGate?: boolean | undefined;
 }
 
 /** Where a promoted environment stands, and why. */

@@ -1,5 +1,6 @@
 import { DeploymentTaskSpec, DeploymentTaskStatus } from "../../api/v1alpha1/deployment-task.js";
 import { bindingDifference, type GateBinding } from "../../api/v1alpha1/binding.js";
+import { countsForGate } from "../../policy/check-task-counts.js";
 import { ChangeRequestSpec, ChangeRequestStatus } from "../../api/v1alpha1/change-request.js";
 import { releaseBinding } from "../../api/v1alpha1/release-binding.js";
 import { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
@@ -73,7 +74,7 @@ export async function gatherEnvironments(
     const input: EnvironmentInput = {
       name,
       spec,
-      tasks: tasksOf(tasks, name),
+      tasks: tasksOf(tasks, name, binding),
       changeRequest:
         target === undefined || binding === undefined
           ? undefined
@@ -97,7 +98,11 @@ export async function gatherEnvironments(
   return gathered;
 }
 
-function tasksOf(tasks: readonly KubeObject[], environment: string): ReleaseTaskView[] {
+function tasksOf(
+  tasks: readonly KubeObject[],
+  environment: string,
+  binding: GateBinding | undefined,
+): ReleaseTaskView[] {
   return tasks.flatMap((obj) => {
     const spec = DeploymentTaskSpec.safeParse(obj.spec);
     if (!spec.success || spec.data.environment !== environment) return [];
@@ -109,19 +114,12 @@ function tasksOf(tasks: readonly KubeObject[], environment: string): ReleaseTask
         phase: status.success ? status.data.phase : undefined,
         createdAt: obj.metadata.creationTimestamp,
         alert: spec.data.alert?.name,
-        binding: boundByRelease(obj, spec.data.binding),
+        countsForGate:
+          binding !== undefined &&
+          countsForGate({ metadata: obj.metadata, spec: { binding: spec.data.binding } }, binding).counts,
       },
     ];
   });
-}
-
-/** A task's binding, believed only when the task is a child of the release it binds (owner UID). */
-function boundByRelease(obj: KubeObject, binding: GateBinding | undefined): GateBinding | undefined {
-  if (binding === undefined) return undefined;
-  const owned = obj.metadata.ownerReferences?.some(
-    (o) => o.kind === "Release" && o.uid === binding.release.uid,
-  );
-  return owned === true ? binding : undefined;
 }
 
 /**

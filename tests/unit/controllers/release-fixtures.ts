@@ -101,7 +101,7 @@ export function bindingOf(env: Env, spec: ReleaseSpec = releaseSpec()): GateBind
 /** A task view as Stagegate opened it for the default release's binding in `env`. */
 export function task(env: Env, type: TaskType, phase?: TaskPhase): EnvironmentInput["tasks"][number] {
   const binding = bindingOf(env);
-  return { name: checkTaskName(binding, type), type, phase, binding };
+  return { name: checkTaskName(binding, type), type, phase, countsForGate: true };
 }
 
 /** A stored entry as an earlier pass at `when` would have left it, at revision {@link REV} unless told. */
