@@ -18,6 +18,7 @@ import {
 import { mutateApproval, validateApproval } from "./approval-webhooks.js";
 import { refuse } from "./audit-outcome.js";
 import { mutateChangeRequest, validateChangeRequest } from "./change-request-webhooks.js";
+import { mutateRelease } from "./release-declarer.js";
 import { deny, denialText } from "./verdict.js";
 import type { AdmissionHandler, WebhookContext } from "./webhook-context.js";
 
@@ -30,6 +31,7 @@ export const WEBHOOK_ROUTES: Readonly<Record<string, AdmissionHandler>> = {
   "/validate/changerequests": validateChangeRequest,
   "/mutate/approvals": mutateApproval,
   "/validate/approvals": validateApproval,
+  "/mutate/releases": mutateRelease,
 };
 
 /** How to start the webhook server. */
@@ -122,7 +124,7 @@ async function serve(
 }
 
 /**
- * Starts the admission webhooks over HTTPS on `address`: the four routes of {@link WEBHOOK_ROUTES} (POST only) and
+ * Starts the admission webhooks over HTTPS on `address`: the routes of {@link WEBHOOK_ROUTES} (POST only) and
  * `GET /healthz`. It never allows what it could not read, answers 413 for bodies over the limit, reloads its
  * certificate when the files change, and keeps serving whatever a single request does.
  */

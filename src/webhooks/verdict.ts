@@ -21,6 +21,7 @@ export type RuleName =
   | "ApprovalClosed"
   | "EmergencyExpiry"
   | "RetentionNotOver"
+  | "DeclaredByForged"
   | "MalformedRequest"
   | "AuditUnavailable"
   | "InternalError";

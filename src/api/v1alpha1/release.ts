@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Conditions, ObservedGeneration } from "./condition.js";
+import { Declarer } from "./declarer.js";
 import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
 import { ObjectName, Owner, Timestamp } from "./meta.js";
 import { ReleaseTarget } from "./release-target.js";
@@ -118,6 +119,7 @@ export const ReleaseSpec = z
       })
       .describe("The people responsible for the release."),
     rollbackPolicy: RollbackPolicy.default({ mode: "Manual" }),
+    declaredBy: Declarer.optional(),
   })
   .meta({
     description: "The version, its source, what it delivers, where it goes and who owns it.",
