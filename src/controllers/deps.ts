@@ -1,4 +1,5 @@
 import type { AuditRecorder } from "../audit/recorder.js";
+import type { LoadedAuthorPolicy } from "../commits/author-policy.js";
 import type { Clock } from "../runtime/clock.js";
 import type { EventRecorder } from "../runtime/events.js";
 import type { KubeClient } from "../runtime/kube/client.js";
@@ -16,6 +17,8 @@ export interface ControllerDeps {
   /** The append-only audit trail; controllers record the decisions an auditor must be able to read back. */
   audit: AuditRecorder;
   clock: Clock;
+  /** Where separation of duties reads commit authors and maps them to users (`--commit-authors-config`). */
+  authorPolicy?: LoadedAuthorPolicy | undefined;
   workers: number;
   informer: {
     namespace?: string;

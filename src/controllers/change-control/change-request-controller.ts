@@ -2,6 +2,7 @@ import { ApprovalSpec, ApprovalStatus } from "../../api/v1alpha1/approval.js";
 import { ChangeRequestSpec, ChangeRequestStatus } from "../../api/v1alpha1/change-request.js";
 import { DeploymentTaskSpec } from "../../api/v1alpha1/deployment-task.js";
 import { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
+import { declarersOf } from "../../api/v1alpha1/declarer.js";
 import { ReleaseSpec } from "../../api/v1alpha1/release.js";
 import { Controller, type ReconcileRequest, type ReconcileResult } from "../../runtime/controller.js";
 import { TerminalError } from "../../runtime/errors.js";
@@ -19,7 +20,8 @@ import {
   type ChangeRequestDecision,
   type ChangeRequestDecisionInput,
 } from "./change-request-decide.js";
-import { mayOpenRound } from "./change-request-round.js";
+import { mayOpenRound, roundDue } from "./change-request-round.js";
+import { gatherGitAuthors } from "./commit-authors.js";
 import { applyReviewTask, ensureApproval, findLive, ownerKey } from "./children.js";
 import { reviewTaskName } from "./reasons.js";
 import { replaceStatus } from "./status.js";
@@ -67,10 +69,20 @@ export function createChangeRequestController(deps: ControllerDeps, informers: I
   ): Promise<ChangeRequestDecisionInput> {
     const namespace = obj.metadata.namespace ?? "";
     const envSpec = EnvironmentSpec.safeParse(informers.environments.store.get(spec.environment)?.spec);
-    const releaseSpec = ReleaseSpec.safeParse(
-      informers.releases.store.get(`${namespace}/${spec.releaseRef.name}`)?.spec,
-    );
+    const releaseObj = informers.releases.store.get(`${namespace}/${spec.releaseRef.name}`);
+    const releaseSpec = ReleaseSpec.safeParse(releaseObj?.spec);
     const release = releaseSpec.success ? releaseSpec.data : undefined;
+    const boundUid = spec.binding?.release.uid;
+    const bindingMismatch =
+      boundUid === undefined || boundUid === releaseObj?.metadata.uid
+        ? undefined
+        : `Release ${spec.releaseRef.name} (uid ${releaseObj?.metadata.uid ?? "none"}) is not the release this ` +
+          `change is bound to (uid ${boundUid}): it was deleted and re-created, so its declarer cannot be ` +
+          "trusted for this change; open a new change for the new release.";
+    const git =
+      release !== undefined && bindingMismatch === undefined && roundDue(status, deps.clock.now())
+        ? await gatherGitAuthors(deps.client, deps.authorPolicy, release, spec.environment, opts)
+        : undefined;
     const criticalTarget =
       release !== undefined && mayOpenRound(status)
         ? await isCriticalTarget(deps.client, release, spec.environment, opts)
@@ -96,7 +108,16 @@ export function createChangeRequestController(deps: ControllerDeps, informers: I
       environment: envSpec.success
         ? { name: spec.environment, regulated: envSpec.data.regulated, gate: envSpec.data.gate }
         : undefined,
-      release: release === undefined ? undefined : { commits: release.source.commits },
+      release:
+        release === undefined
+          ? undefined
+          : {
+              commits: release.source.commits,
+              declarers: declarersOf(release.declaredBy),
+              git,
+              bindingMismatch,
+            },
+      authorPolicy: deps.authorPolicy,
       criticalTarget,
       approval:
         approvalName !== undefined && approvalSpec.success
