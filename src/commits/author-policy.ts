@@ -97,7 +97,22 @@ export async function loadAuthorPolicy(path: string): Promise<LoadedAuthorPolicy
   return parseAuthorPolicy(await readFile(path, "utf8"), path);
 }
 
-/** Whether the operator may fetch `repoURL`: it starts with one of the allowed prefixes. */
+/**
+ * Whether the operator may fetch `repoURL`: an absolute URL without credentials, `..` or `%2e` segments, that
+ * starts with one of the allowed prefixes both as written and as normalised (so `acme/../other` cannot leave the
+ * prefix).
+ */
 export function repositoryAllowed(policy: AuthorPolicy, repoURL: string): boolean {
-  return policy.allowedRepositories.some((prefix) => repoURL.startsWith(prefix));
+  let url: URL;
+  try {
+    url = new URL(repoURL);
+  } catch {
+    return false;
+  }
+  if (url.username !== "" || url.password !== "" || /(^|\/)\.\.?(\/|$)|%2e/i.test(repoURL)) {
+    return false;
+  }
+  return policy.allowedRepositories.some(
+    (prefix) => repoURL.startsWith(prefix) && url.href.startsWith(prefix),
+  );
 }

@@ -22,6 +22,7 @@ import {
 } from "./change-request-decide.js";
 import { mayOpenRound, roundDue } from "./change-request-round.js";
 import { gatherGitAuthors } from "./commit-authors.js";
+import { releaseBindingMismatch } from "./separation-of-duties.js";
 import { applyReviewTask, ensureApproval, findLive, ownerKey } from "./children.js";
 import { reviewTaskName } from "./reasons.js";
 import { replaceStatus } from "./status.js";
@@ -72,13 +73,10 @@ export function createChangeRequestController(deps: ControllerDeps, informers: I
     const releaseObj = informers.releases.store.get(`${namespace}/${spec.releaseRef.name}`);
     const releaseSpec = ReleaseSpec.safeParse(releaseObj?.spec);
     const release = releaseSpec.success ? releaseSpec.data : undefined;
-    const boundUid = spec.binding?.release.uid;
-    const bindingMismatch =
-      boundUid === undefined || boundUid === releaseObj?.metadata.uid
-        ? undefined
-        : `Release ${spec.releaseRef.name} (uid ${releaseObj?.metadata.uid ?? "none"}) is not the release this ` +
-          `change is bound to (uid ${boundUid}): it was deleted and re-created, so its declarer cannot be ` +
-          "trusted for this change; open a new change for the new release.";
+    const bindingMismatch = releaseBindingMismatch(spec.binding, {
+      name: spec.releaseRef.name,
+      uid: releaseObj?.metadata.uid,
+    });
     const git =
       release !== undefined && bindingMismatch === undefined && roundDue(status, deps.clock.now())
         ? await gatherGitAuthors(deps.client, deps.authorPolicy, release, spec.environment, opts)

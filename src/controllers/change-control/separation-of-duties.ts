@@ -1,4 +1,5 @@
 import type { ExcludedApprover } from "../../api/v1alpha1/approval.js";
+import type { GateBinding } from "../../api/v1alpha1/binding.js";
 import type { Requester } from "../../api/v1alpha1/change-request.js";
 import type { Commit } from "../../api/v1alpha1/release.js";
 import type { LoadedAuthorPolicy } from "../../commits/author-policy.js";
@@ -122,4 +123,21 @@ function authored(shas: readonly string[]): string {
   const shown = shas.slice(0, 3).join(", ");
   const more = shas.length > 3 ? ` and ${shas.length - 3} more` : "";
   return `authored ${shas.length === 1 ? "commit" : "commits"} ${shown}${more}`;
+}
+
+/**
+ * Why the Release found by name cannot speak for a change bound to another release (deleted and re-created under
+ * the same name, so its declarer is someone else's); undefined when the change carries no binding or it matches.
+ */
+export function releaseBindingMismatch(
+  binding: GateBinding | undefined,
+  release: { name: string; uid: string | undefined },
+): string | undefined {
+  const bound = binding?.release.uid;
+  if (bound === undefined || bound === release.uid) return undefined;
+  return (
+    `Release ${release.name} (uid ${release.uid ?? "none"}) is not the release this change is bound to ` +
+    `(uid ${bound}): it was deleted and re-created, so who declared it says nothing about this change; open a ` +
+    "new change for the new release."
+  );
 }

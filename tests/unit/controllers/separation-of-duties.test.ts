@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { GateBinding } from "../../../src/api/v1alpha1/binding.js";
 import { GatePolicy } from "../../../src/api/v1alpha1/environment.js";
-import { parseAuthorPolicy } from "../../../src/commits/author-policy.js";
+import { parseAuthorPolicy, repositoryAllowed } from "../../../src/commits/author-policy.js";
 import { separationOfDutiesApplies } from "../../../src/controllers/change-control/approval-spec.js";
 import { commitIn } from "../../../src/controllers/change-control/commit-authors.js";
 import {
   barredPeople,
+  releaseBindingMismatch,
   type AuthoredCommit,
   type DutyInput,
 } from "../../../src/controllers/change-control/separation-of-duties.js";
@@ -155,5 +157,42 @@ describe("author policy file", () => {
   it("finds the commit in a delivery tool's revision", () => {
     assert.equal(commitIn(`main@sha1:${"a".repeat(40)}`), "a".repeat(40));
     assert.equal(commitIn("1.2.3"), undefined);
+  });
+});
+
+describe("repositories the operator may read", () => {
+  const policy = parseAuthorPolicy('allowedRepositories: ["https://git.example.com/acme/"]\n', "t").policy;
+  const table: [string, boolean][] = [
+    ["https://git.example.com/acme/shop.git", true],
+    ["https://git.example.com/other/shop.git", false],
+    ["https://git.example.com/acme/../other/shop.git", false],
+    ["https://git.example.com/acme/%2e%2e/other/shop.git", false],
+    ["https://user:pw@git.example.com/acme/shop.git", false],
+    ["file:///etc/passwd", false],
+    ["/srv/git/acme/shop", false],
+    ["ext::sh -c touch% /tmp/pwned", false],
+  ];
+  for (const [url, allowed] of table) {
+    it(`${url} -> ${allowed ? "allowed" : "refused"}`, () =>
+      assert.equal(repositoryAllowed(policy, url), allowed));
+  }
+});
+
+describe("releaseBindingMismatch", () => {
+  const binding = (uid: string): GateBinding => ({
+    release: { name: "shop", uid },
+    environment: "prod",
+    artifact: { commit: "a".repeat(40), digests: [] },
+    target: { kind: "Application", namespace: "team", name: "shop", revision: "a".repeat(40) },
+  });
+  it("trusts a change without a binding, or bound to the release found", () => {
+    assert.equal(releaseBindingMismatch(undefined, { name: "shop", uid: "u1" }), undefined);
+    assert.equal(releaseBindingMismatch(binding("u1"), { name: "shop", uid: "u1" }), undefined);
+  });
+  it("refuses a release re-created under the bound name, naming both uids and the fix", () => {
+    assert.match(
+      releaseBindingMismatch(binding("u1"), { name: "shop", uid: "u2" }) ?? "",
+      /uid u2\) is not the release this change is bound to \(uid u1\).*open a new change/,
+    );
   });
 });
