@@ -29,6 +29,8 @@ import { releaseSpec } from "../support/release-world.js";
 const STEP_MS = 60_000;
 const suffix = randomBytes(3).toString("hex");
 const PROD = `sod-${suffix}-prod`;
+/** An Environment created only after the relay release was handed on, so its change opens afterwards. */
+const LATER = `sod-${suffix}-later`;
 
 let admin: KubeClient;
 let alice: KubeClient;
@@ -46,13 +48,19 @@ const CHANGES = [
   { name: "Mallory", email: "mallory@elsewhere.example", message: "SHOP-4 tweak", branch: "tweak" },
 ];
 
-function release(name: string, revision: string, application: string, extra: Record<string, unknown> = {}) {
+function release(
+  name: string,
+  revision: string,
+  application: string,
+  extra: Record<string, unknown> = {},
+  environment = PROD,
+) {
   const spec = releaseSpec({
     version: "1.0.0",
     revision,
     repoURL: git?.url ?? "",
-    pipeline: [PROD],
-    targets: [{ environment: PROD, argoCD: { name: application, namespace, revision } }],
+    pipeline: [environment],
+    targets: [{ environment, argoCD: { name: application, namespace, revision } }],
     // The requester declares only bob's commit: carol and grace wrote the others and left themselves out.
     commits: [{ sha: git?.shas[0] ?? "", author: { name: "Bob Builder", email: "bob@example.com" } }],
   });
@@ -114,6 +122,29 @@ async function refusedApproval(
   await denialOnTrail(user, approval, "SeparationOfDuties");
 }
 
+/** Waits for the change of `releaseName` to be held with `reason`; asserts no Approval opened. Returns the message. */
+async function heldChange(releaseName: string, reason: string): Promise<string> {
+  const change = await operatorChange(releaseName);
+  const name = change.metadata.name ?? "";
+  const held = await waitFor(
+    `the ${releaseName} change held with ${reason}`,
+    async () => {
+      const cr = await admin.get(resources.changeRequest, name, namespace);
+      const conditions = (cr.status as { conditions?: { type: string; reason: string; message: string }[] })
+        ?.conditions;
+      return conditions?.find((c) => c.type === "Approved" && c.reason === reason);
+    },
+    { timeoutMs: STEP_MS },
+  );
+  await assert.rejects(admin.get(resources.approval, name, namespace), /not ?found/i);
+  assert.equal(
+    trail().some((e) => e.action === "ApprovalOpened" && e.object.name === name),
+    false,
+    "no Approval was opened",
+  );
+  return held.message;
+}
+
 describe("separation of duties holds against the people who made the change", () => {
   let approvalName = "";
 
@@ -167,6 +198,8 @@ describe("separation of duties holds against the people who made the change", ()
     operator = await startE2eOperator(admin, namespace, { flags: [`--commit-authors-config=${config}`] });
     await createArgoApplication({ admin, namespace }, "shop-prod", { repoURL: git.url });
     await createArgoApplication({ admin, namespace }, "tweak-prod", { repoURL: git.url });
+    await createArgoApplication({ admin, namespace }, "relay-prod", { repoURL: git.url });
+    await createArgoApplication({ admin, namespace }, "elsewhere-prod");
     // alice declares the release at main's tip (bob, carol and grace wrote it).
     await alice.create(resources.release, release("shop", git.shas[2] ?? "", "shop-prod"), namespace);
     const change = await operatorChange("shop");
@@ -188,6 +221,7 @@ describe("separation of duties holds against the people who made the change", ()
     await git?.stop();
     if (configDir !== undefined) await rm(configDir, { recursive: true, force: true });
     await admin?.delete(resources.environment, PROD).catch(() => undefined);
+    await admin?.delete(resources.environment, LATER).catch(() => undefined);
     alice?.close();
     dave?.close();
     admin?.close();
@@ -260,26 +294,57 @@ describe("separation of duties holds against the people who made the change", ()
 
   it("holds a change whose commits carry an author the mapping does not know, naming the fix", async () => {
     await dave.create(resources.release, release("tweak", git?.shas[3] ?? "", "tweak-prod"), namespace);
-    const change = await operatorChange("tweak");
+    const message = await heldChange("tweak", "UnmappedCommitAuthor");
+    assert.match(message, /mallory@elsewhere\.example maps to no Kubernetes user/);
+    assert.match(message, /add each to identities in the operator's --commit-authors-config/);
+  });
+
+  it("holds a change whose repository the operator may not read, naming the fix", async () => {
+    const elsewhere = release("elsewhere", git?.shas[2] ?? "", "elsewhere-prod");
+    elsewhere.spec.source = {
+      ...(elsewhere.spec.source as object),
+      repoURL: "https://git.example.com/shop.git",
+    };
+    await dave.create(resources.release, elsewhere, namespace);
+    const message = await heldChange("elsewhere", "RepositoryNotAllowed");
+    assert.match(message, /may not read https:\/\/git\.example\.com\/shop\.git/);
+    assert.match(message, /add its prefix to allowedRepositories/);
+  });
+
+  it("keeps barring alice after she has dave touch her release (earlier declarer)", async () => {
+    await alice.create(
+      resources.release,
+      release("relay", git?.shas[2] ?? "", "relay-prod", {}, LATER),
+      namespace,
+    );
+    const bump = await kubectl("dave", [
+      "patch",
+      "release",
+      "relay",
+      "-n",
+      namespace,
+      "--type=merge",
+      "-p",
+      JSON.stringify({ spec: { version: "1.0.1" } }),
+    ]);
+    assert.equal(bump.code, 0, bump.stderr);
+    const stored = await admin.get(resources.release, "relay", namespace);
+    assert.deepEqual((stored.spec as { declaredBy?: unknown }).declaredBy, {
+      username: "dave",
+      groups: ["release-managers", "system:authenticated"],
+      earlier: ["alice"],
+    });
+    await createEnvironment({ admin }, LATER, {
+      gate: { requiredApprovals: 1, approvers: { users: ["erin"], groups: ["approvers"] } },
+    });
+    const change = await operatorChange("relay");
     const name = change.metadata.name ?? "";
-    const held = await waitFor(
-      "the tweak change held with UnmappedCommitAuthor",
-      async () => {
-        const cr = await admin.get(resources.changeRequest, name, namespace);
-        const conditions = (cr.status as { conditions?: { type: string; reason: string; message: string }[] })
-          ?.conditions;
-        return conditions?.find((c) => c.type === "Approved" && c.reason === "UnmappedCommitAuthor");
-      },
+    await waitFor(
+      "the Approval of the relay change",
+      () => admin.get(resources.approval, name, namespace).catch(() => undefined),
       { timeoutMs: STEP_MS },
     );
-    assert.match(held.message, /mallory@elsewhere\.example maps to no Kubernetes user/);
-    assert.match(held.message, /add each to identities in the operator's --commit-authors-config/);
-    await assert.rejects(admin.get(resources.approval, name, namespace), /not ?found/i);
-    assert.equal(
-      trail().some((e) => e.action === "ApprovalOpened" && e.object.name === name),
-      false,
-      "no Approval was opened",
-    );
+    await refusedApproval("alice", "alice", name, /declared this revision of the release earlier/);
   });
 
   it("lets an approver with no part in the change approve it", async () => {
