@@ -9,14 +9,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ApprovalSpec, ApprovalStatus } from "../../src/api/v1alpha1/approval.js";
+import { ApprovalStatus } from "../../src/api/v1alpha1/approval.js";
 import { ChangeRequestSpec } from "../../src/api/v1alpha1/change-request.js";
-import { API_VERSION } from "../../src/api/v1alpha1/group.js";
-import type { StoredAuditEntry } from "../../src/audit/entry.js";
 import { resources } from "../../src/controllers/resources.js";
 import type { KubeClient } from "../../src/runtime/kube/client.js";
-import type { KubeObject } from "../../src/runtime/kube/object.js";
-import { readAuditEntries } from "../e2e/promotion-audit.js";
 import { approveWithKubectl } from "../e2e/promotion-people.js";
 import { kubectl } from "../support/cluster.js";
 import { createEnvironment } from "../support/controller-world.js";
@@ -24,9 +20,18 @@ import { createArgoApplication } from "../support/delivery-objects.js";
 import { startE2eOperator, type E2eOperator } from "../support/e2e-operator.js";
 import { serveGitRepository, type GitServer } from "../support/git-server.js";
 import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
-import { releaseSpec } from "../support/release-world.js";
+import {
+  CHANGES,
+  denialOnTrail,
+  heldChange,
+  operatorChange,
+  refusedApproval,
+  sodRelease,
+  STEP_MS,
+  trail,
+  type SodWorld,
+} from "./separation-of-duties-world.js";
 
-const STEP_MS = 60_000;
 const suffix = randomBytes(3).toString("hex");
 const PROD = `sod-${suffix}-prod`;
 /** An Environment created only after the relay release was handed on, so its change opens afterwards. */
@@ -39,111 +44,7 @@ let namespace: string;
 let operator: E2eOperator | undefined;
 let git: GitServer | undefined;
 let configDir: string | undefined;
-
-/** The commits of the shop: bob's (declared in the spec), carol's and grace's (left out of it), mallory's (a branch). */
-const CHANGES = [
-  { name: "Bob Builder", email: "bob@example.com", message: "SHOP-1 basket" },
-  { name: "Carol Coder", email: "carol@corp.example", message: "SHOP-2 checkout" },
-  { name: "Grace", email: "grace@example.com", message: "SHOP-3 receipts" },
-  { name: "Mallory", email: "mallory@elsewhere.example", message: "SHOP-4 tweak", branch: "tweak" },
-];
-
-function release(
-  name: string,
-  revision: string,
-  application: string,
-  extra: Record<string, unknown> = {},
-  environment = PROD,
-) {
-  const spec = releaseSpec({
-    version: "1.0.0",
-    revision,
-    repoURL: git?.url ?? "",
-    pipeline: [environment],
-    targets: [{ environment, argoCD: { name: application, namespace, revision } }],
-    // The requester declares only bob's commit: carol and grace wrote the others and left themselves out.
-    commits: [{ sha: git?.shas[0] ?? "", author: { name: "Bob Builder", email: "bob@example.com" } }],
-  });
-  return {
-    apiVersion: API_VERSION,
-    kind: "Release",
-    metadata: { name, namespace },
-    spec: { ...spec, ...extra },
-  };
-}
-
-/** The ChangeRequest the operator opened for `releaseName`, once it exists. */
-async function operatorChange(releaseName: string): Promise<KubeObject> {
-  return waitFor(
-    `the operator's ChangeRequest for ${releaseName}`,
-    async () => {
-      const list = await admin.list(resources.changeRequest, { namespace });
-      return list.items.find(
-        (cr) => ChangeRequestSpec.safeParse(cr.spec).data?.releaseRef.name === releaseName,
-      );
-    },
-    { timeoutMs: STEP_MS },
-  );
-}
-
-function trail(): StoredAuditEntry[] {
-  return readAuditEntries(operator?.process.auditFile ?? "");
-}
-
-/** The AdmissionDenied entry of `actor` for `name`, naming `rule`, once it is on the trail. */
-function denialOnTrail(actor: string, name: string, rule: string): Promise<StoredAuditEntry> {
-  return waitFor(`an AdmissionDenied entry by ${actor} on ${name} (${rule})`, () =>
-    trail().find(
-      (e) =>
-        e.action === "AdmissionDenied" &&
-        e.actor === actor &&
-        e.object.name === name &&
-        e.details.rule === rule,
-    ),
-  );
-}
-
-/** Tries to approve `approval` as `who`; asserts the SeparationOfDuties denial, the untouched object, the entry. */
-async function refusedApproval(
-  who: "alice" | "carol" | "grace",
-  user: string,
-  approval: string,
-  why: RegExp,
-): Promise<void> {
-  const beforeObj = await admin.get(resources.approval, approval, namespace);
-  const result = await approveWithKubectl(who, user, namespace, approval, "looks good to me");
-  assert.notEqual(result.code, 0, `${who}'s approval was admitted: ${result.stdout}`);
-  assert.match(result.stderr, /SeparationOfDuties: .*separation of duties/);
-  assert.match(result.stderr, why);
-  assert.match(result.stderr, /ask another approver/);
-  const afterObj = await admin.get(resources.approval, approval, namespace);
-  assert.equal(afterObj.metadata.resourceVersion, beforeObj.metadata.resourceVersion);
-  assert.equal(ApprovalSpec.parse(afterObj.spec).decisions[user], undefined);
-  await denialOnTrail(user, approval, "SeparationOfDuties");
-}
-
-/** Waits for the change of `releaseName` to be held with `reason`; asserts no Approval opened. Returns the message. */
-async function heldChange(releaseName: string, reason: string): Promise<string> {
-  const change = await operatorChange(releaseName);
-  const name = change.metadata.name ?? "";
-  const held = await waitFor(
-    `the ${releaseName} change held with ${reason}`,
-    async () => {
-      const cr = await admin.get(resources.changeRequest, name, namespace);
-      const conditions = (cr.status as { conditions?: { type: string; reason: string; message: string }[] })
-        ?.conditions;
-      return conditions?.find((c) => c.type === "Approved" && c.reason === reason);
-    },
-    { timeoutMs: STEP_MS },
-  );
-  await assert.rejects(admin.get(resources.approval, name, namespace), /not ?found/i);
-  assert.equal(
-    trail().some((e) => e.action === "ApprovalOpened" && e.object.name === name),
-    false,
-    "no Approval was opened",
-  );
-  return held.message;
-}
+let w: SodWorld;
 
 describe("separation of duties holds against the people who made the change", () => {
   let approvalName = "";
@@ -196,13 +97,18 @@ describe("separation of duties holds against the people who made the change", ()
       gate: { requiredApprovals: 1, approvers: { users: ["erin"], groups: ["approvers"] } },
     });
     operator = await startE2eOperator(admin, namespace, { flags: [`--commit-authors-config=${config}`] });
+    w = { admin, namespace, git, auditFile: operator.process.auditFile };
     await createArgoApplication({ admin, namespace }, "shop-prod", { repoURL: git.url });
     await createArgoApplication({ admin, namespace }, "tweak-prod", { repoURL: git.url });
     await createArgoApplication({ admin, namespace }, "relay-prod", { repoURL: git.url });
     await createArgoApplication({ admin, namespace }, "elsewhere-prod");
     // alice declares the release at main's tip (bob, carol and grace wrote it).
-    await alice.create(resources.release, release("shop", git.shas[2] ?? "", "shop-prod"), namespace);
-    const change = await operatorChange("shop");
+    await alice.create(
+      resources.release,
+      sodRelease(w, "shop", git.shas[2] ?? "", "shop-prod", PROD),
+      namespace,
+    );
+    const change = await operatorChange(w, "shop");
     const requested = ChangeRequestSpec.parse(change.spec).requestedBy?.username;
     assert.equal(requested, "stagegate-operator", "the change is the operator's, not alice's");
     approvalName = await waitFor(
@@ -237,19 +143,19 @@ describe("separation of duties holds against the people who made the change", ()
   });
 
   it("refuses the release's declarer approving the change the operator opened for it", async () => {
-    await refusedApproval("alice", "alice", approvalName, /declared the release/);
+    await refusedApproval(w, "alice", "alice", approvalName, /declared the release/);
   });
 
   it("refuses a commit author the Release left out of spec.source.commits (found in git)", async () => {
-    await refusedApproval("grace", "grace@example.com", approvalName, /authored commit/);
+    await refusedApproval(w, "grace", "grace@example.com", approvalName, /authored commit/);
   });
 
   it("refuses a git author mapped to a Kubernetes user through the identity mapping", async () => {
-    await refusedApproval("carol", "carol", approvalName, /mapped from git author carol@corp\.example/);
+    await refusedApproval(w, "carol", "carol", approvalName, /mapped from git author carol@corp\.example/);
   });
 
   it("records on the trail where the authors came from and how they were mapped", () => {
-    const opened = trail().find((e) => e.action === "ApprovalOpened" && e.object.name === approvalName);
+    const opened = trail(w).find((e) => e.action === "ApprovalOpened" && e.object.name === approvalName);
     assert.ok(opened, "ApprovalOpened is on the trail");
     const duties = opened.details.separationOfDuties as Record<string, unknown>;
     assert.match(String(duties.authorsFrom), /^git git:\/\/127\.0\.0\.1:\d+\/shop [0-9a-f]{40}$/);
@@ -262,7 +168,7 @@ describe("separation of duties holds against the people who made the change", ()
   });
 
   it("denies alice creating a release that names bob as its declarer", async () => {
-    const forged = release("forged", git?.shas[2] ?? "", "shop-prod", {
+    const forged = sodRelease(w, "forged", git?.shas[2] ?? "", "shop-prod", PROD, {
       declaredBy: { username: "bob", groups: ["developers"], earlier: [] },
     });
     await assert.rejects(
@@ -270,7 +176,7 @@ describe("separation of duties holds against the people who made the change", ()
       /DeclaredByForged: spec\.declaredBy is stamped by the server .*leave spec\.declaredBy out/,
     );
     await assert.rejects(admin.get(resources.release, "forged", namespace), /not ?found/i);
-    await denialOnTrail("alice", "forged", "DeclaredByForged");
+    await denialOnTrail(w, "alice", "forged", "DeclaredByForged");
   });
 
   it("denies a release manager rewriting the declarer of an existing release", async () => {
@@ -289,24 +195,28 @@ describe("separation of duties holds against the people who made the change", ()
     assert.match(result.stderr, /DeclaredByForged/);
     const afterObj = await admin.get(resources.release, "shop", namespace);
     assert.equal(afterObj.metadata.resourceVersion, beforeObj.metadata.resourceVersion);
-    await denialOnTrail("dave", "shop", "DeclaredByForged");
+    await denialOnTrail(w, "dave", "shop", "DeclaredByForged");
   });
 
   it("holds a change whose commits carry an author the mapping does not know, naming the fix", async () => {
-    await dave.create(resources.release, release("tweak", git?.shas[3] ?? "", "tweak-prod"), namespace);
-    const message = await heldChange("tweak", "UnmappedCommitAuthor");
+    await dave.create(
+      resources.release,
+      sodRelease(w, "tweak", git?.shas[3] ?? "", "tweak-prod", PROD),
+      namespace,
+    );
+    const message = await heldChange(w, "tweak", "UnmappedCommitAuthor");
     assert.match(message, /mallory@elsewhere\.example maps to no Kubernetes user/);
     assert.match(message, /add each to identities in the operator's --commit-authors-config/);
   });
 
   it("holds a change whose repository the operator may not read, naming the fix", async () => {
-    const elsewhere = release("elsewhere", git?.shas[2] ?? "", "elsewhere-prod");
+    const elsewhere = sodRelease(w, "elsewhere", git?.shas[2] ?? "", "elsewhere-prod", PROD);
     elsewhere.spec.source = {
       ...(elsewhere.spec.source as object),
       repoURL: "https://git.example.com/shop.git",
     };
     await dave.create(resources.release, elsewhere, namespace);
-    const message = await heldChange("elsewhere", "RepositoryNotAllowed");
+    const message = await heldChange(w, "elsewhere", "RepositoryNotAllowed");
     assert.match(message, /may not read https:\/\/git\.example\.com\/shop\.git/);
     assert.match(message, /add its prefix to allowedRepositories/);
   });
@@ -314,7 +224,7 @@ describe("separation of duties holds against the people who made the change", ()
   it("keeps barring alice after she has dave touch her release (earlier declarer)", async () => {
     await alice.create(
       resources.release,
-      release("relay", git?.shas[2] ?? "", "relay-prod", {}, LATER),
+      sodRelease(w, "relay", git?.shas[2] ?? "", "relay-prod", LATER),
       namespace,
     );
     const bump = await kubectl("dave", [
@@ -337,14 +247,14 @@ describe("separation of duties holds against the people who made the change", ()
     await createEnvironment({ admin }, LATER, {
       gate: { requiredApprovals: 1, approvers: { users: ["erin"], groups: ["approvers"] } },
     });
-    const change = await operatorChange("relay");
+    const change = await operatorChange(w, "relay");
     const name = change.metadata.name ?? "";
     await waitFor(
       "the Approval of the relay change",
       () => admin.get(resources.approval, name, namespace).catch(() => undefined),
       { timeoutMs: STEP_MS },
     );
-    await refusedApproval("alice", "alice", name, /declared this revision of the release earlier/);
+    await refusedApproval(w, "alice", "alice", name, /declared this revision of the release earlier/);
   });
 
   it("lets an approver with no part in the change approve it", async () => {
@@ -360,6 +270,6 @@ describe("separation of duties holds against the people who made the change", ()
       { timeoutMs: STEP_MS },
     );
     assert.equal(status.decidedBy, "erin");
-    assert.ok(trail().some((e) => e.action === "DecisionRecorded" && e.actor === "erin"));
+    assert.ok(trail(w).some((e) => e.action === "DecisionRecorded" && e.actor === "erin"));
   });
 });
