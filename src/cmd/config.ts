@@ -61,6 +61,10 @@ export const RunConfig = z
       .string()
       .min(1, "--alertmanager-token-file must name a file of bearer tokens, one per line")
       .optional(),
+    commitAuthorsConfig: z
+      .string()
+      .min(1, "--commit-authors-config must name a YAML file (see docs/change-control.md)")
+      .optional(),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
       error: "--log-level must be one of trace, debug, info, warn, error, fatal, silent",
     }),
@@ -149,6 +153,10 @@ export const RUN_FLAGS = {
     env: "STAGEGATE_ALERTMANAGER_TOKEN_FILE",
     help: "bearer tokens for POST /alertmanager, one per line (unset: endpoint disabled)",
   },
+  "commit-authors-config": {
+    env: "STAGEGATE_COMMIT_AUTHORS_CONFIG",
+    help: "YAML: read commit authors from git and map them to users (unset: authors as Releases declare them)",
+  },
   "log-level": { env: "STAGEGATE_LOG_LEVEL", default: "info", help: "trace, debug, info, warn, error" },
 } as const satisfies Record<string, { env: string; default?: string; help: string }>;
 
@@ -200,6 +208,7 @@ export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfi
     eventsAddress: pick("events-bind-address"),
     pipelineEventsTokenFile: pick("pipeline-events-token-file"),
     alertmanagerTokenFile: pick("alertmanager-token-file"),
+    commitAuthorsConfig: pick("commit-authors-config"),
     logLevel: pick("log-level"),
   });
   if (!result.success) {

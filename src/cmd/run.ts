@@ -16,6 +16,7 @@ import { createDriftCheckController } from "../controllers/drift-check/controlle
 import { createRollbackController } from "../controllers/rollback/controller.js";
 import { createVerificationController } from "../controllers/verification/controller.js";
 import { AuditTrail } from "../audit/trail.js";
+import { loadAuthorPolicy, type LoadedAuthorPolicy } from "../commits/author-policy.js";
 import type { Logger } from "../runtime/logging.js";
 import { auditEventMirror } from "./audit-mirror.js";
 import { startReceivers } from "./receivers.js";
@@ -51,6 +52,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
   const audit = await openAuditTrail(config.auditLog, events, log);
   const operatorIdentity = await operatorUserName(client);
   log.info({ operatorIdentity }, "Authenticated as the operator identity");
+  const authorPolicy = await openAuthorPolicy(config.commitAuthorsConfig, log);
   const deps: ControllerDeps = {
     operatorIdentity,
     client,
@@ -59,6 +61,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     events,
     audit,
     clock: realClock,
+    authorPolicy,
     workers: config.workers,
     informer: {
       namespace: config.namespace,
@@ -123,6 +126,24 @@ export async function runOperator(config: RunConfig): Promise<number> {
     client.close();
   }
   return exit === "lostLeadership" ? 1 : 0;
+}
+
+/** Loads `--commit-authors-config`, when set; a file that does not parse is a configuration error naming the field. */
+async function openAuthorPolicy(
+  path: string | undefined,
+  log: Logger,
+): Promise<LoadedAuthorPolicy | undefined> {
+  if (path === undefined) return undefined;
+  try {
+    const loaded = await loadAuthorPolicy(path);
+    log.info(
+      { path, digest: loaded.digest, identities: loaded.users.size, readFromGit: loaded.policy.readFromGit },
+      "Loaded the commit authors policy",
+    );
+    return loaded;
+  } catch (err) {
+    throw new ConfigError(`--commit-authors-config: ${(err as Error).message}`);
+  }
 }
 
 /** Opens this replica's audit trail, mirroring entries as Events; a path it cannot use is a configuration error. */

@@ -1,4 +1,5 @@
 import type { AuditRecorder } from "../audit/recorder.js";
+import type { LoadedAuthorPolicy } from "../commits/author-policy.js";
 import type { Clock } from "../runtime/clock.js";
 import type { EventRecorder } from "../runtime/events.js";
 import type { KubeClient } from "../runtime/kube/client.js";
@@ -21,6 +22,8 @@ export interface ControllerDeps {
    * believed to be the operator's own only when admission stamped this identity on it.
    */
   operatorIdentity: string;
+  /** Where separation of duties reads commit authors and maps them to users (`--commit-authors-config`). */
+  authorPolicy?: LoadedAuthorPolicy | undefined;
   workers: number;
   informer: {
     namespace?: string;

@@ -20,6 +20,7 @@ import { refuse } from "./audit-outcome.js";
 import { mutateChangeRequest, validateChangeRequest } from "./change-request-webhooks.js";
 import { validateRelease } from "./release-webhooks.js";
 import { mutateDeploymentTask, validateDeploymentTask } from "./task-webhooks.js";
+import { mutateRelease } from "./release-declarer.js";
 import { deny, denialText } from "./verdict.js";
 import type { AdmissionHandler, WebhookContext } from "./webhook-context.js";
 
@@ -35,6 +36,7 @@ export const WEBHOOK_ROUTES: Readonly<Record<string, AdmissionHandler>> = {
   "/validate/releases": validateRelease,
   "/mutate/deploymenttasks": mutateDeploymentTask,
   "/validate/deploymenttasks": validateDeploymentTask,
+  "/mutate/releases": mutateRelease,
 };
 
 /** How to start the webhook server. */

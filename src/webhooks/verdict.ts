@@ -24,6 +24,7 @@ export type RuleName =
   | "TargetNotOwned"
   | "StageSkipped"
   | "MutableRevision"
+  | "DeclaredByForged"
   | "MalformedRequest"
   | "AuditUnavailable"
   | "InternalError"

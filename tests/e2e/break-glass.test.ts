@@ -358,8 +358,11 @@ describe("break-glass rollback through a release freeze end to end: operator pro
     assert.deepEqual(approval.spec.requiredGroups, []);
     assert.deepEqual(
       approval.spec.excluded,
-      [{ user: OPERATOR, reason: "requested the change" }],
-      "separation of duties bars the requester, the operator itself",
+      [
+        { user: OPERATOR, reason: "requested the change" },
+        { user: "admin", reason: "declared the release" },
+      ],
+      "separation of duties bars the requester (the operator itself) and the release's declarer",
     );
     assert.equal(
       Date.parse(approval.status.expiresAt ?? ""),

@@ -31,6 +31,8 @@ export interface E2eOperatorOptions {
   labelKey?: string;
   /** The configurations are named `<namePrefix>-<id>`; `e2e` unless given. */
   namePrefix?: string;
+  /** More `stagegate run` flags, for example `--commit-authors-config=FILE`. */
+  flags?: string[];
 }
 
 /**
@@ -69,6 +71,7 @@ export async function startE2eOperator(
       "--leader-elect=false",
       "--webhook-bind-address=127.0.0.1:0",
       `--webhook-cert-dir=${certDir}`,
+      ...(options.flags ?? []),
     ]);
     const serving = await operator.waitForLog("Serving admission webhooks");
     webhooks = await registerLocalWebhooks(admin, {

@@ -71,8 +71,8 @@ export const GatePolicy = z
       .boolean()
       .optional()
       .describe(
-        "Whether requesters and commit authors are barred from approving. Defaults to true for regulated " +
-          "environments and false otherwise.",
+        "Whether requesters, the release's declarers and commit authors are barred from approving. Defaults " +
+          "to true for every environment that requires approvals and for regulated ones; set false to turn it off.",
       ),
     cabRiskClasses: z
       .array(RiskClass)

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Digest } from "./binding.js";
 import { Conditions, ObservedGeneration } from "./condition.js";
+import { Declarer } from "./declarer.js";
 import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
 import { ObjectName, Owner, Timestamp } from "./meta.js";
 import { ReleaseTarget } from "./release-target.js";
@@ -124,6 +125,7 @@ export const ReleaseSpec = z
       })
       .describe("The people responsible for the release."),
     rollbackPolicy: RollbackPolicy.default({ mode: "Manual" }),
+    declaredBy: Declarer.optional(),
   })
   .meta({
     description: "The version, its source, what it delivers, where it goes and who owns it.",

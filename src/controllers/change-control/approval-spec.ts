@@ -2,7 +2,9 @@ import type { ExcludedApprover } from "../../api/v1alpha1/approval.js";
 import type { ChangeType, Requester } from "../../api/v1alpha1/change-request.js";
 import type { GatePolicy, RiskClass } from "../../api/v1alpha1/environment.js";
 import type { Commit } from "../../api/v1alpha1/release.js";
+import type { LoadedAuthorPolicy } from "../../commits/author-policy.js";
 import { ChangeReason } from "./reasons.js";
+import { barredPeople, type GitAuthors } from "./separation-of-duties.js";
 import { riskAtMost } from "./risk.js";
 import { sentence } from "../deployment-task/wording.js";
 
@@ -16,6 +18,22 @@ export interface ApprovalPolicyInput {
   environment: { name: string; regulated: boolean; gate: GatePolicy };
   requester: Requester | undefined;
   commits: readonly Commit[];
+  /** The release's declarer and earlier declarers of its revision (`spec.declaredBy`), barred like the requester. */
+  declarers?: readonly string[] | undefined;
+  /** The commit authors read from the repository; `off` (the default) when the operator reads no git. */
+  git?: GitAuthors | undefined;
+  /** The git-to-Kubernetes identity mapping and its policy for unmapped authors. */
+  identities?: LoadedAuthorPolicy | undefined;
+}
+
+/** How separation of duties resolved the people of a change, for the audit entry of its Approval. */
+export interface DutyEvidence {
+  declarers: string[];
+  /** Where commit authors came from: the repository and range read, or only the Release's spec. */
+  authorsFrom: string;
+  mapped: Record<string, string>;
+  unmapped: string[];
+  identityMapping?: string;
 }
 
 /** The spec the operator writes when it opens an Approval; fixed from then on. */
@@ -32,12 +50,17 @@ export type PolicyRule = "StandardChangePreApproved" | "NoApprovalsRequired";
 /** How a change gets decided: approved by policy, by the people of an Approval, or not yet (and why). */
 export type ApprovalPath =
   | { kind: "policy"; rule: PolicyRule; message: string }
-  | { kind: "approval"; spec: OpenedApprovalSpec }
+  | { kind: "approval"; spec: OpenedApprovalSpec; evidence?: DutyEvidence }
   | { kind: "blocked"; reason: ChangeReason; message: string };
 
-/** Whether requesters and commit authors are barred from deciding: the gate's setting, else `regulated`. */
+/**
+ * Whether requesters, declarers and commit authors are barred from deciding: the gate's setting, else on for
+ * every gated environment (one that requires approvals) and every regulated one.
+ */
 export function separationOfDutiesApplies(environment: { regulated: boolean; gate: GatePolicy }): boolean {
-  return environment.gate.separationOfDuties ?? environment.regulated;
+  return (
+    environment.gate.separationOfDuties ?? (environment.regulated || environment.gate.requiredApprovals > 0)
+  );
 }
 
 /**
@@ -45,7 +68,8 @@ export function separationOfDutiesApplies(environment: { regulated: boolean; gat
  * non-emergency change to a gate that needs no approvals and no CAB, are approved by policy. Otherwise the
  * Approval is opened: Emergency needs 1 approval from `emergency.approverGroups`; any other change
  * `requiredApprovals` (at least 1) from `approvers`, plus the CAB group (also made eligible) when the risk class
- * is one of `cabRiskClasses`; the requester and every commit author are excluded under separation of duties.
+ * is one of `cabRiskClasses`; under separation of duties the requester, the release's declarers and every commit
+ * author (from git when read, mapped to users) are excluded, and an unmapped author or a failed read blocks.
  * Blocked, with a reason naming what to fix, when the requester is unknown but needed, when nobody is
  * eligible, or when there are more exclusions than an Approval holds. Pure.
  */
@@ -97,7 +121,17 @@ export function decideApprovalPath(input: ApprovalPolicyInput): ApprovalPath {
       message: `Nobody may decide this change: set ${field} on Environment ${name}.`,
     };
   }
-  const excluded = sod ? excludedApprovers(input.requester, input.commits) : [];
+  const duties = sod
+    ? barredPeople({
+        requester: input.requester,
+        declarers: input.declarers ?? [],
+        declaredCommits: input.commits,
+        git: input.git ?? { state: "off" },
+        identities: input.identities,
+      })
+    : undefined;
+  if (duties?.ok === false) return { kind: "blocked", reason: duties.reason, message: duties.message };
+  const excluded = duties?.excluded ?? [];
   if (excluded.length > MAX_EXCLUDED) {
     return {
       kind: "blocked",
@@ -108,7 +142,17 @@ export function decideApprovalPath(input: ApprovalPolicyInput): ApprovalPath {
     };
   }
   const required = emergency ? 1 : Math.max(gate.requiredApprovals, 1);
-  return { kind: "approval", spec: { required, eligible, requiredGroups, excluded } };
+  const spec = { required, eligible, requiredGroups, excluded };
+  if (duties === undefined) return { kind: "approval", spec };
+  const git = input.git ?? { state: "off" };
+  const evidence: DutyEvidence = {
+    declarers: [...(input.declarers ?? [])],
+    authorsFrom: git.state === "read" ? `git ${git.repoURL} ${git.range}` : "spec.source.commits",
+    mapped: duties.mapped,
+    unmapped: duties.unmapped,
+    ...(input.identities === undefined ? {} : { identityMapping: input.identities.digest }),
+  };
+  return { kind: "approval", spec, evidence };
 }
 
 /**
@@ -119,32 +163,14 @@ export function excludedApprovers(
   requester: Requester | undefined,
   commits: readonly Commit[],
 ): ExcludedApprover[] {
-  const entries = new Map<string, { user: string; requested: boolean; shas: string[] }>();
-  const add = (user: string | undefined, requested: boolean, sha?: string): void => {
-    if (user === undefined || user.trim() === "") return;
-    const key = user.toLowerCase();
-    const entry = entries.get(key) ?? { user, requested: false, shas: [] };
-    entry.requested ||= requested;
-    if (sha !== undefined && !entry.shas.includes(sha)) entry.shas.push(sha);
-    entries.set(key, entry);
-  };
-  add(requester?.username, true);
-  for (const commit of commits) {
-    const sha = commit.sha.slice(0, 7);
-    add(commit.author.email, false, sha);
-    add(commit.author.name, false, sha);
-  }
-  return [...entries.values()].map(({ user, requested, shas }) => ({
-    user,
-    reason: [requested ? "requested the change" : "", authored(shas)].filter((r) => r !== "").join(" and "),
-  }));
-}
-
-function authored(shas: readonly string[]): string {
-  if (shas.length === 0) return "";
-  const shown = shas.slice(0, 3).join(", ");
-  const more = shas.length > 3 ? ` and ${shas.length - 3} more` : "";
-  return `authored ${shas.length === 1 ? "commit" : "commits"} ${shown}${more}`;
+  const result = barredPeople({
+    requester,
+    declarers: [],
+    declaredCommits: commits,
+    git: { state: "off" },
+    identities: undefined,
+  });
+  return result.ok ? result.excluded : [];
 }
 
 function unique(values: readonly string[]): string[] {

@@ -2,6 +2,7 @@ import { ApprovalSpec, ApprovalStatus } from "../../api/v1alpha1/approval.js";
 import { ChangeRequestSpec, ChangeRequestStatus } from "../../api/v1alpha1/change-request.js";
 import { DeploymentTaskSpec } from "../../api/v1alpha1/deployment-task.js";
 import { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
+import { declarersOf } from "../../api/v1alpha1/declarer.js";
 import { ReleaseSpec } from "../../api/v1alpha1/release.js";
 import { Controller, type ReconcileRequest, type ReconcileResult } from "../../runtime/controller.js";
 import { TerminalError } from "../../runtime/errors.js";
@@ -19,7 +20,9 @@ import {
   type ChangeRequestDecision,
   type ChangeRequestDecisionInput,
 } from "./change-request-decide.js";
-import { mayOpenRound } from "./change-request-round.js";
+import { mayOpenRound, roundDue } from "./change-request-round.js";
+import { gatherGitAuthors } from "./commit-authors.js";
+import { releaseBindingMismatch } from "./separation-of-duties.js";
 import { applyReviewTask, controlledBy, ensureApproval, findLive, ownerKey } from "./children.js";
 import { reviewTaskName } from "./reasons.js";
 import { replaceStatus } from "./status.js";
@@ -67,10 +70,17 @@ export function createChangeRequestController(deps: ControllerDeps, informers: I
   ): Promise<ChangeRequestDecisionInput> {
     const namespace = obj.metadata.namespace ?? "";
     const envSpec = EnvironmentSpec.safeParse(informers.environments.store.get(spec.environment)?.spec);
-    const releaseSpec = ReleaseSpec.safeParse(
-      informers.releases.store.get(`${namespace}/${spec.releaseRef.name}`)?.spec,
-    );
+    const releaseObj = informers.releases.store.get(`${namespace}/${spec.releaseRef.name}`);
+    const releaseSpec = ReleaseSpec.safeParse(releaseObj?.spec);
     const release = releaseSpec.success ? releaseSpec.data : undefined;
+    const bindingMismatch = releaseBindingMismatch(spec.binding, {
+      name: spec.releaseRef.name,
+      uid: releaseObj?.metadata.uid,
+    });
+    const git =
+      release !== undefined && bindingMismatch === undefined && roundDue(status, deps.clock.now())
+        ? await gatherGitAuthors(deps.client, deps.authorPolicy, release, spec.environment, opts)
+        : undefined;
     const criticalTarget =
       release !== undefined && mayOpenRound(status)
         ? await isCriticalTarget(deps.client, release, spec.environment, opts)
@@ -98,7 +108,16 @@ export function createChangeRequestController(deps: ControllerDeps, informers: I
       environment: envSpec.success
         ? { name: spec.environment, regulated: envSpec.data.regulated, gate: envSpec.data.gate }
         : undefined,
-      release: release === undefined ? undefined : { commits: release.source.commits },
+      release:
+        release === undefined
+          ? undefined
+          : {
+              commits: release.source.commits,
+              declarers: declarersOf(release.declaredBy),
+              git,
+              bindingMismatch,
+            },
+      authorPolicy: deps.authorPolicy,
       criticalTarget,
       approval:
         approvalName !== undefined && approvalSpec.success

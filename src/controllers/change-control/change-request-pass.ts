@@ -4,7 +4,9 @@ import type { GatePolicy } from "../../api/v1alpha1/environment.js";
 import type { Commit } from "../../api/v1alpha1/release.js";
 import type { AuditAction, AuditEvent, AuditObject } from "../../audit/recorder.js";
 import type { EventSpec } from "../../runtime/events.js";
+import type { LoadedAuthorPolicy } from "../../commits/author-policy.js";
 import type { OpenedApprovalSpec } from "./approval-spec.js";
+import type { GitAuthors } from "./separation-of-duties.js";
 import { ChangeReason, OPERATOR } from "./reasons.js";
 import type { ReviewTaskPlan } from "./review-task.js";
 
@@ -15,8 +17,21 @@ export interface ChangeRequestDecisionInput {
   status?: ChangeRequestStatus | undefined;
   /** The Environment named by `spec.environment`; undefined when it does not exist. */
   environment?: { name: string; regulated: boolean; gate: GatePolicy } | undefined;
-  /** The Release named by `spec.releaseRef`; undefined when it does not exist. */
-  release?: { commits: readonly Commit[] } | undefined;
+  /**
+   * The Release named by `spec.releaseRef`; undefined when it does not exist. `declarers` come from its
+   * `spec.declaredBy`, `git` from its repository (read only when a round is due), and `bindingMismatch` says why
+   * the Release found by name is not the one `spec.binding` names.
+   */
+  release?:
+    | {
+        commits: readonly Commit[];
+        declarers?: readonly string[] | undefined;
+        git?: GitAuthors | undefined;
+        bindingMismatch?: string | undefined;
+      }
+    | undefined;
+  /** The operator's git-to-Kubernetes identity mapping (`--commit-authors-config`), when configured. */
+  authorPolicy?: LoadedAuthorPolicy | undefined;
   /** Whether the target environment's delivery object is labelled `stagegate.io/criticality: high`. */
   criticalTarget: boolean;
   /** The Approval named by `status.approvalRef`, when it exists. */

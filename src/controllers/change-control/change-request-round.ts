@@ -44,6 +44,9 @@ export function openRound(pass: Pass): void {
         "spec.releaseRef.",
     );
   }
+  if (input.release.bindingMismatch !== undefined) {
+    return block(pass, ChangeReason.ReleaseBindingMismatch, input.release.bindingMismatch);
+  }
   const risk = assessRisk({
     type: spec.type,
     regulated: environment.regulated,
@@ -56,6 +59,9 @@ export function openRound(pass: Pass): void {
     environment,
     requester: spec.requestedBy,
     commits: input.release.commits,
+    declarers: input.release.declarers,
+    git: input.release.git,
+    identities: input.authorPolicy,
   });
   if (path.kind === "blocked") return block(pass, path.reason, path.message);
 
@@ -93,7 +99,15 @@ export function openRound(pass: Pass): void {
     "ApprovalOpened",
     `Opened Approval ${name} for round ${round}: ${required} ${required === 1 ? "approval" : "approvals"} ` +
       `needed from ${who.join(", ")}${cab}; ${excluded.length} excluded under separation of duties.`,
-    { round, ...riskDetails, required, eligible, requiredGroups, excluded },
+    {
+      round,
+      ...riskDetails,
+      required,
+      eligible,
+      requiredGroups,
+      excluded,
+      ...(path.evidence === undefined ? {} : { separationOfDuties: path.evidence }),
+    },
     { object: { kind: "Approval", namespace: metadata.namespace, name } },
   );
 }

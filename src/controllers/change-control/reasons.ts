@@ -40,6 +40,10 @@ export const ChangeReason = {
   RequesterUnknown: "RequesterUnknown",
   NoEligibleApprovers: "NoEligibleApprovers",
   TooManyExclusions: "TooManyExclusions",
+  UnmappedCommitAuthor: "UnmappedCommitAuthor",
+  CommitAuthorsUnreadable: "CommitAuthorsUnreadable",
+  RepositoryNotAllowed: "RepositoryNotAllowed",
+  ReleaseBindingMismatch: "ReleaseBindingMismatch",
   ApprovalMissing: "ApprovalMissing",
   // Closed
   Open: "Open",

@@ -79,8 +79,9 @@ const rows: Row[] = [
     },
   },
   {
-    situation: "separation of duties off for an unregulated environment: nobody excluded",
+    situation: "separation of duties set off explicitly for an unregulated environment: nobody excluded",
     regulated: false,
+    gate: { ...PROD, separationOfDuties: false },
     commits: commits(1),
     expected: {
       kind: "approval",

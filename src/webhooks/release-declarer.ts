@@ -1,0 +1,127 @@
+import { z } from "zod";
+import { MAX_EARLIER_DECLARERS } from "../api/v1alpha1/declarer.js";
+import { jsonEqual } from "../runtime/deep-equal.js";
+import type { JsonPatchOperation, UserInfo } from "./admission-review.js";
+import { readObject } from "./admitted-objects.js";
+import { refuse, settle } from "./audit-outcome.js";
+import { jsonPointer } from "./stamping.js";
+import { ALLOWED, deny, type Verdict } from "./verdict.js";
+import type { AdmissionHandler } from "./webhook-context.js";
+
+/** A Release as this webhook reads it, before schema validation: only the spec's shape matters. */
+const StampableRelease = z.looseObject({ spec: z.record(z.string(), z.unknown()) });
+
+/** The stamp as written into `spec.declaredBy`. */
+export interface DeclarerStamp {
+  username: string;
+  groups: string[];
+  earlier: string[];
+}
+
+const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+
+function revisionOf(spec: Readonly<Record<string, unknown>>): string | undefined {
+  const source = spec.source;
+  return typeof source === "object" && source !== null
+    ? text((source as Record<string, unknown>).revision)
+    : undefined;
+}
+
+function storedStamp(spec: Readonly<Record<string, unknown>>): DeclarerStamp | undefined {
+  const parsed = z
+    .object({
+      username: z.string().min(1),
+      groups: z.array(z.string()).default([]),
+      earlier: z.array(z.string()).default([]),
+    })
+    .safeParse(spec.declaredBy);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** The spec without `declaredBy`: what a user declares. */
+function declared(spec: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const { declaredBy: _ignored, ...rest } = spec;
+  return rest;
+}
+
+/**
+ * The stamp a spec-changing request earns: the requester, with the earlier declarers of the same revision
+ * (everyone who declared it before, oldest first, the requester left out), restarted when the revision changes.
+ * Pure.
+ */
+export function nextDeclarer(
+  user: UserInfo,
+  before: Readonly<Record<string, unknown>> | undefined,
+  after: Readonly<Record<string, unknown>>,
+): DeclarerStamp {
+  const previous = before === undefined ? undefined : storedStamp(before);
+  const sameRevision = before !== undefined && revisionOf(before) === revisionOf(after);
+  const history = previous === undefined || !sameRevision ? [] : [...previous.earlier, previous.username];
+  const earlier = [...new Set(history)].filter((name) => name !== user.username);
+  return {
+    username: user.username,
+    groups: [...user.groups],
+    earlier: earlier.slice(Math.max(0, earlier.length - MAX_EARLIER_DECLARERS)),
+  };
+}
+
+/** What the webhook decides for one request: a denial, or the value `spec.declaredBy` must end up with. */
+export type DeclarerDecision = { verdict: Verdict; stamp?: DeclarerStamp | undefined };
+
+/**
+ * Decides `spec.declaredBy` for a CREATE or UPDATE of a Release. A change of spec is stamped with the requester
+ * ({@link nextDeclarer}); an update that leaves the rest of the spec alone (metadata, finalizers) keeps the
+ * stored stamp. A request that itself sets `declaredBy` to anything but the stored stamp or the stamp it earns
+ * is denied (`DeclaredByForged`), naming the fix. Pure.
+ */
+export function decideDeclarer(
+  user: UserInfo,
+  before: Readonly<Record<string, unknown>> | undefined,
+  after: Readonly<Record<string, unknown>>,
+): DeclarerDecision {
+  const changed = before === undefined || !jsonEqual(declared(before), declared(after));
+  const stored = before === undefined ? undefined : storedStamp(before);
+  const stamp = changed ? nextDeclarer(user, before, after) : stored;
+  const typed = after.declaredBy;
+  const untouched = typed === undefined || jsonEqual(typed, before?.declaredBy) || jsonEqual(typed, stamp);
+  if (untouched) return { verdict: ALLOWED, stamp };
+  return {
+    verdict: deny(
+      "DeclaredByForged",
+      `spec.declaredBy is stamped by the server with who created or last changed the Release (here ` +
+        `${user.username}) and cannot be set or altered by hand; leave spec.declaredBy out of your manifest.`,
+    ),
+  };
+}
+
+/** The JSON patch that leaves `spec.declaredBy` as decided. */
+function declarerPatch(
+  after: Readonly<Record<string, unknown>>,
+  stamp: DeclarerStamp | undefined,
+): JsonPatchOperation[] {
+  if (stamp === undefined || jsonEqual(after.declaredBy, stamp)) return [];
+  return [{ op: "add", path: jsonPointer("spec", "declaredBy"), value: stamp }];
+}
+
+/**
+ * `/mutate/releases`: stamps `spec.declaredBy` on CREATE and on every UPDATE that changes the spec, from the
+ * request's authenticated identity; keeps it on updates that do not; denies a request that forges it. Status
+ * writes never reach it (the rules match `releases`, not `releases/status`).
+ */
+export const mutateRelease: AdmissionHandler = async (request, ctx) => {
+  const op = request.operation;
+  if ((op !== "CREATE" && op !== "UPDATE") || (request.subResource ?? "") !== "") {
+    return settle(request, ctx, ALLOWED);
+  }
+  const after = readObject(StampableRelease, request.object, "object");
+  if (!after.ok) return refuse(request, ctx, after.denial);
+  let before: Record<string, unknown> | undefined;
+  if (op === "UPDATE") {
+    const old = readObject(StampableRelease, request.oldObject, "oldObject");
+    if (!old.ok) return refuse(request, ctx, old.denial);
+    before = old.value.spec;
+  }
+  const decision = decideDeclarer(request.userInfo, before, after.value.spec);
+  if (!decision.verdict.allowed) return refuse(request, ctx, decision.verdict);
+  return settle(request, ctx, ALLOWED, { patch: declarerPatch(after.value.spec, decision.stamp) });
+};
