@@ -1,5 +1,5 @@
 import type { ApprovalObject } from "./change-control.js";
-import type { Identity } from "./identity.js";
+import type { Identity } from "../runtime/kube/self-review.js";
 
 /** One check of whether an Approval waits for me: pass, or the reason (CamelCase) and a sentence why not. */
 export interface AwaitingCheck {

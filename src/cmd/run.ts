@@ -1,6 +1,6 @@
-import { reviewSelf } from "../cli/identity.js";
 import { EventRecorder } from "../runtime/events.js";
 import { KubeClient } from "../runtime/kube/client.js";
+import { SelfIdentity } from "../runtime/kube/self-identity.js";
 import { createLogger } from "../runtime/logging.js";
 import { Manager, type ManagerExit } from "../runtime/manager.js";
 import { RuntimeMetrics } from "../runtime/metrics.js";
@@ -27,20 +27,6 @@ import { ConfigError, type RunConfig } from "./config.js";
 export const REPORTING_CONTROLLER = "stagegate.io/operator";
 
 /**
- * The user name the API server knows this process by: the only requester whose ChangeRequests can open a gate.
- */
-async function operatorUserName(client: KubeClient): Promise<string> {
-  try {
-    return (await reviewSelf(client)).username;
-  } catch (err) {
-    throw new ConfigError(
-      `cannot learn the operator's own identity with a SelfSubjectReview (${(err as Error).message}); check ` +
-        "the kubeconfig and that the API server serves authentication.k8s.io/v1.",
-    );
-  }
-}
-
-/**
  * Builds the manager from a parsed configuration and runs it until SIGTERM/SIGINT (clean stop, lease released)
  * or until leadership is lost. Returns the process exit code.
  */
@@ -50,8 +36,8 @@ export async function runOperator(config: RunConfig): Promise<number> {
   const metrics = new RuntimeMetrics({ defaultMetrics: true });
   const events = new EventRecorder(client, REPORTING_CONTROLLER, config.identity, log);
   const audit = await openAuditTrail(config.auditLog, events, log);
-  const operatorIdentity = await operatorUserName(client);
-  log.info({ operatorIdentity }, "Authenticated as the operator identity");
+  const self = new SelfIdentity(client);
+  const operatorIdentity = (): string => self.username ?? "";
   const authorPolicy = await openAuthorPolicy(config.commitAuthorsConfig, log);
   const deps: ControllerDeps = {
     operatorIdentity,
@@ -70,7 +56,13 @@ export async function runOperator(config: RunConfig): Promise<number> {
     },
   };
   const informers = createInformers(deps);
-  const webhooks = await startWebhooks(config, { client, informers, audit, log, operatorIdentity });
+  const webhooks = await startWebhooks(config, {
+    client,
+    informers,
+    audit,
+    log,
+    operatorIdentity: () => self.username,
+  });
   const receivers = await startReceivers(config, {
     client,
     audit,
@@ -94,6 +86,8 @@ export async function runOperator(config: RunConfig): Promise<number> {
       createRollbackController(deps, informers),
       createVerificationController(deps, informers),
     ],
+    // Controllers start only once the operator knows who it is: it trusts changes only admission stamped so.
+    prerequisites: [(signal) => self.learn(signal, log)],
     probeAddress: config.probeAddress,
     metricsAddress: config.metricsAddress,
     leaderElection: config.leaderElect

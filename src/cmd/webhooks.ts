@@ -22,8 +22,8 @@ export async function startWebhooks(
     informers: Informers;
     audit: AuditRecorder;
     log: Logger;
-    /** The operator's own user name (from a SelfSubjectReview at start): the webhooks trust exactly it. */
-    operatorIdentity: string;
+    /** The operator's own user name once learned (a SelfSubjectReview): the webhooks trust exactly it. */
+    operatorIdentity: () => string | undefined;
   },
 ): Promise<WebhookServer | undefined> {
   if (config.webhookAddress === "0") return undefined;

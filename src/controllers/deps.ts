@@ -18,10 +18,10 @@ export interface ControllerDeps {
   audit: AuditRecorder;
   clock: Clock;
   /**
-   * The user name the API server authenticates the operator as (from a SelfSubjectReview at start). An object is
-   * believed to be the operator's own only when admission stamped this identity on it.
+   * The user name the API server authenticates the operator as (from a SelfSubjectReview, learned before any
+   * controller starts). An object is believed to be the operator's own only when admission stamped this identity.
    */
-  operatorIdentity: string;
+  operatorIdentity: () => string;
   /** Where separation of duties reads commit authors and maps them to users (`--commit-authors-config`). */
   authorPolicy?: LoadedAuthorPolicy | undefined;
   workers: number;

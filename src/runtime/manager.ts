@@ -27,6 +27,11 @@ export interface ManagerOptions {
   leaderElection?: LeaderElectionSettings;
   probeAddress?: string;
   metricsAddress?: string;
+  /**
+   * Work that must finish before any controller starts and before the replica reports ready (for example learning
+   * the operator's own identity); run after the servers start, beside the informers' first sync.
+   */
+  prerequisites?: ((signal: AbortSignal) => Promise<void>)[];
 }
 
 /** How a manager run ended. */
@@ -50,8 +55,10 @@ export class Manager {
 
   /** Whether every informer has synced. */
   isReady(): boolean {
-    return this.opts.informers.every((i) => i.hasSynced());
+    return this.prerequisitesDone && this.opts.informers.every((i) => i.hasSynced());
   }
+
+  private prerequisitesDone = false;
 
   /** Runs until the signal aborts (clean stop, lease released) or leadership is lost. */
   async run(signal: AbortSignal): Promise<ManagerExit> {
@@ -65,7 +72,11 @@ export class Manager {
         "Serving probes and metrics",
       );
       informerRuns = this.opts.informers.map((informer) => informer.run(informersStop.signal));
-      await Promise.all(this.opts.informers.map((i) => i.waitForSync(signal)));
+      await Promise.all([
+        ...this.opts.informers.map((i) => i.waitForSync(signal)),
+        ...(this.opts.prerequisites ?? []).map((work) => work(signal)),
+      ]);
+      this.prerequisitesDone = true;
       if (signal.aborted) return "stopped";
       log.info({ informers: this.opts.informers.length }, "Synced every informer cache");
       return await this.runControllers(signal);

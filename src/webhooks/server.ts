@@ -44,8 +44,11 @@ export interface WebhookServerOptions extends HttpsServingOptions {
   audit: AuditRecorder;
   lookupEnvironment: (name: string) => Promise<EnvironmentSpec | undefined>;
   lookupDeliveryLabels?: WebhookContext["lookupDeliveryLabels"];
-  /** The operator's own user name; see {@link WebhookContext.operatorUsername}. */
-  operatorUsername?: string | undefined;
+  /**
+   * The operator's own user name, a fixed name or a getter of the one learned at start (undefined until then:
+   * nobody counts as the operator); see {@link WebhookContext.operatorUsername}.
+   */
+  operatorUsername?: string | (() => string | undefined) | undefined;
   clock?: () => Date;
   maxBodyBytes?: number;
 }
@@ -144,7 +147,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       ? {}
       : { lookupDeliveryLabels: options.lookupDeliveryLabels }),
     log: options.log,
-    operatorUsername: options.operatorUsername,
+    get operatorUsername(): string | undefined {
+      const known = options.operatorUsername;
+      return typeof known === "function" ? known() : known;
+    },
     now: options.clock ?? (() => new Date()),
   };
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;

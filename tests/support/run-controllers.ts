@@ -1,4 +1,4 @@
-import { reviewSelf } from "../../src/cli/identity.js";
+import { reviewSelf } from "../../src/runtime/kube/self-review.js";
 import type { IdentityName } from "../../hack/local-cluster/identities.js";
 import type { AuditRecorder } from "../../src/audit/recorder.js";
 import { REPORTING_CONTROLLER } from "../../src/cmd/run.js";
@@ -46,9 +46,10 @@ export async function runControllers(options: RunControllersOptions): Promise<Ru
   const log =
     level === undefined || level === "" ? silentLogger : createLogger(level as "debug", process.stderr);
   const metrics = new RuntimeMetrics();
+  const operator = (await reviewSelf(client)).username;
   const deps: ControllerDeps = {
     client,
-    operatorIdentity: (await reviewSelf(client)).username,
+    operatorIdentity: () => operator,
     log,
     metrics,
     events: new EventRecorder(client, REPORTING_CONTROLLER, "test", log),

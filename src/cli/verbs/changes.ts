@@ -16,7 +16,7 @@ import {
   validateFlags,
   type GlobalOptions,
 } from "../flags.js";
-import { reviewSelf } from "../identity.js";
+import { reviewSelf } from "../../runtime/kube/self-review.js";
 import { withSession } from "../kube-session.js";
 import { UNSET, formatTable, writeJson } from "../output.js";
 import type { KubeClient } from "../../runtime/kube/client.js";

@@ -10,7 +10,7 @@ import {
 } from "../change-control.js";
 import { CommandError, explainApiErrors } from "../errors.js";
 import { expectPositionals, formatFlags, parseVerbArgs } from "../flags.js";
-import { reviewSelf } from "../identity.js";
+import { reviewSelf } from "../../runtime/kube/self-review.js";
 import { withSession } from "../kube-session.js";
 import { writeJson } from "../output.js";
 import { EXIT, type CliIo, type Verb } from "../verb.js";

@@ -1,5 +1,5 @@
 import { expectPositionals, formatFlags, parseVerbArgs, type GlobalOptions } from "../flags.js";
-import { reviewSelf } from "../identity.js";
+import { reviewSelf } from "../../runtime/kube/self-review.js";
 import { withSession } from "../kube-session.js";
 import { writeJson } from "../output.js";
 import { EXIT, type Verb } from "../verb.js";

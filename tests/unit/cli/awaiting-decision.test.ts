@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { assessAwaitingDecision } from "../../../src/cli/awaiting-decision.js";
 import { ApprovalObject } from "../../../src/cli/change-control.js";
-import type { Identity } from "../../../src/cli/identity.js";
+import type { Identity } from "../../../src/runtime/kube/self-review.js";
 
 const alice: Identity = { username: "alice", groups: ["approvers", "system:authenticated"] };
 const grace: Identity = { username: "grace@example.com", groups: ["approvers"] };

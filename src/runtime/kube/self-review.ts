@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { KubeClient } from "../runtime/kube/client.js";
-import { collectionPath, type ResourceType } from "../runtime/kube/resource.js";
+import type { KubeClient } from "./client.js";
+import { collectionPath, type ResourceType } from "./resource.js";
 
 /** authentication.k8s.io/v1 SelfSubjectReview: "who does the API server think I am?" */
 const selfSubjectReview = {
