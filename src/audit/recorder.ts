@@ -33,6 +33,8 @@ export type AuditAction =
   | "RollbackCompleted"
   | "RollbackHeld"
   | "BreakGlassRollback"
+  | "RollbackTaskRefused"
+  | "AlertRefused"
   | "RollbackValidated"
   | "VerificationMeasured"
   | "VerificationPassed"

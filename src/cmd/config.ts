@@ -61,6 +61,10 @@ export const RunConfig = z
       .string()
       .min(1, "--alertmanager-token-file must name a file of bearer tokens, one per line")
       .optional(),
+    rollbackSealKeyFile: z
+      .string()
+      .min(1, "--rollback-seal-key-file must name a file holding at least 32 random bytes")
+      .optional(),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
       error: "--log-level must be one of trace, debug, info, warn, error, fatal, silent",
     }),
@@ -149,6 +153,10 @@ export const RUN_FLAGS = {
     env: "STAGEGATE_ALERTMANAGER_TOKEN_FILE",
     help: "bearer tokens for POST /alertmanager, one per line (unset: endpoint disabled)",
   },
+  "rollback-seal-key-file": {
+    env: "STAGEGATE_ROLLBACK_SEAL_KEY_FILE",
+    help: "key (>= 32 bytes) sealing the Rollback tasks the operator opens; the same on every replica (unset: a random key per process)",
+  },
   "log-level": { env: "STAGEGATE_LOG_LEVEL", default: "info", help: "trace, debug, info, warn, error" },
 } as const satisfies Record<string, { env: string; default?: string; help: string }>;
 
@@ -200,6 +208,7 @@ export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfi
     eventsAddress: pick("events-bind-address"),
     pipelineEventsTokenFile: pick("pipeline-events-token-file"),
     alertmanagerTokenFile: pick("alertmanager-token-file"),
+    rollbackSealKeyFile: pick("rollback-seal-key-file"),
     logLevel: pick("log-level"),
   });
   if (!result.success) {

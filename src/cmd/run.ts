@@ -18,6 +18,7 @@ import { AuditTrail } from "../audit/trail.js";
 import type { Logger } from "../runtime/logging.js";
 import { auditEventMirror } from "./audit-mirror.js";
 import { startReceivers } from "./receivers.js";
+import { openRollbackSeal } from "./rollback-seal.js";
 import { startWebhooks } from "./webhooks.js";
 import { ConfigError, type RunConfig } from "./config.js";
 
@@ -34,6 +35,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
   const metrics = new RuntimeMetrics({ defaultMetrics: true });
   const events = new EventRecorder(client, REPORTING_CONTROLLER, config.identity, log);
   const audit = await openAuditTrail(config.auditLog, events, log);
+  const rollbackSeal = await openRollbackSeal(config.rollbackSealKeyFile, log);
   const deps: ControllerDeps = {
     client,
     log,
@@ -41,6 +43,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     events,
     audit,
     clock: realClock,
+    rollbackSeal,
     workers: config.workers,
     informer: {
       namespace: config.namespace,
@@ -57,6 +60,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     registry: metrics.registry,
     informers,
     events,
+    rollbackSeal,
   });
   const manager = new Manager({
     client,

@@ -3,6 +3,7 @@ import type { Clock } from "../runtime/clock.js";
 import type { EventRecorder } from "../runtime/events.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { Logger } from "../runtime/logging.js";
+import type { RollbackSeal } from "./rollback/seal.js";
 import type { RuntimeMetrics } from "../runtime/metrics.js";
 
 /**
@@ -16,6 +17,11 @@ export interface ControllerDeps {
   /** The append-only audit trail; controllers record the decisions an auditor must be able to read back. */
   audit: AuditRecorder;
   clock: Clock;
+  /**
+   * Seals the Rollback tasks the operator opens and checks them: only sealed tasks (or the rollback owner's) may
+   * roll back or hold an environment. One per process, from `--rollback-seal-key-file`.
+   */
+  rollbackSeal: RollbackSeal;
   workers: number;
   informer: {
     namespace?: string;

@@ -27,7 +27,7 @@ export interface AlertReport {
   results: AlertResult[];
 }
 
-type Deps = Pick<AlertmanagerDeps, "client" | "audit" | "log" | "metrics" | "events">;
+type Deps = Pick<AlertmanagerDeps, "client" | "audit" | "log" | "metrics" | "events" | "seal">;
 
 /** One alert of a notification: the receiver it came through, the alert, and when the operator received it. */
 interface DeliveredAlert {
@@ -75,7 +75,7 @@ async function openTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch
       message: `Ignored: ${base.release} is not the release deployed to ${environment}; ${instead} deployed there.`,
     };
   }
-  const task = planRollbackTask(release, environment, alert, receivedAt);
+  const task = planRollbackTask(release, environment, alert, receivedAt, deps.seal);
   const name = String(task.metadata.name);
   const created = await createRollbackTask(deps.client, task, release.namespace);
   const outcome = firingOutcome(true, created);

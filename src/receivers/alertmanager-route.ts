@@ -5,6 +5,7 @@ import type { EventRecorder } from "../runtime/events.js";
 import type { Informer } from "../runtime/informer/informer.js";
 import type { Logger } from "../runtime/logging.js";
 import type { KubeClient } from "../runtime/kube/client.js";
+import type { RollbackSeal } from "../controllers/rollback/seal.js";
 import { handleAlert, type AlertReport } from "./alertmanager-alert.js";
 import { matchAlert, releaseCandidates } from "./alertmanager-match.js";
 import type { AlertMetrics } from "./alertmanager-metrics.js";
@@ -31,6 +32,8 @@ export interface AlertmanagerDeps {
   tokens: TokenFile | undefined;
   /** The shared releases informer: matching reads its cache, never the API, per notification. */
   releases: Pick<Informer, "hasSynced" | "store">;
+  /** Seals the Rollback tasks this route opens, so the rollback controller can tell them from hand-made ones. */
+  seal: RollbackSeal;
   /** Records a Warning Event on the Release whose rollback task an alert opened. */
   events?: EventRecorder;
   now?: () => Date;

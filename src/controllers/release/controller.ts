@@ -85,7 +85,7 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
     const stored = statusOf(obj);
 
     const environments = await gatherEnvironments(
-      { client: deps.client, informers, clock: deps.clock },
+      { client: deps.client, informers, clock: deps.clock, rollbackSeal: deps.rollbackSeal },
       {
         namespace,
         name: obj.metadata.name,

@@ -10,6 +10,8 @@ import { isNotFound } from "../../runtime/kube/api-error.js";
 import type { CallOptions, KubeClient } from "../../runtime/kube/client.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
 import type { Informers } from "../informers.js";
+import { rollbackEvidence } from "../rollback/evidence.js";
+import type { RollbackSeal } from "../rollback/seal.js";
 import { targetRevision, type DeliveryObservation } from "./delivery.js";
 import type { EnvironmentInput } from "./environment-step.js";
 import type { ReleaseTaskView } from "./follow-delivery.js";
@@ -36,6 +38,8 @@ export interface GatherDeps {
   client: KubeClient;
   informers: Informers;
   clock: Clock;
+  /** Tells the Rollback tasks that may hold an environment (operator-sealed) from hand-made ones. */
+  rollbackSeal?: RollbackSeal | undefined;
 }
 
 /**
@@ -64,7 +68,7 @@ export async function gatherEnvironments(
     const input: EnvironmentInput = {
       name,
       spec,
-      tasks: tasksOf(tasks, name),
+      tasks: tasksOf(tasks, name, rollbackProof(deps, release.namespace, release.name, release.spec)),
       changeRequest:
         target === undefined
           ? undefined
@@ -87,7 +91,23 @@ export async function gatherEnvironments(
   return gathered;
 }
 
-function tasksOf(tasks: readonly KubeObject[], environment: string): ReleaseTaskView[] {
+/** Whether a Rollback task of this release may hold an environment: sealed by the operator, or the owner's. */
+function rollbackProof(
+  deps: GatherDeps,
+  namespace: string,
+  name: string,
+  spec: ReleaseSpec,
+): (task: KubeObject, environment: string) => boolean {
+  const uid = deps.informers.releases.store.get(releaseKey(namespace, name))?.metadata.uid;
+  const release = { name, uid, rollbackOwner: spec.owners.rollbackOwner.name };
+  return (task, environment) => rollbackEvidence(deps.rollbackSeal, task, environment, release).opened;
+}
+
+function tasksOf(
+  tasks: readonly KubeObject[],
+  environment: string,
+  proven: (task: KubeObject, environment: string) => boolean,
+): ReleaseTaskView[] {
   return tasks.flatMap((obj) => {
     const spec = DeploymentTaskSpec.safeParse(obj.spec);
     if (!spec.success || spec.data.environment !== environment) return [];
@@ -99,6 +119,7 @@ function tasksOf(tasks: readonly KubeObject[], environment: string): ReleaseTask
         phase: status.success ? status.data.phase : undefined,
         createdAt: obj.metadata.creationTimestamp,
         alert: spec.data.alert?.name,
+        ...(spec.data.type === "Rollback" ? { opened: proven(obj, environment) } : {}),
       },
     ];
   });

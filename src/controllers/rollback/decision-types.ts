@@ -8,6 +8,8 @@ import type { z } from "zod";
 import type { TargetClaim } from "../release/target-claims.js";
 import type { ConcludedItem } from "../task-apply.js";
 import type { BreakGlassChange } from "./break-glass.js";
+import type { RollbackEvidence } from "./evidence.js";
+import type { RollbackMode } from "./seal.js";
 import type { RollbackReason } from "./reasons.js";
 import type { ValidationTaskPlan } from "./validation-task.js";
 
@@ -40,6 +42,8 @@ export interface RollbackDelivery {
 /** Everything the decision needs, gathered by the reconciler. */
 export interface RollbackInput {
   task: RollbackTaskView;
+  /** Whether the task may be acted on, and on whose word (see `rollbackEvidence`). */
+  evidence: RollbackEvidence;
   release?: { name: string; uid?: string | undefined; spec: ReleaseSpec; status?: ReleaseStatus | undefined };
   /** The task's Environment; undefined when it does not exist (no freeze can then be known). */
   environment?: EnvironmentSpec | undefined;
@@ -88,5 +92,7 @@ export interface DecisionContext {
   release: NonNullable<RollbackInput["release"]>;
   environment: string;
   target: ReleaseTarget | undefined;
+  /** The policy the task is acted on under (see `effectivePolicy`), not necessarily the release's policy now. */
+  policy: RollbackMode;
   now: Date;
 }

@@ -59,6 +59,10 @@ export const RollbackReason = {
   RollbackCompleted: "RollbackCompleted",
   /** The delivery of the previous revision failed. */
   RollbackFailed: "RollbackFailed",
+  /** The task is not proven to come from the operator or the rollback owner: reported, never acted on. */
+  RollbackTaskRefused: "RollbackTaskRefused",
+  /** The task was opened under a stricter policy than the release's now: it is acted on under that one. */
+  PolicyChangedAfterOpening: "PolicyChangedAfterOpening",
   /** The rollback passed a release freeze and opened an emergency ChangeRequest for review. */
   BreakGlassRollback: "BreakGlassRollback",
 } as const;

@@ -1,3 +1,4 @@
+import type { RollbackMode, RollbackSeal } from "../rollback/seal.js";
 import { API_VERSION } from "../../api/v1alpha1/group.js";
 import type { Owner } from "../../api/v1alpha1/meta.js";
 import { isAlreadyExists } from "../../runtime/kube/api-error.js";
@@ -63,19 +64,31 @@ export interface RollbackTaskPlan {
   release: { name: string; uid: string | undefined };
   environment: string;
   rollbackOwner: Owner;
+  /** The release's rollback policy now, sealed with the task. */
+  policy: RollbackMode;
   version: string;
   description: string;
 }
 
 /**
- * Opens the Rollback task (owned by the Release, labelled with it, for the release's rollback owner). Created
+ * Opens the Rollback task (owned by the Release, labelled with it, for the release's rollback owner, sealed as
+ * the operator's with origin Verification). Created
  * with POST: an existing task of that name (a repeated pass) is left as it is. Returns whether it was created.
  */
 export async function openRollbackTask(
   client: KubeClient,
   plan: RollbackTaskPlan,
+  seal: RollbackSeal,
   opts: CallOptions,
 ): Promise<boolean> {
+  const annotations = seal.annotations({
+    namespace: plan.namespace,
+    name: plan.name,
+    release: plan.release,
+    environment: plan.environment,
+    origin: "Verification",
+    policy: plan.policy,
+  });
   const body = {
     apiVersion: API_VERSION,
     kind: "DeploymentTask",
@@ -83,6 +96,7 @@ export async function openRollbackTask(
       name: plan.name,
       namespace: plan.namespace,
       labels: { [RELEASE_LABEL]: labelValue(plan.release.name) },
+      annotations,
       ownerReferences: [
         {
           apiVersion: API_VERSION,

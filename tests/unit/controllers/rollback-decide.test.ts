@@ -99,6 +99,7 @@ function input(
 ): RollbackInput {
   const { task, phase, ...rest } = over;
   return {
+    evidence: { opened: true, by: "Alert", policy: mode },
     task: {
       namespace: NS,
       name: TASK,
@@ -149,6 +150,51 @@ const NO_ACTION = {
 };
 
 const ROWS: Row[] = [
+  // Evidence: only the operator's (or the rollback owner's) tasks are acted on
+  {
+    situation:
+      "a hand-made task under Automatic, even through a freeze: refused, reported once, nothing done",
+    input: {
+      ...input("Automatic", { environment: FROZEN }),
+      evidence: { opened: false, reason: "it carries no seal of the operator" },
+    },
+    kind: "Notify",
+    reason: "RollbackTaskRefused",
+    check: (d) => {
+      assert.deepEqual(actions(d), {
+        ...NO_ACTION,
+        record: "RollbackTaskRefused",
+        audit: ["RollbackTaskRefused"],
+        events: ["Warning RollbackTaskRefused"],
+      });
+      assert.match(d.message, /no seal of the operator/);
+    },
+  },
+  {
+    situation: "a refused task already reported: nothing more",
+    input: {
+      ...input("Automatic", { task: { recorded: "RollbackTaskRefused" } }),
+      evidence: { opened: false, reason: "it carries no seal of the operator" },
+    },
+    kind: "Skip",
+    reason: "RollbackTaskRefused",
+    check: (d) => assert.deepEqual(actions(d), NO_ACTION),
+  },
+  {
+    situation:
+      "opened under Manual, the release switched to Automatic since: the owner is told, nothing rolled back",
+    input: { ...input("Automatic"), evidence: { opened: true, by: "Alert", policy: "Manual" } },
+    kind: "Notify",
+    reason: "ManualRollbackRequested",
+    check: (d) => {
+      assert.deepEqual(actions(d), {
+        ...NO_ACTION,
+        record: "ManualRollbackRequested",
+        events: ["Normal ManualRollbackRequested"],
+      });
+      assert.match(d.message, /a policy change is not an alert/);
+    },
+  },
   // Automatic
   {
     situation: "automatic, target at the bad revision, nothing locked: take the lock and roll back",
