@@ -150,6 +150,44 @@ function failure(err: unknown, match: AlertMatch): AlertResult {
 }
 
 /**
+ * Refuses an alert that cannot be scoped to one namespace (see `scopeAlert`): nothing is written, the refusal is
+ * audited (`AlertRefused`, actor `alertmanager:<receiver>`) and answered as `ambiguous`.
+ */
+export async function refuseAlert(
+  deps: Deps,
+  receiver: string,
+  alert: WebhookAlert,
+  refusal: { namespaces: string[]; message: string },
+): Promise<AlertReport> {
+  const name = alertName(alert);
+  await deps.audit.record({
+    actor: `alertmanager:${receiver}`,
+    action: "AlertRefused",
+    object: { kind: "Alert", name: name ?? alert.fingerprint },
+    details: {
+      receiver,
+      fingerprint: alert.fingerprint,
+      status: alert.status,
+      labels: alert.labels,
+      namespaces: refusal.namespaces,
+      message: refusal.message,
+    },
+  });
+  deps.metrics.observe(alert.status, "ambiguous");
+  deps.log.info(
+    { receiver, alertname: name, fingerprint: alert.fingerprint, namespaces: refusal.namespaces },
+    "Refused an alert that names no single namespace",
+  );
+  return {
+    fingerprint: alert.fingerprint,
+    ...(name === undefined ? {} : { name }),
+    status: alert.status,
+    startsAt: alert.startsAt,
+    results: [{ outcome: "ambiguous", message: refusal.message }],
+  };
+}
+
+/**
  * Handles one alert of a notification, independently of the others: a firing alert opens a Rollback task for
  * every matched release that is deployed where it fires; a resolved alert records its resolution on the task
  * the firing alert opened, whether or not that release is still deployed (a rollback may have replaced it).
