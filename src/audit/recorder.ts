@@ -34,6 +34,7 @@ export type AuditAction =
   | "RollbackHeld"
   | "BreakGlassRollback"
   | "RollbackTaskRefused"
+  | "RollbackPolicyChangeIgnored"
   | "AlertRefused"
   | "RollbackValidated"
   | "VerificationMeasured"

@@ -338,7 +338,6 @@ describe("Class 7: rollbacks and out-of-band detection come from evidence", () =
     });
     assert.equal(task.metadata.annotations?.["stagegate.io/rollback-policy"], "Manual");
     const rv = await resourceVersion(appM);
-    const before = await reconciles("rollback");
     await dave.patch(
       resources.release,
       "shop-m2",
@@ -346,10 +345,23 @@ describe("Class 7: rollbacks and out-of-band detection come from evidence", () =
       { spec: { rollbackPolicy: { mode: "Automatic" } } },
       { type: "merge" },
     );
-    await lookedAgain("rollback", before);
-    const after = await admin.get(resources.deploymentTask, task.metadata.name, namespace);
+    // The pass that saw the new policy reports that it does not apply, in the same decision that rolls nothing back.
+    const after = await waitFor("the policy change to be reported as not applying", async () => {
+      const current = await admin.get(resources.deploymentTask, task.metadata.name, namespace);
+      return current.metadata.annotations?.["stagegate.io/rollback-policy-noted"] === "Automatic"
+        ? current
+        : undefined;
+    });
     assert.equal(after.metadata.annotations?.[ROLLBACK_ANNOTATION], "ManualRollbackRequested");
+    const log = (after.spec as { log?: { message: string }[] }).log ?? [];
+    assert.match(log.at(-1)?.message ?? "", /a policy change is not an alert/);
     assert.equal(await resourceVersion(appM), rv, "the Application was not written");
+    assert.equal(
+      (await admin.get(APP, appM, namespace)).metadata.annotations?.[LOCK_ANNOTATION],
+      undefined,
+      "no rollback lock was taken",
+    );
+    assert.equal((await auditOf("RollbackPolicyChangeIgnored", task.metadata.name)).length, 1);
     assert.deepEqual(await auditOf("RollbackStarted", task.metadata.name), []);
     assert.equal((await auditOf("RollbackTaskOpened", task.metadata.name)).length, 1, "the alert is audited");
     sealed.annotations = task.metadata.annotations ?? {};

@@ -59,7 +59,7 @@ export function decideRollback(input: RollbackInput, now: Date): RollbackDecisio
   const policy = effectivePolicy(input.evidence, current);
   const ctx: DecisionContext = { input, release, environment, target, policy, now };
   const decision = byPolicy(ctx, ours);
-  return policy === current ? decision : underOpeningPolicy(decision, policy, current);
+  return policy === current ? decision : underOpeningPolicy(decision, ctx, policy, current);
 }
 
 function byPolicy(ctx: DecisionContext, ours: boolean): RollbackDecision {

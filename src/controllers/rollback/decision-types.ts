@@ -29,6 +29,8 @@ export interface RollbackFamilyTaskView {
 export interface RollbackTaskView extends RollbackFamilyTaskView {
   /** When the automatic rollback was requested (`stagegate.io/rollback-started-at`). */
   startedAt?: string | undefined;
+  /** The release policy last reported as not applying to this task (`stagegate.io/rollback-policy-noted`). */
+  policyNoted?: string | undefined;
 }
 
 /** What the delivery tool reports about the target, assessed against the previous revision. */
@@ -78,7 +80,8 @@ export interface RollbackDecision {
   breakGlass?: BreakGlassChange | undefined;
   finish?: { item: ItemCompletion; annotation: RollbackReason } | undefined;
   /** Record a step on the task (annotation, optionally the start time and a log entry). */
-  record?: { annotation: RollbackReason; startedAt?: string; log?: LogEntry } | undefined;
+  record?:
+    { annotation: RollbackReason; startedAt?: string; log?: LogEntry; policyNoted?: string } | undefined;
   freeLock?: boolean | undefined;
   openValidation?: ValidationTaskPlan | undefined;
   audit: AuditEvent[];

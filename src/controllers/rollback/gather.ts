@@ -17,7 +17,7 @@ import { findEnvironment, findRelease, parseTask } from "../task-context.js";
 import type { RollbackDelivery, RollbackInput } from "./decide.js";
 import { previousRevision, rollbackTarget, verifiedClaims } from "./previous-revision.js";
 import { effectivePolicy, rollbackEvidence } from "./evidence.js";
-import { ROLLBACK_ANNOTATION, ROLLBACK_STARTED_ANNOTATION } from "./reasons.js";
+import { POLICY_NOTED_ANNOTATION, ROLLBACK_ANNOTATION, ROLLBACK_STARTED_ANNOTATION } from "./reasons.js";
 import type { RollbackSeal } from "./seal.js";
 
 /** What the gather reads from: the client for delivery objects, the caches, the clock, the operator's seal. */
@@ -180,6 +180,7 @@ export async function gatherRollback(
       spec: read.spec,
       phase: read.phase,
       recorded: annotations[ROLLBACK_ANNOTATION],
+      policyNoted: annotations[POLICY_NOTED_ANNOTATION],
       startedAt,
     },
     ...(release === undefined ? {} : { release }),

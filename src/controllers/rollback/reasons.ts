@@ -20,6 +20,12 @@ export const ROLLBACK_ACTOR = "stagegate-operator";
  */
 export const ROLLBACK_ANNOTATION = "stagegate.io/rollback";
 
+/**
+ * The release rollback policy (its mode) last reported on a Rollback task as not applying to it, because the task
+ * was opened under a stricter one: the report is made once per policy.
+ */
+export const POLICY_NOTED_ANNOTATION = "stagegate.io/rollback-policy-noted";
+
 /** When the automatic rollback asked the delivery tool for the previous revision; the progress deadline counts from here. */
 export const ROLLBACK_STARTED_ANNOTATION = "stagegate.io/rollback-started-at";
 

@@ -1,7 +1,8 @@
 import { formatTimestamp } from "../../runtime/duration.js";
 import { nothing } from "./decision-parts.js";
-import type { RollbackDecision, RollbackInput } from "./decision-types.js";
+import type { DecisionContext, RollbackDecision, RollbackInput } from "./decision-types.js";
 import { ROLLBACK_ACTOR, RollbackReason } from "./reasons.js";
+import type { RollbackMode } from "./seal.js";
 
 /**
  * A Rollback task nobody may act on (see `rollbackEvidence`): reported once (a log entry and the step on the task,
@@ -58,17 +59,19 @@ export function refused(
 
 /**
  * Says on a decision that the task is acted on under the stricter policy it was opened under, not the release's
- * policy now: a policy switched to Automatic after the alert rolls nothing back.
+ * policy now (a policy switched to Automatic after the alert rolls nothing back), and reports it once per policy:
+ * a Warning event, a `RollbackPolicyChangeIgnored` audit entry and the policy noted on the task.
  */
 export function underOpeningPolicy(
   decision: RollbackDecision,
-  opened: string,
-  now: string,
+  ctx: Pick<DecisionContext, "input" | "release" | "environment" | "now">,
+  opened: RollbackMode,
+  now: RollbackMode,
 ): RollbackDecision {
   const note =
     ` The release's rollback policy is ${now} now but was ${opened} when this task was opened: a policy change ` +
     `is not an alert, so the task is handled as ${opened}.`;
-  return {
+  const noted: RollbackDecision = {
     ...decision,
     message: decision.message + note,
     events: decision.events.map((e) => ({ ...e, message: e.message + note })),
@@ -81,5 +84,45 @@ export function underOpeningPolicy(
           },
         }),
     audit: decision.audit.map((a) => ({ ...a, details: { ...a.details, currentPolicy: now } })),
+  };
+  const { task } = ctx.input;
+  if (task.policyNoted === now) return noted;
+  const message = `Rollback task ${task.name}:${note}`;
+  const step = decision.record?.annotation ?? (task.recorded as RollbackReason | undefined);
+  if (step === undefined) return noted;
+  return {
+    ...noted,
+    kind: noted.kind === "Skip" ? "Notify" : noted.kind,
+    record: {
+      ...noted.record,
+      annotation: step,
+      policyNoted: now,
+      log: noted.record?.log ?? {
+        time: formatTimestamp(ctx.now),
+        author: ROLLBACK_ACTOR,
+        kind: "Comment",
+        message,
+      },
+    },
+    audit: [
+      ...noted.audit,
+      {
+        actor: ROLLBACK_ACTOR,
+        action: "RollbackPolicyChangeIgnored",
+        object: {
+          kind: "DeploymentTask",
+          namespace: task.namespace,
+          name: task.name,
+          ...(task.uid === undefined ? {} : { uid: task.uid }),
+        },
+        details: {
+          release: ctx.release.name,
+          environment: ctx.environment,
+          openedUnder: opened,
+          policy: now,
+        },
+      },
+    ],
+    events: [...noted.events, { type: "Warning", reason: RollbackReason.PolicyChangedAfterOpening, message }],
   };
 }

@@ -190,10 +190,41 @@ const ROWS: Row[] = [
       assert.deepEqual(actions(d), {
         ...NO_ACTION,
         record: "ManualRollbackRequested",
-        events: ["Normal ManualRollbackRequested"],
+        audit: ["RollbackPolicyChangeIgnored"],
+        events: ["Normal ManualRollbackRequested", "Warning PolicyChangedAfterOpening"],
       });
+      assert.equal(d.record?.policyNoted, "Automatic");
       assert.match(d.message, /a policy change is not an alert/);
     },
+  },
+  {
+    situation:
+      "the owner was told under Manual, then the policy became Automatic: reported once, not rolled back",
+    input: {
+      ...input("Automatic", { task: { recorded: "ManualRollbackRequested" } }),
+      evidence: { opened: true, by: "Alert", policy: "Manual" },
+    },
+    kind: "Notify",
+    reason: "ManualRollbackRequested",
+    check: (d) => {
+      assert.deepEqual(actions(d), {
+        ...NO_ACTION,
+        record: "ManualRollbackRequested",
+        audit: ["RollbackPolicyChangeIgnored"],
+        events: ["Warning PolicyChangedAfterOpening"],
+      });
+      assert.equal(d.record?.policyNoted, "Automatic");
+    },
+  },
+  {
+    situation: "the policy change already reported: nothing more, still not rolled back",
+    input: {
+      ...input("Automatic", { task: { recorded: "ManualRollbackRequested", policyNoted: "Automatic" } }),
+      evidence: { opened: true, by: "Alert", policy: "Manual" },
+    },
+    kind: "Skip",
+    reason: "ManualRollbackRequested",
+    check: (d) => assert.deepEqual(actions(d), NO_ACTION),
   },
   // Automatic
   {
