@@ -76,13 +76,13 @@ export function planRollbackTask(
   alert: WebhookAlert,
   receivedAt: Date,
   seal: RollbackSeal,
+  name: string = rollbackTaskFor(release, environment, alert),
 ): {
   apiVersion: string;
   kind: "DeploymentTask";
   metadata: Record<string, unknown>;
   spec: Record<string, unknown>;
 } {
-  const name = rollbackTaskFor(release, environment, alert);
   const sealed = seal.annotations({
     namespace: release.namespace,
     name,

@@ -13,7 +13,7 @@ import { after, before, describe, it } from "node:test";
 import type { WebhookTls } from "../../hack/local-cluster/webhook-tls.js";
 import { checklistFor } from "../../src/controllers/release/checklists.js";
 import { LOCK_ANNOTATION } from "../../src/controllers/release/gather.js";
-import { breakGlassChangeName } from "../../src/controllers/release/names.js";
+import { breakGlassChangeName, rollbackTaskName } from "../../src/controllers/release/names.js";
 import { deliveryResources, resources } from "../../src/controllers/resources.js";
 import { ROLLBACK_ANNOTATION } from "../../src/controllers/rollback/reasons.js";
 import { ROLLBACK_SEAL_ANNOTATION } from "../../src/controllers/rollback/seal.js";
@@ -57,6 +57,9 @@ describe("Class 7: rollbacks and out-of-band detection come from evidence", () =
   const appA = "shop-a";
   /** app-m: shop-m1 (SHA1) then shop-m2 (SHA2, Manual, declares an alertSelector) Verified. */
   const appM = "shop-m";
+  /** app-s: shop-s1 (SHA1, Manual) Verified, declaring {@link squatSelector}: the alert whose task name bob squats. */
+  const appS = "shop-s";
+  const squatSelector = `shop-s-${hex(2)}`;
   const scope = () => ({ admin, namespace });
   /** The annotations of the real, sealed task the alert opens, for the replay attempt. */
   const sealed: { annotations: Record<string, string> } = { annotations: {} };
@@ -114,6 +117,14 @@ describe("Class 7: rollbacks and out-of-band detection come from evidence", () =
       .filter((e) => e.action === action && e.object.name === name);
   }
 
+  /** Waits for the operator's audit entry `action` about `name` (it follows the write it describes). */
+  function audited(action: string, name: string): Promise<Record<string, unknown>[]> {
+    return waitFor(`the audit entry ${action} about ${name}`, async () => {
+      const entries = await auditOf(action, name);
+      return entries.length > 0 ? entries : undefined;
+    });
+  }
+
   const resourceVersion = async (app: string) =>
     (await admin.get(APP, app, namespace)).metadata.resourceVersion;
 
@@ -140,6 +151,34 @@ describe("Class 7: rollbacks and out-of-band detection come from evidence", () =
         },
       },
     };
+  }
+
+  /** Posts one firing alert to the operator's receiver with the valid token, as Alertmanager does. */
+  function fireAlert(labels: Record<string, string>, fingerprint: string, startsAt: Date) {
+    return postToReceiver(
+      receivers,
+      "/alertmanager",
+      JSON.stringify({
+        version: "4",
+        status: "firing",
+        receiver: "direct",
+        groupLabels: {},
+        commonLabels: {},
+        commonAnnotations: {},
+        externalURL: "http://alertmanager.example.com",
+        alerts: [
+          {
+            status: "firing",
+            labels: { alertname: "HighErrorRate", ...labels },
+            annotations: {},
+            startsAt: startsAt.toISOString().replace(/\.\d+Z$/, "Z"),
+            endsAt: "0001-01-01T00:00:00Z",
+            fingerprint,
+          },
+        ],
+      }),
+      { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` },
+    );
   }
 
   /** What a refused attempt must leave as it was: the Application's resourceVersion; the release reconciles so far. */
@@ -169,8 +208,8 @@ describe("Class 7: rollbacks and out-of-band detection come from evidence", () =
     assert.equal(await resourceVersion(app), seen.rv, "the Application was not written (no lock, no sync)");
     const status = (await admin.get(resources.release, release, namespace)).status as Record<string, unknown>;
     assert.equal(envOf(status, prod)?.state, "Verified", "the environment is not held");
-    const [entry] = await auditOf("RollbackTaskRefused", name);
-    assert.ok(entry !== undefined, "the refusal is on the audit trail");
+    const [entry] = await audited("RollbackTaskRefused", name);
+    assert.match(String((entry?.details as { reason?: unknown } | undefined)?.reason), /operator/);
     assert.deepEqual(await auditOf("RollbackStarted", name), []);
   }
 
@@ -202,6 +241,8 @@ describe("Class 7: rollbacks and out-of-band detection come from evidence", () =
       await verified(appA, "shop-a2", SHA2, "Automatic");
       await verified(appM, "shop-m1", SHA1, "Manual");
       await verified(appM, "shop-m2", SHA2, "Manual", `shop-m-${hex(2)}`);
+      await createArgoApplication(scope(), appS);
+      await verified(appS, "shop-s1", SHA1, "Manual", squatSelector);
       // A freeze in force from now on: a rollback would have to pass it as break-glass.
       const now = Date.now();
       await admin.patch(
@@ -303,30 +344,7 @@ describe("Class 7: rollbacks and out-of-band detection come from evidence", () =
     ).targets[0]?.alertSelector.matchLabels;
     assert.ok(selector !== undefined);
     const fingerprint = hex(8);
-    const answer = await postToReceiver(
-      receivers,
-      "/alertmanager",
-      JSON.stringify({
-        version: "4",
-        status: "firing",
-        receiver: "direct",
-        groupLabels: {},
-        commonLabels: {},
-        commonAnnotations: {},
-        externalURL: "http://alertmanager.example.com",
-        alerts: [
-          {
-            status: "firing",
-            labels: { alertname: "HighErrorRate", ...selector },
-            annotations: {},
-            startsAt: new Date(Date.now() - 30_000).toISOString().replace(/\.\d+Z$/, "Z"),
-            endsAt: "0001-01-01T00:00:00Z",
-            fingerprint,
-          },
-        ],
-      }),
-      { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` },
-    );
+    const answer = await fireAlert(selector, fingerprint, new Date(Date.now() - 30_000));
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     const task = await waitFor("the alert's Rollback task to ask the rollback owner", async () => {
       const { items } = await admin.list(resources.deploymentTask, { namespace });
@@ -361,7 +379,7 @@ describe("Class 7: rollbacks and out-of-band detection come from evidence", () =
       undefined,
       "no rollback lock was taken",
     );
-    assert.equal((await auditOf("RollbackPolicyChangeIgnored", task.metadata.name)).length, 1);
+    assert.equal((await audited("RollbackPolicyChangeIgnored", task.metadata.name)).length, 1);
     assert.deepEqual(await auditOf("RollbackStarted", task.metadata.name), []);
     assert.equal((await auditOf("RollbackTaskOpened", task.metadata.name)).length, 1, "the alert is audited");
     sealed.annotations = task.metadata.annotations ?? {};
@@ -398,6 +416,32 @@ describe("Class 7: rollbacks and out-of-band detection come from evidence", () =
       return found?.message.includes(SHA3) === true ? found : undefined;
     });
     assert.equal(await resourceVersion(appA), rv, "the operator did not write the Application");
-    assert.ok((await auditOf("UnapprovedDeployment", "shop-a2")).length >= 1, "the finding is audited");
+    await audited("UnapprovedDeployment", "shop-a2");
+  });
+
+  it("bob squats the name of the next alert's Rollback task: his decoy is refused, the operator opens its own", async () => {
+    const seen = await beforeAttempt(appS);
+    const fingerprint = hex(8);
+    const startsAt = new Date(Date.now() - 30_000);
+    startsAt.setUTCMilliseconds(0);
+    const decoy = rollbackTaskName("shop-s1", prod, fingerprint, startsAt);
+    await bob.create(resources.deploymentTask, handMadeTask(decoy, "shop-s1"), namespace);
+    await assertRefused(decoy, "shop-s1", appS, seen);
+    const answer = await fireAlert({ namespace, app: squatSelector }, fingerprint, startsAt);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    const [report] = answer.body.alerts as { results: { outcome: string; task?: string }[] }[];
+    const opened = report?.results[0];
+    assert.equal(opened?.outcome, "opened", JSON.stringify(answer.body));
+    assert.ok(opened?.task !== undefined && opened.task !== decoy, "the operator's task has its own name");
+    const real = await waitFor("the operator's task to ask the rollback owner", async () => {
+      const task = await admin.get(resources.deploymentTask, opened.task ?? "", namespace);
+      return task.metadata.annotations?.[ROLLBACK_ANNOTATION] === "ManualRollbackRequested"
+        ? task
+        : undefined;
+    });
+    assert.ok(real.metadata.annotations?.[ROLLBACK_SEAL_ANNOTATION] !== undefined);
+    const [entry] = await auditOf("RollbackTaskOpened", opened.task ?? "");
+    assert.equal((entry?.details as { squatted?: string } | undefined)?.squatted, decoy);
+    assert.equal(await resourceVersion(appS), seen.rv, "Manual: the Application was not written");
   });
 });

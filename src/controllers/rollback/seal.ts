@@ -40,6 +40,11 @@ export interface RollbackSeal {
   annotations(facts: SealedFacts): Record<string, string>;
   /** Whether `mac` is the seal of `facts` under this key (constant-time). */
   verify(facts: SealedFacts, mac: string): boolean;
+  /**
+   * The name the operator opens a task under when someone else's task already holds `name`: `name` plus 8 hex
+   * digits of an HMAC under the key, deterministic for the operator (crash-safe) and unpredictable to users.
+   */
+  alternateName(name: string): string;
 }
 
 const DOMAIN = "stagegate.io/rollback-seal/v1";
@@ -74,6 +79,8 @@ export function createRollbackSeal(key: Uint8Array): RollbackSeal {
       [ROLLBACK_POLICY_ANNOTATION]: facts.policy,
       [ROLLBACK_SEAL_ANNOTATION]: mac(facts).toString("hex"),
     }),
+    alternateName: (name) =>
+      `${name.slice(0, 240)}-${createHmac("sha256", secret).update(`${DOMAIN}/name\u0000${name}`).digest("hex").slice(0, 8)}`,
     verify: (facts, given) => {
       if (facts.release.uid === undefined || !/^[0-9a-f]{64}$/.test(given)) return false;
       return timingSafeEqual(mac(facts), Buffer.from(given, "hex"));

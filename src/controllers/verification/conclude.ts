@@ -62,11 +62,10 @@ export async function concludeFailed(
   plan: Extract<VerificationPlan, { kind: "Verify" }>,
   releaseUid: string | undefined,
 ): Promise<void> {
-  const rollbackTask = verificationRollbackTaskName(plan.release, plan.environment, plan.revision);
   const opened = await openRollbackTask(
     ctx.client,
     {
-      name: rollbackTask,
+      name: verificationRollbackTaskName(plan.release, plan.environment, plan.revision),
       namespace: task.metadata.namespace ?? "",
       release: { name: plan.release, uid: releaseUid },
       environment: plan.environment,
@@ -80,7 +79,8 @@ export async function concludeFailed(
     ctx.seal,
     ctx.opts,
   );
-  if (opened) ctx.log.info({ rollbackTask }, "Opened a Rollback task after a failed verification");
+  const rollbackTask = opened.name;
+  if (opened.created) ctx.log.info({ rollbackTask }, "Opened a Rollback task after a failed verification");
   const written = await concludeItem(ctx.client, task, failedItem(subject, failure), ctx.opts);
   await ctx.audit.record(failedAudit(subject, failure, rollbackTask));
   await ctx.events.record(

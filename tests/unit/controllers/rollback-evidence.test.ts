@@ -79,6 +79,12 @@ describe("rollbackEvidence: only the operator's seal proves a Rollback task", ()
     assert.equal(rollbackEvidence(undefined, task(seal.annotations(FACTS)), "prod", RELEASE).opened, false);
   });
 
+  it("gives a squatted name one alternate, the same every time under one key and unguessable without it", () => {
+    assert.equal(seal.alternateName(FACTS.name), seal.alternateName(FACTS.name));
+    assert.notEqual(seal.alternateName(FACTS.name), other.alternateName(FACTS.name));
+    assert.match(seal.alternateName(FACTS.name), new RegExp(`^${FACTS.name}-[0-9a-f]{8}$`));
+  });
+
   it("rejects a key shorter than 32 bytes, naming the flag", () => {
     assert.throws(() => createRollbackSeal(Buffer.alloc(16)), /--rollback-seal-key-file/);
   });
