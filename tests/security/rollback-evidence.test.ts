@@ -444,4 +444,30 @@ describe("Class 7: rollbacks and out-of-band detection come from evidence", () =
     assert.equal((entry?.details as { squatted?: string } | undefined)?.squatted, decoy);
     assert.equal(await resourceVersion(appS), seen.rv, "Manual: the Application was not written");
   });
+
+  it("mallory's forged lock does not hold back a real alert's rollback: the operator takes the lock over", async () => {
+    const forged = (await admin.get(APP, appA, namespace)).metadata.annotations?.[LOCK_ANNOTATION];
+    assert.equal(forged, `${namespace}/shop-next`, "the forged lock of the previous attempt is still there");
+    const fingerprint = hex(8);
+    const answer = await fireAlert(
+      { stagegate_release: `${namespace}/shop-a2`, stagegate_environment: prod },
+      fingerprint,
+      new Date(Date.now() - 30_000),
+    );
+    const [report] = answer.body.alerts as { results: { outcome: string; task?: string }[] }[];
+    const task = report?.results[0]?.task;
+    assert.equal(report?.results[0]?.outcome, "opened", JSON.stringify(answer.body));
+    assert.ok(task !== undefined);
+    const app = await waitFor("the rollback to take the lock over", async () => {
+      const current = await admin.get(APP, appA, namespace);
+      return current.metadata.annotations?.[LOCK_ANNOTATION] === `rollback:${namespace}/${task}`
+        ? current
+        : undefined;
+    });
+    assert.ok(app.metadata.resourceVersion !== undefined);
+    const [started] = await audited("RollbackStarted", task);
+    const details = started?.details as { lockTakenFrom?: string; forgedLock?: boolean } | undefined;
+    assert.equal(details?.lockTakenFrom, forged);
+    assert.equal(details?.forgedLock, true);
+  });
 });

@@ -53,6 +53,11 @@ export interface RollbackInput {
   previous?: TargetClaim | undefined;
   /** The `stagegate.io/locked-by` annotation on the delivery object. */
   lockHolder?: string | undefined;
+  /**
+   * Whether that holder is real (a release promoting there, or another proven, open rollback): only a real holder
+   * is waited for; a forged one is taken over. Undefined (unknown) counts as real.
+   */
+  lockHolderReal?: boolean | undefined;
   /** Read only when the target and the previous revision are known. */
   delivery?: RollbackDelivery | undefined;
 }

@@ -17,6 +17,7 @@ import { findEnvironment, findRelease, parseTask } from "../task-context.js";
 import type { RollbackDelivery, RollbackInput } from "./decide.js";
 import { previousRevision, rollbackTarget, verifiedClaims } from "./previous-revision.js";
 import { effectivePolicy, rollbackEvidence } from "./evidence.js";
+import { lockHolderIsReal } from "./lock-holder.js";
 import { POLICY_NOTED_ANNOTATION, ROLLBACK_ANNOTATION, ROLLBACK_STARTED_ANNOTATION } from "./reasons.js";
 import type { RollbackSeal } from "./seal.js";
 
@@ -192,6 +193,15 @@ export async function gatherRollback(
   if (target !== undefined) {
     targetObject = await readTarget(deps.client, target, opts);
     input.lockHolder = targetObject?.metadata.annotations?.[LOCK_ANNOTATION];
+    const deliveryKey = targetKey(target);
+    if (input.lockHolder !== undefined && deliveryKey !== undefined) {
+      input.lockHolderReal = lockHolderIsReal(
+        deps.informers,
+        deps.rollbackSeal,
+        input.lockHolder,
+        deliveryKey,
+      );
+    }
     const automatic =
       evidence.opened &&
       release !== undefined &&

@@ -359,6 +359,18 @@ const ROWS: Row[] = [
     reason: "LockHeld",
   },
   {
+    situation:
+      "automatic, a forged lock (no release promoting there, no proven rollback): take it over, audited",
+    input: input("Automatic", { lockHolder: `${NS}/ghost`, lockHolderReal: false }),
+    kind: "Roll",
+    reason: "RollbackStarted",
+    check: (d) => {
+      assert.deepEqual(d.takeLock, { from: `${NS}/ghost` });
+      assert.equal(d.audit[0]?.details.lockTakenFrom, `${NS}/ghost`);
+      assert.equal(d.audit[0]?.details.forgedLock, true);
+    },
+  },
+  {
     situation: "automatic, lock still held by the rolled-back release: take it from it",
     input: input("Automatic", { lockHolder: `${NS}/shop-2` }),
     kind: "Roll",
