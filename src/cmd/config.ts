@@ -65,6 +65,10 @@ export const RunConfig = z
       .string()
       .min(1, "--commit-authors-config must name a YAML file (see docs/change-control.md)")
       .optional(),
+    rollbackSealKeyFile: z
+      .string()
+      .min(1, "--rollback-seal-key-file must name a file holding at least 32 random bytes")
+      .optional(),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
       error: "--log-level must be one of trace, debug, info, warn, error, fatal, silent",
     }),
@@ -157,6 +161,10 @@ export const RUN_FLAGS = {
     env: "STAGEGATE_COMMIT_AUTHORS_CONFIG",
     help: "YAML: read commit authors from git and map them to users (unset: authors as Releases declare them)",
   },
+  "rollback-seal-key-file": {
+    env: "STAGEGATE_ROLLBACK_SEAL_KEY_FILE",
+    help: "key (>= 32 bytes) sealing the Rollback tasks the operator opens; the same on every replica (unset: a random key per process)",
+  },
   "log-level": { env: "STAGEGATE_LOG_LEVEL", default: "info", help: "trace, debug, info, warn, error" },
 } as const satisfies Record<string, { env: string; default?: string; help: string }>;
 
@@ -209,6 +217,7 @@ export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfi
     pipelineEventsTokenFile: pick("pipeline-events-token-file"),
     alertmanagerTokenFile: pick("alertmanager-token-file"),
     commitAuthorsConfig: pick("commit-authors-config"),
+    rollbackSealKeyFile: pick("rollback-seal-key-file"),
     logLevel: pick("log-level"),
   });
   if (!result.success) {

@@ -2,6 +2,7 @@ import path from "node:path";
 import type { Registry } from "prom-client";
 import type { AuditRecorder } from "../audit/recorder.js";
 import type { Informers } from "../controllers/informers.js";
+import type { RollbackSeal } from "../controllers/rollback/seal.js";
 import type { EventRecorder } from "../runtime/events.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { Logger } from "../runtime/logging.js";
@@ -31,6 +32,8 @@ export interface ReceiverDeps {
   /** The shared informers (run on every replica): the Alertmanager route matches alerts from the releases cache. */
   informers: Informers;
   events?: EventRecorder;
+  /** Seals the Rollback tasks the Alertmanager route opens (the controllers' seal). */
+  rollbackSeal: RollbackSeal;
 }
 
 async function openTokens(
@@ -97,6 +100,7 @@ export async function startReceivers(
           metrics: createAlertMetrics(deps.registry),
           tokens: alertTokens,
           releases: deps.informers.releases,
+          seal: deps.rollbackSeal,
           ...(deps.events === undefined ? {} : { events: deps.events }),
         }),
       },

@@ -20,6 +20,7 @@ import { loadAuthorPolicy, type LoadedAuthorPolicy } from "../commits/author-pol
 import type { Logger } from "../runtime/logging.js";
 import { auditEventMirror } from "./audit-mirror.js";
 import { startReceivers } from "./receivers.js";
+import { openRollbackSeal } from "./rollback-seal.js";
 import { startWebhooks } from "./webhooks.js";
 import { ConfigError, type RunConfig } from "./config.js";
 
@@ -39,6 +40,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
   const self = new SelfIdentity(client);
   const operatorIdentity = (): string => self.username ?? "";
   const authorPolicy = await openAuthorPolicy(config.commitAuthorsConfig, log);
+  const rollbackSeal = await openRollbackSeal(config.rollbackSealKeyFile, log);
   const deps: ControllerDeps = {
     operatorIdentity,
     client,
@@ -48,6 +50,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     audit,
     clock: realClock,
     authorPolicy,
+    rollbackSeal,
     workers: config.workers,
     informer: {
       namespace: config.namespace,
@@ -70,6 +73,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     registry: metrics.registry,
     informers,
     events,
+    rollbackSeal,
   });
   const manager = new Manager({
     client,

@@ -4,6 +4,7 @@ import type { Clock } from "../runtime/clock.js";
 import type { EventRecorder } from "../runtime/events.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { Logger } from "../runtime/logging.js";
+import type { RollbackSeal } from "./rollback/seal.js";
 import type { RuntimeMetrics } from "../runtime/metrics.js";
 
 /**
@@ -24,6 +25,11 @@ export interface ControllerDeps {
   operatorIdentity: () => string;
   /** Where separation of duties reads commit authors and maps them to users (`--commit-authors-config`). */
   authorPolicy?: LoadedAuthorPolicy | undefined;
+  /**
+   * Seals the Rollback tasks the operator opens and checks them: only sealed tasks (or the rollback owner's) may
+   * roll back or hold an environment. One per process, from `--rollback-seal-key-file`.
+   */
+  rollbackSeal: RollbackSeal;
   workers: number;
   informer: {
     namespace?: string;

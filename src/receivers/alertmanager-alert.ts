@@ -6,7 +6,12 @@ import { firingOutcome, resolvedOutcome, type AlertOutcome } from "./alertmanage
 import type { WebhookAlert } from "./alertmanager-payload.js";
 import type { AlertmanagerDeps } from "./alertmanager-route.js";
 import { alertName, planRollbackTask, resolutionTime, rollbackTaskFor } from "./alertmanager-task.js";
-import { createRollbackTask, resolveRollbackTask } from "./alertmanager-writes.js";
+import { resolveRollbackTask } from "./alertmanager-writes.js";
+import {
+  createSealedRollbackTask,
+  sealedRollbackTaskName,
+  type SealedTaskOwner,
+} from "../controllers/rollback/sealed-task.js";
 
 /** What happened to one alert for one matched release and environment (or for no match), as answered. */
 export interface AlertResult {
@@ -27,7 +32,7 @@ export interface AlertReport {
   results: AlertResult[];
 }
 
-type Deps = Pick<AlertmanagerDeps, "client" | "audit" | "log" | "metrics" | "events">;
+type Deps = Pick<AlertmanagerDeps, "client" | "audit" | "log" | "metrics" | "events" | "seal">;
 
 /** One alert of a notification: the receiver it came through, the alert, and when the operator received it. */
 interface DeliveredAlert {
@@ -63,6 +68,16 @@ function matchedFields(match: AlertMatch): {
   };
 }
 
+/** Whose task the operator's Rollback task for a match is, to tell it from a decoy under the same name. */
+function sealedOwner(match: AlertMatch): SealedTaskOwner {
+  const { release } = match;
+  return {
+    namespace: release.namespace,
+    environment: match.environment,
+    release: { name: release.name, uid: release.uid, rollbackOwner: release.spec.owners.rollbackOwner.name },
+  };
+}
+
 async function openTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch): Promise<AlertResult> {
   const { receiver, alert, receivedAt } = delivered;
   const { release, environment } = match;
@@ -75,9 +90,15 @@ async function openTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch
       message: `Ignored: ${base.release} is not the release deployed to ${environment}; ${instead} deployed there.`,
     };
   }
-  const task = planRollbackTask(release, environment, alert, receivedAt);
-  const name = String(task.metadata.name);
-  const created = await createRollbackTask(deps.client, task, release.namespace);
+  const opened = await createSealedRollbackTask(
+    deps.client,
+    deps.seal,
+    sealedOwner(match),
+    rollbackTaskFor(release, environment, alert),
+    (name) => planRollbackTask(release, environment, alert, receivedAt, deps.seal, name),
+  );
+  const name = opened.name;
+  const created = opened.created ? "created" : "exists";
   const outcome = firingOutcome(true, created);
   if (created === "created") {
     const message = `Opened Rollback task ${release.namespace}/${name} for ${base.release} in ${environment}.`;
@@ -85,7 +106,11 @@ async function openTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch
       actor: `alertmanager:${receiver}`,
       action: "RollbackTaskOpened",
       object: { kind: "DeploymentTask", namespace: release.namespace, name },
-      details: { ...auditDetails(delivered, match), message },
+      details: {
+        ...auditDetails(delivered, match),
+        message,
+        ...(opened.squatted ? { squatted: rollbackTaskFor(release, environment, alert) } : {}),
+      },
     });
     // Not awaited: the answer does not wait for a courtesy Event (the recorder never throws; it logs a failure).
     void deps.events?.record(
@@ -112,7 +137,12 @@ async function resolveTask(deps: Deps, delivered: DeliveredAlert, match: AlertMa
   const { receiver, alert, receivedAt } = delivered;
   const { release, environment } = match;
   const base = matchedFields(match);
-  const name = rollbackTaskFor(release, environment, alert);
+  const name = await sealedRollbackTaskName(
+    deps.client,
+    deps.seal,
+    sealedOwner(match),
+    rollbackTaskFor(release, environment, alert),
+  );
   const resolvedAt = resolutionTime(alert, receivedAt);
   const result = await resolveRollbackTask(deps.client, release.namespace, name, resolvedAt);
   const outcome = resolvedOutcome(result);
@@ -146,6 +176,44 @@ function failure(err: unknown, match: AlertMatch): AlertResult {
     outcome: "failed",
     ...matchedFields(match),
     message: `${cause}: ${(err as Error).message}`,
+  };
+}
+
+/**
+ * Refuses an alert that cannot be scoped to one namespace (see `scopeAlert`): nothing is written, the refusal is
+ * audited (`AlertRefused`, actor `alertmanager:<receiver>`) and answered as `ambiguous`.
+ */
+export async function refuseAlert(
+  deps: Deps,
+  receiver: string,
+  alert: WebhookAlert,
+  refusal: { namespaces: string[]; message: string },
+): Promise<AlertReport> {
+  const name = alertName(alert);
+  await deps.audit.record({
+    actor: `alertmanager:${receiver}`,
+    action: "AlertRefused",
+    object: { kind: "Alert", name: name ?? alert.fingerprint },
+    details: {
+      receiver,
+      fingerprint: alert.fingerprint,
+      status: alert.status,
+      labels: alert.labels,
+      namespaces: refusal.namespaces,
+      message: refusal.message,
+    },
+  });
+  deps.metrics.observe(alert.status, "ambiguous");
+  deps.log.info(
+    { receiver, alertname: name, fingerprint: alert.fingerprint, namespaces: refusal.namespaces },
+    "Refused an alert that names no single namespace",
+  );
+  return {
+    fingerprint: alert.fingerprint,
+    ...(name === undefined ? {} : { name }),
+    status: alert.status,
+    startsAt: alert.startsAt,
+    results: [{ outcome: "ambiguous", message: refusal.message }],
   };
 }
 

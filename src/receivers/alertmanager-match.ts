@@ -5,7 +5,7 @@ import type { TargetClaim } from "../controllers/release/target-claims.js";
 import { targetKey } from "../controllers/release/target-object.js";
 import type { KubeObject } from "../runtime/kube/object.js";
 
-/** The label naming a Release explicitly: `<namespace>/<name>`, or `<name>` in any namespace served. */
+/** The label naming a Release explicitly: `<namespace>/<name>`, or `<name>` (then acted on only when one namespace is meant: see `scopeAlert`). */
 export const RELEASE_ALERT_LABEL = "stagegate_release";
 /** The label naming the environment of an explicit match; required with {@link RELEASE_ALERT_LABEL}. */
 export const ENVIRONMENT_ALERT_LABEL = "stagegate_environment";

@@ -4,7 +4,8 @@
  *   repeat, another replica); `not-deployed`: the release is not the one deployed there now, so nothing opens;
  * - `resolved`: the resolution was recorded on the task; `already-resolved`: the task already had one;
  *   `no-task`: no task was opened for that alert, and a resolution never opens one;
- * - `unmatched`: no release declares the alert; `failed`: the Kubernetes API failed (the answer is 503).
+ * - `unmatched`: no release declares the alert; `ambiguous`: it matches releases in several namespaces and names
+ *   none (or names two), so it is acted on nowhere; `failed`: the Kubernetes API failed (the answer is 503).
  */
 export type AlertOutcome =
   | "opened"
@@ -14,6 +15,7 @@ export type AlertOutcome =
   | "already-resolved"
   | "no-task"
   | "unmatched"
+  | "ambiguous"
   | "failed";
 
 /** Every outcome, in the order the answer's summary lists them. */
@@ -25,6 +27,7 @@ export const ALERT_OUTCOMES: readonly AlertOutcome[] = [
   "already-resolved",
   "no-task",
   "unmatched",
+  "ambiguous",
   "failed",
 ];
 

@@ -5,7 +5,9 @@ import type { EventRecorder } from "../runtime/events.js";
 import type { Informer } from "../runtime/informer/informer.js";
 import type { Logger } from "../runtime/logging.js";
 import type { KubeClient } from "../runtime/kube/client.js";
-import { handleAlert, type AlertReport } from "./alertmanager-alert.js";
+import type { RollbackSeal } from "../controllers/rollback/seal.js";
+import { handleAlert, refuseAlert, type AlertReport } from "./alertmanager-alert.js";
+import { scopeAlert } from "./alertmanager-scope.js";
 import { matchAlert, releaseCandidates } from "./alertmanager-match.js";
 import type { AlertMetrics } from "./alertmanager-metrics.js";
 import { notificationStatus, summarize } from "./alertmanager-outcome.js";
@@ -31,6 +33,8 @@ export interface AlertmanagerDeps {
   tokens: TokenFile | undefined;
   /** The shared releases informer: matching reads its cache, never the API, per notification. */
   releases: Pick<Informer, "hasSynced" | "store">;
+  /** Seals the Rollback tasks this route opens, so the rollback controller can tell them from hand-made ones. */
+  seal: RollbackSeal;
   /** Records a Warning Event on the Release whose rollback task an alert opened. */
   events?: EventRecorder;
   now?: () => Date;
@@ -80,8 +84,12 @@ async function handle(deps: AlertmanagerDeps, request: ReceiverRequest): Promise
   const current = (key: string) => currentClaim(releases.store, key);
   const reports: AlertReport[] = [];
   for (const alert of payload.alerts) {
-    const matches = matchAlert(alert.labels, candidates, current);
-    reports.push(await handleAlert(deps, payload.receiver, alert, matches, receivedAt));
+    const scoped = scopeAlert(alert.labels, matchAlert(alert.labels, candidates, current));
+    reports.push(
+      scoped.refusal === undefined
+        ? await handleAlert(deps, payload.receiver, alert, scoped.matches, receivedAt)
+        : await refuseAlert(deps, payload.receiver, alert, scoped.refusal),
+    );
   }
   const outcomes = reports.flatMap((r) => r.results.map((result) => result.outcome));
   const status = notificationStatus(outcomes);
@@ -113,7 +121,8 @@ async function handle(deps: AlertmanagerDeps, request: ReceiverRequest): Promise
 
 /**
  * The `POST /alertmanager` route: authenticates the bearer token, reads a version-4 webhook notification, matches
- * each alert to the releases deployed where it fires (from the releases cache) and records what must be done as
+ * each alert to the releases deployed where it fires (from the releases cache, in one namespace only: see
+ * `scopeAlert`) and records what must be done as
  * DeploymentTasks: a Rollback task per firing alert, opened once however often it is delivered; a resolution on
  * that task. It never acts on the rollback itself; the rollback controller does, in reconcile.
  */

@@ -3,6 +3,7 @@ import { API_VERSION } from "../api/v1alpha1/group.js";
 import { RELEASE_LABEL } from "../controllers/release/apply.js";
 import { checklistFor } from "../controllers/release/checklists.js";
 import { rollbackTaskName } from "../controllers/release/names.js";
+import type { RollbackSeal } from "../controllers/rollback/seal.js";
 import { formatTimestamp } from "../runtime/duration.js";
 import type { ReleaseCandidate } from "./alertmanager-match.js";
 import type { WebhookAlert } from "./alertmanager-payload.js";
@@ -66,26 +67,38 @@ function description(alert: WebhookAlert, release: ReleaseCandidate, environment
 /**
  * The DeploymentTask a firing alert opens: type Rollback, owned by the release's rollback owner, with the Rollback
  * checklist and the alert as evidence, labelled with and owned (controller reference) by the Release, exactly as
- * the Release controller creates its children. Pure: the receive time is passed in.
+ * the Release controller creates its children, and sealed by the operator (origin Alert, the release's rollback
+ * policy now) so the rollback controller can tell it from a hand-made task. Pure: the receive time is passed in.
  */
 export function planRollbackTask(
   release: ReleaseCandidate,
   environment: string,
   alert: WebhookAlert,
   receivedAt: Date,
+  seal: RollbackSeal,
+  name: string = rollbackTaskFor(release, environment, alert),
 ): {
   apiVersion: string;
   kind: "DeploymentTask";
   metadata: Record<string, unknown>;
   spec: Record<string, unknown>;
 } {
+  const sealed = seal.annotations({
+    namespace: release.namespace,
+    name,
+    release: { name: release.name, uid: release.uid },
+    environment,
+    origin: "Alert",
+    policy: release.spec.rollbackPolicy.mode,
+  });
   return {
     apiVersion: API_VERSION,
     kind: "DeploymentTask",
     metadata: {
-      name: rollbackTaskFor(release, environment, alert),
+      name,
       namespace: release.namespace,
       labels: { [RELEASE_LABEL]: labelValue(release.name) },
+      annotations: sealed,
       ownerReferences: [
         { apiVersion: API_VERSION, kind: "Release", name: release.name, uid: release.uid, controller: true },
       ],

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdtempSync, readFileSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { waitFor } from "./kube.js";
+import { TEST_ROLLBACK_SEAL_KEY } from "./rollback-seal.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -35,6 +36,9 @@ export function startOperator(kubeconfig: string, flags: string[] = []): Operato
   const dir = mkdtempSync(path.join(tmpdir(), "stagegate-operator-"));
   const logFile = path.join(dir, "operator.log");
   const auditFile = path.join(dir, "audit.jsonl");
+  // The tests' seal key, so a test can open a Rollback task as the operator does (tests/support/rollback-task.ts).
+  const sealKeyFile = path.join(dir, "rollback-seal.key");
+  writeFileSync(sealKeyFile, TEST_ROLLBACK_SEAL_KEY, { mode: 0o600 });
   const out = createWriteStream(logFile);
   const child = spawn(
     process.execPath,
@@ -49,6 +53,7 @@ export function startOperator(kubeconfig: string, flags: string[] = []): Operato
       `--audit-log=${auditFile}`,
       "--webhook-bind-address=0",
       "--events-bind-address=0",
+      `--rollback-seal-key-file=${sealKeyFile}`,
       ...flags,
     ],
     { cwd: repo, stdio: ["ignore", "pipe", "pipe"] },

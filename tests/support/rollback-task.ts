@@ -4,6 +4,7 @@ import { RELEASE_LABEL } from "../../src/controllers/release/apply.js";
 import { checklistFor } from "../../src/controllers/release/checklists.js";
 import { rollbackTaskName } from "../../src/controllers/release/names.js";
 import { resources } from "../../src/controllers/resources.js";
+import { testRollbackSeal } from "./rollback-seal.js";
 import type { TestScope } from "./kube.js";
 
 const API_VERSION = "stagegate.io/v1alpha1";
@@ -14,7 +15,8 @@ export const TEST_ALERT = { name: "HighErrorRate", fingerprint: "3fa1c2d4e5f6071
 /**
  * Opens the Rollback task of `release` in `environment` as the Alertmanager receiver does (type Rollback, the
  * release's label and owner reference, the rollback owner, the Rollback checklist, {@link TEST_ALERT} as evidence,
- * started a minute ago), as the scope's admin, and returns its name.
+ * started a minute ago, sealed with {@link testRollbackSeal} as the receiver seals it under the release's rollback
+ * policy now), as the scope's admin, and returns its name.
  */
 export async function openRollbackTask(
   scope: TestScope,
@@ -26,6 +28,16 @@ export async function openRollbackTask(
   const startsAt = new Date(Date.now() - 60_000);
   startsAt.setUTCMilliseconds(0);
   const name = rollbackTaskName(release, environment, TEST_ALERT.fingerprint, startsAt);
+  const policy = (owner.spec as { rollbackPolicy?: { mode?: "Automatic" | "Manual" | "Disabled" } })
+    .rollbackPolicy?.mode;
+  const annotations = testRollbackSeal.annotations({
+    namespace: scope.namespace,
+    name,
+    release: { name: release, uid: owner.metadata.uid },
+    environment,
+    origin: "Alert",
+    policy: policy ?? "Manual",
+  });
   await scope.admin.create(
     resources.deploymentTask,
     {
@@ -35,6 +47,7 @@ export async function openRollbackTask(
         name,
         namespace: scope.namespace,
         labels: { [RELEASE_LABEL]: release },
+        annotations,
         ownerReferences: [
           {
             apiVersion: API_VERSION,

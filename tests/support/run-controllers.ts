@@ -11,6 +11,7 @@ import { createLogger, silentLogger } from "../../src/runtime/logging.js";
 import { Manager } from "../../src/runtime/manager.js";
 import { RuntimeMetrics } from "../../src/runtime/metrics.js";
 import { clientFor } from "./kube.js";
+import { testRollbackSeal } from "./rollback-seal.js";
 
 const SYNC_TIMEOUT_MS = 30_000;
 
@@ -55,6 +56,7 @@ export async function runControllers(options: RunControllersOptions): Promise<Ru
     events: new EventRecorder(client, REPORTING_CONTROLLER, "test", log),
     audit: options.audit,
     clock: options.clock ?? realClock,
+    rollbackSeal: testRollbackSeal,
     workers: 2,
     informer: { namespace: options.namespace, resyncMs: 0, stallTimeoutMs: 90_000 },
   };

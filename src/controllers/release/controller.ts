@@ -85,7 +85,13 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
     const stored = statusOf(obj);
 
     const environments = await gatherEnvironments(
-      { client: deps.client, informers, clock: deps.clock, operatorIdentity: deps.operatorIdentity() },
+      {
+        client: deps.client,
+        informers,
+        clock: deps.clock,
+        operatorIdentity: deps.operatorIdentity(),
+        rollbackSeal: deps.rollbackSeal,
+      },
       {
         namespace,
         name: obj.metadata.name,

@@ -16,6 +16,11 @@ export interface ReleaseTaskView {
    * target (see `countsForGate`).
    */
   countsForGate?: boolean | undefined;
+  /**
+   * For Rollback tasks: whether the operator opened it (its seal verifies) or the rollback owner created it. Only
+   * such a task holds the environment; a hand-made one is refused by the rollback controller.
+   */
+  opened?: boolean | undefined;
 }
 
 /** Where a promoted environment stands, and why. */
@@ -94,14 +99,21 @@ export function followDelivery(input: FollowInput): DeliveryState {
   };
 }
 
-/** A Rollback task of this environment opened since this deployment started (not one of an earlier revision). */
+/**
+ * A Rollback task of this environment opened since this deployment started (not one of an earlier revision), by
+ * the operator or the rollback owner: a hand-made task never holds the environment.
+ */
 function rollbackOf(input: FollowInput): ReleaseTaskView | undefined {
   const started = input.stored.deployStartedAt;
   if (started === undefined || input.stored.revision !== input.revision) return undefined;
   // creationTimestamp has whole seconds: a task created in the second the deployment started counts.
   const since = Math.floor(Date.parse(started) / 1000) * 1000;
   return input.tasks.find(
-    (t) => t.type === "Rollback" && t.createdAt !== undefined && Date.parse(t.createdAt) >= since,
+    (t) =>
+      t.type === "Rollback" &&
+      t.opened === true &&
+      t.createdAt !== undefined &&
+      Date.parse(t.createdAt) >= since,
   );
 }
 

@@ -13,6 +13,8 @@ import { isNotFound } from "../../runtime/kube/api-error.js";
 import type { CallOptions, KubeClient } from "../../runtime/kube/client.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
 import type { Informers } from "../informers.js";
+import { rollbackEvidence } from "../rollback/evidence.js";
+import type { RollbackSeal } from "../rollback/seal.js";
 import { targetRevision, type DeliveryObservation } from "./delivery.js";
 import type { EnvironmentInput } from "./environment-step.js";
 import type { ReleaseTaskView } from "./follow-delivery.js";
@@ -43,6 +45,8 @@ export interface GatherDeps {
   clock: Clock;
   /** The operator's own user name: only a change admission stamped as requested by it can open a gate. */
   operatorIdentity: string;
+  /** Tells the Rollback tasks that may hold an environment (operator-sealed) from hand-made ones. */
+  rollbackSeal?: RollbackSeal | undefined;
 }
 
 /**
@@ -74,7 +78,12 @@ export async function gatherEnvironments(
     const input: EnvironmentInput = {
       name,
       spec,
-      tasks: tasksOf(tasks, name, binding),
+      tasks: tasksOf(
+        tasks,
+        name,
+        binding,
+        rollbackProof(deps, release.namespace, release.name, release.spec),
+      ),
       changeRequest:
         target === undefined || binding === undefined
           ? undefined
@@ -98,10 +107,23 @@ export async function gatherEnvironments(
   return gathered;
 }
 
+/** Whether a Rollback task of this release may hold an environment: sealed by the operator, or the owner's. */
+function rollbackProof(
+  deps: GatherDeps,
+  namespace: string,
+  name: string,
+  spec: ReleaseSpec,
+): (task: KubeObject, environment: string) => boolean {
+  const uid = deps.informers.releases.store.get(releaseKey(namespace, name))?.metadata.uid;
+  const release = { name, uid, rollbackOwner: spec.owners.rollbackOwner.name };
+  return (task, environment) => rollbackEvidence(deps.rollbackSeal, task, environment, release).opened;
+}
+
 function tasksOf(
   tasks: readonly KubeObject[],
   environment: string,
   binding: GateBinding | undefined,
+  proven: (task: KubeObject, environment: string) => boolean,
 ): ReleaseTaskView[] {
   return tasks.flatMap((obj) => {
     const spec = DeploymentTaskSpec.safeParse(obj.spec);
@@ -117,6 +139,7 @@ function tasksOf(
         countsForGate:
           binding !== undefined &&
           countsForGate({ metadata: obj.metadata, spec: { binding: spec.data.binding } }, binding).counts,
+        ...(spec.data.type === "Rollback" ? { opened: proven(obj, environment) } : {}),
       },
     ];
   });

@@ -15,6 +15,9 @@ export interface UnapprovedDeployment {
   expected: string;
 }
 
+/** The states in which a lock holder is promoting to the target: only then does its lock speak for it. */
+const PROMOTING: readonly ReleaseEnvironmentStatus["state"][] = ["Deploying", "Deployed"];
+
 /** The states in which this release had delivered its revision to the environment's target. */
 const DELIVERED: readonly ReleaseEnvironmentStatus["state"][] = ["Deployed", "Verified", "Failed"];
 
@@ -32,7 +35,10 @@ export function describeTarget(target: ReleaseTarget): string {
  * Whether the environment's target runs a revision nobody was allowed to put there. Only a release that delivered
  * its revision there (it reached Deployed) and is the latest to have promoted to that target speaks for it; the
  * revision running is authorised when it is this release's, or any other release's that promoted to the same
- * target, and anything in flight under another release's lock is that release's business. Pure.
+ * target, and anything in flight under another release's lock is that release's business, but only when the lock
+ * is real: the `stagegate.io/locked-by` annotation is writable by anyone with edit on the delivery object, so it is
+ * honoured only when it names a release that claims this target (its spec names it) and holds a Deploying or
+ * Deployed state for it (see {@link honouredLock}). Pure.
  */
 export function detectUnapproved(
   self: string,
@@ -48,11 +54,22 @@ export function detectUnapproved(
     return undefined;
   const running = delivery.revision;
   if (revisionMatches(running, expected)) return undefined;
-  if (input.lockHolder !== undefined && input.lockHolder !== self) return undefined;
   const claims = input.claims ?? [];
+  if (input.lockHolder !== undefined && input.lockHolder !== self && honouredLock(input.lockHolder, claims))
+    return undefined;
   if (claims.some((c) => revisionMatches(running, c.revision))) return undefined;
   if (claims.some((c) => isLater(c, entry.deployStartedAt, self))) return undefined;
   return { environment: entry.name, target: describeTarget(target), running, expected };
+}
+
+/**
+ * Whether a lock naming `holder` speaks for the target: the release it names exists, its spec claims this very
+ * delivery object (claims are read by the object's key), and it is Deploying or Deployed there. A lock naming
+ * anything else (a release that does not exist, one that never targeted this object, one done with it) is a
+ * forgery or a leftover and silences nothing.
+ */
+export function honouredLock(holder: string, claims: readonly TargetClaim[]): boolean {
+  return claims.some((c) => c.release === holder && PROMOTING.includes(c.state));
 }
 
 /** Whether another release promoted to the target after this one (ties broken by name, so exactly one speaks). */

@@ -15,6 +15,7 @@ import { applyToTask } from "../task-apply.js";
 import type { BreakGlassChange } from "./break-glass.js";
 import type { ItemCompletion, RollbackDecision } from "./decide.js";
 import {
+  POLICY_NOTED_ANNOTATION,
   ROLLBACK_ANNOTATION,
   ROLLBACK_FIELD_MANAGER,
   ROLLBACK_STARTED_ANNOTATION,
@@ -112,6 +113,7 @@ export async function recordStep(
         annotations: {
           [ROLLBACK_ANNOTATION]: record.annotation,
           ...(record.startedAt === undefined ? {} : { [ROLLBACK_STARTED_ANNOTATION]: record.startedAt }),
+          ...(record.policyNoted === undefined ? {} : { [POLICY_NOTED_ANNOTATION]: record.policyNoted }),
         },
       },
       ...(record.log === undefined ? {} : { spec: { log: [...existing, record.log] } }),

@@ -10,7 +10,7 @@ import { describeCause, describePrevious, rolledBackNotes, sentenceOf } from "./
 
 /**
  * Automatic: roll the target back to the previous revision under the rollback lock (waiting for another release's
- * promotion, taking it from the rolled-back release), through a freeze as break-glass, and finish the item from
+ * promotion or rollback, taking it from the rolled-back release or from a holder that is not real), through a freeze as break-glass, and finish the item from
  * what the tool reports: Done when it runs the previous revision, Failed when the tool gave up.
  */
 export function automatic(ctx: DecisionContext, ours: boolean): RollbackDecision {
@@ -32,7 +32,8 @@ export function automatic(ctx: DecisionContext, ours: boolean): RollbackDecision
   const from = currentRevision(ctx);
   const rolledBack = releaseKey(task.namespace, ctx.release.name);
   const holder = input.lockHolder;
-  if (holder !== undefined && !ours && holder !== rolledBack) {
+  const forged = input.lockHolderReal === false;
+  if (holder !== undefined && !ours && holder !== rolledBack && !forged) {
     const message =
       `${describeTarget(target)} is locked by ${holder}: the rollback to revision ${previous.revision} waits ` +
       "until that promotion frees it.";
@@ -134,6 +135,7 @@ export function automatic(ctx: DecisionContext, ours: boolean): RollbackDecision
             to: previous.revision,
             previousRelease: previous.release,
             ...(holder === undefined || ours ? {} : { lockTakenFrom: holder }),
+            ...(forged && !ours ? { forgedLock: true } : {}),
             ...(breakGlass === undefined ? {} : { breakGlass: breakGlass.name, freezes: breakGlass.freezes }),
           }),
         ],

@@ -55,7 +55,7 @@ export function createRollbackController(deps: ControllerDeps, informers: Inform
   const rt = resources.deploymentTask;
   tasks.store.addIndex(ROLLBACK_TASKS_BY_RELEASE, rollbackTaskReleaseKey);
   informers.releases.store.addIndex(ROLLBACK_RELEASES_BY_TARGET, releaseTargetKeys);
-  const gatherDeps = { client: deps.client, informers, clock: deps.clock };
+  const gatherDeps = { client: deps.client, informers, clock: deps.clock, rollbackSeal: deps.rollbackSeal };
 
   async function reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
     const cached = tasks.store.get(req.key);

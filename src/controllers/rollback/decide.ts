@@ -2,7 +2,9 @@ import { rollbackLockKey } from "../release/names.js";
 import { automatic } from "./automatic.js";
 import { nothing } from "./decision-parts.js";
 import type { DecisionContext, RollbackDecision, RollbackInput } from "./decision-types.js";
+import { effectivePolicy } from "./evidence.js";
 import { held, manual } from "./notices.js";
+import { refused, underOpeningPolicy } from "./refusal.js";
 import { ROLLED_BACK_ITEM } from "./reasons.js";
 import { planValidationTask } from "./validation-task.js";
 
@@ -15,10 +17,11 @@ export type {
 } from "./decision-types.js";
 
 /**
- * Decides what the rollback controller does about a Rollback task; pure. A task that is not an open rollback of a
+ * Decides what the rollback controller does about a Rollback task; pure. A task with no evidence that the operator
+ * opened it or the rollback owner created it is refused (reported once, never acted on). A task that is not an open rollback of a
  * release is left alone (freeing a rollback lock it still holds, and opening the RollbackValidation task once it
  * succeeded). Otherwise the release's rollback policy decides: Disabled holds (told once, audited), Manual tells
- * the rollback owner what to roll back to (once), Automatic rolls the target back to the last Verified revision
+ * the rollback owner what to roll back to (once), Automatic (also when the task was opened under it) rolls the target back to the last Verified revision
  * under the rollback lock, through a freeze as break-glass, and finishes the item from what the tool reports.
  */
 export function decideRollback(input: RollbackInput, now: Date): RollbackDecision {
@@ -33,6 +36,7 @@ export function decideRollback(input: RollbackInput, now: Date): RollbackDecisio
   if (task.spec.type !== "Rollback")
     return nothing("Skip", "NotRollback", "The task is not a Rollback task.");
   if (task.spec.cancelled) return settle("Cancelled", "The task is cancelled.");
+  if (!input.evidence.opened) return refused(input, input.evidence.reason, now, ours);
   const item = task.spec.checklist.find((i) => i.name === ROLLED_BACK_ITEM);
   const releaseName = task.spec.releaseRef?.name;
   const environment = task.spec.environment;
@@ -51,8 +55,15 @@ export function decideRollback(input: RollbackInput, now: Date): RollbackDecisio
     return settle("ReleaseNotFound", `Release ${releaseName} does not exist: people roll back.`);
   }
   const target = release.spec.targets.find((t) => t.environment === environment);
-  const ctx: DecisionContext = { input, release, environment, target, now };
-  switch (release.spec.rollbackPolicy.mode) {
+  const current = release.spec.rollbackPolicy.mode;
+  const policy = effectivePolicy(input.evidence, current);
+  const ctx: DecisionContext = { input, release, environment, target, policy, now };
+  const decision = byPolicy(ctx, ours);
+  return policy === current ? decision : underOpeningPolicy(decision, ctx, policy, current);
+}
+
+function byPolicy(ctx: DecisionContext, ours: boolean): RollbackDecision {
+  switch (ctx.policy) {
     case "Disabled":
       return held(ctx);
     case "Manual":

@@ -51,7 +51,7 @@ export function audit(
     details: {
       release: ctx.release.name,
       environment: ctx.environment,
-      policy: ctx.release.spec.rollbackPolicy.mode,
+      policy: ctx.policy,
       ...(ctx.target === undefined ? {} : { target: { ...targetIdentity(ctx.target) } }),
       ...(task.spec.alert === undefined
         ? {}

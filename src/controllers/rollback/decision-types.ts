@@ -8,6 +8,8 @@ import type { z } from "zod";
 import type { TargetClaim } from "../release/target-claims.js";
 import type { ConcludedItem } from "../task-apply.js";
 import type { BreakGlassChange } from "./break-glass.js";
+import type { RollbackEvidence } from "./evidence.js";
+import type { RollbackMode } from "./seal.js";
 import type { RollbackReason } from "./reasons.js";
 import type { ValidationTaskPlan } from "./validation-task.js";
 
@@ -27,6 +29,8 @@ export interface RollbackFamilyTaskView {
 export interface RollbackTaskView extends RollbackFamilyTaskView {
   /** When the automatic rollback was requested (`stagegate.io/rollback-started-at`). */
   startedAt?: string | undefined;
+  /** The release policy last reported as not applying to this task (`stagegate.io/rollback-policy-noted`). */
+  policyNoted?: string | undefined;
 }
 
 /** What the delivery tool reports about the target, assessed against the previous revision. */
@@ -40,6 +44,8 @@ export interface RollbackDelivery {
 /** Everything the decision needs, gathered by the reconciler. */
 export interface RollbackInput {
   task: RollbackTaskView;
+  /** Whether the task may be acted on, and on whose word (see `rollbackEvidence`). */
+  evidence: RollbackEvidence;
   release?: { name: string; uid?: string | undefined; spec: ReleaseSpec; status?: ReleaseStatus | undefined };
   /** The task's Environment; undefined when it does not exist (no freeze can then be known). */
   environment?: EnvironmentSpec | undefined;
@@ -47,6 +53,11 @@ export interface RollbackInput {
   previous?: TargetClaim | undefined;
   /** The `stagegate.io/locked-by` annotation on the delivery object. */
   lockHolder?: string | undefined;
+  /**
+   * Whether that holder is real (a release promoting there, or another proven, open rollback): only a real holder
+   * is waited for; a forged one is taken over. Undefined (unknown) counts as real.
+   */
+  lockHolderReal?: boolean | undefined;
   /** Read only when the target and the previous revision are known. */
   delivery?: RollbackDelivery | undefined;
 }
@@ -74,7 +85,8 @@ export interface RollbackDecision {
   breakGlass?: BreakGlassChange | undefined;
   finish?: { item: ItemCompletion; annotation: RollbackReason } | undefined;
   /** Record a step on the task (annotation, optionally the start time and a log entry). */
-  record?: { annotation: RollbackReason; startedAt?: string; log?: LogEntry } | undefined;
+  record?:
+    { annotation: RollbackReason; startedAt?: string; log?: LogEntry; policyNoted?: string } | undefined;
   freeLock?: boolean | undefined;
   openValidation?: ValidationTaskPlan | undefined;
   audit: AuditEvent[];
@@ -88,5 +100,7 @@ export interface DecisionContext {
   release: NonNullable<RollbackInput["release"]>;
   environment: string;
   target: ReleaseTarget | undefined;
+  /** The policy the task is acted on under (see `effectivePolicy`), not necessarily the release's policy now. */
+  policy: RollbackMode;
   now: Date;
 }

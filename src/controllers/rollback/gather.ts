@@ -16,13 +16,18 @@ import { targetKey } from "../release/target-object.js";
 import { findEnvironment, findRelease, parseTask } from "../task-context.js";
 import type { RollbackDelivery, RollbackInput } from "./decide.js";
 import { previousRevision, rollbackTarget, verifiedClaims } from "./previous-revision.js";
-import { ROLLBACK_ANNOTATION, ROLLBACK_STARTED_ANNOTATION } from "./reasons.js";
+import { effectivePolicy, rollbackEvidence } from "./evidence.js";
+import { lockHolderIsReal } from "./lock-holder.js";
+import { POLICY_NOTED_ANNOTATION, ROLLBACK_ANNOTATION, ROLLBACK_STARTED_ANNOTATION } from "./reasons.js";
+import type { RollbackSeal } from "./seal.js";
 
-/** What the gather reads from: the client for delivery objects, the caches, the clock. */
+/** What the gather reads from: the client for delivery objects, the caches, the clock, the operator's seal. */
 export interface GatherDeps {
   client: KubeClient;
   informers: Informers;
   clock: Clock;
+  /** Checks that the operator opened a Rollback task; without it no task is proven. */
+  rollbackSeal?: RollbackSeal | undefined;
 }
 
 /** A task's spec and phase as read; undefined when its spec does not read (the DeploymentTask controller's to report). */
@@ -159,7 +164,16 @@ export async function gatherRollback(
   const annotations = task.metadata.annotations ?? {};
   const envSpec = findEnvironment(deps.informers, read.spec.environment);
   const startedAt = annotations[ROLLBACK_STARTED_ANNOTATION];
+  const evidence = rollbackEvidence(
+    deps.rollbackSeal,
+    task,
+    read.spec.environment,
+    release === undefined
+      ? undefined
+      : { name: release.name, uid: release.uid, rollbackOwner: release.spec.owners.rollbackOwner.name },
+  );
   const input: RollbackInput = {
+    evidence,
     task: {
       namespace,
       name: task.metadata.name,
@@ -167,6 +181,7 @@ export async function gatherRollback(
       spec: read.spec,
       phase: read.phase,
       recorded: annotations[ROLLBACK_ANNOTATION],
+      policyNoted: annotations[POLICY_NOTED_ANNOTATION],
       startedAt,
     },
     ...(release === undefined ? {} : { release }),
@@ -178,7 +193,19 @@ export async function gatherRollback(
   if (target !== undefined) {
     targetObject = await readTarget(deps.client, target, opts);
     input.lockHolder = targetObject?.metadata.annotations?.[LOCK_ANNOTATION];
-    const automatic = release?.spec.rollbackPolicy.mode === "Automatic";
+    const deliveryKey = targetKey(target);
+    if (input.lockHolder !== undefined && deliveryKey !== undefined) {
+      input.lockHolderReal = lockHolderIsReal(
+        deps.informers,
+        deps.rollbackSeal,
+        input.lockHolder,
+        deliveryKey,
+      );
+    }
+    const automatic =
+      evidence.opened &&
+      release !== undefined &&
+      effectivePolicy(evidence, release.spec.rollbackPolicy.mode) === "Automatic";
     if (open && automatic && previous !== undefined) {
       const promotedAt = startedAt === undefined ? undefined : parseTimestamp(startedAt);
       input.delivery = assessTargetObject(deps, target, previous.revision, promotedAt, targetObject);

@@ -20,6 +20,12 @@ export const ROLLBACK_ACTOR = "stagegate-operator";
  */
 export const ROLLBACK_ANNOTATION = "stagegate.io/rollback";
 
+/**
+ * The release rollback policy (its mode) last reported on a Rollback task as not applying to it, because the task
+ * was opened under a stricter one: the report is made once per policy.
+ */
+export const POLICY_NOTED_ANNOTATION = "stagegate.io/rollback-policy-noted";
+
 /** When the automatic rollback asked the delivery tool for the previous revision; the progress deadline counts from here. */
 export const ROLLBACK_STARTED_ANNOTATION = "stagegate.io/rollback-started-at";
 
@@ -59,6 +65,10 @@ export const RollbackReason = {
   RollbackCompleted: "RollbackCompleted",
   /** The delivery of the previous revision failed. */
   RollbackFailed: "RollbackFailed",
+  /** The task is not proven to come from the operator or the rollback owner: reported, never acted on. */
+  RollbackTaskRefused: "RollbackTaskRefused",
+  /** The task was opened under a stricter policy than the release's now: it is acted on under that one. */
+  PolicyChangedAfterOpening: "PolicyChangedAfterOpening",
   /** The rollback passed a release freeze and opened an emergency ChangeRequest for review. */
   BreakGlassRollback: "BreakGlassRollback",
 } as const;

@@ -1,6 +1,7 @@
+import { createSealedRollbackTask } from "../rollback/sealed-task.js";
+import type { RollbackMode, RollbackSeal } from "../rollback/seal.js";
 import { API_VERSION } from "../../api/v1alpha1/group.js";
 import type { Owner } from "../../api/v1alpha1/meta.js";
-import { isAlreadyExists } from "../../runtime/kube/api-error.js";
 import type { CallOptions, KubeClient } from "../../runtime/kube/client.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
 import { RELEASE_LABEL } from "../release/apply.js";
@@ -63,26 +64,41 @@ export interface RollbackTaskPlan {
   release: { name: string; uid: string | undefined };
   environment: string;
   rollbackOwner: Owner;
+  /** The release's rollback policy now, sealed with the task. */
+  policy: RollbackMode;
   version: string;
   description: string;
 }
 
 /**
- * Opens the Rollback task (owned by the Release, labelled with it, for the release's rollback owner). Created
- * with POST: an existing task of that name (a repeated pass) is left as it is. Returns whether it was created.
+ * Opens the Rollback task (owned by the Release, labelled with it, for the release's rollback owner, sealed as
+ * the operator's with origin Verification). Created with POST: an existing task of the operator's (a repeated
+ * pass) is left as it is; someone else's task squatting the name is passed over for the seal's alternate name.
+ * Returns the name of the operator's task and whether this call created it.
  */
 export async function openRollbackTask(
   client: KubeClient,
   plan: RollbackTaskPlan,
+  seal: RollbackSeal,
   opts: CallOptions,
-): Promise<boolean> {
-  const body = {
+): Promise<{ created: boolean; name: string }> {
+  const annotations = (name: string) =>
+    seal.annotations({
+      namespace: plan.namespace,
+      name,
+      release: plan.release,
+      environment: plan.environment,
+      origin: "Verification",
+      policy: plan.policy,
+    });
+  const body = (name: string) => ({
     apiVersion: API_VERSION,
     kind: "DeploymentTask",
     metadata: {
-      name: plan.name,
+      name,
       namespace: plan.namespace,
       labels: { [RELEASE_LABEL]: labelValue(plan.release.name) },
+      annotations: annotations(name),
       ownerReferences: [
         {
           apiVersion: API_VERSION,
@@ -102,12 +118,12 @@ export async function openRollbackTask(
       owners: [{ ...plan.rollbackOwner }],
       checklist: checklistFor("Rollback"),
     },
+  });
+  const owner = {
+    namespace: plan.namespace,
+    environment: plan.environment,
+    release: { ...plan.release, rollbackOwner: plan.rollbackOwner.name },
   };
-  try {
-    await client.create(resources.deploymentTask, body, plan.namespace, opts);
-    return true;
-  } catch (err) {
-    if (isAlreadyExists(err)) return false;
-    throw err;
-  }
+  const opened = await createSealedRollbackTask(client, seal, owner, plan.name, body, opts);
+  return { created: opened.created, name: opened.name };
 }

@@ -3,6 +3,7 @@ import type { KubeObject } from "../../runtime/kube/object.js";
 import type { EventRecorder } from "../../runtime/events.js";
 import type { Logger } from "../../runtime/logging.js";
 import type { AuditRecorder } from "../../audit/recorder.js";
+import type { RollbackSeal } from "../rollback/seal.js";
 import { verificationRollbackTaskName } from "../release/names.js";
 import { resources } from "../resources.js";
 import { concludeItem, openRollbackTask } from "./apply.js";
@@ -25,6 +26,8 @@ export interface ConcludeContext {
   audit: AuditRecorder;
   events: EventRecorder;
   log: Logger;
+  /** Seals the Rollback task a failed verification opens (origin Verification). */
+  seal: RollbackSeal;
   opts: CallOptions;
 }
 
@@ -59,23 +62,25 @@ export async function concludeFailed(
   plan: Extract<VerificationPlan, { kind: "Verify" }>,
   releaseUid: string | undefined,
 ): Promise<void> {
-  const rollbackTask = verificationRollbackTaskName(plan.release, plan.environment, plan.revision);
   const opened = await openRollbackTask(
     ctx.client,
     {
-      name: rollbackTask,
+      name: verificationRollbackTaskName(plan.release, plan.environment, plan.revision),
       namespace: task.metadata.namespace ?? "",
       release: { name: plan.release, uid: releaseUid },
       environment: plan.environment,
       rollbackOwner: plan.rollback.owner,
+      policy: plan.rollback.mode,
       version: plan.rollback.version,
       description:
         `${failedNotes(subject, failure)} Opened by Stagegate for revision ${plan.revision}; the rollback ` +
         `controller acts on it according to the release's rollbackPolicy (mode ${plan.rollback.mode}).`,
     },
+    ctx.seal,
     ctx.opts,
   );
-  if (opened) ctx.log.info({ rollbackTask }, "Opened a Rollback task after a failed verification");
+  const rollbackTask = opened.name;
+  if (opened.created) ctx.log.info({ rollbackTask }, "Opened a Rollback task after a failed verification");
   const written = await concludeItem(ctx.client, task, failedItem(subject, failure), ctx.opts);
   await ctx.audit.record(failedAudit(subject, failure, rollbackTask));
   await ctx.events.record(

@@ -96,7 +96,14 @@ export function createVerificationController(
         req.log.debug({ reason: first.reason, detail: first.message }, "Left the task alone");
       return {};
     }
-    const conclude = { client: deps.client, audit: deps.audit, events: deps.events, log: req.log, opts };
+    const conclude = {
+      client: deps.client,
+      audit: deps.audit,
+      events: deps.events,
+      log: req.log,
+      seal: deps.rollbackSeal,
+      opts,
+    };
     let task = await readFreshTask(deps.client, req, opts);
     for (let round = 1; task !== undefined && round <= MAX_ROUNDS; round++) {
       const planned = plan(task);

@@ -24,6 +24,7 @@ describe("followDelivery after a deployment went bad", () => {
             phase: "Ready",
             createdAt: "2030-01-01T01:00:00Z",
             alert: "HighErrorRate",
+            opened: true,
           },
         ],
       }),
@@ -40,7 +41,13 @@ describe("followDelivery after a deployment went bad", () => {
       base({
         stored: storedEntry("prod", "Verified", { deployStartedAt: "2030-01-01T00:00:00.400Z" }),
         tasks: [
-          { name: "quick-rollback", type: "Rollback", phase: "Ready", createdAt: "2030-01-01T00:00:00Z" },
+          {
+            name: "quick-rollback",
+            type: "Rollback",
+            phase: "Ready",
+            createdAt: "2030-01-01T00:00:00Z",
+            opened: true,
+          },
         ],
       }),
     );
@@ -51,7 +58,31 @@ describe("followDelivery after a deployment went bad", () => {
     const followed = followDelivery(
       base({
         tasks: [
-          { name: "old-rollback", type: "Rollback", phase: "Succeeded", createdAt: "2029-12-31T00:00:00Z" },
+          {
+            name: "old-rollback",
+            type: "Rollback",
+            phase: "Succeeded",
+            createdAt: "2029-12-31T00:00:00Z",
+            opened: true,
+          },
+        ],
+      }),
+    );
+    assert.equal(followed.state, "Verified");
+  });
+
+  it("never holds an environment for a Rollback task nobody proved (hand-made, unsealed)", () => {
+    const followed = followDelivery(
+      base({
+        tasks: [
+          {
+            name: "shop-prod-rollback-by-hand",
+            type: "Rollback",
+            phase: "Ready",
+            createdAt: "2030-01-01T01:00:00Z",
+            alert: "HighErrorRate",
+            opened: false,
+          },
         ],
       }),
     );

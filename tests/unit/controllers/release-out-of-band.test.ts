@@ -69,8 +69,38 @@ const rows: Row[] = [
   {
     situation: "another release holding the lock is mid-promotion: its business",
     entry: storedEntry("prod", "Verified"),
-    input: { delivery: running(HAND), lockHolder: "team/shop-next" },
+    input: {
+      delivery: running(HAND),
+      lockHolder: "team/shop-next",
+      claims: [claim({ state: "Deploying", deployStartedAt: "2029-01-01T00:00:00Z" })],
+    },
     unapproved: false,
+  },
+  {
+    situation: "a forged lock naming a release that does not claim the target silences nothing",
+    entry: storedEntry("prod", "Verified"),
+    input: { delivery: running(HAND), lockHolder: "team/shop-next" },
+    unapproved: true,
+  },
+  {
+    situation: "a forged lock naming this team's other release that targets elsewhere silences nothing",
+    entry: storedEntry("prod", "Verified"),
+    input: {
+      delivery: running(HAND),
+      lockHolder: "team/cart",
+      claims: [claim({ deployStartedAt: "2029-01-01T00:00:00Z" })],
+    },
+    unapproved: true,
+  },
+  {
+    situation: "a lock naming a release done with the target (Verified there long ago) silences nothing",
+    entry: storedEntry("prod", "Verified"),
+    input: {
+      delivery: running(HAND),
+      lockHolder: "team/shop-next",
+      claims: [claim({ state: "Verified", deployStartedAt: "2029-01-01T00:00:00Z" })],
+    },
+    unapproved: true,
   },
   {
     situation: "when a later release promoted to the target, that release speaks for it, not this one",

@@ -99,6 +99,7 @@ function input(
 ): RollbackInput {
   const { task, phase, ...rest } = over;
   return {
+    evidence: { opened: true, by: "Alert", policy: mode },
     task: {
       namespace: NS,
       name: TASK,
@@ -149,6 +150,82 @@ const NO_ACTION = {
 };
 
 const ROWS: Row[] = [
+  // Evidence: only the operator's (or the rollback owner's) tasks are acted on
+  {
+    situation:
+      "a hand-made task under Automatic, even through a freeze: refused, reported once, nothing done",
+    input: {
+      ...input("Automatic", { environment: FROZEN }),
+      evidence: { opened: false, reason: "it carries no seal of the operator" },
+    },
+    kind: "Notify",
+    reason: "RollbackTaskRefused",
+    check: (d) => {
+      assert.deepEqual(actions(d), {
+        ...NO_ACTION,
+        record: "RollbackTaskRefused",
+        audit: ["RollbackTaskRefused"],
+        events: ["Warning RollbackTaskRefused"],
+      });
+      assert.match(d.message, /no seal of the operator/);
+    },
+  },
+  {
+    situation: "a refused task already reported: nothing more",
+    input: {
+      ...input("Automatic", { task: { recorded: "RollbackTaskRefused" } }),
+      evidence: { opened: false, reason: "it carries no seal of the operator" },
+    },
+    kind: "Skip",
+    reason: "RollbackTaskRefused",
+    check: (d) => assert.deepEqual(actions(d), NO_ACTION),
+  },
+  {
+    situation:
+      "opened under Manual, the release switched to Automatic since: the owner is told, nothing rolled back",
+    input: { ...input("Automatic"), evidence: { opened: true, by: "Alert", policy: "Manual" } },
+    kind: "Notify",
+    reason: "ManualRollbackRequested",
+    check: (d) => {
+      assert.deepEqual(actions(d), {
+        ...NO_ACTION,
+        record: "ManualRollbackRequested",
+        audit: ["RollbackPolicyChangeIgnored"],
+        events: ["Normal ManualRollbackRequested", "Warning PolicyChangedAfterOpening"],
+      });
+      assert.equal(d.record?.policyNoted, "Automatic");
+      assert.match(d.message, /a policy change is not an alert/);
+    },
+  },
+  {
+    situation:
+      "the owner was told under Manual, then the policy became Automatic: reported once, not rolled back",
+    input: {
+      ...input("Automatic", { task: { recorded: "ManualRollbackRequested" } }),
+      evidence: { opened: true, by: "Alert", policy: "Manual" },
+    },
+    kind: "Notify",
+    reason: "ManualRollbackRequested",
+    check: (d) => {
+      assert.deepEqual(actions(d), {
+        ...NO_ACTION,
+        record: "ManualRollbackRequested",
+        audit: ["RollbackPolicyChangeIgnored"],
+        events: ["Warning PolicyChangedAfterOpening"],
+      });
+      assert.equal(d.record?.policyNoted, "Automatic");
+    },
+  },
+  {
+    situation: "the policy change already reported: nothing more, still not rolled back",
+    input: {
+      ...input("Automatic", { task: { recorded: "ManualRollbackRequested", policyNoted: "Automatic" } }),
+      evidence: { opened: true, by: "Alert", policy: "Manual" },
+    },
+    kind: "Skip",
+    reason: "ManualRollbackRequested",
+    check: (d) => assert.deepEqual(actions(d), NO_ACTION),
+  },
   // Automatic
   {
     situation: "automatic, target at the bad revision, nothing locked: take the lock and roll back",
@@ -280,6 +357,18 @@ const ROWS: Row[] = [
     input: input("Automatic", { lockHolder: `rollback:${NS}/other-task` }),
     kind: "Wait",
     reason: "LockHeld",
+  },
+  {
+    situation:
+      "automatic, a forged lock (no release promoting there, no proven rollback): take it over, audited",
+    input: input("Automatic", { lockHolder: `${NS}/ghost`, lockHolderReal: false }),
+    kind: "Roll",
+    reason: "RollbackStarted",
+    check: (d) => {
+      assert.deepEqual(d.takeLock, { from: `${NS}/ghost` });
+      assert.equal(d.audit[0]?.details.lockTakenFrom, `${NS}/ghost`);
+      assert.equal(d.audit[0]?.details.forgedLock, true);
+    },
   },
   {
     situation: "automatic, lock still held by the rolled-back release: take it from it",

@@ -51,6 +51,7 @@ describe("alert outcomes", () => {
       "already-resolved": 0,
       "no-task": 0,
       unmatched: 1,
+      ambiguous: 0,
       failed: 0,
     });
   });

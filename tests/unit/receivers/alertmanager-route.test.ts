@@ -13,6 +13,7 @@ import { ApiError } from "../../../src/runtime/kube/api-error.js";
 import type { KubeClient } from "../../../src/runtime/kube/client.js";
 import { silentLogger } from "../../../src/runtime/logging.js";
 import { MemoryAudit } from "../../support/memory-audit.js";
+import { testRollbackSeal } from "../../support/rollback-seal.js";
 
 const SHA = "4f2c1e0d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
 const TOKEN = "alertmanager-test-token";
@@ -88,6 +89,7 @@ describe("the POST /alertmanager route", () => {
       metrics: createAlertMetrics(registry),
       tokens: opts.withTokens === false ? undefined : tokens,
       releases: { hasSynced: () => opts.synced ?? true, store: deployedRelease() },
+      seal: testRollbackSeal,
     };
     const route = alertmanagerRoute(deps);
     const count = async (status: string, outcome: string): Promise<number> => {

@@ -11,6 +11,7 @@ import {
   resolutionTime,
   rollbackTaskFor,
 } from "../../../src/receivers/alertmanager-task.js";
+import { testRollbackSeal } from "../../support/rollback-seal.js";
 
 const SHA = "4f2c1e0d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
 const release: ReleaseCandidate = {
@@ -59,11 +60,19 @@ describe("planning the Rollback task an alert opens", () => {
   });
 
   it("plans a Rollback task owned by the rollback owner, with the checklist and the alert as evidence", () => {
-    const task = planRollbackTask(release, "prod", alert(), RECEIVED);
+    const task = planRollbackTask(release, "prod", alert(), RECEIVED, testRollbackSeal);
     assert.deepEqual(task.metadata, {
       name: "shop-1-prod-rollback-3c1a2b4d5e6f7a8b-20261126102310",
       namespace: "shop",
       labels: { "stagegate.io/release": "shop-1" },
+      annotations: testRollbackSeal.annotations({
+        namespace: "shop",
+        name: "shop-1-prod-rollback-3c1a2b4d5e6f7a8b-20261126102310",
+        release: { name: "shop-1", uid: release.uid },
+        environment: "prod",
+        origin: "Alert",
+        policy: release.spec.rollbackPolicy.mode,
+      }),
       ownerReferences: [
         {
           apiVersion: "stagegate.io/v1alpha1",
@@ -99,7 +108,13 @@ describe("planning the Rollback task an alert opens", () => {
   });
 
   it("titles a task without annotations from the alert's name, and bounds the title", () => {
-    const bare = planRollbackTask(release, "prod", alert({ annotations: {}, generatorURL: "" }), RECEIVED);
+    const bare = planRollbackTask(
+      release,
+      "prod",
+      alert({ annotations: {}, generatorURL: "" }),
+      RECEIVED,
+      testRollbackSeal,
+    );
     const spec = DeploymentTaskSpec.parse(bare.spec);
     assert.equal(spec.title, "Roll back shop-1 in prod: alert HighErrorRate is firing");
     assert.equal(spec.alert?.generatorURL, undefined);
@@ -108,6 +123,7 @@ describe("planning the Rollback task an alert opens", () => {
       "prod",
       alert({ annotations: { summary: "x".repeat(400) } }),
       RECEIVED,
+      testRollbackSeal,
     );
     assert.equal(DeploymentTaskSpec.parse(long.spec).title.length, 256);
   });

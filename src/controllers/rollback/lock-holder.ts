@@ -1,0 +1,47 @@
+import type { KubeObject } from "../../runtime/kube/object.js";
+import { honouredLock } from "../release/out-of-band.js";
+import { otherClaims } from "../release/target-claims.js";
+import { findRelease, parseTask } from "../task-context.js";
+import type { Informers } from "../informers.js";
+import { rollbackEvidence } from "./evidence.js";
+import { ROLLBACK_RELEASES_BY_TARGET } from "./previous-revision.js";
+import type { RollbackSeal } from "./seal.js";
+
+const ROLLBACK_LOCK_PREFIX = "rollback:";
+
+/** Whether a Rollback task (from the cache) is one the operator may act on, and still open. */
+function openProvenRollback(informers: Informers, seal: RollbackSeal | undefined, task: KubeObject): boolean {
+  const read = parseTask(task);
+  if (read === undefined || read.spec.type !== "Rollback" || read.spec.cancelled === true) return false;
+  const namespace = task.metadata.namespace ?? "";
+  const found = findRelease(informers, namespace, read.spec.releaseRef?.name);
+  const release =
+    found === undefined
+      ? undefined
+      : {
+          name: found.object.metadata.name,
+          uid: found.object.metadata.uid,
+          rollbackOwner: found.spec.owners.rollbackOwner.name,
+        };
+  return rollbackEvidence(seal, task, read.spec.environment, release).opened;
+}
+
+/**
+ * Whether the `stagegate.io/locked-by` holder of the delivery object `deliveryKey` is real, so a rollback waits for
+ * it: a release that claims that object and is Deploying or Deployed there (see `honouredLock`), or another
+ * rollback whose task exists, is open and was opened by the operator. Anyone with edit on the delivery object can
+ * write the annotation; a forged holder must not keep a rollback from happening.
+ */
+export function lockHolderIsReal(
+  informers: Informers,
+  seal: RollbackSeal | undefined,
+  holder: string,
+  deliveryKey: string,
+): boolean {
+  if (holder.startsWith(ROLLBACK_LOCK_PREFIX)) {
+    const task = informers.deploymentTasks.store.get(holder.slice(ROLLBACK_LOCK_PREFIX.length));
+    return task !== undefined && openProvenRollback(informers, seal, task);
+  }
+  const claims = otherClaims(informers.releases.store, deliveryKey, "", ROLLBACK_RELEASES_BY_TARGET);
+  return honouredLock(holder, claims);
+}

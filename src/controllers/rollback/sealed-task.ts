@@ -1,0 +1,75 @@
+import type { CallOptions, KubeClient } from "../../runtime/kube/client.js";
+import { isAlreadyExists, isNotFound } from "../../runtime/kube/api-error.js";
+import { resources } from "../resources.js";
+import { rollbackEvidence, type EvidenceRelease } from "./evidence.js";
+import type { RollbackSeal } from "./seal.js";
+
+/** What the operator's Rollback task is about, to tell it from someone else's task under the same name. */
+export interface SealedTaskOwner {
+  namespace: string;
+  environment: string;
+  release: EvidenceRelease;
+}
+
+/** A DeploymentTask body for a given name (the seal covers the name, so it is built per name). */
+export type TaskBody = (name: string) => { metadata: Record<string, unknown> } & Record<string, unknown>;
+
+async function provenAt(
+  client: KubeClient,
+  seal: RollbackSeal,
+  owner: SealedTaskOwner,
+  name: string,
+  opts: CallOptions,
+): Promise<boolean | undefined> {
+  try {
+    const existing = await client.get(resources.deploymentTask, name, owner.namespace, opts);
+    return rollbackEvidence(seal, existing, owner.environment, owner.release).opened;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Creates the operator's sealed Rollback task under its deterministic `name` (POST; an existing task of the
+ * operator's means "already opened"). When someone else's task squats that name (it does not verify), the task is
+ * opened under {@link RollbackSeal.alternateName} instead, so a pre-created decoy can neither block the rollback nor
+ * be taken for it. Returns the name the operator's task has and whether this call created it.
+ */
+export async function createSealedRollbackTask(
+  client: KubeClient,
+  seal: RollbackSeal,
+  owner: SealedTaskOwner,
+  name: string,
+  body: TaskBody,
+  opts: CallOptions = {},
+): Promise<{ created: boolean; name: string; squatted: boolean }> {
+  const candidates = [name, seal.alternateName(name)];
+  for (const [index, candidate] of candidates.entries()) {
+    try {
+      await client.create(resources.deploymentTask, body(candidate), owner.namespace, opts);
+      return { created: true, name: candidate, squatted: index > 0 };
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+    }
+    if ((await provenAt(client, seal, owner, candidate, opts)) !== false) {
+      return { created: false, name: candidate, squatted: index > 0 };
+    }
+  }
+  return { created: false, name: candidates[1] ?? name, squatted: true };
+}
+
+/**
+ * The name of the operator's Rollback task that {@link createSealedRollbackTask} opened for `name`: `name` itself,
+ * unless a task there does not verify (then the alternate name). For recording an alert's resolution on the right
+ * task.
+ */
+export async function sealedRollbackTaskName(
+  client: KubeClient,
+  seal: RollbackSeal,
+  owner: SealedTaskOwner,
+  name: string,
+  opts: CallOptions = {},
+): Promise<string> {
+  return (await provenAt(client, seal, owner, name, opts)) === false ? seal.alternateName(name) : name;
+}

@@ -1,0 +1,51 @@
+// RBAC for the class 7 attempts: the least each identity needs, granted in the test's namespace only.
+import type { KubeClient } from "../../src/runtime/kube/client.js";
+import type { ResourceType } from "../../src/runtime/kube/resource.js";
+
+const role: ResourceType = {
+  group: "rbac.authorization.k8s.io",
+  version: "v1",
+  plural: "roles",
+  kind: "Role",
+  namespaced: true,
+};
+const roleBinding: ResourceType = { ...role, plural: "rolebindings", kind: "RoleBinding" };
+
+/** One RBAC rule. */
+export interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+/**
+ * Binds `users` in `namespace` to the ClusterRole `name` (a shipped user role), or, given `rule`, to a Role of that
+ * name holding only that rule.
+ */
+export async function grantRole(
+  admin: KubeClient,
+  namespace: string,
+  name: string,
+  users: string[],
+  rule?: Rule,
+): Promise<void> {
+  const rbac = "rbac.authorization.k8s.io";
+  if (rule !== undefined) {
+    await admin.create(
+      role,
+      { apiVersion: `${rbac}/v1`, kind: "Role", metadata: { name, namespace }, rules: [rule] },
+      namespace,
+    );
+  }
+  await admin.create(
+    roleBinding,
+    {
+      apiVersion: `${rbac}/v1`,
+      kind: "RoleBinding",
+      metadata: { name, namespace },
+      roleRef: { apiGroup: rbac, kind: rule === undefined ? "ClusterRole" : "Role", name },
+      subjects: users.map((user) => ({ apiGroup: rbac, kind: "User", name: user })),
+    },
+    namespace,
+  );
+}
