@@ -13,6 +13,7 @@ import { parseWebhookPayload } from "./alertmanager-payload.js";
 import { refusal, type ReceiverAnswer } from "./answer.js";
 import { authenticateBearer } from "./bearer-authentication.js";
 import type { TokenFile } from "./bearer-tokens.js";
+import { requireJsonContentType } from "./json-content-type.js";
 import type { ReceiverRequest, ReceiverRoute } from "./server.js";
 
 /** The path Alertmanager's webhook_configs post to. */
@@ -54,6 +55,15 @@ function authenticate(deps: AlertmanagerDeps, headers: IncomingHttpHeaders): Rec
 }
 
 async function handle(deps: AlertmanagerDeps, request: ReceiverRequest): Promise<ReceiverAnswer> {
+  const unsupported = requireJsonContentType(request.headers, "an Alertmanager webhook notification");
+  if (unsupported !== undefined) {
+    deps.metrics.refused("rejected");
+    deps.log.info(
+      { contentType: request.headers["content-type"] },
+      "Refused an Alertmanager notification that is not JSON",
+    );
+    return unsupported;
+  }
   const parsed = parseWebhookPayload(request.body);
   if (!parsed.ok) {
     deps.metrics.refused("rejected");
