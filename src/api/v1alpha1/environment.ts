@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Conditions, ObservedGeneration } from "./condition.js";
 import { LIMITS } from "./bounds.js";
+import { CRON_SHAPE, TIME_ZONE_SHAPE, admittedIf } from "./source-rules.js";
 import { TaskType } from "./deployment-task.js";
 import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
 import { Duration, ObjectName, Owner, Timestamp } from "./meta.js";
@@ -16,15 +17,11 @@ export type RiskClass = z.infer<typeof RiskClass>;
 export const DeploymentWindow = z
   .object({
     name: z.string().max(128).optional().describe("A label for the window, shown in gate explanations."),
-    schedule: z
-      .string()
-      .min(1)
-      .max(128)
-      .describe("A cron expression (minute hour day-of-month month day-of-week) for when the window opens."),
+    schedule: admittedIf(z.string().min(1).max(128), CRON_SHAPE).describe(
+      "A cron expression (minute hour day-of-month month day-of-week) for when the window opens.",
+    ),
     duration: Duration.describe("How long the window stays open after each start, for example 4h."),
-    timeZone: z
-      .string()
-      .max(64)
+    timeZone: admittedIf(z.string().max(64), TIME_ZONE_SHAPE)
       .default("UTC")
       .describe("The IANA time zone of the schedule. Defaults to UTC."),
   })

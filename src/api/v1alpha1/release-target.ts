@@ -1,19 +1,16 @@
 import { z } from "zod";
 import { boundedStringMap } from "./bounds.js";
 import { ObjectName } from "./meta.js";
-import { NO_WHITESPACE, REVISION_RULE } from "./source-rules.js";
+import { REVISION_SHAPE, shaped } from "./source-rules.js";
 
 /** How a release reaches an environment through an Argo CD Application. */
 export const ArgoCDTarget = z
   .object({
     name: ObjectName.describe("The name of the Argo CD Application."),
     namespace: ObjectName.default("argocd").describe("The namespace of the Application. Defaults to argocd."),
-    revision: z
-      .string()
-      .min(1)
-      .max(255)
-      .regex(NO_WHITESPACE, REVISION_RULE)
-      .describe("The Git revision the Application must run."),
+    revision: shaped(z.string().min(1).max(255), REVISION_SHAPE).describe(
+      "The Git revision the Application must run.",
+    ),
     mode: z
       .enum(["Sync", "PinTargetRevision"])
       .default("Sync")
@@ -33,11 +30,7 @@ export const FluxTarget = z
     namespace: ObjectName.default("flux-system").describe(
       "The namespace of the Flux object. Defaults to flux-system.",
     ),
-    revision: z
-      .string()
-      .min(1)
-      .max(255)
-      .regex(NO_WHITESPACE, REVISION_RULE)
+    revision: shaped(z.string().min(1).max(255), REVISION_SHAPE)
       .optional()
       .describe("The source revision to pin, if any."),
     chartVersion: z

@@ -3,7 +3,7 @@ import { Conditions, ObservedGeneration } from "./condition.js";
 import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
 import { ObjectName, Owner, Timestamp } from "./meta.js";
 import { RELEASE_NAME_RULE } from "./release-name.js";
-import { NO_WHITESPACE, REPO_URL_PATTERN, REPO_URL_RULE, REVISION_RULE } from "./source-rules.js";
+import { REPO_URL_SHAPE, REVISION_SHAPE, shaped } from "./source-rules.js";
 import { ReleaseTarget } from "./release-target.js";
 
 /** One commit a release carries, as read from Git; the input of commit-to-task linkage checks. */
@@ -32,22 +32,14 @@ export type Commit = z.infer<typeof Commit>;
 /** Where a release comes from: the repository, branch and revision it is built from. */
 export const ReleaseSource = z
   .object({
-    repoURL: z
-      .string()
-      .min(1)
-      .max(2048)
-      .regex(REPO_URL_PATTERN, REPO_URL_RULE)
-      .describe(
-        "The Git repository the release is built from: an https://, http://, ssh:// or file:// URL, or the " +
-          "scp-like form git@host:path.",
-      ),
+    repoURL: shaped(z.string().min(1).max(2048), REPO_URL_SHAPE).describe(
+      "The Git repository the release is built from: an https://, http://, ssh:// or file:// URL, or the " +
+        "scp-like form git@host:path.",
+    ),
     branch: z.string().max(255).optional().describe("The branch the release was cut from, for example main."),
-    revision: z
-      .string()
-      .min(1)
-      .max(255)
-      .regex(NO_WHITESPACE, REVISION_RULE)
-      .describe("The Git revision (commit, tag or branch) the release is built from."),
+    revision: shaped(z.string().min(1).max(255), REVISION_SHAPE).describe(
+      "The Git revision (commit, tag or branch) the release is built from.",
+    ),
     commits: z
       .array(Commit)
       .max(1000)
