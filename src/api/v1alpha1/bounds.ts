@@ -27,8 +27,8 @@ export const LIMITS = {
   mapKey: 256,
   /** A URI (evidence, generator links). */
   uri: 2048,
-  /** A content digest such as sha256:<64 hex>. */
-  digest: 160,
+  /** A content digest such as sha256:<64 hex>; 256 as the pipeline receiver accepts for a report's digest. */
+  digest: 256,
   /** Deployment windows of one environment. */
   windows: 20,
 } as const;
