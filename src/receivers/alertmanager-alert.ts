@@ -6,6 +6,7 @@ import { firingOutcome, resolvedOutcome, type AlertOutcome } from "./alertmanage
 import type { WebhookAlert } from "./alertmanager-payload.js";
 import type { AlertmanagerDeps } from "./alertmanager-route.js";
 import { alertName, planRollbackTask, resolutionTime, rollbackTaskFor } from "./alertmanager-task.js";
+import { foreignRollbackTask } from "./alertmanager-task-origin.js";
 import { createRollbackTask, resolveRollbackTask } from "./alertmanager-writes.js";
 
 /** What happened to one alert for one matched release and environment (or for no match), as answered. */
@@ -104,6 +105,22 @@ async function openTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch
       "Opened a rollback task from an alert",
     );
     return { ...base, task: name, outcome, message };
+  }
+  const existing = await deps.client.get(resources.deploymentTask, name, release.namespace);
+  const foreign = foreignRollbackTask(existing, release.uid, alert.fingerprint);
+  if (foreign !== undefined) {
+    deps.log.error(
+      { ...base, task: name, fingerprint: alert.fingerprint, foreign },
+      "Found another object under an alert's Rollback task name",
+    );
+    return {
+      ...base,
+      task: name,
+      outcome: firingOutcome(true, "foreign"),
+      message:
+        `DeploymentTask ${release.namespace}/${name} holds this alert's Rollback task name, but ${foreign}; ` +
+        "it was not opened for this alert. Delete it: the alert is delivered again and opens its own task.",
+    };
   }
   return { ...base, task: name, outcome, message: `Rollback task ${name} is already open for this alert.` };
 }

@@ -113,8 +113,9 @@ async function handle(deps: AlertmanagerDeps, request: ReceiverRequest): Promise
     body: {
       reason: "Unavailable",
       message:
-        "the Kubernetes API failed for at least one alert (see alerts[].results[].message); retry the " +
-        "notification: alerts already handled will come back as duplicates.",
+        "at least one alert could not be handled: the Kubernetes API failed, or another object holds its " +
+        "Rollback task's name (see alerts[].results[].message); retry the notification: alerts already " +
+        "handled will come back as duplicates.",
       ...body,
     },
     headers: { "Retry-After": RETRY_AFTER_SECONDS },

@@ -466,14 +466,50 @@ describe("bad input is refused kindly, naming the field, the rule and the fix", 
       const [taskA, taskB] = [await rollbackTask(nameA), await rollbackTask(nameB)];
       assert.equal((taskA.spec as { alert: { fingerprint: string } }).alert.fingerprint, a);
       assert.equal((taskB.spec as { alert: { fingerprint: string } }).alert.fingerprint, b);
-      const opened = await world.audit("RollbackTaskOpened");
-      for (const name of [nameA, nameB])
-        assert.ok(
-          opened.some((e) => e.object.name === name),
-          name,
+      for (const name of [nameA, nameB]) {
+        // Recorded once the create succeeded, so the task may be seen a moment before its entry.
+        await waitFor(`the RollbackTaskOpened entry of ${name}`, async () =>
+          (await world.audit("RollbackTaskOpened")).some((e) => e.object.name === name) ? true : undefined,
         );
+      }
       const again = await world.postAlert(notification([firing(b, startsAt)]));
       assert.equal((again.body.summary as Record<string, number>).duplicate, 1, "a repeat is still one task");
+    });
+
+    it("does not take a task bob made in advance under an alert's task name for that alert's task", async () => {
+      const startsAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 240_000);
+      const fingerprint = "5a5a5a5a5a5a5a5a";
+      const name = rollbackTaskName("shop-1", world.prod, fingerprint, startsAt);
+      const squat = await create("bob", {
+        apiVersion: API_VERSION,
+        kind: "DeploymentTask",
+        metadata: { name },
+        spec: { type: "Checklist", title: "Nothing to see", owners: [{ name: "bob" }] },
+      });
+      assert.equal(squat.code, 0, squat.stderr);
+      const body = notification([firing(fingerprint, startsAt)]);
+      const refused = await world.postAlert(body);
+      assert.equal(refused.status, 503, JSON.stringify(refused.body));
+      const [result] =
+        (refused.body.alerts as { results: { outcome: string; message: string }[] }[])[0]?.results ?? [];
+      assert.equal(result?.outcome, "conflict");
+      assert.match(
+        result?.message ?? "",
+        new RegExp(`DeploymentTask ${world.namespace}/${name} holds this alert's`),
+      );
+      assert.match(result?.message ?? "", /not a Rollback task.*Delete it/);
+
+      const removed = await kubectl("admin", ["delete", "deploymenttask", name, "-n", world.namespace]);
+      assert.equal(removed.code, 0, removed.stderr);
+      await waitFor(`${name} to be gone`, async () => {
+        const got = await kubectl("admin", ["get", "deploymenttask", name, "-n", world.namespace]);
+        return got.code !== 0 ? true : undefined;
+      });
+      const opened = await world.postAlert(body);
+      assert.equal(opened.status, 200, JSON.stringify(opened.body));
+      assert.equal((opened.body.summary as Record<string, number>).opened, 1);
+      const task = await rollbackTask(name);
+      assert.equal((task.spec as { type: string }).type, "Rollback");
     });
 
     it("stores an alert's labels and summary without terminal escapes; kubectl describe shows none", async () => {

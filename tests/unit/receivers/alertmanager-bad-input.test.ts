@@ -7,6 +7,7 @@ import { rollbackTaskName } from "../../../src/controllers/release/names.js";
 import type { ReleaseCandidate } from "../../../src/receivers/alertmanager-match.js";
 import { parseWebhookPayload } from "../../../src/receivers/alertmanager-payload.js";
 import { planRollbackTask } from "../../../src/receivers/alertmanager-task.js";
+import { foreignRollbackTask } from "../../../src/receivers/alertmanager-task-origin.js";
 import { isPrintableText } from "../../../src/runtime/printable-text.js";
 
 const SHA = "4f2c1e0d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
@@ -127,4 +128,60 @@ describe("an alert larger than a task may hold still opens its task, cut to the 
     assert.ok(Object.values(spec.alert?.labels ?? {}).every((v) => v.length <= LIMITS.text));
     assert.ok(spec.title.length <= 256);
   });
+});
+
+describe("a task found under an alert's Rollback task name counts only if that alert opened it", () => {
+  const FP = "3c1a2b4d5e6f7a8b";
+  const RELEASE_UID = "0b6c4a6e-1111-2222-3333-444455556666";
+  const owned = (uid: string) => [
+    { apiVersion: API, kind: "Release", name: "shop-1", uid, controller: true },
+  ];
+  const API = "stagegate.io/v1alpha1";
+  const rows: [
+    situation: string,
+    task: Parameters<typeof foreignRollbackTask>[0],
+    expected: RegExp | undefined,
+  ][] = [
+    [
+      "the task this alert opened (fingerprint in another case)",
+      {
+        metadata: { name: "t", ownerReferences: owned(RELEASE_UID) },
+        spec: { type: "Rollback", alert: { fingerprint: FP.toUpperCase() } },
+      },
+      undefined,
+    ],
+    [
+      "a Checklist task made in advance under the name",
+      { metadata: { name: "t", ownerReferences: owned(RELEASE_UID) }, spec: { type: "Checklist" } },
+      /not a Rollback task/,
+    ],
+    [
+      "a Rollback task without the Release as controller",
+      { metadata: { name: "t" }, spec: { type: "Rollback", alert: { fingerprint: FP } } },
+      /not controlled by the matched Release/,
+    ],
+    [
+      "a Rollback task of another Release with the same name (another UID)",
+      {
+        metadata: { name: "t", ownerReferences: owned("another-uid") },
+        spec: { type: "Rollback", alert: { fingerprint: FP } },
+      },
+      /not controlled by the matched Release/,
+    ],
+    [
+      "a Rollback task recording another fingerprint",
+      {
+        metadata: { name: "t", ownerReferences: owned(RELEASE_UID) },
+        spec: { type: "Rollback", alert: { fingerprint: "ffff" } },
+      },
+      /records fingerprint ffff/,
+    ],
+  ];
+  for (const [situation, task, expected] of rows) {
+    it(situation, () => {
+      const found = foreignRollbackTask(task, RELEASE_UID, FP);
+      if (expected === undefined) assert.equal(found, undefined);
+      else assert.match(found ?? "", expected);
+    });
+  }
 });
