@@ -11,11 +11,13 @@ import {
   writeOperatorCertDir,
   type WebhookTls,
 } from "../../hack/local-cluster/webhook-tls.js";
+import type { KubectlResult } from "../../hack/local-cluster/index.js";
 import { registerLocalWebhooks, type RegisteredWebhooks } from "../../hack/local-cluster/webhooks.js";
 import { resources } from "../../src/controllers/resources.js";
 import type { KubeClient } from "../../src/runtime/kube/client.js";
+import type { KubeObject } from "../../src/runtime/kube/object.js";
 import { builtin } from "../../src/runtime/kube/resource.js";
-import { kubeconfigPath } from "../support/cluster.js";
+import { kubeconfigPath, kubectl } from "../support/cluster.js";
 import { createEnvironment, deleteIgnoringMissing } from "../support/controller-world.js";
 import { createArgoApplication } from "../support/delivery-objects.js";
 import { argoSyncs } from "../support/gitops-driver.js";
@@ -52,8 +54,35 @@ export interface BadInputWorld {
   stop(): Promise<void>;
 }
 
-/** Starts the world; on failure everything started so far is stopped. */
-export async function startBadInputWorld(): Promise<BadInputWorld> {
+/** A condition as the tests read it. */
+export interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+
+/** The condition of `type` on an object, if it has one. */
+export const conditionOf = (obj: KubeObject | undefined, type: string): Condition | undefined =>
+  ((obj?.status as { conditions?: Condition[] } | undefined)?.conditions ?? []).find((c) => c.type === type);
+
+/** A short random suffix for names, so attempts never collide. */
+export const suffix = (): string => randomBytes(3).toString("hex");
+
+/** Creates `obj` as `identity` with kubectl in the world's namespace; the result, not an exception. */
+export function createAs(
+  world: Pick<BadInputWorld, "namespace">,
+  identity: "bob" | "alice" | "admin",
+  obj: Record<string, unknown>,
+): Promise<KubectlResult> {
+  return kubectl(identity, ["create", "-n", world.namespace, "-f", "-"], { input: JSON.stringify(obj) });
+}
+
+/**
+ * Starts the world; with `deployShop`, also deploys shop-1 to prod (for the receiver's attempts). On failure
+ * everything started so far is stopped.
+ */
+export async function startBadInputWorld(options: { deployShop: boolean }): Promise<BadInputWorld> {
   const admin = await clientFor("admin");
   const id = randomBytes(3).toString("hex");
   const namespace = await createTestNamespace(admin, "bad-input");
@@ -104,23 +133,7 @@ export async function startBadInputWorld(): Promise<BadInputWorld> {
 
     const scope = { admin, namespace };
     await createEnvironment({ admin }, prod, {});
-    await createArgoApplication(scope, APPLICATION);
-    await createRelease(scope, "shop-1", {
-      version: "1.4.0",
-      revision: SHA,
-      pipeline: [prod],
-      targets: [
-        {
-          environment: prod,
-          argoCD: { name: APPLICATION, namespace, revision: SHA },
-          alertSelector: { matchLabels: { namespace, app: "shop" } },
-        },
-      ],
-      owners: { releaseManager: { name: "dave" }, rollbackOwner: { name: "olga" } },
-    });
-    await syncRequested(scope, APPLICATION, SHA);
-    await argoSyncs(admin, { name: APPLICATION, namespace }, { revision: SHA });
-    await waitForEnvState(scope, "shop-1", prod, "Verified", 60_000);
+    if (options.deployShop) await deployShop(scope, prod);
 
     const endpoint = { port: Number(events.eventsPort), caPem: tls.caPem };
     const running = operator;
@@ -147,4 +160,26 @@ export async function startBadInputWorld(): Promise<BadInputWorld> {
     await stop();
     throw err;
   }
+}
+
+/** Deploys shop-1 to `prod` through the Application, completing the sync as Argo CD would. */
+async function deployShop(scope: { admin: KubeClient; namespace: string }, prod: string): Promise<void> {
+  const { admin, namespace } = scope;
+  await createArgoApplication(scope, APPLICATION);
+  await createRelease(scope, "shop-1", {
+    version: "1.4.0",
+    revision: SHA,
+    pipeline: [prod],
+    targets: [
+      {
+        environment: prod,
+        argoCD: { name: APPLICATION, namespace, revision: SHA },
+        alertSelector: { matchLabels: { namespace, app: "shop" } },
+      },
+    ],
+    owners: { releaseManager: { name: "dave" }, rollbackOwner: { name: "olga" } },
+  });
+  await syncRequested(scope, APPLICATION, SHA);
+  await argoSyncs(admin, { name: APPLICATION, namespace }, { revision: SHA });
+  await waitForEnvState(scope, "shop-1", prod, "Verified", 60_000);
 }
