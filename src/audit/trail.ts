@@ -1,5 +1,6 @@
 import { mkdir, open } from "node:fs/promises";
 import path from "node:path";
+import { boundAuditDetails } from "./bounded-details.js";
 import { GENESIS_HASH, hashAuditEntry } from "./canonical-hash.js";
 import { MAX_AUDIT_LINE_BYTES, UnsealedAuditEntry, describeIssue, type AuditEntry } from "./entry.js";
 import { AuditTrailError, BrokenAuditTrailError } from "./errors.js";
@@ -155,7 +156,8 @@ export class AuditTrail implements AuditRecorder {
         details: event.details,
         prevHash: this.lastHash,
       };
-      body = JSON.parse(JSON.stringify(unsealed)) as Omit<AuditEntry, "hash">;
+      const plain = JSON.parse(JSON.stringify(unsealed)) as Omit<AuditEntry, "hash">;
+      body = { ...plain, details: boundAuditDetails(plain.details) };
     } catch (err) {
       throw new AuditTrailError(`Audit event ${what} cannot be written as JSON: ${describeError(err)}.`, {
         cause: err,

@@ -4,6 +4,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { loadKubeConfig } from "../runtime/kube/kubeconfig.js";
 import { KubeClient } from "../runtime/kube/client.js";
 import { CommandError } from "./errors.js";
+import { terminalWriter } from "./terminal-output.js";
 import type { CliIo, KubeSession } from "./verb.js";
 
 /**
@@ -38,11 +39,14 @@ export async function connectKubeSession(kubeconfig: string): Promise<KubeSessio
   return { client, namespace: context.namespace ?? "default" };
 }
 
-/** The I/O of a real terminal: process streams, kubeconfig sessions and the wall clock. */
+/**
+ * The I/O of a real terminal: process streams (stripped of escape sequences and control characters),
+ * kubeconfig sessions and the wall clock.
+ */
 export function processIo(): CliIo {
   return {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout: terminalWriter((text) => process.stdout.write(text)),
+    stderr: terminalWriter((text) => process.stderr.write(text)),
     connect: connectKubeSession,
     now: () => new Date(),
   };

@@ -12,6 +12,7 @@ import {
   sealedRollbackTaskName,
   type SealedTaskOwner,
 } from "../controllers/rollback/sealed-task.js";
+import { foreignRollbackTask } from "./alertmanager-task-origin.js";
 
 /** What happened to one alert for one matched release and environment (or for no match), as answered. */
 export interface AlertResult {
@@ -129,6 +130,22 @@ async function openTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch
       "Opened a rollback task from an alert",
     );
     return { ...base, task: name, outcome, message };
+  }
+  const existing = await deps.client.get(resources.deploymentTask, name, release.namespace);
+  const foreign = foreignRollbackTask(existing, release.uid, alert.fingerprint);
+  if (foreign !== undefined) {
+    deps.log.error(
+      { ...base, task: name, fingerprint: alert.fingerprint, foreign },
+      "Found another object under an alert's Rollback task name",
+    );
+    return {
+      ...base,
+      task: name,
+      outcome: firingOutcome(true, "foreign"),
+      message:
+        `DeploymentTask ${release.namespace}/${name} holds this alert's Rollback task name, but ${foreign}; ` +
+        "it was not opened for this alert. Delete it: the alert is delivered again and opens its own task.",
+    };
   }
   return { ...base, task: name, outcome, message: `Rollback task ${name} is already open for this alert.` };
 }

@@ -5,7 +5,9 @@
  * - `resolved`: the resolution was recorded on the task; `already-resolved`: the task already had one;
  *   `no-task`: no task was opened for that alert, and a resolution never opens one;
  * - `unmatched`: no release declares the alert; `ambiguous`: it matches releases in several namespaces and names
- *   none (or names two), so it is acted on nowhere; `failed`: the Kubernetes API failed (the answer is 503).
+ *   none (or names two), so it is acted on nowhere; `failed`: the Kubernetes API failed (the answer is 503);
+ * - `conflict`: an object the alert did not open holds its task's name (the answer is 503, so the alert is
+ *   delivered again once someone removes it).
  */
 export type AlertOutcome =
   | "opened"
@@ -16,7 +18,8 @@ export type AlertOutcome =
   | "no-task"
   | "unmatched"
   | "ambiguous"
-  | "failed";
+  | "failed"
+  | "conflict";
 
 /** Every outcome, in the order the answer's summary lists them. */
 export const ALERT_OUTCOMES: readonly AlertOutcome[] = [
@@ -29,10 +32,14 @@ export const ALERT_OUTCOMES: readonly AlertOutcome[] = [
   "unmatched",
   "ambiguous",
   "failed",
+  "conflict",
 ];
 
-/** What creating a Rollback task did: created it, found it there (409 AlreadyExists), or failed. */
-export type CreateResult = "created" | "exists" | "failed";
+/**
+ * What creating a Rollback task did: created it, found it there (409 AlreadyExists) as this alert opened it,
+ * found another object under its name, or failed.
+ */
+export type CreateResult = "created" | "exists" | "foreign" | "failed";
 /** What recording a resolution did: set resolvedAt, found one already set, found no task, or failed. */
 export type ResolveResult = "set" | "already" | "missing" | "failed";
 
@@ -44,6 +51,8 @@ export function firingOutcome(deployed: boolean, result: CreateResult | undefine
       return "opened";
     case "exists":
       return "duplicate";
+    case "foreign":
+      return "conflict";
     default:
       return "failed";
   }
@@ -72,9 +81,9 @@ export function summarize(outcomes: readonly AlertOutcome[]): Record<AlertOutcom
 
 /**
  * The HTTP status of a notification: 200 when every alert was handled (opened, duplicate, ignored, resolved...),
- * 503 when any write failed, so Alertmanager retries the whole notification; every step is idempotent, so the
- * alerts already handled come back as duplicates.
+ * 503 when any write failed or a task's name was held by another object, so Alertmanager retries the whole
+ * notification; every step is idempotent, so the alerts already handled come back as duplicates.
  */
 export function notificationStatus(outcomes: readonly AlertOutcome[]): 200 | 503 {
-  return outcomes.includes("failed") ? 503 : 200;
+  return outcomes.includes("failed") || outcomes.includes("conflict") ? 503 : 200;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { printablePayload } from "./alertmanager-printable.js";
 
 const RFC3339 = "must be an RFC 3339 time such as 2026-11-26T10:23:10.123Z";
 
@@ -91,7 +92,7 @@ export function parseWebhookPayload(body: Buffer | string): PayloadParse {
     };
   }
   const result = WebhookPayload.safeParse(json);
-  if (result.success) return { ok: true, payload: result.data };
+  if (result.success) return { ok: true, payload: printablePayload(result.data) };
   const problems = result.error.issues.map((issue) => {
     const missing = issue.path.length > 0 && valueAt(json, issue.path) === undefined;
     return {

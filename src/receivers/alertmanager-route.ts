@@ -15,6 +15,7 @@ import { parseWebhookPayload } from "./alertmanager-payload.js";
 import { refusal, type ReceiverAnswer } from "./answer.js";
 import { authenticateBearer } from "./bearer-authentication.js";
 import type { TokenFile } from "./bearer-tokens.js";
+import { requireJsonContentType } from "./json-content-type.js";
 import type { ReceiverRequest, ReceiverRoute } from "./server.js";
 
 /** The path Alertmanager's webhook_configs post to. */
@@ -58,6 +59,15 @@ function authenticate(deps: AlertmanagerDeps, headers: IncomingHttpHeaders): Rec
 }
 
 async function handle(deps: AlertmanagerDeps, request: ReceiverRequest): Promise<ReceiverAnswer> {
+  const unsupported = requireJsonContentType(request.headers, "an Alertmanager webhook notification");
+  if (unsupported !== undefined) {
+    deps.metrics.refused("rejected");
+    deps.log.info(
+      { contentType: request.headers["content-type"] },
+      "Refused an Alertmanager notification that is not JSON",
+    );
+    return unsupported;
+  }
   const parsed = parseWebhookPayload(request.body);
   if (!parsed.ok) {
     deps.metrics.refused("rejected");
@@ -111,8 +121,9 @@ async function handle(deps: AlertmanagerDeps, request: ReceiverRequest): Promise
     body: {
       reason: "Unavailable",
       message:
-        "the Kubernetes API failed for at least one alert (see alerts[].results[].message); retry the " +
-        "notification: alerts already handled will come back as duplicates.",
+        "at least one alert could not be handled: the Kubernetes API failed, or another object holds its " +
+        "Rollback task's name (see alerts[].results[].message); retry the notification: alerts already " +
+        "handled will come back as duplicates.",
       ...body,
     },
     headers: { "Retry-After": RETRY_AFTER_SECONDS },

@@ -8,6 +8,8 @@ import { formatTimestamp } from "../runtime/duration.js";
 import type { ReleaseCandidate } from "./alertmanager-match.js";
 import type { WebhookAlert } from "./alertmanager-payload.js";
 import { labelValue } from "../runtime/kube/label-value.js";
+import { printableLine } from "../runtime/printable-text.js";
+import { LIMITS } from "../api/v1alpha1/bounds.js";
 
 const TITLE_MAX = 256;
 
@@ -35,33 +37,52 @@ export function alertEvidence(alert: WebhookAlert, receivedAt: Date): AlertEvide
     ...(name === undefined ? {} : { name: name.slice(0, 256) }),
     fingerprint: alert.fingerprint,
     startsAt: alert.startsAt,
-    labels: alert.labels,
-    annotations: alert.annotations,
+    labels: boundedMap(alert.labels),
+    annotations: boundedMap(alert.annotations),
     ...(alert.generatorURL === undefined || alert.generatorURL === ""
       ? {}
-      : { generatorURL: alert.generatorURL }),
+      : { generatorURL: alert.generatorURL.slice(0, LIMITS.uri) }),
     receivedAt: formatTimestamp(receivedAt),
   };
 }
 
+/**
+ * A label or annotation map as the task's evidence may hold it (see LIMITS): the first entries in key order,
+ * keys and values cut to their bounds with a marker, so an alert with oversized labels still opens its task.
+ */
+function boundedMap(map: Readonly<Record<string, string>>): Record<string, string> {
+  const entries = Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(
+    entries
+      .slice(0, LIMITS.mapEntries)
+      .map(([key, value]) => [key.slice(0, LIMITS.mapKey), cut(value, LIMITS.text)]),
+  );
+}
+
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
 function title(alert: WebhookAlert, release: string, environment: string): string {
-  const summary = alert.annotations.summary?.trim();
+  const summary =
+    alert.annotations.summary === undefined ? undefined : printableLine(alert.annotations.summary).trim();
   const text =
     summary !== undefined && summary !== ""
       ? `Roll back ${release} in ${environment}: ${summary}`
       : `Roll back ${release} in ${environment}: alert ${alertName(alert) ?? alert.fingerprint} is firing`;
-  return text.length <= TITLE_MAX ? text : `${text.slice(0, TITLE_MAX - 1)}…`;
+  return cut(text, TITLE_MAX);
 }
 
 function description(alert: WebhookAlert, release: ReleaseCandidate, environment: string): string {
   const what = alert.annotations.description?.trim() || alert.annotations.summary?.trim();
   const mode = release.spec.rollbackPolicy.mode;
-  return [
-    ...(what === undefined || what === "" ? [] : [what]),
-    `Alertmanager reported alert ${alertName(alert) ?? "(unnamed)"} (fingerprint ${alert.fingerprint}), ` +
-      `firing since ${alert.startsAt}, about release ${release.name} while it is deployed to ${environment}.`,
-    `The release's rollback policy is ${mode}; ${release.spec.owners.rollbackOwner.name} owns the decision.`,
-  ].join("\n\n");
+  const name = cut(alertName(alert) ?? "(unnamed)", 256);
+  const facts =
+    `Alertmanager reported alert ${name} (fingerprint ${alert.fingerprint}), firing since ${alert.startsAt}, ` +
+    `about release ${release.name} while it is deployed to ${environment}.\n\n` +
+    `The release's rollback policy is ${mode}; ${release.spec.owners.rollbackOwner.name} owns the decision.`;
+  if (what === undefined || what === "") return facts;
+  return `${cut(what, LIMITS.text - facts.length - 2)}\n\n${facts}`;
 }
 
 /**

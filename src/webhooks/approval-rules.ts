@@ -131,6 +131,23 @@ export function decisionGroupsForged(input: ApprovalUpdate): Verdict {
   );
 }
 
+/**
+ * A Defer names when the change is looked at again, and that time lies ahead: a revisitAt at or before the
+ * server's time would defer to a moment already gone (the CLI refuses it too; this holds for kubectl).
+ */
+export function revisitInPast(input: ApprovalUpdate): Verdict {
+  const { key, entry } = addedDecision(input);
+  if (entry?.decision !== "Defer" || entry.revisitAt === undefined) return ALLOWED;
+  const at = parseTimestamp(entry.revisitAt);
+  if (at !== undefined && at.getTime() > input.now.getTime()) return ALLOWED;
+  return deny(
+    "RevisitInPast",
+    `spec.decisions["${key}"].revisitAt is ${entry.revisitAt}, not after the server's time ` +
+      `(${input.now.toISOString()}); a Defer must name a future time: set revisitAt later, for example with ` +
+      "stagegate defer --revisit-in 24h.",
+  );
+}
+
 /** The UPDATE chain, in the order a person fixing their request would want to hear about problems. */
 const UPDATE_RULES = [
   decisionImmutable,
@@ -141,6 +158,7 @@ const UPDATE_RULES = [
   separationOfDuties,
   decisionTimeForged,
   decisionGroupsForged,
+  revisitInPast,
 ] as const;
 
 /**

@@ -17,6 +17,7 @@ export type RuleName =
   | "DecisionImmutable"
   | "DecisionTimeForged"
   | "DecisionGroupsForged"
+  | "RevisitInPast"
   | "ApprovalPrefilled"
   | "ApprovalClosed"
   | "EmergencyExpiry"

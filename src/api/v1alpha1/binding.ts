@@ -4,6 +4,7 @@ import { ObjectName } from "./meta.js";
 /** A full, immutable Git commit id: 40 (SHA-1) or 64 (SHA-256) lowercase hexadecimal characters. */
 export const FullCommit = z
   .string()
+  .max(64)
   .regex(/^([0-9a-f]{40}|[0-9a-f]{64})$/, "must be a full commit id (40 or 64 lowercase hex characters)");
 
 /** A content digest such as `sha256:<64 hex>`. */

@@ -43,6 +43,7 @@ export const Artifact = z
       .describe("The container image reference, for example ghcr.io/acme/api."),
     digest: z
       .string()
+      .max(160)
       .regex(/^[a-z0-9]+:[a-f0-9]{32,128}$/, "must be a digest such as sha256:...")
       .optional()
       .describe("The content digest of the artifact, for example sha256:..."),

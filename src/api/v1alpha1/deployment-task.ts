@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { GateBinding, IMMUTABLE_BINDING_RULE } from "./binding.js";
+import { LIMITS, boundedStringMap } from "./bounds.js";
 import { Conditions, ObservedGeneration } from "./condition.js";
 import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
 import { Duration, ObjectName, Owner, Timestamp } from "./meta.js";
@@ -29,10 +30,12 @@ export const Evidence = z
   .object({
     uri: z
       .string()
+      .max(LIMITS.uri)
       .optional()
       .describe("Where the evidence lives: an https:// URL, for example the scan report of this artifact."),
     digest: z
       .string()
+      .max(LIMITS.digest)
       .optional()
       .describe(
         "The artifact the evidence attests: one of the task's spec.binding.artifact digests (sha256:...) or its " +
@@ -42,7 +45,7 @@ export const Evidence = z
       .enum(["Passed", "Failed", "Inconclusive"])
       .optional()
       .describe("The outcome the evidence records: Passed, Failed or Inconclusive."),
-    notes: z.string().optional().describe("Free text a reviewer reads with the evidence."),
+    notes: z.string().max(LIMITS.text).optional().describe("Free text a reviewer reads with the evidence."),
   })
   .describe("Proof that a checklist item was done.");
 export type Evidence = z.infer<typeof Evidence>;
@@ -51,7 +54,11 @@ export type Evidence = z.infer<typeof Evidence>;
 export const ChecklistItem = z
   .object({
     name: z.string().min(1).max(63).describe("A short identifier for the item, unique within the checklist."),
-    description: z.string().optional().describe("What has to be done, for the person doing it."),
+    description: z
+      .string()
+      .max(LIMITS.text)
+      .optional()
+      .describe("What has to be done, for the person doing it."),
     required: z
       .boolean()
       .default(true)
@@ -69,6 +76,7 @@ export const ChecklistItem = z
     evidence: Evidence.optional(),
     completedBy: z
       .string()
+      .max(LIMITS.identity)
       .optional()
       .describe(
         "Who last set the item's state or evidence: the authenticated user name, stamped by the admission " +
@@ -94,14 +102,14 @@ export type ChecklistItem = z.infer<typeof ChecklistItem>;
 export const TaskLogEntry = z
   .object({
     time: Timestamp.describe("When the entry was written."),
-    author: z.string().min(1).describe("Who or what wrote the entry."),
+    author: z.string().min(1).max(LIMITS.identity).describe("Who or what wrote the entry."),
     kind: z.enum(["Comment", "Metric"]).default("Comment").describe("Comment or Metric."),
-    message: z.string().describe("The comment, or a sentence describing the measurement."),
+    message: z.string().max(LIMITS.text).describe("The comment, or a sentence describing the measurement."),
     metric: z
       .object({
-        name: z.string().min(1).describe("The measured quantity, for example error_rate."),
+        name: z.string().min(1).max(256).describe("The measured quantity, for example error_rate."),
         value: z.number().describe("The measured value."),
-        unit: z.string().optional().describe("The unit of the value, for example ratio or seconds."),
+        unit: z.string().max(32).optional().describe("The unit of the value, for example ratio or seconds."),
       })
       .optional()
       .describe("The measurement, for entries of kind Metric."),
@@ -114,8 +122,8 @@ export const AlertEvidence = z
     name: z.string().max(256).optional().describe("The alert's name (its alertname label)."),
     fingerprint: z.string().min(1).max(64).describe("Alertmanager's fingerprint of the alert's labels."),
     startsAt: Timestamp.describe("When the alert started firing."),
-    labels: z.record(z.string(), z.string()).default({}).describe("The alert's labels."),
-    annotations: z.record(z.string(), z.string()).default({}).describe("The alert's annotations."),
+    labels: boundedStringMap("The alert's labels.", { value: LIMITS.text }).default({}),
+    annotations: boundedStringMap("The alert's annotations.", { value: LIMITS.text }).default({}),
     generatorURL: z.string().max(2048).optional().describe("The link to the expression that fired."),
     receivedAt: Timestamp.describe("When Stagegate first received the firing alert."),
     resolvedAt: Timestamp.optional().describe("When Alertmanager reported the alert resolved."),
@@ -128,14 +136,18 @@ export const DeploymentTaskSpec = z
   .object({
     type: TaskType,
     title: z.string().min(1).max(256).describe("A one-line summary of the work."),
-    description: z.string().optional().describe("Everything the person doing the work needs to know."),
+    description: z
+      .string()
+      .max(LIMITS.text)
+      .optional()
+      .describe("Everything the person doing the work needs to know."),
     releaseRef: z
       .object({ name: ObjectName.describe("The name of the Release in this namespace.") })
       .optional()
       .describe("The Release this task belongs to, if any."),
-    environment: z.string().optional().describe("The Environment this task concerns, if any."),
-    owners: z.array(Owner).default([]).describe("Who is responsible for the work."),
-    dependsOn: z.array(ObjectName).default([]).meta({
+    environment: z.string().max(253).optional().describe("The Environment this task concerns, if any."),
+    owners: z.array(Owner).max(LIMITS.people).default([]).describe("Who is responsible for the work."),
+    dependsOn: z.array(ObjectName).max(LIMITS.dependencies).default([]).meta({
       description:
         "Names of DeploymentTasks in this namespace that must succeed before this one can be worked on.",
       "x-kubernetes-list-type": "set",
@@ -146,6 +158,7 @@ export const DeploymentTaskSpec = z
     ),
     checklist: z
       .array(ChecklistItem)
+      .max(LIMITS.checklistItems)
       .default([])
       .meta({
         description: "The steps of the work. The task succeeds when every required item is Done.",
@@ -158,6 +171,7 @@ export const DeploymentTaskSpec = z
       .describe("Set to true to cancel the task; it then never completes."),
     log: z
       .array(TaskLogEntry)
+      .max(LIMITS.logEntries)
       .default([])
       .describe("Comments and measurements recorded while doing the work."),
     alert: AlertEvidence.optional(),

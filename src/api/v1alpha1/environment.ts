@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { Conditions, ObservedGeneration } from "./condition.js";
+import { LIMITS, boundedStringMap } from "./bounds.js";
+import { CRON_SHAPE, TIME_ZONE_SHAPE, admittedIf } from "./source-rules.js";
 import { TaskType } from "./deployment-task.js";
 import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
 import { Duration, ObjectName, Owner, Timestamp } from "./meta.js";
@@ -14,13 +16,14 @@ export type RiskClass = z.infer<typeof RiskClass>;
 /** A recurring window in which deployments to an environment are permitted. */
 export const DeploymentWindow = z
   .object({
-    name: z.string().optional().describe("A label for the window, shown in gate explanations."),
-    schedule: z
-      .string()
-      .min(1)
-      .describe("A cron expression (minute hour day-of-month month day-of-week) for when the window opens."),
+    name: z.string().max(128).optional().describe("A label for the window, shown in gate explanations."),
+    schedule: admittedIf(z.string().min(1).max(128), CRON_SHAPE).describe(
+      "A cron expression (minute hour day-of-month month day-of-week) for when the window opens.",
+    ),
     duration: Duration.describe("How long the window stays open after each start, for example 4h."),
-    timeZone: z.string().default("UTC").describe("The IANA time zone of the schedule. Defaults to UTC."),
+    timeZone: admittedIf(z.string().max(64), TIME_ZONE_SHAPE)
+      .default("UTC")
+      .describe("The IANA time zone of the schedule. Defaults to UTC."),
   })
   .describe("A recurring period in which deployments are permitted.");
 
@@ -51,8 +54,16 @@ export type Freeze = z.infer<typeof Freeze>;
 /** Who may decide a ChangeRequest, by user name or group. */
 export const ApproverSet = z
   .object({
-    users: z.array(z.string().min(1)).default([]).describe("Authenticated user names allowed to decide."),
-    groups: z.array(z.string().min(1)).default([]).describe("Authenticated groups whose members may decide."),
+    users: z
+      .array(z.string().min(1).max(LIMITS.identity))
+      .max(LIMITS.people)
+      .default([])
+      .describe("Authenticated user names allowed to decide."),
+    groups: z
+      .array(z.string().min(1).max(LIMITS.identity))
+      .max(LIMITS.people)
+      .default([])
+      .describe("Authenticated groups whose members may decide."),
   })
   .describe("The users and groups allowed to decide.");
 
@@ -76,13 +87,19 @@ export const GatePolicy = z
       ),
     cabRiskClasses: z
       .array(RiskClass)
+      .max(4)
       .default([])
       .describe("Risk classes that also need a decision from the change advisory board (the cab group)."),
-    cabGroup: z.string().default("cab").describe("The group that forms the change advisory board."),
+    cabGroup: z
+      .string()
+      .max(LIMITS.identity)
+      .default("cab")
+      .describe("The group that forms the change advisory board."),
     emergency: z
       .object({
         approverGroups: z
-          .array(z.string().min(1))
+          .array(z.string().min(1).max(LIMITS.identity))
+          .max(LIMITS.people)
           .default([])
           .describe("Groups that may approve an emergency change on their own."),
         maxDuration: Duration.default("24h").describe(
@@ -113,12 +130,13 @@ export const GatePolicy = z
     approvalTimeout: Duration.default("72h").describe(
       "How long an approval request may wait for a decision before it expires. Defaults to 72h.",
     ),
-    requiredChecks: z.array(TaskType).default([]).meta({
+    requiredChecks: z.array(TaskType).max(10).default([]).meta({
       description: "Checks that must succeed, as DeploymentTasks, before a release may enter.",
       "x-kubernetes-list-type": "set",
     }),
     windows: z
       .array(DeploymentWindow)
+      .max(LIMITS.windows)
       .default([])
       .describe("When deployments are permitted. Empty means at any time."),
     freezes: z
@@ -141,13 +159,11 @@ export const DeliveryScope = z
       description: "The namespaces whose delivery objects of this kind may belong to the environment.",
       "x-kubernetes-list-type": "set",
     }),
-    matchLabels: z
-      .record(z.string().min(1).max(316), z.string().max(63))
-      .default({})
-      .describe(
-        "Labels a delivery object must carry, each with exactly this value, to belong to the environment; " +
-          "empty means every object of the kind in those namespaces.",
-      ),
+    matchLabels: boundedStringMap(
+      "Labels a delivery object must carry, each with exactly this value, to belong to the environment; " +
+        "empty means every object of the kind in those namespaces.",
+      { entries: 32, key: 316, value: 63 },
+    ).default({}),
   })
   .describe("The delivery objects of one kind that belong to the environment.");
 export type DeliveryScope = z.infer<typeof DeliveryScope>;
@@ -171,7 +187,7 @@ export type EnvironmentDelivery = z.infer<typeof EnvironmentDelivery>;
 /** What platform engineers write on an Environment. */
 export const EnvironmentSpec = z
   .object({
-    description: z.string().optional().describe("What this environment is for."),
+    description: z.string().max(LIMITS.text).optional().describe("What this environment is for."),
     promotesFrom: z.array(ObjectName).max(20).default([]).meta({
       description:
         "Environments a release must be Verified in before it may enter this one. Empty for the first stage.",
@@ -197,9 +213,14 @@ export const EnvironmentSpec = z
       .object({
         infrastructure: z
           .array(Owner)
+          .max(LIMITS.people)
           .default([])
           .describe("Who verifies the environment is ready before a deployment window."),
-        application: z.array(Owner).default([]).describe("Who owns the applications running here."),
+        application: z
+          .array(Owner)
+          .max(LIMITS.people)
+          .default([])
+          .describe("Who owns the applications running here."),
       })
       .default({ infrastructure: [], application: [] })
       .describe("The people responsible for the environment."),

@@ -34,6 +34,8 @@ export interface CelRule {
   message: string;
   fieldPath?: string;
   reason?: "FieldValueInvalid" | "FieldValueForbidden" | "FieldValueRequired" | "FieldValueDuplicate";
+  /** Evaluate on create too, with `oldSelf` an optional (`oldSelf.hasValue()` is false on create). */
+  optionalOldSelf?: boolean;
 }
 
 /** The Age column every kind ends with, as kubectl prints for built-in kinds. */

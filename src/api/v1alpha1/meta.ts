@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** An RFC 3339 timestamp as the API server serialises it. */
-export const Timestamp = z.iso.datetime({ offset: true });
+export const Timestamp = z.iso.datetime({ offset: true }).max(64);
 
 /**
  * A Go-style duration such as `30m`, `72h` or `1h30m`, the form Kubernetes users already write in
@@ -9,6 +9,7 @@ export const Timestamp = z.iso.datetime({ offset: true });
  */
 export const Duration = z
   .string()
+  .max(64)
   .regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, "must be a duration such as 30m, 72h or 1h30m");
 
 /** A Kubernetes object name (DNS-1123 subdomain). */
@@ -25,7 +26,11 @@ export const Owner = z
       .enum(["User", "Group"])
       .default("User")
       .describe("User for one authenticated user name, Group for every member of an authenticated group."),
-    name: z.string().min(1).describe("The user or group name as the Kubernetes API server authenticates it."),
+    name: z
+      .string()
+      .min(1)
+      .max(512)
+      .describe("The user or group name as the Kubernetes API server authenticates it."),
   })
   .describe("A user or group responsible for a piece of work.");
 export type Owner = z.infer<typeof Owner>;

@@ -1,12 +1,16 @@
 import { z } from "zod";
+import { boundedStringMap } from "./bounds.js";
 import { ObjectName } from "./meta.js";
+import { REVISION_SHAPE, shaped } from "./source-rules.js";
 
 /** How a release reaches an environment through an Argo CD Application. */
 export const ArgoCDTarget = z
   .object({
     name: ObjectName.describe("The name of the Argo CD Application."),
     namespace: ObjectName.default("argocd").describe("The namespace of the Application. Defaults to argocd."),
-    revision: z.string().min(1).max(255).describe("The Git revision the Application must run."),
+    revision: shaped(z.string().min(1).max(255), REVISION_SHAPE).describe(
+      "The Git revision the Application must run.",
+    ),
     mode: z
       .enum(["Sync", "PinTargetRevision"])
       .default("Sync")
@@ -26,7 +30,9 @@ export const FluxTarget = z
     namespace: ObjectName.default("flux-system").describe(
       "The namespace of the Flux object. Defaults to flux-system.",
     ),
-    revision: z.string().min(1).max(255).optional().describe("The source revision to pin, if any."),
+    revision: shaped(z.string().min(1).max(255), REVISION_SHAPE)
+      .optional()
+      .describe("The source revision to pin, if any."),
     chartVersion: z
       .string()
       .min(1)
@@ -49,11 +55,10 @@ export type FluxTarget = z.infer<typeof FluxTarget>;
 /** Which Prometheus alerts are about this release in this environment. */
 export const AlertSelector = z
   .object({
-    matchLabels: z
-      .record(z.string().min(1).max(256), z.string().max(1024))
-      .describe(
-        "Labels an alert must carry, each with exactly this value, for example {namespace: shop-prod, app: shop}.",
-      ),
+    matchLabels: boundedStringMap(
+      "Labels an alert must carry, each with exactly this value, for example {namespace: shop-prod, app: shop}.",
+      { entries: 64, value: 1024 },
+    ),
   })
   .meta({
     description:

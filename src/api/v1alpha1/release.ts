@@ -4,6 +4,8 @@ import { Conditions, ObservedGeneration } from "./condition.js";
 import { Declarer } from "./declarer.js";
 import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
 import { ObjectName, Owner, Timestamp } from "./meta.js";
+import { RELEASE_NAME_RULE } from "./release-name.js";
+import { REPO_URL_SHAPE, REVISION_SHAPE, shaped } from "./source-rules.js";
 import { ReleaseTarget } from "./release-target.js";
 
 /** One commit a release carries, as read from Git; the input of commit-to-task linkage checks. */
@@ -11,6 +13,7 @@ export const Commit = z
   .object({
     sha: z
       .string()
+      .max(64)
       .regex(/^[0-9a-f]{7,64}$/, "must be a hexadecimal commit id")
       .describe("The commit id, 7 to 64 lowercase hexadecimal characters."),
     author: z
@@ -31,13 +34,14 @@ export type Commit = z.infer<typeof Commit>;
 /** Where a release comes from: the repository, branch and revision it is built from. */
 export const ReleaseSource = z
   .object({
-    repoURL: z.string().min(1).max(2048).describe("The Git repository the release is built from."),
+    repoURL: shaped(z.string().min(1).max(2048), REPO_URL_SHAPE).describe(
+      "The Git repository the release is built from: an https://, http://, ssh:// or file:// URL, or the " +
+        "scp-like form git@host:path.",
+    ),
     branch: z.string().max(255).optional().describe("The branch the release was cut from, for example main."),
-    revision: z
-      .string()
-      .min(1)
-      .max(255)
-      .describe("The Git revision (commit, tag or branch) the release is built from."),
+    revision: shaped(z.string().min(1).max(255), REVISION_SHAPE).describe(
+      "The Git revision (commit, tag or branch) the release is built from.",
+    ),
     digests: z.array(Digest).max(50).default([]).meta({
       description:
         "The image or chart digests the release ships (sha256:...), bound with the commit on every change.",
@@ -211,6 +215,7 @@ export const releaseKind: KindDefinition<typeof ReleaseSpec, typeof ReleaseStatu
     "with its delivery targets, owners and rollback policy.",
   spec: ReleaseSpec,
   status: ReleaseStatus,
+  validations: [RELEASE_NAME_RULE],
   printerColumns: [
     { name: "Version", type: "string", jsonPath: ".spec.version", description: "The version released." },
     {

@@ -15,9 +15,17 @@ import { cycleThrough, findCycles } from "./cycles.js";
 import { decideTask, type TaskDecision } from "./decide.js";
 import type { DependencyState } from "./dependencies.js";
 import { deriveTaskPhase } from "./phase.js";
+import { assessAccountability, withAccountability } from "./accountability.js";
 
 const DEPENDS_ON = "dependsOn";
 const ENVIRONMENT = "environment";
+const RELEASE = "release";
+
+/** The cache key of the Release a task names (`namespace/name`), if it names one. */
+function releaseKeys(obj: KubeObject): string[] {
+  const name = (obj.spec as { releaseRef?: { name?: unknown } } | undefined)?.releaseRef?.name;
+  return typeof name === "string" ? [`${obj.metadata.namespace ?? ""}/${name}`] : [];
+}
 
 /** Tasks' dependsOn targets as cache keys, so a change to X wakes exactly the tasks that wait for X. */
 function dependsOnKeys(obj: KubeObject): string[] {
@@ -30,7 +38,8 @@ function dependsOnKeys(obj: KubeObject): string[] {
 
 /**
  * The DeploymentTask controller: works out whether each task is blocked, ready, done, failed or cancelled,
- * whether it is overdue (waking at exactly its due time), and reports dependency cycles as Stalled.
+ * whether it is overdue (waking at exactly its due time), reports dependency cycles as Stalled, and says on
+ * the Accountable condition when a task has no owners or names a Release that does not exist.
  */
 export function createDeploymentTaskController(deps: ControllerDeps, informers: Informers): Controller {
   const tasks = informers.deploymentTasks;
@@ -40,6 +49,7 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
     const environment = (obj.spec as { environment?: unknown } | undefined)?.environment;
     return typeof environment === "string" ? [environment] : [];
   });
+  tasks.store.addIndex(RELEASE, releaseKeys);
   registerOverdueGauge(deps, informers);
 
   /**
@@ -103,7 +113,14 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
     const spec = DeploymentTaskSpec.safeParse(current.spec);
     if (!spec.success) throw new TerminalError("InvalidSpec", describeZodError("spec", spec.error));
     const previous = DeploymentTaskStatus.safeParse(current.status ?? {});
-    return decideTask(
+    const [releaseKey] = releaseKeys(current);
+    const accountability = assessAccountability({
+      namespace,
+      spec: spec.data,
+      releaseExists:
+        releaseKey === undefined ? undefined : informers.releases.store.get(releaseKey) !== undefined,
+    });
+    const decision = decideTask(
       {
         task: {
           metadata: current.metadata,
@@ -116,6 +133,7 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
       },
       now,
     );
+    return withAccountability(decision, accountability, current.metadata.generation, now);
   }
 
   async function reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
@@ -163,6 +181,14 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
         {
           informer: informers.environments,
           toKeys: (event) => tasks.store.byIndex(ENVIRONMENT, event.object.metadata.name).map(objectKey),
+        },
+        {
+          // A Release created or deleted changes whether the tasks naming it are Accountable.
+          informer: informers.releases,
+          toKeys: (event) =>
+            event.type === "updated"
+              ? []
+              : tasks.store.byIndex(RELEASE, objectKey(event.object)).map(objectKey),
         },
       ],
       onTerminalError: async (req, err) => {

@@ -14,12 +14,14 @@ import { resources } from "../resources.js";
 import { describeZodError } from "../validation.js";
 import { decideEnvironment } from "./decide.js";
 import { deliveryOverlaps, overlapCondition, type DeliveryObjectSeen } from "./delivery-overlap.js";
+import { checkGateDefinition, withGateDefinition } from "./definition.js";
 import { decideEnvironmentOrder, type EnvironmentLink } from "./order.js";
 
 /**
  * The Environment controller: places each environment in the pipeline from every environment's promotesFrom
- * links and reports unknown predecessors and cycles on the environments concerned. Any environment changing
- * wakes all of them, because one edit can reorder the whole pipeline.
+ * links and reports unknown predecessors and cycles on the environments concerned, then reports a gate that
+ * cannot work as written (a window that does not parse, required approvals with nobody to give them). Any
+ * environment changing wakes all of them, because one edit can reorder the whole pipeline.
  */
 export function createEnvironmentController(deps: ControllerDeps, informers: Informers): Controller {
   const environments = informers.environments;
@@ -61,9 +63,10 @@ export function createEnvironmentController(deps: ControllerDeps, informers: Inf
     if (obj === undefined || obj.metadata.deletionTimestamp !== undefined) return {};
     const spec = EnvironmentSpec.safeParse(obj.spec);
     if (!spec.success) throw new TerminalError("InvalidSpec", describeZodError("spec", spec.error));
-    const placement = decideEnvironmentOrder(links()).get(obj.metadata.name);
-    if (placement === undefined) return {};
+    const placed = decideEnvironmentOrder(links()).get(obj.metadata.name);
+    if (placed === undefined) return {};
     const now = deps.clock.now();
+    const placement = withGateDefinition(placed, checkGateDefinition(spec.data, now));
 
     const overlaps = deliveryOverlaps(obj.metadata.name, deliveryScopes(), deliveryObjects());
     const { written, decision } = await updateStatus(

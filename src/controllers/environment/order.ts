@@ -13,6 +13,8 @@ export const EnvironmentReason = {
   UnknownPredecessor: "UnknownPredecessor",
   OrderCycle: "OrderCycle",
   PredecessorInvalid: "PredecessorInvalid",
+  InvalidWindow: "InvalidWindow",
+  NoApprovers: "NoApprovers",
 } as const;
 
 /** Where one environment sits in the pipeline, or why it cannot be placed. */

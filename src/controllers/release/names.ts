@@ -103,9 +103,13 @@ function revisionSuffix(revision: string): string {
 
 /**
  * The Rollback task an alert opens for a release in an environment: `<release>-<env>-rollback-<fp>-<start>`, where
- * `<fp>` is Alertmanager's fingerprint (up to 16 hex digits) and `<start>` the alert's start as UTC
- * `yyyymmddhhmmss`. Every delivery of the same alert (retries, repeats, several replicas) names the same task; the
- * same alert firing again later (a new start) opens a new one.
+ * `<fp>` is Alertmanager's whole fingerprint in lowercase (16 hex digits from Alertmanager; up to 64 accepted) and
+ * `<start>` the alert's start as UTC `yyyymmddhhmmss`. Every delivery of the same alert (retries, repeats, several
+ * replicas) names the same task; the same alert firing again later (a new start) opens a new one; two alerts
+ * whose fingerprints differ anywhere name two tasks. A name that would pass 242 characters (a very long
+ * environment name; 242 leaves room for the `-validation` and `-emergency` names derived from it within the 253
+ * of an object name) keeps the fingerprint and start, and shortens `<release>-<env>` to a prefix plus 16 hex
+ * digits of its SHA-256.
  */
 export function rollbackTaskName(
   release: string,
@@ -113,15 +117,18 @@ export function rollbackTaskName(
   fingerprint: string,
   startsAt: Date,
 ): string {
-  const fp = fingerprint
-    .toLowerCase()
-    .replace(/[^0-9a-z]/g, "")
-    .slice(0, 16);
+  const fp = fingerprint.toLowerCase().replace(/[^0-9a-z]/g, "");
   const start = startsAt
     .toISOString()
     .replace(/\.\d+Z$/, "")
     .replace(/[-:T]/g, "");
-  return `${release}-${environment}-rollback-${fp}-${start}`;
+  const suffix = `rollback-${fp}-${start}`;
+  const head = `${release}-${environment}`;
+  const max = 242;
+  if (head.length + 1 + suffix.length <= max) return `${head}-${suffix}`;
+  const hash = createHash("sha256").update(head).digest("hex").slice(0, 16);
+  const kept = head.slice(0, max - suffix.length - hash.length - 2).replace(/[-.]+$/, "");
+  return `${kept}-${hash}-${suffix}`;
 }
 
 /** The Rollback task a failed post-deployment verification opens: `<release>-<env>-rollback-verification-<rev>`. */

@@ -247,8 +247,13 @@ describe("Alertmanager receiver (operator process, real Alertmanager)", () => {
     assert.equal(owner?.kind, "Release");
     assert.equal(owner?.name, "shop-1");
     assert.equal(owner?.controller, true);
-    const opened = await auditEntries("RollbackTaskOpened");
-    const mine = opened.filter((e) => e.object.name === task.metadata.name);
+    // The receiver records the entry after the create succeeds, so the task can be seen before the entry is.
+    const mine = await waitFor("the RollbackTaskOpened audit entry", async () => {
+      const found = (await auditEntries("RollbackTaskOpened")).filter(
+        (e) => e.object.name === task.metadata.name,
+      );
+      return found.length > 0 ? found : undefined;
+    });
     assert.equal(mine.length, 1);
     assert.equal(mine[0]?.actor, `alertmanager:${WEBHOOK_RECEIVER}`);
 
@@ -264,9 +269,10 @@ describe("Alertmanager receiver (operator process, real Alertmanager)", () => {
       (t) => (t.spec as TaskSpec).alert?.fingerprint === evidence.fingerprint,
     );
     assert.equal(all.length, 1, "the resolution opened nothing");
-    const resolutions = (await auditEntries("AlertResolved")).filter(
-      (e) => e.object.name === task.metadata.name,
-    );
+    const resolutions = await waitFor("the AlertResolved audit entry", async () => {
+      const found = (await auditEntries("AlertResolved")).filter((e) => e.object.name === task.metadata.name);
+      return found.length > 0 ? found : undefined;
+    });
     assert.equal(resolutions.length, 1);
     assert.equal(
       (await rollbackTasks()).filter((t) => (t.spec as TaskSpec).releaseRef?.name === "shop-0").length,

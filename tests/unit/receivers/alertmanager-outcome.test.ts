@@ -14,6 +14,7 @@ describe("alert outcomes", () => {
   const firing: [string, boolean, CreateResult | undefined, AlertOutcome][] = [
     ["the deployed release's task is created", true, "created", "opened"],
     ["the task already exists (retry, repeat, another replica)", true, "exists", "duplicate"],
+    ["another object holds the task's name", true, "foreign", "conflict"],
     ["the create failed", true, "failed", "failed"],
     ["the release is not deployed there: nothing is written", false, undefined, "not-deployed"],
     ["not deployed wins over any write result", false, "created", "not-deployed"],
@@ -36,6 +37,7 @@ describe("alert outcomes", () => {
     ["an empty notification", [], 200],
     ["everything handled or ignored", ["opened", "duplicate", "not-deployed", "unmatched", "no-task"], 200],
     ["one failure among successes", ["opened", "failed", "resolved"], 503],
+    ["a name held by another object", ["opened", "conflict"], 503],
   ];
   for (const [situation, outcomes, status] of statuses) {
     it(`answers ${status} for ${situation}`, () => assert.equal(notificationStatus(outcomes), status));
@@ -53,6 +55,7 @@ describe("alert outcomes", () => {
       unmatched: 1,
       ambiguous: 0,
       failed: 0,
+      conflict: 0,
     });
   });
 });

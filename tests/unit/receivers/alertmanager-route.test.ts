@@ -17,6 +17,8 @@ import { testRollbackSeal } from "../../support/rollback-seal.js";
 
 const SHA = "4f2c1e0d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
 const TOKEN = "alertmanager-test-token";
+/** The headers Alertmanager sends with every notification. */
+const JSON_HEADERS = { "content-type": "application/json" };
 
 /** A client whose every write fails as an overloaded API server answers: what the route must turn into 503. */
 const failingClient = {
@@ -118,15 +120,43 @@ describe("the POST /alertmanager route", () => {
     assert.match(String(disabled?.body.message), /--alertmanager-token-file/);
   });
 
+  for (const contentType of [
+    undefined,
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "application/jsonx",
+  ]) {
+    it(`answers 415 naming application/json for ${contentType ?? "no Content-Type"}, and still serves JSON`, async () => {
+      const { route, count } = world({ synced: true });
+      const headers = contentType === undefined ? {} : { "content-type": contentType };
+      const refused = await route.handle({ path: "/alertmanager", headers, body: payload({ app: "shop" }) });
+      assert.equal(refused.status, 415);
+      assert.equal(refused.body.reason, "UnsupportedMediaType");
+      assert.equal(refused.body.field, "Content-Type");
+      assert.match(String(refused.body.message), /must send Content-Type: application\/json/);
+      assert.equal(await count("unknown", "rejected"), 1);
+      const served = await route.handle({
+        path: "/alertmanager",
+        headers: { "content-type": "Application/JSON; charset=utf-8" },
+        body: payload({ app: "cart" }),
+      });
+      assert.equal(served.status, 200);
+    });
+  }
+
   it("answers 503 with Retry-After until the releases cache has synced, but 400 for a bad payload at once", async () => {
     const { route, count } = world({ synced: false });
-    const early = await route.handle({ path: "/alertmanager", headers: {}, body: payload({ app: "shop" }) });
+    const early = await route.handle({
+      path: "/alertmanager",
+      headers: JSON_HEADERS,
+      body: payload({ app: "shop" }),
+    });
     assert.equal(early.status, 503);
     assert.equal(early.headers?.["Retry-After"], "5");
     assert.equal(early.body.reason, "NotSynced");
     const bad = await route.handle({
       path: "/alertmanager",
-      headers: {},
+      headers: JSON_HEADERS,
       body: Buffer.from('{"version":"3"}'),
     });
     assert.equal(bad.status, 400);
@@ -137,7 +167,11 @@ describe("the POST /alertmanager route", () => {
 
   it("answers 200 for an alert no release declares, and writes nothing", async () => {
     const { route, audit, count } = world();
-    const answer = await route.handle({ path: "/alertmanager", headers: {}, body: payload({ app: "cart" }) });
+    const answer = await route.handle({
+      path: "/alertmanager",
+      headers: JSON_HEADERS,
+      body: payload({ app: "cart" }),
+    });
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     assert.equal((answer.body.summary as Record<string, number>).unmatched, 1);
     assert.equal(audit.entries.length, 0);
@@ -149,7 +183,7 @@ describe("the POST /alertmanager route", () => {
     for (const status of ["firing", "resolved"] as const) {
       const answer = await route.handle({
         path: "/alertmanager",
-        headers: {},
+        headers: JSON_HEADERS,
         body: payload({ app: "shop" }, status),
       });
       assert.equal(answer.status, 503, JSON.stringify(answer.body));

@@ -5,7 +5,7 @@ import { ApprovalView } from "../../../src/webhooks/admitted-objects.js";
 import { approvalPrefilled, checkApprovalUpdate } from "../../../src/webhooks/approval-rules.js";
 import { decisionChanges } from "../../../src/webhooks/decision-changes.js";
 import type { RuleName } from "../../../src/webhooks/verdict.js";
-import { approvalObject, at, NOW, stampedDecision, users } from "./admission-fixtures.js";
+import { approvalObject, at, HOUR, NOW, stampedDecision, users } from "./admission-fixtures.js";
 
 const aliceDecided = { alice: stampedDecision(users.alice) };
 const GRACE_REASON = "authored commit 3f2a1c9 of the release";
@@ -21,6 +21,25 @@ interface Row {
 }
 
 const rows: Row[] = [
+  {
+    situation: "alice defers to a time ahead: allowed",
+    user: users.alice,
+    after: { decisions: { alice: { ...stampedDecision(users.alice, "Defer"), revisitAt: at(HOUR) } } },
+    expected: "allowed",
+  },
+  {
+    situation: "alice defers to a time already gone: refused, naming revisitAt and the fix",
+    user: users.alice,
+    after: { decisions: { alice: { ...stampedDecision(users.alice, "Defer"), revisitAt: at(-HOUR) } } },
+    expected: "RevisitInPast",
+    says: ['spec.decisions["alice"].revisitAt', "must name a future time", "set revisitAt later"],
+  },
+  {
+    situation: "alice defers to exactly the server's time: refused (it is not ahead)",
+    user: users.alice,
+    after: { decisions: { alice: { ...stampedDecision(users.alice, "Defer"), revisitAt: at(0) } } },
+    expected: "RevisitInPast",
+  },
   {
     situation: "an update that leaves the decisions alone (labels) passes, whoever sends it",
     user: users.bob,
