@@ -116,6 +116,8 @@ const operator = spawn(
           "--webhook-bind-address=127.0.0.1:0",
           "--events-bind-address=127.0.0.1:0",
           `--webhook-cert-dir=${webhookCerts.dir}`,
+          // Only the API server may call the webhooks: it presents a certificate of this CA.
+          `--webhook-client-ca-file=${cluster?.webhookClientCaFile ?? ""}`,
         ]),
   ],
   { cwd: repo, stdio: ["ignore", "pipe", "pipe"] },

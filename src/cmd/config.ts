@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { parseDuration } from "../runtime/duration.js";
@@ -50,6 +51,18 @@ export const RunConfig = z
     auditLog: z.string().min(1, "--audit-log must name a file, for example /var/lib/stagegate/audit.jsonl"),
     webhookAddress: z.string(),
     webhookCertDir: z.string().min(1, "--webhook-cert-dir must name a directory holding tls.crt and tls.key"),
+    webhookClientCaFile: z
+      .string()
+      .min(
+        1,
+        "--webhook-client-ca-file must name the PEM file of the CA of the API server's client certificate",
+      ),
+    webhookClientNames: z.string().transform((value) =>
+      value
+        .split(",")
+        .map((name) => name.trim())
+        .filter((name) => name !== ""),
+    ),
     eventsAddress: z.string().refine((value) => value === "0" || (value !== "" && isListenAddress(value)), {
       message: "--events-bind-address must be host:port (for example :9444 or 127.0.0.1:0), or 0 to disable",
     }),
@@ -136,6 +149,17 @@ export const RUN_FLAGS = {
     default: "/tmp/k8s-webhook-server/serving-certs",
     help: "directory with the webhook's tls.crt and tls.key",
   },
+  "webhook-client-ca-file": {
+    env: "STAGEGATE_WEBHOOK_CLIENT_CA_FILE",
+    help:
+      "CA of the API server's client certificate; webhook callers without such a certificate are refused " +
+      "(default: client-ca.crt in --webhook-cert-dir)",
+  },
+  "webhook-client-names": {
+    env: "STAGEGATE_WEBHOOK_CLIENT_NAMES",
+    default: "",
+    help: "comma-separated common names allowed among those certificates (empty: any the CA issued)",
+  },
   "events-bind-address": {
     env: "STAGEGATE_EVENTS_ADDRESS",
     default: ":9444",
@@ -197,6 +221,10 @@ export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfi
     auditLog: pick("audit-log"),
     webhookAddress: pick("webhook-bind-address"),
     webhookCertDir: pick("webhook-cert-dir"),
+    webhookClientCaFile:
+      pick("webhook-client-ca-file") ??
+      path.join(pick("webhook-cert-dir") ?? RUN_FLAGS["webhook-cert-dir"].default, "client-ca.crt"),
+    webhookClientNames: pick("webhook-client-names"),
     eventsAddress: pick("events-bind-address"),
     pipelineEventsTokenFile: pick("pipeline-events-token-file"),
     alertmanagerTokenFile: pick("alertmanager-token-file"),

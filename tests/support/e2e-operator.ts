@@ -11,7 +11,7 @@ import {
 import { registerLocalWebhooks, type RegisteredWebhooks } from "../../hack/local-cluster/webhooks.js";
 import type { KubeClient } from "../../src/runtime/kube/client.js";
 import { builtin } from "../../src/runtime/kube/resource.js";
-import { kubeconfigPath } from "./cluster.js";
+import { kubeconfigPath, testCluster } from "./cluster.js";
 import { startOperator, type OperatorProcess } from "./operator-process.js";
 
 /** A running operator with its webhooks registered, and where its metrics are served. */
@@ -19,6 +19,10 @@ export interface E2eOperator {
   process: OperatorProcess;
   /** `http://127.0.0.1:<port>/metrics`, from the operator's own log line. */
   metricsUrl: string;
+  /** `https://127.0.0.1:<port>` of the admission webhooks, for tests that call them directly. */
+  webhookUrl: string;
+  /** The test CA that issued the webhooks' serving certificate, PEM. */
+  webhookCaPem: string;
   /** Unregisters the webhooks, stops the operator and removes the certificates; safe to call after a failure. */
   stop(): Promise<void>;
 }
@@ -69,21 +73,44 @@ export async function startE2eOperator(
       "--leader-elect=false",
       "--webhook-bind-address=127.0.0.1:0",
       `--webhook-cert-dir=${certDir}`,
+      `--webhook-client-ca-file=${webhookClientCaFile()}`,
     ]);
     const serving = await operator.waitForLog("Serving admission webhooks");
+    const webhookUrl = `https://127.0.0.1:${Number(serving.webhookPort)}`;
     webhooks = await registerLocalWebhooks(admin, {
       name: `${options.namePrefix ?? "e2e"}-${id}`,
-      baseUrl: `https://127.0.0.1:${Number(serving.webhookPort)}`,
+      baseUrl: webhookUrl,
       caBundle: tls.caBundle,
       namespaceLabels: label,
     });
     const metrics = await operator.waitForLog("Serving probes and metrics");
     await operator.waitForLog("Synced every informer cache");
-    return { process: operator, metricsUrl: `http://127.0.0.1:${Number(metrics.metricsPort)}/metrics`, stop };
+    return {
+      process: operator,
+      metricsUrl: `http://127.0.0.1:${Number(metrics.metricsPort)}/metrics`,
+      webhookUrl,
+      webhookCaPem: tls.caPem,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/**
+ * The CA of the client certificate the test cluster's API server presents to admission webhooks, which the
+ * operator requires of every webhook caller.
+ */
+export function webhookClientCaFile(): string {
+  const file = testCluster().webhookClientCaFile;
+  if (file === undefined) {
+    throw new Error(
+      "The test cluster was started before its API server authenticated to webhooks (no webhookClientCaFile " +
+        "in cluster.json). Run `make cluster-down && make cluster-up`.",
+    );
+  }
+  return file;
 }
 
 /** The value of one sample of the operator's /metrics (`name{labels}`), or undefined when it is not exported. */
