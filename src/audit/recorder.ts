@@ -36,7 +36,8 @@ export type AuditAction =
   | "RollbackValidated"
   | "VerificationMeasured"
   | "VerificationPassed"
-  | "VerificationFailed";
+  | "VerificationFailed"
+  | "ReceiverRequestRefused";
 
 /** What a caller says happened; the recorder adds the time, the sequence number and the hash chain. */
 export interface AuditEvent {

@@ -32,6 +32,8 @@ type Deps = Pick<AlertmanagerDeps, "client" | "audit" | "log" | "metrics" | "eve
 /** One alert of a notification: the receiver it came through, the alert, and when the operator received it. */
 interface DeliveredAlert {
   receiver: string;
+  /** The name of the scoped token the notification came with: the actor, whatever the receiver claims. */
+  sender: string;
   alert: WebhookAlert;
   receivedAt: Date;
 }
@@ -64,7 +66,7 @@ function matchedFields(match: AlertMatch): {
 }
 
 async function openTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch): Promise<AlertResult> {
-  const { receiver, alert, receivedAt } = delivered;
+  const { sender, alert, receivedAt } = delivered;
   const { release, environment } = match;
   const base = matchedFields(match);
   if (!match.deployed) {
@@ -75,14 +77,14 @@ async function openTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch
       message: `Ignored: ${base.release} is not the release deployed to ${environment}; ${instead} deployed there.`,
     };
   }
-  const task = planRollbackTask(release, environment, alert, receivedAt);
+  const task = planRollbackTask(release, environment, alert, receivedAt, `alertmanager:${sender}`);
   const name = String(task.metadata.name);
   const created = await createRollbackTask(deps.client, task, release.namespace);
   const outcome = firingOutcome(true, created);
   if (created === "created") {
     const message = `Opened Rollback task ${release.namespace}/${name} for ${base.release} in ${environment}.`;
     await deps.audit.record({
-      actor: `alertmanager:${receiver}`,
+      actor: `alertmanager:${sender}`,
       action: "RollbackTaskOpened",
       object: { kind: "DeploymentTask", namespace: release.namespace, name },
       details: { ...auditDetails(delivered, match), message },
@@ -109,7 +111,7 @@ async function openTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch
 }
 
 async function resolveTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch): Promise<AlertResult> {
-  const { receiver, alert, receivedAt } = delivered;
+  const { sender, alert, receivedAt } = delivered;
   const { release, environment } = match;
   const base = matchedFields(match);
   const name = rollbackTaskFor(release, environment, alert);
@@ -128,7 +130,7 @@ async function resolveTask(deps: Deps, delivered: DeliveredAlert, match: AlertMa
   }
   const message = `Recorded on Rollback task ${release.namespace}/${name} that the alert resolved at ${resolvedAt}.`;
   await deps.audit.record({
-    actor: `alertmanager:${receiver}`,
+    actor: `alertmanager:${sender}`,
     action: "AlertResolved",
     object: { kind: "DeploymentTask", namespace: release.namespace, name },
     details: { ...auditDetails(delivered, match), resolvedAt, message },
@@ -153,16 +155,19 @@ function failure(err: unknown, match: AlertMatch): AlertResult {
  * Handles one alert of a notification, independently of the others: a firing alert opens a Rollback task for
  * every matched release that is deployed where it fires; a resolved alert records its resolution on the task
  * the firing alert opened, whether or not that release is still deployed (a rollback may have replaced it).
- * API failures become `failed` results (the route then answers 503); nothing is thrown.
+ * API failures become `failed` results (the route then answers 503); nothing is thrown. `outOfScope` are the
+ * matches the sender's token does not cover, already refused and recorded by the route.
  */
 export async function handleAlert(
   deps: Deps,
-  receiver: string,
+  from: { receiver: string; sender: string },
   alert: WebhookAlert,
   matches: readonly AlertMatch[],
   receivedAt: Date,
+  outOfScope: readonly AlertResult[] = [],
 ): Promise<AlertReport> {
-  const delivered: DeliveredAlert = { receiver, alert, receivedAt };
+  const { receiver } = from;
+  const delivered: DeliveredAlert = { ...from, alert, receivedAt };
   const name = alertName(alert);
   const fields = { receiver, alertname: name, fingerprint: alert.fingerprint, status: alert.status };
   const report: AlertReport = {
@@ -170,9 +175,10 @@ export async function handleAlert(
     ...(name === undefined ? {} : { name }),
     status: alert.status,
     startsAt: alert.startsAt,
-    results: [],
+    results: [...outOfScope],
   };
-  if (matches.length === 0) {
+  for (const refused of outOfScope) deps.metrics.observe(alert.status, refused.outcome);
+  if (matches.length === 0 && outOfScope.length === 0) {
     deps.metrics.observe(alert.status, "unmatched");
     deps.log.debug(fields, "Ignored an alert that no release declares");
     report.results.push({

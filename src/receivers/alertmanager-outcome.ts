@@ -4,7 +4,8 @@
  *   repeat, another replica); `not-deployed`: the release is not the one deployed there now, so nothing opens;
  * - `resolved`: the resolution was recorded on the task; `already-resolved`: the task already had one;
  *   `no-task`: no task was opened for that alert, and a resolution never opens one;
- * - `unmatched`: no release declares the alert; `failed`: the Kubernetes API failed (the answer is 503).
+ * - `unmatched`: no release declares the alert; `failed`: the Kubernetes API failed (the answer is 503);
+ * - `out-of-scope`: the release is outside the sender token's scope: refused and recorded (the answer is 403).
  */
 export type AlertOutcome =
   | "opened"
@@ -14,7 +15,8 @@ export type AlertOutcome =
   | "already-resolved"
   | "no-task"
   | "unmatched"
-  | "failed";
+  | "failed"
+  | "out-of-scope";
 
 /** Every outcome, in the order the answer's summary lists them. */
 export const ALERT_OUTCOMES: readonly AlertOutcome[] = [
@@ -26,6 +28,7 @@ export const ALERT_OUTCOMES: readonly AlertOutcome[] = [
   "no-task",
   "unmatched",
   "failed",
+  "out-of-scope",
 ];
 
 /** What creating a Rollback task did: created it, found it there (409 AlreadyExists), or failed. */
@@ -70,8 +73,10 @@ export function summarize(outcomes: readonly AlertOutcome[]): Record<AlertOutcom
 /**
  * The HTTP status of a notification: 200 when every alert was handled (opened, duplicate, ignored, resolved...),
  * 503 when any write failed, so Alertmanager retries the whole notification; every step is idempotent, so the
- * alerts already handled come back as duplicates.
+ * alerts already handled come back as duplicates. 403 when an alert matched a release outside the token's scope
+ * (the alerts in scope were handled; retrying would not change the refusal).
  */
-export function notificationStatus(outcomes: readonly AlertOutcome[]): 200 | 503 {
-  return outcomes.includes("failed") ? 503 : 200;
+export function notificationStatus(outcomes: readonly AlertOutcome[]): 200 | 403 | 503 {
+  if (outcomes.includes("failed")) return 503;
+  return outcomes.includes("out-of-scope") ? 403 : 200;
 }

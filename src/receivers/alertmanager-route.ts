@@ -5,15 +5,17 @@ import type { EventRecorder } from "../runtime/events.js";
 import type { Informer } from "../runtime/informer/informer.js";
 import type { Logger } from "../runtime/logging.js";
 import type { KubeClient } from "../runtime/kube/client.js";
-import { handleAlert, type AlertReport } from "./alertmanager-alert.js";
-import { matchAlert, releaseCandidates } from "./alertmanager-match.js";
+import { handleAlert, type AlertReport, type AlertResult } from "./alertmanager-alert.js";
+import { matchAlert, releaseCandidates, type AlertMatch } from "./alertmanager-match.js";
 import type { AlertMetrics } from "./alertmanager-metrics.js";
 import { notificationStatus, summarize } from "./alertmanager-outcome.js";
 import { parseWebhookPayload } from "./alertmanager-payload.js";
 import { refusal, type ReceiverAnswer } from "./answer.js";
 import { authenticateBearer } from "./bearer-authentication.js";
 import type { TokenFile } from "./bearer-tokens.js";
+import { refuseOutOfScope, senderOf } from "./sender-scope.js";
 import type { ReceiverRequest, ReceiverRoute } from "./server.js";
+import type { TokenScope } from "./token-scope.js";
 
 /** The path Alertmanager's webhook_configs post to. */
 export const ALERTMANAGER_PATH = "/alertmanager";
@@ -53,7 +55,41 @@ function authenticate(deps: AlertmanagerDeps, headers: IncomingHttpHeaders): Rec
   );
 }
 
+/** Splits an alert's matches into those the sender's token covers and the refusals (recorded) of the others. */
+async function scopeMatches(
+  deps: AlertmanagerDeps,
+  scope: TokenScope,
+  receiver: string,
+  matches: readonly AlertMatch[],
+): Promise<{ inScope: AlertMatch[]; refused: AlertResult[] }> {
+  const inScope: AlertMatch[] = [];
+  const refused: AlertResult[] = [];
+  for (const match of matches) {
+    const { namespace, name } = match.release;
+    const answer = await refuseOutOfScope(deps, {
+      actor: `alertmanager:${scope.name}`,
+      scope,
+      request: { namespace, release: name, source: receiver },
+      object: { kind: "Release", namespace, name },
+      details: { receiver, environment: match.environment, matchedBy: match.by },
+    });
+    if (answer === undefined) inScope.push(match);
+    else {
+      refused.push({
+        outcome: "out-of-scope",
+        release: `${namespace}/${name}`,
+        environment: match.environment,
+        matchedBy: match.by,
+        message: String(answer.body.message),
+      });
+    }
+  }
+  return { inScope, refused };
+}
+
 async function handle(deps: AlertmanagerDeps, request: ReceiverRequest): Promise<ReceiverAnswer> {
+  const sender = senderOf(deps.tokens, request.headers);
+  if (!sender.ok) return sender.answer;
   const parsed = parseWebhookPayload(request.body);
   if (!parsed.ok) {
     deps.metrics.refused("rejected");
@@ -81,7 +117,9 @@ async function handle(deps: AlertmanagerDeps, request: ReceiverRequest): Promise
   const reports: AlertReport[] = [];
   for (const alert of payload.alerts) {
     const matches = matchAlert(alert.labels, candidates, current);
-    reports.push(await handleAlert(deps, payload.receiver, alert, matches, receivedAt));
+    const { inScope, refused } = await scopeMatches(deps, sender.scope, payload.receiver, matches);
+    const from = { receiver: payload.receiver, sender: sender.scope.name };
+    reports.push(await handleAlert(deps, from, alert, inScope, receivedAt, refused));
   }
   const outcomes = reports.flatMap((r) => r.results.map((result) => result.outcome));
   const status = notificationStatus(outcomes);
@@ -98,6 +136,19 @@ async function handle(deps: AlertmanagerDeps, request: ReceiverRequest): Promise
     "Received an Alertmanager notification",
   );
   if (status === 200) return { status, body };
+  if (status === 403) {
+    return {
+      status,
+      body: {
+        reason: "OutOfScope",
+        message:
+          `token ${sender.scope.name} may not act on every release these alerts match (see ` +
+          "alerts[].results[].message); the alerts in its scope were handled. Use a token scoped to those " +
+          "namespaces, or widen this token's scope in the operator's token file.",
+        ...body,
+      },
+    };
+  }
   return {
     status,
     body: {

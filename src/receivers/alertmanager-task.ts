@@ -52,7 +52,12 @@ function title(alert: WebhookAlert, release: string, environment: string): strin
   return text.length <= TITLE_MAX ? text : `${text.slice(0, TITLE_MAX - 1)}…`;
 }
 
-function description(alert: WebhookAlert, release: ReleaseCandidate, environment: string): string {
+function description(
+  alert: WebhookAlert,
+  release: ReleaseCandidate,
+  environment: string,
+  reportedBy: string | undefined,
+): string {
   const what = alert.annotations.description?.trim() || alert.annotations.summary?.trim();
   const mode = release.spec.rollbackPolicy.mode;
   return [
@@ -60,6 +65,9 @@ function description(alert: WebhookAlert, release: ReleaseCandidate, environment
     `Alertmanager reported alert ${alertName(alert) ?? "(unnamed)"} (fingerprint ${alert.fingerprint}), ` +
       `firing since ${alert.startsAt}, about release ${release.name} while it is deployed to ${environment}.`,
     `The release's rollback policy is ${mode}; ${release.spec.owners.rollbackOwner.name} owns the decision.`,
+    ...(reportedBy === undefined
+      ? []
+      : [`Reported by ${reportedBy} (the token the notification came with).`]),
   ].join("\n\n");
 }
 
@@ -73,6 +81,7 @@ export function planRollbackTask(
   environment: string,
   alert: WebhookAlert,
   receivedAt: Date,
+  reportedBy?: string,
 ): {
   apiVersion: string;
   kind: "DeploymentTask";
@@ -93,7 +102,7 @@ export function planRollbackTask(
     spec: {
       type: "Rollback",
       title: title(alert, release.name, environment),
-      description: description(alert, release, environment),
+      description: description(alert, release, environment, reportedBy),
       releaseRef: { name: release.name },
       environment,
       owners: [release.spec.owners.rollbackOwner],

@@ -21,6 +21,8 @@ import { startReceiverOperator } from "../../support/receiver-operator.js";
 import { createRelease } from "../../support/release-world.js";
 
 const TOKEN = `tok-${randomBytes(12).toString("hex")}`;
+/** The name support/receiver-operator gives TOKEN, second in the file: the actor of every event it sends. */
+const SENDER = "ci-2";
 const RELEASE = "shop-1";
 const SOURCE = "https://ci.example.com/shop";
 
@@ -76,7 +78,7 @@ describe("pipeline events (operator process)", () => {
     });
     const started = await startReceiverOperator({
       namespace,
-      tokens: { pipelineEvents: ["retired-token", TOKEN] },
+      tokens: { pipelineEvents: ["retired-token-0123456789", TOKEN] },
       readyController: "deploymenttask",
     });
     ({ process: operator, tls, endpoint: receivers, metricsPort } = started);
@@ -149,7 +151,11 @@ describe("pipeline events (operator process)", () => {
     assert.equal(scan?.evidence?.digest, "sha256:5e1f");
     assert.equal(scan?.evidence?.result, "Passed");
     assert.match(scan?.evidence?.notes ?? "", /scan-42/);
-    assert.equal(scan?.completedBy, `pipeline:${SOURCE}`);
+    assert.equal(
+      scan?.completedBy,
+      `pipeline:${SENDER}`,
+      "the token's name, not the source the event claims",
+    );
     assert.equal(scan?.requiresEvidence, true, "the operator's fields are untouched");
     assert.equal(items.find((i) => i.name === "findings-triaged")?.state, "Done");
 
@@ -315,7 +321,7 @@ describe("pipeline events (operator process)", () => {
           },
       );
     const received = entries.filter((e) => e.action === "PipelineEventReceived");
-    assert.ok(received.every((e) => e.actor === `pipeline:${SOURCE}`));
+    assert.ok(received.every((e) => e.actor === `pipeline:${SENDER}`));
     const scan = received.filter(
       (e) => e.object.name === taskName("security-scan") && e.details.eventId === "scan-42",
     );

@@ -16,6 +16,13 @@ import { MemoryAudit } from "../../support/memory-audit.js";
 
 const SHA = "4f2c1e0d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
 const TOKEN = "alertmanager-test-token";
+/** A token of another team: scoped to namespace cart, so the shop's alerts are out of its scope. */
+const CART_TOKEN = "alertmanager-cart-team-token";
+const TOKEN_FILE = [
+  "tokens:",
+  `  - { name: shop-alertmanager, token: ${TOKEN}, namespaces: [shop] }`,
+  `  - { name: cart-alertmanager, token: ${CART_TOKEN}, namespaces: [cart] }`,
+].join("\n");
 
 /** A client whose every write fails as an overloaded API server answers: what the route must turn into 503. */
 const failingClient = {
@@ -70,7 +77,7 @@ describe("the POST /alertmanager route", () => {
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "stagegate-am-route-"));
     const file = path.join(dir, "tokens");
-    await writeFile(file, `${TOKEN}\n`);
+    await writeFile(file, TOKEN_FILE);
     tokens = await TokenFile.open(file, { intervalMs: 60_000, log: silentLogger });
   });
   after(async () => {
@@ -118,13 +125,17 @@ describe("the POST /alertmanager route", () => {
 
   it("answers 503 with Retry-After until the releases cache has synced, but 400 for a bad payload at once", async () => {
     const { route, count } = world({ synced: false });
-    const early = await route.handle({ path: "/alertmanager", headers: {}, body: payload({ app: "shop" }) });
+    const early = await route.handle({
+      path: "/alertmanager",
+      headers: bearer(TOKEN),
+      body: payload({ app: "shop" }),
+    });
     assert.equal(early.status, 503);
     assert.equal(early.headers?.["Retry-After"], "5");
     assert.equal(early.body.reason, "NotSynced");
     const bad = await route.handle({
       path: "/alertmanager",
-      headers: {},
+      headers: bearer(TOKEN),
       body: Buffer.from('{"version":"3"}'),
     });
     assert.equal(bad.status, 400);
@@ -135,11 +146,37 @@ describe("the POST /alertmanager route", () => {
 
   it("answers 200 for an alert no release declares, and writes nothing", async () => {
     const { route, audit, count } = world();
-    const answer = await route.handle({ path: "/alertmanager", headers: {}, body: payload({ app: "cart" }) });
+    const answer = await route.handle({
+      path: "/alertmanager",
+      headers: bearer(TOKEN),
+      body: payload({ app: "cart" }),
+    });
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     assert.equal((answer.body.summary as Record<string, number>).unmatched, 1);
     assert.equal(audit.entries.length, 0);
     assert.equal(await count("firing", "unmatched"), 1);
+  });
+
+  it("refuses with 403 and records an alert that matches a release outside the token's scope", async () => {
+    const { route, audit, count } = world();
+    const answer = await route.handle({
+      path: "/alertmanager",
+      headers: bearer(CART_TOKEN),
+      body: payload({ app: "shop" }),
+    });
+    assert.equal(answer.status, 403, JSON.stringify(answer.body));
+    assert.equal(answer.body.reason, "OutOfScope");
+    const results = (answer.body.alerts as { results: { outcome: string; message: string }[] }[])[0]?.results;
+    assert.equal(results?.[0]?.outcome, "out-of-scope");
+    assert.match(
+      results?.[0]?.message ?? "",
+      /token cart-alertmanager is scoped to namespaces \[cart\], not shop/,
+    );
+    assert.deepEqual(
+      audit.entries.map((e) => [e.actor, e.action, e.object.namespace, e.object.name]),
+      [["alertmanager:cart-alertmanager", "ReceiverRequestRefused", "shop", "shop-1"]],
+    );
+    assert.equal(await count("firing", "out-of-scope"), 1);
   });
 
   it("answers 503 when the API fails for an alert, so Alertmanager retries the notification", async () => {
@@ -147,7 +184,7 @@ describe("the POST /alertmanager route", () => {
     for (const status of ["firing", "resolved"] as const) {
       const answer = await route.handle({
         path: "/alertmanager",
-        headers: {},
+        headers: bearer(TOKEN),
         body: payload({ app: "shop" }, status),
       });
       assert.equal(answer.status, 503, JSON.stringify(answer.body));
