@@ -105,7 +105,8 @@ const operator = spawn(
     "run",
     `--kubeconfig=${operatorConfig}`,
     "--health-probe-bind-address=127.0.0.1:0",
-    "--metrics-bind-address=127.0.0.1:0",
+    // The story reads no metrics; a real install serves them over HTTPS to the stagegate-metrics-reader role.
+    "--metrics-bind-address=0",
     "--leader-elect=false",
     `--audit-log=${auditLog}`,
     // The event receivers (pipeline events) use the webhooks' certificate; the story sends them nothing,

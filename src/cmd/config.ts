@@ -45,6 +45,8 @@ export const RunConfig = z
     retryPeriodMs: durationMs("retry-period"),
     probeAddress: z.string(),
     metricsAddress: z.string(),
+    metricsSecure: z.boolean(),
+    metricsCertDir: z.string().min(1, "--metrics-cert-dir must name a directory holding tls.crt and tls.key"),
     workers: positiveInt("workers"),
     resyncMs: durationMs("resync-period"),
     watchStallTimeoutMs: durationMs("watch-stall-timeout"),
@@ -127,6 +129,17 @@ export const RUN_FLAGS = {
     default: ":8080",
     help: "/metrics (0 disables)",
   },
+  "metrics-secure": {
+    env: "STAGEGATE_METRICS_SECURE",
+    default: "true",
+    help:
+      "serve /metrics over HTTPS to scrapers the API server authorises (TokenReview, SubjectAccessReview); " +
+      "false: plain HTTP to anyone, for local development only",
+  },
+  "metrics-cert-dir": {
+    env: "STAGEGATE_METRICS_CERT_DIR",
+    help: "directory with the metrics server's tls.crt and tls.key (default: --webhook-cert-dir)",
+  },
   workers: { env: "STAGEGATE_WORKERS", default: "4", help: "concurrent reconciles per controller" },
   "resync-period": { env: "STAGEGATE_RESYNC_PERIOD", default: "10m", help: "re-deliver every cached object" },
   "watch-stall-timeout": {
@@ -203,6 +216,10 @@ export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfi
   if (leaderElect !== "true" && leaderElect !== "false") {
     throw new ConfigError(`--leader-elect must be true or false, not "${leaderElect}"`);
   }
+  const metricsSecure = pick("metrics-secure");
+  if (metricsSecure !== "true" && metricsSecure !== "false") {
+    throw new ConfigError(`--metrics-secure must be true or false, not "${metricsSecure}"`);
+  }
   const result = RunConfig.safeParse({
     kubeconfig: pick("kubeconfig"),
     namespace: pick("namespace"),
@@ -215,6 +232,8 @@ export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfi
     retryPeriodMs: pick("retry-period"),
     probeAddress: pick("health-probe-bind-address"),
     metricsAddress: pick("metrics-bind-address"),
+    metricsSecure: metricsSecure === "true",
+    metricsCertDir: pick("metrics-cert-dir") ?? pick("webhook-cert-dir"),
     workers: pick("workers"),
     resyncMs: pick("resync-period"),
     watchStallTimeoutMs: pick("watch-stall-timeout"),

@@ -18,6 +18,7 @@ import { AuditTrail } from "../audit/trail.js";
 import type { Logger } from "../runtime/logging.js";
 import { auditEventMirror } from "./audit-mirror.js";
 import { startReceivers } from "./receivers.js";
+import { secureMetricsServing } from "./metrics.js";
 import { startWebhooks } from "./webhooks.js";
 import { ConfigError, type RunConfig } from "./config.js";
 
@@ -75,6 +76,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     ],
     probeAddress: config.probeAddress,
     metricsAddress: config.metricsAddress,
+    secureMetrics: await secureMetricsServing(config, client, log),
     leaderElection: config.leaderElect
       ? {
           namespace: config.leaderElectionNamespace,

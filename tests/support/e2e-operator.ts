@@ -12,13 +12,14 @@ import { registerLocalWebhooks, type RegisteredWebhooks } from "../../hack/local
 import type { KubeClient } from "../../src/runtime/kube/client.js";
 import { builtin } from "../../src/runtime/kube/resource.js";
 import { kubeconfigPath, testCluster } from "./cluster.js";
+import { metricsText, type MetricsEndpoint } from "./operator-metrics.js";
 import { startOperator, type OperatorProcess } from "./operator-process.js";
 
 /** A running operator with its webhooks registered, and where its metrics are served. */
 export interface E2eOperator {
   process: OperatorProcess;
-  /** `http://127.0.0.1:<port>/metrics`, from the operator's own log line. */
-  metricsUrl: string;
+  /** `https://127.0.0.1:<port>/metrics` (from the operator's own log line) and the CA to trust. */
+  metrics: MetricsEndpoint;
   /** `https://127.0.0.1:<port>` of the admission webhooks, for tests that call them directly. */
   webhookUrl: string;
   /** The test CA that issued the webhooks' serving certificate, PEM. */
@@ -87,7 +88,10 @@ export async function startE2eOperator(
     await operator.waitForLog("Synced every informer cache");
     return {
       process: operator,
-      metricsUrl: `http://127.0.0.1:${Number(metrics.metricsPort)}/metrics`,
+      metrics: {
+        url: `https://127.0.0.1:${Number(metrics.metricsPort)}/metrics`,
+        caPem: operator.metricsCaPem,
+      },
       webhookUrl,
       webhookCaPem: tls.caPem,
       stop,
@@ -113,13 +117,16 @@ export function webhookClientCaFile(): string {
   return file;
 }
 
-/** The value of one sample of the operator's /metrics (`name{labels}`), or undefined when it is not exported. */
+/**
+ * The value of one sample of the operator's /metrics (`name{labels}`), scraped as the metrics reader, or undefined
+ * when it is not exported.
+ */
 export async function scrapeMetric(
-  metricsUrl: string,
+  endpoint: MetricsEndpoint,
   name: string,
   labels: Record<string, string>,
 ): Promise<number | undefined> {
-  const text = await (await fetch(metricsUrl)).text();
+  const text = await metricsText(endpoint);
   for (const line of text.split("\n")) {
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (match?.[1] !== name) continue;

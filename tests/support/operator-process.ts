@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { waitFor } from "./kube.js";
+import { metricsText, writeSelfSignedMetricsCert, type MetricsEndpoint } from "./operator-metrics.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -13,6 +14,12 @@ export interface OperatorProcess {
   logFile: string;
   /** This process's audit trail (unless the flags named another). */
   auditFile: string;
+  /** The CA the metrics server's certificate chains to (a self-signed certificate made for this process). */
+  metricsCaPem: string;
+  /** Where /metrics is served, once the process logged it (waits for the log line). */
+  metricsEndpoint(): Promise<MetricsEndpoint>;
+  /** Scrapes /metrics as the local cluster's metrics reader. */
+  metrics(): Promise<string>;
   /** Parsed log lines so far. */
   logs(): Record<string, unknown>[];
   /** Waits for a log line whose `msg` equals `message` (and whose fields include `fields`). */
@@ -35,6 +42,8 @@ export function startOperator(kubeconfig: string, flags: string[] = []): Operato
   const dir = mkdtempSync(path.join(tmpdir(), "stagegate-operator-"));
   const logFile = path.join(dir, "operator.log");
   const auditFile = path.join(dir, "audit.jsonl");
+  const metricsCertDir = path.join(dir, "metrics-certs");
+  const metricsCaPem = writeSelfSignedMetricsCert(metricsCertDir);
   const out = createWriteStream(logFile);
   const child = spawn(
     process.execPath,
@@ -46,6 +55,7 @@ export function startOperator(kubeconfig: string, flags: string[] = []): Operato
       `--kubeconfig=${kubeconfig}`,
       "--health-probe-bind-address=127.0.0.1:0",
       "--metrics-bind-address=127.0.0.1:0",
+      `--metrics-cert-dir=${metricsCertDir}`,
       `--audit-log=${auditFile}`,
       "--webhook-bind-address=0",
       "--events-bind-address=0",
@@ -68,20 +78,28 @@ export function startOperator(kubeconfig: string, flags: string[] = []): Operato
           return [];
         }
       });
+  const waitForLog = (message: string, fields: Record<string, unknown> = {}, timeoutMs = 30_000) =>
+    waitFor(
+      `operator log "${message}" in ${logFile}`,
+      () =>
+        logs().find(
+          (line) => line.msg === message && Object.entries(fields).every(([k, v]) => line[k] === v),
+        ),
+      { timeoutMs },
+    );
+  const metricsEndpoint = async (): Promise<MetricsEndpoint> => {
+    const serving = await waitForLog("Serving probes and metrics");
+    return { url: `https://127.0.0.1:${Number(serving.metricsPort)}/metrics`, caPem: metricsCaPem };
+  };
   return {
     child,
     logFile,
     auditFile,
+    metricsCaPem,
+    metricsEndpoint,
+    metrics: async () => metricsText(await metricsEndpoint()),
     logs,
-    waitForLog: (message, fields = {}, timeoutMs = 30_000) =>
-      waitFor(
-        `operator log "${message}" in ${logFile}`,
-        () =>
-          logs().find(
-            (line) => line.msg === message && Object.entries(fields).every(([k, v]) => line[k] === v),
-          ),
-        { timeoutMs },
-      ),
+    waitForLog,
     kill: async () => {
       child.kill("SIGKILL");
       await exited;

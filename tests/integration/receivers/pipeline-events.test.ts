@@ -5,7 +5,6 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import http from "node:http";
 import { after, before, describe, it } from "node:test";
 import type { WebhookTls } from "../../../hack/local-cluster/webhook-tls.js";
 import type { ChecklistItem } from "../../../src/api/v1alpha1/deployment-task.js";
@@ -32,7 +31,6 @@ describe("pipeline events (operator process)", () => {
   let tls: WebhookTls;
   let operator: OperatorProcess;
   let receivers: ReceiverEndpoint;
-  let metricsPort: number;
   const suffix = randomBytes(3).toString("hex");
   const gated = `prod-pe-${suffix}`;
   const bare = `dev-pe-${suffix}`;
@@ -81,7 +79,7 @@ describe("pipeline events (operator process)", () => {
       tokens: { pipelineEvents: ["retired-token-0123456789", TOKEN] },
       readyController: "deploymenttask",
     });
-    ({ process: operator, tls, endpoint: receivers, metricsPort } = started);
+    ({ process: operator, tls, endpoint: receivers } = started);
   });
 
   after(async () => {
@@ -335,15 +333,7 @@ describe("pipeline events (operator process)", () => {
     assert.ok(verification.ok, JSON.stringify(verification));
     assert.equal(verification.entries, entries.length);
 
-    const metrics = await new Promise<string>((resolve, reject) => {
-      http
-        .get({ host: "127.0.0.1", port: metricsPort, path: "/metrics" }, (res) => {
-          let text = "";
-          res.on("data", (c: Buffer) => (text += c.toString("utf8")));
-          res.on("end", () => resolve(text));
-        })
-        .on("error", reject);
-    });
+    const metrics = await operator.metrics();
     assert.match(
       metrics,
       /stagegate_pipeline_events_total\{type="io\.stagegate\.scan\.finished",outcome="Applied"\} [1-9]/,
