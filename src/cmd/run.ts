@@ -18,6 +18,7 @@ import { AuditTrail } from "../audit/trail.js";
 import type { Logger } from "../runtime/logging.js";
 import { auditEventMirror } from "./audit-mirror.js";
 import { startReceivers } from "./receivers.js";
+import { startAdmissionGuardFor } from "./admission-guard.js";
 import { secureMetricsServing } from "./metrics.js";
 import { startWebhooks } from "./webhooks.js";
 import { ConfigError, type RunConfig } from "./config.js";
@@ -59,6 +60,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     informers,
     events,
   });
+  const admissionGuard = startAdmissionGuardFor(config, { client, log, registry: metrics.registry });
   const manager = new Manager({
     client,
     log,
@@ -101,6 +103,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
   try {
     exit = await manager.run(stop.signal);
   } finally {
+    admissionGuard?.stop();
     await webhooks?.close();
     await receivers?.close();
     await audit.close();

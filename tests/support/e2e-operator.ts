@@ -8,6 +8,7 @@ import {
   writeOperatorCertDir,
   type WebhookTls,
 } from "../../hack/local-cluster/webhook-tls.js";
+import { findFreePort } from "../../hack/local-cluster/free-port.js";
 import { registerLocalWebhooks, type RegisteredWebhooks } from "../../hack/local-cluster/webhooks.js";
 import type { KubeClient } from "../../src/runtime/kube/client.js";
 import { builtin } from "../../src/runtime/kube/resource.js";
@@ -36,6 +37,10 @@ export interface E2eOperatorOptions {
   labelKey?: string;
   /** The configurations are named `<namePrefix>-<id>`; `e2e` unless given. */
   namePrefix?: string;
+  /** How often the admission guard checks; 2s unless given. */
+  admissionGuardInterval?: string;
+  /** The closed-object policy (and binding) the guard checks; the shipped one unless given. */
+  closedObjectsPolicy?: string;
 }
 
 /**
@@ -69,17 +74,29 @@ export async function startE2eOperator(
   try {
     tls = await createWebhookTls();
     const certDir = await writeOperatorCertDir(tls, path.join(tls.dir, "operator"));
+    const configurations = `${options.namePrefix ?? "e2e"}-${id}`;
+    const port = await findFreePort();
     operator = startOperator(kubeconfigPath("operator"), [
       `--namespace=${namespace}`,
       "--leader-elect=false",
-      "--webhook-bind-address=127.0.0.1:0",
+      `--webhook-bind-address=127.0.0.1:${port}`,
       `--webhook-cert-dir=${certDir}`,
       `--webhook-client-ca-file=${webhookClientCaFile()}`,
+      // The admission guard checks exactly what registerLocalWebhooks registers below.
+      "--admission-guard=true",
+      `--admission-guard-interval=${options.admissionGuardInterval ?? "2s"}`,
+      `--webhook-url=https://127.0.0.1:${port}`,
+      `--webhook-namespace-selector=${JSON.stringify({ matchLabels: label })}`,
+      `--mutating-webhook-configuration=${configurations}-stagegate-mutating-webhooks`,
+      `--validating-webhook-configuration=${configurations}-stagegate-validating-webhooks`,
+      ...(options.closedObjectsPolicy === undefined
+        ? []
+        : [`--closed-objects-policy=${options.closedObjectsPolicy}`]),
     ]);
     const serving = await operator.waitForLog("Serving admission webhooks");
     const webhookUrl = `https://127.0.0.1:${Number(serving.webhookPort)}`;
     webhooks = await registerLocalWebhooks(admin, {
-      name: `${options.namePrefix ?? "e2e"}-${id}`,
+      name: configurations,
       baseUrl: webhookUrl,
       caBundle: tls.caBundle,
       namespaceLabels: label,

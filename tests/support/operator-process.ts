@@ -35,8 +35,9 @@ export interface OperatorProcess {
 }
 
 /**
- * Starts the operator as its own process with `stagegate run` and the given flags. Webhooks and event receivers
- * are off unless the flags turn them on (a later flag wins).
+ * Starts the operator as its own process with `stagegate run` and the given flags. Webhooks, event receivers and
+ * the admission guard are off unless the flags turn them on (a later flag wins); /metrics is HTTPS with a
+ * self-signed certificate made for the process.
  */
 export function startOperator(kubeconfig: string, flags: string[] = []): OperatorProcess {
   const dir = mkdtempSync(path.join(tmpdir(), "stagegate-operator-"));
@@ -59,6 +60,8 @@ export function startOperator(kubeconfig: string, flags: string[] = []): Operato
       `--audit-log=${auditFile}`,
       "--webhook-bind-address=0",
       "--events-bind-address=0",
+      // No webhooks, nothing for the guard to find; tests/support/e2e-operator.ts turns it on with its webhooks.
+      "--admission-guard=false",
       ...flags,
     ],
     { cwd: repo, stdio: ["ignore", "pipe", "pipe"] },
