@@ -47,7 +47,9 @@ export interface AdmissionControlsState {
 
 const NOT_RUNNING: AdmissionControlsState = {
   intact: true,
-  message: "The admission guard does not run in this process (in-process tests); nothing was checked.",
+  message:
+    "The admission guard does not run in this process (--admission-guard=false, or in-process tests); nothing " +
+    "was checked.",
 };
 let state: AdmissionControlsState = NOT_RUNNING;
 
