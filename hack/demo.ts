@@ -15,6 +15,7 @@ import { changeControlStory, type StoryContext } from "./demo/story.js";
 import { playStory } from "./demo/story-runner.js";
 import { createServingCertificate, waitForWebhookPort } from "./demo/webhook-setup.js";
 import { resolveBinDir, runKubectl, startLocalCluster, type LocalCluster } from "./local-cluster/index.js";
+import { findFreePort } from "./local-cluster/free-port.js";
 import { registerLocalWebhooks } from "./local-cluster/webhooks.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -95,6 +96,8 @@ const auditLog = path.join(work, "audit.jsonl");
 // The operator's admission webhooks need the API server to reach this machine: only for the demo's own cluster.
 const webhookCerts =
   cluster === undefined ? undefined : await createServingCertificate(path.join(work, "webhook"));
+// The webhooks' port is chosen here, so the admission guard can be told where they must point.
+const webhookPort = webhookCerts === undefined ? 0 : await findFreePort();
 console.log(`Starting the operator (logs: ${logFile})...`);
 const operator = spawn(
   process.execPath,
@@ -105,17 +108,25 @@ const operator = spawn(
     "run",
     `--kubeconfig=${operatorConfig}`,
     "--health-probe-bind-address=127.0.0.1:0",
-    "--metrics-bind-address=127.0.0.1:0",
+    // The story reads no metrics; a real install serves them over HTTPS to the stagegate-metrics-reader role.
+    "--metrics-bind-address=0",
     "--leader-elect=false",
     `--audit-log=${auditLog}`,
     // The event receivers (pipeline events) use the webhooks' certificate; the story sends them nothing,
     // so they get a free loopback port, and are off where there is no certificate.
     ...(webhookCerts === undefined
-      ? ["--webhook-bind-address=0", "--events-bind-address=0"]
+      ? // No webhooks on a cluster that cannot call this machine: nothing for the admission guard to check.
+        ["--webhook-bind-address=0", "--events-bind-address=0", "--admission-guard=false"]
       : [
-          "--webhook-bind-address=127.0.0.1:0",
+          `--webhook-bind-address=127.0.0.1:${webhookPort}`,
+          // What registerLocalWebhooks registers below, which the admission guard checks.
+          `--webhook-url=https://127.0.0.1:${webhookPort}`,
+          "--mutating-webhook-configuration=demo-stagegate-mutating-webhooks",
+          "--validating-webhook-configuration=demo-stagegate-validating-webhooks",
           "--events-bind-address=127.0.0.1:0",
           `--webhook-cert-dir=${webhookCerts.dir}`,
+          // Only the API server may call the webhooks: it presents a certificate of this CA.
+          `--webhook-client-ca-file=${cluster?.webhookClientCaFile ?? ""}`,
         ]),
   ],
   { cwd: repo, stdio: ["ignore", "pipe", "pipe"] },

@@ -17,6 +17,11 @@ export interface ApiserverOptions {
   readonly serviceAccount: ServiceAccountKeys;
   /** A `system:masters` client certificate, used only to probe `/readyz`. */
   readonly admin: CertKeyPair;
+  /**
+   * The AdmissionConfiguration that gives kube-apiserver a client certificate for admission webhooks
+   * (`--admission-control-config-file`); absent, it calls webhooks without one.
+   */
+  readonly admissionConfigFile?: string;
   /** Extra `--flag=value` arguments; a flag named here replaces the default with the same name. */
   readonly extraFlags?: readonly string[];
   readonly detached?: boolean;
@@ -65,6 +70,9 @@ export function apiserverArgs(options: ApiserverOptions): string[] {
     "--allow-privileged=true",
     "--endpoint-reconciler-type=none",
     "--profiling=false",
+    ...(options.admissionConfigFile === undefined
+      ? []
+      : [`--admission-control-config-file=${options.admissionConfigFile}`]),
   ];
   return mergeFlags(defaults, options.extraFlags ?? []);
 }

@@ -12,6 +12,11 @@ export const clusterDescriptionSchema = z.object({
   dir: z.string(),
   server: z.string(),
   caFile: z.string(),
+  /**
+   * The CA of the client certificate kube-apiserver presents to admission webhooks (the operator's
+   * `--webhook-client-ca-file`); absent on clusters started before the API server authenticated to webhooks.
+   */
+  webhookClientCaFile: z.string().optional(),
   version: z.string(),
   binDir: z.string(),
   etcdUrl: z.string(),

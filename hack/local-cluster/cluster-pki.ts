@@ -9,6 +9,7 @@ import {
 } from "./certs.js";
 import { LocalClusterError } from "./errors.js";
 import { IDENTITIES, writeIdentityKubeconfigs, type Identity } from "./identities.js";
+import { createWebhookClientPki, type WebhookClientPki } from "./webhook-client.js";
 
 /** Every certificate, key and kubeconfig one local cluster uses. */
 export interface ClusterPki {
@@ -21,6 +22,8 @@ export interface ClusterPki {
   readonly adminKubeconfig: string;
   /** Kubeconfig path per identity name. */
   readonly kubeconfigs: Record<string, string>;
+  /** The API server's client certificate for admission webhooks, its CA and the admission configuration. */
+  readonly webhookClient: WebhookClientPki;
 }
 
 /** The names and addresses the serving certificate covers: loopback plus the in-cluster service names. */
@@ -42,14 +45,23 @@ export async function createClusterPki(
   const pkiDir = join(dir, "pki");
   await mkdir(pkiDir, { recursive: true });
   const ca = await createCertificateAuthority(pkiDir);
-  const [serving, serviceAccount, issued] = await Promise.all([
+  const [serving, serviceAccount, issued, webhookClient] = await Promise.all([
     issueServingCert(ca, pkiDir, SERVING_HOSTS),
     createServiceAccountKeys(pkiDir),
     writeIdentityKubeconfigs(dir, ca, { server, caFile: ca.certFile }, identities),
+    createWebhookClientPki(dir),
   ]);
   const admin = issued.find((entry) => entry.identity.groups.includes("system:masters"));
   if (admin === undefined)
     throw new LocalClusterError("No identity is in system:masters; the helper needs one.");
   const kubeconfigs = Object.fromEntries(issued.map((entry) => [entry.identity.name, entry.kubeconfig]));
-  return { ca, serving, serviceAccount, admin: admin.cert, adminKubeconfig: admin.kubeconfig, kubeconfigs };
+  return {
+    ca,
+    serving,
+    serviceAccount,
+    admin: admin.cert,
+    adminKubeconfig: admin.kubeconfig,
+    kubeconfigs,
+    webhookClient,
+  };
 }

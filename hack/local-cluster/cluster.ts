@@ -44,6 +44,8 @@ export interface LocalCluster {
   /** `https://127.0.0.1:<port>` */
   readonly server: string;
   readonly caFile: string;
+  /** The CA of kube-apiserver's admission-webhook client certificate: the operator's `--webhook-client-ca-file`. */
+  readonly webhookClientCaFile: string;
   /** kube-apiserver's `gitVersion` from `/version`, e.g. `v1.36.3`. */
   readonly version: string;
   /** Kubeconfig path per identity name (see `IDENTITIES`). */
@@ -107,6 +109,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
         etcdUrl: startedEtcd.clientUrl,
         port: Number(new URL(server).port),
         ...pki,
+        admissionConfigFile: pki.webhookClient.admissionConfigFile,
         extraFlags: options.extraApiserverFlags,
         detached,
         startTimeoutMs: options.startTimeoutMs,
@@ -125,6 +128,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       dir,
       server,
       caFile: pki.ca.certFile,
+      webhookClientCaFile: pki.webhookClient.caFile,
       version,
       binDir,
       etcdUrl: startedEtcd.clientUrl,
@@ -135,7 +139,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       startedAt: new Date().toISOString(),
     };
     await writeClusterDescription(description);
-    return assembleCluster(description, startedEtcd.process, apiserver);
+    return assembleCluster(description, pki.webhookClient.caFile, startedEtcd.process, apiserver);
   } catch (error) {
     await killProcesses([apiserver, etcd]);
     const message = error instanceof Error ? error.message : String(error);
@@ -151,6 +155,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
 /** Builds the {@link LocalCluster} handle around a started pair of processes. */
 function assembleCluster(
   description: ClusterDescription,
+  webhookClientCaFile: string,
   etcd: ManagedProcess,
   apiserver: ManagedProcess,
 ): LocalCluster {
@@ -160,6 +165,7 @@ function assembleCluster(
     dir,
     server,
     caFile,
+    webhookClientCaFile,
     version,
     kubeconfigs,
     binDir,

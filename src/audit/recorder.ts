@@ -41,7 +41,8 @@ export type AuditAction =
   | "VerificationMeasured"
   | "VerificationPassed"
   | "VerificationFailed"
-  | "TaskItemCompleted";
+  | "TaskItemCompleted"
+  | "ReceiverRequestRefused";
 
 /** What a caller says happened; the recorder adds the time, the sequence number and the hash chain. */
 export interface AuditEvent {

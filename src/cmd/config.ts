@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { parseDuration } from "../runtime/duration.js";
@@ -44,12 +45,63 @@ export const RunConfig = z
     retryPeriodMs: durationMs("retry-period"),
     probeAddress: z.string(),
     metricsAddress: z.string(),
+    metricsSecure: z.boolean(),
+    metricsCertDir: z.string().min(1, "--metrics-cert-dir must name a directory holding tls.crt and tls.key"),
     workers: positiveInt("workers"),
     resyncMs: durationMs("resync-period"),
     watchStallTimeoutMs: durationMs("watch-stall-timeout"),
     auditLog: z.string().min(1, "--audit-log must name a file, for example /var/lib/stagegate/audit.jsonl"),
     webhookAddress: z.string(),
     webhookCertDir: z.string().min(1, "--webhook-cert-dir must name a directory holding tls.crt and tls.key"),
+    webhookClientCaFile: z
+      .string()
+      .min(
+        1,
+        "--webhook-client-ca-file must name the PEM file of the CA of the API server's client certificate",
+      ),
+    webhookClientNames: z.string().transform((value) =>
+      value
+        .split(",")
+        .map((name) => name.trim())
+        .filter((name) => name !== ""),
+    ),
+    admissionGuard: z.boolean(),
+    admissionGuardIntervalMs: durationMs("admission-guard-interval"),
+    webhookUrl: z
+      .url({
+        protocol: /^https$/,
+        error: "--webhook-url must be an https:// URL, for example https://127.0.0.1:9443",
+      })
+      .optional(),
+    webhookService: z
+      .string()
+      .regex(
+        /^[a-z0-9-]+\/[a-z0-9-]+$/,
+        "--webhook-service must be namespace/name, for example stagegate-system/stagegate-webhook",
+      ),
+    webhookNamespaceSelector: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        if (value === undefined || value === "") return undefined;
+        try {
+          const parsed: unknown = JSON.parse(value);
+          if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
+            return parsed as Record<string, unknown>;
+          }
+        } catch {
+          // reported below
+        }
+        ctx.addIssue({
+          code: "custom",
+          message:
+            '--webhook-namespace-selector must be a JSON label selector, for example {"matchLabels":{"team":"a"}}',
+        });
+        return z.NEVER;
+      }),
+    mutatingWebhookConfiguration: z.string().min(1),
+    validatingWebhookConfiguration: z.string().min(1),
+    closedObjectsPolicy: z.string().min(1),
     eventsAddress: z.string().refine((value) => value === "0" || (value !== "" && isListenAddress(value)), {
       message: "--events-bind-address must be host:port (for example :9444 or 127.0.0.1:0), or 0 to disable",
     }),
@@ -122,6 +174,17 @@ export const RUN_FLAGS = {
     default: ":8080",
     help: "/metrics (0 disables)",
   },
+  "metrics-secure": {
+    env: "STAGEGATE_METRICS_SECURE",
+    default: "true",
+    help:
+      "serve /metrics over HTTPS to scrapers the API server authorises (TokenReview, SubjectAccessReview); " +
+      "false: plain HTTP to anyone, for local development only",
+  },
+  "metrics-cert-dir": {
+    env: "STAGEGATE_METRICS_CERT_DIR",
+    help: "directory with the metrics server's tls.crt and tls.key (default: --webhook-cert-dir)",
+  },
   workers: { env: "STAGEGATE_WORKERS", default: "4", help: "concurrent reconciles per controller" },
   "resync-period": { env: "STAGEGATE_RESYNC_PERIOD", default: "10m", help: "re-deliver every cached object" },
   "watch-stall-timeout": {
@@ -143,6 +206,55 @@ export const RUN_FLAGS = {
     env: "STAGEGATE_WEBHOOK_CERT_DIR",
     default: "/tmp/k8s-webhook-server/serving-certs",
     help: "directory with the webhook's tls.crt and tls.key",
+  },
+  "webhook-client-ca-file": {
+    env: "STAGEGATE_WEBHOOK_CLIENT_CA_FILE",
+    help:
+      "CA of the API server's client certificate; webhook callers without such a certificate are refused " +
+      "(default: client-ca.crt in --webhook-cert-dir)",
+  },
+  "webhook-client-names": {
+    env: "STAGEGATE_WEBHOOK_CLIENT_NAMES",
+    default: "",
+    help: "comma-separated common names allowed among those certificates (empty: any the CA issued)",
+  },
+  "admission-guard": {
+    env: "STAGEGATE_ADMISSION_GUARD",
+    default: "true",
+    help: "check that the admission webhooks and closed-object policy are registered as shipped (gates hold while not)",
+  },
+  "admission-guard-interval": {
+    env: "STAGEGATE_ADMISSION_GUARD_INTERVAL",
+    default: "10s",
+    help: "how often the admission controls are checked",
+  },
+  "webhook-url": {
+    env: "STAGEGATE_WEBHOOK_URL",
+    help: "base URL the webhook configurations call instead of --webhook-service (out-of-cluster runs)",
+  },
+  "webhook-service": {
+    env: "STAGEGATE_WEBHOOK_SERVICE",
+    default: "stagegate-system/stagegate-webhook",
+    help: "namespace/name of the Service the webhook configurations must call",
+  },
+  "webhook-namespace-selector": {
+    env: "STAGEGATE_WEBHOOK_NAMESPACE_SELECTOR",
+    help: "the only namespaceSelector the webhook entries may carry, as JSON (default: none)",
+  },
+  "mutating-webhook-configuration": {
+    env: "STAGEGATE_MUTATING_WEBHOOK_CONFIGURATION",
+    default: "stagegate-mutating-webhooks",
+    help: "name of the MutatingWebhookConfiguration the guard checks",
+  },
+  "validating-webhook-configuration": {
+    env: "STAGEGATE_VALIDATING_WEBHOOK_CONFIGURATION",
+    default: "stagegate-validating-webhooks",
+    help: "name of the ValidatingWebhookConfiguration the guard checks",
+  },
+  "closed-objects-policy": {
+    env: "STAGEGATE_CLOSED_OBJECTS_POLICY",
+    default: "stagegate-closed-objects-immutable",
+    help: "name of the ValidatingAdmissionPolicy (and its binding) the guard checks",
   },
   "events-bind-address": {
     env: "STAGEGATE_EVENTS_ADDRESS",
@@ -195,6 +307,14 @@ export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfi
   if (leaderElect !== "true" && leaderElect !== "false") {
     throw new ConfigError(`--leader-elect must be true or false, not "${leaderElect}"`);
   }
+  const metricsSecure = pick("metrics-secure");
+  if (metricsSecure !== "true" && metricsSecure !== "false") {
+    throw new ConfigError(`--metrics-secure must be true or false, not "${metricsSecure}"`);
+  }
+  const admissionGuard = pick("admission-guard");
+  if (admissionGuard !== "true" && admissionGuard !== "false") {
+    throw new ConfigError(`--admission-guard must be true or false, not "${admissionGuard}"`);
+  }
   const result = RunConfig.safeParse({
     kubeconfig: pick("kubeconfig"),
     namespace: pick("namespace"),
@@ -207,12 +327,26 @@ export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfi
     retryPeriodMs: pick("retry-period"),
     probeAddress: pick("health-probe-bind-address"),
     metricsAddress: pick("metrics-bind-address"),
+    metricsSecure: metricsSecure === "true",
+    metricsCertDir: pick("metrics-cert-dir") ?? pick("webhook-cert-dir"),
     workers: pick("workers"),
     resyncMs: pick("resync-period"),
     watchStallTimeoutMs: pick("watch-stall-timeout"),
     auditLog: pick("audit-log"),
     webhookAddress: pick("webhook-bind-address"),
     webhookCertDir: pick("webhook-cert-dir"),
+    webhookClientCaFile:
+      pick("webhook-client-ca-file") ??
+      path.join(pick("webhook-cert-dir") ?? RUN_FLAGS["webhook-cert-dir"].default, "client-ca.crt"),
+    webhookClientNames: pick("webhook-client-names"),
+    admissionGuard: admissionGuard === "true",
+    admissionGuardIntervalMs: pick("admission-guard-interval"),
+    webhookUrl: pick("webhook-url"),
+    webhookService: pick("webhook-service"),
+    webhookNamespaceSelector: pick("webhook-namespace-selector"),
+    mutatingWebhookConfiguration: pick("mutating-webhook-configuration"),
+    validatingWebhookConfiguration: pick("validating-webhook-configuration"),
+    closedObjectsPolicy: pick("closed-objects-policy"),
     eventsAddress: pick("events-bind-address"),
     pipelineEventsTokenFile: pick("pipeline-events-token-file"),
     alertmanagerTokenFile: pick("alertmanager-token-file"),

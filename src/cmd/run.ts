@@ -21,6 +21,8 @@ import type { Logger } from "../runtime/logging.js";
 import { auditEventMirror } from "./audit-mirror.js";
 import { startReceivers } from "./receivers.js";
 import { openRollbackSeal } from "./rollback-seal.js";
+import { startAdmissionGuardFor } from "./admission-guard.js";
+import { secureMetricsServing } from "./metrics.js";
 import { startWebhooks } from "./webhooks.js";
 import { ConfigError, type RunConfig } from "./config.js";
 
@@ -75,6 +77,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     events,
     rollbackSeal,
   });
+  const admissionGuard = startAdmissionGuardFor(config, { client, log, registry: metrics.registry });
   const manager = new Manager({
     client,
     log,
@@ -94,6 +97,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     prerequisites: [(signal) => self.learn(signal, log)],
     probeAddress: config.probeAddress,
     metricsAddress: config.metricsAddress,
+    secureMetrics: await secureMetricsServing(config, client, log),
     leaderElection: config.leaderElect
       ? {
           namespace: config.leaderElectionNamespace,
@@ -118,6 +122,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
   try {
     exit = await manager.run(stop.signal);
   } finally {
+    admissionGuard?.stop();
     await webhooks?.close();
     await receivers?.close();
     await audit.close();

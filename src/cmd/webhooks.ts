@@ -12,7 +12,8 @@ import { ConfigError, type RunConfig } from "./config.js";
 
 /**
  * Starts the admission webhooks on this replica (every replica serves them, leader or not), with the serving
- * certificate from `--webhook-cert-dir` (tls.crt, tls.key; reloaded when rotated). Environments are read from
+ * certificate from `--webhook-cert-dir` (tls.crt, tls.key; reloaded when rotated), answering only callers with a
+ * client certificate from `--webhook-client-ca-file` (the API server). Environments are read from
  * the informer cache once it has synced, and from the API server before that. Returns undefined when disabled.
  */
 export async function startWebhooks(
@@ -65,6 +66,7 @@ export async function startWebhooks(
       address: config.webhookAddress,
       certFile: path.join(config.webhookCertDir, "tls.crt"),
       keyFile: path.join(config.webhookCertDir, "tls.key"),
+      clientAuth: { caFile: config.webhookClientCaFile, allowedNames: config.webhookClientNames },
       audit,
       lookupEnvironment,
       lookupDeliveryLabels,
@@ -74,7 +76,7 @@ export async function startWebhooks(
   } catch (err) {
     throw new ConfigError(
       `cannot serve the admission webhooks on ${config.webhookAddress}: ${(err as Error).message}. Put tls.crt ` +
-        "and tls.key in --webhook-cert-dir, or pass --webhook-bind-address=0 to run without webhooks.",
+        "and tls.key in --webhook-cert-dir and the API server's client CA in --webhook-client-ca-file, or pass --webhook-bind-address=0 to run without webhooks.",
     );
   }
   log.info(

@@ -38,6 +38,8 @@ type Deps = Pick<AlertmanagerDeps, "client" | "audit" | "log" | "metrics" | "eve
 /** One alert of a notification: the receiver it came through, the alert, and when the operator received it. */
 interface DeliveredAlert {
   receiver: string;
+  /** The name of the scoped token the notification came with: the actor, whatever the receiver claims. */
+  sender: string;
   alert: WebhookAlert;
   receivedAt: Date;
 }
@@ -80,7 +82,7 @@ function sealedOwner(match: AlertMatch): SealedTaskOwner {
 }
 
 async function openTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch): Promise<AlertResult> {
-  const { receiver, alert, receivedAt } = delivered;
+  const { sender, alert, receivedAt } = delivered;
   const { release, environment } = match;
   const base = matchedFields(match);
   if (!match.deployed) {
@@ -96,7 +98,8 @@ async function openTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch
     deps.seal,
     sealedOwner(match),
     rollbackTaskFor(release, environment, alert),
-    (name) => planRollbackTask(release, environment, alert, receivedAt, deps.seal, name),
+    (name) =>
+      planRollbackTask(release, environment, alert, receivedAt, deps.seal, name, `alertmanager:${sender}`),
   );
   const name = opened.name;
   const created = opened.created ? "created" : "exists";
@@ -104,7 +107,7 @@ async function openTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch
   if (created === "created") {
     const message = `Opened Rollback task ${release.namespace}/${name} for ${base.release} in ${environment}.`;
     await deps.audit.record({
-      actor: `alertmanager:${receiver}`,
+      actor: `alertmanager:${sender}`,
       action: "RollbackTaskOpened",
       object: { kind: "DeploymentTask", namespace: release.namespace, name },
       details: {
@@ -151,7 +154,7 @@ async function openTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch
 }
 
 async function resolveTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch): Promise<AlertResult> {
-  const { receiver, alert, receivedAt } = delivered;
+  const { sender, alert, receivedAt } = delivered;
   const { release, environment } = match;
   const base = matchedFields(match);
   const name = await sealedRollbackTaskName(
@@ -175,7 +178,7 @@ async function resolveTask(deps: Deps, delivered: DeliveredAlert, match: AlertMa
   }
   const message = `Recorded on Rollback task ${release.namespace}/${name} that the alert resolved at ${resolvedAt}.`;
   await deps.audit.record({
-    actor: `alertmanager:${receiver}`,
+    actor: `alertmanager:${sender}`,
     action: "AlertResolved",
     object: { kind: "DeploymentTask", namespace: release.namespace, name },
     details: { ...auditDetails(delivered, match), resolvedAt, message },
@@ -198,17 +201,18 @@ function failure(err: unknown, match: AlertMatch): AlertResult {
 
 /**
  * Refuses an alert that cannot be scoped to one namespace (see `scopeAlert`): nothing is written, the refusal is
- * audited (`AlertRefused`, actor `alertmanager:<receiver>`) and answered as `ambiguous`.
+ * audited (`AlertRefused`, actor `alertmanager:<token name>`) and answered as `ambiguous`.
  */
 export async function refuseAlert(
   deps: Deps,
-  receiver: string,
+  from: { receiver: string; sender: string },
   alert: WebhookAlert,
   refusal: { namespaces: string[]; message: string },
 ): Promise<AlertReport> {
+  const { receiver } = from;
   const name = alertName(alert);
   await deps.audit.record({
-    actor: `alertmanager:${receiver}`,
+    actor: `alertmanager:${from.sender}`,
     action: "AlertRefused",
     object: { kind: "Alert", name: name ?? alert.fingerprint },
     details: {
@@ -238,16 +242,19 @@ export async function refuseAlert(
  * Handles one alert of a notification, independently of the others: a firing alert opens a Rollback task for
  * every matched release that is deployed where it fires; a resolved alert records its resolution on the task
  * the firing alert opened, whether or not that release is still deployed (a rollback may have replaced it).
- * API failures become `failed` results (the route then answers 503); nothing is thrown.
+ * API failures become `failed` results (the route then answers 503); nothing is thrown. `outOfScope` are the
+ * matches the sender's token does not cover, already refused and recorded by the route.
  */
 export async function handleAlert(
   deps: Deps,
-  receiver: string,
+  from: { receiver: string; sender: string },
   alert: WebhookAlert,
   matches: readonly AlertMatch[],
   receivedAt: Date,
+  outOfScope: readonly AlertResult[] = [],
 ): Promise<AlertReport> {
-  const delivered: DeliveredAlert = { receiver, alert, receivedAt };
+  const { receiver } = from;
+  const delivered: DeliveredAlert = { ...from, alert, receivedAt };
   const name = alertName(alert);
   const fields = { receiver, alertname: name, fingerprint: alert.fingerprint, status: alert.status };
   const report: AlertReport = {
@@ -255,9 +262,10 @@ export async function handleAlert(
     ...(name === undefined ? {} : { name }),
     status: alert.status,
     startsAt: alert.startsAt,
-    results: [],
+    results: [...outOfScope],
   };
-  if (matches.length === 0) {
+  for (const refused of outOfScope) deps.metrics.observe(alert.status, refused.outcome);
+  if (matches.length === 0 && outOfScope.length === 0) {
     deps.metrics.observe(alert.status, "unmatched");
     deps.log.debug(fields, "Ignored an alert that no release declares");
     report.results.push({

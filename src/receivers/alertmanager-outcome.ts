@@ -7,7 +7,8 @@
  * - `unmatched`: no release declares the alert; `ambiguous`: it matches releases in several namespaces and names
  *   none (or names two), so it is acted on nowhere; `failed`: the Kubernetes API failed (the answer is 503);
  * - `conflict`: an object the alert did not open holds its task's name (the answer is 503, so the alert is
- *   delivered again once someone removes it).
+ *   delivered again once someone removes it);
+ * - `out-of-scope`: the release is outside the sender token's scope: refused and recorded (the answer is 403).
  */
 export type AlertOutcome =
   | "opened"
@@ -19,7 +20,8 @@ export type AlertOutcome =
   | "unmatched"
   | "ambiguous"
   | "failed"
-  | "conflict";
+  | "conflict"
+  | "out-of-scope";
 
 /** Every outcome, in the order the answer's summary lists them. */
 export const ALERT_OUTCOMES: readonly AlertOutcome[] = [
@@ -33,6 +35,7 @@ export const ALERT_OUTCOMES: readonly AlertOutcome[] = [
   "ambiguous",
   "failed",
   "conflict",
+  "out-of-scope",
 ];
 
 /**
@@ -82,8 +85,11 @@ export function summarize(outcomes: readonly AlertOutcome[]): Record<AlertOutcom
 /**
  * The HTTP status of a notification: 200 when every alert was handled (opened, duplicate, ignored, resolved...),
  * 503 when any write failed or a task's name was held by another object, so Alertmanager retries the whole
- * notification; every step is idempotent, so the alerts already handled come back as duplicates.
+ * notification; every step is idempotent, so the alerts already handled come back as duplicates. 403 when an
+ * alert matched a release outside the token's scope (the alerts in scope were handled; retrying would not change
+ * the refusal).
  */
-export function notificationStatus(outcomes: readonly AlertOutcome[]): 200 | 503 {
-  return outcomes.includes("failed") || outcomes.includes("conflict") ? 503 : 200;
+export function notificationStatus(outcomes: readonly AlertOutcome[]): 200 | 403 | 503 {
+  if (outcomes.includes("failed") || outcomes.includes("conflict")) return 503;
+  return outcomes.includes("out-of-scope") ? 403 : 200;
 }

@@ -6,9 +6,9 @@ import type { Informer } from "../runtime/informer/informer.js";
 import type { Logger } from "../runtime/logging.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { RollbackSeal } from "../controllers/rollback/seal.js";
-import { handleAlert, refuseAlert, type AlertReport } from "./alertmanager-alert.js";
+import { handleAlert, refuseAlert, type AlertReport, type AlertResult } from "./alertmanager-alert.js";
 import { scopeAlert } from "./alertmanager-scope.js";
-import { matchAlert, releaseCandidates } from "./alertmanager-match.js";
+import { matchAlert, releaseCandidates, type AlertMatch } from "./alertmanager-match.js";
 import type { AlertMetrics } from "./alertmanager-metrics.js";
 import { notificationStatus, summarize } from "./alertmanager-outcome.js";
 import { parseWebhookPayload } from "./alertmanager-payload.js";
@@ -16,7 +16,9 @@ import { refusal, type ReceiverAnswer } from "./answer.js";
 import { authenticateBearer } from "./bearer-authentication.js";
 import type { TokenFile } from "./bearer-tokens.js";
 import { requireJsonContentType } from "./json-content-type.js";
+import { refuseOutOfScope, senderOf } from "./sender-scope.js";
 import type { ReceiverRequest, ReceiverRoute } from "./server.js";
+import type { TokenScope } from "./token-scope.js";
 
 /** The path Alertmanager's webhook_configs post to. */
 export const ALERTMANAGER_PATH = "/alertmanager";
@@ -58,6 +60,38 @@ function authenticate(deps: AlertmanagerDeps, headers: IncomingHttpHeaders): Rec
   );
 }
 
+/** Splits an alert's matches into those the sender's token covers and the refusals (recorded) of the others. */
+async function scopeMatches(
+  deps: AlertmanagerDeps,
+  scope: TokenScope,
+  receiver: string,
+  matches: readonly AlertMatch[],
+): Promise<{ inScope: AlertMatch[]; refused: AlertResult[] }> {
+  const inScope: AlertMatch[] = [];
+  const refused: AlertResult[] = [];
+  for (const match of matches) {
+    const { namespace, name } = match.release;
+    const answer = await refuseOutOfScope(deps, {
+      actor: `alertmanager:${scope.name}`,
+      scope,
+      request: { namespace, release: name, source: receiver },
+      object: { kind: "Release", namespace, name },
+      details: { receiver, environment: match.environment, matchedBy: match.by },
+    });
+    if (answer === undefined) inScope.push(match);
+    else {
+      refused.push({
+        outcome: "out-of-scope",
+        release: `${namespace}/${name}`,
+        environment: match.environment,
+        matchedBy: match.by,
+        message: String(answer.body.message),
+      });
+    }
+  }
+  return { inScope, refused };
+}
+
 async function handle(deps: AlertmanagerDeps, request: ReceiverRequest): Promise<ReceiverAnswer> {
   const unsupported = requireJsonContentType(request.headers, "an Alertmanager webhook notification");
   if (unsupported !== undefined) {
@@ -68,6 +102,8 @@ async function handle(deps: AlertmanagerDeps, request: ReceiverRequest): Promise
     );
     return unsupported;
   }
+  const sender = senderOf(deps.tokens, request.headers);
+  if (!sender.ok) return sender.answer;
   const parsed = parseWebhookPayload(request.body);
   if (!parsed.ok) {
     deps.metrics.refused("rejected");
@@ -94,12 +130,14 @@ async function handle(deps: AlertmanagerDeps, request: ReceiverRequest): Promise
   const current = (key: string) => currentClaim(releases.store, key);
   const reports: AlertReport[] = [];
   for (const alert of payload.alerts) {
+    const from = { receiver: payload.receiver, sender: sender.scope.name };
     const scoped = scopeAlert(alert.labels, matchAlert(alert.labels, candidates, current));
-    reports.push(
-      scoped.refusal === undefined
-        ? await handleAlert(deps, payload.receiver, alert, scoped.matches, receivedAt)
-        : await refuseAlert(deps, payload.receiver, alert, scoped.refusal),
-    );
+    if (scoped.refusal !== undefined) {
+      reports.push(await refuseAlert(deps, from, alert, scoped.refusal));
+      continue;
+    }
+    const { inScope, refused } = await scopeMatches(deps, sender.scope, payload.receiver, scoped.matches);
+    reports.push(await handleAlert(deps, from, alert, inScope, receivedAt, refused));
   }
   const outcomes = reports.flatMap((r) => r.results.map((result) => result.outcome));
   const status = notificationStatus(outcomes);
@@ -116,6 +154,19 @@ async function handle(deps: AlertmanagerDeps, request: ReceiverRequest): Promise
     "Received an Alertmanager notification",
   );
   if (status === 200) return { status, body };
+  if (status === 403) {
+    return {
+      status,
+      body: {
+        reason: "OutOfScope",
+        message:
+          `token ${sender.scope.name} may not act on every release these alerts match (see ` +
+          "alerts[].results[].message); the alerts in its scope were handled. Use a token scoped to those " +
+          "namespaces, or widen this token's scope in the operator's token file.",
+        ...body,
+      },
+    };
+  }
   return {
     status,
     body: {

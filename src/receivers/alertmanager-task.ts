@@ -73,14 +73,20 @@ function title(alert: WebhookAlert, release: string, environment: string): strin
   return cut(text, TITLE_MAX);
 }
 
-function description(alert: WebhookAlert, release: ReleaseCandidate, environment: string): string {
+function description(
+  alert: WebhookAlert,
+  release: ReleaseCandidate,
+  environment: string,
+  reportedBy: string | undefined,
+): string {
   const what = alert.annotations.description?.trim() || alert.annotations.summary?.trim();
   const mode = release.spec.rollbackPolicy.mode;
   const name = cut(alertName(alert) ?? "(unnamed)", 256);
   const facts =
     `Alertmanager reported alert ${name} (fingerprint ${alert.fingerprint}), firing since ${alert.startsAt}, ` +
     `about release ${release.name} while it is deployed to ${environment}.\n\n` +
-    `The release's rollback policy is ${mode}; ${release.spec.owners.rollbackOwner.name} owns the decision.`;
+    `The release's rollback policy is ${mode}; ${release.spec.owners.rollbackOwner.name} owns the decision.` +
+    (reportedBy === undefined ? "" : `\n\nReported by ${reportedBy} (the token the notification came with).`);
   if (what === undefined || what === "") return facts;
   return `${cut(what, LIMITS.text - facts.length - 2)}\n\n${facts}`;
 }
@@ -98,6 +104,7 @@ export function planRollbackTask(
   receivedAt: Date,
   seal: RollbackSeal,
   name: string = rollbackTaskFor(release, environment, alert),
+  reportedBy?: string,
 ): {
   apiVersion: string;
   kind: "DeploymentTask";
@@ -127,7 +134,7 @@ export function planRollbackTask(
     spec: {
       type: "Rollback",
       title: title(alert, release.name, environment),
-      description: description(alert, release, environment),
+      description: description(alert, release, environment, reportedBy),
       releaseRef: { name: release.name },
       environment,
       owners: [release.spec.owners.rollbackOwner],

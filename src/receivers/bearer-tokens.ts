@@ -2,14 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { unwatchFile, watchFile, type Stats } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { Logger } from "../runtime/logging.js";
-
-/** The tokens of a token file: one per non-empty line, surrounding whitespace (and a CR) trimmed. */
-export function parseTokenFile(text: string): string[] {
-  return text
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line !== "");
-}
+import { parseScopedTokenFile, type TokenScope } from "./token-scope.js";
 
 /** The token of an `Authorization: Bearer <token>` header; undefined when absent or of another scheme. */
 export function bearerToken(authorization: string | undefined): string | undefined {
@@ -25,22 +18,38 @@ const digest = (token: string): Buffer => createHash("sha256").update(token, "ut
  * matched or how much of one did.
  */
 export function tokenMatches(presented: string, accepted: readonly Buffer[]): boolean {
+  return matchingIndex(presented, accepted) !== undefined;
+}
+
+/** The index of the accepted digest `presented` matches, compared in constant time over every digest. */
+function matchingIndex(presented: string, accepted: readonly Buffer[]): number | undefined {
   const candidate = digest(presented);
-  let matched = false;
-  for (const known of accepted) matched = timingSafeEqual(candidate, known) || matched;
+  let matched: number | undefined;
+  accepted.forEach((known, index) => {
+    if (timingSafeEqual(candidate, known)) matched = index;
+  });
   return matched;
 }
 
 /** The outcome of checking a request's Authorization header. */
 export type TokenCheck = "accepted" | "missing" | "wrong";
 
+/** Who a request's bearer token says its sender is: the token's scope, or why there is none. */
+export type TokenIdentity = { check: "accepted"; scope: TokenScope } | { check: "missing" | "wrong" };
+
+/** A loaded token: its digest and its scope (the secret itself is never kept). */
+interface AcceptedToken {
+  digest: Buffer;
+  scope: TokenScope;
+}
+
 /**
- * The bearer tokens in a file mounted from a Secret, re-read when the file changes (Secret volumes are updated in
- * place by the kubelet), so a token can be rotated by adding the new one, moving senders over, then removing
- * the old. Only digests are held; a token is never logged.
+ * The scoped bearer tokens in a file mounted from a Secret (see {@link parseScopedTokenFile}), re-read when the
+ * file changes (Secret volumes are updated in place by the kubelet), so a token can be rotated by adding the new
+ * one, moving senders over, then removing the old. Only digests are held; a token is never logged.
  */
 export class TokenFile {
-  private accepted: Buffer[] = [];
+  private accepted: AcceptedToken[] = [];
   private loading: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly onChange = (current: Stats, previous: Stats): void => {
@@ -59,14 +68,15 @@ export class TokenFile {
   ) {}
 
   /**
-   * Reads the file and starts watching it (every `intervalMs`). Rejects when the file cannot be read or holds no
-   * token, so a mis-mounted Secret stops the start instead of refusing every sender later.
+   * Reads the file and starts watching it (every `intervalMs`). Rejects when the file cannot be read, is not a
+   * scoped token file (naming the fix), or holds no token, so a mis-mounted Secret stops the start instead of
+   * refusing every sender later.
    */
   static async open(path: string, options: { intervalMs: number; log: Logger }): Promise<TokenFile> {
     const file = new TokenFile(path, options.log);
-    const tokens = parseTokenFile(await readFile(path, "utf8"));
-    if (tokens.length === 0) throw new Error(`the token file ${path} holds no token (one token per line)`);
-    file.accepted = tokens.map(digest);
+    const tokens = load(await readFile(path, "utf8"), path);
+    if (tokens.length === 0) throw new Error(`the token file ${path} holds no token (tokens: is empty)`);
+    file.accepted = tokens;
     watchFile(path, { interval: options.intervalMs, persistent: false }, file.onChange);
     return file;
   }
@@ -78,20 +88,31 @@ export class TokenFile {
 
   /** Checks an Authorization header against the tokens read last. */
   check(authorization: string | undefined): TokenCheck {
+    return this.identify(authorization).check;
+  }
+
+  /** The scope of the token an Authorization header carries, when it is one of the tokens read last. */
+  identify(authorization: string | undefined): TokenIdentity {
     const token = bearerToken(authorization);
-    if (token === undefined) return "missing";
-    return tokenMatches(token, this.accepted) ? "accepted" : "wrong";
+    if (token === undefined) return { check: "missing" };
+    const index = matchingIndex(
+      token,
+      this.accepted.map((entry) => entry.digest),
+    );
+    const entry = index === undefined ? undefined : this.accepted[index];
+    return entry === undefined ? { check: "wrong" } : { check: "accepted", scope: entry.scope };
   }
 
   /**
-   * Re-reads the file now. A file that cannot be read keeps the previous tokens (a Secret swap in progress); a
-   * file with no token accepts none, since emptying the Secret is how an operator revokes every sender.
+   * Re-reads the file now. A file that cannot be read or parsed keeps the previous tokens (a Secret swap in
+   * progress); a file with no token accepts none, since emptying the Secret is how an operator revokes every
+   * sender.
    */
   async reload(): Promise<void> {
     if (this.stopped) return;
     try {
-      const tokens = parseTokenFile(await readFile(this.path, "utf8"));
-      this.accepted = tokens.map(digest);
+      const tokens = load(await readFile(this.path, "utf8"), this.path);
+      this.accepted = tokens;
       if (tokens.length === 0) {
         this.log.warn(
           { tokenFile: this.path },
@@ -113,4 +134,9 @@ export class TokenFile {
     this.stopped = true;
     unwatchFile(this.path, this.onChange);
   }
+}
+
+/** Parses a token file into digests and scopes (throws naming the fix when it is not a scoped token file). */
+function load(text: string, path: string): AcceptedToken[] {
+  return parseScopedTokenFile(text, path).map(({ token, ...scope }) => ({ digest: digest(token), scope }));
 }

@@ -10,7 +10,8 @@ export interface ChecklistEffect {
 
 type CompletingEvent = Exclude<PipelineEvent, { type: "io.stagegate.build.promoted" }>;
 
-const by = (origin: EventOrigin): string => `pipeline:${origin.source}`;
+/** The actor of a pipeline event: the name of the token it came with, never the source the payload claims. */
+const by = (origin: EventOrigin): string => `pipeline:${origin.sender}`;
 const received = (what: string, origin: EventOrigin): string =>
   `${what} (CloudEvent ${origin.id} from ${origin.source}).`;
 

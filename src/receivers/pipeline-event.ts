@@ -89,10 +89,14 @@ const TestsRun = object(
   path: ["uri"],
 });
 
-/** Where an event comes from, as its envelope says; stamped on evidence and on the audit entry. */
+/**
+ * Where an event comes from: its envelope's id and source (what the payload claims, kept as detail) and the
+ * sender, the name of the scoped token it was authenticated with: the actor on tasks and in the audit trail.
+ */
 export interface EventOrigin {
   id: string;
   source: string;
+  sender: string;
 }
 
 /** A pipeline event whose data parsed: one variant per type. */
@@ -123,13 +127,14 @@ function problemOf(error: z.ZodError): PipelineEventProblem {
 }
 
 /**
- * Reads a CloudEvent's type and data as a pipeline event. An unknown type is refused listing the supported ones;
+ * Reads a CloudEvent's type and data as a pipeline event sent by `sender` (the authenticated token's name). An unknown type is refused listing the supported ones;
  * bad data is refused naming the first field at fault (`data.environment is required: ...`).
  */
 export function parsePipelineEvent(
   event: CloudEvent,
+  sender: string,
 ): { ok: true; event: PipelineEvent } | PipelineEventProblem {
-  const origin = { id: event.id, source: event.source };
+  const origin = { id: event.id, source: event.source, sender };
   const schema = (() => {
     switch (event.type) {
       case "io.stagegate.build.promoted":

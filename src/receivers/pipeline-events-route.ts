@@ -10,6 +10,7 @@ import { parseCloudEvent, type CloudEvent } from "./cloudevent.js";
 import { actOnEvent, type EventResult } from "./pipeline-actions.js";
 import { parsePipelineEvent, type PipelineEvent } from "./pipeline-event.js";
 import type { PipelineEventMetrics } from "./pipeline-metrics.js";
+import { refuseOutOfScope, senderOf } from "./sender-scope.js";
 import type { ReceiverRequest, ReceiverRoute } from "./server.js";
 
 /** The path CI/CD systems post their events to. */
@@ -74,7 +75,7 @@ async function audit(
     environment: event.data.environment,
     outcome: result.outcome,
   };
-  const actor = `pipeline:${cloudEvent.source}`;
+  const actor = `pipeline:${event.origin.sender}`;
   if (result.tasks.length === 0) {
     await deps.audit.record({
       actor,
@@ -105,7 +106,9 @@ async function handle(deps: PipelineEventsDeps, request: ReceiverRequest): Promi
     return refusal(parsed.status, "MalformedEvent", parsed.message, { field: parsed.field });
   }
   const cloudEvent = parsed.event;
-  const pipeline = parsePipelineEvent(cloudEvent);
+  const sender = senderOf(deps.tokens, request.headers);
+  if (!sender.ok) return sender.answer;
+  const pipeline = parsePipelineEvent(cloudEvent, sender.scope.name);
   if (!pipeline.ok) {
     deps.metrics.observe(cloudEvent.type, "Rejected");
     return refusal(400, pipeline.reason, pipeline.message, { field: pipeline.field });
@@ -121,6 +124,17 @@ async function handle(deps: PipelineEventsDeps, request: ReceiverRequest): Promi
       `data.release.namespace ${ref.namespace} is not served: this operator only manages namespace ${deps.namespace}.`,
       { field: "data.release.namespace" },
     );
+  }
+  const refused = await refuseOutOfScope(deps, {
+    actor: `pipeline:${sender.scope.name}`,
+    scope: sender.scope,
+    request: { namespace: ref.namespace, release: ref.name, source: cloudEvent.source },
+    object: { kind: "Release", namespace: ref.namespace, name: ref.name },
+    details: { eventId: cloudEvent.id, eventType: cloudEvent.type, source: cloudEvent.source },
+  });
+  if (refused !== undefined) {
+    deps.metrics.observe(cloudEvent.type, "Rejected");
+    return refused;
   }
   try {
     const result = await actOnEvent(deps.client, event);

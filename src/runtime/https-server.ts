@@ -1,6 +1,8 @@
+import { readFile } from "node:fs/promises";
 import https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { sendText } from "./http-body.js";
 import { parseAddress } from "./http-server.js";
 import type { Logger } from "./logging.js";
@@ -14,7 +16,25 @@ export interface HttpsServingOptions {
   keyFile: string;
   /** How often the certificate files are checked for rotation. Default 10 s. */
   certReloadIntervalMs?: number;
+  /** When set, only callers with a client certificate this authority issued complete the TLS handshake. */
+  clientAuth?: ClientCertificateAuth;
   log: Logger;
+}
+
+/** Who may call a server that authenticates its callers by client certificate (mutual TLS). */
+export interface ClientCertificateAuth {
+  /** PEM file of the CA that issues the callers' certificates (for webhooks: the API server's). */
+  caFile: string;
+  /** The certificate common names allowed; empty or absent: any certificate the CA issued. */
+  allowedNames?: readonly string[];
+}
+
+/** The common name of the verified client certificate of a request, when there is one. */
+function clientCommonName(req: IncomingMessage): string | undefined {
+  const socket = req.socket as Partial<TLSSocket>;
+  if (socket.authorized !== true || socket.getPeerCertificate === undefined) return undefined;
+  const cn: unknown = socket.getPeerCertificate().subject?.CN;
+  return typeof cn === "string" ? cn : undefined;
 }
 
 /** How to start an HTTPS server that serves from a rotating certificate. */
@@ -39,20 +59,28 @@ export interface RunningHttpsServer {
 
 /**
  * Starts an HTTPS server (TLS 1.2 or later, request and header timeouts) on `address` and resolves once it
- * listens. It answers `GET /healthz` itself and every other path with `handle`. The certificate is reloaded when its files change, and a failing request is answered and logged
+ * listens. With `clientAuth`, only callers presenting a certificate of that CA (and of an allowed name) are served. It answers `GET /healthz` itself and every other path with `handle`. The certificate is reloaded when its files change, and a failing request is answered and logged
  * while the server keeps serving.
  */
 export async function startHttpsServer(options: HttpsServerOptions): Promise<RunningHttpsServer> {
   const { host, port } = parseAddress(options.address);
   const files = { certFile: options.certFile, keyFile: options.keyFile };
+  const clientCa = options.clientAuth === undefined ? undefined : await readFile(options.clientAuth.caFile);
+  const allowedNames = new Set(options.clientAuth?.allowedNames ?? []);
   const server = https.createServer({
     ...(await loadServingCertificate(files)),
+    // Mutual TLS: a caller without a certificate from the CA fails the handshake, before any handler runs.
+    ...(clientCa === undefined ? {} : { ca: clientCa, requestCert: true, rejectUnauthorized: true }),
     minVersion: "TLSv1.2",
     requestTimeout: 30_000,
     headersTimeout: 10_000,
   });
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
+    if (allowedNames.size > 0 && !allowedNames.has(clientCommonName(req) ?? "")) {
+      sendText(res, 403, "this client certificate's common name is not one allowed to call this server");
+      return;
+    }
     if (path === "/healthz") {
       if (req.method === "GET") sendText(res, 200, "ok");
       else sendText(res, 405, "use GET", { Allow: "GET" });
@@ -75,6 +103,7 @@ export async function startHttpsServer(options: HttpsServerOptions): Promise<Run
   const watch = watchServingCertificate(server, files, {
     intervalMs: options.certReloadIntervalMs ?? 10_000,
     log: options.log,
+    ...(clientCa === undefined ? {} : { clientCa }),
   });
   return {
     port: (server.address() as AddressInfo).port,

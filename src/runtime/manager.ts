@@ -3,7 +3,10 @@ import type { Informer } from "./informer/informer.js";
 import type { KubeClient } from "./kube/client.js";
 import type { Logger } from "./logging.js";
 import type { RuntimeMetrics } from "./metrics.js";
+import { sendText } from "./http-body.js";
 import { RouteServer } from "./http-server.js";
+import { startHttpsServer, type RunningHttpsServer } from "./https-server.js";
+import type { MetricsAuthorizer } from "./metrics-authorization.js";
 import { LeaderElector } from "./leader-election/leader-elector.js";
 import { KubeLeaseStore } from "./leader-election/kube-lease-store.js";
 
@@ -32,6 +35,18 @@ export interface ManagerOptions {
    * the operator's own identity); run after the servers start, beside the informers' first sync.
    */
   prerequisites?: ((signal: AbortSignal) => Promise<void>)[];
+  /**
+   * Serve /metrics over HTTPS with this certificate, to scrapers the authorizer admits (the default of
+   * `stagegate run`); absent, /metrics is plain HTTP to anyone who can reach it (`--metrics-secure=false`).
+   */
+  secureMetrics?: SecureMetricsServing;
+}
+
+/** How /metrics is served securely: the serving certificate's files, and who may scrape. */
+export interface SecureMetricsServing {
+  certFile: string;
+  keyFile: string;
+  authorizer: MetricsAuthorizer;
 }
 
 /** How a manager run ended. */
@@ -45,6 +60,7 @@ export type ManagerExit = "stopped" | "lostLeadership";
 export class Manager {
   private probes: RouteServer | undefined;
   private metricsServer: RouteServer | undefined;
+  private secureMetricsServer: RunningHttpsServer | undefined;
   readonly ports: { probes?: number; metrics?: number } = {};
 
   constructor(private readonly opts: ManagerOptions) {}
@@ -85,6 +101,7 @@ export class Manager {
       await Promise.all(informerRuns);
       await this.probes?.close();
       await this.metricsServer?.close();
+      await this.secureMetricsServer?.close();
       log.info("Stopped the manager");
     }
   }
@@ -159,7 +176,33 @@ export class Manager {
       );
       this.ports.probes = await this.probes.listen(probeAddress);
     }
-    if (metricsAddress !== undefined && metricsAddress !== "0") {
+    if (metricsAddress !== undefined && metricsAddress !== "0" && this.opts.secureMetrics !== undefined) {
+      const { certFile, keyFile, authorizer } = this.opts.secureMetrics;
+      this.secureMetricsServer = await startHttpsServer({
+        address: metricsAddress,
+        certFile,
+        keyFile,
+        log: this.opts.log,
+        handle: async (req, res, path) => {
+          if (path !== "/metrics") return sendText(res, 404, "not found");
+          if (req.method !== "GET") return sendText(res, 405, "use GET", { Allow: "GET" });
+          const access = await authorizer.authorize(req.headers.authorization);
+          if (!access.allowed) {
+            const challenge: Record<string, string> =
+              access.status === 401 ? { "WWW-Authenticate": 'Bearer realm="stagegate-metrics"' } : {};
+            return sendText(res, access.status, access.message, challenge);
+          }
+          const body = await metrics.registry.metrics();
+          res.writeHead(200, { "Content-Type": metrics.registry.contentType }).end(body);
+        },
+        answerFailure: (res) => sendText(res, 500, "the metrics failed to render"),
+        messages: {
+          requestFailed: "Failed to answer a metrics scrape",
+          serverFailed: "The metrics server failed",
+        },
+      });
+      this.ports.metrics = this.secureMetricsServer.port;
+    } else if (metricsAddress !== undefined && metricsAddress !== "0") {
       this.metricsServer = new RouteServer(
         {
           "/metrics": async () => ({

@@ -39,7 +39,7 @@ export interface CertificateWatch {
 export function watchServingCertificate(
   server: https.Server,
   files: ServingCertificateFiles,
-  options: { intervalMs: number; log: Logger },
+  options: { intervalMs: number; log: Logger; clientCa?: Buffer },
 ): CertificateWatch {
   let loading = Promise.resolve();
   let stopped = false;
@@ -48,7 +48,8 @@ export function watchServingCertificate(
       if (stopped) return;
       try {
         const pair = await loadServingCertificate(files);
-        server.setSecureContext(pair);
+        // A new context replaces the whole old one: the CA that verifies client certificates goes with it.
+        server.setSecureContext(options.clientCa === undefined ? pair : { ...pair, ca: options.clientCa });
         options.log.info({ certFile: files.certFile }, "Reloaded the webhook serving certificate");
       } catch (error) {
         options.log.warn(

@@ -394,7 +394,7 @@ describe("governed promotion end to end: operator process, webhooks, RBAC, CLI, 
     await waitFor(
       "stagegate_unapproved_deployments to be 1 for A",
       async () =>
-        (await scrapeMetric(op().metricsUrl, "stagegate_unapproved_deployments", labels)) === 1
+        (await scrapeMetric(op().metrics, "stagegate_unapproved_deployments", labels)) === 1
           ? true
           : undefined,
       { timeoutMs: STEP_TIMEOUT_MS },
@@ -416,7 +416,7 @@ describe("governed promotion end to end: operator process, webhooks, RBAC, CLI, 
     await waitFor(
       "stagegate_unapproved_deployments for A to be gone",
       async () =>
-        (await scrapeMetric(op().metricsUrl, "stagegate_unapproved_deployments", labels)) === undefined ||
+        (await scrapeMetric(op().metrics, "stagegate_unapproved_deployments", labels)) === undefined ||
         undefined,
       { timeoutMs: STEP_TIMEOUT_MS },
     );

@@ -4,6 +4,7 @@
 // in reverse order, even after a failed start; the Releases the test creates go while the operator still runs,
 // because they carry its finalizer.
 import { randomBytes } from "node:crypto";
+import { scopedTokenFile } from "../support/scoped-tokens.js";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createWebhookTls, writeOperatorCertDir } from "../../hack/local-cluster/webhook-tls.js";
@@ -25,6 +26,8 @@ import { startOperator, type OperatorProcess } from "../support/operator-process
 import { alertRules, createApplication, type ServiceAlert } from "./rollback-world.js";
 import { ownsDeliveryIn } from "../support/controller-world.js";
 
+/** The name of the Alertmanager's scoped token: the actor of the alert's audit entries. */
+export const ALERTMANAGER_TOKEN_NAME = "prometheus-alertmanager";
 /** Clean-up steps run last-registered first, each even when an earlier one failed. */
 export class Teardown {
   private readonly steps: { what: string; run: () => Promise<unknown> }[] = [];
@@ -105,7 +108,10 @@ export async function startRollbackStand(teardown: Teardown, keep: KeepLogs): Pr
   const certDir = await writeOperatorCertDir(tls, path.join(tls.dir, "operator"));
   const token = `am-${randomBytes(12).toString("hex")}`;
   const tokenFile = path.join(tls.dir, "alertmanager-tokens");
-  await writeFile(tokenFile, `${token}\n`);
+  await writeFile(
+    tokenFile,
+    scopedTokenFile([{ name: ALERTMANAGER_TOKEN_NAME, token, namespaces: [namespace] }]),
+  );
   const operator = startOperator(kubeconfigPath("operator"), [
     `--namespace=${namespace}`,
     "--leader-elect=false",

@@ -7,7 +7,7 @@
 // succeeds; the audit trail tells it in order. A second, Disabled release shows the alert held, nothing reverted.
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
-import { WEBHOOK_RECEIVER, prometheusAlerts } from "../../hack/monitoring/index.js";
+import { prometheusAlerts } from "../../hack/monitoring/index.js";
 import { formatVerification } from "../../src/audit/verification.js";
 import { verifyAuditFile } from "../../src/audit/verify.js";
 import { LOCK_ANNOTATION } from "../../src/controllers/release/gather.js";
@@ -23,7 +23,12 @@ import { runStagegate } from "../support/run-stagegate.js";
 import { readAuditEntries } from "./promotion-audit.js";
 import { envOf, releaseStatus } from "./promotion-world.js";
 import { rollbackStory, storyOf, warningEvents } from "./rollback-audit.js";
-import { startRollbackStand, Teardown, type RollbackStand } from "./rollback-stand.js";
+import {
+  ALERTMANAGER_TOKEN_NAME,
+  startRollbackStand,
+  Teardown,
+  type RollbackStand,
+} from "./rollback-stand.js";
 import {
   PIPELINE_WAIT_MS,
   alertmanagerAlerts,
@@ -333,10 +338,10 @@ describe("Prometheus-driven rollback end to end: operator process, real Promethe
 
     const entries = readAuditEntries(file);
     assert.deepEqual(storyOf(entries, [found.rollbackTask, found.validationTask]), [
-      `RollbackTaskOpened alertmanager:${WEBHOOK_RECEIVER} ${found.rollbackTask}`,
+      `RollbackTaskOpened alertmanager:${ALERTMANAGER_TOKEN_NAME} ${found.rollbackTask}`,
       `RollbackStarted stagegate-operator ${found.rollbackTask}`,
       `RollbackCompleted stagegate-operator ${found.rollbackTask}`,
-      `AlertResolved alertmanager:${WEBHOOK_RECEIVER} ${found.rollbackTask}`,
+      `AlertResolved alertmanager:${ALERTMANAGER_TOKEN_NAME} ${found.rollbackTask}`,
       `RollbackValidated stagegate-operator ${found.validationTask}`,
     ]);
     const story = rollbackStory(entries, found.rollbackTask);

@@ -8,17 +8,23 @@ import {
   writeOperatorCertDir,
   type WebhookTls,
 } from "../../hack/local-cluster/webhook-tls.js";
+import { findFreePort } from "../../hack/local-cluster/free-port.js";
 import { registerLocalWebhooks, type RegisteredWebhooks } from "../../hack/local-cluster/webhooks.js";
 import type { KubeClient } from "../../src/runtime/kube/client.js";
 import { builtin } from "../../src/runtime/kube/resource.js";
-import { kubeconfigPath } from "./cluster.js";
+import { kubeconfigPath, testCluster } from "./cluster.js";
+import { metricsText, type MetricsEndpoint } from "./operator-metrics.js";
 import { startOperator, type OperatorProcess } from "./operator-process.js";
 
 /** A running operator with its webhooks registered, and where its metrics are served. */
 export interface E2eOperator {
   process: OperatorProcess;
-  /** `http://127.0.0.1:<port>/metrics`, from the operator's own log line. */
-  metricsUrl: string;
+  /** `https://127.0.0.1:<port>/metrics` (from the operator's own log line) and the CA to trust. */
+  metrics: MetricsEndpoint;
+  /** `https://127.0.0.1:<port>` of the admission webhooks, for tests that call them directly. */
+  webhookUrl: string;
+  /** The test CA that issued the webhooks' serving certificate, PEM. */
+  webhookCaPem: string;
   /** Unregisters the webhooks, stops the operator and removes the certificates; safe to call after a failure. */
   stop(): Promise<void>;
 }
@@ -33,6 +39,10 @@ export interface E2eOperatorOptions {
   namePrefix?: string;
   /** More `stagegate run` flags, for example `--commit-authors-config=FILE`. */
   flags?: string[];
+  /** How often the admission guard checks; 2s unless given. */
+  admissionGuardInterval?: string;
+  /** The closed-object policy (and binding) the guard checks; the shipped one unless given. */
+  closedObjectsPolicy?: string;
 }
 
 /**
@@ -66,36 +76,77 @@ export async function startE2eOperator(
   try {
     tls = await createWebhookTls();
     const certDir = await writeOperatorCertDir(tls, path.join(tls.dir, "operator"));
+    const configurations = `${options.namePrefix ?? "e2e"}-${id}`;
+    const port = await findFreePort();
     operator = startOperator(kubeconfigPath("operator"), [
       `--namespace=${namespace}`,
       "--leader-elect=false",
-      "--webhook-bind-address=127.0.0.1:0",
+      `--webhook-bind-address=127.0.0.1:${port}`,
       `--webhook-cert-dir=${certDir}`,
       ...(options.flags ?? []),
+      `--webhook-client-ca-file=${webhookClientCaFile()}`,
+      // The admission guard checks exactly what registerLocalWebhooks registers below.
+      "--admission-guard=true",
+      `--admission-guard-interval=${options.admissionGuardInterval ?? "2s"}`,
+      `--webhook-url=https://127.0.0.1:${port}`,
+      `--webhook-namespace-selector=${JSON.stringify({ matchLabels: label })}`,
+      `--mutating-webhook-configuration=${configurations}-stagegate-mutating-webhooks`,
+      `--validating-webhook-configuration=${configurations}-stagegate-validating-webhooks`,
+      ...(options.closedObjectsPolicy === undefined
+        ? []
+        : [`--closed-objects-policy=${options.closedObjectsPolicy}`]),
     ]);
     const serving = await operator.waitForLog("Serving admission webhooks");
+    const webhookUrl = `https://127.0.0.1:${Number(serving.webhookPort)}`;
     webhooks = await registerLocalWebhooks(admin, {
-      name: `${options.namePrefix ?? "e2e"}-${id}`,
-      baseUrl: `https://127.0.0.1:${Number(serving.webhookPort)}`,
+      name: configurations,
+      baseUrl: webhookUrl,
       caBundle: tls.caBundle,
       namespaceLabels: label,
     });
     const metrics = await operator.waitForLog("Serving probes and metrics");
     await operator.waitForLog("Synced every informer cache");
-    return { process: operator, metricsUrl: `http://127.0.0.1:${Number(metrics.metricsPort)}/metrics`, stop };
+    return {
+      process: operator,
+      metrics: {
+        url: `https://127.0.0.1:${Number(metrics.metricsPort)}/metrics`,
+        caPem: operator.metricsCaPem,
+      },
+      webhookUrl,
+      webhookCaPem: tls.caPem,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;
   }
 }
 
-/** The value of one sample of the operator's /metrics (`name{labels}`), or undefined when it is not exported. */
+/**
+ * The CA of the client certificate the test cluster's API server presents to admission webhooks, which the
+ * operator requires of every webhook caller.
+ */
+export function webhookClientCaFile(): string {
+  const file = testCluster().webhookClientCaFile;
+  if (file === undefined) {
+    throw new Error(
+      "The test cluster was started before its API server authenticated to webhooks (no webhookClientCaFile " +
+        "in cluster.json). Run `make cluster-down && make cluster-up`.",
+    );
+  }
+  return file;
+}
+
+/**
+ * The value of one sample of the operator's /metrics (`name{labels}`), scraped as the metrics reader, or undefined
+ * when it is not exported.
+ */
 export async function scrapeMetric(
-  metricsUrl: string,
+  endpoint: MetricsEndpoint,
   name: string,
   labels: Record<string, string>,
 ): Promise<number | undefined> {
-  const text = await (await fetch(metricsUrl)).text();
+  const text = await metricsText(endpoint);
   for (const line of text.split("\n")) {
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (match?.[1] !== name) continue;

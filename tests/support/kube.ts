@@ -3,6 +3,7 @@ import { KubeClient } from "../../src/runtime/kube/client.js";
 import { builtin } from "../../src/runtime/kube/resource.js";
 import type { IdentityName } from "../../hack/local-cluster/identities.js";
 import { kubeconfigPath } from "./cluster.js";
+import { bindTeamRoles, LOCAL_TEAM, type TeamGroups } from "./team-rbac.js";
 
 /** A client of the test cluster acting as one identity. Close it when done. */
 export async function clientFor(
@@ -12,10 +13,18 @@ export async function clientFor(
   return KubeClient.connect(kubeconfig);
 }
 
-/** Creates a namespace with a unique name for one test, so no test depends on another's leftovers. */
-export async function createTestNamespace(admin: KubeClient, prefix: string): Promise<string> {
+/**
+ * Creates a namespace with a unique name for one test, so no test depends on another's leftovers, as a team
+ * namespace: the shipped user roles bound to the local identities' groups there (or to `team`'s), per namespace.
+ */
+export async function createTestNamespace(
+  admin: KubeClient,
+  prefix: string,
+  team: TeamGroups = LOCAL_TEAM,
+): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString("hex")}`;
   await admin.create(builtin.namespace, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+  await bindTeamRoles(admin, name, team);
   return name;
 }
 

@@ -5,6 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { waitFor } from "./kube.js";
 import { TEST_ROLLBACK_SEAL_KEY } from "./rollback-seal.js";
+import { metricsText, writeSelfSignedMetricsCert, type MetricsEndpoint } from "./operator-metrics.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -14,6 +15,12 @@ export interface OperatorProcess {
   logFile: string;
   /** This process's audit trail (unless the flags named another). */
   auditFile: string;
+  /** The CA the metrics server's certificate chains to (a self-signed certificate made for this process). */
+  metricsCaPem: string;
+  /** Where /metrics is served, once the process logged it (waits for the log line). */
+  metricsEndpoint(): Promise<MetricsEndpoint>;
+  /** Scrapes /metrics as the local cluster's metrics reader. */
+  metrics(): Promise<string>;
   /** Parsed log lines so far. */
   logs(): Record<string, unknown>[];
   /** Waits for a log line whose `msg` equals `message` (and whose fields include `fields`). */
@@ -29,8 +36,9 @@ export interface OperatorProcess {
 }
 
 /**
- * Starts the operator as its own process with `stagegate run` and the given flags. Webhooks and event receivers
- * are off unless the flags turn them on (a later flag wins).
+ * Starts the operator as its own process with `stagegate run` and the given flags. Webhooks, event receivers and
+ * the admission guard are off unless the flags turn them on (a later flag wins); /metrics is HTTPS with a
+ * self-signed certificate made for the process.
  */
 export function startOperator(kubeconfig: string, flags: string[] = []): OperatorProcess {
   const dir = mkdtempSync(path.join(tmpdir(), "stagegate-operator-"));
@@ -39,6 +47,8 @@ export function startOperator(kubeconfig: string, flags: string[] = []): Operato
   // The tests' seal key, so a test can open a Rollback task as the operator does (tests/support/rollback-task.ts).
   const sealKeyFile = path.join(dir, "rollback-seal.key");
   writeFileSync(sealKeyFile, TEST_ROLLBACK_SEAL_KEY, { mode: 0o600 });
+  const metricsCertDir = path.join(dir, "metrics-certs");
+  const metricsCaPem = writeSelfSignedMetricsCert(metricsCertDir);
   const out = createWriteStream(logFile);
   const child = spawn(
     process.execPath,
@@ -50,10 +60,13 @@ export function startOperator(kubeconfig: string, flags: string[] = []): Operato
       `--kubeconfig=${kubeconfig}`,
       "--health-probe-bind-address=127.0.0.1:0",
       "--metrics-bind-address=127.0.0.1:0",
+      `--metrics-cert-dir=${metricsCertDir}`,
       `--audit-log=${auditFile}`,
       "--webhook-bind-address=0",
       "--events-bind-address=0",
       `--rollback-seal-key-file=${sealKeyFile}`,
+      // No webhooks, nothing for the guard to find; tests/support/e2e-operator.ts turns it on with its webhooks.
+      "--admission-guard=false",
       ...flags,
     ],
     { cwd: repo, stdio: ["ignore", "pipe", "pipe"] },
@@ -73,20 +86,28 @@ export function startOperator(kubeconfig: string, flags: string[] = []): Operato
           return [];
         }
       });
+  const waitForLog = (message: string, fields: Record<string, unknown> = {}, timeoutMs = 30_000) =>
+    waitFor(
+      `operator log "${message}" in ${logFile}`,
+      () =>
+        logs().find(
+          (line) => line.msg === message && Object.entries(fields).every(([k, v]) => line[k] === v),
+        ),
+      { timeoutMs },
+    );
+  const metricsEndpoint = async (): Promise<MetricsEndpoint> => {
+    const serving = await waitForLog("Serving probes and metrics");
+    return { url: `https://127.0.0.1:${Number(serving.metricsPort)}/metrics`, caPem: metricsCaPem };
+  };
   return {
     child,
     logFile,
     auditFile,
+    metricsCaPem,
+    metricsEndpoint,
+    metrics: async () => metricsText(await metricsEndpoint()),
     logs,
-    waitForLog: (message, fields = {}, timeoutMs = 30_000) =>
-      waitFor(
-        `operator log "${message}" in ${logFile}`,
-        () =>
-          logs().find(
-            (line) => line.msg === message && Object.entries(fields).every(([k, v]) => line[k] === v),
-          ),
-        { timeoutMs },
-      ),
+    waitForLog,
     kill: async () => {
       child.kill("SIGKILL");
       await exited;

@@ -11,13 +11,17 @@ import {
 import { kubeconfigPath } from "./cluster.js";
 import { startOperator, type OperatorProcess } from "./operator-process.js";
 import type { ReceiverEndpoint } from "./receiver-client.js";
+import { scopedTokenFile, scopeTokens, type TestToken } from "./scoped-tokens.js";
 
 /** What the operator serves and watches. */
 export interface ReceiverOperatorOptions {
   /** The one namespace it watches. */
   namespace: string;
-  /** The accepted bearer tokens per receiver, one a line of its token file; a receiver left out is off. */
-  tokens: { alertmanager?: string[]; pipelineEvents?: string[] };
+  /**
+   * The accepted bearer tokens per receiver; a receiver left out is off. A bare token is named `am-<n>` or `ci-<n>`
+   * (its place in the list, from 1) and scoped to `namespace`.
+   */
+  tokens: { alertmanager?: (string | TestToken)[]; pipelineEvents?: (string | TestToken)[] };
   /** The controller whose workers must have started before the operator counts as ready. */
   readyController: string;
   /** The operator identity's kubeconfig; the test cluster's unless given. */
@@ -49,14 +53,19 @@ export async function startReceiverOperator(options: ReceiverOperatorOptions): P
     "--events-bind-address=127.0.0.1:0",
     `--webhook-cert-dir=${certDir}`,
   ];
-  const tokenFiles: [tokens: string[] | undefined, file: string, flag: string][] = [
-    [options.tokens.alertmanager, "alertmanager-tokens", "--alertmanager-token-file"],
-    [options.tokens.pipelineEvents, "pipeline-tokens", "--pipeline-events-token-file"],
+  const tokenFiles: [
+    tokens: (string | TestToken)[] | undefined,
+    prefix: string,
+    file: string,
+    flag: string,
+  ][] = [
+    [options.tokens.alertmanager, "am", "alertmanager-tokens", "--alertmanager-token-file"],
+    [options.tokens.pipelineEvents, "ci", "pipeline-tokens", "--pipeline-events-token-file"],
   ];
-  for (const [tokens, file, flag] of tokenFiles) {
+  for (const [tokens, prefix, file, flag] of tokenFiles) {
     if (tokens === undefined) continue;
     const tokenFile = path.join(tls.dir, file);
-    await writeFile(tokenFile, tokens.map((t) => `${t}\n`).join(""));
+    await writeFile(tokenFile, scopedTokenFile(scopeTokens(tokens, prefix, options.namespace)));
     flags.push(`${flag}=${tokenFile}`);
   }
   const operator = startOperator(options.kubeconfig ?? kubeconfigPath("operator"), flags);

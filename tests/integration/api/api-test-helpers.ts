@@ -4,6 +4,8 @@ import type { IdentityName } from "../../../hack/local-cluster/index.js";
 import { ALL_KINDS } from "../../../src/api/v1alpha1/kinds.js";
 import { GROUP } from "../../../src/api/v1alpha1/group.js";
 import { kubectl } from "../../support/cluster.js";
+import { clientFor } from "../../support/kube.js";
+import { bindTeamRoles } from "../../support/team-rbac.js";
 
 /** The repository's generated CRD directory, applied by every API integration test file. */
 export const CRD_DIR = fileURLToPath(new URL("../../../crds/", import.meta.url));
@@ -53,10 +55,17 @@ export function uniqueSuffix(): string {
   return randomBytes(3).toString("hex");
 }
 
-/** Creates a namespace with a unique name for one test file and returns the name. */
+/** Creates a namespace with a unique name for one test file, bound as a team namespace, and returns the name. */
 export async function createNamespace(prefix: string): Promise<string> {
   const name = `${prefix}-${uniqueSuffix()}`;
   await kubectlOrThrow("admin", ["create", "namespace", name]);
+  // A team namespace: the shipped user roles bound to the local identities' groups here (docs/rbac.md).
+  const admin = await clientFor("admin");
+  try {
+    await bindTeamRoles(admin, name);
+  } finally {
+    admin.close();
+  }
   return name;
 }
 

@@ -23,7 +23,6 @@ describe("DeploymentTask and Environment controllers (operator process)", () => 
   let admin: KubeClient;
   let namespace: string;
   let operator: OperatorProcess;
-  let metricsPort: number;
 
   async function createTask(name: string, spec: Record<string, unknown>): Promise<void> {
     await admin.create(
@@ -72,8 +71,7 @@ describe("DeploymentTask and Environment controllers (operator process)", () => 
       `--namespace=${namespace}`,
       "--leader-elect=false",
     ]);
-    const serving = await operator.waitForLog("Serving probes and metrics");
-    metricsPort = Number(serving.metricsPort);
+    await operator.waitForLog("Serving probes and metrics");
     await operator.waitForLog("Started workers", { controller: "deploymenttask" });
   });
   after(async () => {
@@ -186,7 +184,7 @@ describe("DeploymentTask and Environment controllers (operator process)", () => 
     });
     assert.equal(events[0]?.type, "Warning");
 
-    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text());
+    const metrics = await operator.metrics();
     assert.match(
       metrics,
       new RegExp(`stagegate_deploymenttasks_overdue\\{namespace="${namespace}",type="Checklist"\\} 1`),

@@ -10,7 +10,6 @@ import { readFile } from "node:fs/promises";
 import { after, afterEach, before, describe, it } from "node:test";
 import type { WebhookTls } from "../../../hack/local-cluster/webhook-tls.js";
 import {
-  WEBHOOK_RECEIVER,
   ensureMonitoringBinaries,
   postAlerts,
   startAlertmanager,
@@ -62,7 +61,6 @@ describe("Alertmanager receiver (operator process, real Alertmanager)", () => {
   let operator: OperatorProcess;
   let alertmanager: StartedAlertmanager | undefined;
   let receivers: ReceiverEndpoint;
-  let metricsPort: number;
   let failed = false;
   const prod = `prod-am-${hex(3)}`;
   const rollbackOwner = { kind: "User", name: "olga" };
@@ -171,7 +169,7 @@ describe("Alertmanager receiver (operator process, real Alertmanager)", () => {
         tokens: { alertmanager: [TOKEN] },
         readyController: "release",
       });
-      ({ process: operator, tls, endpoint: receivers, metricsPort } = started);
+      ({ process: operator, tls, endpoint: receivers } = started);
       // shop-0 ran in prod first; shop-1 then replaced it on the same Application, so shop-1 is deployed there.
       await deploy("shop-0", SHA0);
       await deploy("shop-1", SHA1);
@@ -255,7 +253,7 @@ describe("Alertmanager receiver (operator process, real Alertmanager)", () => {
       return found.length > 0 ? found : undefined;
     });
     assert.equal(mine.length, 1);
-    assert.equal(mine[0]?.actor, `alertmanager:${WEBHOOK_RECEIVER}`);
+    assert.equal(mine[0]?.actor, "alertmanager:am-1", "the token's name, not the receiver the payload names");
 
     const endsAt = new Date(Date.now() - 1_000);
     await postAlerts(am.url, [{ ...alert, endsAt: endsAt.toISOString() }]);
@@ -423,7 +421,7 @@ describe("Alertmanager receiver (operator process, real Alertmanager)", () => {
 
   it("counts alerts by status and outcome, and keeps an intact audit trail", async () => {
     const counts = async (): Promise<Map<string, number>> => {
-      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      const text = await operator.metrics();
       const series = text.split("\n").filter((l) => l.startsWith("stagegate_alerts_received_total{"));
       return new Map(series.map((l) => [l.slice(0, l.lastIndexOf(" ")), Number(l.split(" ").at(-1))]));
     };

@@ -5,7 +5,6 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import http from "node:http";
 import { after, before, describe, it } from "node:test";
 import type { WebhookTls } from "../../../hack/local-cluster/webhook-tls.js";
 import type { ChecklistItem } from "../../../src/api/v1alpha1/deployment-task.js";
@@ -25,6 +24,8 @@ import { checkTaskNameOf } from "../../../src/controllers/release/names.js";
 const SOURCE_SHA = "4f2c1e0d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
 
 const TOKEN = `tok-${randomBytes(12).toString("hex")}`;
+/** The name support/receiver-operator gives TOKEN, second in the file: the actor of every event it sends. */
+const SENDER = "ci-2";
 const RELEASE = "shop-1";
 const SOURCE = "https://ci.example.com/shop";
 
@@ -34,7 +35,6 @@ describe("pipeline events (operator process)", () => {
   let tls: WebhookTls;
   let operator: OperatorProcess;
   let receivers: ReceiverEndpoint;
-  let metricsPort: number;
   const suffix = randomBytes(3).toString("hex");
   const gated = `prod-pe-${suffix}`;
   const bare = `dev-pe-${suffix}`;
@@ -92,10 +92,10 @@ describe("pipeline events (operator process)", () => {
     await createGatedRelease(RELEASE, "1.4.0", [bare, gated]);
     const started = await startReceiverOperator({
       namespace,
-      tokens: { pipelineEvents: ["retired-token", TOKEN] },
+      tokens: { pipelineEvents: ["retired-token-0123456789", TOKEN] },
       readyController: "deploymenttask",
     });
-    ({ process: operator, tls, endpoint: receivers, metricsPort } = started);
+    ({ process: operator, tls, endpoint: receivers } = started);
   });
 
   after(async () => {
@@ -165,7 +165,11 @@ describe("pipeline events (operator process)", () => {
     assert.equal(scan?.evidence?.digest, "sha256:5e1f");
     assert.equal(scan?.evidence?.result, "Passed");
     assert.match(scan?.evidence?.notes ?? "", /scan-42/);
-    assert.equal(scan?.completedBy, `pipeline:${SOURCE}`);
+    assert.equal(
+      scan?.completedBy,
+      `pipeline:${SENDER}`,
+      "the token's name, not the source the event claims",
+    );
     assert.equal(scan?.requiresEvidence, true, "the operator's fields are untouched");
     assert.equal(items.find((i) => i.name === "findings-triaged")?.state, "Done");
 
@@ -327,7 +331,7 @@ describe("pipeline events (operator process)", () => {
           },
       );
     const received = entries.filter((e) => e.action === "PipelineEventReceived");
-    assert.ok(received.every((e) => e.actor === `pipeline:${SOURCE}`));
+    assert.ok(received.every((e) => e.actor === `pipeline:${SENDER}`));
     const scan = received.filter(
       (e) => e.object.name === taskName("security-scan") && e.details.eventId === "scan-42",
     );
@@ -341,15 +345,7 @@ describe("pipeline events (operator process)", () => {
     assert.ok(verification.ok, JSON.stringify(verification));
     assert.equal(verification.entries, entries.length);
 
-    const metrics = await new Promise<string>((resolve, reject) => {
-      http
-        .get({ host: "127.0.0.1", port: metricsPort, path: "/metrics" }, (res) => {
-          let text = "";
-          res.on("data", (c: Buffer) => (text += c.toString("utf8")));
-          res.on("end", () => resolve(text));
-        })
-        .on("error", reject);
-    });
+    const metrics = await operator.metrics();
     assert.match(
       metrics,
       /stagegate_pipeline_events_total\{type="io\.stagegate\.scan\.finished",outcome="Applied"\} [1-9]/,

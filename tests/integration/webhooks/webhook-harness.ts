@@ -10,6 +10,7 @@ import { startWebhookServer, type WebhookServer } from "../../../src/webhooks/se
 import { uniqueSuffix } from "../api/api-test-helpers.js";
 import { clientFor, waitFor } from "../../support/kube.js";
 import { MemoryAudit } from "../../support/memory-audit.js";
+import { bindTeamRoles } from "../../support/team-rbac.js";
 import { registerLocalWebhooks, type RegisteredWebhooks } from "../../../hack/local-cluster/webhooks.js";
 import { createWebhookTls, type WebhookTls } from "../../../hack/local-cluster/webhook-tls.js";
 import { approvalManifest, changeRequestManifest, kubectlIn } from "./webhook-test-objects.js";
@@ -109,6 +110,7 @@ export async function startWebhookHarness(prefix: string): Promise<WebhookHarnes
       kind: "Namespace",
       metadata: { name: namespace, labels },
     });
+    await bindTeamRoles(admin, namespace);
     await admin.create(resources.environment, {
       apiVersion: API_VERSION,
       kind: "Environment",

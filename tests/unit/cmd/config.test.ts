@@ -14,6 +14,16 @@ describe("stagegate run configuration", () => {
     assert.equal(config.leaderElectionNamespace, "stagegate-system");
   });
 
+  it("secures the operator's ports by default: metrics over HTTPS, webhook callers verified", () => {
+    const config = parseRunConfig(["--webhook-cert-dir=/certs"], {});
+    assert.equal(config.metricsSecure, true);
+    assert.equal(config.metricsCertDir, "/certs");
+    assert.equal(config.webhookClientCaFile, "/certs/client-ca.crt");
+    assert.deepEqual(config.webhookClientNames, []);
+    const named = parseRunConfig(["--webhook-client-names=kube-apiserver, apiserver-2"], {});
+    assert.deepEqual(named.webhookClientNames, ["kube-apiserver", "apiserver-2"]);
+  });
+
   it("takes flags over environment variables over defaults", () => {
     const env = { STAGEGATE_WORKERS: "8", STAGEGATE_LOG_LEVEL: "debug", POD_NAME: "pod-a" };
     const config = parseRunConfig(["--workers=2"], env);
@@ -29,6 +39,7 @@ describe("stagegate run configuration", () => {
     ["zero workers", ["--workers=0"], /--workers must be at least 1/],
     ["a bad boolean", ["--leader-elect=yes"], /--leader-elect must be true or false, not "yes"/],
     ["a bad log level", ["--log-level=loud"], /--log-level must be one of/],
+    ["a bad metrics-secure", ["--metrics-secure=yes"], /--metrics-secure must be true or false, not "yes"/],
     ["unsafe election timings", ["--renew-deadline=20s"], /--lease-duration must exceed --renew-deadline/],
   ];
   for (const [name, argv, message] of bad) {

@@ -33,11 +33,13 @@ describe("alert outcomes", () => {
     it(`resolved: ${situation} -> ${expected}`, () => assert.equal(resolvedOutcome(result), expected));
   }
 
-  const statuses: [string, AlertOutcome[], 200 | 503][] = [
+  const statuses: [string, AlertOutcome[], 200 | 403 | 503][] = [
     ["an empty notification", [], 200],
     ["everything handled or ignored", ["opened", "duplicate", "not-deployed", "unmatched", "no-task"], 200],
     ["one failure among successes", ["opened", "failed", "resolved"], 503],
     ["a name held by another object", ["opened", "conflict"], 503],
+    ["a release outside the token's scope", ["opened", "out-of-scope"], 403],
+    ["a failure and a release out of scope (retry first)", ["out-of-scope", "failed"], 503],
   ];
   for (const [situation, outcomes, status] of statuses) {
     it(`answers ${status} for ${situation}`, () => assert.equal(notificationStatus(outcomes), status));
@@ -56,6 +58,7 @@ describe("alert outcomes", () => {
       ambiguous: 0,
       failed: 0,
       conflict: 0,
+      "out-of-scope": 0,
     });
   });
 });

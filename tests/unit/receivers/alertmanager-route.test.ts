@@ -19,6 +19,13 @@ const SHA = "4f2c1e0d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
 const TOKEN = "alertmanager-test-token";
 /** The headers Alertmanager sends with every notification. */
 const JSON_HEADERS = { "content-type": "application/json" };
+/** A token of another team: scoped to namespace cart, so the shop's alerts are out of its scope. */
+const CART_TOKEN = "alertmanager-cart-team-token";
+const TOKEN_FILE = [
+  "tokens:",
+  `  - { name: shop-alertmanager, token: ${TOKEN}, namespaces: [shop] }`,
+  `  - { name: cart-alertmanager, token: ${CART_TOKEN}, namespaces: [cart] }`,
+].join("\n");
 
 /** A client whose every write fails as an overloaded API server answers: what the route must turn into 503. */
 const failingClient = {
@@ -73,7 +80,7 @@ describe("the POST /alertmanager route", () => {
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "stagegate-am-route-"));
     const file = path.join(dir, "tokens");
-    await writeFile(file, `${TOKEN}\n`);
+    await writeFile(file, TOKEN_FILE);
     tokens = await TokenFile.open(file, { intervalMs: 60_000, log: silentLogger });
   });
   after(async () => {
@@ -128,7 +135,10 @@ describe("the POST /alertmanager route", () => {
   ]) {
     it(`answers 415 naming application/json for ${contentType ?? "no Content-Type"}, and still serves JSON`, async () => {
       const { route, count } = world({ synced: true });
-      const headers = contentType === undefined ? {} : { "content-type": contentType };
+      const headers = {
+        ...bearer(TOKEN),
+        ...(contentType === undefined ? {} : { "content-type": contentType }),
+      };
       const refused = await route.handle({ path: "/alertmanager", headers, body: payload({ app: "shop" }) });
       assert.equal(refused.status, 415);
       assert.equal(refused.body.reason, "UnsupportedMediaType");
@@ -137,7 +147,7 @@ describe("the POST /alertmanager route", () => {
       assert.equal(await count("unknown", "rejected"), 1);
       const served = await route.handle({
         path: "/alertmanager",
-        headers: { "content-type": "Application/JSON; charset=utf-8" },
+        headers: { ...bearer(TOKEN), "content-type": "Application/JSON; charset=utf-8" },
         body: payload({ app: "cart" }),
       });
       assert.equal(served.status, 200);
@@ -148,7 +158,7 @@ describe("the POST /alertmanager route", () => {
     const { route, count } = world({ synced: false });
     const early = await route.handle({
       path: "/alertmanager",
-      headers: JSON_HEADERS,
+      headers: { ...JSON_HEADERS, ...bearer(TOKEN) },
       body: payload({ app: "shop" }),
     });
     assert.equal(early.status, 503);
@@ -156,7 +166,7 @@ describe("the POST /alertmanager route", () => {
     assert.equal(early.body.reason, "NotSynced");
     const bad = await route.handle({
       path: "/alertmanager",
-      headers: JSON_HEADERS,
+      headers: { ...JSON_HEADERS, ...bearer(TOKEN) },
       body: Buffer.from('{"version":"3"}'),
     });
     assert.equal(bad.status, 400);
@@ -169,7 +179,7 @@ describe("the POST /alertmanager route", () => {
     const { route, audit, count } = world();
     const answer = await route.handle({
       path: "/alertmanager",
-      headers: JSON_HEADERS,
+      headers: { ...JSON_HEADERS, ...bearer(TOKEN) },
       body: payload({ app: "cart" }),
     });
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
@@ -178,12 +188,34 @@ describe("the POST /alertmanager route", () => {
     assert.equal(await count("firing", "unmatched"), 1);
   });
 
+  it("refuses with 403 and records an alert that matches a release outside the token's scope", async () => {
+    const { route, audit, count } = world();
+    const answer = await route.handle({
+      path: "/alertmanager",
+      headers: { ...JSON_HEADERS, ...bearer(CART_TOKEN) },
+      body: payload({ app: "shop" }),
+    });
+    assert.equal(answer.status, 403, JSON.stringify(answer.body));
+    assert.equal(answer.body.reason, "OutOfScope");
+    const results = (answer.body.alerts as { results: { outcome: string; message: string }[] }[])[0]?.results;
+    assert.equal(results?.[0]?.outcome, "out-of-scope");
+    assert.match(
+      results?.[0]?.message ?? "",
+      /token cart-alertmanager is scoped to namespaces \[cart\], not shop/,
+    );
+    assert.deepEqual(
+      audit.entries.map((e) => [e.actor, e.action, e.object.namespace, e.object.name]),
+      [["alertmanager:cart-alertmanager", "ReceiverRequestRefused", "shop", "shop-1"]],
+    );
+    assert.equal(await count("firing", "out-of-scope"), 1);
+  });
+
   it("answers 503 when the API fails for an alert, so Alertmanager retries the notification", async () => {
     const { route, audit, count } = world();
     for (const status of ["firing", "resolved"] as const) {
       const answer = await route.handle({
         path: "/alertmanager",
-        headers: JSON_HEADERS,
+        headers: { ...JSON_HEADERS, ...bearer(TOKEN) },
         body: payload({ app: "shop" }, status),
       });
       assert.equal(answer.status, 503, JSON.stringify(answer.body));

@@ -9,13 +9,16 @@ function completing(
   type: string,
   data: Record<string, unknown>,
 ): Exclude<PipelineEvent, { type: "io.stagegate.build.promoted" }> {
-  const parsed = parsePipelineEvent({
-    specversion: "1.0",
-    id: "e7",
-    source: "ci",
-    type,
-    data: { release: RELEASE, environment: "prod", ...data },
-  });
+  const parsed = parsePipelineEvent(
+    {
+      specversion: "1.0",
+      id: "e7",
+      source: "ci",
+      type,
+      data: { release: RELEASE, environment: "prod", ...data },
+    },
+    "ci",
+  );
   if (!parsed.ok || parsed.event.type === "io.stagegate.build.promoted")
     throw new Error(JSON.stringify(parsed));
   return parsed.event;

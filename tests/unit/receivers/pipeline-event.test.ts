@@ -25,15 +25,19 @@ describe("pipeline event data", () => {
       ],
     ];
     for (const [type, data] of rows) {
-      const parsed = parsePipelineEvent(event(type, data));
+      const parsed = parsePipelineEvent(event(type, data), "ci");
       assert.ok(parsed.ok, `${type}: ${JSON.stringify(parsed)}`);
       assert.equal(parsed.event.type, type);
-      assert.deepEqual(parsed.event.origin, { id: "evt-1", source: "https://ci.example.com/shop" });
+      assert.deepEqual(parsed.event.origin, {
+        id: "evt-1",
+        source: "https://ci.example.com/shop",
+        sender: "ci",
+      });
     }
   });
 
   it("refuses an unknown type, listing the supported ones", () => {
-    const parsed = parsePipelineEvent(event("io.stagegate.build.started", {}));
+    const parsed = parsePipelineEvent(event("io.stagegate.build.started", {}), "ci");
     assert.equal(parsed.ok, false);
     if (parsed.ok) return;
     assert.equal(parsed.reason, "UnsupportedType");
@@ -129,7 +133,7 @@ describe("pipeline event data", () => {
   ];
   for (const row of bad) {
     it(`refuses ${row.situation}, naming ${row.field}`, () => {
-      const parsed = parsePipelineEvent(event(row.type, row.data));
+      const parsed = parsePipelineEvent(event(row.type, row.data), "ci");
       assert.equal(parsed.ok, false);
       if (parsed.ok) return;
       assert.equal(parsed.reason, "InvalidData");

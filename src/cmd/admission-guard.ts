@@ -1,0 +1,39 @@
+import path from "node:path";
+import type { Registry } from "prom-client";
+import { startAdmissionGuard, type AdmissionGuard } from "../controllers/admission-guard/guard.js";
+import type { KubeClient } from "../runtime/kube/client.js";
+import type { Logger } from "../runtime/logging.js";
+import { WEBHOOK_ROUTES } from "../webhooks/server.js";
+import type { RunConfig } from "./config.js";
+
+/**
+ * Starts the admission guard (unless `--admission-guard=false`): every path of WEBHOOK_ROUTES must be called by the
+ * configured webhook configurations at `--webhook-url` or `--webhook-service`, with a caBundle that verifies the
+ * certificate of `--webhook-cert-dir`, and the closed-object policy must be bound. See docs/operator.md.
+ */
+export function startAdmissionGuardFor(
+  config: RunConfig,
+  deps: { client: KubeClient; log: Logger; registry: Registry },
+): AdmissionGuard | undefined {
+  if (!config.admissionGuard) {
+    deps.log.warn({}, "Not checking the admission controls: --admission-guard=false");
+    return undefined;
+  }
+  const [namespace = "", name = ""] = config.webhookService.split("/");
+  return startAdmissionGuard({
+    ...deps,
+    expected: {
+      mutatingConfiguration: config.mutatingWebhookConfiguration,
+      validatingConfiguration: config.validatingWebhookConfiguration,
+      paths: Object.keys(WEBHOOK_ROUTES),
+      target:
+        config.webhookUrl === undefined
+          ? { service: { namespace, name } }
+          : { url: config.webhookUrl.replace(/\/$/, "") },
+      namespaceSelector: config.webhookNamespaceSelector,
+      closedObjectsPolicy: config.closedObjectsPolicy,
+    },
+    servingCertFile: path.join(config.webhookCertDir, "tls.crt"),
+    intervalMs: config.admissionGuardIntervalMs,
+  });
+}

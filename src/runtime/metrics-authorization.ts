@@ -1,0 +1,126 @@
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import type { KubeRequest } from "./kube/transport.js";
+
+/** What a scrape of /metrics is answered, before any metric is rendered. */
+export type MetricsAccess =
+  { allowed: true; user: string } | { allowed: false; status: 401 | 403 | 503; message: string };
+
+/** Decides whether the bearer token of a scrape may read the metrics. */
+export interface MetricsAuthorizer {
+  authorize(authorization: string | undefined): Promise<MetricsAccess>;
+}
+
+/** How long an answer of the API server is reused for the same token: scrapes every 15 s cost two reviews a minute. */
+const DEFAULT_CACHE_TTL_MS = 10_000;
+/** The most tokens remembered; older answers are dropped first, so a flood of tokens cannot grow memory. */
+const MAX_CACHED_TOKENS = 256;
+
+const TokenReviewStatus = z.looseObject({
+  status: z
+    .looseObject({
+      authenticated: z.boolean().optional(),
+      user: z
+        .looseObject({
+          username: z.string().optional(),
+          uid: z.string().optional(),
+          groups: z.array(z.string()).optional(),
+          extra: z.record(z.string(), z.array(z.string())).optional(),
+        })
+        .optional(),
+      error: z.string().optional(),
+    })
+    .optional(),
+});
+
+const SubjectAccessReviewStatus = z.looseObject({
+  status: z.looseObject({ allowed: z.boolean().optional(), reason: z.string().optional() }).optional(),
+});
+
+/** The one call the authorizer makes: the operator's API client (which needs create on both review kinds). */
+export type ReviewTransport = { request(req: KubeRequest): Promise<unknown> };
+
+/**
+ * Authorises scrapes through the API server, as controller-runtime's secure metrics and kube-rbac-proxy do: a
+ * TokenReview authenticates the bearer token, then a SubjectAccessReview asks whether that user may `get` the
+ * non-resource URL `/metrics` (the `stagegate-metrics-reader` ClusterRole grants it). No token or a token the API
+ * server does not accept is 401; an identity without the right is 403; an API failure is 503 (never an allow).
+ * Answers are cached per token digest for a few seconds.
+ */
+export function apiServerMetricsAuthorizer(
+  transport: ReviewTransport,
+  options: { cacheTtlMs?: number; now?: () => number } = {},
+): MetricsAuthorizer {
+  const ttl = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, { access: MetricsAccess; expires: number }>();
+
+  async function review(token: string): Promise<MetricsAccess> {
+    const reviewed = TokenReviewStatus.parse(
+      await transport.request({
+        method: "POST",
+        path: "/apis/authentication.k8s.io/v1/tokenreviews",
+        body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", spec: { token } },
+      }),
+    );
+    const user = reviewed.status?.user;
+    if (reviewed.status?.authenticated !== true || user?.username === undefined) {
+      return { allowed: false, status: 401, message: "the bearer token is not accepted by the API server" };
+    }
+    const access = SubjectAccessReviewStatus.parse(
+      await transport.request({
+        method: "POST",
+        path: "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+        body: {
+          apiVersion: "authorization.k8s.io/v1",
+          kind: "SubjectAccessReview",
+          spec: {
+            user: user.username,
+            ...(user.uid === undefined ? {} : { uid: user.uid }),
+            groups: user.groups ?? [],
+            ...(user.extra === undefined ? {} : { extra: user.extra }),
+            nonResourceAttributes: { path: "/metrics", verb: "get" },
+          },
+        },
+      }),
+    );
+    if (access.status?.allowed === true) return { allowed: true, user: user.username };
+    return {
+      allowed: false,
+      status: 403,
+      message:
+        `${user.username} may not get /metrics: bind the ClusterRole stagegate-metrics-reader to the scraper's ` +
+        "identity",
+    };
+  }
+
+  return {
+    async authorize(authorization) {
+      const token = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? "")?.[1];
+      if (token === undefined) {
+        return {
+          allowed: false,
+          status: 401,
+          message: "send Authorization: Bearer <token> of an identity bound to stagegate-metrics-reader",
+        };
+      }
+      const key = createHash("sha256").update(token).digest("hex");
+      const cached = cache.get(key);
+      if (cached !== undefined && cached.expires > now()) return cached.access;
+      let access: MetricsAccess;
+      try {
+        access = await review(token);
+      } catch (error) {
+        return {
+          allowed: false,
+          status: 503,
+          message: `cannot review the token: ${(error as Error).message}`,
+        };
+      }
+      cache.delete(key);
+      cache.set(key, { access, expires: now() + ttl });
+      if (cache.size > MAX_CACHED_TOKENS) cache.delete(cache.keys().next().value ?? key);
+      return access;
+    },
+  };
+}
