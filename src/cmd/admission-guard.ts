@@ -1,6 +1,10 @@
 import path from "node:path";
 import type { Registry } from "prom-client";
-import { startAdmissionGuard, type AdmissionGuard } from "../controllers/admission-guard/guard.js";
+import {
+  startAdmissionGuard,
+  type AdmissionGuard,
+  type AdmissionGuardOptions,
+} from "../controllers/admission-guard/guard.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { Logger } from "../runtime/logging.js";
 import { WEBHOOK_ROUTES } from "../webhooks/server.js";
@@ -13,7 +17,12 @@ import type { RunConfig } from "./config.js";
  */
 export function startAdmissionGuardFor(
   config: RunConfig,
-  deps: { client: KubeClient; log: Logger; registry: Registry },
+  deps: {
+    client: KubeClient;
+    log: Logger;
+    registry: Registry;
+    onChange?: AdmissionGuardOptions["onChange"];
+  },
 ): AdmissionGuard | undefined {
   if (!config.admissionGuard) {
     deps.log.warn({}, "Not checking the admission controls: --admission-guard=false");

@@ -77,7 +77,16 @@ export async function runOperator(config: RunConfig): Promise<number> {
     events,
     rollbackSeal,
   });
-  const admissionGuard = startAdmissionGuardFor(config, { client, log, registry: metrics.registry });
+  const releaseController = createReleaseController(deps, informers);
+  const admissionGuard = startAdmissionGuardFor(config, {
+    client,
+    log,
+    registry: metrics.registry,
+    // Releases held because the controls were missing are looked at again the moment the verdict turns.
+    onChange: () => {
+      for (const key of informers.releases.store.keys()) releaseController.enqueue(key);
+    },
+  });
   const manager = new Manager({
     client,
     log,
@@ -88,13 +97,19 @@ export async function runOperator(config: RunConfig): Promise<number> {
       createEnvironmentController(deps, informers),
       createChangeRequestController(deps, informers),
       createApprovalController(deps, informers),
-      createReleaseController(deps, informers),
+      releaseController,
       createDriftCheckController(deps, informers),
       createRollbackController(deps, informers),
       createVerificationController(deps, informers),
     ],
     // Controllers start only once the operator knows who it is: it trusts changes only admission stamped so.
-    prerequisites: [(signal) => self.learn(signal, log)],
+    // ... and once the admission guard has checked the controls a first time (no gate waits on "not checked yet").
+    prerequisites: [
+      (signal) => self.learn(signal, log),
+      async () => {
+        await admissionGuard?.check();
+      },
+    ],
     probeAddress: config.probeAddress,
     metricsAddress: config.metricsAddress,
     secureMetrics: await secureMetricsServing(config, client, log),

@@ -12,6 +12,11 @@ export interface PromotionInput {
   promotesFrom: readonly string[];
   /** The artifact (full source commit) this promotion ships. */
   artifact: string;
+  /**
+   * Whether the operator's admission webhooks and the closed-object policy are registered as shipped (the
+   * admission guard); while they are not, nothing Stagegate believes is stamped, so no gate opens.
+   */
+  admissionControls?: { intact: boolean; message: string } | undefined;
   /** Whether the environment owns the target's delivery object (see delivery-ownership). */
   ownership: GateResult;
   /** Why the revisions to approve are not immutable, when they are not. */
@@ -75,6 +80,11 @@ const previousVerified: Gate<PromotionInput> = ({ environment, previous, promote
   }
   return passed("PreviousVerified", `The release is Verified in ${previous.name}.`);
 };
+
+const admissionControlsIntact: Gate<PromotionInput> = ({ admissionControls: a }) =>
+  a === undefined || a.intact
+    ? passed("AdmissionControlsIntact", "The admission controls are registered as shipped.")
+    : blocked("AdmissionControlsNotIntact", a.message);
 
 const targetOwned: Gate<PromotionInput> = ({ ownership }) => ownership;
 
@@ -147,6 +157,7 @@ const targetFree: Gate<PromotionInput> = ({ lockHolder, self }) =>
 
 /** The gates of an environment, in the order their reasons are reported. */
 export const PROMOTION_GATES: readonly Gate<PromotionInput>[] = [
+  admissionControlsIntact,
   targetOwned,
   previousVerified,
   immutableRevision,

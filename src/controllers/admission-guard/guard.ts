@@ -73,6 +73,8 @@ export interface AdmissionGuardOptions {
   /** The operator's serving certificate, re-read on every check (it rotates). */
   servingCertFile: string;
   intervalMs: number;
+  /** Called when the verdict turns (intact to not, or back), so waiting releases can be looked at again. */
+  onChange?: ((state: AdmissionControlsState) => void) | undefined;
 }
 
 /** A running guard; `stop` ends the polling. */
@@ -136,11 +138,13 @@ export function startAdmissionGuard(options: AdmissionGuardOptions): AdmissionGu
         message: `The admission controls could not be checked (${(error as Error).message}), so no gate opens.`,
       };
     }
-    if (next.intact !== state.intact || next.message !== state.message) {
+    const turned = next.intact !== state.intact;
+    if (turned || next.message !== state.message) {
       if (next.intact) log.info({}, "Found the admission controls intact");
       else log.warn({ problems: next.message }, "Found the admission controls missing or altered");
     }
     state = next;
+    if (turned) options.onChange?.(next);
     gauge.set(next.intact ? 1 : 0);
     return next;
   }

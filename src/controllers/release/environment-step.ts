@@ -40,6 +40,8 @@ export interface EnvironmentInput {
         untrusted?: string | undefined;
       }
     | undefined;
+  /** Whether the operator's admission controls are registered as shipped (the admission guard's last check). */
+  admissionControls?: { intact: boolean; message: string } | undefined;
   /** The labels of the target's delivery object as read in this pass; undefined when it was not read. */
   targetLabels?: Readonly<Record<string, string>> | undefined;
   /** Why pinning the target's Flux source would move objects outside the environment, when it would. */
@@ -204,6 +206,7 @@ function promotionInput(
   return {
     environment: input.name,
     ...(ctx.previous === undefined ? {} : { previous: ctx.previous }),
+    admissionControls: input.admissionControls,
     promotesFrom: spec.promotesFrom,
     artifact: ctx.release.spec.source.revision,
     ownership: targetOwnership(input.name, spec.delivery, { ...identity, labels: input.targetLabels }),

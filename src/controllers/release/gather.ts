@@ -1,6 +1,7 @@
 import { DeploymentTaskSpec, DeploymentTaskStatus } from "../../api/v1alpha1/deployment-task.js";
 import { bindingDifference, type GateBinding } from "../../api/v1alpha1/binding.js";
 import { countsForGate } from "../../policy/check-task-counts.js";
+import { admissionControlsIntact } from "../admission-guard/guard.js";
 import { ChangeRequestSpec, ChangeRequestStatus } from "../../api/v1alpha1/change-request.js";
 import { releaseBinding } from "../../api/v1alpha1/release-binding.js";
 import { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
@@ -92,6 +93,7 @@ export async function gatherEnvironments(
     let targetObject: KubeObject | undefined;
     if (spec !== undefined && target !== undefined) {
       targetObject = await readTarget(deps.client, target, opts);
+      input.admissionControls = admissionControlsIntact();
       input.targetLabels = targetObject === undefined ? undefined : (targetObject.metadata.labels ?? {});
       input.sharedSource = sharedSourceProblem(name, spec.delivery, target, {
         kustomizations: deps.informers.fluxKustomizations.store.list(),
