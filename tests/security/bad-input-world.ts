@@ -25,6 +25,8 @@ import { clientFor, createTestNamespace } from "../support/kube.js";
 import { startOperator, type OperatorProcess } from "../support/operator-process.js";
 import { postToReceiver, type ReceiverAnswer } from "../support/receiver-client.js";
 import { createRelease, syncRequested, waitForEnvState } from "../support/release-world.js";
+import { scopedTokenFile } from "../support/scoped-tokens.js";
+import { webhookClientCaFile } from "../support/e2e-operator.js";
 
 /** The commit shop-1 ships. */
 export const SHA = "5e5e5e5d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
@@ -112,13 +114,17 @@ export async function startBadInputWorld(options: { deployShop: boolean }): Prom
     tls = await createWebhookTls();
     const certDir = await writeOperatorCertDir(tls, path.join(tls.dir, "operator"));
     const tokenFile = path.join(tls.dir, "alertmanager-tokens");
-    await writeFile(tokenFile, `${token}\n`);
+    await writeFile(
+      tokenFile,
+      scopedTokenFile([{ name: "bad-input-alertmanager", token, namespaces: [namespace] }]),
+    );
     operator = startOperator(kubeconfigPath("operator"), [
       `--namespace=${namespace}`,
       "--leader-elect=false",
       "--webhook-bind-address=127.0.0.1:0",
       "--events-bind-address=127.0.0.1:0",
       `--webhook-cert-dir=${certDir}`,
+      `--webhook-client-ca-file=${webhookClientCaFile()}`,
       `--alertmanager-token-file=${tokenFile}`,
     ]);
     const serving = await operator.waitForLog("Serving admission webhooks");
@@ -132,7 +138,7 @@ export async function startBadInputWorld(options: { deployShop: boolean }): Prom
     await operator.waitForLog("Synced every informer cache");
 
     const scope = { admin, namespace };
-    await createEnvironment({ admin }, prod, {});
+    await createEnvironment({ admin, namespace }, prod, {});
     if (options.deployShop) await deployShop(scope, prod);
 
     const endpoint = { port: Number(events.eventsPort), caPem: tls.caPem };

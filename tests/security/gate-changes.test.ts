@@ -209,7 +209,6 @@ describe(
         "admission stamped dave, not what he typed",
       );
       const before = await versionOf(w(), APP, "recreated-prod");
-      await aliceApproves(name);
       await waitForEntry(
         w(),
         "recreated",
@@ -221,6 +220,16 @@ describe(
         "GateRefused",
         (e) => e.object.name === "recreated" && e.details.reason === "ChangeNotTrusted",
       );
+      // The earlier change's Approval is never adopted by the re-created one (its decisions would carry over).
+      const stored = await w().admin.get(resources.changeRequest, name, w().namespace);
+      const approvalRef = (stored.status as { approvalRef?: { name: string } } | undefined)?.approvalRef;
+      if (approvalRef !== undefined) {
+        const approval = await w().admin.get(resources.approval, approvalRef.name, w().namespace);
+        assert.ok(
+          approval.metadata.ownerReferences?.some((r) => r.uid === stored.metadata.uid),
+          "the Approval it counts is its own",
+        );
+      }
       assert.equal(await versionOf(w(), APP, "recreated-prod"), before);
     });
 

@@ -110,8 +110,8 @@ describe("class 8: receiver tokens are scoped, and the actor is the token's name
     async () => {
       admin = await clientFor("admin");
       namespace = await createTestNamespace(admin, "ports-tokens");
-      await createEnvironment({ admin }, prod, {});
-      await createEnvironment({ admin }, gated, { gate: { requiredChecks: ["SecurityScan"] } });
+      await createEnvironment({ admin, namespace }, prod, {});
+      await createEnvironment({ admin, namespace }, gated, { gate: { requiredChecks: ["SecurityScan"] } });
       await createArgoApplication({ admin, namespace }, "shop-prod");
       // No targets: only pipeline events open its check tasks.
       await createRelease({ admin, namespace }, "shop-pe", {

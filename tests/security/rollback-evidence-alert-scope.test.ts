@@ -27,12 +27,13 @@ import type { KubeClient } from "../../src/runtime/kube/client.js";
 import { ApiError } from "../../src/runtime/kube/api-error.js";
 import { builtin } from "../../src/runtime/kube/resource.js";
 import { silentLogger } from "../../src/runtime/logging.js";
-import { createEnvironment, deleteIgnoringMissing } from "../support/controller-world.js";
+import { createEnvironment, ownsDeliveryIn, deleteIgnoringMissing } from "../support/controller-world.js";
 import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
 import { MemoryAudit } from "../support/memory-audit.js";
 import { postToReceiver, type ReceiverAnswer, type ReceiverEndpoint } from "../support/receiver-client.js";
 import { createRelease } from "../support/release-world.js";
 import { testRollbackSeal } from "../support/rollback-seal.js";
+import { scopedTokenFile } from "../support/scoped-tokens.js";
 
 const TOKEN = `am-${randomBytes(12).toString("hex")}`;
 const SHA1 = "1a1a1a1d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
@@ -126,7 +127,7 @@ describe("Class 7: an alert resolves to a release in one namespace only", () => 
       operatorClient = await clientFor("operator");
       teamA = await createTestNamespace(admin, "sec-scope-a");
       teamB = await createTestNamespace(admin, "sec-scope-b");
-      await createEnvironment({ admin }, prod, {});
+      await createEnvironment({ admin }, prod, { delivery: ownsDeliveryIn(teamA, teamB) });
       // A fresh API server answers 429 while a CRD's storage initialises: wait until DeploymentTasks are served.
       await waitFor("DeploymentTasks to be served", async () => {
         try {
@@ -157,7 +158,10 @@ describe("Class 7: an alert resolves to a release in one namespace only", () => 
       tls = await createWebhookTls();
       const certDir = await writeOperatorCertDir(tls, path.join(tls.dir, "operator"));
       const tokenFile = path.join(tls.dir, "alertmanager-tokens");
-      await writeFile(tokenFile, `${TOKEN}\n`);
+      await writeFile(
+        tokenFile,
+        scopedTokenFile([{ name: "scope-alertmanager", token: TOKEN, namespaces: [teamA, teamB] }]),
+      );
       tokens = await TokenFile.open(tokenFile, { intervalMs: 60_000, log: silentLogger });
       server = await startReceiverServer({
         address: "127.0.0.1:0",

@@ -225,7 +225,7 @@ describe("Class 7: rollbacks and out-of-band detection come from evidence", () =
       });
       [bob, dave, mallory] = await Promise.all([clientFor("bob"), clientFor("dave"), clientFor("mallory")]);
       environments.push(prod);
-      await createEnvironment({ admin }, prod, {});
+      await createEnvironment({ admin, namespace }, prod, {});
       const started = await startReceiverOperator({
         namespace,
         tokens: { alertmanager: [TOKEN] },

@@ -93,7 +93,7 @@ describe("separation of duties holds against the people who made the change", ()
       ].join("\n"),
     );
     // separationOfDuties is left unset: a gate that requires approvals has it on by default.
-    await createEnvironment({ admin }, PROD, {
+    await createEnvironment({ admin, namespace }, PROD, {
       gate: { requiredApprovals: 1, approvers: { users: ["erin"], groups: ["approvers"] } },
     });
     operator = await startE2eOperator(admin, namespace, { flags: [`--commit-authors-config=${config}`] });
@@ -244,7 +244,7 @@ describe("separation of duties holds against the people who made the change", ()
       groups: ["release-managers", "system:authenticated"],
       earlier: ["alice"],
     });
-    await createEnvironment({ admin }, LATER, {
+    await createEnvironment({ admin, namespace }, LATER, {
       gate: { requiredApprovals: 1, approvers: { users: ["erin"], groups: ["approvers"] } },
     });
     const change = await operatorChange(w, "relay");
