@@ -113,12 +113,13 @@ describe("class 8: receiver tokens are scoped, and the actor is the token's name
       await createEnvironment({ admin, namespace }, prod, {});
       await createEnvironment({ admin, namespace }, gated, { gate: { requiredChecks: ["SecurityScan"] } });
       await createArgoApplication({ admin, namespace }, "shop-prod");
-      // No targets: only pipeline events open its check tasks.
+      // The Release controller stalls on its first stage (no target there), so only pipeline events open the
+      // check tasks of the gated one, bound to its target there as the controller would bind them.
       await createRelease({ admin, namespace }, "shop-pe", {
         version: "1.0.0",
         revision: SHA,
-        pipeline: [gated],
-        targets: [],
+        pipeline: [prod, gated],
+        targets: [{ environment: gated, argoCD: { name: "shop-pe-gated", namespace, revision: SHA } }],
       });
       const started = await startReceiverOperator({
         namespace,

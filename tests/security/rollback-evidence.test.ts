@@ -50,7 +50,6 @@ describe("Class 7: rollbacks and out-of-band detection come from evidence", () =
   let tls: WebhookTls | undefined;
   let operator: OperatorProcess | undefined;
   let receivers: ReceiverEndpoint;
-  let metricsPort: number;
   const prod = `prod-rbev-${hex(3)}`;
   const environments: string[] = [];
   /** app-a: shop-a1 (SHA1) then shop-a2 (SHA2, Automatic) Verified; a freeze in force on prod afterwards. */
@@ -87,7 +86,8 @@ describe("Class 7: rollbacks and out-of-band detection come from evidence", () =
 
   /** The operator's reconciles of one controller so far, from its /metrics. */
   async function reconciles(controller: string): Promise<number> {
-    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    if (operator === undefined) throw new Error("the operator was not started");
+    const text = await operator.metrics();
     let total = 0;
     for (const line of text.split("\n")) {
       if (
@@ -234,7 +234,6 @@ describe("Class 7: rollbacks and out-of-band detection come from evidence", () =
       operator = started.process;
       tls = started.tls;
       receivers = started.endpoint;
-      metricsPort = started.metricsPort;
       await createArgoApplication(scope(), appA);
       await createArgoApplication(scope(), appM);
       await verified(appA, "shop-a1", SHA1, "Automatic");

@@ -249,9 +249,15 @@ describe("separation of duties holds against the people who made the change", ()
     });
     const change = await operatorChange(w, "relay");
     const name = change.metadata.name ?? "";
+    // Counted once by the operator, so its own status write does not race the refused attempt's version check.
     await waitFor(
-      "the Approval of the relay change",
-      () => admin.get(resources.approval, name, namespace).catch(() => undefined),
+      "the Approval of the relay change to be counted",
+      async () => {
+        const approval = await admin.get(resources.approval, name, namespace).catch(() => undefined);
+        return (approval?.status as { outcome?: string } | undefined)?.outcome === undefined
+          ? undefined
+          : true;
+      },
       { timeoutMs: STEP_MS },
     );
     await refusedApproval(w, "alice", "alice", name, /declared this revision of the release earlier/);
