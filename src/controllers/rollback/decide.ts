@@ -55,6 +55,12 @@ export function decideRollback(input: RollbackInput, now: Date): RollbackDecisio
     return settle("ReleaseNotFound", `Release ${releaseName} does not exist: people roll back.`);
   }
   const target = release.spec.targets.find((t) => t.environment === environment);
+  if (input.targetNotOwned !== undefined) {
+    return settle(
+      "TargetNotOwned",
+      `${input.targetNotOwned} Stagegate writes nothing to it: people roll back.`,
+    );
+  }
   const current = release.spec.rollbackPolicy.mode;
   const policy = effectivePolicy(input.evidence, current);
   const ctx: DecisionContext = { input, release, environment, target, policy, now };

@@ -60,6 +60,11 @@ export interface RollbackInput {
   lockHolderReal?: boolean | undefined;
   /** Read only when the target and the previous revision are known. */
   delivery?: RollbackDelivery | undefined;
+  /**
+   * Why the task's Environment does not own the target's delivery object (read in this pass), when it does not:
+   * the operator then writes nothing to it (Environments change after a release was promoted).
+   */
+  targetNotOwned?: string | undefined;
 }
 
 /** The fields of the rolled-back item the controller sets when it finishes a rollback. */

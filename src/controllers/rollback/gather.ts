@@ -10,6 +10,8 @@ import { deriveTaskPhase } from "../deployment-task/phase.js";
 import type { Informers } from "../informers.js";
 import { targetRevision } from "../release/delivery.js";
 import { LOCK_ANNOTATION, readTarget } from "../release/gather.js";
+import { targetIdentity } from "../../api/v1alpha1/release-binding.js";
+import { targetOwnership } from "../../policy/delivery-ownership.js";
 import { releaseKey } from "../release/names.js";
 import type { TargetClaim } from "../release/target-claims.js";
 import { targetKey } from "../release/target-object.js";
@@ -193,6 +195,14 @@ export async function gatherRollback(
   if (target !== undefined) {
     targetObject = await readTarget(deps.client, target, opts);
     input.lockHolder = targetObject?.metadata.annotations?.[LOCK_ANNOTATION];
+    if (envSpec !== undefined && release !== undefined && targetObject !== undefined) {
+      const environment = read.spec.environment ?? "";
+      const owned = targetOwnership(environment, envSpec.delivery, {
+        ...targetIdentity(target, release.spec),
+        labels: targetObject.metadata.labels ?? {},
+      });
+      if (!owned.pass) input.targetNotOwned = owned.message;
+    }
     const deliveryKey = targetKey(target);
     if (input.lockHolder !== undefined && deliveryKey !== undefined) {
       input.lockHolderReal = lockHolderIsReal(

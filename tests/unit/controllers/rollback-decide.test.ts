@@ -638,6 +638,18 @@ const ROWS: Row[] = [
     },
   },
   {
+    situation: "automatic, but the environment no longer owns the target: nothing written",
+    input: input("Automatic", {
+      targetNotOwned: "Environment prod does not own Argo CD Application argocd/shop.",
+    }),
+    kind: "Skip",
+    reason: "TargetNotOwned",
+    check: (d) => {
+      assert.deepEqual(actions(d), NO_ACTION);
+      assert.match(d.message, /does not own .* writes nothing to it/);
+    },
+  },
+  {
     situation: "disabled, already held: nothing (audited once)",
     input: input("Disabled", { task: { recorded: "RollbackHeld" } }),
     kind: "Skip",
