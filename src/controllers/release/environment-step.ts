@@ -46,6 +46,11 @@ export interface EnvironmentInput {
   targetLabels?: Readonly<Record<string, string>> | undefined;
   /** Why pinning the target's Flux source would move objects outside the environment, when it would. */
   sharedSource?: string | undefined;
+  /**
+   * Whether that lock holder speaks for the target (a release whose spec targets it, or a sealed open rollback);
+   * a forged holder silences no out-of-band detection. See `lockSpeaksFor`.
+   */
+  lockHonoured?: boolean | undefined;
   /** The release key (`namespace/name`) holding the target's lock, if any. */
   lockHolder?: string | undefined;
   /** What the adapter observes on the target; undefined before the first promotion or without a target. */

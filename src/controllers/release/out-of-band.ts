@@ -37,13 +37,13 @@ export function describeTarget(target: ReleaseTarget): string {
  * revision running is authorised when it is this release's, or any other release's that promoted to the same
  * target, and anything in flight under another release's lock is that release's business, but only when the lock
  * is real: the `stagegate.io/locked-by` annotation is writable by anyone with edit on the delivery object, so it is
- * honoured only when it names a release that claims this target (its spec names it) and holds a Deploying or
- * Deployed state for it (see {@link honouredLock}). Pure.
+ * honoured only when the gather found that it speaks for the target (`lockHonoured`: a release whose spec
+ * targets it, or a sealed open rollback; see `lockSpeaksFor`). Pure.
  */
 export function detectUnapproved(
   self: string,
   entry: ReleaseEnvironmentStatus,
-  input: Pick<EnvironmentInput, "delivery" | "lockHolder" | "claims">,
+  input: Pick<EnvironmentInput, "delivery" | "lockHolder" | "lockHonoured" | "claims">,
   target: ReleaseTarget | undefined,
 ): UnapprovedDeployment | undefined {
   const { delivery } = input;
@@ -55,7 +55,7 @@ export function detectUnapproved(
   const running = delivery.revision;
   if (revisionMatches(running, expected)) return undefined;
   const claims = input.claims ?? [];
-  if (input.lockHolder !== undefined && input.lockHolder !== self && honouredLock(input.lockHolder, claims))
+  if (input.lockHolder !== undefined && input.lockHolder !== self && input.lockHonoured === true)
     return undefined;
   if (claims.some((c) => revisionMatches(running, c.revision))) return undefined;
   if (claims.some((c) => isLater(c, entry.deployStartedAt, self))) return undefined;

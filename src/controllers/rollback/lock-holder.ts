@@ -7,10 +7,15 @@ import { rollbackEvidence } from "./evidence.js";
 import { ROLLBACK_RELEASES_BY_TARGET } from "./previous-revision.js";
 import type { RollbackSeal } from "./seal.js";
 
-const ROLLBACK_LOCK_PREFIX = "rollback:";
+/** The prefix of the lock a rollback holds a target under: `rollback:<namespace>/<task>`. */
+export const ROLLBACK_LOCK_PREFIX = "rollback:";
 
 /** Whether a Rollback task (from the cache) is one the operator may act on, and still open. */
-function openProvenRollback(informers: Informers, seal: RollbackSeal | undefined, task: KubeObject): boolean {
+export function openProvenRollback(
+  informers: Informers,
+  seal: RollbackSeal | undefined,
+  task: KubeObject,
+): boolean {
   const read = parseTask(task);
   if (read === undefined || read.spec.type !== "Rollback" || read.spec.cancelled === true) return false;
   const namespace = task.metadata.namespace ?? "";

@@ -31,7 +31,7 @@ const claim = (extra: Partial<TargetClaim>): TargetClaim => ({
 interface Row {
   situation: string;
   entry: ReleaseEnvironmentStatus;
-  input: Pick<EnvironmentInput, "delivery" | "lockHolder" | "claims">;
+  input: Pick<EnvironmentInput, "delivery" | "lockHolder" | "lockHonoured" | "claims">;
   unapproved: boolean;
 }
 
@@ -72,14 +72,21 @@ const rows: Row[] = [
     input: {
       delivery: running(HAND),
       lockHolder: "team/shop-next",
+      lockHonoured: true,
       claims: [claim({ state: "Deploying", deployStartedAt: "2029-01-01T00:00:00Z" })],
     },
     unapproved: false,
   },
   {
+    situation: "the holder's sync ran ahead of its status write: its spec claims the target, so its business",
+    entry: storedEntry("prod", "Verified"),
+    input: { delivery: running(HAND), lockHolder: "team/shop-next", lockHonoured: true },
+    unapproved: false,
+  },
+  {
     situation: "a forged lock naming a release that does not claim the target silences nothing",
     entry: storedEntry("prod", "Verified"),
-    input: { delivery: running(HAND), lockHolder: "team/shop-next" },
+    input: { delivery: running(HAND), lockHolder: "team/shop-next", lockHonoured: false },
     unapproved: true,
   },
   {
@@ -88,6 +95,7 @@ const rows: Row[] = [
     input: {
       delivery: running(HAND),
       lockHolder: "team/cart",
+      lockHonoured: false,
       claims: [claim({ deployStartedAt: "2029-01-01T00:00:00Z" })],
     },
     unapproved: true,
