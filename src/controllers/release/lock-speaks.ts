@@ -1,13 +1,15 @@
 import type { RollbackSeal } from "../rollback/seal.js";
 import { ROLLBACK_LOCK_PREFIX, openProvenRollback } from "../rollback/lock-holder.js";
 import type { Informers } from "../informers.js";
-import { releaseTargetKeys } from "./target-claims.js";
+import { ReleaseSpec, ReleaseStatus } from "../../api/v1alpha1/release.js";
+import { targetRevision } from "../../api/v1alpha1/release-binding.js";
+import { targetKey } from "./target-object.js";
 
 /**
  * Whether the `stagegate.io/locked-by` holder of the delivery object `deliveryKey` speaks for it, so what moves on
- * the object is that holder's business and not an unapproved deployment: a release that exists and whose spec
- * targets this very object (its status may lag its sync by one write, so the spec is what is asked), or an open
- * Rollback task the operator sealed. Anyone with edit on the delivery object can write the annotation; a holder
+ * the object is that holder's business and not an unapproved deployment: a release that exists, whose spec
+ * targets this very object, and that is not done there with the revision its spec asks for (its status lags its
+ * sync by one write, so "not done" is asked, not "Deploying"), or an open Rollback task the operator sealed. Anyone with edit on the delivery object can write the annotation; a holder
  * that is neither silences nothing.
  */
 export function lockSpeaksFor(
@@ -21,5 +23,18 @@ export function lockSpeaksFor(
     return task !== undefined && openProvenRollback(informers, seal, task);
   }
   const release = informers.releases.store.get(holder);
-  return release !== undefined && releaseTargetKeys(release).includes(deliveryKey);
+  if (release === undefined) return false;
+  const spec = ReleaseSpec.safeParse(release.spec);
+  const status = ReleaseStatus.safeParse(release.status ?? {});
+  if (!spec.success) return false;
+  const entries = status.success ? (status.data.environments ?? []) : [];
+  return spec.data.targets.some((target) => {
+    if (targetKey(target) !== deliveryKey) return false;
+    const entry = entries.find((e) => e.name === target.environment);
+    const finished =
+      entry !== undefined &&
+      (entry.state === "Verified" || entry.state === "Failed") &&
+      entry.revision === targetRevision(target, spec.data);
+    return !finished;
+  });
 }
