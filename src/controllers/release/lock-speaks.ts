@@ -3,6 +3,7 @@ import { ROLLBACK_LOCK_PREFIX, openProvenRollback } from "../rollback/lock-holde
 import type { Informers } from "../informers.js";
 import { ReleaseSpec, ReleaseStatus } from "../../api/v1alpha1/release.js";
 import { targetRevision } from "../../api/v1alpha1/release-binding.js";
+import type { KubeObject } from "../../runtime/kube/object.js";
 import { targetKey } from "./target-object.js";
 
 /**
@@ -22,7 +23,14 @@ export function lockSpeaksFor(
     const task = informers.deploymentTasks.store.get(holder.slice(ROLLBACK_LOCK_PREFIX.length));
     return task !== undefined && openProvenRollback(informers, seal, task);
   }
-  const release = informers.releases.store.get(holder);
+  return releaseInFlightOn(informers.releases.store.get(holder), deliveryKey);
+}
+
+/**
+ * Whether `release` (the lock's holder, as cached) targets the delivery object `deliveryKey` in its spec and is not
+ * done there with the revision its spec asks for; false when it does not exist. Pure.
+ */
+export function releaseInFlightOn(release: KubeObject | undefined, deliveryKey: string): boolean {
   if (release === undefined) return false;
   const spec = ReleaseSpec.safeParse(release.spec);
   const status = ReleaseStatus.safeParse(release.status ?? {});
