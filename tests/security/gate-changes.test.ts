@@ -278,5 +278,33 @@ describe(
       assert.equal(app.metadata.resourceVersion, settled, "the old revision was not put back");
       assert.equal(app.operation, undefined);
     });
+
+    it("reports a deployment whose path was changed at the approved revision as unapproved", async () => {
+      // Someone with edit on Argo CD Applications (here the admin) points dev at another path, same revision.
+      await releaseWaitingAtProd("repathed");
+      await settledVersion(w(), "repathed-dev");
+      await w().admin.patch(
+        APP,
+        "repathed-dev",
+        w().namespace,
+        { spec: { source: { path: "overlays/backdoor" } } },
+        { type: "merge" },
+      );
+      await waitFor(
+        "repathed to report the changed source as an UnapprovedDeployment",
+        async () => {
+          const obj = await w().admin.get(resources.release, "repathed", w().namespace);
+          const conditions = (
+            obj.status as { conditions?: { type: string; status: string; message: string }[] }
+          )?.conditions;
+          const found = conditions?.find((c) => c.type === "UnapprovedDeployment");
+          return found?.status === "True" && /runs the approved revision .* changed since/.test(found.message)
+            ? true
+            : undefined;
+        },
+        { timeoutMs: WAIT_MS },
+      );
+      await waitForAudit(w(), "UnapprovedDeployment", (e) => e.object.name === "repathed");
+    });
   },
 );

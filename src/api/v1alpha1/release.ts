@@ -163,6 +163,14 @@ export const ReleaseEnvironmentStatus = z
       .string()
       .optional()
       .describe("The source commit (spec.source.revision) of the release promoted to the environment."),
+    sourceDigest: z
+      .string()
+      .max(80)
+      .optional()
+      .describe(
+        "The digest of what the target was told to deploy besides the revision (repository, path, chart, values, " +
+          "destination) when the release promoted to it; a later change is reported as UnapprovedDeployment.",
+      ),
     promotions: z
       .number()
       .int()

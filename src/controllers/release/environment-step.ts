@@ -42,6 +42,8 @@ export interface EnvironmentInput {
     | undefined;
   /** Whether the operator's admission controls are registered as shipped (the admission guard's last check). */
   admissionControls?: { intact: boolean; message: string } | undefined;
+  /** The digest of what the target is told to deploy besides the revision (see `desiredSourceDigest`), as read. */
+  sourceDigest?: string | undefined;
   /** The labels of the target's delivery object as read in this pass; undefined when it was not read. */
   targetLabels?: Readonly<Record<string, string>> | undefined;
   /** Why pinning the target's Flux source would move objects outside the environment, when it would. */
@@ -184,6 +186,9 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
     revision: gated ? stored?.revision : revision,
     artifact: gated ? stored?.artifact : artifact,
     promotions: gated ? stored?.promotions : ordinal,
+    // What the target was told to deploy when this release promoted to it: recorded once, at the promotion.
+    sourceDigest:
+      gated || (promoted && stored?.sourceDigest !== undefined) ? stored?.sourceDigest : input.sourceDigest,
   };
   const requeueAfterMs = targetAbsent
     ? TARGET_POLL_MS
@@ -312,9 +317,14 @@ function entry(
   state: ReleaseEnvironmentState,
   reasons: string[],
   revision: string | undefined,
-  kept: { artifact?: string | undefined; promotions?: number | undefined } = {
+  kept: {
+    artifact?: string | undefined;
+    promotions?: number | undefined;
+    sourceDigest?: string | undefined;
+  } = {
     artifact: ctx.stored?.artifact,
     promotions: ctx.stored?.promotions,
+    sourceDigest: ctx.stored?.sourceDigest,
   },
 ): ReleaseEnvironmentStatus {
   const { stored, now } = ctx;
@@ -335,6 +345,7 @@ function entry(
     ...(revision === undefined ? {} : { revision }),
     ...(kept.artifact === undefined ? {} : { artifact: kept.artifact }),
     ...(kept.promotions === undefined ? {} : { promotions: kept.promotions }),
+    ...(kept.sourceDigest === undefined ? {} : { sourceDigest: kept.sourceDigest }),
     ...defined,
   };
 }

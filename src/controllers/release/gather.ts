@@ -3,7 +3,8 @@ import { bindingDifference, type GateBinding } from "../../api/v1alpha1/binding.
 import { countsForGate } from "../../policy/check-task-counts.js";
 import { admissionControlsIntact } from "../admission-guard/guard.js";
 import { ChangeRequestSpec, ChangeRequestStatus } from "../../api/v1alpha1/change-request.js";
-import { releaseBinding } from "../../api/v1alpha1/release-binding.js";
+import { releaseBinding, targetIdentity } from "../../api/v1alpha1/release-binding.js";
+import { desiredSourceDigest } from "../../gitops/desired-source.js";
 import { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
 import type { ReleaseEnvironmentStatus, ReleaseSpec } from "../../api/v1alpha1/release.js";
 import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
@@ -96,6 +97,10 @@ export async function gatherEnvironments(
       targetObject = await readTarget(deps.client, target, opts);
       input.admissionControls = admissionControlsIntact();
       input.targetLabels = targetObject === undefined ? undefined : (targetObject.metadata.labels ?? {});
+      input.sourceDigest =
+        targetObject === undefined
+          ? undefined
+          : desiredSourceDigest(targetIdentity(target, release.spec).kind, targetObject);
       input.sharedSource = sharedSourceProblem(name, spec.delivery, target, {
         kustomizations: deps.informers.fluxKustomizations.store.list(),
         helmReleases: deps.informers.fluxHelmReleases.store.list(),

@@ -13,6 +13,8 @@ export interface UnapprovedDeployment {
   running: string;
   /** The revision this release deployed there. */
   expected: string;
+  /** True when the revision is the approved one but what the target is told to deploy around it changed. */
+  sourceChanged?: boolean;
 }
 
 /** The states in which a lock holder is promoting to the target: only then does its lock speak for it. */
@@ -43,7 +45,7 @@ export function describeTarget(target: ReleaseTarget): string {
 export function detectUnapproved(
   self: string,
   entry: ReleaseEnvironmentStatus,
-  input: Pick<EnvironmentInput, "delivery" | "lockHolder" | "lockHonoured" | "claims">,
+  input: Pick<EnvironmentInput, "delivery" | "lockHolder" | "lockHonoured" | "claims" | "sourceDigest">,
   target: ReleaseTarget | undefined,
 ): UnapprovedDeployment | undefined {
   const { delivery } = input;
@@ -53,13 +55,24 @@ export function detectUnapproved(
   if (delivery === undefined || delivery.state === "Missing" || delivery.revision === undefined)
     return undefined;
   const running = delivery.revision;
-  if (revisionMatches(running, expected)) return undefined;
+  const revisionMoved = !revisionMatches(running, expected);
+  const sourceMoved =
+    entry.sourceDigest !== undefined &&
+    input.sourceDigest !== undefined &&
+    input.sourceDigest !== entry.sourceDigest;
+  if (!revisionMoved && !sourceMoved) return undefined;
   const claims = input.claims ?? [];
   if (input.lockHolder !== undefined && input.lockHolder !== self && input.lockHonoured === true)
     return undefined;
-  if (claims.some((c) => revisionMatches(running, c.revision))) return undefined;
+  if (revisionMoved && claims.some((c) => revisionMatches(running, c.revision))) return undefined;
   if (claims.some((c) => isLater(c, entry.deployStartedAt, self))) return undefined;
-  return { environment: entry.name, target: describeTarget(target), running, expected };
+  return {
+    environment: entry.name,
+    target: describeTarget(target),
+    running,
+    expected,
+    ...(revisionMoved ? {} : { sourceChanged: true }),
+  };
 }
 
 /**
@@ -81,6 +94,14 @@ function isLater(claim: TargetClaim, ours: string | undefined, self: string): bo
 
 /** The sentence of one finding, for the condition, the event and the audit entry. */
 export function describeUnapproved(u: UnapprovedDeployment): string {
+  if (u.sourceChanged === true) {
+    return (
+      `${u.target} (${u.environment}) runs the approved revision ${u.running}, but what it is told to deploy ` +
+      "around it (repository, path, chart, values or destination) changed since this release promoted it, and " +
+      "no approved release asked for that. Someone deployed around the gate: put the source back, or promote " +
+      "the change through a Release."
+    );
+  }
   return (
     `${u.target} (${u.environment}) runs revision ${u.running}, which no approved release authorised; this ` +
     `release deployed ${u.expected} there. Someone deployed around the gate: roll it back, or promote that ` +

@@ -31,11 +31,29 @@ const claim = (extra: Partial<TargetClaim>): TargetClaim => ({
 interface Row {
   situation: string;
   entry: ReleaseEnvironmentStatus;
-  input: Pick<EnvironmentInput, "delivery" | "lockHolder" | "lockHonoured" | "claims">;
+  input: Pick<EnvironmentInput, "delivery" | "lockHolder" | "lockHonoured" | "claims" | "sourceDigest">;
   unapproved: boolean;
 }
 
 const rows: Row[] = [
+  {
+    situation: "the approved revision with another path or values than promoted is unapproved",
+    entry: storedEntry("prod", "Verified", { sourceDigest: "sha256:promoted" }),
+    input: {
+      delivery: { state: "Deployed", revision: FULL_REV, message: "Synced" },
+      sourceDigest: "sha256:edited",
+    },
+    unapproved: true,
+  },
+  {
+    situation: "the approved revision with the source as promoted is fine",
+    entry: storedEntry("prod", "Verified", { sourceDigest: "sha256:promoted" }),
+    input: {
+      delivery: { state: "Deployed", revision: FULL_REV, message: "Synced" },
+      sourceDigest: "sha256:promoted",
+    },
+    unapproved: false,
+  },
   {
     situation: "a Verified target moved to a revision nobody promoted is unapproved",
     entry: storedEntry("prod", "Verified"),
@@ -142,12 +160,16 @@ describe("detectUnapproved", () => {
       const found = detectUnapproved(SELF, row.entry, row.input, TARGET);
       assert.equal(found !== undefined, row.unapproved, JSON.stringify(found));
       if (found !== undefined) {
+        const sourceChanged = row.input.sourceDigest !== undefined;
         assert.deepEqual(found, {
           environment: "prod",
           target: "Argo CD Application argocd/shop-prod",
-          running: HAND,
+          running: sourceChanged ? FULL_REV : HAND,
           expected: REV,
+          ...(sourceChanged ? { sourceChanged: true } : {}),
         });
+        if (sourceChanged)
+          assert.match(describeUnapproved(found), /runs the approved revision .* changed since/);
       }
     });
   }
