@@ -117,7 +117,7 @@ const requiredChecksDone: Gate<PromotionInput> = ({ requiredChecks, tasks }) => 
   return blocked("ChecksPending", `Required checks are not done: ${parts.join("; ")}.`);
 };
 
-const changeApproved: Gate<PromotionInput> = ({ approvalRequired, changeRequest }) => {
+const changeApproved: Gate<PromotionInput> = ({ approvalRequired, changeRequest, lockHolder, self }) => {
   if (!approvalRequired) return passed("NoApprovalRequired", "The environment needs no ChangeRequest.");
   if (changeRequest === undefined) {
     return blocked("ChangeRequestMissing", "A ChangeRequest for this environment has not been opened yet.");
@@ -132,7 +132,9 @@ const changeApproved: Gate<PromotionInput> = ({ approvalRequired, changeRequest 
   if (changeRequest.resolution === "Approved" && changeRequest.closedAt === undefined) {
     return passed("ChangeApproved", `ChangeRequest ${changeRequest.name} is approved.`);
   }
-  if (changeRequest.resolution === "Approved" && changeRequest.usedAt !== undefined) {
+  // A used change opens the gate again only to finish the very promotion that used it, after a crash before the
+  // status write: that promotion still holds the target's lock (freed only once Verified or Failed is stored).
+  if (changeRequest.resolution === "Approved" && changeRequest.usedAt !== undefined && lockHolder === self) {
     return passed(
       "ChangeUsed",
       `ChangeRequest ${changeRequest.name} was approved and used for this promotion.`,

@@ -279,6 +279,30 @@ describe(
       assert.equal(app.operation, undefined);
     });
 
+    it("refuses dave's edits that would send the operator's change through another policy", async () => {
+      await releaseWaitingAtProd("edited");
+      const name = await currentChange("edited");
+      await waitFor(
+        "the operator's change",
+        () => w().admin.get(resources.changeRequest, name, w().namespace),
+        {
+          timeoutMs: WAIT_MS,
+        },
+      );
+      const before = await w().admin.get(resources.changeRequest, name, w().namespace);
+      for (const [patch, refusal] of [
+        [{ environment: w().dev }, /must name the environment and release of its binding/],
+        [{ type: "Standard" }, /type of a change Stagegate opened cannot be edited/],
+      ] as const) {
+        await assert.rejects(
+          w().dave.patch(resources.changeRequest, name, w().namespace, { spec: patch }, { type: "merge" }),
+          refusal,
+        );
+      }
+      const after = await w().admin.get(resources.changeRequest, name, w().namespace);
+      assert.deepEqual(after.spec, before.spec, "the change is as the operator opened it");
+    });
+
     it("reports a deployment whose path was changed at the approved revision as unapproved", async () => {
       // Someone with edit on Argo CD Applications (here the admin) points dev at another path, same revision.
       await releaseWaitingAtProd("repathed");

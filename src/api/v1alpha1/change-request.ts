@@ -124,6 +124,20 @@ export const ChangeRequestSpec = z
         fieldPath: ".requestedBy",
       },
       IMMUTABLE_BINDING_RULE,
+      {
+        rule:
+          "!has(self.binding) || (self.environment == self.binding.environment && " +
+          "self.releaseRef.name == self.binding.release.name)",
+        message:
+          "a bound change must name the environment and release of its binding: spec.environment and " +
+          "spec.releaseRef.name cannot differ from spec.binding",
+        fieldPath: ".environment",
+      },
+      {
+        rule: "!has(oldSelf.binding) || self.type == oldSelf.type",
+        message: "the type of a change Stagegate opened cannot be edited: open a new ChangeRequest instead",
+        fieldPath: ".type",
+      },
     ],
   });
 export type ChangeRequestSpec = z.infer<typeof ChangeRequestSpec>;

@@ -204,6 +204,16 @@ export function changeDistrust(
   );
   if (owned !== true)
     return `it is not owned by release ${binding.release.name} (uid ${binding.release.uid})`;
+  // What change control judges (the environment whose policy applies, the type) must be what the binding says:
+  // an edit of either could send the change through another environment's policy or a pre-approved type.
+  if (spec.data.environment !== binding.environment) {
+    return `its spec.environment is ${spec.data.environment}, not ${binding.environment} that it is bound to`;
+  }
+  if (spec.data.releaseRef.name !== binding.release.name) {
+    return `its spec.releaseRef names ${spec.data.releaseRef.name}, not ${binding.release.name} that it is bound to`;
+  }
+  if (spec.data.type !== "Normal")
+    return `it is of type ${spec.data.type}, not the Normal change Stagegate opens`;
   return bindingDifference(binding, spec.data.binding);
 }
 

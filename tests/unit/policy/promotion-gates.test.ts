@@ -183,6 +183,7 @@ const rows: { situation: string; change: Partial<PromotionInput>; open: boolean;
   {
     situation: "an approved change closed because this promotion used it (a pass after a crash)",
     change: {
+      lockHolder: "team/rel",
       changeRequest: {
         name: "rel-prod",
         resolution: "Approved",
@@ -192,6 +193,20 @@ const rows: { situation: string; change: Partial<PromotionInput>; open: boolean;
     },
     open: true,
     reasons: [],
+  },
+  {
+    situation:
+      "a change used by an earlier promotion that no longer holds the target: it authorises nothing more",
+    change: {
+      changeRequest: {
+        name: "rel-prod",
+        resolution: "Approved",
+        usedAt: "2026-12-08T07:29:00Z",
+        closedAt: "2026-12-08T07:29:01Z",
+      },
+    },
+    open: false,
+    reasons: ["ChangeNotApproved"],
   },
   {
     situation: "an approved change closed without being used (expired) does not open the gate",
