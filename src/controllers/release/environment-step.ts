@@ -42,6 +42,11 @@ export interface EnvironmentInput {
     | undefined;
   /** Whether the operator's admission controls are registered as shipped (the admission guard's last check). */
   admissionControls?: { intact: boolean; message: string } | undefined;
+  /**
+   * The ordinal of the promotion the ChangeRequest is named for, when the gather moved past changes bound to an
+   * earlier release of the same name; the decision's own otherwise.
+   */
+  changeOrdinal?: number | undefined;
   /** The digest of what the target is told to deploy besides the revision (see `desiredSourceDigest`), as read. */
   sourceDigest?: string | undefined;
   /** The labels of the target's delivery object as read in this pass; undefined when it was not read. */
@@ -117,7 +122,9 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
   }
   const revision = targetRevision(target, ctx.release.spec);
   const artifact = ctx.release.spec.source.revision;
-  const { promoted, ordinal } = promotionPosition(stored, revision, artifact);
+  const position = promotionPosition(stored, revision, artifact);
+  const { promoted } = position;
+  const ordinal = promoted ? position.ordinal : (input.changeOrdinal ?? position.ordinal);
   const binding = releaseBinding(ctx.release, input.name, target);
   let state: ReleaseEnvironmentState;
   let reasons: string[];

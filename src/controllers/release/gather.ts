@@ -87,11 +87,12 @@ export async function gatherEnvironments(
         binding,
         rollbackProof(deps, release.namespace, release.name, release.spec),
       ),
-      changeRequest:
-        target === undefined || binding === undefined
-          ? undefined
-          : changeRequestOf(deps, release, binding, target),
     };
+    if (target !== undefined && binding !== undefined) {
+      const found = changeRequestOf(deps, release, binding, target);
+      input.changeRequest = found.change;
+      input.changeOrdinal = found.ordinal;
+    }
     let targetObject: KubeObject | undefined;
     if (spec !== undefined && target !== undefined) {
       targetObject = await readTarget(deps.client, target, opts);
@@ -157,34 +158,60 @@ function tasksOf(
   });
 }
 
+/** How many ordinals past predecessors' changes a release looks for a free name (a bound on the scan). */
+const MAX_PREDECESSORS = 20;
+
 /**
- * The ChangeRequest of this binding's next (or current) promotion, and whether it can be believed: only a change
- * admission stamped as requested by the operator itself, owned by this release (UID), carrying exactly this
- * binding may open the gate. Anything else with the expected name is reported, never used.
+ * The ChangeRequest of this binding's next (or current) promotion and its ordinal, and whether it can be believed:
+ * only a change admission stamped as requested by the operator itself, owned by this release (UID), carrying
+ * exactly this binding may open the gate. Anything else with the expected name is reported, never used; but a
+ * change bound to an earlier release of the same name (deleted and re-created, its changes kept for retention)
+ * belongs to that release's record: the next ordinal is used instead, so the new release is not stranded.
  */
 function changeRequestOf(
   deps: GatherDeps,
   release: { namespace: string; uid: string; stored: readonly ReleaseEnvironmentStatus[]; spec: ReleaseSpec },
   binding: GateBinding,
   target: ReleaseTarget,
-): EnvironmentInput["changeRequest"] {
+): { change: EnvironmentInput["changeRequest"]; ordinal: number } {
   const stored = release.stored.find((e) => e.name === binding.environment);
-  const { ordinal } = promotionPosition(
+  const position = promotionPosition(
     stored,
     targetRevision(target, release.spec),
     release.spec.source.revision,
   );
-  const name = changeRequestName(binding, ordinal);
-  const obj = deps.informers.changeRequests.store.get(`${release.namespace}/${name}`);
-  if (obj === undefined) return undefined;
+  let ordinal = position.ordinal;
+  const lookUp = (n: number): KubeObject | undefined =>
+    deps.informers.changeRequests.store.get(`${release.namespace}/${changeRequestName(binding, n)}`);
+  let obj = lookUp(ordinal);
+  while (
+    !position.promoted &&
+    obj !== undefined &&
+    boundToPredecessor(obj, binding) &&
+    ordinal < position.ordinal + MAX_PREDECESSORS
+  ) {
+    ordinal += 1;
+    obj = lookUp(ordinal);
+  }
+  if (obj === undefined) return { change: undefined, ordinal };
   const status = ChangeRequestStatus.safeParse(obj.status ?? {});
   return {
-    name,
-    resolution: status.success ? status.data.resolution : undefined,
-    closedAt: status.success ? status.data.closedAt : undefined,
-    usedAt: status.success ? status.data.usedAt : undefined,
-    untrusted: changeDistrust(obj, binding, deps.operatorIdentity),
+    ordinal,
+    change: {
+      name: changeRequestName(binding, ordinal),
+      resolution: status.success ? status.data.resolution : undefined,
+      closedAt: status.success ? status.data.closedAt : undefined,
+      usedAt: status.success ? status.data.usedAt : undefined,
+      untrusted: changeDistrust(obj, binding, deps.operatorIdentity),
+    },
   };
+}
+
+/** Whether a change is bound to another release of the same name (an earlier one, deleted and re-created). */
+function boundToPredecessor(obj: KubeObject, binding: GateBinding): boolean {
+  const spec = ChangeRequestSpec.safeParse(obj.spec);
+  const other = spec.success ? spec.data.binding?.release : undefined;
+  return other !== undefined && other.name === binding.release.name && other.uid !== binding.release.uid;
 }
 
 /** Why a change object cannot be believed for `binding`, as a clause; undefined when it can. */

@@ -137,6 +137,54 @@ describe("Release lifecycle", () => {
     assert.equal((repo.spec as { ref?: { commit?: string } }).ref?.commit, SHA, "the source is pinned now");
   });
 
+  it("lets a release deleted and re-created under its name ask anew, past its predecessor's kept change", async () => {
+    const { admin, namespace } = w();
+    await createArgoApplication(w(), "again-dev");
+    await createArgoApplication(w(), "again-prod");
+    const targets = [
+      { environment: dev, argoCD: { name: "again-dev", namespace, revision: SHA } },
+      { environment: prod, argoCD: { name: "again-prod", namespace, revision: SHA } },
+    ];
+    const first = await createRelease("again", targets, [dev, prod]);
+    await waitFor("dev to get a sync request", async () =>
+      (await admin.get(APP, "again-dev", namespace)).operation !== undefined ? true : undefined,
+    );
+    await argoSyncs(admin, { name: "again-dev", namespace }, { revision: SHA });
+    const kept = (await gateNames(admin, namespace, "again")).change(prod);
+    await waitFor("the first release's change", () =>
+      admin.get(resources.changeRequest, kept, namespace).catch(() => undefined),
+    );
+    // The release goes (its lock finalizer freed by the operator); its change stays, as retention keeps records.
+    await admin.delete(resources.release, "again", namespace);
+    await waitFor("the first release to be gone", async () =>
+      (await admin.get(resources.release, "again", namespace).catch(() => undefined)) === undefined
+        ? true
+        : undefined,
+    );
+    const second = await createRelease("again", targets, [dev, prod]);
+    assert.notEqual(second.metadata.uid, first.metadata.uid);
+    await waitFor("dev to be asked again", async () => {
+      const app = await admin.get(APP, "again-dev", namespace);
+      return app.metadata.annotations?.[LOCK_ANNOTATION] === `${namespace}/again` ? true : undefined;
+    });
+    await argoSyncs(admin, { name: "again-dev", namespace }, { revision: SHA });
+    const next = (await gateNames(admin, namespace, "again")).change(prod, 2);
+    const opened = await waitFor("the new release's own change, under the next ordinal", () =>
+      admin.get(resources.changeRequest, next, namespace).catch(() => undefined),
+    );
+    assert.equal(
+      (opened.metadata.ownerReferences ?? []).some((o) => o.uid === second.metadata.uid),
+      true,
+      "the new change is the new release's",
+    );
+    const kept2 = await admin.get(resources.changeRequest, kept, namespace);
+    assert.equal(
+      (kept2.spec as { binding?: { release: { uid: string } } }).binding?.release.uid,
+      first.metadata.uid,
+      "the predecessor's change is kept as it was",
+    );
+  });
+
   it("asks for a new change when the release moves to a new revision, keeping the used one", async () => {
     const { admin, namespace } = w();
     await createArgoApplication(w(), "next-dev");

@@ -348,6 +348,13 @@ const rows: Row[] = [
     actions: [`EnsureChangeRequest ${CHANGE}`, `Promote prod@${REV}`],
   },
   {
+    situation: "a re-created release past its predecessor's kept change asks under the next ordinal",
+    now: at(10.5 * HOUR),
+    envs: { ...verifiedThrough("dev", "test", "staging"), prod: { changeOrdinal: 2 } },
+    states: ["Verified", "Verified", "Verified", "Gated"],
+    actions: [`EnsureChangeRequest ${changeRequestName(bindingOf("prod"), 2)}`],
+  },
+  {
     situation: "a rejected change holds prod, inside the window too",
     now: at(10.5 * HOUR),
     envs: {
