@@ -1,5 +1,5 @@
 import type { RollbackSeal } from "../rollback/seal.js";
-import { ROLLBACK_LOCK_PREFIX, openProvenRollback } from "../rollback/lock-holder.js";
+import { provenRollbackLock } from "../rollback/lock-holder.js";
 import type { Informers } from "../informers.js";
 import { ReleaseSpec, ReleaseStatus } from "../../api/v1alpha1/release.js";
 import { targetRevision } from "../../api/v1alpha1/release-binding.js";
@@ -10,8 +10,8 @@ import { targetKey } from "./target-object.js";
  * Whether the `stagegate.io/locked-by` holder of the delivery object `deliveryKey` speaks for it, so what moves on
  * the object is that holder's business and not an unapproved deployment: a release that exists, whose spec
  * targets this very object, and that is not done there with the revision its spec asks for (its status lags its
- * sync by one write, so "not done" is asked, not "Deploying"), or an open Rollback task the operator sealed. Anyone with edit on the delivery object can write the annotation; a holder
- * that is neither silences nothing.
+ * sync by one write, so "not done" is asked, not "Deploying"), or an open Rollback task the operator sealed.
+ * Anyone with edit on the delivery object can write the annotation; a holder that is neither silences nothing.
  */
 export function lockSpeaksFor(
   informers: Informers,
@@ -19,11 +19,10 @@ export function lockSpeaksFor(
   holder: string,
   deliveryKey: string,
 ): boolean {
-  if (holder.startsWith(ROLLBACK_LOCK_PREFIX)) {
-    const task = informers.deploymentTasks.store.get(holder.slice(ROLLBACK_LOCK_PREFIX.length));
-    return task !== undefined && openProvenRollback(informers, seal, task);
-  }
-  return releaseInFlightOn(informers.releases.store.get(holder), deliveryKey);
+  return (
+    provenRollbackLock(informers, seal, holder) ??
+    releaseInFlightOn(informers.releases.store.get(holder), deliveryKey)
+  );
 }
 
 /**

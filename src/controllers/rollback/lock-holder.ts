@@ -8,10 +8,10 @@ import { ROLLBACK_RELEASES_BY_TARGET } from "./previous-revision.js";
 import type { RollbackSeal } from "./seal.js";
 
 /** The prefix of the lock a rollback holds a target under: `rollback:<namespace>/<task>`. */
-export const ROLLBACK_LOCK_PREFIX = "rollback:";
+const ROLLBACK_LOCK_PREFIX = "rollback:";
 
 /** Whether a Rollback task (from the cache) is one the operator may act on, and still open. */
-export function openProvenRollback(
+function openProvenRollback(
   informers: Informers,
   seal: RollbackSeal | undefined,
   task: KubeObject,
@@ -32,6 +32,20 @@ export function openProvenRollback(
 }
 
 /**
+ * For a `rollback:<namespace>/<task>` lock holder, whether that task exists, is open and was opened by the
+ * operator; undefined when the holder is not a rollback's (a release's key).
+ */
+export function provenRollbackLock(
+  informers: Informers,
+  seal: RollbackSeal | undefined,
+  holder: string,
+): boolean | undefined {
+  if (!holder.startsWith(ROLLBACK_LOCK_PREFIX)) return undefined;
+  const task = informers.deploymentTasks.store.get(holder.slice(ROLLBACK_LOCK_PREFIX.length));
+  return task !== undefined && openProvenRollback(informers, seal, task);
+}
+
+/**
  * Whether the `stagegate.io/locked-by` holder of the delivery object `deliveryKey` is real, so a rollback waits for
  * it: a release that claims that object and is Deploying or Deployed there (see `honouredLock`), or another
  * rollback whose task exists, is open and was opened by the operator. Anyone with edit on the delivery object can
@@ -43,10 +57,8 @@ export function lockHolderIsReal(
   holder: string,
   deliveryKey: string,
 ): boolean {
-  if (holder.startsWith(ROLLBACK_LOCK_PREFIX)) {
-    const task = informers.deploymentTasks.store.get(holder.slice(ROLLBACK_LOCK_PREFIX.length));
-    return task !== undefined && openProvenRollback(informers, seal, task);
-  }
+  const rollback = provenRollbackLock(informers, seal, holder);
+  if (rollback !== undefined) return rollback;
   const claims = otherClaims(informers.releases.store, deliveryKey, "", ROLLBACK_RELEASES_BY_TARGET);
   return honouredLock(holder, claims);
 }
