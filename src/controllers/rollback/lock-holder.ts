@@ -11,11 +11,7 @@ import type { RollbackSeal } from "./seal.js";
 const ROLLBACK_LOCK_PREFIX = "rollback:";
 
 /** Whether a Rollback task (from the cache) is one the operator may act on, and still open. */
-function openProvenRollback(
-  informers: Informers,
-  seal: RollbackSeal | undefined,
-  task: KubeObject,
-): boolean {
+function openProvenRollback(informers: Informers, seal: RollbackSeal | undefined, task: KubeObject): boolean {
   const read = parseTask(task);
   if (read === undefined || read.spec.type !== "Rollback" || read.spec.cancelled === true) return false;
   const namespace = task.metadata.namespace ?? "";
