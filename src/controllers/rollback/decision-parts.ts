@@ -28,7 +28,8 @@ export function currentRevision(ctx: DecisionContext): string {
     : targetRevision(ctx.target, ctx.release.spec);
 }
 
-function taskObject(task: RollbackTaskView): AuditEvent["object"] {
+/** How the audit trail names a Rollback (or validation) task: kind, namespace, name and, when known, uid. */
+export function taskObject(task: RollbackTaskView): AuditEvent["object"] {
   return {
     kind: "DeploymentTask",
     namespace: task.namespace,

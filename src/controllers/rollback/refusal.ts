@@ -1,3 +1,4 @@
+import { taskObject } from "./decision-parts.js";
 import { formatTimestamp } from "../../runtime/duration.js";
 import { nothing } from "./decision-parts.js";
 import type { DecisionContext, RollbackDecision, RollbackInput } from "./decision-types.js";
@@ -40,12 +41,7 @@ export function refused(
       {
         actor: ROLLBACK_ACTOR,
         action: "RollbackTaskRefused",
-        object: {
-          kind: "DeploymentTask",
-          namespace: task.namespace,
-          name: task.name,
-          ...(task.uid === undefined ? {} : { uid: task.uid }),
-        },
+        object: taskObject(task),
         details: {
           ...(task.spec.releaseRef?.name === undefined ? {} : { release: task.spec.releaseRef.name }),
           ...(task.spec.environment === undefined ? {} : { environment: task.spec.environment }),
@@ -109,12 +105,7 @@ export function underOpeningPolicy(
       {
         actor: ROLLBACK_ACTOR,
         action: "RollbackPolicyChangeIgnored",
-        object: {
-          kind: "DeploymentTask",
-          namespace: task.namespace,
-          name: task.name,
-          ...(task.uid === undefined ? {} : { uid: task.uid }),
-        },
+        object: taskObject(task),
         details: {
           release: ctx.release.name,
           environment: ctx.environment,

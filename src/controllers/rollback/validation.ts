@@ -1,3 +1,4 @@
+import { taskObject } from "./decision-parts.js";
 import type { AlertEvidence, TaskPhase } from "../../api/v1alpha1/deployment-task.js";
 import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
 import type { AuditEvent } from "../../audit/recorder.js";
@@ -117,12 +118,7 @@ export function decideValidation(input: ValidationInput, now: Date): ValidationD
     audit: {
       actor: ROLLBACK_ACTOR,
       action: "RollbackValidated",
-      object: {
-        kind: "DeploymentTask",
-        namespace: task.namespace,
-        name: task.name,
-        ...(task.uid === undefined ? {} : { uid: task.uid }),
-      },
+      object: taskObject(task),
       details: {
         rollbackTask: rollback.name,
         ...(input.release === undefined ? {} : { release: input.release }),
