@@ -26,6 +26,7 @@ export type AuditAction =
   | "EnvironmentFailed"
   | "UnapprovedDeployment"
   | "GateRefused"
+  | "RevisionResolved"
   | "DriftChecked"
   | "PipelineEventReceived"
   | "RollbackTaskOpened"

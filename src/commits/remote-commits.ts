@@ -48,7 +48,11 @@ function safetyOptions(credentialsFile: string | undefined): string[] {
   ];
 }
 
-async function git(dir: string, args: readonly string[], credentialsFile?: string): Promise<string> {
+/**
+ * Runs one git command in `dir` with the safety options, a clean environment (no prompts, no system or user
+ * configuration) and a timeout; fails with a {@link GitError} carrying what git printed.
+ */
+export async function git(dir: string, args: readonly string[], credentialsFile?: string): Promise<string> {
   try {
     const { stdout } = await run("git", [...safetyOptions(credentialsFile), "-C", dir, ...args], {
       encoding: "utf8",

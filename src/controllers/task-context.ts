@@ -1,6 +1,8 @@
 import { DeploymentTaskSpec, DeploymentTaskStatus } from "../api/v1alpha1/deployment-task.js";
+import { pinnedReleaseSpec } from "../api/v1alpha1/pinned-release.js";
 import { EnvironmentSpec } from "../api/v1alpha1/environment.js";
-import { ReleaseSpec, ReleaseStatus } from "../api/v1alpha1/release.js";
+import type { ReleaseSpec } from "../api/v1alpha1/release.js";
+import { ReleaseStatus } from "../api/v1alpha1/release.js";
 import type { KubeObject } from "../runtime/kube/object.js";
 import type { Informers } from "./informers.js";
 
@@ -42,10 +44,10 @@ export function findRelease(
 ): FoundRelease | undefined {
   if (name === undefined) return undefined;
   const object = informers.releases.store.get(`${namespace}/${name}`);
-  const spec = object === undefined ? undefined : ReleaseSpec.safeParse(object.spec);
-  if (object === undefined || spec?.success !== true) return undefined;
+  const spec = object === undefined ? undefined : pinnedReleaseSpec(object);
+  if (object === undefined || spec === undefined) return undefined;
   const status = ReleaseStatus.safeParse(object.status ?? {});
-  return { object, spec: spec.data, status: status.success ? status.data : undefined };
+  return { object, spec, status: status.success ? status.data : undefined };
 }
 
 /**

@@ -10,6 +10,11 @@ export const DELIVERY_FIELD_MANAGER = "stagegate-operator";
 export interface PromotionRequest {
   /** `namespace/name` of the Release being promoted. */
   release: string;
+  /**
+   * The GitRepository (`namespace/name`) the gate cleared for pinning, when the target pins one: a Kustomization
+   * whose sourceRef names another one by the time of the write is not pinned (the gate decides again).
+   */
+  source?: string | undefined;
 }
 
 /** What `promote` did: whether it wrote a new request, and a sentence saying why (for logs and the audit trail). */

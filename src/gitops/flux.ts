@@ -108,7 +108,7 @@ export class FluxAdapter implements DeliveryAdapter {
 
   async promote(
     target: ReleaseTarget,
-    _request: PromotionRequest,
+    request: PromotionRequest,
     signal?: AbortSignal,
   ): Promise<PromotionResult> {
     const flux = fluxTarget(target);
@@ -120,7 +120,7 @@ export class FluxAdapter implements DeliveryAdapter {
     const wanted = this.expectedRevision(target) ?? "";
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.promoteOnce(flux, wanted, signal);
+        return await this.promoteOnce(flux, wanted, request.source, signal);
       } catch (err) {
         if (!isConflict(err)) throw err;
         if (attempt >= MAX_ATTEMPTS) {
@@ -136,6 +136,7 @@ export class FluxAdapter implements DeliveryAdapter {
   private async promoteOnce(
     flux: FluxTarget,
     wanted: string,
+    cleared: string | undefined,
     signal?: AbortSignal,
   ): Promise<PromotionResult> {
     const rt = resourceOf(flux);
@@ -153,7 +154,7 @@ export class FluxAdapter implements DeliveryAdapter {
       pinned = parsed.spec.chart.spec.version === flux.chartVersion;
       spec = { chart: { spec: { version: flux.chartVersion } } };
     } else if (flux.kind === "Kustomization" && flux.revision !== undefined) {
-      pinned = await this.pinCommit(flux, parsed, flux.revision, signal);
+      pinned = await this.pinCommit(flux, parsed, flux.revision, cleared, signal);
     }
     if (pinned && already) {
       return {
@@ -185,6 +186,7 @@ export class FluxAdapter implements DeliveryAdapter {
     flux: FluxTarget,
     parsed: FluxObject,
     commit: string,
+    cleared: string | undefined,
     signal?: AbortSignal,
   ): Promise<boolean> {
     const ref = parsed.spec.sourceRef;
@@ -194,6 +196,12 @@ export class FluxAdapter implements DeliveryAdapter {
       );
     }
     const namespace = ref.namespace ?? flux.namespace;
+    if (cleared !== undefined && cleared !== `${namespace}/${ref.name}`) {
+      throw new DeliveryBusyError(
+        `Kustomization ${flux.namespace}/${flux.name} now builds from GitRepository ${namespace}/${ref.name}, not ` +
+          `${cleared} that the gate cleared for pinning; deciding again.`,
+      );
+    }
     const repo = await this.client.get(fluxGitRepository, ref.name, namespace, { signal });
     if (GitRepository.parse(repo).spec.ref?.commit === commit) return true;
     await this.client.apply(

@@ -1,3 +1,4 @@
+import { describeArtifact } from "../api/v1alpha1/release-binding.js";
 import type { TaskPhase, TaskType } from "../api/v1alpha1/deployment-task.js";
 import { insideWindow, type WindowSpec } from "./deployment-window.js";
 import { outsideFreezes, type FreezeSpec } from "./freeze.js";
@@ -10,7 +11,7 @@ export interface PromotionInput {
   previous?: { name: string; state: string | undefined; artifact?: string | undefined };
   /** The environments a release must be Verified in before this one (Environment.spec.promotesFrom). */
   promotesFrom: readonly string[];
-  /** The artifact (full source commit) this promotion ships. */
+  /** The artifact this promotion ships: its full source commit and its digests (see `artifactOf`). */
   artifact: string;
   /**
    * Whether the operator's admission webhooks and the closed-object policy are registered as shipped (the
@@ -74,8 +75,9 @@ const previousVerified: Gate<PromotionInput> = ({ environment, previous, promote
   if (previous.artifact !== undefined && previous.artifact !== artifact) {
     return blocked(
       "ArtifactNotVerified",
-      `The release was Verified in ${previous.name} with commit ${previous.artifact}, not with ${artifact} ` +
-        `that it ships now: it must be Verified in ${previous.name} with this commit first.`,
+      `The release was Verified in ${previous.name} with ${describeArtifact(previous.artifact)}, not with ` +
+        `${describeArtifact(artifact)} that it ships now: it must be Verified in ${previous.name} with this ` +
+        "artifact first.",
     );
   }
   return passed("PreviousVerified", `The release is Verified in ${previous.name}.`);

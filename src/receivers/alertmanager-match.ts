@@ -1,4 +1,5 @@
-import { ReleaseSpec, type ReleaseSpec as ReleaseSpecType } from "../api/v1alpha1/release.js";
+import type { ReleaseSpec as ReleaseSpecType } from "../api/v1alpha1/release.js";
+import { pinnedReleaseSpec } from "../api/v1alpha1/pinned-release.js";
 import type { ReleaseTarget } from "../api/v1alpha1/release-target.js";
 import { releaseKey } from "../controllers/release/names.js";
 import type { TargetClaim } from "../controllers/release/target-claims.js";
@@ -50,10 +51,10 @@ export function selectorMatches(
 /** Reads the Releases of the cache that parse; a Release whose spec does not parse is never matched. */
 export function releaseCandidates(objects: readonly KubeObject[]): ReleaseCandidate[] {
   return objects.flatMap((obj) => {
-    const spec = ReleaseSpec.safeParse(obj.spec);
-    if (!spec.success) return [];
+    const spec = pinnedReleaseSpec(obj);
+    if (spec === undefined) return [];
     const { namespace = "", name, uid } = obj.metadata;
-    return [{ namespace, name, uid, spec: spec.data }];
+    return [{ namespace, name, uid, spec }];
   });
 }
 

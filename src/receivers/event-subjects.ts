@@ -1,5 +1,6 @@
 import { EnvironmentSpec } from "../api/v1alpha1/environment.js";
-import { ReleaseSpec } from "../api/v1alpha1/release.js";
+import { pinnedReleaseSpec } from "../api/v1alpha1/pinned-release.js";
+import type { ReleaseSpec } from "../api/v1alpha1/release.js";
 import { resources } from "../controllers/resources.js";
 import { isNotFound } from "../runtime/kube/api-error.js";
 import type { CallOptions, KubeClient } from "../runtime/kube/client.js";
@@ -35,23 +36,23 @@ export async function readEventRelease(
       `Release ${ref.namespace}/${ref.name} does not exist: check data.release.name and data.release.namespace.`,
     );
   }
-  const spec = ReleaseSpec.safeParse(object.spec);
-  if (!spec.success) {
+  const pinned = pinnedReleaseSpec(object);
+  if (pinned === undefined) {
     throw new EventRejected(
       422,
       "ReleaseInvalid",
       `Release ${ref.namespace}/${ref.name} has a spec the operator cannot read; fix the Release first.`,
     );
   }
-  if (!spec.data.pipeline.includes(environment)) {
+  if (!pinned.pipeline.includes(environment)) {
     throw new EventRejected(
       422,
       "EnvironmentNotInPipeline",
       `Environment ${environment} is not in the pipeline of Release ${ref.namespace}/${ref.name} ` +
-        `(${spec.data.pipeline.join(", ")}): check data.environment.`,
+        `(${pinned.pipeline.join(", ")}): check data.environment.`,
     );
   }
-  return { object, namespace: ref.namespace, name: ref.name, spec: spec.data };
+  return { object, namespace: ref.namespace, name: ref.name, spec: pinned };
 }
 
 /** Reads a cluster-scoped Environment by name; one that does not exist is a 404 naming it. */

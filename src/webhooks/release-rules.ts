@@ -1,5 +1,10 @@
 import type { EnvironmentSpec } from "../api/v1alpha1/environment.js";
-import { isGated, mutableRevisionProblem, targetIdentity } from "../api/v1alpha1/release-binding.js";
+import {
+  isGated,
+  mutableRevisionProblem,
+  resolvableRef,
+  targetIdentity,
+} from "../api/v1alpha1/release-binding.js";
 import type { ReleaseSpec } from "../api/v1alpha1/release.js";
 import { scopeOf, targetOwnership } from "../policy/delivery-ownership.js";
 import { ALLOWED, deny, type Verdict } from "./verdict.js";
@@ -46,7 +51,7 @@ export function judgeRelease(spec: ReleaseSpec, world: ReleaseWorld): Verdict {
   for (const target of spec.targets) {
     const env = world.environments.get(target.environment);
     if (env === undefined || !isGated(env)) continue;
-    const problem = mutableRevisionProblem(target, spec);
+    const problem = mutableRevisionProblem(target, spec, resolvableRef(env, spec));
     if (problem !== undefined) {
       return deny("MutableRevision", `Environment ${target.environment} is gated: ${problem}.`);
     }

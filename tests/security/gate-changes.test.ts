@@ -5,11 +5,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ChangeRequestSpec } from "../../src/api/v1alpha1/change-request.js";
 import { ReleaseSpec } from "../../src/api/v1alpha1/release.js";
+import { artifactOf } from "../../src/api/v1alpha1/release-binding.js";
 import { changeRequestNameOf } from "../../src/controllers/release/names.js";
 import { deliveryResources, resources } from "../../src/controllers/resources.js";
 import type { KubeObject } from "../../src/runtime/kube/object.js";
 import { argoSyncs } from "../support/gitops-driver.js";
 import { waitFor } from "../support/kube.js";
+import { releaseSpec } from "../support/release-world.js";
 import {
   SHA_A,
   SHA_B,
@@ -27,6 +29,14 @@ import {
 } from "./gate-world.js";
 
 const APP = deliveryResources.argoCDApplication;
+
+/** The `spec.source` releaseSpec writes for `input`, as parsed (digests defaulted). */
+function sourceOf(input: { revision: string }): { revision: string; repoURL: string; digests: string[] } {
+  const spec = releaseSpec({ version: "1.0.0", pipeline: [], ...input }) as {
+    source: { revision: string; repoURL: string };
+  };
+  return { ...spec.source, digests: [] };
+}
 
 describe(
   "gate integrity: an approval binds one artifact, target and promotion; names are no evidence",
@@ -329,6 +339,60 @@ describe(
         { timeoutMs: WAIT_MS },
       );
       await waitForAudit(w(), "UnapprovedDeployment", (e) => e.object.name === "repathed");
+    });
+
+    it("asks anew, and records a new artifact in dev, when dave swaps the release's image digest", async () => {
+      const digest = (n: string) => `sha256:${n.repeat(64)}`;
+      await createApplication(w(), "swapped-dev", w().dev);
+      await createApplication(w(), "swapped-prod", w().prod);
+      const input = {
+        version: "1.0.0",
+        revision: SHA_A,
+        pipeline: [w().dev, w().prod],
+        targets: [argoTarget(w(), w().dev, "swapped-dev"), argoTarget(w(), w().prod, "swapped-prod")],
+      };
+      await w().dave.create(
+        resources.release,
+        {
+          apiVersion: "stagegate.io/v1alpha1",
+          kind: "Release",
+          metadata: { name: "swapped" },
+          spec: { ...releaseSpec(input), source: { ...sourceOf(input), digests: [digest("a")] } },
+        },
+        w().namespace,
+      );
+      await syncWhenAsked("swapped-dev", SHA_A);
+      await waitForEntry(w(), "swapped", w().prod, (e) => e.state === "Gated");
+      const first = await currentChange("swapped");
+      const before = await versionOf(w(), APP, "swapped-prod");
+      // The image the approvers would look at is swapped for another one at the same commit.
+      await w().dave.patch(
+        resources.release,
+        "swapped",
+        w().namespace,
+        { spec: { source: { digests: [digest("b")] } } },
+        { type: "merge" },
+      );
+      const second = await currentChange("swapped");
+      assert.notEqual(second, first, "another artifact asks under another name");
+      const swapped = artifactOf({ source: { ...sourceOf(input), digests: [digest("b")] } });
+      await waitFor(
+        "dev to record the swapped artifact",
+        async () => {
+          const obj = await w().admin.get(resources.release, "swapped", w().namespace);
+          const envs = (obj.status as { environments?: { name: string; artifact?: string }[] })?.environments;
+          return envs?.find((e) => e.name === w().dev)?.artifact === swapped ? true : undefined;
+        },
+        { timeoutMs: WAIT_MS },
+      );
+      await aliceApproves(first);
+      await waitForEntry(
+        w(),
+        "swapped",
+        w().prod,
+        gatedFor(new RegExp(`ChangeRequest ${second} is awaiting a decision|has not been opened yet`)),
+      );
+      assert.equal(await versionOf(w(), APP, "swapped-prod"), before, "the old approval deployed nothing");
     });
   },
 );

@@ -210,6 +210,56 @@ describe("gate integrity: environments own their targets, the graph is the law",
     );
   });
 
+  it("refuses to pin a GitRepository in a namespace whose Kustomizations the environment does not own", async () => {
+    const repo = await w().admin.create(
+      fluxGitRepository,
+      {
+        apiVersion: "source.toolkit.fluxcd.io/v1",
+        kind: "GitRepository",
+        metadata: { name: "payments-repo" },
+        spec: { url: "https://git.example.com/payments.git", interval: "5m", ref: { branch: "main" } },
+      },
+      w().otherTeam,
+    );
+    await w().admin.create(
+      deliveryResources.fluxKustomization,
+      {
+        apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+        kind: "Kustomization",
+        metadata: { name: "borrowed-ks", labels: { [ENV_LABEL]: w().dev } },
+        spec: {
+          interval: "10m",
+          prune: true,
+          path: "./deploy",
+          sourceRef: { kind: "GitRepository", name: "payments-repo", namespace: w().otherTeam },
+        },
+      },
+      w().namespace,
+    );
+    const target = {
+      environment: w().dev,
+      flux: { kind: "Kustomization", name: "borrowed-ks", namespace: w().namespace, revision: SHA_A },
+    };
+    await daveCreatesRelease(w(), "borrowed", release([target], [w().dev]));
+    await waitForEntry(
+      w(),
+      "borrowed",
+      w().dev,
+      gatedFor(new RegExp(`Pinning GitRepository ${w().otherTeam}/payments-repo .* does not own`)),
+    );
+    await waitForAudit(
+      w(),
+      "GateRefused",
+      (e) => e.object.name === "borrowed" && e.details.reason === "SharedSource",
+    );
+    const now = await w().admin.get(fluxGitRepository, "payments-repo", w().otherTeam);
+    assert.equal(
+      now.metadata.resourceVersion,
+      repo.metadata.resourceVersion,
+      "the other team's source was not pinned",
+    );
+  });
+
   it("reports a delivery object that two environments claim on both of them", async () => {
     const rogue = `rogue-${w().prod}`;
     w().environments.push(rogue);

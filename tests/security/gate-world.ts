@@ -58,6 +58,7 @@ export function ownsLabelled(namespace: string, environment: string): Record<str
 export async function startGateWorld(
   prefix: string,
   prodGate: Record<string, unknown> = {},
+  operatorFlags: string[] = [],
 ): Promise<GateWorld> {
   const admin = await clientFor("admin");
   const namespace = await createTestNamespace(admin, prefix);
@@ -81,7 +82,10 @@ export async function startGateWorld(
   const dev = `dev-${id}`;
   const prod = `prod-${id}`;
   const environments = [dev, prod];
-  const operator = await startE2eOperator(admin, namespace, { namePrefix: `gate-${id}` });
+  const operator = await startE2eOperator(admin, namespace, {
+    namePrefix: `gate-${id}`,
+    flags: operatorFlags,
+  });
   await admin.create(resources.environment, {
     apiVersion: "stagegate.io/v1alpha1",
     kind: "Environment",

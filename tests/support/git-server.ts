@@ -26,6 +26,10 @@ export interface GitServer {
   /** `http://127.0.0.1:<port>/<name>` behind HTTP basic authentication, when asked for. */
   httpUrl?: string;
   shas: string[];
+  /** Writes one more commit on the served repository (on main unless the change names a branch); its full id. */
+  advance(change: AuthoredChange): Promise<string>;
+  /** Points the lightweight tag `name` at `sha` in the served repository. */
+  tag(name: string, sha: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -97,7 +101,7 @@ export async function serveGitRepository(
     (await run("git", ["-C", repo, ...args], { env, encoding: "utf8" })).stdout.trim();
   await run("git", ["init", "--quiet", "--initial-branch=main", repo], { env });
   const shas: string[] = [];
-  for (const [i, change] of changes.entries()) {
+  const commit = async (i: number, change: AuthoredChange): Promise<string> => {
     const branch = change.branch ?? "main";
     const exists = (await git("branch", "--list", branch)) !== "" || (i === 0 && branch === "main");
     if (i > 0) await git("checkout", "--quiet", ...(exists ? [branch] : ["-b", branch, "main"]));
@@ -112,8 +116,9 @@ export async function serveGitRepository(
         GIT_COMMITTER_EMAIL: "ci@example.com",
       },
     });
-    shas.push(await git("rev-parse", "HEAD"));
-  }
+    return git("rev-parse", "HEAD");
+  };
+  for (const [i, change] of changes.entries()) shas.push(await commit(i, change));
   const port = await freePort();
   const daemon: ChildProcess = spawn(
     "git",
@@ -164,5 +169,13 @@ export async function serveGitRepository(
     await stop();
     throw err;
   }
-  return { url, ...(httpUrl === undefined ? {} : { httpUrl }), shas, stop };
+  const advance = async (change: AuthoredChange): Promise<string> => {
+    const sha = await commit(shas.length, change);
+    shas.push(sha);
+    return sha;
+  };
+  const tag = async (name: string, sha: string): Promise<void> => {
+    await git("tag", name, sha);
+  };
+  return { url, ...(httpUrl === undefined ? {} : { httpUrl }), shas, advance, tag, stop };
 }

@@ -130,6 +130,17 @@ export const GatePolicy = z
     approvalTimeout: Duration.default("72h").describe(
       "How long an approval request may wait for a decision before it expires. Defaults to 72h.",
     ),
+    mutableRevisions: z
+      .enum(["Refuse", "Resolve"])
+      .default("Refuse")
+      .describe(
+        "What a gated environment does with a release whose spec.source.revision is a branch or a tag. Refuse " +
+          "(the default): it is held (and refused at admission) until it names a full commit id. Resolve: the " +
+          "operator reads the ref from the repository once (git ls-remote, within the operator's allowed " +
+          "repositories) and the release ships that commit everywhere it names the ref; the commit is what is " +
+          "approved and recorded (status.source). Abbreviated commit ids and chart version ranges are refused " +
+          "either way.",
+      ),
     requiredChecks: z.array(TaskType).max(10).default([]).meta({
       description: "Checks that must succeed, as DeploymentTasks, before a release may enter.",
       "x-kubernetes-list-type": "set",
@@ -203,6 +214,7 @@ export const EnvironmentSpec = z
       cabGroup: "cab",
       approvalTimeout: "72h",
       retention: "2160h",
+      mutableRevisions: "Refuse",
       requiredChecks: [],
       windows: [],
       freezes: [],

@@ -1,7 +1,9 @@
+import { createHash } from "node:crypto";
 import { FullCommit, type GateBinding, type TargetIdentity } from "./binding.js";
 import type { EnvironmentSpec } from "./environment.js";
 import type { ReleaseSpec } from "./release.js";
 import type { ReleaseTarget } from "./release-target.js";
+import { unresolvableRef } from "./resolved-source.js";
 
 /**
  * The revision a release deploys through a target: the Argo CD revision; for a Flux HelmRelease the chart version,
@@ -40,30 +42,40 @@ const EXACT_CHART_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+
 /**
  * Why a target's revisions are not immutable (a branch, a tag, a short commit id, an unpinned or ranged chart
  * version), as a sentence naming the field and the fix; undefined when every revision the gate approves is a full
- * commit id or an exact chart version. A gate can only approve what cannot move after the approval.
+ * commit id or an exact chart version. A gate can only approve what cannot move after the approval. `resolves` is a
+ * ref the environment lets the operator resolve to its commit before approval (`gate.mutableRevisions: Resolve`):
+ * spec.source.revision naming it, and every target revision naming the very same ref, pass.
  */
 export function mutableRevisionProblem(
   target: ReleaseTarget,
   spec: Pick<ReleaseSpec, "source">,
+  resolves?: string,
 ): string | undefined {
-  const full = (value: string): boolean => FullCommit.safeParse(value).success;
+  const full = (value: string): boolean =>
+    FullCommit.safeParse(value).success || (resolves !== undefined && value === resolves);
+  const fix =
+    resolves === undefined
+      ? "set the full 40- or 64-character commit id (or let the Environment resolve branches and tags: " +
+        "gate.mutableRevisions: Resolve)"
+      : `set the full commit id, or the same ref as spec.source.revision (${resolves}), which the operator resolves`;
   if (!full(spec.source.revision)) {
+    const why = unresolvableRef(spec.source.revision);
     return (
       `spec.source.revision "${spec.source.revision}" is not a full commit id; a gated environment approves ` +
-      "only immutable revisions: set the full 40- or 64-character commit id"
+      `only immutable revisions: ${resolves === undefined && why !== undefined ? why : fix}`
     );
   }
   if (target.argoCD !== undefined && !full(target.argoCD.revision)) {
     return (
       `spec.targets[${target.environment}].argoCD.revision "${target.argoCD.revision}" is not a full commit ` +
-      "id; a gated environment approves only immutable revisions: set the full commit id"
+      `id; a gated environment approves only immutable revisions: ${fix}`
     );
   }
   const flux = target.flux;
   if (flux?.revision !== undefined && !full(flux.revision)) {
     return (
       `spec.targets[${target.environment}].flux.revision "${flux.revision}" is not a full commit id; a gated ` +
-      "environment approves only immutable revisions: set the full commit id"
+      `environment approves only immutable revisions: ${fix}`
     );
   }
   if (flux?.kind === "HelmRelease") {
@@ -75,6 +87,18 @@ export function mutableRevisionProblem(
     }
   }
   return undefined;
+}
+
+/**
+ * The ref a gated environment lets the operator resolve for `spec`, or undefined: with `gate.mutableRevisions:
+ * Resolve`, spec.source.revision when it is a branch or tag name (not a full or abbreviated commit id).
+ */
+export function resolvableRef(env: EnvironmentSpec, spec: Pick<ReleaseSpec, "source">): string | undefined {
+  if (env.gate.mutableRevisions !== "Resolve") return undefined;
+  const revision = spec.source.revision;
+  return FullCommit.safeParse(revision).success || unresolvableRef(revision) !== undefined
+    ? undefined
+    : revision;
 }
 
 /**
@@ -95,4 +119,26 @@ export function releaseBinding(
     artifact: { commit, digests: [...(release.spec.source.digests ?? [])].sort() },
     target: targetIdentity(target, release.spec),
   };
+}
+
+/**
+ * What a release ships, as the one string each environment records it was Verified with (status `artifact`): the
+ * source commit, followed by a SHA-256 over its sorted image or chart digests when it declares any. An edit of the
+ * commit or of any digest is another artifact, which must be Verified in the stage before anew.
+ */
+export function artifactOf(spec: {
+  source: { revision: string; digests?: readonly string[] | undefined };
+}): string {
+  const digests = [...(spec.source.digests ?? [])].sort();
+  if (digests.length === 0) return spec.source.revision;
+  const hash = createHash("sha256").update(digests.join("\n")).digest("hex");
+  return `${spec.source.revision}+digests:sha256:${hash}`;
+}
+
+/** An artifact string as a sentence names it: `commit abc...` or `commit abc... with digests sha256:...`. */
+export function describeArtifact(artifact: string): string {
+  const plus = artifact.indexOf("+digests:");
+  return plus < 0
+    ? `commit ${artifact}`
+    : `commit ${artifact.slice(0, plus)} with digests ${artifact.slice(plus + "+digests:".length)}`;
 }

@@ -7,6 +7,7 @@ import { ObjectName, Owner, Timestamp } from "./meta.js";
 import { RELEASE_NAME_RULE } from "./release-name.js";
 import { REPO_URL_SHAPE, REVISION_SHAPE, shaped } from "./source-rules.js";
 import { ReleaseTarget } from "./release-target.js";
+import { ResolvedSource } from "./resolved-source.js";
 
 /** One commit a release carries, as read from Git; the input of commit-to-task linkage checks. */
 export const Commit = z
@@ -162,7 +163,10 @@ export const ReleaseEnvironmentStatus = z
     artifact: z
       .string()
       .optional()
-      .describe("The source commit (spec.source.revision) of the release promoted to the environment."),
+      .describe(
+        "What the release promoted to the environment: its source commit, followed by +digests:sha256:<hash of " +
+          "its sorted digests> when it declares any. The next stage admits only this very artifact.",
+      ),
     sourceDigest: z
       .string()
       .max(80)
@@ -202,6 +206,7 @@ export const ReleaseStatus = z
         "x-kubernetes-list-type": "map",
         "x-kubernetes-list-map-keys": ["name"],
       }),
+    source: ResolvedSource.optional(),
     currentEnvironment: z.string().optional().describe("The furthest environment the release has reached."),
     currentState: ReleaseEnvironmentState.optional().describe(
       "The release's state in currentEnvironment: Pending, Gated, Deploying, Deployed, Verified or Failed.",

@@ -1,9 +1,9 @@
 import { ApprovalSpec, ApprovalStatus } from "../../api/v1alpha1/approval.js";
+import { pinnedReleaseSpec } from "../../api/v1alpha1/pinned-release.js";
 import { ChangeRequestSpec, ChangeRequestStatus } from "../../api/v1alpha1/change-request.js";
 import { DeploymentTaskSpec } from "../../api/v1alpha1/deployment-task.js";
 import { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
 import { declarersOf } from "../../api/v1alpha1/declarer.js";
-import { ReleaseSpec } from "../../api/v1alpha1/release.js";
 import { Controller, type ReconcileRequest, type ReconcileResult } from "../../runtime/controller.js";
 import { TerminalError } from "../../runtime/errors.js";
 import { isConflict } from "../../runtime/kube/api-error.js";
@@ -71,8 +71,7 @@ export function createChangeRequestController(deps: ControllerDeps, informers: I
     const namespace = obj.metadata.namespace ?? "";
     const envSpec = EnvironmentSpec.safeParse(informers.environments.store.get(spec.environment)?.spec);
     const releaseObj = informers.releases.store.get(`${namespace}/${spec.releaseRef.name}`);
-    const releaseSpec = ReleaseSpec.safeParse(releaseObj?.spec);
-    const release = releaseSpec.success ? releaseSpec.data : undefined;
+    const release = releaseObj === undefined ? undefined : pinnedReleaseSpec(releaseObj);
     const bindingMismatch = releaseBindingMismatch(spec.binding, {
       name: spec.releaseRef.name,
       uid: releaseObj?.metadata.uid,

@@ -1,4 +1,5 @@
 import { API_VERSION } from "../../api/v1alpha1/group.js";
+import { kustomizationSource } from "./shared-source.js";
 import { ChangeRequestStatus } from "../../api/v1alpha1/change-request.js";
 import { adapterFor } from "../../gitops/adapters.js";
 import { formatTimestamp } from "../../runtime/duration.js";
@@ -188,9 +189,11 @@ async function promote(ctx: ApplyContext, action: Promote): Promise<ApplyOutcome
       details: { environment: action.environment, target: describeTarget(action.target) },
     });
   }
+  // The GitRepository the gate cleared (read from the delivery object of this pass): the adapter pins no other.
+  const source = kustomizationSource(target);
   const result = await adapterFor(action.target, { client: ctx.client, now: ctx.now }).promote(
     action.target,
-    { release: ctx.self },
+    { release: ctx.self, ...(source === undefined ? {} : { source }) },
     ctx.opts.signal,
   );
   ctx.log.info(

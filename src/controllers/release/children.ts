@@ -22,7 +22,12 @@ export interface ReleaseRef {
   name: string;
   /** The Release's UID, bound into every child: a re-created release is another release. */
   uid: string;
+  /** The spec the release is decided and delivered by: the declared one, with a resolved ref pinned. */
   spec: ReleaseSpec;
+  /** The spec as declared, before any ref was resolved; `spec` when nothing was. */
+  declared?: ReleaseSpec | undefined;
+  /** Why the branch or tag the release names could not be resolved for a gate that resolves it. */
+  unresolved?: string | undefined;
 }
 
 /**

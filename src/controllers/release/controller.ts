@@ -11,7 +11,10 @@ import type { ControllerDeps } from "../deps.js";
 import type { Informers } from "../informers.js";
 import { deliveryResources, resources } from "../resources.js";
 import { describeZodError } from "../validation.js";
+import { pinnedSpec } from "../../api/v1alpha1/resolved-source.js";
+import { resolveRemoteRef } from "../../commits/resolve-ref.js";
 import { applyActions } from "./apply.js";
+import { resolveSource } from "./resolve-source.js";
 import { decideRelease, type ReleaseDecision } from "./decide.js";
 import { gatherEnvironments, TASKS_BY_RELEASE } from "./gather.js";
 import { finalizeRelease } from "./finalizer.js";
@@ -81,8 +84,20 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
       return done === "Retry" ? { requeueAfterMs: LOCK_RETRY_MS } : {};
     }
     if (!parsed.success) throw new TerminalError("InvalidSpec", describeZodError("spec", parsed.error));
-    const spec = parsed.data;
+    const declared = parsed.data;
     const stored = statusOf(obj);
+    const resolution = await resolveSource(
+      {
+        environments: informers.environments.store,
+        gitAccess: deps.authorPolicy,
+        resolve: resolveRemoteRef,
+        now: () => deps.clock.now(),
+      },
+      declared,
+      stored?.source,
+    );
+    // From here on the release is decided and delivered by the commit its branch or tag was resolved to.
+    const spec = pinnedSpec(declared, resolution.resolved);
 
     const environments = await gatherEnvironments(
       {
@@ -118,8 +133,10 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
               generation: obj.metadata.generation,
             },
             spec,
+            declared,
             status: statusOf(current),
           },
+          resolution,
           environments: environments.map((e) => e.input),
         },
         now,
@@ -163,6 +180,8 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
     }
     const written = update.decision;
     if (written.requeueAfterMs !== undefined) return { requeueAfterMs: written.requeueAfterMs };
+    // A ref that could not be read (the repository down, a credential missing) is tried again.
+    if (resolution.problem !== undefined) return { requeueAfterMs: DELIVERY_RECHECK_MS };
     const deploying = (written.status.environments ?? []).some((e) => e.state === "Deploying");
     return deploying ? { requeueAfterMs: DELIVERY_RECHECK_MS } : {};
   }

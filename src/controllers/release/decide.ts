@@ -12,6 +12,8 @@ import type { ReleaseAction } from "./actions.js";
 import { decideEnvironmentStep, type EnvironmentInput, type EnvironmentStep } from "./environment-step.js";
 import { releaseKey } from "./names.js";
 import { describeUnapproved, detectUnapproved, type UnapprovedDeployment } from "./out-of-band.js";
+import type { SourceResolution } from "./resolve-source.js";
+import type { ResolvedSource } from "../../api/v1alpha1/resolved-source.js";
 import { REFUSAL_REASONS, ReleaseCondition, ReleaseReason, STATE_EVENT_REASON } from "./reasons.js";
 
 export type { ReleaseAction } from "./actions.js";
@@ -21,9 +23,14 @@ export type { EnvironmentInput } from "./environment-step.js";
 export interface ReleaseDecisionInput {
   release: {
     metadata: { name: string; namespace: string; uid: string; generation?: number | undefined };
+    /** The spec to decide by: as declared, with a resolved branch or tag pinned to its commit. */
     spec: ReleaseSpec;
+    /** The spec as declared; `spec` when nothing was resolved. */
+    declared?: ReleaseSpec | undefined;
     status?: ReleaseStatus | undefined;
   };
+  /** What the release's branch or tag resolved to in this pass (see `resolveSource`), or why it did not. */
+  resolution?: SourceResolution | undefined;
   /** One entry per environment of `spec.pipeline`; a pipeline name without an entry counts as a missing Environment. */
   environments: readonly EnvironmentInput[];
 }
@@ -52,14 +59,21 @@ export interface ReleaseDecision {
  * Ensure actions.
  */
 export function decideRelease(input: ReleaseDecisionInput, now: Date): ReleaseDecision {
-  const { metadata, spec, status: stored } = input.release;
+  const { metadata, spec, declared, status: stored } = input.release;
+  const resolved = input.resolution?.resolved;
   const self = releaseKey(metadata.namespace, metadata.name);
   const byName = new Map(input.environments.map((e) => [e.name, e]));
   const steps: EnvironmentStep[] = [];
   let previous: { name: string; state: ReleaseEnvironmentState; artifact?: string | undefined } | undefined;
   for (const name of spec.pipeline) {
     const step = decideEnvironmentStep({
-      release: { name: metadata.name, uid: metadata.uid, spec },
+      release: {
+        name: metadata.name,
+        uid: metadata.uid,
+        spec,
+        declared,
+        unresolved: input.resolution?.problem,
+      },
       self,
       input: byName.get(name) ?? { name, tasks: [] },
       target: spec.targets.find((t) => t.environment === name),
@@ -109,6 +123,7 @@ export function decideRelease(input: ReleaseDecisionInput, now: Date): ReleaseDe
   const status: ReleaseStatus = {
     ...(observedGeneration === undefined ? {} : { observedGeneration }),
     conditions,
+    ...(resolved === undefined ? {} : { source: resolved }),
     environments,
     ...(current === undefined ? {} : { currentEnvironment: current.name, currentState: current.state }),
   };
@@ -120,6 +135,7 @@ export function decideRelease(input: ReleaseDecisionInput, now: Date): ReleaseDe
     audit: [
       ...releaseAudit(metadata, stored, environments, conditions, unapproved),
       ...refusalAudit(metadata, stored, steps),
+      ...resolutionAudit(metadata, stored, resolved),
     ],
     unapproved,
     ...(requeueAfterMs === undefined ? {} : { requeueAfterMs }),
@@ -323,4 +339,32 @@ function releaseAudit(
     });
   }
   return audit;
+}
+
+/** One `RevisionResolved` entry when the release's branch or tag is resolved to a commit (again, after an edit). */
+function resolutionAudit(
+  metadata: ReleaseDecisionInput["release"]["metadata"],
+  stored: ReleaseStatus | undefined,
+  resolved: ResolvedSource | undefined,
+): AuditEvent[] {
+  const before = stored?.source;
+  if (
+    resolved === undefined ||
+    (before?.ref === resolved.ref && before.commit === resolved.commit && before.repoURL === resolved.repoURL)
+  ) {
+    return [];
+  }
+  return [
+    {
+      actor: "stagegate-operator",
+      action: "RevisionResolved",
+      object: { kind: "Release", namespace: metadata.namespace, name: metadata.name },
+      details: {
+        repoURL: resolved.repoURL,
+        ref: resolved.ref,
+        commit: resolved.commit,
+        resolvedAt: resolved.resolvedAt,
+      },
+    },
+  ];
 }

@@ -1,9 +1,11 @@
 import type { GateBinding } from "../../api/v1alpha1/binding.js";
 import type { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
 import {
+  artifactOf,
   isGated,
   mutableRevisionProblem,
   releaseBinding,
+  resolvableRef,
   targetIdentity,
 } from "../../api/v1alpha1/release-binding.js";
 import type { ReleaseEnvironmentState, ReleaseEnvironmentStatus } from "../../api/v1alpha1/release.js";
@@ -121,7 +123,7 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
     return { entry: entry(ctx, "Pending", [reason], stored?.revision), actions: [] };
   }
   const revision = targetRevision(target, ctx.release.spec);
-  const artifact = ctx.release.spec.source.revision;
+  const artifact = artifactOf(ctx.release.spec);
   const position = promotionPosition(stored, revision, artifact);
   const { promoted } = position;
   const ordinal = promoted ? position.ordinal : (input.changeOrdinal ?? position.ordinal);
@@ -219,13 +221,13 @@ function promotionInput(
 ): PromotionInput {
   const { input } = ctx;
   const identity = targetIdentity(target, ctx.release.spec);
-  const mutable = isGated(spec) ? mutableRevisionProblem(target, ctx.release.spec) : undefined;
+  const mutable = isGated(spec) ? revisionProblem(ctx.release, target, spec) : undefined;
   return {
     environment: input.name,
     ...(ctx.previous === undefined ? {} : { previous: ctx.previous }),
     admissionControls: input.admissionControls,
     promotesFrom: spec.promotesFrom,
-    artifact: ctx.release.spec.source.revision,
+    artifact: artifactOf(ctx.release.spec),
     ownership: targetOwnership(input.name, spec.delivery, { ...identity, labels: input.targetLabels }),
     mutableRevision:
       mutable ??
@@ -253,6 +255,25 @@ function promotionInput(
     self: ctx.self,
     now: ctx.now,
   };
+}
+
+/**
+ * Why the revisions this gated environment would approve are not immutable. An environment that refuses mutable
+ * revisions judges the spec as declared; one that resolves them (`gate.mutableRevisions: Resolve`) judges the spec
+ * with the resolved commit pinned, and holds while the ref is not resolved, saying why.
+ */
+function revisionProblem(
+  release: ReleaseRef,
+  target: ReleaseTarget,
+  env: EnvironmentSpec,
+): string | undefined {
+  const declared = release.declared ?? release.spec;
+  const ref = resolvableRef(env, declared);
+  if (ref === undefined) return mutableRevisionProblem(target, declared);
+  if (release.spec.source.revision === ref) {
+    return release.unresolved ?? `spec.source.revision "${ref}" is not resolved to a commit yet`;
+  }
+  return mutableRevisionProblem(target, release.spec, ref);
 }
 
 /** What a person must fix before the environment can be decided at all: the Environment, the target, the spec. */

@@ -3,7 +3,7 @@ import { bindingDifference, type GateBinding } from "../../api/v1alpha1/binding.
 import { countsForGate } from "../../policy/check-task-counts.js";
 import { admissionControlsIntact } from "../admission-guard/guard.js";
 import { ChangeRequestSpec, ChangeRequestStatus } from "../../api/v1alpha1/change-request.js";
-import { releaseBinding, targetIdentity } from "../../api/v1alpha1/release-binding.js";
+import { artifactOf, releaseBinding, targetIdentity } from "../../api/v1alpha1/release-binding.js";
 import { desiredSourceDigest } from "../../gitops/desired-source.js";
 import { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
 import type { ReleaseEnvironmentStatus, ReleaseSpec } from "../../api/v1alpha1/release.js";
@@ -102,10 +102,16 @@ export async function gatherEnvironments(
         targetObject === undefined
           ? undefined
           : desiredSourceDigest(targetIdentity(target, release.spec).kind, targetObject);
-      input.sharedSource = sharedSourceProblem(name, spec.delivery, target, {
-        kustomizations: deps.informers.fluxKustomizations.store.list(),
-        helmReleases: deps.informers.fluxHelmReleases.store.list(),
-      });
+      input.sharedSource = sharedSourceProblem(
+        name,
+        spec.delivery,
+        target,
+        {
+          kustomizations: deps.informers.fluxKustomizations.store.list(),
+          helmReleases: deps.informers.fluxHelmReleases.store.list(),
+        },
+        targetObject,
+      );
       input.lockHolder = targetObject?.metadata.annotations?.[LOCK_ANNOTATION];
       input.delivery = observeDelivery(deps, target, targetObject, release.promotedAt(name));
       const key = targetKey(target);
@@ -175,11 +181,7 @@ function changeRequestOf(
   target: ReleaseTarget,
 ): { change: EnvironmentInput["changeRequest"]; ordinal: number } {
   const stored = release.stored.find((e) => e.name === binding.environment);
-  const position = promotionPosition(
-    stored,
-    targetRevision(target, release.spec),
-    release.spec.source.revision,
-  );
+  const position = promotionPosition(stored, targetRevision(target, release.spec), artifactOf(release.spec));
   let ordinal = position.ordinal;
   const lookUp = (n: number): KubeObject | undefined =>
     deps.informers.changeRequests.store.get(`${release.namespace}/${changeRequestName(binding, n)}`);

@@ -1,7 +1,8 @@
 import type { RollbackSeal } from "../rollback/seal.js";
+import { pinnedReleaseSpec } from "../../api/v1alpha1/pinned-release.js";
 import { provenRollbackLock } from "../rollback/lock-holder.js";
 import type { Informers } from "../informers.js";
-import { ReleaseSpec, ReleaseStatus } from "../../api/v1alpha1/release.js";
+import { ReleaseStatus } from "../../api/v1alpha1/release.js";
 import { targetRevision } from "../../api/v1alpha1/release-binding.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
 import { targetKey } from "./target-object.js";
@@ -31,17 +32,17 @@ export function lockSpeaksFor(
  */
 export function releaseInFlightOn(release: KubeObject | undefined, deliveryKey: string): boolean {
   if (release === undefined) return false;
-  const spec = ReleaseSpec.safeParse(release.spec);
+  const spec = pinnedReleaseSpec(release);
   const status = ReleaseStatus.safeParse(release.status ?? {});
-  if (!spec.success) return false;
+  if (spec === undefined) return false;
   const entries = status.success ? (status.data.environments ?? []) : [];
-  return spec.data.targets.some((target) => {
+  return spec.targets.some((target) => {
     if (targetKey(target) !== deliveryKey) return false;
     const entry = entries.find((e) => e.name === target.environment);
     const finished =
       entry !== undefined &&
       (entry.state === "Verified" || entry.state === "Failed") &&
-      entry.revision === targetRevision(target, spec.data);
+      entry.revision === targetRevision(target, spec);
     return !finished;
   });
 }

@@ -21,7 +21,8 @@ function gitRepositoryOf(obj: KubeObject, ref: SourceRef | undefined): string | 
   return `${namespace}/${ref.name}`;
 }
 
-function kustomizationSource(obj: KubeObject): string | undefined {
+/** The GitRepository (`namespace/name`) a Kustomization builds from, if that is its source. */
+export function kustomizationSource(obj: KubeObject): string | undefined {
   return gitRepositoryOf(obj, (obj.spec as { sourceRef?: SourceRef } | undefined)?.sourceRef);
 }
 
@@ -31,27 +32,41 @@ function helmReleaseSource(obj: KubeObject): string | undefined {
 }
 
 /**
- * Why pinning a Kustomization target's GitRepository would move objects outside the environment: every other
- * Kustomization or HelmRelease built from the same GitRepository that the environment does not own, named in a
- * sentence with the fix; undefined when the target pins no revision or nothing outside shares its source. Pinning
- * a shared source would deploy to other environments through the back door.
+ * Why pinning a Kustomization target's GitRepository would move objects outside the environment: the GitRepository
+ * lies outside the namespaces whose Kustomizations the environment owns, or another Kustomization or HelmRelease
+ * built from it is not the environment's; named in a sentence with the fix. Undefined when the target pins no
+ * revision or nothing outside shares its source. `live` is the target's Kustomization as read in this pass (its
+ * sourceRef is what the adapter pins); the others come from the caches. Pinning a shared source would deploy to
+ * other environments through the back door.
  */
 export function sharedSourceProblem(
   environment: string,
   delivery: EnvironmentDelivery | undefined,
   target: ReleaseTarget,
   objects: FluxObjects,
+  live: KubeObject | undefined,
 ): string | undefined {
   const flux = target.flux;
   if (flux?.kind !== "Kustomization" || flux.revision === undefined) return undefined;
-  const self = objects.kustomizations.find(
-    (k) => k.metadata.namespace === flux.namespace && k.metadata.name === flux.name,
-  );
+  const self = live;
   const source = self === undefined ? undefined : kustomizationSource(self);
   if (source === undefined) return undefined;
+  const sourceNamespace = source.slice(0, source.indexOf("/"));
+  const owned = scopeOf(delivery, "Kustomization")?.namespaces ?? [];
+  if (!owned.includes(sourceNamespace)) {
+    return (
+      `Pinning GitRepository ${source} for ${environment} would write to namespace ${sourceNamespace}, whose ` +
+      `Kustomizations environment ${environment} does not own: give the target a GitRepository in one of ` +
+      `[${owned.join(", ")}], or remove flux.revision.`
+    );
+  }
   const outside = [
     ...objects.kustomizations
-      .filter((k) => k !== self && kustomizationSource(k) === source)
+      .filter(
+        (k) =>
+          !(k.metadata.namespace === flux.namespace && k.metadata.name === flux.name) &&
+          kustomizationSource(k) === source,
+      )
       .map((k) => ({ obj: k, kind: "Kustomization" as const })),
     ...objects.helmReleases
       .filter((h) => helmReleaseSource(h) === source)

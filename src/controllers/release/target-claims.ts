@@ -1,4 +1,5 @@
 import { ReleaseSpec, ReleaseStatus, type ReleaseEnvironmentState } from "../../api/v1alpha1/release.js";
+import { pinnedReleaseSpec } from "../../api/v1alpha1/pinned-release.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
 import type { ObjectStore } from "../../runtime/informer/store.js";
 import { targetRevision } from "./delivery.js";
@@ -45,14 +46,14 @@ export function otherClaims(
   return store.byIndex(index, key).flatMap((obj) => {
     const release = releaseKey(obj.metadata.namespace ?? "", obj.metadata.name);
     if (release === self) return [];
-    const spec = ReleaseSpec.safeParse(obj.spec);
+    const spec = pinnedReleaseSpec(obj);
     const status = ReleaseStatus.safeParse(obj.status ?? {});
-    if (!spec.success || !status.success) return [];
-    return spec.data.targets.flatMap((target) => {
+    if (spec === undefined || !status.success) return [];
+    return spec.targets.flatMap((target) => {
       if (targetKey(target) !== key) return [];
       const entry = status.data.environments?.find((e) => e.name === target.environment);
       if (entry === undefined || !PROMOTED.includes(entry.state)) return [];
-      const revision = entry.revision ?? targetRevision(target, spec.data);
+      const revision = entry.revision ?? targetRevision(target, spec);
       return [
         {
           release,

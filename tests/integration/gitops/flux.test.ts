@@ -71,6 +71,31 @@ describe("Flux adapter against the real Flux CRDs", () => {
     assert.deepEqual([done.state, done.reason], ["Deployed", "Deployed"]);
   });
 
+  it("pins no GitRepository but the one the gate cleared: a sourceRef moved since is left alone", async () => {
+    await createFluxGitRepository({ admin, namespace }, "cleared");
+    await createFluxGitRepository({ admin, namespace }, "elsewhere");
+    await createFluxKustomization({ admin, namespace }, "moved", {
+      kind: "GitRepository",
+      name: "elsewhere",
+    });
+    const before = await admin.get(fluxGitRepository, "elsewhere", namespace);
+    const t: ReleaseTarget = {
+      environment: "staging",
+      flux: { kind: "Kustomization", name: "moved", namespace, revision: SHA },
+    };
+    await assert.rejects(
+      adapterFor(t, { client: admin, now: () => NOW }).promote(t, {
+        ...REQUEST,
+        source: `${namespace}/cleared`,
+      }),
+      new RegExp(`now builds from GitRepository ${namespace}/elsewhere, not ${namespace}/cleared`),
+    );
+    const after = await admin.get(fluxGitRepository, "elsewhere", namespace);
+    assert.equal(after.metadata.resourceVersion, before.metadata.resourceVersion, "nothing was pinned");
+    const ks = await admin.get(deliveryResources.fluxKustomization, "moved", namespace);
+    assert.equal(ks.metadata.annotations?.[REQUESTED_REVISION], undefined, "no reconciliation was requested");
+  });
+
   it("pins the HelmRelease chart version and reports Deployed from status.history[0]", async () => {
     await createFluxHelmRelease({ admin, namespace }, "podinfo", { chart: "podinfo", version: "6.0.0" });
     const ref = { name: "podinfo", namespace };
