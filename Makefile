@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all deps generate lint typecheck test test-unit cluster-up cluster-down demo build clean monitoring-tools bench
+.PHONY: all deps generate lint typecheck test test-unit cluster-up cluster-down demo build clean monitoring-tools bench helm
 
 all: test
 
@@ -14,8 +14,15 @@ node_modules/.installed: package.json package-lock.json
 
 deps: node_modules/.installed
 
-generate: deps
+# The CRDs from the zod schemas, then what the Helm chart and config/default share (copies, kustomizations, the
+# objects config/ renders from the chart, the values table of docs/install.md).
+generate: deps helm
 	tsx hack/generate-crds.ts
+	tsx hack/generate-chart.ts
+
+# helm, built from its Go module (helm.sh/helm/v4) into ~/.cache/stagegate on first use; a no-op after.
+helm:
+	bash hack/build-helm.sh >/dev/null
 
 lint: deps
 	eslint .
@@ -24,7 +31,7 @@ lint: deps
 typecheck: deps
 	tsc -p tsconfig.json --noEmit
 
-test: deps lint typecheck monitoring-tools
+test: deps lint typecheck monitoring-tools helm
 	tsx hack/run-tests.ts
 
 # Prometheus and Alertmanager from Debian for the alert tests (needs root the first time; a no-op after).

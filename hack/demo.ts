@@ -60,8 +60,9 @@ let operatorConfig: string;
 if (external) {
   adminConfig = operatorConfig = process.env.KUBECONFIG ?? "";
   console.log(`Using the cluster of KUBECONFIG=${adminConfig}`);
-  await kubectl(["apply", "--server-side", "-f", path.join(repo, "crds")], true);
-  await kubectl(["apply", "--server-side", "-f", path.join(repo, "config/rbac")], true);
+  // -k, not -f: both directories hold a kustomization.yaml (config/default builds on them).
+  await kubectl(["apply", "--server-side", "-k", path.join(repo, "crds")], true);
+  await kubectl(["apply", "--server-side", "-k", path.join(repo, "config/rbac")], true);
 } else {
   console.log(
     "Starting a local control plane (etcd + kube-apiserver built from Go modules; first run builds them)...",

@@ -34,9 +34,15 @@ const files =
         ...findTests("tests/unit"),
         ...(unitOnly
           ? []
-          : [...findTests("tests/integration"), ...findTests("tests/security"), ...findTests("tests/e2e")]),
+          : [
+              ...findTests("tests/integration"),
+              ...findTests("tests/security"),
+              ...findTests("tests/e2e"),
+              ...findTests("tests/install"),
+            ]),
       ];
-const needsCluster = files.some((f) => !f.includes("tests/unit/"));
+// tests/install starts clusters of its own (installing Stagegate would clash with the shared cluster's objects).
+const needsCluster = files.some((f) => !f.includes("tests/unit/") && !f.includes("tests/install/"));
 
 const summaryFile = path.join(mkdtempSync(path.join(tmpdir(), "stagegate-tests-")), "summary.json");
 const env: NodeJS.ProcessEnv = { ...process.env, STAGEGATE_TEST_SUMMARY: summaryFile };

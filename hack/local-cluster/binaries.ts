@@ -13,7 +13,28 @@ const REQUIRED_BINARIES = ["etcd", "kube-apiserver", "kubectl"] as const;
  * (minutes on a first run, milliseconds after). Build progress goes to this process's stderr.
  */
 export async function resolveBinDir(): Promise<string> {
-  const child = spawn("bash", [BUILD_SCRIPT], { stdio: ["ignore", "pipe", "inherit"] });
+  const binDir = await runBuildScript(BUILD_SCRIPT);
+  assertBinDir(binDir);
+  return binDir;
+}
+
+/** The script that builds helm from its Go module (helm.sh/helm/v4) into the same cache. */
+export const HELM_BUILD_SCRIPT = join(import.meta.dirname, "..", "build-helm.sh");
+
+/**
+ * Returns the path of the pinned helm binary, building it from its Go module first if the cache lacks it (a few
+ * minutes once, milliseconds after). Nothing downloads a prebuilt binary.
+ */
+export async function resolveHelmBinary(): Promise<string> {
+  const helm = join(await runBuildScript(HELM_BUILD_SCRIPT), "helm");
+  if (!existsSync(helm))
+    throw new LocalClusterError(`${HELM_BUILD_SCRIPT} printed a directory without helm.`);
+  return helm;
+}
+
+/** Runs one of the build scripts, which print the bin directory as their last line of stdout. */
+async function runBuildScript(script: string): Promise<string> {
+  const child = spawn("bash", [script], { stdio: ["ignore", "pipe", "inherit"] });
   const chunks: Buffer[] = [];
   child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
   const code = await new Promise<number | null>((resolve, reject) => {
@@ -22,9 +43,8 @@ export async function resolveBinDir(): Promise<string> {
   });
   const binDir = Buffer.concat(chunks).toString("utf8").trim().split("\n").pop() ?? "";
   if (code !== 0 || binDir === "") {
-    throw new LocalClusterError(`${BUILD_SCRIPT} failed (exit ${code}); see its output above.`);
+    throw new LocalClusterError(`${script} failed (exit ${code}); see its output above.`);
   }
-  assertBinDir(binDir);
   return binDir;
 }
 

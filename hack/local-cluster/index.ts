@@ -27,12 +27,14 @@ export {
 } from "./kubectl.js";
 export {
   THIRD_PARTY_CRDS,
+  CHART_INTEGRATION_CRDS,
   installThirdPartyCrds,
   resolveThirdPartyCrdFiles,
   type ThirdPartyCrdSource,
 } from "./third-party-crds.js";
 export { applyManifestDirs, applyCrdFiles } from "./manifests.js";
-export { resolveBinDir, BUILD_SCRIPT } from "./binaries.js";
+export { resolveBinDir, resolveHelmBinary, BUILD_SCRIPT, HELM_BUILD_SCRIPT } from "./binaries.js";
+export { runHelm, type HelmResult, type HelmTarget } from "./helm.js";
 export { isPidAlive, terminatePid } from "./pids.js";
 export { LocalClusterError } from "./errors.js";
 export { LocalClusterTimeoutError, pollUntil } from "./poll.js";

@@ -50,6 +50,28 @@ export const THIRD_PARTY_CRDS: readonly ThirdPartyCrdSource[] = [
   },
 ];
 
+/**
+ * The CRDs of the optional integrations the Helm chart and config/default can create objects for: cert-manager's
+ * Certificate and Issuer (the webhook certificate) and the Prometheus Operator's ServiceMonitor and PrometheusRule.
+ * Installed only by the install tests, on their own clusters (no controller runs: the objects are validated and
+ * stored, not acted on).
+ */
+export const CHART_INTEGRATION_CRDS: readonly ThirdPartyCrdSource[] = [
+  {
+    module: "github.com/cert-manager/cert-manager",
+    version: "v1.21.2",
+    files: ["deploy/crds/cert-manager.io_certificates.yaml", "deploy/crds/cert-manager.io_issuers.yaml"],
+  },
+  {
+    module: "github.com/prometheus-operator/prometheus-operator",
+    version: "v0.85.0",
+    files: [
+      "example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml",
+      "example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml",
+    ],
+  },
+];
+
 /** The part of `go mod download -json` output the installer reads. */
 interface GoModDownload {
   readonly Dir?: string;

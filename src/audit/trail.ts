@@ -28,6 +28,8 @@ export interface AuditTrailOptions {
   onMirrorError?: (err: unknown, entry: AuditEntry) => void;
   /** Opens the file for appending; defaults to `fs.open(path, "a")`. A seam for simulating disk failures. */
   openFile?: (path: string) => Promise<AuditFile>;
+  /** Told about each entry that could not be written (the caller's record rejects too); must not throw. */
+  onWriteError?: (err: unknown) => void;
 }
 
 /** Paths with an open writer in this process: two writers on one file would fork the chain. */
@@ -100,7 +102,7 @@ export class AuditTrail implements AuditRecorder {
     }
     const written = this.tail.then(() => this.append(event));
     // The caller receives the rejection through `written`; the chain itself only needs to know it settled.
-    this.tail = written.catch(() => undefined);
+    this.tail = written.catch((err: unknown) => this.reportWriteError(err));
     return written;
   }
 
@@ -198,6 +200,15 @@ export class AuditTrail implements AuditRecorder {
     if (mirror === undefined) return;
     const settled: Promise<void> = this.runMirror(mirror, entry).finally(() => this.mirrors.delete(settled));
     this.mirrors.add(settled);
+  }
+
+  /** Counts a failed write for whoever watches (the operator's metric); a throwing observer is ignored. */
+  private reportWriteError(err: unknown): void {
+    try {
+      this.options.onWriteError?.(err);
+    } catch {
+      // The record's own rejection already carries the failure to its caller.
+    }
   }
 
   /** Never rejects: a mirror failure is reported, not propagated, because the file is the record. */

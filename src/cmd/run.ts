@@ -19,6 +19,7 @@ import { AuditTrail } from "../audit/trail.js";
 import { loadAuthorPolicy, type LoadedAuthorPolicy } from "../commits/author-policy.js";
 import type { Logger } from "../runtime/logging.js";
 import { auditEventMirror } from "./audit-mirror.js";
+import { auditWriteFailures } from "./audit-metrics.js";
 import { startReceivers } from "./receivers.js";
 import { openRollbackSeal } from "./rollback-seal.js";
 import { startAdmissionGuardFor } from "./admission-guard.js";
@@ -38,7 +39,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
   const client = await KubeClient.connect(config.kubeconfig);
   const metrics = new RuntimeMetrics({ defaultMetrics: true });
   const events = new EventRecorder(client, REPORTING_CONTROLLER, config.identity, log);
-  const audit = await openAuditTrail(config.auditLog, events, log);
+  const audit = await openAuditTrail(config.auditLog, events, log, auditWriteFailures(metrics.registry));
   const self = new SelfIdentity(client);
   const operatorIdentity = (): string => self.username ?? "";
   const authorPolicy = await openAuthorPolicy(config.commitAuthorsConfig, log);
@@ -165,10 +166,16 @@ async function openAuthorPolicy(
 }
 
 /** Opens this replica's audit trail, mirroring entries as Events; a path it cannot use is a configuration error. */
-async function openAuditTrail(path: string, events: EventRecorder, log: Logger): Promise<AuditTrail> {
+async function openAuditTrail(
+  path: string,
+  events: EventRecorder,
+  log: Logger,
+  onWriteError: () => void,
+): Promise<AuditTrail> {
   try {
     return await AuditTrail.open({
       path,
+      onWriteError,
       mirror: auditEventMirror(events),
       onMirrorError: (err, entry) =>
         log.warn(

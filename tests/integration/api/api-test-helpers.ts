@@ -39,7 +39,8 @@ export async function installStagegateCrds(): Promise<void> {
     "--server-side",
     "--field-manager=stagegate-local-cluster",
     "--force-conflicts",
-    "-f",
+    // -k: crds/ holds the kustomization config/default builds on, which -f would read as an object.
+    "-k",
     CRD_DIR,
   ]);
   await kubectlOrThrow("admin", [

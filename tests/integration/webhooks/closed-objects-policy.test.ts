@@ -127,7 +127,8 @@ describe("closed ChangeRequests and Approvals are immutable for everyone (Valida
       "--server-side",
       "--field-manager=stagegate-local-cluster",
       "--force-conflicts",
-      "-f",
+      // -k: the directory's kustomization.yaml (config/default builds on it) is not an object to apply.
+      "-k",
       POLICY_DIR,
     ]);
     namespace = await createNamespace("closed-policy");

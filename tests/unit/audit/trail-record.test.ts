@@ -151,11 +151,17 @@ describe("AuditTrail write failures", () => {
   for (const [name, failure] of rows) {
     it(`rejects the record on ${name} and the next record continues the chain`, async () => {
       const file = freshFile();
-      const trail = await AuditTrail.open({ path: file, openFile: failingFile(failure) });
+      const reported: unknown[] = [];
+      const trail = await AuditTrail.open({
+        path: file,
+        openFile: failingFile(failure),
+        onWriteError: (err) => reported.push(err),
+      });
       await trail.record(sampleEvent(1));
       await assert.rejects(trail.record(sampleEvent(2)), /Could not write audit entry 2 to .*: E(NOSPC|IO)/);
       await trail.record(sampleEvent(3));
       await trail.close();
+      assert.equal(reported.length, 1, "the one failed write is reported once (the operator counts it)");
       const entries = await assertChain(file, 2);
       assert.deepEqual(
         entries.map((e) => e.actor),

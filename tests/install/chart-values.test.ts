@@ -1,0 +1,205 @@
+// The chart's values: helm lint, the schema's errors (each names the field), and the arguments the StatefulSet
+// renders from them, parsed by the operator's own flag parser, so every rendered flag is one `stagegate run` has.
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { CHART_DIR, REPO } from "../../hack/chart/layout.js";
+import { renderChart, type KubeObject } from "../../hack/chart/render.js";
+import { parseRunConfig } from "../../src/cmd/config.js";
+import { helmBinary, helmOffline } from "../support/install-cluster.js";
+
+interface Container {
+  args: string[];
+  env: { name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
+  ports: { name: string; containerPort: number }[];
+  livenessProbe: { httpGet: { path: string; port: string } };
+  readinessProbe: { httpGet: { path: string; port: string } };
+  securityContext: Record<string, unknown>;
+}
+
+function operatorContainer(objects: readonly KubeObject[]): Container {
+  const sts = objects.find((obj) => obj.kind === "StatefulSet");
+  assert.ok(sts, "the chart renders the operator StatefulSet");
+  const spec = sts.spec as { template: { spec: { containers: Container[] } } };
+  const container = spec.template.spec.containers[0];
+  assert.ok(container);
+  return container;
+}
+
+/** Parses the container's arguments as the operator does in the pod (POD_NAME and POD_NAMESPACE from the downward API). */
+function parseAsInPod(container: Container) {
+  assert.equal(container.args[0], "run", "the container runs `stagegate run`");
+  const env = Object.fromEntries(
+    container.env.map((e) => [
+      e.name,
+      e.valueFrom?.fieldRef?.fieldPath === "metadata.name" ? "stagegate-operator-0" : "stagegate-system",
+    ]),
+  );
+  return parseRunConfig(container.args.slice(1), env);
+}
+
+const NON_DEFAULT = [
+  "replicas=3",
+  "operator.workers=8",
+  "operator.logLevel=debug",
+  "operator.watchNamespace=team-a",
+  "operator.leaderElection.leaseDuration=30s",
+  "operator.leaderElection.renewDeadline=20s",
+  "operator.leaderElection.retryPeriod=4s",
+  "operator.commitAuthors.configMap=commit-authors",
+  "operator.rollbackSeal.existingSecret=my-seal",
+  "webhook.port=10443",
+  "webhook.clientNames={kube-apiserver,kube-apiserver-2}",
+  "webhook.namespaceSelector.matchLabels.stagegate=enabled",
+  "receivers.pipelineEvents.tokenSecret=pipeline-tokens",
+  "receivers.alertmanager.tokenSecret=alertmanager-tokens",
+  "metrics.secure=false",
+  "audit.directory=/data/audit",
+];
+
+describe("the chart's values", () => {
+  it("passes helm lint --strict with the default and with non-default values", async () => {
+    for (const set of [[], NON_DEFAULT]) {
+      const result = await helmOffline(["lint", "--strict", CHART_DIR, ...set.flatMap((s) => ["--set", s])]);
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.match(result.stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/);
+    }
+  });
+
+  const badValues: [string, RegExp][] = [
+    ["replicas=0", /at '\/replicas': minimum: got 0, want 1/],
+    [
+      "webhook.certificate.source=vault",
+      /at '\/webhook\/certificate\/source': value must be one of 'helm', 'certManager', 'secret'/,
+    ],
+    [
+      "operator.leaderElection.leaseDuration=fifteen",
+      /at '\/operator\/leaderElection\/leaseDuration': 'fifteen' does not match pattern/,
+    ],
+    ["replicaCount=2", /additional properties 'replicaCount' not allowed/],
+    [
+      "webhook.certificate.source=secret",
+      /at '\/webhook\/certificate\/secret\/name': minLength: got 0, want 1/,
+    ],
+    ["audit.persistence.size=lots", /at '\/audit\/persistence\/size': 'lots' does not match pattern/],
+    ["metrics.port=70000", /at '\/metrics\/port': maximum/],
+  ];
+  for (const [value, message] of badValues) {
+    it(`refuses ${value} with an error naming the field`, async () => {
+      const result = await helmOffline(["template", "stagegate", CHART_DIR, "--set", value]);
+      assert.notEqual(result.code, 0);
+      assert.match(result.stderr, /values don't meet the specifications of the schema/);
+      assert.match(result.stderr, message);
+    });
+  }
+
+  it("renders default arguments the operator parses: leader election, the ports probed and served, the mounted files", async () => {
+    const container = operatorContainer(await renderChart(await helmBinary()));
+    const config = parseAsInPod(container);
+    assert.equal(config.leaderElect, true);
+    assert.equal(config.leaderElectionNamespace, "stagegate-system");
+    assert.equal(config.leaderElectionId, "stagegate-operator");
+    assert.equal(config.identity, "stagegate-operator-0");
+    assert.equal(config.leaseDurationMs, 15_000);
+    assert.equal(config.webhookService, "stagegate-system/stagegate-webhook");
+    assert.equal(config.webhookCertDir, "/etc/stagegate/tls");
+    assert.equal(config.metricsCertDir, "/etc/stagegate/tls");
+    assert.equal(config.webhookClientCaFile, "/etc/stagegate/webhook-client-ca/ca.crt");
+    assert.equal(config.rollbackSealKeyFile, "/etc/stagegate/rollback-seal/seal.key");
+    assert.equal(config.auditLog, "/var/lib/stagegate/audit.jsonl");
+    assert.equal(config.metricsSecure, true);
+    const ports = Object.fromEntries(container.ports.map((p) => [p.name, p.containerPort]));
+    assert.deepEqual(ports, { webhook: 9443, receivers: 9444, metrics: 8080, health: 8081 });
+    assert.equal(config.webhookAddress, ":9443");
+    assert.equal(config.eventsAddress, ":9444");
+    assert.equal(config.metricsAddress, ":8080");
+    assert.equal(config.probeAddress, ":8081");
+    assert.deepEqual(container.livenessProbe.httpGet, { path: "/healthz", port: "health" });
+    assert.deepEqual(container.readinessProbe.httpGet, { path: "/readyz", port: "health" });
+    assert.deepEqual(container.securityContext, {
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+  });
+
+  it("renders non-default values to the flags that carry them", async () => {
+    const objects = await renderChart(await helmBinary(), { set: NON_DEFAULT });
+    const config = parseAsInPod(operatorContainer(objects));
+    assert.equal(config.workers, 8);
+    assert.equal(config.logLevel, "debug");
+    assert.equal(config.namespace, "team-a");
+    assert.equal(config.leaseDurationMs, 30_000);
+    assert.equal(config.renewDeadlineMs, 20_000);
+    assert.equal(config.retryPeriodMs, 4_000);
+    assert.equal(config.commitAuthorsConfig, "/etc/stagegate/commit-authors/commit-authors.yaml");
+    assert.equal(config.webhookAddress, ":10443");
+    assert.deepEqual(config.webhookClientNames, ["kube-apiserver", "kube-apiserver-2"]);
+    assert.deepEqual(config.webhookNamespaceSelector, { matchLabels: { stagegate: "enabled" } });
+    assert.equal(config.pipelineEventsTokenFile, "/etc/stagegate/pipeline-events/tokens.yaml");
+    assert.equal(config.alertmanagerTokenFile, "/etc/stagegate/alertmanager/tokens.yaml");
+    assert.equal(config.metricsSecure, false);
+    assert.equal(config.auditLog, "/data/audit/audit.jsonl");
+    const entries = objects
+      .filter((obj) => obj.kind.endsWith("WebhookConfiguration"))
+      .flatMap(
+        (obj) =>
+          obj.webhooks as { namespaceSelector?: unknown; clientConfig: { service: { port: number } } }[],
+      );
+    assert.ok(entries.length > 0);
+    for (const entry of entries) {
+      assert.deepEqual(
+        entry.namespaceSelector,
+        { matchLabels: { stagegate: "enabled" } },
+        "the guard's selector",
+      );
+      assert.equal(entry.clientConfig.service.port, 10443);
+    }
+    const seal = objects.find(
+      (obj) => obj.kind === "Secret" && obj.metadata.name === "stagegate-rollback-seal",
+    );
+    assert.equal(seal, undefined, "an existing seal Secret is used, none is made");
+  });
+
+  it("alerts only on metrics the operator exports", async () => {
+    const objects = await renderChart(await helmBinary(), { set: ["metrics.prometheusRule.enabled=true"] });
+    const rule = objects.find((obj) => obj.kind === "PrometheusRule");
+    assert.ok(rule);
+    const rules = (rule.spec as { groups: { rules: { alert: string; expr: string }[] }[] }).groups.flatMap(
+      (g) => g.rules,
+    );
+    assert.deepEqual(
+      rules.map((r) => r.alert),
+      [
+        "StagegateNotLeading",
+        "StagegateReconcileErrors",
+        "StagegateWorkqueueDepth",
+        "StagegateAuditWriteFailures",
+        "StagegateAdmissionControlsMissing",
+      ],
+    );
+    const registered = new Set(
+      [...sourceText(join(REPO, "src")).matchAll(/name: "([a-z_]+)"/g)].map((m) => m[1]),
+    );
+    for (const { alert, expr } of rules) {
+      const metrics = [...expr.matchAll(/\b([a-z_]+)\{/g)].map((m) => m[1] ?? "");
+      assert.ok(metrics.length > 0, alert);
+      for (const metric of metrics)
+        assert.ok(registered.has(metric), `${alert} uses ${metric}, which the operator does not export`);
+    }
+  });
+});
+
+/** Every TypeScript source under `dir`, concatenated (to find the metric names the operator registers). */
+function sourceText(dir: string): string {
+  return readdirSync(dir)
+    .map((entry) => {
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory()) return sourceText(path);
+      return path.endsWith(".ts") ? readFileSync(path, "utf8") : "";
+    })
+    .join("\n");
+}

@@ -1,0 +1,95 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  CHART_INTEGRATION_CRDS,
+  installThirdPartyCrds,
+  resolveBinDir,
+  resolveHelmBinary,
+  runHelm,
+  runKubectl,
+  startLocalCluster,
+  type HelmResult,
+  type KubectlResult,
+  type LocalCluster,
+} from "../../hack/local-cluster/index.js";
+
+let helmPath: Promise<string> | undefined;
+/** The pinned helm, built from its Go module on first use (hack/build-helm.sh). */
+export function helmBinary(): Promise<string> {
+  helmPath ??= resolveHelmBinary();
+  return helmPath;
+}
+
+let binDir: Promise<string> | undefined;
+/** The control plane's bin directory (kubectl), for `kubectl kustomize` without a cluster. */
+function controlPlaneBinDir(): Promise<string> {
+  binDir ??= resolveBinDir();
+  return binDir;
+}
+
+/** Runs helm without a cluster (lint, template), with its state in a temporary directory. */
+export async function helmOffline(args: readonly string[]): Promise<HelmResult> {
+  const stateDir = await mkdtemp(join(tmpdir(), "stagegate-helm-"));
+  try {
+    return await runHelm({ helm: await helmBinary(), stateDir }, args);
+  } finally {
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+/** `kubectl kustomize DIR` without a cluster; throws with kubectl's words when it fails. */
+export async function kustomizeBuild(dir: string): Promise<string> {
+  const result = await runKubectl({ binDir: await controlPlaneBinDir(), kubeconfig: "/dev/null" }, [
+    "kustomize",
+    dir,
+  ]);
+  if (result.code !== 0) throw new Error(`kubectl kustomize ${dir} failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** A control plane of its own for installing Stagegate, which cluster-scoped objects of the shared one would clash with. */
+export interface InstallCluster {
+  readonly cluster: LocalCluster;
+  /** helm as the cluster admin. */
+  helm(args: readonly string[]): Promise<HelmResult>;
+  /** kubectl as the cluster admin. */
+  kubectl(args: readonly string[], input?: string): Promise<KubectlResult>;
+  /** kubectl as the admin, failing the test with kubectl's stderr on a non-zero exit; returns stdout. */
+  kubectlOk(args: readonly string[], input?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts etcd and kube-apiserver for one install test file, with the CRDs of the chart's optional integrations
+ * (cert-manager, Prometheus Operator) but without Stagegate's own: installing them is what is being tested.
+ * The shared test cluster is never touched, so uninstalling CRDs cannot take them from parallel suites.
+ */
+export async function startInstallCluster(): Promise<InstallCluster> {
+  const cluster = await startLocalCluster({ thirdPartyCrds: false });
+  const admin = cluster.kubeconfigs.admin;
+  if (admin === undefined) throw new Error("The local cluster has no admin kubeconfig.");
+  const kubectl = (args: readonly string[], input?: string) =>
+    cluster.kubectl("admin", args, input === undefined ? {} : { input });
+  await installThirdPartyCrds(
+    { binDir: cluster.binDir, kubeconfig: admin, cacheDir: join(cluster.dir, "kubectl-cache") },
+    CHART_INTEGRATION_CRDS,
+  );
+  const stateDir = join(cluster.dir, "helm");
+  const helm = await helmBinary();
+  let failed = false;
+  return {
+    cluster,
+    helm: (args) => runHelm({ helm, kubeconfig: admin, stateDir }, args, { timeoutMs: 180_000 }),
+    kubectl,
+    async kubectlOk(args, input) {
+      const result = await kubectl(args, input);
+      if (result.code !== 0) {
+        failed = true;
+        throw new Error(`kubectl ${args.join(" ")} failed (exit ${result.code}): ${result.stderr}`);
+      }
+      return result.stdout;
+    },
+    stop: () => cluster.stop({ keepLogs: failed }),
+  };
+}
