@@ -7,7 +7,7 @@ import type { Logger } from "../../runtime/logging.js";
 import { checkAdmissionControls, type ExpectedAdmissionControls } from "./admission-controls.js";
 
 const group = "admissionregistration.k8s.io";
-/** The four kinds the guard reads (the operator may get/list/watch them, nothing more). */
+/** The four kinds the guard reads by name (the operator may get them, nothing more). */
 export const admissionResources = {
   mutating: {
     group,
