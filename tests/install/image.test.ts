@@ -99,6 +99,11 @@ describe("the container image (make image), run by runc from its own root filesy
 
   before(
     async () => {
+      assert.equal(
+        process.getuid?.(),
+        0,
+        "The image test builds the image (chown, chroot) and runs containers with runc: run it as root (sudo make test).",
+      );
       await ensureImageTools(["buildah", "umoci", "runc"], console.error);
       const started = Date.now();
       record = await ensureImage();
