@@ -12,6 +12,7 @@ export const IMAGE_ENTRYPOINT = ["/usr/local/bin/stagegate"] as const;
 export const IMAGE_CMD = ["run"] as const;
 /** The operator's files (root-owned, read-only for its user). */
 export const IMAGE_WORKDIR = "/app";
+/** `stagegate` and git on PATH; production mode for the dependencies that read NODE_ENV. */
 export const IMAGE_ENV = ["PATH=/usr/local/bin:/usr/bin:/bin", "NODE_ENV=production"] as const;
 
 /** What the image says about itself, from package.json and git. */

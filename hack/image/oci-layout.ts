@@ -41,6 +41,7 @@ export const imageConfigSchema = z.object({
   rootfs: z.object({ type: z.literal("layers"), diff_ids: z.array(z.string()) }),
   history: z.array(z.record(z.string(), z.unknown())).optional(),
 });
+/** An image config as {@link imageConfigSchema} reads it. */
 export type OciImageConfig = z.infer<typeof imageConfigSchema>;
 
 /** One layer blob: compressed as stored, and as the tar a runtime unpacks. */
