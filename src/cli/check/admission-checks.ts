@@ -124,7 +124,10 @@ export const webhooksAnsweringCheck: Check = {
       judgeMutating(await sendProbe(ctx.client, namespace, false, true), ctx.user.username),
       judgeValidating(await ctx.validatingProbe()),
     ];
-    const problems = judgements.flatMap((j) => (j.problem === undefined ? [] : [j.problem]));
+    // Both probes pass the mutating webhook first, so one unreachable webhook can fail both the same way.
+    const problems = judgements
+      .flatMap((j) => (j.problem === undefined ? [] : [j.problem]))
+      .filter((p, i, all) => all.findIndex((q) => q.message === p.message) === i);
     const evidence = judgements.flatMap((j) => (j.evidence === undefined ? [] : [j.evidence]));
     const policyNote =
       "The closed-object policy is enforced by the API server itself; it was checked as registered, not exercised.";

@@ -21,15 +21,18 @@ export function parsePemCertificates(pem: string): X509Certificate[] {
   });
 }
 
-/** "3d 4h" for a span of time; minutes when under an hour. */
+/** "3d 4h" for a span of time; hours, minutes or seconds when shorter. */
 export function formatSpan(ms: number): string {
-  const hours = Math.floor(Math.abs(ms) / 3_600_000);
-  if (hours === 0) return `${Math.floor(Math.abs(ms) / 60_000)}m`;
+  const abs = Math.abs(ms);
+  if (abs < 60_000) return `${Math.floor(abs / 1000)}s`;
+  const hours = Math.floor(abs / 3_600_000);
+  if (hours === 0) return `${Math.floor(abs / 60_000)}m`;
   const days = Math.floor(hours / 24);
   return days === 0 ? `${hours}h` : `${days}d ${hours % 24}h`;
 }
 
 const subjectOf = (cert: X509Certificate): string => cert.subject.replace(/\n/g, ", ");
+const instant = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, "Z");
 
 /**
  * Judges each certificate against the clock: not yet valid, expired, or expiring within `minValidityMs` is a
@@ -46,18 +49,18 @@ export function judgeCertificates(
     const notAfter = new Date(cert.validTo);
     const notBefore = new Date(cert.validFrom);
     const left = notAfter.getTime() - now.getTime();
-    const what = `${where} (${subjectOf(cert)})`;
+    const what = `${where.charAt(0).toUpperCase()}${where.slice(1)} (${subjectOf(cert)})`;
     if (notBefore.getTime() > now.getTime()) {
-      problems.push(`${what} is not valid until ${notBefore.toISOString()}.`);
+      problems.push(`${what} is not valid until ${instant(notBefore)}.`);
     } else if (left <= 0) {
-      problems.push(`${what} expired at ${notAfter.toISOString()} (${formatSpan(left)} ago).`);
+      problems.push(`${what} expired at ${instant(notAfter)} (${formatSpan(left)} ago).`);
     } else if (left < minValidityMs) {
       problems.push(
-        `${what} expires at ${notAfter.toISOString()}, in ${formatSpan(left)}: less than --min-cert-validity ` +
+        `${what} expires at ${instant(notAfter)}, in ${formatSpan(left)}: less than --min-cert-validity ` +
           `(${formatSpan(minValidityMs)}).`,
       );
     } else {
-      evidence.push(`${what} is valid until ${notAfter.toISOString()} (${formatSpan(left)}).`);
+      evidence.push(`${what} is valid until ${instant(notAfter)} (${formatSpan(left)}).`);
     }
   }
   return { problems, evidence };

@@ -186,7 +186,10 @@ export function parseCheckOptions(argv: readonly string[], env: CliEnv): CheckOp
     const value = values[flag];
     return typeof value === "string" ? value : undefined;
   };
-  const operatorNamespace = text("operator-namespace") ?? "stagegate-system";
+  // First on its own: other defaults are derived from it, and should not repeat its error.
+  const { operatorNamespace } = validateFlags(CheckFlags.pick({ operatorNamespace: true }), {
+    operatorNamespace: text("operator-namespace") ?? "stagegate-system",
+  });
   const flags = validateFlags(CheckFlags, {
     operatorNamespace,
     serviceAccount: text("service-account") ?? "stagegate-operator",

@@ -224,17 +224,17 @@ export const operatorRbacCheck: Check = {
       const fix =
         extras.size > 0
           ? suspects.length > 0
-            ? `Delete the extra bindings (${suspects.join(", ")}), and re-apply ${shipped.file} if its roles were edited.`
-            : `Re-apply ${shipped.file}: the shipped roles were edited to grant more.`
+            ? `Delete the extra bindings (${suspects.join(", ")}), and re-apply ${shipped.label} if its roles were edited.`
+            : `Re-apply ${shipped.label}: the shipped roles were edited to grant more.`
           : missing.length > 0
-            ? `Re-apply ${shipped.file} and config/rbac/operator-binding.yaml.`
+            ? `Re-apply ${shipped.label} and config/rbac/operator-binding.yaml.`
             : `Delete the extra bindings (${suspects.join(", ")}): they grant nothing more today, but will if their roles grow.`;
       const verdict = extras.size > 0 || missing.length > 0 ? failed : warned;
-      return verdict(`The operator's RBAC differs from ${shipped.file}.`, fix, [...problems, ...notes]);
+      return verdict(`The operator's RBAC differs from ${shipped.label}.`, fix, [...problems, ...notes]);
     }
     const checked = `checked in ${namespaces.length === 1 ? "its namespace" : `namespaces ${namespaces.join(", ")}`}`;
     const message =
-      `${account} may do exactly what ${shipped.file} grants (${checked}), beyond what every authenticated ` +
+      `${account} may do exactly what ${shipped.label} grants (${checked}), beyond what every authenticated ` +
       "user and every ServiceAccount may by Kubernetes' defaults.";
     return notes.length > 0
       ? warned(message, "Review the other authorizers of your API server.", notes)

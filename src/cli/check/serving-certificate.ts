@@ -91,7 +91,7 @@ export function probeWebhookTls(baseUrl: string, timeoutMs = 5_000): Promise<Tls
     socket.once("error", (err: NodeJS.ErrnoException) => {
       const refused = chainPem !== undefined || /ALERT/.test(err.code ?? "");
       finish({
-        ending: `${err.message.trim()}${err.code === undefined ? "" : ` (${err.code})`}`,
+        ending: err.code ?? err.message.trim(),
         answeredWithoutClientCertificate: refused ? false : undefined,
       });
     });

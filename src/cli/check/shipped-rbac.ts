@@ -21,6 +21,8 @@ const RoleDocument = z.looseObject({
 /** The shipped ClusterRole (bound cluster-wide) and the Role (bound in the operator's namespace, for its Lease). */
 export interface ShippedOperatorRoles {
   file: string;
+  /** How messages name the file: config/rbac/operator-role.yaml for this build's own, else the path given. */
+  label: string;
   clusterRole: { name: string; rules: PolicyRule[] };
   role: { name: string; rules: PolicyRule[] } | undefined;
 }
@@ -54,6 +56,7 @@ export async function readShippedOperatorRoles(file: string): Promise<ShippedOpe
   }
   return {
     file,
+    label: file === SHIPPED_OPERATOR_ROLE_FILE ? "config/rbac/operator-role.yaml" : file,
     clusterRole: { name: clusterRole.metadata.name, rules: clusterRole.rules },
     role: role === undefined ? undefined : { name: role.metadata.name, rules: role.rules },
   };
