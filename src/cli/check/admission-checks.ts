@@ -1,6 +1,6 @@
 import { checkAdmissionControls } from "../../controllers/admission-guard/admission-controls.js";
 import type { Check, CheckContext } from "./check-context.js";
-import { failed, passed, unknown, type CheckVerdict } from "./check-result.js";
+import { errored, failed, passed, unknown, type CheckVerdict } from "./check-result.js";
 import { servingChainPem } from "./serving-certificate.js";
 import { PROBE_RULE, sendProbe, stampedRequester, type ProbeOutcome } from "./webhook-probes.js";
 
@@ -141,7 +141,7 @@ export const webhooksAnsweringCheck: Check = {
     }
     const notProbed = judgements.find((j) => j.notProbed !== undefined)?.notProbed;
     if (notProbed !== undefined) {
-      return unknown(`The webhooks could not be probed: ${notProbed.message}`, notProbed.fix, evidence);
+      return errored(`The webhooks could not be probed: ${notProbed.message}`, notProbed.fix, evidence);
     }
     return passed(`The operator answered the API server's dry-run probes in namespace ${namespace}.`, [
       ...evidence,

@@ -9,7 +9,7 @@ import type { Identity } from "../../runtime/kube/self-review.js";
 import { WEBHOOK_ROUTES } from "../../webhooks/server.js";
 import { serverMessage } from "../errors.js";
 import type { CheckOptions } from "./check-options.js";
-import { unknown, type CheckResult, type CheckVerdict } from "./check-result.js";
+import { errored, type CheckResult, type CheckVerdict } from "./check-result.js";
 import { observeServingCertificate, type ServingCertificate } from "./serving-certificate.js";
 import { probeValidatingWebhook, type ProbeOutcome } from "./webhook-probes.js";
 
@@ -76,26 +76,26 @@ export interface Check {
 }
 
 /**
- * A verdict for a check that the API server would not answer: unknown, with the server's words and, when RBAC
- * refused, the permission to ask for.
+ * A verdict for a check that the API server would not answer: an error, with the server's words and, when RBAC
+ * refused, who should run it.
  */
 export function verdictForError(err: ApiError | TransportError): CheckVerdict {
   if (err instanceof TransportError) {
-    return unknown(`Could not be determined: the API server did not answer (${err.message}).`, undefined);
+    return errored(`Could not be checked: the API server did not answer (${err.message}).`, undefined);
   }
   const said = serverMessage(err);
   if (isForbidden(err)) {
-    return unknown(
-      `Could not be determined: the API server refused to show it to you (${said}).`,
+    return errored(
+      `Could not be checked: the API server refused to show it to you (${said}).`,
       "Run stagegate check as a cluster administrator (it reads cluster-wide objects and RBAC).",
     );
   }
-  return unknown(`Could not be determined: the API server answered ${err.status} (${said}).`, undefined);
+  return errored(`Could not be checked: the API server answered ${err.status} (${said}).`, undefined);
 }
 
 /**
  * Runs the checks one after the other (some depend on what another observed) and returns a result for each.
- * A check the API server would not answer is `unknown`, never a pass; any other error is a bug and propagates.
+ * A check the API server would not answer is an `error`, never a pass; any other error is a bug and propagates.
  */
 export async function runChecks(checks: readonly Check[], ctx: CheckContext): Promise<CheckResult[]> {
   const results: CheckResult[] = [];

@@ -1,13 +1,19 @@
 import type { CheckResult, CheckStatus, CheckSummary } from "./check-result.js";
 
 /** The mark before each check, as linkerd check prints them. */
-export const STATUS_MARK: Record<CheckStatus, string> = { pass: "✓", warn: "‼", fail: "✗", unknown: "?" };
+export const STATUS_MARK: Record<CheckStatus, string> = {
+  pass: "✓",
+  warn: "‼",
+  fail: "✗",
+  unknown: "?",
+  error: "!",
+};
 
 /** What `-o json` prints. */
 export interface CheckReport {
   server: string;
   operatorNamespace: string;
-  /** False when any check failed (the exit status is then 1). */
+  /** False when any check failed or could not run (the exit status is then 1). */
   ok: boolean;
   summary: CheckSummary;
   checks: CheckResult[];
@@ -17,8 +23,12 @@ export interface CheckReport {
 export function formatSummary(summary: CheckSummary): string {
   const counts =
     `${summary.passed} passed, ${summary.failed} failed, ${summary.warnings} ` +
-    `${summary.warnings === 1 ? "warning" : "warnings"}, ${summary.unknown} unknown`;
+    `${summary.warnings === 1 ? "warning" : "warnings"}, ${summary.unknown} unknown` +
+    (summary.errors === 0 ? "" : `, ${summary.errors} could not run`);
   if (summary.failed > 0) return `${counts}. Stagegate cannot keep its promise here: fix what failed above.`;
+  if (summary.errors > 0) {
+    return `${counts}. Not everything could be checked: run it as the fixes above say, then again.`;
+  }
   if (summary.warnings + summary.unknown > 0) {
     return `${counts}. Nothing failed; read the warnings and what could not be observed above.`;
   }

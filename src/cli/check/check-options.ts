@@ -34,12 +34,12 @@ export const CHECK_FLAGS = {
   "mutating-webhook-configuration": {
     type: "string",
     value: "NAME",
-    help: "default stagegate-mutating-webhooks",
+    help: "the MutatingWebhookConfiguration (default stagegate-mutating-webhooks)",
   },
   "validating-webhook-configuration": {
     type: "string",
     value: "NAME",
-    help: "default stagegate-validating-webhooks",
+    help: "the ValidatingWebhookConfiguration (default stagegate-validating-webhooks)",
   },
   "closed-objects-policy": {
     type: "string",

@@ -1,9 +1,11 @@
 /**
  * What one named check of `stagegate check` concluded. `pass`: observed to hold. `fail`: observed not to hold, so
- * Stagegate cannot keep its promise until it is fixed (the exit status is 1). `warn`: holds with a caveat worth
- * acting on. `unknown`: could not be observed from where the check runs; the message says why, never a silent pass.
+ * Stagegate cannot keep its promise until it is fixed. `warn`: holds with a caveat worth acting on. `unknown`: cannot
+ * be observed from outside the cluster by its nature (the message says why; never a silent pass). `error`: the check
+ * could not run here (the API server refused or did not answer). The exit status is 1 on any `fail` or `error`, so a
+ * run that verified nothing never looks like a green one.
  */
-export type CheckStatus = "pass" | "warn" | "fail" | "unknown";
+export type CheckStatus = "pass" | "warn" | "fail" | "unknown" | "error";
 
 /** The verdict of one check, without its name: a sentence, the facts behind it, and what to do. */
 export interface CheckVerdict {
@@ -46,12 +48,20 @@ export function unknown(message: string, fix: string | undefined, details: strin
     : { status: "unknown", message, details, fix };
 }
 
+/** The check could not run here: why, and how to run it so it can. */
+export function errored(message: string, fix: string | undefined, details: string[] = []): CheckVerdict {
+  return fix === undefined
+    ? { status: "error", message, details }
+    : { status: "error", message, details, fix };
+}
+
 /** The counts of a run, for the closing line and `-o json`. */
 export interface CheckSummary {
   passed: number;
   warnings: number;
   failed: number;
   unknown: number;
+  errors: number;
 }
 
 /** Counts results by status. */
@@ -62,5 +72,6 @@ export function summarize(results: readonly CheckResult[]): CheckSummary {
     warnings: count("warn"),
     failed: count("fail"),
     unknown: count("unknown"),
+    errors: count("error"),
   };
 }

@@ -4,7 +4,7 @@ import type { KubeClient } from "../../runtime/kube/client.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
 import { collectionPath } from "../../runtime/kube/resource.js";
 import type { Check } from "./check-context.js";
-import { failed, passed, unknown, warned } from "./check-result.js";
+import { errored, failed, passed, warned } from "./check-result.js";
 import {
   PolicyRule,
   describePermissions,
@@ -140,7 +140,7 @@ export const operatorRbacCheck: Check = {
       shipped = await readShippedOperatorRoles(options.operatorRole);
     } catch (err) {
       if (err instanceof ShippedRolesError)
-        return unknown(`Nothing to compare with: ${err.message}`, undefined);
+        return errored(`Nothing to compare with: ${err.message}`, undefined);
       throw err;
     }
     try {

@@ -1,7 +1,8 @@
 import { isIP } from "node:net";
 import tls, { type DetailedPeerCertificate } from "node:tls";
-import { isNotFound } from "../../runtime/kube/api-error.js";
+import { ApiError, isForbidden, isNotFound } from "../../runtime/kube/api-error.js";
 import type { KubeClient } from "../../runtime/kube/client.js";
+import { serverMessage } from "../errors.js";
 import type { CheckOptions } from "./check-options.js";
 import { coreResources } from "./resources.js";
 
@@ -139,6 +140,13 @@ export async function observeServingCertificate(
         };
       }
     } catch (err) {
+      if (err instanceof ApiError && isForbidden(err)) {
+        notes.push(
+          `You may not read Secret ${options.operatorNamespace}/${name} (${serverMessage(err)}); the serving ` +
+            "certificate in it was not checked.",
+        );
+        return { handshake, secret, notes };
+      }
       if (!isNotFound(err)) throw err;
       notes.push(
         `There is no Secret ${options.operatorNamespace}/${name} (pass --webhook-cert-secret NAME if the serving ` +

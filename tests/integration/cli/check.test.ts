@@ -346,4 +346,19 @@ describe("stagegate check against a real API server and a running operator", () 
       /use --operator-namespace|name the operator's namespace with --operator-namespace/,
     );
   });
+
+  it("exits 1 when it may not look, saying who should run it", async () => {
+    const result = await runStagegate(
+      ["check", "-o", "json", "--kubeconfig", world.cluster.kubeconfigs.mallory ?? ""],
+      { env: { PATH: process.env.PATH, HOME: EMPTY_HOME } },
+    );
+    assert.equal(result.code, 1);
+    const report = JSON.parse(result.stdout) as CheckReport;
+    assert.equal(report.ok, false);
+    assert.equal(report.summary.passed, 0);
+    const crds = named(report, "crds");
+    assert.equal(crds.status, "error");
+    assert.match(crds.message, /User "mallory" cannot list resource "customresourcedefinitions"/);
+    assert.match(crds.fix ?? "", /as a cluster administrator/);
+  });
 });

@@ -4,7 +4,8 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { judgeAuditProbe } from "../../../src/cli/check/audit-storage.js";
-import { formatCheckReport, type CheckReport } from "../../../src/cli/check/check-format.js";
+import { runChecks, type Check, type CheckContext } from "../../../src/cli/check/check-context.js";
+import { formatCheckReport, formatSummary, type CheckReport } from "../../../src/cli/check/check-format.js";
 import { summarize, type CheckResult } from "../../../src/cli/check/check-result.js";
 import { crdContract, digestOf, firstDifference } from "../../../src/cli/check/crd-comparison.js";
 import { expectedCrds, judgeCrds } from "../../../src/cli/check/crds.js";
@@ -18,7 +19,7 @@ import {
   type PolicyRule,
 } from "../../../src/cli/check/rbac-rules.js";
 import { classifyProbeError, type ProbeOutcome } from "../../../src/cli/check/webhook-probes.js";
-import { ApiError } from "../../../src/runtime/kube/api-error.js";
+import { ApiError, TransportError } from "../../../src/runtime/kube/api-error.js";
 import type { KubeObject } from "../../../src/runtime/kube/object.js";
 
 const repo = path.join(import.meta.dirname, "..", "..", "..");
@@ -419,5 +420,53 @@ describe("stagegate check: the report", () => {
         "",
       ].join("\n"),
     );
+  });
+
+  it("counts what could not run, and never calls such a run a clean one", () => {
+    assert.equal(
+      formatSummary({ passed: 8, failed: 0, warnings: 0, unknown: 1, errors: 1 }),
+      "8 passed, 0 failed, 0 warnings, 1 unknown, 1 could not run. Not everything could be checked: run it as the " +
+        "fixes above say, then again.",
+    );
+    assert.equal(
+      formatSummary({ passed: 9, failed: 0, warnings: 0, unknown: 1, errors: 0 }),
+      "9 passed, 0 failed, 0 warnings, 1 unknown. Nothing failed; read the warnings and what could not be observed above.",
+    );
+  });
+
+  it("turns a refusal or silence of the API server into a check that could not run; a bug still throws", async () => {
+    const failing = (name: string, err: Error): Check => ({
+      name,
+      title: name,
+      run: () => Promise.reject(err),
+    });
+    const ctx = {} as CheckContext;
+    const results = await runChecks(
+      [
+        failing(
+          "forbidden",
+          new ApiError(403, "Forbidden", 'GET /x: leases is forbidden: User "mallory" cannot get'),
+        ),
+        failing("silent", new TransportError("GET /x: no answer within 30000 ms")),
+      ],
+      ctx,
+    );
+    assert.deepEqual(
+      results.map((r) => [r.name, r.status, r.message]),
+      [
+        [
+          "forbidden",
+          "error",
+          'Could not be checked: the API server refused to show it to you (leases is forbidden: User "mallory" cannot get).',
+        ],
+        [
+          "silent",
+          "error",
+          "Could not be checked: the API server did not answer (GET /x: no answer within 30000 ms).",
+        ],
+      ],
+    );
+    assert.match(results[0]?.fix ?? "", /cluster administrator/);
+    await assert.rejects(runChecks([failing("bug", new TypeError("x is undefined"))], ctx), TypeError);
   });
 });
