@@ -1,18 +1,24 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { CheckReport } from "../../../src/cli/check/check-format.js";
 import type { CheckResult } from "../../../src/cli/check/check-result.js";
-import { coreResources } from "../../../src/cli/check/resources.js";
 import { PROBE_NAME } from "../../../src/cli/check/webhook-probes.js";
 import { admissionResources } from "../../../src/controllers/admission-guard/guard.js";
 import { resources } from "../../../src/controllers/resources.js";
 import { isNotFound } from "../../../src/runtime/kube/api-error.js";
-import { builtin } from "../../../src/runtime/kube/resource.js";
 import { runStagegate, type CliResult } from "../../support/run-stagegate.js";
+import {
+  STALE_LEASE,
+  bindExtraClusterRole,
+  createStaleLease,
+  overlapEnvironments,
+  serveOlderEnvironmentSchema,
+  storeNearExpiryCertificate,
+  type Restore,
+} from "./check-breakage.js";
 import {
   OPERATOR_NAMESPACE,
   registerWebhookConfiguration,
@@ -150,50 +156,25 @@ describe("stagegate check against a real API server and a running operator", () 
     }
   });
 
-  it("fails on a stale leader election Lease", async () => {
-    const renewed = new Date(Date.now() - 10 * 60_000).toISOString().replace("Z", "000Z");
-    await world.admin.create(
-      builtin.lease,
-      {
-        apiVersion: "coordination.k8s.io/v1",
-        kind: "Lease",
-        metadata: { name: "stagegate-stale" },
-        spec: { holderIdentity: "stagegate-operator-old", leaseDurationSeconds: 15, renewTime: renewed },
-      },
-      OPERATOR_NAMESPACE,
-    );
+  it("fails each check whose part is broken, with its fix, and only those (one run for five breakages)", async () => {
+    const restores: Restore[] = [];
     try {
-      const { code, report } = await checkJson(["--lease", "stagegate-stale"]);
+      restores.push(await createStaleLease(world.admin));
+      restores.push(await bindExtraClusterRole(world.admin));
+      restores.push(await serveOlderEnvironmentSchema(world.admin));
+      restores.push(await overlapEnvironments(world.admin));
+      restores.push(await storeNearExpiryCertificate(world));
+      const { code, report } = await checkJson(["--lease", STALE_LEASE]);
       assert.equal(code, 1);
+
       assertFailed(
         report,
         "operator-leading",
         /held by stagegate-operator-old is stale: last renewed 10m ago/,
       );
+      // The holder of that Lease is none of the operator's pods.
       assert.equal(named(report, "operator-ready").status, "warn");
-    } finally {
-      await world.admin.delete(builtin.lease, "stagegate-stale", OPERATOR_NAMESPACE);
-    }
-  });
 
-  it("fails when an extra ClusterRole is bound to the operator's ServiceAccount", async () => {
-    const name = "stagegate-check-extra";
-    await world.admin.create(coreResources.clusterRole, {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: { name },
-      rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "list"] }],
-    });
-    await world.admin.create(coreResources.clusterRoleBinding, {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
-      subjects: [{ kind: "ServiceAccount", name: "stagegate-operator", namespace: OPERATOR_NAMESPACE }],
-    });
-    try {
-      const { code, report } = await checkJson();
-      assert.equal(code, 1);
       const rbac = assertFailed(
         report,
         "operator-rbac",
@@ -201,150 +182,47 @@ describe("stagegate check against a real API server and a running operator", () 
         /ClusterRoleBinding stagegate-check-extra \(ClusterRole stagegate-check-extra\)/,
       );
       assert.match(rbac.fix ?? "", /Delete the extra bindings/);
-    } finally {
-      await world.admin.delete(coreResources.clusterRoleBinding, name);
-      await world.admin.delete(coreResources.clusterRole, name);
-    }
-  });
 
-  it("fails when a CRD is served with an older schema", async () => {
-    const crd = "environments.stagegate.io";
-    const field = "/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/description";
-    const served = await world.admin.get(coreResources.customResourceDefinition, crd);
-    const removed = (
-      served as unknown as {
-        spec: {
-          versions: { schema: { openAPIV3Schema: { properties: { spec: { properties: object } } } } }[];
-        };
-      }
-    ).spec.versions[0]?.schema.openAPIV3Schema.properties.spec.properties as Record<string, unknown>;
-    await world.admin.patch(
-      coreResources.customResourceDefinition,
-      crd,
-      undefined,
-      [{ op: "remove", path: field }],
-      {
-        type: "json",
-      },
-    );
-    try {
-      const { code, report } = await checkJson();
-      assert.equal(code, 1);
       const crds = assertFailed(
         report,
         "crds",
         /CRD environments\.stagegate\.io differs from this build's .*: versions\[v1alpha1\]\.schema\.properties\.spec\.properties\.description is missing in the served CRD/,
       );
       assert.match(crds.fix ?? "", /kubectl apply --server-side -f crds\//);
-    } finally {
-      await world.admin.patch(
-        coreResources.customResourceDefinition,
-        crd,
-        undefined,
-        [{ op: "add", path: field, value: removed.description }],
-        { type: "json" },
-      );
-    }
-  });
 
-  it("fails when two environments claim one delivery object and a target leaves its environment", async () => {
-    await world.admin.create(resources.environment, {
-      apiVersion: "stagegate.io/v1alpha1",
-      kind: "Environment",
-      metadata: { name: "check-shadow" },
-      spec: {
-        delivery: {
-          argoCDApplications: { namespaces: ["argocd"], matchLabels: { "stagegate.io/environment": "prod" } },
-        },
-      },
-    });
-    const narrowed = { "stagegate.io/environment": "dev-eu" };
-    await world.admin.patch(
-      resources.environment,
-      "check-dev",
-      undefined,
-      { spec: { delivery: { argoCDApplications: { matchLabels: narrowed } } } },
-      { type: "merge" },
-    );
-    try {
-      const { code, report } = await checkJson();
-      assert.equal(code, 1);
       assertFailed(
         report,
         "delivery-ownership",
         /Argo CD Application argocd\/shop-prod is claimed by 2 Environments: check-prod, check-shadow\./,
         /Release shop\/shop, target of check-dev: Environment check-dev does not own Argo CD Application argocd\/shop-dev/,
       );
-    } finally {
-      await world.admin.delete(resources.environment, "check-shadow");
-      await world.admin.patch(
-        resources.environment,
-        "check-dev",
-        undefined,
-        {
-          spec: { delivery: { argoCDApplications: { matchLabels: { "stagegate.io/environment": "dev" } } } },
-        },
-        { type: "merge" },
-      );
-    }
-  });
 
-  it("fails when the serving certificate expires within --min-cert-validity", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "stagegate-short-cert-"));
-    const [key, csr, crt] = ["tls.key", "tls.csr", "tls.crt"].map((f) => path.join(dir, f)) as [
-      string,
-      string,
-      string,
-    ];
-    const subject = "/CN=stagegate-webhook.stagegate-system.svc";
-    const curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-    execFileSync("openssl", ["req", "-new", ...curve, "-subj", subject, "-keyout", key, "-out", csr], {
-      stdio: "ignore",
-    });
-    const ca = ["-CA", world.tls.ca.certFile, "-CAkey", world.tls.ca.keyFile, "-set_serial", "7"];
-    execFileSync("openssl", ["x509", "-req", "-in", csr, ...ca, "-days", "1", "-out", crt], {
-      stdio: "ignore",
-    });
-    const secret = "stagegate-webhook-server-cert";
-    const data = {
-      "tls.crt": readFileSync(crt).toString("base64"),
-      "tls.key": readFileSync(key).toString("base64"),
-    };
-    await world.admin.create(
-      coreResources.secret,
-      { apiVersion: "v1", kind: "Secret", metadata: { name: secret }, type: "kubernetes.io/tls", data },
-      OPERATOR_NAMESPACE,
-    );
-    try {
-      const { code, report } = await checkJson();
-      assert.equal(code, 1);
       const certificates = assertFailed(
         report,
         "certificates",
         /The serving certificate in Secret stagegate-system\/stagegate-webhook-server-cert .* expires at .*, in 2[34]h: less than --min-cert-validity \(7d 0h\)/,
       );
       assert.match(certificates.fix ?? "", /Renew the certificate/);
-      // The CA bundles and the certificate the server presents are fine, and said so.
       assert.ok(
         certificates.details.some((d) =>
           /The serving certificate of https:\/\/127\.0\.0\.1:\d+ .* is valid until/.test(d),
         ),
+        "the certificate the server presents is judged too, and is fine",
       );
+
+      for (const name of ["admission-controls", "webhooks-answering", "webhook-client-auth"]) {
+        assert.equal(named(report, name).status, "pass", name);
+      }
     } finally {
-      await world.admin.delete(coreResources.secret, secret, OPERATOR_NAMESPACE);
+      for (const restore of restores.reverse()) await restore();
     }
   });
 
-  it("refuses bad flags with exit status 2, naming the flag", async () => {
-    const duration = await check(["--min-cert-validity", "7d"]);
-    assert.equal(duration.code, 2);
-    assert.match(duration.stderr, /--min-cert-validity must be a duration such as 168h/);
-    const namespace = await check(["-n", "default"]);
-    assert.equal(namespace.code, 2);
-    assert.match(
-      namespace.stderr,
-      /use --operator-namespace|name the operator's namespace with --operator-namespace/,
-    );
+  it("refuses a bad flag with exit status 2, naming the flag", async () => {
+    const result = await check(["--min-cert-validity", "7d"]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--min-cert-validity must be a duration such as 168h/);
+    assert.equal(result.stdout, "");
   });
 
   it("exits 1 when it may not look, saying who should run it", async () => {
