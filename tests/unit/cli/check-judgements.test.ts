@@ -11,6 +11,9 @@ import { crdContract, digestOf, firstDifference } from "../../../src/cli/check/c
 import { expectedCrds, judgeCrds } from "../../../src/cli/check/crds.js";
 import { judgeDelivery } from "../../../src/cli/check/delivery.js";
 import { judgeLease, judgeReadiness } from "../../../src/cli/check/operator-lease.js";
+import { judgeRbac } from "../../../src/cli/check/operator-rbac.js";
+import type { Binding, RbacWorld, RulesReview } from "../../../src/cli/check/rbac-review.js";
+import type { ShippedOperatorRoles } from "../../../src/cli/check/shipped-rbac.js";
 import {
   covers,
   describePermissions,
@@ -92,6 +95,93 @@ describe("stagegate check: RBAC rules", () => {
       "every verb (*) on every resource of every API group",
       "get, list on secrets (core group)",
     ]);
+  });
+});
+
+describe("stagegate check: the operator's RBAC", () => {
+  const shipped: ShippedOperatorRoles = {
+    file: "/repo/config/rbac/operator-role.yaml",
+    label: "config/rbac/operator-role.yaml",
+    clusterRole: {
+      name: "stagegate-operator",
+      rules: [{ verbs: ["get", "list", "watch"], apiGroups: ["stagegate.io"], resources: ["releases"] }],
+    },
+    role: {
+      name: "stagegate-leader-election",
+      rules: [
+        { verbs: ["get", "create", "update"], apiGroups: ["coordination.k8s.io"], resources: ["leases"] },
+      ],
+    },
+  };
+  const review = (rules: PolicyRule[], incomplete = false): RulesReview => ({
+    resourceRules: rules.filter((r) => r.nonResourceURLs === undefined),
+    nonResourceRules: rules.filter((r) => r.nonResourceURLs !== undefined),
+    incomplete,
+  });
+  const everyone: PolicyRule[] = [
+    { verbs: ["create"], apiGroups: ["authorization.k8s.io"], resources: ["selfsubjectrulesreviews"] },
+  ];
+  const binding = (name: string, role: string): Binding => ({
+    metadata: { name },
+    roleRef: { kind: "ClusterRole", name: role },
+    subjects: [{ kind: "ServiceAccount", name: "stagegate-operator", namespace: "stagegate-system" }],
+  });
+  const world = (granted: PolicyRule[], bindings: Binding[] = [], incomplete = false): RbacWorld => ({
+    account: "stagegate-system/stagegate-operator",
+    namespace: "stagegate-system",
+    bindings,
+    defaults: [],
+    everyServiceAccount: [],
+    reviews: [
+      {
+        namespace: "stagegate-system",
+        granted: review([...granted, ...everyone], incomplete),
+        baseline: review(everyone),
+      },
+    ],
+  });
+  const exactly = [...shipped.clusterRole.rules, ...(shipped.role?.rules ?? [])];
+
+  it("passes exactly the shipped rules, beyond what everyone may", () => {
+    assert.equal(
+      judgeRbac(world(exactly, [binding("stagegate-operator", "stagegate-operator")]), shipped).status,
+      "pass",
+    );
+  });
+
+  it("fails an extra permission, naming the binding beyond the shipped ones", () => {
+    const verdict = judgeRbac(
+      world(
+        [...exactly, { verbs: ["get"], apiGroups: [""], resources: ["secrets"] }],
+        [binding("debug", "secret-reader")],
+      ),
+      shipped,
+    );
+    assert.equal(verdict.status, "fail");
+    assert.deepEqual(verdict.details, [
+      "stagegate-system/stagegate-operator may do more than shipped in stagegate-system (or cluster-wide): get on secrets (core group).",
+      "Bindings beyond the shipped ones name it: ClusterRoleBinding debug (ClusterRole secret-reader).",
+    ]);
+    assert.match(verdict.fix ?? "", /^Delete the extra bindings \(ClusterRoleBinding debug/);
+  });
+
+  it("fails an edited shipped role, a missing permission, and warns on an incomplete answer", () => {
+    const edited = judgeRbac(
+      world([...exactly, { verbs: ["delete"], apiGroups: ["stagegate.io"], resources: ["releases"] }]),
+      shipped,
+    );
+    assert.equal(edited.status, "fail");
+    assert.match(
+      edited.fix ?? "",
+      /^Re-apply config\/rbac\/operator-role.yaml: the shipped roles were edited/,
+    );
+    const lacking = judgeRbac(world(shipped.clusterRole.rules), shipped);
+    assert.equal(lacking.status, "fail");
+    assert.match(
+      lacking.details[0] ?? "",
+      /lacks what the operator needs: create, get, update on leases\.coordination\.k8s\.io/,
+    );
+    assert.equal(judgeRbac(world(exactly, [], true), shipped).status, "warn");
   });
 });
 
