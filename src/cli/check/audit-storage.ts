@@ -55,7 +55,8 @@ export const auditStorageCheck: Check = {
           "and its answer shows whether the trail took it.",
         [
           "The operator does not start when it cannot open its trail, and its webhooks refuse (AuditUnavailable) " +
-            "what they cannot record.",
+            "what they cannot record; each replica counts failed writes in stagegate_audit_write_failures_total " +
+            "on its /metrics, which an in-cluster Prometheus can alert on.",
         ],
       );
     }

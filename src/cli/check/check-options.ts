@@ -64,7 +64,7 @@ export const CHECK_FLAGS = {
   "webhook-cert-secret": {
     type: "string",
     value: "NAME",
-    help: 'Secret (type kubernetes.io/tls) of the serving certificate, "" to skip (default stagegate-webhook-server-cert)',
+    help: 'Secret (type kubernetes.io/tls) of the serving certificate, "" to skip (default stagegate-webhook-tls)',
   },
   "min-cert-validity": {
     type: "string",
@@ -149,10 +149,7 @@ const CheckFlags = z.object({
       });
       return z.NEVER;
     }),
-  webhookCertSecret: z.union([
-    z.literal(""),
-    objectName("webhook-cert-secret", "stagegate-webhook-server-cert"),
-  ]),
+  webhookCertSecret: z.union([z.literal(""), objectName("webhook-cert-secret", "stagegate-webhook-tls")]),
   minCertValidityMs: z.string().transform((value, ctx) => {
     try {
       return parseDuration(value);
@@ -203,7 +200,7 @@ export function parseCheckOptions(argv: readonly string[], env: CliEnv): CheckOp
     webhookService: text("webhook-service") ?? `${operatorNamespace}/stagegate-webhook`,
     webhookUrl: text("webhook-url"),
     webhookNamespaceSelector: text("webhook-namespace-selector"),
-    webhookCertSecret: text("webhook-cert-secret") ?? "stagegate-webhook-server-cert",
+    webhookCertSecret: text("webhook-cert-secret") ?? "stagegate-webhook-tls",
     minCertValidityMs: text("min-cert-validity") ?? "168h",
     probeNamespace: text("probe-namespace") ?? operatorNamespace,
     probeAudit: values["probe-audit"] === true,

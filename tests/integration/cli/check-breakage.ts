@@ -114,7 +114,7 @@ export async function storeNearExpiryCertificate(world: Pick<CheckWorld, "admin"
   execFileSync("openssl", ["x509", "-req", "-in", csr, ...ca, "-days", "1", "-out", crt], {
     stdio: "ignore",
   });
-  const name = "stagegate-webhook-server-cert";
+  const name = "stagegate-webhook-tls";
   const data = {
     "tls.crt": readFileSync(crt).toString("base64"),
     "tls.key": readFileSync(key).toString("base64"),

@@ -200,7 +200,7 @@ describe("stagegate check against a real API server and a running operator", () 
       const certificates = assertFailed(
         report,
         "certificates",
-        /The serving certificate in Secret stagegate-system\/stagegate-webhook-server-cert .* expires at .*, in 2[34]h: less than --min-cert-validity \(7d 0h\)/,
+        /The serving certificate in Secret stagegate-system\/stagegate-webhook-tls .* expires at .*, in 2[34]h: less than --min-cert-validity \(7d 0h\)/,
       );
       assert.match(certificates.fix ?? "", /Renew the certificate/);
       assert.ok(
