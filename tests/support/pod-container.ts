@@ -23,6 +23,11 @@ export interface ContainerLaunch {
   readonly entrypoint: readonly string[];
   /** The image's environment (PATH, HOME), before the kubelet's and the container's. */
   readonly imageEnv: Readonly<Record<string, string>>;
+  /**
+   * The image's files: a directory of this machine seen, read-only, at a path of the container, mounted before any
+   * volume, so a volume over the directory's place on this machine (a checkout under /tmp) cannot hide it.
+   */
+  readonly imageFiles?: { readonly source: string; readonly target: string };
   /** Where KUBERNETES_SERVICE_HOST/PORT lead: the API server's address, as kube-proxy would translate it. */
   readonly apiserver: { readonly host: string; readonly port: number };
 }
@@ -127,7 +132,11 @@ function overlayFor(target: string): string | undefined {
  * over a directory that holds the volumes' own sources, such as /tmp, last), read-only remounts, and `exec env -i`.
  */
 export function containerScript(launch: ContainerLaunch, env: ReadonlyMap<string, string>): string {
-  const mounts = mountsOf(launch);
+  const image = launch.imageFiles;
+  const mounts = [
+    ...(image === undefined ? [] : [{ target: image.target, source: image.source, readOnly: true }]),
+    ...mountsOf(launch),
+  ];
   const sources = [launch.containerDir, ...mounts.map((m) => m.source)];
   const shadows = (m: Mount): boolean => sources.some((s) => s.startsWith(`${m.target}/`));
   mounts.sort(

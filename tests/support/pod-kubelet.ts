@@ -26,6 +26,8 @@ export interface KubeletOptions {
   readonly storageDir: string;
   readonly entrypoint: readonly string[];
   readonly imageEnv: Readonly<Record<string, string>>;
+  /** The image's files: a directory of this machine seen, read-only, at a path of the container. */
+  readonly imageFiles?: { readonly source: string; readonly target: string };
   readonly apiserver: { readonly host: string; readonly port: number };
 }
 

@@ -12,8 +12,12 @@ import type { KubeClient } from "../../src/runtime/kube/client.js";
 import { runPod, type RunningPod } from "./pod-kubelet.js";
 import { createStatefulSetPods, publishRootCa } from "./statefulset-pods.js";
 
-/** The `stagegate` entrypoint of the image, as this checkout provides it. */
-export const STAGEGATE_ENTRYPOINT = [path.join(REPO, "bin", "stagegate")] as const;
+/**
+ * Where the container sees this checkout (the image's files), and its `stagegate` entrypoint there. A fixed path
+ * outside every volume: a checkout under /tmp would otherwise be hidden by the pod's /tmp volume.
+ */
+const IMAGE_FILES = { source: REPO, target: "/opt/stagegate" } as const;
+export const STAGEGATE_ENTRYPOINT = [path.join(IMAGE_FILES.target, "bin", "stagegate")] as const;
 /** The environment a minimal image gives its entrypoint. */
 const IMAGE_ENV = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/" };
 
@@ -59,6 +63,7 @@ export async function runStatefulSet(options: {
           storageDir: path.join(options.dir, "volumes"),
           entrypoint: STAGEGATE_ENTRYPOINT,
           imageEnv: IMAGE_ENV,
+          imageFiles: IMAGE_FILES,
           apiserver: { host: server.hostname, port: Number(server.port) },
         }),
       );
