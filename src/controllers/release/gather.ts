@@ -129,7 +129,9 @@ function rollbackProof(
 ): (task: KubeObject, environment: string) => boolean {
   const uid = deps.informers.releases.store.get(releaseKey(namespace, name))?.metadata.uid;
   const release = { name, uid, rollbackOwner: spec.owners.rollbackOwner.name };
-  return (task, environment) => rollbackEvidence(deps.rollbackSeal, task, environment, release).opened;
+  const admission = admissionControlsIntact();
+  return (task, environment) =>
+    rollbackEvidence(deps.rollbackSeal, task, environment, release, admission).opened;
 }
 
 function tasksOf(

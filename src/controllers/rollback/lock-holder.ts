@@ -2,6 +2,7 @@ import type { KubeObject } from "../../runtime/kube/object.js";
 import { honouredLock } from "../release/out-of-band.js";
 import { otherClaims } from "../release/target-claims.js";
 import { findRelease, parseTask } from "../task-context.js";
+import { admissionControlsIntact } from "../admission-guard/guard.js";
 import type { Informers } from "../informers.js";
 import { rollbackEvidence } from "./evidence.js";
 import { ROLLBACK_RELEASES_BY_TARGET } from "./previous-revision.js";
@@ -24,7 +25,7 @@ function openProvenRollback(informers: Informers, seal: RollbackSeal | undefined
           uid: found.object.metadata.uid,
           rollbackOwner: found.spec.owners.rollbackOwner.name,
         };
-  return rollbackEvidence(seal, task, read.spec.environment, release).opened;
+  return rollbackEvidence(seal, task, read.spec.environment, release, admissionControlsIntact()).opened;
 }
 
 /**
