@@ -171,6 +171,14 @@ export const ReleaseEnvironmentStatus = z
         "The digest of what the target was told to deploy besides the revision (repository, path, chart, values, " +
           "destination) when the release promoted to it; a later change is reported as UnapprovedDeployment.",
       ),
+    deliveryRequestPending: z
+      .boolean()
+      .optional()
+      .describe(
+        "True while the promotion is recorded here but the delivery tool has not been asked for the revision yet: " +
+          "Stagegate writes this status before it asks, so whatever a target is told to deploy has a promotion " +
+          "on record first.",
+      ),
     promotions: z
       .number()
       .int()

@@ -98,10 +98,12 @@ const TARGET_POLL_MS = 30_000;
 
 /**
  * Decides one environment: Pending until the one before it is Verified; then, for a revision not promoted here yet,
- * Gated with every blocking reason of the gate or Deploying with a Promote once it opens; then whatever the
- * delivery shows (see {@link followDelivery}). Check tasks and the ChangeRequest are ensured while the environment
- * is reachable and not finished; the lock is released once it is Verified or Failed. Never promotes through a
- * closed gate.
+ * Gated with every blocking reason of the gate, or, once it opens, Deploying with the target's lock taken and the
+ * delivery request pending; the next pass, with that recorded, asks the delivery tool (Promote); then whatever the
+ * delivery shows (see {@link followDelivery}). The status leads the delivery by one write, never the other way: a
+ * target is told to deploy nothing that no release's status shows it promoting (ADR 0015). Check tasks and the
+ * ChangeRequest are ensured while the environment is reachable and not finished; the lock is released once it is
+ * Verified or Failed. Never promotes through a closed gate.
  */
 export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
   const { input, previous, stored } = ctx;
@@ -131,18 +133,28 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
   let verdict: GateVerdict | undefined;
   const promote: ReleaseAction[] = [];
   const targetAbsent = !promoted && input.delivery?.state === "Missing";
+  // Whether the delivery tool is still to be asked for the revision promoted here (see Promote).
+  let requestPending = promoted && stored?.deliveryRequestPending === true;
   if (!promoted) {
     verdict = decidePromotionGate(promotionInput(ctx, spec, target, binding));
     if (verdict.open && !targetAbsent) {
-      const changeRequest = spec.gate.requiredApprovals > 0 ? input.changeRequest?.name : undefined;
-      promote.push({
-        kind: "Promote",
-        environment: input.name,
-        target,
-        revision,
-        ...(changeRequest === undefined ? {} : { changeRequest }),
-      });
+      promote.push({ kind: "TakeLock", environment: input.name, target, revision });
+      requestPending = true;
     }
+  }
+  // What keeps a recorded promotion from being asked for now: another holder of the lock, or a target the
+  // environment no longer owns (ownership is checked on the object read in the pass of every write).
+  const held = promoted && requestPending ? requestHeld(ctx, spec, target) : undefined;
+  if (promoted && requestPending && held === undefined) {
+    const changeRequest = spec.gate.requiredApprovals > 0 ? input.changeRequest?.name : undefined;
+    promote.push({
+      kind: "Promote",
+      environment: input.name,
+      target,
+      revision,
+      ...(changeRequest === undefined ? {} : { changeRequest }),
+    });
+    requestPending = false;
   }
   if (verdict !== undefined && !verdict.open) {
     state = "Gated";
@@ -163,6 +175,7 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
       tasks: input.tasks,
       verificationRequired: spec.gate.requiredChecks.includes(VERIFY),
     }));
+    if (requestPending) ({ state, reasons } = awaitingRequest(state, reasons, target, revision, held));
   }
   const actions: ReleaseAction[] = [];
   // Children are opened only for an immutable binding, and never for a target the environment does not own.
@@ -193,6 +206,7 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
     revision: gated ? stored?.revision : revision,
     artifact: gated ? stored?.artifact : artifact,
     promotions: gated ? stored?.promotions : ordinal,
+    deliveryRequestPending: !gated && requestPending ? true : undefined,
     // What the target was told to deploy when this release promoted to it: recorded once, at the promotion.
     sourceDigest:
       gated || (promoted && stored?.sourceDigest !== undefined) ? stored?.sourceDigest : input.sourceDigest,
@@ -207,6 +221,38 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
     actions,
     ...(verdict === undefined ? {} : { verdict }),
     ...(requeueAfterMs === undefined ? {} : { requeueAfterMs }),
+  };
+}
+
+/** Why a recorded promotion cannot be asked of the delivery tool in this pass, as a sentence; undefined if it can. */
+function requestHeld(ctx: StepContext, spec: EnvironmentSpec, target: ReleaseTarget): string | undefined {
+  const { input } = ctx;
+  const name = targetObjectName(target);
+  if (input.lockHolder !== undefined && input.lockHolder !== ctx.self) {
+    return `${name} is locked by ${input.lockHolder}: the revision is asked for once that holder frees it.`;
+  }
+  const identity = targetIdentity(target, ctx.release.spec);
+  const owned = targetOwnership(input.name, spec.delivery, { ...identity, labels: input.targetLabels });
+  return owned.pass ? undefined : `${owned.message} Nothing is asked of it.`;
+}
+
+/**
+ * Where an environment stands while its promotion is recorded but the delivery tool not asked yet: Deploying (what
+ * the target shows is not this promotion's doing yet), saying what holds the request when something does.
+ */
+function awaitingRequest(
+  state: ReleaseEnvironmentState,
+  reasons: string[],
+  target: ReleaseTarget,
+  revision: string,
+  held: string | undefined,
+): { state: ReleaseEnvironmentState; reasons: string[] } {
+  const name = targetObjectName(target);
+  if (held !== undefined) return { state: "Deploying", reasons: [held] };
+  if (state === "Deploying") return { state, reasons };
+  return {
+    state: "Deploying",
+    reasons: [`Recorded the promotion of revision ${revision}; ${name} is asked for it next.`],
   };
 }
 
@@ -328,10 +374,12 @@ function entry(
     artifact?: string | undefined;
     promotions?: number | undefined;
     sourceDigest?: string | undefined;
+    deliveryRequestPending?: boolean | undefined;
   } = {
     artifact: ctx.stored?.artifact,
     promotions: ctx.stored?.promotions,
     sourceDigest: ctx.stored?.sourceDigest,
+    deliveryRequestPending: ctx.stored?.deliveryRequestPending,
   },
 ): ReleaseEnvironmentStatus {
   const { stored, now } = ctx;
@@ -353,6 +401,7 @@ function entry(
     ...(kept.artifact === undefined ? {} : { artifact: kept.artifact }),
     ...(kept.promotions === undefined ? {} : { promotions: kept.promotions }),
     ...(kept.sourceDigest === undefined ? {} : { sourceDigest: kept.sourceDigest }),
+    ...(kept.deliveryRequestPending === true ? { deliveryRequestPending: true } : {}),
     ...defined,
   };
 }
