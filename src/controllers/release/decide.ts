@@ -102,6 +102,7 @@ export function decideRelease(input: ReleaseDecisionInput, now: Date): ReleaseDe
       s.entry,
       byName.get(name) ?? {},
       spec.targets.find((t) => t.environment === name),
+      stored?.environments?.find((e) => e.name === name),
     );
     return found === undefined ? [] : [found];
   });

@@ -53,11 +53,6 @@ export interface EnvironmentInput {
   targetLabels?: Readonly<Record<string, string>> | undefined;
   /** Why pinning the target's Flux source would move objects outside the environment, when it would. */
   sharedSource?: string | undefined;
-  /**
-   * Whether that lock holder speaks for the target (a release whose spec targets it, or a sealed open rollback);
-   * a forged holder silences no out-of-band detection. See `lockSpeaksFor`.
-   */
-  lockHonoured?: boolean | undefined;
   /** The release key (`namespace/name`) holding the target's lock, if any. */
   lockHolder?: string | undefined;
   /** What the adapter observes on the target; undefined before the first promotion or without a target. */
@@ -207,6 +202,8 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
     artifact: gated ? stored?.artifact : artifact,
     promotions: gated ? stored?.promotions : ordinal,
     deliveryRequestPending: !gated && requestPending ? true : undefined,
+    // What ran on the target when this release promoted to it: recorded in the pass that takes the lock.
+    runningAtPromotion: promoted || gated ? stored?.runningAtPromotion : input.delivery?.revision,
     // What the target was told to deploy when this release promoted to it: recorded once, at the promotion.
     sourceDigest:
       gated || (promoted && stored?.sourceDigest !== undefined) ? stored?.sourceDigest : input.sourceDigest,
@@ -375,11 +372,13 @@ function entry(
     promotions?: number | undefined;
     sourceDigest?: string | undefined;
     deliveryRequestPending?: boolean | undefined;
+    runningAtPromotion?: string | undefined;
   } = {
     artifact: ctx.stored?.artifact,
     promotions: ctx.stored?.promotions,
     sourceDigest: ctx.stored?.sourceDigest,
     deliveryRequestPending: ctx.stored?.deliveryRequestPending,
+    runningAtPromotion: ctx.stored?.runningAtPromotion,
   },
 ): ReleaseEnvironmentStatus {
   const { stored, now } = ctx;
@@ -401,6 +400,7 @@ function entry(
     ...(kept.artifact === undefined ? {} : { artifact: kept.artifact }),
     ...(kept.promotions === undefined ? {} : { promotions: kept.promotions }),
     ...(kept.sourceDigest === undefined ? {} : { sourceDigest: kept.sourceDigest }),
+    ...(kept.runningAtPromotion === undefined ? {} : { runningAtPromotion: kept.runningAtPromotion }),
     ...(kept.deliveryRequestPending === true ? { deliveryRequestPending: true } : {}),
     ...defined,
   };

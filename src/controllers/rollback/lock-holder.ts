@@ -1,5 +1,5 @@
 import type { KubeObject } from "../../runtime/kube/object.js";
-import { honouredLock } from "../release/out-of-band.js";
+import { promotingHolder } from "../release/promoting-holder.js";
 import { otherClaims } from "../release/target-claims.js";
 import { findRelease, parseTask } from "../task-context.js";
 import { admissionControlsIntact } from "../admission-guard/guard.js";
@@ -44,7 +44,7 @@ export function provenRollbackLock(
 
 /**
  * Whether the `stagegate.io/locked-by` holder of the delivery object `deliveryKey` is real, so a rollback waits for
- * it: a release that claims that object and is Deploying or Deployed there (see `honouredLock`), or another
+ * it: a release that claims that object and is Deploying or Deployed there (see `promotingHolder`), or another
  * rollback whose task exists, is open and was opened by the operator. Anyone with edit on the delivery object can
  * write the annotation; a forged holder must not keep a rollback from happening.
  */
@@ -57,5 +57,5 @@ export function lockHolderIsReal(
   const rollback = provenRollbackLock(informers, seal, holder);
   if (rollback !== undefined) return rollback;
   const claims = otherClaims(informers.releases.store, deliveryKey, "", ROLLBACK_RELEASES_BY_TARGET);
-  return honouredLock(holder, claims);
+  return promotingHolder(holder, claims);
 }

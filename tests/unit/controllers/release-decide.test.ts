@@ -102,7 +102,10 @@ const rows: Row[] = [
       "the promotion recorded (delivery request pending): the tool is asked now, under the release's lock",
     envs: {
       dev: {
-        stored: storedEntry("dev", "Deploying", { deliveryRequestPending: true }),
+        stored: storedEntry("dev", "Deploying", {
+          deliveryRequestPending: true,
+          runningAtPromotion: "0ld0000",
+        }),
         delivery: deployed("0ld0000"),
         lockHolder: SELF,
       },
