@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ReleaseEnvironmentState } from "../../../src/api/v1alpha1/release.js";
-import { decideRelease } from "../../../src/controllers/release/decide.js";
+import { decideRelease, withUnappliedRequests } from "../../../src/controllers/release/decide.js";
 import { changeRequestName, checkTaskName } from "../../../src/controllers/release/names.js";
 import { findCondition } from "../../../src/runtime/conditions.js";
 import {
@@ -552,4 +552,27 @@ describe("decideRelease: invariants hold in every situation of the table", () =>
       if (locked.length === 0) assert.deepEqual(ensures(actionLines(again)), ensures(actionLines(decision)));
     });
   }
+});
+
+describe("withUnappliedRequests: a status never says the delivery tool was asked when it was not", () => {
+  const recorded = storedEntry("dev", "Deploying", {
+    deliveryRequestPending: true,
+    runningAtPromotion: "0ld0000",
+  });
+  const input = releaseInput({
+    envs: { dev: { stored: recorded, delivery: deployed("0ld0000"), lockHolder: SELF } },
+  });
+  const decision = decideRelease(input, T0);
+
+  it("keeps the request pending, and drops the Promote, for an environment whose Promote did not run", () => {
+    assert.deepEqual(actionLines(decision), [`Promote dev@${REV}`]);
+    const written = withUnappliedRequests(decision, new Set());
+    assert.deepEqual(actionLines(written), []);
+    assert.equal(written.status.environments?.[0]?.deliveryRequestPending, true);
+  });
+
+  it("leaves a decision whose Promote ran as it is", () => {
+    assert.equal(withUnappliedRequests(decision, new Set(["dev"])), decision);
+    assert.equal(decision.status.environments?.[0]?.deliveryRequestPending, undefined);
+  });
 });
