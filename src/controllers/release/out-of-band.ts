@@ -109,6 +109,13 @@ function isLater(claim: TargetClaim, ours: string | undefined, self: string): bo
 /** The sentence of one finding, for the condition, the event and the audit entry. */
 export function describeUnapproved(u: UnapprovedDeployment): string {
   const fix = "Someone deployed around the gate:";
+  if (u.sourceChanged === true && u.inFlight === true) {
+    return (
+      `${u.target} (${u.environment}): what it is told to deploy around the revision (repository, path, chart, ` +
+      `values or destination) changed while this release was promoting ${u.expected} there, and no approved ` +
+      `release asked for that. ${fix} put the source back, or promote the change through a Release.`
+    );
+  }
   if (u.sourceChanged === true) {
     return (
       `${u.target} (${u.environment}) runs the approved revision ${u.running}, but what it is told to deploy ` +

@@ -215,7 +215,9 @@ describe("detectUnapproved", () => {
               ...row.found,
             },
       );
-      if (found?.sourceChanged === true) {
+      if (found?.sourceChanged === true && found.inFlight === true) {
+        assert.match(describeUnapproved(found), /changed while this release was promoting/);
+      } else if (found?.sourceChanged === true) {
         assert.match(describeUnapproved(found), /runs the approved revision .* changed since/);
       } else if (found?.inFlight === true) {
         assert.match(
