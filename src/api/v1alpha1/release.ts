@@ -176,9 +176,9 @@ export const ReleaseEnvironmentStatus = z
       .max(255)
       .optional()
       .describe(
-        "The revision the target ran when the release promoted to it. While the delivery is in flight, that " +
-          "revision or the release's may run there (or one another release promoted there); anything else is " +
-          "reported as UnapprovedDeployment.",
+        "The revision the target ran when the release promoted to it (empty when it ran none). While the " +
+          "delivery is in flight, that revision or the release's may run there (or one another release promoted " +
+          "there); anything else is reported as UnapprovedDeployment.",
       ),
     deliveryRequestPending: z
       .boolean()

@@ -203,7 +203,8 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
     promotions: gated ? stored?.promotions : ordinal,
     deliveryRequestPending: !gated && requestPending ? true : undefined,
     // What ran on the target when this release promoted to it: recorded in the pass that takes the lock.
-    runningAtPromotion: promoted || gated ? stored?.runningAtPromotion : input.delivery?.revision,
+    // (empty when it ran none, so an entry from before this field existed stays told apart).
+    runningAtPromotion: promoted || gated ? stored?.runningAtPromotion : (input.delivery?.revision ?? ""),
     // What the target was told to deploy when this release promoted to it: recorded once, at the promotion.
     sourceDigest:
       gated || (promoted && stored?.sourceDigest !== undefined) ? stored?.sourceDigest : input.sourceDigest,

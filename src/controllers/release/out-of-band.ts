@@ -68,6 +68,7 @@ export function detectUnapproved(
     claims.some((c) => revisionMatches(revision, c.revision)) ||
     (inFlight &&
       entry.runningAtPromotion !== undefined &&
+      entry.runningAtPromotion !== "" &&
       revisionMatches(revision, entry.runningAtPromotion));
   const asked =
     inFlight &&

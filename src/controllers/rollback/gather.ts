@@ -206,12 +206,15 @@ export async function gatherRollback(
       if (!owned.pass) input.targetNotOwned = owned.message;
     }
     const deliveryKey = targetKey(target);
-    if (input.lockHolder !== undefined && deliveryKey !== undefined) {
+    if (input.lockHolder !== undefined && deliveryKey !== undefined && release !== undefined) {
+      // The holder's environment must own the object as read in this pass (its labels included).
+      const object = { ...targetIdentity(target, release.spec), labels: targetObject?.metadata.labels };
       input.lockHolderReal = lockHolderIsReal(
         deps.informers,
         deps.rollbackSeal,
         input.lockHolder,
         deliveryKey,
+        object,
       );
     }
     const automatic =

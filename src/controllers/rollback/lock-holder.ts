@@ -1,7 +1,8 @@
 import type { KubeObject } from "../../runtime/kube/object.js";
+import { targetOwnership, type DeliveryObjectView } from "../../policy/delivery-ownership.js";
 import { promotingHolder } from "../release/promoting-holder.js";
 import { otherClaims } from "../release/target-claims.js";
-import { findRelease, parseTask } from "../task-context.js";
+import { findEnvironment, findRelease, parseTask } from "../task-context.js";
 import { admissionControlsIntact } from "../admission-guard/guard.js";
 import type { Informers } from "../informers.js";
 import { rollbackEvidence } from "./evidence.js";
@@ -44,7 +45,8 @@ export function provenRollbackLock(
 
 /**
  * Whether the `stagegate.io/locked-by` holder of the delivery object `deliveryKey` is real, so a rollback waits for
- * it: a release that claims that object and is Deploying or Deployed there (see `promotingHolder`), or another
+ * it: a release that claims that object, is Deploying or Deployed there and whose environment owns `object` (see
+ * `promotingHolder`), or another
  * rollback whose task exists, is open and was opened by the operator. Anyone with edit on the delivery object can
  * write the annotation; a forged holder must not keep a rollback from happening.
  */
@@ -53,9 +55,12 @@ export function lockHolderIsReal(
   seal: RollbackSeal | undefined,
   holder: string,
   deliveryKey: string,
+  object: DeliveryObjectView,
 ): boolean {
   const rollback = provenRollbackLock(informers, seal, holder);
   if (rollback !== undefined) return rollback;
   const claims = otherClaims(informers.releases.store, deliveryKey, "", ROLLBACK_RELEASES_BY_TARGET);
-  return promotingHolder(holder, claims);
+  const owns = (environment: string): boolean =>
+    targetOwnership(environment, findEnvironment(informers, environment)?.delivery, object).pass;
+  return promotingHolder(holder, claims, owns);
 }

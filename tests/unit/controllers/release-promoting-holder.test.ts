@@ -15,7 +15,7 @@ const claim = (state: TargetClaim["state"], release = "team/shop-2"): TargetClai
 // The claims of a target list only releases whose spec targets it and whose status shows a promotion there
 // (Deploying, Deployed, Verified, Failed): a release waiting at the gate, or one that never targeted the object,
 // has none.
-const rows: { situation: string; claims: TargetClaim[]; real: boolean }[] = [
+const rows: { situation: string; claims: TargetClaim[]; real: boolean; owned?: boolean }[] = [
   {
     situation: "no release of that name claims the target (a forgery, or a deleted release)",
     claims: [],
@@ -36,12 +36,23 @@ const rows: { situation: string; claims: TargetClaim[]; real: boolean }[] = [
     claims: [claim("Deployed")],
     real: true,
   },
+  {
+    situation: "Deploying there, but its environment no longer owns the object",
+    claims: [claim("Deploying")],
+    owned: false,
+    real: false,
+  },
   { situation: "done there (Verified): a leftover", claims: [claim("Verified")], real: false },
   { situation: "failed there: a leftover", claims: [claim("Failed")], real: false },
 ];
 
 describe("a lock holder is real only while its release's status shows it promoting there", () => {
   for (const row of rows) {
-    it(row.situation, () => assert.equal(promotingHolder("team/shop-2", row.claims), row.real));
+    it(row.situation, () =>
+      assert.equal(
+        promotingHolder("team/shop-2", row.claims, () => row.owned ?? true),
+        row.real,
+      ),
+    );
   }
 });
