@@ -2,6 +2,7 @@ import path from "node:path";
 import { EnvironmentSpec } from "../api/v1alpha1/environment.js";
 import type { AuditRecorder } from "../audit/recorder.js";
 import type { Informers } from "../controllers/informers.js";
+import type { CreatorSeal } from "../controllers/task-creator.js";
 import { deliveryResources, resources } from "../controllers/resources.js";
 import type { TargetIdentity } from "../api/v1alpha1/binding.js";
 import { isNotFound } from "../runtime/kube/api-error.js";
@@ -25,6 +26,8 @@ export async function startWebhooks(
     log: Logger;
     /** The operator's own user name once learned (a SelfSubjectReview): the webhooks trust exactly it. */
     operatorIdentity: () => string | undefined;
+    /** Seals DeploymentTask creator stamps with the operator's key (`--rollback-seal-key-file`). */
+    creatorSeal: CreatorSeal;
   },
 ): Promise<WebhookServer | undefined> {
   if (config.webhookAddress === "0") return undefined;
@@ -71,6 +74,7 @@ export async function startWebhooks(
       lookupEnvironment,
       lookupDeliveryLabels,
       operatorUsername: deps.operatorIdentity,
+      creatorSeal: deps.creatorSeal,
       log,
     });
   } catch (err) {
