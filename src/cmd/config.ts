@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { webhookNamespaceSelectorFlag } from "./label-selector-flag.js";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
@@ -79,26 +80,7 @@ export const RunConfig = z
         /^[a-z0-9-]+\/[a-z0-9-]+$/,
         "--webhook-service must be namespace/name, for example stagegate-system/stagegate-webhook",
       ),
-    webhookNamespaceSelector: z
-      .string()
-      .optional()
-      .transform((value, ctx) => {
-        if (value === undefined || value === "") return undefined;
-        try {
-          const parsed: unknown = JSON.parse(value);
-          if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
-            return parsed as Record<string, unknown>;
-          }
-        } catch {
-          // reported below
-        }
-        ctx.addIssue({
-          code: "custom",
-          message:
-            '--webhook-namespace-selector must be a JSON label selector, for example {"matchLabels":{"team":"a"}}',
-        });
-        return z.NEVER;
-      }),
+    webhookNamespaceSelector: webhookNamespaceSelectorFlag,
     mutatingWebhookConfiguration: z.string().min(1),
     validatingWebhookConfiguration: z.string().min(1),
     closedObjectsPolicy: z.string().min(1),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { webhookNamespaceSelectorFlag } from "../../cmd/label-selector-flag.js";
 import { parseDuration } from "../../runtime/duration.js";
 import { UsageError } from "../errors.js";
 import { parseVerbArgs, expectPositionals, validateFlags, type GlobalOptions } from "../flags.js";
@@ -129,26 +130,7 @@ const CheckFlags = z.object({
     })
     .transform((url) => url.replace(/\/$/, ""))
     .optional(),
-  webhookNamespaceSelector: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value === "") return undefined;
-      try {
-        const parsed: unknown = JSON.parse(value);
-        if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
-          return parsed as Record<string, unknown>;
-        }
-      } catch {
-        // reported below
-      }
-      ctx.addIssue({
-        code: "custom",
-        message:
-          '--webhook-namespace-selector must be a JSON label selector, for example {"matchLabels":{"team":"a"}}',
-      });
-      return z.NEVER;
-    }),
+  webhookNamespaceSelector: webhookNamespaceSelectorFlag,
   webhookCertSecret: z.union([z.literal(""), objectName("webhook-cert-secret", "stagegate-webhook-tls")]),
   minCertValidityMs: z.string().transform((value, ctx) => {
     try {
