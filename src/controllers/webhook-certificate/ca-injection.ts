@@ -1,9 +1,12 @@
 import { X509Certificate } from "node:crypto";
 import { WebhookConfiguration, type WebhookTarget } from "../admission-guard/admission-controls.js";
 
-/** One operation of a JSON patch (RFC 6902). */
-export type JsonPatchOperation =
-  { op: "test"; path: string; value: unknown } | { op: "add"; path: string; value: unknown };
+/** One operation of a JSON patch (RFC 6902), of the two kinds the injection uses. */
+export interface JsonPatchOperation {
+  op: "replace" | "add";
+  path: string;
+  value: unknown;
+}
 
 /** What injecting the CA bundle into one webhook configuration takes. */
 export interface CaInjection {
@@ -30,7 +33,7 @@ export function callsOperator(entry: Entry, target: WebhookTarget): boolean {
  * The JSON patch that sets `caBundle` (base64 of the PEM bundle) on every entry of a webhook configuration that
  * calls this operator. An entry that calls anything else never gets the operator's CA: trusting it there would let
  * whoever holds the operator's serving key pass for another webhook. The patch is pinned to the configuration's
- * resourceVersion and to each entry's name, so a configuration edited meanwhile is refused, not overwritten.
+ * resourceVersion, so a configuration edited meanwhile is refused (409), not patched at the wrong entries.
  */
 export function caInjection(configuration: unknown, caBundle: string, target: WebhookTarget): CaInjection {
   const parsed = WebhookConfiguration.safeParse(configuration);
@@ -41,15 +44,13 @@ export function caInjection(configuration: unknown, caBundle: string, target: We
   const foreign = entries.filter((entry) => !callsOperator(entry, target)).map((entry) => entry.name);
   const operations = entries.flatMap((entry, index): JsonPatchOperation[] =>
     callsOperator(entry, target) && entry.clientConfig.caBundle !== caBundle
-      ? [
-          { op: "test", path: `/webhooks/${index}/name`, value: entry.name },
-          { op: "add", path: `/webhooks/${index}/clientConfig/caBundle`, value: caBundle },
-        ]
+      ? [{ op: "add", path: `/webhooks/${index}/clientConfig/caBundle`, value: caBundle }]
       : [],
   );
   if (operations.length === 0) return { patch: undefined, foreign };
   return {
-    patch: [{ op: "test", path: "/metadata/resourceVersion", value: resourceVersion }, ...operations],
+    // The resourceVersion is the precondition: the indices hold for that version only (409 for any other).
+    patch: [{ op: "replace", path: "/metadata/resourceVersion", value: resourceVersion }, ...operations],
     foreign,
   };
 }

@@ -43,7 +43,10 @@ const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE
 
 /** The PEM blocks of a bundle, each with its parsed certificate; blocks that do not parse are reported. */
 function bundle(pem: string, problems: string[]): RetiringCa[] {
-  return (pem.match(PEM_CERTIFICATE) ?? []).flatMap((block, index) => {
+  const blocks = pem.match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0 && pem.trim() !== "")
+    problems.push(`${SECRET_KEYS.caBundle} holds no PEM certificate`);
+  return blocks.flatMap((block, index) => {
     try {
       const certPem = block.endsWith("\n") ? block : `${block}\n`;
       return [{ cert: new X509Certificate(certPem), certPem }];

@@ -147,7 +147,8 @@ export function createWebhookCertificateController(
     }
   }
 
-  async function inject(caBundle: string, req: ReconcileRequest): Promise<void> {
+  /** Writes the bundle where it is missing; false when a configuration changed meanwhile (decide again). */
+  async function inject(caBundle: string, req: ReconcileRequest): Promise<boolean> {
     const types = [
       [admissionResources.mutating, informers.mutating.store.get(options.configurations.mutating)],
       [admissionResources.validating, informers.validating.store.get(options.configurations.validating)],
@@ -170,6 +171,7 @@ export function createWebhookCertificateController(
         });
       } catch (err) {
         if (isNotFound(err)) continue;
+        if (isConflict(err)) return false;
         throw err;
       }
       req.log.info(
@@ -177,6 +179,7 @@ export function createWebhookCertificateController(
         "Injected the CA bundle into a webhook configuration",
       );
     }
+    return true;
   }
 
   async function reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
@@ -208,7 +211,9 @@ export function createWebhookCertificateController(
       }
       await report(plan, written, req);
     }
-    await inject(Buffer.from(data[SECRET_KEYS.caBundle] ?? "").toString("base64"), req);
+    if (!(await inject(Buffer.from(data[SECRET_KEYS.caBundle] ?? "").toString("base64"), req))) {
+      return { requeueAfterMs: CONFLICT_RETRY_MS };
+    }
     const wait = plan.recheckAt.getTime() - now.getTime();
     return { requeueAfterMs: Math.min(MAX_RECHECK_MS, Math.max(MIN_RECHECK_MS, wait)) };
   }
