@@ -268,7 +268,7 @@ export const RUN_FLAGS = {
   },
   "cert-secret": {
     env: "STAGEGATE_CERT_SECRET",
-    default: "stagegate-webhook-tls",
+    default: "stagegate-webhook-certs",
     help: "with --cert-source=operator: the Secret holding the CAs and the serving certificate",
   },
   "cert-namespace": {

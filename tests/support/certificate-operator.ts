@@ -69,7 +69,7 @@ function certificateRbac(stand: {
   validating: string;
 }) {
   const rename: Record<string, string> = {
-    "stagegate-webhook-tls": stand.secret,
+    "stagegate-webhook-certs": stand.secret,
     "stagegate-mutating-webhooks": stand.mutating,
     "stagegate-validating-webhooks": stand.validating,
   };
