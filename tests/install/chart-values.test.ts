@@ -244,6 +244,7 @@ describe("the chart's values", () => {
         "StagegateWorkqueueDepth",
         "StagegateAuditWriteFailures",
         "StagegateAdmissionControlsMissing",
+        "StagegateServingCertificateExpiring",
       ],
     );
     const registered = new Set(
