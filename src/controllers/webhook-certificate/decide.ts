@@ -106,6 +106,133 @@ function servingDue(
   return undefined;
 }
 
+/** The CAs after this pass: which signs, which is published next, which are retiring, and what changed. */
+interface AuthorityPlan {
+  signing: PlannedCertificate;
+  next: PlannedCertificate | undefined;
+  retiring: RetiringCa[];
+  changes: CertificateChange[];
+  /** A new root was made: the serving certificate comes with it, and no renewal is reported besides. */
+  freshStart: boolean;
+}
+
+function dropExpired(
+  set: CertificateSet,
+  now: number,
+): { retiring: RetiringCa[]; changes: CertificateChange[] } {
+  return {
+    retiring: set.retiring.filter((ca) => notAfter(ca.cert) > now),
+    changes: set.retiring
+      .filter((ca) => notAfter(ca.cert) <= now)
+      .map((gone) => ({
+        reason: "RetiredCertificateAuthority" as const,
+        message: `Dropped CA ${gone.cert.subject.replace(/^CN=/, "")} from the bundle: it expired at ${gone.cert.validToDate.toISOString()}.`,
+        warning: false,
+      })),
+  };
+}
+
+/** No signing CA that still lives: a new root (a first issue or a repair), or the next CA if one is ready. */
+function replaceSigningCa(set: CertificateSet, now: number, newCa: () => PlannedCertificate): AuthorityPlan {
+  const { retiring, changes } = dropExpired(set, now);
+  // Only an expired CA (not an unreadable one) hands over to a published next CA.
+  const next =
+    set.signing !== undefined && set.next !== undefined && notAfter(set.next.cert) > now
+      ? set.next
+      : undefined;
+  if (next !== undefined) {
+    changes.push({
+      reason: "SwitchedCertificateAuthority",
+      message: "Switched to the next CA because the signing CA expired: webhook calls failed meanwhile.",
+      warning: true,
+    });
+    return { signing: { keep: next }, next: undefined, retiring, changes, freshStart: false };
+  }
+  changes.push(
+    set.empty
+      ? {
+          reason: "IssuedCertificateAuthority",
+          message: "Issued a CA and a serving certificate into the empty Secret.",
+          warning: false,
+        }
+      : {
+          reason: "RepairedCertificates",
+          message:
+            "Replaced the Secret's certificates with a new CA and serving certificate, because " +
+            (set.problems.length > 0
+              ? `${set.problems.join("; ")}.`
+              : set.signing === undefined
+                ? "it holds no CA key."
+                : "its CA expired."),
+          warning: true,
+        },
+  );
+  // Nothing of a Secret that could not be read is trusted further: a new root, alone in the bundle.
+  return { signing: newCa(), next: undefined, retiring: [], changes, freshStart: true };
+}
+
+/** A living signing CA: publish a next CA within caRenewBefore of its end, switch to it half of that later. */
+function rotateSigningCa(
+  current: KeyedCertificate,
+  inputs: CertificateInputs,
+  newCa: () => PlannedCertificate,
+): AuthorityPlan {
+  const { set, policy } = inputs;
+  const now = ms(inputs.now);
+  let { retiring, changes } = dropExpired(set, now);
+  if (set.problems.length > 0) {
+    changes.push({
+      reason: "RepairedCertificates",
+      message: `Kept the signing CA and replaced what the Secret held that cannot be used: ${set.problems.join("; ")}.`,
+      warning: true,
+    });
+  }
+  let next: PlannedCertificate | undefined =
+    set.next === undefined || notAfter(set.next.cert) <= now ? undefined : { keep: set.next };
+  if (next === undefined && notAfter(current.cert) - now <= policy.caRenewBeforeMs) {
+    next = newCa();
+    changes.push({
+      reason: "PublishedNextCertificateAuthority",
+      message: `Published a next CA in the bundle: the signing CA expires at ${current.cert.validToDate.toISOString()}.`,
+      warning: false,
+    });
+  }
+  if (next === undefined) return { signing: { keep: current }, next, retiring, changes, freshStart: false };
+  const publishedAt = ms(dateOf(next).notBefore) + BACKDATE_MS;
+  const overlapDone = now >= publishedAt + policy.caRenewBeforeMs / 2 && inputs.nextCaInjected;
+  if (!overlapDone && usableCa(current, now, policy)) {
+    return { signing: { keep: current }, next, retiring, changes, freshStart: false };
+  }
+  retiring = [{ cert: current.cert, certPem: current.certPem }, ...retiring];
+  changes = [
+    ...changes,
+    {
+      reason: "SwitchedCertificateAuthority",
+      message: overlapDone
+        ? "Switched to the next CA, which every caBundle already trusts; the previous CA stays in the bundle until it expires."
+        : "Switched to the next CA before every caBundle was seen to trust it, because the signing CA ends within " +
+          "--cert-renew-before: webhook calls may fail until the caBundles are updated.",
+      warning: !overlapDone,
+    },
+  ];
+  return { signing: next, next: undefined, retiring, changes, freshStart: false };
+}
+
+/** When something next falls due: a serving renewal, a publication or switch, a retiring CA's end. */
+function nextDue(plan: Omit<CertificatePlan, "changes" | "recheckAt">, policy: CertificatePolicy): number {
+  const signingEnd = ms(dateOf(plan.signing).notAfter);
+  return Math.min(
+    ms(dateOf(plan.serving).notAfter) - policy.certRenewBeforeMs,
+    plan.next === undefined
+      ? signingEnd - policy.caRenewBeforeMs
+      : Math.min(
+          ms(dateOf(plan.next).notBefore) + BACKDATE_MS + policy.caRenewBeforeMs / 2,
+          signingEnd - policy.certRenewBeforeMs,
+        ),
+    ...plan.retiring.map((ca) => notAfter(ca.cert)),
+  );
+}
+
 /**
  * Decides the next state of the webhook certificates, as a pure function of what the Secret holds, the time and
  * the policy. The rotation never leaves the API server without a CA for what is served:
@@ -120,122 +247,38 @@ function servingDue(
  * switch happens anyway, as a warning: the alternative is an expired CA.
  */
 export function decideCertificates(inputs: CertificateInputs): CertificatePlan {
-  const { set, policy, nextCaInjected } = inputs;
+  const { set, policy } = inputs;
   const now = ms(inputs.now);
-  const changes: CertificateChange[] = [];
-  const newCa = (): { issue: Validity } => ({
+  const newCa = (): PlannedCertificate => ({
     issue: { notBefore: new Date(now - BACKDATE_MS), notAfter: new Date(now + policy.caValidityMs) },
   });
-  let retiring = set.retiring.filter((ca) => notAfter(ca.cert) > now);
-  for (const gone of set.retiring.filter((ca) => notAfter(ca.cert) <= now)) {
-    changes.push({
-      reason: "RetiredCertificateAuthority",
-      message: `Dropped CA ${gone.cert.subject.replace(/^CN=/, "")} from the bundle: it expired at ${gone.cert.validToDate.toISOString()}.`,
-      warning: false,
-    });
-  }
-
-  let signing: PlannedCertificate;
-  let next: PlannedCertificate | undefined;
-  // A new root with a new serving certificate: the first issue, or a repair (the change says which).
   const current = set.signing !== undefined && notAfter(set.signing.cert) > now ? set.signing : undefined;
-  const freshStart = current === undefined;
-  if (current === undefined) {
-    signing = newCa();
-    retiring = [];
-    changes.push(
-      set.empty
-        ? {
-            reason: "IssuedCertificateAuthority",
-            message: "Issued a CA and a serving certificate into the empty Secret.",
-            warning: false,
-          }
-        : {
-            reason: "RepairedCertificates",
-            message:
-              "Replaced the Secret's certificates with a new CA and serving certificate, because " +
-              (set.problems.length > 0
-                ? `${set.problems.join("; ")}.`
-                : set.signing === undefined
-                  ? "it holds no CA key."
-                  : "its CA expired."),
-            warning: true,
-          },
-    );
-  } else {
-    signing = { keep: current };
-    if (set.problems.length > 0) {
-      changes.push({
-        reason: "RepairedCertificates",
-        message: `Kept the signing CA and replaced what the Secret held that cannot be used: ${set.problems.join("; ")}.`,
-        warning: true,
-      });
-    }
-    next = set.next === undefined || notAfter(set.next.cert) <= now ? undefined : { keep: set.next };
-    const remaining = notAfter(current.cert) - now;
-    if (next === undefined && remaining <= policy.caRenewBeforeMs) {
-      next = newCa();
-      changes.push({
-        reason: "PublishedNextCertificateAuthority",
-        message: `Published a next CA in the bundle: the signing CA expires at ${current.cert.validToDate.toISOString()}.`,
-        warning: false,
-      });
-    }
-    if (next !== undefined) {
-      const publishedAt = ms(dateOf(next).notBefore) + BACKDATE_MS;
-      const overlapDone = now >= publishedAt + policy.caRenewBeforeMs / 2 && nextCaInjected;
-      const mustSwitch = !usableCa(current, now, policy);
-      if (overlapDone || mustSwitch) {
-        retiring = [{ cert: current.cert, certPem: current.certPem }, ...retiring];
-        changes.push({
-          reason: "SwitchedCertificateAuthority",
-          message: overlapDone
-            ? "Switched to the next CA, which every caBundle already trusts; the previous CA stays in the bundle until it expires."
-            : "Switched to the next CA before every caBundle was seen to trust it, because the signing CA ends within " +
-              "--cert-renew-before: webhook calls may fail until the caBundles are updated.",
-          warning: !overlapDone,
-        });
-        signing = next;
-        next = undefined;
-      }
-    }
-  }
+  const cas =
+    current === undefined ? replaceSigningCa(set, now, newCa) : rotateSigningCa(current, inputs, newCa);
 
-  const servingReason = servingDue(set, signing, now, policy);
-  const signingEnd = ms(dateOf(signing).notAfter);
+  const servingReason = servingDue(set, cas.signing, now, policy);
   const serving: PlannedCertificate =
     servingReason === undefined && set.serving !== undefined
       ? { keep: set.serving }
       : {
           issue: {
             notBefore: new Date(now - BACKDATE_MS),
-            notAfter: new Date(Math.min(now + policy.certValidityMs, signingEnd)),
+            notAfter: new Date(Math.min(now + policy.certValidityMs, ms(dateOf(cas.signing).notAfter))),
           },
         };
-  if (servingReason !== undefined && !freshStart) {
+  const changes = [...cas.changes];
+  if (servingReason !== undefined && !cas.freshStart) {
     changes.push({
       reason: "RenewedServingCertificate",
       message: `Issued a new serving certificate: ${servingReason}.`,
       warning: false,
     });
   }
-
-  const due = [
-    ms(dateOf(serving).notAfter) - policy.certRenewBeforeMs,
-    next === undefined
-      ? signingEnd - policy.caRenewBeforeMs
-      : Math.min(
-          ms(dateOf(next).notBefore) + BACKDATE_MS + policy.caRenewBeforeMs / 2,
-          signingEnd - policy.certRenewBeforeMs,
-        ),
-    ...retiring.map((ca) => notAfter(ca.cert)),
-  ];
-  return {
-    signing,
-    ...(next === undefined ? {} : { next }),
-    retiring,
+  const planned = {
+    signing: cas.signing,
+    ...(cas.next === undefined ? {} : { next: cas.next }),
+    retiring: cas.retiring,
     serving,
-    changes,
-    recheckAt: new Date(Math.max(now, Math.min(...due))),
   };
+  return { ...planned, changes, recheckAt: new Date(Math.max(now, nextDue(planned, policy))) };
 }

@@ -191,6 +191,14 @@ const rows: Row[] = [
     warning: true,
   },
   {
+    situation: "a signing CA that expired while the operator was away, with a next CA published",
+    data: certificateSecretData({ signing, next: successor, retiring: [], serving: leaf(signing, 90, 100) }),
+    now: 101,
+    changes: ["SwitchedCertificateAuthority", "RenewedServingCertificate"],
+    warning: true,
+    expect: (plan) => kept(plan.signing, successor),
+  },
+  {
     situation: "a retired CA past its end",
     data: certificateSecretData({
       signing: successor,
