@@ -1,6 +1,6 @@
+import { X509Certificate } from "node:crypto";
 import path from "node:path";
-import type { Registry } from "prom-client";
-import { Gauge } from "prom-client";
+import { Gauge, type Registry } from "prom-client";
 import type { WebhookTarget } from "../controllers/admission-guard/admission-controls.js";
 import type { ControllerDeps } from "../controllers/deps.js";
 import {
@@ -13,7 +13,6 @@ import type { Informer } from "../runtime/informer/informer.js";
 import type { ReadinessCheck } from "../runtime/manager.js";
 import { SecretCertificateSource } from "../runtime/secret-certificate-source.js";
 import { watchCertificateFiles, type ServingCertificateSource } from "../runtime/serving-certificate.js";
-import { X509Certificate } from "node:crypto";
 import { ConfigError, type RunConfig } from "./config.js";
 
 /** How often certificate files are checked for rotation (`--cert-source=files`). */

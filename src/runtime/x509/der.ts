@@ -21,10 +21,15 @@ export function tlv(tag: number, content: Buffer): Buffer {
   return Buffer.concat([Buffer.from([tag]), encodeLength(content.length), content]);
 }
 
+/** A SEQUENCE of already encoded elements, in order. */
 export const sequence = (...items: Buffer[]): Buffer => tlv(0x30, Buffer.concat(items));
+/** A SET of already encoded elements (a Name's RelativeDistinguishedName holds one). */
 export const set = (...items: Buffer[]): Buffer => tlv(0x31, Buffer.concat(items));
+/** An OCTET STRING (an extension's value is the DER of its content wrapped in one). */
 export const octetString = (content: Buffer): Buffer => tlv(0x04, content);
+/** A UTF8String (a common name). */
 export const utf8String = (text: string): Buffer => tlv(0x0c, Buffer.from(text, "utf8"));
+/** A BOOLEAN, TRUE as 0xff as DER requires. */
 export const boolean = (value: boolean): Buffer => tlv(0x01, Buffer.from([value ? 0xff : 0x00]));
 /** A context-specific, constructed (EXPLICIT) tag around one element. */
 export const explicit = (tagNumber: number, inner: Buffer): Buffer => tlv(0xa0 | tagNumber, inner);
