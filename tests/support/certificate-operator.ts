@@ -29,6 +29,12 @@ const RBAC_FILE = path.join(
   "rbac",
   "webhook-certificate-role.yaml",
 );
+/**
+ * How long a test waits for an operator process to start (tsx compiles it first, which takes long on a machine busy
+ * with other suites): a bound on a wait, never a sleep.
+ */
+export const STARTUP_TIMEOUT_MS = 90_000;
+
 /** The local cluster's operator identity (hack/local-cluster/identities.ts). */
 const OPERATOR_USER = "stagegate-operator";
 

@@ -15,6 +15,7 @@ import {
   fingerprintOf,
   prepareCertificateStand,
   refusedByWebhook,
+  STARTUP_TIMEOUT_MS,
   servedFingerprint,
   startCertificateReplica,
   webhookConfigurationType,
@@ -50,9 +51,9 @@ describe("rotating the operator's certificates under load, with a leader and a s
     namespace = await createTestNamespace(admin, "certs-rotation");
     stand = await prepareCertificateStand(admin, namespace, 2);
     leader = await startCertificateReplica(stand, 0, SHORT_LIVED);
-    await leader.process.waitForLog("Became the leader; starting controllers");
+    await leader.process.waitForLog("Became the leader; starting controllers", {}, STARTUP_TIMEOUT_MS);
     standby = await startCertificateReplica(stand, 1, SHORT_LIVED);
-    await standby.process.waitForLog("Synced every informer cache");
+    await standby.process.waitForLog("Synced every informer cache", {}, STARTUP_TIMEOUT_MS);
     await waitFor("the API server to reach the webhooks through both replicas", async () =>
       refusedByWebhook(await askWebhook(admin, namespace)) &&
       refusedByWebhook(await askWebhook(admin, namespace))

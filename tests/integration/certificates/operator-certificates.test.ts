@@ -16,6 +16,7 @@ import {
   FOREIGN_CA_BUNDLE,
   prepareCertificateStand,
   refusedByWebhook,
+  STARTUP_TIMEOUT_MS,
   startCertificateReplica,
   webhookConfigurationType,
   type CertificateReplica,
@@ -29,7 +30,9 @@ const validatingType = webhookConfigurationType("ValidatingWebhookConfiguration"
 
 /** GET /readyz of a replica: its status and body. */
 async function readyz(replica: CertificateReplica): Promise<{ status: number; body: string }> {
-  const port = Number((await replica.process.waitForLog("Serving probes and metrics")).probePort);
+  const port = Number(
+    (await replica.process.waitForLog("Serving probes and metrics", {}, STARTUP_TIMEOUT_MS)).probePort,
+  );
   return new Promise((resolve, reject) => {
     http
       .get({ host: "127.0.0.1", port, path: "/readyz" }, (res) => {
@@ -79,7 +82,7 @@ describe("the operator manages its webhook certificate", () => {
     });
     foreignVersion = foreign.metadata.resourceVersion ?? "";
     leader = await startCertificateReplica(stand, 0);
-    await leader.process.waitForLog("Became the leader; starting controllers");
+    await leader.process.waitForLog("Became the leader; starting controllers", {}, STARTUP_TIMEOUT_MS);
   });
 
   after(async () => {
@@ -183,7 +186,7 @@ describe("the operator manages its webhook certificate", () => {
     assert.ok(refusedByWebhook(await askWebhook(admin, namespace)), "the last certificate keeps serving");
 
     late = await startCertificateReplica(stand, 1);
-    await late.process.waitForLog("Synced every informer cache");
+    await late.process.waitForLog("Synced every informer cache", {}, STARTUP_TIMEOUT_MS);
     const unready = await readyz(late);
     assert.equal(unready.status, 503);
     assert.equal(unready.body, `no serving certificate in Secret ${namespace}/${stand.secret} yet\n`);
