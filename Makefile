@@ -2,7 +2,8 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all deps generate lint typecheck test test-unit cluster-up cluster-down demo build clean monitoring-tools bench helm
+.PHONY: all deps generate lint typecheck test test-unit cluster-up cluster-down demo build clean monitoring-tools bench helm \
+	image image-tools
 
 all: test
 
@@ -31,18 +32,27 @@ lint: deps
 typecheck: deps
 	tsc -p tsconfig.json --noEmit
 
-test: deps lint typecheck monitoring-tools helm
+test: deps lint typecheck monitoring-tools helm image-tools
 	tsx hack/run-tests.ts
 
 # Prometheus and Alertmanager from Debian for the alert tests (needs root the first time; a no-op after).
 monitoring-tools: deps
 	tsx hack/install-monitoring.ts
 
+# buildah, umoci and runc from Debian for the image and its test (needs root the first time; a no-op after).
+image-tools: deps
+	tsx hack/install-image-tools.ts
+
 test-unit: deps
 	tsx hack/run-tests.ts --unit
 
 build: deps
 	tsc -p tsconfig.build.json
+
+# The operator image as an OCI archive, dist/image/stagegate.oci.tar, built without a container engine or registry
+# (needs root; see docs/install.md, "The image"). The Dockerfile builds the same image where an engine runs.
+image: deps image-tools
+	tsx hack/build-image.ts
 
 cluster-up: deps
 	tsx hack/cluster.ts up

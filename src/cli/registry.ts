@@ -1,6 +1,7 @@
 import type { AnyVerb } from "./verb.js";
 import { auditVerifyVerb } from "./verbs/audit-verify.js";
 import { changesVerb } from "./verbs/changes.js";
+import { checkVerb } from "./verbs/check.js";
 import { approveVerb, deferVerb, rejectVerb } from "./verbs/decide.js";
 import { statusVerb } from "./verbs/status.js";
 import { verifyCommitsVerb } from "./verbs/verify-commits.js";
@@ -16,6 +17,7 @@ export const VERBS: readonly AnyVerb[] = [
   deferVerb,
   auditVerifyVerb,
   verifyCommitsVerb,
+  checkVerb,
 ];
 
 /** A verb matched at the start of argv, and the arguments that follow its name. */

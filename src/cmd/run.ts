@@ -71,6 +71,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     audit,
     log,
     operatorIdentity: () => self.username,
+    creatorSeal: rollbackSeal.creators,
   });
   const receivers = await startReceivers(config, {
     certificates: certificates.source,

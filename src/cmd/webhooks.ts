@@ -1,6 +1,7 @@
 import { EnvironmentSpec } from "../api/v1alpha1/environment.js";
 import type { AuditRecorder } from "../audit/recorder.js";
 import type { Informers } from "../controllers/informers.js";
+import type { CreatorSeal } from "../controllers/task-creator.js";
 import { deliveryResources, resources } from "../controllers/resources.js";
 import type { TargetIdentity } from "../api/v1alpha1/binding.js";
 import { isNotFound } from "../runtime/kube/api-error.js";
@@ -27,6 +28,8 @@ export async function startWebhooks(
     operatorIdentity: () => string | undefined;
     /** The serving certificate (`--cert-source`): files, or the Secret the operator manages. */
     certificates: ServingCertificateSource;
+    /** Seals DeploymentTask creator stamps with the operator's key (`--rollback-seal-key-file`). */
+    creatorSeal: CreatorSeal;
   },
 ): Promise<WebhookServer | undefined> {
   if (config.webhookAddress === "0") return undefined;
@@ -72,6 +75,7 @@ export async function startWebhooks(
       lookupEnvironment,
       lookupDeliveryLabels,
       operatorUsername: deps.operatorIdentity,
+      creatorSeal: deps.creatorSeal,
       log,
     });
   } catch (err) {

@@ -212,8 +212,22 @@ export class ArgoCDAdapter implements DeliveryAdapter {
     if (obj === undefined) {
       return missing(`Application ${argo.namespace}/${argo.name} does not exist.`, observedAt);
     }
-    return observeApplication(ArgoApplication.parse(obj), observedAt);
+    const app = ArgoApplication.parse(obj);
+    const requested = requestedRevision(app, argo.mode);
+    return { ...observeApplication(app, observedAt), ...(requested === undefined ? {} : { requested }) };
   }
+}
+
+/**
+ * What an Application is told to deploy: the revision of the operation pending, else, for a target Stagegate
+ * syncs, the last operation's, or, for one it pins, `spec.source.targetRevision`. Undefined when it does not say.
+ */
+export function requestedRevision(app: ArgoApplication, mode: ArgoCDTarget["mode"]): string | undefined {
+  const pending = app.operation?.sync?.revision;
+  if (pending !== undefined) return pending;
+  return mode === "Sync"
+    ? app.status?.operationState?.operation?.sync?.revision
+    : app.spec.source?.targetRevision;
 }
 
 function missing(message: string, observedAt: Date): DeliveryObservation {

@@ -41,6 +41,14 @@ export interface DeliveryObservation {
   revision?: string;
   /** The name the running revision was requested by (a tag or branch), when the tool records it. */
   revisionRef?: string;
+  /**
+   * The revision the tool is told to deliver, where its object says so without lagging behind Stagegate's own
+   * request: for an Argo CD Application the pending operation's, else the last operation's (mode Sync) or
+   * `spec.source.targetRevision` (mode PinTargetRevision); for a HelmRelease whose chart version the release pins,
+   * `spec.chart.spec.version`. Undefined for a Kustomization (its commit is pinned on the GitRepository) and
+   * wherever the object does not say.
+   */
+  requested?: string;
   /** The live state matches the desired state at `revision`. */
   synced: boolean;
   healthy: boolean;

@@ -230,7 +230,13 @@ export class FluxAdapter implements DeliveryAdapter {
   observeObject(target: ReleaseTarget, obj: KubeObject | undefined): DeliveryObservation {
     const flux = fluxTarget(target);
     const observedAt = this.now();
-    if (obj !== undefined) return observeFluxObject(flux.kind, FluxObject.parse(obj), observedAt);
+    if (obj !== undefined) {
+      const parsed = FluxObject.parse(obj);
+      const observed = observeFluxObject(flux.kind, parsed, observedAt);
+      // A pinned chart version is what the HelmRelease is told to deploy, in its own spec.
+      const requested = flux.chartVersion === undefined ? undefined : parsed.spec.chart?.spec.version;
+      return { ...observed, ...(requested === undefined ? {} : { requested }) };
+    }
     return {
       exists: false,
       synced: false,

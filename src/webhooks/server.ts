@@ -49,6 +49,8 @@ export interface WebhookServerOptions extends HttpsServingOptions {
    * nobody counts as the operator); see {@link WebhookContext.operatorUsername}.
    */
   operatorUsername?: string | (() => string | undefined) | undefined;
+  /** Seals DeploymentTask creator stamps; see {@link WebhookContext.creatorSeal}. */
+  creatorSeal?: WebhookContext["creatorSeal"];
   clock?: () => Date;
   maxBodyBytes?: number;
 }
@@ -147,6 +149,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       ? {}
       : { lookupDeliveryLabels: options.lookupDeliveryLabels }),
     log: options.log,
+    creatorSeal: options.creatorSeal,
     get operatorUsername(): string | undefined {
       const known = options.operatorUsername;
       return typeof known === "function" ? known() : known;

@@ -34,7 +34,9 @@ export const TaskView = z.looseObject({
     .looseObject({
       name: z.string().optional(),
       generateName: z.string().optional(),
+      namespace: z.string().optional(),
       uid: z.string().optional(),
+      annotations: z.record(z.string(), z.string()).optional(),
     })
     .default({}),
   spec: z.looseObject({

@@ -3,6 +3,7 @@ import { readObject } from "./admitted-objects.js";
 import { refuse, settle, type Acceptance } from "./audit-outcome.js";
 import { jsonPointer } from "./stamping.js";
 import { isAutomatedItem, needsVerificationLookup } from "./task-automation.js";
+import { creatorStampKept, creatorStampPatch } from "./task-creator-stamp.js";
 import { completedItems, stampedChecklist, type ItemChange } from "./task-items.js";
 import { checkTaskWrite } from "./task-rules.js";
 import { TaskView } from "./task-view.js";
@@ -17,20 +18,27 @@ export function isOperator(request: AdmissionRequest, ctx: WebhookContext): bool
 /**
  * `/mutate/deploymenttasks`: on CREATE and UPDATE, stamps each checklist item the request completes (a new state
  * or new evidence) with `completedBy` (the authenticated user name) and `completedAt` (the webhook's clock), and
- * puts back the stamps of every other item, whatever the request typed. A checklist that does not read is left
- * to the API server's schema validation to refuse.
+ * puts back the stamps of every other item, whatever the request typed. On CREATE it stamps who created the task
+ * (`stagegate.io/created-by`, sealed with the operator's key), replacing anything typed; on UPDATE it puts that
+ * stamp back where a request left it out. A task that does not read is left to the API server's schema validation
+ * to refuse.
  */
 export const mutateDeploymentTask: AdmissionHandler = async (request, ctx) => {
   if (request.operation !== "CREATE" && request.operation !== "UPDATE") return settle(request, ctx, ALLOWED);
   const after = TaskView.safeParse(request.object);
   const before = request.operation === "UPDATE" ? TaskView.safeParse(request.oldObject) : undefined;
   if (!after.success || before?.success === false) return settle(request, ctx, ALLOWED);
-  const actor = { username: request.userInfo.username, operator: isOperator(request, ctx) };
-  const stamped = stampedChecklist(before?.data.spec.checklist, after.data.spec.checklist, actor, ctx.now());
-  if (stamped === undefined) return settle(request, ctx, ALLOWED);
-  return settle(request, ctx, ALLOWED, {
-    patch: [{ op: "add", path: jsonPointer("spec", "checklist"), value: stamped }],
-  });
+  const operator = isOperator(request, ctx);
+  const actor = { username: request.userInfo.username, operator };
+  const now = ctx.now();
+  const stamped = stampedChecklist(before?.data.spec.checklist, after.data.spec.checklist, actor, now);
+  const patch = [
+    ...(stamped === undefined
+      ? []
+      : [{ op: "add" as const, path: jsonPointer("spec", "checklist"), value: stamped }]),
+    ...creatorStampPatch(request, before?.data, after.data, { seal: ctx.creatorSeal, now, operator }),
+  ];
+  return settle(request, ctx, ALLOWED, patch.length === 0 ? {} : { patch });
 };
 
 /** The completed items Stagegate concludes itself; reads the task's Environment only when that decides it. */
@@ -90,8 +98,8 @@ function completionEvent(
 }
 
 /**
- * `/validate/deploymenttasks`: the operator's own writes pass; a person may create only unbound tasks, never
- * change what a task is or checks, complete only items of tasks they own and that Stagegate does not conclude
+ * `/validate/deploymenttasks`: the operator's own writes pass; a person may never set or change who created a task
+ * (`CreatorForged`), create only unbound tasks, never change what a task is or checks, complete only items of tasks they own and that Stagegate does not conclude
  * itself, attach only evidence that names the task's artifact or links a report, and never write who completed an
  * item or when. An admitted completion by a person is recorded as `TaskItemCompleted`; every denial as
  * `AdmissionDenied`.
@@ -108,6 +116,8 @@ export const validateDeploymentTask: AdmissionHandler = async (request, ctx): Pr
     before = old.value;
   }
   const task = after.value;
+  const stamp = creatorStampKept(request, before, task, { seal: ctx.creatorSeal, now: ctx.now() });
+  if (!stamp.allowed) return refuse(request, ctx, stamp);
   const completed = completedItems(before?.spec.checklist, task.spec.checklist);
   const automated = await automatedAmong(before ?? task, completed, ctx);
   if (!automated.ok) return refuse(request, ctx, automated.denial);

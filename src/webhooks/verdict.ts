@@ -37,7 +37,9 @@ export type RuleName =
   | "AutomatedItem"
   | "NotTaskOwner"
   | "EvidenceNotAttested"
-  | "CompletionForged";
+  | "CompletionForged"
+  // The creator stamp of DeploymentTasks (ADR 0012): who created a task is the server's to say.
+  | "CreatorForged";
 
 /** A rule's answer: allowed, or denied by a named rule with a sentence that says what to do. */
 export type Verdict = { allowed: true } | Denial;

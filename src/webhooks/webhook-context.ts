@@ -1,6 +1,7 @@
 import type { TargetIdentity } from "../api/v1alpha1/binding.js";
 import type { EnvironmentSpec } from "../api/v1alpha1/environment.js";
 import type { AuditRecorder } from "../audit/recorder.js";
+import type { CreatorSeal } from "../controllers/task-creator.js";
 import type { Logger } from "../runtime/logging.js";
 import type { AdmissionRequest, AdmissionResponse } from "./admission-review.js";
 
@@ -24,6 +25,11 @@ export interface WebhookContext {
    * Requests from exactly this user are the operator's; undefined means no request is (every write is a person's).
    */
   operatorUsername?: string | undefined;
+  /**
+   * Seals the creator stamp of DeploymentTasks with the operator's key (the rollback seal key, a domain of its own).
+   * Without it the stamp is written unsealed, and the operator believes none (see `provenCreator`).
+   */
+  creatorSeal?: CreatorSeal | undefined;
   /** The webhook's clock: decision stamps, emergency expiry and retention are judged against it. */
   now: () => Date;
 }

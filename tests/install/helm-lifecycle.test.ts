@@ -211,7 +211,7 @@ describe("the Helm chart on a real API server", () => {
       (await k.kubectl(["auth", "can-i", `--as=${sa}`, ...args])).stdout.trim();
     assert.equal(await canI("list", "releases.stagegate.io", "-A"), "yes");
     assert.equal(
-      await canI("patch", "changerequests.stagegate.io", "--subresource=status", "-n", TEAM),
+      await canI("update", "changerequests.stagegate.io", "--subresource=status", "-n", TEAM),
       "yes",
     );
     assert.equal(await canI("update", "leases.coordination.k8s.io", "-n", NS), "yes");

@@ -258,7 +258,13 @@ describe(
       await createApplication(w(), "tagged-prod", w().prod);
       await daveCreatesRelease(w(), "tagged", refRelease("tagged", "v1.0.0"));
       assert.equal(await syncWhenAsked("tagged-dev"), git.shas[0]);
-      assert.equal((await statusOf("tagged")).source?.commit, git.shas[0]);
+      // The status is written after the sync request of the same pass.
+      const resolved = await waitFor(
+        "the tag's resolution on the status",
+        async () => (await statusOf("tagged")).source,
+        { timeoutMs: WAIT_MS },
+      );
+      assert.deepEqual([resolved.ref, resolved.commit], ["v1.0.0", git.shas[0]]);
     });
 
     it("holds the gate, writing nothing, when the ref is not in the repository", async () => {

@@ -8,6 +8,7 @@ import type { OperatorProcess } from "./operator-process.js";
 export const KILL_POINTS = [
   "Opened check task",
   "Requested change",
+  "Locked target for promotion",
   "Promoted release",
   "Released target lock",
 ] as const;

@@ -1,4 +1,4 @@
-// Plays the Argo CD application controller and Flux's kustomize-controller for one namespace in end-to-end tests:
+// Plays the Argo CD application controller and Flux's kustomize- and helm-controller for one namespace in tests:
 // a loop that completes every sync or reconciliation Stagegate requested, through the driver's functions, so the
 // operator moves on without the test feeding it each step. A test holds a delivery object back when it wants to
 // control the timing itself (a sync that fails, a lock that must stay taken).
@@ -10,6 +10,7 @@ import type { KubeObject } from "../../src/runtime/kube/object.js";
 import { isNotFound } from "../../src/runtime/kube/api-error.js";
 import {
   argoSyncs,
+  fluxHelmReleases,
   fluxReconciles,
   pendingStagegateReconcile,
   pendingStagegateSync,
@@ -21,7 +22,10 @@ export interface GitOpsStandIn {
   hold(name: string): void;
   /** Lets the stand-in complete requests on a held object again. */
   release(name: string): void;
-  /** What the stand-in did, in order: `argo <app> <revision>` or `flux <kustomization> <sha>`. */
+  /**
+   * What the stand-in did, in order: `argo <app> <revision>`, `flux <kustomization> <sha>` or
+   * `helm <helmrelease> <chart version>`.
+   */
   readonly completed: readonly string[];
   /** The last error a pass met (retried on the next pass), for failure messages. */
   lastError(): string | undefined;
@@ -30,10 +34,11 @@ export interface GitOpsStandIn {
 }
 
 /**
- * Starts polling the Applications and Kustomizations of `namespace`: a sync operation Stagegate initiated is
- * completed (Synced, Healthy, a history entry), and a reconciliation Stagegate requested is applied at the commit
- * the Kustomization's GitRepository is pinned to, as kustomize-controller would apply what source-controller
- * fetched. Errors are kept and the next pass tries again.
+ * Starts polling the Applications, Kustomizations and HelmReleases of `namespace`: a sync operation Stagegate
+ * initiated is completed (Synced, Healthy, a history entry), a reconciliation Stagegate requested of a Kustomization
+ * is applied at the commit its GitRepository is pinned to, as kustomize-controller would apply what
+ * source-controller fetched, and one of a HelmRelease upgrades it to the chart version its spec pins. Errors are
+ * kept and the next pass tries again.
  */
 export function startGitOpsStandIn(
   client: KubeClient,
@@ -66,11 +71,23 @@ export function startGitOpsStandIn(
     }
   }
 
+  async function upgradeHelmReleases(): Promise<void> {
+    const { items } = await client.list(deliveryResources.fluxHelmRelease, { namespace });
+    for (const hr of items) {
+      if (pendingStagegateReconcile(hr) === undefined || holds.has(hr.metadata.name)) continue;
+      const version = (hr.spec as { chart?: { spec?: { version?: string } } }).chart?.spec?.version;
+      if (version === undefined) continue;
+      await fluxHelmReleases(client, { name: hr.metadata.name, namespace }, version);
+      completed.push(`helm ${hr.metadata.name} ${version}`);
+    }
+  }
+
   async function loop(): Promise<void> {
     while (!abort.signal.aborted) {
       try {
         await syncApplications();
         await reconcileKustomizations();
+        await upgradeHelmReleases();
       } catch (err) {
         lastError = (err as Error).message;
       }

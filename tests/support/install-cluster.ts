@@ -57,7 +57,18 @@ export interface InstallCluster {
   kubectl(args: readonly string[], input?: string): Promise<KubectlResult>;
   /** kubectl as the admin, failing the test with kubectl's stderr on a non-zero exit; returns stdout. */
   kubectlOk(args: readonly string[], input?: string): Promise<string>;
-  stop(): Promise<void>;
+  /** Stops the cluster; its state directory (logs included) is kept when a kubectlOk failed or `keepLogs`. */
+  stop(options?: { keepLogs?: boolean }): Promise<void>;
+}
+
+/** What an install test needs of its cluster beyond the defaults. */
+export interface InstallClusterOptions {
+  /** The cluster's state directory; a fresh temporary one unless given. */
+  readonly dir?: string;
+  /** Extra kube-apiserver flags (see `startLocalCluster`). */
+  readonly apiserverFlags?: readonly string[];
+  /** Also install the Argo CD and Flux CRDs, for tests that run the operator and deliver through them. */
+  readonly gitOpsCrds?: boolean;
 }
 
 /**
@@ -65,8 +76,12 @@ export interface InstallCluster {
  * (cert-manager, Prometheus Operator) but without Stagegate's own: installing them is what is being tested.
  * The shared test cluster is never touched, so uninstalling CRDs cannot take them from parallel suites.
  */
-export async function startInstallCluster(): Promise<InstallCluster> {
-  const cluster = await startLocalCluster({ thirdPartyCrds: false });
+export async function startInstallCluster(options: InstallClusterOptions = {}): Promise<InstallCluster> {
+  const cluster = await startLocalCluster({
+    ...(options.dir === undefined ? {} : { dir: options.dir }),
+    thirdPartyCrds: options.gitOpsCrds ?? false,
+    extraApiserverFlags: options.apiserverFlags ?? [],
+  });
   const admin = cluster.kubeconfigs.admin;
   if (admin === undefined) throw new Error("The local cluster has no admin kubeconfig.");
   const kubectl = (args: readonly string[], input?: string) =>
@@ -90,6 +105,6 @@ export async function startInstallCluster(): Promise<InstallCluster> {
       }
       return result.stdout;
     },
-    stop: () => cluster.stop({ keepLogs: failed }),
+    stop: (options) => cluster.stop({ keepLogs: failed || options?.keepLogs === true }),
   };
 }

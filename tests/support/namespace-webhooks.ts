@@ -13,6 +13,7 @@ import { startWebhookServer } from "../../src/webhooks/server.js";
 import { registerLocalWebhooks } from "../../hack/local-cluster/webhooks.js";
 import { createWebhookTls } from "../../hack/local-cluster/webhook-tls.js";
 import { waitFor } from "./kube.js";
+import { testRollbackSeal } from "./rollback-seal.js";
 
 /** Webhooks serving one namespace; `stop()` unregisters and closes them. */
 export interface NamespaceWebhooks {
@@ -47,6 +48,8 @@ export async function serveWebhooksFor(
     log: silentLogger,
     // The local cluster's operator identity: the controllers these tests run act as it.
     operatorUsername: "stagegate-operator",
+    // The tests' seal key, as the operators these tests start use: their creator stamps verify there.
+    creatorSeal: testRollbackSeal.creators,
     lookupEnvironment: async (name) => {
       try {
         return EnvironmentSpec.parse((await admin.get(resources.environment, name)).spec);

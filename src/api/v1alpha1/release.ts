@@ -175,6 +175,23 @@ export const ReleaseEnvironmentStatus = z
         "The digest of what the target was told to deploy besides the revision (repository, path, chart, values, " +
           "destination) when the release promoted to it; a later change is reported as UnapprovedDeployment.",
       ),
+    runningAtPromotion: z
+      .string()
+      .max(255)
+      .optional()
+      .describe(
+        "The revision the target ran when the release promoted to it (empty when it ran none). While the " +
+          "delivery is in flight, that revision or the release's may run there (or one another release promoted " +
+          "there); anything else is reported as UnapprovedDeployment.",
+      ),
+    deliveryRequestPending: z
+      .boolean()
+      .optional()
+      .describe(
+        "True while the promotion is recorded here but the delivery tool has not been asked for the revision yet: " +
+          "Stagegate writes this status before it asks, so whatever a target is told to deploy has a promotion " +
+          "on record first.",
+      ),
     promotions: z
       .number()
       .int()

@@ -54,8 +54,11 @@ export interface ObservedAdmissionControls {
   validating: unknown;
   policy: unknown;
   binding: unknown;
-  /** The operator's serving certificate (PEM chain), which each caBundle must verify. */
-  servingCertPem: string;
+  /**
+   * The operator's serving certificate (PEM chain), which each caBundle must verify. Undefined when the caller
+   * cannot see it (the CLI outside the cluster): the caBundles are then not checked against it.
+   */
+  servingCertPem: string | undefined;
 }
 
 /** The verdict: intact, or every problem found, each a sentence naming the object and the fix. */
@@ -128,7 +131,7 @@ function checkConfiguration(
   raw: unknown,
   paths: readonly string[],
   expected: ExpectedAdmissionControls,
-  servingCertPem: string,
+  servingCertPem: string | undefined,
 ): string[] {
   if (raw === undefined) return [`${kind} ${name} is missing: re-apply config/webhook.`];
   const parsed = WebhookConfiguration.safeParse(raw);
@@ -149,7 +152,7 @@ function checkConfiguration(
     if ((entry.failurePolicy ?? "Fail") !== "Fail") {
       problems.push(`${what} has failurePolicy ${entry.failurePolicy}, not Fail: re-apply config/webhook.`);
     }
-    if (!bundleTrusts(entry.clientConfig.caBundle, servingCertPem)) {
+    if (servingCertPem !== undefined && !bundleTrusts(entry.clientConfig.caBundle, servingCertPem)) {
       problems.push(
         `${what} has a caBundle that does not verify the operator's serving certificate: inject its CA.`,
       );
@@ -202,8 +205,8 @@ function checkPolicy(name: string, policy: unknown, binding: unknown): string[] 
 /**
  * Whether the admission controls the gate relies on are in place, as registered with the API server: both webhook
  * configurations exist and, for every path the operator serves, hold an entry that calls it, at this operator, with
- * failurePolicy Fail, a caBundle that verifies the serving certificate, and nothing narrowing what it sees; and the
- * closed-object policy exists (failurePolicy Fail) with a binding that denies. Pure.
+ * failurePolicy Fail, a caBundle that verifies the serving certificate (when it is known), and nothing narrowing
+ * what it sees; and the closed-object policy exists (failurePolicy Fail) with a binding that denies. Pure.
  */
 export function checkAdmissionControls(
   observed: ObservedAdmissionControls,

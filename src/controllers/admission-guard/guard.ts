@@ -3,10 +3,14 @@ import { isNotFound } from "../../runtime/kube/api-error.js";
 import type { KubeClient } from "../../runtime/kube/client.js";
 import type { ResourceType } from "../../runtime/kube/resource.js";
 import type { Logger } from "../../runtime/logging.js";
-import { checkAdmissionControls, type ExpectedAdmissionControls } from "./admission-controls.js";
+import {
+  checkAdmissionControls,
+  type ExpectedAdmissionControls,
+  type ObservedAdmissionControls,
+} from "./admission-controls.js";
 
 const group = "admissionregistration.k8s.io";
-/** The four kinds the guard reads (the operator may get/list/watch them, nothing more). */
+/** The four kinds the guard reads by name (the operator may get them, nothing more). */
 export const admissionResources = {
   mutating: {
     group,
@@ -93,6 +97,24 @@ async function readOrAbsent(client: KubeClient, type: ResourceType, name: string
 }
 
 /**
+ * Reads the two webhook configurations, the closed-object policy and its binding as registered with the API
+ * server (undefined for each that does not exist), for {@link checkAdmissionControls}. The guard and
+ * `stagegate check` read them the same way.
+ */
+export async function readAdmissionControls(
+  client: KubeClient,
+  expected: ExpectedAdmissionControls,
+): Promise<Omit<ObservedAdmissionControls, "servingCertPem">> {
+  const [mutating, validating, policy, binding] = await Promise.all([
+    readOrAbsent(client, admissionResources.mutating, expected.mutatingConfiguration),
+    readOrAbsent(client, admissionResources.validating, expected.validatingConfiguration),
+    readOrAbsent(client, admissionResources.policy, expected.closedObjectsPolicy),
+    readOrAbsent(client, admissionResources.binding, expected.closedObjectsPolicy),
+  ]);
+  return { mutating, validating, policy, binding };
+}
+
+/**
  * Starts checking the admission controls every `intervalMs` (and once at once), publishing the verdict through
  * {@link admissionControlsIntact} and the gauge `stagegate_admission_controls_intact` (1 intact, 0 not). A check
  * that cannot read the API counts as not intact: the gate fails closed.
@@ -111,17 +133,11 @@ export function startAdmissionGuard(options: AdmissionGuardOptions): AdmissionGu
   async function checkOnce(): Promise<AdmissionControlsState> {
     let next: AdmissionControlsState;
     try {
-      const [mutating, validating, policy, binding, servingCertPem] = await Promise.all([
-        readOrAbsent(client, admissionResources.mutating, expected.mutatingConfiguration),
-        readOrAbsent(client, admissionResources.validating, expected.validatingConfiguration),
-        readOrAbsent(client, admissionResources.policy, expected.closedObjectsPolicy),
-        readOrAbsent(client, admissionResources.binding, expected.closedObjectsPolicy),
+      const [observed, servingCertPem] = await Promise.all([
+        readAdmissionControls(client, expected),
         options.servingCertPem(),
       ]);
-      const verdict = checkAdmissionControls(
-        { mutating, validating, policy, binding, servingCertPem },
-        expected,
-      );
+      const verdict = checkAdmissionControls({ ...observed, servingCertPem }, expected);
       next = verdict.intact
         ? {
             intact: true,

@@ -50,9 +50,22 @@ export interface EnsureChangeRequest {
 }
 
 /**
- * Deploy `revision` through `target`: the glue takes the target's lock for this release, asks the adapter to
- * promote, and marks `changeRequest` (when the environment needed one) as used. Emitted only while the
- * environment's gate is open.
+ * Take the target's lock for this release as its gate opens (a merge patch carrying the resourceVersion read in the
+ * pass, so two releases cannot both take it). The promotion is then recorded in the status (Deploying, with the
+ * delivery request pending) before anything is asked of the delivery tool: see {@link Promote}.
+ */
+export interface TakeLock {
+  kind: "TakeLock";
+  environment: string;
+  target: ReleaseTarget;
+  revision: string;
+}
+
+/**
+ * Deploy `revision` through `target`, once the promotion is recorded in the status: the glue takes the target's
+ * lock when it is free (it is normally still this release's from {@link TakeLock}), asks the adapter to promote,
+ * and marks `changeRequest` (when the environment needed one) as used. Emitted only while the stored entry says the
+ * delivery request is pending, and the lock is free or this release's.
  */
 export interface Promote {
   kind: "Promote";
@@ -69,4 +82,4 @@ export interface ReleaseLock {
 }
 
 /** One thing the glue does for a decision; every action is idempotent, so repeating one is harmless. */
-export type ReleaseAction = EnsureCheckTask | EnsureChangeRequest | Promote | ReleaseLock;
+export type ReleaseAction = EnsureCheckTask | EnsureChangeRequest | TakeLock | Promote | ReleaseLock;

@@ -14,7 +14,7 @@ import { updateStatus } from "../../runtime/status-writer.js";
 import { findLive } from "../change-control/children.js";
 import type { Informers } from "../informers.js";
 import { resources } from "../resources.js";
-import type { EnsureChangeRequest, EnsureCheckTask, Promote, ReleaseAction } from "./actions.js";
+import type { EnsureChangeRequest, EnsureCheckTask, Promote, ReleaseAction, TakeLock } from "./actions.js";
 import { LOCK_ANNOTATION, readTarget, type GatheredEnvironment } from "./gather.js";
 import { addLockFinalizer } from "./finalizer.js";
 import { describeTarget } from "./out-of-band.js";
@@ -55,6 +55,9 @@ export async function applyActions(
         break;
       case "EnsureChangeRequest":
         await ensureChangeRequest(ctx, action);
+        break;
+      case "TakeLock":
+        if ((await takeLock(ctx, action)).outcome === "LockContended") return "LockContended";
         break;
       case "Promote":
         if ((await promote(ctx, action)) === "LockContended") return "LockContended";
@@ -146,9 +149,55 @@ function releaseObject(ctx: ApplyContext): AuditObject {
 }
 
 /**
- * Takes the target's lock (a merge patch of the annotation carrying the resourceVersion read in this pass, so two
- * releases cannot both take it; the release's lock finalizer first, so deleting it frees the lock), asks the
- * adapter to deliver, and marks the change used. The lock and the promotion are audited once each is written.
+ * Takes the target's lock when it is not this release's yet (a merge patch of the annotation carrying the
+ * resourceVersion read in this pass, so two releases cannot both take it; the release's lock finalizer first, so
+ * deleting it frees the lock), and audits it once written. `taken` says whether this call wrote it.
+ */
+async function takeLock(
+  ctx: ApplyContext,
+  action: Pick<TakeLock, "environment" | "target" | "revision">,
+): Promise<{ outcome: ApplyOutcome; taken: boolean }> {
+  const target = gathered(ctx, action.environment)?.targetObject;
+  const ref = targetObjectRef(action.target);
+  // No delivery object (it was deleted since the gate looked): the promotion's adapter reports why.
+  if (target === undefined || ref === undefined) return { outcome: "Applied", taken: false };
+  if (target.metadata.annotations?.[LOCK_ANNOTATION] === ctx.self)
+    return { outcome: "Applied", taken: false };
+  try {
+    await addLockFinalizer({ ...ctx }, ctx.release);
+    await ctx.client.patch(
+      ref.rt,
+      ref.name,
+      ref.namespace,
+      {
+        metadata: {
+          resourceVersion: target.metadata.resourceVersion,
+          annotations: { [LOCK_ANNOTATION]: ctx.self },
+        },
+      },
+      { type: "merge", ...ctx.opts },
+    );
+  } catch (err) {
+    if (isConflict(err)) return { outcome: "LockContended", taken: false };
+    throw err;
+  }
+  ctx.log.info({ environment: action.environment, revision: action.revision }, "Locked target for promotion");
+  await ctx.audit.record({
+    actor: "stagegate-operator",
+    action: "TargetLocked",
+    object: releaseObject(ctx),
+    details: {
+      environment: action.environment,
+      target: describeTarget(action.target),
+      revision: action.revision,
+    },
+  });
+  return { outcome: "Applied", taken: true };
+}
+
+/**
+ * Asks the adapter to deliver a promotion the status already records (taking the lock first when it is free),
+ * and marks the change used. The promotion is audited once it is written.
  */
 async function promote(ctx: ApplyContext, action: Promote): Promise<ApplyOutcome> {
   const target = gathered(ctx, action.environment)?.targetObject;
@@ -162,33 +211,9 @@ async function promote(ctx: ApplyContext, action: Promote): Promise<ApplyOutcome
     );
     return "Applied";
   }
-  const lockTaken = target.metadata.annotations?.[LOCK_ANNOTATION] !== ctx.self;
-  if (lockTaken) {
-    try {
-      await addLockFinalizer({ ...ctx }, ctx.release);
-      await ctx.client.patch(
-        ref.rt,
-        ref.name,
-        ref.namespace,
-        {
-          metadata: {
-            resourceVersion: target.metadata.resourceVersion,
-            annotations: { [LOCK_ANNOTATION]: ctx.self },
-          },
-        },
-        { type: "merge", ...ctx.opts },
-      );
-    } catch (err) {
-      if (isConflict(err)) return "LockContended";
-      throw err;
-    }
-    await ctx.audit.record({
-      actor: "stagegate-operator",
-      action: "TargetLocked",
-      object: releaseObject(ctx),
-      details: { environment: action.environment, target: describeTarget(action.target) },
-    });
-  }
+  const lock = await takeLock(ctx, action);
+  if (lock.outcome === "LockContended") return "LockContended";
+  const lockTaken = lock.taken;
   // The GitRepository the gate cleared (read from the delivery object of this pass): the adapter pins no other.
   const source = kustomizationSource(target);
   const result = await adapterFor(action.target, { client: ctx.client, now: ctx.now }).promote(

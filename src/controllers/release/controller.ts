@@ -15,7 +15,7 @@ import { pinnedSpec } from "../../api/v1alpha1/resolved-source.js";
 import { resolveRemoteRef } from "../../commits/resolve-ref.js";
 import { applyActions } from "./apply.js";
 import { resolveSource } from "./resolve-source.js";
-import { decideRelease, type ReleaseDecision } from "./decide.js";
+import { decideRelease, withUnappliedRequests, type ReleaseDecision } from "./decide.js";
 import { gatherEnvironments, TASKS_BY_RELEASE } from "./gather.js";
 import { finalizeRelease } from "./finalizer.js";
 import { releaseKey } from "./names.js";
@@ -162,7 +162,15 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
       return { requeueAfterMs: LOCK_RETRY_MS };
     }
 
-    const update = await updateStatus(deps.client, rt, obj, decide, opts);
+    // The status written must not say the delivery tool was asked where the applied actions did not ask it.
+    const applied = new Set(decision.actions.flatMap((a) => (a.kind === "Promote" ? [a.environment] : [])));
+    const update = await updateStatus(
+      deps.client,
+      rt,
+      obj,
+      (current) => withUnappliedRequests(decide(current), applied),
+      opts,
+    );
     if (update.written) {
       req.log.debug({ currentState: update.decision.status.currentState }, "Updated release status");
       const { uid } = update.object.metadata;

@@ -4,6 +4,8 @@ import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
 export interface DeliveryObservation {
   state: "Missing" | "Deploying" | "Deployed" | "Failed";
   revision?: string | undefined;
+  /** What the target is told to deliver, where its object says (see the adapters' `requested`). */
+  requested?: string | undefined;
   message: string;
 }
 

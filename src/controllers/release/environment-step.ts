@@ -55,11 +55,6 @@ export interface EnvironmentInput {
   targetLabels?: Readonly<Record<string, string>> | undefined;
   /** Why pinning the target's Flux source would move objects outside the environment, when it would. */
   sharedSource?: string | undefined;
-  /**
-   * Whether that lock holder speaks for the target (a release whose spec targets it, or a sealed open rollback);
-   * a forged holder silences no out-of-band detection. See `lockSpeaksFor`.
-   */
-  lockHonoured?: boolean | undefined;
   /** The release key (`namespace/name`) holding the target's lock, if any. */
   lockHolder?: string | undefined;
   /** What the adapter observes on the target; undefined before the first promotion or without a target. */
@@ -100,10 +95,12 @@ const TARGET_POLL_MS = 30_000;
 
 /**
  * Decides one environment: Pending until the one before it is Verified; then, for a revision not promoted here yet,
- * Gated with every blocking reason of the gate or Deploying with a Promote once it opens; then whatever the
- * delivery shows (see {@link followDelivery}). Check tasks and the ChangeRequest are ensured while the environment
- * is reachable and not finished; the lock is released once it is Verified or Failed. Never promotes through a
- * closed gate.
+ * Gated with every blocking reason of the gate, or, once it opens, Deploying with the target's lock taken and the
+ * delivery request pending; the next pass, with that recorded, asks the delivery tool (Promote); then whatever the
+ * delivery shows (see {@link followDelivery}). The status leads the delivery by one write, never the other way: a
+ * target is told to deploy nothing that no release's status shows it promoting (ADR 0020). Check tasks and the
+ * ChangeRequest are ensured while the environment is reachable and not finished; the lock is released once it is
+ * Verified or Failed. Never promotes through a closed gate.
  */
 export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
   const { input, previous, stored } = ctx;
@@ -133,18 +130,28 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
   let verdict: GateVerdict | undefined;
   const promote: ReleaseAction[] = [];
   const targetAbsent = !promoted && input.delivery?.state === "Missing";
+  // Whether the delivery tool is still to be asked for the revision promoted here (see Promote).
+  let requestPending = promoted && stored?.deliveryRequestPending === true;
   if (!promoted) {
     verdict = decidePromotionGate(promotionInput(ctx, spec, target, binding));
     if (verdict.open && !targetAbsent) {
-      const changeRequest = spec.gate.requiredApprovals > 0 ? input.changeRequest?.name : undefined;
-      promote.push({
-        kind: "Promote",
-        environment: input.name,
-        target,
-        revision,
-        ...(changeRequest === undefined ? {} : { changeRequest }),
-      });
+      promote.push({ kind: "TakeLock", environment: input.name, target, revision });
+      requestPending = true;
     }
+  }
+  // What keeps a recorded promotion from being asked for now: another holder of the lock, or a target the
+  // environment no longer owns (ownership is checked on the object read in the pass of every write).
+  const held = promoted && requestPending ? requestHeld(ctx, spec, target) : undefined;
+  if (promoted && requestPending && held === undefined) {
+    const changeRequest = spec.gate.requiredApprovals > 0 ? input.changeRequest?.name : undefined;
+    promote.push({
+      kind: "Promote",
+      environment: input.name,
+      target,
+      revision,
+      ...(changeRequest === undefined ? {} : { changeRequest }),
+    });
+    requestPending = false;
   }
   if (verdict !== undefined && !verdict.open) {
     state = "Gated";
@@ -165,6 +172,7 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
       tasks: input.tasks,
       verificationRequired: spec.gate.requiredChecks.includes(VERIFY),
     }));
+    if (requestPending) ({ state, reasons } = awaitingRequest(state, reasons, target, revision, held));
   }
   const actions: ReleaseAction[] = [];
   // Children are opened only for an immutable binding, and never for a target the environment does not own.
@@ -195,6 +203,10 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
     revision: gated ? stored?.revision : revision,
     artifact: gated ? stored?.artifact : artifact,
     promotions: gated ? stored?.promotions : ordinal,
+    deliveryRequestPending: !gated && requestPending ? true : undefined,
+    // What ran on the target when this release promoted to it: recorded in the pass that takes the lock.
+    // (empty when it ran none, so an entry from before this field existed stays told apart).
+    runningAtPromotion: promoted || gated ? stored?.runningAtPromotion : (input.delivery?.revision ?? ""),
     // What the target was told to deploy when this release promoted to it: recorded once, at the promotion.
     sourceDigest:
       gated || (promoted && stored?.sourceDigest !== undefined) ? stored?.sourceDigest : input.sourceDigest,
@@ -209,6 +221,41 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
     actions,
     ...(verdict === undefined ? {} : { verdict }),
     ...(requeueAfterMs === undefined ? {} : { requeueAfterMs }),
+  };
+}
+
+/** Why a recorded promotion cannot be asked of the delivery tool in this pass, as a sentence; undefined if it can. */
+function requestHeld(ctx: StepContext, spec: EnvironmentSpec, target: ReleaseTarget): string | undefined {
+  const { input } = ctx;
+  const name = targetObjectName(target);
+  if (input.lockHolder !== undefined && input.lockHolder !== ctx.self) {
+    return `${name} is locked by ${input.lockHolder}: the revision is asked for once that holder frees it.`;
+  }
+  const identity = targetIdentity(target, ctx.release.spec);
+  const owned = targetOwnership(input.name, spec.delivery, { ...identity, labels: input.targetLabels });
+  if (!owned.pass) return `${owned.message} Nothing is asked of it.`;
+  // The source the adapter would pin, as read in this pass: it may have been pointed elsewhere since the gate.
+  if (input.sharedSource !== undefined) return `${input.sharedSource} Nothing is asked of it.`;
+  return undefined;
+}
+
+/**
+ * Where an environment stands while its promotion is recorded but the delivery tool not asked yet: Deploying (what
+ * the target shows is not this promotion's doing yet), saying what holds the request when something does.
+ */
+function awaitingRequest(
+  state: ReleaseEnvironmentState,
+  reasons: string[],
+  target: ReleaseTarget,
+  revision: string,
+  held: string | undefined,
+): { state: ReleaseEnvironmentState; reasons: string[] } {
+  const name = targetObjectName(target);
+  if (held !== undefined) return { state: "Deploying", reasons: [held] };
+  if (state === "Deploying") return { state, reasons };
+  return {
+    state: "Deploying",
+    reasons: [`Recorded the promotion of revision ${revision}; ${name} is asked for it next.`],
   };
 }
 
@@ -349,10 +396,14 @@ function entry(
     artifact?: string | undefined;
     promotions?: number | undefined;
     sourceDigest?: string | undefined;
+    deliveryRequestPending?: boolean | undefined;
+    runningAtPromotion?: string | undefined;
   } = {
     artifact: ctx.stored?.artifact,
     promotions: ctx.stored?.promotions,
     sourceDigest: ctx.stored?.sourceDigest,
+    deliveryRequestPending: ctx.stored?.deliveryRequestPending,
+    runningAtPromotion: ctx.stored?.runningAtPromotion,
   },
 ): ReleaseEnvironmentStatus {
   const { stored, now } = ctx;
@@ -374,6 +425,8 @@ function entry(
     ...(kept.artifact === undefined ? {} : { artifact: kept.artifact }),
     ...(kept.promotions === undefined ? {} : { promotions: kept.promotions }),
     ...(kept.sourceDigest === undefined ? {} : { sourceDigest: kept.sourceDigest }),
+    ...(kept.runningAtPromotion === undefined ? {} : { runningAtPromotion: kept.runningAtPromotion }),
+    ...(kept.deliveryRequestPending === true ? { deliveryRequestPending: true } : {}),
     ...defined,
   };
 }

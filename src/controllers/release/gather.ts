@@ -21,7 +21,6 @@ import { targetRevision, type DeliveryObservation } from "./delivery.js";
 import type { EnvironmentInput } from "./environment-step.js";
 import type { ReleaseTaskView } from "./follow-delivery.js";
 import { changeRequestName, releaseKey } from "./names.js";
-import { lockSpeaksFor } from "./lock-speaks.js";
 import { promotionPosition } from "./promotion-ordinal.js";
 import { sharedSourceProblem } from "./shared-source.js";
 import { otherClaims } from "./target-claims.js";
@@ -116,10 +115,6 @@ export async function gatherEnvironments(
       input.delivery = observeDelivery(deps, target, targetObject, release.promotedAt(name));
       const key = targetKey(target);
       if (key !== undefined) input.claims = otherClaims(deps.informers.releases.store, key, self);
-      const holder = input.lockHolder;
-      if (holder !== undefined && holder !== self && key !== undefined) {
-        input.lockHonoured = lockSpeaksFor(deps.informers, deps.rollbackSeal, holder, key);
-      }
     }
     gathered.push({ input, target, targetObject });
   }
@@ -135,7 +130,9 @@ function rollbackProof(
 ): (task: KubeObject, environment: string) => boolean {
   const uid = deps.informers.releases.store.get(releaseKey(namespace, name))?.metadata.uid;
   const release = { name, uid, rollbackOwner: spec.owners.rollbackOwner.name };
-  return (task, environment) => rollbackEvidence(deps.rollbackSeal, task, environment, release).opened;
+  const admission = admissionControlsIntact();
+  return (task, environment) =>
+    rollbackEvidence(deps.rollbackSeal, task, environment, release, admission).opened;
 }
 
 function tasksOf(
@@ -291,6 +288,7 @@ function observeDelivery(
   return {
     state: assessed.state,
     ...(running === undefined ? {} : { revision: running }),
+    ...(observation.requested === undefined ? {} : { requested: observation.requested }),
     message: assessed.message,
   };
 }

@@ -9,16 +9,15 @@ export interface UnapprovedDeployment {
   environment: string;
   /** The delivery object, as a reader names it: `Argo CD Application argocd/shop-prod`. */
   target: string;
-  /** The revision the target runs. */
+  /** The revision the target runs (or, `inFlight`, is told to deploy). */
   running: string;
-  /** The revision this release deployed there. */
+  /** The revision this release promoted there. */
   expected: string;
   /** True when the revision is the approved one but what the target is told to deploy around it changed. */
   sourceChanged?: boolean;
+  /** True when the finding was made while this release's delivery was in flight there. */
+  inFlight?: boolean;
 }
-
-/** The states in which a lock holder is promoting to the target: only then does its lock speak for it. */
-const PROMOTING: readonly ReleaseEnvironmentStatus["state"][] = ["Deploying", "Deployed"];
 
 /** The states in which this release had delivered its revision to the environment's target. */
 const DELIVERED: readonly ReleaseEnvironmentStatus["state"][] = ["Deployed", "Verified", "Failed"];
@@ -34,55 +33,71 @@ export function describeTarget(target: ReleaseTarget): string {
 }
 
 /**
- * Whether the environment's target runs a revision nobody was allowed to put there. Only a release that delivered
- * its revision there (it reached Deployed) and is the latest to have promoted to that target speaks for it; the
- * revision running is authorised when it is this release's, or any other release's that promoted to the same
- * target, and anything in flight under another release's lock is that release's business, but only when the lock
- * is real: the `stagegate.io/locked-by` annotation is writable by anyone with edit on the delivery object, so it is
- * honoured only when the gather found that it speaks for the target (`lockHonoured`: a release whose spec
- * targets it, or a sealed open rollback; see `lockSpeaksFor`). Pure.
+ * Whether the environment's target runs, or is told to deploy, something nobody was allowed to put there. Only the
+ * release that promoted to the target last speaks for it (a later claim silences an earlier one), and only from
+ * its promotion on: while its delivery is in flight (Deploying) and once it delivered (Deployed, Verified, Failed).
+ * It compares three things with what it promoted:
+ * - what the target is told to deploy around the revision (repository, path, chart, values, images, sources...):
+ *   the digest recorded at the promotion (`desiredSourceDigest`);
+ * - the revision running: this release's, one another release promoted there (their statuses are the record of
+ *   authorisation, ADR 0008), or, in flight, the one the target ran when the promotion began (`runningAtPromotion`);
+ * - in flight, once the tool was asked (in an earlier pass: `stored` no longer has the request pending), the revision
+ *   the tool is told to deliver where its object says so (Argo CD operations and pins, HelmRelease chart versions):
+ *   exactly this release's. A hand sync during a promotion, even to a revision promoted there before, is reported.
+ * The `stagegate.io/locked-by` annotation plays no part: anyone with edit on the delivery object can write it, and
+ * a real promotion is on record in its release's status before the tool is asked (ADR 0020). Pure.
  */
 export function detectUnapproved(
   self: string,
   entry: ReleaseEnvironmentStatus,
-  input: Pick<EnvironmentInput, "delivery" | "lockHolder" | "lockHonoured" | "claims" | "sourceDigest">,
+  input: Pick<EnvironmentInput, "delivery" | "claims" | "sourceDigest">,
   target: ReleaseTarget | undefined,
+  stored?: ReleaseEnvironmentStatus,
 ): UnapprovedDeployment | undefined {
   const { delivery } = input;
   const expected = entry.revision;
-  if (target === undefined || expected === undefined || entry.deployedAt === undefined) return undefined;
-  if (!DELIVERED.includes(entry.state)) return undefined;
-  if (delivery === undefined || delivery.state === "Missing" || delivery.revision === undefined)
-    return undefined;
+  if (target === undefined || expected === undefined) return undefined;
+  const inFlight = entry.state === "Deploying" && entry.deployStartedAt !== undefined;
+  if (!inFlight && (!DELIVERED.includes(entry.state) || entry.deployedAt === undefined)) return undefined;
+  if (delivery === undefined || delivery.state === "Missing") return undefined;
+  const claims = input.claims ?? [];
+  if (claims.some((c) => isLater(c, entry.deployStartedAt, self))) return undefined;
+  const found = { environment: entry.name, target: describeTarget(target), expected };
+  const authorised = (revision: string): boolean =>
+    revisionMatches(revision, expected) ||
+    claims.some((c) => revisionMatches(revision, c.revision)) ||
+    (inFlight &&
+      entry.runningAtPromotion !== undefined &&
+      entry.runningAtPromotion !== "" &&
+      revisionMatches(revision, entry.runningAtPromotion));
+  const asked =
+    inFlight &&
+    stored?.state === "Deploying" &&
+    stored.revision === expected &&
+    stored.deliveryRequestPending !== true;
+  const requested = delivery.requested;
   const running = delivery.revision;
-  const revisionMoved = !revisionMatches(running, expected);
+  // Once this release's revision runs, an older request is history (a request still to run is judged when it runs).
+  const arrived = running !== undefined && revisionMatches(running, expected);
+  if (asked && !arrived && requested !== undefined && !revisionMatches(requested, expected)) {
+    return { ...found, running: requested, inFlight: true };
+  }
+  // An entry recorded before runningAtPromotion existed cannot tell what ran at its promotion: no running check.
+  const judged = !inFlight || entry.runningAtPromotion !== undefined;
+  if (running !== undefined && judged && !authorised(running)) {
+    return { ...found, running, ...(inFlight ? { inFlight: true } : {}) };
+  }
   const sourceMoved =
     entry.sourceDigest !== undefined &&
     input.sourceDigest !== undefined &&
     input.sourceDigest !== entry.sourceDigest;
-  if (!revisionMoved && !sourceMoved) return undefined;
-  const claims = input.claims ?? [];
-  if (input.lockHolder !== undefined && input.lockHolder !== self && input.lockHonoured === true)
-    return undefined;
-  if (revisionMoved && claims.some((c) => revisionMatches(running, c.revision))) return undefined;
-  if (claims.some((c) => isLater(c, entry.deployStartedAt, self))) return undefined;
+  if (!sourceMoved) return undefined;
   return {
-    environment: entry.name,
-    target: describeTarget(target),
-    running,
-    expected,
-    ...(revisionMoved ? {} : { sourceChanged: true }),
+    ...found,
+    running: running ?? expected,
+    sourceChanged: true,
+    ...(inFlight ? { inFlight: true } : {}),
   };
-}
-
-/**
- * Whether a lock naming `holder` speaks for the target: the release it names exists, its spec claims this very
- * delivery object (claims are read by the object's key), and it is Deploying or Deployed there. A lock naming
- * anything else (a release that does not exist, one that never targeted this object, one done with it) is a
- * forgery or a leftover and silences nothing.
- */
-export function honouredLock(holder: string, claims: readonly TargetClaim[]): boolean {
-  return claims.some((c) => c.release === holder && PROMOTING.includes(c.state));
 }
 
 /** Whether another release promoted to the target after this one (ties broken by name, so exactly one speaks). */
@@ -94,17 +109,30 @@ function isLater(claim: TargetClaim, ours: string | undefined, self: string): bo
 
 /** The sentence of one finding, for the condition, the event and the audit entry. */
 export function describeUnapproved(u: UnapprovedDeployment): string {
+  const fix = "Someone deployed around the gate:";
+  if (u.sourceChanged === true && u.inFlight === true) {
+    return (
+      `${u.target} (${u.environment}): what it is told to deploy around the revision (repository, path, chart, ` +
+      `values or destination) changed while this release was promoting ${u.expected} there, and no approved ` +
+      `release asked for that. ${fix} put the source back, or promote the change through a Release.`
+    );
+  }
   if (u.sourceChanged === true) {
     return (
       `${u.target} (${u.environment}) runs the approved revision ${u.running}, but what it is told to deploy ` +
       "around it (repository, path, chart, values or destination) changed since this release promoted it, and " +
-      "no approved release asked for that. Someone deployed around the gate: put the source back, or promote " +
-      "the change through a Release."
+      `no approved release asked for that. ${fix} put the source back, or promote the change through a Release.`
+    );
+  }
+  if (u.inFlight === true) {
+    return (
+      `${u.target} (${u.environment}) was made to deploy revision ${u.running} while this release was ` +
+      `promoting ${u.expected} there, and no approved release asked for that. ${fix} put it back, or promote ` +
+      "that revision through a Release."
     );
   }
   return (
     `${u.target} (${u.environment}) runs revision ${u.running}, which no approved release authorised; this ` +
-    `release deployed ${u.expected} there. Someone deployed around the gate: roll it back, or promote that ` +
-    `revision through a Release.`
+    `release deployed ${u.expected} there. ${fix} roll it back, or promote that revision through a Release.`
   );
 }

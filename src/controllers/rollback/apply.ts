@@ -93,9 +93,33 @@ export async function freeLock(
 /**
  * Records a step on the Rollback task in one merge patch: the annotations, and the log entry appended to the log
  * as read. The resourceVersion makes it all-or-nothing against concurrent edits (the log is a plain list, so a
- * patch without it could drop someone's entry); a conflict (409) reaches the caller, which decides again.
+ * patch without it could drop someone's entry). A conflict (409) is retried once on the task as read again: the step
+ * was taken (the target is written), and a pass that found it unrecorded would skip its audit entry.
  */
 export async function recordStep(
+  client: KubeClient,
+  task: KubeObject,
+  record: NonNullable<RollbackDecision["record"]>,
+  opts: CallOptions,
+): Promise<KubeObject> {
+  try {
+    return await patchStep(client, task, record, opts);
+  } catch (err) {
+    if (!isConflict(err)) throw err;
+    // Another writer (a status write, a person's edit) moved the task since the decision read it; the step was
+    // taken already (the target was written), so it is recorded on the task as it is now, unless that records it.
+    const fresh = await client.get(
+      resources.deploymentTask,
+      task.metadata.name,
+      task.metadata.namespace,
+      opts,
+    );
+    if (fresh.metadata.annotations?.[ROLLBACK_ANNOTATION] === record.annotation) return fresh;
+    return patchStep(client, fresh, record, opts);
+  }
+}
+
+function patchStep(
   client: KubeClient,
   task: KubeObject,
   record: NonNullable<RollbackDecision["record"]>,

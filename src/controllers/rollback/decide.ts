@@ -4,7 +4,7 @@ import { nothing } from "./decision-parts.js";
 import type { DecisionContext, RollbackDecision, RollbackInput } from "./decision-types.js";
 import { effectivePolicy } from "./evidence.js";
 import { held, manual } from "./notices.js";
-import { refused, underOpeningPolicy } from "./refusal.js";
+import { awaitingAdmission, refused, underOpeningPolicy } from "./refusal.js";
 import { ROLLED_BACK_ITEM } from "./reasons.js";
 import { planValidationTask } from "./validation-task.js";
 
@@ -18,7 +18,8 @@ export type {
 
 /**
  * Decides what the rollback controller does about a Rollback task; pure. A task with no evidence that the operator
- * opened it or the rollback owner created it is refused (reported once, never acted on). A task that is not an open rollback of a
+ * opened it or the rollback owner created it is refused (reported once, never acted on); the rollback owner's task
+ * waits while the admission controls are not intact. A task that is not an open rollback of a
  * release is left alone (freeing a rollback lock it still holds, and opening the RollbackValidation task once it
  * succeeded). Otherwise the release's rollback policy decides: Disabled holds (told once, audited), Manual tells
  * the rollback owner what to roll back to (once), Automatic (also when the task was opened under it) rolls the target back to the last Verified revision
@@ -36,7 +37,11 @@ export function decideRollback(input: RollbackInput, now: Date): RollbackDecisio
   if (task.spec.type !== "Rollback")
     return nothing("Skip", "NotRollback", "The task is not a Rollback task.");
   if (task.spec.cancelled) return settle("Cancelled", "The task is cancelled.");
-  if (!input.evidence.opened) return refused(input, input.evidence.reason, now, ours);
+  if (!input.evidence.opened) {
+    return input.evidence.awaiting === undefined
+      ? refused(input, input.evidence.reason, now, ours)
+      : awaitingAdmission(input, input.evidence.reason, now);
+  }
   const item = task.spec.checklist.find((i) => i.name === ROLLED_BACK_ITEM);
   const releaseName = task.spec.releaseRef?.name;
   const environment = task.spec.environment;

@@ -7,6 +7,7 @@ import type { CallOptions, KubeClient } from "../../runtime/kube/client.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
 import { parseTimestamp } from "../../runtime/duration.js";
 import { deriveTaskPhase } from "../deployment-task/phase.js";
+import { admissionControlsIntact } from "../admission-guard/guard.js";
 import type { Informers } from "../informers.js";
 import { targetRevision } from "../release/delivery.js";
 import { LOCK_ANNOTATION, readTarget } from "../release/gather.js";
@@ -173,6 +174,7 @@ export async function gatherRollback(
     release === undefined
       ? undefined
       : { name: release.name, uid: release.uid, rollbackOwner: release.spec.owners.rollbackOwner.name },
+    admissionControlsIntact(),
   );
   const input: RollbackInput = {
     evidence,
@@ -204,12 +206,15 @@ export async function gatherRollback(
       if (!owned.pass) input.targetNotOwned = owned.message;
     }
     const deliveryKey = targetKey(target);
-    if (input.lockHolder !== undefined && deliveryKey !== undefined) {
+    if (input.lockHolder !== undefined && deliveryKey !== undefined && release !== undefined) {
+      // The holder's environment must own the object as read in this pass (its labels included).
+      const object = { ...targetIdentity(target, release.spec), labels: targetObject?.metadata.labels };
       input.lockHolderReal = lockHolderIsReal(
         deps.informers,
         deps.rollbackSeal,
         input.lockHolder,
         deliveryKey,
+        object,
       );
     }
     const automatic =

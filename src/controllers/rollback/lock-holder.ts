@@ -1,7 +1,9 @@
 import type { KubeObject } from "../../runtime/kube/object.js";
-import { honouredLock } from "../release/out-of-band.js";
+import { targetOwnership, type DeliveryObjectView } from "../../policy/delivery-ownership.js";
+import { promotingHolder } from "../release/promoting-holder.js";
 import { otherClaims } from "../release/target-claims.js";
-import { findRelease, parseTask } from "../task-context.js";
+import { findEnvironment, findRelease, parseTask } from "../task-context.js";
+import { admissionControlsIntact } from "../admission-guard/guard.js";
 import type { Informers } from "../informers.js";
 import { rollbackEvidence } from "./evidence.js";
 import { ROLLBACK_RELEASES_BY_TARGET } from "./previous-revision.js";
@@ -24,7 +26,7 @@ function openProvenRollback(informers: Informers, seal: RollbackSeal | undefined
           uid: found.object.metadata.uid,
           rollbackOwner: found.spec.owners.rollbackOwner.name,
         };
-  return rollbackEvidence(seal, task, read.spec.environment, release).opened;
+  return rollbackEvidence(seal, task, read.spec.environment, release, admissionControlsIntact()).opened;
 }
 
 /**
@@ -43,7 +45,8 @@ export function provenRollbackLock(
 
 /**
  * Whether the `stagegate.io/locked-by` holder of the delivery object `deliveryKey` is real, so a rollback waits for
- * it: a release that claims that object and is Deploying or Deployed there (see `honouredLock`), or another
+ * it: a release that claims that object, is Deploying or Deployed there and whose environment owns `object` (see
+ * `promotingHolder`), or another
  * rollback whose task exists, is open and was opened by the operator. Anyone with edit on the delivery object can
  * write the annotation; a forged holder must not keep a rollback from happening.
  */
@@ -52,9 +55,12 @@ export function lockHolderIsReal(
   seal: RollbackSeal | undefined,
   holder: string,
   deliveryKey: string,
+  object: DeliveryObjectView,
 ): boolean {
   const rollback = provenRollbackLock(informers, seal, holder);
   if (rollback !== undefined) return rollback;
   const claims = otherClaims(informers.releases.store, deliveryKey, "", ROLLBACK_RELEASES_BY_TARGET);
-  return honouredLock(holder, claims);
+  const owns = (environment: string): boolean =>
+    targetOwnership(environment, findEnvironment(informers, environment)?.delivery, object).pass;
+  return promotingHolder(holder, claims, owns);
 }

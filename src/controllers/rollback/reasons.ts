@@ -67,6 +67,11 @@ export const RollbackReason = {
   RollbackFailed: "RollbackFailed",
   /** The task is not proven to come from the operator or the rollback owner: reported, never acted on. */
   RollbackTaskRefused: "RollbackTaskRefused",
+  /**
+   * The rollback owner's own task, whose creator stamp cannot be believed while the admission controls are not
+   * intact: it waits (nothing is rolled back or held) and is acted on once they are.
+   */
+  AdmissionControlsNotIntact: "AdmissionControlsNotIntact",
   /** The task was opened under a stricter policy than the release's now: it is acted on under that one. */
   PolicyChangedAfterOpening: "PolicyChangedAfterOpening",
   /** The rollback passed a release freeze and opened an emergency ChangeRequest for review. */

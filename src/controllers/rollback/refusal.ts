@@ -2,7 +2,7 @@ import { taskObject } from "./decision-parts.js";
 import { formatTimestamp } from "../../runtime/duration.js";
 import { nothing } from "./decision-parts.js";
 import type { DecisionContext, RollbackDecision, RollbackInput } from "./decision-types.js";
-import { ROLLBACK_ACTOR, RollbackReason } from "./reasons.js";
+import { ROLLBACK_ACTOR, ROLLBACK_RECHECK_MS, RollbackReason } from "./reasons.js";
 import type { RollbackMode } from "./seal.js";
 
 /**
@@ -50,6 +50,26 @@ export function refused(
       },
     ],
     events: [{ type: "Warning", reason: RollbackReason.RollbackTaskRefused, message }],
+  };
+}
+
+/**
+ * The rollback owner's own task while the admission controls are not intact (its creator stamp is the server's word
+ * only while the server calls the webhooks): nothing is rolled back or held yet; people are told once (the step on
+ * the task with a log entry, a Warning event) and the task is looked at again until the controls are back. Not a
+ * refusal: the task is acted on then. A rollback lock it holds stays (the rollback is paused, not undone).
+ */
+export function awaitingAdmission(input: RollbackInput, reason: string, now: Date): RollbackDecision {
+  const { task } = input;
+  const message = `Rollback task ${task.name} waits: ${reason}.`;
+  const reasonName = RollbackReason.AdmissionControlsNotIntact;
+  const base = { ...nothing("Wait", reasonName, message), requeueAfterMs: ROLLBACK_RECHECK_MS };
+  if (task.recorded === reasonName) return base;
+  const at = formatTimestamp(now);
+  return {
+    ...base,
+    record: { annotation: reasonName, log: { time: at, author: ROLLBACK_ACTOR, kind: "Comment", message } },
+    events: [{ type: "Warning", reason: reasonName, message }],
   };
 }
 

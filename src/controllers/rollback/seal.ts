@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { ReleaseSpec } from "../../api/v1alpha1/release.js";
+import { createCreatorSeal, type CreatorSeal } from "../task-creator.js";
 
 /** A release's rollback policy mode. */
 export type RollbackMode = ReleaseSpec["rollbackPolicy"]["mode"];
@@ -45,6 +46,11 @@ export interface RollbackSeal {
    * digits of an HMAC under the key, deterministic for the operator (crash-safe) and unpredictable to users.
    */
   alternateName(name: string): string;
+  /**
+   * The creator stamps the admission webhook seals DeploymentTasks with, under the same key (a domain of their own):
+   * how the operator knows that the rollback owner created a task (see `provenCreator`).
+   */
+  creators: CreatorSeal;
 }
 
 const DOMAIN = "stagegate.io/rollback-seal/v1";
@@ -79,6 +85,7 @@ export function createRollbackSeal(key: Uint8Array): RollbackSeal {
       [ROLLBACK_POLICY_ANNOTATION]: facts.policy,
       [ROLLBACK_SEAL_ANNOTATION]: mac(facts).toString("hex"),
     }),
+    creators: createCreatorSeal(secret),
     alternateName: (name) =>
       `${name.slice(0, 240)}-${createHmac("sha256", secret).update(`${DOMAIN}/name\u0000${name}`).digest("hex").slice(0, 8)}`,
     verify: (facts, given) => {

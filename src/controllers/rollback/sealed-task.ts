@@ -1,5 +1,6 @@
 import type { CallOptions, KubeClient } from "../../runtime/kube/client.js";
 import { isAlreadyExists, isNotFound } from "../../runtime/kube/api-error.js";
+import { admissionControlsIntact } from "../admission-guard/guard.js";
 import { resources } from "../resources.js";
 import { rollbackEvidence, type EvidenceRelease } from "./evidence.js";
 import type { RollbackSeal } from "./seal.js";
@@ -23,7 +24,8 @@ async function provenAt(
 ): Promise<boolean | undefined> {
   try {
     const existing = await client.get(resources.deploymentTask, name, owner.namespace, opts);
-    return rollbackEvidence(seal, existing, owner.environment, owner.release).opened;
+    const admission = admissionControlsIntact();
+    return rollbackEvidence(seal, existing, owner.environment, owner.release, admission).opened;
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;

@@ -10,6 +10,8 @@ export interface KubeRequest {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
+  /** Extra request headers, for example `Impersonate-User` (a header given twice is an array). */
+  headers?: Record<string, string | string[]>;
   signal?: AbortSignal;
   /** Time allowed until the response headers arrive (and, for plain requests, the whole body). */
   timeoutMs?: number;
@@ -138,7 +140,11 @@ export class KubeTransport {
       for (const [k, v] of Object.entries(req.query ?? {}))
         if (v !== undefined) url.searchParams.set(k, String(v));
       const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
-      const headers: Record<string, string> = { Accept: "application/json", ...creds.headers };
+      const headers: Record<string, string | string[]> = {
+        Accept: "application/json",
+        ...req.headers,
+        ...creds.headers,
+      };
       if (payload !== undefined) {
         headers["Content-Type"] = req.contentType ?? "application/json";
         headers["Content-Length"] = String(Buffer.byteLength(payload));

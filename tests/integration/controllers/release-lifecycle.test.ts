@@ -62,13 +62,19 @@ describe("Release lifecycle", () => {
       [{ environment: dev, argoCD: { name: "held-dev", namespace, revision: SHA } }],
       [dev],
     );
-    await waitFor("the release to lock its target and carry the finalizer", async () => {
+    await waitFor("the release to lock its target, carry the finalizer and ask for the sync", async () => {
       const [app, release] = await Promise.all([
         admin.get(APP, "held-dev", namespace),
         admin.get(resources.release, "held", namespace),
       ]);
+      // The status records the promotion before the sync is asked for, and the request's pass clears the mark.
+      const entry = (
+        release.status as { environments?: { state: string; deliveryRequestPending?: boolean }[] }
+      ).environments?.[0];
       return lockOf(app) === `${namespace}/held` &&
-        release.metadata.finalizers?.includes(LOCK_FINALIZER) === true
+        release.metadata.finalizers?.includes(LOCK_FINALIZER) === true &&
+        entry?.state === "Deploying" &&
+        entry.deliveryRequestPending === undefined
         ? true
         : undefined;
     });

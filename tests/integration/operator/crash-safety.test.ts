@@ -457,9 +457,18 @@ describe("crash safety of promotion (the operator SIGKILLed at random points)", 
 
   it("leaves no target locked", async () => {
     assert.ok(converged, "the releases did not converge");
-    const held = (await list(APP)).flatMap((a) => {
-      const holder = a.metadata.annotations?.[LOCK_ANNOTATION];
-      return holder === undefined ? [] : [`${a.metadata.name} held by ${holder}`];
+    const locks = async () =>
+      (await list(APP)).flatMap((a) => {
+        const holder = a.metadata.annotations?.[LOCK_ANNOTATION];
+        return holder === undefined ? [] : [`${a.metadata.name} held by ${holder}`];
+      });
+    // A lock is freed by the pass that sees Verified stored, one pass after the status the convergence read.
+    let held = await locks();
+    await waitFor("every target lock to be freed", async () => {
+      held = await locks();
+      return held.length === 0 ? true : undefined;
+    }).catch((err: unknown) => {
+      if (!(err instanceof WaitTimeoutError)) throw err;
     });
     assert.deepEqual(held, []);
   });

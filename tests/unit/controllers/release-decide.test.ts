@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ReleaseEnvironmentState } from "../../../src/api/v1alpha1/release.js";
-import { decideRelease } from "../../../src/controllers/release/decide.js";
+import { decideRelease, withUnappliedRequests } from "../../../src/controllers/release/decide.js";
 import { changeRequestName, checkTaskName } from "../../../src/controllers/release/names.js";
 import { findCondition } from "../../../src/runtime/conditions.js";
 import {
@@ -72,7 +72,7 @@ const rows: Row[] = [
   {
     situation: "a new release enters the first environment at once: no gate asks anything there",
     states: ["Deploying", "Pending", "Pending", "Pending"],
-    actions: [`Promote dev@${REV}`],
+    actions: [`TakeLock dev@${REV}`],
     says: [
       ["dev", `Promoting revision ${REV} through shop-dev.`],
       ["test", "must be Verified in dev first"],
@@ -96,6 +96,45 @@ const rows: Row[] = [
     states: ["Deploying", "Pending", "Pending", "Pending"],
     actions: [],
     events: [],
+  },
+  {
+    situation:
+      "the promotion recorded (delivery request pending): the tool is asked now, under the release's lock",
+    envs: {
+      dev: {
+        stored: storedEntry("dev", "Deploying", {
+          deliveryRequestPending: true,
+          runningAtPromotion: "0ld0000",
+        }),
+        delivery: deployed("0ld0000"),
+        lockHolder: SELF,
+      },
+    },
+    states: ["Deploying", "Pending", "Pending", "Pending"],
+    actions: [`Promote dev@${REV}`],
+    events: [],
+  },
+  {
+    situation:
+      "the promotion recorded but the lock taken by another holder since: nothing is asked, it waits",
+    envs: {
+      dev: {
+        stored: storedEntry("dev", "Deploying", { deliveryRequestPending: true }),
+        delivery: deployed("0ld0000"),
+        lockHolder: "rollback:team/shop-0-dev-rollback",
+      },
+    },
+    states: ["Deploying", "Pending", "Pending", "Pending"],
+    actions: [],
+    says: [["dev", "shop-dev is locked by rollback:team/shop-0-dev-rollback: the revision is asked for"]],
+  },
+  {
+    situation:
+      "a gate opening on a target that already runs the revision: Deploying until the tool was asked",
+    envs: { dev: { delivery: deployed() } },
+    states: ["Deploying", "Pending", "Pending", "Pending"],
+    actions: [`TakeLock dev@${REV}`],
+    says: [["dev", `Recorded the promotion of revision ${REV}; shop-dev is asked for it next.`]],
   },
   {
     situation: "deploying while the adapter still shows the old revision stays Deploying",
@@ -188,7 +227,7 @@ const rows: Row[] = [
     situation: "the required check succeeded: test is promoted",
     envs: { ...verifiedThrough("dev"), test: { tasks: [task("test", "SecurityScan", "Succeeded")] } },
     states: ["Verified", "Deploying", "Pending", "Pending"],
-    actions: [`EnsureCheckTask ${checkTaskName(bindingOf("test"), "SecurityScan")}`, `Promote test@${REV}`],
+    actions: [`EnsureCheckTask ${checkTaskName(bindingOf("test"), "SecurityScan")}`, `TakeLock test@${REV}`],
   },
   {
     situation: "another release holds the target: test waits its turn",
@@ -204,7 +243,7 @@ const rows: Row[] = [
     situation: "staging opens its three check tasks; verification is not asked before deploying",
     envs: { ...verifiedThrough("dev", "test"), staging: { tasks: stagingReady } },
     states: ["Verified", "Verified", "Deploying", "Pending"],
-    actions: [...stagingChecks, `Promote staging@${REV}`],
+    actions: [...stagingChecks, `TakeLock staging@${REV}`],
   },
   {
     situation: "every missing check is a blocking reason",
@@ -327,7 +366,7 @@ const rows: Row[] = [
     now: at(10.5 * HOUR),
     envs: { ...verifiedThrough("dev", "test", "staging"), prod: { changeRequest: approved } },
     states: ["Verified", "Verified", "Verified", "Deploying"],
-    actions: [`EnsureChangeRequest ${CHANGE}`, `Promote prod@${REV}`],
+    actions: [`EnsureChangeRequest ${CHANGE}`, `TakeLock prod@${REV}`],
   },
   {
     situation: "after a crash between promoting and writing the status: the used change still opens the gate",
@@ -345,7 +384,7 @@ const rows: Row[] = [
       },
     },
     states: ["Verified", "Verified", "Verified", "Deploying"],
-    actions: [`EnsureChangeRequest ${CHANGE}`, `Promote prod@${REV}`],
+    actions: [`EnsureChangeRequest ${CHANGE}`, `TakeLock prod@${REV}`],
   },
   {
     situation: "a re-created release past its predecessor's kept change asks under the next ordinal",
@@ -405,7 +444,7 @@ const rows: Row[] = [
     situation: "a pipeline environment without a target stalls the release, even before it is reached",
     spec: releaseSpec({ targets: [{ environment: "dev", argoCD: { name: "shop-dev", revision: REV } }] }),
     states: ["Deploying", "Pending", "Pending", "Pending"],
-    actions: [`Promote dev@${REV}`],
+    actions: [`TakeLock dev@${REV}`],
     says: [["test", "has no target; add one to spec.targets"]],
     ready: ["False", "TargetMissing"],
     stalled: "TargetMissing",
@@ -420,7 +459,7 @@ const rows: Row[] = [
     }),
     envs: verifiedThrough("dev", "test"),
     states: ["Deploying", "Pending", "Pending", "Pending"],
-    actions: ["Promote dev@bead000"],
+    actions: ["TakeLock dev@bead000"],
     events: [
       ["Normal", "Promoted"],
       ["Normal", "Pending"],
@@ -438,7 +477,7 @@ const rows: Row[] = [
       ],
     }),
     states: ["Deploying", "Pending", "Pending", "Pending"],
-    actions: ["Promote dev@2.14.0"],
+    actions: ["TakeLock dev@2.14.0"],
   },
 ];
 
@@ -493,12 +532,47 @@ describe("decideRelease: invariants hold in every situation of the table", () =>
         if (e.state === "Gated")
           assert.ok((e.reasons ?? []).length > 0, `${e.name} is Gated without a reason`);
       }
-      // Deciding again on the decided status changes nothing and announces nothing.
+      // Deciding again on the decided status asks the delivery tool for what this decision locked (and only
+      // that), and otherwise changes nothing and announces nothing; once more changes nothing at all.
       const again = decideRelease({ ...input, release: { ...input.release, status: decision.status } }, now);
-      assert.deepEqual(again.status, decision.status);
-      assert.deepEqual(again.events, []);
+      const locked = decision.actions.flatMap((a) => (a.kind === "TakeLock" ? [a.environment] : []));
+      assert.deepEqual(
+        again.actions.flatMap((a) => (a.kind === "Promote" ? [a.environment] : [])),
+        locked,
+        "the delivery tool is asked in the pass after the promotion is recorded",
+      );
+      if (locked.length === 0) {
+        assert.deepEqual(again.status, decision.status);
+        assert.deepEqual(again.events, []);
+      }
+      const settled = decideRelease({ ...input, release: { ...input.release, status: again.status } }, now);
+      assert.deepEqual(settled.status, again.status);
+      assert.deepEqual(settled.events, []);
       const ensures = (lines: string[]) => lines.filter((l) => l.startsWith("Ensure"));
-      assert.deepEqual(ensures(actionLines(again)), ensures(actionLines(decision)));
+      if (locked.length === 0) assert.deepEqual(ensures(actionLines(again)), ensures(actionLines(decision)));
     });
   }
+});
+
+describe("withUnappliedRequests: a status never says the delivery tool was asked when it was not", () => {
+  const recorded = storedEntry("dev", "Deploying", {
+    deliveryRequestPending: true,
+    runningAtPromotion: "0ld0000",
+  });
+  const input = releaseInput({
+    envs: { dev: { stored: recorded, delivery: deployed("0ld0000"), lockHolder: SELF } },
+  });
+  const decision = decideRelease(input, T0);
+
+  it("keeps the request pending, and drops the Promote, for an environment whose Promote did not run", () => {
+    assert.deepEqual(actionLines(decision), [`Promote dev@${REV}`]);
+    const written = withUnappliedRequests(decision, new Set());
+    assert.deepEqual(actionLines(written), []);
+    assert.equal(written.status.environments?.[0]?.deliveryRequestPending, true);
+  });
+
+  it("leaves a decision whose Promote ran as it is", () => {
+    assert.equal(withUnappliedRequests(decision, new Set(["dev"])), decision);
+    assert.equal(decision.status.environments?.[0]?.deliveryRequestPending, undefined);
+  });
 });

@@ -171,7 +171,8 @@ export function actionLines(decision: ReleaseDecision): string[] {
   return decision.actions.map((a) => {
     switch (a.kind) {
       case "Promote":
-        return `Promote ${a.environment}@${a.revision}`;
+      case "TakeLock":
+        return `${a.kind} ${a.environment}@${a.revision}`;
       case "ReleaseLock":
         return `ReleaseLock ${a.environment}`;
       default:
@@ -181,8 +182,9 @@ export function actionLines(decision: ReleaseDecision): string[] {
 }
 
 /**
- * The invariants every decision keeps, checked independently of the decision's own gate wiring: a promoted
- * environment's gate (rebuilt here from the input) is open and the environment before it is Verified; the states
+ * The invariants every decision keeps, checked independently of the decision's own gate wiring: an environment
+ * whose lock is taken for a promotion has its gate (rebuilt here from the input) open and the environment before it
+ * Verified; the delivery tool is asked only for a promotion the stored status records; the states
  * never skip (everything after the first environment that is not Verified is Pending); currentEnvironment is that
  * first environment; a Gated environment is never promoted.
  */
@@ -203,7 +205,16 @@ export function assertInvariants(input: ReleaseDecisionInput, decision: ReleaseD
   assert.equal(decision.status.currentEnvironment, current?.name);
   assert.equal(decision.status.currentState, current?.state);
   for (const action of decision.actions) {
-    if (action.kind !== "Promote") continue;
+    if (action.kind === "Promote") {
+      const stored = input.release.status?.environments?.find((e) => e.name === action.environment);
+      assert.equal(
+        stored?.deliveryRequestPending,
+        true,
+        `${action.environment} is asked for a revision only once its promotion is recorded`,
+      );
+      continue;
+    }
+    if (action.kind !== "TakeLock") continue;
     const i = spec.pipeline.indexOf(action.environment);
     const env = input.environments.find((e) => e.name === action.environment);
     assert.ok(env?.spec !== undefined, `${action.environment} exists`);

@@ -27,6 +27,27 @@ interface Step {
 }
 
 /**
+ * One reconcile at `now` on the stored `status`; when it took a target's lock for a promotion, the pass its own
+ * status write wakes runs right after, in the same world, and asks the delivery tool: the two are returned as one
+ * decision (both passes' actions and events, the second's status).
+ */
+function reconcile(step: Step, status: ReleaseStatus | undefined, now: Date): ReleaseDecision {
+  const input = releaseInput({ envs: step.envs, ...(status === undefined ? {} : { status }) });
+  const decision = decideRelease(input, now);
+  assertInvariants(input, decision, now);
+  if (!decision.actions.some((a) => a.kind === "TakeLock")) return decision;
+  const next = releaseInput({ envs: step.envs, status: decision.status });
+  const followUp = decideRelease(next, now);
+  assertInvariants(next, followUp, now);
+  return {
+    ...followUp,
+    actions: [...decision.actions, ...followUp.actions],
+    events: [...decision.events, ...followUp.events],
+    audit: [...decision.audit, ...followUp.audit],
+  };
+}
+
+/**
  * Runs the release through successive reconciles, feeding each decided status back as the stored one, and checks
  * at every step the invariants, that deciding the same step again changes nothing, and that no timestamp moves.
  */
@@ -36,8 +57,7 @@ function run(steps: readonly Step[]): ReleaseDecision[] {
   return steps.map((step) => {
     const now = at(step.time);
     const input = releaseInput({ envs: step.envs, ...(status === undefined ? {} : { status }) });
-    const decision = decideRelease(input, now);
-    assertInvariants(input, decision, now);
+    const decision = reconcile(step, status, now);
     const again = decideRelease({ ...input, release: { ...input.release, status: decision.status } }, now);
     assert.deepEqual(again.status, decision.status, `deciding again at ${step.time} changes nothing`);
     assert.deepEqual(again.events, []);
@@ -191,14 +211,18 @@ describe("decideRelease over a release's life", () => {
     assert.deepEqual(
       decisions.flatMap((d) => actionLines(d).filter((a) => !a.startsWith("Ensure"))),
       [
+        `TakeLock dev@${REV}`,
         `Promote dev@${REV}`,
         "ReleaseLock dev",
+        `TakeLock test@${REV}`,
         `Promote test@${REV}`,
+        `TakeLock staging@${REV}`,
         `Promote staging@${REV}`,
+        `TakeLock prod@${REV}`,
         `Promote prod@${REV}`,
         "ReleaseLock prod",
       ],
-      "each environment is promoted once, in order",
+      "each environment is locked, recorded and then promoted once, in order",
     );
     const promoteProd = decisions[11]?.actions.find((a) => a.kind === "Promote");
     assert.equal(promoteProd?.kind === "Promote" ? promoteProd.changeRequest : undefined, "shop-prod");

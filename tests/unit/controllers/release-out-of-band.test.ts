@@ -28,11 +28,28 @@ const claim = (extra: Partial<TargetClaim>): TargetClaim => ({
   ...extra,
 });
 
+const OLD = "0ld0000aaaa0ld0000aaaa0ld0000aaaa0ld0000";
+/** This release Deploying its revision since the promotion, with what ran there then. */
+const inFlight = (extra: Partial<ReleaseEnvironmentStatus> = {}) =>
+  storedEntry("prod", "Deploying", { runningAtPromotion: OLD, ...extra });
+/** The stored entry of a promotion whose delivery was asked for in an earlier pass. */
+const ASKED = inFlight();
+/** The stored entry of a promotion recorded, the delivery not asked yet (or asked in this very pass). */
+const PENDING = inFlight({ deliveryRequestPending: true });
+const told = (requested: string | undefined, revision = OLD): EnvironmentInput["delivery"] => ({
+  state: "Deploying",
+  revision,
+  ...(requested === undefined ? {} : { requested }),
+  message: "Sync running",
+});
+
 interface Row {
   situation: string;
   entry: ReleaseEnvironmentStatus;
-  input: Pick<EnvironmentInput, "delivery" | "lockHolder" | "lockHonoured" | "claims" | "sourceDigest">;
-  unapproved: boolean;
+  input: Pick<EnvironmentInput, "delivery" | "lockHolder" | "claims" | "sourceDigest">;
+  stored?: ReleaseEnvironmentStatus;
+  /** The finding expected (what runs or is told to deploy, and its flags); undefined for none. */
+  found?: { running: string; sourceChanged?: true; inFlight?: true };
 }
 
 const rows: Row[] = [
@@ -43,7 +60,7 @@ const rows: Row[] = [
       delivery: { state: "Deployed", revision: FULL_REV, message: "Synced" },
       sourceDigest: "sha256:edited",
     },
-    unapproved: true,
+    found: { running: FULL_REV, sourceChanged: true },
   },
   {
     situation: "the approved revision with the source as promoted is fine",
@@ -52,124 +69,161 @@ const rows: Row[] = [
       delivery: { state: "Deployed", revision: FULL_REV, message: "Synced" },
       sourceDigest: "sha256:promoted",
     },
-    unapproved: false,
   },
   {
     situation: "a Verified target moved to a revision nobody promoted is unapproved",
     entry: storedEntry("prod", "Verified"),
     input: { delivery: running(HAND) },
-    unapproved: true,
+    found: { running: HAND },
   },
   {
     situation: "a Deployed target moved by hand is unapproved too",
     entry: storedEntry("prod", "Deployed"),
     input: { delivery: running(HAND) },
-    unapproved: true,
+    found: { running: HAND },
   },
   {
     situation: "a target still on this release's revision (full id of the short one) is fine",
     entry: storedEntry("prod", "Verified"),
     input: { delivery: { state: "Deployed", revision: FULL_REV, message: "Synced" } },
-    unapproved: false,
-  },
-  {
-    situation: "before this release delivered (Deploying), whatever ran there is not its business",
-    entry: storedEntry("prod", "Deploying"),
-    input: { delivery: running(HAND) },
-    unapproved: false,
   },
   {
     situation: "a revision another release promoted to the same target is authorised",
     entry: storedEntry("prod", "Verified"),
     input: { delivery: running("feed000aaaa"), claims: [claim({})] },
-    unapproved: false,
   },
   {
-    situation: "another release holding the lock is mid-promotion: its business",
+    situation: "another release mid-promotion (its status records Deploying, later): its business",
     entry: storedEntry("prod", "Verified"),
     input: {
       delivery: running(HAND),
       lockHolder: "team/shop-next",
-      lockHonoured: true,
-      claims: [claim({ state: "Deploying", deployStartedAt: "2029-01-01T00:00:00Z" })],
+      claims: [claim({ state: "Deploying", deployStartedAt: "2030-01-02T00:00:00Z" })],
     },
-    unapproved: false,
   },
   {
-    situation: "the holder's sync ran ahead of its status write: its spec claims the target, so its business",
+    situation: "a lock naming another release silences nothing by itself: a real promotion is on record",
     entry: storedEntry("prod", "Verified"),
-    input: { delivery: running(HAND), lockHolder: "team/shop-next", lockHonoured: true },
-    unapproved: false,
+    input: { delivery: running(HAND), lockHolder: "team/shop-next" },
+    found: { running: HAND },
   },
   {
-    situation: "a forged lock naming a release that does not claim the target silences nothing",
+    situation: "a lock naming a release that waits at the gate does not authorise the revision it asks for",
     entry: storedEntry("prod", "Verified"),
-    input: { delivery: running(HAND), lockHolder: "team/shop-next", lockHonoured: false },
-    unapproved: true,
-  },
-  {
-    situation: "a forged lock naming this team's other release that targets elsewhere silences nothing",
-    entry: storedEntry("prod", "Verified"),
-    input: {
-      delivery: running(HAND),
-      lockHolder: "team/cart",
-      lockHonoured: false,
-      claims: [claim({ deployStartedAt: "2029-01-01T00:00:00Z" })],
-    },
-    unapproved: true,
-  },
-  {
-    situation: "a lock naming a release done with the target (Verified there long ago) silences nothing",
-    entry: storedEntry("prod", "Verified"),
-    input: {
-      delivery: running(HAND),
-      lockHolder: "team/shop-next",
-      claims: [claim({ state: "Verified", deployStartedAt: "2029-01-01T00:00:00Z" })],
-    },
-    unapproved: true,
+    input: { delivery: running("feed111aaaa"), lockHolder: "team/shop-next", claims: [] },
+    found: { running: "feed111aaaa" },
   },
   {
     situation: "when a later release promoted to the target, that release speaks for it, not this one",
     entry: storedEntry("prod", "Verified"),
     input: { delivery: running(HAND), claims: [claim({ deployStartedAt: "2030-01-01T00:00:00Z" })] },
-    unapproved: false,
   },
   {
     situation: "an earlier release's claim on another revision does not silence the latest one",
     entry: storedEntry("prod", "Verified"),
     input: { delivery: running(HAND), claims: [claim({ deployStartedAt: "2029-01-01T00:00:00Z" })] },
-    unapproved: true,
+    found: { running: HAND },
   },
   {
     situation: "a missing target is not an unapproved deployment",
     entry: storedEntry("prod", "Verified"),
     input: { delivery: { state: "Missing", message: "not found" } },
-    unapproved: false,
   },
   {
     situation: "no observation is no news",
     entry: storedEntry("prod", "Verified"),
     input: {},
-    unapproved: false,
+  },
+  // In flight: this release is Deploying there.
+  {
+    situation: "in flight, the tool told to deploy this release's revision, the old one still running: fine",
+    entry: inFlight(),
+    stored: ASKED,
+    input: { delivery: told(FULL_REV) },
+  },
+  {
+    situation: "in flight, a hand sync replaces the operation with another revision: unapproved",
+    entry: inFlight(),
+    stored: ASKED,
+    input: { delivery: told(HAND) },
+    found: { running: HAND, inFlight: true },
+  },
+  {
+    situation: "in flight, a hand sync back to a revision promoted there before is unapproved too",
+    entry: inFlight(),
+    stored: ASKED,
+    input: {
+      delivery: told("feed000aaaa", "feed000aaaa"),
+      claims: [claim({ deployStartedAt: "2029-01-01T00:00:00Z" })],
+    },
+    found: { running: "feed000aaaa", inFlight: true },
+  },
+  {
+    situation: "in flight, before the tool was asked (the request pending when this pass began): not news",
+    entry: inFlight(),
+    stored: PENDING,
+    input: { delivery: told(OLD) },
+  },
+  {
+    situation:
+      "in flight, a revision nobody promoted runs (a Kustomization says nothing requested): unapproved",
+    entry: inFlight(),
+    stored: ASKED,
+    input: { delivery: told(undefined, HAND) },
+    found: { running: HAND, inFlight: true },
+  },
+  {
+    situation: "in flight on a target that ran something no release promoted: what ran then is not news",
+    entry: inFlight(),
+    stored: PENDING,
+    input: { delivery: told(undefined, OLD) },
+  },
+  {
+    situation: "in flight, an entry recorded before what ran at the promotion was: what runs is not judged",
+    entry: storedEntry("prod", "Deploying"),
+    stored: storedEntry("prod", "Deploying"),
+    input: { delivery: told(FULL_REV, HAND) },
+  },
+  {
+    situation: "in flight, the source changed since the promotion: unapproved",
+    entry: inFlight({ sourceDigest: "sha256:promoted" }),
+    stored: ASKED,
+    input: { delivery: told(FULL_REV), sourceDigest: "sha256:edited" },
+    found: { running: OLD, sourceChanged: true, inFlight: true },
+  },
+  {
+    situation: "in flight, even while the lock names another release: the lock silences nothing",
+    entry: inFlight(),
+    stored: ASKED,
+    input: { delivery: told(HAND), lockHolder: "team/shop-next" },
+    found: { running: HAND, inFlight: true },
   },
 ];
 
 describe("detectUnapproved", () => {
   for (const row of rows) {
     it(row.situation, () => {
-      const found = detectUnapproved(SELF, row.entry, row.input, TARGET);
-      assert.equal(found !== undefined, row.unapproved, JSON.stringify(found));
-      if (found !== undefined) {
-        const sourceChanged = row.input.sourceDigest !== undefined;
-        assert.deepEqual(found, {
-          environment: "prod",
-          target: "Argo CD Application argocd/shop-prod",
-          running: sourceChanged ? FULL_REV : HAND,
-          expected: REV,
-          ...(sourceChanged ? { sourceChanged: true } : {}),
-        });
-        if (sourceChanged)
-          assert.match(describeUnapproved(found), /runs the approved revision .* changed since/);
+      const found = detectUnapproved(SELF, row.entry, row.input, TARGET, row.stored);
+      assert.deepEqual(
+        found,
+        row.found === undefined
+          ? undefined
+          : {
+              environment: "prod",
+              target: "Argo CD Application argocd/shop-prod",
+              expected: REV,
+              ...row.found,
+            },
+      );
+      if (found?.sourceChanged === true && found.inFlight === true) {
+        assert.match(describeUnapproved(found), /changed while this release was promoting/);
+      } else if (found?.sourceChanged === true) {
+        assert.match(describeUnapproved(found), /runs the approved revision .* changed since/);
+      } else if (found?.inFlight === true) {
+        assert.match(
+          describeUnapproved(found),
+          /was made to deploy revision .* while this release was promoting/,
+        );
       }
     });
   }

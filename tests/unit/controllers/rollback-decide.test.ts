@@ -181,6 +181,51 @@ const ROWS: Row[] = [
     check: (d) => assert.deepEqual(actions(d), NO_ACTION),
   },
   {
+    situation: "the rollback owner's own task under Automatic: rolled back under the policy now",
+    input: { ...input("Automatic"), evidence: { opened: true, by: "RollbackOwner", creator: "dave" } },
+    kind: "Roll",
+    reason: "RollbackStarted",
+    check: (d) => {
+      assert.equal(d.takeLock !== undefined && d.promote !== undefined, true);
+      assert.deepEqual(
+        d.audit.map((a) => a.action),
+        ["RollbackStarted"],
+      );
+    },
+  },
+  {
+    situation:
+      "the rollback owner's task while the admission controls are not intact: it waits, told once, nothing done",
+    input: {
+      ...input("Automatic", { environment: FROZEN }),
+      evidence: {
+        opened: false,
+        awaiting: "AdmissionControls",
+        reason: "it was created by the rollback owner dave, but its creator stamp cannot be believed now",
+      },
+    },
+    kind: "Wait",
+    reason: "AdmissionControlsNotIntact",
+    check: (d) => {
+      assert.deepEqual(actions(d), {
+        ...NO_ACTION,
+        record: "AdmissionControlsNotIntact",
+        events: ["Warning AdmissionControlsNotIntact"],
+      });
+      assert.equal(typeof d.requeueAfterMs, "number");
+    },
+  },
+  {
+    situation: "the rollback owner's task still waiting for the admission controls: nothing more is said",
+    input: {
+      ...input("Automatic", { task: { recorded: "AdmissionControlsNotIntact" }, lockHolder: LOCK }),
+      evidence: { opened: false, awaiting: "AdmissionControls", reason: "the controls are not intact" },
+    },
+    kind: "Wait",
+    reason: "AdmissionControlsNotIntact",
+    check: (d) => assert.deepEqual(actions(d), NO_ACTION, "a paused rollback keeps its lock"),
+  },
+  {
     situation:
       "opened under Manual, the release switched to Automatic since: the owner is told, nothing rolled back",
     input: { ...input("Automatic"), evidence: { opened: true, by: "Alert", policy: "Manual" } },

@@ -20,6 +20,7 @@ const FACTS: SealedFacts = {
   policy: "Manual",
 };
 const RELEASE = { name: "shop", uid: "uid-1", rollbackOwner: "dave" };
+const INTACT = { intact: true, message: "The admission controls are registered as shipped." };
 
 function task(annotations: Record<string, string>, over: Partial<KubeObject["metadata"]> = {}): KubeObject {
   return {
@@ -69,14 +70,17 @@ describe("rollbackEvidence: only the operator's seal proves a Rollback task", ()
   ];
   for (const row of rows) {
     it(`${row.opened ? "accepts" : "refuses"} ${row.name}`, () => {
-      const evidence = rollbackEvidence(seal, row.obj, row.env ?? "prod", row.release ?? RELEASE);
+      const evidence = rollbackEvidence(seal, row.obj, row.env ?? "prod", row.release ?? RELEASE, INTACT);
       assert.equal(evidence.opened, row.opened);
       if (!evidence.opened) assert.match(evidence.reason, /operator opened/);
     });
   }
 
   it("refuses everything when the operator has no seal", () => {
-    assert.equal(rollbackEvidence(undefined, task(seal.annotations(FACTS)), "prod", RELEASE).opened, false);
+    assert.equal(
+      rollbackEvidence(undefined, task(seal.annotations(FACTS)), "prod", RELEASE, INTACT).opened,
+      false,
+    );
   });
 
   it("gives a squatted name one alternate, the same every time under one key and unguessable without it", () => {

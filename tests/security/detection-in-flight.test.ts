@@ -1,0 +1,289 @@
+// Issue 9, class 7: out-of-band detection also runs while a deployment is in flight, and a lock silences nothing.
+// Against the real API server and RBAC, with the operator as its own process and the driver playing Argo CD (the
+// test runs each sync by hand, so a promotion stays in flight as long as the attempt needs). mallory holds only
+// edit on Argo CD Applications: she replaces the sync Stagegate asked for with her own revision, syncs back to a
+// revision promoted there before, edits the Application's source mid-flight, and names a release that waits at
+// the gate in a forged `stagegate.io/locked-by` to hide a hand sync. Each attempt asserts the UnapprovedDeployment
+// condition naming it and the fix, that the operator did not write the Application (resourceVersion), and the
+// audit entry. The legit path: a release promoted while Argo CD syncs at once raises nothing (its status records
+// the promotion before the sync is asked for).
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { after, before, describe, it } from "node:test";
+import { LOCK_ANNOTATION } from "../../src/controllers/release/gather.js";
+import { deliveryResources, resources } from "../../src/controllers/resources.js";
+import type { KubeClient } from "../../src/runtime/kube/client.js";
+import { builtin } from "../../src/runtime/kube/resource.js";
+import { kubeconfigPath } from "../support/cluster.js";
+import { createEnvironment, deleteIgnoringMissing, type StatusView } from "../support/controller-world.js";
+import { createArgoApplication } from "../support/delivery-objects.js";
+import { startGitOpsStandIn } from "../support/e2e-gitops-stand-in.js";
+import { argoSyncs } from "../support/gitops-driver.js";
+import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
+import { startOperator, type OperatorProcess } from "../support/operator-process.js";
+import { createRelease, envOf, syncRequested, waitForEnvState } from "../support/release-world.js";
+import { grantRole } from "./rollback-evidence-support.js";
+
+const SHA1 = "1d1d1d1d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
+const SHA2 = "2e2e2e2e9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
+const SHA3 = "3f3f3f3f9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
+const APP = deliveryResources.argoCDApplication;
+const hex = (bytes: number): string => randomBytes(bytes).toString("hex");
+
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+
+describe("Class 7: out-of-band detection while a deployment is in flight", () => {
+  let admin: KubeClient;
+  let mallory: KubeClient;
+  let namespace: string;
+  let operator: OperatorProcess | undefined;
+  const prod = `prod-infl-${hex(3)}`;
+  /** Owns only the Applications labelled for it; a freeze holds its releases at the gate once k1 is Verified. */
+  const frozen = `prodk-infl-${hex(3)}`;
+  const environments = [prod, frozen];
+  const scope = () => ({ admin, namespace });
+  const ref = (name: string) => ({ name, namespace });
+
+  /** Creates an Application labelled for `stage` (the Environment that owns it). */
+  async function application(name: string, stage: string): Promise<void> {
+    await createArgoApplication(scope(), name);
+    await admin.patch(APP, name, namespace, { metadata: { labels: { stage } } }, { type: "merge" });
+  }
+
+  function release(name: string, app: string, sha: string, environment = prod) {
+    return createRelease(scope(), name, {
+      version: name,
+      revision: sha,
+      pipeline: [environment],
+      targets: [{ environment, argoCD: { name: app, namespace, revision: sha } }],
+      rollbackPolicy: { mode: "Manual" },
+    });
+  }
+
+  /** A release promoted and Verified on `app`, the test playing Argo CD. */
+  async function verified(name: string, app: string, sha: string, environment = prod): Promise<void> {
+    await release(name, app, sha, environment);
+    await syncRequested(scope(), app, sha);
+    await argoSyncs(admin, ref(app), { revision: sha });
+    await waitForEnvState(scope(), name, environment, "Verified", 60_000);
+  }
+
+  /** Creates `name` at SHA2 on `app` and waits until its sync is asked for and its status says so (in flight). */
+  async function inFlight(name: string, app: string): Promise<void> {
+    await release(name, app, SHA2);
+    await syncRequested(scope(), app, SHA2);
+    await waitFor(`${name} to record that it asked for the sync`, async () => {
+      const status = ((await admin.get(resources.release, name, namespace)).status ?? {}) as StatusView;
+      const entry = envOf(status, prod) as { state?: string; deliveryRequestPending?: boolean } | undefined;
+      return entry?.state === "Deploying" && entry.deliveryRequestPending === undefined ? true : undefined;
+    });
+  }
+
+  function conditionOf(name: string): Promise<Condition | undefined> {
+    return admin
+      .get(resources.release, name, namespace)
+      .then((r) => (r.status as { conditions?: Condition[] } | undefined)?.conditions)
+      .then((cs) => cs?.find((c) => c.type === "UnapprovedDeployment"));
+  }
+
+  /** Waits for `name`'s UnapprovedDeployment condition to be True and to match `pattern`. */
+  function reported(name: string, pattern: RegExp): Promise<Condition> {
+    return waitFor(`${name} to report an UnapprovedDeployment matching ${pattern}`, async () => {
+      const found = await conditionOf(name);
+      return found?.status === "True" && pattern.test(found.message) ? found : undefined;
+    });
+  }
+
+  async function auditOf(action: string, name: string): Promise<{ details: Record<string, unknown> }[]> {
+    if (operator === undefined) return [];
+    const text = await readFile(operator.auditFile, "utf8");
+    return text
+      .split("\n")
+      .filter((line) => line !== "")
+      .map(
+        (line) =>
+          JSON.parse(line) as { action: string; object: { name: string }; details: Record<string, unknown> },
+      )
+      .filter((e) => e.action === action && e.object.name === name);
+  }
+
+  const resourceVersion = async (app: string) =>
+    (await admin.get(APP, app, namespace)).metadata.resourceVersion;
+
+  /** mallory replaces the sync Stagegate asked for (`argocd app sync --revision`), and Argo CD runs hers. */
+  async function handSyncOver(app: string, revision: string): Promise<string | undefined> {
+    await mallory.patch(
+      APP,
+      app,
+      namespace,
+      { operation: { sync: { revision }, initiatedBy: { username: "mallory" } } },
+      { type: "merge" },
+    );
+    await argoSyncs(admin, ref(app), { revision });
+    return resourceVersion(app);
+  }
+
+  /** The finding is on record: one audit entry naming the deployment, made while the release was in flight. */
+  async function assertAudited(name: string, running: string, inFlightFinding: boolean): Promise<void> {
+    const entries = await waitFor(`the UnapprovedDeployment audit entry of ${name}`, async () => {
+      const found = await auditOf("UnapprovedDeployment", name);
+      return found.length > 0 ? found : undefined;
+    });
+    const deployments = entries[0]?.details.deployments as { running: string; inFlight?: boolean }[];
+    assert.equal(deployments[0]?.running, running);
+    assert.equal(deployments[0]?.inFlight === true, inFlightFinding);
+  }
+
+  before(
+    async () => {
+      admin = await clientFor("admin");
+      namespace = await createTestNamespace(admin, "sec-inflight");
+      await grantRole(admin, namespace, "argocd-application-editor", ["mallory"], {
+        apiGroups: ["argoproj.io"],
+        resources: ["applications"],
+        verbs: ["get", "list", "watch", "patch", "update"],
+      });
+      mallory = await clientFor("mallory");
+      const owns = (stage: string) => ({
+        argoCDApplications: { namespaces: [namespace], matchLabels: { stage } },
+      });
+      await createEnvironment({ admin, namespace }, prod, { delivery: owns("prod") });
+      await createEnvironment({ admin, namespace }, frozen, { delivery: owns("k") });
+      operator = startOperator(kubeconfigPath("operator"), [
+        `--namespace=${namespace}`,
+        "--leader-elect=false",
+      ]);
+      await operator.waitForLog("Started workers", { controller: "release" });
+      for (const app of ["app-f", "app-g", "app-h", "app-l"]) await application(app, "prod");
+      await application("app-k", "k");
+      await verified("shop-f1", "app-f", SHA1);
+      await verified("shop-g1", "app-g", SHA1);
+      await verified("shop-h1", "app-h", SHA1);
+      await verified("shop-k1", "app-k", SHA1, frozen);
+      // From now on every release of `frozen` waits at its gate.
+      const now = Date.now();
+      const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+      await admin.patch(
+        resources.environment,
+        frozen,
+        undefined,
+        {
+          spec: {
+            gate: { freezes: [{ name: "hold", start: iso(now - 3_600_000), end: iso(now + 86_400_000) }] },
+          },
+        },
+        { type: "merge" },
+      );
+    },
+    { timeout: 300_000 },
+  );
+
+  after(async () => {
+    await operator?.stop();
+    for (const name of environments) await deleteIgnoringMissing(admin, resources.environment, name);
+    await deleteIgnoringMissing(admin, builtin.namespace, namespace);
+    mallory?.close();
+    admin?.close();
+  });
+
+  it("mallory replaces the sync of a release in flight with her own revision: reported by that release", async () => {
+    await inFlight("shop-f2", "app-f");
+    assert.equal(await conditionOf("shop-f2"), undefined, "its own promotion in flight raises nothing");
+    assert.equal(await conditionOf("shop-f1"), undefined, "nor does it on the release it replaces");
+    const rv = await handSyncOver("app-f", SHA3);
+    const found = await reported(
+      "shop-f2",
+      new RegExp(`deploy revision ${SHA3} while this release was promoting`),
+    );
+    assert.equal(found.reason, "UnapprovedRevision");
+    assert.match(found.message, /put it back, or promote that revision through a Release/);
+    assert.equal(await resourceVersion("app-f"), rv, "the operator did not write the Application");
+    await assertAudited("shop-f2", SHA3, true);
+    const status = ((await admin.get(resources.release, "shop-f2", namespace)).status ?? {}) as StatusView;
+    assert.equal(envOf(status, prod)?.state, "Deploying", "the promotion does not pass for delivered");
+  });
+
+  it("mallory syncs back to a revision promoted there before, while a release is in flight: reported", async () => {
+    await inFlight("shop-g2", "app-g");
+    const rv = await handSyncOver("app-g", SHA1);
+    await reported("shop-g2", new RegExp(`deploy revision ${SHA1} while this release was promoting ${SHA2}`));
+    assert.equal(await resourceVersion("app-g"), rv, "the operator did not write the Application");
+    await assertAudited("shop-g2", SHA1, true);
+  });
+
+  it("mallory changes the Application's source path while a release is in flight: reported", async () => {
+    await inFlight("shop-h2", "app-h");
+    await mallory.patch(
+      APP,
+      "app-h",
+      namespace,
+      { spec: { source: { path: "deploy-mallory" } } },
+      { type: "merge" },
+    );
+    const rv = await resourceVersion("app-h");
+    await reported(
+      "shop-h2",
+      new RegExp(
+        "what it is told to deploy around the revision \\(repository, path, chart, values or destination\\) " +
+          `changed while this release was promoting ${SHA2}`,
+      ),
+    );
+    assert.equal(await resourceVersion("app-h"), rv, "the operator did not write the Application");
+    const [entry] = await waitFor("the audit entry", async () => {
+      const found = await auditOf("UnapprovedDeployment", "shop-h2");
+      return found.length > 0 ? found : undefined;
+    });
+    const deployments = entry?.details.deployments as { sourceChanged?: boolean; inFlight?: boolean }[];
+    assert.deepEqual([deployments[0]?.sourceChanged, deployments[0]?.inFlight], [true, true]);
+  });
+
+  it("mallory names a release that waits at the gate in a forged lock to hide a hand sync of its revision", async () => {
+    await release("shop-k2", "app-k", SHA2, frozen);
+    await waitForEnvState(scope(), "shop-k2", frozen, "Gated");
+    await mallory.patch(
+      APP,
+      "app-k",
+      namespace,
+      { metadata: { annotations: { [LOCK_ANNOTATION]: `${namespace}/shop-k2` } } },
+      { type: "merge" },
+    );
+    const rv = await handSyncOver("app-k", SHA2);
+    const found = await reported(
+      "shop-k1",
+      new RegExp(`runs revision ${SHA2}, which no approved release authorised`),
+    );
+    assert.match(found.message, /roll it back, or promote that revision through a Release/);
+    assert.equal(await resourceVersion("app-k"), rv, "the operator did not write the Application");
+    await assertAudited("shop-k1", SHA2, false);
+    const status = ((await admin.get(resources.release, "shop-k2", namespace)).status ?? {}) as StatusView;
+    assert.equal(envOf(status, frozen)?.state, "Gated", "the named release still waits at its gate");
+  });
+
+  it("a release promoted while Argo CD syncs at once raises nothing on it or on the release it replaces", async () => {
+    const argo = startGitOpsStandIn(admin, namespace, { held: ["app-f", "app-g", "app-h", "app-k"] });
+    try {
+      await release("shop-l1", "app-l", SHA1);
+      await waitForEnvState(scope(), "shop-l1", prod, "Verified", 60_000);
+      await release("shop-l2", "app-l", SHA2);
+      await waitForEnvState(scope(), "shop-l2", prod, "Verified", 60_000);
+      await waitFor("the lock of app-l to be freed", async () =>
+        (await admin.get(APP, "app-l", namespace)).metadata.annotations?.[LOCK_ANNOTATION] === undefined
+          ? true
+          : undefined,
+      );
+    } finally {
+      await argo.stop();
+    }
+    assert.deepEqual(argo.completed, [`argo app-l ${SHA1}`, `argo app-l ${SHA2}`]);
+    for (const name of ["shop-l1", "shop-l2"]) {
+      assert.equal(await conditionOf(name), undefined, `${name} saw no unapproved deployment`);
+      assert.deepEqual(await auditOf("UnapprovedDeployment", name), []);
+    }
+  });
+});
