@@ -3,7 +3,8 @@
 // the API server then holds is run as its two pods would run: pods and claims made from it, every volume's content
 // at its mount path (the token a TokenRequest bound to each pod, read through in-cluster configuration), the
 // rendered arguments and environment, each pod with its own name and IP, and the API server calling the webhooks
-// through the chart's Service (webhook configurations untouched). See docs/install.md, "The operator as the chart
+// through the chart's Service (webhook configurations untouched by the test: the operator, with the chart's default
+// certificate source, fills its Secret and writes their caBundle). See docs/install.md, "The operator as the chart
 // runs it", for what is emulated and the one argument changed. Then the demo's people play its story; the leader
 // is SIGKILLed halfway and the other replica takes the Lease over and finishes it; the API server's audit log shows
 // the operator's identity was never refused anything, and its rights are exactly what docs/rbac.md lists.
