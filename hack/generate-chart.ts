@@ -1,7 +1,7 @@
 /**
  * Writes what the Helm chart and config/default share (run by `make generate`, after hack/generate-crds.ts): the
- * chart's files/ copies of crds/ and config/, the kustomizations of config/, the objects of config/manager and
- * config/certmanager rendered from the chart, and the values table of docs/install.md. Stale copies in the
+ * chart's files/ copies of crds/ and config/, the kustomizations of config/, the objects of config/manager
+ * rendered from the chart, and the values table of docs/install.md. Stale copies in the
  * chart's files/ are removed. tests/install/generated.test.ts fails when any of them is out of date.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -20,7 +20,7 @@ function write(files: readonly GeneratedFile[]): void {
   }
 }
 
-// The copies first: config/manager and config/certmanager are rendered from the chart, which reads them.
+// The copies first: config/manager is rendered from the chart, which reads them.
 const copies = chartFileCopies();
 write(copies);
 const rest = [...(await kustomizeFiles(await resolveHelmBinary())), installDoc()];

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { stringify } from "yaml";
-import { CHART_FILE_SOURCES, CONFIG_DEFAULT_VALUES, RELEASE, REPO } from "./layout.js";
+import { CHART_FILE_SOURCES, CONFIG_DEFAULT_VALUES, REPO } from "./layout.js";
 import { renderChart, withoutHelmMetadata, type KubeObject } from "./render.js";
 import { valuesTable, withValuesTable } from "./values-table.js";
 
@@ -27,8 +27,8 @@ function manifestFiles(dir: string): string[] {
     .sort();
 }
 
-function kustomization(comment: string, resources: readonly string[], extra: object = {}): string {
-  const body = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources, ...extra };
+function kustomization(comment: string, resources: readonly string[]): string {
+  const body = { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources };
   return `${HEADER}. DO NOT EDIT.\n# ${comment}\n${stringify(body, { blockQuote: "literal" })}`;
 }
 
@@ -49,38 +49,21 @@ export function chartFileCopies(): GeneratedFile[] {
   }));
 }
 
-/** Which config/ directory a rendered object that config/ does not already hold goes to; undefined: already there. */
-function configHome(obj: KubeObject): "config/manager" | "config/certmanager" | undefined {
-  if (obj.apiVersion.startsWith("cert-manager.io/")) return "config/certmanager";
-  if (["StatefulSet", "PodDisruptionBudget", "NetworkPolicy"].includes(obj.kind)) return "config/manager";
-  if (obj.kind === "Service" && obj.metadata.name !== "stagegate-webhook") return "config/manager";
-  return undefined;
+/** Whether a rendered object is one config/ does not already hold, so config/manager takes it. */
+function managerObject(obj: KubeObject): boolean {
+  if (["StatefulSet", "PodDisruptionBudget", "NetworkPolicy", "Secret"].includes(obj.kind)) return true;
+  return obj.kind === "Service" && obj.metadata.name !== "stagegate-webhook";
 }
 
 /**
  * config/default and the kustomizations it builds on. The objects only the chart describes (the StatefulSet, its
- * Services, PodDisruptionBudget and NetworkPolicies, the cert-manager Certificate) are rendered from the chart with
- * hack/chart/config-default-values.yaml, so they too are written once.
+ * Services, PodDisruptionBudget and NetworkPolicies, the empty Secret of the operator's certificate) are rendered
+ * from the chart with hack/chart/config-default-values.yaml, so they too are written once. The webhook
+ * configurations of config/webhook carry no caBundle: the operator writes it.
  */
 export async function kustomizeFiles(helm: string): Promise<GeneratedFile[]> {
   const rendered = await renderChart(helm, { valuesFiles: [CONFIG_DEFAULT_VALUES] });
-  const manager = rendered.filter((obj) => configHome(obj) === "config/manager");
-  const certificates = rendered.filter((obj) => configHome(obj) === "config/certmanager");
-  const webhookConfigurations = rendered.filter((obj) => obj.kind.endsWith("WebhookConfiguration"));
-  const caInjection = webhookConfigurations.map((obj) => ({
-    target: { group: "admissionregistration.k8s.io", kind: obj.kind, name: obj.metadata.name },
-    patch: stringify([
-      {
-        op: "add",
-        path: "/metadata/annotations",
-        value: { "cert-manager.io/inject-ca-from": `${RELEASE.namespace}/stagegate-webhook-serving` },
-      },
-      ...((obj.webhooks as unknown[] | undefined) ?? []).map((_, index) => ({
-        op: "remove",
-        path: `/webhooks/${index}/clientConfig/caBundle`,
-      })),
-    ]),
-  }));
+  const manager = rendered.filter(managerObject);
   const source = "charts/stagegate with hack/chart/config-default-values.yaml";
   return [
     { path: "crds/kustomization.yaml", content: kustomization("The Stagegate CRDs.", crdFiles()) },
@@ -92,21 +75,16 @@ export async function kustomizeFiles(helm: string): Promise<GeneratedFile[]> {
     {
       path: "config/manager/kustomization.yaml",
       content: kustomization(
-        "The operator StatefulSet, its Services, disruption budget and NetworkPolicies.",
+        "The operator StatefulSet, its Services, disruption budget and NetworkPolicies, and the empty Secret it keeps " +
+          "its certificates in.",
         ["manager.yaml"],
       ),
-    },
-    { path: "config/certmanager/certificates.yaml", content: objectsFile(source, certificates) },
-    {
-      path: "config/certmanager/kustomization.yaml",
-      content: kustomization("The webhook serving certificate from cert-manager.", ["certificates.yaml"]),
     },
     {
       path: "config/default/kustomization.yaml",
       content: kustomization(
-        "Stagegate without Helm: kubectl apply -k config/default (needs cert-manager; see docs/install.md).",
-        ["../../crds", "../rbac", "../policy", "../webhook", "../manager", "../certmanager"],
-        { patches: caInjection },
+        "Stagegate without Helm: kubectl apply -k config/default (see docs/install.md).",
+        ["../../crds", "../rbac", "../policy", "../webhook", "../manager"],
       ),
     },
   ];

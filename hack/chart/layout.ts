@@ -17,6 +17,7 @@ export const CHART_FILE_SOURCES = {
   "files/rbac": [
     "config/rbac/operator-role.yaml",
     "config/rbac/operator-binding.yaml",
+    "config/rbac/webhook-certificate-role.yaml",
     "config/rbac/user-roles.yaml",
     "config/rbac/metrics-reader-role.yaml",
   ],

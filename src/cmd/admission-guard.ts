@@ -1,4 +1,3 @@
-import path from "node:path";
 import type { Registry } from "prom-client";
 import {
   startAdmissionGuard,
@@ -8,12 +7,14 @@ import {
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { Logger } from "../runtime/logging.js";
 import { WEBHOOK_ROUTES } from "../webhooks/server.js";
+import { webhookTarget } from "./certificates.js";
 import type { RunConfig } from "./config.js";
 
 /**
  * Starts the admission guard (unless `--admission-guard=false`): every path of WEBHOOK_ROUTES must be called by the
  * configured webhook configurations at `--webhook-url` or `--webhook-service`, with a caBundle that verifies the
- * certificate of `--webhook-cert-dir`, and the closed-object policy must be bound. See docs/operator.md.
+ * certificate this replica serves (from `--cert-source`, so a rotation is followed), and the closed-object policy
+ * must be bound. See docs/operator.md.
  */
 export function startAdmissionGuardFor(
   config: RunConfig,
@@ -22,27 +23,26 @@ export function startAdmissionGuardFor(
     log: Logger;
     registry: Registry;
     onChange?: AdmissionGuardOptions["onChange"];
+    /** The PEM of the certificate this replica serves now, which every caBundle must verify. */
+    servingCertPem: () => string;
   },
 ): AdmissionGuard | undefined {
   if (!config.admissionGuard) {
     deps.log.warn({}, "Not checking the admission controls: --admission-guard=false");
     return undefined;
   }
-  const [namespace = "", name = ""] = config.webhookService.split("/");
+  const { servingCertPem, ...rest } = deps;
   return startAdmissionGuard({
-    ...deps,
+    ...rest,
     expected: {
       mutatingConfiguration: config.mutatingWebhookConfiguration,
       validatingConfiguration: config.validatingWebhookConfiguration,
       paths: Object.keys(WEBHOOK_ROUTES),
-      target:
-        config.webhookUrl === undefined
-          ? { service: { namespace, name } }
-          : { url: config.webhookUrl.replace(/\/$/, "") },
+      target: webhookTarget(config),
       namespaceSelector: config.webhookNamespaceSelector,
       closedObjectsPolicy: config.closedObjectsPolicy,
     },
-    servingCertFile: path.join(config.webhookCertDir, "tls.crt"),
+    servingCertPem: () => Promise.resolve(servingCertPem()),
     intervalMs: config.admissionGuardIntervalMs,
   });
 }

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { hostname } from "node:os";
 import { webhookNamespaceSelectorFlag } from "./label-selector-flag.js";
 import path from "node:path";
@@ -16,6 +17,9 @@ const durationMs = (flag: string) =>
       return z.NEVER;
     }
   });
+
+/** A DNS name as a certificate's subjectAltName may hold it (lower case, RFC 1123 labels). */
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 
 const positiveInt = (flag: string) =>
   z.coerce
@@ -47,7 +51,11 @@ export const RunConfig = z
     probeAddress: z.string(),
     metricsAddress: z.string(),
     metricsSecure: z.boolean(),
-    metricsCertDir: z.string().min(1, "--metrics-cert-dir must name a directory holding tls.crt and tls.key"),
+    /** Absent with --cert-source=operator and no --metrics-cert-dir: /metrics serves the operator's certificate. */
+    metricsCertDir: z
+      .string()
+      .min(1, "--metrics-cert-dir must name a directory holding tls.crt and tls.key")
+      .optional(),
     workers: positiveInt("workers"),
     resyncMs: durationMs("resync-period"),
     watchStallTimeoutMs: durationMs("watch-stall-timeout"),
@@ -66,6 +74,26 @@ export const RunConfig = z
         .map((name) => name.trim())
         .filter((name) => name !== ""),
     ),
+    certSource: z.enum(["files", "operator"], {
+      error: "--cert-source must be files (tls.crt and tls.key in --webhook-cert-dir) or operator",
+    }),
+    certSecret: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "--cert-secret must be the name of a Secret"),
+    certNamespace: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "--cert-namespace must be the name of a namespace"),
+    certDnsNames: z
+      .array(
+        z.string().refine((host) => isIP(host) !== 0 || DNS_NAME.test(host), {
+          message: "--cert-dns-names must be DNS names or IP addresses, separated by commas",
+        }),
+      )
+      .min(1, "--cert-dns-names must name at least one host"),
+    certValidityMs: durationMs("cert-validity"),
+    certRenewBeforeMs: durationMs("cert-renew-before"),
+    certCaValidityMs: durationMs("cert-ca-validity"),
+    certCaRenewBeforeMs: durationMs("cert-ca-renew-before"),
     admissionGuard: z.boolean(),
     admissionGuardIntervalMs: durationMs("admission-guard-interval"),
     webhookUrl: z
@@ -106,6 +134,18 @@ export const RunConfig = z
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
       error: "--log-level must be one of trace, debug, info, warn, error, fatal, silent",
     }),
+  })
+  .refine((c) => c.certRenewBeforeMs < c.certValidityMs && c.certCaRenewBeforeMs < c.certCaValidityMs, {
+    message:
+      "--cert-renew-before must be shorter than --cert-validity, and --cert-ca-renew-before shorter than " +
+      "--cert-ca-validity",
+    path: ["certRenewBeforeMs"],
+  })
+  .refine((c) => c.certCaRenewBeforeMs > 2 * c.certRenewBeforeMs, {
+    message:
+      "--cert-ca-renew-before must exceed twice --cert-renew-before (the next CA signs from half of it before the " +
+      "old one ends, and must still be able to sign a certificate that is not due at once)",
+    path: ["certCaRenewBeforeMs"],
   })
   .refine((c) => c.leaseDurationMs % 1000 === 0, {
     message: "--lease-duration must be whole seconds (a Lease stores seconds), for example 15s",
@@ -200,6 +240,52 @@ export const RUN_FLAGS = {
     default: "",
     help: "comma-separated common names allowed among those certificates (empty: any the CA issued)",
   },
+  "cert-source": {
+    env: "STAGEGATE_CERT_SOURCE",
+    default: "files",
+    help:
+      "where the serving certificate of the webhooks, receivers and metrics comes from: files (tls.crt and " +
+      "tls.key in --webhook-cert-dir, issued by someone else) or operator (the operator issues and rotates it in " +
+      "--cert-secret and writes its CA into the caBundle of the two webhook configurations)",
+  },
+  "cert-secret": {
+    env: "STAGEGATE_CERT_SECRET",
+    default: "stagegate-webhook-certs",
+    help: "with --cert-source=operator: the Secret holding the CAs and the serving certificate",
+  },
+  "cert-namespace": {
+    env: "POD_NAMESPACE",
+    default: "stagegate-system",
+    help: "the namespace of --cert-secret (the operator's own)",
+  },
+  "cert-dns-names": {
+    env: "STAGEGATE_CERT_DNS_NAMES",
+    help:
+      "DNS names and IP addresses of the serving certificate, comma-separated (default: the host of " +
+      "--webhook-url, or the --webhook-service name in its namespace, .svc and .svc.cluster.local)",
+  },
+  "cert-validity": {
+    env: "STAGEGATE_CERT_VALIDITY",
+    default: "2160h",
+    help: "with --cert-source=operator: how long a serving certificate is valid",
+  },
+  "cert-renew-before": {
+    env: "STAGEGATE_CERT_RENEW_BEFORE",
+    default: "720h",
+    help: "renew the serving certificate this long before it expires",
+  },
+  "cert-ca-validity": {
+    env: "STAGEGATE_CERT_CA_VALIDITY",
+    default: "17520h",
+    help: "with --cert-source=operator: how long a CA is valid",
+  },
+  "cert-ca-renew-before": {
+    env: "STAGEGATE_CERT_CA_RENEW_BEFORE",
+    default: "4380h",
+    help:
+      "publish the next CA in the caBundles this long before the CA expires; it signs from half of this before " +
+      "(the old CA stays trusted until it expires)",
+  },
   "admission-guard": {
     env: "STAGEGATE_ADMISSION_GUARD",
     default: "true",
@@ -293,6 +379,7 @@ export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfi
   if (metricsSecure !== "true" && metricsSecure !== "false") {
     throw new ConfigError(`--metrics-secure must be true or false, not "${metricsSecure}"`);
   }
+  const certSource = pick("cert-source");
   const admissionGuard = pick("admission-guard");
   if (admissionGuard !== "true" && admissionGuard !== "false") {
     throw new ConfigError(`--admission-guard must be true or false, not "${admissionGuard}"`);
@@ -310,7 +397,8 @@ export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfi
     probeAddress: pick("health-probe-bind-address"),
     metricsAddress: pick("metrics-bind-address"),
     metricsSecure: metricsSecure === "true",
-    metricsCertDir: pick("metrics-cert-dir") ?? pick("webhook-cert-dir"),
+    metricsCertDir:
+      pick("metrics-cert-dir") ?? (certSource === "operator" ? undefined : pick("webhook-cert-dir")),
     workers: pick("workers"),
     resyncMs: pick("resync-period"),
     watchStallTimeoutMs: pick("watch-stall-timeout"),
@@ -321,6 +409,14 @@ export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfi
       pick("webhook-client-ca-file") ??
       path.join(pick("webhook-cert-dir") ?? RUN_FLAGS["webhook-cert-dir"].default, "client-ca.crt"),
     webhookClientNames: pick("webhook-client-names"),
+    certSource,
+    certSecret: pick("cert-secret"),
+    certNamespace: pick("cert-namespace"),
+    certDnsNames: certDnsNames(pick("cert-dns-names"), pick("webhook-url"), pick("webhook-service")),
+    certValidityMs: pick("cert-validity"),
+    certRenewBeforeMs: pick("cert-renew-before"),
+    certCaValidityMs: pick("cert-ca-validity"),
+    certCaRenewBeforeMs: pick("cert-ca-renew-before"),
     admissionGuard: admissionGuard === "true",
     admissionGuardIntervalMs: pick("admission-guard-interval"),
     webhookUrl: pick("webhook-url"),
@@ -340,6 +436,33 @@ export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfi
     throw new ConfigError(result.error.issues.map((issue) => issue.message).join("; "));
   }
   return result.data;
+}
+
+/**
+ * The hosts of the serving certificate: `--cert-dns-names` when given, else the host of `--webhook-url`, else the
+ * `--webhook-service` in its namespace (`.svc` and `.svc.cluster.local`, what the API server dials).
+ */
+function certDnsNames(
+  given: string | undefined,
+  webhookUrl: string | undefined,
+  webhookService: string | undefined,
+): string[] {
+  if (given !== undefined) {
+    return given
+      .split(",")
+      .map((host) => host.trim())
+      .filter((host) => host !== "");
+  }
+  if (webhookUrl !== undefined) {
+    try {
+      return [new URL(webhookUrl).hostname.replace(/^\[(.*)\]$/, "$1")];
+    } catch {
+      return []; // --webhook-url itself is reported
+    }
+  }
+  const [namespace, name] = (webhookService ?? "").split("/");
+  if (namespace === undefined || name === undefined) return [];
+  return [`${name}.${namespace}.svc`, `${name}.${namespace}.svc.cluster.local`];
 }
 
 /** The help text of `stagegate run`. */

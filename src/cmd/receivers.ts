@@ -1,4 +1,3 @@
-import path from "node:path";
 import type { Registry } from "prom-client";
 import type { AuditRecorder } from "../audit/recorder.js";
 import type { Informers } from "../controllers/informers.js";
@@ -6,6 +5,7 @@ import type { RollbackSeal } from "../controllers/rollback/seal.js";
 import type { EventRecorder } from "../runtime/events.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { Logger } from "../runtime/logging.js";
+import type { ServingCertificateSource } from "../runtime/serving-certificate.js";
 import { createAlertMetrics } from "../receivers/alertmanager-metrics.js";
 import { ALERTMANAGER_PATH, alertmanagerRoute } from "../receivers/alertmanager-route.js";
 import { TokenFile } from "../receivers/bearer-tokens.js";
@@ -34,6 +34,8 @@ export interface ReceiverDeps {
   events?: EventRecorder;
   /** Seals the Rollback tasks the Alertmanager route opens (the controllers' seal). */
   rollbackSeal: RollbackSeal;
+  /** The serving certificate (`--cert-source`), the webhooks' own. */
+  certificates: ServingCertificateSource;
 }
 
 async function openTokens(
@@ -55,7 +57,7 @@ async function openTokens(
 
 /**
  * Starts the event receivers on this replica (every replica serves them: each event is acted on with
- * idempotent writes, so replicas never race), over HTTPS with the certificate of `--webhook-cert-dir`. Routes:
+ * idempotent writes, so replicas never race), over HTTPS with the webhooks' certificate (`--cert-source`). Routes:
  * `POST /pipeline-events` and `POST /alertmanager`, each disabled (answering 404 with the fix) without its token
  * file flag. Returns undefined when `--events-bind-address=0`.
  */
@@ -82,8 +84,7 @@ export async function startReceivers(
     );
     server = await startReceiverServer({
       address: config.eventsAddress,
-      certFile: path.join(config.webhookCertDir, "tls.crt"),
-      keyFile: path.join(config.webhookCertDir, "tls.key"),
+      certificates: deps.certificates,
       routes: {
         [PIPELINE_EVENTS_PATH]: pipelineEventsRoute({
           client,
@@ -111,8 +112,8 @@ export async function startReceivers(
     alertTokens?.close();
     if (err instanceof ConfigError) throw err;
     throw new ConfigError(
-      `cannot serve the event receivers on ${config.eventsAddress}: ${(err as Error).message}. Put tls.crt and ` +
-        "tls.key in --webhook-cert-dir, or pass --events-bind-address=0 to run without event receivers.",
+      `cannot serve the event receivers on ${config.eventsAddress}: ${(err as Error).message}. Pass ` +
+        "--events-bind-address=0 to run without event receivers.",
     );
   }
   if (tokens === undefined) {

@@ -25,6 +25,7 @@ import { openRollbackSeal } from "./rollback-seal.js";
 import { startAdmissionGuardFor } from "./admission-guard.js";
 import { secureMetricsServing } from "./metrics.js";
 import { startWebhooks } from "./webhooks.js";
+import { servingCertificates } from "./certificates.js";
 import { ConfigError, type RunConfig } from "./config.js";
 
 /** The name the operator signs events and field ownership with. */
@@ -62,7 +63,9 @@ export async function runOperator(config: RunConfig): Promise<number> {
     },
   };
   const informers = createInformers(deps);
+  const certificates = await servingCertificates(config, deps);
   const webhooks = await startWebhooks(config, {
+    certificates: certificates.source,
     client,
     informers,
     audit,
@@ -71,6 +74,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     creatorSeal: rollbackSeal.creators,
   });
   const receivers = await startReceivers(config, {
+    certificates: certificates.source,
     client,
     audit,
     log,
@@ -81,6 +85,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
   });
   const releaseController = createReleaseController(deps, informers);
   const admissionGuard = startAdmissionGuardFor(config, {
+    servingCertPem: certificates.servingCertPem,
     client,
     log,
     registry: metrics.registry,
@@ -93,8 +98,9 @@ export async function runOperator(config: RunConfig): Promise<number> {
     client,
     log,
     metrics,
-    informers: informerList(informers),
+    informers: [...informerList(informers), ...certificates.informers],
     controllers: [
+      ...(certificates.controller === undefined ? [] : [certificates.controller]),
       createDeploymentTaskController(deps, informers),
       createEnvironmentController(deps, informers),
       createChangeRequestController(deps, informers),
@@ -114,7 +120,9 @@ export async function runOperator(config: RunConfig): Promise<number> {
     ],
     probeAddress: config.probeAddress,
     metricsAddress: config.metricsAddress,
-    secureMetrics: await secureMetricsServing(config, client, log),
+    secureMetrics: await secureMetricsServing(config, client, log, certificates.source),
+    // Every replica serves the webhooks: one without a certificate yet must not receive their traffic.
+    readiness: [certificates.readiness],
     leaderElection: config.leaderElect
       ? {
           namespace: config.leaderElectionNamespace,
@@ -141,6 +149,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
   } finally {
     admissionGuard?.stop();
     await webhooks?.close();
+    certificates.close();
     await receivers?.close();
     await audit.close();
     client.close();

@@ -1,4 +1,3 @@
-import path from "node:path";
 import { EnvironmentSpec } from "../api/v1alpha1/environment.js";
 import type { AuditRecorder } from "../audit/recorder.js";
 import type { Informers } from "../controllers/informers.js";
@@ -8,12 +7,13 @@ import type { TargetIdentity } from "../api/v1alpha1/binding.js";
 import { isNotFound } from "../runtime/kube/api-error.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { Logger } from "../runtime/logging.js";
+import type { ServingCertificateSource } from "../runtime/serving-certificate.js";
 import { startWebhookServer, type WebhookServer } from "../webhooks/server.js";
 import { ConfigError, type RunConfig } from "./config.js";
 
 /**
  * Starts the admission webhooks on this replica (every replica serves them, leader or not), with the serving
- * certificate from `--webhook-cert-dir` (tls.crt, tls.key; reloaded when rotated), answering only callers with a
+ * certificate of `--cert-source` (reloaded when rotated), answering only callers with a
  * client certificate from `--webhook-client-ca-file` (the API server). Environments are read from
  * the informer cache once it has synced, and from the API server before that. Returns undefined when disabled.
  */
@@ -26,6 +26,8 @@ export async function startWebhooks(
     log: Logger;
     /** The operator's own user name once learned (a SelfSubjectReview): the webhooks trust exactly it. */
     operatorIdentity: () => string | undefined;
+    /** The serving certificate (`--cert-source`): files, or the Secret the operator manages. */
+    certificates: ServingCertificateSource;
     /** Seals DeploymentTask creator stamps with the operator's key (`--rollback-seal-key-file`). */
     creatorSeal: CreatorSeal;
   },
@@ -67,8 +69,7 @@ export async function startWebhooks(
   try {
     server = await startWebhookServer({
       address: config.webhookAddress,
-      certFile: path.join(config.webhookCertDir, "tls.crt"),
-      keyFile: path.join(config.webhookCertDir, "tls.key"),
+      certificates: deps.certificates,
       clientAuth: { caFile: config.webhookClientCaFile, allowedNames: config.webhookClientNames },
       audit,
       lookupEnvironment,
@@ -79,8 +80,8 @@ export async function startWebhooks(
     });
   } catch (err) {
     throw new ConfigError(
-      `cannot serve the admission webhooks on ${config.webhookAddress}: ${(err as Error).message}. Put tls.crt ` +
-        "and tls.key in --webhook-cert-dir and the API server's client CA in --webhook-client-ca-file, or pass --webhook-bind-address=0 to run without webhooks.",
+      `cannot serve the admission webhooks on ${config.webhookAddress}: ${(err as Error).message}. Put the API ` +
+        "server's client CA in --webhook-client-ca-file, or pass --webhook-bind-address=0 to run without webhooks.",
     );
   }
   log.info(

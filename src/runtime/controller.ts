@@ -38,6 +38,11 @@ export interface ControllerSpec {
   reconcile: Reconciler;
   workers?: number;
   watches?: Watch[];
+  /**
+   * Keys reconciled whenever the controller starts, cached or not: for an object the controller itself creates or
+   * fills, whose absence is work too.
+   */
+  initialKeys?: readonly string[];
   /** Called once for a terminal error: mark the object Stalled and warn its owner. */
   onTerminalError?(req: ReconcileRequest, err: TerminalError): Promise<void>;
 }
@@ -78,6 +83,7 @@ export class Controller {
     this.metrics.maxConcurrentReconciles.set({ controller: this.spec.name }, workers);
     this.metrics.activeWorkers.set({ controller: this.spec.name }, 0);
     for (const key of this.spec.primary.store.keys()) queue.add(key);
+    for (const key of this.spec.initialKeys ?? []) queue.add(key);
     this.log.info({ controller: this.spec.name, workers }, "Started workers");
     try {
       await runWorkers({ queue, workers, signal, handle: (key, s) => this.handle(key, s) });

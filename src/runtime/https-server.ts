@@ -6,14 +6,22 @@ import type { TLSSocket } from "node:tls";
 import { sendText } from "./http-body.js";
 import { parseAddress } from "./http-server.js";
 import type { Logger } from "./logging.js";
-import { loadServingCertificate, watchServingCertificate } from "./serving-certificate.js";
+import {
+  watchCertificateFiles,
+  type ServingCertificate,
+  type ServingCertificateSource,
+} from "./serving-certificate.js";
 
-/** Where and with which certificate an HTTPS server serves. */
+/**
+ * Where and with which certificate an HTTPS server serves: `certificates` (a source the caller owns, such as the
+ * operator's Secret), or `certFile` and `keyFile` (watched by the server for rotation).
+ */
 export interface HttpsServingOptions {
   /** `host:port`; port 0 picks a free one (see {@link RunningHttpsServer.port}). */
   address: string;
-  certFile: string;
-  keyFile: string;
+  certificates?: ServingCertificateSource;
+  certFile?: string;
+  keyFile?: string;
   /** How often the certificate files are checked for rotation. Default 10 s. */
   certReloadIntervalMs?: number;
   /** When set, only callers with a client certificate this authority issued complete the TLS handshake. */
@@ -57,18 +65,36 @@ export interface RunningHttpsServer {
   close(): Promise<void>;
 }
 
+/** The certificate source of the options, and whether the server owns it (made it from files, so stops it). */
+async function certificateSource(
+  options: HttpsServingOptions,
+): Promise<{ source: ServingCertificateSource; stop(): void }> {
+  if (options.certificates !== undefined) return { source: options.certificates, stop: () => undefined };
+  if (options.certFile === undefined || options.keyFile === undefined) {
+    throw new Error("an HTTPS server needs a certificate source, or certFile and keyFile");
+  }
+  const files = await watchCertificateFiles(
+    { certFile: options.certFile, keyFile: options.keyFile },
+    { intervalMs: options.certReloadIntervalMs ?? 10_000, log: options.log },
+  );
+  return { source: files, stop: () => files.stop() };
+}
+
 /**
  * Starts an HTTPS server (TLS 1.2 or later, request and header timeouts) on `address` and resolves once it
- * listens. With `clientAuth`, only callers presenting a certificate of that CA (and of an allowed name) are served. It answers `GET /healthz` itself and every other path with `handle`. The certificate is reloaded when its files change, and a failing request is answered and logged
- * while the server keeps serving.
+ * listens. With `clientAuth`, only callers presenting a certificate of that CA (and of an allowed name) are
+ * served. It answers `GET /healthz` itself and every other path with `handle`. It serves the certificate its source
+ * holds, and each new one from then on (new connections get it; a source with none yet fails the handshake), and a
+ * failing request is answered and logged while the server keeps serving.
  */
 export async function startHttpsServer(options: HttpsServerOptions): Promise<RunningHttpsServer> {
   const { host, port } = parseAddress(options.address);
-  const files = { certFile: options.certFile, keyFile: options.keyFile };
   const clientCa = options.clientAuth === undefined ? undefined : await readFile(options.clientAuth.caFile);
   const allowedNames = new Set(options.clientAuth?.allowedNames ?? []);
+  const certificates = await certificateSource(options);
+  const initial = certificates.source.current();
   const server = https.createServer({
-    ...(await loadServingCertificate(files)),
+    ...initial,
     // Mutual TLS: a caller without a certificate from the CA fails the handshake, before any handler runs.
     ...(clientCa === undefined ? {} : { ca: clientCa, requestCert: true, rejectUnauthorized: true }),
     minVersion: "TLSv1.2",
@@ -100,15 +126,21 @@ export async function startHttpsServer(options: HttpsServerOptions): Promise<Run
     });
   });
   server.on("error", (error) => options.log.error({ err: error }, options.messages.serverFailed));
-  const watch = watchServingCertificate(server, files, {
-    intervalMs: options.certReloadIntervalMs ?? 10_000,
-    log: options.log,
-    ...(clientCa === undefined ? {} : { clientCa }),
-  });
+  // A new context replaces the whole old one: the CA that verifies client certificates goes with it.
+  const serve = (pair: ServingCertificate): void =>
+    server.setSecureContext({
+      ...pair,
+      minVersion: "TLSv1.2",
+      ...(clientCa === undefined ? {} : { ca: clientCa }),
+    });
+  const unsubscribe = certificates.source.subscribe(serve);
+  const latest = certificates.source.current();
+  if (latest !== undefined && latest !== initial) serve(latest);
   return {
     port: (server.address() as AddressInfo).port,
     async close() {
-      watch.stop();
+      unsubscribe();
+      certificates.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

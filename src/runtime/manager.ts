@@ -7,6 +7,7 @@ import { sendText } from "./http-body.js";
 import { RouteServer } from "./http-server.js";
 import { startHttpsServer, type RunningHttpsServer } from "./https-server.js";
 import type { MetricsAuthorizer } from "./metrics-authorization.js";
+import type { ServingCertificateSource } from "./serving-certificate.js";
 import { LeaderElector } from "./leader-election/leader-elector.js";
 import { KubeLeaseStore } from "./leader-election/kube-lease-store.js";
 
@@ -40,12 +41,24 @@ export interface ManagerOptions {
    * `stagegate run`); absent, /metrics is plain HTTP to anyone who can reach it (`--metrics-secure=false`).
    */
   secureMetrics?: SecureMetricsServing;
+  /**
+   * More conditions of readiness besides synced informers and done prerequisites, each named in the 503 body while
+   * it does not hold (for example: a serving certificate is loaded). They must not wait on leadership.
+   */
+  readiness?: ReadinessCheck[];
 }
 
-/** How /metrics is served securely: the serving certificate's files, and who may scrape. */
+/** A condition `/readyz` waits for: `ready()` is cheap and synchronous; `name` says what is missing. */
+export interface ReadinessCheck {
+  name: string;
+  ready(): boolean;
+}
+
+/** How /metrics is served securely: the serving certificate (a source, or files), and who may scrape. */
 export interface SecureMetricsServing {
-  certFile: string;
-  keyFile: string;
+  certificates?: ServingCertificateSource;
+  certFile?: string;
+  keyFile?: string;
   authorizer: MetricsAuthorizer;
 }
 
@@ -69,9 +82,17 @@ export class Manager {
     this.opts.log.error({ err: err.message }, "An HTTP server failed");
   };
 
-  /** Whether every informer has synced. */
+  /** Whether every informer has synced, the prerequisites are done and every readiness check holds. */
   isReady(): boolean {
-    return this.prerequisitesDone && this.opts.informers.every((i) => i.hasSynced());
+    return this.notReadyBecause() === undefined;
+  }
+
+  /** What keeps this replica from being ready, or undefined when it is. */
+  private notReadyBecause(): string | undefined {
+    if (!this.opts.informers.every((i) => i.hasSynced())) return "informers not synced";
+    if (!this.prerequisitesDone) return "prerequisites not done";
+    const failing = (this.opts.readiness ?? []).filter((check) => !check.ready());
+    return failing.length === 0 ? undefined : failing.map((check) => check.name).join(", ");
   }
 
   private prerequisitesDone = false;
@@ -165,23 +186,22 @@ export class Manager {
       this.probes = new RouteServer(
         {
           "/healthz": () => Promise.resolve({ status: 200, body: "ok\n" }),
-          "/readyz": () =>
-            Promise.resolve(
-              this.isReady()
-                ? { status: 200, body: "ok\n" }
-                : { status: 503, body: "informers not synced\n" },
-            ),
+          "/readyz": () => {
+            const missing = this.notReadyBecause();
+            return Promise.resolve(
+              missing === undefined ? { status: 200, body: "ok\n" } : { status: 503, body: `${missing}\n` },
+            );
+          },
         },
         this.logServerError,
       );
       this.ports.probes = await this.probes.listen(probeAddress);
     }
     if (metricsAddress !== undefined && metricsAddress !== "0" && this.opts.secureMetrics !== undefined) {
-      const { certFile, keyFile, authorizer } = this.opts.secureMetrics;
+      const { authorizer, ...certificate } = this.opts.secureMetrics;
       this.secureMetricsServer = await startHttpsServer({
         address: metricsAddress,
-        certFile,
-        keyFile,
+        ...certificate,
         log: this.opts.log,
         handle: async (req, res, path) => {
           if (path !== "/metrics") return sendText(res, 404, "not found");

@@ -1,6 +1,6 @@
+import { X509Certificate } from "node:crypto";
 import { unwatchFile, watchFile } from "node:fs";
 import { readFile } from "node:fs/promises";
-import type https from "node:https";
 import tls from "node:tls";
 import type { Logger } from "./logging.js";
 
@@ -10,51 +10,88 @@ export interface ServingCertificateFiles {
   keyFile: string;
 }
 
-/** A certificate chain and its key, read and checked to belong together. */
+/** A certificate chain and its key, checked to belong together. */
 export interface ServingCertificate {
   cert: Buffer;
   key: Buffer;
 }
 
 /**
- * Reads the serving certificate and key, and checks they form a usable TLS context, so a half-rotated pair (new
- * certificate, old key) is refused instead of served.
+ * Where HTTPS servers get the certificate they serve, and hear of a new one (a rotation): files on a volume, or
+ * the Secret the operator manages. Every replica serves what its source holds; none writes it.
  */
-export async function loadServingCertificate(files: ServingCertificateFiles): Promise<ServingCertificate> {
-  const [cert, key] = await Promise.all([readFile(files.certFile), readFile(files.keyFile)]);
-  tls.createSecureContext({ cert, key });
-  return { cert, key };
+export interface ServingCertificateSource {
+  /** Where the certificate comes from, for log lines and error messages. */
+  readonly description: string;
+  /** The pair to serve now; undefined until one was loaded. */
+  current(): ServingCertificate | undefined;
+  /** Calls `listener` with every new pair from now on (never with an unusable one); returns the unsubscribe. */
+  subscribe(listener: (pair: ServingCertificate) => void): () => void;
 }
 
-/** A running certificate watch; `stop` ends it. */
-export interface CertificateWatch {
+/**
+ * Checks that a certificate and key form a usable TLS context, so a half-rotated pair (new certificate, old key)
+ * is refused instead of served. Throws with OpenSSL's words otherwise.
+ */
+export function checkServingCertificate(pair: ServingCertificate): ServingCertificate {
+  tls.createSecureContext(pair);
+  return pair;
+}
+
+/** The fingerprint of a pair's leaf certificate, to tell a new certificate from the one served. */
+export function servingFingerprint(pair: ServingCertificate): string {
+  return new X509Certificate(pair.cert).fingerprint256;
+}
+
+/** Reads the serving certificate and key and checks they belong together. */
+export async function loadServingCertificate(files: ServingCertificateFiles): Promise<ServingCertificate> {
+  const [cert, key] = await Promise.all([readFile(files.certFile), readFile(files.keyFile)]);
+  return checkServingCertificate({ cert, key });
+}
+
+/** Fans a new pair out to the subscribers of a source. */
+export class CertificateListeners {
+  private readonly listeners = new Set<(pair: ServingCertificate) => void>();
+
+  subscribe(listener: (pair: ServingCertificate) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  publish(pair: ServingCertificate): void {
+    for (const listener of this.listeners) listener(pair);
+  }
+}
+
+/** A file-backed source; `stop` ends the polling. */
+export interface CertificateFileSource extends ServingCertificateSource {
   stop(): void;
 }
 
 /**
- * Reloads the server's certificate when either file changes (cert-manager and kubelet rotate Secrets in place).
- * It polls the files' stat, which also sees the symlink swaps of Secret volumes; a pair that does not load is
- * logged and the previous certificate keeps serving. New connections get the new certificate.
+ * Serves the certificate of two files, reloaded when either changes (cert-manager and kubelet rotate Secret volumes
+ * in place). It polls the files' stat, which also sees the symlink swaps of Secret volumes; a pair that does not
+ * load is logged and the previous one keeps serving. Rejects when the files do not load at start.
  */
-export function watchServingCertificate(
-  server: https.Server,
+export async function watchCertificateFiles(
   files: ServingCertificateFiles,
-  options: { intervalMs: number; log: Logger; clientCa?: Buffer },
-): CertificateWatch {
+  options: { intervalMs: number; log: Logger },
+): Promise<CertificateFileSource> {
+  let pair = await loadServingCertificate(files);
+  const listeners = new CertificateListeners();
   let loading = Promise.resolve();
   let stopped = false;
   const reload = (): void => {
     loading = loading.then(async () => {
       if (stopped) return;
       try {
-        const pair = await loadServingCertificate(files);
-        // A new context replaces the whole old one: the CA that verifies client certificates goes with it.
-        server.setSecureContext(options.clientCa === undefined ? pair : { ...pair, ca: options.clientCa });
-        options.log.info({ certFile: files.certFile }, "Reloaded the webhook serving certificate");
+        pair = await loadServingCertificate(files);
+        listeners.publish(pair);
+        options.log.info({ certFile: files.certFile }, "Reloaded the serving certificate");
       } catch (error) {
         options.log.warn(
           { certFile: files.certFile, keyFile: files.keyFile, err: error },
-          "Kept the previous webhook serving certificate: the files on disk do not load",
+          "Kept the previous serving certificate: the files on disk do not load",
         );
       }
     });
@@ -66,6 +103,9 @@ export function watchServingCertificate(
     watchFile(file, { interval: options.intervalMs, persistent: false }, onChange);
   }
   return {
+    description: files.certFile,
+    current: () => pair,
+    subscribe: (listener) => listeners.subscribe(listener),
     stop() {
       stopped = true;
       for (const file of [files.certFile, files.keyFile]) unwatchFile(file, onChange);

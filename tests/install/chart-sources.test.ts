@@ -48,7 +48,7 @@ describe("the chart and config/ share one source", () => {
     assert.deepEqual(onDisk, copies.map((copy) => copy.path).sort(), "no stale copies in the chart's files/");
   });
 
-  it("has the kustomizations, config/manager, config/certmanager and the docs' values table make generate writes", async () => {
+  it("has the kustomizations, config/manager and the docs' values table make generate writes", async () => {
     assertOnDisk([...(await kustomizeFiles(await helmBinary())), installDoc()]);
   });
 

@@ -56,6 +56,8 @@ const NON_DEFAULT = [
   "receivers.alertmanager.tokenSecret=alertmanager-tokens",
   "metrics.secure=false",
   "audit.directory=/data/audit",
+  "webhook.certificate.operator.validity=72h",
+  "webhook.certificate.operator.renewBefore=24h",
 ];
 
 describe("the chart's values", () => {
@@ -71,7 +73,7 @@ describe("the chart's values", () => {
     ["replicas=0", /at '\/replicas': minimum: got 0, want 1/],
     [
       "webhook.certificate.source=vault",
-      /at '\/webhook\/certificate\/source': value must be one of 'helm', 'certManager', 'secret'/,
+      /at '\/webhook\/certificate\/source': value must be one of 'operator', 'helm', 'certManager', 'secret'/,
     ],
     [
       "operator.leaderElection.leaseDuration=fifteen",
@@ -83,6 +85,10 @@ describe("the chart's values", () => {
       /at '\/webhook\/certificate\/secret\/name': minLength: got 0, want 1/,
     ],
     ["audit.persistence.size=lots", /at '\/audit\/persistence\/size': 'lots' does not match pattern/],
+    [
+      "webhook.certificate.operator.validity=90d",
+      /at '\/webhook\/certificate\/operator\/validity': '90d' does not match pattern/,
+    ],
     ["metrics.port=70000", /at '\/metrics\/port': maximum/],
   ];
   for (const [value, message] of badValues) {
@@ -103,8 +109,21 @@ describe("the chart's values", () => {
     assert.equal(config.identity, "stagegate-operator-0");
     assert.equal(config.leaseDurationMs, 15_000);
     assert.equal(config.webhookService, "stagegate-system/stagegate-webhook");
-    assert.equal(config.webhookCertDir, "/etc/stagegate/tls");
-    assert.equal(config.metricsCertDir, "/etc/stagegate/tls");
+    // The operator manages the certificate (the default source): no certificate files, metrics serve it too.
+    assert.equal(config.certSource, "operator");
+    assert.equal(config.certSecret, "stagegate-webhook-certs");
+    assert.equal(config.certNamespace, "stagegate-system");
+    assert.deepEqual(config.certDnsNames, [
+      "stagegate-webhook.stagegate-system.svc",
+      "stagegate-webhook.stagegate-system.svc.cluster.local",
+      "stagegate-receivers.stagegate-system.svc",
+      "stagegate-receivers.stagegate-system.svc.cluster.local",
+      "stagegate-metrics.stagegate-system.svc",
+      "stagegate-metrics.stagegate-system.svc.cluster.local",
+    ]);
+    assert.equal(config.certValidityMs, 2_160 * 3_600_000);
+    assert.equal(config.certCaRenewBeforeMs, 4_380 * 3_600_000);
+    assert.equal(config.metricsCertDir, undefined);
     assert.equal(config.webhookClientCaFile, "/etc/stagegate/webhook-client-ca/ca.crt");
     assert.equal(config.rollbackSealKeyFile, "/etc/stagegate/rollback-seal/seal.key");
     assert.equal(config.auditLog, "/var/lib/stagegate/audit.jsonl");
@@ -143,6 +162,8 @@ describe("the chart's values", () => {
     assert.equal(config.alertmanagerTokenFile, "/etc/stagegate/alertmanager/tokens.yaml");
     assert.equal(config.metricsSecure, false);
     assert.equal(config.auditLog, "/data/audit/audit.jsonl");
+    assert.equal(config.certValidityMs, 72 * 3_600_000);
+    assert.equal(config.certRenewBeforeMs, 24 * 3_600_000);
     const entries = objects
       .filter((obj) => obj.kind.endsWith("WebhookConfiguration"))
       .flatMap(
@@ -164,6 +185,50 @@ describe("the chart's values", () => {
     assert.equal(seal, undefined, "an existing seal Secret is used, none is made");
   });
 
+  it("renders each certificate source with its flags, volume and rights: only `operator` may write the Secret and the caBundles", async () => {
+    const rights = (objects: readonly KubeObject[]) =>
+      objects
+        .filter((obj) => obj.kind === "Role" || obj.kind === "ClusterRole")
+        .filter((obj) => obj.metadata.name.startsWith("stagegate-webhook-"))
+        .map((obj) => obj.metadata.name)
+        .sort();
+    const volumes = (objects: readonly KubeObject[]) => {
+      const sts = objects.find((obj) => obj.kind === "StatefulSet");
+      const spec = (
+        sts?.spec as { template: { spec: { volumes: { name: string; secret?: { secretName: string } }[] } } }
+      ).template.spec;
+      return spec.volumes.filter((v) => v.name === "tls").map((v) => v.secret?.secretName);
+    };
+    const operator = await renderChart(await helmBinary());
+    assert.deepEqual(rights(operator), ["stagegate-webhook-ca-injector", "stagegate-webhook-certificate"]);
+    assert.deepEqual(volumes(operator), [], "nothing mounted: every replica watches the Secret");
+    const secret = operator.find(
+      (obj) => obj.kind === "Secret" && obj.metadata.name === "stagegate-webhook-certs",
+    );
+    assert.ok(secret, "the chart creates the Secret the operator may only patch");
+    assert.equal(secret.data, undefined, "empty: Helm never writes what the operator keeps there");
+    for (const entry of operator
+      .filter((obj) => obj.kind.endsWith("WebhookConfiguration"))
+      .flatMap((obj) => obj.webhooks as { clientConfig: { caBundle?: string } }[])) {
+      assert.equal(
+        entry.clientConfig.caBundle,
+        undefined,
+        "the operator writes the caBundle, Helm never does",
+      );
+    }
+    for (const source of ["helm", "certManager"]) {
+      const objects = await renderChart(await helmBinary(), {
+        set: [`webhook.certificate.source=${source}`],
+      });
+      assert.deepEqual(rights(objects), [], `${source}: no right to any Secret or webhook configuration`);
+      assert.deepEqual(volumes(objects), ["stagegate-webhook-tls"], source);
+      const config = parseAsInPod(operatorContainer(objects));
+      assert.equal(config.certSource, "files");
+      assert.equal(config.webhookCertDir, "/etc/stagegate/tls");
+      assert.equal(config.metricsCertDir, "/etc/stagegate/tls");
+    }
+  });
+
   it("alerts only on metrics the operator exports", async () => {
     const objects = await renderChart(await helmBinary(), { set: ["metrics.prometheusRule.enabled=true"] });
     const rule = objects.find((obj) => obj.kind === "PrometheusRule");
@@ -179,6 +244,7 @@ describe("the chart's values", () => {
         "StagegateWorkqueueDepth",
         "StagegateAuditWriteFailures",
         "StagegateAdmissionControlsMissing",
+        "StagegateServingCertificateExpiring",
       ],
     );
     const registered = new Set(

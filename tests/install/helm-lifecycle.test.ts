@@ -1,9 +1,10 @@
 // The Helm chart on a real kube-apiserver of its own: `helm template` with default and non-default values
 // accepted by a server-side dry run, then a real install (of an older chart whose Release CRD lacks a column),
-// an upgrade that upgrades the CRD and keeps the generated certificate and seal, an uninstall that keeps the CRDs,
-// the closed records (still immutable), the closed-objects policy, the seal and the audit claims, a reinstall that
-// adopts them, and an uninstall with crds.keep=false that removes the CRDs. No kubelet runs here: pods are never
-// scheduled, so this proves the objects, not the running operator.
+// an upgrade that upgrades the CRD and keeps what the operator wrote (its certificate Secret's data, the caBundles)
+// and the seal, an uninstall that keeps the CRDs, the closed records (still immutable), the closed-objects policy,
+// the seal and the audit claims, a reinstall that adopts them, an uninstall with crds.keep=false that removes the
+// CRDs, and the Helm-generated certificate source with a move from it to the operator's. No kubelet runs here: pods
+// are never scheduled, so this proves the objects, not the running operator.
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -15,6 +16,7 @@ import { CHART_DIR } from "../../hack/chart/layout.js";
 import { helmOffline, startInstallCluster, type InstallCluster } from "../support/install-cluster.js";
 import { waitFor } from "../support/kube.js";
 import { changeRequestManifest } from "../integration/webhooks/webhook-test-objects.js";
+import { writeAsOperator } from "../support/operator-certificate-writes.js";
 
 const NS = "stagegate-system";
 const TEAM = "shop";
@@ -60,6 +62,25 @@ describe("the Helm chart on a real API server", () => {
   };
   const secretData = async (name: string) =>
     (await json<{ data: Record<string, string> }>(["get", "secret", name, "-n", NS])).data;
+  type Entry = {
+    failurePolicy: string;
+    clientConfig: { caBundle?: string; service: { name: string; namespace: string } };
+  };
+  const webhookEntries = async (): Promise<Entry[]> => {
+    const entries: Entry[] = [];
+    for (const kind of ["mutatingwebhookconfiguration", "validatingwebhookconfiguration"]) {
+      const configs = await json<{ items: { webhooks: Entry[] }[] }>([
+        "get",
+        kind,
+        "-l",
+        "app.kubernetes.io/instance=stagegate",
+      ]);
+      const found = configs.items.flatMap((c) => c.webhooks);
+      assert.equal(found.length, 4, kind);
+      entries.push(...found);
+    }
+    return entries;
+  };
   const releaseColumns = async () =>
     (
       await json<Crd>(["get", "crd", "releases.stagegate.io"])
@@ -133,7 +154,7 @@ describe("the Helm chart on a real API server", () => {
     }
   });
 
-  it("installs (an older chart) with CRDs, webhooks whose caBundle verifies the serving certificate, and the operator's RBAC", async () => {
+  it("installs (an older chart) with CRDs, the empty certificate Secret, webhooks whose caBundle the operator writes, and the operator's RBAC", async () => {
     const install = await k.helm([
       "install",
       "stagegate",
@@ -154,35 +175,23 @@ describe("the Helm chart on a real API server", () => {
     ]);
     assert.equal(sts.spec.replicas, 2);
 
-    const tls = await secretData("stagegate-webhook-tls");
-    const ca = new X509Certificate(Buffer.from(tls["ca.crt"] ?? "", "base64"));
-    const serving = new X509Certificate(Buffer.from(tls["tls.crt"] ?? "", "base64"));
-    assert.ok(serving.verify(ca.publicKey), "the serving certificate is signed by the CA");
-    assert.match(serving.subjectAltName ?? "", /DNS:stagegate-webhook\.stagegate-system\.svc/);
-    for (const kind of ["mutatingwebhookconfiguration", "validatingwebhookconfiguration"]) {
-      const configs = await json<{
-        items: {
-          webhooks: {
-            failurePolicy: string;
-            clientConfig: { caBundle: string; service: { name: string; namespace: string } };
-          }[];
-        }[];
-      }>(["get", kind, "-l", "app.kubernetes.io/instance=stagegate"]);
-      const entries = configs.items.flatMap((c) => c.webhooks);
-      assert.equal(entries.length, 4, kind);
-      for (const entry of entries) {
-        assert.equal(
-          entry.clientConfig.caBundle,
-          tls["ca.crt"],
-          "the caBundle is the CA of the serving certificate",
-        );
-        assert.deepEqual(entry.clientConfig.service, {
-          ...entry.clientConfig.service,
-          name: "stagegate-webhook",
-          namespace: NS,
-        });
-        assert.equal(entry.failurePolicy, "Fail");
-      }
+    const certs = await json<{ type: string; data?: unknown }>([
+      "get",
+      "secret",
+      "stagegate-webhook-certs",
+      "-n",
+      NS,
+    ]);
+    assert.equal(certs.type, "Opaque");
+    assert.equal(certs.data, undefined, "empty until the operator fills it");
+    for (const entry of await webhookEntries()) {
+      assert.equal(entry.clientConfig.caBundle, undefined, "no caBundle until the operator writes it");
+      assert.deepEqual(entry.clientConfig.service, {
+        ...entry.clientConfig.service,
+        name: "stagegate-webhook",
+        namespace: NS,
+      });
+      assert.equal(entry.failurePolicy, "Fail");
     }
     const clientCa = await json<{ data: Record<string, string> }>([
       "get",
@@ -208,6 +217,14 @@ describe("the Helm chart on a real API server", () => {
     assert.equal(await canI("update", "leases.coordination.k8s.io", "-n", NS), "yes");
     assert.equal(await canI("update", "leases.coordination.k8s.io", "-n", TEAM), "no");
     assert.equal(await canI("get", "secrets", "-n", NS), "no");
+    // The certificate it manages, by name only: its Secret, and the caBundle of its two configurations.
+    assert.equal(await canI("patch", "secrets/stagegate-webhook-certs", "-n", NS), "yes");
+    assert.equal(await canI("watch", "secrets/stagegate-webhook-certs", "-n", NS), "yes");
+    assert.equal(await canI("get", "secrets/stagegate-rollback-seal", "-n", NS), "no");
+    assert.equal(await canI("create", "secrets", "-n", NS), "no");
+    assert.equal(await canI("patch", "validatingwebhookconfigurations/stagegate-validating-webhooks"), "yes");
+    assert.equal(await canI("patch", "mutatingwebhookconfigurations/stagegate-mutating-webhooks"), "yes");
+    assert.equal(await canI("patch", "validatingwebhookconfigurations/another-webhooks"), "no");
     assert.equal(await canI("delete", "validatingwebhookconfigurations"), "no");
     assert.equal(await canI("update", "customresourcedefinitions"), "no");
   });
@@ -221,8 +238,8 @@ describe("the Helm chart on a real API server", () => {
     assert.match(result.stderr, /changerequests\.mutate\.stagegate\.io/);
   });
 
-  it("upgrades the CRD, restores a deleted webhook configuration, and keeps the generated certificate and seal", async () => {
-    const tlsBefore = await secretData("stagegate-webhook-tls");
+  it("upgrades the CRD, restores a deleted webhook configuration, and keeps what the operator wrote and the seal", async () => {
+    const written = await writeAsOperator(k, NS);
     const sealBefore = await secretData("stagegate-rollback-seal");
     // A closed record, made while the webhooks are away (no operator runs here to answer them).
     await k.kubectlOk(["delete", "mutatingwebhookconfiguration", "stagegate-mutating-webhooks"]);
@@ -246,11 +263,19 @@ describe("the Helm chart on a real API server", () => {
     assert.ok(await exists(["mutatingwebhookconfiguration", "stagegate-mutating-webhooks"]));
     assert.ok(await exists(["validatingwebhookconfiguration", "stagegate-validating-webhooks"]));
     assert.deepEqual(
-      await secretData("stagegate-webhook-tls"),
-      tlsBefore,
-      "the certificate is kept (no restart, same caBundle)",
+      await secretData("stagegate-webhook-certs"),
+      written.data,
+      "the operator's CAs and certificate are kept: Helm does not own the Secret's data",
     );
     assert.deepEqual(await secretData("stagegate-rollback-seal"), sealBefore, "the seal is kept");
+
+    // The operator writes the caBundle into the restored configurations; the next upgrade leaves it alone.
+    const again = await writeAsOperator(k, NS);
+    const upgradeAgain = await k.helm(["upgrade", "stagegate", CHART_DIR, "-n", NS, "--reuse-values"]);
+    assert.equal(upgradeAgain.code, 0, upgradeAgain.stderr);
+    for (const entry of await webhookEntries()) {
+      assert.equal(entry.clientConfig.caBundle, again.caBundle, "Helm does not own the caBundle");
+    }
   });
 
   it("uninstalls the operator and its webhooks, and keeps the CRDs, closed records (still immutable), the policy, the seal and the audit claims", async () => {
@@ -274,7 +299,7 @@ describe("the Helm chart on a real API server", () => {
     for (const gone of [
       ["statefulset", "stagegate-operator", "-n", NS],
       ["service", "stagegate-webhook", "-n", NS],
-      ["secret", "stagegate-webhook-tls", "-n", NS],
+      ["secret", "stagegate-webhook-certs", "-n", NS],
       ["mutatingwebhookconfiguration", "stagegate-mutating-webhooks"],
       ["validatingwebhookconfiguration", "stagegate-validating-webhooks"],
       ["clusterrole", "stagegate-operator"],
@@ -341,5 +366,55 @@ describe("the Helm chart on a real API server", () => {
     );
     assert.equal(await exists(["crd", "releases.stagegate.io"]), false);
     assert.equal(await exists(["validatingadmissionpolicy", "stagegate-closed-objects-immutable"]), false);
+  });
+
+  it("still offers the helm source (generated at install, kept on upgrade), and moves from it to the operator", async () => {
+    const install = await k.helm([
+      "install",
+      "stagegate",
+      CHART_DIR,
+      "-n",
+      NS,
+      ...clientCaArgs,
+      "--set",
+      "webhook.certificate.source=helm",
+    ]);
+    assert.equal(install.code, 0, install.stderr);
+    const tls = await secretData("stagegate-webhook-tls");
+    const ca = new X509Certificate(Buffer.from(tls["ca.crt"] ?? "", "base64"));
+    const serving = new X509Certificate(Buffer.from(tls["tls.crt"] ?? "", "base64"));
+    assert.ok(serving.verify(ca.publicKey), "the serving certificate is signed by the CA");
+    assert.match(serving.subjectAltName ?? "", /DNS:stagegate-webhook\.stagegate-system\.svc/);
+    for (const entry of await webhookEntries()) assert.equal(entry.clientConfig.caBundle, tls["ca.crt"]);
+    const sa = `system:serviceaccount:${NS}:stagegate-operator`;
+    const canI = async (...args: string[]) =>
+      (await k.kubectl(["auth", "can-i", `--as=${sa}`, ...args])).stdout.trim();
+    assert.equal(await canI("patch", "validatingwebhookconfigurations/stagegate-validating-webhooks"), "no");
+
+    const kept = await k.helm(["upgrade", "stagegate", CHART_DIR, "-n", NS, "--reuse-values"]);
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.deepEqual(await secretData("stagegate-webhook-tls"), tls, "kept across upgrades");
+
+    const moved = await k.helm([
+      "upgrade",
+      "stagegate",
+      CHART_DIR,
+      "-n",
+      NS,
+      "--reuse-values",
+      "--set",
+      "webhook.certificate.source=operator",
+    ]);
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.equal(await exists(["secret", "stagegate-webhook-tls", "-n", NS]), false);
+    assert.ok(await exists(["secret", "stagegate-webhook-certs", "-n", NS]));
+    for (const entry of await webhookEntries()) {
+      assert.equal(
+        entry.clientConfig.caBundle,
+        undefined,
+        "the Helm-made caBundle is gone; the operator writes its own",
+      );
+    }
+    assert.equal(await canI("patch", "validatingwebhookconfigurations/stagegate-validating-webhooks"), "yes");
   });
 });

@@ -1,7 +1,8 @@
-// config/default on a real kube-apiserver of its own: `kubectl apply -k config/default` (with cert-manager's CRDs
-// present, as docs/install.md requires), a second apply that changes nothing, removing only the operator (the
-// records, CRDs and closed-objects policy stay, still enforced), then `kubectl delete -k config/default`, which
-// removes everything it applied, CRDs and so every Stagegate object included. No kubelet runs: objects only.
+// config/default on a real kube-apiserver of its own: `kubectl apply -k config/default` (nothing else needed: the
+// operator manages its certificate), a second apply that changes nothing, a third that keeps what the operator wrote
+// (its certificate Secret's data, the caBundles), removing only the operator (the records, CRDs and closed-objects
+// policy stay, still enforced), then `kubectl delete -k config/default`, which removes everything it applied, CRDs
+// and so every Stagegate object included. No kubelet runs: objects only.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -9,6 +10,7 @@ import { REPO } from "../../hack/chart/layout.js";
 import { startInstallCluster, type InstallCluster } from "../support/install-cluster.js";
 import { waitFor } from "../support/kube.js";
 import { changeRequestManifest } from "../integration/webhooks/webhook-test-objects.js";
+import { writeAsOperator } from "../support/operator-certificate-writes.js";
 
 const NS = "stagegate-system";
 const TEAM = "shop";
@@ -34,38 +36,41 @@ describe("config/default on a real API server", () => {
     await k?.stop();
   });
 
-  it("applies with kubectl apply -k config/default; a second apply creates nothing and rolls nothing out", async () => {
+  it("applies with kubectl apply -k config/default; applying again creates nothing, rolls nothing out and keeps what the operator wrote", async () => {
     const out = await k.kubectlOk(["apply", "-k", dir("default")]);
     assert.match(out, /customresourcedefinition\.apiextensions\.k8s\.io\/releases\.stagegate\.io created/);
     assert.match(out, /statefulset\.apps\/stagegate-operator created/);
-    assert.match(out, /certificate\.cert-manager\.io\/stagegate-webhook-serving created/);
+    assert.match(out, /secret\/stagegate-webhook-certs created/);
     const generation = async (kind: string, name: string) =>
       (await json<{ metadata: { generation: number } }>(["get", kind, name, "-n", NS])).metadata.generation;
     const before = await generation("statefulset", "stagegate-operator");
     const again = await k.kubectlOk(["apply", "-k", dir("default")]);
     assert.doesNotMatch(again, / created$/m, "a second apply creates nothing");
     assert.equal(await generation("statefulset", "stagegate-operator"), before, "nor rolls the operator out");
-    const webhooks = await json<{
-      metadata: { annotations: Record<string, string> };
-      webhooks: { clientConfig: { caBundle?: string } }[];
-    }>(["get", "validatingwebhookconfiguration", "stagegate-validating-webhooks"]);
-    assert.equal(
-      webhooks.metadata.annotations["cert-manager.io/inject-ca-from"],
-      `${NS}/stagegate-webhook-serving`,
-    );
+    const entries = async () =>
+      (
+        await json<{ webhooks: { clientConfig: { caBundle?: string } }[] }>([
+          "get",
+          "validatingwebhookconfiguration",
+          "stagegate-validating-webhooks",
+        ])
+      ).webhooks;
     assert.ok(
-      webhooks.webhooks.every((w) => w.clientConfig.caBundle === undefined),
-      "no caBundle: cert-manager's cainjector owns it",
+      (await entries()).every((w) => w.clientConfig.caBundle === undefined),
+      "no caBundle: the operator writes it",
     );
-    const cert = await json<{ spec: { secretName: string; dnsNames: string[] } }>([
+    // What the operator writes, a third apply leaves alone (kubectl owns neither the data nor the caBundle).
+    const written = await writeAsOperator(k, NS);
+    await k.kubectlOk(["apply", "-k", dir("default")]);
+    assert.ok((await entries()).every((w) => w.clientConfig.caBundle === written.caBundle));
+    const secret = await json<{ data: Record<string, string> }>([
       "get",
-      "certificate",
-      "stagegate-webhook-serving",
+      "secret",
+      "stagegate-webhook-certs",
       "-n",
       NS,
     ]);
-    assert.equal(cert.spec.secretName, "stagegate-webhook-tls");
-    assert.ok(cert.spec.dnsNames.includes(`stagegate-webhook.${NS}.svc`));
+    assert.deepEqual(secret.data, written.data);
     const result = await k.kubectl(
       ["create", "-n", TEAM, "-f", "-"],
       JSON.stringify(changeRequestManifest("refused")),
@@ -74,8 +79,8 @@ describe("config/default on a real API server", () => {
     assert.match(result.stderr, /changerequests\.mutate\.stagegate\.io/);
   });
 
-  it("removes only the operator with config/manager, config/webhook and config/certmanager, keeping records and their protection", async () => {
-    for (const part of ["manager", "webhook", "certmanager"]) await k.kubectlOk(["delete", "-k", dir(part)]);
+  it("removes only the operator with config/manager and config/webhook, keeping records and their protection", async () => {
+    for (const part of ["manager", "webhook"]) await k.kubectlOk(["delete", "-k", dir(part)]);
     assert.equal(await exists(["statefulset", "stagegate-operator", "-n", NS]), false);
     assert.equal(await exists(["mutatingwebhookconfiguration", "stagegate-mutating-webhooks"]), false);
     for (const kept of [

@@ -76,7 +76,8 @@ function words(cell: string): string[] {
 
 /**
  * The rows of the marked table in `markdown`: `| API group | resources | verbs | where | granted by | why |`, where
- * the group `core` is the core group and `URLs` makes the resources non-resource URLs.
+ * the group `core` is the core group, `URLs` makes the resources non-resource URLs, and a resource followed by a
+ * name in parentheses (`` `secrets` (`tls`) ``) is granted on that one object only (resourceNames).
  */
 export function documentedPermissions(markdown: string): DocumentedRow[] {
   const start = markdown.indexOf(PERMISSIONS_TABLE.start);
@@ -94,9 +95,13 @@ export function documentedPermissions(markdown: string): DocumentedRow[] {
       .slice(1)
       .map((c) => c.trim());
     const groupName = words(group)[0] ?? "";
-    const targets = words(resources).map((r) =>
-      groupName === "URLs" ? r : `${groupName === "core" ? "" : groupName}/${r}`,
-    );
+    const targets = words(resources).map((word) => {
+      // `resource` (`name`): the rule names the one object it applies to (resourceNames).
+      const named = /^(\S+)\s+\((\S+)\)$/.exec(word);
+      const r = named?.[1] ?? word;
+      const names = named?.[2] === undefined ? "" : ` [${named[2]}]`;
+      return groupName === "URLs" ? r : `${groupName === "core" ? "" : groupName}/${r}${names}`;
+    });
     return {
       where: words(where)[0] ?? "",
       grantedBy,

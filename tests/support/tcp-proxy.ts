@@ -3,14 +3,19 @@ import type { AddressInfo } from "node:net";
 
 /**
  * A TCP pass-through on loopback that a test can cut and restore, to take one client's connection to the
- * real API server away (as a broken network would) while other clients keep talking to it directly.
+ * real API server away (as a broken network would) while other clients keep talking to it directly. Given several
+ * ports, it spreads connections over them in turn, as a Service does over its endpoints.
  */
 export class TcpProxy {
   private readonly sockets = new Set<net.Socket>();
   private cut = false;
   private server: net.Server | undefined;
+  private readonly targetPorts: readonly number[];
+  private turn = 0;
 
-  constructor(private readonly targetPort: number) {}
+  constructor(targetPort: number | readonly number[]) {
+    this.targetPorts = typeof targetPort === "number" ? [targetPort] : targetPort;
+  }
 
   /** Starts listening on a free loopback port and returns it. */
   async listen(): Promise<number> {
@@ -19,7 +24,8 @@ export class TcpProxy {
         client.destroy();
         return;
       }
-      const upstream = net.connect(this.targetPort, "127.0.0.1");
+      const port = this.targetPorts[this.turn++ % this.targetPorts.length] ?? 0;
+      const upstream = net.connect(port, "127.0.0.1");
       for (const s of [client, upstream]) {
         this.sockets.add(s);
         s.on("close", () => this.sockets.delete(s));

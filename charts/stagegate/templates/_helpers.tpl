@@ -34,6 +34,8 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- define "stagegate.webhookTlsSecret" -}}
 {{- if eq .Values.webhook.certificate.source "secret" -}}
 {{ .Values.webhook.certificate.secret.name }}
+{{- else if eq .Values.webhook.certificate.source "operator" -}}
+stagegate-webhook-certs
 {{- else -}}
 stagegate-webhook-tls
 {{- end -}}

@@ -84,7 +84,9 @@ export const CHECK_FLAGS = {
   "operator-role": {
     type: "string",
     value: "FILE",
-    help: "the shipped operator roles to compare with (default config/rbac/operator-role.yaml of this build)",
+    help:
+      "the shipped operator roles to compare with (default config/rbac/operator-role.yaml of this build; " +
+      "webhook-certificate-role.yaml beside it, if any, is allowed too)",
   },
 } as const;
 

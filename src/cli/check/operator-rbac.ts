@@ -10,7 +10,12 @@ import {
   type Permission,
 } from "./rbac-rules.js";
 import { coreResources } from "./resources.js";
-import { ShippedRolesError, readShippedOperatorRoles, type ShippedOperatorRoles } from "./shipped-rbac.js";
+import {
+  CERTIFICATE_ROLE_FILE_NAME,
+  ShippedRolesError,
+  readShippedOperatorRoles,
+  type ShippedOperatorRoles,
+} from "./shipped-rbac.js";
 
 const bindingName = (b: Binding): string =>
   b.metadata.namespace === undefined
@@ -19,8 +24,9 @@ const bindingName = (b: Binding): string =>
 
 /**
  * Compares what the ServiceAccount may do with the shipped roles: a permission beyond the shipped ClusterRole
- * (everywhere), the shipped Role (its namespace), what every authenticated user may and Kubernetes' defaults for
- * every ServiceAccount is extra; a shipped permission it lacks is missing. Both fail; bindings beyond the shipped
+ * (everywhere), the shipped Role (its namespace), the roles of the certificate it manages (bound only with
+ * `--cert-source=operator`, so allowed but not required), what every authenticated user may and Kubernetes'
+ * defaults for every ServiceAccount is extra; a shipped permission it lacks is missing. Both fail; bindings beyond the shipped
  * ones are named in the fix (alone, a warning). An incomplete answer from the API server is a warning. Pure.
  */
 export function judgeRbac(world: RbacWorld, shipped: ShippedOperatorRoles): CheckVerdict {
@@ -38,6 +44,8 @@ export function judgeRbac(world: RbacWorld, shipped: ShippedOperatorRoles): Chec
     const allowed = [
       ...shipped.clusterRole.rules,
       ...(ns === namespace ? (shipped.role?.rules ?? []) : []),
+      ...(shipped.certificate?.clusterRole?.rules ?? []),
+      ...(ns === namespace ? (shipped.certificate?.role?.rules ?? []) : []),
       ...baseline.resourceRules,
       ...baseline.nonResourceRules,
       ...world.everyServiceAccount,
@@ -55,7 +63,12 @@ export function judgeRbac(world: RbacWorld, shipped: ShippedOperatorRoles): Chec
       missing = uncovered(needed, [...granted.resourceRules, ...granted.nonResourceRules]);
     }
   }
-  const shippedRoles = new Set([shipped.clusterRole.name, shipped.role?.name]);
+  const shippedRoles = new Set([
+    shipped.clusterRole.name,
+    shipped.role?.name,
+    shipped.certificate?.clusterRole?.name,
+    shipped.certificate?.role?.name,
+  ]);
   const suspects = world.bindings
     .filter((b) => !shippedRoles.has(b.roleRef.name) && !world.defaults.includes(b))
     .map(bindingName);
@@ -93,17 +106,21 @@ export function judgeRbac(world: RbacWorld, shipped: ShippedOperatorRoles): Chec
   }
   const looked = world.reviews.map((r) => r.namespace);
   const checked = looked.length === 1 ? "its namespace" : `namespaces ${looked.join(", ")}`;
+  const certificate =
+    shipped.certificate === undefined
+      ? ""
+      : ` (and no more than its certificate's roles, ${CERTIFICATE_ROLE_FILE_NAME}, grant)`;
   const message =
-    `${account} may do exactly what ${shipped.label} grants (checked in ${checked}), beyond what every ` +
-    "authenticated user and every ServiceAccount may by Kubernetes' defaults.";
+    `${account} may do exactly what ${shipped.label} grants${certificate} (checked in ${checked}), beyond what ` +
+    "every authenticated user and every ServiceAccount may by Kubernetes' defaults.";
   return notes.length > 0
     ? warned(message, "Review the other authorizers of your API server.", notes)
     : passed(message);
 }
 
 /**
- * The operator's ServiceAccount may do what config/rbac/operator-role.yaml grants and no more, as the API server
- * evaluates it (SelfSubjectRulesReviews impersonating it); see {@link judgeRbac}.
+ * The operator's ServiceAccount may do what config/rbac/operator-role.yaml grants and no more (beyond the rights of
+ * webhook-certificate-role.yaml, bound for the certificate it manages), as the API server evaluates it (SelfSubjectRulesReviews impersonating it); see {@link judgeRbac}.
  */
 export const operatorRbacCheck: Check = {
   name: "operator-rbac",

@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { Gauge, type Registry } from "prom-client";
 import { isNotFound } from "../../runtime/kube/api-error.js";
 import type { KubeClient } from "../../runtime/kube/client.js";
@@ -74,8 +73,8 @@ export interface AdmissionGuardOptions {
   log: Logger;
   registry: Registry;
   expected: ExpectedAdmissionControls;
-  /** The operator's serving certificate, re-read on every check (it rotates). */
-  servingCertFile: string;
+  /** The operator's serving certificate (PEM), asked for on every check (it rotates). */
+  servingCertPem: () => Promise<string>;
   intervalMs: number;
   /** Called when the verdict turns (intact to not, or back), so waiting releases can be looked at again. */
   onChange?: ((state: AdmissionControlsState) => void) | undefined;
@@ -136,7 +135,7 @@ export function startAdmissionGuard(options: AdmissionGuardOptions): AdmissionGu
     try {
       const [observed, servingCertPem] = await Promise.all([
         readAdmissionControls(client, expected),
-        readFile(options.servingCertFile, "utf8"),
+        options.servingCertPem(),
       ]);
       const verdict = checkAdmissionControls({ ...observed, servingCertPem }, expected);
       next = verdict.intact

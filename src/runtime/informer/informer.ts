@@ -152,6 +152,7 @@ export class Informer {
       if (signal.aborted) throw new Error("aborted");
       const page = await this.opts.client.list(this.opts.resource, {
         namespace: this.opts.namespace,
+        fieldSelector: this.opts.fieldSelector,
         limit: this.opts.listPageSize ?? 500,
         continue: cont,
       });
@@ -192,6 +193,7 @@ export class Informer {
     const startedAt = Date.now();
     const watch = await this.opts.client.watch(this.opts.resource, {
       namespace: this.opts.namespace,
+      fieldSelector: this.opts.fieldSelector,
       resourceVersion,
       timeoutSeconds: Math.round(lo + Math.random() * (hi - lo)),
       signal,

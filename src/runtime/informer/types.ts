@@ -23,6 +23,8 @@ export interface InformerOptions {
   client: KubeClient;
   resource: ResourceType;
   namespace?: string;
+  /** Only objects this field selector matches, e.g. `metadata.name=x` (which RBAC `resourceNames` can allow). */
+  fieldSelector?: string;
   log: Logger;
   metrics?: InformerMetrics;
   /** Re-deliver every cached object this often (0 disables). Default 10 minutes. */

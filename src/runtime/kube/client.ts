@@ -24,6 +24,7 @@ export interface ListOptions extends CallOptions {
 /** Options of a watch call. */
 export interface WatchOptions {
   namespace?: string;
+  fieldSelector?: string | undefined;
   resourceVersion: string;
   timeoutSeconds: number;
   signal?: AbortSignal;
@@ -102,6 +103,7 @@ export class KubeClient {
       path: collectionPath(rt, opts.namespace),
       query: {
         watch: true,
+        fieldSelector: opts.fieldSelector,
         resourceVersion: opts.resourceVersion,
         allowWatchBookmarks: true,
         timeoutSeconds: opts.timeoutSeconds,
@@ -170,12 +172,13 @@ export class KubeClient {
     name: string,
     namespace: string | undefined,
     patch: unknown,
-    opts: { type: "merge" | "json"; subresource?: "status" } & CallOptions,
+    opts: { type: "merge" | "json"; subresource?: "status"; fieldManager?: string } & CallOptions,
   ): Promise<KubeObject> {
     return KubeObject.parse(
       await this.transport.request({
         method: "PATCH",
         path: objectPath(rt, name, namespace, opts.subresource),
+        query: { fieldManager: opts.fieldManager },
         contentType: opts.type === "merge" ? "application/merge-patch+json" : "application/json-patch+json",
         body: patch,
         signal: opts.signal,

@@ -35,4 +35,5 @@ export const builtin = {
   lease: { group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease", namespaced: true },
   event: { group: "events.k8s.io", version: "v1", plural: "events", kind: "Event", namespaced: true },
   namespace: { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false },
+  secret: { group: "", version: "v1", plural: "secrets", kind: "Secret", namespaced: true },
 } as const satisfies Record<string, ResourceType>;

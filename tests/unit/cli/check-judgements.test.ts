@@ -183,6 +183,41 @@ describe("stagegate check: the operator's RBAC", () => {
     );
     assert.equal(judgeRbac(world(exactly, [], true), shipped).status, "warn");
   });
+
+  it("allows the shipped certificate roles by name, without requiring them", () => {
+    const secretByName: PolicyRule = {
+      verbs: ["list", "watch", "patch"],
+      apiGroups: [""],
+      resources: ["secrets"],
+      resourceNames: ["stagegate-webhook-certs"],
+    };
+    const withCertificate: ShippedOperatorRoles = {
+      ...shipped,
+      certificate: {
+        file: "/repo/config/rbac/webhook-certificate-role.yaml",
+        clusterRole: { name: "stagegate-webhook-ca-injector", rules: [] },
+        role: { name: "stagegate-webhook-certificate", rules: [secretByName] },
+      },
+    };
+    const bound = judgeRbac(
+      world(
+        [...exactly, secretByName],
+        [binding("stagegate-webhook-certificate", "stagegate-webhook-certificate")],
+      ),
+      withCertificate,
+    );
+    assert.equal(bound.status, "pass", JSON.stringify(bound));
+    assert.equal(judgeRbac(world(exactly), withCertificate).status, "pass", "another certificate source");
+    const everySecret = judgeRbac(
+      world([...exactly, { verbs: ["list"], apiGroups: [""], resources: ["secrets"] }]),
+      withCertificate,
+    );
+    assert.equal(everySecret.status, "fail", "the Secret's name does not stand for every Secret");
+    assert.match(
+      everySecret.details[0] ?? "",
+      /may do more than shipped .*: list on secrets \(core group\)\.$/,
+    );
+  });
 });
 
 describe("stagegate check: CRDs", () => {

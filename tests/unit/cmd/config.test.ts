@@ -32,6 +32,28 @@ describe("stagegate run configuration", () => {
     assert.equal(config.identity, "pod-a");
   });
 
+  it("reads the certificate from files unless the operator manages it, and derives its hosts from the webhook's address", () => {
+    const files = parseRunConfig([], {});
+    assert.equal(files.certSource, "files");
+    assert.equal(files.metricsCertDir, "/tmp/k8s-webhook-server/serving-certs");
+    const managed = parseRunConfig(["--cert-source=operator"], { POD_NAMESPACE: "ops" });
+    assert.equal(managed.certSecret, "stagegate-webhook-certs");
+    assert.equal(managed.certNamespace, "ops");
+    assert.equal(managed.metricsCertDir, undefined, "/metrics serves the operator's certificate");
+    assert.deepEqual(managed.certDnsNames, [
+      "stagegate-webhook.stagegate-system.svc",
+      "stagegate-webhook.stagegate-system.svc.cluster.local",
+    ]);
+    assert.equal(managed.certValidityMs, 2_160 * 3_600_000);
+    assert.equal(managed.certRenewBeforeMs, 720 * 3_600_000);
+    assert.equal(managed.certCaValidityMs, 17_520 * 3_600_000);
+    assert.equal(managed.certCaRenewBeforeMs, 4_380 * 3_600_000);
+    const local = parseRunConfig(["--cert-source=operator", "--webhook-url=https://[::1]:9443"], {});
+    assert.deepEqual(local.certDnsNames, ["::1"]);
+    const given = parseRunConfig(["--cert-dns-names=a.example, 10.0.0.1"], {});
+    assert.deepEqual(given.certDnsNames, ["a.example", "10.0.0.1"]);
+  });
+
   const bad: [string, string[], RegExp][] = [
     ["an unknown flag", ["--wrokers=2"], /Unknown option '--wrokers'.*stagegate run --help/],
     ["a bad duration", ["--lease-duration=fifteen"], /--lease-duration must be a duration such as 15s/],
@@ -41,6 +63,22 @@ describe("stagegate run configuration", () => {
     ["a bad log level", ["--log-level=loud"], /--log-level must be one of/],
     ["a bad metrics-secure", ["--metrics-secure=yes"], /--metrics-secure must be true or false, not "yes"/],
     ["unsafe election timings", ["--renew-deadline=20s"], /--lease-duration must exceed --renew-deadline/],
+    ["an unknown certificate source", ["--cert-source=vault"], /--cert-source must be files .* or operator/],
+    [
+      "a host that is no DNS name",
+      ["--cert-dns-names=under_score.svc"],
+      /--cert-dns-names must be DNS names or IP/,
+    ],
+    [
+      "a renewal after the end",
+      ["--cert-renew-before=3000h"],
+      /--cert-renew-before must be shorter than --cert-validity/,
+    ],
+    [
+      "a CA overlap too short for the serving certificate's renewal",
+      ["--cert-ca-renew-before=1000h"],
+      /--cert-ca-renew-before must exceed twice --cert-renew-before/,
+    ],
   ];
   for (const [name, argv, message] of bad) {
     it(`rejects ${name} with a message naming the flag`, () => {
