@@ -13,7 +13,12 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse, stringify } from "yaml";
 import { CHART_DIR } from "../../hack/chart/layout.js";
-import { helmOffline, startInstallCluster, type InstallCluster } from "../support/install-cluster.js";
+import {
+  closedRecordRefusesEdits,
+  helmOffline,
+  startInstallCluster,
+  type InstallCluster,
+} from "../support/install-cluster.js";
 import { waitFor } from "../support/kube.js";
 import { changeRequestManifest } from "../integration/webhooks/webhook-test-objects.js";
 import { writeAsOperator } from "../support/operator-certificate-writes.js";
@@ -324,19 +329,7 @@ describe("the Helm chart on a real API server", () => {
       TEAM,
     ]);
     assert.equal(record.status.closedAt, CLOSED_AT);
-    await waitFor("the closed-objects policy to refuse an edit of the kept closed record", async () => {
-      const edit = await k.kubectl([
-        "patch",
-        "changerequest",
-        "closed",
-        "-n",
-        TEAM,
-        "--type=merge",
-        "-p",
-        '{"spec":{"justification":"Rewritten."}}',
-      ]);
-      return edit.code !== 0 && edit.stderr.includes("is closed") ? true : undefined;
-    });
+    await closedRecordRefusesEdits(k, TEAM, "closed");
 
     const reinstall = await k.helm(["install", "stagegate", CHART_DIR, "-n", NS, ...clientCaArgs]);
     assert.equal(reinstall.code, 0, `a reinstall adopts what was kept: ${reinstall.stderr}`);

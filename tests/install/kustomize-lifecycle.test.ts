@@ -7,7 +7,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { REPO } from "../../hack/chart/layout.js";
-import { startInstallCluster, type InstallCluster } from "../support/install-cluster.js";
+import {
+  closedRecordRefusesEdits,
+  startInstallCluster,
+  type InstallCluster,
+} from "../support/install-cluster.js";
 import { waitFor } from "../support/kube.js";
 import { changeRequestManifest } from "../integration/webhooks/webhook-test-objects.js";
 import { writeAsOperator } from "../support/operator-certificate-writes.js";
@@ -102,19 +106,7 @@ describe("config/default on a real API server", () => {
       "-p",
       JSON.stringify({ status: { closedAt: "2030-01-01T10:00:00Z", retainUntil: "2030-04-01T10:00:00Z" } }),
     ]);
-    await waitFor("the closed-objects policy to refuse an edit of the closed record", async () => {
-      const edit = await k.kubectl([
-        "patch",
-        "changerequest",
-        "closed",
-        "-n",
-        TEAM,
-        "--type=merge",
-        "-p",
-        '{"spec":{"justification":"Rewritten."}}',
-      ]);
-      return edit.code !== 0 && edit.stderr.includes("is closed") ? true : undefined;
-    });
+    await closedRecordRefusesEdits(k, TEAM, "closed");
   });
 
   it("kubectl delete -k config/default removes everything it applied, the CRDs and every Stagegate object included", async () => {

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from "node:fs/promises";
+import { waitFor } from "./kube.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -107,4 +108,27 @@ export async function startInstallCluster(options: InstallClusterOptions = {}): 
     },
     stop: (options) => cluster.stop({ keepLogs: failed || options?.keepLogs === true }),
   };
+}
+
+/**
+ * Waits until the closed-objects policy refuses an edit of the closed ChangeRequest `name` in `namespace` (a
+ * ValidatingAdmissionPolicy takes a moment to reach the API server's admission chain).
+ */
+export function closedRecordRefusesEdits(k: InstallCluster, namespace: string, name: string): Promise<true> {
+  return waitFor(
+    `the closed-objects policy to refuse an edit of the closed record ${namespace}/${name}`,
+    async () => {
+      const edit = await k.kubectl([
+        "patch",
+        "changerequest",
+        name,
+        "-n",
+        namespace,
+        "--type=merge",
+        "-p",
+        '{"spec":{"justification":"Rewritten."}}',
+      ]);
+      return edit.code !== 0 && edit.stderr.includes("is closed") ? true : undefined;
+    },
+  );
 }
