@@ -211,6 +211,23 @@ describe(
         "the resolution never moves with the ref",
       );
 
+      // dave cannot put another commit on the record as what main resolved to: only the operator writes status.
+      await assert.rejects(
+        w().dave.patch(
+          resources.release,
+          "moving",
+          w().namespace,
+          { status: { source: { ...resolved, commit: "f".repeat(40) } } },
+          { type: "merge", subresource: "status" },
+        ),
+        /forbidden/i,
+      );
+      assert.equal(
+        (await statusOf("moving")).source?.commit,
+        head,
+        "the recorded resolution is the operator's",
+      );
+
       // dave moves the release to another branch: it is resolved anew, and the used approval covers none of it.
       const hotfix = await git.advance({
         name: "Bob Builder",
