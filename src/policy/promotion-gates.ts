@@ -47,6 +47,11 @@ export interface PromotionInput {
   freezes?: readonly FreezeSpec[];
   /** Who holds the target's lock (a release key), if anyone; `self` is this release's key. */
   lockHolder?: string | undefined;
+  /**
+   * Why that holder holds nothing, when it is a forgery or a leftover: no release promoting there by that name
+   * (`lockReality`). Such a lock is taken over, never waited for.
+   */
+  lockForged?: string | undefined;
   self: string;
   now: Date;
 }
@@ -151,13 +156,22 @@ const window: Gate<PromotionInput> = ({ windows, now }) => insideWindow(windows,
 
 const notFrozen: Gate<PromotionInput> = ({ freezes, now }) => outsideFreezes(freezes ?? [], now);
 
-const targetFree: Gate<PromotionInput> = ({ lockHolder, self }) =>
-  lockHolder === undefined || lockHolder === self
-    ? passed("TargetFree", "No other release is deploying to this target.")
-    : blocked(
-        "TargetLocked",
-        `Release ${lockHolder} is deploying to the same target; this release waits its turn.`,
-      );
+const targetFree: Gate<PromotionInput> = ({ lockHolder, lockForged, self }) => {
+  if (lockHolder === undefined || lockHolder === self) {
+    return passed("TargetFree", "No other release is deploying to this target.");
+  }
+  if (lockForged !== undefined) {
+    return passed(
+      "LockNotHeld",
+      `The target's stagegate.io/locked-by names ${lockHolder}, which holds nothing (${lockForged}); this ` +
+        "release takes the lock over.",
+    );
+  }
+  return blocked(
+    "TargetLocked",
+    `Release ${lockHolder} is deploying to the same target; this release waits its turn.`,
+  );
+};
 
 /** The gates of an environment, in the order their reasons are reported. */
 export const PROMOTION_GATES: readonly Gate<PromotionInput>[] = [

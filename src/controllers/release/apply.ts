@@ -161,8 +161,14 @@ async function takeLock(
   const ref = targetObjectRef(action.target);
   // No delivery object (it was deleted since the gate looked): the promotion's adapter reports why.
   if (target === undefined || ref === undefined) return { outcome: "Applied", taken: false };
-  if (target.metadata.annotations?.[LOCK_ANNOTATION] === ctx.self)
-    return { outcome: "Applied", taken: false };
+  const before = target.metadata.annotations?.[LOCK_ANNOTATION];
+  if (before === ctx.self) return { outcome: "Applied", taken: false };
+  // The gate opened on a lock held by someone else only when that holder holds nothing (a forgery or a leftover).
+  const lock = gathered(ctx, action.environment)?.input.lock;
+  const takenFrom =
+    before === undefined
+      ? {}
+      : { lockTakenFrom: before, ...(lock?.kind === "Forged" ? { why: lock.why } : {}) };
   try {
     await addLockFinalizer({ ...ctx }, ctx.release);
     await ctx.client.patch(
@@ -181,7 +187,10 @@ async function takeLock(
     if (isConflict(err)) return { outcome: "LockContended", taken: false };
     throw err;
   }
-  ctx.log.info({ environment: action.environment, revision: action.revision }, "Locked target for promotion");
+  ctx.log.info(
+    { environment: action.environment, revision: action.revision, ...takenFrom },
+    "Locked target for promotion",
+  );
   await ctx.audit.record({
     actor: "stagegate-operator",
     action: "TargetLocked",
@@ -190,6 +199,7 @@ async function takeLock(
       environment: action.environment,
       target: describeTarget(action.target),
       revision: action.revision,
+      ...takenFrom,
     },
   });
   return { outcome: "Applied", taken: true };

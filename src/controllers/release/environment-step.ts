@@ -23,6 +23,7 @@ import { followDelivery, type ReleaseTaskView } from "./follow-delivery.js";
 import { promotionPosition } from "./promotion-ordinal.js";
 import { REFUSAL_REASONS, ReleaseReason, type StallReason } from "./reasons.js";
 import type { TargetClaim } from "./target-claims.js";
+import type { LockReality } from "./lock-reality.js";
 
 /** One environment of the pipeline as the reconciler gathered it from the cache and the GitOps adapter. */
 export interface EnvironmentInput {
@@ -57,6 +58,8 @@ export interface EnvironmentInput {
   sharedSource?: string | undefined;
   /** The release key (`namespace/name`) holding the target's lock, if any. */
   lockHolder?: string | undefined;
+  /** What that holder is, when it is not this release: promoting there, taking the lock now, or a forgery. */
+  lock?: LockReality | undefined;
   /** What the adapter observes on the target; undefined before the first promotion or without a target. */
   delivery?: DeliveryObservation | undefined;
   /** What other releases promoted to the same target, to tell an authorised revision from an unapproved one. */
@@ -215,7 +218,7 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
     ? TARGET_POLL_MS
     : verdict === undefined
       ? undefined
-      : untilWindowOpens(verdict, spec, ctx.now);
+      : (untilWindowOpens(verdict, spec, ctx.now) ?? untilLockTaken(verdict, input.lock, ctx.now));
   return {
     entry: entry(ctx, state, reasons, kept.revision, kept),
     actions,
@@ -228,7 +231,7 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
 function requestHeld(ctx: StepContext, spec: EnvironmentSpec, target: ReleaseTarget): string | undefined {
   const { input } = ctx;
   const name = targetObjectName(target);
-  if (input.lockHolder !== undefined && input.lockHolder !== ctx.self) {
+  if (input.lockHolder !== undefined && input.lockHolder !== ctx.self && input.lock?.kind !== "Forged") {
     return `${name} is locked by ${input.lockHolder}: the revision is asked for once that holder frees it.`;
   }
   const identity = targetIdentity(target, ctx.release.spec);
@@ -299,6 +302,7 @@ function promotionInput(
     windows: spec.gate.windows,
     freezes: spec.gate.freezes,
     lockHolder: input.lockHolder,
+    lockForged: input.lock?.kind === "Forged" ? input.lock.why : undefined,
     self: ctx.self,
     now: ctx.now,
   };
@@ -375,6 +379,15 @@ function untilWindowOpens(verdict: GateVerdict, spec: EnvironmentSpec, now: Date
   // A second past the instant: at the very instant a window starts, the window gate still counts it as closed.
   // When both hold, the later instant may still find the other closed; the pass then asks again.
   return Math.max(...instants) - now.getTime() + WINDOW_MARGIN_MS;
+}
+
+/**
+ * When a release waits for a lock another release is taking right now, how long until that holder must have
+ * recorded its promotion (its status change wakes nobody here, so the gate asks again then).
+ */
+function untilLockTaken(verdict: GateVerdict, lock: LockReality | undefined, now: Date): number | undefined {
+  if (lock?.kind !== "Taking" || !verdict.blocking.some((b) => b.reason === "TargetLocked")) return undefined;
+  return Math.max(0, lock.until.getTime() - now.getTime()) + WINDOW_MARGIN_MS;
 }
 
 const RANK: Record<ReleaseEnvironmentState, number> = {

@@ -16,6 +16,9 @@ import type { CallOptions, KubeClient } from "../../runtime/kube/client.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
 import type { Informers } from "../informers.js";
 import { rollbackEvidence } from "../rollback/evidence.js";
+import { lockHolderIsReal } from "../rollback/lock-holder.js";
+import { findEnvironment } from "../task-context.js";
+import { targetOwnership, type DeliveryObjectView } from "../../policy/delivery-ownership.js";
 import type { RollbackSeal } from "../rollback/seal.js";
 import { targetRevision, type DeliveryObservation } from "./delivery.js";
 import type { EnvironmentInput } from "./environment-step.js";
@@ -23,7 +26,8 @@ import type { ReleaseTaskView } from "./follow-delivery.js";
 import { changeRequestName, releaseKey } from "./names.js";
 import { promotionPosition } from "./promotion-ordinal.js";
 import { sharedSourceProblem } from "./shared-source.js";
-import { otherClaims } from "./target-claims.js";
+import { lockReality, lockWrittenAt, type LockReality } from "./lock-reality.js";
+import { otherClaims, RELEASES_BY_TARGET } from "./target-claims.js";
 import { targetKey, targetObjectRef } from "./target-object.js";
 
 /** The annotation on a delivery object naming the release (`namespace/name`) that holds it. */
@@ -115,10 +119,41 @@ export async function gatherEnvironments(
       input.delivery = observeDelivery(deps, target, targetObject, release.promotedAt(name));
       const key = targetKey(target);
       if (key !== undefined) input.claims = otherClaims(deps.informers.releases.store, key, self);
+      if (input.lockHolder !== undefined && input.lockHolder !== self && key !== undefined) {
+        input.lock = judgeLock(deps, input.lockHolder, key, targetObject, {
+          ...targetIdentity(target, release.spec),
+          labels: input.targetLabels,
+        });
+      }
     }
     gathered.push({ input, target, targetObject });
   }
   return gathered;
+}
+
+/**
+ * What the holder of a target's lock is to a release that wants the target: a release promoting there or a proven
+ * rollback (wait), a release taking it right now (wait a little), or a forgery or a leftover (take it over). The
+ * holder's environment must own the object as read in this pass (its labels included).
+ */
+function judgeLock(
+  deps: GatherDeps,
+  holder: string,
+  key: string,
+  targetObject: KubeObject | undefined,
+  object: DeliveryObjectView,
+): LockReality {
+  const owns = (environment: string): boolean =>
+    targetOwnership(environment, findEnvironment(deps.informers, environment)?.delivery, object).pass;
+  return lockReality({
+    holder,
+    held: lockHolderIsReal(deps.informers, deps.rollbackSeal, holder, key, object, RELEASES_BY_TARGET),
+    releases: deps.informers.releases.store,
+    key,
+    owns,
+    lockedAt: lockWrittenAt(targetObject, LOCK_ANNOTATION),
+    now: deps.clock.now(),
+  });
 }
 
 /** Whether a Rollback task of this release may hold an environment: sealed by the operator, or the owner's. */

@@ -48,7 +48,8 @@ export function provenRollbackLock(
  * it: a release that claims that object, is Deploying or Deployed there and whose environment owns `object` (see
  * `promotingHolder`), or another
  * rollback whose task exists, is open and was opened by the operator. Anyone with edit on the delivery object can
- * write the annotation; a forged holder must not keep a rollback from happening.
+ * write the annotation; a forged holder must not keep a rollback from happening, nor a promotion waiting. `index`
+ * names the caller's own index of Releases by target (see `otherClaims`).
  */
 export function lockHolderIsReal(
   informers: Informers,
@@ -56,10 +57,11 @@ export function lockHolderIsReal(
   holder: string,
   deliveryKey: string,
   object: DeliveryObjectView,
+  index: string = ROLLBACK_RELEASES_BY_TARGET,
 ): boolean {
   const rollback = provenRollbackLock(informers, seal, holder);
   if (rollback !== undefined) return rollback;
-  const claims = otherClaims(informers.releases.store, deliveryKey, "", ROLLBACK_RELEASES_BY_TARGET);
+  const claims = otherClaims(informers.releases.store, deliveryKey, "", index);
   const owns = (environment: string): boolean =>
     targetOwnership(environment, findEnvironment(informers, environment)?.delivery, object).pass;
   return promotingHolder(holder, claims, owns);

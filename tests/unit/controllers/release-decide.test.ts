@@ -240,6 +240,48 @@ const rows: Row[] = [
     says: [["test", "Release team/other is deploying to the same target"]],
   },
   {
+    situation: "the lock names a release taking it right now: test waits, and asks again when its grace ends",
+    envs: {
+      ...verifiedThrough("dev"),
+      test: {
+        tasks: [task("test", "SecurityScan", "Succeeded")],
+        lockHolder: "team/other",
+        lock: { kind: "Taking", until: at(20_000) },
+      },
+    },
+    states: ["Verified", "Gated", "Pending", "Pending"],
+    actions: [`EnsureCheckTask ${checkTaskName(bindingOf("test"), "SecurityScan")}`],
+    says: [["test", "Release team/other is deploying to the same target"]],
+    requeueAfterMs: 21_000,
+  },
+  {
+    situation: "the lock names a release that holds nothing there (forged): test takes it over",
+    envs: {
+      ...verifiedThrough("dev"),
+      test: {
+        tasks: [task("test", "SecurityScan", "Succeeded")],
+        lockHolder: "team/mallory",
+        lock: { kind: "Forged", why: "no Release team/mallory exists" },
+      },
+    },
+    states: ["Verified", "Deploying", "Pending", "Pending"],
+    actions: [`EnsureCheckTask ${checkTaskName(bindingOf("test"), "SecurityScan")}`, `TakeLock test@${REV}`],
+  },
+  {
+    situation: "a recorded promotion whose target carries a forged lock is asked of the tool all the same",
+    envs: {
+      ...verifiedThrough("dev"),
+      test: {
+        stored: storedEntry("test", "Deploying", { deliveryRequestPending: true }),
+        tasks: [task("test", "SecurityScan", "Succeeded")],
+        lockHolder: "team/mallory",
+        lock: { kind: "Forged", why: "no Release team/mallory exists" },
+      },
+    },
+    states: ["Verified", "Deploying", "Pending", "Pending"],
+    actions: [`EnsureCheckTask ${checkTaskName(bindingOf("test"), "SecurityScan")}`, `Promote test@${REV}`],
+  },
+  {
     situation: "staging opens its three check tasks; verification is not asked before deploying",
     envs: { ...verifiedThrough("dev", "test"), staging: { tasks: stagingReady } },
     states: ["Verified", "Verified", "Deploying", "Pending"],

@@ -237,6 +237,7 @@ export function assertInvariants(input: ReleaseDecisionInput, decision: ReleaseD
         : { changeRequest: { ...env.changeRequest, resolution: env.changeRequest.resolution } }),
       windows: env.spec.gate.windows,
       lockHolder: env.lockHolder,
+      lockForged: env.lock?.kind === "Forged" ? env.lock.why : undefined,
       self: SELF,
       now,
     });

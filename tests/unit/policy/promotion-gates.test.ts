@@ -181,6 +181,12 @@ const rows: { situation: string; change: Partial<PromotionInput>; open: boolean;
   },
   { situation: "this release holds the target", change: { lockHolder: "team/rel" }, open: true, reasons: [] },
   {
+    situation: "the lock names a release that holds nothing there (a forgery or a leftover): taken over",
+    change: { lockHolder: "team/mallory", lockForged: "no Release team/mallory exists" },
+    open: true,
+    reasons: [],
+  },
+  {
     situation: "an approved change closed because this promotion used it (a pass after a crash)",
     change: {
       lockHolder: "team/rel",

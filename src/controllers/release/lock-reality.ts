@@ -1,0 +1,108 @@
+import { z } from "zod";
+import { ReleaseStatus } from "../../api/v1alpha1/release.js";
+import { pinnedReleaseSpec } from "../../api/v1alpha1/pinned-release.js";
+import type { KubeObject } from "../../runtime/kube/object.js";
+import type { ObjectStore } from "../../runtime/informer/store.js";
+import { PROMOTING } from "./promoting-holder.js";
+import { targetKey } from "./target-object.js";
+
+/**
+ * How long a release waiting at the gate there is believed to be taking a lock it holds: the one write between its
+ * lock and its recorded promotion (ADR 0020), with room for a crash and a restart in between. Past it, the lock
+ * is a leftover or a forgery and is taken over.
+ */
+export const LOCK_TAKING_GRACE_MS = 30_000;
+
+/** How far a lock's write time may lie ahead of the operator's clock (clock skew between API server and operator). */
+const CLOCK_SKEW_MS = 5_000;
+
+/**
+ * What a `stagegate.io/locked-by` holder other than this release is, for a release that wants the target:
+ * - `Held`: a release promoting there, or a proven rollback (see `lockHolderIsReal`): wait for it;
+ * - `Taking`: the release it names claims the object in an environment that owns it, waits at its gate there and
+ *   the lock was written moments ago: it is between its lock and its recorded promotion; wait until `until`;
+ * - `Forged`: anything else (no such release, not its target, done there, or the lock is older than that): a
+ *   forgery or a leftover, which a promotion takes over. `why` says which, for the audit trail.
+ */
+export type LockReality =
+  { kind: "Held" } | { kind: "Taking"; until: Date } | { kind: "Forged"; why: string };
+
+/** What judging a lock holder needs: whether it is held (the shared rule), and the release it names. */
+export interface LockHolderView {
+  holder: string;
+  /** Whether the holder promotes there or is a proven rollback (`lockHolderIsReal`). */
+  held: boolean;
+  /** The Releases cache. */
+  releases: ObjectStore;
+  /** The delivery object's key (`targetKey`). */
+  key: string;
+  /** Whether an environment owns the delivery object as read in this pass. */
+  owns: (environment: string) => boolean;
+  /** When the lock annotation was last written, as the API server stamped it (`lockWrittenAt`). */
+  lockedAt: Date | undefined;
+  now: Date;
+}
+
+/** Judges a lock held by someone other than this release (see {@link LockReality}). Pure. */
+export function lockReality(view: LockHolderView): LockReality {
+  if (view.held) return { kind: "Held" };
+  const { holder } = view;
+  const obj = view.releases.get(holder);
+  if (obj === undefined) return { kind: "Forged", why: `no Release ${holder} exists` };
+  const spec = pinnedReleaseSpec(obj);
+  const status = ReleaseStatus.safeParse(obj.status ?? {});
+  const claimed = (spec?.targets ?? []).filter((t) => targetKey(t) === view.key && view.owns(t.environment));
+  if (claimed.length === 0) {
+    return {
+      kind: "Forged",
+      why: `Release ${holder} does not target this object in an environment that owns it`,
+    };
+  }
+  const entries = status.success ? (status.data.environments ?? []) : [];
+  const waiting = claimed.some((t) => {
+    const state = entries.find((e) => e.name === t.environment)?.state;
+    return state === undefined || state === "Pending" || state === "Gated";
+  });
+  const fresh =
+    view.lockedAt !== undefined &&
+    view.lockedAt.getTime() <= view.now.getTime() + CLOCK_SKEW_MS &&
+    view.now.getTime() - view.lockedAt.getTime() < LOCK_TAKING_GRACE_MS;
+  if (waiting && fresh && view.lockedAt !== undefined) {
+    return { kind: "Taking", until: new Date(view.lockedAt.getTime() + LOCK_TAKING_GRACE_MS) };
+  }
+  const states = claimed.map((t) => entries.find((e) => e.name === t.environment)?.state ?? "Pending");
+  const promoting = states.some((s) => PROMOTING.includes(s));
+  return {
+    kind: "Forged",
+    why: waiting
+      ? `Release ${holder} waits at its gate there (${states.join(", ")}) and has not recorded a promotion ` +
+        `within ${LOCK_TAKING_GRACE_MS / 1000}s of the lock`
+      : `Release ${holder} is ${promoting ? "not promoting there" : `done there (${states.join(", ")})`}`,
+  };
+}
+
+const ManagedFieldsEntry = z.object({
+  time: z.string().optional(),
+  fieldsV1: z
+    .object({
+      "f:metadata": z.object({ "f:annotations": z.record(z.string(), z.unknown()).optional() }).optional(),
+    })
+    .optional(),
+});
+
+/**
+ * When the API server last recorded a write of the lock annotation on `obj` (the latest `managedFields` entry that
+ * owns it); undefined when none does. Entries can be rewritten by whoever may update the object, so this only
+ * ever shortens or bounds a wait (see {@link lockReality}), never opens anything.
+ */
+export function lockWrittenAt(obj: KubeObject | undefined, annotation: string): Date | undefined {
+  const entries = z.array(ManagedFieldsEntry).safeParse(obj?.metadata.managedFields ?? []);
+  if (!entries.success) return undefined;
+  let latest: number | undefined;
+  for (const entry of entries.data) {
+    const owned = entry.fieldsV1?.["f:metadata"]?.["f:annotations"]?.[`f:${annotation}`] !== undefined;
+    const at = entry.time === undefined ? NaN : Date.parse(entry.time);
+    if (owned && !Number.isNaN(at) && (latest === undefined || at > latest)) latest = at;
+  }
+  return latest === undefined ? undefined : new Date(latest);
+}
