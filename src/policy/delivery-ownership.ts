@@ -42,11 +42,13 @@ export function scopeOf(
 }
 
 /**
- * Whether a scope holds an object: its namespace is listed and it carries every label of matchLabels. An object
- * not read yet (labels undefined) is held only by a scope without labels to match: its labels are unknown.
+ * Whether a scope holds an object: its namespace is listed, its name too when the scope lists names, and it carries
+ * every label of matchLabels. An object not read yet (labels undefined) is held only by a scope without labels to
+ * match: its labels are unknown.
  */
 export function scopeHolds(scope: DeliveryScope | undefined, obj: DeliveryObjectView): boolean {
   if (scope === undefined || !scope.namespaces.includes(obj.namespace)) return false;
+  if (scope.names !== undefined && !scope.names.includes(obj.name)) return false;
   const wanted = Object.entries(scope.matchLabels);
   if (wanted.length === 0) return true;
   const labels = obj.labels;
@@ -77,6 +79,14 @@ export function targetOwnership(
     );
   }
   const labels = Object.entries(scope.matchLabels).map(([k, v]) => `${k}=${v}`);
+  if (scope.names !== undefined && !scope.names.includes(obj.name)) {
+    return blocked(
+      "TargetNotOwned",
+      `Environment ${environment} owns only the ${KIND_WORDS[obj.kind]}s named in ${field}.names ` +
+        `(${scope.names.slice(0, 5).join(", ")}${scope.names.length > 5 ? ", ..." : ""}), not ${what}: target ` +
+        "one of those, or ask a platform engineer to add it to the environment.",
+    );
+  }
   if (obj.labels === undefined && scope.namespaces.includes(obj.namespace)) {
     return blocked(
       "TargetNotOwned",

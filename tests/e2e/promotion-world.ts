@@ -63,6 +63,8 @@ export function stageSpecs(stages: Stages): [name: string, spec: Record<string, 
           requiredApprovals: 2,
           approvers: { groups: ["approvers"] },
           separationOfDuties: true,
+          // The operator of this suite reads no git (tests/security/separation-of-duties.test.ts does).
+          commitAuthorSource: "Declared",
           // Opens every minute for an hour: always open, yet the window gate is asked.
           windows: [{ name: "always", schedule: "* * * * *", duration: "1h" }],
         },

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { deliveryResources, resources } from "../../src/controllers/resources.js";
 import { fluxGitRepository } from "../../src/gitops/flux.js";
-import { waitFor } from "../support/kube.js";
+import { clientFor, waitFor } from "../support/kube.js";
+import { grantRole } from "./rollback-evidence-support.js";
 import {
   ENV_LABEL,
   SHA_A,
@@ -257,6 +258,79 @@ describe("gate integrity: environments own their targets, the graph is the law",
       now.metadata.resourceVersion,
       repo.metadata.resourceVersion,
       "the other team's source was not pinned",
+    );
+  });
+
+  it("refuses a target mallory relabelled into an environment that owns its Applications by name", async () => {
+    // mallory may edit Applications (so their labels), not Environments: against a labels-only scope she could
+    // move the production Application into an ungated environment by relabelling it. A scope that lists names
+    // does not move with a label.
+    await grantRole(w().admin, w().namespace, "argocd-application-editor", ["mallory"], {
+      apiGroups: ["argoproj.io"],
+      resources: ["applications"],
+      verbs: ["get", "list", "watch", "patch", "update"],
+    });
+    const named = `named-${w().dev}`;
+    w().environments.push(named);
+    await w().admin.create(resources.environment, {
+      apiVersion: "stagegate.io/v1alpha1",
+      kind: "Environment",
+      metadata: { name: named },
+      spec: {
+        delivery: {
+          argoCDApplications: {
+            namespaces: [w().namespace],
+            matchLabels: { [ENV_LABEL]: named },
+            names: ["shop-named"],
+          },
+        },
+      },
+    });
+    const mallory = await clientFor("mallory");
+    try {
+      await mallory.patch(
+        APP,
+        "shop-prod",
+        w().namespace,
+        { metadata: { labels: { [ENV_LABEL]: named } } },
+        { type: "merge" },
+      );
+    } finally {
+      mallory.close();
+    }
+    const before = await versionOf(w(), APP, "shop-prod");
+    await waitFor(`dave's release into ${named} to be refused`, async () => {
+      try {
+        await assertDenied(
+          daveCreatesRelease(w(), "relabelled", release([argoTarget(w(), named, "shop-prod")], [named])),
+          "TargetNotOwned",
+          /owns only the Argo CD Applications named in spec\.delivery\.argoCDApplications\.names \(shop-named\)/,
+        );
+        return true;
+      } catch (err) {
+        // The webhook's Environment cache may not have the new Environment yet; anything admitted is a failure.
+        if (
+          await w()
+            .admin.get(resources.release, "relabelled", w().namespace)
+            .catch(() => undefined)
+        ) {
+          throw err;
+        }
+        return undefined;
+      }
+    });
+    await deniedAndAudited("relabelled", "TargetNotOwned");
+    assert.equal(
+      await versionOf(w(), APP, "shop-prod"),
+      before,
+      "the production Application was not written",
+    );
+    await w().admin.patch(
+      APP,
+      "shop-prod",
+      w().namespace,
+      { metadata: { labels: { [ENV_LABEL]: w().prod } } },
+      { type: "merge" },
     );
   });
 

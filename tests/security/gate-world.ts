@@ -100,7 +100,12 @@ export async function startGateWorld(
       promotesFrom: [dev],
       regulated: true,
       delivery: ownsLabelled(namespace, prod),
-      gate: { requiredApprovals: 1, approvers: { groups: ["approvers"] }, ...prodGate },
+      gate: {
+        requiredApprovals: 1,
+        approvers: { groups: ["approvers"] },
+        commitAuthorSource: "Declared",
+        ...prodGate,
+      },
     },
   });
   const [dave, alice] = await Promise.all([clientFor("dave"), clientFor("alice")]);

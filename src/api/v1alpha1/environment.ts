@@ -85,6 +85,16 @@ export const GatePolicy = z
         "Whether requesters, the release's declarers and commit authors are barred from approving. Defaults " +
           "to true for every environment that requires approvals and for regulated ones; set false to turn it off.",
       ),
+    commitAuthorSource: z
+      .enum(["Repository", "Declared"])
+      .optional()
+      .describe(
+        "Where separation of duties learns who wrote a release. Repository: only from the repository itself, " +
+          "read by the operator (its --commit-authors-config with readFromGit); while the operator reads no " +
+          "git, a change is held (CommitAuthorsUnverified), except an Emergency change. Declared: also from " +
+          "what the Release declares (spec.source.commits) when the operator reads no git. Defaults to " +
+          "Repository for regulated environments and Declared otherwise.",
+      ),
     cabRiskClasses: z
       .array(RiskClass)
       .max(4)
@@ -163,7 +173,10 @@ export const GatePolicy = z
   .describe("What must be true before a release may enter the environment.");
 export type GatePolicy = z.infer<typeof GatePolicy>;
 
-/** Which delivery objects of one kind belong to an environment: those in these namespaces carrying these labels. */
+/**
+ * Which delivery objects of one kind belong to an environment: those in these namespaces carrying these labels,
+ * and, when names are listed, only those names.
+ */
 export const DeliveryScope = z
   .object({
     namespaces: z.array(ObjectName).min(1).max(50).meta({
@@ -172,9 +185,22 @@ export const DeliveryScope = z
     }),
     matchLabels: boundedStringMap(
       "Labels a delivery object must carry, each with exactly this value, to belong to the environment; " +
-        "empty means every object of the kind in those namespaces.",
+        "empty means every object of the kind in those namespaces. Labels are written by whoever may edit the " +
+        "delivery object; names and namespaces are not (see names).",
       { entries: 32, key: 316, value: 63 },
     ).default({}),
+    names: z
+      .array(ObjectName)
+      .min(1)
+      .max(200)
+      .optional()
+      .meta({
+        description:
+          "When set, only delivery objects with one of these names (in the namespaces above, and carrying " +
+          "matchLabels) belong to the environment. Unlike a label, nobody who edits a delivery object can move " +
+          "it into the environment this way: use names where one namespace holds objects of several environments.",
+        "x-kubernetes-list-type": "set",
+      }),
   })
   .describe("The delivery objects of one kind that belong to the environment.");
 export type DeliveryScope = z.infer<typeof DeliveryScope>;

@@ -64,6 +64,18 @@ export function separationOfDutiesApplies(environment: { regulated: boolean; gat
 }
 
 /**
+ * Where separation of duties may learn commit authors in this environment: `Repository` (only what the operator
+ * reads from the repository) unless the gate says otherwise, for regulated environments; `Declared` (the Release's
+ * `spec.source.commits` too) otherwise.
+ */
+export function commitAuthorSourceOf(environment: {
+  regulated: boolean;
+  gate: GatePolicy;
+}): "Repository" | "Declared" {
+  return environment.gate.commitAuthorSource ?? (environment.regulated ? "Repository" : "Declared");
+}
+
+/**
  * Decides the approval path of one round. A Standard change the gate pre-approves up to its `maxRisk`, and a
  * non-emergency change to a gate that needs no approvals and no CAB, are approved by policy. Otherwise the
  * Approval is opened: Emergency needs 1 approval from `emergency.approverGroups`; any other change
@@ -121,12 +133,26 @@ export function decideApprovalPath(input: ApprovalPolicyInput): ApprovalPath {
       message: `Nobody may decide this change: set ${field} on Environment ${name}.`,
     };
   }
+  const git = input.git ?? { state: "off" };
+  const unverified = sod && git.state === "off" && commitAuthorSourceOf(input.environment) === "Repository";
+  if (unverified && !emergency) {
+    return {
+      kind: "blocked",
+      reason: ChangeReason.CommitAuthorsUnverified,
+      message:
+        `Environment ${name} takes commit authors only from the repository (spec.gate.commitAuthorSource is ` +
+        `${gate.commitAuthorSource === undefined ? "Repository for a regulated environment" : "Repository"}), ` +
+        "but the operator reads no git, so separation of duties cannot know who wrote the release: give the " +
+        "operator a --commit-authors-config with readFromGit and the repository in allowedRepositories, or set " +
+        "spec.gate.commitAuthorSource: Declared to accept the authors spec.source.commits declares.",
+    };
+  }
   const duties = sod
     ? barredPeople({
         requester: input.requester,
         declarers: input.declarers ?? [],
         declaredCommits: input.commits,
-        git: input.git ?? { state: "off" },
+        git,
         identities: input.identities,
       })
     : undefined;
@@ -144,10 +170,14 @@ export function decideApprovalPath(input: ApprovalPolicyInput): ApprovalPath {
   const required = emergency ? 1 : Math.max(gate.requiredApprovals, 1);
   const spec = { required, eligible, requiredGroups, excluded };
   if (duties === undefined) return { kind: "approval", spec };
-  const git = input.git ?? { state: "off" };
   const evidence: DutyEvidence = {
     declarers: [...(input.declarers ?? [])],
-    authorsFrom: git.state === "read" ? `git ${git.repoURL} ${git.range}` : "spec.source.commits",
+    authorsFrom:
+      git.state === "read"
+        ? `git ${git.repoURL} ${git.range}`
+        : unverified
+          ? "spec.source.commits (unverified: an Emergency change in an environment that takes authors from the repository)"
+          : "spec.source.commits",
     mapped: duties.mapped,
     unmapped: duties.unmapped,
     ...(input.identities === undefined ? {} : { identityMapping: input.identities.digest }),

@@ -42,6 +42,7 @@ export const ChangeReason = {
   TooManyExclusions: "TooManyExclusions",
   UnmappedCommitAuthor: "UnmappedCommitAuthor",
   CommitAuthorsUnreadable: "CommitAuthorsUnreadable",
+  CommitAuthorsUnverified: "CommitAuthorsUnverified",
   RepositoryNotAllowed: "RepositoryNotAllowed",
   ReleaseBindingMismatch: "ReleaseBindingMismatch",
   ApprovalMissing: "ApprovalMissing",

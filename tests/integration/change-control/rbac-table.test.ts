@@ -101,6 +101,7 @@ describe("change control: who may do what (real RBAC, CEL, webhooks, admission p
         regulated: true,
         delivery: ownsDeliveryIn(namespace, "argocd"),
         gate: {
+          commitAuthorSource: "Declared",
           requiredApprovals: 2,
           approvers: { groups: ["approvers", "emergency-approvers"] },
           emergency: { approverGroups: ["emergency-approvers"], maxDuration: "4h" },

@@ -28,6 +28,7 @@ describe("change control: Emergency changes", () => {
     await createEnvironment(world, env, {
       regulated: true,
       gate: {
+        commitAuthorSource: "Declared",
         requiredApprovals: 2,
         approvers: { groups: ["approvers"] },
         cabRiskClasses: ["critical"],

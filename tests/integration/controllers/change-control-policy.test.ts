@@ -1,6 +1,7 @@
 // Changes decided without anyone deciding: an approval that times out at exactly its expiry, a Standard change
-// approved by policy without an Approval, and a change whose Environment and Release appear only later (the
-// informers' indexes wake it; periodic resync is off).
+// approved by policy without an Approval, a change whose Environment and Release appear only later (the
+// informers' indexes wake it; periodic resync is off), and a change held because its regulated environment takes
+// commit authors only from the repository and these controllers read no git.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { resources } from "../../../src/controllers/resources.js";
@@ -25,7 +26,12 @@ describe("change control: expiry, policy and late references", () => {
     const env = w().unique("short");
     await createEnvironment(w(), env, {
       regulated: true,
-      gate: { requiredApprovals: 1, approvers: { groups: ["approvers"] }, approvalTimeout: "3s" },
+      gate: {
+        commitAuthorSource: "Declared",
+        requiredApprovals: 1,
+        approvers: { groups: ["approvers"] },
+        approvalTimeout: "3s",
+      },
     });
     await createRelease(w(), "short-1", env, commitsBy(1, "Bob Builder"));
     await createChange(w(), "expire-me", { release: "short-1", environment: env });
@@ -103,6 +109,50 @@ describe("change control: expiry, policy and late references", () => {
       w().audit.aboutChange(w().namespace, "routine")[0]?.details.rule,
       "StandardChangePreApproved",
     );
+  });
+
+  it("holds a change in a regulated environment while the operator reads no git, until the gate accepts declared authors", async () => {
+    const env = w().unique("reg");
+    await createEnvironment(w(), env, {
+      regulated: true,
+      gate: { requiredApprovals: 1, approvers: { groups: ["approvers"] } },
+    });
+    await createRelease(w(), "reg-1", env, commitsBy(1, "Bob Builder"));
+    await createChange(w(), "unverified", { release: "reg-1", environment: env });
+    const held = await waitForStatus(
+      w(),
+      resources.changeRequest,
+      "unverified",
+      "to be held for its commit authors",
+      (s) => condition(s, "Approved")?.reason === "CommitAuthorsUnverified",
+    );
+    assert.equal(condition(held, "Approved")?.status, "Unknown");
+    assert.match(
+      condition(held, "Approved")?.message ?? "",
+      /takes commit authors only from the repository .* a --commit-authors-config .* spec.gate.commitAuthorSource: Declared/,
+    );
+    assert.equal(held.approvalRef, undefined);
+    assert.equal(await read(w(), resources.approval, "unverified"), undefined, "no Approval is opened");
+    assert.deepEqual(w().audit.trail(w().namespace, "unverified"), []);
+
+    // The platform team decides to accept what the Release declares: the round opens, and says where authors came from.
+    await w().admin.patch(
+      resources.environment,
+      env,
+      undefined,
+      { spec: { gate: { commitAuthorSource: "Declared" } } },
+      { type: "merge" },
+    );
+    await waitForStatus(
+      w(),
+      resources.changeRequest,
+      "unverified",
+      "to open its round",
+      (s) => condition(s, "Approved")?.reason === "AwaitingDecision",
+    );
+    const [opened] = w().audit.aboutChange(w().namespace, "unverified");
+    const duties = opened?.details.separationOfDuties as { authorsFrom?: string } | undefined;
+    assert.equal(duties?.authorsFrom, "spec.source.commits");
   });
 
   it("says which reference is missing, and moves on when the Environment and then the Release appear", async () => {

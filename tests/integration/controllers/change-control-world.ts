@@ -174,6 +174,9 @@ export async function setUpRegulatedProd(world: World): Promise<string> {
   await createEnvironment(world, prod, {
     regulated: true,
     gate: {
+      // The controllers here read no git: accept the authors the Release declares (the default for a regulated
+      // environment is Repository; change-control-policy.test.ts holds a change under it).
+      commitAuthorSource: "Declared",
       requiredApprovals: 2,
       approvers: { groups: ["approvers"] },
       cabRiskClasses: ["high", "critical"],

@@ -9,6 +9,7 @@ import {
   excludedApprovers,
   type ApprovalPath,
 } from "../../../src/controllers/change-control/approval-spec.js";
+import type { GitAuthors } from "../../../src/controllers/change-control/separation-of-duties.js";
 import { commits, environment } from "./change-request-fixtures.js";
 
 const DAVE: Requester = { username: "dave", groups: ["release-managers"] };
@@ -27,8 +28,19 @@ interface Row {
   regulated?: boolean;
   requester?: Requester | null;
   commits?: Commit[];
+  /** What the operator read from the repository: a read that found no further commits unless given. */
+  git?: GitAuthors;
   expected: ApprovalPath | { kind: ApprovalPath["kind"]; reason?: string; rule?: string };
 }
+
+/** The operator read the release's range from its repository and found no commits beyond those declared. */
+const READ: GitAuthors = {
+  state: "read",
+  repoURL: "https://git.example.com/shop.git",
+  range: "0000000..aaaaaa2",
+  commits: [],
+};
+const OFF: GitAuthors = { state: "off" };
 
 const rows: Row[] = [
   {
@@ -166,6 +178,69 @@ const rows: Row[] = [
     expected: { kind: "blocked", reason: "NoEligibleApprovers" },
   },
   {
+    situation:
+      "regulated prod and the operator reads no git: held, authors only from the repository by default",
+    git: OFF,
+    commits: commits(2),
+    expected: { kind: "blocked", reason: "CommitAuthorsUnverified" },
+  },
+  {
+    situation:
+      "regulated prod that accepts declared authors (commitAuthorSource: Declared) opens without git",
+    git: OFF,
+    gate: { ...PROD, commitAuthorSource: "Declared" },
+    commits: commits(1),
+    expected: {
+      kind: "approval",
+      spec: {
+        required: 2,
+        eligible: { users: ["olga"], groups: ["approvers"] },
+        requiredGroups: [],
+        excluded: [
+          { user: "dave", reason: "requested the change" },
+          { user: "bob@example.com", reason: "authored commit aaaaaa1" },
+          { user: "Bob Builder", reason: "authored commit aaaaaa1" },
+        ],
+      },
+    },
+  },
+  {
+    situation: "an unregulated gated environment takes declared authors by default",
+    git: OFF,
+    regulated: false,
+    commits: [],
+    expected: {
+      kind: "approval",
+      spec: {
+        required: 2,
+        eligible: { users: ["olga"], groups: ["approvers"] },
+        requiredGroups: [],
+        excluded: [{ user: "dave", reason: "requested the change" }],
+      },
+    },
+  },
+  {
+    situation: "an unregulated environment that asks for the repository is held without git",
+    git: OFF,
+    regulated: false,
+    gate: { ...PROD, commitAuthorSource: "Repository" },
+    expected: { kind: "blocked", reason: "CommitAuthorsUnverified" },
+  },
+  {
+    situation: "separation of duties off: nothing to learn about authors, so no git is needed",
+    git: OFF,
+    gate: { ...PROD, separationOfDuties: false },
+    expected: {
+      kind: "approval",
+      spec: {
+        required: 2,
+        eligible: { users: ["olga"], groups: ["approvers"] },
+        requiredGroups: [],
+        excluded: [],
+      },
+    },
+  },
+  {
     situation: "more exclusions than an Approval holds blocks",
     commits: Array.from({ length: 101 }, (_, i) => ({
       sha: `${(i + 1).toString(16).padStart(7, "0")}`,
@@ -184,6 +259,7 @@ describe("decideApprovalPath", () => {
         environment: environment(row.gate ?? PROD, row.regulated ?? true),
         requester: row.requester === null ? undefined : (row.requester ?? DAVE),
         commits: row.commits ?? [],
+        git: row.git ?? READ,
       });
       assert.equal(path.kind, row.expected.kind);
       if ("spec" in row.expected && path.kind === "approval") assert.deepEqual(path.spec, row.expected.spec);
@@ -194,6 +270,24 @@ describe("decideApprovalPath", () => {
       if ("rule" in row.expected && path.kind === "policy") assert.equal(path.rule, row.expected.rule);
     });
   }
+});
+
+describe("an Emergency change in an environment that takes authors from the repository", () => {
+  it("is not held when the operator reads no git, and its evidence says its authors are unverified", () => {
+    const path = decideApprovalPath({
+      changeType: "Emergency",
+      riskClass: "high",
+      environment: environment(PROD, true),
+      requester: DAVE,
+      commits: commits(1),
+      git: OFF,
+    });
+    assert.equal(path.kind, "approval");
+    assert.match(
+      path.kind === "approval" ? (path.evidence?.authorsFrom ?? "") : "",
+      /unverified: an Emergency/,
+    );
+  });
 });
 
 describe("excludedApprovers", () => {

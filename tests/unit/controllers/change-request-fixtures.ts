@@ -111,7 +111,20 @@ export function crInput(options: {
     spec: crSpec(options.spec),
     status: options.status,
     environment: env,
-    release: options.commits === null ? undefined : { commits: options.commits ?? commits(3) },
+    // The operator read the release's range from its repository (regulated environments take authors only
+    // from there) and found no commits beyond those the release declares.
+    release:
+      options.commits === null
+        ? undefined
+        : {
+            commits: options.commits ?? commits(3),
+            git: {
+              state: "read",
+              repoURL: "https://git.example.com/api.git",
+              range: "0000000..aaaaaa3",
+              commits: [],
+            },
+          },
     criticalTarget: options.criticalTarget ?? false,
     approval:
       options.approval === undefined
