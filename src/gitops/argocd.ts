@@ -225,15 +225,17 @@ export class ArgoCDAdapter implements DeliveryAdapter {
 }
 
 /**
- * The Application's last operation (`status.operationState`): when it started and the revision it synced (the
- * result's, else the one asked for). `id` is "" when there is none; one operation keeps its id from start to finish.
+ * The Application's last operation (`status.operationState`) and the revision it synced (the result's, else the one
+ * asked for). `id` is "" when there is none, else when it started and the revision it was asked for: both are set
+ * when it starts, so one operation keeps its id from start to finish, while the result's revision may come later.
  */
 export function lastOperationOf(app: ArgoApplication): LastOperation {
   const state = app.status?.operationState;
   if (state === undefined) return { id: "" };
-  const revision = state.syncResult?.revision ?? state.operation?.sync?.revision;
+  const asked = state.operation?.sync?.revision;
+  const revision = state.syncResult?.revision ?? asked;
   return {
-    id: `${state.startedAt ?? ""} ${revision ?? ""}`,
+    id: `${state.startedAt ?? ""} ${asked ?? ""}`,
     ...(revision === undefined ? {} : { revision }),
   };
 }

@@ -189,9 +189,9 @@ export const ReleaseEnvironmentStatus = z
       .max(320)
       .optional()
       .describe(
-        "The delivery tool's last operation on the target (Argo CD: when it started and the revision it synced) " +
-          "when the release asked the tool for its revision; empty when there was none. While the delivery is in " +
-          "flight, a later operation to another revision is reported as UnapprovedDeployment.",
+        "The delivery tool's last operation on the target (Argo CD: when it started and the revision it was " +
+          "asked for) when the release asked the tool for its revision; empty when there was none. While the " +
+          "delivery is in flight, a later operation to another revision is reported as UnapprovedDeployment.",
       ),
     deliveryRequestPending: z
       .boolean()

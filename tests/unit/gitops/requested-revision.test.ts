@@ -130,16 +130,29 @@ describe("the last operation of an Application", () => {
     assert.deepEqual(done, running);
   });
 
-  it("says the revision the sync resolved to over the one asked for", () => {
-    const found = lastOperationOf(
+  it("says the revision the sync resolved to over the one asked for, and keeps its id once resolved", () => {
+    const operation = { sync: { revision: "main" } };
+    const running = lastOperationOf(
+      withState({ phase: "Running", startedAt: "2030-01-01T00:00:00Z", operation }),
+    );
+    const done = lastOperationOf(
       withState({
         phase: "Succeeded",
         startedAt: "2030-01-01T00:00:00Z",
-        operation: { sync: { revision: "main" } },
+        operation,
         syncResult: { revision: HAND },
       }),
     );
-    assert.equal(found.revision, HAND);
+    assert.equal(running.revision, "main");
+    assert.equal(done.revision, HAND);
+    assert.equal(done.id, running.id);
+  });
+
+  it("is another operation when it started at another time, even to the same revision", () => {
+    const at = (startedAt: string) =>
+      lastOperationOf(withState({ phase: "Succeeded", startedAt, operation: { sync: { revision: HAND } } }))
+        .id;
+    assert.notEqual(at("2030-01-01T00:00:09Z"), at("2030-01-01T00:00:00Z"));
   });
 
   it("is carried on the adapter's observation, in either mode", () => {
