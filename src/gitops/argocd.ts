@@ -237,6 +237,7 @@ export function lastOperationOf(app: ArgoApplication): LastOperation {
   return {
     id: `${state.startedAt ?? ""} ${asked ?? ""}`,
     ...(revision === undefined ? {} : { revision }),
+    ...(asked === undefined ? {} : { asked }),
   };
 }
 

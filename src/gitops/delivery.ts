@@ -75,6 +75,8 @@ export interface LastOperation {
   id: string;
   /** The revision it synced (or was asked to), when the tool says. */
   revision?: string;
+  /** The revision it was asked for (a commit, or a branch or tag it resolved), when the tool says. */
+  asked?: string;
 }
 
 /** What the release expects of the target, and since when. */

@@ -113,7 +113,9 @@ export async function gatherEnvironments(
         targetObject,
       );
       input.lockHolder = targetObject?.metadata.annotations?.[LOCK_ANNOTATION];
-      const pinned = pinnedGitRepository(spec.delivery, target, targetObject);
+      // Only detection in flight asks what the pinned GitRepository says: read it while the promotion is in flight.
+      const inFlight = release.stored.find((e) => e.name === name)?.state === "Deploying";
+      const pinned = inFlight ? pinnedGitRepository(spec.delivery, target, targetObject) : undefined;
       const sourceRequest =
         pinned === undefined ? undefined : await readSourceRequest(deps.client, pinned, opts);
       input.delivery = observeDelivery(deps, target, targetObject, release.promotedAt(name), sourceRequest);

@@ -44,7 +44,8 @@ export function describeTarget(target: ReleaseTarget): string {
  * - in flight, once the tool was asked (in an earlier pass: `stored` no longer has the request pending), the revision
  *   the tool is told to deliver where its object says so (Argo CD operations and pins, HelmRelease chart versions,
  *   a Kustomization's GitRepository ref): exactly this release's; and any operation the tool ran since the one on
- *   record when it was asked (`lastOperationAtRequest`, Argo CD) must have synced this release's revision. A hand
+ *   record when it was asked (`lastOperationAtRequest`, Argo CD) must have synced (or been asked for) this release's
+ *   revision. A hand
  *   sync during a promotion, even to a revision promoted there before, is reported.
  * The `stagegate.io/locked-by` annotation plays no part: anyone with edit on the delivery object can write it, and
  * a real promotion is on record in its release's status before the tool is asked (ADR 0020). Pure.
@@ -85,15 +86,19 @@ export function detectUnapproved(
     return { ...found, running: requested, inFlight: true };
   }
   // The tool's record of what it last did lags a pin: an operation since the one on record when this release asked
-  // is news, and one that synced another revision is a hand sync, even when it finished between two passes.
+  // is news, and one that synced another revision (not asked for this one by a branch or tag) is a hand sync, even
+  // when it ran and finished between two passes.
   const last = delivery.lastOperation;
   const recorded = stored?.lastOperationAtRequest;
+  const ours = (revision: string | undefined) =>
+    revision !== undefined && revisionMatches(revision, expected);
   if (
     asked &&
     recorded !== undefined &&
     last?.revision !== undefined &&
     last.id !== recorded &&
-    !revisionMatches(last.revision, expected)
+    !ours(last.revision) &&
+    !ours(last.asked)
   ) {
     return { ...found, running: last.revision, inFlight: true };
   }

@@ -64,7 +64,7 @@ const ASKED_PINNED = inFlight({ runningAtPromotion: "feed000aaaa", lastOperation
 /** A pinned Application: what runs (`status.sync.revision`), the pin, and its last operation. */
 const pinned = (
   revision: string,
-  lastOperation: { id: string; revision?: string },
+  lastOperation: { id: string; revision?: string; asked?: string },
   requested = FULL_REV,
 ): EnvironmentInput["delivery"] => ({
   state: "Deploying",
@@ -357,6 +357,25 @@ const rows: Row[] = [
         "feed000aaaa",
         { id: "2029-12-31T00:00:01Z feed000aaaa", revision: "feed000aaaa" },
         OLD,
+      ),
+      claims: [earlier],
+    },
+  },
+  {
+    situation:
+      "pinned, an operation asked for this release's revision by a tag, resolved to a commit: its own",
+    target: PINNED,
+    entry: inFlight({ revision: "v1.4.0", runningAtPromotion: "feed000aaaa" }),
+    stored: inFlight({
+      revision: "v1.4.0",
+      runningAtPromotion: "feed000aaaa",
+      lastOperationAtRequest: BEFORE.id,
+    }),
+    input: {
+      delivery: pinned(
+        "feed000aaaa",
+        { id: "2029-12-31T00:00:05Z v1.4.0", revision: FULL_REV, asked: "v1.4.0" },
+        "v1.4.0",
       ),
       claims: [earlier],
     },

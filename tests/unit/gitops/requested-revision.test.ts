@@ -126,7 +126,7 @@ describe("the last operation of an Application", () => {
         syncResult: { revision: HAND },
       }),
     );
-    assert.deepEqual(running, { id: `2030-01-01T00:00:00Z ${HAND}`, revision: HAND });
+    assert.deepEqual(running, { id: `2030-01-01T00:00:00Z ${HAND}`, revision: HAND, asked: HAND });
     assert.deepEqual(done, running);
   });
 
