@@ -71,7 +71,7 @@ export interface DeliveryObservation {
 
 /** One operation of a delivery tool, told apart from the others by `id` ("" for none yet). */
 export interface LastOperation {
-  /** When it started and what it synced, as the tool recorded them: the same operation, the same id. */
+  /** When it started and the revision it was asked for, as the tool recorded them: one operation, one id. */
   id: string;
   /** The revision it synced (or was asked to), when the tool says. */
   revision?: string;

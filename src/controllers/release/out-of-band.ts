@@ -45,8 +45,8 @@ export function describeTarget(target: ReleaseTarget): string {
  *   the tool is told to deliver where its object says so (Argo CD operations and pins, HelmRelease chart versions,
  *   a Kustomization's GitRepository ref): exactly this release's; and any operation the tool ran since the one on
  *   record when it was asked (`lastOperationAtRequest`, Argo CD) must have synced (or been asked for) this release's
- *   revision. A hand
- *   sync during a promotion, even to a revision promoted there before, is reported.
+ *   revision. A hand sync during a promotion, even to a revision promoted there before, is reported, even one that
+ *   ran and finished between two passes on an Application whose pin still names this release's revision.
  * The `stagegate.io/locked-by` annotation plays no part: anyone with edit on the delivery object can write it, and
  * a real promotion is on record in its release's status before the tool is asked (ADR 0020). Pure.
  */
