@@ -16,6 +16,7 @@ import { readFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import { LOCK_ANNOTATION } from "../../src/controllers/release/gather.js";
 import { deliveryResources, resources } from "../../src/controllers/resources.js";
+import { fluxGitRepository } from "../../src/gitops/flux.js";
 import type { KubeClient } from "../../src/runtime/kube/client.js";
 import { builtin } from "../../src/runtime/kube/resource.js";
 import { kubeconfigPath } from "../support/cluster.js";
@@ -26,7 +27,6 @@ import {
   createFluxKustomization,
 } from "../support/delivery-objects.js";
 import { startGitOpsStandIn } from "../support/e2e-gitops-stand-in.js";
-import { fluxGitRepository } from "../../src/gitops/flux.js";
 import {
   argoRunsRequestedSync,
   argoSyncs,
