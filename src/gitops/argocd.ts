@@ -11,6 +11,7 @@ import {
   DeliveryConfigError,
   type DeliveryAdapter,
   type DeliveryObservation,
+  type LastOperation,
   type PromotionRequest,
   type PromotionResult,
 } from "./delivery.js";
@@ -46,6 +47,7 @@ export const ArgoApplication = z.looseObject({
         .looseObject({
           phase: z.string().optional(),
           message: z.string().optional(),
+          startedAt: z.string().optional(),
           operation: Operation.optional(),
           syncResult: z.looseObject({ revision: z.string().optional() }).optional(),
         })
@@ -214,8 +216,29 @@ export class ArgoCDAdapter implements DeliveryAdapter {
     }
     const app = ArgoApplication.parse(obj);
     const requested = requestedRevision(app, argo.mode);
-    return { ...observeApplication(app, observedAt), ...(requested === undefined ? {} : { requested }) };
+    return {
+      ...observeApplication(app, observedAt),
+      ...(requested === undefined ? {} : { requested }),
+      lastOperation: lastOperationOf(app),
+    };
   }
+}
+
+/**
+ * The Application's last operation (`status.operationState`) and the revision it synced (the result's, else the one
+ * asked for). `id` is "" when there is none, else when it started and the revision it was asked for: both are set
+ * when it starts, so one operation keeps its id from start to finish, while the result's revision may come later.
+ */
+export function lastOperationOf(app: ArgoApplication): LastOperation {
+  const state = app.status?.operationState;
+  if (state === undefined) return { id: "" };
+  const asked = state.operation?.sync?.revision;
+  const revision = state.syncResult?.revision ?? asked;
+  return {
+    id: `${state.startedAt ?? ""} ${asked ?? ""}`,
+    ...(revision === undefined ? {} : { revision }),
+    ...(asked === undefined ? {} : { asked }),
+  };
 }
 
 /**

@@ -45,10 +45,16 @@ export interface DeliveryObservation {
    * The revision the tool is told to deliver, where its object says so without lagging behind Stagegate's own
    * request: for an Argo CD Application the pending operation's, else the last operation's (mode Sync) or
    * `spec.source.targetRevision` (mode PinTargetRevision); for a HelmRelease whose chart version the release pins,
-   * `spec.chart.spec.version`. Undefined for a Kustomization (its commit is pinned on the GitRepository) and
-   * wherever the object does not say.
+   * `spec.chart.spec.version`. For a Kustomization whose commit the release pins, the adapter cannot say from the
+   * Kustomization: the caller reads its GitRepository's ref (`gitRepositoryRequest`). Undefined wherever the object
+   * does not say.
    */
   requested?: string;
+  /**
+   * The tool's last operation on the target, where its object keeps one (Argo CD `status.operationState`);
+   * undefined where it does not.
+   */
+  lastOperation?: LastOperation;
   /** The live state matches the desired state at `revision`. */
   synced: boolean;
   healthy: boolean;
@@ -61,6 +67,16 @@ export interface DeliveryObservation {
   initiatedBy?: string;
   message: string;
   observedAt: Date;
+}
+
+/** One operation of a delivery tool, told apart from the others by `id` ("" for none yet). */
+export interface LastOperation {
+  /** When it started and the revision it was asked for, as the tool recorded them: one operation, one id. */
+  id: string;
+  /** The revision it synced (or was asked to), when the tool says. */
+  revision?: string;
+  /** The revision it was asked for (a commit, or a branch or tag it resolved), when the tool says. */
+  asked?: string;
 }
 
 /** What the release expects of the target, and since when. */

@@ -75,8 +75,30 @@ export const FluxObject = z.looseObject({
 export type FluxObject = z.infer<typeof FluxObject>;
 
 const GitRepository = z.looseObject({
-  spec: z.looseObject({ ref: z.looseObject({ commit: z.string().optional() }).optional() }),
+  spec: z.looseObject({
+    ref: z
+      .looseObject({
+        commit: z.string().optional(),
+        name: z.string().optional(),
+        semver: z.string().optional(),
+        tag: z.string().optional(),
+        branch: z.string().optional(),
+      })
+      .optional(),
+  }),
 });
+
+/**
+ * What a GitRepository tells Flux to fetch, as source-controller reads its ref: the pinned commit, else the name,
+ * semver range, tag or branch it follows (in that precedence), else branch `master`. Undefined when the object
+ * does not parse. A Kustomization target's pin lives here, so this is what it is told to deliver.
+ */
+export function gitRepositoryRequest(repo: KubeObject): string | undefined {
+  const parsed = GitRepository.safeParse(repo);
+  if (!parsed.success) return undefined;
+  const ref = parsed.data.spec.ref ?? {};
+  return ref.commit ?? ref.name ?? ref.semver ?? ref.tag ?? ref.branch ?? "master";
+}
 
 function fluxTarget(target: ReleaseTarget): FluxTarget {
   if (target.flux === undefined) {

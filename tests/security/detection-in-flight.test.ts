@@ -1,25 +1,38 @@
 // Issue 9, class 7: out-of-band detection also runs while a deployment is in flight, and a lock silences nothing.
-// Against the real API server and RBAC, with the operator as its own process and the driver playing Argo CD (the
-// test runs each sync by hand, so a promotion stays in flight as long as the attempt needs). mallory holds only
-// edit on Argo CD Applications: she replaces the sync Stagegate asked for with her own revision, syncs back to a
-// revision promoted there before, edits the Application's source mid-flight, and names a release that waits at
-// the gate in a forged `stagegate.io/locked-by` to hide a hand sync. Each attempt asserts the UnapprovedDeployment
-// condition naming it and the fix, that the operator did not write the Application (resourceVersion), and the
-// audit entry. The legit path: a release promoted while Argo CD syncs at once raises nothing (its status records
-// the promotion before the sync is asked for).
+// Against the real API server and RBAC, with the operator as its own process and the driver playing Argo CD and Flux
+// (the test runs each sync by hand, so a promotion stays in flight as long as the attempt needs). mallory holds only
+// edit on Argo CD Applications and on Flux GitRepositories: she replaces the sync Stagegate asked for with her own
+// revision, syncs back to a revision promoted there before, edits the Application's source mid-flight, names a
+// release that waits at the gate in a forged `stagegate.io/locked-by` to hide a hand sync, syncs an Application
+// Stagegate pins (`PinTargetRevision`) back to the revision promoted there before while the operator is down (so the
+// sync runs and finishes between two passes), and moves the commit a Kustomization's GitRepository is pinned to back
+// to the revision promoted there before. Each attempt asserts the UnapprovedDeployment condition naming it and the
+// fix, that the operator did not write the object (resourceVersion), and the audit entry. The legit paths: releases
+// promoted while Argo CD and Flux deliver at once raise nothing (a status records the promotion before the tool is
+// asked), nor does a pinned release while Argo CD has not caught up with the pin.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import { LOCK_ANNOTATION } from "../../src/controllers/release/gather.js";
 import { deliveryResources, resources } from "../../src/controllers/resources.js";
+import { fluxGitRepository } from "../../src/gitops/flux.js";
 import type { KubeClient } from "../../src/runtime/kube/client.js";
 import { builtin } from "../../src/runtime/kube/resource.js";
 import { kubeconfigPath } from "../support/cluster.js";
 import { createEnvironment, deleteIgnoringMissing, type StatusView } from "../support/controller-world.js";
-import { createArgoApplication } from "../support/delivery-objects.js";
+import {
+  createArgoApplication,
+  createFluxGitRepository,
+  createFluxKustomization,
+} from "../support/delivery-objects.js";
 import { startGitOpsStandIn } from "../support/e2e-gitops-stand-in.js";
-import { argoSyncs } from "../support/gitops-driver.js";
+import {
+  argoRunsRequestedSync,
+  argoSyncs,
+  fluxReconciles,
+  pendingStagegateReconcile,
+} from "../support/gitops-driver.js";
 import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
 import { startOperator, type OperatorProcess } from "../support/operator-process.js";
 import { createRelease, envOf, syncRequested, waitForEnvState } from "../support/release-world.js";
@@ -29,6 +42,7 @@ const SHA1 = "1d1d1d1d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
 const SHA2 = "2e2e2e2e9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
 const SHA3 = "3f3f3f3f9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
 const APP = deliveryResources.argoCDApplication;
+const KUSTOMIZATION = deliveryResources.fluxKustomization;
 const hex = (bytes: number): string => randomBytes(bytes).toString("hex");
 
 interface Condition {
@@ -56,14 +70,71 @@ describe("Class 7: out-of-band detection while a deployment is in flight", () =>
     await admin.patch(APP, name, namespace, { metadata: { labels: { stage } } }, { type: "merge" });
   }
 
-  function release(name: string, app: string, sha: string, environment = prod) {
+  function release(
+    name: string,
+    app: string,
+    sha: string,
+    environment = prod,
+    mode: "Sync" | "PinTargetRevision" = "Sync",
+  ) {
     return createRelease(scope(), name, {
       version: name,
       revision: sha,
       pipeline: [environment],
-      targets: [{ environment, argoCD: { name: app, namespace, revision: sha } }],
+      targets: [{ environment, argoCD: { name: app, namespace, revision: sha, mode } }],
       rollbackPolicy: { mode: "Manual" },
     });
+  }
+
+  /** A release of `sha` through the Kustomization `kustomization` (its GitRepository is named the same). */
+  function fluxRelease(name: string, kustomization: string, sha: string) {
+    return createRelease(scope(), name, {
+      version: name,
+      revision: sha,
+      pipeline: [prod],
+      targets: [
+        { environment: prod, flux: { kind: "Kustomization", name: kustomization, namespace, revision: sha } },
+      ],
+      rollbackPolicy: { mode: "Manual" },
+    });
+  }
+
+  /** Waits until Stagegate pinned the GitRepository to `sha` and asked for the Kustomization's reconciliation. */
+  function fluxRequested(kustomization: string, sha: string): Promise<true> {
+    return waitFor(`${kustomization} to be pinned to ${sha} and asked to reconcile`, async () => {
+      const repo = await admin.get(fluxGitRepository, kustomization, namespace);
+      const commit = (repo.spec as { ref?: { commit?: string } }).ref?.commit;
+      const ks = await admin.get(KUSTOMIZATION, kustomization, namespace);
+      return commit === sha && pendingStagegateReconcile(ks) === sha ? true : undefined;
+    });
+  }
+
+  /** Waits until Stagegate pinned the Application's targetRevision to `sha`. */
+  function pinned(app: string, sha: string): Promise<true> {
+    return waitFor(`${app} to be pinned to ${sha}`, async () => {
+      const obj = await admin.get(APP, app, namespace);
+      const pin = (obj.spec as { source?: { targetRevision?: string } }).source?.targetRevision;
+      return pin === sha ? true : undefined;
+    });
+  }
+
+  /** Waits until `name`'s status records that it asked the tool (in flight, the request no longer pending). */
+  function asked(name: string): Promise<true> {
+    return waitFor(`${name} to record that it asked the delivery tool`, async () => {
+      const status = ((await admin.get(resources.release, name, namespace)).status ?? {}) as StatusView;
+      const entry = envOf(status, prod) as { state?: string; deliveryRequestPending?: boolean } | undefined;
+      return entry?.state === "Deploying" && entry.deliveryRequestPending === undefined ? true : undefined;
+    });
+  }
+
+  /** The operator as its own process, watching this test's namespace. */
+  async function startTheOperator(): Promise<OperatorProcess> {
+    const started = startOperator(kubeconfigPath("operator"), [
+      `--namespace=${namespace}`,
+      "--leader-elect=false",
+    ]);
+    await started.waitForLog("Started workers", { controller: "release" });
+    return started;
   }
 
   /** A release promoted and Verified on `app`, the test playing Argo CD. */
@@ -78,11 +149,7 @@ describe("Class 7: out-of-band detection while a deployment is in flight", () =>
   async function inFlight(name: string, app: string): Promise<void> {
     await release(name, app, SHA2);
     await syncRequested(scope(), app, SHA2);
-    await waitFor(`${name} to record that it asked for the sync`, async () => {
-      const status = ((await admin.get(resources.release, name, namespace)).status ?? {}) as StatusView;
-      const entry = envOf(status, prod) as { state?: string; deliveryRequestPending?: boolean } | undefined;
-      return entry?.state === "Deploying" && entry.deliveryRequestPending === undefined ? true : undefined;
-    });
+    await asked(name);
   }
 
   function conditionOf(name: string): Promise<Condition | undefined> {
@@ -149,23 +216,40 @@ describe("Class 7: out-of-band detection while a deployment is in flight", () =>
         resources: ["applications"],
         verbs: ["get", "list", "watch", "patch", "update"],
       });
+      await grantRole(admin, namespace, "flux-source-editor", ["mallory"], {
+        apiGroups: ["source.toolkit.fluxcd.io"],
+        resources: ["gitrepositories"],
+        verbs: ["get", "list", "watch", "patch", "update"],
+      });
       mallory = await clientFor("mallory");
       const owns = (stage: string) => ({
         argoCDApplications: { namespaces: [namespace], matchLabels: { stage } },
       });
-      await createEnvironment({ admin, namespace }, prod, { delivery: owns("prod") });
+      await createEnvironment({ admin, namespace }, prod, {
+        delivery: { ...owns("prod"), fluxKustomizations: { namespaces: [namespace] } },
+      });
       await createEnvironment({ admin, namespace }, frozen, { delivery: owns("k") });
-      operator = startOperator(kubeconfigPath("operator"), [
-        `--namespace=${namespace}`,
-        "--leader-elect=false",
-      ]);
-      await operator.waitForLog("Started workers", { controller: "release" });
-      for (const app of ["app-f", "app-g", "app-h", "app-l"]) await application(app, "prod");
+      operator = await startTheOperator();
+      for (const app of ["app-f", "app-g", "app-h", "app-l", "app-p"]) await application(app, "prod");
       await application("app-k", "k");
+      for (const name of ["ks-q", "ks-m"]) {
+        await createFluxGitRepository(scope(), name);
+        await createFluxKustomization(scope(), name);
+      }
       await verified("shop-f1", "app-f", SHA1);
       await verified("shop-g1", "app-g", SHA1);
       await verified("shop-h1", "app-h", SHA1);
       await verified("shop-k1", "app-k", SHA1, frozen);
+      // Pinned: Stagegate pins targetRevision, Argo CD's auto-sync follows the pin.
+      await release("shop-p1", "app-p", SHA1, prod, "PinTargetRevision");
+      await pinned("app-p", SHA1);
+      await argoSyncs(admin, ref("app-p"), { revision: SHA1, initiatedBy: { automated: true } });
+      await waitForEnvState(scope(), "shop-p1", prod, "Verified", 60_000);
+      // Flux: Stagegate pins the GitRepository's commit, kustomize-controller applies what source-controller fetched.
+      await fluxRelease("shop-q1", "ks-q", SHA1);
+      await fluxRequested("ks-q", SHA1);
+      await fluxReconciles(admin, ref("ks-q"), SHA1);
+      await waitForEnvState(scope(), "shop-q1", prod, "Verified", 60_000);
       // From now on every release of `frozen` waits at its gate.
       const now = Date.now();
       const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
@@ -265,23 +349,108 @@ describe("Class 7: out-of-band detection while a deployment is in flight", () =>
     assert.equal(envOf(status, frozen)?.state, "Gated", "the named release still waits at its gate");
   });
 
-  it("a release promoted while Argo CD syncs at once raises nothing on it or on the release it replaces", async () => {
-    const argo = startGitOpsStandIn(admin, namespace, { held: ["app-f", "app-g", "app-h", "app-k"] });
+  it("mallory syncs a pinned Application back to a revision promoted there before, finished between two passes", async () => {
+    await release("shop-p2", "app-p", SHA2, prod, "PinTargetRevision");
+    await pinned("app-p", SHA2);
+    await asked("shop-p2");
+    assert.equal(
+      await conditionOf("shop-p2"),
+      undefined,
+      "Argo CD not caught up with the pin yet raises nothing",
+    );
+    // The operator is down while her sync is asked for and runs: no pass sees it pending.
+    await operator?.stop();
+    operator = undefined;
+    await mallory.patch(
+      APP,
+      "app-p",
+      namespace,
+      { operation: { sync: { revision: SHA1 }, initiatedBy: { username: "mallory" } } },
+      { type: "merge" },
+    );
+    assert.equal(await argoRunsRequestedSync(admin, ref("app-p")), SHA1);
+    const rv = await resourceVersion("app-p");
+    operator = await startTheOperator();
+    const found = await reported(
+      "shop-p2",
+      new RegExp(`deploy revision ${SHA1} while this release was promoting ${SHA2}`),
+    );
+    assert.match(found.message, /put it back, or promote that revision through a Release/);
+    assert.equal(await resourceVersion("app-p"), rv, "the operator did not write the Application");
+    await assertAudited("shop-p2", SHA1, true);
+    const status = ((await admin.get(resources.release, "shop-p2", namespace)).status ?? {}) as StatusView;
+    assert.equal(envOf(status, prod)?.state, "Deploying", "the promotion does not pass for delivered");
+  });
+
+  it("mallory, with edit on Flux sources, pins a GitRepository back to a revision promoted there before", async () => {
+    await fluxRelease("shop-q2", "ks-q", SHA2);
+    await fluxRequested("ks-q", SHA2);
+    await asked("shop-q2");
+    assert.equal(await conditionOf("shop-q2"), undefined, "its own promotion in flight raises nothing");
+    assert.equal(await conditionOf("shop-q1"), undefined, "nor does it on the release it replaces");
+    await mallory.patch(
+      fluxGitRepository,
+      "ks-q",
+      namespace,
+      { spec: { ref: { commit: SHA1 } } },
+      { type: "merge" },
+    );
+    const rv = (await admin.get(fluxGitRepository, "ks-q", namespace)).metadata.resourceVersion;
+    // source-controller fetches the commit now pinned; kustomize-controller applies it.
+    await fluxReconciles(admin, ref("ks-q"), SHA1);
+    const found = await reported(
+      "shop-q2",
+      new RegExp(
+        `Flux Kustomization ${namespace}/ks-q \\(${prod}\\) was made to deploy revision ${SHA1} while this ` +
+          `release was promoting ${SHA2}`,
+      ),
+    );
+    assert.match(found.message, /put it back, or promote that revision through a Release/);
+    assert.equal(
+      (await admin.get(fluxGitRepository, "ks-q", namespace)).metadata.resourceVersion,
+      rv,
+      "the operator did not write the GitRepository",
+    );
+    await assertAudited("shop-q2", SHA1, true);
+    const status = ((await admin.get(resources.release, "shop-q2", namespace)).status ?? {}) as StatusView;
+    assert.equal(envOf(status, prod)?.state, "Deploying", "the promotion does not pass for delivered");
+  });
+
+  it("releases promoted while Argo CD and Flux deliver at once raise nothing on them or on those they replace", async () => {
+    const gitops = startGitOpsStandIn(admin, namespace, {
+      held: ["app-f", "app-g", "app-h", "app-k", "app-p", "ks-q"],
+    });
     try {
       await release("shop-l1", "app-l", SHA1);
+      await fluxRelease("shop-m1", "ks-m", SHA1);
       await waitForEnvState(scope(), "shop-l1", prod, "Verified", 60_000);
+      await waitForEnvState(scope(), "shop-m1", prod, "Verified", 60_000);
       await release("shop-l2", "app-l", SHA2);
+      await fluxRelease("shop-m2", "ks-m", SHA2);
       await waitForEnvState(scope(), "shop-l2", prod, "Verified", 60_000);
-      await waitFor("the lock of app-l to be freed", async () =>
-        (await admin.get(APP, "app-l", namespace)).metadata.annotations?.[LOCK_ANNOTATION] === undefined
-          ? true
-          : undefined,
-      );
+      await waitForEnvState(scope(), "shop-m2", prod, "Verified", 60_000);
+      for (const [rt, name] of [
+        [APP, "app-l"],
+        [KUSTOMIZATION, "ks-m"],
+      ] as const) {
+        await waitFor(`the lock of ${name} to be freed`, async () =>
+          (await admin.get(rt, name, namespace)).metadata.annotations?.[LOCK_ANNOTATION] === undefined
+            ? true
+            : undefined,
+        );
+      }
     } finally {
-      await argo.stop();
+      await gitops.stop();
     }
-    assert.deepEqual(argo.completed, [`argo app-l ${SHA1}`, `argo app-l ${SHA2}`]);
-    for (const name of ["shop-l1", "shop-l2"]) {
+    assert.deepEqual(
+      gitops.completed.filter((c) => c.startsWith("argo ")),
+      [`argo app-l ${SHA1}`, `argo app-l ${SHA2}`],
+    );
+    assert.deepEqual(
+      gitops.completed.filter((c) => c.startsWith("flux ")),
+      [`flux ks-m ${SHA1}`, `flux ks-m ${SHA2}`],
+    );
+    for (const name of ["shop-l1", "shop-l2", "shop-m1", "shop-m2"]) {
       assert.equal(await conditionOf(name), undefined, `${name} saw no unapproved deployment`);
       assert.deepEqual(await auditOf("UnapprovedDeployment", name), []);
     }

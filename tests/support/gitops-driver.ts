@@ -75,15 +75,42 @@ function finishOperation(
   delete obj.operation;
 }
 
-/** Argo CD finished the pending sync to `revision`: operation cleared, Synced, and the given health. */
+/**
+ * Argo CD finished the pending sync to `revision`: operation cleared, Synced, and the given health. With nothing
+ * pending, the sync is Argo CD's own (`initiatedBy`, Stagegate's unless given: `{ automated: true }` for auto-sync).
+ */
 export async function argoSyncs(
   client: KubeClient,
   ref: ObjectRef,
-  { revision, health = "Healthy" }: { revision: string; health?: string },
+  { revision, health = "Healthy", initiatedBy }: { revision: string; health?: string; initiatedBy?: Json },
 ): Promise<KubeObject> {
   return updateApplication(client, ref, (obj) =>
-    finishOperation(obj, revision, "Succeeded", "successfully synced (all tasks run)", health),
+    finishOperation(obj, revision, "Succeeded", "successfully synced (all tasks run)", health, initiatedBy),
   );
+}
+
+/**
+ * Argo CD ran the sync someone requested on an Application pinned to another revision (`argocd app sync --revision`
+ * over `spec.source.targetRevision`): the operation cleared, operationState Succeeded with that operation and its
+ * result, a history entry, and, as Argo CD compares the live state with the pinned revision, sync OutOfSync at the
+ * pin. Returns the revision it synced.
+ */
+export async function argoRunsRequestedSync(client: KubeClient, ref: ObjectRef): Promise<string> {
+  let revision = "";
+  await updateApplication(client, ref, (obj) => {
+    const pending = (obj.operation as { sync?: { revision?: string } } | undefined)?.sync?.revision;
+    if (pending === undefined) throw new Error(`Application ${ref.name} has no sync operation pending.`);
+    revision = pending;
+    finishOperation(obj, pending, "Succeeded", "successfully synced (all tasks run)", "Healthy");
+    const spec = obj.spec as Json;
+    const source = spec.source as Json;
+    (obj.status as Json).sync = {
+      status: "OutOfSync",
+      revision: source.targetRevision,
+      comparedTo: { source, destination: spec.destination },
+    };
+  });
+  return revision;
 }
 
 /** Argo CD's sync to `revision` failed: operationState phase Failed with a message, operation cleared. */

@@ -184,6 +184,15 @@ export const ReleaseEnvironmentStatus = z
           "delivery is in flight, that revision or the release's may run there (or one another release promoted " +
           "there); anything else is reported as UnapprovedDeployment.",
       ),
+    lastOperationAtRequest: z
+      .string()
+      .max(320)
+      .optional()
+      .describe(
+        "The delivery tool's last operation on the target (Argo CD: when it started and the revision it was " +
+          "asked for) when the release asked the tool for its revision; empty when there was none. While the " +
+          "delivery is in flight, a later operation to another revision is reported as UnapprovedDeployment.",
+      ),
     deliveryRequestPending: z
       .boolean()
       .optional()

@@ -160,14 +160,21 @@ export function withUnappliedRequests(
     ),
   );
   if (unapplied.size === 0) return decision;
+  // The tool's last operation is recorded by the pass that asks it: none was asked here.
   const environments = decision.status.environments?.map((e) =>
-    unapplied.has(e.name) ? { ...e, deliveryRequestPending: true } : e,
+    unapplied.has(e.name) ? { ...withoutOperationRecord(e), deliveryRequestPending: true } : e,
   );
   return {
     ...decision,
     actions: decision.actions.filter((a) => a.kind !== "Promote" || !unapplied.has(a.environment)),
     status: { ...decision.status, ...(environments === undefined ? {} : { environments }) },
   };
+}
+
+/** The entry without the tool's last operation recorded at the request (a request that was not made). */
+function withoutOperationRecord(entry: ReleaseEnvironmentStatus): ReleaseEnvironmentStatus {
+  const { lastOperationAtRequest: _unasked, ...rest } = entry;
+  return rest;
 }
 
 type Verdict = Pick<Condition, "status" | "reason" | "message">;

@@ -1,4 +1,5 @@
 import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
+import type { LastOperation } from "../../gitops/delivery.js";
 
 /** What the GitOps adapter observed on a target: its delivery state, the revision it runs, and why. */
 export interface DeliveryObservation {
@@ -6,6 +7,8 @@ export interface DeliveryObservation {
   revision?: string | undefined;
   /** What the target is told to deliver, where its object says (see the adapters' `requested`). */
   requested?: string | undefined;
+  /** The tool's last operation on the target, where its object keeps one (see the adapters' `lastOperation`). */
+  lastOperation?: LastOperation | undefined;
   message: string;
 }
 

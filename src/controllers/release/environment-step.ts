@@ -145,7 +145,8 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
   // What keeps a recorded promotion from being asked for now: another holder of the lock, or a target the
   // environment no longer owns (ownership is checked on the object read in the pass of every write).
   const held = promoted && requestPending ? requestHeld(ctx, spec, target) : undefined;
-  if (promoted && requestPending && held === undefined) {
+  const asking = promoted && requestPending && held === undefined;
+  if (asking) {
     const changeRequest = spec.gate.requiredApprovals > 0 ? input.changeRequest?.name : undefined;
     promote.push({
       kind: "Promote",
@@ -210,6 +211,12 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
     // What ran on the target when this release promoted to it: recorded in the pass that takes the lock.
     // (empty when it ran none, so an entry from before this field existed stays told apart).
     runningAtPromotion: promoted || gated ? stored?.runningAtPromotion : (input.delivery?.revision ?? ""),
+    // The tool's last operation when this release asks it (read before the request): later ones are news in flight.
+    lastOperationAtRequest: asking
+      ? input.delivery?.lastOperation?.id
+      : gated || promoted
+        ? stored?.lastOperationAtRequest
+        : undefined,
     // What the target was told to deploy when this release promoted to it: recorded once, at the promotion.
     sourceDigest:
       gated || (promoted && stored?.sourceDigest !== undefined) ? stored?.sourceDigest : input.sourceDigest,
@@ -411,12 +418,14 @@ function entry(
     sourceDigest?: string | undefined;
     deliveryRequestPending?: boolean | undefined;
     runningAtPromotion?: string | undefined;
+    lastOperationAtRequest?: string | undefined;
   } = {
     artifact: ctx.stored?.artifact,
     promotions: ctx.stored?.promotions,
     sourceDigest: ctx.stored?.sourceDigest,
     deliveryRequestPending: ctx.stored?.deliveryRequestPending,
     runningAtPromotion: ctx.stored?.runningAtPromotion,
+    lastOperationAtRequest: ctx.stored?.lastOperationAtRequest,
   },
 ): ReleaseEnvironmentStatus {
   const { stored, now } = ctx;
@@ -439,6 +448,9 @@ function entry(
     ...(kept.promotions === undefined ? {} : { promotions: kept.promotions }),
     ...(kept.sourceDigest === undefined ? {} : { sourceDigest: kept.sourceDigest }),
     ...(kept.runningAtPromotion === undefined ? {} : { runningAtPromotion: kept.runningAtPromotion }),
+    ...(kept.lastOperationAtRequest === undefined
+      ? {}
+      : { lastOperationAtRequest: kept.lastOperationAtRequest }),
     ...(kept.deliveryRequestPending === true ? { deliveryRequestPending: true } : {}),
     ...defined,
   };

@@ -10,6 +10,7 @@ import type { ReleaseEnvironmentStatus, ReleaseSpec } from "../../api/v1alpha1/r
 import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
 import { adapterFor } from "../../gitops/adapters.js";
 import { assessDelivery } from "../../gitops/delivery.js";
+import { fluxGitRepository, gitRepositoryRequest } from "../../gitops/flux.js";
 import type { Clock } from "../../runtime/clock.js";
 import { isNotFound } from "../../runtime/kube/api-error.js";
 import type { CallOptions, KubeClient } from "../../runtime/kube/client.js";
@@ -25,8 +26,8 @@ import type { EnvironmentInput } from "./environment-step.js";
 import type { ReleaseTaskView } from "./follow-delivery.js";
 import { changeRequestName, releaseKey } from "./names.js";
 import { promotionPosition } from "./promotion-ordinal.js";
-import { sharedSourceProblem } from "./shared-source.js";
 import { lockReality, lockWrittenAt, type LockReality } from "./lock-reality.js";
+import { pinnedGitRepository, sharedSourceProblem } from "./shared-source.js";
 import { otherClaims, RELEASES_BY_TARGET } from "./target-claims.js";
 import { targetKey, targetObjectRef } from "./target-object.js";
 
@@ -116,7 +117,12 @@ export async function gatherEnvironments(
         targetObject,
       );
       input.lockHolder = targetObject?.metadata.annotations?.[LOCK_ANNOTATION];
-      input.delivery = observeDelivery(deps, target, targetObject, release.promotedAt(name));
+      // Only detection in flight asks what the pinned GitRepository says: read it while the promotion is in flight.
+      const inFlight = release.stored.find((e) => e.name === name)?.state === "Deploying";
+      const pinned = inFlight ? pinnedGitRepository(spec.delivery, target, targetObject) : undefined;
+      const sourceRequest =
+        pinned === undefined ? undefined : await readSourceRequest(deps.client, pinned, opts);
+      input.delivery = observeDelivery(deps, target, targetObject, release.promotedAt(name), sourceRequest);
       const key = targetKey(target);
       if (key !== undefined) input.claims = otherClaims(deps.informers.releases.store, key, self);
       if (input.lockHolder !== undefined && input.lockHolder !== self && key !== undefined) {
@@ -295,17 +301,41 @@ export async function readTarget(
 }
 
 /**
+ * What the GitRepository `namespace/name` tells Flux to fetch (its pinned commit, or the ref that replaced it), read
+ * live in this pass like the delivery object; undefined when it does not exist.
+ */
+async function readSourceRequest(
+  client: KubeClient,
+  repository: string,
+  opts: CallOptions,
+): Promise<string | undefined> {
+  const [namespace = "", name = ""] = repository.split("/");
+  try {
+    return gitRepositoryRequest(await client.get(fluxGitRepository, name, namespace, opts));
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/**
  * What the adapter sees on the target's delivery object, read once in this pass (for the lock too), assessed
- * against the revision the target must run.
+ * against the revision the target must run. `sourceRequest` is what a Kustomization's pinned GitRepository tells
+ * Flux to fetch, which the Kustomization itself does not say.
  */
 function observeDelivery(
   deps: GatherDeps,
   target: ReleaseTarget,
   targetObject: KubeObject | undefined,
   promotedAt: Date | undefined,
+  sourceRequest: string | undefined,
 ): DeliveryObservation {
   const adapter = adapterFor(target, { client: deps.client, now: () => deps.clock.now() });
-  const observation = adapter.observeObject(target, targetObject);
+  const observed = adapter.observeObject(target, targetObject);
+  const observation =
+    observed.exists && observed.requested === undefined && sourceRequest !== undefined
+      ? { ...observed, requested: sourceRequest }
+      : observed;
   const revision = adapter.expectedRevision(target);
   const assessed = assessDelivery(observation, {
     ...(revision === undefined ? {} : { revision }),
@@ -324,6 +354,7 @@ function observeDelivery(
     state: assessed.state,
     ...(running === undefined ? {} : { revision: running }),
     ...(observation.requested === undefined ? {} : { requested: observation.requested }),
+    ...(observation.lastOperation === undefined ? {} : { lastOperation: observation.lastOperation }),
     message: assessed.message,
   };
 }

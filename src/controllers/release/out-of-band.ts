@@ -42,8 +42,11 @@ export function describeTarget(target: ReleaseTarget): string {
  * - the revision running: this release's, one another release promoted there (their statuses are the record of
  *   authorisation, ADR 0008), or, in flight, the one the target ran when the promotion began (`runningAtPromotion`);
  * - in flight, once the tool was asked (in an earlier pass: `stored` no longer has the request pending), the revision
- *   the tool is told to deliver where its object says so (Argo CD operations and pins, HelmRelease chart versions):
- *   exactly this release's. A hand sync during a promotion, even to a revision promoted there before, is reported.
+ *   the tool is told to deliver where its object says so (Argo CD operations and pins, HelmRelease chart versions,
+ *   a Kustomization's GitRepository ref): exactly this release's; and any operation the tool ran since the one on
+ *   record when it was asked (`lastOperationAtRequest`, Argo CD) must have synced (or been asked for) this release's
+ *   revision. A hand sync during a promotion, even to a revision promoted there before, is reported, even one that
+ *   ran and finished between two passes on an Application whose pin still names this release's revision.
  * The `stagegate.io/locked-by` annotation plays no part: anyone with edit on the delivery object can write it, and
  * a real promotion is on record in its release's status before the tool is asked (ADR 0020). Pure.
  */
@@ -81,6 +84,23 @@ export function detectUnapproved(
   const arrived = running !== undefined && revisionMatches(running, expected);
   if (asked && !arrived && requested !== undefined && !revisionMatches(requested, expected)) {
     return { ...found, running: requested, inFlight: true };
+  }
+  // The tool's record of what it last did lags a pin: an operation since the one on record when this release asked
+  // is news, and one that synced another revision (not asked for this one by a branch or tag) is a hand sync, even
+  // when it ran and finished between two passes.
+  const last = delivery.lastOperation;
+  const recorded = stored?.lastOperationAtRequest;
+  const ours = (revision: string | undefined) =>
+    revision !== undefined && revisionMatches(revision, expected);
+  if (
+    asked &&
+    recorded !== undefined &&
+    last?.revision !== undefined &&
+    last.id !== recorded &&
+    !ours(last.revision) &&
+    !ours(last.asked)
+  ) {
+    return { ...found, running: last.revision, inFlight: true };
   }
   // An entry recorded before runningAtPromotion existed cannot tell what ran at its promotion: no running check.
   const judged = !inFlight || entry.runningAtPromotion !== undefined;

@@ -32,6 +32,24 @@ function helmReleaseSource(obj: KubeObject): string | undefined {
 }
 
 /**
+ * The GitRepository (`namespace/name`) that holds a Kustomization target's pinned commit, as `live` (its
+ * Kustomization read in this pass) names it, when it lies in a namespace whose Kustomizations the environment owns:
+ * only such a one is ever pinned (see {@link sharedSourceProblem}). Undefined for a target that pins no commit.
+ */
+export function pinnedGitRepository(
+  delivery: EnvironmentDelivery | undefined,
+  target: ReleaseTarget,
+  live: KubeObject | undefined,
+): string | undefined {
+  const flux = target.flux;
+  if (flux?.kind !== "Kustomization" || flux.revision === undefined || live === undefined) return undefined;
+  const source = kustomizationSource(live);
+  if (source === undefined) return undefined;
+  const owned = scopeOf(delivery, "Kustomization")?.namespaces ?? [];
+  return owned.includes(source.slice(0, source.indexOf("/"))) ? source : undefined;
+}
+
+/**
  * Why pinning a Kustomization target's GitRepository would move objects outside the environment: the GitRepository
  * lies outside the namespaces whose Kustomizations the environment owns, or another Kustomization or HelmRelease
  * built from it is not the environment's; named in a sentence with the fix. Undefined when the target pins no

@@ -618,3 +618,58 @@ describe("withUnappliedRequests: a status never says the delivery tool was asked
     assert.equal(decision.status.environments?.[0]?.deliveryRequestPending, undefined);
   });
 });
+
+describe("lastOperationAtRequest: the tool's last operation is recorded by the pass that asks it", () => {
+  const before = { id: "2029-12-30T10:00:00Z 0ld0000", revision: "0ld0000" };
+  const since = { id: "2029-12-31T00:00:09Z 0ld0000", revision: "0ld0000" };
+  const observed = (lastOperation: { id: string; revision: string }) => ({
+    ...deployed("0ld0000"),
+    lastOperation,
+  });
+  const devEntry = (decision: ReturnType<typeof decideRelease>) =>
+    decision.status.environments?.find((e) => e.name === "dev");
+
+  it("is not recorded by the pass that records the promotion (nothing is asked yet)", () => {
+    const decision = decideRelease(releaseInput({ envs: { dev: { delivery: observed(before) } } }), T0);
+    assert.deepEqual(actionLines(decision), [`TakeLock dev@${REV}`]);
+    assert.equal(devEntry(decision)?.lastOperationAtRequest, undefined);
+  });
+
+  const pending = storedEntry("dev", "Deploying", {
+    deliveryRequestPending: true,
+    runningAtPromotion: "0ld0000",
+  });
+  const asking = decideRelease(
+    releaseInput({ envs: { dev: { stored: pending, delivery: observed(before), lockHolder: SELF } } }),
+    T0,
+  );
+
+  it("is the operation as read in the pass that asks, before asking", () => {
+    assert.deepEqual(actionLines(asking), [`Promote dev@${REV}`]);
+    assert.equal(devEntry(asking)?.lastOperationAtRequest, before.id);
+  });
+
+  it("is kept in later passes, whatever the tool ran since", () => {
+    const asked = devEntry(asking);
+    assert.ok(asked !== undefined);
+    const later = decideRelease(
+      releaseInput({ envs: { dev: { stored: asked, delivery: observed(since), lockHolder: SELF } } }),
+      T0,
+    );
+    assert.equal(devEntry(later)?.lastOperationAtRequest, before.id);
+  });
+
+  it("is dropped with the request kept pending when the Promote did not run", () => {
+    const written = withUnappliedRequests(asking, new Set());
+    assert.equal(devEntry(written)?.deliveryRequestPending, true);
+    assert.equal(devEntry(written)?.lastOperationAtRequest, undefined);
+  });
+
+  it("is not recorded for a tool that keeps no operation (Flux)", () => {
+    const decision = decideRelease(
+      releaseInput({ envs: { dev: { stored: pending, delivery: deployed("0ld0000"), lockHolder: SELF } } }),
+      T0,
+    );
+    assert.equal(devEntry(decision)?.lastOperationAtRequest, undefined);
+  });
+});

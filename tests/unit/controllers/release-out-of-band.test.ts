@@ -4,7 +4,11 @@ import type { ReleaseEnvironmentStatus } from "../../../src/api/v1alpha1/release
 import type { ReleaseTarget } from "../../../src/api/v1alpha1/release-target.js";
 import { decideRelease } from "../../../src/controllers/release/decide.js";
 import type { EnvironmentInput } from "../../../src/controllers/release/environment-step.js";
-import { describeUnapproved, detectUnapproved } from "../../../src/controllers/release/out-of-band.js";
+import {
+  describeTarget,
+  describeUnapproved,
+  detectUnapproved,
+} from "../../../src/controllers/release/out-of-band.js";
 import type { TargetClaim } from "../../../src/controllers/release/target-claims.js";
 import { findCondition } from "../../../src/runtime/conditions.js";
 import { FULL_REV, REV, SELF, T0, at, releaseInput, storedEntry } from "./release-fixtures.js";
@@ -43,8 +47,38 @@ const told = (requested: string | undefined, revision = OLD): EnvironmentInput["
   message: "Sync running",
 });
 
+const PINNED: ReleaseTarget = {
+  environment: "prod",
+  argoCD: { name: "shop-prod", namespace: "argocd", revision: REV, mode: "PinTargetRevision" },
+};
+const KUSTOMIZATION: ReleaseTarget = {
+  environment: "prod",
+  flux: { kind: "Kustomization", name: "shop-prod", namespace: "flux", revision: REV },
+};
+/** What Flux reports applying: `main@sha1:<sha>`. */
+const applied = (sha: string) => `main@sha1:${sha}`;
+/** The Argo CD sync that ran before this release asked (the release it replaces delivering feed000...). */
+const BEFORE = { id: "2029-12-30T10:00:00Z feed000aaaa", revision: "feed000aaaa" };
+/** Asked in an earlier pass, with the Application's last operation as it was then. */
+const ASKED_PINNED = inFlight({ runningAtPromotion: "feed000aaaa", lastOperationAtRequest: BEFORE.id });
+/** A pinned Application: what runs (`status.sync.revision`), the pin, and its last operation. */
+const pinned = (
+  revision: string,
+  lastOperation: { id: string; revision?: string; asked?: string },
+  requested = FULL_REV,
+): EnvironmentInput["delivery"] => ({
+  state: "Deploying",
+  revision,
+  requested,
+  lastOperation,
+  message: "OutOfSync",
+});
+const earlier = claim({ deployStartedAt: "2029-01-01T00:00:00Z" });
+
 interface Row {
   situation: string;
+  /** The Argo CD Application in mode Sync unless given. */
+  target?: ReleaseTarget;
   entry: ReleaseEnvironmentStatus;
   input: Pick<EnvironmentInput, "delivery" | "lockHolder" | "claims" | "sourceDigest">;
   stored?: ReleaseEnvironmentStatus;
@@ -198,19 +232,178 @@ const rows: Row[] = [
     input: { delivery: told(HAND), lockHolder: "team/shop-next" },
     found: { running: HAND, inFlight: true },
   },
+  // A Flux Kustomization: what it is told to deliver is the ref of its GitRepository, where the release pins it.
+  {
+    situation: "a Kustomization whose pin someone moved back to a revision promoted there before: unapproved",
+    target: KUSTOMIZATION,
+    entry: inFlight(),
+    stored: ASKED,
+    input: { delivery: told("feed000aaaa", applied("feed000aaaa")), claims: [earlier] },
+    found: { running: "feed000aaaa", inFlight: true },
+  },
+  {
+    situation: "a Kustomization whose pin someone moved while Flux still runs the old revision: unapproved",
+    target: KUSTOMIZATION,
+    entry: inFlight(),
+    stored: ASKED,
+    input: { delivery: told("feed000aaaa", applied(OLD)), claims: [earlier] },
+    found: { running: "feed000aaaa", inFlight: true },
+  },
+  {
+    situation: "a Kustomization whose GitRepository someone unpinned to follow its branch: unapproved",
+    target: KUSTOMIZATION,
+    entry: inFlight(),
+    stored: ASKED,
+    input: { delivery: told("main", applied(OLD)) },
+    found: { running: "main", inFlight: true },
+  },
+  {
+    situation: "a Kustomization pinned to this release's revision, Flux catching up from the old one: fine",
+    target: KUSTOMIZATION,
+    entry: inFlight(),
+    stored: ASKED,
+    input: { delivery: told(FULL_REV, applied(OLD)) },
+  },
+  {
+    situation: "a Kustomization in the pass that pins it (read before the pin): the old pin is not news",
+    target: KUSTOMIZATION,
+    entry: inFlight(),
+    stored: PENDING,
+    input: { delivery: told(OLD, applied(OLD)) },
+  },
+  {
+    situation: "a Kustomization running this release's revision, pinned to it: fine",
+    target: KUSTOMIZATION,
+    entry: inFlight(),
+    stored: ASKED,
+    input: { delivery: told(FULL_REV, applied(FULL_REV)) },
+  },
+  // An Argo CD Application in mode PinTargetRevision: its last operation lags the pin.
+  {
+    situation: "pinned, the last operation still the one before the request (Argo CD catching up): fine",
+    target: PINNED,
+    entry: inFlight({ runningAtPromotion: "feed000aaaa" }),
+    stored: ASKED_PINNED,
+    input: { delivery: pinned("feed000aaaa", BEFORE), claims: [earlier] },
+  },
+  {
+    situation: "pinned, that operation finishing after the request (the same start, the same revision): fine",
+    target: PINNED,
+    entry: inFlight({ runningAtPromotion: "feed000aaaa" }),
+    stored: ASKED_PINNED,
+    input: { delivery: pinned(FULL_REV, { ...BEFORE }), claims: [earlier] },
+  },
+  {
+    situation: "pinned, Argo CD's own sync to the pin since the request: fine",
+    target: PINNED,
+    entry: inFlight({ runningAtPromotion: "feed000aaaa" }),
+    stored: ASKED_PINNED,
+    input: {
+      delivery: pinned(FULL_REV, { id: `2029-12-31T00:00:05Z ${FULL_REV}`, revision: FULL_REV }),
+      claims: [earlier],
+    },
+  },
+  {
+    situation:
+      "pinned, a hand sync back to a revision promoted there before ran and finished between two passes: unapproved",
+    target: PINNED,
+    entry: inFlight({ runningAtPromotion: "feed000aaaa" }),
+    stored: ASKED_PINNED,
+    input: {
+      // Argo CD compares with the pin (OutOfSync at this release's revision); the operation says what ran.
+      delivery: pinned(FULL_REV, { id: "2029-12-31T00:00:09Z feed000aaaa", revision: "feed000aaaa" }),
+      claims: [earlier],
+    },
+    found: { running: "feed000aaaa", inFlight: true },
+  },
+  {
+    situation: "pinned, the same hand sync where the status reports the revision it synced: unapproved",
+    target: PINNED,
+    entry: inFlight({ runningAtPromotion: "feed000aaaa" }),
+    stored: ASKED_PINNED,
+    input: {
+      delivery: pinned("feed000aaaa", { id: "2029-12-31T00:00:09Z feed000aaaa", revision: "feed000aaaa" }),
+      claims: [earlier],
+    },
+    found: { running: "feed000aaaa", inFlight: true },
+  },
+  {
+    situation: "pinned, a hand sync after this release's revision arrived: unapproved",
+    target: PINNED,
+    entry: inFlight({ runningAtPromotion: "feed000aaaa" }),
+    stored: ASKED_PINNED,
+    input: {
+      delivery: pinned(FULL_REV, { id: "2029-12-31T00:00:09Z 0ld0000", revision: OLD }),
+      claims: [earlier],
+    },
+    found: { running: OLD, inFlight: true },
+  },
+  {
+    situation: "pinned, a status edited to drop the operation's start time: reported, never silenced",
+    target: PINNED,
+    entry: inFlight({ runningAtPromotion: "feed000aaaa" }),
+    stored: ASKED_PINNED,
+    input: { delivery: pinned("feed000aaaa", { id: " feed000aaaa", revision: "feed000aaaa" }) },
+    found: { running: "feed000aaaa", inFlight: true },
+  },
+  {
+    situation:
+      "pinned, in the pass that asks (the request pending when it began): a changed operation is not news",
+    target: PINNED,
+    entry: inFlight({ runningAtPromotion: "feed000aaaa" }),
+    stored: inFlight({ runningAtPromotion: "feed000aaaa", deliveryRequestPending: true }),
+    input: {
+      delivery: pinned(
+        "feed000aaaa",
+        { id: "2029-12-31T00:00:01Z feed000aaaa", revision: "feed000aaaa" },
+        OLD,
+      ),
+      claims: [earlier],
+    },
+  },
+  {
+    situation:
+      "pinned, an operation asked for this release's revision by a tag, resolved to a commit: its own",
+    target: PINNED,
+    entry: inFlight({ revision: "v1.4.0", runningAtPromotion: "feed000aaaa" }),
+    stored: inFlight({
+      revision: "v1.4.0",
+      runningAtPromotion: "feed000aaaa",
+      lastOperationAtRequest: BEFORE.id,
+    }),
+    input: {
+      delivery: pinned(
+        "feed000aaaa",
+        { id: "2029-12-31T00:00:05Z v1.4.0", revision: FULL_REV, asked: "v1.4.0" },
+        "v1.4.0",
+      ),
+      claims: [earlier],
+    },
+  },
+  {
+    situation: "pinned, an entry recorded before the last operation was: operations are not judged",
+    target: PINNED,
+    entry: inFlight({ runningAtPromotion: "feed000aaaa" }),
+    stored: inFlight({ runningAtPromotion: "feed000aaaa" }),
+    input: {
+      delivery: pinned(FULL_REV, { id: "2029-12-31T00:00:09Z feed000aaaa", revision: "feed000aaaa" }),
+      claims: [earlier],
+    },
+  },
 ];
 
 describe("detectUnapproved", () => {
   for (const row of rows) {
     it(row.situation, () => {
-      const found = detectUnapproved(SELF, row.entry, row.input, TARGET, row.stored);
+      const target = row.target ?? TARGET;
+      const found = detectUnapproved(SELF, row.entry, row.input, target, row.stored);
       assert.deepEqual(
         found,
         row.found === undefined
           ? undefined
           : {
               environment: "prod",
-              target: "Argo CD Application argocd/shop-prod",
+              target: describeTarget(target),
               expected: REV,
               ...row.found,
             },
