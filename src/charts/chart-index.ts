@@ -15,9 +15,10 @@ const IndexDocument = z.looseObject({
 
 /** One version of a chart as the index lists it. */
 const ChartVersionEntry = z.looseObject({
-  name: z.string().max(253).optional(),
-  version: z.string().min(1).max(128),
-  digest: z.string().max(256).optional(),
+  name: z.unknown().optional(),
+  // A version YAML reads as a number (1.0) is no semver version; it stays in the list and is never selected.
+  version: z.union([z.string().min(1).max(128), z.number()]).transform(String),
+  digest: z.unknown().optional(),
 });
 type ChartVersionEntry = z.infer<typeof ChartVersionEntry>;
 
@@ -102,6 +103,6 @@ export function selectChartVersion(
   }
   // Recorded only when it reads as a digest: the index is the repository's word, and it is printed in status.
   const digest = entries.find((e) => e.version === version)?.digest;
-  const printable = digest !== undefined && /^[0-9A-Za-z:+._-]{1,256}$/.test(digest);
+  const printable = typeof digest === "string" && /^[0-9A-Za-z:+._-]{1,256}$/.test(digest);
   return { version, ...(printable ? { digest } : {}) };
 }
