@@ -64,10 +64,8 @@ async function boundedText(response: Response, max: number, source: string): Pro
   if (response.body !== null) {
     for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
       size += chunk.byteLength;
-      if (size > max) {
-        await response.body.cancel();
-        throw tooLarge();
-      }
+      // Leaving the loop cancels the stream: nothing more is read.
+      if (size > max) throw tooLarge();
       chunks.push(chunk);
     }
   }
