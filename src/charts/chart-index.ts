@@ -43,7 +43,8 @@ export function parseChartIndex(text: string, source: string): ChartIndex {
   try {
     raw = parse(text, { maxAliasCount: 100 });
   } catch (err) {
-    throw new ChartIndexError(`${source} is not YAML: ${(err as Error).message}`);
+    // The parser's first line says what and where; the lines after it quote the index.
+    throw new ChartIndexError(`${source} is not YAML: ${(err as Error).message.split("\n")[0] ?? ""}`);
   }
   const parsed = IndexDocument.safeParse(raw);
   if (!parsed.success) {

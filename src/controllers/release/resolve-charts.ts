@@ -8,7 +8,7 @@ import {
   helmReleaseOf,
   isExactChartVersion,
   resolvableChartRange,
-  type ResolvedChart,
+  ResolvedChart,
 } from "../../api/v1alpha1/resolved-chart.js";
 import type { ChartIndex } from "../../charts/chart-index.js";
 import { selectChartVersion } from "../../charts/chart-index.js";
@@ -18,6 +18,7 @@ import { isNotFound } from "../../runtime/kube/api-error.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
 import type { ObjectStore } from "../../runtime/informer/store.js";
 import { formatTimestamp } from "../../runtime/duration.js";
+import { isPrintableText, printableLine } from "../../runtime/printable-text.js";
 
 /** Reads a chart repository's index; the real one fetches `<url>/index.yaml` (`fetchChartIndex`). */
 export type ChartIndexReader = (query: ChartIndexQuery) => Promise<ChartIndex>;
@@ -60,6 +61,15 @@ const HelmRepositorySpec = z.looseObject({
   spec: z.looseObject({ url: z.string(), type: z.string().optional() }),
 });
 
+/** The longest reason a failed resolution reports: it quotes what the repository answered. */
+const MAX_PROBLEM = 1_000;
+
+/** A reason that quotes outside text (a URL, an index's parse error) as one printable, bounded line. */
+function reportable(message: string): string {
+  const line = printableLine(message);
+  return line.length <= MAX_PROBLEM ? line : `${line.slice(0, MAX_PROBLEM - 1)}…`;
+}
+
 /** A chart version range that cannot be resolved; the message names the field and the fix. */
 class ChartRangeProblem extends Error {
   override readonly name = "ChartRangeProblem";
@@ -91,7 +101,7 @@ export async function resolveCharts(
     try {
       resolution.resolved.push(await resolveChart(deps, target, range));
     } catch (err) {
-      resolution.problems[target.environment] = (err as Error).message;
+      resolution.problems[target.environment] = reportable((err as Error).message);
     }
   }
   return resolution;
@@ -161,7 +171,7 @@ async function resolveChart(
     if (!isExactChartVersion(choice.version)) {
       throw new ChartRangeProblem(`the index lists "${choice.version}", which is not an exact chart version`);
     }
-    return {
+    const resolved = ResolvedChart.safeParse({
       environment: target.environment,
       helmRelease,
       repositoryURL: url,
@@ -170,7 +180,14 @@ async function resolveChart(
       version: choice.version,
       ...(choice.digest === undefined ? {} : { digest: choice.digest }),
       resolvedAt: formatTimestamp(deps.now()),
-    };
+    });
+    // What is recorded must fit the status schema and print as it reads.
+    if (!resolved.success || !isPrintableText(url) || !isPrintableText(chart.chart)) {
+      throw new ChartRangeProblem(
+        "the chart name or the repository URL is too long or not printable to record",
+      );
+    }
+    return resolved.data;
   } catch (err) {
     throw new ChartRangeProblem(
       `could not resolve chart ${chart.chart} "${range}" from ${url} (${(err as Error).message}): fix ${field} ` +
