@@ -140,6 +140,23 @@ describe(
       return version;
     }
 
+    /**
+     * Waits until no release holds HelmRelease `name`'s lock (freed in the pass after Verified is stored) and returns
+     * its resourceVersion then: from here on, any write to it is someone's doing.
+     */
+    async function settledVersion(name: string): Promise<string> {
+      return waitFor(
+        `${name}'s lock to be freed`,
+        async () => {
+          const obj = await w().admin.get(HELM_RELEASE, name, w().namespace);
+          return obj.metadata.annotations?.["stagegate.io/locked-by"] === undefined
+            ? (obj.metadata.resourceVersion ?? "")
+            : undefined;
+        },
+        { timeoutMs: WAIT_MS },
+      );
+    }
+
     it("refuses a tag-like chart version that is no range, even where ranges are resolved", async () => {
       await assertDenied(
         daveCreatesRelease(w(), "latest", rangedRelease("latest", "latest")),
@@ -248,6 +265,44 @@ describe(
         /forbidden/i,
       );
       assert.equal((await statusOf("ranged")).charts?.[0]?.version, "1.5.0");
+
+      // dave edits the range: it is resolved anew, and the used approval covers none of it.
+      const settled = await settledVersion("ranged-prod");
+      await w().dave.patch(
+        resources.release,
+        "ranged",
+        w().namespace,
+        {
+          spec: {
+            targets: [
+              helmTarget(w().dev, "ranged-dev", "1.4.0"),
+              helmTarget(w().prod, "ranged-prod", "~1.4.0"),
+            ],
+          },
+        },
+        { type: "merge" },
+      );
+      await waitFor(
+        "the edited range to be resolved",
+        async () => ((await statusOf("ranged")).charts?.[0]?.version === "1.4.1" ? true : undefined),
+        { timeoutMs: WAIT_MS },
+      );
+      await waitForAudit(
+        w(),
+        "RevisionResolved",
+        (e) => e.object.name === "ranged" && e.details.range === "~1.4.0" && e.details.version === "1.4.1",
+      );
+      await waitForEntry(
+        w(),
+        "ranged",
+        w().prod,
+        gatedFor(/ChangeRequest \S+ is awaiting a decision|has not been opened yet/),
+      );
+      assert.equal(
+        await versionOf(w(), HELM_RELEASE, "ranged-prod"),
+        settled,
+        "nothing is asked of prod before the new version is approved",
+      );
     });
 
     it("holds the gate, reading nothing and writing nothing, when the HelmRepository is not an allowed repository", async () => {
