@@ -2,8 +2,8 @@
 // operator resolve mutable revisions (gate.mutableRevisions: Resolve), a chart version range on a Flux HelmRelease
 // target is resolved by the operator once, from the index of the chart repository the HelmRelease's HelmRepository
 // names (a real repository made by helm, served on loopback), never from anything a user writes; the version
-// recorded is what is approved and what the HelmRelease is pinned to, whatever the repository publishes later. A
-// HelmRepository outside the operator's allowedRepositories is never read. Each attempt is made by dave, a release
+// recorded is what is approved and what the HelmRelease is pinned to, whatever the repository publishes later; an
+// edited range is resolved and asked anew. A HelmRepository outside the operator's allowedRepositories is never read. Each attempt is made by dave, a release
 // manager of this namespace only; each asserts the outcome, the delivery object, and the audit entry.
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
