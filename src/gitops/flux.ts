@@ -30,6 +30,15 @@ export const fluxGitRepository = {
   namespaced: true,
 } as const satisfies ResourceType;
 
+/** Flux's HelmRepository, the chart repository a HelmRelease's chart comes from; read, never written. */
+export const fluxHelmRepository = {
+  group: "source.toolkit.fluxcd.io",
+  version: "v1",
+  plural: "helmrepositories",
+  kind: "HelmRepository",
+  namespaced: true,
+} as const satisfies ResourceType;
+
 const MAX_ATTEMPTS = 3;
 
 const Condition = z.looseObject({

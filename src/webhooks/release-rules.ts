@@ -51,7 +51,10 @@ export function judgeRelease(spec: ReleaseSpec, world: ReleaseWorld): Verdict {
   for (const target of spec.targets) {
     const env = world.environments.get(target.environment);
     if (env === undefined || !isGated(env)) continue;
-    const problem = mutableRevisionProblem(target, spec, resolvableRef(env, spec));
+    const problem = mutableRevisionProblem(target, spec, {
+      ref: resolvableRef(env, spec),
+      chartRanges: env.gate.mutableRevisions === "Resolve",
+    });
     if (problem !== undefined) {
       return deny("MutableRevision", `Environment ${target.environment} is gated: ${problem}.`);
     }

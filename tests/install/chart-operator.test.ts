@@ -69,6 +69,11 @@ const MAY_GO_UNUSED: Record<string, string> = Object.fromEntries([
     "opened by server-side apply: the API server authorises create inside the patch that creates the object " +
       "(and sealed Rollback tasks are created outright: tests/integration/controllers/rollback.test.ts)",
   ]),
+  [
+    "get source.toolkit.fluxcd.io/helmrepositories",
+    "read only to resolve a chart version range where an Environment sets gate.mutableRevisions: Resolve " +
+      "(tests/security/gate-resolved-chart-ranges.test.ts)",
+  ],
 ]);
 /** The audit trail each replica writes, as the chart renders `--audit-log`. */
 const AUDIT_LOG = "/var/lib/stagegate/audit.jsonl";

@@ -1,7 +1,7 @@
 // The world of the gate-integrity attacks: the operator as its own process with its admission webhooks, two
-// Environments (dev, then a gated prod) that own Argo CD Applications and Flux Kustomizations of the test's
-// namespace by label, another team's namespace, and the least-privileged people who try to get around the gate:
-// dave (a release manager of this namespace only), alice and carol (approvers).
+// Environments (dev, then a gated prod) that own Argo CD Applications, Flux Kustomizations and HelmReleases of the
+// test's namespace by label, another team's namespace, and the least-privileged people who try to get around the
+// gate: dave (a release manager of this namespace only), alice and carol (approvers).
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { StoredAuditEntry } from "../../src/audit/entry.js";
@@ -48,10 +48,13 @@ export interface GateWorld {
   stop(): Promise<void>;
 }
 
-/** The `spec.delivery` of an environment owning this namespace's Applications and Kustomizations labelled for it. */
+/**
+ * The `spec.delivery` of an environment owning this namespace's Applications, Kustomizations and HelmReleases
+ * labelled for it.
+ */
 export function ownsLabelled(namespace: string, environment: string): Record<string, unknown> {
   const scope = { namespaces: [namespace], matchLabels: { [ENV_LABEL]: environment } };
-  return { argoCDApplications: scope, fluxKustomizations: scope };
+  return { argoCDApplications: scope, fluxKustomizations: scope, fluxHelmReleases: scope };
 }
 
 /** Starts the world: namespaces, dave's RoleBinding, the operator with its webhooks, dev and prod. */

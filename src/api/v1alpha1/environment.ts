@@ -144,12 +144,14 @@ export const GatePolicy = z
       .enum(["Refuse", "Resolve"])
       .default("Refuse")
       .describe(
-        "What a gated environment does with a release whose spec.source.revision is a branch or a tag. Refuse " +
-          "(the default): it is held (and refused at admission) until it names a full commit id. Resolve: the " +
-          "operator reads the ref from the repository once (git ls-remote, within the operator's allowed " +
-          "repositories) and the release ships that commit everywhere it names the ref; the commit is what is " +
-          "approved and recorded (status.source). Abbreviated commit ids and chart version ranges are refused " +
-          "either way.",
+        "What a gated environment does with a release whose spec.source.revision is a branch or a tag, or " +
+          "whose HelmRelease target's chartVersion is a semver range (1.4.x, ^1.4). Refuse (the default): it is " +
+          "held (and refused at admission) until it names a full commit id and an exact chart version. Resolve: " +
+          "the operator resolves each once, the ref from the git repository (git ls-remote) and the range from " +
+          "the index.yaml of the HelmRelease's HelmRepository (highest matching version, prereleases only when " +
+          "the range names one), both only within the operator's allowed repositories; the release ships the " +
+          "commit and versions resolved, which are what is approved and recorded (status.source, " +
+          "status.charts). Abbreviated commit ids are refused either way.",
       ),
     requiredChecks: z.array(TaskType).max(10).default([]).meta({
       description: "Checks that must succeed, as DeploymentTasks, before a release may enter.",

@@ -3,6 +3,7 @@ import { FullCommit, type GateBinding, type TargetIdentity } from "./binding.js"
 import type { EnvironmentSpec } from "./environment.js";
 import type { ReleaseSpec } from "./release.js";
 import type { ReleaseTarget } from "./release-target.js";
+import { isChartVersionRange, isExactChartVersion } from "./resolved-chart.js";
 import { unresolvableRef } from "./resolved-source.js";
 
 /**
@@ -37,32 +38,40 @@ export function isGated(env: EnvironmentSpec): boolean {
   return env.gate.requiredApprovals > 0 || env.gate.requiredChecks.length > 0;
 }
 
-const EXACT_CHART_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+/**
+ * What a gated environment lets the operator resolve before approval (`gate.mutableRevisions: Resolve`): `ref`, a
+ * branch or tag in spec.source.revision (every target revision naming the very same ref passes too), and, with
+ * `chartRanges`, a HelmRelease target's chart version range.
+ */
+export interface Resolvable {
+  ref?: string | undefined;
+  chartRanges?: boolean | undefined;
+}
 
 /**
  * Why a target's revisions are not immutable (a branch, a tag, a short commit id, an unpinned or ranged chart
  * version), as a sentence naming the field and the fix; undefined when every revision the gate approves is a full
- * commit id or an exact chart version. A gate can only approve what cannot move after the approval. `resolves` is a
- * ref the environment lets the operator resolve to its commit before approval (`gate.mutableRevisions: Resolve`):
- * spec.source.revision naming it, and every target revision naming the very same ref, pass.
+ * commit id or an exact chart version, or something the environment lets the operator resolve (`resolves`). A
+ * gate can only approve what cannot move after the approval.
  */
 export function mutableRevisionProblem(
   target: ReleaseTarget,
   spec: Pick<ReleaseSpec, "source">,
-  resolves?: string,
+  resolves: Resolvable = {},
 ): string | undefined {
+  const { ref } = resolves;
   const full = (value: string): boolean =>
-    FullCommit.safeParse(value).success || (resolves !== undefined && value === resolves);
+    FullCommit.safeParse(value).success || (ref !== undefined && value === ref);
   const fix =
-    resolves === undefined
+    ref === undefined
       ? "set the full 40- or 64-character commit id (or let the Environment resolve branches and tags: " +
         "gate.mutableRevisions: Resolve)"
-      : `set the full commit id, or the same ref as spec.source.revision (${resolves}), which the operator resolves`;
+      : `set the full commit id, or the same ref as spec.source.revision (${ref}), which the operator resolves`;
   if (!full(spec.source.revision)) {
     const why = unresolvableRef(spec.source.revision);
     return (
       `spec.source.revision "${spec.source.revision}" is not a full commit id; a gated environment approves ` +
-      `only immutable revisions: ${resolves === undefined && why !== undefined ? why : fix}`
+      `only immutable revisions: ${ref === undefined && why !== undefined ? why : fix}`
     );
   }
   if (target.argoCD !== undefined && !full(target.argoCD.revision)) {
@@ -78,15 +87,25 @@ export function mutableRevisionProblem(
       `environment approves only immutable revisions: ${fix}`
     );
   }
-  if (flux?.kind === "HelmRelease") {
-    if (flux.chartVersion === undefined || !EXACT_CHART_VERSION.test(flux.chartVersion)) {
-      return (
-        `spec.targets[${target.environment}].flux.chartVersion ${flux.chartVersion === undefined ? "is not set" : `"${flux.chartVersion}" is not an exact version`}; ` +
-        "a gated environment approves only immutable revisions: pin an exact chart version such as 1.4.2"
-      );
-    }
-  }
+  if (flux?.kind === "HelmRelease") return chartVersionProblem(target, resolves.chartRanges === true);
   return undefined;
+}
+
+/** Why a HelmRelease target's chartVersion cannot be approved as it is, naming the field and the fix. */
+function chartVersionProblem(target: ReleaseTarget, chartRanges: boolean): string | undefined {
+  const version = target.flux?.chartVersion;
+  if (version !== undefined && isExactChartVersion(version)) return undefined;
+  if (version !== undefined && chartRanges && isChartVersionRange(version)) return undefined;
+  const field = `spec.targets[${target.environment}].flux.chartVersion`;
+  const what =
+    version === undefined
+      ? "is not set"
+      : `"${version}" is not an exact version${chartRanges ? " nor a semver range" : ""}`;
+  const fix = chartRanges
+    ? "pin an exact chart version such as 1.4.2, or write a semver range such as 1.4.x that the operator resolves"
+    : "pin an exact chart version such as 1.4.2 (or let the Environment resolve chart version ranges: " +
+      "gate.mutableRevisions: Resolve)";
+  return `${field} ${what}; a gated environment approves only immutable revisions: ${fix}`;
 }
 
 /**

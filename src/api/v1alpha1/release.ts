@@ -7,6 +7,7 @@ import { ObjectName, Owner, Timestamp } from "./meta.js";
 import { RELEASE_NAME_RULE } from "./release-name.js";
 import { REPO_URL_SHAPE, REVISION_SHAPE, shaped } from "./source-rules.js";
 import { ReleaseTarget } from "./release-target.js";
+import { ResolvedChart } from "./resolved-chart.js";
 import { ResolvedSource } from "./resolved-source.js";
 
 /** One commit a release carries, as read from Git; the input of commit-to-task linkage checks. */
@@ -233,6 +234,17 @@ export const ReleaseStatus = z
         "x-kubernetes-list-map-keys": ["name"],
       }),
     source: ResolvedSource.optional(),
+    charts: z
+      .array(ResolvedChart)
+      .max(20)
+      .optional()
+      .meta({
+        description:
+          "The exact chart version each chart version range of a HelmRelease target was resolved to, one per " +
+          "environment (only where the Environment sets gate.mutableRevisions: Resolve).",
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["environment"],
+      }),
     currentEnvironment: z.string().optional().describe("The furthest environment the release has reached."),
     currentState: ReleaseEnvironmentState.optional().describe(
       "The release's state in currentEnvironment: Pending, Gated, Deploying, Deployed, Verified or Failed.",

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { FullCommit } from "./binding.js";
 import { Timestamp } from "./meta.js";
+import { pinnedChartTarget, type ResolvedChart } from "./resolved-chart.js";
 import type { ReleaseSpec } from "./release.js";
 import type { ReleaseTarget } from "./release-target.js";
 
@@ -52,13 +53,21 @@ export function resolutionApplies(
 
 /**
  * The spec the release is decided and delivered by: the declared spec with the resolved ref replaced by its
- * commit, in `spec.source.revision` and in every target revision that names the same ref. The declared spec when
- * nothing was resolved, or the resolution is for another ref or repository. Pure.
+ * commit, in `spec.source.revision` and in every target revision that names the same ref (not when the resolution
+ * is for another ref or repository), and each HelmRelease target's chart version range replaced by the version
+ * recorded for it in `charts` (see `pinnedChartTarget`). The declared spec when nothing applies. Pure.
  */
-export function pinnedSpec(spec: ReleaseSpec, resolved: ResolvedSource | undefined): ReleaseSpec {
-  if (resolved === undefined || !resolutionApplies(spec, resolved)) return spec;
-  const pin = (revision: string): string => (revision === resolved.ref ? resolved.commit : revision);
-  const targets = spec.targets.map((target): ReleaseTarget => {
+export function pinnedSpec(
+  spec: ReleaseSpec,
+  resolved: ResolvedSource | undefined,
+  charts: readonly ResolvedChart[] = [],
+): ReleaseSpec {
+  const source = resolved !== undefined && resolutionApplies(spec, resolved) ? resolved : undefined;
+  if (source === undefined && charts.length === 0) return spec;
+  const pin = (revision: string): string =>
+    source !== undefined && revision === source.ref ? source.commit : revision;
+  const targets = spec.targets.map((declared): ReleaseTarget => {
+    const target = pinnedChartTarget(declared, charts);
     if (target.argoCD !== undefined) {
       return { ...target, argoCD: { ...target.argoCD, revision: pin(target.argoCD.revision) } };
     }
@@ -67,5 +76,9 @@ export function pinnedSpec(spec: ReleaseSpec, resolved: ResolvedSource | undefin
     }
     return target;
   });
-  return { ...spec, source: { ...spec.source, revision: resolved.commit }, targets };
+  return {
+    ...spec,
+    source: source === undefined ? spec.source : { ...spec.source, revision: source.commit },
+    targets,
+  };
 }

@@ -28,6 +28,8 @@ export interface ReleaseRef {
   declared?: ReleaseSpec | undefined;
   /** Why the branch or tag the release names could not be resolved for a gate that resolves it. */
   unresolved?: string | undefined;
+  /** Why a target's chart version range could not be resolved, by environment, for a gate that resolves it. */
+  unresolvedCharts?: Readonly<Record<string, string>> | undefined;
 }
 
 /**

@@ -12,8 +12,11 @@ import type { Informers } from "../informers.js";
 import { deliveryResources, resources } from "../resources.js";
 import { describeZodError } from "../validation.js";
 import { pinnedSpec } from "../../api/v1alpha1/resolved-source.js";
+import { fetchChartIndex } from "../../charts/fetch-chart-index.js";
 import { resolveRemoteRef } from "../../commits/resolve-ref.js";
+import { fluxHelmRepository } from "../../gitops/flux.js";
 import { applyActions } from "./apply.js";
+import { readHelmRepository, resolveCharts } from "./resolve-charts.js";
 import { resolveSource } from "./resolve-source.js";
 import { decideRelease, withUnappliedRequests, type ReleaseDecision } from "./decide.js";
 import { gatherEnvironments, TASKS_BY_RELEASE } from "./gather.js";
@@ -96,8 +99,22 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
       declared,
       stored?.source,
     );
-    // From here on the release is decided and delivered by the commit its branch or tag was resolved to.
-    const spec = pinnedSpec(declared, resolution.resolved);
+    const charts = await resolveCharts(
+      {
+        environments: informers.environments.store,
+        helmReleases: informers.fluxHelmReleases.store,
+        helmRepository: (ns, name) =>
+          readHelmRepository(() => deps.client.get(fluxHelmRepository, name, ns, opts)),
+        access: deps.authorPolicy,
+        readIndex: (query) => fetchChartIndex({ ...query, signal: req.signal }),
+        now: () => deps.clock.now(),
+      },
+      declared,
+      stored?.charts,
+    );
+    // From here on the release is decided and delivered by the commit its branch or tag was resolved to, and by
+    // the chart versions its ranges were resolved to.
+    const spec = pinnedSpec(declared, resolution.resolved, charts.resolved);
 
     const environments = await gatherEnvironments(
       {
@@ -137,6 +154,7 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
             status: statusOf(current),
           },
           resolution,
+          charts,
           environments: environments.map((e) => e.input),
         },
         now,
@@ -188,8 +206,10 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
     }
     const written = update.decision;
     if (written.requeueAfterMs !== undefined) return { requeueAfterMs: written.requeueAfterMs };
-    // A ref that could not be read (the repository down, a credential missing) is tried again.
-    if (resolution.problem !== undefined) return { requeueAfterMs: DELIVERY_RECHECK_MS };
+    // A ref or a chart index that could not be read (the repository down, a credential missing) is tried again.
+    if (resolution.problem !== undefined || Object.keys(charts.problems).length > 0) {
+      return { requeueAfterMs: DELIVERY_RECHECK_MS };
+    }
     const deploying = (written.status.environments ?? []).some((e) => e.state === "Deploying");
     return deploying ? { requeueAfterMs: DELIVERY_RECHECK_MS } : {};
   }

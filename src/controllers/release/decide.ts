@@ -12,7 +12,9 @@ import type { ReleaseAction } from "./actions.js";
 import { decideEnvironmentStep, type EnvironmentInput, type EnvironmentStep } from "./environment-step.js";
 import { releaseKey } from "./names.js";
 import { describeUnapproved, detectUnapproved, type UnapprovedDeployment } from "./out-of-band.js";
+import type { ChartResolution } from "./resolve-charts.js";
 import type { SourceResolution } from "./resolve-source.js";
+import type { ResolvedChart } from "../../api/v1alpha1/resolved-chart.js";
 import type { ResolvedSource } from "../../api/v1alpha1/resolved-source.js";
 import { REFUSAL_REASONS, ReleaseCondition, ReleaseReason, STATE_EVENT_REASON } from "./reasons.js";
 
@@ -31,6 +33,8 @@ export interface ReleaseDecisionInput {
   };
   /** What the release's branch or tag resolved to in this pass (see `resolveSource`), or why it did not. */
   resolution?: SourceResolution | undefined;
+  /** What the targets' chart version ranges resolved to in this pass (see `resolveCharts`), or why they did not. */
+  charts?: ChartResolution | undefined;
   /** One entry per environment of `spec.pipeline`; a pipeline name without an entry counts as a missing Environment. */
   environments: readonly EnvironmentInput[];
 }
@@ -61,6 +65,7 @@ export interface ReleaseDecision {
 export function decideRelease(input: ReleaseDecisionInput, now: Date): ReleaseDecision {
   const { metadata, spec, declared, status: stored } = input.release;
   const resolved = input.resolution?.resolved;
+  const charts = input.charts?.resolved ?? [];
   const self = releaseKey(metadata.namespace, metadata.name);
   const byName = new Map(input.environments.map((e) => [e.name, e]));
   const steps: EnvironmentStep[] = [];
@@ -73,6 +78,7 @@ export function decideRelease(input: ReleaseDecisionInput, now: Date): ReleaseDe
         spec,
         declared,
         unresolved: input.resolution?.problem,
+        unresolvedCharts: input.charts?.problems,
       },
       self,
       input: byName.get(name) ?? { name, tasks: [] },
@@ -125,6 +131,7 @@ export function decideRelease(input: ReleaseDecisionInput, now: Date): ReleaseDe
     ...(observedGeneration === undefined ? {} : { observedGeneration }),
     conditions,
     ...(resolved === undefined ? {} : { source: resolved }),
+    ...(charts.length === 0 ? {} : { charts }),
     environments,
     ...(current === undefined ? {} : { currentEnvironment: current.name, currentState: current.state }),
   };
@@ -137,6 +144,7 @@ export function decideRelease(input: ReleaseDecisionInput, now: Date): ReleaseDe
       ...releaseAudit(metadata, stored, environments, conditions, unapproved),
       ...refusalAudit(metadata, stored, steps),
       ...resolutionAudit(metadata, stored, resolved),
+      ...chartResolutionAudit(metadata, stored, charts),
     ],
     unapproved,
     ...(requeueAfterMs === undefined ? {} : { requeueAfterMs }),
@@ -402,4 +410,35 @@ function resolutionAudit(
       },
     },
   ];
+}
+
+/** One `RevisionResolved` entry for each chart version range newly resolved to a version (again, after an edit). */
+function chartResolutionAudit(
+  metadata: ReleaseDecisionInput["release"]["metadata"],
+  stored: ReleaseStatus | undefined,
+  charts: readonly ResolvedChart[],
+): AuditEvent[] {
+  const same = (a: ResolvedChart, b: ResolvedChart): boolean =>
+    a.environment === b.environment &&
+    a.helmRelease === b.helmRelease &&
+    a.range === b.range &&
+    a.version === b.version &&
+    a.repositoryURL === b.repositoryURL;
+  return charts
+    .filter((chart) => !(stored?.charts ?? []).some((before) => same(before, chart)))
+    .map((chart) => ({
+      actor: "stagegate-operator",
+      action: "RevisionResolved" as const,
+      object: { kind: "Release", namespace: metadata.namespace, name: metadata.name },
+      details: {
+        environment: chart.environment,
+        helmRelease: chart.helmRelease,
+        repositoryURL: chart.repositoryURL,
+        chart: chart.chart,
+        range: chart.range,
+        version: chart.version,
+        ...(chart.digest === undefined ? {} : { digest: chart.digest }),
+        resolvedAt: chart.resolvedAt,
+      },
+    }));
 }

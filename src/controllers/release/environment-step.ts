@@ -9,6 +9,7 @@ import {
   targetIdentity,
 } from "../../api/v1alpha1/release-binding.js";
 import type { ReleaseEnvironmentState, ReleaseEnvironmentStatus } from "../../api/v1alpha1/release.js";
+import { resolvableChartRange } from "../../api/v1alpha1/resolved-chart.js";
 import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
 import { windowPosition } from "../../policy/deployment-window.js";
 import { thawsAt } from "../../policy/freeze.js";
@@ -318,7 +319,8 @@ function promotionInput(
 /**
  * Why the revisions this gated environment would approve are not immutable. An environment that refuses mutable
  * revisions judges the spec as declared; one that resolves them (`gate.mutableRevisions: Resolve`) judges the spec
- * with the resolved commit pinned, and holds while the ref is not resolved, saying why.
+ * with the resolved commit and chart version pinned, and holds while a ref or a chart version range it resolves is
+ * not resolved, saying why.
  */
 function revisionProblem(
   release: ReleaseRef,
@@ -326,12 +328,20 @@ function revisionProblem(
   env: EnvironmentSpec,
 ): string | undefined {
   const declared = release.declared ?? release.spec;
+  const declaredTarget = declared.targets.find((t) => t.environment === target.environment) ?? target;
+  const range = resolvableChartRange(env, declaredTarget);
+  if (range !== undefined && target.flux?.chartVersion === range) {
+    return (
+      release.unresolvedCharts?.[target.environment] ??
+      `spec.targets[${target.environment}].flux.chartVersion "${range}" is not resolved to a chart version yet`
+    );
+  }
   const ref = resolvableRef(env, declared);
   if (ref === undefined) return mutableRevisionProblem(target, declared);
   if (release.spec.source.revision === ref) {
     return release.unresolved ?? `spec.source.revision "${ref}" is not resolved to a commit yet`;
   }
-  return mutableRevisionProblem(target, release.spec, ref);
+  return mutableRevisionProblem(target, release.spec, { ref });
 }
 
 /** What a person must fix before the environment can be decided at all: the Environment, the target, the spec. */

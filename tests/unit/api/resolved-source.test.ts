@@ -70,12 +70,12 @@ describe("resolving branches and tags", () => {
   it("accepts the resolvable ref where it is resolved, and names the fix everywhere else", () => {
     const target = spec("main").targets[1];
     assert.ok(target !== undefined);
-    assert.equal(mutableRevisionProblem(target, spec("main"), "main"), undefined);
+    assert.equal(mutableRevisionProblem(target, spec("main"), { ref: "main" }), undefined);
     assert.match(mutableRevisionProblem(target, spec("main")) ?? "", /gate.mutableRevisions: Resolve/);
     const other = spec("main", "develop").targets[1];
     assert.ok(other !== undefined);
     assert.match(
-      mutableRevisionProblem(other, spec("main", "develop"), "main") ?? "",
+      mutableRevisionProblem(other, spec("main", "develop"), { ref: "main" }) ?? "",
       /argoCD.revision "develop" is not a full commit id.*the same ref as spec.source.revision \(main\)/,
     );
   });
