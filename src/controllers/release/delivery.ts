@@ -1,3 +1,4 @@
+import semver from "semver";
 import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
 import type { LastOperation } from "../../gitops/delivery.js";
 
@@ -24,7 +25,20 @@ export function revisionMatches(observed: string | undefined, desired: string): 
   const bare = observed.replace(/^.*@sha(1|256):/, "");
   if (observed === desired || bare === desired) return true;
   const hex = /^[0-9a-f]{7,64}$/;
-  return hex.test(bare) && hex.test(desired) && (bare.startsWith(desired) || desired.startsWith(bare));
+  if (hex.test(bare) && hex.test(desired)) return bare.startsWith(desired) || desired.startsWith(bare);
+  return chartVersionInRange(bare, desired);
+}
+
+/**
+ * Whether a chart version a HelmRelease runs satisfies the version range an ungated environment passed to Flux as
+ * written (`1.4.x`): Flux picks the version, any in the range is the one asked for. A gated environment never
+ * delivers a range (it is refused, or resolved to one version first: ADR 0022).
+ */
+function chartVersionInRange(version: string, range: string): boolean {
+  if (semver.valid(version) === null || semver.valid(range) !== null || semver.validRange(range) === null) {
+    return false;
+  }
+  return semver.satisfies(version, range);
 }
 
 /** The name of the object a target delivers through, for messages and artifacts. */

@@ -177,4 +177,13 @@ describe("release child objects", () => {
     assert.ok(!revisionMatches("abc1235", "abc1234"));
     assert.ok(!revisionMatches(undefined, "abc1234"));
   });
+
+  it("a chart version Flux picked within the range an ungated environment asked for matches it", () => {
+    assert.ok(revisionMatches("1.4.3", "1.4.x"));
+    assert.ok(revisionMatches("1.9.0", "^1.4"));
+    assert.ok(!revisionMatches("2.0.0", "^1.4"));
+    assert.ok(!revisionMatches("1.4.3", "1.4.2"), "an exact version matches only itself");
+    assert.ok(!revisionMatches(FULL_REV, "1.4.x"), "a commit is no chart version");
+    assert.ok(!revisionMatches("1.4.3", "main"), "a branch is no range");
+  });
 });
