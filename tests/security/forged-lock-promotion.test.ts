@@ -3,8 +3,9 @@
 // Applications: she writes the lock naming a release that does not exist, one that targets another object, and one
 // that waits at its gate for this very object. The release that wants the target takes the lock over (at once, or
 // once the short grace a real taker gets has passed), its promotion reaches Argo CD, and the audit entry of the lock
-// names the forged holder. The legit path: a release whose promotion is in flight on the target holds it, and the
-// next release waits its turn.
+// names the forged holder. A lock in the name of the release that delivered there before is freed by that release
+// itself. The legit path: a release whose promotion is in flight on the target holds it, and the next release waits
+// its turn.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -108,7 +109,7 @@ describe("Class 7: a forged lock on a delivery object holds no promotion back", 
       const owns = { argoCDApplications: { namespaces: [namespace] } };
       await createEnvironment({ admin, namespace }, pre, { delivery: owns });
       await createEnvironment({ admin, namespace }, prod, { delivery: owns });
-      for (const app of ["app-a", "app-b", "app-c", "app-d", "app-other", "app-pre"]) {
+      for (const app of ["app-a", "app-b", "app-c", "app-d", "app-e", "app-other", "app-pre"]) {
         await createArgoApplication(scope(), app);
       }
       operator = startOperator(kubeconfigPath("operator"), [
@@ -161,6 +162,27 @@ describe("Class 7: a forged lock on a delivery object holds no promotion back", 
     await takesOver("shop-c", "app-c", forged, /waits at its gate there .* within 30s of the lock/);
     const status = ((await admin.get(resources.release, "waiting-c", namespace)).status ?? {}) as StatusView;
     assert.notEqual(envOf(status, prod)?.state, "Deploying", "the named release did not promote");
+  });
+
+  it("mallory names the release that delivered there before: it frees the lock itself, and the next one promotes", async () => {
+    await release("done-e", "app-e", SHA2);
+    await syncRequested(scope(), "app-e", SHA2);
+    await argoSyncs(admin, ref("app-e"), { revision: SHA2 });
+    await waitForEnvState(scope(), "done-e", prod, "Verified", 60_000);
+    await waitFor("done-e to free its lock", async () =>
+      (await lockOf("app-e")) === undefined ? true : undefined,
+    );
+    const unlocks = (await auditOf("TargetUnlocked", "done-e")).length;
+    await forge("app-e", `${namespace}/done-e`);
+    await waitFor("done-e to free the lock mallory put in its name", async () =>
+      (await auditOf("TargetUnlocked", "done-e")).length > unlocks ? true : undefined,
+    );
+    await release("next-e", "app-e", SHA1);
+    await syncRequested(scope(), "app-e", SHA1, 60_000);
+    await argoSyncs(admin, ref("app-e"), { revision: SHA1 });
+    await waitForEnvState(scope(), "next-e", prod, "Verified", 60_000);
+    const [entry] = await auditOf("TargetLocked", "next-e");
+    assert.equal(entry?.details.lockTakenFrom, undefined, "the lock was free when next-e took it");
   });
 
   it("a release whose promotion is in flight holds the target: the next release waits its turn", async () => {

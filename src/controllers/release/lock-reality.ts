@@ -3,7 +3,6 @@ import { ReleaseStatus } from "../../api/v1alpha1/release.js";
 import { pinnedReleaseSpec } from "../../api/v1alpha1/pinned-release.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
 import type { ObjectStore } from "../../runtime/informer/store.js";
-import { PROMOTING } from "./promoting-holder.js";
 import { targetKey } from "./target-object.js";
 
 /**
@@ -18,10 +17,11 @@ const CLOCK_SKEW_MS = 5_000;
 
 /**
  * What a `stagegate.io/locked-by` holder other than this release is, for a release that wants the target:
- * - `Held`: a release promoting there, or a proven rollback (see `lockHolderIsReal`): wait for it;
+ * - `Held`: a release promoting there, or a proven rollback (see `lockHolderIsReal`), or one done there (Verified
+ *   or Failed), which frees the lock itself in its next pass: wait for it;
  * - `Taking`: the release it names claims the object in an environment that owns it, waits at its gate there and
  *   the lock was written moments ago: it is between its lock and its recorded promotion; wait until `until`;
- * - `Forged`: anything else (no such release, not its target, done there, or the lock is older than that): a
+ * - `Forged`: anything else (no such release, not its target, or a lock older than that): a
  *   forgery or a leftover, which a promotion takes over. `why` says which, for the audit trail.
  */
 export type LockReality =
@@ -59,8 +59,14 @@ export function lockReality(view: LockHolderView): LockReality {
     };
   }
   const entries = status.success ? (status.data.environments ?? []) : [];
+  const stateIn = (environment: string) => entries.find((e) => e.name === environment)?.state;
+  // Done there: the holder frees its own lock in its next pass, which any write to the object (a forgery included)
+  // starts, so waiting for it is short and keeps the trail reading unlock-then-lock.
+  if (claimed.some((t) => stateIn(t.environment) === "Verified" || stateIn(t.environment) === "Failed")) {
+    return { kind: "Held" };
+  }
   const waiting = claimed.some((t) => {
-    const state = entries.find((e) => e.name === t.environment)?.state;
+    const state = stateIn(t.environment);
     return state === undefined || state === "Pending" || state === "Gated";
   });
   const fresh =
@@ -70,14 +76,13 @@ export function lockReality(view: LockHolderView): LockReality {
   if (waiting && fresh && view.lockedAt !== undefined) {
     return { kind: "Taking", until: new Date(view.lockedAt.getTime() + LOCK_TAKING_GRACE_MS) };
   }
-  const states = claimed.map((t) => entries.find((e) => e.name === t.environment)?.state ?? "Pending");
-  const promoting = states.some((s) => PROMOTING.includes(s));
+  const states = claimed.map((t) => stateIn(t.environment) ?? "Pending");
   return {
     kind: "Forged",
     why: waiting
       ? `Release ${holder} waits at its gate there (${states.join(", ")}) and has not recorded a promotion ` +
         `within ${LOCK_TAKING_GRACE_MS / 1000}s of the lock`
-      : `Release ${holder} is ${promoting ? "not promoting there" : `done there (${states.join(", ")})`}`,
+      : `Release ${holder} is not promoting there (${states.join(", ")})`,
   };
 }
 

@@ -49,6 +49,12 @@ describe("what a lock held by another release is to a release that wants the tar
     assert.deepEqual(lockReality(view({ held: true })), { kind: "Held" });
   });
 
+  it("a release done there (Verified, Failed) is waited for: it frees its lock itself in its next pass", () => {
+    for (const state of ["Verified", "Failed"]) {
+      assert.deepEqual(lockReality(view({ state, lockedAt: undefined })), { kind: "Held" }, state);
+    }
+  });
+
   it("a release waiting at its gate that wrote the lock moments ago is taking it: wait until the grace ends", () => {
     assert.deepEqual(lockReality(view({})), {
       kind: "Taking",
@@ -88,11 +94,7 @@ describe("what a lock held by another release is to a release that wants the tar
       change: { lockedAt: new Date(T0.getTime() + 60_000) },
       why: /waits at its gate there/,
     },
-    {
-      situation: "a release done there (Verified): a leftover",
-      change: { state: "Verified" },
-      why: /done there \(Verified\)/,
-    },
+
   ];
   for (const row of forged) {
     it(`${row.situation}: forged, taken over`, () => {
