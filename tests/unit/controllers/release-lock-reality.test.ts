@@ -94,7 +94,6 @@ describe("what a lock held by another release is to a release that wants the tar
       change: { lockedAt: new Date(T0.getTime() + 60_000) },
       why: /waits at its gate there/,
     },
-
   ];
   for (const row of forged) {
     it(`${row.situation}: forged, taken over`, () => {
