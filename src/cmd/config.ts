@@ -131,6 +131,16 @@ export const RunConfig = z
       .string()
       .min(1, "--rollback-seal-key-file must name a file holding at least 32 random bytes")
       .optional(),
+    auditSigningKeyFile: z
+      .string()
+      .min(1, "--audit-signing-key-file must name a PEM file holding an ed25519 private key")
+      .optional(),
+    auditCheckpointNamespace: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "--audit-checkpoint-namespace must be a namespace name")
+      .optional(),
+    auditCheckpointEvery: positiveInt("audit-checkpoint-every"),
+    auditCheckpointIntervalMs: durationMs("audit-checkpoint-interval"),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
       error: "--log-level must be one of trace, debug, info, warn, error, fatal, silent",
     }),
@@ -341,6 +351,24 @@ export const RUN_FLAGS = {
     env: "STAGEGATE_COMMIT_AUTHORS_CONFIG",
     help: "YAML: read commit authors from git and map them to users (unset: authors as Releases declare them)",
   },
+  "audit-signing-key-file": {
+    env: "STAGEGATE_AUDIT_SIGNING_KEY_FILE",
+    help: "ed25519 private key (PEM) signing checkpoints of this replica's audit trail (unset: no checkpoints)",
+  },
+  "audit-checkpoint-namespace": {
+    env: "STAGEGATE_AUDIT_CHECKPOINT_NAMESPACE",
+    help: "namespace of the checkpoint ConfigMaps (default: --leader-election-namespace)",
+  },
+  "audit-checkpoint-every": {
+    env: "STAGEGATE_AUDIT_CHECKPOINT_EVERY",
+    default: "100",
+    help: "sign a checkpoint of the audit trail every this many entries",
+  },
+  "audit-checkpoint-interval": {
+    env: "STAGEGATE_AUDIT_CHECKPOINT_INTERVAL",
+    default: "5m",
+    help: "and at the latest this long after an entry no checkpoint covers",
+  },
   "rollback-seal-key-file": {
     env: "STAGEGATE_ROLLBACK_SEAL_KEY_FILE",
     help: "key (>= 32 bytes) sealing the Rollback tasks the operator opens; the same on every replica (unset: a random key per process)",
@@ -430,6 +458,10 @@ export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfi
     alertmanagerTokenFile: pick("alertmanager-token-file"),
     commitAuthorsConfig: pick("commit-authors-config"),
     rollbackSealKeyFile: pick("rollback-seal-key-file"),
+    auditSigningKeyFile: pick("audit-signing-key-file"),
+    auditCheckpointNamespace: pick("audit-checkpoint-namespace"),
+    auditCheckpointEvery: pick("audit-checkpoint-every"),
+    auditCheckpointIntervalMs: pick("audit-checkpoint-interval"),
     logLevel: pick("log-level"),
   });
   if (!result.success) {

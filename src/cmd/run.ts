@@ -20,6 +20,8 @@ import { loadAuthorPolicy, type LoadedAuthorPolicy } from "../commits/author-pol
 import type { Logger } from "../runtime/logging.js";
 import { auditEventMirror } from "./audit-mirror.js";
 import { auditWriteFailures } from "./audit-metrics.js";
+import { auditCheckpointer, startAuditCheckpointer } from "./audit-checkpoints.js";
+import type { AuditCheckpointer } from "../audit/checkpoints/publisher.js";
 import { startReceivers } from "./receivers.js";
 import { openRollbackSeal } from "./rollback-seal.js";
 import { startAdmissionGuardFor } from "./admission-guard.js";
@@ -40,7 +42,15 @@ export async function runOperator(config: RunConfig): Promise<number> {
   const client = await KubeClient.connect(config.kubeconfig);
   const metrics = new RuntimeMetrics({ defaultMetrics: true });
   const events = new EventRecorder(client, REPORTING_CONTROLLER, config.identity, log);
-  const audit = await openAuditTrail(config.auditLog, events, log, auditWriteFailures(metrics.registry));
+  const checkpointer = await auditCheckpointer(config, client, log, metrics.registry);
+  const audit = await openAuditTrail(
+    config.auditLog,
+    events,
+    log,
+    auditWriteFailures(metrics.registry),
+    checkpointer,
+  );
+  await startAuditCheckpointer(checkpointer, config.auditLog, log);
   const self = new SelfIdentity(client);
   const operatorIdentity = (): string => self.username ?? "";
   const authorPolicy = await openAuthorPolicy(config.commitAuthorsConfig, log);
@@ -152,6 +162,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     certificates.close();
     await receivers?.close();
     await audit.close();
+    await checkpointer?.close();
     client.close();
   }
   return exit === "lostLeadership" ? 1 : 0;
@@ -181,12 +192,18 @@ async function openAuditTrail(
   events: EventRecorder,
   log: Logger,
   onWriteError: () => void,
+  checkpointer: AuditCheckpointer | undefined,
 ): Promise<AuditTrail> {
+  const mirror = auditEventMirror(events);
   try {
     return await AuditTrail.open({
       path,
       onWriteError,
-      mirror: auditEventMirror(events),
+      // The checkpointer hears of each durable entry first, in order; the Event follows.
+      mirror: async (entry) => {
+        checkpointer?.observe(entry);
+        await mirror(entry);
+      },
       onMirrorError: (err, entry) =>
         log.warn(
           { err: (err as Error).message, seq: entry.seq },

@@ -16,6 +16,12 @@ import { after, before, describe, it, type TestContext } from "node:test";
 import { CHART_DIR, REPO } from "../../hack/chart/layout.js";
 import { formatVerification } from "../../src/audit/verification.js";
 import { verifyAuditFile } from "../../src/audit/verify.js";
+import { loadTrustedKeys } from "../../src/audit/checkpoints/signing-key.js";
+import {
+  formatCheckpointVerification,
+  listCheckpoints,
+  verifyFileAgainstCheckpoints,
+} from "../../src/audit/checkpoints/verify-against.js";
 import { ReleaseStatus } from "../../src/api/v1alpha1/release.js";
 import { ChangeRequestStatus } from "../../src/api/v1alpha1/change-request.js";
 import { admissionResources } from "../../src/controllers/admission-guard/guard.js";
@@ -154,6 +160,9 @@ describe("the chart's operator, run as its StatefulSet would run it, through the
         "--create-namespace",
         "--set-file",
         `webhook.clientCA.pem=${k.cluster.webhookClientCaFile}`,
+        // Checkpoints every few entries, so the story signs and publishes some with the chart's generated key.
+        "--set",
+        "operator.auditCheckpoints.every=3",
       ]);
       assert.equal(install.code, 0, install.stderr);
       run = await runStatefulSet({
@@ -337,6 +346,19 @@ describe("the chart's operator, run as its StatefulSet would run it, through the
       for (const pod of pods().pods) {
         const verification = await verifyAuditFile(trail(pod));
         assert.equal(verification.ok, true, formatVerification(verification, trail(pod)));
+      }
+      // And against the checkpoints each replica signed with the key the chart generated.
+      const signing = await admin.get(coreResources.secret, "stagegate-audit-signing", NS);
+      const pem = Buffer.from((signing.data as Record<string, string>)["signing.pem"] ?? "", "base64");
+      const keyFile = join(dir, "audit-signing.pem");
+      await writeFile(keyFile, pem, { mode: 0o600 });
+      const keys = await loadTrustedKeys([keyFile]);
+      const checkpoints = await listCheckpoints(admin, NS);
+      const leader = survivor;
+      for (const pod of pods().pods) {
+        const result = await verifyFileAgainstCheckpoints(trail(pod), checkpoints, keys, pod.name);
+        assert.equal(result.ok, true, formatCheckpointVerification(result, trail(pod)));
+        if (pod.name === leader.name) assert.ok(result.agreeing > 0, "the leader's trail is checkpointed");
       }
     }),
   );

@@ -40,6 +40,9 @@ stagegate-webhook-certs
 stagegate-webhook-tls
 {{- end -}}
 {{- end }}
+{{- define "stagegate.auditSigningSecret" -}}
+{{ .Values.operator.auditCheckpoints.existingSecret | default "stagegate-audit-signing" }}
+{{- end }}
 {{- define "stagegate.rollbackSealSecret" -}}
 {{ .Values.operator.rollbackSeal.existingSecret | default "stagegate-rollback-seal" }}
 {{- end }}

@@ -36,4 +36,5 @@ export const builtin = {
   event: { group: "events.k8s.io", version: "v1", plural: "events", kind: "Event", namespaced: true },
   namespace: { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false },
   secret: { group: "", version: "v1", plural: "secrets", kind: "Secret", namespaced: true },
+  configMap: { group: "", version: "v1", plural: "configmaps", kind: "ConfigMap", namespaced: true },
 } as const satisfies Record<string, ResourceType>;

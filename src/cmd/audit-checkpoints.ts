@@ -1,0 +1,71 @@
+import { Counter, Gauge, type Registry } from "prom-client";
+import { AuditCheckpointer } from "../audit/checkpoints/publisher.js";
+import { loadSigningKey, SigningKeyError, type SigningKey } from "../audit/checkpoints/signing-key.js";
+import { trailEnds } from "../audit/checkpoints/trail-facts.js";
+import { realClock } from "../runtime/clock.js";
+import type { KubeClient } from "../runtime/kube/client.js";
+import type { Logger } from "../runtime/logging.js";
+import { ConfigError, type RunConfig } from "./config.js";
+
+/**
+ * The signer of this replica's audit checkpoints, from `--audit-signing-key-file`; undefined without the flag
+ * (the trail is then protected by its hash chain alone). A key that does not load is a configuration error.
+ */
+export async function auditCheckpointer(
+  config: RunConfig,
+  client: KubeClient,
+  log: Logger,
+  registry: Registry,
+): Promise<AuditCheckpointer | undefined> {
+  const file = config.auditSigningKeyFile;
+  if (file === undefined) return undefined;
+  let key: SigningKey;
+  try {
+    key = await loadSigningKey(file);
+  } catch (err) {
+    if (err instanceof SigningKeyError) throw new ConfigError(`--audit-signing-key-file: ${err.message}`);
+    throw err;
+  }
+  const failures = new Counter({
+    name: "stagegate_audit_checkpoint_failures_total",
+    help: "Audit checkpoints this replica could not publish (each is tried again with the next entries)",
+    registers: [registry],
+  });
+  const covered = new Gauge({
+    name: "stagegate_audit_checkpoint_seq",
+    help: "The last audit entry of this replica's trail a published checkpoint vouches for",
+    registers: [registry],
+  });
+  const namespace = config.auditCheckpointNamespace ?? config.leaderElectionNamespace;
+  log.info({ keyId: key.keyId, namespace }, "Signing audit checkpoints");
+  return new AuditCheckpointer({
+    client,
+    namespace,
+    writer: config.identity,
+    key,
+    every: config.auditCheckpointEvery,
+    intervalMs: config.auditCheckpointIntervalMs,
+    clock: realClock,
+    log,
+    onFailure: () => failures.inc(),
+    onPublished: (body) => covered.set(body.seq),
+  });
+}
+
+/** Starts a checkpointer from the trail file as it is on disk; a failed look-up of earlier checkpoints is logged. */
+export async function startAuditCheckpointer(
+  checkpointer: AuditCheckpointer | undefined,
+  auditLog: string,
+  log: Logger,
+): Promise<void> {
+  if (checkpointer === undefined) return;
+  const { chain, last } = await trailEnds(auditLog);
+  try {
+    await checkpointer.start(chain, last);
+  } catch (err) {
+    log.warn(
+      { err: (err as Error).message },
+      "Could not list earlier audit checkpoints; the next one names no previous checkpoint",
+    );
+  }
+}
