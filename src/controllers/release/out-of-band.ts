@@ -34,7 +34,8 @@ export function describeTarget(target: ReleaseTarget): string {
 
 /**
  * Whether the environment's target runs, or is told to deploy, something nobody was allowed to put there. Only the
- * release that promoted to the target last speaks for it (a later claim silences an earlier one), and only from
+ * release that promoted to the target last in this environment speaks for it (a later claim silences an earlier one;
+ * a claim from another environment neither silences nor authorises anything), and only from
  * its promotion on: while its delivery is in flight (Deploying) and once it delivered (Deployed, Verified, Failed).
  * It compares three things with what it promoted:
  * - what the target is told to deploy around the revision (repository, path, chart, values, images, sources...):
@@ -63,7 +64,10 @@ export function detectUnapproved(
   const inFlight = entry.state === "Deploying" && entry.deployStartedAt !== undefined;
   if (!inFlight && (!DELIVERED.includes(entry.state) || entry.deployedAt === undefined)) return undefined;
   if (delivery === undefined || delivery.state === "Missing") return undefined;
-  const claims = input.claims ?? [];
+  // Only promotions in this same environment speak for the target or authorise what runs on it: a delivery object
+  // belongs to one environment, so a claim from another one means the object was moved (or relabelled) into it,
+  // and a release there delivered with that environment's gate, not this one's (ADR 0009, amended).
+  const claims = (input.claims ?? []).filter((c) => c.environment === entry.name);
   if (claims.some((c) => isLater(c, entry.deployStartedAt, self))) return undefined;
   const found = { environment: entry.name, target: describeTarget(target), expected };
   const authorised = (revision: string): boolean =>

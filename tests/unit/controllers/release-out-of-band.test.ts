@@ -127,6 +127,17 @@ const rows: Row[] = [
     input: { delivery: running("feed000aaaa"), claims: [claim({})] },
   },
   {
+    situation:
+      "a release of another environment promoted its revision to this environment's target (the object was " +
+      "relabelled into it): neither authorised here nor speaking for the target",
+    entry: storedEntry("prod", "Verified"),
+    input: {
+      delivery: running("feed000aaaa"),
+      claims: [claim({ environment: "dev", deployStartedAt: "2030-01-02T00:00:00Z" })],
+    },
+    found: { running: "feed000aaaa" },
+  },
+  {
     situation: "another release mid-promotion (its status records Deploying, later): its business",
     entry: storedEntry("prod", "Verified"),
     input: {
