@@ -24,8 +24,8 @@ const bindingName = (b: Binding): string =>
 
 /**
  * Compares what the ServiceAccount may do with the shipped roles: a permission beyond the shipped ClusterRole
- * (everywhere), the shipped Role (its namespace), the roles of the certificate it manages (bound only with
- * `--cert-source=operator`, so allowed but not required), what every authenticated user may and Kubernetes'
+ * (everywhere), the shipped Role (its namespace), the file's optional Roles (the audit checkpoints) and the roles
+ * of the certificate it manages (bound only with `--cert-source=operator`, so allowed but not required), what every authenticated user may and Kubernetes'
  * defaults for every ServiceAccount is extra; a shipped permission it lacks is missing. Both fail; bindings beyond the shipped
  * ones are named in the fix (alone, a warning). An incomplete answer from the API server is a warning. Pure.
  */
@@ -44,6 +44,7 @@ export function judgeRbac(world: RbacWorld, shipped: ShippedOperatorRoles): Chec
     const allowed = [
       ...shipped.clusterRole.rules,
       ...(ns === namespace ? (shipped.role?.rules ?? []) : []),
+      ...(ns === namespace ? shipped.optionalRoles.flatMap((r) => r.rules) : []),
       ...(shipped.certificate?.clusterRole?.rules ?? []),
       ...(ns === namespace ? (shipped.certificate?.role?.rules ?? []) : []),
       ...baseline.resourceRules,
@@ -66,6 +67,7 @@ export function judgeRbac(world: RbacWorld, shipped: ShippedOperatorRoles): Chec
   const shippedRoles = new Set([
     shipped.clusterRole.name,
     shipped.role?.name,
+    ...shipped.optionalRoles.map((r) => r.name),
     shipped.certificate?.clusterRole?.name,
     shipped.certificate?.role?.name,
   ]);

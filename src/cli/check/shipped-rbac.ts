@@ -36,6 +36,11 @@ export interface ShippedOperatorRoles {
   clusterRole: ShippedRole;
   role: ShippedRole | undefined;
   /**
+   * The file's other Roles, bound in the operator's namespace for optional features (the audit checkpoints, bound
+   * and used only with `--audit-signing-key-file`): what they grant is shipped, not required.
+   */
+  optionalRoles: ShippedRole[];
+  /**
    * The roles of the certificate the operator manages itself (config/rbac/webhook-certificate-role.yaml, beside the
    * file above): bound only with `--cert-source=operator` (the chart's default), so what they grant is shipped but
    * not required. Undefined when there is no such file.
@@ -99,11 +104,14 @@ export async function readShippedOperatorRoles(file: string): Promise<ShippedOpe
     );
   }
   const certificate = await readCertificateRoles(join(dirname(file), CERTIFICATE_ROLE_FILE_NAME));
+  // The first Role is the one every operator needs (its Lease); any after it serve optional features.
+  const namespaced = roles.filter((r) => r.kind === "Role");
   return {
     file,
     label: file === SHIPPED_OPERATOR_ROLE_FILE ? "config/rbac/operator-role.yaml" : file,
     clusterRole,
-    role: named(roles.find((r) => r.kind === "Role")),
+    role: named(namespaced[0]),
+    optionalRoles: namespaced.slice(1).flatMap((r) => named(r) ?? []),
     ...(certificate === undefined ? {} : { certificate }),
   };
 }

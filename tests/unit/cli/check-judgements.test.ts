@@ -13,7 +13,11 @@ import { judgeDelivery } from "../../../src/cli/check/delivery.js";
 import { judgeLease, judgeReadiness } from "../../../src/cli/check/operator-lease.js";
 import { judgeRbac } from "../../../src/cli/check/operator-rbac.js";
 import type { Binding, RbacWorld, RulesReview } from "../../../src/cli/check/rbac-review.js";
-import type { ShippedOperatorRoles } from "../../../src/cli/check/shipped-rbac.js";
+import {
+  readShippedOperatorRoles,
+  SHIPPED_OPERATOR_ROLE_FILE,
+  type ShippedOperatorRoles,
+} from "../../../src/cli/check/shipped-rbac.js";
 import {
   covers,
   describePermissions,
@@ -112,6 +116,7 @@ describe("stagegate check: the operator's RBAC", () => {
         { verbs: ["get", "create", "update"], apiGroups: ["coordination.k8s.io"], resources: ["leases"] },
       ],
     },
+    optionalRoles: [],
   };
   const review = (rules: PolicyRule[], incomplete = false): RulesReview => ({
     resourceRules: rules.filter((r) => r.nonResourceURLs === undefined),
@@ -216,6 +221,21 @@ describe("stagegate check: the operator's RBAC", () => {
     assert.match(
       everySecret.details[0] ?? "",
       /may do more than shipped .*: list on secrets \(core group\)\.$/,
+    );
+  });
+});
+
+describe("stagegate check: the operator's optional roles", () => {
+  it("allows the audit checkpoint Role by name, bound or not, and nothing more", async () => {
+    const shipped = await readShippedOperatorRoles(SHIPPED_OPERATOR_ROLE_FILE);
+    assert.deepEqual(
+      shipped.optionalRoles.map((r) => r.name),
+      ["stagegate-audit-checkpoints"],
+    );
+    assert.equal(
+      shipped.role?.name,
+      "stagegate-leader-election",
+      "the Role every operator needs comes first",
     );
   });
 });
