@@ -17,7 +17,11 @@ export const POSTGRES_SUPERUSER = "stagegate_admin";
 
 /** How a test server is started. */
 export interface PostgresOptions {
-  /** fsync and synchronous commit (a real server's durability); off by default, since tests throw data away. */
+  /**
+   * fsync and synchronous commit (a real server's durability); off by default, since tests throw data away. A
+   * server process killed without fsync still keeps what was committed synchronously (the WAL is in the page
+   * cache), which the audit store insists on per transaction.
+   */
   readonly durable?: boolean;
   /** Bound on the wait for the server to accept connections. Default 60 s. */
   readonly startTimeoutMs?: number;

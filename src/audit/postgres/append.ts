@@ -8,9 +8,14 @@ import { ENTRIES_TABLE } from "./schema.js";
 
 /**
  * The advisory lock every appender takes for the length of its transaction: one chain per database, so one key.
- * It serialises appenders across processes without granting the operator UPDATE on anything.
+ * It serialises appenders across processes without granting the operator UPDATE on anything. The same statement
+ * turns `synchronous_commit` back on for this transaction where a server or role has it off: otherwise a commit
+ * could be acknowledged (and a request admitted) and then lost in a database crash.
  */
-const CHAIN_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('stagegate_audit.entries'))";
+const CHAIN_LOCK_SQL =
+  "SELECT pg_advisory_xact_lock(hashtext('stagegate_audit.entries')), " +
+  "CASE WHEN current_setting('synchronous_commit') = 'off' " +
+  "THEN set_config('synchronous_commit', 'on', true) END";
 
 /**
  * Appends one entry in one transaction: takes the chain lock, reads the last entry (and refuses to continue one
