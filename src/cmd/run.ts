@@ -15,10 +15,9 @@ import { createReleaseController } from "../controllers/release/controller.js";
 import { createDriftCheckController } from "../controllers/drift-check/controller.js";
 import { createRollbackController } from "../controllers/rollback/controller.js";
 import { createVerificationController } from "../controllers/verification/controller.js";
-import { AuditTrail } from "../audit/trail.js";
 import { loadAuthorPolicy, type LoadedAuthorPolicy } from "../commits/author-policy.js";
 import type { Logger } from "../runtime/logging.js";
-import { auditEventMirror } from "./audit-mirror.js";
+import { openAuditStore } from "./audit-store.js";
 import { auditWriteFailures } from "./audit-metrics.js";
 import { startReceivers } from "./receivers.js";
 import { openRollbackSeal } from "./rollback-seal.js";
@@ -40,7 +39,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
   const client = await KubeClient.connect(config.kubeconfig);
   const metrics = new RuntimeMetrics({ defaultMetrics: true });
   const events = new EventRecorder(client, REPORTING_CONTROLLER, config.identity, log);
-  const audit = await openAuditTrail(config.auditLog, events, log, auditWriteFailures(metrics.registry));
+  const audit = await openAuditStore(config, events, log, auditWriteFailures(metrics.registry));
   const self = new SelfIdentity(client);
   const operatorIdentity = (): string => self.username ?? "";
   const authorPolicy = await openAuthorPolicy(config.commitAuthorsConfig, log);
@@ -172,30 +171,5 @@ async function openAuthorPolicy(
     return loaded;
   } catch (err) {
     throw new ConfigError(`--commit-authors-config: ${(err as Error).message}`);
-  }
-}
-
-/** Opens this replica's audit trail, mirroring entries as Events; a path it cannot use is a configuration error. */
-async function openAuditTrail(
-  path: string,
-  events: EventRecorder,
-  log: Logger,
-  onWriteError: () => void,
-): Promise<AuditTrail> {
-  try {
-    return await AuditTrail.open({
-      path,
-      onWriteError,
-      mirror: auditEventMirror(events),
-      onMirrorError: (err, entry) =>
-        log.warn(
-          { err: (err as Error).message, seq: entry.seq },
-          "Failed to mirror an audit entry as an Event",
-        ),
-    });
-  } catch (err) {
-    throw new ConfigError(
-      `cannot open the audit trail at ${path}: ${(err as Error).message}. Set --audit-log to a writable file.`,
-    );
   }
 }

@@ -41,8 +41,8 @@ export async function poolConfig(
     if (password === "") throw new Error(`the password file ${connection.passwordFile} is empty`);
   }
   return {
-    connectionString: connection.url,
-    ...(password === undefined ? {} : { password }),
+    // node-postgres lets the URL's (empty) password override a separate `password`, so it goes into the URL.
+    connectionString: password === undefined ? connection.url : withPassword(connection.url, password),
     max,
     application_name: applicationName,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
@@ -51,4 +51,10 @@ export async function poolConfig(
     idleTimeoutMillis: 30_000,
     keepAlive: true,
   };
+}
+
+function withPassword(url: string, password: string): string {
+  const parsed = new URL(url);
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
 }
