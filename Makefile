@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: all deps generate lint typecheck test test-unit cluster-up cluster-down demo build clean monitoring-tools bench helm \
-	image image-tools postgres-tools
+	image image-tools postgres-tools bench-audit-db
 
 all: test
 
@@ -71,6 +71,10 @@ demo: deps
 # The Alertmanager receiver against raw API writes measured in the same run (see docs/benchmarks.md).
 bench: deps
 	tsx hack/bench/alert-receiver.ts
+
+# The PostgreSQL audit store's appends from two replicas against raw INSERTs in the same run (docs/benchmarks.md).
+bench-audit-db: deps postgres-tools
+	tsx hack/bench/postgres-audit.ts
 
 clean:
 	rm -rf dist node_modules
