@@ -11,9 +11,13 @@ export const AuditDatabaseConnection = z.object({
 });
 export type AuditDatabaseConnection = z.infer<typeof AuditDatabaseConnection>;
 
-/** How long a connection attempt and one statement may take before `record` rejects (and the caller retries). */
-export const CONNECT_TIMEOUT_MS = 5_000;
-const STATEMENT_TIMEOUT_MS = 10_000;
+/**
+ * How long a connection attempt and one statement may take before `record` rejects (and the caller denies or
+ * retries): together under the 10 s the API server gives an admission webhook, so a stalled database yields the
+ * webhook's own `AuditUnavailable` denial rather than a timeout.
+ */
+export const CONNECT_TIMEOUT_MS = 3_000;
+const STATEMENT_TIMEOUT_MS = 4_000;
 
 /** The URL with any password replaced by `***`, for messages and logs. */
 export function redactDatabaseUrl(url: string): string {
@@ -47,7 +51,7 @@ export async function poolConfig(
     application_name: applicationName,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     statement_timeout: STATEMENT_TIMEOUT_MS,
-    query_timeout: STATEMENT_TIMEOUT_MS + 2_000,
+    query_timeout: STATEMENT_TIMEOUT_MS + 1_000,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
   };
