@@ -129,7 +129,7 @@ describe("PostgreSQL audit store", () => {
     });
   });
 
-  it("grants the operator's role no UPDATE, DELETE or TRUNCATE, and the triggers refuse them to the owner too", async () => {
+  it("grants the operator's role no UPDATE, DELETE, TRUNCATE or trigger changes, and the triggers refuse them to the owner too", async () => {
     const db = await createAuditDatabase();
     const recorder = await openRecorder(db);
     try {
@@ -148,6 +148,15 @@ describe("PostgreSQL audit store", () => {
       const asOwner = await refusal(() => db.asAdmin(sql));
       assert.equal(asOwner.code, "42501", `${sql} as the superuser: ${asOwner.message}`);
       assert.match(asOwner.message, /append-only/);
+    }
+    for (const sql of [
+      `ALTER TABLE ${ENTRIES} DISABLE TRIGGER entries_append_only`,
+      `DROP TRIGGER entries_append_only ON ${ENTRIES}`,
+      `DROP TABLE ${ENTRIES}`,
+    ]) {
+      const asOperator = await refusal(() => db.asOperator(sql));
+      assert.equal(asOperator.code, "42501", `${sql} as the operator: ${asOperator.message}`);
+      assert.match(asOperator.message, /must be owner of (table|relation) entries/);
     }
     const forged = await refusal(async () => {
       const [first] = await storedEntries(db);
