@@ -26,7 +26,7 @@ const CHAIN_LOCK_SQL =
 export async function appendAuditEntry(
   client: ClientBase,
   event: AuditEvent,
-  time: Date,
+  clock: () => Date,
 ): Promise<AuditEntry> {
   await client.query("BEGIN");
   try {
@@ -39,7 +39,8 @@ export async function appendAuditEntry(
     const entry = sealAuditEntry(event, {
       seq: head === undefined ? 1 : Number(head.seq) + 1,
       prevHash: head === undefined ? GENESIS_HASH : head.hash,
-      time,
+      // Read under the lock, so entries' times follow their seq (as far as the replicas' clocks agree).
+      time: clock(),
     });
     await client.query(
       `INSERT INTO ${ENTRIES_TABLE}

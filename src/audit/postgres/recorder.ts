@@ -101,11 +101,15 @@ export class PostgresAuditRecorder implements AuditRecorder {
     }
     let entry: AuditEntry;
     try {
-      entry = await appendAuditEntry(client, event, (this.options.clock ?? (() => new Date()))());
+      entry = await appendAuditEntry(client, event, this.options.clock ?? (() => new Date()));
     } catch (err) {
-      // A connection that failed mid-transaction is not returned to the pool.
+      // The transaction was rolled back. A refusal of ours leaves the connection sound; any other failure may
+      // have broken it, so it is not returned to the pool.
+      if (err instanceof AuditTrailError) {
+        client.release();
+        throw err;
+      }
       client.release(true);
-      if (err instanceof AuditTrailError) throw err;
       throw new AuditTrailError(
         `Could not append ${event.action} to the audit database ${this.where}: ${describeError(err)}.`,
         { cause: err },
