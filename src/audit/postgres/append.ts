@@ -49,11 +49,11 @@ export async function appendAuditEntry(
       [
         entry.seq,
         entry.time,
-        entry.actor,
+        columnText(entry.actor),
         entry.action,
-        entry.object.kind,
-        entry.object.namespace ?? null,
-        entry.object.name,
+        columnText(entry.object.kind),
+        entry.object.namespace === undefined ? null : columnText(entry.object.namespace),
+        columnText(entry.object.name),
         entry.prevHash,
         entry.hash,
         JSON.stringify(entry),
@@ -65,6 +65,15 @@ export async function appendAuditEntry(
     await rollback(client);
     throw err;
   }
+}
+
+/**
+ * A value for a query column: PostgreSQL text cannot hold U+0000, which outside input (a name in a denied request)
+ * may carry, so it becomes U+FFFD there. The `entry` column keeps the value exactly (JSON escapes it), and it is
+ * the entry that the hash seals.
+ */
+function columnText(value: string): string {
+  return value.replaceAll("\u0000", "\uFFFD");
 }
 
 /** Refuses to append after a last entry that was changed since it was written: that would bury the damage. */

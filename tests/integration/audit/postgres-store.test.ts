@@ -211,6 +211,29 @@ describe("PostgreSQL audit store", () => {
     assert.equal((await storedEntries(db)).length, 6, "nothing was appended after the damage");
   });
 
+  it("records outside text PostgreSQL's text type cannot hold (NUL, a lone surrogate) exactly as the chain seals it", async () => {
+    const db = await createAuditDatabase();
+    const recorder = await openRecorder(db);
+    const hostile = {
+      actor: "mallory\u0000admin",
+      action: "AdmissionDenied" as const,
+      object: { kind: "ChangeRequest", namespace: "payments", name: "x\u0000y" },
+      details: { comment: "nul \u0000 and a lone \ud800 surrogate" },
+    };
+    try {
+      await recorder.record(hostile);
+    } finally {
+      await recorder.close();
+    }
+    const [stored] = await storedEntries(db);
+    assert.equal(stored?.actor, hostile.actor);
+    assert.equal(stored?.object.name, hostile.object.name);
+    assert.deepEqual(stored?.details, hostile.details);
+    const [row] = await db.asAdmin<{ actor: string }>(`SELECT actor FROM ${ENTRIES}`);
+    assert.equal(row?.actor, "mallory\uFFFDadmin", "the query column holds what text can");
+    assert.deepEqual(await verifyAuditDatabase({ url: db.operatorUrl }), { ok: true, entries: 1 });
+  });
+
   it("refuses to open a database the admin step has not set up, saying how to set it up", async () => {
     const db = await createAuditDatabase();
     await db.asAdmin("DROP SCHEMA stagegate_audit CASCADE");
