@@ -171,6 +171,25 @@ describe("the chart's values", () => {
     assert.equal(config.auditLog, "/data/audit/audit.jsonl");
     assert.equal(config.auditDatabaseUrl, "postgresql://stagegate@db.example:5432/stagegate");
     assert.equal(config.auditDatabasePasswordFile, "/etc/stagegate/audit-database/password");
+    const pod = (
+      objects.find((obj) => obj.kind === "StatefulSet")?.spec as {
+        template: {
+          spec: {
+            volumes: { name: string; secret?: { secretName: string } }[];
+            containers: { volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[] }[];
+          };
+        };
+      }
+    ).template.spec;
+    assert.deepEqual(
+      pod.volumes.find((v) => v.name === "audit-database")?.secret,
+      { secretName: "audit-database" },
+      "the password's Secret is a volume",
+    );
+    assert.deepEqual(
+      pod.containers[0]?.volumeMounts.find((m) => m.name === "audit-database"),
+      { name: "audit-database", mountPath: "/etc/stagegate/audit-database", readOnly: true },
+    );
     assert.equal(config.certValidityMs, 72 * 3_600_000);
     assert.equal(config.certRenewBeforeMs, 24 * 3_600_000);
     const entries = objects
