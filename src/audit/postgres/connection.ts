@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { PoolConfig } from "pg";
+import { parseIntoClientConfig } from "pg-connection-string";
 import { z } from "zod";
 
 /** Where the audit database is and how to log in: a `postgresql://` URL and, better, a file holding the password. */
@@ -31,22 +32,25 @@ export function redactDatabaseUrl(url: string): string {
 }
 
 /**
- * The node-postgres pool settings for a connection: the URL, the password from the file (one line; a trailing
- * newline is ignored), and timeouts that turn an unreachable database into a rejected call instead of a hang.
+ * The node-postgres pool settings for a connection: the URL's parameters (host, port, user, database, sslmode and
+ * its files, as libpq-style URLs give them), the password read from the file for every new connection (so a
+ * rotated password needs no restart; an unreadable or empty file fails here first), and timeouts that turn an
+ * unreachable database into a rejected call instead of a hang.
  */
 export async function poolConfig(
   connection: AuditDatabaseConnection,
   max = 4,
   applicationName = "stagegate",
 ): Promise<PoolConfig> {
-  let password: string | undefined;
-  if (connection.passwordFile !== undefined) {
-    password = (await readFile(connection.passwordFile, "utf8")).replace(/\r?\n$/, "");
-    if (password === "") throw new Error(`the password file ${connection.passwordFile} is empty`);
-  }
+  // An empty password from the URL is dropped, so node-postgres falls back to $PGPASSWORD and ~/.pgpass.
+  const { password: inUrl, ...fromUrl } = parseIntoClientConfig(connection.url);
+  const passwordFile = connection.passwordFile;
+  if (passwordFile !== undefined) await readPassword(passwordFile);
+  const password =
+    passwordFile !== undefined ? () => readPassword(passwordFile) : inUrl === "" ? undefined : inUrl;
   return {
-    // node-postgres lets the URL's (empty) password override a separate `password`, so it goes into the URL.
-    connectionString: password === undefined ? connection.url : withPassword(connection.url, password),
+    ...fromUrl,
+    ...(password === undefined ? {} : { password }),
     max,
     application_name: applicationName,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
@@ -57,8 +61,9 @@ export async function poolConfig(
   };
 }
 
-function withPassword(url: string, password: string): string {
-  const parsed = new URL(url);
-  parsed.password = encodeURIComponent(password);
-  return parsed.toString();
+/** The password in `file`: its one line, a trailing newline ignored. */
+async function readPassword(file: string): Promise<string> {
+  const password = (await readFile(file, "utf8")).replace(/\r?\n$/, "");
+  if (password === "") throw new Error(`the password file ${file} is empty`);
+  return password;
 }

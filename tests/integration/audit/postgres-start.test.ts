@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
+import pg from "pg";
+import { poolConfig } from "../../../src/audit/postgres/connection.js";
 import { PostgresAuditRecorder } from "../../../src/audit/postgres/recorder.js";
 import { openAuditStore } from "../../../src/cmd/audit-store.js";
 import { ConfigError } from "../../../src/cmd/config.js";
@@ -80,5 +83,35 @@ describe("the operator opening the PostgreSQL audit store at start", () => {
       openAuditStore(config(db.operatorUrl), noEvents, log, () => {}),
       /has no Stagegate audit schema; set it up first with `stagegate audit setup-database/,
     );
+  });
+
+  it("reads the password file for every new connection, so a rotated password needs no restart", async () => {
+    const db = await createAuditDatabase();
+    const dir = await mkdtemp(path.join(tmpdir(), "stagegate-password-"));
+    const file = path.join(dir, "password");
+    await writeFile(file, `${db.rolePassword}\n`, { mode: 0o600 });
+    const url = databaseUrl(db.server, db.database, db.role, "").replace(":@", "@");
+    const pool = new pg.Pool(await poolConfig({ url, passwordFile: file }));
+    try {
+      const before = await pool.connect();
+      try {
+        const rotated = randomBytes(12).toString("hex");
+        await db.asAdmin(`ALTER ROLE ${db.role} PASSWORD '${rotated}'`);
+        await writeFile(file, `${rotated}\n`);
+        // The first connection is still checked out, so this one is new and logs in with the rotated password.
+        const after = await pool.connect();
+        try {
+          const [who] = (await after.query<{ user: string }>("SELECT current_user AS user")).rows;
+          assert.equal(who?.user, db.role);
+        } finally {
+          after.release();
+        }
+      } finally {
+        before.release();
+      }
+    } finally {
+      await pool.end();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
