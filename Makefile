@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: all deps generate lint typecheck test test-unit cluster-up cluster-down demo build clean monitoring-tools bench helm \
-	image image-tools
+	image image-tools postgres-tools bench-audit-db
 
 all: test
 
@@ -32,12 +32,17 @@ lint: deps
 typecheck: deps
 	tsc -p tsconfig.json --noEmit
 
-test: deps lint typecheck monitoring-tools helm image-tools
+test: deps lint typecheck monitoring-tools postgres-tools helm image-tools
 	tsx hack/run-tests.ts
 
 # Prometheus and Alertmanager from Debian for the alert tests (needs root the first time; a no-op after).
 monitoring-tools: deps
 	tsx hack/install-monitoring.ts
+
+# PostgreSQL 15 from Debian for the audit-store tests, which start their own servers on loopback (needs root the
+# first time; a no-op after).
+postgres-tools: deps
+	tsx hack/install-postgres.ts
 
 # buildah, umoci and runc from Debian for the image and its test (needs root the first time; a no-op after).
 image-tools: deps
@@ -66,6 +71,10 @@ demo: deps
 # The Alertmanager receiver against raw API writes measured in the same run (see docs/benchmarks.md).
 bench: deps
 	tsx hack/bench/alert-receiver.ts
+
+# The PostgreSQL audit store's appends from two replicas against raw INSERTs in the same run (docs/benchmarks.md).
+bench-audit-db: deps postgres-tools
+	tsx hack/bench/postgres-audit.ts
 
 clean:
 	rm -rf dist node_modules

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startLocalCluster } from "./local-cluster/index.js";
+import { SHARED_POSTGRES_ENV, describePostgres, startPostgres } from "./postgres/index.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -44,8 +45,13 @@ const files =
 // tests/install starts clusters of its own (installing Stagegate would clash with the shared cluster's objects).
 const needsCluster = files.some((f) => !f.includes("tests/unit/") && !f.includes("tests/install/"));
 
-const summaryFile = path.join(mkdtempSync(path.join(tmpdir(), "stagegate-tests-")), "summary.json");
+const runDir = mkdtempSync(path.join(tmpdir(), "stagegate-tests-"));
+const summaryFile = path.join(runDir, "summary.json");
 const env: NodeJS.ProcessEnv = { ...process.env, STAGEGATE_TEST_SUMMARY: summaryFile };
+
+// One PostgreSQL for every file of the audit store that shares it (each test makes a database of its own).
+const postgres = files.some((f) => f.includes("postgres")) ? await startPostgres() : undefined;
+if (postgres !== undefined) env[SHARED_POSTGRES_ENV] = describePostgres(postgres, runDir);
 
 const cluster = needsCluster
   ? await startLocalCluster({
@@ -84,6 +90,7 @@ const code = await new Promise<number>((resolve) => {
 });
 
 await cluster?.stop({ keepLogs: code !== 0 });
+await postgres?.stop({ keepLogs: code !== 0 });
 
 let counts = { passed: 0, failed: code === 0 ? 0 : 1 };
 try {

@@ -29,6 +29,9 @@ export class AuditChainChecker {
   private verdict: AuditBreak | undefined;
   private intact = 0;
 
+  /** `unit` is what the messages call a position: a file's line, or a table's row in seq order. */
+  constructor(private readonly unit: "line" | "row" = "line") {}
+
   /** Feeds the next line; returns true once the verdict is settled and later lines cannot change it. */
   check(line: AuditLine): boolean {
     if (this.verdict !== undefined) return true;
@@ -63,14 +66,14 @@ export class AuditChainChecker {
       const earlier = this.recent.get(entry.prevHash);
       if (earlier !== undefined && last !== undefined) {
         const message =
-          `it links to entry ${earlier.seq} (line ${earlier.line}) instead of entry ${last.seq} on the line ` +
+          `it links to entry ${earlier.seq} (${this.unit} ${earlier.line}) instead of entry ${last.seq} on the ${this.unit} ` +
           `before it, so the entries were reordered`;
         return { problem: "reordered", message };
       }
       const message =
         last === undefined
           ? "its prevHash is not the genesis hash (64 zeros), so it was edited after it was written"
-          : `its prevHash does not match the hash of entry ${last.seq} on line ${last.line}, so this entry ` +
+          : `its prevHash does not match the hash of entry ${last.seq} on ${this.unit} ${last.line}, so this entry ` +
             `or the one before it was edited after it was written`;
       return { problem: "edited", message };
     }
@@ -81,7 +84,7 @@ export class AuditChainChecker {
     }
     const repeated = this.recent.get(entry.hash);
     if (repeated !== undefined) {
-      const message = `it repeats entry ${repeated.seq} from line ${repeated.line}, so the entries were reordered`;
+      const message = `it repeats entry ${repeated.seq} from ${this.unit} ${repeated.line}, so the entries were reordered`;
       return { problem: "reordered", message };
     }
     if (seq < expectedSeq) {
@@ -113,7 +116,7 @@ export class AuditChainChecker {
     const parsed = parseAuditLine(line.text);
     if (!parsed.ok || parsed.entry.seq < gap.from || parsed.entry.seq > gap.to) return false;
     const message =
-      `entry ${gap.seq} comes before entry ${parsed.entry.seq} (line ${line.number}), ` +
+      `entry ${gap.seq} comes before entry ${parsed.entry.seq} (${this.unit} ${line.number}), ` +
       `so the entries were reordered`;
     this.verdict = { line: gap.line, seq: gap.seq, problem: "reordered", message };
     return true;

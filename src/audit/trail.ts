@@ -1,10 +1,11 @@
 import { mkdir, open } from "node:fs/promises";
 import path from "node:path";
-import { boundAuditDetails } from "./bounded-details.js";
-import { GENESIS_HASH, hashAuditEntry } from "./canonical-hash.js";
-import { MAX_AUDIT_LINE_BYTES, UnsealedAuditEntry, describeIssue, type AuditEntry } from "./entry.js";
+import { GENESIS_HASH } from "./canonical-hash.js";
+import { MAX_AUDIT_LINE_BYTES, type AuditEntry } from "./entry.js";
+import { AuditMirrors, type AuditMirrorOptions } from "./entry-mirror.js";
 import { AuditTrailError, BrokenAuditTrailError } from "./errors.js";
 import type { AuditEvent, AuditRecorder } from "./recorder.js";
+import { describeError, sealAuditEntry } from "./seal.js";
 import { formatVerification } from "./verification.js";
 import { scanAuditFile } from "./verify.js";
 
@@ -17,15 +18,11 @@ export interface AuditFile {
 }
 
 /** How to open an AuditTrail. */
-export interface AuditTrailOptions {
+export interface AuditTrailOptions extends AuditMirrorOptions {
   /** The JSON-lines file; it and its parent directories are created when missing. One file per replica. */
   path: string;
   /** The source of entry times; defaults to the system clock. */
   clock?: () => Date;
-  /** Copies each entry elsewhere (a Kubernetes Event) once it is durable; its failure never fails `record`. */
-  mirror?: (entry: AuditEntry) => Promise<void>;
-  /** Told about each failed mirror; must not throw. Defaults to a line on stderr. */
-  onMirrorError?: (err: unknown, entry: AuditEntry) => void;
   /** Opens the file for appending; defaults to `fs.open(path, "a")`. A seam for simulating disk failures. */
   openFile?: (path: string) => Promise<AuditFile>;
   /** Told about each entry that could not be written (the caller's record rejects too); must not throw. */
@@ -41,7 +38,7 @@ const openPaths = new Set<string>();
  */
 export class AuditTrail implements AuditRecorder {
   private tail: Promise<void> = Promise.resolve();
-  private readonly mirrors = new Set<Promise<void>>();
+  private readonly mirrors: AuditMirrors;
   private failure: AuditTrailError | undefined;
   private closing: Promise<void> | undefined;
 
@@ -53,7 +50,9 @@ export class AuditTrail implements AuditRecorder {
     private lastSeq: number,
     private lastHash: string,
     private bytes: number,
-  ) {}
+  ) {
+    this.mirrors = new AuditMirrors(options);
+  }
 
   /**
    * Opens the trail at `options.path`, creating it if missing. An existing file is verified first and the chain
@@ -114,7 +113,7 @@ export class AuditTrail implements AuditRecorder {
 
   private async shutdown(): Promise<void> {
     await this.tail;
-    await Promise.all([...this.mirrors]);
+    await this.mirrors.settled();
     try {
       await this.file.close();
     } finally {
@@ -141,37 +140,13 @@ export class AuditTrail implements AuditRecorder {
     this.bytes += line.length;
     this.lastSeq = entry.seq;
     this.lastHash = entry.hash;
-    this.startMirror(entry);
+    this.mirrors.start(entry);
   }
 
   /** Builds the next entry from an event, normalised to plain JSON and checked as the verifier will check it. */
   private seal(event: AuditEvent): AuditEntry {
-    const what = `${event.action} for ${event.object.kind} ${event.object.name}`;
-    let body: Omit<AuditEntry, "hash">;
-    try {
-      const unsealed = {
-        seq: this.lastSeq + 1,
-        time: (this.options.clock ?? (() => new Date()))().toISOString(),
-        actor: event.actor,
-        action: event.action,
-        object: event.object,
-        details: event.details,
-        prevHash: this.lastHash,
-      };
-      const plain = JSON.parse(JSON.stringify(unsealed)) as Omit<AuditEntry, "hash">;
-      body = { ...plain, details: boundAuditDetails(plain.details) };
-    } catch (err) {
-      throw new AuditTrailError(`Audit event ${what} cannot be written as JSON: ${describeError(err)}.`, {
-        cause: err,
-      });
-    }
-    const checked = UnsealedAuditEntry.safeParse(body);
-    if (!checked.success) {
-      throw new AuditTrailError(
-        `Audit event ${what} is not a valid entry (${describeIssue(checked.error)}).`,
-      );
-    }
-    return { ...body, hash: hashAuditEntry(body) };
+    const time = (this.options.clock ?? (() => new Date()))();
+    return sealAuditEntry(event, { seq: this.lastSeq + 1, prevHash: this.lastHash, time });
   }
 
   /** Cuts a failed write off the file so the next entry continues from the last one actually written. */
@@ -195,13 +170,6 @@ export class AuditTrail implements AuditRecorder {
     );
   }
 
-  private startMirror(entry: AuditEntry): void {
-    const mirror = this.options.mirror;
-    if (mirror === undefined) return;
-    const settled: Promise<void> = this.runMirror(mirror, entry).finally(() => this.mirrors.delete(settled));
-    this.mirrors.add(settled);
-  }
-
   /** Counts a failed write for whoever watches (the operator's metric); a throwing observer is ignored. */
   private reportWriteError(err: unknown): void {
     try {
@@ -210,27 +178,6 @@ export class AuditTrail implements AuditRecorder {
       // The record's own rejection already carries the failure to its caller.
     }
   }
-
-  /** Never rejects: a mirror failure is reported, not propagated, because the file is the record. */
-  private async runMirror(mirror: (entry: AuditEntry) => Promise<void>, entry: AuditEntry): Promise<void> {
-    try {
-      await mirror(entry);
-    } catch (err) {
-      try {
-        (this.options.onMirrorError ?? reportMirrorError)(err, entry);
-      } catch (reportErr) {
-        reportMirrorError(reportErr, entry);
-      }
-    }
-  }
-}
-
-function reportMirrorError(err: unknown, entry: AuditEntry): void {
-  console.error(`Failed to mirror audit entry ${entry.seq} (${entry.action}): ${describeError(err)}`);
-}
-
-function describeError(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 async function openForAppend(filePath: string): Promise<AuditFile> {

@@ -3,7 +3,7 @@ export type AuditProblem = "malformed" | "edited" | "removed" | "reordered";
 
 /** Where and how a trail first breaks. */
 export interface AuditBreak {
-  /** 1-based line number in the file. */
+  /** 1-based line number in the file (for a database table, the row number in seq order). */
   line: number;
   /** The entry's `seq`, when the line is a well-formed entry. */
   seq?: number;
@@ -21,15 +21,19 @@ export type AuditVerification =
 
 /**
  * The sentence `stagegate audit verify` prints, so the CLI and the operator's refusal to append describe a
- * trail in the same words.
+ * trail in the same words. `path` names the trail (a file, or a database table); `unit` what a position is.
  */
-export function formatVerification(result: AuditVerification, path: string): string {
+export function formatVerification(
+  result: AuditVerification,
+  path: string,
+  unit: "line" | "row" = "line",
+): string {
   if (result.ok) {
     if (result.entries === 0) return `audit trail ${path} is intact: it is empty (0 entries).`;
     const noun = result.entries === 1 ? "entry" : "entries";
     return `audit trail ${path} is intact: ${result.entries} ${noun}, chain verified.`;
   }
   const { line, seq, message } = result.firstBad;
-  const where = seq === undefined ? `line ${line}` : `line ${line} (entry ${seq})`;
+  const where = seq === undefined ? `${unit} ${line}` : `${unit} ${line} (entry ${seq})`;
   return `audit trail ${path} is broken at ${where}: ${message}.`;
 }

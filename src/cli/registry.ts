@@ -1,4 +1,5 @@
 import type { AnyVerb } from "./verb.js";
+import { auditSetupDatabaseVerb } from "./verbs/audit-setup-database.js";
 import { auditVerifyVerb } from "./verbs/audit-verify.js";
 import { changesVerb } from "./verbs/changes.js";
 import { checkVerb } from "./verbs/check.js";
@@ -16,6 +17,7 @@ export const VERBS: readonly AnyVerb[] = [
   rejectVerb,
   deferVerb,
   auditVerifyVerb,
+  auditSetupDatabaseVerb,
   verifyCommitsVerb,
   checkVerb,
 ];

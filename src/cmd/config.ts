@@ -60,6 +60,19 @@ export const RunConfig = z
     resyncMs: durationMs("resync-period"),
     watchStallTimeoutMs: durationMs("watch-stall-timeout"),
     auditLog: z.string().min(1, "--audit-log must name a file, for example /var/lib/stagegate/audit.jsonl"),
+    /** Set: the shared PostgreSQL audit store replaces the file trail. */
+    auditDatabaseUrl: z
+      .string()
+      .refine((value) => URL.canParse(value) && /^postgres(ql)?:$/.test(new URL(value).protocol), {
+        message:
+          "--audit-database-url must be a postgresql:// URL, for example " +
+          "postgresql://stagegate@db.example:5432/stagegate?sslmode=verify-full",
+      })
+      .optional(),
+    auditDatabasePasswordFile: z
+      .string()
+      .min(1, "--audit-database-password-file must name a file holding the database password")
+      .optional(),
     webhookAddress: z.string(),
     webhookCertDir: z.string().min(1, "--webhook-cert-dir must name a directory holding tls.crt and tls.key"),
     webhookClientCaFile: z
@@ -145,6 +158,10 @@ export const RunConfig = z
       error: "--log-level must be one of trace, debug, info, warn, error, fatal, silent",
     }),
   })
+  .refine((c) => c.auditDatabasePasswordFile === undefined || c.auditDatabaseUrl !== undefined, {
+    message: "--audit-database-password-file needs --audit-database-url (the database it logs in to)",
+    path: ["auditDatabasePasswordFile"],
+  })
   .refine((c) => c.certRenewBeforeMs < c.certValidityMs && c.certCaRenewBeforeMs < c.certCaValidityMs, {
     message:
       "--cert-renew-before must be shorter than --cert-validity, and --cert-ca-renew-before shorter than " +
@@ -228,6 +245,17 @@ export const RUN_FLAGS = {
     env: "STAGEGATE_AUDIT_LOG",
     default: "/var/lib/stagegate/audit.jsonl",
     help: "this replica's hash-chained audit trail (JSON lines)",
+  },
+  "audit-database-url": {
+    env: "STAGEGATE_AUDIT_DATABASE_URL",
+    help:
+      "PostgreSQL URL of the audit record every replica shares, set up by `stagegate audit setup-database` " +
+      "(unset: the file trail of --audit-log). As a flag it may not hold a password: use " +
+      "--audit-database-password-file, or set the variable from a Secret",
+  },
+  "audit-database-password-file": {
+    env: "STAGEGATE_AUDIT_DATABASE_PASSWORD_FILE",
+    help: "file holding the password of --audit-database-url's user",
   },
   "webhook-bind-address": {
     env: "STAGEGATE_WEBHOOK_ADDRESS",
@@ -412,6 +440,18 @@ export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfi
   if (admissionGuard !== "true" && admissionGuard !== "false") {
     throw new ConfigError(`--admission-guard must be true or false, not "${admissionGuard}"`);
   }
+  const databaseFlag = values["audit-database-url"];
+  if (
+    typeof databaseFlag === "string" &&
+    URL.canParse(databaseFlag) &&
+    new URL(databaseFlag).password !== ""
+  ) {
+    throw new ConfigError(
+      "--audit-database-url must not hold a password: a flag's value shows in the process list and the pod " +
+        "spec. Put the password in a file and pass --audit-database-password-file, or set " +
+        "$STAGEGATE_AUDIT_DATABASE_URL from a Secret.",
+    );
+  }
   const result = RunConfig.safeParse({
     kubeconfig: pick("kubeconfig"),
     namespace: pick("namespace"),
@@ -431,6 +471,8 @@ export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfi
     resyncMs: pick("resync-period"),
     watchStallTimeoutMs: pick("watch-stall-timeout"),
     auditLog: pick("audit-log"),
+    auditDatabaseUrl: pick("audit-database-url"),
+    auditDatabasePasswordFile: pick("audit-database-password-file"),
     webhookAddress: pick("webhook-bind-address"),
     webhookCertDir: pick("webhook-cert-dir"),
     webhookClientCaFile:

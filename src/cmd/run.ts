@@ -15,13 +15,11 @@ import { createReleaseController } from "../controllers/release/controller.js";
 import { createDriftCheckController } from "../controllers/drift-check/controller.js";
 import { createRollbackController } from "../controllers/rollback/controller.js";
 import { createVerificationController } from "../controllers/verification/controller.js";
-import { AuditTrail } from "../audit/trail.js";
 import { loadAuthorPolicy, type LoadedAuthorPolicy } from "../commits/author-policy.js";
 import type { Logger } from "../runtime/logging.js";
-import { auditEventMirror } from "./audit-mirror.js";
+import { openAuditStore } from "./audit-store.js";
 import { auditWriteFailures } from "./audit-metrics.js";
 import { auditCheckpointer, startAuditCheckpointer } from "./audit-checkpoints.js";
-import type { AuditCheckpointer } from "../audit/checkpoints/publisher.js";
 import { startReceivers } from "./receivers.js";
 import { openRollbackSeal } from "./rollback-seal.js";
 import { startAdmissionGuardFor } from "./admission-guard.js";
@@ -42,13 +40,23 @@ export async function runOperator(config: RunConfig): Promise<number> {
   const client = await KubeClient.connect(config.kubeconfig);
   const metrics = new RuntimeMetrics({ defaultMetrics: true });
   const events = new EventRecorder(client, REPORTING_CONTROLLER, config.identity, log);
-  const checkpointer = await auditCheckpointer(config, client, log, metrics.registry);
-  const audit = await openAuditTrail(
-    config.auditLog,
+  // Checkpoints sign the head of this replica's file trail (ADR 0026); the database's shared chain has none yet.
+  const checkpointer =
+    config.auditDatabaseUrl === undefined
+      ? await auditCheckpointer(config, client, log, metrics.registry)
+      : undefined;
+  if (config.auditDatabaseUrl !== undefined && config.auditSigningKeyFile !== undefined) {
+    log.warn(
+      {},
+      "Audit checkpoints cover file trails only: --audit-signing-key-file is ignored with --audit-database-url",
+    );
+  }
+  const audit = await openAuditStore(
+    config,
     events,
     log,
     auditWriteFailures(metrics.registry),
-    checkpointer,
+    checkpointer === undefined ? undefined : (entry) => checkpointer.observe(entry),
   );
   await startAuditCheckpointer(checkpointer, config.auditLog, log);
   const self = new SelfIdentity(client);
@@ -183,36 +191,5 @@ async function openAuthorPolicy(
     return loaded;
   } catch (err) {
     throw new ConfigError(`--commit-authors-config: ${(err as Error).message}`);
-  }
-}
-
-/** Opens this replica's audit trail, mirroring entries as Events; a path it cannot use is a configuration error. */
-async function openAuditTrail(
-  path: string,
-  events: EventRecorder,
-  log: Logger,
-  onWriteError: () => void,
-  checkpointer: AuditCheckpointer | undefined,
-): Promise<AuditTrail> {
-  const mirror = auditEventMirror(events);
-  try {
-    return await AuditTrail.open({
-      path,
-      onWriteError,
-      // The checkpointer hears of each durable entry first, in order; the Event follows.
-      mirror: async (entry) => {
-        checkpointer?.observe(entry);
-        await mirror(entry);
-      },
-      onMirrorError: (err, entry) =>
-        log.warn(
-          { err: (err as Error).message, seq: entry.seq },
-          "Failed to mirror an audit entry as an Event",
-        ),
-    });
-  } catch (err) {
-    throw new ConfigError(
-      `cannot open the audit trail at ${path}: ${(err as Error).message}. Set --audit-log to a writable file.`,
-    );
   }
 }

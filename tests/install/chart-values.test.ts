@@ -56,6 +56,8 @@ const NON_DEFAULT = [
   "receivers.alertmanager.tokenSecret=alertmanager-tokens",
   "metrics.secure=false",
   "audit.directory=/data/audit",
+  "audit.database.url=postgresql://stagegate@db.example:5432/stagegate",
+  "audit.database.passwordSecret=audit-database",
   "webhook.certificate.operator.validity=72h",
   "webhook.certificate.operator.renewBefore=24h",
 ];
@@ -85,6 +87,10 @@ describe("the chart's values", () => {
       /at '\/webhook\/certificate\/secret\/name': minLength: got 0, want 1/,
     ],
     ["audit.persistence.size=lots", /at '\/audit\/persistence\/size': 'lots' does not match pattern/],
+    [
+      "audit.database.url=postgresql://stagegate:s3cret@db/stagegate",
+      /at '\/audit\/database\/url': .* does not match pattern/,
+    ],
     [
       "webhook.certificate.operator.validity=90d",
       /at '\/webhook\/certificate\/operator\/validity': '90d' does not match pattern/,
@@ -127,6 +133,7 @@ describe("the chart's values", () => {
     assert.equal(config.webhookClientCaFile, "/etc/stagegate/webhook-client-ca/ca.crt");
     assert.equal(config.rollbackSealKeyFile, "/etc/stagegate/rollback-seal/seal.key");
     assert.equal(config.auditLog, "/var/lib/stagegate/audit.jsonl");
+    assert.equal(config.auditDatabaseUrl, undefined, "the file trail unless a database is named");
     assert.equal(config.metricsSecure, true);
     const ports = Object.fromEntries(container.ports.map((p) => [p.name, p.containerPort]));
     assert.deepEqual(ports, { webhook: 9443, receivers: 9444, metrics: 8080, health: 8081 });
@@ -162,6 +169,27 @@ describe("the chart's values", () => {
     assert.equal(config.alertmanagerTokenFile, "/etc/stagegate/alertmanager/tokens.yaml");
     assert.equal(config.metricsSecure, false);
     assert.equal(config.auditLog, "/data/audit/audit.jsonl");
+    assert.equal(config.auditDatabaseUrl, "postgresql://stagegate@db.example:5432/stagegate");
+    assert.equal(config.auditDatabasePasswordFile, "/etc/stagegate/audit-database/password");
+    const pod = (
+      objects.find((obj) => obj.kind === "StatefulSet")?.spec as {
+        template: {
+          spec: {
+            volumes: { name: string; secret?: { secretName: string } }[];
+            containers: { volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[] }[];
+          };
+        };
+      }
+    ).template.spec;
+    assert.deepEqual(
+      pod.volumes.find((v) => v.name === "audit-database")?.secret,
+      { secretName: "audit-database" },
+      "the password's Secret is a volume",
+    );
+    assert.deepEqual(
+      pod.containers[0]?.volumeMounts.find((m) => m.name === "audit-database"),
+      { name: "audit-database", mountPath: "/etc/stagegate/audit-database", readOnly: true },
+    );
     assert.equal(config.certValidityMs, 72 * 3_600_000);
     assert.equal(config.certRenewBeforeMs, 24 * 3_600_000);
     const entries = objects

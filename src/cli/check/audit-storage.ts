@@ -8,8 +8,8 @@ import { PROBE_NAME, PROBE_RULE, probeValidatingWebhook, type ProbeOutcome } fro
 const TRAIL_DOWN = "(The audit trail is unavailable too:";
 
 const NOT_OBSERVABLE =
-  "Each replica appends its audit trail to a file (--audit-log) inside its pod; whether that file is writable " +
-  "cannot be observed from the API server without exec or a write.";
+  "Each replica appends its audit trail to a file (--audit-log) inside its pod, or to the PostgreSQL store " +
+  "(--audit-database-url); whether it takes entries cannot be observed from the API server without exec or a write.";
 
 /**
  * Judges the answer to the real (not dry-run) probe: the webhook writes its AdmissionDenied entry before it answers,
@@ -21,7 +21,8 @@ export function judgeAuditProbe(outcome: ProbeOutcome, namespace: string): Check
     if (at >= 0) {
       return failed(
         `The replica that answered could not write its audit trail: ${outcome.message.slice(at + 1).replace(/\)\s*$/, "")}`,
-        "Check the volume behind --audit-log on every operator pod (mounted, writable, not full); until it is " +
+        "Check the volume behind --audit-log on every operator pod (mounted, writable, not full), or the database " +
+          "of --audit-database-url (reachable, set up by `stagegate audit setup-database`); until it is " +
           "fixed every write the webhooks judge is refused (AuditUnavailable).",
       );
     }

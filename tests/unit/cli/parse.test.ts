@@ -142,6 +142,25 @@ const BAD: BadRow[] = [
     /--revisit-at must be an RFC 3339 time/,
   ],
   ["audit verify without a file", auditVerifyVerb, [], /missing FILE/, true],
+  [
+    "audit verify of a database with a password in the URL",
+    auditVerifyVerb,
+    ["--database-url", "postgresql://auditor:s3cret@db/stagegate"],
+    /--database-url must not hold a password.*--password-file/,
+  ],
+  [
+    "audit verify of something that is not PostgreSQL",
+    auditVerifyVerb,
+    ["--database-url", "mysql://db/stagegate"],
+    /--database-url must be a postgresql:\/\/ URL/,
+  ],
+  [
+    "audit verify of a database and a file at once",
+    auditVerifyVerb,
+    ["--database-url", "postgresql://db/x", "a.jsonl"],
+    /unexpected argument "a.jsonl"/,
+    true,
+  ],
   ["whoami with an argument", whoamiVerb, ["alice"], /unexpected argument "alice"/, true],
 ];
 

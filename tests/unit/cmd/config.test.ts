@@ -54,6 +54,27 @@ describe("stagegate run configuration", () => {
     assert.deepEqual(given.certDnsNames, ["a.example", "10.0.0.1"]);
   });
 
+  it("keeps the file trail unless a database is named, and takes the database's password from a file or a Secret", () => {
+    const file = parseRunConfig([], {});
+    assert.equal(file.auditDatabaseUrl, undefined);
+    assert.equal(file.auditLog, "/var/lib/stagegate/audit.jsonl");
+    const database = parseRunConfig(
+      ["--audit-database-url=postgresql://stagegate@db:5432/stagegate", "--audit-database-password-file=/pw"],
+      {},
+    );
+    assert.equal(database.auditDatabaseUrl, "postgresql://stagegate@db:5432/stagegate");
+    assert.equal(database.auditDatabasePasswordFile, "/pw");
+    const fromSecret = parseRunConfig([], { STAGEGATE_AUDIT_DATABASE_URL: "postgres://u:pw@db/stagegate" });
+    assert.equal(fromSecret.auditDatabaseUrl, "postgres://u:pw@db/stagegate");
+  });
+
+  it("never repeats the audit database's password in an error", () => {
+    assert.throws(
+      () => parseRunConfig(["--audit-database-url=postgresql://stagegate:s3cret@db/stagegate"], {}),
+      (err: unknown) => err instanceof ConfigError && !err.message.includes("s3cret"),
+    );
+  });
+
   const bad: [string, string[], RegExp][] = [
     ["an unknown flag", ["--wrokers=2"], /Unknown option '--wrokers'.*stagegate run --help/],
     ["a bad duration", ["--lease-duration=fifteen"], /--lease-duration must be a duration such as 15s/],
@@ -73,6 +94,21 @@ describe("stagegate run configuration", () => {
       "a renewal after the end",
       ["--cert-renew-before=3000h"],
       /--cert-renew-before must be shorter than --cert-validity/,
+    ],
+    [
+      "an audit database that is not PostgreSQL",
+      ["--audit-database-url=mysql://db/stagegate"],
+      /--audit-database-url must be a postgresql:\/\/ URL/,
+    ],
+    [
+      "a password in the audit database flag (shown in the process list)",
+      ["--audit-database-url=postgresql://stagegate:s3cret@db/stagegate"],
+      /--audit-database-url must not hold a password.*--audit-database-password-file/,
+    ],
+    [
+      "a password file without a database",
+      ["--audit-database-password-file=/secrets/password"],
+      /--audit-database-password-file needs --audit-database-url/,
     ],
     [
       "a CA overlap too short for the serving certificate's renewal",

@@ -1,0 +1,159 @@
+import pg from "pg";
+import type { AuditEntry } from "../entry.js";
+import { AuditMirrors, type AuditMirrorOptions } from "../entry-mirror.js";
+import { AuditTrailError } from "../errors.js";
+import type { AuditEvent, AuditRecorder } from "../recorder.js";
+import { describeError } from "../seal.js";
+import { appendAuditEntry } from "./append.js";
+import { poolConfig, redactDatabaseUrl, type AuditDatabaseConnection } from "./connection.js";
+import { AUDIT_SCHEMA_VERSION, VERSION_TABLE } from "./schema.js";
+
+/** How to open a PostgresAuditRecorder. */
+export interface PostgresAuditOptions extends AuditMirrorOptions {
+  connection: AuditDatabaseConnection;
+  /** The source of entry times; defaults to the system clock. */
+  clock?: () => Date;
+  /** Told about each entry that could not be written (the caller's record rejects too); must not throw. */
+  onWriteError?: (err: unknown) => void;
+  /** Told about errors of idle connections (the database restarted); must not throw. Defaults to stderr. */
+  onConnectionError?: (err: unknown) => void;
+  /** Connections in the pool; default 4. */
+  maxConnections?: number;
+}
+
+/**
+ * The audit record shared by every replica: each entry is appended to one hash chain in PostgreSQL, in a
+ * transaction that serialises appenders (see appendAuditEntry), and mirrored as an Event once committed.
+ * `record` resolves once the entry is committed and rejects when it is not (database unreachable, refused), so
+ * callers deny or retry and nothing is admitted unrecorded; when the database returns, the chain continues.
+ */
+export class PostgresAuditRecorder implements AuditRecorder {
+  private readonly mirrors: AuditMirrors;
+  private readonly pending = new Set<Promise<unknown>>();
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    /** The database URL, password hidden: what messages name. */
+    readonly where: string,
+    private readonly options: PostgresAuditOptions,
+    private readonly pool: pg.Pool,
+  ) {
+    this.mirrors = new AuditMirrors(options);
+  }
+
+  /**
+   * Connects and checks that the database was set up for this version (`stagegate audit setup-database`);
+   * rejects with an AuditTrailError saying what to do when it cannot connect or the schema is missing.
+   */
+  static async open(options: PostgresAuditOptions): Promise<PostgresAuditRecorder> {
+    const where = redactDatabaseUrl(options.connection.url);
+    const pool = new pg.Pool(await poolConfig(options.connection, options.maxConnections ?? 4));
+    // An idle connection that breaks (a restarted server) is reported here; without a listener it would crash.
+    pool.on("error", (err) => (options.onConnectionError ?? reportConnectionError)(err));
+    try {
+      await checkSchema(pool, where);
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
+    return new PostgresAuditRecorder(where, options, pool);
+  }
+
+  /** Appends one entry; resolves once it is committed, rejects (and counts the failure) when it is not. */
+  record(event: AuditEvent): Promise<void> {
+    if (this.closing !== undefined) {
+      return Promise.reject(
+        new AuditTrailError(`The audit database recorder is closed; nothing more can be recorded.`),
+      );
+    }
+    const written = this.append(event);
+    this.pending.add(written);
+    void written.then(
+      () => this.pending.delete(written),
+      (err: unknown) => {
+        this.pending.delete(written);
+        this.reportWriteError(err);
+      },
+    );
+    return written;
+  }
+
+  /** Waits for pending records and mirrors, then closes the pool. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+    await this.mirrors.settled();
+    await this.pool.end();
+  }
+
+  private async append(event: AuditEvent): Promise<void> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw new AuditTrailError(`Could not reach the audit database ${this.where}: ${describeError(err)}.`, {
+        cause: err,
+      });
+    }
+    let entry: AuditEntry;
+    try {
+      entry = await appendAuditEntry(client, event, this.options.clock ?? (() => new Date()));
+    } catch (err) {
+      // The transaction was rolled back. A refusal of ours leaves the connection sound; any other failure may
+      // have broken it, so it is not returned to the pool.
+      if (err instanceof AuditTrailError) {
+        client.release();
+        throw err;
+      }
+      client.release(true);
+      throw new AuditTrailError(
+        `Could not append ${event.action} to the audit database ${this.where}: ${describeError(err)}.`,
+        { cause: err },
+      );
+    }
+    client.release();
+    this.mirrors.start(entry);
+  }
+
+  private reportWriteError(err: unknown): void {
+    try {
+      this.options.onWriteError?.(err);
+    } catch {
+      // The record's own rejection already carries the failure to its caller.
+    }
+  }
+}
+
+/** Refuses a database without the audit schema, or with one of another version. */
+async function checkSchema(pool: pg.Pool, where: string): Promise<void> {
+  let versions: number[];
+  try {
+    const result = await pool.query<{ version: number }>(`SELECT version FROM ${VERSION_TABLE}`);
+    versions = result.rows.map((row) => row.version);
+  } catch (err) {
+    const missing =
+      (err as { code?: string }).code === "42P01" || (err as { code?: string }).code === "3F000";
+    throw new AuditTrailError(
+      missing
+        ? `The audit database ${where} has no Stagegate audit schema; set it up first with ` +
+            `\`stagegate audit setup-database --database-url ADMIN_URL --operator-role ROLE\`.`
+        : `Could not open the audit database ${where}: ${describeError(err)}.`,
+      { cause: err },
+    );
+  }
+  const newest = Math.max(0, ...versions);
+  if (newest !== AUDIT_SCHEMA_VERSION) {
+    throw new AuditTrailError(
+      `The audit database ${where} has schema version ${newest}, and this Stagegate writes version ` +
+        `${AUDIT_SCHEMA_VERSION}; run \`stagegate audit setup-database\` of this version first.`,
+    );
+  }
+}
+
+function reportConnectionError(err: unknown): void {
+  console.error(`An idle connection to the audit database failed: ${describeError(err)}`);
+}
