@@ -1,5 +1,6 @@
 import type { AnyVerb } from "./verb.js";
 import { auditSetupDatabaseVerb } from "./verbs/audit-setup-database.js";
+import { auditExportVerb } from "./verbs/audit-export.js";
 import { auditVerifyVerb } from "./verbs/audit-verify.js";
 import { changesVerb } from "./verbs/changes.js";
 import { checkVerb } from "./verbs/check.js";
@@ -17,6 +18,7 @@ export const VERBS: readonly AnyVerb[] = [
   rejectVerb,
   deferVerb,
   auditVerifyVerb,
+  auditExportVerb,
   auditSetupDatabaseVerb,
   verifyCommitsVerb,
   checkVerb,
