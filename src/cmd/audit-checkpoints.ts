@@ -1,14 +1,17 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 import { AuditCheckpointer } from "../audit/checkpoints/publisher.js";
+import { DATABASE_CHECKPOINT_WRITER } from "../audit/checkpoints/checkpoint.js";
 import { loadSigningKey, SigningKeyError, type SigningKey } from "../audit/checkpoints/signing-key.js";
 import { trailEnds } from "../audit/checkpoints/trail-facts.js";
+import type { AuditDatabaseConnection } from "../audit/postgres/connection.js";
+import { tableEnds } from "../audit/postgres/table-facts.js";
 import { realClock } from "../runtime/clock.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { Logger } from "../runtime/logging.js";
 import { ConfigError, type RunConfig } from "./config.js";
 
 /**
- * The signer of this replica's audit checkpoints, from `--audit-signing-key-file`; undefined without the flag
+ * The signer of this replica's audit checkpoints (of its file trail, or of the shared database chain), from `--audit-signing-key-file`; undefined without the flag
  * (the trail is then protected by its hash chain alone). A key that does not load is a configuration error.
  */
 export async function auditCheckpointer(
@@ -41,7 +44,7 @@ export async function auditCheckpointer(
   return new AuditCheckpointer({
     client,
     namespace,
-    writer: config.identity,
+    writer: config.auditDatabaseUrl === undefined ? config.identity : DATABASE_CHECKPOINT_WRITER,
     key,
     every: config.auditCheckpointEvery,
     intervalMs: config.auditCheckpointIntervalMs,
@@ -49,17 +52,28 @@ export async function auditCheckpointer(
     log,
     onFailure: () => failures.inc(),
     onPublished: (body) => covered.set(body.seq),
+    ...(config.auditDatabaseUrl === undefined
+      ? {}
+      : {
+          resolveChain: async () => (await tableEnds(databaseConnection(config))).chain,
+        }),
   });
 }
 
-/** Starts a checkpointer from the trail file as it is on disk; a failed look-up of earlier checkpoints is logged. */
+/**
+ * Starts a checkpointer from its trail as it is now (the file, or the database's chain); a failed look-up of earlier
+ * checkpoints is logged.
+ */
 export async function startAuditCheckpointer(
   checkpointer: AuditCheckpointer | undefined,
-  auditLog: string,
+  config: Pick<RunConfig, "auditLog" | "auditDatabaseUrl" | "auditDatabasePasswordFile">,
   log: Logger,
 ): Promise<void> {
   if (checkpointer === undefined) return;
-  const { chain, last } = await trailEnds(auditLog);
+  const { chain, last } =
+    config.auditDatabaseUrl === undefined
+      ? await trailEnds(config.auditLog)
+      : await tableEnds(databaseConnection(config));
   try {
     await checkpointer.start(chain, last);
   } catch (err) {
@@ -68,4 +82,16 @@ export async function startAuditCheckpointer(
       "Could not list earlier audit checkpoints; the next one names no previous checkpoint",
     );
   }
+}
+
+/** The operator's connection to the PostgreSQL audit store, from its flags. */
+function databaseConnection(
+  config: Pick<RunConfig, "auditDatabaseUrl" | "auditDatabasePasswordFile">,
+): AuditDatabaseConnection {
+  return {
+    url: config.auditDatabaseUrl ?? "",
+    ...(config.auditDatabasePasswordFile === undefined
+      ? {}
+      : { passwordFile: config.auditDatabasePasswordFile }),
+  };
 }

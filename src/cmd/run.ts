@@ -40,17 +40,8 @@ export async function runOperator(config: RunConfig): Promise<number> {
   const client = await KubeClient.connect(config.kubeconfig);
   const metrics = new RuntimeMetrics({ defaultMetrics: true });
   const events = new EventRecorder(client, REPORTING_CONTROLLER, config.identity, log);
-  // Checkpoints sign the head of this replica's file trail (ADR 0026); the database's shared chain has none yet.
-  const checkpointer =
-    config.auditDatabaseUrl === undefined
-      ? await auditCheckpointer(config, client, log, metrics.registry)
-      : undefined;
-  if (config.auditDatabaseUrl !== undefined && config.auditSigningKeyFile !== undefined) {
-    log.warn(
-      {},
-      "Audit checkpoints cover file trails only: --audit-signing-key-file is ignored with --audit-database-url",
-    );
-  }
+  // Checkpoints sign the head of this replica's file trail, or of the database's shared chain (ADR 0026).
+  const checkpointer = await auditCheckpointer(config, client, log, metrics.registry);
   const audit = await openAuditStore(
     config,
     events,
@@ -58,7 +49,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     auditWriteFailures(metrics.registry),
     checkpointer === undefined ? undefined : (entry) => checkpointer.observe(entry),
   );
-  await startAuditCheckpointer(checkpointer, config.auditLog, log);
+  await startAuditCheckpointer(checkpointer, config, log);
   const self = new SelfIdentity(client);
   const operatorIdentity = (): string => self.username ?? "";
   const authorPolicy = await openAuthorPolicy(config.commitAuthorsConfig, log);

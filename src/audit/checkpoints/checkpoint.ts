@@ -21,6 +21,12 @@ export const CheckpointBody = z.strictObject({
 });
 export type CheckpointBody = z.infer<typeof CheckpointBody>;
 
+/**
+ * The writer every replica names in checkpoints of the PostgreSQL store: one chain, whichever replica appended it,
+ * so one series (`stagegate audit verify --database-url` checks against it).
+ */
+export const DATABASE_CHECKPOINT_WRITER = "postgresql";
+
 /** A checkpoint with its ed25519 signature (base64) over the canonical JSON of its body. */
 export interface SignedCheckpoint {
   body: CheckpointBody;

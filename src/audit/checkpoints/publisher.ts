@@ -34,6 +34,11 @@ export interface CheckpointerOptions {
   onFailure?: () => void;
   /** Told about each checkpoint published. */
   onPublished?: (body: CheckpointBody) => void;
+  /**
+   * Looks the trail's first entry's hash up when this writer did not append it (a chain shared by several
+   * replicas, as in the database); without it only an observed entry 1 names the chain.
+   */
+  resolveChain?: () => Promise<string | undefined>;
 }
 
 /**
@@ -110,6 +115,16 @@ export class AuditCheckpointer {
   }
 
   private async publishHead(): Promise<void> {
+    if (this.chain === undefined && this.head !== undefined && this.options.resolveChain !== undefined) {
+      try {
+        this.chain = await this.options.resolveChain();
+      } catch (err) {
+        this.options.onFailure?.();
+        this.options.log.warn({ err }, "Could not read the audit chain's first entry; the checkpoint waits");
+        this.schedule();
+        return;
+      }
+    }
     const { head, chain } = this;
     if (head === undefined || chain === undefined || head.seq === this.last?.seq) return;
     const { key, writer, namespace, client } = this.options;

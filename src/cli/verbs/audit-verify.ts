@@ -10,7 +10,13 @@ import {
 import type { AuditDatabaseConnection } from "../../audit/postgres/connection.js";
 import { redactDatabaseUrl } from "../../audit/postgres/connection.js";
 import { ENTRIES_TABLE } from "../../audit/postgres/schema.js";
-import { verifyAuditDatabase } from "../../audit/postgres/verify-table.js";
+import pg from "pg";
+import { checkAgainstCheckpoints } from "../../audit/checkpoints/check.js";
+import type { ReadCheckpoint } from "../../audit/checkpoints/checkpoint-object.js";
+import { DATABASE_CHECKPOINT_WRITER } from "../../audit/checkpoints/checkpoint.js";
+import { poolConfig } from "../../audit/postgres/connection.js";
+import { readTableFacts } from "../../audit/postgres/table-facts.js";
+import { verifyAuditTable } from "../../audit/postgres/verify-table.js";
 import { formatVerification, type AuditVerification } from "../../audit/verification.js";
 import { verifyAuditFile } from "../../audit/verify.js";
 import { UsageError } from "../errors.js";
@@ -23,7 +29,7 @@ import {
 } from "../flags.js";
 import { withSession } from "../kube-session.js";
 import { writeJson } from "../output.js";
-import { EXIT, type Verb } from "../verb.js";
+import { EXIT, type CliIo, type Verb } from "../verb.js";
 import { DATABASE_FLAGS, databaseConnectionFrom } from "./audit-database-flags.js";
 
 const CHECKPOINT_FLAGS = {
@@ -55,12 +61,10 @@ const CheckpointFlags = z.object({
   writer: z.string().min(1).max(253, "--writer must be a pod name").optional(),
 });
 
-/** Options of `stagegate audit verify`: the audit file (and where its checkpoints are) or the audit database. */
+/** Options of `stagegate audit verify`: the audit file or the audit database, and where its checkpoints are. */
 export type AuditVerifyOptions = GlobalOptions &
-  (
-    | ({ file: string; database?: undefined } & z.infer<typeof CheckpointFlags>)
-    | { file?: undefined; database: AuditDatabaseConnection }
-  );
+  z.infer<typeof CheckpointFlags> &
+  ({ file: string; database?: undefined } | { file?: undefined; database: AuditDatabaseConnection });
 
 /** Whether an error means the file could not be read at all (missing, unreadable, a directory). */
 function isUnreadable(err: unknown): err is NodeJS.ErrnoException {
@@ -98,30 +102,28 @@ export const auditVerifyVerb: Verb<AuditVerifyOptions> = {
   parse(argv, env) {
     const { global, values, positionals } = parseVerbArgs("audit verify", argv, env, FLAGS);
     const database = databaseConnectionFrom(values);
-    const checkpointFlag = ["public-key", "checkpoint-namespace", "writer"].find(
-      (f) => values[f] !== undefined,
-    );
-    if (database !== undefined) {
-      if (checkpointFlag !== undefined) {
-        throw new UsageError(
-          `--${checkpointFlag} checks a file trail's checkpoints: leave out --database-url.`,
-        );
-      }
-      expectPositionals(positionals, []);
-      return { ...global, database };
+    if (database !== undefined && values.writer !== undefined) {
+      throw new UsageError(
+        `--writer names a replica's file trail; the database's checkpoints are all ${DATABASE_CHECKPOINT_WRITER}'s: leave it out.`,
+      );
     }
-    const [file = ""] = expectPositionals(positionals, ["FILE"]);
+    const [file = ""] = database === undefined ? expectPositionals(positionals, ["FILE"]) : [];
+    if (database !== undefined) expectPositionals(positionals, []);
     const keys = values["public-key"];
     const flags = validateFlags(CheckpointFlags, {
       publicKeys: typeof keys === "string" ? keys.split(",").map((k) => k.trim()) : undefined,
       checkpointNamespace: values["checkpoint-namespace"],
       writer: values.writer,
     });
-    if (flags.publicKeys === undefined && checkpointFlag !== undefined) {
+    if (
+      flags.publicKeys === undefined &&
+      (values.writer !== undefined || values["checkpoint-namespace"] !== undefined)
+    ) {
       throw new UsageError(
         "--writer and --checkpoint-namespace need --public-key (the keys checkpoints are checked with).",
       );
     }
+    if (database !== undefined) return { ...global, database, ...flags, writer: DATABASE_CHECKPOINT_WRITER };
     return { ...global, file, ...flags };
   },
 
@@ -137,18 +139,9 @@ export const auditVerifyVerb: Verb<AuditVerifyOptions> = {
     }
     let checkpoints: CheckpointVerification | undefined;
     if (options.publicKeys !== undefined) {
-      let keys: Map<string, KeyObject>;
-      try {
-        keys = await loadTrustedKeys(options.publicKeys);
-      } catch (err) {
-        if (!(err instanceof SigningKeyError)) throw err;
-        io.stderr(`stagegate audit verify: --public-key: ${err.message}\n`);
-        return EXIT.usage;
-      }
-      const found = await withSession(io, options.kubeconfig, ({ client }) =>
-        listCheckpoints(client, options.checkpointNamespace),
-      );
-      checkpoints = await verifyFileAgainstCheckpoints(options.file, found, keys, options.writer);
+      const read = await readCheckpoints(options, options.publicKeys, io);
+      if (read === undefined) return EXIT.usage;
+      checkpoints = await verifyFileAgainstCheckpoints(options.file, read.found, read.keys, options.writer);
     }
     if (options.output === "json") {
       writeJson(io, { file: options.file, ...result, ...(checkpoints === undefined ? {} : { checkpoints }) });
@@ -161,20 +154,64 @@ export const auditVerifyVerb: Verb<AuditVerifyOptions> = {
   },
 };
 
+/** The trusted keys and the published checkpoints; undefined (after saying why) when a key cannot be read. */
+async function readCheckpoints(
+  options: GlobalOptions & { checkpointNamespace: string },
+  publicKeys: readonly string[],
+  io: CliIo,
+): Promise<{ keys: Map<string, KeyObject>; found: ReadCheckpoint[] } | undefined> {
+  let keys: Map<string, KeyObject>;
+  try {
+    keys = await loadTrustedKeys(publicKeys);
+  } catch (err) {
+    if (!(err instanceof SigningKeyError)) throw err;
+    io.stderr(`stagegate audit verify: --public-key: ${err.message}\n`);
+    return undefined;
+  }
+  const found = await withSession(io, options.kubeconfig, ({ client }) =>
+    listCheckpoints(client, options.checkpointNamespace),
+  );
+  return { keys, found };
+}
+
+/** Verifies the database's chain, and with --public-key checks it against the checkpoints of its one series. */
 async function verifyDatabase(
-  options: GlobalOptions,
+  options: AuditVerifyOptions,
   database: AuditDatabaseConnection,
-  io: Parameters<Verb<unknown>["run"]>[1],
+  io: CliIo,
 ): Promise<(typeof EXIT)[keyof typeof EXIT]> {
   const where = redactDatabaseUrl(database.url);
+  const read =
+    options.publicKeys === undefined ? undefined : await readCheckpoints(options, options.publicKeys, io);
+  if (options.publicKeys !== undefined && read === undefined) return EXIT.usage;
   let result: AuditVerification;
+  let checkpoints: CheckpointVerification | undefined;
+  const client = new pg.Client(await poolConfig(database, 1, "stagegate-audit-verify"));
   try {
-    result = await verifyAuditDatabase(database);
+    await client.connect();
+    result = await verifyAuditTable(client);
+    if (read !== undefined) {
+      const wanted = new Set(read.found.flatMap((c) => (c.ok ? [c.signed.body.seq] : [])));
+      const facts = await readTableFacts(client, wanted);
+      checkpoints = checkAgainstCheckpoints(facts, read.found, read.keys, options.writer);
+    }
   } catch (err) {
     io.stderr(`stagegate audit verify: cannot read the audit database ${where}: ${(err as Error).message}\n`);
     return EXIT.usage;
+  } finally {
+    await client.end().catch(() => undefined);
   }
-  if (options.output === "json") writeJson(io, { database: where, table: ENTRIES_TABLE, ...result });
-  else io.stdout(`${formatVerification(result, `${ENTRIES_TABLE} in ${where}`, "row")}\n`);
-  return result.ok ? EXIT.ok : EXIT.failed;
+  const name = `${ENTRIES_TABLE} in ${where}`;
+  if (options.output === "json") {
+    writeJson(io, {
+      database: where,
+      table: ENTRIES_TABLE,
+      ...result,
+      ...(checkpoints === undefined ? {} : { checkpoints }),
+    });
+  } else {
+    io.stdout(`${formatVerification(result, name, "row")}\n`);
+    if (checkpoints !== undefined) io.stdout(`${formatCheckpointVerification(checkpoints, name)}\n`);
+  }
+  return result.ok && checkpoints?.ok !== false ? EXIT.ok : EXIT.failed;
 }
