@@ -3,11 +3,11 @@ import { AuditCheckpointer } from "../audit/checkpoints/publisher.js";
 import { DATABASE_CHECKPOINT_WRITER } from "../audit/checkpoints/checkpoint.js";
 import { loadSigningKey, SigningKeyError, type SigningKey } from "../audit/checkpoints/signing-key.js";
 import { trailEnds } from "../audit/checkpoints/trail-facts.js";
-import type { AuditDatabaseConnection } from "../audit/postgres/connection.js";
 import { tableEnds } from "../audit/postgres/table-facts.js";
 import { realClock } from "../runtime/clock.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { Logger } from "../runtime/logging.js";
+import { auditDatabaseConnection } from "./audit-store.js";
 import { ConfigError, type RunConfig } from "./config.js";
 
 /**
@@ -55,7 +55,7 @@ export async function auditCheckpointer(
     ...(config.auditDatabaseUrl === undefined
       ? {}
       : {
-          resolveChain: async () => (await tableEnds(databaseConnection(config))).chain,
+          resolveChain: async () => (await tableEnds(auditDatabaseConnection(config))).chain,
         }),
   });
 }
@@ -73,7 +73,7 @@ export async function startAuditCheckpointer(
   const { chain, last } =
     config.auditDatabaseUrl === undefined
       ? await trailEnds(config.auditLog)
-      : await tableEnds(databaseConnection(config));
+      : await tableEnds(auditDatabaseConnection(config));
   try {
     await checkpointer.start(chain, last);
   } catch (err) {
@@ -82,16 +82,4 @@ export async function startAuditCheckpointer(
       "Could not list earlier audit checkpoints; the next one names no previous checkpoint",
     );
   }
-}
-
-/** The operator's connection to the PostgreSQL audit store, from its flags. */
-function databaseConnection(
-  config: Pick<RunConfig, "auditDatabaseUrl" | "auditDatabasePasswordFile">,
-): AuditDatabaseConnection {
-  return {
-    url: config.auditDatabaseUrl ?? "",
-    ...(config.auditDatabasePasswordFile === undefined
-      ? {}
-      : { passwordFile: config.auditDatabasePasswordFile }),
-  };
 }

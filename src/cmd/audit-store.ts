@@ -1,5 +1,5 @@
 import { PostgresAuditRecorder } from "../audit/postgres/recorder.js";
-import { redactDatabaseUrl } from "../audit/postgres/connection.js";
+import { redactDatabaseUrl, type AuditDatabaseConnection } from "../audit/postgres/connection.js";
 import type { AuditEntry } from "../audit/entry.js";
 import type { AuditRecorder } from "../audit/recorder.js";
 import { AuditTrail } from "../audit/trail.js";
@@ -43,12 +43,7 @@ export async function openAuditStore(
     try {
       const store = await PostgresAuditRecorder.open({
         ...mirror,
-        connection: {
-          url: config.auditDatabaseUrl,
-          ...(config.auditDatabasePasswordFile === undefined
-            ? {}
-            : { passwordFile: config.auditDatabasePasswordFile }),
-        },
+        connection: auditDatabaseConnection(config),
         onConnectionError: (err) =>
           log.warn(
             { err: (err as Error).message, database },
@@ -74,4 +69,16 @@ export async function openAuditStore(
         `writable file.`,
     );
   }
+}
+
+/** The operator's connection to the PostgreSQL audit store, from `--audit-database-url` and its password file. */
+export function auditDatabaseConnection(
+  config: Pick<RunConfig, "auditDatabaseUrl" | "auditDatabasePasswordFile">,
+): AuditDatabaseConnection {
+  return {
+    url: config.auditDatabaseUrl ?? "",
+    ...(config.auditDatabasePasswordFile === undefined
+      ? {}
+      : { passwordFile: config.auditDatabasePasswordFile }),
+  };
 }

@@ -12,7 +12,6 @@
 // asked), nor does a pinned release while Argo CD has not caught up with the pin.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import { LOCK_ANNOTATION } from "../../src/controllers/release/gather.js";
 import { deliveryResources, resources } from "../../src/controllers/resources.js";
@@ -36,7 +35,7 @@ import {
 import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
 import { startOperator, type OperatorProcess } from "../support/operator-process.js";
 import { createRelease, envOf, syncRequested, waitForEnvState } from "../support/release-world.js";
-import { grantRole } from "./rollback-evidence-support.js";
+import { grantApplicationEditor, grantRole, trailEntries } from "./rollback-evidence-support.js";
 
 const SHA1 = "1d1d1d1d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
 const SHA2 = "2e2e2e2e9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
@@ -168,16 +167,7 @@ describe("Class 7: out-of-band detection while a deployment is in flight", () =>
   }
 
   async function auditOf(action: string, name: string): Promise<{ details: Record<string, unknown> }[]> {
-    if (operator === undefined) return [];
-    const text = await readFile(operator.auditFile, "utf8");
-    return text
-      .split("\n")
-      .filter((line) => line !== "")
-      .map(
-        (line) =>
-          JSON.parse(line) as { action: string; object: { name: string }; details: Record<string, unknown> },
-      )
-      .filter((e) => e.action === action && e.object.name === name);
+    return operator === undefined ? [] : trailEntries(operator.auditFile, action, name);
   }
 
   const resourceVersion = async (app: string) =>
@@ -211,11 +201,7 @@ describe("Class 7: out-of-band detection while a deployment is in flight", () =>
     async () => {
       admin = await clientFor("admin");
       namespace = await createTestNamespace(admin, "sec-inflight");
-      await grantRole(admin, namespace, "argocd-application-editor", ["mallory"], {
-        apiGroups: ["argoproj.io"],
-        resources: ["applications"],
-        verbs: ["get", "list", "watch", "patch", "update"],
-      });
+      await grantApplicationEditor(admin, namespace);
       await grantRole(admin, namespace, "flux-source-editor", ["mallory"], {
         apiGroups: ["source.toolkit.fluxcd.io"],
         resources: ["gitrepositories"],

@@ -8,7 +8,6 @@
 // its turn.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import { LOCK_ANNOTATION } from "../../src/controllers/release/gather.js";
 import { deliveryResources, resources } from "../../src/controllers/resources.js";
@@ -21,18 +20,12 @@ import { argoSyncs } from "../support/gitops-driver.js";
 import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
 import { startOperator, type OperatorProcess } from "../support/operator-process.js";
 import { createRelease, envOf, syncRequested, waitForEnvState } from "../support/release-world.js";
-import { grantRole } from "./rollback-evidence-support.js";
+import { grantApplicationEditor, trailEntries, type TrailEntry } from "./rollback-evidence-support.js";
 
 const SHA1 = "1a1a1a1a9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
 const SHA2 = "2b2b2b2b9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
 const APP = deliveryResources.argoCDApplication;
 const hex = (bytes: number): string => randomBytes(bytes).toString("hex");
-
-interface AuditEntry {
-  action: string;
-  object: { name: string };
-  details: Record<string, unknown>;
-}
 
 describe("Class 7: a forged lock on a delivery object holds no promotion back", () => {
   let admin: KubeClient;
@@ -57,14 +50,8 @@ describe("Class 7: a forged lock on a delivery object holds no promotion back", 
     });
   }
 
-  async function auditOf(action: string, name: string): Promise<AuditEntry[]> {
-    if (operator === undefined) return [];
-    const text = await readFile(operator.auditFile, "utf8");
-    return text
-      .split("\n")
-      .filter((line) => line !== "")
-      .map((line) => JSON.parse(line) as AuditEntry)
-      .filter((e) => e.action === action && e.object.name === name);
+  async function auditOf(action: string, name: string): Promise<TrailEntry[]> {
+    return operator === undefined ? [] : trailEntries(operator.auditFile, action, name);
   }
 
   const lockOf = async (app: string) =>
@@ -100,11 +87,7 @@ describe("Class 7: a forged lock on a delivery object holds no promotion back", 
     async () => {
       admin = await clientFor("admin");
       namespace = await createTestNamespace(admin, "sec-lock");
-      await grantRole(admin, namespace, "argocd-application-editor", ["mallory"], {
-        apiGroups: ["argoproj.io"],
-        resources: ["applications"],
-        verbs: ["get", "list", "watch", "patch", "update"],
-      });
+      await grantApplicationEditor(admin, namespace);
       mallory = await clientFor("mallory");
       const owns = { argoCDApplications: { namespaces: [namespace] } };
       await createEnvironment({ admin, namespace }, pre, { delivery: owns });

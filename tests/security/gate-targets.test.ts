@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { deliveryResources, resources } from "../../src/controllers/resources.js";
 import { fluxGitRepository } from "../../src/gitops/flux.js";
 import { clientFor, waitFor } from "../support/kube.js";
-import { grantRole } from "./rollback-evidence-support.js";
+import { grantApplicationEditor } from "./rollback-evidence-support.js";
 import {
   ENV_LABEL,
   SHA_A,
@@ -265,11 +265,7 @@ describe("gate integrity: environments own their targets, the graph is the law",
     // mallory may edit Applications (so their labels), not Environments: against a labels-only scope she could
     // move the production Application into an ungated environment by relabelling it. A scope that lists names
     // does not move with a label.
-    await grantRole(w().admin, w().namespace, "argocd-application-editor", ["mallory"], {
-      apiGroups: ["argoproj.io"],
-      resources: ["applications"],
-      verbs: ["get", "list", "watch", "patch", "update"],
-    });
+    await grantApplicationEditor(w().admin, w().namespace);
     const named = `named-${w().dev}`;
     w().environments.push(named);
     await w().admin.create(resources.environment, {

@@ -5,7 +5,6 @@
 // production release reports the revision as unapproved, with the fix, on its condition and the audit trail.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import { deliveryResources, resources } from "../../src/controllers/resources.js";
 import type { KubeClient } from "../../src/runtime/kube/client.js";
@@ -17,7 +16,7 @@ import { argoSyncs } from "../support/gitops-driver.js";
 import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
 import { startOperator, type OperatorProcess } from "../support/operator-process.js";
 import { createRelease, syncRequested, waitForEnvState } from "../support/release-world.js";
-import { grantRole } from "./rollback-evidence-support.js";
+import { grantApplicationEditor, trailEntries } from "./rollback-evidence-support.js";
 
 const SHA1 = "5a5a5a5a9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
 const SHA2 = "6b6b6b6b9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
@@ -66,11 +65,7 @@ describe("Classes 1 and 7: a relabelled delivery object launders nothing", () =>
     async () => {
       admin = await clientFor("admin");
       namespace = await createTestNamespace(admin, "sec-moved");
-      await grantRole(admin, namespace, "argocd-application-editor", ["mallory"], {
-        apiGroups: ["argoproj.io"],
-        resources: ["applications"],
-        verbs: ["get", "list", "watch", "patch", "update"],
-      });
+      await grantApplicationEditor(admin, namespace);
       mallory = await clientFor("mallory");
       const owns = (stage: string) => ({
         argoCDApplications: { namespaces: [namespace], matchLabels: { stage } },
@@ -123,14 +118,7 @@ describe("Classes 1 and 7: a relabelled delivery object launders nothing", () =>
       /which no approved release authorised; .* roll it back, or promote that revision/,
     );
     assert.equal(await conditionOf("shop-dev-1"), undefined, "the dev release delivered what it was asked");
-    const trail = (await readFile(operator?.auditFile ?? "", "utf8"))
-      .split("\n")
-      .filter((l) => l !== "")
-      .map(
-        (l) =>
-          JSON.parse(l) as { action: string; object: { name: string }; details: Record<string, unknown> },
-      );
-    const entry = trail.find((e) => e.action === "UnapprovedDeployment" && e.object.name === "shop-prod-1");
+    const [entry] = await trailEntries(operator?.auditFile ?? "", "UnapprovedDeployment", "shop-prod-1");
     const deployments = entry?.details.deployments as { running: string }[] | undefined;
     assert.equal(deployments?.[0]?.running, SHA2);
   });

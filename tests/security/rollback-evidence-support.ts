@@ -1,4 +1,5 @@
 // RBAC for the class 7 attempts: the least each identity needs, granted in the test's namespace only.
+import { readFile } from "node:fs/promises";
 import type { KubeClient } from "../../src/runtime/kube/client.js";
 import type { ResourceType } from "../../src/runtime/kube/resource.js";
 
@@ -48,4 +49,30 @@ export async function grantRole(
     },
     namespace,
   );
+}
+
+/** What mallory may do in the attempts on delivery objects: edit Argo CD Applications in `namespace`, nothing more. */
+export function grantApplicationEditor(admin: KubeClient, namespace: string): Promise<void> {
+  return grantRole(admin, namespace, "argocd-application-editor", ["mallory"], {
+    apiGroups: ["argoproj.io"],
+    resources: ["applications"],
+    verbs: ["get", "list", "watch", "patch", "update"],
+  });
+}
+
+/** One entry of an operator's audit file, as the attempts read it. */
+export interface TrailEntry {
+  action: string;
+  object: { name: string };
+  details: Record<string, unknown>;
+}
+
+/** The entries of the audit file `file` with `action` about the object named `name`, in order. */
+export async function trailEntries(file: string, action: string, name: string): Promise<TrailEntry[]> {
+  const text = await readFile(file, "utf8");
+  return text
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as TrailEntry)
+    .filter((e) => e.action === action && e.object.name === name);
 }

@@ -30,7 +30,7 @@ import type { OperatorProcess } from "../support/operator-process.js";
 import { postToReceiver, type ReceiverEndpoint } from "../support/receiver-client.js";
 import { startReceiverOperator } from "../support/receiver-operator.js";
 import { createRelease, envOf, syncRequested, waitForEnvState } from "../support/release-world.js";
-import { grantRole } from "./rollback-evidence-support.js";
+import { grantApplicationEditor, grantRole } from "./rollback-evidence-support.js";
 
 const TOKEN = `am-${randomBytes(12).toString("hex")}`;
 const SHA1 = "1a1a1a1d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
@@ -218,11 +218,7 @@ describe("Class 7: rollbacks and out-of-band detection come from evidence", () =
       admin = await clientFor("admin");
       namespace = await createTestNamespace(admin, "sec-rollback");
       await grantRole(admin, namespace, "stagegate-release-manager", ["bob", "dave"]);
-      await grantRole(admin, namespace, "argocd-application-editor", ["mallory"], {
-        apiGroups: ["argoproj.io"],
-        resources: ["applications"],
-        verbs: ["get", "list", "watch", "patch", "update"],
-      });
+      await grantApplicationEditor(admin, namespace);
       [bob, dave, mallory] = await Promise.all([clientFor("bob"), clientFor("dave"), clientFor("mallory")]);
       environments.push(prod);
       await createEnvironment({ admin, namespace }, prod, {});
