@@ -17,11 +17,16 @@ export interface AuditEntry {
   action: AuditAction;
   object: AuditObject;
   details: Record<string, unknown>;
+  /** The fact's stable id when the recorder was given one: a store holds at most one entry per transition. */
+  transition?: string;
   /** The `hash` of the previous entry; 64 zeros for entry 1. */
   prevHash: string;
   /** SHA-256 hex of the canonical JSON of this entry without `hash`. */
   hash: string;
 }
+
+/** The longest transition id an entry may carry (object kind, uid, action and a few discriminators fit easily). */
+export const MAX_TRANSITION_CHARS = 512;
 
 const hashField = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex digits");
 
@@ -41,6 +46,7 @@ export const StoredAuditEntry = z.strictObject({
     uid: z.string().optional(),
   }),
   details: z.record(z.string(), z.json()),
+  transition: z.string().min(1).max(MAX_TRANSITION_CHARS).optional(),
   prevHash: hashField,
   hash: hashField,
 });

@@ -27,6 +27,7 @@ export function sealAuditEntry(event: AuditEvent, position: ChainPosition): Audi
       action: event.action,
       object: event.object,
       details: event.details,
+      ...(event.transition === undefined ? {} : { transition: event.transition }),
       prevHash: position.prevHash,
     };
     const plain = JSON.parse(JSON.stringify(unsealed)) as Omit<AuditEntry, "hash">;

@@ -1,7 +1,8 @@
 import { mkdir, open } from "node:fs/promises";
 import path from "node:path";
 import { GENESIS_HASH } from "./canonical-hash.js";
-import { MAX_AUDIT_LINE_BYTES, type AuditEntry } from "./entry.js";
+import { readAuditLines } from "./audit-lines.js";
+import { MAX_AUDIT_LINE_BYTES, parseAuditLine, type AuditEntry } from "./entry.js";
 import { AuditMirrors, type AuditMirrorOptions } from "./entry-mirror.js";
 import { AuditTrailError, BrokenAuditTrailError } from "./errors.js";
 import type { AuditEvent, AuditRecorder } from "./recorder.js";
@@ -50,6 +51,8 @@ export class AuditTrail implements AuditRecorder {
     private lastSeq: number,
     private lastHash: string,
     private bytes: number,
+    /** The transitions this file holds: a transition recorded again is not written twice. */
+    private readonly transitions: Set<string>,
   ) {
     this.mirrors = new AuditMirrors(options);
   }
@@ -78,7 +81,8 @@ export class AuditTrail implements AuditRecorder {
           throw new BrokenAuditTrailError(filePath, scan.verification, message);
         }
         const last = scan.last ?? { seq: 0, hash: GENESIS_HASH };
-        return new AuditTrail(filePath, options, file, last.seq, last.hash, scan.bytes);
+        const transitions = await readTransitions(filePath);
+        return new AuditTrail(filePath, options, file, last.seq, last.hash, scan.bytes, transitions);
       } catch (err) {
         await file.close();
         throw err;
@@ -105,6 +109,14 @@ export class AuditTrail implements AuditRecorder {
     return written;
   }
 
+  /** Rejects once the trail is closed or took a write it could not undo; a file that takes writes is available. */
+  available(): Promise<void> {
+    if (this.closing !== undefined) {
+      return Promise.reject(new AuditTrailError(`Audit trail ${this.path} is closed.`));
+    }
+    return this.failure === undefined ? Promise.resolve() : Promise.reject(this.failure);
+  }
+
   /** Waits for pending records and mirrors, then closes the file. Idempotent. */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
@@ -123,6 +135,7 @@ export class AuditTrail implements AuditRecorder {
 
   private async append(event: AuditEvent): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
+    if (event.transition !== undefined && this.transitions.has(event.transition)) return;
     const entry = this.seal(event);
     const line = Buffer.from(`${JSON.stringify(entry)}\n`, "utf8");
     if (line.length > MAX_AUDIT_LINE_BYTES) {
@@ -140,6 +153,7 @@ export class AuditTrail implements AuditRecorder {
     this.bytes += line.length;
     this.lastSeq = entry.seq;
     this.lastHash = entry.hash;
+    if (entry.transition !== undefined) this.transitions.add(entry.transition);
     this.mirrors.start(entry);
   }
 
@@ -178,6 +192,16 @@ export class AuditTrail implements AuditRecorder {
       // The record's own rejection already carries the failure to its caller.
     }
   }
+}
+
+/** The transitions of a verified file's entries, read once when the trail opens. */
+async function readTransitions(filePath: string): Promise<Set<string>> {
+  const transitions = new Set<string>();
+  for await (const line of readAuditLines(filePath)) {
+    const parsed = parseAuditLine(line.text ?? "");
+    if (parsed.ok && parsed.entry.transition !== undefined) transitions.add(parsed.entry.transition);
+  }
+  return transitions;
 }
 
 async function openForAppend(filePath: string): Promise<AuditFile> {

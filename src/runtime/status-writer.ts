@@ -20,6 +20,7 @@ const MAX_ATTEMPTS = 5;
  * stored. The write carries the object's resourceVersion; on a conflict (409) it re-reads the object and decides
  * again from that fresh copy (so a status decided from a stale cache is never forced over a newer one), a few
  * times with a small jittered pause, then gives up with the conflict so the reconcile is retried with backoff.
+ * `beforeWrite`, when given, runs before each write attempt with the decision about to be written.
  */
 export async function updateStatus<D extends { status: unknown }>(
   client: KubeClient,
@@ -27,6 +28,7 @@ export async function updateStatus<D extends { status: unknown }>(
   obj: KubeObject,
   decide: (current: KubeObject) => D,
   opts: CallOptions = {},
+  beforeWrite?: (decision: D, current: KubeObject) => Promise<void>,
 ): Promise<StatusUpdate<D>> {
   let current = obj;
   for (let attempt = 1; ; attempt++) {
@@ -34,6 +36,9 @@ export async function updateStatus<D extends { status: unknown }>(
     if (jsonEqual(current.status, decision.status)) {
       return { written: false, attempts: attempt - 1, object: current, decision };
     }
+    // What must be on record before the status says it happened (audit entries: ADR 0031); run again for the
+    // decision made again after a conflict.
+    if (beforeWrite !== undefined) await beforeWrite(decision, current);
     try {
       const object = await client.update(rt, { ...current, status: decision.status }, "status", opts);
       return { written: true, attempts: attempt, object, decision };

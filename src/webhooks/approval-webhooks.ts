@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ApprovalView, ClosableObject, readObject } from "./admitted-objects.js";
 import { approvalPrefilled, checkApprovalUpdate } from "./approval-rules.js";
-import { refuse, settle, type Acceptance } from "./audit-outcome.js";
+import { refuse, settle } from "./audit-outcome.js";
 import { decisionChanges } from "./decision-changes.js";
 import { retentionNotOver } from "./retention.js";
 import { decisionStamps } from "./stamping.js";
@@ -35,8 +35,8 @@ export const mutateApproval: AdmissionHandler = async (request, ctx) => {
 /**
  * `/validate/approvals`: nobody creates an Approval with decisions; an UPDATE adds at most the requester's own
  * decision, as an eligible, non-excluded user, with a server-stamped time, to an approval still pending; existing
- * decisions never change; a closed approval is kept until `status.retainUntil`. An admitted decision is recorded
- * as `DecisionRecorded`.
+ * decisions never change; a closed approval is kept until `status.retainUntil`. A denial is recorded here; an
+ * admitted decision is recorded by the Approval controller once stored.
  */
 export const validateApproval: AdmissionHandler = async (request, ctx) => {
   const now = ctx.now();
@@ -64,23 +64,9 @@ export const validateApproval: AdmissionHandler = async (request, ctx) => {
         now,
         changes,
       });
-      const key = changes.added[0];
-      const entry = key === undefined ? undefined : after.value.spec.decisions[key];
-      const acceptance: Acceptance =
-        entry === undefined
-          ? {}
-          : {
-              event: {
-                action: "DecisionRecorded",
-                details: {
-                  decision: entry.decision ?? null,
-                  comment: entry.comment ?? null,
-                  ...(entry.revisitAt === undefined ? {} : { revisitAt: entry.revisitAt }),
-                  changeRequest: after.value.spec.changeRequestRef?.name ?? null,
-                },
-              },
-            };
-      return settle(request, ctx, verdict, acceptance);
+      // An admitted decision is recorded as `DecisionRecorded` by the Approval controller once the API server
+      // stored it (ADR 0031); a denial is recorded here.
+      return settle(request, ctx, verdict, { recordedOnceStored: changes.added.length > 0 });
     }
     default:
       return settle(request, ctx, ALLOWED);

@@ -9,10 +9,14 @@ import {
 import { denialText, deny, type Denial, type Verdict } from "./verdict.js";
 import type { WebhookContext } from "./webhook-context.js";
 
-/** What an allowed request leaves behind: an audit entry to record first, and a patch to apply. */
+/**
+ * What an allowed request leaves behind: a patch to apply, and whether a controller records it once the API server
+ * stored it (then the request is admitted only while the audit store can take entries, so nothing takes effect
+ * that cannot be recorded; ADR 0031).
+ */
 export interface Acceptance {
-  event?: Omit<AuditEvent, "actor" | "object">;
   patch?: readonly JsonPatchOperation[];
+  recordedOnceStored?: boolean;
 }
 
 const text = (value: unknown): string | undefined =>
@@ -59,9 +63,9 @@ function logFields(request: AdmissionRequest): Record<string, unknown> {
 }
 
 /**
- * Turns a rule's verdict into the webhook's answer, writing the audit trail as part of it. A denial is recorded as
- * `AdmissionDenied`; an acceptance records its event before it is allowed, and if that write fails the request is
- * denied (`AuditUnavailable`): nothing is admitted that the trail does not show.
+ * Turns a rule's verdict into the webhook's answer. A denial is recorded as `AdmissionDenied`. An acceptance whose
+ * entry a controller records from the stored object is allowed only while the audit store is available, else
+ * denied (`AuditUnavailable`): nothing is admitted that could not be put on record.
  */
 export async function settle(
   request: AdmissionRequest,
@@ -71,11 +75,11 @@ export async function settle(
 ): Promise<AdmissionResponse> {
   if (!verdict.allowed) return refuse(request, ctx, verdict);
   try {
-    if (acceptance.event !== undefined) await record(request, ctx, acceptance.event);
+    if (acceptance.recordedOnceStored === true && !request.dryRun) await ctx.audit.available();
   } catch (error) {
     ctx.log.error(
       { ...logFields(request), err: error },
-      "Failed to record an admitted request in the audit trail",
+      "The audit trail cannot take the entry of an admitted request",
     );
     return denyResponse(
       request.uid,

@@ -3,7 +3,7 @@ import { ChangeRequestView, ClosableObject, readObject, StampableObject } from "
 import { refuse, settle } from "./audit-outcome.js";
 import { emergencyExpiry, needsEmergencyCheck, type EnvironmentLookup } from "./change-request-rules.js";
 import { retentionNotOver } from "./retention.js";
-import { requesterOf, requesterStamp } from "./stamping.js";
+import { requesterStamp } from "./stamping.js";
 import { ALLOWED } from "./verdict.js";
 import type { AdmissionHandler, WebhookContext } from "./webhook-context.js";
 
@@ -30,9 +30,8 @@ async function lookUp(ctx: WebhookContext, name: string): Promise<EnvironmentLoo
 
 /**
  * `/validate/changerequests`: an Emergency change must expire in the future and within its Environment's
- * `gate.emergency.maxDuration`; a closed change is kept until `status.retainUntil`. An admitted CREATE is
- * recorded as `ChangeRequested` (here rather than in the mutating webhook, because only now are the generated
- * name, the uid and the stamped requester final).
+ * `gate.emergency.maxDuration`; a closed change is kept until `status.retainUntil`. Denials are recorded here; an
+ * admitted CREATE is recorded as `ChangeRequested` by the ChangeRequest controller once the API server stored it.
  */
 export const validateChangeRequest: AdmissionHandler = async (request, ctx): Promise<AdmissionResponse> => {
   const now = ctx.now();
@@ -58,17 +57,7 @@ export const validateChangeRequest: AdmissionHandler = async (request, ctx): Pro
         now,
       })
     : ALLOWED;
-  if (request.operation !== "CREATE") return settle(request, ctx, verdict);
-  const stamped = changeRequest.spec.requestedBy;
-  return settle(request, ctx, verdict, {
-    event: {
-      action: "ChangeRequested",
-      details: {
-        environment: changeRequest.spec.environment,
-        type: changeRequest.spec.type,
-        release: changeRequest.spec.releaseRef?.name ?? null,
-        requestedBy: stamped ?? requesterOf(request.userInfo),
-      },
-    },
-  });
+  // `ChangeRequested` is recorded by the ChangeRequest controller from the stored object, so a create the API
+  // server refuses after admission (409, another webhook) leaves no entry saying it was made (ADR 0031).
+  return settle(request, ctx, verdict, { recordedOnceStored: request.operation === "CREATE" });
 };

@@ -1,6 +1,6 @@
 import type { AdmissionRequest, AdmissionResponse } from "./admission-review.js";
 import { readObject } from "./admitted-objects.js";
-import { refuse, settle, type Acceptance } from "./audit-outcome.js";
+import { refuse, settle } from "./audit-outcome.js";
 import { jsonPointer } from "./stamping.js";
 import { isAutomatedItem, needsVerificationLookup } from "./task-automation.js";
 import { creatorStampKept, creatorStampPatch } from "./task-creator-stamp.js";
@@ -63,46 +63,12 @@ async function automatedAmong(
   return { ok: true, names: new Set(names) };
 }
 
-/** The longest evidence field an audit entry copies; the object keeps the whole value. */
-const AUDITED_EVIDENCE_CHARS = 512;
-
-/** The evidence as the audit entry records it: its string fields, each cut to {@link AUDITED_EVIDENCE_CHARS}. */
-function auditedEvidence(evidence: Readonly<Record<string, unknown>>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(evidence)
-      .filter((entry): entry is [string, string] => typeof entry[1] === "string")
-      .map(([key, value]) => [key, value.slice(0, AUDITED_EVIDENCE_CHARS)]),
-  );
-}
-
-/** The audit entry of an admitted person's completion: which items, to what state, with what evidence. */
-function completionEvent(
-  task: TaskView,
-  completed: readonly ItemChange[],
-  user: string,
-): Acceptance["event"] {
-  return {
-    action: "TaskItemCompleted",
-    details: {
-      type: task.spec.type ?? null,
-      environment: task.spec.environment ?? null,
-      commit: task.spec.binding?.artifact?.commit ?? null,
-      completedBy: user,
-      items: completed.map(({ name, after }) => ({
-        name,
-        state: after.state,
-        ...(after.evidence === undefined ? {} : { evidence: auditedEvidence(after.evidence) }),
-      })),
-    },
-  };
-}
-
 /**
  * `/validate/deploymenttasks`: the operator's own writes pass; a person may never set or change who created a task
  * (`CreatorForged`), create only unbound tasks, never change what a task is or checks, complete only items of tasks they own and that Stagegate does not conclude
  * itself, attach only evidence that names the task's artifact or links a report, and never write who completed an
- * item or when. An admitted completion by a person is recorded as `TaskItemCompleted`; every denial as
- * `AdmissionDenied`.
+ * item or when. Every denial is recorded as `AdmissionDenied`; an admitted completion is recorded by the task
+ * controller once the API server stored it.
  */
 export const validateDeploymentTask: AdmissionHandler = async (request, ctx): Promise<AdmissionResponse> => {
   if (request.operation !== "CREATE" && request.operation !== "UPDATE") return settle(request, ctx, ALLOWED);
@@ -129,8 +95,6 @@ export const validateDeploymentTask: AdmissionHandler = async (request, ctx): Pr
     completed,
     automated: automated.names,
   });
-  if (completed.length === 0) return settle(request, ctx, verdict);
-  return settle(request, ctx, verdict, {
-    event: completionEvent(task, completed, request.userInfo.username),
-  });
+  // An admitted completion is recorded as `TaskItemCompleted` by the task controller once stored (ADR 0031).
+  return settle(request, ctx, verdict, { recordedOnceStored: completed.length > 0 });
 };

@@ -12,8 +12,17 @@ export class MemoryAudit implements AuditRecorder {
 
   record(event: AuditEvent): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
+    // Like every store, one entry per transition (ADR 0031).
+    const { transition } = event;
+    if (transition !== undefined && this.entries.some((e) => e.transition === transition)) {
+      return Promise.resolve();
+    }
     this.entries.push(structuredClone(event));
     return Promise.resolve();
+  }
+
+  available(): Promise<void> {
+    return this.failure === undefined ? Promise.resolve() : Promise.reject(this.failure);
   }
 
   /** The entries about one object (by namespace and name), in recorded order. */

@@ -21,16 +21,21 @@ const CHAIN_LOCK_SQL =
  * Appends one entry in one transaction: takes the chain lock, reads the last entry (and refuses to continue one
  * whose stored hash no longer matches its content), seals the event after it and inserts it. Two replicas
  * appending at once are serialised by the lock; if something bypassed it, the primary key on `seq`, the unique
- * `prev_hash` and the link trigger would still refuse a fork. Resolves with the entry once committed.
+ * `prev_hash` and the link trigger would still refuse a fork. Resolves with the entry once committed, or with
+ * undefined when the event's transition is already held (nothing is written: ADR 0031).
  */
 export async function appendAuditEntry(
   client: ClientBase,
   event: AuditEvent,
   clock: () => Date,
-): Promise<AuditEntry> {
+): Promise<AuditEntry | undefined> {
   await client.query("BEGIN");
   try {
     await client.query(CHAIN_LOCK_SQL);
+    if (event.transition !== undefined && (await holdsTransition(client, event.transition))) {
+      await client.query("COMMIT");
+      return undefined;
+    }
     const last = await client.query<{ seq: string; hash: string; entry: string }>(
       `SELECT seq, hash, entry::text AS entry FROM ${ENTRIES_TABLE} ORDER BY seq DESC LIMIT 1`,
     );
@@ -44,8 +49,8 @@ export async function appendAuditEntry(
     });
     await client.query(
       `INSERT INTO ${ENTRIES_TABLE}
-        (seq, time, actor, action, object_kind, object_namespace, object_name, prev_hash, hash, entry)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        (seq, time, actor, action, object_kind, object_namespace, object_name, prev_hash, hash, entry, transition)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       [
         entry.seq,
         entry.time,
@@ -57,6 +62,7 @@ export async function appendAuditEntry(
         entry.prevHash,
         entry.hash,
         JSON.stringify(entry),
+        entry.transition ?? null,
       ],
     );
     await client.query("COMMIT");
@@ -65,6 +71,12 @@ export async function appendAuditEntry(
     await rollback(client);
     throw err;
   }
+}
+
+/** Whether the table holds an entry of this transition (read under the chain lock, so no append races it). */
+export async function holdsTransition(client: ClientBase, transition: string): Promise<boolean> {
+  const found = await client.query(`SELECT 1 FROM ${ENTRIES_TABLE} WHERE transition = $1`, [transition]);
+  return found.rows.length > 0;
 }
 
 /**

@@ -4,9 +4,10 @@ import { AuditMirrors, type AuditMirrorOptions } from "../entry-mirror.js";
 import { AuditTrailError } from "../errors.js";
 import type { AuditEvent, AuditRecorder } from "../recorder.js";
 import { describeError } from "../seal.js";
-import { appendAuditEntry } from "./append.js";
+import { HeldTransitions } from "../held-transitions.js";
+import { appendAuditEntry, holdsTransition } from "./append.js";
 import { poolConfig, redactDatabaseUrl, type AuditDatabaseConnection } from "./connection.js";
-import { AUDIT_SCHEMA_VERSION, VERSION_TABLE } from "./schema.js";
+import { AUDIT_SCHEMA_VERSION, ENTRIES_TABLE, VERSION_TABLE } from "./schema.js";
 
 /** How to open a PostgresAuditRecorder. */
 export interface PostgresAuditOptions extends AuditMirrorOptions {
@@ -30,6 +31,7 @@ export interface PostgresAuditOptions extends AuditMirrorOptions {
 export class PostgresAuditRecorder implements AuditRecorder {
   private readonly mirrors: AuditMirrors;
   private readonly pending = new Set<Promise<unknown>>();
+  private readonly held = new HeldTransitions();
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -78,6 +80,20 @@ export class PostgresAuditRecorder implements AuditRecorder {
     return written;
   }
 
+  /** Asks the database for the chain's head (one indexed read): resolves when it answers. */
+  async available(): Promise<void> {
+    if (this.closing !== undefined) {
+      throw new AuditTrailError(`The audit database recorder is closed; nothing more can be recorded.`);
+    }
+    try {
+      await this.pool.query(`SELECT seq FROM ${ENTRIES_TABLE} ORDER BY seq DESC LIMIT 1`);
+    } catch (err) {
+      throw new AuditTrailError(`Could not reach the audit database ${this.where}: ${describeError(err)}.`, {
+        cause: err,
+      });
+    }
+  }
+
   /** Waits for pending records and mirrors, then closes the pool. Idempotent. */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
@@ -91,6 +107,8 @@ export class PostgresAuditRecorder implements AuditRecorder {
   }
 
   private async append(event: AuditEvent): Promise<void> {
+    const { transition } = event;
+    if (transition !== undefined && this.held.has(transition)) return;
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -99,8 +117,14 @@ export class PostgresAuditRecorder implements AuditRecorder {
         cause: err,
       });
     }
-    let entry: AuditEntry;
+    let entry: AuditEntry | undefined;
     try {
+      // A fact already held is answered by its index without taking the chain lock that appends serialise on.
+      if (transition !== undefined && (await holdsTransition(client, transition))) {
+        client.release();
+        this.held.add(transition);
+        return;
+      }
       entry = await appendAuditEntry(client, event, this.options.clock ?? (() => new Date()));
     } catch (err) {
       // The transaction was rolled back. A refusal of ours leaves the connection sound; any other failure may
@@ -116,7 +140,8 @@ export class PostgresAuditRecorder implements AuditRecorder {
       );
     }
     client.release();
-    this.mirrors.start(entry);
+    if (transition !== undefined) this.held.add(transition);
+    if (entry !== undefined) this.mirrors.start(entry);
   }
 
   private reportWriteError(err: unknown): void {

@@ -8,12 +8,13 @@ export const ENTRIES_TABLE = `${AUDIT_SCHEMA}.entries`;
 /** The migrations applied so far, one row per version. */
 export const VERSION_TABLE = `${AUDIT_SCHEMA}.schema_version`;
 /** The version this Stagegate writes; an operator refuses a database set up for another. */
-export const AUDIT_SCHEMA_VERSION = 1;
+export const AUDIT_SCHEMA_VERSION = 2;
 
 /**
  * The migrations, in order. Each is idempotent on its own (IF NOT EXISTS, OR REPLACE), so a half-applied run
  * completes on the next. Version 1: the entries table, its indexes, and the triggers that keep it append-only and
  * linked whoever writes (no UPDATE, DELETE or TRUNCATE, even for its owner; each row must continue the chain).
+ * Version 2: the transition column and its unique index.
  */
 const MIGRATIONS: readonly { version: number; statements: readonly string[] }[] = [
   {
@@ -55,6 +56,15 @@ const MIGRATIONS: readonly { version: number; statements: readonly string[] }[] 
       END $$`,
       `CREATE OR REPLACE TRIGGER entries_linked BEFORE INSERT ON ${ENTRIES_TABLE}
         FOR EACH ROW EXECUTE FUNCTION ${AUDIT_SCHEMA}.require_link()`,
+    ],
+  },
+  {
+    // Version 2: each entry's transition id (ADR 0031), unique, so one fact is held once whoever records it.
+    version: 2,
+    statements: [
+      `ALTER TABLE ${ENTRIES_TABLE} ADD COLUMN IF NOT EXISTS transition text`,
+      `CREATE UNIQUE INDEX IF NOT EXISTS entries_by_transition ON ${ENTRIES_TABLE} (transition)
+        WHERE transition IS NOT NULL`,
     ],
   },
 ];

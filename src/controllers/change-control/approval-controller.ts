@@ -3,6 +3,7 @@ import { ChangeRequestSpec, ChangeRequestStatus } from "../../api/v1alpha1/chang
 import { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
 import { Controller, type ReconcileRequest, type ReconcileResult } from "../../runtime/controller.js";
 import { TerminalError } from "../../runtime/errors.js";
+import type { AuditEvent } from "../../audit/recorder.js";
 import type { EventSpec } from "../../runtime/events.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
 import { objectKey } from "../../runtime/kube/object.js";
@@ -17,7 +18,7 @@ import { decideApproval, type ApprovalDecision, type ApprovalDecisionInput } fro
 const CHANGE_REQUEST = "changeRequest";
 
 /** What one pass writes: a decision, or a closed Approval's stored status left exactly as it is. */
-type Written = { status: unknown; events: EventSpec[]; requeueAfterMs?: number };
+type Written = { status: unknown; events: EventSpec[]; audit: AuditEvent[]; requeueAfterMs?: number };
 
 /** Whether an Approval is closed; from then on nothing is written to it. */
 function isClosed(obj: KubeObject): boolean {
@@ -94,8 +95,12 @@ export function createApprovalController(deps: ControllerDeps, informers: Inform
       obj,
       // A closed Approval is frozen: if a fresh read shows it closed, the stored status is the decision.
       (current): Written =>
-        isClosed(current) ? { status: current.status, events: [] } : decideFrom(current, now),
+        isClosed(current) ? { status: current.status, events: [], audit: [] } : decideFrom(current, now),
       { signal: req.signal },
+      // Decisions go on record before the status that counts them (ADR 0031).
+      async (decision) => {
+        for (const entry of decision.audit) await deps.audit.record(entry);
+      },
     );
     if (written) {
       req.log.debug("Updated approval status");

@@ -8,13 +8,20 @@ import {
   parseTimestamp,
 } from "../../runtime/duration.js";
 import type { EventSpec } from "../../runtime/events.js";
+import { transitionDigest, transitionId, type AuditEvent } from "../../audit/recorder.js";
 import { countDecisions } from "./outcome.js";
 import { describeOutcome } from "./outcome-wording.js";
 import { ApprovalCondition, ChangeReason } from "./reasons.js";
 
 /** Everything the decision about one Approval needs, gathered from the cache by the reconciler. */
 export interface ApprovalDecisionInput {
-  metadata: { name: string; generation?: number | undefined; creationTimestamp?: string | undefined };
+  metadata: {
+    name: string;
+    namespace?: string | undefined;
+    uid?: string | undefined;
+    generation?: number | undefined;
+    creationTimestamp?: string | undefined;
+  };
   spec: ApprovalSpec;
   status?: ApprovalStatus | undefined;
   /** The ChangeRequest the Approval decides; undefined when it is gone. */
@@ -30,6 +37,45 @@ export interface ApprovalDecision {
   /** Exactly the time left until the Approval expires, while it is pending; absent otherwise. */
   requeueAfterMs?: number;
   events: EventSpec[];
+  /** `DecisionRecorded` for each stored decision, while the spec has changes the status has not observed. */
+  audit: AuditEvent[];
+}
+
+/**
+ * One `DecisionRecorded` per decision the API server stored, by its approver (the key, which admission lets only
+ * that user write) at its stamped `decidedAt`: derived from the stored spec, so a decision the API server refused
+ * after admission is never on record as made, and one recorded before a crash is not recorded twice (ADR 0031).
+ */
+function decisionAudit(input: ApprovalDecisionInput): AuditEvent[] {
+  const { metadata, spec } = input;
+  const { uid } = metadata;
+  return Object.entries(spec.decisions).map(([user, entry]) => ({
+    actor: user,
+    action: "DecisionRecorded" as const,
+    object: {
+      kind: "Approval",
+      name: metadata.name,
+      ...(metadata.namespace === undefined ? {} : { namespace: metadata.namespace }),
+      ...(uid === undefined ? {} : { uid }),
+    },
+    details: {
+      decision: entry.decision,
+      comment: entry.comment ?? null,
+      decidedAt: entry.decidedAt,
+      ...(entry.revisitAt === undefined ? {} : { revisitAt: entry.revisitAt }),
+      changeRequest: spec.changeRequestRef.name,
+    },
+    ...(uid === undefined
+      ? {}
+      : {
+          transition: transitionId(
+            "Approval",
+            uid,
+            "DecisionRecorded",
+            transitionDigest([user, entry.decision, entry.decidedAt, entry.comment ?? null]),
+          ),
+        }),
+  }));
 }
 
 /**
@@ -51,10 +97,11 @@ export function decideApproval(input: ApprovalDecisionInput, now: Date): Approva
     ...(closedAt === undefined ? {} : { closedAt }),
     ...(retainUntil === undefined ? {} : { retainUntil }),
   };
+  const audit = previous?.observedGeneration === observedGeneration ? [] : decisionAudit(input);
   const settled = previous?.outcome !== undefined && previous.outcome !== "Pending";
   if (settled) {
     const { outcome, approvals, decidedBy, decidedAt, conditions } = previous;
-    return { status: { ...base, conditions, outcome, approvals, decidedBy, decidedAt }, events: [] };
+    return { status: { ...base, conditions, outcome, approvals, decidedBy, decidedAt }, events: [], audit };
   }
 
   const expiry = expiresAt === undefined ? undefined : parseTimestamp(expiresAt);
@@ -92,7 +139,9 @@ export function decideApproval(input: ApprovalDecisionInput, now: Date): Approva
           },
         ];
   const left = pending && expiry !== undefined ? expiry.getTime() - now.getTime() : undefined;
-  return left === undefined ? { status, events } : { status, events, requeueAfterMs: Math.max(left, 1) };
+  return left === undefined
+    ? { status, events, audit }
+    : { status, events, audit, requeueAfterMs: Math.max(left, 1) };
 }
 
 /**

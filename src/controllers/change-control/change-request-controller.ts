@@ -143,9 +143,9 @@ export function createChangeRequestController(deps: ControllerDeps, informers: I
   /**
    * Converges one change. A decision that would audit a transition is first confirmed against a fresh read (the
    * cache may not have seen this controller's last write), and a conflicting status write is decided again from a
-   * fresh read, as the runtime's `updateStatus` does; so each transition is audited once (a decision repeated
-   * after a 409 does not record again what this pass recorded), barring a crash between the audit and the status
-   * write (then it is audited again, never lost).
+   * fresh read, as the runtime's `updateStatus` does. Entries are recorded before the status write that shows
+   * their transitions, each under its transition id, so a decision repeated after a 409 or after a crash between
+   * the two finds its entries already held and the store keeps one of each (ADR 0031).
    */
   async function reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
     const cached = changes.store.get(req.key);
@@ -154,8 +154,6 @@ export function createChangeRequestController(deps: ControllerDeps, informers: I
     const readFresh = () => findLive(deps.client, undefined, rt, req.namespace ?? "", req.name, opts);
     let obj: KubeObject | undefined = cached;
     let fresh = false;
-    // A status write refused with 409 is decided again; what this pass already recorded is not recorded twice.
-    const recorded = new Set<string>();
     for (let attempt = 1; obj !== undefined; attempt++) {
       const decision = await plan(obj, opts);
       if (decision === undefined) return {};
@@ -172,12 +170,7 @@ export function createChangeRequestController(deps: ControllerDeps, informers: I
       }
       if (decision.reviewTask !== undefined)
         await applyReviewTask(deps.client, obj, decision.reviewTask, opts);
-      for (const entry of decision.audit) {
-        const key = JSON.stringify([entry.action, entry.object, entry.details]);
-        if (recorded.has(key)) continue;
-        recorded.add(key);
-        await deps.audit.record(entry);
-      }
+      for (const entry of decision.audit) await deps.audit.record(entry);
       try {
         if (await replaceStatus(deps.client, rt, obj, decision.status, opts)) {
           req.log.debug({ resolution: decision.status.resolution }, "Updated change request status");

@@ -2,7 +2,7 @@ import type { ApprovalSpec, ApprovalStatus } from "../../api/v1alpha1/approval.j
 import type { ChangeRequestSpec, ChangeRequestStatus } from "../../api/v1alpha1/change-request.js";
 import type { GatePolicy } from "../../api/v1alpha1/environment.js";
 import type { Commit } from "../../api/v1alpha1/release.js";
-import type { AuditAction, AuditEvent, AuditObject } from "../../audit/recorder.js";
+import { transitionId, type AuditAction, type AuditEvent, type AuditObject } from "../../audit/recorder.js";
 import type { EventSpec } from "../../runtime/events.js";
 import type { LoadedAuthorPolicy } from "../../commits/author-policy.js";
 import type { OpenedApprovalSpec } from "./approval-spec.js";
@@ -92,11 +92,25 @@ export function audit(
   details: Record<string, unknown>,
   options: { actor?: string; object?: AuditObject } = {},
 ): void {
+  const { uid } = pass.input.metadata;
   pass.audit.push({
     actor: options.actor ?? OPERATOR,
     action,
     object: options.object ?? changeObject(pass),
     details: { message, changeRequest: pass.input.metadata.name, ...details },
+    // One fact per change, action, round and rule (an approved emergency change may also expire unused), the same
+    // in every pass that decides it again (ADR 0031).
+    ...(uid === undefined
+      ? {}
+      : {
+          transition: transitionId(
+            "ChangeRequest",
+            uid,
+            action,
+            `r${pass.status.round ?? 0}`,
+            typeof details.rule === "string" ? details.rule : "",
+          ),
+        }),
   });
 }
 

@@ -7,6 +7,7 @@ import type { KubeObject } from "../../runtime/kube/object.js";
 import { objectKey } from "../../runtime/kube/object.js";
 import { markStalled } from "../../runtime/stalled.js";
 import { updateStatus } from "../../runtime/status-writer.js";
+import { taskItemAudit } from "./item-audit.js";
 import type { ControllerDeps } from "../deps.js";
 import type { Informers } from "../informers.js";
 import { resources } from "../resources.js";
@@ -145,8 +146,18 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
       rt,
       obj,
       (current) => decideFrom(current, now),
-      {
-        signal: req.signal,
+      { signal: req.signal },
+      // People's edits go on record before the status that observes them (ADR 0031): each pass after a spec
+      // change re-derives them, and the store keeps one entry per edit.
+      async (_decision, current) => {
+        const status = DeploymentTaskStatus.safeParse(current.status ?? {});
+        const observed = status.success ? status.data.observedGeneration : undefined;
+        if (observed !== undefined && observed === current.metadata.generation) return;
+        const spec = DeploymentTaskSpec.safeParse(current.spec);
+        if (!spec.success) return;
+        for (const entry of taskItemAudit({ metadata: current.metadata, spec: spec.data })) {
+          await deps.audit.record(entry);
+        }
       },
     );
     if (written) {

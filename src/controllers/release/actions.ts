@@ -59,6 +59,8 @@ export interface TakeLock {
   environment: string;
   target: ReleaseTarget;
   revision: string;
+  /** Which promotion into the environment this is (status `promotions` once written): part of its audit id. */
+  promotion: number;
 }
 
 /**
@@ -72,6 +74,8 @@ export interface Promote {
   environment: string;
   target: ReleaseTarget;
   revision: string;
+  /** Which promotion into the environment this is: part of its audit id. */
+  promotion: number;
   changeRequest?: string;
 }
 
@@ -79,6 +83,8 @@ export interface Promote {
 export interface ReleaseLock {
   kind: "ReleaseLock";
   environment: string;
+  /** The promotion that took the lock: part of the audit id of its release. */
+  promotion: number;
 }
 
 /** One thing the glue does for a decision; every action is idempotent, so repeating one is harmless. */

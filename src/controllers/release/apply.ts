@@ -9,12 +9,19 @@ import type { Informer } from "../../runtime/informer/informer.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
 import type { ResourceType } from "../../runtime/kube/resource.js";
 import type { Logger } from "../../runtime/logging.js";
-import type { AuditObject, AuditRecorder } from "../../audit/recorder.js";
+import { transitionId, type AuditObject, type AuditRecorder } from "../../audit/recorder.js";
 import { updateStatus } from "../../runtime/status-writer.js";
 import { findLive } from "../change-control/children.js";
 import type { Informers } from "../informers.js";
 import { resources } from "../resources.js";
-import type { EnsureChangeRequest, EnsureCheckTask, Promote, ReleaseAction, TakeLock } from "./actions.js";
+import type {
+  EnsureChangeRequest,
+  EnsureCheckTask,
+  Promote,
+  ReleaseAction,
+  ReleaseLock,
+  TakeLock,
+} from "./actions.js";
 import { LOCK_ANNOTATION, readTarget, type GatheredEnvironment } from "./gather.js";
 import { addLockFinalizer } from "./finalizer.js";
 import { describeTarget } from "./out-of-band.js";
@@ -57,13 +64,13 @@ export async function applyActions(
         await ensureChangeRequest(ctx, action);
         break;
       case "TakeLock":
-        if ((await takeLock(ctx, action)).outcome === "LockContended") return "LockContended";
+        if ((await takeLock(ctx, action)) === "LockContended") return "LockContended";
         break;
       case "Promote":
         if ((await promote(ctx, action)) === "LockContended") return "LockContended";
         break;
       case "ReleaseLock":
-        if ((await releaseLock(ctx, action.environment)) === "LockContended") return "LockContended";
+        if ((await releaseLock(ctx, action)) === "LockContended") return "LockContended";
         break;
     }
   }
@@ -148,21 +155,38 @@ function releaseObject(ctx: ApplyContext): AuditObject {
   return { kind: "Release", namespace: namespace ?? "", name, ...(uid === undefined ? {} : { uid }) };
 }
 
+/** The id of a promotion's lock, delivery or unlock fact (ADR 0031): the same in every pass that sees it. */
+function promotionTransition(
+  ctx: ApplyContext,
+  action: "TargetLocked" | "ReleasePromoted" | "TargetUnlocked",
+  environment: string,
+  promotion: number,
+): { transition?: string } {
+  const { uid } = ctx.release.metadata;
+  return uid === undefined
+    ? {}
+    : { transition: transitionId("Release", uid, action, environment, promotion) };
+}
+
 /**
  * Takes the target's lock when it is not this release's yet (a merge patch of the annotation carrying the
  * resourceVersion read in this pass, so two releases cannot both take it; the release's lock finalizer first, so
- * deleting it frees the lock), and audits it once written. `taken` says whether this call wrote it.
+ * deleting it frees the lock), and audits it once written. A lock found already this release's is audited again
+ * under the same transition: the store keeps one entry, and one lost to a crash after the patch is written now.
  */
 async function takeLock(
   ctx: ApplyContext,
-  action: Pick<TakeLock, "environment" | "target" | "revision">,
-): Promise<{ outcome: ApplyOutcome; taken: boolean }> {
+  action: Pick<TakeLock, "environment" | "target" | "revision" | "promotion">,
+): Promise<ApplyOutcome> {
   const target = gathered(ctx, action.environment)?.targetObject;
   const ref = targetObjectRef(action.target);
   // No delivery object (it was deleted since the gate looked): the promotion's adapter reports why.
-  if (target === undefined || ref === undefined) return { outcome: "Applied", taken: false };
+  if (target === undefined || ref === undefined) return "Applied";
   const before = target.metadata.annotations?.[LOCK_ANNOTATION];
-  if (before === ctx.self) return { outcome: "Applied", taken: false };
+  if (before === ctx.self) {
+    await recordLocked(ctx, action, {});
+    return "Applied";
+  }
   // The gate opened on a lock held by someone else only when that holder holds nothing (a forgery or a leftover).
   const lock = gathered(ctx, action.environment)?.input.lock;
   const takenFrom =
@@ -184,13 +208,22 @@ async function takeLock(
       { type: "merge", ...ctx.opts },
     );
   } catch (err) {
-    if (isConflict(err)) return { outcome: "LockContended", taken: false };
+    if (isConflict(err)) return "LockContended";
     throw err;
   }
   ctx.log.info(
     { environment: action.environment, revision: action.revision, ...takenFrom },
     "Locked target for promotion",
   );
+  await recordLocked(ctx, action, takenFrom);
+  return "Applied";
+}
+
+async function recordLocked(
+  ctx: ApplyContext,
+  action: Pick<TakeLock, "environment" | "target" | "revision" | "promotion">,
+  takenFrom: Record<string, string>,
+): Promise<void> {
   await ctx.audit.record({
     actor: "stagegate-operator",
     action: "TargetLocked",
@@ -201,8 +234,8 @@ async function takeLock(
       revision: action.revision,
       ...takenFrom,
     },
+    ...promotionTransition(ctx, "TargetLocked", action.environment, action.promotion),
   });
-  return { outcome: "Applied", taken: true };
 }
 
 /**
@@ -221,9 +254,7 @@ async function promote(ctx: ApplyContext, action: Promote): Promise<ApplyOutcome
     );
     return "Applied";
   }
-  const lock = await takeLock(ctx, action);
-  if (lock.outcome === "LockContended") return "LockContended";
-  const lockTaken = lock.taken;
+  if ((await takeLock(ctx, action)) === "LockContended") return "LockContended";
   // The GitRepository the gate cleared (read from the delivery object of this pass): the adapter pins no other.
   const source = kustomizationSource(target);
   const result = await adapterFor(action.target, { client: ctx.client, now: ctx.now }).promote(
@@ -235,12 +266,9 @@ async function promote(ctx: ApplyContext, action: Promote): Promise<ApplyOutcome
     { environment: action.environment, revision: action.revision, requested: result.requested },
     `Promoted release: ${result.message}`,
   );
-  // A pass that wrote nothing (it read the release before the previous pass's status reached the cache, or
-  // repeats a promotion after a crash) does not audit the promotion again.
-  if (!result.requested && !lockTaken) {
-    if (action.changeRequest !== undefined) await markChangeUsed(ctx, action.changeRequest);
-    return "Applied";
-  }
+  // Audited in every pass that asks, under one transition: a pass that finds the request already made (it read
+  // the release before the previous pass's status reached the cache, or repeats a promotion after a crash) writes
+  // nothing new, or writes the entry a crash lost.
   await ctx.audit.record({
     actor: "stagegate-operator",
     action: "ReleasePromoted",
@@ -253,6 +281,7 @@ async function promote(ctx: ApplyContext, action: Promote): Promise<ApplyOutcome
       message: result.message,
       ...(action.changeRequest === undefined ? {} : { changeRequest: action.changeRequest }),
     },
+    ...promotionTransition(ctx, "ReleasePromoted", action.environment, action.promotion),
   });
   // After the promotion's entry, so the trail reads promoted-then-closed (closing the change follows usedAt).
   if (action.changeRequest !== undefined) await markChangeUsed(ctx, action.changeRequest);
@@ -279,13 +308,25 @@ async function markChangeUsed(ctx: ApplyContext, name: string): Promise<void> {
   );
 }
 
-/** Removes the lock annotation when it still names this release; precondition: the resourceVersion read now. */
-async function releaseLock(ctx: ApplyContext, environment: string): Promise<ApplyOutcome> {
+/**
+ * Removes the lock annotation when it still names this release; precondition: the resourceVersion read now. The
+ * entry is recorded first (the release is Verified or Failed there, so the lock goes whatever happens next; a
+ * conflict is retried under the same transition), so a crash after the patch cannot lose it.
+ */
+async function releaseLock(ctx: ApplyContext, action: ReleaseLock): Promise<ApplyOutcome> {
+  const { environment } = action;
   const target = gathered(ctx, environment)?.target;
   const ref = target === undefined ? undefined : targetObjectRef(target);
   if (target === undefined || ref === undefined) return "Applied";
   const obj = await readTarget(ctx.client, target, ctx.opts);
   if (obj?.metadata.annotations?.[LOCK_ANNOTATION] !== ctx.self) return "Applied";
+  await ctx.audit.record({
+    actor: "stagegate-operator",
+    action: "TargetUnlocked",
+    object: releaseObject(ctx),
+    details: { environment, target: describeTarget(target) },
+    ...promotionTransition(ctx, "TargetUnlocked", environment, action.promotion),
+  });
   try {
     await ctx.client.patch(
       ref.rt,
@@ -301,11 +342,5 @@ async function releaseLock(ctx: ApplyContext, environment: string): Promise<Appl
     throw err;
   }
   ctx.log.info({ environment }, "Released target lock");
-  await ctx.audit.record({
-    actor: "stagegate-operator",
-    action: "TargetUnlocked",
-    object: releaseObject(ctx),
-    details: { environment, target: describeTarget(target) },
-  });
   return "Applied";
 }

@@ -182,22 +182,27 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
 
     // The status written must not say the delivery tool was asked where the applied actions did not ask it.
     const applied = new Set(decision.actions.flatMap((a) => (a.kind === "Promote" ? [a.environment] : [])));
+    // The decision's entries are recorded before the status that shows their transitions (ADR 0031): a crash in
+    // between leaves the stored status as it was, so the next pass decides the same transitions and the store
+    // keeps one entry of each.
     const update = await updateStatus(
       deps.client,
       rt,
       obj,
       (current) => withUnappliedRequests(decide(current), applied),
       opts,
+      async (decision, current) => {
+        const { uid } = current.metadata;
+        for (const entry of decision.audit) {
+          await deps.audit.record({
+            ...entry,
+            object: { ...entry.object, ...(uid === undefined ? {} : { uid }) },
+          });
+        }
+      },
     );
     if (update.written) {
       req.log.debug({ currentState: update.decision.status.currentState }, "Updated release status");
-      const { uid } = update.object.metadata;
-      for (const entry of update.decision.audit) {
-        await deps.audit.record({
-          ...entry,
-          object: { ...entry.object, ...(uid === undefined ? {} : { uid }) },
-        });
-      }
       for (const event of update.decision.events) await deps.events.record(rt, update.object, event, opts);
       if (update.decision.audit.some((e) => e.action === "UnapprovedDeployment")) {
         metrics.detected.inc({ namespace });

@@ -1,4 +1,4 @@
-import type { AuditAction, AuditEvent } from "../../audit/recorder.js";
+import { transitionDigest, transitionId, type AuditAction, type AuditEvent } from "../../audit/recorder.js";
 import type { Condition } from "../../api/v1alpha1/condition.js";
 import type {
   ReleaseEnvironmentState,
@@ -330,6 +330,13 @@ function refusalAudit(
         action: "GateRefused" as const,
         object,
         details: { environment: step.entry.name, reason: b.reason, message: b.message },
+        transition: transitionId(
+          "Release",
+          metadata.uid,
+          "GateRefused",
+          step.entry.name,
+          transitionDigest([b.reason, b.message, before]),
+        ),
       }));
   });
 }
@@ -367,6 +374,14 @@ function releaseAudit(
         ...(env.revision === undefined ? {} : { revision: env.revision }),
         ...(env.reasons === undefined ? {} : { reasons: env.reasons }),
       },
+      transition: transitionId(
+        "Release",
+        metadata.uid,
+        action,
+        env.name,
+        env.promotions ?? 0,
+        transitionDigest([env.revision ?? "", before?.state ?? "", before?.revision ?? ""]),
+      ),
     });
   }
   const unapproved = raised(stored, conditions, ReleaseCondition.UnapprovedDeployment);
@@ -379,6 +394,16 @@ function releaseAudit(
         message: unapproved.message,
         deployments: unapprovedDeployments.map((u) => ({ ...u })),
       },
+      // The finding and the condition it replaces: found again after a crash, it is the same transition.
+      transition: transitionId(
+        "Release",
+        metadata.uid,
+        "UnapprovedDeployment",
+        transitionDigest([
+          unapproved.message,
+          findCondition(stored?.conditions, ReleaseCondition.UnapprovedDeployment) ?? null,
+        ]),
+      ),
     });
   }
   return audit;
@@ -408,6 +433,12 @@ function resolutionAudit(
         commit: resolved.commit,
         resolvedAt: resolved.resolvedAt,
       },
+      transition: transitionId(
+        "Release",
+        metadata.uid,
+        "RevisionResolved",
+        transitionDigest([resolved.repoURL, resolved.ref, resolved.commit, before ?? null]),
+      ),
     },
   ];
 }
@@ -440,5 +471,18 @@ function chartResolutionAudit(
         ...(chart.digest === undefined ? {} : { digest: chart.digest }),
         resolvedAt: chart.resolvedAt,
       },
+      transition: transitionId(
+        "Release",
+        metadata.uid,
+        "RevisionResolved",
+        chart.environment,
+        transitionDigest([
+          chart.helmRelease,
+          chart.repositoryURL,
+          chart.range,
+          chart.version,
+          stored?.charts ?? [],
+        ]),
+      ),
     }));
 }

@@ -139,7 +139,7 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
   if (!promoted) {
     verdict = decidePromotionGate(promotionInput(ctx, spec, target, binding));
     if (verdict.open && !targetAbsent) {
-      promote.push({ kind: "TakeLock", environment: input.name, target, revision });
+      promote.push({ kind: "TakeLock", environment: input.name, target, revision, promotion: ordinal });
       requestPending = true;
     }
   }
@@ -154,6 +154,7 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
       environment: input.name,
       target,
       revision,
+      promotion: ordinal,
       ...(changeRequest === undefined ? {} : { changeRequest }),
     });
     requestPending = false;
@@ -201,7 +202,7 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
     stored?.state === state &&
     input.lockHolder === ctx.self
   ) {
-    actions.push({ kind: "ReleaseLock", environment: input.name });
+    actions.push({ kind: "ReleaseLock", environment: input.name, promotion: stored.promotions ?? ordinal });
   }
   const gated = state === "Gated";
   const kept = {

@@ -1,5 +1,5 @@
-import type { ReleaseSpec } from "../../api/v1alpha1/release.js";
-import type { AuditRecorder } from "../../audit/recorder.js";
+import { ReleaseStatus, type ReleaseSpec } from "../../api/v1alpha1/release.js";
+import { transitionId, type AuditRecorder } from "../../audit/recorder.js";
 import { isConflict, isNotFound } from "../../runtime/kube/api-error.js";
 import type { CallOptions, KubeClient } from "../../runtime/kube/client.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
@@ -51,6 +51,19 @@ export async function finalizeRelease(
     const ref = targetObjectRef(target);
     const obj = ref === undefined ? undefined : await readTarget(ctx.client, target, ctx.opts);
     if (ref === undefined || obj?.metadata.annotations?.[LOCK_ANNOTATION] !== self) continue;
+    // Recorded before the patch (the release is going, so the lock goes too), under the transition of the
+    // promotion that took it: a crash after the patch cannot lose the entry, and a retry does not double it.
+    await ctx.audit.record({
+      actor: "stagegate-operator",
+      action: "TargetUnlocked",
+      object: auditObject(release),
+      details: {
+        environment: target.environment,
+        target: describeTarget(target),
+        why: "The release was deleted while it held the lock.",
+      },
+      ...unlockTransition(release, target.environment),
+    });
     try {
       await ctx.client.patch(
         ref.rt,
@@ -70,16 +83,6 @@ export async function finalizeRelease(
       throw err;
     }
     ctx.log.info({ environment: target.environment }, "Freed the target lock of a deleted release");
-    await ctx.audit.record({
-      actor: "stagegate-operator",
-      action: "TargetUnlocked",
-      object: auditObject(release),
-      details: {
-        environment: target.environment,
-        target: describeTarget(target),
-        why: "The release was deleted while it held the lock.",
-      },
-    });
   }
   const rest = (release.metadata.finalizers ?? []).filter((f) => f !== LOCK_FINALIZER);
   try {
@@ -90,6 +93,15 @@ export async function finalizeRelease(
     throw err;
   }
   return "Done";
+}
+
+/** The unlock's transition: the same id as the unlock of a finished promotion, so only one of them is kept. */
+function unlockTransition(release: KubeObject, environment: string): { transition?: string } {
+  const { uid } = release.metadata;
+  if (uid === undefined) return {};
+  const status = ReleaseStatus.safeParse(release.status ?? {});
+  const entry = status.success ? status.data.environments?.find((e) => e.name === environment) : undefined;
+  return { transition: transitionId("Release", uid, "TargetUnlocked", environment, entry?.promotions ?? 1) };
 }
 
 function auditObject(release: KubeObject): { kind: string; namespace: string; name: string; uid?: string } {

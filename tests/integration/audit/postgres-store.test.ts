@@ -129,6 +129,50 @@ describe("PostgreSQL audit store", () => {
     });
   });
 
+  it("holds one entry per transition while two replicas record the same facts at once (ADR 0031)", async () => {
+    const db = await createAuditDatabase();
+    const replicas = [await openRecorder(db), await openRecorder(db)];
+    const facts = 50;
+    try {
+      // Each replica records every fact three times, as passes and retries on two leaders in turn would.
+      await Promise.all(
+        replicas.flatMap((recorder) =>
+          Array.from({ length: 3 * facts }, (_, i) =>
+            recorder.record({
+              ...sampleEvent(i % facts),
+              transition: `Release/u/ReleasePromoted/e${i % facts}`,
+            }),
+          ),
+        ),
+      );
+      // A replica started later (a new leader) knows nothing in memory: the table answers.
+      const late = await openRecorder(db);
+      try {
+        await late.record({ ...sampleEvent(0), transition: "Release/u/ReleasePromoted/e0" });
+        await late.record({ ...sampleEvent(99), transition: "Release/u/ReleasePromoted/new" });
+      } finally {
+        await late.close();
+      }
+    } finally {
+      await Promise.all(replicas.map((recorder) => recorder.close()));
+    }
+    const entries = await storedEntries(db);
+    assertLinked(entries, facts + 1);
+    assert.equal(new Set(entries.map((e) => e.transition)).size, facts + 1, "each transition once");
+    const refused = await refusal(() =>
+      db.asAdmin(
+        `INSERT INTO ${ENTRIES} (seq, time, actor, action, object_kind, object_name, prev_hash, hash, entry, transition)
+         SELECT seq + 1, time, actor, action, object_kind, object_name, hash, repeat('a', 64), entry, transition
+         FROM ${ENTRIES} ORDER BY seq DESC LIMIT 1`,
+      ),
+    );
+    assert.equal(
+      refused.code,
+      "23505",
+      `a second row of a transition is refused by the index: ${refused.message}`,
+    );
+  });
+
   it("grants the operator's role no UPDATE, DELETE, TRUNCATE or trigger changes, and the triggers refuse them to the owner too", async () => {
     const db = await createAuditDatabase();
     const recorder = await openRecorder(db);

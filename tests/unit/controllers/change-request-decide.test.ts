@@ -14,13 +14,16 @@ import {
 } from "./change-request-fixtures.js";
 import { runChangeRequestTable, type Row } from "./change-request-decide-table.js";
 
+/** A change the operator sees for the first time is on record as requested, by the stamped requester. */
+const REQUESTED = "dave ChangeRequested";
+
 const rows: Row[] = [
   {
     situation: "the Environment does not exist: Unknown EnvironmentNotFound with a Warning, nothing opened",
     input: { environment: null },
     approved: ["Unknown", "EnvironmentNotFound"],
     closed: ["False", "Open"],
-    audit: [],
+    audit: [REQUESTED],
     events: ["EnvironmentNotFound"],
     says: ["Environment prod does not exist"],
   },
@@ -29,7 +32,7 @@ const rows: Row[] = [
     input: { commits: null },
     approved: ["Unknown", "ReleaseNotFound"],
     closed: ["False", "Open"],
-    audit: [],
+    audit: [REQUESTED],
     events: ["ReleaseNotFound"],
     says: ["Release api-1 does not exist in namespace team"],
   },
@@ -44,10 +47,10 @@ const rows: Row[] = [
       riskClass: "medium",
       riskRule: "RegulatedEnvironment",
     },
-    audit: [`${OPERATOR} ApprovalOpened`],
+    audit: [REQUESTED, `${OPERATOR} ApprovalOpened`],
     openApproval: "change",
     check: (d) => {
-      assert.deepEqual(d.audit[0]?.object, { kind: "Approval", namespace: "team", name: "change" });
+      assert.deepEqual(d.audit[1]?.object, { kind: "Approval", namespace: "team", name: "change" });
       assert.deepEqual(
         d.openApproval?.spec.excluded.map((e) => e.user),
         ["dave", "bob@example.com", "Bob Builder"],
@@ -73,10 +76,10 @@ const rows: Row[] = [
       riskClass: "low",
       round: undefined,
     },
-    audit: ["policy ChangeApproved"],
+    audit: [REQUESTED, "policy ChangeApproved"],
     events: [],
     says: ["pre-approves Standard changes up to risk low", "rule NoRiskFactor"],
-    check: (d) => assert.equal(d.audit[0]?.details.rule, "StandardChangePreApproved"),
+    check: (d) => assert.equal(d.audit[1]?.details.rule, "StandardChangePreApproved"),
   },
   {
     situation: "a target labelled critical makes the change high, so the CAB must approve",
@@ -91,7 +94,7 @@ const rows: Row[] = [
     approved: ["Unknown", "AwaitingDecision"],
     closed: ["False", "Open"],
     status: { riskClass: "high", riskRule: "CriticalTarget" },
-    audit: [`${OPERATOR} ApprovalOpened`],
+    audit: [REQUESTED, `${OPERATOR} ApprovalOpened`],
     openApproval: "change",
     check: (d) => assert.deepEqual(d.openApproval?.spec.requiredGroups, ["cab"]),
   },
@@ -101,7 +104,7 @@ const rows: Row[] = [
     approved: ["Unknown", "AwaitingDecision"],
     closed: ["False", "Open"],
     status: { riskClass: "critical", riskRule: "EmergencyInRegulatedEnvironment" },
-    audit: [`${OPERATOR} ApprovalOpened`],
+    audit: [REQUESTED, `${OPERATOR} ApprovalOpened`],
     openApproval: "change",
     check: (d) =>
       assert.deepEqual(d.openApproval?.spec.eligible, { users: [], groups: ["emergency-approvers"] }),
@@ -111,7 +114,7 @@ const rows: Row[] = [
     input: { spec: { requestedBy: undefined } },
     approved: ["Unknown", "RequesterUnknown"],
     closed: ["False", "Open"],
-    audit: [],
+    audit: ["unknown (spec.requestedBy was not stamped) ChangeRequested"],
     events: ["RequesterUnknown"],
   },
   {

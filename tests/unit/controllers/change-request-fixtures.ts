@@ -109,7 +109,12 @@ export function crInput(options: {
   return {
     metadata: { name: "change", namespace: "team", uid: "uid-1", generation: 1 },
     spec: crSpec(options.spec),
-    status: options.status,
+    // A given status is one the operator wrote (it observed the change); none is a change it sees for the first
+    // time, whose pass records ChangeRequested.
+    status:
+      options.status === undefined || options.status.observedGeneration !== undefined
+        ? options.status
+        : { observedGeneration: 1, ...options.status },
     environment: env,
     // The operator read the release's range from its repository (regulated environments take authors only
     // from there) and found no commits beyond those the release declares.
