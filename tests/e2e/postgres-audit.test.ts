@@ -1,6 +1,7 @@
 // End to end: the operator as its own process, configured with the PostgreSQL audit store instead of a file
 // (--audit-database-url, its password in a file), with its admission webhooks registered for the test namespace.
-// A ChangeRequest bob creates lands in the database as ChangeRequested by bob; with the database crashed, bob's next
+// A ChangeRequest bob creates lands in the database as ChangeRequested by bob (recorded by the controller from the
+// stored object); with the database crashed, bob's next
 // ChangeRequest is denied (AuditUnavailable) and nothing unrecorded is admitted; once the database is back the
 // same request is admitted and the chain continues and verifies. While the database refuses the ChangeRequest
 // controller's ApprovalOpened, the controller retries; once it accepts, the entry is recorded once.
@@ -83,10 +84,13 @@ describe("the operator process recording to PostgreSQL", () => {
   it("records an admitted ChangeRequest in the database, by the user who made it", async () => {
     const created = await createAs("checkout-1");
     assert.equal(created.code, 0, created.stderr);
-    const requested = (await entries()).find(
-      (e) => e.action === "ChangeRequested" && e.object.name === "checkout-1",
+    // The ChangeRequest controller records the request from the stored object (ADR 0031).
+    const requested = await waitFor(
+      "ChangeRequested in the database once the API server stored the change",
+      async () =>
+        (await entries()).find((e) => e.action === "ChangeRequested" && e.object.name === "checkout-1"),
+      { timeoutMs: STEP_TIMEOUT_MS },
     );
-    assert.ok(requested !== undefined, "ChangeRequested is in the database once admitted");
     assert.equal(requested.actor, "bob");
     assert.equal(requested.object.namespace, ns);
     assert.equal((await verifyAuditDatabase({ url: db.operatorUrl })).ok, true);
@@ -130,7 +134,16 @@ describe("the operator process recording to PostgreSQL", () => {
       async () => ((await createAs("checkout-2")).code === 0 ? true : undefined),
       { timeoutMs: STEP_TIMEOUT_MS },
     );
-    const after = await entries();
+    const after = await waitFor(
+      "the admitted request on record",
+      async () => {
+        const now = await entries();
+        return now.some((e) => e.action === "ChangeRequested" && e.object.name === "checkout-2")
+          ? now
+          : undefined;
+      },
+      { timeoutMs: STEP_TIMEOUT_MS },
+    );
     assert.deepEqual(
       after.slice(0, before.length),
       before,

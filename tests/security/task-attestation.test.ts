@@ -14,7 +14,7 @@ import { isNotFound } from "../../src/runtime/kube/api-error.js";
 import { builtin } from "../../src/runtime/kube/resource.js";
 import { readAuditEntries } from "../e2e/promotion-audit.js";
 import { startE2eOperator, type E2eOperator } from "../support/e2e-operator.js";
-import { createTestNamespace } from "../support/kube.js";
+import { createTestNamespace, waitFor } from "../support/kube.js";
 import {
   artifact,
   assertRefused,
@@ -343,18 +343,26 @@ describe("task attestation: only owners complete checks, for the artifact they c
       const at = Date.parse(item.completedAt ?? "");
       assert.ok(Math.abs(at - started) < 60_000, `${item.name} completedAt ${item.completedAt ?? ""} is now`);
     }
-    const entry = readAuditEntries(scope.auditFile)
-      .slice(mark)
-      .find((e) => e.action === "TaskItemCompleted" && e.object.name === SCAN);
-    assert.ok(entry !== undefined, "bob's completion is on the audit trail");
-    assert.equal(entry.actor, "bob");
-    assert.equal(entry.details.completedBy, "bob");
-    assert.equal(entry.details.commit, binding.artifact.commit);
+    // The task controller records each item as stored, one entry per item (ADR 0031).
+    const entries = await waitFor("bob's completion of both items on the audit trail", () => {
+      const found = readAuditEntries(scope.auditFile)
+        .slice(mark)
+        .filter((e) => e.action === "TaskItemCompleted" && e.object.name === SCAN);
+      return found.length >= 2 ? found : undefined;
+    });
+    for (const entry of entries) {
+      assert.equal(entry.actor, "bob");
+      assert.equal(entry.details.completedBy, "bob");
+      assert.equal(entry.details.commit, binding.artifact.commit);
+    }
     assert.deepEqual(
-      (entry.details.items as { name: string; state: string }[]).map((i) => [i.name, i.state]),
+      entries
+        .flatMap((e) => e.details.items as { name: string; state: string }[])
+        .map((i) => [i.name, i.state])
+        .sort(),
       [
-        ["scan-run", "Done"],
         ["findings-triaged", "Done"],
+        ["scan-run", "Done"],
       ],
     );
     const done = await settled(who.admin, ns, SCAN);

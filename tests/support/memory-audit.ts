@@ -40,8 +40,20 @@ export class MemoryAudit implements AuditRecorder {
     );
   }
 
-  /** `actor action` of each entry about one ChangeRequest, for asserting the order of a change's trail. */
+  /**
+   * `actor action` of each entry about one ChangeRequest, for asserting the order of a change's trail. Approvers'
+   * `DecisionRecorded` entries are sorted among themselves by actor (decisions stored in one pass are recorded in
+   * the stored object's key order), each staying between the entries it came between.
+   */
   trail(namespace: string, changeRequest: string): string[] {
-    return this.aboutChange(namespace, changeRequest).map((e) => `${e.actor} ${e.action}`);
+    const lines = this.aboutChange(namespace, changeRequest).map((e) => `${e.actor} ${e.action}`);
+    const decision = (line: string): boolean => line.endsWith(" DecisionRecorded");
+    for (let i = 0; i < lines.length;) {
+      let j = i;
+      while (j < lines.length && decision(lines[j] ?? "")) j++;
+      if (j > i) lines.splice(i, j - i, ...lines.slice(i, j).sort());
+      i = Math.max(j, i + 1);
+    }
+    return lines;
   }
 }

@@ -4,13 +4,8 @@ import { findCondition, setCondition } from "../../runtime/conditions.js";
 import { parseTimestamp } from "../../runtime/duration.js";
 import type { EventSpec } from "../../runtime/events.js";
 import { closeChange, followEmergency, mirrorOutcome } from "./change-request-follow.js";
-import {
-  audit,
-  type ApprovalPlan,
-  type ChangeRequestDecisionInput,
-  type Pass,
-  type Verdict,
-} from "./change-request-pass.js";
+import type { ApprovalPlan, ChangeRequestDecisionInput, Pass, Verdict } from "./change-request-pass.js";
+import { changeRequestedEvent } from "./change-requested.js";
 import { openRound } from "./change-request-round.js";
 import { ChangeCondition, ChangeReason, POLICY } from "./reasons.js";
 import type { ReviewTaskPlan } from "./review-task.js";
@@ -33,28 +28,6 @@ export interface ChangeRequestDecision {
 
 /** The steps of a pass, in order; each may stop the pass. */
 const STEPS: readonly ((pass: Pass) => void)[] = [openRound, mirrorOutcome, followEmergency, closeChange];
-
-/**
- * `ChangeRequested`, by the requester the admission webhook stamped into `spec.requestedBy` (immutable after);
- * a change with no stamp (created while the webhooks were not serving) says so rather than guess.
- */
-function recordRequest(pass: Pass): void {
-  const { spec } = pass.input;
-  const requester = spec.requestedBy;
-  audit(
-    pass,
-    "ChangeRequested",
-    `Requested a ${spec.type} change to ${spec.environment}` +
-      (spec.releaseRef === undefined ? "." : ` for release ${spec.releaseRef.name}.`),
-    {
-      environment: spec.environment,
-      type: spec.type,
-      release: spec.releaseRef?.name ?? null,
-      requestedBy: requester ?? null,
-    },
-    { actor: requester?.username ?? "unknown (spec.requestedBy was not stamped)" },
-  );
-}
 
 /** The reasons that mean a person must create or fix something before the change can move. */
 const BLOCKING = new Set<string>([
@@ -80,7 +53,7 @@ export function decideChangeRequest(input: ChangeRequestDecisionInput, now: Date
   const pass: Pass = { input, now, status: stored, stopped: false, audit: [], events: [] };
   // The request is on record once the API server stored it: from the stored object, in every pass until the
   // operator's first status write (then the store already holds it; ADR 0031).
-  if (previous?.observedGeneration === undefined) recordRequest(pass);
+  if (previous?.observedGeneration === undefined) pass.audit.push(changeRequestedEvent(input));
   for (const step of STEPS) {
     if (pass.stopped) break;
     step(pass);

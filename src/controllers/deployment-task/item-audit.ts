@@ -1,5 +1,6 @@
 import type { DeploymentTaskSpec } from "../../api/v1alpha1/deployment-task.js";
 import { transitionDigest, transitionId, type AuditEvent } from "../../audit/recorder.js";
+import { OPERATOR } from "../change-control/reasons.js";
 
 /** The longest evidence field an audit entry copies; the object keeps the whole value. */
 const AUDITED_EVIDENCE_CHARS = 512;
@@ -31,6 +32,9 @@ export function taskItemAudit(task: AuditedTask): AuditEvent[] {
   const { uid } = metadata;
   return spec.checklist.flatMap((item) => {
     if (item.completedBy === undefined || item.completedAt === undefined) return [];
+    // Items Stagegate concludes itself are on record as their own facts (VerificationPassed, RollbackCompleted,
+    // DriftChecked); a person's stamp is their authenticated user name, which admission never sets to this.
+    if (item.completedBy === OPERATOR) return [];
     const evidence = item.evidence === undefined ? undefined : auditedEvidence(item.evidence);
     return [
       {

@@ -24,6 +24,8 @@ import type {
 } from "./actions.js";
 import { LOCK_ANNOTATION, readTarget, type GatheredEnvironment } from "./gather.js";
 import { addLockFinalizer } from "./finalizer.js";
+import { DELIVERY_FIELD_MANAGER } from "../../gitops/delivery.js";
+import { lockWrite, lockWriteId } from "./lock-reality.js";
 import { describeTarget } from "./out-of-band.js";
 import { targetObjectRef } from "./target-object.js";
 import { labelValue } from "../../runtime/kube/label-value.js";
@@ -158,7 +160,7 @@ function releaseObject(ctx: ApplyContext): AuditObject {
 /** The id of a promotion's lock, delivery or unlock fact (ADR 0031): the same in every pass that sees it. */
 function promotionTransition(
   ctx: ApplyContext,
-  action: "TargetLocked" | "ReleasePromoted" | "TargetUnlocked",
+  action: "TargetLocked" | "ReleasePromoted",
   environment: string,
   promotion: number,
 ): { transition?: string } {
@@ -205,7 +207,7 @@ async function takeLock(
           annotations: { [LOCK_ANNOTATION]: ctx.self },
         },
       },
-      { type: "merge", ...ctx.opts },
+      { type: "merge", fieldManager: DELIVERY_FIELD_MANAGER, ...ctx.opts },
     );
   } catch (err) {
     if (isConflict(err)) return "LockContended";
@@ -320,12 +322,20 @@ async function releaseLock(ctx: ApplyContext, action: ReleaseLock): Promise<Appl
   if (target === undefined || ref === undefined) return "Applied";
   const obj = await readTarget(ctx.client, target, ctx.opts);
   if (obj?.metadata.annotations?.[LOCK_ANNOTATION] !== ctx.self) return "Applied";
+  // The lock being freed is told apart by when it was written (a lock put back in this release's name later, by
+  // a forger, is another fact); a retry after a conflict meets the same write.
+  const { uid } = ctx.release.metadata;
+  const lockedAt = lockWriteId(lockWrite(obj, LOCK_ANNOTATION));
   await ctx.audit.record({
     actor: "stagegate-operator",
     action: "TargetUnlocked",
     object: releaseObject(ctx),
     details: { environment, target: describeTarget(target) },
-    ...promotionTransition(ctx, "TargetUnlocked", environment, action.promotion),
+    ...(uid === undefined
+      ? {}
+      : {
+          transition: transitionId("Release", uid, "TargetUnlocked", environment, action.promotion, lockedAt),
+        }),
   });
   try {
     await ctx.client.patch(
@@ -335,7 +345,7 @@ async function releaseLock(ctx: ApplyContext, action: ReleaseLock): Promise<Appl
       {
         metadata: { resourceVersion: obj.metadata.resourceVersion, annotations: { [LOCK_ANNOTATION]: null } },
       },
-      { type: "merge", ...ctx.opts },
+      { type: "merge", fieldManager: DELIVERY_FIELD_MANAGER, ...ctx.opts },
     );
   } catch (err) {
     if (isConflict(err)) return "LockContended";

@@ -6,6 +6,8 @@ import type { KubeObject } from "../../runtime/kube/object.js";
 import type { Logger } from "../../runtime/logging.js";
 import { resources } from "../resources.js";
 import { LOCK_ANNOTATION, readTarget } from "./gather.js";
+import { DELIVERY_FIELD_MANAGER } from "../../gitops/delivery.js";
+import { lockWrite, lockWriteId } from "./lock-reality.js";
 import { describeTarget } from "./out-of-band.js";
 import { targetObjectRef } from "./target-object.js";
 
@@ -62,7 +64,7 @@ export async function finalizeRelease(
         target: describeTarget(target),
         why: "The release was deleted while it held the lock.",
       },
-      ...unlockTransition(release, target.environment),
+      ...unlockTransition(release, target.environment, lockWriteId(lockWrite(obj, LOCK_ANNOTATION))),
     });
     try {
       await ctx.client.patch(
@@ -75,7 +77,7 @@ export async function finalizeRelease(
             annotations: { [LOCK_ANNOTATION]: null },
           },
         },
-        { type: "merge", ...ctx.opts },
+        { type: "merge", fieldManager: DELIVERY_FIELD_MANAGER, ...ctx.opts },
       );
     } catch (err) {
       if (isConflict(err)) return "Retry";
@@ -95,13 +97,21 @@ export async function finalizeRelease(
   return "Done";
 }
 
-/** The unlock's transition: the same id as the unlock of a finished promotion, so only one of them is kept. */
-function unlockTransition(release: KubeObject, environment: string): { transition?: string } {
+/**
+ * The unlock's transition: the same id as the unlock of a finished promotion (the promotion and when its lock was
+ * written), so only one of them is kept.
+ */
+function unlockTransition(
+  release: KubeObject,
+  environment: string,
+  lockedAt: string,
+): { transition?: string } {
   const { uid } = release.metadata;
   if (uid === undefined) return {};
   const status = ReleaseStatus.safeParse(release.status ?? {});
   const entry = status.success ? status.data.environments?.find((e) => e.name === environment) : undefined;
-  return { transition: transitionId("Release", uid, "TargetUnlocked", environment, entry?.promotions ?? 1) };
+  const parts = [environment, entry?.promotions ?? 1, lockedAt] as const;
+  return { transition: transitionId("Release", uid, "TargetUnlocked", ...parts) };
 }
 
 function auditObject(release: KubeObject): { kind: string; namespace: string; name: string; uid?: string } {

@@ -87,6 +87,7 @@ export function lockReality(view: LockHolderView): LockReality {
 }
 
 const ManagedFieldsEntry = z.object({
+  manager: z.string().optional(),
   time: z.string().optional(),
   fieldsV1: z
     .object({
@@ -101,13 +102,31 @@ const ManagedFieldsEntry = z.object({
  * ever shortens or bounds a wait (see {@link lockReality}), never opens anything.
  */
 export function lockWrittenAt(obj: KubeObject | undefined, annotation: string): Date | undefined {
+  return lockWrite(obj, annotation)?.at;
+}
+
+/** The latest recorded write of the lock annotation: when, and by which field manager (same caveats). */
+export function lockWrite(
+  obj: KubeObject | undefined,
+  annotation: string,
+): { at: Date; manager: string } | undefined {
   const entries = z.array(ManagedFieldsEntry).safeParse(obj?.metadata.managedFields ?? []);
   if (!entries.success) return undefined;
-  let latest: number | undefined;
+  let latest: { at: number; manager: string } | undefined;
   for (const entry of entries.data) {
     const owned = entry.fieldsV1?.["f:metadata"]?.["f:annotations"]?.[`f:${annotation}`] !== undefined;
     const at = entry.time === undefined ? NaN : Date.parse(entry.time);
-    if (owned && !Number.isNaN(at) && (latest === undefined || at > latest)) latest = at;
+    if (owned && !Number.isNaN(at) && (latest === undefined || at > latest.at)) {
+      latest = { at, manager: entry.manager ?? "" };
+    }
   }
-  return latest === undefined ? undefined : new Date(latest);
+  return latest === undefined ? undefined : { at: new Date(latest.at), manager: latest.manager };
+}
+
+/**
+ * The lock write an unlock entry is told apart by (`manager@time`): a lock put back in a release's name later, by
+ * someone else, is another fact than the release's own unlock (ADR 0031).
+ */
+export function lockWriteId(write: { at: Date; manager: string } | undefined): string {
+  return write === undefined ? "unknown" : `${write.manager}@${write.at.toISOString()}`;
 }

@@ -19,6 +19,8 @@ import {
   recordStep,
   takeLock,
 } from "./apply.js";
+import { changeRequestedOf } from "../change-control/change-requested.js";
+import { recordBreakGlass } from "./break-glass-audit.js";
 import { decideRollback, type RollbackDecision } from "./decide.js";
 import { gatherRollback, type GatheredRollback } from "./gather.js";
 import { ROLLBACK_RELEASES_BY_TARGET } from "./previous-revision.js";
@@ -127,6 +129,12 @@ export function createRollbackController(deps: ControllerDeps, informers: Inform
         opts,
       );
       if (change.object !== undefined) {
+        // The change is on record before the rollback it authorises (the ChangeRequest controller records the
+        // same entry later; the store keeps one), and the break-glass is recorded in every pass that finds the
+        // change, under one transition, so a crash after the create cannot lose it (ADR 0031).
+        const requested = changeRequestedOf(change.object);
+        if (requested !== undefined) await deps.audit.record(requested);
+        await recordBreakGlass(deps, task, release.name, decision.breakGlass, change.object);
         await markChangeUsed(deps.client, change.object, formatTimestamp(deps.clock.now()), opts);
       }
       if (change.created) {
@@ -134,18 +142,6 @@ export function createRollbackController(deps: ControllerDeps, informers: Inform
         const message =
           `The rollback passes the release freeze ${decision.breakGlass.freezes.join(", ")} as break-glass; ` +
           `emergency ChangeRequest ${decision.breakGlass.name} was opened for review after the fact.`;
-        await deps.audit.record({
-          actor: "stagegate-operator",
-          action: "BreakGlassRollback",
-          object: { kind: "DeploymentTask", namespace, name: task.metadata.name, uid: task.metadata.uid },
-          details: {
-            changeRequest: decision.breakGlass.name,
-            release: release.name,
-            environment: decision.breakGlass.spec.environment,
-            freezes: decision.breakGlass.freezes,
-            revision: decision.breakGlass.spec.artifacts[0]?.revision,
-          },
-        });
         await deps.events.record(
           rt,
           task,

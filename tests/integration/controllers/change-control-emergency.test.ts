@@ -114,7 +114,9 @@ describe("change control: Emergency changes", () => {
     const moved = await read(w(), resources.deploymentTask, "hotfix-review");
     assert.equal(ms((moved?.spec as { dueAt: string }).dueAt), ms(usedAt) + 2 * HOUR);
     assert.deepEqual(w().audit.trail(w().namespace, "hotfix"), [
+      "bob ChangeRequested",
       `${OPERATOR} ApprovalOpened`,
+      "erin DecisionRecorded",
       `${OPERATOR} ChangeApproved`,
       `${OPERATOR} ReviewTaskOpened`,
       `${OPERATOR} ChangeClosed`,
@@ -154,7 +156,9 @@ describe("change control: Emergency changes", () => {
       ["False", "Expired"],
     );
     assert.deepEqual(w().audit.trail(w().namespace, "unused"), [
+      "bob ChangeRequested",
       `${OPERATOR} ApprovalOpened`,
+      "erin DecisionRecorded",
       `${OPERATOR} ChangeApproved`,
       `${OPERATOR} ReviewTaskOpened`,
       `${OPERATOR} ChangeExpired`,

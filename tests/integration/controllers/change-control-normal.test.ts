@@ -69,7 +69,10 @@ describe("change control: Normal changes in a regulated environment", () => {
     );
     assert.equal(condition(cr, "Approved")?.reason, "AwaitingDecision");
     assert.deepEqual([condition(cr, "Closed")?.status, condition(cr, "Closed")?.reason], ["False", "Open"]);
-    assert.deepEqual(w().audit.trail(w().namespace, "open-me"), [`${OPERATOR} ApprovalOpened`]);
+    assert.deepEqual(w().audit.trail(w().namespace, "open-me"), [
+      "dave ChangeRequested",
+      `${OPERATOR} ApprovalOpened`,
+    ]);
   });
 
   it("approves with two eligible approvals, ignoring an excluded author's, then closes once used", async () => {
@@ -136,11 +139,17 @@ describe("change control: Normal changes in a regulated environment", () => {
       [closed.closedAt, closed.retainUntil],
     );
     assert.deepEqual(w().audit.trail(w().namespace, "approve-me"), [
+      "dave ChangeRequested",
       `${OPERATOR} ApprovalOpened`,
+      "alice DecisionRecorded",
+      "carol DecisionRecorded",
+      "grace@example.com DecisionRecorded",
       `${OPERATOR} ChangeApproved`,
       `${OPERATOR} ChangeClosed`,
     ]);
-    const approved = w().audit.aboutChange(w().namespace, "approve-me")[1];
+    const approved = w()
+      .audit.aboutChange(w().namespace, "approve-me")
+      .find((e) => e.action === "ChangeApproved");
     assert.deepEqual(approved?.details.approvers, ["alice", "carol"]);
   });
 
@@ -178,11 +187,17 @@ describe("change control: Normal changes in a regulated environment", () => {
       ["Rejected", "carol", cr.closedAt, cr.retainUntil],
     );
     assert.deepEqual(w().audit.trail(w().namespace, "reject-me"), [
+      "dave ChangeRequested",
       `${OPERATOR} ApprovalOpened`,
+      "alice DecisionRecorded",
+      "carol DecisionRecorded",
       `${OPERATOR} ChangeRejected`,
       `${OPERATOR} ChangeClosed`,
     ]);
-    assert.equal(w().audit.aboutChange(w().namespace, "reject-me")[1]?.details.comment, "No rollback plan.");
+    const rejected = w()
+      .audit.aboutChange(w().namespace, "reject-me")
+      .find((e) => e.action === "ChangeRejected");
+    assert.equal(rejected?.details.comment, "No rollback plan.");
   });
 });
 

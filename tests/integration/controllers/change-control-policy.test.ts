@@ -71,6 +71,7 @@ describe("change control: expiry, policy and late references", () => {
       ["Expired", OPERATOR, opened.expiresAt],
     );
     assert.deepEqual(w().audit.trail(w().namespace, "expire-me"), [
+      "dave ChangeRequested",
       `${OPERATOR} ApprovalOpened`,
       `${OPERATOR} ChangeExpired`,
       `${OPERATOR} ChangeClosed`,
@@ -104,9 +105,14 @@ describe("change control: expiry, policy and late references", () => {
       ["True", "PreApproved"],
     );
     assert.equal(await read(w(), resources.approval, "routine"), undefined, "no Approval is opened");
-    assert.deepEqual(w().audit.trail(w().namespace, "routine"), ["policy ChangeApproved"]);
+    assert.deepEqual(w().audit.trail(w().namespace, "routine"), [
+      "dave ChangeRequested",
+      "policy ChangeApproved",
+    ]);
     assert.equal(
-      w().audit.aboutChange(w().namespace, "routine")[0]?.details.rule,
+      w()
+        .audit.aboutChange(w().namespace, "routine")
+        .find((e) => e.action === "ChangeApproved")?.details.rule,
       "StandardChangePreApproved",
     );
   });
@@ -133,7 +139,7 @@ describe("change control: expiry, policy and late references", () => {
     );
     assert.equal(held.approvalRef, undefined);
     assert.equal(await read(w(), resources.approval, "unverified"), undefined, "no Approval is opened");
-    assert.deepEqual(w().audit.trail(w().namespace, "unverified"), []);
+    assert.deepEqual(w().audit.trail(w().namespace, "unverified"), ["dave ChangeRequested"]);
 
     // The platform team decides to accept what the Release declares: the round opens, and says where authors came from.
     await w().admin.patch(
@@ -150,7 +156,9 @@ describe("change control: expiry, policy and late references", () => {
       "to open its round",
       (s) => condition(s, "Approved")?.reason === "AwaitingDecision",
     );
-    const [opened] = w().audit.aboutChange(w().namespace, "unverified");
+    const opened = w()
+      .audit.aboutChange(w().namespace, "unverified")
+      .find((e) => e.action === "ApprovalOpened");
     const duties = opened?.details.separationOfDuties as { authorsFrom?: string } | undefined;
     assert.equal(duties?.authorsFrom, "spec.source.commits");
   });
@@ -189,6 +197,9 @@ describe("change control: expiry, policy and late references", () => {
       (s) => condition(s, "Approved")?.reason === "AwaitingDecision",
     );
     assert.deepEqual(opened.approvalRef, { name: "early" });
-    assert.deepEqual(w().audit.trail(w().namespace, "early"), [`${OPERATOR} ApprovalOpened`]);
+    assert.deepEqual(w().audit.trail(w().namespace, "early"), [
+      "dave ChangeRequested",
+      `${OPERATOR} ApprovalOpened`,
+    ]);
   });
 });
