@@ -60,7 +60,10 @@ export function chainProof(trails: readonly TrailVerification[], unvouchedEntrie
       `CHAIN BROKEN: the audit trail ${broken.join(", ")} did not verify; entries from the first bad one on are ` +
       "not vouched for by the chain, and this report may be incomplete or altered.";
   } else if (checkpointsChecked) {
-    headline = `Chain verified: ${proofs.length === 1 ? "the trail is" : `all ${proofs.length} trails are`} intact and agree with their signed checkpoints.`;
+    headline =
+      proofs.length === 1
+        ? "Chain verified: the trail is intact and agrees with its signed checkpoints."
+        : `Chain verified: all ${proofs.length} trails are intact and agree with their signed checkpoints.`;
   } else {
     headline =
       `Chain verified: ${proofs.length === 1 ? "the trail is" : `all ${proofs.length} trails are`} intact. ` +
