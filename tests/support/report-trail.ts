@@ -33,7 +33,7 @@ export async function writeStory(
 export function pdfText(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile("pdftotext", [file, "-"], (err, stdout) => {
-      if (err !== null) reject(err);
+      if (err !== null) reject(new Error(`pdftotext ${file} failed: ${err.message}`));
       else resolve(stdout.replace(/\s+/g, " "));
     });
   });
