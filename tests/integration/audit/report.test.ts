@@ -3,12 +3,14 @@
 // Chromium and read back with pdftotext; the period report; a tampered trail said to be broken; and the trail left
 // exactly as it was.
 import assert from "node:assert/strict";
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { AuditCheckpointer } from "../../../src/audit/checkpoints/publisher.js";
 import { keyIdOf } from "../../../src/audit/checkpoints/signing-key.js";
+import type { AuditEvent } from "../../../src/audit/recorder.js";
+import { resources } from "../../../src/controllers/resources.js";
 import { realClock } from "../../../src/runtime/clock.js";
 import type { KubeClient } from "../../../src/runtime/kube/client.js";
 import { builtin } from "../../../src/runtime/kube/resource.js";
@@ -200,5 +202,53 @@ describe("stagegate audit report", () => {
     const html = await readFile(out, "utf8");
     assert.match(html, /CHAIN BROKEN/);
     assert.match(html, /EntriesRemoved/);
+  });
+
+  it("takes the period's scope from the Environments the cluster marks regulated", async () => {
+    const p = `rep-${randomBytes(3).toString("hex")}`;
+    const environments = [
+      { name: `${p}-prod`, regulated: true },
+      { name: `${p}-staging`, regulated: false },
+    ];
+    for (const { name, regulated } of environments) {
+      await admin.create(resources.environment, {
+        apiVersion: "stagegate.io/v1alpha1",
+        kind: "Environment",
+        metadata: { name },
+        spec: { regulated },
+      });
+    }
+    try {
+      // The story again, in this test's own environments.
+      const renamed = releaseStory(names).map(
+        (e) =>
+          JSON.parse(
+            JSON.stringify(e).replaceAll('"prod"', `"${p}-prod"`).replaceAll('"staging"', `"${p}-staging"`),
+          ) as AuditEvent,
+      );
+      const file = path.join(scratch.dir, "regulated.jsonl");
+      await writeStory(file, renamed);
+      const out = path.join(scratch.dir, "regulated.html");
+      const result = await stagegateAs("admin", [
+        "audit",
+        "report",
+        "period",
+        "--since",
+        "2026-12-06T00:00:00Z",
+        "--until",
+        "2026-12-07T00:00:00Z",
+        "--regulated-only",
+        file,
+        "-o",
+        out,
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      const html = await readFile(out, "utf8");
+      assert.match(html, new RegExp(`Scope: [^<]*\\b${p}-prod\\b`));
+      assert.ok(!html.includes(`Scope: ${p}-staging`) && !new RegExp(`Scope: [^<]*${p}-staging`).test(html));
+      assert.match(html, /2 \(1 promotions, 1 rollbacks\)/);
+    } finally {
+      for (const { name } of environments) await deleteIgnoringMissing(admin, resources.environment, name);
+    }
   });
 });
