@@ -264,11 +264,6 @@ export function isEmergency(story: ChangeStory): boolean {
   return story.type === "Emergency" || story.breakGlass !== undefined;
 }
 
-/** Keeps the keys of an entry's change-control context for later joins (exported for the release model). */
-export function isChangeAction(action: string): boolean {
-  return CHANGE_ACTIONS.has(action) || action === "ReviewTaskOpened";
-}
-
 /** A change as a template shows it: the story plus the judgements a template cannot compute. */
 export interface ChangeView extends ChangeStory {
   emergency: boolean;

@@ -54,13 +54,8 @@ function run(file: string, args: readonly string[]): Promise<{ code: number | nu
   });
 }
 
-/**
- * Prints an HTML document to a PDF file with Debian's headless Chromium: the page is written to a fresh temporary
- * directory, opened as a file:// URL with a fresh profile there, and printed; the directory is removed afterwards.
- * The page's own Content-Security-Policy (the default templates allow no script, image, font or connection) keeps
- * the print offline.
- */
-export async function printPdf(html: string, out: string, chromium: string): Promise<void> {
+/** Throws a {@link ChromiumError} naming the `--chromium` flag unless `chromium` is an executable file. */
+export async function ensureChromium(chromium: string): Promise<void> {
   try {
     await access(chromium, constants.X_OK);
   } catch {
@@ -69,6 +64,16 @@ export async function printPdf(html: string, out: string, chromium: string): Pro
         "`apt-get install --no-install-recommends chromium`), pass --chromium PATH, or use --format html.",
     );
   }
+}
+
+/**
+ * Prints an HTML document to a PDF file with Debian's headless Chromium: the page is written to a fresh temporary
+ * directory, opened as a file:// URL with a fresh profile there, and printed; the directory is removed afterwards.
+ * The page's own Content-Security-Policy (the default templates allow no script, image, font or connection) keeps
+ * the print offline.
+ */
+export async function printPdf(html: string, out: string, chromium: string): Promise<void> {
+  await ensureChromium(chromium);
   const dir = await mkdtemp(join(tmpdir(), "stagegate-report-"));
   try {
     const page = join(dir, "report.html");

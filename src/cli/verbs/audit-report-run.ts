@@ -3,8 +3,8 @@ import { basename } from "node:path";
 import type { StoredAuditEntry } from "../../audit/entry.js";
 import type { ExportedEntry } from "../../audit/export/sources.js";
 import { chainProof, type ChainProof } from "../../audit/reports/chain-proof.js";
-import { ChromiumError, printPdf } from "../../audit/reports/pdf.js";
-import { readRecord, type CheckpointInput } from "../../audit/reports/read-record.js";
+import { ChromiumError, ensureChromium, printPdf } from "../../audit/reports/pdf.js";
+import { readRecord, type CheckpointInput, type ReadRecord } from "../../audit/reports/read-record.js";
 import {
   DEFAULT_TEMPLATES,
   DEFAULT_TEMPLATES_DIR,
@@ -16,7 +16,6 @@ import { CommandError, UsageError } from "../errors.js";
 import { EXIT, type CliIo, type ExitCode } from "../verb.js";
 import { readCheckpoints } from "./audit-checkpoint-flags.js";
 import type { ReportOptions } from "./audit-report-options.js";
-import { access, constants } from "node:fs/promises";
 
 /** What a report verb supplies to the shared run: its kind, which entries it needs, and its model. */
 export interface ReportJob {
@@ -45,13 +44,10 @@ async function template(options: ReportOptions, kind: ReportJob["kind"]): Promis
 export async function runReport(options: ReportOptions, job: ReportJob, io: CliIo): Promise<ExitCode> {
   if (options.format === "pdf") {
     try {
-      await access(options.chromium, constants.X_OK);
-    } catch {
-      throw new UsageError(
-        `--chromium ${options.chromium}: no executable browser there. Install Debian's chromium ` +
-          "(`make report-tools`, or `apt-get install --no-install-recommends chromium`), pass --chromium PATH, " +
-          "or use --format html.",
-      );
+      await ensureChromium(options.chromium);
+    } catch (err) {
+      if (err instanceof ChromiumError) throw new UsageError(err.message);
+      throw err;
     }
   }
   const page = await template(options, job.kind);
@@ -61,7 +57,7 @@ export async function runReport(options: ReportOptions, job: ReportJob, io: CliI
     if (read === undefined) return EXIT.usage;
     checkpoints = { ...read, writers: options.writers ?? [] };
   }
-  let record;
+  let record: ReadRecord;
   try {
     record = await readRecord({
       files: options.files,
