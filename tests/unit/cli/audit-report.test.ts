@@ -126,6 +126,26 @@ describe("stagegate audit report on bad input", () => {
       /--output .*audit-0\.jsonl is one of the trails read: a report never writes over the record/,
     ],
     [
+      "one --writer too many",
+      release("--public-key", "k.pub", "--writer", "stagegate-0,stagegate-1", "-o", "x"),
+      /--writer names 2 writers for 1 files: give one pod name per FILE, in order/,
+    ],
+    [
+      "two scopes at once",
+      period(
+        "--since",
+        "2026-12-06T00:00:00Z",
+        "--until",
+        "2026-12-07T00:00:00Z",
+        "--environment",
+        "prod",
+        "--regulated-only",
+        "-o",
+        "x",
+      ),
+      /--environment and --regulated-only both set the scope/,
+    ],
+    [
       "--chromium without pdf",
       release("--chromium", "/usr/bin/chromium", "-o", "x"),
       /--chromium is only used with --format pdf/,
