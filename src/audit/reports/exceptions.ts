@@ -1,5 +1,5 @@
 import type { StoredAuditEntry } from "../entry.js";
-import type { ChangeView } from "./changes.js";
+import type { ChangeView } from "./change-view.js";
 import { detail, releaseOf, textOf } from "./details.js";
 
 /** The kinds of exception a report lists: what an auditor must look at. */

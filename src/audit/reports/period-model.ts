@@ -1,7 +1,8 @@
 import type { ExportedEntry } from "../export/sources.js";
 import type { StoredAuditEntry } from "../entry.js";
 import type { ChainProof } from "./chain-proof.js";
-import { changeView, collectChanges, type ChangeView } from "./changes.js";
+import { changeView, type ChangeView } from "./change-view.js";
+import { collectChanges } from "./changes.js";
 import { detail, releaseOf } from "./details.js";
 import { exceptionsOf, type ExceptionRow } from "./exceptions.js";
 
