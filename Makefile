@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: all deps generate lint typecheck test test-unit cluster-up cluster-down demo build clean monitoring-tools bench helm \
-	image image-tools postgres-tools bench-audit-db
+	image image-tools postgres-tools report-tools bench-audit-db
 
 all: test
 
@@ -32,7 +32,7 @@ lint: deps
 typecheck: deps
 	tsc -p tsconfig.json --noEmit
 
-test: deps lint typecheck monitoring-tools postgres-tools helm image-tools
+test: deps lint typecheck monitoring-tools postgres-tools report-tools helm image-tools
 	tsx hack/run-tests.ts
 
 # Prometheus and Alertmanager from Debian for the alert tests (needs root the first time; a no-op after).
@@ -43,6 +43,11 @@ monitoring-tools: deps
 # first time; a no-op after).
 postgres-tools: deps
 	tsx hack/install-postgres.ts
+
+# Chromium, pdftotext (poppler-utils) and a font from Debian for the report tests, which print PDFs and read their
+# text back (needs root the first time; a no-op after).
+report-tools: deps
+	tsx hack/install-report-tools.ts
 
 # buildah, umoci and runc from Debian for the image and its test (needs root the first time; a no-op after).
 image-tools: deps

@@ -47,8 +47,8 @@ export async function productionDependencies(cacheDir: string, log: (line: strin
 
 /**
  * Lays out what becomes `/app` in the image: package.json (its `"type": "module"` makes dist/ ESM), dist/ compiled
- * by tsc from src/ (tsconfig.build.json, into a fresh directory so no stale output ships), and the production
- * node_modules (hard links into the cache).
+ * by tsc from src/ (tsconfig.build.json, into a fresh directory so no stale output ships), the default report
+ * templates (templates/), and the production node_modules (hard links into the cache).
  */
 export async function stageApp(appDir: string, cacheDir: string, log: (line: string) => void): Promise<void> {
   await mkdir(appDir, { recursive: true });
@@ -63,5 +63,7 @@ export async function stageApp(appDir: string, cacheDir: string, log: (line: str
     },
   );
   await copyFile(join(REPO, "package.json"), join(appDir, "package.json"));
+  // The default report templates, read by `stagegate audit report` from /app/templates/reports.
+  await runCommand("cp", ["-r", join(REPO, "templates"), join(appDir, "templates")]);
   await runCommand("cp", ["-al", join(deps, "node_modules"), join(appDir, "node_modules")]);
 }

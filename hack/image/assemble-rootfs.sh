@@ -7,7 +7,8 @@
 #
 #   assemble-rootfs.sh ROOT APP NODE
 #     ROOT  the directory to fill (created; must not exist or be empty)
-#     APP   a directory with package.json, dist/ (tsc output) and node_modules/ (production only): becomes /app
+#     APP   a directory with package.json, dist/ (tsc output) and node_modules/ (production only), and templates/
+#           (the default report templates): becomes /app
 #     NODE  the node binary (the npm package `node`, pinned in package-lock.json): becomes /usr/local/bin/node
 #   DEB_CACHE          keeps downloaded .deb files between runs (default: a temporary directory)
 #   NODE_LICENSE       Node.js's LICENSE file (from the same npm package), shipped beside the binary
@@ -118,6 +119,8 @@ if [[ -n ${NODE_LICENSE:-} ]]; then install -D -m 0644 "$NODE_LICENSE" "$root/us
 
 mkdir -p "$root/app"
 cp -a "$app/package.json" "$app/dist" "$app/node_modules" "$root/app/"
+# The default report templates (stagegate audit report), when the app has them.
+if [[ -d $app/templates ]]; then cp -a "$app/templates" "$root/app/"; fi
 # Type declarations and source maps are never loaded at run time: they are half of node_modules' bytes.
 find "$root/app" -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -delete
 # `stagegate` on PATH, run by the kernel through the shebang: no shell, no /usr/bin/env in the image.

@@ -6,6 +6,7 @@ import { REPO } from "./image-config.js";
 /** What the image is built from, besides the Debian packages apt resolves at build time. */
 const INPUT_PATHS = [
   "src",
+  "templates",
   "package.json",
   "package-lock.json",
   "tsconfig.json",

@@ -99,10 +99,13 @@ export function parseVerbArgs(
     throw usageErrorFrom(err as Error, verb);
   }
   const { kubeconfig, namespace, output, ...values } = parsed.values;
+  // A verb that writes a file may take -o/--output as its own flag (the file); it then has no text/json output.
+  const ownsOutput = "output" in flags;
+  if (ownsOutput) values.output = output;
   const global = GlobalOptions.safeParse({
     kubeconfig: typeof kubeconfig === "string" ? kubeconfig : defaultKubeconfig(env),
     namespace,
-    output,
+    output: ownsOutput ? undefined : output,
   });
   if (!global.success) throw new UsageError(global.error.issues.map((i) => i.message).join("; "));
   return { global: global.data, values, positionals: parsed.positionals };
@@ -137,7 +140,9 @@ export function formatFlags(flags: Readonly<Record<string, FlagSpec>>): string {
     return `  ${left.padEnd(30)} ${spec.help}`;
   };
   const own = Object.entries(flags).map(([name, spec]) => line(name, spec));
-  const global = Object.entries(GLOBAL_FLAGS).map(([name, spec]) => line(name, spec));
+  const global = Object.entries(GLOBAL_FLAGS)
+    .filter(([name]) => !(name in flags))
+    .map(([name, spec]) => line(name, spec));
   return [
     ...(own.length > 0 ? ["Flags:", ...own, ""] : []),
     "Global flags:",

@@ -1,6 +1,9 @@
 import type { AnyVerb } from "./verb.js";
 import { auditSetupDatabaseVerb } from "./verbs/audit-setup-database.js";
 import { auditExportVerb } from "./verbs/audit-export.js";
+import { auditReportPeriodVerb } from "./verbs/audit-report-period.js";
+import { auditReportReleaseVerb } from "./verbs/audit-report-release.js";
+import { auditReportTemplatesVerb } from "./verbs/audit-report-templates.js";
 import { auditVerifyVerb } from "./verbs/audit-verify.js";
 import { changesVerb } from "./verbs/changes.js";
 import { checkVerb } from "./verbs/check.js";
@@ -19,6 +22,9 @@ export const VERBS: readonly AnyVerb[] = [
   deferVerb,
   auditVerifyVerb,
   auditExportVerb,
+  auditReportReleaseVerb,
+  auditReportPeriodVerb,
+  auditReportTemplatesVerb,
   auditSetupDatabaseVerb,
   verifyCommitsVerb,
   checkVerb,

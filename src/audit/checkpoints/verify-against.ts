@@ -3,6 +3,9 @@ import type { KubeClient } from "../../runtime/kube/client.js";
 import { builtin } from "../../runtime/kube/resource.js";
 import { checkAgainstCheckpoints, type CheckpointVerification } from "./check.js";
 import { CHECKPOINT_LABEL, readCheckpointObject, type ReadCheckpoint } from "./checkpoint-object.js";
+import type pg from "pg";
+import { readTableFacts } from "../postgres/table-facts.js";
+import { DATABASE_CHECKPOINT_WRITER } from "./checkpoint.js";
 import { readTrailFacts } from "./trail-facts.js";
 
 /** Lists every checkpoint ConfigMap of a namespace, page by page. */
@@ -32,6 +35,17 @@ export async function verifyFileAgainstCheckpoints(
   const wanted = new Set(checkpoints.flatMap((c) => (c.ok ? [c.signed.body.seq] : [])));
   const facts = await readTrailFacts(path, wanted);
   return checkAgainstCheckpoints(facts, checkpoints, keys, writer);
+}
+
+/** Checks the PostgreSQL store's table against the checkpoints of its one series (writer `postgresql`). */
+export async function verifyTableAgainstCheckpoints(
+  client: pg.ClientBase,
+  checkpoints: readonly ReadCheckpoint[],
+  keys: ReadonlyMap<string, KeyObject>,
+): Promise<CheckpointVerification> {
+  const wanted = new Set(checkpoints.flatMap((c) => (c.ok ? [c.signed.body.seq] : [])));
+  const facts = await readTableFacts(client, wanted);
+  return checkAgainstCheckpoints(facts, checkpoints, keys, DATABASE_CHECKPOINT_WRITER);
 }
 
 /** The sentences `stagegate audit verify` prints about the checkpoints. */

@@ -1,21 +1,16 @@
-import type { KeyObject } from "node:crypto";
-import { z } from "zod";
+import type { z } from "zod";
 import type { CheckpointVerification } from "../../audit/checkpoints/check.js";
-import { loadTrustedKeys, SigningKeyError } from "../../audit/checkpoints/signing-key.js";
 import {
   formatCheckpointVerification,
-  listCheckpoints,
   verifyFileAgainstCheckpoints,
+  verifyTableAgainstCheckpoints,
 } from "../../audit/checkpoints/verify-against.js";
 import type { AuditDatabaseConnection } from "../../audit/postgres/connection.js";
 import { redactDatabaseUrl } from "../../audit/postgres/connection.js";
 import { ENTRIES_TABLE } from "../../audit/postgres/schema.js";
 import pg from "pg";
-import { checkAgainstCheckpoints } from "../../audit/checkpoints/check.js";
-import type { ReadCheckpoint } from "../../audit/checkpoints/checkpoint-object.js";
 import { DATABASE_CHECKPOINT_WRITER } from "../../audit/checkpoints/checkpoint.js";
 import { poolConfig } from "../../audit/postgres/connection.js";
-import { readTableFacts } from "../../audit/postgres/table-facts.js";
 import { verifyAuditTable } from "../../audit/postgres/verify-table.js";
 import { formatVerification, type AuditVerification } from "../../audit/verification.js";
 import { verifyAuditFile } from "../../audit/verify.js";
@@ -27,39 +22,12 @@ import {
   validateFlags,
   type GlobalOptions,
 } from "../flags.js";
-import { withSession } from "../kube-session.js";
 import { writeJson } from "../output.js";
 import { EXIT, type CliIo, type Verb } from "../verb.js";
+import { CHECKPOINT_FLAGS, CheckpointFlags, readCheckpoints } from "./audit-checkpoint-flags.js";
 import { DATABASE_FLAGS, databaseConnectionFrom } from "./audit-database-flags.js";
 
-const CHECKPOINT_FLAGS = {
-  "public-key": {
-    type: "string",
-    value: "FILES",
-    help: "comma-separated PEM files of the trusted ed25519 checkpoint keys: also check FILE against its signed checkpoints",
-  },
-  "checkpoint-namespace": {
-    type: "string",
-    value: "NAME",
-    help: "namespace of the checkpoint ConfigMaps (default stagegate-system)",
-  },
-  writer: {
-    type: "string",
-    value: "NAME",
-    help: "the replica that wrote FILE (its pod name): also detects a trail replaced as a whole",
-  },
-} as const;
-
 const FLAGS = { ...DATABASE_FLAGS, ...CHECKPOINT_FLAGS } as const;
-
-const CheckpointFlags = z.object({
-  publicKeys: z.array(z.string().min(1, "--public-key must name PEM files, separated by commas")).optional(),
-  checkpointNamespace: z
-    .string()
-    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "--checkpoint-namespace must be a namespace name")
-    .default("stagegate-system"),
-  writer: z.string().min(1).max(253, "--writer must be a pod name").optional(),
-});
 
 /** Options of `stagegate audit verify`: the audit file or the audit database, and where its checkpoints are. */
 export type AuditVerifyOptions = GlobalOptions &
@@ -139,7 +107,7 @@ export const auditVerifyVerb: Verb<AuditVerifyOptions> = {
     }
     let checkpoints: CheckpointVerification | undefined;
     if (options.publicKeys !== undefined) {
-      const read = await readCheckpoints(options, options.publicKeys, io);
+      const read = await readCheckpoints("audit verify", options, options.publicKeys, io);
       if (read === undefined) return EXIT.usage;
       checkpoints = await verifyFileAgainstCheckpoints(options.file, read.found, read.keys, options.writer);
     }
@@ -154,26 +122,6 @@ export const auditVerifyVerb: Verb<AuditVerifyOptions> = {
   },
 };
 
-/** The trusted keys and the published checkpoints; undefined (after saying why) when a key cannot be read. */
-async function readCheckpoints(
-  options: GlobalOptions & { checkpointNamespace: string },
-  publicKeys: readonly string[],
-  io: CliIo,
-): Promise<{ keys: Map<string, KeyObject>; found: ReadCheckpoint[] } | undefined> {
-  let keys: Map<string, KeyObject>;
-  try {
-    keys = await loadTrustedKeys(publicKeys);
-  } catch (err) {
-    if (!(err instanceof SigningKeyError)) throw err;
-    io.stderr(`stagegate audit verify: --public-key: ${err.message}\n`);
-    return undefined;
-  }
-  const found = await withSession(io, options.kubeconfig, ({ client }) =>
-    listCheckpoints(client, options.checkpointNamespace),
-  );
-  return { keys, found };
-}
-
 /** Verifies the database's chain, and with --public-key checks it against the checkpoints of its one series. */
 async function verifyDatabase(
   options: AuditVerifyOptions,
@@ -182,7 +130,9 @@ async function verifyDatabase(
 ): Promise<(typeof EXIT)[keyof typeof EXIT]> {
   const where = redactDatabaseUrl(database.url);
   const read =
-    options.publicKeys === undefined ? undefined : await readCheckpoints(options, options.publicKeys, io);
+    options.publicKeys === undefined
+      ? undefined
+      : await readCheckpoints("audit verify", options, options.publicKeys, io);
   if (options.publicKeys !== undefined && read === undefined) return EXIT.usage;
   let result: AuditVerification;
   let checkpoints: CheckpointVerification | undefined;
@@ -190,11 +140,7 @@ async function verifyDatabase(
   try {
     await client.connect();
     result = await verifyAuditTable(client);
-    if (read !== undefined) {
-      const wanted = new Set(read.found.flatMap((c) => (c.ok ? [c.signed.body.seq] : [])));
-      const facts = await readTableFacts(client, wanted);
-      checkpoints = checkAgainstCheckpoints(facts, read.found, read.keys, options.writer);
-    }
+    if (read !== undefined) checkpoints = await verifyTableAgainstCheckpoints(client, read.found, read.keys);
   } catch (err) {
     io.stderr(`stagegate audit verify: cannot read the audit database ${where}: ${(err as Error).message}\n`);
     return EXIT.usage;
