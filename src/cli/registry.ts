@@ -1,6 +1,7 @@
 import type { AnyVerb } from "./verb.js";
 import { auditSetupDatabaseVerb } from "./verbs/audit-setup-database.js";
 import { auditExportVerb } from "./verbs/audit-export.js";
+import { auditArchiveGetVerb, auditArchiveListVerb } from "./verbs/audit-archive.js";
 import { auditVerifyVerb } from "./verbs/audit-verify.js";
 import { changesVerb } from "./verbs/changes.js";
 import { checkVerb } from "./verbs/check.js";
@@ -19,6 +20,8 @@ export const VERBS: readonly AnyVerb[] = [
   deferVerb,
   auditVerifyVerb,
   auditExportVerb,
+  auditArchiveListVerb,
+  auditArchiveGetVerb,
   auditSetupDatabaseVerb,
   verifyCommitsVerb,
   checkVerb,

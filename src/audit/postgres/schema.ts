@@ -1,5 +1,6 @@
 import type { ClientBase } from "pg";
 import { GENESIS_HASH } from "../canonical-hash.js";
+import { ARCHIVE_MIGRATION, ARCHIVE_TABLE } from "./archive-migration.js";
 
 /** The schema that holds the audit record; the operator's role may use it, never own it. */
 export const AUDIT_SCHEMA = "stagegate_audit";
@@ -8,7 +9,7 @@ export const ENTRIES_TABLE = `${AUDIT_SCHEMA}.entries`;
 /** The migrations applied so far, one row per version. */
 export const VERSION_TABLE = `${AUDIT_SCHEMA}.schema_version`;
 /** The version this Stagegate writes; an operator refuses a database set up for another. */
-export const AUDIT_SCHEMA_VERSION = 1;
+export const AUDIT_SCHEMA_VERSION = 3;
 
 /**
  * The migrations, in order. Each is idempotent on its own (IF NOT EXISTS, OR REPLACE), so a half-applied run
@@ -57,6 +58,8 @@ const MIGRATIONS: readonly { version: number; statements: readonly string[] }[] 
         FOR EACH ROW EXECUTE FUNCTION ${AUDIT_SCHEMA}.require_link()`,
     ],
   },
+  // Version 2 is another change's; version 3 (the archive, ADR 0029) depends only on version 1.
+  { version: 3, statements: ARCHIVE_MIGRATION },
 ];
 
 /** What {@link setUpAuditDatabase} did. */
@@ -107,6 +110,7 @@ export async function setUpAuditDatabase(
     await client.query(`GRANT USAGE ON SCHEMA ${AUDIT_SCHEMA} TO ${role}`);
     await client.query(`GRANT SELECT, INSERT ON ${ENTRIES_TABLE} TO ${role}`);
     await client.query(`GRANT SELECT ON ${VERSION_TABLE} TO ${role}`);
+    await client.query(`GRANT SELECT, INSERT ON ${ARCHIVE_TABLE} TO ${role}`);
     await client.query("COMMIT");
   } catch (err) {
     await client.query("ROLLBACK").catch(() => undefined);
