@@ -48,11 +48,7 @@ export function createArchiveControllers(
       const obj = primary.store.get(req.key);
       const uid = obj?.metadata.uid;
       if (obj === undefined || uid === undefined || done.has(uid)) return;
-      const outcome = await archiver.archive(
-        archiveClass,
-        obj,
-        relatedOf(archiveClass, obj, informers),
-      );
+      const outcome = await archiver.archive(archiveClass, obj, relatedOf(archiveClass, obj, informers));
       if (outcome.kind === "open") return;
       done.add(uid);
       if (outcome.kind === "already") return;
