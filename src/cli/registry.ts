@@ -2,6 +2,8 @@ import type { AnyVerb } from "./verb.js";
 import { auditSetupDatabaseVerb } from "./verbs/audit-setup-database.js";
 import { auditExportVerb } from "./verbs/audit-export.js";
 import { auditArchiveGetVerb, auditArchiveListVerb } from "./verbs/audit-archive.js";
+import { auditHoldVerb } from "./verbs/audit-hold.js";
+import { auditPurgeVerb } from "./verbs/audit-purge.js";
 import { auditVerifyVerb } from "./verbs/audit-verify.js";
 import { changesVerb } from "./verbs/changes.js";
 import { checkVerb } from "./verbs/check.js";
@@ -22,6 +24,8 @@ export const VERBS: readonly AnyVerb[] = [
   auditExportVerb,
   auditArchiveListVerb,
   auditArchiveGetVerb,
+  auditHoldVerb,
+  auditPurgeVerb,
   auditSetupDatabaseVerb,
   verifyCommitsVerb,
   checkVerb,
