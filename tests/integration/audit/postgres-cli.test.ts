@@ -50,7 +50,7 @@ describe("stagegate audit verify and setup-database on PostgreSQL", () => {
         db.role,
       ]);
       assert.equal(again.code, 0, again.err);
-      assert.match(again.out, /is at schema version 3 \(already up to date\)/);
+      assert.match(again.out, /is at schema version 4 \(already up to date\)/);
 
       const empty = await cli(["audit", "verify", ...login]);
       assert.equal(empty.code, 0, empty.err);
