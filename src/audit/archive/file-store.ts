@@ -27,6 +27,7 @@ export function archiveDirectoryOf(trailPath: string): string {
  */
 export class FileArchiveStore implements ArchiveStore {
   readonly where: string;
+  private readonly recorded = new Map<string, StoredAuditEntry>();
 
   constructor(
     private readonly trailPath: string,
@@ -109,10 +110,21 @@ export class FileArchiveStore implements ArchiveStore {
   }
 
   async recordOf(hash: string): Promise<StoredAuditEntry | undefined> {
+    // Entries are never removed from a file trail, so a record once seen stays: one scan serves every hit, and
+    // only a document not recorded yet costs another.
+    const known = this.recorded.get(hash);
+    if (known !== undefined) return known;
     for await (const entry of this.entries()) {
-      if (entry.action === RECORD_ARCHIVED && entry.details.documentHash === hash) return entry;
+      const documentHash = entry.details.documentHash;
+      if (
+        entry.action === RECORD_ARCHIVED &&
+        typeof documentHash === "string" &&
+        !this.recorded.has(documentHash)
+      ) {
+        this.recorded.set(documentHash, entry);
+      }
     }
-    return undefined;
+    return this.recorded.get(hash);
   }
 
   close(): Promise<void> {
