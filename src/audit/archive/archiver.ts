@@ -1,3 +1,4 @@
+import type { StoredAuditEntry } from "../entry.js";
 import type { AuditRecorder } from "../recorder.js";
 import { closedAt } from "./closed.js";
 import { ARCHIVED_KIND, readArchiveDocument, sealArchiveDocument, type ArchiveClass } from "./document.js";
@@ -44,7 +45,10 @@ export class Archiver {
     private readonly actor = "stagegate-operator",
   ) {}
 
-  /** Archives `obj` if it is closed; `related` are the objects holding its decisions (a change's Approvals). */
+  /**
+   * Archives `obj` if it is closed; `related` are the objects holding its decisions (a change's Approvals), whose
+   * entries (`DecisionRecorded`, ...) the document carries too.
+   */
   async archive(
     archiveClass: ArchiveClass,
     obj: ArchivableObject,
@@ -57,14 +61,7 @@ export class Archiver {
     const stored = row === undefined;
     if (row === undefined) {
       const kind = obj.kind ?? ARCHIVED_KIND[archiveClass];
-      const created = obj.metadata.creationTimestamp;
-      const entries = await this.store.entriesAbout({
-        kind,
-        namespace: obj.metadata.namespace,
-        name: obj.metadata.name,
-        uid,
-        createdAt: created === undefined ? undefined : new Date(created),
-      });
+      const entries = await this.entriesAbout([{ ...obj, kind }, ...related]);
       const sealed = sealArchiveDocument({
         class: archiveClass,
         object: { ...obj, kind },
@@ -109,5 +106,24 @@ export class Archiver {
       },
     });
     return stored ? { kind: "archived", row } : { kind: "recorded", row };
+  }
+
+  /** The entries about the object and its related objects (a change's decisions), once each, in chain order. */
+  private async entriesAbout(objects: readonly ArchivableObject[]): Promise<StoredAuditEntry[]> {
+    const bySeq = new Map<number, StoredAuditEntry>();
+    for (const o of objects) {
+      const uid = o.metadata.uid;
+      if (uid === undefined || o.kind === undefined) continue;
+      const created = o.metadata.creationTimestamp;
+      const found = await this.store.entriesAbout({
+        kind: o.kind,
+        namespace: o.metadata.namespace,
+        name: o.metadata.name,
+        uid,
+        createdAt: created === undefined ? undefined : new Date(created),
+      });
+      for (const entry of found) bySeq.set(entry.seq, entry);
+    }
+    return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
   }
 }

@@ -28,7 +28,8 @@ function relatedOf(archiveClass: ArchiveClass, obj: KubeObject, informers: Infor
       (approval) =>
         approval.metadata.namespace === obj.metadata.namespace &&
         approval.metadata.ownerReferences?.some((ref) => ref.uid === uid) === true,
-    );
+    )
+    .map((approval) => ({ ...approval, kind: approval.kind ?? "Approval" }));
 }
 
 /**

@@ -232,6 +232,75 @@ describe("the archive of a file trail", () => {
   });
 });
 
+describe("the archive of a closed change", () => {
+  const scratch = useScratchTrails();
+
+  it("carries the entries about its Approvals (the decisions) with its own, in chain order", async () => {
+    const file = scratch.freshFile();
+    const trail = await AuditTrail.open({ path: file, clock: tickingClock() });
+    const change: ArchivableObject = {
+      kind: "ChangeRequest",
+      metadata: { name: "release-42-prod", namespace: "payments", uid: "change-uid-1" },
+      status: { closedAt: T, resolution: "Approved" },
+    };
+    const approval: ArchivableObject = {
+      kind: "Approval",
+      metadata: { name: "release-42-prod-1", namespace: "payments", uid: "approval-uid-1" },
+      spec: { decisions: { alice: { decision: "Approve" } } },
+    };
+    try {
+      const about = (
+        o: ArchivableObject,
+      ): { kind: string; namespace: string; name: string; uid: string } => ({
+        kind: o.kind ?? "",
+        namespace: "payments",
+        name: o.metadata.name,
+        uid: o.metadata.uid ?? "",
+      });
+      await trail.record({ actor: "bob", action: "ChangeRequested", object: about(change), details: {} });
+      await trail.record({
+        actor: "alice",
+        action: "DecisionRecorded",
+        object: about(approval),
+        details: {},
+      });
+      await trail.record({
+        actor: "mallory",
+        action: "DecisionRecorded",
+        object: { ...about(approval), uid: "other" },
+        details: {},
+      });
+      await trail.record({
+        actor: "stagegate-operator",
+        action: "ChangeClosed",
+        object: about(change),
+        details: {},
+      });
+      const outcome = await new Archiver(new FileArchiveStore(file), trail, () => new Date(T)).archive(
+        "change",
+        change,
+        [approval],
+      );
+      assert.equal(outcome.kind, "archived");
+      const read = readArchiveDocument(
+        outcome.kind === "archived" ? outcome.row.hash : "",
+        outcome.kind === "archived" ? outcome.row.text : "",
+      );
+      assert.ok(read.ok);
+      assert.deepEqual(
+        read.stored.document.entries.map((e) => `${e.seq} ${e.action} ${e.actor}`),
+        ["1 ChangeRequested bob", "2 DecisionRecorded alice", "4 ChangeClosed stagegate-operator"],
+      );
+      assert.deepEqual(
+        read.stored.document.related.map((o) => o.metadata.name),
+        ["release-42-prod-1"],
+      );
+    } finally {
+      await trail.close();
+    }
+  });
+});
+
 describe("stagegate audit archive: bad input", () => {
   const cases: { argv: string[]; error: RegExp }[] = [
     { argv: ["audit", "archive", "list"], error: /--database-url URL .* or --trail FILE/ },
