@@ -80,7 +80,7 @@ export class Archiver {
           `${read.problem}. Stagegate will not record it in the audit trail; restore it from a backup.`,
       );
     }
-    if ((await this.store.recordOf(row.hash)) !== undefined) {
+    if ((await this.store.recordOf(row)) !== undefined) {
       return stored ? { kind: "archived", row } : { kind: "already", row };
     }
     const { document } = read.stored;

@@ -109,7 +109,7 @@ export class FileArchiveStore implements ArchiveStore {
     return about;
   }
 
-  async recordOf(hash: string): Promise<StoredAuditEntry | undefined> {
+  async recordOf({ hash }: Pick<ArchiveRow, "hash">): Promise<StoredAuditEntry | undefined> {
     // Entries are never removed from a file trail, so a record once seen stays: one scan serves every hit, and
     // only a document not recorded yet costs another.
     const known = this.recorded.get(hash);

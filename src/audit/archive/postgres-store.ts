@@ -95,38 +95,43 @@ export class PostgresArchiveStore implements ArchiveStore {
     return found.rows.map(toArchiveRow);
   }
 
+  /**
+   * By the indexed object columns, then by uid in code: JSON operators in SQL would fail on an entry holding
+   * `\u0000` (outside input a denied request may carry), which PostgreSQL cannot turn into text.
+   */
   async entriesAbout(object: ArchivedObjectRef): Promise<StoredAuditEntry[]> {
+    const entries = await this.entriesNamed(object, { exclude: RECORD_ARCHIVED });
+    return entries.filter(
+      (entry) =>
+        entry.object.uid === object.uid ||
+        (entry.object.uid === undefined &&
+          (object.createdAt === undefined || new Date(entry.time) >= object.createdAt)),
+    );
+  }
+
+  async recordOf(
+    row: Pick<ArchiveRow, "hash" | "kind" | "namespace" | "name">,
+  ): Promise<StoredAuditEntry | undefined> {
+    const records = await this.entriesNamed(row, { only: RECORD_ARCHIVED });
+    return records.find((entry) => entry.details.documentHash === row.hash);
+  }
+
+  /** The entries whose object columns name this object, in chain order, parsed (unparseable ones left out). */
+  private async entriesNamed(
+    object: { kind: string; namespace: string | undefined; name: string },
+    action: { only: string } | { exclude: string },
+  ): Promise<StoredAuditEntry[]> {
     const found = await this.pool.query<{ entry: string }>(
       `SELECT entry::text AS entry FROM ${ENTRIES_TABLE}
-        WHERE action <> $6 AND (entry->'object'->>'uid' = $1
-          OR (entry->'object'->>'uid' IS NULL AND object_kind = $2 AND object_namespace IS NOT DISTINCT FROM $3
-              AND object_name = $4 AND ($5::timestamptz IS NULL OR time >= $5)))
+        WHERE object_kind = $1 AND object_namespace IS NOT DISTINCT FROM $2 AND object_name = $3
+          AND ${"only" in action ? "action = $4" : "action <> $4"}
         ORDER BY seq`,
-      [
-        object.uid,
-        object.kind,
-        object.namespace ?? null,
-        object.name,
-        object.createdAt ?? null,
-        RECORD_ARCHIVED,
-      ],
+      [object.kind, object.namespace ?? null, object.name, "only" in action ? action.only : action.exclude],
     );
     return found.rows.flatMap((row) => {
       const parsed = parseAuditLine(row.entry);
       return parsed.ok ? [parsed.entry] : [];
     });
-  }
-
-  async recordOf(hash: string): Promise<StoredAuditEntry | undefined> {
-    const found = await this.pool.query<{ entry: string }>(
-      `SELECT entry::text AS entry FROM ${ENTRIES_TABLE}
-        WHERE action = $1 AND entry->'details'->>'documentHash' = $2 ORDER BY seq LIMIT 1`,
-      [RECORD_ARCHIVED, hash],
-    );
-    const text = found.rows[0]?.entry;
-    if (text === undefined) return undefined;
-    const parsed = parseAuditLine(text);
-    return parsed.ok ? parsed.entry : undefined;
   }
 
   close(): Promise<void> {

@@ -51,8 +51,10 @@ export interface ArchiveStore {
   list(filter: ArchiveFilter): Promise<ArchiveRow[]>;
   /** The audit entries about an object, in chain order, as the chain holds them. */
   entriesAbout(object: ArchivedObjectRef): Promise<StoredAuditEntry[]>;
-  /** The chain entry that records the document with this hash (`RecordArchived`), if there is one. */
-  recordOf(hash: string): Promise<StoredAuditEntry | undefined>;
+  /** The chain entry that records this stored document (`RecordArchived` with its hash), if there is one. */
+  recordOf(
+    row: Pick<ArchiveRow, "hash" | "kind" | "namespace" | "name">,
+  ): Promise<StoredAuditEntry | undefined>;
   close(): Promise<void>;
 }
 

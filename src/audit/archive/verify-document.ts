@@ -31,7 +31,7 @@ export async function verifyArchivedDocument(
   if (document.class !== row.class || document.object.metadata.uid !== row.uid) {
     return { ...base, ok: false, problem: "it is filed under another class or object than it describes" };
   }
-  const record = await store.recordOf(row.hash);
+  const record = await store.recordOf(row);
   if (record === undefined) {
     return { ...base, ok: false, problem: `no ${RECORD_ARCHIVED} entry in the audit trail records its hash` };
   }

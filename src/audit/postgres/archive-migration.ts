@@ -25,11 +25,6 @@ export const ARCHIVE_MIGRATION: readonly string[] = [
   )`,
   `CREATE INDEX IF NOT EXISTS archive_by_closed ON ${ARCHIVE_TABLE} (class, closed_at)`,
   `CREATE INDEX IF NOT EXISTS archive_by_object ON ${ARCHIVE_TABLE} (object_namespace, object_kind, object_name)`,
-  `CREATE INDEX IF NOT EXISTS entries_by_action ON stagegate_audit.entries (action)`,
-  // What the archiver looks up for every close: the entries about an object by uid, and the entry recording a hash.
-  `CREATE INDEX IF NOT EXISTS entries_by_object_uid ON stagegate_audit.entries ((entry->'object'->>'uid'))`,
-  `CREATE INDEX IF NOT EXISTS entries_by_archived_hash ON stagegate_audit.entries
-    ((entry->'details'->>'documentHash')) WHERE action = 'RecordArchived'`,
   `CREATE OR REPLACE TRIGGER archive_append_only BEFORE UPDATE OR DELETE ON ${ARCHIVE_TABLE}
     FOR EACH ROW EXECUTE FUNCTION stagegate_audit.refuse_change()`,
   `CREATE OR REPLACE TRIGGER archive_no_truncate BEFORE TRUNCATE ON ${ARCHIVE_TABLE}

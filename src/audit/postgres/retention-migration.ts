@@ -87,7 +87,8 @@ export const RETENTION_MIGRATION: readonly string[] = [
         SELECT e.hash INTO chain FROM stagegate_audit.entries e WHERE e.seq = 1;
         IF chain IS NULL THEN
           SELECT e.entry->'details'->'entries'->>'chain' INTO chain FROM stagegate_audit.entries e
-            WHERE e.action = 'RecordsPurged' AND e.entry->'details'->'entries'->>'chain' IS NOT NULL
+            WHERE e.action = 'RecordsPurged'
+              AND (CASE WHEN e.action = 'RecordsPurged' THEN e.entry->'details'->'entries'->>'chain' END) IS NOT NULL
             ORDER BY e.seq DESC LIMIT 1;
         END IF;
         entries_removed := last_seq - first_seq + 1;

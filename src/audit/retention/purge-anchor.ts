@@ -22,7 +22,8 @@ export interface PurgeAnchor {
 }
 
 /**
- * The anchor of a table whose first row is not entry 1: the `RecordsPurged` entry (in the same chain, so the
+ * (JSON operators are applied to `RecordsPurged` rows only, which Stagegate wrote: on an entry holding `\u0000`
+ * PostgreSQL would fail.) The anchor of a table whose first row is not entry 1: the `RecordsPurged` entry (in the same chain, so the
  * chain check vouches for it) whose range ends just before the first row. Undefined when the table starts at
  * entry 1, is empty, or lost its front without a purge recording it (which the chain check then reports as removed).
  */
@@ -34,7 +35,8 @@ export async function readPurgeAnchor(client: ClientBase): Promise<PurgeAnchor |
   if (firstSeq <= 1) return undefined;
   const found = await client.query<{ details: unknown }>(
     `SELECT entry->'details' AS details FROM ${ENTRIES_TABLE}
-      WHERE action = 'RecordsPurged' AND (entry->'details'->'entries'->>'lastSeq') = $1
+      WHERE action = 'RecordsPurged'
+        AND (CASE WHEN action = 'RecordsPurged' THEN entry->'details'->'entries'->>'lastSeq' END) = $1
       ORDER BY seq DESC LIMIT 1`,
     [String(firstSeq - 1)],
   );

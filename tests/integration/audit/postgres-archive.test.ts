@@ -89,6 +89,13 @@ describe("the archive of closed records in PostgreSQL", () => {
       },
       namespace,
     );
+    // Outside input PostgreSQL's text cannot hold, in an entry about the task: the archive must still read the chain.
+    await recorder.record({
+      actor: "mallory\u0000",
+      action: "AdmissionDenied",
+      object: { kind: "DeploymentTask", namespace, name, uid: task.metadata.uid ?? "" },
+      details: { comment: "nul \u0000 here" },
+    });
     await recorder.record({
       actor: "erin",
       action: "TaskItemCompleted",
@@ -165,7 +172,7 @@ describe("the archive of closed records in PostgreSQL", () => {
     assert.equal(shown.document.object.metadata.managedFields, undefined, "managedFields are left out");
     assert.deepEqual(
       shown.document.entries.map((e) => e.action),
-      ["TaskItemCompleted"],
+      ["AdmissionDenied", "TaskItemCompleted"],
     );
     const listed = await cli(["audit", "archive", "list", ...login, "--class", "task", "-n", namespace]);
     assert.equal(listed.code, 0, listed.err);
