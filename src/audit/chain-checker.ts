@@ -29,8 +29,16 @@ export class AuditChainChecker {
   private verdict: AuditBreak | undefined;
   private intact = 0;
 
-  /** `unit` is what the messages call a position: a file's line, or a table's row in seq order. */
-  constructor(private readonly unit: "line" | "row" = "line") {}
+  /**
+   * `unit` is what the messages call a position: a file's line, or a table's row in seq order. `anchor` is where a
+   * chain whose front was removed by a recorded purge starts: the seq and hash of the last removed entry.
+   */
+  constructor(
+    private readonly unit: "line" | "row" = "line",
+    anchor?: { seq: number; hash: string },
+  ) {
+    if (anchor !== undefined) this.last = { seq: anchor.seq, line: 0, hash: anchor.hash };
+  }
 
   /** Feeds the next line; returns true once the verdict is settled and later lines cannot change it. */
   check(line: AuditLine): boolean {

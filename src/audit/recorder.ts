@@ -45,7 +45,9 @@ export type AuditAction =
   | "VerificationPassed"
   | "VerificationFailed"
   | "TaskItemCompleted"
-  | "ReceiverRequestRefused";
+  | "ReceiverRequestRefused"
+  | "RecordArchived"
+  | "RecordsPurged";
 
 /** What a caller says happened; the recorder adds the time, the sequence number and the hash chain. */
 export interface AuditEvent {

@@ -4,6 +4,9 @@ import { auditExportVerb } from "./verbs/audit-export.js";
 import { auditReportPeriodVerb } from "./verbs/audit-report-period.js";
 import { auditReportReleaseVerb } from "./verbs/audit-report-release.js";
 import { auditReportTemplatesVerb } from "./verbs/audit-report-templates.js";
+import { auditArchiveGetVerb, auditArchiveListVerb } from "./verbs/audit-archive.js";
+import { auditHoldVerb } from "./verbs/audit-hold.js";
+import { auditPurgeVerb } from "./verbs/audit-purge.js";
 import { auditVerifyVerb } from "./verbs/audit-verify.js";
 import { changesVerb } from "./verbs/changes.js";
 import { checkVerb } from "./verbs/check.js";
@@ -25,6 +28,10 @@ export const VERBS: readonly AnyVerb[] = [
   auditReportReleaseVerb,
   auditReportPeriodVerb,
   auditReportTemplatesVerb,
+  auditArchiveListVerb,
+  auditArchiveGetVerb,
+  auditHoldVerb,
+  auditPurgeVerb,
   auditSetupDatabaseVerb,
   verifyCommitsVerb,
   checkVerb,

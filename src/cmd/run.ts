@@ -18,6 +18,9 @@ import { createVerificationController } from "../controllers/verification/contro
 import { loadAuthorPolicy, type LoadedAuthorPolicy } from "../commits/author-policy.js";
 import type { Logger } from "../runtime/logging.js";
 import { openAuditStore } from "./audit-store.js";
+import { openArchiveStore } from "./archive.js";
+import { Archiver } from "../audit/archive/archiver.js";
+import { createArchiveControllers } from "../controllers/archive/controller.js";
 import { auditWriteFailures } from "./audit-metrics.js";
 import { auditCheckpointer, startAuditCheckpointer } from "./audit-checkpoints.js";
 import { startReceivers } from "./receivers.js";
@@ -50,6 +53,8 @@ export async function runOperator(config: RunConfig): Promise<number> {
     checkpointer === undefined ? undefined : (entry) => checkpointer.observe(entry),
   );
   await startAuditCheckpointer(checkpointer, config, log);
+  // Closed records are archived once, beside the audit store, and recorded in its chain (ADR 0029).
+  const archive = await openArchiveStore(config);
   const self = new SelfIdentity(client);
   const operatorIdentity = (): string => self.username ?? "";
   const authorPolicy = await openAuthorPolicy(config.commitAuthorsConfig, log);
@@ -118,6 +123,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
       createDriftCheckController(deps, informers),
       createRollbackController(deps, informers),
       createVerificationController(deps, informers),
+      ...createArchiveControllers(deps, informers, new Archiver(archive, audit, () => realClock.now())),
     ],
     // Controllers start only once the operator knows who it is: it trusts changes only admission stamped so.
     // ... and once the admission guard has checked the controls a first time (no gate waits on "not checked yet").
@@ -161,6 +167,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     certificates.close();
     await receivers?.close();
     await audit.close();
+    await archive.close();
     await checkpointer?.close();
     client.close();
   }

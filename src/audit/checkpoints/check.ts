@@ -10,6 +10,8 @@ export interface TrailFacts {
   lastSeq: number;
   /** seq -> hash, for at least every seq a checkpoint of this trail names. */
   hashes: ReadonlyMap<number, string>;
+  /** The last entry a recorded purge removed (ADR 0030): checkpoints of entries before it cannot be compared. */
+  purgedThrough?: number;
 }
 
 /** The ways a trail can disagree with its checkpoints. */
@@ -99,6 +101,7 @@ export function checkAgainstCheckpoints(
       continue;
     }
     const hash = trail.hashes.get(body.seq);
+    if (hash === undefined && trail.purgedThrough !== undefined && body.seq < trail.purgedThrough) continue;
     if (hash !== body.hash) {
       findings.push({
         problem: "EntryRewritten",

@@ -1,5 +1,12 @@
 import type { ClientBase } from "pg";
 import { GENESIS_HASH } from "../canonical-hash.js";
+import { ARCHIVE_MIGRATION, ARCHIVE_TABLE } from "./archive-migration.js";
+import {
+  ACTIVE_HOLDS_VIEW,
+  HOLDS_TABLE,
+  PURGE_FUNCTION,
+  RETENTION_MIGRATION,
+} from "./retention-migration.js";
 
 /** The schema that holds the audit record; the operator's role may use it, never own it. */
 export const AUDIT_SCHEMA = "stagegate_audit";
@@ -8,7 +15,7 @@ export const ENTRIES_TABLE = `${AUDIT_SCHEMA}.entries`;
 /** The migrations applied so far, one row per version. */
 export const VERSION_TABLE = `${AUDIT_SCHEMA}.schema_version`;
 /** The version this Stagegate writes; an operator refuses a database set up for another. */
-export const AUDIT_SCHEMA_VERSION = 2;
+export const AUDIT_SCHEMA_VERSION = 4;
 
 /**
  * The migrations, in order. Each is idempotent on its own (IF NOT EXISTS, OR REPLACE), so a half-applied run
@@ -67,6 +74,10 @@ const MIGRATIONS: readonly { version: number; statements: readonly string[] }[] 
         WHERE transition IS NOT NULL`,
     ],
   },
+  // Version 3 (the archive, ADR 0029) depends only on version 1.
+  { version: 3, statements: ARCHIVE_MIGRATION },
+  // Version 4: legal holds and the purge (ADR 0030); depends on versions 1 and 3 only.
+  { version: 4, statements: RETENTION_MIGRATION },
 ];
 
 /** What {@link setUpAuditDatabase} did. */
@@ -85,8 +96,15 @@ export interface AuditDatabaseSetup {
 export async function setUpAuditDatabase(
   client: ClientBase,
   operatorRole: string,
+  purgeRole?: string,
 ): Promise<AuditDatabaseSetup> {
   const role = client.escapeIdentifier(operatorRole);
+  if (purgeRole === operatorRole) {
+    throw new Error(
+      `The purge role must not be the operator's role ${operatorRole}: the operator must never remove records; ` +
+        `create a role of its own for \`stagegate audit purge\`.`,
+    );
+  }
   const who = await client.query<{ user: string }>("SELECT current_user AS user");
   if (who.rows[0]?.user === operatorRole) {
     throw new Error(
@@ -117,10 +135,28 @@ export async function setUpAuditDatabase(
     await client.query(`GRANT USAGE ON SCHEMA ${AUDIT_SCHEMA} TO ${role}`);
     await client.query(`GRANT SELECT, INSERT ON ${ENTRIES_TABLE} TO ${role}`);
     await client.query(`GRANT SELECT ON ${VERSION_TABLE} TO ${role}`);
+    await client.query(`GRANT SELECT, INSERT ON ${ARCHIVE_TABLE} TO ${role}`);
+    if (purgeRole !== undefined) await grantPurgeRole(client, client.escapeIdentifier(purgeRole));
     await client.query("COMMIT");
   } catch (err) {
     await client.query("ROLLBACK").catch(() => undefined);
     throw err;
   }
   return { applied, version: AUDIT_SCHEMA_VERSION };
+}
+
+/**
+ * The purge role's rights (ADR 0030): read the store and the holds, append the one `RecordsPurged` entry, and
+ * call the purge function; no UPDATE or DELETE on anything, and no right on the holds but reading them.
+ */
+async function grantPurgeRole(client: ClientBase, role: string): Promise<void> {
+  await client.query(`REVOKE ALL ON ALL TABLES IN SCHEMA ${AUDIT_SCHEMA} FROM ${role}`);
+  await client.query(`GRANT USAGE ON SCHEMA ${AUDIT_SCHEMA} TO ${role}`);
+  await client.query(`GRANT SELECT, INSERT ON ${ENTRIES_TABLE} TO ${role}`);
+  await client.query(
+    `GRANT SELECT ON ${ARCHIVE_TABLE}, ${HOLDS_TABLE}, ${ACTIVE_HOLDS_VIEW}, ${VERSION_TABLE} TO ${role}`,
+  );
+  await client.query(
+    `GRANT EXECUTE ON FUNCTION ${PURGE_FUNCTION}(timestamptz, timestamptz, timestamptz, timestamptz, boolean) TO ${role}`,
+  );
 }

@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { TrailFacts } from "../checkpoints/check.js";
+import { readPurgeAnchor } from "../retention/purge-anchor.js";
 import { poolConfig, type AuditDatabaseConnection } from "./connection.js";
 import { ENTRIES_TABLE } from "./schema.js";
 
@@ -24,7 +25,15 @@ export async function readTableFacts(
     );
     for (const r of found.rows) hashes.set(Number(r.seq), r.hash);
   }
-  return { chain: row?.first ?? undefined, lastSeq: Number(row?.last ?? 0), hashes };
+  // After a recorded purge, entry 1 is gone: the purge names the chain, and vouches for the hash of its last entry.
+  const anchor = row?.first == null ? await readPurgeAnchor(client) : undefined;
+  if (anchor !== undefined) hashes.set(anchor.seq, anchor.hash);
+  return {
+    chain: row?.first ?? anchor?.chain,
+    lastSeq: Number(row?.last ?? 0),
+    hashes,
+    ...(anchor === undefined ? {} : { purgedThrough: anchor.seq }),
+  };
 }
 
 /** The database chain's identity and head, for a checkpointer starting on it; undefined parts for an empty store. */
@@ -40,7 +49,7 @@ export async function tableEnds(
     );
     const row = facts.rows[0];
     return {
-      chain: row?.first ?? undefined,
+      chain: row?.first ?? (await readPurgeAnchor(client))?.chain,
       last: row?.seq == null || row.hash == null ? undefined : { seq: Number(row.seq), hash: row.hash },
     };
   } finally {

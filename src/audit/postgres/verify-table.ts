@@ -1,6 +1,7 @@
 import pg from "pg";
 import { AuditChainChecker } from "../chain-checker.js";
 import { MAX_AUDIT_LINE_BYTES } from "../entry.js";
+import { readPurgeAnchor } from "../retention/purge-anchor.js";
 import type { AuditVerification } from "../verification.js";
 import { poolConfig, type AuditDatabaseConnection } from "./connection.js";
 import { ENTRIES_TABLE } from "./schema.js";
@@ -17,11 +18,14 @@ interface StoredRow {
 /**
  * Checks the database's hash chain with the same checker as a file, one page of rows at a time in `seq` order,
  * and names the first row that is malformed, edited, removed or reordered (a row's position in `seq` order is its
- * "row" number). A row whose `seq` or `hash` column disagrees with its entry counts as edited. Rejects only when
+ * "row" number). A row whose `seq` or `hash` column disagrees with its entry counts as edited. A table whose first
+ * entries a `RecordsPurged` entry in it says were purged starts from that purge's anchor; any other missing front is
+ * reported as removed. Rejects only when
  * the database cannot be read.
  */
 export async function verifyAuditTable(client: pg.ClientBase): Promise<AuditVerification> {
-  const checker = new AuditChainChecker("row");
+  // A chain whose front a recorded purge removed starts after the purge's last entry (ADR 0030).
+  const checker = new AuditChainChecker("row", await readPurgeAnchor(client));
   let row = 0;
   let after: string | undefined;
   for (;;) {

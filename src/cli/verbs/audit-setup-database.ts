@@ -12,7 +12,11 @@ import { EXIT, type Verb } from "../verb.js";
 import { DATABASE_FLAGS, databaseConnectionFrom } from "./audit-database-flags.js";
 
 /** Options of `stagegate audit setup-database`: the admin connection and the operator's role. */
-export type AuditSetupOptions = GlobalOptions & { database: AuditDatabaseConnection; operatorRole: string };
+export type AuditSetupOptions = GlobalOptions & {
+  database: AuditDatabaseConnection;
+  operatorRole: string;
+  purgeRole?: string | undefined;
+};
 
 const FLAGS = {
   ...DATABASE_FLAGS,
@@ -20,6 +24,11 @@ const FLAGS = {
     type: "string",
     value: "ROLE",
     help: "the existing role the operator logs in as; granted SELECT and INSERT on the entries, nothing more",
+  },
+  "purge-role": {
+    type: "string",
+    value: "ROLE",
+    help: "an existing role, not the operator's, that may run stagegate audit purge (ADR 0030)",
   },
 } as const;
 
@@ -31,12 +40,15 @@ export const auditSetupDatabaseVerb: Verb<AuditSetupOptions> = {
   name: "audit setup-database",
   summary: "Create or migrate the PostgreSQL audit store and grant the operator's role",
   usage: [
-    "Usage: stagegate audit setup-database --database-url URL --operator-role ROLE [--password-file FILE]",
+    "Usage: stagegate audit setup-database --database-url URL --operator-role ROLE [--purge-role ROLE]",
+    "         [--password-file FILE]",
     "",
     "Creates the schema stagegate_audit (or applies the migrations it lacks) in the database of URL, connected as",
     "an administrator who will own it, and grants ROLE, the role the operator logs in as, USAGE on the schema and",
     "SELECT and INSERT on its entries: no UPDATE, DELETE or TRUNCATE, which triggers refuse to everyone anyway.",
-    "Safe to run again (for example on every upgrade). Needs no cluster.",
+    "With --purge-role, that role may call the purge function and append its RecordsPurged entry, nothing more;",
+    "legal holds are set and lifted only by the administrator (stagegate audit hold). Safe to run again (for",
+    "example on every upgrade). Needs no cluster.",
     "",
     formatFlags(FLAGS),
     "",
@@ -54,7 +66,16 @@ export const auditSetupDatabaseVerb: Verb<AuditSetupOptions> = {
     if (typeof operatorRole !== "string" || operatorRole === "") {
       throw new UsageError("--operator-role is required: the role the operator logs in as.", true);
     }
-    return { ...global, database, operatorRole };
+    const purgeRole = values["purge-role"];
+    if (purgeRole === operatorRole) {
+      throw new UsageError(
+        "--purge-role must not be the --operator-role: the operator must never remove records.",
+      );
+    }
+    if (purgeRole !== undefined && (typeof purgeRole !== "string" || purgeRole === "")) {
+      throw new UsageError("--purge-role must name an existing role.");
+    }
+    return { ...global, database, operatorRole, purgeRole };
   },
 
   async run(options, io) {
@@ -67,7 +88,7 @@ export const auditSetupDatabaseVerb: Verb<AuditSetupOptions> = {
       return EXIT.usage;
     }
     try {
-      const setup = await setUpAuditDatabase(client, options.operatorRole);
+      const setup = await setUpAuditDatabase(client, options.operatorRole, options.purgeRole);
       if (options.output === "json") {
         writeJson(io, { database: where, operatorRole: options.operatorRole, ...setup });
       } else {
