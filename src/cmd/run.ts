@@ -21,6 +21,7 @@ import { openAuditStore } from "./audit-store.js";
 import { auditWriteFailures } from "./audit-metrics.js";
 import { auditCheckpointer, startAuditCheckpointer } from "./audit-checkpoints.js";
 import { startReceivers } from "./receivers.js";
+import { startAuditFeed } from "./audit-feed.js";
 import { openRollbackSeal } from "./rollback-seal.js";
 import { startAdmissionGuardFor } from "./admission-guard.js";
 import { secureMetricsServing } from "./metrics.js";
@@ -92,6 +93,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     events,
     rollbackSeal,
   });
+  const auditFeed = await startAuditFeed(config, { client, log, certificates: certificates.source });
   const releaseController = createReleaseController(deps, informers);
   const admissionGuard = startAdmissionGuardFor(config, {
     servingCertPem: certificates.servingCertPem,
@@ -160,6 +162,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     await webhooks?.close();
     certificates.close();
     await receivers?.close();
+    await auditFeed?.close();
     await audit.close();
     await checkpointer?.close();
     client.close();
