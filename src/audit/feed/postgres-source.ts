@@ -28,7 +28,7 @@ export function pageQuery(query: FeedQuery, head: number): { text: string; value
   values.push(query.limit);
   return {
     text:
-      `SELECT seq::text AS seq, entry::text AS entry FROM ${ENTRIES_TABLE} WHERE ${where.join(" AND ")} ` +
+      `SELECT seq, entry::text AS entry FROM ${ENTRIES_TABLE} WHERE ${where.join(" AND ")} ` +
       `ORDER BY seq LIMIT $${values.length}`,
     values,
   };
@@ -71,7 +71,7 @@ export async function postgresFeedSource(connection: AuditDatabaseConnection): P
       for (;;) {
         const rows = (
           await pool.query<{ seq: string; hash: string; entry: string }>(
-            `SELECT seq::text AS seq, hash, entry::text AS entry FROM ${ENTRIES_TABLE}
+            `SELECT seq, hash, entry::text AS entry FROM ${ENTRIES_TABLE}
               WHERE seq > $1 ORDER BY seq LIMIT $2`,
             [String(after), VERIFY_ROWS],
           )
