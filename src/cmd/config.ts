@@ -169,6 +169,10 @@ export const RunConfig = z
       .string()
       .min(1, "--audit-push-key-file must name a file holding the HMAC key (at least 32 bytes)")
       .optional(),
+    auditPushCaFile: z
+      .string()
+      .min(1, "--audit-push-ca-file must name a PEM file of the CA of the push endpoint's certificate")
+      .optional(),
     auditPushBatch: positiveInt("audit-push-batch").max(1000, "--audit-push-batch must be at most 1000"),
     auditPushMaxAttempts: positiveInt("audit-push-max-attempts"),
     auditCheckpointIntervalMs: durationMs("audit-checkpoint-interval"),
@@ -436,6 +440,10 @@ export const RUN_FLAGS = {
     env: "STAGEGATE_AUDIT_PUSH_KEY_FILE",
     help: "HMAC-SHA256 key (>= 32 bytes) signing each push; the receiver checks X-Stagegate-Signature with it",
   },
+  "audit-push-ca-file": {
+    env: "STAGEGATE_AUDIT_PUSH_CA_FILE",
+    help: "PEM CA that verifies --audit-push-url's certificate (default: the system's CAs)",
+  },
   "audit-push-batch": {
     env: "STAGEGATE_AUDIT_PUSH_BATCH",
     default: "100",
@@ -556,6 +564,7 @@ export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfi
     auditFeedAddress: pick("audit-feed-bind-address"),
     auditPushUrl: pick("audit-push-url"),
     auditPushKeyFile: pick("audit-push-key-file"),
+    auditPushCaFile: pick("audit-push-ca-file"),
     auditPushBatch: pick("audit-push-batch"),
     auditPushMaxAttempts: pick("audit-push-max-attempts"),
     logLevel: pick("log-level"),
