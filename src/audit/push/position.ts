@@ -77,6 +77,6 @@ export class PushPositionStore {
     this.current = await this.client.update(builtin.configMap, {
       ...base,
       data: { position: String(position.seq), deadLettered: position.deadLettered.slice(-100).join(",") },
-    } as KubeObject);
+    });
   }
 }
