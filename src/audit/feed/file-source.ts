@@ -24,7 +24,7 @@ export function fileFeedSource(path: string): FeedSource {
         if (seq <= query.after) continue;
         // A full page ends at its last entry; the next whole entry only says there is more.
         if (entries.length === query.limit) return { entries, through, more: true };
-        if (keeps(query.filter, parsed.entry)) entries.push(parsed.entry);
+        if (keeps(query.filter, parsed.entry)) entries.push({ seq, json: line.text });
         through = seq;
       }
       return { entries, through, more: false };

@@ -91,12 +91,16 @@ export function feedHandler(deps: FeedRouteDeps) {
       return;
     }
     const vouched = chain.verifiedThrough;
-    sendJson(res, 200, {
+    // Entries go out as stored (already JSON); only the frame around them is encoded here.
+    const items = page.entries.map((entry) => `{"verified":${entry.seq <= vouched},"entry":${entry.json}}`);
+    const frame = JSON.stringify({
       source: deps.source.name,
-      items: page.entries.map((entry) => ({ verified: entry.seq <= vouched, entry })),
       nextCursor: encodeCursor(page.through),
       more: page.more,
       chain,
     });
+    res
+      .writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" })
+      .end(`{"items":[${items.join(",")}],${frame.slice(1)}`);
   };
 }

@@ -1,11 +1,19 @@
 import type { AuditLine } from "../audit-lines.js";
-import type { StoredAuditEntry } from "../entry.js";
 import type { FeedQuery } from "./query.js";
+
+/**
+ * One stored entry as the feed serves it: its seq, and its JSON exactly as stored (the text the hash was checked
+ * against; for the database, the `entry` column as written), so a page is assembled without re-encoding entries.
+ */
+export interface FeedEntry {
+  seq: number;
+  json: string;
+}
 
 /** One page read from a store, before it is answered. */
 export interface FeedPage {
   /** The entries the filter kept, in chain order. */
-  entries: StoredAuditEntry[];
+  entries: FeedEntry[];
   /**
    * The seq through which this page covered the store: the last entry returned when the page is full, else the
    * store's head when it was read (every entry up to it was considered, kept or not). The next cursor.

@@ -67,12 +67,12 @@ export class AuditPusher {
         await delay(this.options.pollMs ?? 2_000, signal);
         continue;
       }
-      const body = JSON.stringify({
+      const frame = JSON.stringify({
         after: encodeCursor(after),
         cursor: encodeCursor(page.through),
         source: source.name,
-        entries: page.entries,
       });
+      const body = `${frame.slice(0, -1)},"entries":[${page.entries.map((entry) => entry.json).join(",")}]}`;
       const outcome = await this.send(body, signal);
       if (outcome === undefined) return;
       let next: PushPosition = { seq: page.through, deadLettered: position.deadLettered };
@@ -87,7 +87,7 @@ export class AuditPusher {
         }
         metrics.deadLetters.inc();
         log.error(
-          { seq: first.seq, hash: first.hash, reason: outcome.reason, attempts: this.options.maxAttempts },
+          { seq: first.seq, reason: outcome.reason, attempts: this.options.maxAttempts },
           "Dead-lettered an audit entry the push endpoint refused; it stays in the record",
         );
         next = { seq: page.through, deadLettered: [...position.deadLettered, `${first.seq}-${last.seq}`] };
