@@ -267,6 +267,53 @@ describe("the GRC feed on PostgreSQL", () => {
   });
 });
 
+describe("the GRC feed on a tampered PostgreSQL record", () => {
+  it("reports the first bad entry and vouches for none after it", async () => {
+    const db = await createAuditDatabase();
+    const recorder = await PostgresAuditRecorder.open({ connection: { url: db.operatorUrl } });
+    for (let i = 1; i <= 30; i++) await recorder.record(event(i));
+    await recorder.close();
+    // A superuser edits entry 12 in place, past the triggers (the attack the chain exists to show).
+    await db.asAdmin("ALTER TABLE stagegate_audit.entries DISABLE TRIGGER entries_append_only");
+    await db.asAdmin(
+      `UPDATE stagegate_audit.entries SET entry = replace(entry::text, '"writer-', '"forger-')::json WHERE seq = 12`,
+    );
+    await db.asAdmin("ALTER TABLE stagegate_audit.entries ENABLE TRIGGER entries_append_only");
+    const source = await postgresFeedSource({ url: db.operatorUrl });
+    const admin = await clientFor("admin");
+    const namespace = await createTestNamespace(admin, "audit-feed-tamper");
+    const binding = `stagegate-auditor-tamper-test-${process.pid}`;
+    const feed = await serveFeed(source);
+    try {
+      assert.equal((await kubectl("admin", ["-n", namespace, "create", "serviceaccount", "grc"])).code, 0);
+      const bound = await kubectl("admin", [
+        "create",
+        "clusterrolebinding",
+        binding,
+        "--clusterrole=stagegate-auditor",
+        `--serviceaccount=${namespace}:grc`,
+      ]);
+      assert.equal(bound.code, 0, bound.stderr);
+      const token = await requestToken(admin, namespace, "grc");
+      const page = await getPage(feed, token, "?limit=30");
+      assert.equal(page.chain.intact, false);
+      assert.equal(page.chain.verifiedThrough, 11);
+      assert.equal(page.chain.firstBad?.seq, 12);
+      assert.equal(page.chain.firstBad?.problem, "edited");
+      assert.deepEqual(
+        page.items.filter((item) => item.verified).map((item) => item.entry.seq),
+        Array.from({ length: 11 }, (_, i) => i + 1),
+      );
+    } finally {
+      await feed.close();
+      await source.close();
+      await kubectl("admin", ["delete", "clusterrolebinding", binding, "--ignore-not-found"]);
+      await deleteIgnoringMissing(admin, builtin.namespace, namespace);
+      admin.close();
+    }
+  });
+});
+
 /** The seq a page's nextCursor stands for (the feed's own encoding: base64url of "stagegate.audit.v1:<seq>"). */
 function cursorSeq(page: PageBody): number {
   return Number(Buffer.from(page.nextCursor, "base64url").toString("utf8").split(":")[1]);
