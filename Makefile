@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: all deps generate lint typecheck test test-unit cluster-up cluster-down demo build clean monitoring-tools bench helm \
-	image image-tools postgres-tools report-tools bench-audit-db
+	image image-tools postgres-tools report-tools bench-audit-db bench-audit-feed
 
 all: test
 
@@ -80,6 +80,11 @@ bench: deps
 # The PostgreSQL audit store's appends from two replicas against raw INSERTs in the same run (docs/benchmarks.md).
 bench-audit-db: deps postgres-tools
 	tsx hack/bench/postgres-audit.ts
+
+# The GRC feed's pagination and `stagegate audit export` over 1,000,000 entries against raw SELECT loops in the same
+# run: time, and the export's peak memory (docs/benchmarks.md).
+bench-audit-feed: deps postgres-tools
+	tsx hack/bench/audit-feed.ts
 
 clean:
 	rm -rf dist node_modules

@@ -20,6 +20,7 @@ export const CHART_FILE_SOURCES = {
     "config/rbac/webhook-certificate-role.yaml",
     "config/rbac/user-roles.yaml",
     "config/rbac/metrics-reader-role.yaml",
+    "config/rbac/auditor-role.yaml",
   ],
   "files/webhook": [
     "config/webhook/service.yaml",

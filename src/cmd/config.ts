@@ -153,10 +153,38 @@ export const RunConfig = z
       .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "--audit-checkpoint-namespace must be a namespace name")
       .optional(),
     auditCheckpointEvery: positiveInt("audit-checkpoint-every"),
+    auditFeedAddress: z
+      .string()
+      .refine((value) => value === "0" || (value !== "" && isListenAddress(value)), {
+        message:
+          "--audit-feed-bind-address must be host:port (for example :9445 or 127.0.0.1:0), or 0 to disable",
+      }),
+    auditPushUrl: z
+      .url({
+        protocol: /^https$/,
+        error: "--audit-push-url must be an https:// URL, for example https://grc.example/stagegate/audit",
+      })
+      .optional(),
+    auditPushKeyFile: z
+      .string()
+      .min(1, "--audit-push-key-file must name a file holding the HMAC key (at least 32 bytes)")
+      .optional(),
+    auditPushCaFile: z
+      .string()
+      .min(1, "--audit-push-ca-file must name a PEM file of the CA of the push endpoint's certificate")
+      .optional(),
+    auditPushBatch: positiveInt("audit-push-batch").max(1000, "--audit-push-batch must be at most 1000"),
+    auditPushMaxAttempts: positiveInt("audit-push-max-attempts"),
     auditCheckpointIntervalMs: durationMs("audit-checkpoint-interval"),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
       error: "--log-level must be one of trace, debug, info, warn, error, fatal, silent",
     }),
+  })
+  .refine((c) => (c.auditPushUrl === undefined) === (c.auditPushKeyFile === undefined), {
+    message:
+      "--audit-push-url and --audit-push-key-file go together: the key signs every push (a file of at least 32 " +
+      "random bytes, shared with the receiver)",
+    path: ["auditPushUrl"],
   })
   .refine((c) => c.auditDatabasePasswordFile === undefined || c.auditDatabaseUrl !== undefined, {
     message: "--audit-database-password-file needs --audit-database-url (the database it logs in to)",
@@ -397,6 +425,35 @@ export const RUN_FLAGS = {
     default: "5m",
     help: "and at the latest this long after an entry no checkpoint covers",
   },
+  "audit-feed-bind-address": {
+    env: "STAGEGATE_AUDIT_FEED_ADDRESS",
+    default: "0",
+    help:
+      "HTTPS GRC feed of the audit record (GET /audit/v1/records), for callers the API server authorises to list " +
+      "auditrecords.stagegate.io; certificate as for the receivers (0 disables)",
+  },
+  "audit-push-url": {
+    env: "STAGEGATE_AUDIT_PUSH_URL",
+    help: "https:// endpoint the leader pushes new audit entries to, signed and retried (unset: no push)",
+  },
+  "audit-push-key-file": {
+    env: "STAGEGATE_AUDIT_PUSH_KEY_FILE",
+    help: "HMAC-SHA256 key (>= 32 bytes) signing each push; the receiver checks X-Stagegate-Signature with it",
+  },
+  "audit-push-ca-file": {
+    env: "STAGEGATE_AUDIT_PUSH_CA_FILE",
+    help: "PEM CA that verifies --audit-push-url's certificate (default: the system's CAs)",
+  },
+  "audit-push-batch": {
+    env: "STAGEGATE_AUDIT_PUSH_BATCH",
+    default: "100",
+    help: "the most entries one push carries",
+  },
+  "audit-push-max-attempts": {
+    env: "STAGEGATE_AUDIT_PUSH_MAX_ATTEMPTS",
+    default: "5",
+    help: "a push the endpoint refuses permanently (4xx but 408, 429) this many times is dead-lettered",
+  },
   "rollback-seal-key-file": {
     env: "STAGEGATE_ROLLBACK_SEAL_KEY_FILE",
     help: "key (>= 32 bytes) sealing the Rollback tasks the operator opens; the same on every replica (unset: a random key per process)",
@@ -504,6 +561,12 @@ export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfi
     auditCheckpointNamespace: pick("audit-checkpoint-namespace"),
     auditCheckpointEvery: pick("audit-checkpoint-every"),
     auditCheckpointIntervalMs: pick("audit-checkpoint-interval"),
+    auditFeedAddress: pick("audit-feed-bind-address"),
+    auditPushUrl: pick("audit-push-url"),
+    auditPushKeyFile: pick("audit-push-key-file"),
+    auditPushCaFile: pick("audit-push-ca-file"),
+    auditPushBatch: pick("audit-push-batch"),
+    auditPushMaxAttempts: pick("audit-push-max-attempts"),
     logLevel: pick("log-level"),
   });
   if (!result.success) {

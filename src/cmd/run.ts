@@ -24,6 +24,8 @@ import { createArchiveControllers } from "../controllers/archive/controller.js";
 import { auditWriteFailures } from "./audit-metrics.js";
 import { auditCheckpointer, startAuditCheckpointer } from "./audit-checkpoints.js";
 import { startReceivers } from "./receivers.js";
+import { startAuditFeed } from "./audit-feed.js";
+import { auditPushTask } from "./audit-push.js";
 import { openRollbackSeal } from "./rollback-seal.js";
 import { startAdmissionGuardFor } from "./admission-guard.js";
 import { secureMetricsServing } from "./metrics.js";
@@ -97,6 +99,9 @@ export async function runOperator(config: RunConfig): Promise<number> {
     events,
     rollbackSeal,
   });
+  const auditFeed = await startAuditFeed(config, { client, log, certificates: certificates.source });
+  // Only the leader pushes, so one position moves; a new leader continues from it.
+  const auditPush = await auditPushTask(config, { client, log, registry: metrics.registry });
   const releaseController = createReleaseController(deps, informers);
   const admissionGuard = startAdmissionGuardFor(config, {
     servingCertPem: certificates.servingCertPem,
@@ -125,6 +130,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
       createVerificationController(deps, informers),
       ...createArchiveControllers(deps, informers, new Archiver(archive, audit, () => realClock.now())),
     ],
+    leaderTasks: auditPush === undefined ? [] : [auditPush],
     // Controllers start only once the operator knows who it is: it trusts changes only admission stamped so.
     // ... and once the admission guard has checked the controls a first time (no gate waits on "not checked yet").
     prerequisites: [
@@ -166,6 +172,8 @@ export async function runOperator(config: RunConfig): Promise<number> {
     await webhooks?.close();
     certificates.close();
     await receivers?.close();
+    await auditFeed?.close();
+    await auditPush?.close();
     await audit.close();
     await archive.close();
     await checkpointer?.close();

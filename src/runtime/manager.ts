@@ -28,6 +28,8 @@ export interface ManagerOptions {
   metrics: RuntimeMetrics;
   informers: Informer[];
   controllers: Controller[];
+  /** Work besides the controllers that runs only while this replica leads (the audit push), stopped with them. */
+  leaderTasks?: { run(signal: AbortSignal): Promise<void> }[];
   leaderElection?: LeaderElectionSettings;
   probeAddress?: string;
   metricsAddress?: string;
@@ -131,7 +133,10 @@ export class Manager {
     const { log, metrics } = this.opts;
     const startControllers = async (leading: AbortSignal): Promise<void> => {
       // Wait for every controller to drain, even when one failed, before the lease may be released.
-      const results = await Promise.allSettled(this.opts.controllers.map((c) => c.run(leading)));
+      const results = await Promise.allSettled([
+        ...this.opts.controllers.map((c) => c.run(leading)),
+        ...(this.opts.leaderTasks ?? []).map((task) => task.run(leading)),
+      ]);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
       if (failed !== undefined) throw failed.reason;
     };

@@ -2,14 +2,35 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { KubeRequest } from "./kube/transport.js";
 
-/** What a scrape of /metrics is answered, before any metric is rendered. */
+/** What a caller of a protected endpoint is answered, before anything protected is rendered. */
 export type MetricsAccess =
   { allowed: true; user: string } | { allowed: false; status: 401 | 403 | 503; message: string };
 
-/** Decides whether the bearer token of a scrape may read the metrics. */
+/** Decides whether the bearer token of a request may read what an endpoint protects. */
 export interface MetricsAuthorizer {
   authorize(authorization: string | undefined): Promise<MetricsAccess>;
 }
+
+/**
+ * What the SubjectAccessReview asks for one endpoint, and the fix a refused caller is told: a non-resource URL
+ * (`/metrics`) or a resource, possibly virtual (`auditrecords` in `stagegate.io`, granted by ordinary RBAC).
+ */
+export interface EndpointPermission {
+  attributes:
+    | { nonResourceAttributes: { path: string; verb: string } }
+    | { resourceAttributes: { group: string; resource: string; verb: string; namespace?: string } };
+  /** What the caller may not do, as a phrase: "get /metrics". */
+  action: string;
+  /** The ClusterRole that grants it, named in the 401 and 403 answers. */
+  role: string;
+}
+
+/** The permission /metrics asks for. */
+export const METRICS_PERMISSION: EndpointPermission = {
+  attributes: { nonResourceAttributes: { path: "/metrics", verb: "get" } },
+  action: "get /metrics",
+  role: "stagegate-metrics-reader",
+};
 
 /** How long an answer of the API server is reused for the same token: scrapes every 15 s cost two reviews a minute. */
 const DEFAULT_CACHE_TTL_MS = 10_000;
@@ -51,6 +72,19 @@ export function apiServerMetricsAuthorizer(
   transport: ReviewTransport,
   options: { cacheTtlMs?: number; now?: () => number } = {},
 ): MetricsAuthorizer {
+  return apiServerAuthorizer(transport, METRICS_PERMISSION, options);
+}
+
+/**
+ * The same TokenReview-then-SubjectAccessReview authorizer for any endpoint: 401 without an accepted token, 403
+ * when the API server says the user lacks `permission`, 503 when it cannot be asked (never an allow). Tokens are
+ * only ever kept as their SHA-256 digest, and never logged.
+ */
+export function apiServerAuthorizer(
+  transport: ReviewTransport,
+  permission: EndpointPermission,
+  options: { cacheTtlMs?: number; now?: () => number } = {},
+): MetricsAuthorizer {
   const ttl = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
   const now = options.now ?? Date.now;
   const cache = new Map<string, { access: MetricsAccess; expires: number }>();
@@ -79,7 +113,7 @@ export function apiServerMetricsAuthorizer(
             ...(user.uid === undefined ? {} : { uid: user.uid }),
             groups: user.groups ?? [],
             ...(user.extra === undefined ? {} : { extra: user.extra }),
-            nonResourceAttributes: { path: "/metrics", verb: "get" },
+            ...permission.attributes,
           },
         },
       }),
@@ -89,7 +123,7 @@ export function apiServerMetricsAuthorizer(
       allowed: false,
       status: 403,
       message:
-        `${user.username} may not get /metrics: bind the ClusterRole stagegate-metrics-reader to the scraper's ` +
+        `${user.username} may not ${permission.action}: bind the ClusterRole ${permission.role} to the caller's ` +
         "identity",
     };
   }
@@ -101,7 +135,7 @@ export function apiServerMetricsAuthorizer(
         return {
           allowed: false,
           status: 401,
-          message: "send Authorization: Bearer <token> of an identity bound to stagegate-metrics-reader",
+          message: `send Authorization: Bearer <token> of an identity bound to ${permission.role}`,
         };
       }
       const key = createHash("sha256").update(token).digest("hex");

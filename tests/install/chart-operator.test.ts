@@ -75,6 +75,10 @@ const MAY_GO_UNUSED: Record<string, string> = Object.fromEntries([
     "opened by server-side apply: the API server authorises create inside the patch that creates the object " +
       "(and sealed Rollback tasks are created outright: tests/integration/controllers/rollback.test.ts)",
   ]),
+  ...["get", "update"].map((verb): [string, string] => [
+    `${verb} /configmaps [stagegate-audit-push]`,
+    "the audit push's position, used only with audit.push.url (tests/integration/audit/postgres-push.test.ts)",
+  ]),
   [
     "get source.toolkit.fluxcd.io/helmrepositories",
     "read only to resolve a chart version range where an Environment sets gate.mutableRevisions: Resolve " +

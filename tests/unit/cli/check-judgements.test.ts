@@ -226,11 +226,11 @@ describe("stagegate check: the operator's RBAC", () => {
 });
 
 describe("stagegate check: the operator's optional roles", () => {
-  it("allows the audit checkpoint Role by name, bound or not, and nothing more", async () => {
+  it("allows the audit checkpoint and audit push Roles by name, bound or not, and nothing more", async () => {
     const shipped = await readShippedOperatorRoles(SHIPPED_OPERATOR_ROLE_FILE);
     assert.deepEqual(
       shipped.optionalRoles.map((r) => r.name),
-      ["stagegate-audit-checkpoints"],
+      ["stagegate-audit-checkpoints", "stagegate-audit-push"],
     );
     assert.equal(
       shipped.role?.name,

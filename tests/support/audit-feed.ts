@@ -1,0 +1,95 @@
+// The GRC feed served in the test process exactly as the operator serves it (the same handler, HTTPS server and
+// API-server authorizer, with the operator's own RBAC), over a real store, and a client that pages it as a GRC
+// platform would: bearer token, cursor, until the feed says there is no more.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ChainVerifier } from "../../src/audit/feed/chain-status.js";
+import { feedHandler, sendProblem } from "../../src/audit/feed/route.js";
+import type { FeedSource } from "../../src/audit/feed/source.js";
+import { AUDIT_RECORDS_PERMISSION } from "../../src/cmd/audit-feed.js";
+import { startHttpsServer } from "../../src/runtime/https-server.js";
+import { silentLogger } from "../../src/runtime/logging.js";
+import { apiServerAuthorizer } from "../../src/runtime/metrics-authorization.js";
+import { clientFor } from "./kube.js";
+import { writeSelfSignedMetricsCert } from "./operator-metrics.js";
+import { requestWithToken } from "./service-account-token.js";
+
+/** A feed being served, and how to reach it. */
+export interface ServedFeed {
+  url: string;
+  caPem: string;
+  close(): Promise<void>;
+}
+
+/** Serves `source` on loopback; reviews go to the test cluster as the operator (its shipped RBAC). */
+export async function serveFeed(source: FeedSource): Promise<ServedFeed> {
+  const dir = mkdtempSync(path.join(tmpdir(), "stagegate-feed-"));
+  const caPem = writeSelfSignedMetricsCert(dir);
+  const operator = await clientFor("operator");
+  const server = await startHttpsServer({
+    address: "127.0.0.1:0",
+    certFile: path.join(dir, "tls.crt"),
+    keyFile: path.join(dir, "tls.key"),
+    log: silentLogger,
+    handle: feedHandler({
+      authorizer: apiServerAuthorizer(operator.transport, AUDIT_RECORDS_PERMISSION, { cacheTtlMs: 0 }),
+      source,
+      verifier: new ChainVerifier(source),
+      log: silentLogger,
+    }),
+    answerFailure: (res) => sendProblem(res, 500, "InternalError", "failed"),
+    messages: { requestFailed: "Failed", serverFailed: "Failed" },
+  });
+  return {
+    url: `https://127.0.0.1:${server.port}`,
+    caPem,
+    async close() {
+      await server.close();
+      operator.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One page as the feed answers it (the OpenAPI `Page`). */
+export interface PageBody {
+  source: string;
+  items: { verified: boolean; entry: { seq: number; action: string; object: { namespace?: string } } }[];
+  nextCursor: string;
+  more: boolean;
+  chain: { intact: boolean; verifiedThrough: number; firstBad?: { seq?: number; problem: string } };
+}
+
+/** GET `pathAndQuery` on the feed with `token` (null: no Authorization header). */
+export async function getFeed(
+  feed: ServedFeed,
+  token: string | null,
+  pathAndQuery: string,
+): Promise<{ status: number; body: string }> {
+  if (token === null) {
+    const https = await import("node:https");
+    return new Promise((resolve, reject) => {
+      https
+        .get(new URL(pathAndQuery, feed.url), { ca: feed.caPem, agent: false }, (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => (text += chunk));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+        })
+        .on("error", reject);
+    });
+  }
+  return requestWithToken(
+    { url: feed.url, caPem: feed.caPem, token, userAgent: "stagegate-feed-test" },
+    "GET",
+    pathAndQuery,
+  );
+}
+
+/** One page, parsed; throws with the answer when it is not a 200. */
+export async function getPage(feed: ServedFeed, token: string, query: string): Promise<PageBody> {
+  const answer = await getFeed(feed, token, `/audit/v1/records${query}`);
+  if (answer.status !== 200) throw new Error(`the feed answered ${answer.status}: ${answer.body}`);
+  return JSON.parse(answer.body) as PageBody;
+}
