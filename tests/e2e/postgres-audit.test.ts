@@ -22,6 +22,9 @@ import { startE2eOperator, type E2eOperator } from "../support/e2e-operator.js";
 import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
 import { createAuditDatabase, databaseUrl, type AuditDatabase } from "../support/postgres.js";
 import { createRelease } from "../support/release-world.js";
+import { getFeed, getPage } from "../support/audit-feed.js";
+import { kubectl } from "../support/cluster.js";
+import { requestToken } from "../support/service-account-token.js";
 import { changeRequestManifest, kubectlIn } from "../integration/webhooks/webhook-test-objects.js";
 
 const STEP_TIMEOUT_MS = 60_000;
@@ -50,6 +53,8 @@ describe("the operator process recording to PostgreSQL", () => {
       flags: [
         `--audit-database-url=${databaseUrl(db.server, db.database, db.role, "").replace(":@", "@")}`,
         `--audit-database-password-file=${passwordFile}`,
+        // The GRC feed, served by the operator process itself over its serving certificate.
+        "--audit-feed-bind-address=127.0.0.1:0",
       ],
     });
   });
@@ -196,5 +201,47 @@ describe("the operator process recording to PostgreSQL", () => {
     assert.equal(recorded[0]?.actor, "stagegate-operator");
     const all = await entries();
     assert.deepEqual(await verifyAuditDatabase({ url: db.operatorUrl }), { ok: true, entries: all.length });
+  });
+
+  it("serves the whole record through the running operator's feed to an auditor, and nothing to others", async () => {
+    assert.ok(admin !== undefined && operator !== undefined);
+    const serving = await operator.process.waitForLog("Serving the audit feed");
+    const feed = {
+      url: `https://127.0.0.1:${Number(serving.auditFeedPort)}`,
+      caPem: operator.webhookCaPem,
+      close: () => Promise.resolve(),
+    };
+    for (const account of ["grc-platform", "curious-pod"]) {
+      const created = await kubectl("admin", ["-n", ns, "create", "serviceaccount", account]);
+      assert.equal(created.code, 0, created.stderr);
+    }
+    const binding = `stagegate-auditor-e2e-${ns}`;
+    const bound = await kubectl("admin", [
+      "create",
+      "clusterrolebinding",
+      binding,
+      "--clusterrole=stagegate-auditor",
+      `--serviceaccount=${ns}:grc-platform`,
+    ]);
+    assert.equal(bound.code, 0, bound.stderr);
+    try {
+      const auditor = await requestToken(admin, ns, "grc-platform");
+      const stranger = await requestToken(admin, ns, "curious-pod");
+      const stored = (await entries()).map((e) => e.seq);
+      const seen: number[] = [];
+      let cursor = "";
+      for (;;) {
+        const page = await getPage(feed, auditor, `?limit=5${cursor === "" ? "" : `&after=${cursor}`}`);
+        seen.push(...page.items.map((item) => item.entry.seq));
+        assert.equal(page.chain.intact, true);
+        if (!page.more) break;
+        cursor = page.nextCursor;
+      }
+      assert.deepEqual(seen.slice(0, stored.length), stored, "every stored entry, in order, once");
+      assert.equal((await getFeed(feed, stranger, "/audit/v1/records")).status, 403);
+      assert.equal((await getFeed(feed, null, "/audit/v1/records")).status, 401);
+    } finally {
+      await kubectl("admin", ["delete", "clusterrolebinding", binding, "--ignore-not-found"]);
+    }
   });
 });

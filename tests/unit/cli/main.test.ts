@@ -63,7 +63,7 @@ describe("the stagegate dispatcher", () => {
     [
       "a verb family without its verb",
       ["audit", "check"],
-      /"audit check" is not a command; did you mean "audit verify", "audit export", "audit report release", "audit report period", "audit report templates", "audit setup-database"\?/,
+      /"audit check" is not a command; did you mean "audit verify", "audit export", "audit report release", "audit report period", "audit report templates", "audit archive list", "audit archive get", "audit hold", "audit purge", "audit setup-database"\?/,
     ],
     ["help for no verb", ["help", "frob"], /no help for "frob"/],
     [
