@@ -1,4 +1,5 @@
 import { mkdir, open } from "node:fs/promises";
+import { syncDirectory } from "./sync-directory.js";
 import path from "node:path";
 import { GENESIS_HASH } from "./canonical-hash.js";
 import { readAuditLines } from "./audit-lines.js";
@@ -206,14 +207,4 @@ async function readTransitions(filePath: string): Promise<Set<string>> {
 
 async function openForAppend(filePath: string): Promise<AuditFile> {
   return open(filePath, "a");
-}
-
-/** Makes a newly created file's directory entry durable too, so a crash cannot lose the whole file. */
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

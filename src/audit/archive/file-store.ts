@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { syncDirectory } from "../sync-directory.js";
 import { link, mkdir, open, readdir, readFile, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { readAuditLines } from "../audit-lines.js";
@@ -177,14 +178,5 @@ async function readdirIfPresent(dir: string): Promise<string[]> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw err;
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
