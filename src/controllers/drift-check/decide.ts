@@ -1,5 +1,5 @@
 import type { Evidence } from "../../api/v1alpha1/deployment-task.js";
-import type { AuditEvent } from "../../audit/recorder.js";
+import { transitionId, type AuditEvent } from "../../audit/recorder.js";
 import type { DeliveryObservation } from "../../gitops/delivery.js";
 import { formatTimestamp } from "../../runtime/duration.js";
 import type { EventSpec } from "../../runtime/events.js";
@@ -93,6 +93,11 @@ export function decideDriftCheck(
         actor: DRIFT_CHECK_ACTOR,
         action: DRIFT_CHECKED,
         object: { kind: "DeploymentTask", namespace: task.namespace, name: task.name, uid: task.uid },
+        // One check per set of Pending drift items: the pass after a crash or a conflict before the items were
+        // written checks the same items again, under the same transition (ADR 0031).
+        ...(task.uid === undefined
+          ? {}
+          : { transition: transitionId("DeploymentTask", task.uid, DRIFT_CHECKED, ...check.items) }),
         details: {
           release: check.release,
           environment: check.environment,

@@ -1,4 +1,4 @@
-import { taskObject } from "./decision-parts.js";
+import { taskObject, taskTransition } from "./decision-parts.js";
 import type { AlertEvidence, TaskPhase } from "../../api/v1alpha1/deployment-task.js";
 import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
 import type { AuditEvent } from "../../audit/recorder.js";
@@ -119,6 +119,8 @@ export function decideValidation(input: ValidationInput, now: Date): ValidationD
       actor: ROLLBACK_ACTOR,
       action: "RollbackValidated",
       object: taskObject(task),
+      // One validation per task: its item concludes once (a person's later edit is theirs, on record as such).
+      ...taskTransition(task, "RollbackValidated", VALIDATED_ITEM),
       details: {
         rollbackTask: rollback.name,
         ...(input.release === undefined ? {} : { release: input.release }),
