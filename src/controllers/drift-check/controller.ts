@@ -70,8 +70,8 @@ export function createDriftCheckController(
 
   /**
    * Converges one task. A completion is first confirmed against a fresh read (the cache may not have seen a
-   * person's latest edit) and audited before it is written, under a transition (the task and its Pending drift
-   * items), so it is audited once and never lost: a write that conflicts, or a crash before it, is decided again
+   * person's latest edit) and audited before it is written, under a transition (the task, its generation and
+   * its Pending drift items), so it is audited once and never lost: a write that conflicts, or a crash before it, is decided again
    * and the store keeps the first entry (should a person have completed the items in that instant, the entry
    * records a check whose write then did not land). The target is observed once per pass, so the audit entry and
    * the evidence describe the same look.
@@ -105,7 +105,12 @@ export function createDriftCheckController(
           }
           const decision = decideDriftCheck(
             planned,
-            { namespace: task.metadata.namespace ?? "", name: task.metadata.name, uid: task.metadata.uid },
+            {
+              namespace: task.metadata.namespace ?? "",
+              name: task.metadata.name,
+              uid: task.metadata.uid,
+              generation: task.metadata.generation,
+            },
             looked.observation,
             task.metadata.annotations?.[DRIFT_CHECK_ANNOTATION],
             recheckAfterMs,

@@ -50,6 +50,8 @@ export interface DriftTaskRef {
   namespace: string;
   name: string;
   uid?: string | undefined;
+  /** The task's `metadata.generation`: a check again after a person reset the items is another fact. */
+  generation?: number | undefined;
 }
 
 /**
@@ -93,11 +95,20 @@ export function decideDriftCheck(
         actor: DRIFT_CHECK_ACTOR,
         action: DRIFT_CHECKED,
         object: { kind: "DeploymentTask", namespace: task.namespace, name: task.name, uid: task.uid },
-        // One check per set of Pending drift items: the pass after a crash or a conflict before the items were
-        // written checks the same items again, under the same transition (ADR 0031).
+        // One check per spec the items are Pending in (a person setting them back to Pending makes another
+        // generation) and set of items: the pass after a crash or a conflict before the items were written checks
+        // the same items of the same generation again, under the same transition (ADR 0031).
         ...(task.uid === undefined
           ? {}
-          : { transition: transitionId("DeploymentTask", task.uid, DRIFT_CHECKED, ...check.items) }),
+          : {
+              transition: transitionId(
+                "DeploymentTask",
+                task.uid,
+                DRIFT_CHECKED,
+                `g${task.generation ?? 0}`,
+                ...check.items,
+              ),
+            }),
         details: {
           release: check.release,
           environment: check.environment,

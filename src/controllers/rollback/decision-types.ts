@@ -18,6 +18,8 @@ export interface RollbackFamilyTaskView {
   namespace: string;
   name: string;
   uid?: string | undefined;
+  /** `metadata.generation`: tells a conclusion after a person reset an item from the one before. */
+  generation?: number | undefined;
   spec: DeploymentTaskSpec;
   /** The phase derived from the DeploymentTask controller's conditions; undefined before its first status. */
   phase?: TaskPhase | undefined;

@@ -40,6 +40,7 @@ async function gatherValidation(
       namespace,
       name: task.metadata.name,
       uid: task.metadata.uid,
+      generation: task.metadata.generation,
       spec: read.spec,
       phase: read.phase,
       recorded: task.metadata.annotations?.[VALIDATION_ANNOTATION],

@@ -119,8 +119,9 @@ export function decideValidation(input: ValidationInput, now: Date): ValidationD
       actor: ROLLBACK_ACTOR,
       action: "RollbackValidated",
       object: taskObject(task),
-      // One validation per task: its item concludes once (a person's later edit is theirs, on record as such).
-      ...taskTransition(task, "RollbackValidated", VALIDATED_ITEM),
+      // One validation per generation the item is Pending in: a crash or a conflict before the item is written
+      // meets the same one again; a person setting the item back to Pending makes another.
+      ...taskTransition(task, "RollbackValidated", VALIDATED_ITEM, `g${task.generation ?? 0}`),
       details: {
         rollbackTask: rollback.name,
         ...(input.release === undefined ? {} : { release: input.release }),

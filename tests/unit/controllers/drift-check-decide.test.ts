@@ -259,7 +259,7 @@ describe("decideDriftCheck", () => {
         observedAt: "2026-11-26T10:00:00Z",
         items: ["drift-checked"],
       },
-      transition: "DeploymentTask/6a1f/DriftChecked/drift-checked",
+      transition: "DeploymentTask/6a1f/DriftChecked/g0/drift-checked",
     });
     assert.deepEqual(
       decision.items.map((item) => item.name),
@@ -287,6 +287,12 @@ describe("decideDriftCheck", () => {
       first,
       other.kind === "Complete" ? other.audit.transition : undefined,
       "a re-created task",
+    );
+    const reset = decideDriftCheck(check(ARGO), { ...TASK, generation: 3 }, observed({}), "OutOfSync");
+    assert.notEqual(
+      first,
+      reset.kind === "Complete" ? reset.audit.transition : undefined,
+      "a check after a person set the items back to Pending",
     );
   });
 

@@ -234,10 +234,12 @@ describe("decideValidation", () => {
       return d.kind === "Complete" ? d.audit.transition : undefined;
     };
     const first = transition(input(), NOW);
-    assert.equal(first, "DeploymentTask/v-uid/RollbackValidated/rollback-validated");
+    assert.equal(first, "DeploymentTask/v-uid/RollbackValidated/rollback-validated/g0");
     assert.equal(transition(input(), new Date(NOW.getTime() + 60_000)), first, "the pass after a crash");
     const recreated = input();
     assert.notEqual(transition({ ...recreated, task: { ...recreated.task, uid: "w-uid" } }, NOW), first);
+    const reset = { ...recreated, task: { ...recreated.task, generation: 4 } };
+    assert.notEqual(transition(reset, NOW), first, "after a person set the item back to Pending");
   });
 });
 
