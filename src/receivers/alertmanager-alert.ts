@@ -1,3 +1,4 @@
+import { transitionId } from "../audit/recorder.js";
 import { resources } from "../controllers/resources.js";
 import { releaseKey } from "../controllers/release/names.js";
 import { ApiError, TransportError } from "../runtime/kube/api-error.js";
@@ -81,6 +82,41 @@ function sealedOwner(match: AlertMatch): SealedTaskOwner {
   };
 }
 
+/**
+ * `RollbackTaskOpened` for the operator's task `name`, under one transition per task
+ * (`DeploymentTask/<uid>/RollbackTaskOpened`): recorded by the delivery that created it and again by every
+ * delivery of the same alert that finds it open, so a crash between the create and the entry loses nothing (the
+ * alert is sent again until it resolves) and the store keeps one entry (ADR 0031).
+ */
+async function recordOpened(
+  deps: Deps,
+  delivered: DeliveredAlert,
+  match: AlertMatch,
+  task: { name: string; uid?: string | undefined; squatted: boolean },
+): Promise<string> {
+  const { release, environment } = match;
+  const message = `Opened Rollback task ${release.namespace}/${task.name} for ${releaseKey(release.namespace, release.name)} in ${environment}.`;
+  await deps.audit.record({
+    actor: `alertmanager:${delivered.sender}`,
+    action: "RollbackTaskOpened",
+    object: {
+      kind: "DeploymentTask",
+      namespace: release.namespace,
+      name: task.name,
+      ...(task.uid === undefined ? {} : { uid: task.uid }),
+    },
+    details: {
+      ...auditDetails(delivered, match),
+      message,
+      ...(task.squatted ? { squatted: rollbackTaskFor(release, environment, delivered.alert) } : {}),
+    },
+    ...(task.uid === undefined
+      ? {}
+      : { transition: transitionId("DeploymentTask", task.uid, "RollbackTaskOpened") }),
+  });
+  return message;
+}
+
 async function openTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch): Promise<AlertResult> {
   const { sender, alert, receivedAt } = delivered;
   const { release, environment } = match;
@@ -105,17 +141,7 @@ async function openTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch
   const created = opened.created ? "created" : "exists";
   const outcome = firingOutcome(true, created);
   if (created === "created") {
-    const message = `Opened Rollback task ${release.namespace}/${name} for ${base.release} in ${environment}.`;
-    await deps.audit.record({
-      actor: `alertmanager:${sender}`,
-      action: "RollbackTaskOpened",
-      object: { kind: "DeploymentTask", namespace: release.namespace, name },
-      details: {
-        ...auditDetails(delivered, match),
-        message,
-        ...(opened.squatted ? { squatted: rollbackTaskFor(release, environment, alert) } : {}),
-      },
-    });
+    const message = await recordOpened(deps, delivered, match, opened);
     // Not awaited: the answer does not wait for a courtesy Event (the recorder never throws; it logs a failure).
     void deps.events?.record(
       resources.release,
@@ -150,6 +176,7 @@ async function openTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch
         "it was not opened for this alert. Delete it: the alert is delivered again and opens its own task.",
     };
   }
+  await recordOpened(deps, delivered, match, { ...opened, uid: existing.metadata.uid });
   return { ...base, task: name, outcome, message: `Rollback task ${name} is already open for this alert.` };
 }
 
@@ -164,25 +191,38 @@ async function resolveTask(deps: Deps, delivered: DeliveredAlert, match: AlertMa
     rollbackTaskFor(release, environment, alert),
   );
   const resolvedAt = resolutionTime(alert, receivedAt);
-  const result = await resolveRollbackTask(deps.client, release.namespace, name, resolvedAt);
-  const outcome = resolvedOutcome(result);
-  if (result === "missing") {
+  const resolution = await resolveRollbackTask(deps.client, release.namespace, name, resolvedAt);
+  const outcome = resolvedOutcome(resolution.result);
+  if (resolution.result === "missing") {
     return {
       ...base,
       outcome,
       message: `No Rollback task was opened for this alert; a resolution opens none.`,
     };
   }
-  if (result === "already") {
-    return { ...base, task: name, outcome, message: `Rollback task ${name} already records a resolution.` };
-  }
-  const message = `Recorded on Rollback task ${release.namespace}/${name} that the alert resolved at ${resolvedAt}.`;
+  // The resolution the task stores, under one transition per task and resolution time: recorded by the delivery
+  // that wrote it and again by every later delivery that finds it written, so a crash between the write and the
+  // entry loses nothing and the store keeps one entry (ADR 0031).
+  const stored = resolution.resolvedAt;
+  const { uid } = resolution;
+  const message = `Recorded on Rollback task ${release.namespace}/${name} that the alert resolved at ${stored}.`;
   await deps.audit.record({
     actor: `alertmanager:${sender}`,
     action: "AlertResolved",
-    object: { kind: "DeploymentTask", namespace: release.namespace, name },
-    details: { ...auditDetails(delivered, match), resolvedAt, message },
+    object: {
+      kind: "DeploymentTask",
+      namespace: release.namespace,
+      name,
+      ...(uid === undefined ? {} : { uid }),
+    },
+    details: { ...auditDetails(delivered, match), resolvedAt: stored, message },
+    ...(uid === undefined
+      ? {}
+      : { transition: transitionId("DeploymentTask", uid, "AlertResolved", stored) }),
   });
+  if (resolution.result === "already") {
+    return { ...base, task: name, outcome, message: `Rollback task ${name} already records a resolution.` };
+  }
   deps.log.info({ ...base, task: name, fingerprint: alert.fingerprint }, "Recorded an alert's resolution");
   return { ...base, task: name, outcome, message };
 }

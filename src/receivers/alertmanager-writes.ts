@@ -1,7 +1,7 @@
 import { resources } from "../controllers/resources.js";
 import { isAlreadyExists, isConflict, isNotFound } from "../runtime/kube/api-error.js";
 import type { CallOptions, KubeClient } from "../runtime/kube/client.js";
-import type { CreateResult, ResolveResult } from "./alertmanager-outcome.js";
+import type { CreateResult } from "./alertmanager-outcome.js";
 
 /** How many times a resolution is retried from a fresh read when the task changed under it. */
 const RESOLVE_ATTEMPTS = 5;
@@ -26,11 +26,15 @@ export async function createRollbackTask(
   }
 }
 
+/** What a resolution found or did, and, on a task, its uid and the resolution time it stores. */
+export type Resolution =
+  { result: "missing" } | { result: "set" | "already"; uid?: string | undefined; resolvedAt: string };
+
 /**
  * Records `resolvedAt` on the task named by the alert, only if it has none: a merge patch carrying the read
  * resourceVersion as its precondition, so a second resolution (another delivery, another replica) can never
  * overwrite the first; on 409 it re-reads and decides again. A missing task is "missing": resolutions never
- * open work. Other API errors are thrown.
+ * open work. A task already resolved is "already", with the time it stores. Other API errors are thrown.
  */
 export async function resolveRollbackTask(
   client: KubeClient,
@@ -38,27 +42,32 @@ export async function resolveRollbackTask(
   name: string,
   resolvedAt: string,
   opts: CallOptions = {},
-): Promise<Exclude<ResolveResult, "failed">> {
+): Promise<Resolution> {
   for (let attempt = 1; ; attempt++) {
     let task;
     try {
       task = await client.get(resources.deploymentTask, name, namespace, opts);
     } catch (err) {
-      if (isNotFound(err)) return "missing";
+      if (isNotFound(err)) return { result: "missing" };
       throw err;
     }
     const alert = (task.spec as { alert?: { resolvedAt?: unknown } } | undefined)?.alert;
-    if (alert === undefined) return "missing";
-    if (alert.resolvedAt !== undefined) return "already";
+    if (alert === undefined) return { result: "missing" };
+    const uid = task.metadata.uid;
+    if (alert.resolvedAt !== undefined) {
+      const stored =
+        typeof alert.resolvedAt === "string" ? alert.resolvedAt : JSON.stringify(alert.resolvedAt);
+      return { result: "already", uid, resolvedAt: stored };
+    }
     const patch = {
       metadata: { resourceVersion: task.metadata.resourceVersion },
       spec: { alert: { resolvedAt } },
     };
     try {
       await client.patch(resources.deploymentTask, name, namespace, patch, { type: "merge", ...opts });
-      return "set";
+      return { result: "set", uid, resolvedAt };
     } catch (err) {
-      if (isNotFound(err)) return "missing";
+      if (isNotFound(err)) return { result: "missing" };
       if (!isConflict(err) || attempt >= RESOLVE_ATTEMPTS) throw err;
     }
   }

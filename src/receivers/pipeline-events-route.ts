@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
-import type { AuditRecorder } from "../audit/recorder.js";
+import { transitionDigest, transitionId, type AuditRecorder } from "../audit/recorder.js";
 import { ApiError, TransportError } from "../runtime/kube/api-error.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { Logger } from "../runtime/logging.js";
@@ -58,7 +58,34 @@ function success(cloudEvent: CloudEvent, result: EventResult): ReceiverAnswer {
   };
 }
 
-/** Writes one audit entry per task the event concerns (the Release itself when there is none). */
+/**
+ * The transition of an event's entry about one object (ADR 0031). A CloudEvent is named by its source and id
+ * (the sender re-sends the same ones when it got no answer); with the token's name (one sender cannot settle
+ * another's) and a digest of the type and data (an id reused for other contents is another event). A redelivery,
+ * also the one after a crash between the writes and the entry, records the event once.
+ */
+export function pipelineEventTransition(
+  cloudEvent: CloudEvent,
+  sender: string,
+  object: { kind: string; name: string },
+): string {
+  return transitionId(
+    "CloudEvent",
+    cloudEvent.source,
+    "PipelineEventReceived",
+    cloudEvent.id,
+    sender,
+    transitionDigest([cloudEvent.type, cloudEvent.subject ?? null, cloudEvent.data]),
+    object.kind,
+    object.name,
+  );
+}
+
+/**
+ * Writes one audit entry per task the event concerns (the Release itself when there is none), after the writes,
+ * each under the event's transition: a redelivery finds the writes done and records what a crash lost, else
+ * nothing.
+ */
 async function audit(
   deps: PipelineEventsDeps,
   cloudEvent: CloudEvent,
@@ -76,12 +103,14 @@ async function audit(
     outcome: result.outcome,
   };
   const actor = `pipeline:${event.origin.sender}`;
+  const sender = event.origin.sender;
   if (result.tasks.length === 0) {
     await deps.audit.record({
       actor,
       action: "PipelineEventReceived",
       object: { kind: "Release", namespace, name },
       details,
+      transition: pipelineEventTransition(cloudEvent, sender, { kind: "Release", name }),
     });
   }
   for (const task of result.tasks) {
@@ -95,6 +124,7 @@ async function audit(
       action: "PipelineEventReceived",
       object: { kind: "DeploymentTask", namespace, name: task.name },
       details: { ...details, change: task.change, ...(items === undefined ? {} : { items }) },
+      transition: pipelineEventTransition(cloudEvent, sender, { kind: "DeploymentTask", name: task.name }),
     });
   }
 }

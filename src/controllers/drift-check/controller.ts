@@ -70,16 +70,16 @@ export function createDriftCheckController(
 
   /**
    * Converges one task. A completion is first confirmed against a fresh read (the cache may not have seen a
-   * person's latest edit) and audited before it is written, so it is audited once and never lost: a write
-   * that conflicts is decided again from a fresh read without auditing again (should a person have completed
-   * the items in that instant, the entry records a check whose write then did not land). The target is
-   * observed once per pass, so the audit entry and the evidence describe the same look.
+   * person's latest edit) and audited before it is written, under a transition (the task, its generation and
+   * its Pending drift items), so it is audited once and never lost: a write that conflicts, or a crash before it, is decided again
+   * and the store keeps the first entry (should a person have completed the items in that instant, the entry
+   * records a check whose write then did not land). The target is observed once per pass, so the audit entry and
+   * the evidence describe the same look.
    */
   async function reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
     const cached = tasks.store.get(req.key);
     if (cached === undefined || cached.metadata.deletionTimestamp !== undefined) return {};
     const opts = { signal: req.signal };
-    let audited = false;
     let looked: { target: ReleaseTarget; observation: DeliveryObservation } | undefined;
     return convergeTask<{ decision: DriftDecision; target: ReleaseTarget; observation: DeliveryObservation }>(
       cached,
@@ -105,7 +105,12 @@ export function createDriftCheckController(
           }
           const decision = decideDriftCheck(
             planned,
-            { namespace: task.metadata.namespace ?? "", name: task.metadata.name, uid: task.metadata.uid },
+            {
+              namespace: task.metadata.namespace ?? "",
+              name: task.metadata.name,
+              uid: task.metadata.uid,
+              generation: task.metadata.generation,
+            },
             looked.observation,
             task.metadata.annotations?.[DRIFT_CHECK_ANNOTATION],
             recheckAfterMs,
@@ -127,10 +132,7 @@ export function createDriftCheckController(
             }
             return { requeueAfterMs: decision.requeueAfterMs };
           }
-          if (!audited) {
-            await deps.audit.record(decision.audit);
-            audited = true;
-          }
+          await deps.audit.record(decision.audit);
           const written = await completeItems(deps.client, task, decision.annotation, decision.items, opts);
           await deps.events.record(rt, written, decision.event, opts);
           req.log.info(

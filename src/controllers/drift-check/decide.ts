@@ -1,5 +1,5 @@
 import type { Evidence } from "../../api/v1alpha1/deployment-task.js";
-import type { AuditEvent } from "../../audit/recorder.js";
+import { transitionId, type AuditEvent } from "../../audit/recorder.js";
 import type { DeliveryObservation } from "../../gitops/delivery.js";
 import { formatTimestamp } from "../../runtime/duration.js";
 import type { EventSpec } from "../../runtime/events.js";
@@ -50,6 +50,8 @@ export interface DriftTaskRef {
   namespace: string;
   name: string;
   uid?: string | undefined;
+  /** The task's `metadata.generation`: a check again after a person reset the items is another fact. */
+  generation?: number | undefined;
 }
 
 /**
@@ -93,6 +95,20 @@ export function decideDriftCheck(
         actor: DRIFT_CHECK_ACTOR,
         action: DRIFT_CHECKED,
         object: { kind: "DeploymentTask", namespace: task.namespace, name: task.name, uid: task.uid },
+        // One check per spec the items are Pending in (a person setting them back to Pending makes another
+        // generation) and set of items: the pass after a crash or a conflict before the items were written checks
+        // the same items of the same generation again, under the same transition (ADR 0031).
+        ...(task.uid === undefined
+          ? {}
+          : {
+              transition: transitionId(
+                "DeploymentTask",
+                task.uid,
+                DRIFT_CHECKED,
+                `g${task.generation ?? 0}`,
+                ...check.items,
+              ),
+            }),
         details: {
           release: check.release,
           environment: check.environment,

@@ -2,7 +2,7 @@ import { formatTimestamp } from "../../runtime/duration.js";
 import { describeTarget, targetIdentity } from "../drift-check/evidence.js";
 import { releaseKey } from "../release/names.js";
 import { activeFreezes, breakGlassChange } from "./break-glass.js";
-import { audit, currentRevision, nothing, notify, owner } from "./decision-parts.js";
+import { audit, replaced, currentRevision, nothing, notify, owner } from "./decision-parts.js";
 import type { DecisionContext, RollbackDecision } from "./decision-types.js";
 import { rollbackTarget } from "./previous-revision.js";
 import { ROLLBACK_ACTOR, ROLLBACK_RECHECK_MS, ROLLED_BACK_ITEM, RollbackReason } from "./reasons.js";
@@ -72,13 +72,19 @@ export function automatic(ctx: DecisionContext, ours: boolean): RollbackDecision
       },
       ...(ours ? { freeLock: true } : {}),
       audit: [
-        audit(ctx, "RollbackCompleted", {
-          result: done ? "Passed" : "Failed",
-          from,
-          to: previous.revision,
-          previousRelease: previous.release,
-          message: delivery.message,
-        }),
+        audit(
+          ctx,
+          "RollbackCompleted",
+          {
+            result: done ? "Passed" : "Failed",
+            from,
+            to: previous.revision,
+            previousRelease: previous.release,
+            message: delivery.message,
+          },
+          // One conclusion per start of the rolled-back item (the start time the task carries, if any).
+          [ROLLED_BACK_ITEM, replaced(task.startedAt)],
+        ),
       ],
       events: [{ type: done ? "Normal" : "Warning", reason, message: notes }],
     };
@@ -130,14 +136,22 @@ export function automatic(ctx: DecisionContext, ours: boolean): RollbackDecision
     audit: started
       ? []
       : [
-          audit(ctx, "RollbackStarted", {
-            from,
-            to: previous.revision,
-            previousRelease: previous.release,
-            ...(holder === undefined || ours ? {} : { lockTakenFrom: holder }),
-            ...(forged && !ours ? { forgedLock: true } : {}),
-            ...(breakGlass === undefined ? {} : { breakGlass: breakGlass.name, freezes: breakGlass.freezes }),
-          }),
+          audit(
+            ctx,
+            "RollbackStarted",
+            {
+              from,
+              to: previous.revision,
+              previousRelease: previous.release,
+              ...(holder === undefined || ours ? {} : { lockTakenFrom: holder }),
+              ...(forged && !ours ? { forgedLock: true } : {}),
+              ...(breakGlass === undefined
+                ? {}
+                : { breakGlass: breakGlass.name, freezes: breakGlass.freezes }),
+            },
+            // The start it replaces (none the first time): a start after a wait for the lock is another fact.
+            [replaced(task.startedAt)],
+          ),
         ],
     events: started ? [] : [{ type: "Normal", reason: RollbackReason.RollbackStarted, message }],
     requeueAfterMs: ROLLBACK_RECHECK_MS,

@@ -71,7 +71,8 @@ export function createRollbackController(deps: ControllerDeps, informers: Inform
   /**
    * Converges one Rollback task. A decision that writes to the task is confirmed against a fresh read first (the
    * cache may not have seen a person's latest edit); a task write that conflicts is decided again from a fresh
-   * read. Audit entries and events follow the writes they describe, so nothing is recorded that did not happen.
+   * read. Audit entries precede the task write that records the step (and follow the writes to other objects),
+   * each under a transition, so a retry meets them again and none is lost or doubled; events follow the writes.
    */
   async function reconcileRollback(req: ReconcileRequest, cached: KubeObject): Promise<ReconcileResult> {
     const opts = { signal: req.signal };
@@ -150,6 +151,10 @@ export function createRollbackController(deps: ControllerDeps, informers: Inform
         );
       }
     }
+    // The step's entries go on record after the writes to other objects (lock, sync request, emergency change)
+    // and before the task write that shows the step: a crash in between leaves the step unrecorded on the task,
+    // the next pass decides it again under the same transitions, and the store keeps one entry (ADR 0031).
+    for (const entry of decision.audit) await deps.audit.record(entry);
     if (decision.finish !== undefined) {
       const { item, annotation } = decision.finish;
       written = await applyItem(
@@ -171,13 +176,6 @@ export function createRollbackController(deps: ControllerDeps, informers: Inform
     if (decision.openValidation !== undefined) {
       const opened = await ensureValidationTask(deps.client, tasks, namespace, decision.openValidation, opts);
       if (opened) req.log.info({ task: decision.openValidation.name }, "Opened the rollback validation task");
-    }
-    for (const entry of decision.audit) {
-      const uid = written.metadata.uid;
-      await deps.audit.record({
-        ...entry,
-        object: { ...entry.object, ...(uid === undefined ? {} : { uid }) },
-      });
     }
     for (const event of decision.events) await deps.events.record(rt, written, event, opts);
     if (decision.record !== undefined || decision.finish !== undefined) {

@@ -1,9 +1,14 @@
-import type { AuditEvent } from "../../audit/recorder.js";
+import { transitionId, type AuditEvent } from "../../audit/recorder.js";
 import { formatTimestamp } from "../../runtime/duration.js";
 import type { EventSpec } from "../../runtime/events.js";
 import { targetIdentity } from "../drift-check/evidence.js";
 import { targetRevision } from "../release/delivery.js";
-import type { DecisionContext, LogEntry, RollbackDecision, RollbackTaskView } from "./decision-types.js";
+import type {
+  DecisionContext,
+  LogEntry,
+  RollbackDecision,
+  RollbackFamilyTaskView,
+} from "./decision-types.js";
 import { ROLLBACK_ACTOR, type RollbackReason } from "./reasons.js";
 
 /** A decision without actions. */
@@ -29,7 +34,7 @@ export function currentRevision(ctx: DecisionContext): string {
 }
 
 /** How the audit trail names a Rollback (or validation) task: kind, namespace, name and, when known, uid. */
-export function taskObject(task: RollbackTaskView): AuditEvent["object"] {
+export function taskObject(task: RollbackFamilyTaskView): AuditEvent["object"] {
   return {
     kind: "DeploymentTask",
     namespace: task.namespace,
@@ -38,17 +43,42 @@ export function taskObject(task: RollbackTaskView): AuditEvent["object"] {
   };
 }
 
-/** An audit entry about the Rollback task, with the facts every rollback entry carries. */
+/**
+ * The transition of a fact about a Rollback (or validation) task (ADR 0031): the task's uid, the action and what
+ * tells one occurrence from the next, read from the task as it was before the write that shows the fact (so a
+ * pass after a crash in between names it alike). None while the uid is unknown.
+ */
+export function taskTransition(
+  task: RollbackFamilyTaskView,
+  action: AuditEvent["action"],
+  ...parts: readonly string[]
+): Pick<AuditEvent, "transition"> {
+  return task.uid === undefined
+    ? {}
+    : { transition: transitionId("DeploymentTask", task.uid, action, ...parts) };
+}
+
+/** What a task records before a step, as a transition part: the step (or start time) it replaces, `-` for none. */
+export function replaced(value: string | undefined): string {
+  return value ?? "-";
+}
+
+/**
+ * An audit entry about the Rollback task, with the facts every rollback entry carries, under the transition
+ * named by `parts` (see {@link taskTransition}).
+ */
 export function audit(
   ctx: DecisionContext,
   action: AuditEvent["action"],
   details: Record<string, unknown>,
+  parts: readonly string[],
 ): AuditEvent {
   const { task } = ctx.input;
   return {
     actor: ROLLBACK_ACTOR,
     action,
     object: taskObject(task),
+    ...taskTransition(task, action, ...parts),
     details: {
       release: ctx.release.name,
       environment: ctx.environment,

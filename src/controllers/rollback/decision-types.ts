@@ -18,6 +18,8 @@ export interface RollbackFamilyTaskView {
   namespace: string;
   name: string;
   uid?: string | undefined;
+  /** `metadata.generation`: tells a conclusion after a person reset an item from the one before. */
+  generation?: number | undefined;
   spec: DeploymentTaskSpec;
   /** The phase derived from the DeploymentTask controller's conditions; undefined before its first status. */
   phase?: TaskPhase | undefined;
@@ -75,8 +77,9 @@ export type LogEntry = z.input<typeof TaskLogEntry>;
 
 /**
  * What to do about one Rollback task, executed by the glue in this order: take the lock, promote, open the
- * break-glass change, finish the item, record the step, free the lock, open the validation task; then the audit
- * entries and the events. Every action is idempotent, and the recorded step keeps the once-only ones once.
+ * break-glass change, record the audit entries (each under a transition read from the task before this step),
+ * finish the item, record the step, free the lock, open the validation task; then the events. Every action is
+ * idempotent, and the recorded step keeps the once-only ones once.
  */
 export interface RollbackDecision {
   /** Skip (nothing to do), Notify (tell people once), Wait, Roll (in progress), Finish, Settle (after the work). */

@@ -1,10 +1,13 @@
 import { ROLLED_BACK_ITEM, RollbackReason } from "./reasons.js";
 import type { DecisionContext, RollbackDecision } from "./decision-types.js";
-import { currentRevision, audit, notify, owner } from "./decision-parts.js";
+import { replaced, currentRevision, audit, notify, owner } from "./decision-parts.js";
 import { describeTarget } from "../drift-check/evidence.js";
 import { describeCause, describePrevious, manualCommand, sentenceOf } from "./wording.js";
 
-/** Disabled: nothing is reverted; the owners are told why once, and the hold is audited. */
+/**
+ * Disabled: nothing is reverted; the owners are told why once, and the hold is audited under the step it
+ * replaces on the task (`DeploymentTask/<uid>/RollbackHeld/<step before>`).
+ */
 export function held(ctx: DecisionContext): RollbackDecision {
   const why = ctx.release.spec.rollbackPolicy.reason ?? "no reason was given";
   const message =
@@ -15,7 +18,9 @@ export function held(ctx: DecisionContext): RollbackDecision {
     RollbackReason.RollbackHeld,
     "Warning",
     message,
-    audit(ctx, "RollbackHeld", { reason: why, revision: currentRevision(ctx) }),
+    audit(ctx, "RollbackHeld", { reason: why, revision: currentRevision(ctx) }, [
+      replaced(ctx.input.task.recorded),
+    ]),
   );
 }
 

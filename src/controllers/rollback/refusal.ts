@@ -1,4 +1,4 @@
-import { taskObject } from "./decision-parts.js";
+import { replaced, taskObject, taskTransition } from "./decision-parts.js";
 import { formatTimestamp } from "../../runtime/duration.js";
 import { nothing } from "./decision-parts.js";
 import type { DecisionContext, RollbackDecision, RollbackInput } from "./decision-types.js";
@@ -42,6 +42,7 @@ export function refused(
         actor: ROLLBACK_ACTOR,
         action: "RollbackTaskRefused",
         object: taskObject(task),
+        ...taskTransition(task, "RollbackTaskRefused", replaced(task.recorded)),
         details: {
           ...(task.spec.releaseRef?.name === undefined ? {} : { release: task.spec.releaseRef.name }),
           ...(task.spec.environment === undefined ? {} : { environment: task.spec.environment }),
@@ -126,6 +127,7 @@ export function underOpeningPolicy(
         actor: ROLLBACK_ACTOR,
         action: "RollbackPolicyChangeIgnored",
         object: taskObject(task),
+        ...taskTransition(task, "RollbackPolicyChangeIgnored", now, replaced(task.policyNoted)),
         details: {
           release: ctx.release.name,
           environment: ctx.environment,

@@ -36,7 +36,8 @@ async function provenAt(
  * Creates the operator's sealed Rollback task under its deterministic `name` (POST; an existing task of the
  * operator's means "already opened"). When someone else's task squats that name (it does not verify), the task is
  * opened under {@link RollbackSeal.alternateName} instead, so a pre-created decoy can neither block the rollback nor
- * be taken for it. Returns the name the operator's task has and whether this call created it.
+ * be taken for it. Returns the name the operator's task has, whether this call created it and, when it did, the
+ * created task's uid.
  */
 export async function createSealedRollbackTask(
   client: KubeClient,
@@ -45,12 +46,12 @@ export async function createSealedRollbackTask(
   name: string,
   body: TaskBody,
   opts: CallOptions = {},
-): Promise<{ created: boolean; name: string; squatted: boolean }> {
+): Promise<{ created: boolean; name: string; squatted: boolean; uid?: string | undefined }> {
   const candidates = [name, seal.alternateName(name)];
   for (const [index, candidate] of candidates.entries()) {
     try {
-      await client.create(resources.deploymentTask, body(candidate), owner.namespace, opts);
-      return { created: true, name: candidate, squatted: index > 0 };
+      const created = await client.create(resources.deploymentTask, body(candidate), owner.namespace, opts);
+      return { created: true, name: candidate, squatted: index > 0, uid: created.metadata.uid };
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
     }

@@ -40,6 +40,7 @@ async function gatherValidation(
       namespace,
       name: task.metadata.name,
       uid: task.metadata.uid,
+      generation: task.metadata.generation,
       spec: read.spec,
       phase: read.phase,
       recorded: task.metadata.annotations?.[VALIDATION_ANNOTATION],
@@ -62,7 +63,7 @@ async function gatherValidation(
 /**
  * Converges one RollbackValidation task: completes its item when the rolled-back target is healthy on the previous
  * revision and the alert resolved, else records why it waits (once per reason) and looks again later. The
- * completion is confirmed against a fresh read, written, then audited and announced.
+ * completion is confirmed against a fresh read, audited (under a transition), written, then announced.
  */
 export async function reconcileValidation(
   ctx: GatherDeps & { deps: ControllerDeps },
@@ -106,6 +107,9 @@ export async function reconcileValidation(
         }
         return { requeueAfterMs: decision.requeueAfterMs };
       }
+      // On record before the item says so, under the task's transition: a crash or a conflict in between is
+      // decided again and the store keeps one entry (ADR 0031).
+      await deps.audit.record(decision.audit);
       const written = await applyItem(
         deps.client,
         task,
@@ -113,7 +117,6 @@ export async function reconcileValidation(
         decision.item,
         opts,
       );
-      await deps.audit.record(decision.audit);
       await deps.events.record(rt, written, decision.event, opts);
       req.log.info({}, "Validated the rollback");
       return {};

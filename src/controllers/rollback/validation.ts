@@ -1,4 +1,4 @@
-import { taskObject } from "./decision-parts.js";
+import { taskObject, taskTransition } from "./decision-parts.js";
 import type { AlertEvidence, TaskPhase } from "../../api/v1alpha1/deployment-task.js";
 import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
 import type { AuditEvent } from "../../audit/recorder.js";
@@ -119,6 +119,9 @@ export function decideValidation(input: ValidationInput, now: Date): ValidationD
       actor: ROLLBACK_ACTOR,
       action: "RollbackValidated",
       object: taskObject(task),
+      // One validation per generation the item is Pending in: a crash or a conflict before the item is written
+      // meets the same one again; a person setting the item back to Pending makes another.
+      ...taskTransition(task, "RollbackValidated", VALIDATED_ITEM, `g${task.generation ?? 0}`),
       details: {
         rollbackTask: rollback.name,
         ...(input.release === undefined ? {} : { release: input.release }),

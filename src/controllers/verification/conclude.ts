@@ -32,9 +32,9 @@ export interface ConcludeContext {
 }
 
 /**
- * Marks the measured item Done with the summary as evidence, then audits VerificationPassed and announces it.
- * The audit entry follows the write it describes: a write that conflicts is retried without an entry, and a
- * crash between the two loses that one entry rather than recording a conclusion that was never written.
+ * Audits VerificationPassed, marks the measured item Done with the summary as evidence, and announces it. The
+ * entry precedes the write that shows it, under the task's transition: a crash or a conflict in between leaves the
+ * item Pending, the next pass concludes again from the log, and the store keeps one entry (ADR 0031).
  */
 export async function concludePassed(
   ctx: ConcludeContext,
@@ -42,17 +42,18 @@ export async function concludePassed(
   subject: VerificationSubject,
   summaries: readonly CheckSummary[],
 ): Promise<void> {
-  const written = await concludeItem(ctx.client, task, passedItem(subject, summaries), ctx.opts);
   await ctx.audit.record(passedAudit(subject, summaries));
+  const written = await concludeItem(ctx.client, task, passedItem(subject, summaries), ctx.opts);
   await ctx.events.record(resources.deploymentTask, written, passedEvent(subject, summaries), ctx.opts);
   ctx.log.info({ environment: subject.environment }, "Verified the deployment");
 }
 
 /**
  * Opens the Rollback task (in every rollbackPolicy mode: the rollback controller decides what to do with it),
- * then marks the measured item Failed, audits VerificationFailed and warns. The Rollback task comes first: it
- * fails the environment, after which only a failure already in the log is concluded, so a crash between the two
- * writes is finished by the next pass and never strands the item.
+ * then audits VerificationFailed (under the task's transition), marks the measured item Failed and warns. The
+ * Rollback task comes first: it fails the environment, after which only a failure already in the log is
+ * concluded, so a crash between the writes is finished by the next pass, which records the same transition (the
+ * store keeps one entry) and never strands the item.
  */
 export async function concludeFailed(
   ctx: ConcludeContext,
@@ -81,8 +82,8 @@ export async function concludeFailed(
   );
   const rollbackTask = opened.name;
   if (opened.created) ctx.log.info({ rollbackTask }, "Opened a Rollback task after a failed verification");
-  const written = await concludeItem(ctx.client, task, failedItem(subject, failure), ctx.opts);
   await ctx.audit.record(failedAudit(subject, failure, rollbackTask));
+  const written = await concludeItem(ctx.client, task, failedItem(subject, failure), ctx.opts);
   await ctx.events.record(
     resources.deploymentTask,
     written,

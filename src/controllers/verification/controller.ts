@@ -82,9 +82,10 @@ export function createVerificationController(
   /**
    * Converges one task. Each round decides from a fresh copy of the task (the log is the verification's whole
    * state), measures what is due, appends the entries under a resourceVersion precondition, and decides again; a write
-   * that finds the task changed is decided again from a fresh read. Conclusions are audited after the write they
-   * describe, once per pass that wrote them; the item is written last, after the Rollback task, so a crash
-   * anywhere leaves the item Pending and the next pass concludes again from the log.
+   * that finds the task changed is decided again from a fresh read. Baselines and conclusions are audited before
+   * the write that shows them, each under a transition, so the pass after a crash or a conflict records them
+   * again and the store keeps one; the item is written last, after the Rollback task, so a crash anywhere leaves
+   * the item Pending and the next pass concludes again from the log.
    */
   async function reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
     const cached = tasks.store.get(req.key);
@@ -146,11 +147,13 @@ export function createVerificationController(
               queryTimeoutMs: options.queryTimeoutMs,
             });
             if (measured.entries.length > 0) {
-              task = await appendLog(deps.client, task, measured.entries, opts);
-              req.log.info({ entries: measured.entries.length }, "Recorded verification measurements");
+              // Before the log shows them: a round lost to a crash or a conflict measures the same baselines
+              // again, under the same transition (ADR 0031).
               if (measured.newBaselines.size > 0) {
                 await deps.audit.record(baselineAudit(subject, measured.newBaselines));
               }
+              task = await appendLog(deps.client, task, measured.entries, opts);
+              req.log.info({ entries: measured.entries.length }, "Recorded verification measurements");
             }
             if (measured.retry) {
               const at = nextAttempt(planned.schedule, now) ?? planned.schedule.retryDeadline;

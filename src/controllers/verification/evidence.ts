@@ -1,5 +1,5 @@
 import type { VerificationPolicy } from "../../api/v1alpha1/verification.js";
-import type { AuditEvent, AuditObject } from "../../audit/recorder.js";
+import { transitionId, type AuditEvent, type AuditObject } from "../../audit/recorder.js";
 import { formatTimestamp } from "../../runtime/duration.js";
 import type { EventSpec } from "../../runtime/events.js";
 import type { ConcludedItem } from "../task-apply.js";
@@ -79,12 +79,28 @@ function common(subject: VerificationSubject): Record<string, unknown> {
   };
 }
 
+/**
+ * The transition of a verification fact (ADR 0031): the task's uid, the action, the revision and the deployment's
+ * time (one verification per deployment the task verifies), then `parts`. None while the uid is unknown.
+ */
+function verificationTransition(
+  subject: VerificationSubject,
+  action: AuditEvent["action"],
+  ...parts: readonly string[]
+): Pick<AuditEvent, "transition"> {
+  const uid = subject.task.uid;
+  if (uid === undefined) return {};
+  const deployedAt = formatTimestamp(subject.schedule.deployedAt);
+  return { transition: transitionId("DeploymentTask", uid, action, subject.revision, deployedAt, ...parts) };
+}
+
 /** The audit entry of a passed verification, with each check's measurements summarised. */
 export function passedAudit(subject: VerificationSubject, summaries: readonly CheckSummary[]): AuditEvent {
   return {
     actor: VERIFICATION_ACTOR,
     action: VerificationReason.Passed,
     object: subject.task,
+    ...verificationTransition(subject, VerificationReason.Passed, MEASURED_ITEM),
     details: {
       ...common(subject),
       checks: summaries.map((s) => ({
@@ -109,6 +125,7 @@ export function failedAudit(
     actor: VERIFICATION_ACTOR,
     action: VerificationReason.Failed,
     object: subject.task,
+    ...verificationTransition(subject, VerificationReason.Failed, MEASURED_ITEM),
     details: {
       ...common(subject),
       check: failure.check,
@@ -121,7 +138,11 @@ export function failedAudit(
   };
 }
 
-/** The audit entry of the baselines, recorded once per task when they are first logged. */
+/**
+ * The audit entry of the baselines a round measured, recorded before they are logged: one per set of checks
+ * whose baselines are taken at the baseline instant, so the round decided again after a crash or a conflict
+ * (which measures the same checks at the same instant) names the same transition.
+ */
 export function baselineAudit(
   subject: VerificationSubject,
   baselines: ReadonlyMap<string, number>,
@@ -130,6 +151,12 @@ export function baselineAudit(
     actor: VERIFICATION_ACTOR,
     action: VerificationReason.Measured,
     object: subject.task,
+    ...verificationTransition(
+      subject,
+      VerificationReason.Measured,
+      formatTimestamp(subject.schedule.baselineAt),
+      ...[...baselines.keys()].sort(),
+    ),
     details: {
       ...common(subject),
       baselineAt: formatTimestamp(subject.schedule.baselineAt),

@@ -337,7 +337,7 @@ describe("pipeline events (operator process)", () => {
     );
     assert.deepEqual(
       scan.map((e) => e.details.outcome),
-      ["Applied", "Unchanged"],
+      ["Applied"],
     );
     assert.ok(received.some((e) => e.details.eventId === "uat-7"));
     assert.ok(!received.some((e) => JSON.stringify(e).includes(TOKEN)), "the token is never recorded");

@@ -259,11 +259,40 @@ describe("decideDriftCheck", () => {
         observedAt: "2026-11-26T10:00:00Z",
         items: ["drift-checked"],
       },
+      transition: "DeploymentTask/6a1f/DriftChecked/g0/drift-checked",
     });
     assert.deepEqual(
       decision.items.map((item) => item.name),
       ["drift-checked"],
       "only the items the plan names",
+    );
+  });
+
+  it("names a completion alike in every pass that sees the same Pending items, and another set apart", () => {
+    const transition = (items: string[], observation = observed({})) => {
+      const decision = decideDriftCheck(check(ARGO, items), TASK, observation, undefined);
+      assert.equal(decision.kind, "Complete");
+      return decision.audit.transition;
+    };
+    const first = transition(["drift-checked", "drift-resolved"]);
+    assert.ok(first !== undefined);
+    // A later look (after a crash before the items were written) sees another time: the same fact.
+    assert.equal(
+      first,
+      transition(["drift-checked", "drift-resolved"], observed({ observedAt: new Date(0) })),
+    );
+    assert.notEqual(first, transition(["drift-resolved"]));
+    const other = decideDriftCheck(check(ARGO), { ...TASK, uid: "7b2e" }, observed({}), undefined);
+    assert.notEqual(
+      first,
+      other.kind === "Complete" ? other.audit.transition : undefined,
+      "a re-created task",
+    );
+    const reset = decideDriftCheck(check(ARGO), { ...TASK, generation: 3 }, observed({}), "OutOfSync");
+    assert.notEqual(
+      first,
+      reset.kind === "Complete" ? reset.audit.transition : undefined,
+      "a check after a person set the items back to Pending",
     );
   });
 

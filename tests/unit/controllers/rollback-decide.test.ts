@@ -732,6 +732,74 @@ describe("decideRollback", () => {
     }
   });
 
+  describe("names each fact by a transition read from the task before the step", () => {
+    const LATER = new Date(NOW.getTime() + 90_000);
+    /** The transition of the one entry of `action` a decision carries. */
+    const transitionOf = (d: RollbackDecision, action: string): string => {
+      const found = d.audit.filter((a) => a.action === action);
+      assert.equal(found.length, 1, `${action} in ${JSON.stringify(d.audit.map((a) => a.action))}`);
+      const transition = found[0]?.transition;
+      assert.ok(transition !== undefined && transition.startsWith(`DeploymentTask/task-uid/${action}`));
+      return transition;
+    };
+    const twice = (made: RollbackInput, action: string): string => {
+      const first = transitionOf(decideRollback(made, NOW), action);
+      assert.equal(transitionOf(decideRollback(made, LATER), action), first, "the pass after a crash");
+      return first;
+    };
+    const deployed = { state: "Deployed" as const, message: "Sync Synced.", revision: GOOD };
+
+    it("RollbackStarted: once per start, another after a wait for the lock", () => {
+      const first = twice(input("Automatic"), "RollbackStarted");
+      const again = input("Automatic", {
+        task: { recorded: "LockHeld", startedAt: "2026-11-26T09:50:00Z" },
+      });
+      assert.notEqual(twice(again, "RollbackStarted"), first);
+    });
+
+    it("RollbackCompleted: once per start it concludes, whatever the clock", () => {
+      const started = { recorded: "RollbackStarted", startedAt: "2026-11-26T09:50:00Z" };
+      const done = twice(input("Automatic", { task: started, delivery: deployed }), "RollbackCompleted");
+      const failed = twice(
+        input("Automatic", { task: started, delivery: { ...deployed, state: "Failed" } }),
+        "RollbackCompleted",
+      );
+      assert.equal(failed, done, "one conclusion of one start, whichever the tool reports first");
+      const restarted = input("Automatic", {
+        task: { ...started, startedAt: "2026-11-26T09:55:00Z" },
+        delivery: deployed,
+      });
+      assert.notEqual(twice(restarted, "RollbackCompleted"), done);
+    });
+
+    it("RollbackHeld: once per step it replaces", () => {
+      const first = twice(input("Disabled"), "RollbackHeld");
+      assert.notEqual(
+        twice(input("Disabled", { task: { recorded: "ManualRollbackRequested" } }), "RollbackHeld"),
+        first,
+      );
+    });
+
+    it("RollbackTaskRefused and RollbackPolicyChangeIgnored", () => {
+      const refused = {
+        ...input("Automatic"),
+        evidence: { opened: false as const, reason: "it carries no seal of the operator" },
+      };
+      const first = twice(refused, "RollbackTaskRefused");
+      assert.notEqual(
+        twice({ ...refused, task: { ...refused.task, recorded: "RollbackStarted" } }, "RollbackTaskRefused"),
+        first,
+      );
+      const opened = {
+        ...input("Automatic"),
+        evidence: { opened: true as const, by: "Alert" as const, policy: "Manual" as const },
+      };
+      const noted = twice(opened, "RollbackPolicyChangeIgnored");
+      const noticedEarlier = { ...opened, task: { ...opened.task, policyNoted: "Disabled" } };
+      assert.notEqual(twice(noticedEarlier, "RollbackPolicyChangeIgnored"), noted);
+    });
+  });
+
   it("is deterministic: the same input and clock give the same decision", () => {
     const a = decideRollback(input("Automatic", { environment: FROZEN }), NOW);
     const b = decideRollback(input("Automatic", { environment: FROZEN }), NOW);

@@ -226,6 +226,21 @@ describe("decideValidation", () => {
     assert.equal(d.audit.details.rollbackTask, TASK);
     assert.equal(d.event.type, "Normal");
   });
+
+  it("names the validation once per task, whenever a pass decides it", () => {
+    const transition = (made: ValidationInput, now: Date) => {
+      const d = decideValidation(made, now);
+      assert.equal(d.kind, "Complete");
+      return d.kind === "Complete" ? d.audit.transition : undefined;
+    };
+    const first = transition(input(), NOW);
+    assert.equal(first, "DeploymentTask/v-uid/RollbackValidated/rollback-validated/g0");
+    assert.equal(transition(input(), new Date(NOW.getTime() + 60_000)), first, "the pass after a crash");
+    const recreated = input();
+    assert.notEqual(transition({ ...recreated, task: { ...recreated.task, uid: "w-uid" } }, NOW), first);
+    const reset = { ...recreated, task: { ...recreated.task, generation: 4 } };
+    assert.notEqual(transition(reset, NOW), first, "after a person set the item back to Pending");
+  });
 });
 
 describe("previousRevision", () => {
