@@ -42,6 +42,7 @@ export interface ApplyContext {
   now: () => Date;
   log: Logger;
   audit: AuditRecorder;
+  /** The release; replaced by what a write of it returned (the lock finalizer), so later writes are not stale. */
   release: KubeObject;
   /** This release's lock key, `namespace/name`. */
   self: string;
@@ -196,7 +197,8 @@ async function takeLock(
       ? {}
       : { lockTakenFrom: before, ...(lock?.kind === "Forged" ? { why: lock.why } : {}) };
   try {
-    await addLockFinalizer({ ...ctx }, ctx.release);
+    // The release as the finalizer patch left it: the status write of this pass must carry its resourceVersion.
+    ctx.release = await addLockFinalizer({ ...ctx }, ctx.release);
     await ctx.client.patch(
       ref.rt,
       ref.name,

@@ -15,7 +15,7 @@ import { pinnedSpec } from "../../api/v1alpha1/resolved-source.js";
 import { fetchChartIndex } from "../../charts/fetch-chart-index.js";
 import { resolveRemoteRef } from "../../commits/resolve-ref.js";
 import { fluxHelmRepository } from "../../gitops/flux.js";
-import { applyActions } from "./apply.js";
+import { applyActions, type ApplyContext } from "./apply.js";
 import { readHelmRepository, resolveCharts } from "./resolve-charts.js";
 import { resolveSource } from "./resolve-source.js";
 import { decideRelease, withUnappliedRequests, type ReleaseDecision } from "./decide.js";
@@ -161,20 +161,18 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
       );
 
     const decision = decide(obj);
-    const outcome = await applyActions(
-      {
-        client: deps.client,
-        informers,
-        now: () => deps.clock.now(),
-        log: req.log,
-        audit: deps.audit,
-        release: obj,
-        self,
-        environments,
-        opts,
-      },
-      decision.actions,
-    );
+    const applying: ApplyContext = {
+      client: deps.client,
+      informers,
+      now: () => deps.clock.now(),
+      log: req.log,
+      audit: deps.audit,
+      release: obj,
+      self,
+      environments,
+      opts,
+    };
+    const outcome = await applyActions(applying, decision.actions);
     if (outcome === "LockContended") {
       req.log.info({}, "Found the target's lock changed under the release; trying again");
       return { requeueAfterMs: LOCK_RETRY_MS };
@@ -185,10 +183,12 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
     // The decision's entries are recorded before the status that shows their transitions (ADR 0031): a crash in
     // between leaves the stored status as it was, so the next pass decides the same transitions and the store
     // keeps one entry of each.
+    // From the release as this pass last wrote it (the lock finalizer patch), not the copy read before: a status
+    // write from the older resourceVersion would be refused with 409 every time.
     const update = await updateStatus(
       deps.client,
       rt,
-      obj,
+      applying.release,
       (current) => withUnappliedRequests(decide(current), applied),
       opts,
       async (decision, current) => {

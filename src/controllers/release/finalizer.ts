@@ -30,11 +30,12 @@ export function hasLockFinalizer(release: KubeObject): boolean {
 /**
  * Adds the lock finalizer before the release takes its first lock, so deleting the release cannot leave a target
  * locked for ever. The resourceVersion read is the precondition: a concurrent change fails with 409 and the
- * reconcile is retried from a fresh read.
+ * reconcile is retried from a fresh read. Returns the release as written (or as given when it had the finalizer),
+ * so the pass's status write carries its resourceVersion rather than the one from before this patch.
  */
-export async function addLockFinalizer(ctx: FinalizerContext, release: KubeObject): Promise<void> {
-  if (hasLockFinalizer(release)) return;
-  await setFinalizers(ctx, release, [...(release.metadata.finalizers ?? []), LOCK_FINALIZER]);
+export async function addLockFinalizer(ctx: FinalizerContext, release: KubeObject): Promise<KubeObject> {
+  if (hasLockFinalizer(release)) return release;
+  return setFinalizers(ctx, release, [...(release.metadata.finalizers ?? []), LOCK_FINALIZER]);
 }
 
 /**
@@ -127,8 +128,8 @@ async function setFinalizers(
   ctx: FinalizerContext,
   release: KubeObject,
   finalizers: string[],
-): Promise<void> {
-  await ctx.client.patch(
+): Promise<KubeObject> {
+  return ctx.client.patch(
     resources.release,
     release.metadata.name,
     release.metadata.namespace,

@@ -163,4 +163,57 @@ describe("Release promotion through a gated pipeline", () => {
       return app.metadata.annotations?.[LOCK_ANNOTATION] === undefined ? app : undefined;
     });
   });
+
+  it("writes a promotion's status from the release its lock finalizer patch returned, not the copy before it", async () => {
+    const { admin, namespace } = w();
+    // The controllers' client, watched: the resourceVersion each finalizer patch of this release replaced, and
+    // whether the status write that follows it in the same pass (reconciles of one release never overlap) still
+    // carries that replaced version, which the API server refuses with 409 every time.
+    const client = w().running.deps.client;
+    const [update, patch] = [client.update.bind(client), client.patch.bind(client)];
+    const name = "conflict-free";
+    const seen = { finalizerPatches: 0, staleWrites: 0, statusWrites: 0 };
+    let replaced: string | undefined;
+    client.patch = async (...args: Parameters<typeof client.patch>) => {
+      const [rt, target, , body] = args;
+      const written = await patch(...args);
+      const metadata = (body as { metadata?: { finalizers?: unknown; resourceVersion?: string } }).metadata;
+      if (rt === resources.release && target === name && metadata?.finalizers !== undefined) {
+        seen.finalizerPatches += 1;
+        replaced = metadata.resourceVersion;
+      }
+      return written;
+    };
+    client.update = async (...args: Parameters<typeof client.update>) => {
+      const [rt, obj] = args;
+      if (rt === resources.release && obj.metadata.name === name) {
+        seen.statusWrites += 1;
+        if (replaced !== undefined && obj.metadata.resourceVersion === replaced) seen.staleWrites += 1;
+        replaced = undefined;
+      }
+      return update(...args);
+    };
+    try {
+      await createArgoApplication(w(), "cf-dev");
+      await createRelease(w(), name, {
+        version: "1.0.0",
+        revision: SHA,
+        pipeline: [dev],
+        targets: [{ environment: dev, argoCD: { name: "cf-dev", namespace, revision: SHA } }],
+      });
+      await syncRequested(w(), "cf-dev", SHA);
+      await argoSyncs(admin, { name: "cf-dev", namespace }, { revision: SHA });
+      await waitForEnvState(w(), name, dev, "Verified");
+    } finally {
+      client.update = update;
+      client.patch = patch;
+    }
+    assert.equal(seen.finalizerPatches, 1, JSON.stringify(seen));
+    assert.ok(seen.statusWrites >= 2, JSON.stringify(seen));
+    assert.equal(
+      seen.staleWrites,
+      0,
+      `a status write carried the version its finalizer patch replaced: ${JSON.stringify(seen)}`,
+    );
+  });
 });
