@@ -9,8 +9,6 @@ import { Archiver } from "../../../src/audit/archive/archiver.js";
 import { sealArchiveDocument } from "../../../src/audit/archive/document.js";
 import { PostgresArchiveStore } from "../../../src/audit/archive/postgres-store.js";
 import { PostgresAuditRecorder } from "../../../src/audit/postgres/recorder.js";
-import { runCli } from "../../../src/cli/main.js";
-import type { CliIo } from "../../../src/cli/verb.js";
 import { createArchiveControllers } from "../../../src/controllers/archive/controller.js";
 import { resources } from "../../../src/controllers/resources.js";
 import type { KubeClient } from "../../../src/runtime/kube/client.js";
@@ -21,21 +19,11 @@ import { clientFor, createTestNamespace, waitFor } from "../../support/kube.js";
 import { createAuditDatabase, databaseUrl, type AuditDatabase } from "../../support/postgres.js";
 import { runControllers, type RunningControllers } from "../../support/run-controllers.js";
 import { makeScratch } from "../../unit/audit/audit-fixtures.js";
+import { runOfflineCli } from "../../support/offline-cli.js";
 
 const API_VERSION = "stagegate.io/v1alpha1";
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: CliIo = {
-    stdout: (text) => void (out += text),
-    stderr: (text) => void (err += text),
-    connect: () => Promise.reject(new Error("the archive verbs need no cluster")),
-    now: () => new Date(),
-  };
-  const code = await runCli(argv, {}, io, []);
-  return { code, out, err };
-}
+const cli = runOfflineCli;
 
 describe("the archive of closed records in PostgreSQL", () => {
   let db: AuditDatabase;

@@ -5,23 +5,11 @@ import { describe, it } from "node:test";
 import pg from "pg";
 import { PostgresAuditRecorder } from "../../../src/audit/postgres/recorder.js";
 import { AUDIT_SCHEMA_VERSION } from "../../../src/audit/postgres/schema.js";
-import { runCli } from "../../../src/cli/main.js";
-import type { CliIo } from "../../../src/cli/verb.js";
 import { createAuditDatabase, databaseUrl, type AuditDatabase } from "../../support/postgres.js";
 import { makeScratch, sampleEvent } from "../../unit/audit/audit-fixtures.js";
+import { runOfflineCli } from "../../support/offline-cli.js";
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: CliIo = {
-    stdout: (text) => void (out += text),
-    stderr: (text) => void (err += text),
-    connect: () => Promise.reject(new Error("the audit verbs need no cluster")),
-    now: () => new Date(),
-  };
-  const code = await runCli(argv, {}, io, []);
-  return { code, out, err };
-}
+const cli = runOfflineCli;
 
 /** The operator role's URL without its password, and a file holding the password. */
 async function operatorLogin(db: AuditDatabase, dir: string): Promise<string[]> {

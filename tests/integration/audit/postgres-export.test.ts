@@ -6,22 +6,11 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { PostgresAuditRecorder } from "../../../src/audit/postgres/recorder.js";
 import { AuditTrail } from "../../../src/audit/trail.js";
-import { runCli } from "../../../src/cli/main.js";
-import type { CliIo } from "../../../src/cli/verb.js";
 import { createAuditDatabase, databaseUrl } from "../../support/postgres.js";
 import { makeScratch, sampleEvent } from "../../unit/audit/audit-fixtures.js";
+import { runOfflineCli } from "../../support/offline-cli.js";
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: CliIo = {
-    stdout: (text) => void (out += text),
-    stderr: (text) => void (err += text),
-    connect: () => Promise.reject(new Error("the audit verbs need no cluster")),
-    now: () => new Date(),
-  };
-  return { code: await runCli(argv, {}, io, []), out, err };
-}
+const cli = runOfflineCli;
 
 describe("stagegate audit export on PostgreSQL", () => {
   it("merges the database's chain and a file trail by time, marks each entry's source, and verifies both", async () => {

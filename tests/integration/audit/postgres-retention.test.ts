@@ -12,24 +12,13 @@ import { sealArchiveDocument, type ArchiveClass } from "../../../src/audit/archi
 import { PostgresArchiveStore } from "../../../src/audit/archive/postgres-store.js";
 import { PostgresAuditRecorder } from "../../../src/audit/postgres/recorder.js";
 import { setUpAuditDatabase } from "../../../src/audit/postgres/schema.js";
-import { runCli } from "../../../src/cli/main.js";
-import type { CliIo } from "../../../src/cli/verb.js";
 import { createAuditDatabase, databaseUrl, type AuditDatabase } from "../../support/postgres.js";
 import { makeScratch } from "../../unit/audit/audit-fixtures.js";
+import { runOfflineCli } from "../../support/offline-cli.js";
 
 const OLD = Date.parse("2015-03-01T00:00:00Z");
 
-async function cli(argv: string[], now = new Date()): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: CliIo = {
-    stdout: (text) => void (out += text),
-    stderr: (text) => void (err += text),
-    connect: () => Promise.reject(new Error("the audit verbs need no cluster")),
-    now: () => now,
-  };
-  return { code: await runCli(argv, {}, io, []), out, err };
-}
+const cli = runOfflineCli;
 
 /** Runs statements on one connection as a role: a session variable set by one is seen by the next. */
 async function asRole(url: string, statements: string[]): Promise<void> {

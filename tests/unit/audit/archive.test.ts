@@ -13,23 +13,12 @@ import {
 } from "../../../src/audit/archive/document.js";
 import { FileArchiveStore, archiveDirectoryOf } from "../../../src/audit/archive/file-store.js";
 import { AuditTrail } from "../../../src/audit/trail.js";
-import { runCli } from "../../../src/cli/main.js";
-import type { CliIo } from "../../../src/cli/verb.js";
 import { readEntries, tickingClock, useScratchTrails } from "./audit-fixtures.js";
+import { runOfflineCli } from "../../support/offline-cli.js";
 
 const T = "2026-12-01T10:00:00Z";
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: CliIo = {
-    stdout: (text) => void (out += text),
-    stderr: (text) => void (err += text),
-    connect: () => Promise.reject(new Error("the archive verbs need no cluster")),
-    now: () => new Date(),
-  };
-  return { code: await runCli(argv, {}, io, []), out, err };
-}
+const cli = runOfflineCli;
 
 function condition(type: string, status: string, reason: string, generation = 1): Record<string, unknown> {
   return { type, status, reason, message: "m.", lastTransitionTime: T, observedGeneration: generation };

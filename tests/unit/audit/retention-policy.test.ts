@@ -2,19 +2,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { RetentionPolicy, expiryCutoff } from "../../../src/audit/retention/policy.js";
-import { runCli } from "../../../src/cli/main.js";
-import type { CliIo } from "../../../src/cli/verb.js";
+import { runOfflineCli } from "../../support/offline-cli.js";
 
-async function cli(argv: string[]): Promise<{ code: number; err: string }> {
-  let err = "";
-  const io: CliIo = {
-    stdout: () => undefined,
-    stderr: (text) => void (err += text),
-    connect: () => Promise.reject(new Error("the audit verbs need no cluster")),
-    now: () => new Date(),
-  };
-  return { code: await runCli(argv, {}, io, []), err };
-}
+const cli = runOfflineCli;
 
 const NOW = new Date("2033-03-01T12:00:00Z");
 
