@@ -1,4 +1,5 @@
 import { Informer } from "../runtime/informer/informer.js";
+import { takeInOwnWrites } from "../runtime/informer/own-writes.js";
 import type { ResourceType } from "../runtime/kube/resource.js";
 import type { ControllerDeps } from "./deps.js";
 import { deliveryResources, resources } from "./resources.js";
@@ -32,9 +33,9 @@ function informerFor(deps: ControllerDeps, resource: ResourceType, delivery = fa
   });
 }
 
-/** Builds the shared informers. */
+/** Builds the shared informers; each takes in the client's own replaces of its objects at once (applyOwnWrite). */
 export function createInformers(deps: ControllerDeps): Informers {
-  return {
+  const informers: Informers = {
     deploymentTasks: informerFor(deps, resources.deploymentTask),
     environments: informerFor(deps, resources.environment),
     releases: informerFor(deps, resources.release),
@@ -44,6 +45,8 @@ export function createInformers(deps: ControllerDeps): Informers {
     fluxKustomizations: informerFor(deps, deliveryResources.fluxKustomization, true),
     fluxHelmReleases: informerFor(deps, deliveryResources.fluxHelmRelease, true),
   };
+  takeInOwnWrites(deps.client, informerList(informers));
+  return informers;
 }
 
 /** Every shared informer as a list, for the manager to run and to gate readiness on; none can be forgotten. */

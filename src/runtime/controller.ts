@@ -5,7 +5,7 @@ import type { Logger } from "./logging.js";
 import type { RuntimeMetrics } from "./metrics.js";
 import { isTerminal, type TerminalError } from "./errors.js";
 import { runWorkers, type Outcome } from "./worker-pool.js";
-import { WorkQueue } from "./workqueue/workqueue.js";
+import { WorkQueue, type Priority } from "./workqueue/workqueue.js";
 
 /** What a reconciler is asked to converge: one object, by key. */
 export interface ReconcileRequest {
@@ -29,6 +29,15 @@ export type Reconciler = (req: ReconcileRequest) => Promise<ReconcileResult | vo
 export interface Watch {
   informer: Informer;
   toKeys(event: InformerEvent): string[];
+}
+
+/**
+ * The queue priority of a primary object's event: an object seen for the first time (created, or listed at
+ * start-up) or merely re-delivered by a resync waits behind objects already in flight, whose own updates and
+ * deletions come first (ADR 0036). Events of watched objects are always `normal`: they move objects in flight.
+ */
+export function eventPriority(event: InformerEvent): Priority {
+  return event.type === "added" || event.type === "resync" ? "low" : "normal";
 }
 
 /** The description of one controller. */
@@ -60,7 +69,7 @@ export class Controller {
     private readonly log: Logger,
     private readonly metrics: RuntimeMetrics,
   ) {
-    spec.primary.subscribe((event) => this.queue?.add(objectKey(event.object)));
+    spec.primary.subscribe((event) => this.queue?.add(objectKey(event.object), eventPriority(event)));
     for (const watch of spec.watches ?? []) {
       watch.informer.subscribe((event) => {
         const queue = this.queue;
@@ -82,7 +91,7 @@ export class Controller {
     this.queue = queue;
     this.metrics.maxConcurrentReconciles.set({ controller: this.spec.name }, workers);
     this.metrics.activeWorkers.set({ controller: this.spec.name }, 0);
-    for (const key of this.spec.primary.store.keys()) queue.add(key);
+    for (const key of this.spec.primary.store.keys()) queue.add(key, "low");
     for (const key of this.spec.initialKeys ?? []) queue.add(key);
     this.log.info({ controller: this.spec.name, workers }, "Started workers");
     try {

@@ -1,5 +1,6 @@
 import { isGone, isNotFound, ApiError } from "../kube/api-error.js";
 import { KubeObject, objectKey } from "../kube/object.js";
+import type { ResourceType } from "../kube/resource.js";
 import { Backoff, delay } from "../backoff.js";
 import { ObjectStore } from "./store.js";
 import type { InformerEvent, InformerOptions } from "./types.js";
@@ -34,6 +35,11 @@ export class Informer {
       opts.resource.group === "" ? opts.resource.plural : `${opts.resource.plural}.${opts.resource.group}`;
   }
 
+  /** The resource this informer caches. */
+  get resource(): ResourceType {
+    return this.opts.resource;
+  }
+
   /** Registers a listener; it must not throw and must not block (enqueue keys only). */
   subscribe(listener: (event: InformerEvent) => void): void {
     this.listeners.push(listener);
@@ -51,6 +57,20 @@ export class Informer {
       this.syncWaiters.push(resolve);
       signal?.addEventListener("abort", () => resolve(), { once: true });
     });
+  }
+
+  /**
+   * Takes in this process's own accepted replace of a cached object before its watch event arrives, so the next
+   * reconcile reads what it just wrote rather than the version it replaced, and does not write from that stale
+   * resourceVersion only to be refused with 409 (issue 12). Applied only while the cache still holds exactly the
+   * version the write replaced: then nobody else wrote in between (the write would have been refused), and the
+   * watch will deliver this same version next. Listeners hear it as the update they would have heard.
+   */
+  applyOwnWrite(replacedResourceVersion: string, stored: KubeObject): void {
+    const cached = this.store.get(objectKey(stored));
+    if (cached?.metadata.resourceVersion !== replacedResourceVersion) return;
+    if (stored.metadata.resourceVersion === replacedResourceVersion) return;
+    this.store_(stored);
   }
 
   /** Runs until the signal aborts. It resolves then, and never rejects. */

@@ -45,11 +45,25 @@ export interface WatchHandle {
 }
 
 /**
+ * Told of every replace (PUT) of this client the API server accepted: the resourceVersion the write replaced and
+ * the object as stored. An informer uses it to hold its own writes before their watch events arrive.
+ */
+export type UpdateObserver = (rt: ResourceType, replacedResourceVersion: string, stored: KubeObject) => void;
+
+/**
  * A small dynamic client for the Kubernetes API: every call names its resource type, responses are parsed at
  * the boundary, writes use server-side apply or carry a resourceVersion precondition, and errors are ApiErrors.
  */
 export class KubeClient {
+  private readonly updateObservers = new Set<UpdateObserver>();
+
   private constructor(readonly transport: KubeTransport) {}
+
+  /** Calls `observer` after every accepted replace that carried a resourceVersion; returns its removal. */
+  observeUpdates(observer: UpdateObserver): () => void {
+    this.updateObservers.add(observer);
+    return () => this.updateObservers.delete(observer);
+  }
 
   /** Connects with a kubeconfig (see loadKubeConfig: files merged as kubectl does, or in-cluster). */
   static connect(kubeconfig?: string): Promise<KubeClient> {
@@ -142,9 +156,12 @@ export class KubeClient {
     opts: CallOptions = {},
   ): Promise<KubeObject> {
     const path = objectPath(rt, obj.metadata.name, obj.metadata.namespace, subresource);
-    return KubeObject.parse(
+    const stored = KubeObject.parse(
       await this.transport.request({ method: "PUT", path, body: obj, signal: opts.signal }),
     );
+    const replaced = obj.metadata.resourceVersion;
+    if (replaced !== undefined) for (const observe of this.updateObservers) observe(rt, replaced, stored);
+    return stored;
   }
 
   /** Server-side apply of the fields this manager owns. */

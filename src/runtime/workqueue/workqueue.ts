@@ -6,6 +6,14 @@ import { createControllerRateLimiter, type RateLimiter } from "./rate-limiter.js
 /** How often the in-progress gauges are refreshed, as client-go's `updateUnfinishedWorkLoop`. */
 const UNFINISHED_WORK_PERIOD_MS = 500;
 
+/**
+ * How urgently a key is wanted. `low` is for keys nobody is waiting on yet: objects the controller has not started
+ * on (a burst of creates, the full list at start-up, a periodic resync). `normal` is everything else: an object in
+ * flight whose own writes, children or delivery tools moved, a deletion, a timed re-check. A worker always takes a
+ * `normal` key first, so work already started finishes before new work begins (ADR 0036).
+ */
+export type Priority = "normal" | "low";
+
 /** Options for {@link WorkQueue}. */
 export interface WorkQueueOptions {
   /** The `name` label of the queue's metrics, usually the controller name. */
@@ -30,8 +38,10 @@ export class WorkQueue {
   readonly #rateLimiter: RateLimiter;
   readonly #metrics: WorkqueueMetrics | undefined;
   readonly #delayed: DelayedAdds;
-  /** Keys ready for a worker, in arrival order; each key at most once. */
+  /** Keys ready for a worker, in arrival order; each key at most once, in at most one of the two lanes. */
   readonly #ready = new Set<string>();
+  /** Ready keys of {@link Priority} `low`, handed out only while {@link WorkQueue.#ready} is empty. */
+  readonly #readyLow = new Set<string>();
   /** Keys that need processing: ready ones and processing ones added again. */
   readonly #dirty = new Set<string>();
   /** Keys held by a worker, with the monotonic time they were handed out. */
@@ -51,14 +61,22 @@ export class WorkQueue {
     if (this.#metrics) this.#scheduleUnfinishedWorkReport();
   }
 
-  /** Marks `key` as needing processing; a key already waiting is not added twice. Ignored after shutdown. */
-  add(key: string): void {
-    if (this.#shuttingDown || this.#dirty.has(key)) return;
+  /**
+   * Marks `key` as needing processing; a key already waiting is not added twice, but a `low` key waiting is moved
+   * to the `normal` lane when it is added again as `normal`. A key added while it is processed is handed out again
+   * after `done`, as `normal` (it is in flight). Ignored after shutdown.
+   */
+  add(key: string, priority: Priority = "normal"): void {
+    if (this.#shuttingDown) return;
+    if (this.#dirty.has(key)) {
+      if (priority === "normal" && this.#readyLow.delete(key)) this.#ready.add(key);
+      return;
+    }
     this.#dirty.add(key);
     this.#metrics?.added(this.name);
     if (!this.#addedAtMs.has(key)) this.#addedAtMs.set(key, this.#clock.monotonicMs());
     if (this.#processing.has(key)) return;
-    this.#ready.add(key);
+    (priority === "low" ? this.#readyLow : this.#ready).add(key);
     this.#handOut();
   }
 
@@ -110,9 +128,9 @@ export class WorkQueue {
     }
   }
 
-  /** Number of keys ready for a worker (not counting delayed or in-process keys). */
+  /** Number of keys ready for a worker, in both lanes (not counting delayed or in-process keys). */
   len(): number {
-    return this.#ready.size;
+    return this.#ready.size + this.#readyLow.size;
   }
 
   /** Whether {@link WorkQueue.shutDown} has been called. */
@@ -127,6 +145,7 @@ export class WorkQueue {
     this.#delayed.clear();
     this.#metricsTimer?.cancel();
     this.#ready.clear();
+    this.#readyLow.clear();
     this.#dirty.clear();
     this.#addedAtMs.clear();
     this.#metrics?.depth(this.name, 0);
@@ -141,25 +160,26 @@ export class WorkQueue {
   }
 
   #handOut(): void {
-    while (this.#getters.length > 0 && this.#ready.size > 0) {
+    while (this.#getters.length > 0 && this.len() > 0) {
       const getter = this.#getters.shift();
       const key = this.#takeReady();
       if (getter && key !== undefined) getter(key);
     }
-    this.#metrics?.depth(this.name, this.#ready.size);
+    this.#metrics?.depth(this.name, this.len());
   }
 
   #takeReady(): string | undefined {
-    for (const key of this.#ready) {
+    const lane = this.#ready.size > 0 ? this.#ready : this.#readyLow;
+    for (const key of lane) {
       const nowMs = this.#clock.monotonicMs();
-      this.#ready.delete(key);
+      lane.delete(key);
       this.#dirty.delete(key);
       this.#processing.set(key, nowMs);
       const addedMs = this.#addedAtMs.get(key);
       this.#addedAtMs.delete(key);
       if (this.#metrics) {
         if (addedMs !== undefined) this.#metrics.queueLatency(this.name, (nowMs - addedMs) / 1000);
-        this.#metrics.depth(this.name, this.#ready.size);
+        this.#metrics.depth(this.name, this.len());
       }
       return key;
     }

@@ -26,6 +26,43 @@ describe("WorkQueue", () => {
     assert.deepEqual(await takeReady(queue), ["ns/a", "ns/b", "ns/c"]);
   });
 
+  it("hands out every normal key before any low one, each lane in arrival order", async () => {
+    const queue = newQueue();
+    queue.add("ns/new-1", "low");
+    queue.add("ns/new-2", "low");
+    queue.add("ns/flight-1");
+    queue.add("ns/new-3", "low");
+    queue.add("ns/flight-2", "normal");
+    assert.equal(queue.len(), 5);
+    assert.deepEqual(await takeReady(queue), [
+      "ns/flight-1",
+      "ns/flight-2",
+      "ns/new-1",
+      "ns/new-2",
+      "ns/new-3",
+    ]);
+  });
+
+  it("moves a waiting low key to the normal lane when it is added as normal, and never demotes one", async () => {
+    const queue = newQueue();
+    for (const key of ["ns/a", "ns/b", "ns/c"]) queue.add(key, "low");
+    queue.add("ns/x");
+    queue.add("ns/c");
+    queue.add("ns/x", "low");
+    assert.equal(queue.len(), 4, "a promoted key is still one key");
+    assert.deepEqual(await takeReady(queue), ["ns/x", "ns/c", "ns/a", "ns/b"]);
+  });
+
+  it("hands a low key added while it is processed out again as normal: it is in flight", async () => {
+    const queue = newQueue();
+    queue.add("ns/started", "low");
+    queue.add("ns/waiting", "low");
+    assert.equal(await queue.get(), "ns/started");
+    queue.add("ns/started", "low");
+    queue.done("ns/started");
+    assert.deepEqual(await takeReady(queue), ["ns/started", "ns/waiting"]);
+  });
+
   it("never hands a key being processed to a second getter, and requeues it once on done", async () => {
     const queue = newQueue();
     queue.add("ns/a");
