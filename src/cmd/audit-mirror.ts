@@ -1,9 +1,27 @@
 import type { AuditEntry } from "../audit/entry.js";
+import type { AuditAction } from "../audit/recorder.js";
 import { resources } from "../controllers/resources.js";
 import type { EventRecorder } from "../runtime/events.js";
 import type { ResourceType } from "../runtime/kube/resource.js";
 
 const byKind = new Map<string, ResourceType>(Object.values(resources).map((rt) => [rt.kind, rt]));
+
+/**
+ * Audit actions not mirrored as Events (ADR 0033: one fact, one Event; Events only for what a person acts on). The
+ * Release controller announces a promotion's facts itself, from its status transitions, in words a person reads
+ * (`Promoted`, `Deployed`, `Verified`, the Warnings `DeploymentFailed` and `UnapprovedDeployment`), so their entries
+ * would say each fact twice; a target's lock and its release are machinery nobody acts on. The trail keeps every
+ * one of them: this only spares the API server an Event write per entry.
+ */
+export const NOT_MIRRORED: ReadonlySet<AuditAction> = new Set<AuditAction>([
+  "ReleasePromoted",
+  "EnvironmentDeployed",
+  "EnvironmentVerified",
+  "EnvironmentFailed",
+  "UnapprovedDeployment",
+  "TargetLocked",
+  "TargetUnlocked",
+]);
 
 /** One readable sentence for an audit entry's Event note. */
 function describe(entry: AuditEntry): string {
@@ -15,10 +33,12 @@ function describe(entry: AuditEntry): string {
 
 /**
  * Mirrors audit entries as Kubernetes Events about the object they concern (reason = the action), so
- * `kubectl describe` shows the trail next to the object. Denials are Warnings; everything else is Normal.
+ * `kubectl describe` shows the trail next to the object, except the facts a controller announces itself and the
+ * machinery in {@link NOT_MIRRORED}. Denials are Warnings; everything else is Normal.
  */
 export function auditEventMirror(events: EventRecorder): (entry: AuditEntry) => Promise<void> {
   return async (entry) => {
+    if (NOT_MIRRORED.has(entry.action)) return;
     const rt = byKind.get(entry.object.kind);
     if (rt === undefined) return;
     await events.record(
