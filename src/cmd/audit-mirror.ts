@@ -10,8 +10,10 @@ const byKind = new Map<string, ResourceType>(Object.values(resources).map((rt) =
  * Audit actions not mirrored as Events (ADR 0033: one fact, one Event; Events only for what a person acts on). The
  * Release controller announces a promotion's facts itself, from its status transitions, in words a person reads
  * (`Promoted`, `Deployed`, `Verified`, the Warnings `DeploymentFailed` and `UnapprovedDeployment`), so their entries
- * would say each fact twice; a target's lock and its release are machinery nobody acts on. The trail keeps every
- * one of them: this only spares the API server an Event write per entry.
+ * would say each fact twice; a target's lock and its release are machinery nobody acts on (a lock taken over from
+ * another holder is still mirrored). The trail keeps every
+ * one of them, and the Release status records each promotion (revision, promotion number, times), which the trail's
+ * writer cannot rewrite: the entries stay comparable with something outside the trail (docs/audit.md).
  */
 export const NOT_MIRRORED: ReadonlySet<AuditAction> = new Set<AuditAction>([
   "ReleasePromoted",
@@ -31,6 +33,13 @@ function describe(entry: AuditEntry): string {
   return `Audit entry ${entry.seq} (${entry.hash.slice(0, 12)}) by ${entry.actor}: ${message}`;
 }
 
+/** Whether an entry is mirrored: all but {@link NOT_MIRRORED}, and any lock taken over from another holder. */
+function mirrored(entry: AuditEntry): boolean {
+  // A lock taken over (a forgery or a leftover) is news someone may have to act on.
+  if (entry.action === "TargetLocked") return entry.details.lockTakenFrom !== undefined;
+  return !NOT_MIRRORED.has(entry.action);
+}
+
 /**
  * Mirrors audit entries as Kubernetes Events about the object they concern (reason = the action), so
  * `kubectl describe` shows the trail next to the object, except the facts a controller announces itself and the
@@ -38,7 +47,7 @@ function describe(entry: AuditEntry): string {
  */
 export function auditEventMirror(events: EventRecorder): (entry: AuditEntry) => Promise<void> {
   return async (entry) => {
-    if (NOT_MIRRORED.has(entry.action)) return;
+    if (!mirrored(entry)) return;
     const rt = byKind.get(entry.object.kind);
     if (rt === undefined) return;
     await events.record(
