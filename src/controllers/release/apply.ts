@@ -50,7 +50,10 @@ export interface ApplyContext {
   opts: CallOptions;
 }
 
-/** How applying went: done, or the target's lock moved under us and the pass must be repeated. */
+/**
+ * How applying went: done, or the target changed since the gate judged it (its lock moved, or a write against the
+ * judged resourceVersion met a conflict) and the pass must be decided again.
+ */
 export type ApplyOutcome = "Applied" | "LockContended";
 
 /** Executes a decision's actions in order; each is idempotent. Stops at the first lock conflict. */
