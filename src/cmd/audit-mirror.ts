@@ -1,9 +1,29 @@
 import type { AuditEntry } from "../audit/entry.js";
+import type { AuditAction } from "../audit/recorder.js";
 import { resources } from "../controllers/resources.js";
 import type { EventRecorder } from "../runtime/events.js";
 import type { ResourceType } from "../runtime/kube/resource.js";
 
 const byKind = new Map<string, ResourceType>(Object.values(resources).map((rt) => [rt.kind, rt]));
+
+/**
+ * Audit actions not mirrored as Events (ADR 0033: one fact, one Event; Events only for what a person acts on). The
+ * Release controller announces a promotion's facts itself, from its status transitions, in words a person reads
+ * (`Promoted`, `Deployed`, `Verified`, the Warnings `DeploymentFailed` and `UnapprovedDeployment`), so their entries
+ * would say each fact twice; a target's lock and its release are machinery nobody acts on (a lock taken over from
+ * another holder is still mirrored). The trail keeps every
+ * one of them, and the Release status records each promotion (revision, promotion number, times), which the trail's
+ * writer cannot rewrite: the entries stay comparable with something outside the trail (docs/audit.md).
+ */
+export const NOT_MIRRORED: ReadonlySet<AuditAction> = new Set<AuditAction>([
+  "ReleasePromoted",
+  "EnvironmentDeployed",
+  "EnvironmentVerified",
+  "EnvironmentFailed",
+  "UnapprovedDeployment",
+  "TargetLocked",
+  "TargetUnlocked",
+]);
 
 /** One readable sentence for an audit entry's Event note. */
 function describe(entry: AuditEntry): string {
@@ -13,12 +33,21 @@ function describe(entry: AuditEntry): string {
   return `Audit entry ${entry.seq} (${entry.hash.slice(0, 12)}) by ${entry.actor}: ${message}`;
 }
 
+/** Whether an entry is mirrored: all but {@link NOT_MIRRORED}, and any lock taken over from another holder. */
+function mirrored(entry: AuditEntry): boolean {
+  // A lock taken over (a forgery or a leftover) is news someone may have to act on.
+  if (entry.action === "TargetLocked") return entry.details.lockTakenFrom !== undefined;
+  return !NOT_MIRRORED.has(entry.action);
+}
+
 /**
  * Mirrors audit entries as Kubernetes Events about the object they concern (reason = the action), so
- * `kubectl describe` shows the trail next to the object. Denials are Warnings; everything else is Normal.
+ * `kubectl describe` shows the trail next to the object, except the facts a controller announces itself and the
+ * machinery in {@link NOT_MIRRORED}. Denials are Warnings; everything else is Normal.
  */
 export function auditEventMirror(events: EventRecorder): (entry: AuditEntry) => Promise<void> {
   return async (entry) => {
+    if (!mirrored(entry)) return;
     const rt = byKind.get(entry.object.kind);
     if (rt === undefined) return;
     await events.record(

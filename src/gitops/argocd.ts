@@ -137,13 +137,15 @@ export class ArgoCDAdapter implements DeliveryAdapter {
   ): Promise<PromotionResult> {
     const argo = argoTarget(target);
     for (let attempt = 1; ; attempt++) {
-      const app = await this.client.get(rt, argo.name, argo.namespace, { signal });
+      const app = request.judged ?? (await this.client.get(rt, argo.name, argo.namespace, { signal }));
       const parsed = ArgoApplication.parse(app);
       try {
         return argo.mode === "Sync"
           ? await this.requestSync(app, parsed, argo.revision, request, signal)
           : await this.pinTargetRevision(app, parsed, argo.revision, signal);
       } catch (err) {
+        // Written against the judged object: a change since is for the caller to judge again.
+        if (request.judged !== undefined) throw err;
         if (!isConflict(err) || attempt >= MAX_ATTEMPTS) {
           if (isConflict(err)) {
             throw new DeliveryBusyError(

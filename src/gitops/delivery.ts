@@ -15,6 +15,12 @@ export interface PromotionRequest {
    * whose sourceRef names another one by the time of the write is not pinned (the gate decides again).
    */
   source?: string | undefined;
+  /**
+   * The delivery object as the gate judged it. When given, the adapter writes against it (its resourceVersion is
+   * the precondition) instead of reading the object again, and a conflict is thrown to the caller: a write never
+   * lands on a version of the object the gate did not judge (ADR 0033).
+   */
+  judged?: KubeObject | undefined;
 }
 
 /** What `promote` did: whether it wrote a new request, and a sentence saying why (for logs and the audit trail). */

@@ -151,9 +151,10 @@ export class FluxAdapter implements DeliveryAdapter {
     const wanted = this.expectedRevision(target) ?? "";
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.promoteOnce(flux, wanted, request.source, signal);
+        return await this.promoteOnce(flux, wanted, request, signal);
       } catch (err) {
-        if (!isConflict(err)) throw err;
+        // Written against the judged object: a change since is for the caller to judge again.
+        if (!isConflict(err) || request.judged !== undefined) throw err;
         if (attempt >= MAX_ATTEMPTS) {
           throw new DeliveryBusyError(
             `${flux.kind} ${flux.namespace}/${flux.name} kept changing while Stagegate wrote to it; retrying later.`,
@@ -167,11 +168,12 @@ export class FluxAdapter implements DeliveryAdapter {
   private async promoteOnce(
     flux: FluxTarget,
     wanted: string,
-    cleared: string | undefined,
+    request: PromotionRequest,
     signal?: AbortSignal,
   ): Promise<PromotionResult> {
     const rt = resourceOf(flux);
-    const obj = await this.client.get(rt, flux.name, flux.namespace, { signal });
+    const cleared = request.source;
+    const obj = request.judged ?? (await this.client.get(rt, flux.name, flux.namespace, { signal }));
     const parsed = FluxObject.parse(obj);
     const already = parsed.metadata.annotations?.[REQUESTED_REVISION] === wanted;
     let pinned = true;

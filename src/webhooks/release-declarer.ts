@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MAX_EARLIER_DECLARERS } from "../api/v1alpha1/declarer.js";
+import { LOCK_FINALIZER } from "../controllers/release/finalizer.js";
 import { jsonEqual } from "../runtime/deep-equal.js";
 import type { JsonPatchOperation, UserInfo } from "./admission-review.js";
 import { readObject } from "./admitted-objects.js";
@@ -105,8 +106,8 @@ function declarerPatch(
 
 /**
  * `/mutate/releases`: stamps `spec.declaredBy` on CREATE and on every UPDATE that changes the spec, from the
- * request's authenticated identity; keeps it on updates that do not; denies a request that forges it. Status
- * writes never reach it (the rules match `releases`, not `releases/status`).
+ * request's authenticated identity; keeps it on updates that do not; denies a request that forges it; gives a new
+ * Release the lock finalizer. Status writes never reach it (the rules match `releases`, not `releases/status`).
  */
 export const mutateRelease: AdmissionHandler = async (request, ctx) => {
   const op = request.operation;
@@ -123,5 +124,31 @@ export const mutateRelease: AdmissionHandler = async (request, ctx) => {
   }
   const decision = decideDeclarer(request.userInfo, before, after.value.spec);
   if (!decision.verdict.allowed) return refuse(request, ctx, decision.verdict);
-  return settle(request, ctx, ALLOWED, { patch: declarerPatch(after.value.spec, decision.stamp) });
+  const finalizer = op === "CREATE" ? lockFinalizerPatch(request.object) : [];
+  return settle(request, ctx, ALLOWED, {
+    patch: [...declarerPatch(after.value.spec, decision.stamp), ...finalizer],
+  });
 };
+
+const Finalizers = z.looseObject({
+  metadata: z.looseObject({ finalizers: z.array(z.string()).optional() }).optional(),
+});
+
+/**
+ * The JSON patch that gives a new Release the lock finalizer, so the operator need not write the Release before its
+ * first lock (ADR 0033): the creation carries it. The operator still adds it to a Release that lacks it before it
+ * takes a lock (one created while this webhook was not installed, or whose finalizer someone removed).
+ */
+export function lockFinalizerPatch(object: unknown): JsonPatchOperation[] {
+  const parsed = Finalizers.safeParse(object);
+  const finalizers = parsed.success ? parsed.data.metadata?.finalizers : undefined;
+  if (finalizers?.includes(LOCK_FINALIZER) === true) return [];
+  // `add` of a member that exists replaces it (RFC 6902): the finalizers named, then ours.
+  return [
+    {
+      op: "add",
+      path: jsonPointer("metadata", "finalizers"),
+      value: [...(finalizers ?? []), LOCK_FINALIZER],
+    },
+  ];
+}

@@ -22,9 +22,9 @@ import type {
   ReleaseLock,
   TakeLock,
 } from "./actions.js";
-import { LOCK_ANNOTATION, readTarget, type GatheredEnvironment } from "./gather.js";
+import { LOCK_ANNOTATION, type GatheredEnvironment } from "./gather.js";
 import { addLockFinalizer } from "./finalizer.js";
-import { DELIVERY_FIELD_MANAGER } from "../../gitops/delivery.js";
+import { DELIVERY_FIELD_MANAGER, type PromotionResult } from "../../gitops/delivery.js";
 import { lockWrite, lockWriteId } from "./lock-reality.js";
 import { describeTarget } from "./out-of-band.js";
 import { targetObjectRef } from "./target-object.js";
@@ -50,7 +50,10 @@ export interface ApplyContext {
   opts: CallOptions;
 }
 
-/** How applying went: done, or the target's lock moved under us and the pass must be repeated. */
+/**
+ * How applying went: done, or the target changed since the gate judged it (its lock moved, or a write against the
+ * judged resourceVersion met a conflict) and the pass must be decided again.
+ */
 export type ApplyOutcome = "Applied" | "LockContended";
 
 /** Executes a decision's actions in order; each is idempotent. Stops at the first lock conflict. */
@@ -199,7 +202,9 @@ async function takeLock(
   try {
     // The release as the finalizer patch left it: the status write of this pass must carry its resourceVersion.
     ctx.release = await addLockFinalizer({ ...ctx }, ctx.release);
-    await ctx.client.patch(
+    // The object as locked: a request in this pass writes against it, not the copy from before the lock.
+    const env = gathered(ctx, action.environment);
+    const locked = await ctx.client.patch(
       ref.rt,
       ref.name,
       ref.namespace,
@@ -211,6 +216,7 @@ async function takeLock(
       },
       { type: "merge", fieldManager: DELIVERY_FIELD_MANAGER, ...ctx.opts },
     );
+    if (env !== undefined) env.targetObject = locked;
   } catch (err) {
     if (isConflict(err)) return "LockContended";
     throw err;
@@ -259,13 +265,22 @@ async function promote(ctx: ApplyContext, action: Promote): Promise<ApplyOutcome
     return "Applied";
   }
   if ((await takeLock(ctx, action)) === "LockContended") return "LockContended";
+  // The object the gate judged (as the lock left it): the request is written against it, so a change since
+  // conflicts and the pass is decided again, instead of a request landing on a version nobody judged.
+  const judged = gathered(ctx, action.environment)?.targetObject ?? target;
   // The GitRepository the gate cleared (read from the delivery object of this pass): the adapter pins no other.
-  const source = kustomizationSource(target);
-  const result = await adapterFor(action.target, { client: ctx.client, now: ctx.now }).promote(
-    action.target,
-    { release: ctx.self, ...(source === undefined ? {} : { source }) },
-    ctx.opts.signal,
-  );
+  const source = kustomizationSource(judged);
+  let result: PromotionResult;
+  try {
+    result = await adapterFor(action.target, { client: ctx.client, now: ctx.now }).promote(
+      action.target,
+      { release: ctx.self, judged, ...(source === undefined ? {} : { source }) },
+      ctx.opts.signal,
+    );
+  } catch (err) {
+    if (isConflict(err)) return "LockContended";
+    throw err;
+  }
   ctx.log.info(
     { environment: action.environment, revision: action.revision, requested: result.requested },
     `Promoted release: ${result.message}`,
@@ -313,7 +328,7 @@ async function markChangeUsed(ctx: ApplyContext, name: string): Promise<void> {
 }
 
 /**
- * Removes the lock annotation when it still names this release; precondition: the resourceVersion read now. The
+ * Removes the lock annotation when it still names this release; precondition: the resourceVersion gathered. The
  * entry is recorded first (the release is Verified or Failed there, so the lock goes whatever happens next; a
  * conflict is retried under the same transition), so a crash after the patch cannot lose it.
  */
@@ -322,7 +337,9 @@ async function releaseLock(ctx: ApplyContext, action: ReleaseLock): Promise<Appl
   const target = gathered(ctx, environment)?.target;
   const ref = target === undefined ? undefined : targetObjectRef(target);
   if (target === undefined || ref === undefined) return "Applied";
-  const obj = await readTarget(ctx.client, target, ctx.opts);
+  // The object as gathered (cached): the patch carries its resourceVersion, so a lock changed since conflicts and
+  // the pass is decided again, with the entry retried under the transition of the lock it then finds.
+  const obj = gathered(ctx, environment)?.targetObject;
   if (obj?.metadata.annotations?.[LOCK_ANNOTATION] !== ctx.self) return "Applied";
   // The lock being freed is told apart by when it was written (a lock put back in this release's name later, by
   // a forger, is another fact); a retry after a conflict meets the same write.

@@ -174,7 +174,7 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
     };
     const outcome = await applyActions(applying, decision.actions);
     if (outcome === "LockContended") {
-      req.log.info({}, "Found the target's lock changed under the release; trying again");
+      req.log.info({}, "Found the target changed since the gate judged it; deciding again");
       return { requeueAfterMs: LOCK_RETRY_MS };
     }
 

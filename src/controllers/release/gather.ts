@@ -16,6 +16,7 @@ import { isNotFound } from "../../runtime/kube/api-error.js";
 import type { CallOptions, KubeClient } from "../../runtime/kube/client.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
 import type { Informers } from "../informers.js";
+import { deliveryResources } from "../resources.js";
 import { rollbackEvidence } from "../rollback/evidence.js";
 import { lockHolderIsReal } from "../rollback/lock-holder.js";
 import { findEnvironment } from "../task-context.js";
@@ -58,8 +59,8 @@ export interface GatherDeps {
 
 /**
  * Reads the inputs of every pipeline environment of a release: the Environment and the release's tasks and
- * ChangeRequest from the caches; the target's lock holder and delivery state from the delivery object (live
- * reads, since delivery objects are not watched). Reads only.
+ * ChangeRequest from the caches; the target's lock holder and delivery state from the delivery object (cached; see
+ * `gatherTarget`). Reads only.
  */
 export async function gatherEnvironments(
   deps: GatherDeps,
@@ -99,7 +100,10 @@ export async function gatherEnvironments(
     }
     let targetObject: KubeObject | undefined;
     if (spec !== undefined && target !== undefined) {
-      targetObject = await readTarget(deps.client, target, opts);
+      // The pass that asks the delivery tool (the promotion is on record, the request pending) writes to the target
+      // right after the lock did: it reads it live, so the request is not refused for a cache that lags the lock.
+      const asking = release.stored.find((e) => e.name === name)?.deliveryRequestPending === true;
+      targetObject = await gatherTarget(deps, target, self, asking, opts);
       input.admissionControls = admissionControlsIntact();
       input.targetLabels = targetObject === undefined ? undefined : (targetObject.metadata.labels ?? {});
       input.sourceDigest =
@@ -282,6 +286,39 @@ export function changeDistrust(
   if (spec.data.type !== "Normal")
     return `it is of type ${spec.data.type}, not the Normal change Stagegate opens`;
   return bindingDifference(binding, spec.data.binding);
+}
+
+/**
+ * The target's delivery object as the gate judges it: from the informer cache, except in the pass that asks the
+ * delivery tool (`fresh`: one live read per promotion) and when its lock names another holder (when the lock was
+ * written lives in `managedFields`; a contested lock is rare), which read it live. A cached copy never opens anything
+ * on its own: every write to the object carries the resourceVersion of the copy judged here as its precondition, so a
+ * change since (a stale cache) makes the write fail with 409 and the pass is decided again (ADR 0033).
+ */
+async function gatherTarget(
+  deps: GatherDeps,
+  target: ReleaseTarget,
+  self: string,
+  fresh: boolean,
+  opts: CallOptions,
+): Promise<KubeObject | undefined> {
+  const cached = fresh ? undefined : cachedTarget(deps.informers, target);
+  const holder = cached?.metadata.annotations?.[LOCK_ANNOTATION];
+  if (cached !== undefined && (holder === undefined || holder === self)) return cached;
+  return readTarget(deps.client, target, opts);
+}
+
+/** The target's delivery object in the informer cache; undefined when the cache holds none. */
+export function cachedTarget(informers: Informers, target: ReleaseTarget): KubeObject | undefined {
+  const ref = targetObjectRef(target);
+  if (ref === undefined) return undefined;
+  const informer =
+    ref.rt === deliveryResources.argoCDApplication
+      ? informers.argoCDApplications
+      : ref.rt === deliveryResources.fluxHelmRelease
+        ? informers.fluxHelmReleases
+        : informers.fluxKustomizations;
+  return informer.store.get(`${ref.namespace}/${ref.name}`);
 }
 
 /** The target's delivery object, live; undefined when it does not exist. */

@@ -3,6 +3,7 @@
 // The controllers run as the operator identity, with exactly the RBAC config/rbac ships.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { LOCK_FINALIZER } from "../../../src/controllers/release/finalizer.js";
 import { LOCK_ANNOTATION } from "../../../src/controllers/release/gather.js";
 import { gateNames } from "../../support/gate-names.js";
 import { deliveryResources, resources } from "../../../src/controllers/resources.js";
@@ -194,13 +195,28 @@ describe("Release promotion through a gated pipeline", () => {
       return update(...args);
     };
     try {
-      await createArgoApplication(w(), "cf-dev");
+      // Created before its target exists (it waits at the gate), then stripped of the lock finalizer its creation
+      // carried (ADR 0033), as a Release created without the webhook is: the operator adds it before the lock.
       await createRelease(w(), name, {
         version: "1.0.0",
         revision: SHA,
         pipeline: [dev],
         targets: [{ environment: dev, argoCD: { name: "cf-dev", namespace, revision: SHA } }],
       });
+      await waitForEnvState(w(), name, dev, "Gated");
+      const created = await admin.get(resources.release, name, namespace);
+      assert.ok(
+        created.metadata.finalizers?.includes(LOCK_FINALIZER),
+        "the creation carries the lock finalizer",
+      );
+      await admin.patch(
+        resources.release,
+        name,
+        namespace,
+        { metadata: { resourceVersion: created.metadata.resourceVersion, finalizers: null } },
+        { type: "merge" },
+      );
+      await createArgoApplication(w(), "cf-dev");
       await syncRequested(w(), "cf-dev", SHA);
       await argoSyncs(admin, { name: "cf-dev", namespace }, { revision: SHA });
       await waitForEnvState(w(), name, dev, "Verified");

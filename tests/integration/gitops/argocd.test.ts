@@ -4,7 +4,7 @@ import { deliveryResources } from "../../../src/controllers/resources.js";
 import type { ReleaseTarget } from "../../../src/api/v1alpha1/release-target.js";
 import { adapterFor } from "../../../src/gitops/adapters.js";
 import { assessDelivery, DELIVERY_FIELD_MANAGER } from "../../../src/gitops/delivery.js";
-import { isNotFound } from "../../../src/runtime/kube/api-error.js";
+import { isConflict, isNotFound } from "../../../src/runtime/kube/api-error.js";
 import type { KubeClient } from "../../../src/runtime/kube/client.js";
 import { argoDegrades, argoFails, argoSyncs, handSync } from "../../support/gitops-driver.js";
 import { createArgoApplication } from "../../support/delivery-objects.js";
@@ -42,6 +42,35 @@ before(async () => {
 after(() => admin.close());
 
 describe("Argo CD adapter against the real Application CRD", () => {
+  it("writes a request against the Application the gate judged: a change since conflicts and nothing is written", async () => {
+    await createApp("shop-judged");
+    const judged = await admin.get(rt, "shop-judged", namespace);
+    // Someone relabels it between the gate's read and the request (the labels decide the environment's ownership).
+    await admin.patch(
+      rt,
+      "shop-judged",
+      namespace,
+      { metadata: { labels: { env: "dev" } } },
+      { type: "merge" },
+    );
+    const t = target("shop-judged");
+    await assert.rejects(
+      adapterFor(t, { client: admin }).promote(t, { ...REQUEST, judged }),
+      (err: unknown) => isConflict(err),
+    );
+    assert.equal(
+      (await admin.get(rt, "shop-judged", namespace)).operation,
+      undefined,
+      "no request was written",
+    );
+    // Against the version read now, it is written.
+    const now = await admin.get(rt, "shop-judged", namespace);
+    assert.equal(
+      (await adapterFor(t, { client: admin }).promote(t, { ...REQUEST, judged: now })).requested,
+      true,
+    );
+  });
+
   it("requests a sync like the CLI, once, and reports Deployed after Argo CD syncs", async () => {
     await createApp("shop-sync");
     const t = target("shop-sync");

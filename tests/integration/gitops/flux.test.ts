@@ -5,6 +5,7 @@ import { deliveryResources } from "../../../src/controllers/resources.js";
 import { adapterFor } from "../../../src/gitops/adapters.js";
 import { assessDelivery, DELIVERY_FIELD_MANAGER } from "../../../src/gitops/delivery.js";
 import { fluxGitRepository, RECONCILE_REQUESTED_AT, REQUESTED_REVISION } from "../../../src/gitops/flux.js";
+import { isConflict } from "../../../src/runtime/kube/api-error.js";
 import type { KubeClient } from "../../../src/runtime/kube/client.js";
 import { fluxHelmReleases, fluxReconciles } from "../../support/gitops-driver.js";
 import {
@@ -35,6 +36,29 @@ before(async () => {
 after(() => admin.close());
 
 describe("Flux adapter against the real Flux CRDs", () => {
+  it("writes a request against the Kustomization the gate judged: a change since conflicts and nothing is written", async () => {
+    await createFluxGitRepository({ admin, namespace }, "judged");
+    await createFluxKustomization({ admin, namespace }, "judged");
+    const kustomization = deliveryResources.fluxKustomization;
+    const judged = await admin.get(kustomization, "judged", namespace);
+    await admin.patch(
+      kustomization,
+      "judged",
+      namespace,
+      { metadata: { labels: { env: "dev" } } },
+      { type: "merge" },
+    );
+    const t: ReleaseTarget = {
+      environment: "staging",
+      flux: { kind: "Kustomization", name: "judged", namespace },
+    };
+    const adapter = adapterFor(t, { client: admin, now: () => NOW });
+    await assert.rejects(adapter.promote(t, { ...REQUEST, judged }), (err: unknown) => isConflict(err));
+    const current = await admin.get(kustomization, "judged", namespace);
+    assert.equal(current.metadata.annotations?.[RECONCILE_REQUESTED_AT], undefined, "no request was written");
+    assert.equal((await adapter.promote(t, { ...REQUEST, judged: current })).requested, true);
+  });
+
   it("pins the GitRepository commit, requests reconciliation, and reports Deployed at lastAppliedRevision", async () => {
     await createFluxGitRepository({ admin, namespace }, "shop");
     await createFluxKustomization({ admin, namespace }, "shop");

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { LOCK_FINALIZER } from "../../../src/controllers/release/finalizer.js";
 import type { AdmissionRequest, UserInfo } from "../../../src/webhooks/admission-review.js";
 import { decideDeclarer, mutateRelease, nextDeclarer } from "../../../src/webhooks/release-declarer.js";
 import { applyPatch, patchOf, testContext, users } from "./admission-fixtures.js";
@@ -45,9 +46,25 @@ describe("release declarer webhook", () => {
     const object = { metadata: { name: "shop" }, spec: spec("a1") };
     const response = await mutateRelease(releaseRequest("CREATE", users.bob, object), ctx);
     assert.equal(response.allowed, true);
-    const after = applyPatch(object, patchOf(response)) as { spec: { declaredBy: unknown } };
+    const after = applyPatch(object, patchOf(response)) as {
+      metadata: { finalizers?: string[] };
+      spec: { declaredBy: unknown };
+    };
     assert.deepEqual(after.spec.declaredBy, stamp(users.bob));
+    assert.deepEqual(after.metadata.finalizers, [LOCK_FINALIZER], "the creation carries the lock finalizer");
     assert.deepEqual(audit.entries, []);
+  });
+
+  it("adds the lock finalizer to those a CREATE names, once", async () => {
+    const { ctx } = testContext();
+    const withOther = { metadata: { name: "shop", finalizers: ["example.com/x"] }, spec: spec("a1") };
+    const response = await mutateRelease(releaseRequest("CREATE", users.bob, withOther), ctx);
+    const after = applyPatch(withOther, patchOf(response)) as { metadata: { finalizers?: string[] } };
+    assert.deepEqual(after.metadata.finalizers, ["example.com/x", LOCK_FINALIZER]);
+    const withOurs = { metadata: { name: "shop", finalizers: [LOCK_FINALIZER] }, spec: spec("a1") };
+    const again = await mutateRelease(releaseRequest("CREATE", users.bob, withOurs), ctx);
+    const kept = applyPatch(withOurs, patchOf(again)) as { metadata: { finalizers?: string[] } };
+    assert.deepEqual(kept.metadata.finalizers, [LOCK_FINALIZER]);
   });
 
   it("denies a CREATE that names someone else as declarer, and records the denial", async () => {
