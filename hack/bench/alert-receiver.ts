@@ -6,6 +6,7 @@
 // timing. Everything it started is torn down on success, on error and on Ctrl-C.
 import os from "node:os";
 import path from "node:path";
+import { countsSince, settledWriteCounts } from "./api-requests.js";
 import { timeAppendFsync } from "./append-fsync.js";
 import { startBenchEnvironment, type BenchEnvironment } from "./bench-environment.js";
 import { BenchOptionsError, parseBenchOptions, type BenchOptions } from "./bench-options.js";
@@ -73,13 +74,21 @@ async function measure(env: BenchEnvironment, options: BenchOptions): Promise<Be
     concurrency,
     prefix: "conc",
   });
+  const before = await settledWriteCounts(admin);
   const concurrentDeliveries = await timeAlertDeliveries(receiver, admin, namespace, { count, concurrency });
+  console.log("Waiting for the operator's controllers to finish reacting to the new tasks...");
+  const writes = countsSince(before, await settledWriteCounts(admin));
   return {
     rawWrites,
     deliveries,
     duplicates: duplicateRun,
     fsync,
-    concurrent: { inFlight: concurrency, rawWrites: concurrentWrites, deliveries: concurrentDeliveries },
+    concurrent: {
+      inFlight: concurrency,
+      rawWrites: concurrentWrites,
+      deliveries: concurrentDeliveries,
+      writesPerAlert: writes.map(([key, n]) => [key, n / count]),
+    },
   };
 }
 

@@ -70,7 +70,8 @@ export async function startBenchEnvironment(
     metadata: { name: namespace },
   });
   const scope = { admin, namespace };
-  await createEnvironment({ admin }, ENVIRONMENT, {});
+  // The environment owns the Applications of the namespace: a release may deliver only through those.
+  await createEnvironment({ admin, namespace }, ENVIRONMENT, {});
   await createArgoApplication(scope, APPLICATION);
 
   const token = randomBytes(16).toString("hex");

@@ -15,6 +15,11 @@ export interface BenchResults {
     readonly inFlight: number;
     readonly rawWrites: WriteTimings;
     readonly deliveries: WriteTimings;
+    /**
+     * The API server's write requests from the start of the concurrent alert series until the controllers were
+     * done reacting, divided by the number of alerts, by `VERB resource`.
+     */
+    readonly writesPerAlert?: readonly (readonly [string, number])[];
   };
 }
 
@@ -82,6 +87,18 @@ export function formatResults(results: BenchResults): string {
   if (concurrent !== undefined) {
     const rows = writeRows(`${concurrent.inFlight} in flight: `, concurrent.rawWrites, concurrent.deliveries);
     sections.push("", `Concurrent: ${concurrent.inFlight} requests in flight`, latencyTable(rows));
+    const writes = concurrent.writesPerAlert;
+    if (writes !== undefined) {
+      const total = writes.reduce((sum, [, n]) => sum + n, 0);
+      sections.push(
+        "",
+        "API writes per alert of that series, by any client, until the controllers were done reacting",
+        textTable(
+          ["request", "per alert"],
+          [...writes.map(([key, n]) => [key, n.toFixed(2)]), ["all writes", total.toFixed(2)]],
+        ),
+      );
+    }
     const [cRaw, cRawWatch, cReceiver, cReceiverWatch] = rows;
     ratios.push(
       ["concurrent receiver p99 / raw write p99", ratio(cReceiver.p99, cRaw.p99)],

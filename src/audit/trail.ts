@@ -6,6 +6,7 @@ import { readAuditLines } from "./audit-lines.js";
 import { MAX_AUDIT_LINE_BYTES, parseAuditLine, type AuditEntry } from "./entry.js";
 import { AuditMirrors, type AuditMirrorOptions } from "./entry-mirror.js";
 import { AuditTrailError, BrokenAuditTrailError } from "./errors.js";
+import { GroupCommit, type BatchOutcome } from "./group-commit.js";
 import type { AuditEvent, AuditRecorder } from "./recorder.js";
 import { describeError, sealAuditEntry } from "./seal.js";
 import { formatVerification } from "./verification.js";
@@ -35,11 +36,12 @@ export interface AuditTrailOptions extends AuditMirrorOptions {
 const openPaths = new Set<string>();
 
 /**
- * The hash-chained audit trail of one replica. Entries are written one at a time, in call order, and each is
- * fsynced before `record` resolves; a write that fails rejects its call and leaves the file as it was.
+ * The hash-chained audit trail of one replica. Entries are chained in call order, and each is fsynced before
+ * `record` resolves. Records that arrive while a write is running are written together by the next one, with one
+ * fsync (group commit, ADR 0035); a write that fails rejects every record it carried and leaves the file as it was.
  */
 export class AuditTrail implements AuditRecorder {
-  private tail: Promise<void> = Promise.resolve();
+  private readonly commits: GroupCommit<AuditEvent>;
   private readonly mirrors: AuditMirrors;
   private failure: AuditTrailError | undefined;
   private closing: Promise<void> | undefined;
@@ -56,6 +58,7 @@ export class AuditTrail implements AuditRecorder {
     private readonly transitions: Set<string>,
   ) {
     this.mirrors = new AuditMirrors(options);
+    this.commits = new GroupCommit((events) => this.appendBatch(events));
   }
 
   /**
@@ -95,8 +98,9 @@ export class AuditTrail implements AuditRecorder {
   }
 
   /**
-   * Appends one entry and resolves once it is on disk; concurrent calls are written one after another, so the
-   * chain never forks. The mirror is started afterwards and is not waited for (`close` waits for it).
+   * Appends one entry and resolves once it is on disk; concurrent calls are chained in call order (written
+   * together when they arrive during a write), so the chain never forks. The mirror is started afterwards and is
+   * not waited for (`close` waits for it).
    */
   record(event: AuditEvent): Promise<void> {
     if (this.closing !== undefined) {
@@ -104,9 +108,9 @@ export class AuditTrail implements AuditRecorder {
         new AuditTrailError(`Audit trail ${this.path} is closed; nothing more can be recorded.`),
       );
     }
-    const written = this.tail.then(() => this.append(event));
-    // The caller receives the rejection through `written`; the chain itself only needs to know it settled.
-    this.tail = written.catch((err: unknown) => this.reportWriteError(err));
+    const written = this.commits.submit(event);
+    // The caller receives the rejection through `written`; the count hears of it once.
+    written.catch((err: unknown) => this.reportWriteError(err));
     return written;
   }
 
@@ -125,7 +129,7 @@ export class AuditTrail implements AuditRecorder {
   }
 
   private async shutdown(): Promise<void> {
-    await this.tail;
+    await this.commits.idle();
     await this.mirrors.settled();
     try {
       await this.file.close();
@@ -134,38 +138,71 @@ export class AuditTrail implements AuditRecorder {
     }
   }
 
-  private async append(event: AuditEvent): Promise<void> {
+  /**
+   * Writes one batch of events: each is sealed after the one before it (an event that cannot be an entry is
+   * refused alone, and one whose transition is already held is not written again), then all the lines go in one
+   * append and one fsync. A failed write is cut off the file, and every event whose entry it carried is rejected.
+   */
+  private async appendBatch(events: readonly AuditEvent[]): Promise<BatchOutcome[]> {
     if (this.failure !== undefined) throw this.failure;
-    if (event.transition !== undefined && this.transitions.has(event.transition)) return;
-    const entry = this.seal(event);
-    const line = Buffer.from(`${JSON.stringify(entry)}\n`, "utf8");
-    if (line.length > MAX_AUDIT_LINE_BYTES) {
-      throw new AuditTrailError(
-        `Audit entry ${entry.seq} (${entry.action}) would be ${line.length} bytes, more than the 1 MiB a line ` +
-          `may hold; shorten its details.`,
-      );
+    const outcomes: BatchOutcome[] = [];
+    // Indexes of the outcomes that stand or fall with the write: the entries written and repeats of their transitions.
+    const riding: number[] = [];
+    const entries: AuditEntry[] = [];
+    const lines: Buffer[] = [];
+    const written = new Set<string>();
+    let position = { seq: this.lastSeq, hash: this.lastHash };
+    for (const event of events) {
+      const { transition } = event;
+      if (transition !== undefined && this.transitions.has(transition)) {
+        outcomes.push(undefined);
+        continue;
+      }
+      if (transition !== undefined && written.has(transition)) {
+        riding.push(outcomes.push(undefined) - 1);
+        continue;
+      }
+      try {
+        const entry = this.seal(event, position);
+        lines.push(encodeLine(entry));
+        entries.push(entry);
+        position = { seq: entry.seq, hash: entry.hash };
+        if (transition !== undefined) written.add(transition);
+        riding.push(outcomes.push(undefined) - 1);
+      } catch (err) {
+        outcomes.push({ error: err });
+      }
     }
+    const first = entries[0];
+    if (first === undefined) return outcomes;
+    const data = lines.length === 1 ? (lines[0] ?? Buffer.alloc(0)) : Buffer.concat(lines);
     try {
-      await this.file.appendFile(line);
+      await this.file.appendFile(data);
       await this.file.sync();
     } catch (err) {
-      await this.restore(entry.seq, err);
+      const error = await this.restore(first.seq, position.seq, err);
+      for (const index of riding) outcomes[index] = { error };
+      return outcomes;
     }
-    this.bytes += line.length;
-    this.lastSeq = entry.seq;
-    this.lastHash = entry.hash;
-    if (entry.transition !== undefined) this.transitions.add(entry.transition);
-    this.mirrors.start(entry);
+    this.bytes += data.length;
+    this.lastSeq = position.seq;
+    this.lastHash = position.hash;
+    for (const transition of written) this.transitions.add(transition);
+    for (const entry of entries) this.mirrors.start(entry);
+    return outcomes;
   }
 
-  /** Builds the next entry from an event, normalised to plain JSON and checked as the verifier will check it. */
-  private seal(event: AuditEvent): AuditEntry {
+  /** Builds the entry after `after` from an event, normalised to plain JSON and checked as the verifier will. */
+  private seal(event: AuditEvent, after: { seq: number; hash: string }): AuditEntry {
     const time = (this.options.clock ?? (() => new Date()))();
-    return sealAuditEntry(event, { seq: this.lastSeq + 1, prevHash: this.lastHash, time });
+    return sealAuditEntry(event, { seq: after.seq + 1, prevHash: after.hash, time });
   }
 
-  /** Cuts a failed write off the file so the next entry continues from the last one actually written. */
-  private async restore(seq: number, cause: unknown): Promise<never> {
+  /**
+   * Cuts a failed write of entries `from`..`to` off the file, so the next entry continues from the last one
+   * actually written, and returns the error to answer their records with; a cut that fails stops the trail.
+   */
+  private async restore(from: number, to: number, cause: unknown): Promise<AuditTrailError> {
     try {
       await this.file.truncate(this.bytes);
       await this.file.sync();
@@ -175,14 +212,12 @@ export class AuditTrail implements AuditRecorder {
           `it takes no more entries. Restart the operator: it verifies the file before appending again.`,
         { cause: restoreErr },
       );
-      throw this.failure;
+      return this.failure;
     }
-    throw new AuditTrailError(
-      `Could not write audit entry ${seq} to ${this.path}: ${describeError(cause)}.`,
-      {
-        cause,
-      },
-    );
+    const entries = from === to ? `entry ${from}` : `entries ${from} to ${to}`;
+    return new AuditTrailError(`Could not write audit ${entries} to ${this.path}: ${describeError(cause)}.`, {
+      cause,
+    });
   }
 
   /** Counts a failed write for whoever watches (the operator's metric); a throwing observer is ignored. */
@@ -193,6 +228,18 @@ export class AuditTrail implements AuditRecorder {
       // The record's own rejection already carries the failure to its caller.
     }
   }
+}
+
+/** An entry as the line the file holds; refused when it is longer than a line may be. */
+function encodeLine(entry: AuditEntry): Buffer {
+  const line = Buffer.from(`${JSON.stringify(entry)}\n`, "utf8");
+  if (line.length > MAX_AUDIT_LINE_BYTES) {
+    throw new AuditTrailError(
+      `Audit entry ${entry.seq} (${entry.action}) would be ${line.length} bytes, more than the 1 MiB a line ` +
+        `may hold; shorten its details.`,
+    );
+  }
+  return line;
 }
 
 /** The transitions of a verified file's entries, read once when the trail opens. */

@@ -160,7 +160,9 @@ async function openTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch
     );
     return { ...base, task: name, outcome, message };
   }
-  const existing = await deps.client.get(resources.deploymentTask, name, release.namespace);
+  // The task as the create's 409 path read it; read again only when it was gone by then.
+  const existing =
+    opened.existing ?? (await deps.client.get(resources.deploymentTask, name, release.namespace));
   const foreign = foreignRollbackTask(existing, release.uid, alert.fingerprint);
   if (foreign !== undefined) {
     deps.log.error(

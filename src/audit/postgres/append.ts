@@ -2,6 +2,7 @@ import type { ClientBase } from "pg";
 import { GENESIS_HASH, hashAuditEntry } from "../canonical-hash.js";
 import type { AuditEntry } from "../entry.js";
 import { AuditTrailError } from "../errors.js";
+import type { BatchOutcome } from "../group-commit.js";
 import type { AuditEvent } from "../recorder.js";
 import { sealAuditEntry } from "../seal.js";
 import { ENTRIES_TABLE } from "./schema.js";
@@ -17,56 +18,85 @@ const CHAIN_LOCK_SQL =
   "CASE WHEN current_setting('synchronous_commit') = 'off' " +
   "THEN set_config('synchronous_commit', 'on', true) END";
 
+/** One sealed entry as its row. */
+async function insertEntry(client: ClientBase, entry: AuditEntry): Promise<void> {
+  await client.query(
+    `INSERT INTO ${ENTRIES_TABLE}
+      (seq, time, actor, action, object_kind, object_namespace, object_name, prev_hash, hash, entry, transition)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    [
+      entry.seq,
+      entry.time,
+      columnText(entry.actor),
+      entry.action,
+      columnText(entry.object.kind),
+      entry.object.namespace === undefined ? null : columnText(entry.object.namespace),
+      columnText(entry.object.name),
+      entry.prevHash,
+      entry.hash,
+      JSON.stringify(entry),
+      entry.transition ?? null,
+    ],
+  );
+}
+
+/** What one batch wrote, and what it says of each of its events, in order. */
+export interface AppendedBatch {
+  outcomes: BatchOutcome[];
+  /** The entries committed, in seq order. */
+  entries: AuditEntry[];
+  /** The transitions the table holds once the batch committed (written by it, or found held under the lock). */
+  held: string[];
+}
+
 /**
- * Appends one entry in one transaction: takes the chain lock, reads the last entry (and refuses to continue one
- * whose stored hash no longer matches its content), seals the event after it and inserts it. Two replicas
- * appending at once are serialised by the lock; if something bypassed it, the primary key on `seq`, the unique
- * `prev_hash` and the link trigger would still refuse a fork. Resolves with the entry once committed, or with
- * undefined when the event's transition is already held (nothing is written: ADR 0031).
+ * Appends events in one transaction: takes the chain lock, reads the last entry (and refuses to continue one whose
+ * stored hash no longer matches its content), then seals each event after the one before it, in order, and inserts
+ * it. Two replicas appending at once are serialised by the lock; if something bypassed it, the primary key on
+ * `seq`, the unique `prev_hash` and the link trigger would still refuse a fork. Several events share the lock and
+ * the commit (group commit, ADR 0035). An event whose transition the table already holds, or that the batch
+ * already wrote, adds nothing (ADR 0031); an event that cannot be an entry is refused alone. Any database failure
+ * rolls the whole batch back and is thrown: no event of it was recorded.
  */
-export async function appendAuditEntry(
+export async function appendAuditEntries(
   client: ClientBase,
-  event: AuditEvent,
+  events: readonly AuditEvent[],
   clock: () => Date,
-): Promise<AuditEntry | undefined> {
+): Promise<AppendedBatch> {
+  const outcomes: BatchOutcome[] = [];
+  const entries: AuditEntry[] = [];
+  const held = new Set<string>();
   await client.query("BEGIN");
   try {
     await client.query(CHAIN_LOCK_SQL);
-    if (event.transition !== undefined && (await holdsTransition(client, event.transition))) {
-      await client.query("COMMIT");
-      return undefined;
-    }
     const last = await client.query<{ seq: string; hash: string; entry: string }>(
       `SELECT seq, hash, entry::text AS entry FROM ${ENTRIES_TABLE} ORDER BY seq DESC LIMIT 1`,
     );
     const head = last.rows[0];
     if (head !== undefined) checkHead(head);
-    const entry = sealAuditEntry(event, {
-      seq: head === undefined ? 1 : Number(head.seq) + 1,
-      prevHash: head === undefined ? GENESIS_HASH : head.hash,
-      // Read under the lock, so entries' times follow their seq (as far as the replicas' clocks agree).
-      time: clock(),
-    });
-    await client.query(
-      `INSERT INTO ${ENTRIES_TABLE}
-        (seq, time, actor, action, object_kind, object_namespace, object_name, prev_hash, hash, entry, transition)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [
-        entry.seq,
-        entry.time,
-        columnText(entry.actor),
-        entry.action,
-        columnText(entry.object.kind),
-        entry.object.namespace === undefined ? null : columnText(entry.object.namespace),
-        columnText(entry.object.name),
-        entry.prevHash,
-        entry.hash,
-        JSON.stringify(entry),
-        entry.transition ?? null,
-      ],
-    );
+    let position = { seq: head === undefined ? 0 : Number(head.seq), hash: head?.hash ?? GENESIS_HASH };
+    for (const event of events) {
+      const { transition } = event;
+      if (transition !== undefined && (held.has(transition) || (await holdsTransition(client, transition)))) {
+        held.add(transition);
+        outcomes.push(undefined);
+        continue;
+      }
+      let entry: AuditEntry;
+      try {
+        entry = sealAuditEntry(event, { seq: position.seq + 1, prevHash: position.hash, time: clock() });
+      } catch (err) {
+        outcomes.push({ error: err });
+        continue;
+      }
+      await insertEntry(client, entry);
+      entries.push(entry);
+      position = { seq: entry.seq, hash: entry.hash };
+      if (transition !== undefined) held.add(transition);
+      outcomes.push(undefined);
+    }
     await client.query("COMMIT");
-    return entry;
+    return { outcomes, entries, held: [...held] };
   } catch (err) {
     await rollback(client);
     throw err;

@@ -1,11 +1,11 @@
 import pg from "pg";
-import type { AuditEntry } from "../entry.js";
 import { AuditMirrors, type AuditMirrorOptions } from "../entry-mirror.js";
 import { AuditTrailError } from "../errors.js";
 import type { AuditEvent, AuditRecorder } from "../recorder.js";
 import { describeError } from "../seal.js";
+import { GroupCommit, type BatchOutcome } from "../group-commit.js";
 import { HeldTransitions } from "../held-transitions.js";
-import { appendAuditEntry, holdsTransition } from "./append.js";
+import { appendAuditEntries, type AppendedBatch } from "./append.js";
 import { poolConfig, redactDatabaseUrl, type AuditDatabaseConnection } from "./connection.js";
 import { AUDIT_SCHEMA_VERSION, ENTRIES_TABLE, VERSION_TABLE } from "./schema.js";
 
@@ -24,13 +24,14 @@ export interface PostgresAuditOptions extends AuditMirrorOptions {
 
 /**
  * The audit record shared by every replica: each entry is appended to one hash chain in PostgreSQL, in a
- * transaction that serialises appenders (see appendAuditEntry), and mirrored as an Event once committed.
+ * transaction that serialises appenders (see appendAuditEntries), and mirrored as an Event once committed. Records
+ * made while a transaction runs are appended together by the next one (group commit, ADR 0035).
  * `record` resolves once the entry is committed and rejects when it is not (database unreachable, refused), so
  * callers deny or retry and nothing is admitted unrecorded; when the database returns, the chain continues.
  */
 export class PostgresAuditRecorder implements AuditRecorder {
   private readonly mirrors: AuditMirrors;
-  private readonly pending = new Set<Promise<unknown>>();
+  private readonly commits: GroupCommit<AuditEvent>;
   private readonly held = new HeldTransitions();
   private closing: Promise<void> | undefined;
 
@@ -41,6 +42,7 @@ export class PostgresAuditRecorder implements AuditRecorder {
     private readonly pool: pg.Pool,
   ) {
     this.mirrors = new AuditMirrors(options);
+    this.commits = new GroupCommit((events) => this.appendBatch(events));
   }
 
   /**
@@ -68,15 +70,10 @@ export class PostgresAuditRecorder implements AuditRecorder {
         new AuditTrailError(`The audit database recorder is closed; nothing more can be recorded.`),
       );
     }
-    const written = this.append(event);
-    this.pending.add(written);
-    void written.then(
-      () => this.pending.delete(written),
-      (err: unknown) => {
-        this.pending.delete(written);
-        this.reportWriteError(err);
-      },
-    );
+    // A fact known to be held costs no round trip (and no wait for the chain lock).
+    if (event.transition !== undefined && this.held.has(event.transition)) return Promise.resolve();
+    const written = this.commits.submit(event);
+    written.catch((err: unknown) => this.reportWriteError(err));
     return written;
   }
 
@@ -101,14 +98,13 @@ export class PostgresAuditRecorder implements AuditRecorder {
   }
 
   private async shutdown(): Promise<void> {
-    await Promise.allSettled([...this.pending]);
+    await this.commits.idle();
     await this.mirrors.settled();
     await this.pool.end();
   }
 
-  private async append(event: AuditEvent): Promise<void> {
-    const { transition } = event;
-    if (transition !== undefined && this.held.has(transition)) return;
+  /** Appends one batch in one transaction; a failure that is not a refusal of ours rejects the whole batch. */
+  private async appendBatch(events: readonly AuditEvent[]): Promise<BatchOutcome[]> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -117,15 +113,9 @@ export class PostgresAuditRecorder implements AuditRecorder {
         cause: err,
       });
     }
-    let entry: AuditEntry | undefined;
+    let batch: AppendedBatch;
     try {
-      // A fact already held is answered by its index without taking the chain lock that appends serialise on.
-      if (transition !== undefined && (await holdsTransition(client, transition))) {
-        client.release();
-        this.held.add(transition);
-        return;
-      }
-      entry = await appendAuditEntry(client, event, this.options.clock ?? (() => new Date()));
+      batch = await appendAuditEntries(client, events, this.options.clock ?? (() => new Date()));
     } catch (err) {
       // The transaction was rolled back. A refusal of ours leaves the connection sound; any other failure may
       // have broken it, so it is not returned to the pool.
@@ -134,14 +124,16 @@ export class PostgresAuditRecorder implements AuditRecorder {
         throw err;
       }
       client.release(true);
+      const actions = [...new Set(events.map((event) => event.action))].join(", ");
       throw new AuditTrailError(
-        `Could not append ${event.action} to the audit database ${this.where}: ${describeError(err)}.`,
+        `Could not append ${actions} to the audit database ${this.where}: ${describeError(err)}.`,
         { cause: err },
       );
     }
     client.release();
-    if (transition !== undefined) this.held.add(transition);
-    if (entry !== undefined) this.mirrors.start(entry);
+    for (const transition of batch.held) this.held.add(transition);
+    for (const entry of batch.entries) this.mirrors.start(entry);
+    return batch.outcomes;
   }
 
   private reportWriteError(err: unknown): void {

@@ -1,4 +1,5 @@
 import type { CallOptions, KubeClient } from "../../runtime/kube/client.js";
+import type { KubeObject } from "../../runtime/kube/object.js";
 import { isAlreadyExists, isNotFound } from "../../runtime/kube/api-error.js";
 import { admissionControlsIntact } from "../admission-guard/guard.js";
 import { resources } from "../resources.js";
@@ -21,11 +22,14 @@ async function provenAt(
   owner: SealedTaskOwner,
   name: string,
   opts: CallOptions,
-): Promise<boolean | undefined> {
+): Promise<{ opened: boolean; task: KubeObject } | undefined> {
   try {
     const existing = await client.get(resources.deploymentTask, name, owner.namespace, opts);
     const admission = admissionControlsIntact();
-    return rollbackEvidence(seal, existing, owner.environment, owner.release, admission).opened;
+    return {
+      opened: rollbackEvidence(seal, existing, owner.environment, owner.release, admission).opened,
+      task: existing,
+    };
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
@@ -37,7 +41,7 @@ async function provenAt(
  * operator's means "already opened"). When someone else's task squats that name (it does not verify), the task is
  * opened under {@link RollbackSeal.alternateName} instead, so a pre-created decoy can neither block the rollback nor
  * be taken for it. Returns the name the operator's task has, whether this call created it and, when it did, the
- * created task's uid.
+ * created task's uid; when it did not, the task as read to tell whose it is (so the caller need not read it again).
  */
 export async function createSealedRollbackTask(
   client: KubeClient,
@@ -46,7 +50,13 @@ export async function createSealedRollbackTask(
   name: string,
   body: TaskBody,
   opts: CallOptions = {},
-): Promise<{ created: boolean; name: string; squatted: boolean; uid?: string | undefined }> {
+): Promise<{
+  created: boolean;
+  name: string;
+  squatted: boolean;
+  uid?: string | undefined;
+  existing?: KubeObject | undefined;
+}> {
   const candidates = [name, seal.alternateName(name)];
   for (const [index, candidate] of candidates.entries()) {
     try {
@@ -55,9 +65,9 @@ export async function createSealedRollbackTask(
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
     }
-    if ((await provenAt(client, seal, owner, candidate, opts)) !== false) {
-      return { created: false, name: candidate, squatted: index > 0 };
-    }
+    const found = await provenAt(client, seal, owner, candidate, opts);
+    if (found === undefined) return { created: false, name: candidate, squatted: index > 0 };
+    if (found.opened) return { created: false, name: candidate, squatted: index > 0, existing: found.task };
   }
   return { created: false, name: candidates[1] ?? name, squatted: true };
 }
@@ -74,5 +84,7 @@ export async function sealedRollbackTaskName(
   name: string,
   opts: CallOptions = {},
 ): Promise<string> {
-  return (await provenAt(client, seal, owner, name, opts)) === false ? seal.alternateName(name) : name;
+  return (await provenAt(client, seal, owner, name, opts))?.opened === false
+    ? seal.alternateName(name)
+    : name;
 }

@@ -129,6 +129,49 @@ describe("PostgreSQL audit store", () => {
     });
   });
 
+  it("commits records made during a transaction together, in call order, each stored when it resolves (ADR 0035)", async () => {
+    const db = await createAuditDatabase();
+    const recorder = await openRecorder(db);
+    const storedAtResolve: boolean[] = [];
+    const count = 40;
+    try {
+      await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          recorder.record({ ...sampleEvent(i + 1), actor: `batch-${i}` }).then(async () => {
+            const rows = await db.asAdmin(`SELECT 1 FROM ${ENTRIES} WHERE entry->>'actor' = $1`, [
+              `batch-${i}`,
+            ]);
+            storedAtResolve.push(rows.length === 1);
+          }),
+        ),
+      );
+      // One refused event does not take its batch down with it.
+      const mixed = [recorder.record(sampleEvent(98)), recorder.record({ ...sampleEvent(99), actor: "" })];
+      const results = await Promise.allSettled(mixed);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ["fulfilled", "rejected"],
+      );
+    } finally {
+      await recorder.close();
+    }
+    assert.ok(
+      storedAtResolve.length === count && storedAtResolve.every(Boolean),
+      "each was committed when it resolved",
+    );
+    const entries = await storedEntries(db);
+    assertLinked(entries, count + 1);
+    assert.deepEqual(
+      entries.map((e) => e.actor),
+      [...Array.from({ length: count }, (_, i) => `batch-${i}`), "approver-98"],
+    );
+    const commits = await db.asAdmin<{ n: string }>(`SELECT count(DISTINCT xmin::text) AS n FROM ${ENTRIES}`);
+    assert.ok(
+      Number(commits[0]?.n) < count,
+      `the records shared transactions (${commits[0]?.n} for ${count + 1})`,
+    );
+  });
+
   it("holds one entry per transition while two replicas record the same facts at once (ADR 0031)", async () => {
     const db = await createAuditDatabase();
     const replicas = [await openRecorder(db), await openRecorder(db)];
