@@ -1,4 +1,3 @@
-import { DeploymentTaskSpec, DeploymentTaskStatus } from "../../api/v1alpha1/deployment-task.js";
 import { bindingDifference, type GateBinding } from "../../api/v1alpha1/binding.js";
 import { countsForGate } from "../../policy/check-task-counts.js";
 import { admissionControlsIntact } from "../admission-guard/guard.js";
@@ -31,6 +30,7 @@ import { lockReality, lockWrittenAt, type LockReality } from "./lock-reality.js"
 import { pinnedGitRepository, sharedSourceProblem } from "./shared-source.js";
 import { otherClaims, RELEASES_BY_TARGET } from "./target-claims.js";
 import { targetKey, targetObjectRef } from "./target-object.js";
+import { parsedTask, taskVerdict } from "./parsed-tasks.js";
 
 /** The annotation on a delivery object naming the release (`namespace/name`) that holds it. */
 export const LOCK_ANNOTATION = "stagegate.io/locked-by";
@@ -176,8 +176,13 @@ function rollbackProof(
   const uid = deps.informers.releases.store.get(releaseKey(namespace, name))?.metadata.uid;
   const release = { name, uid, rollbackOwner: spec.owners.rollbackOwner.name };
   const admission = admissionControlsIntact();
+  // Keyed by everything the evidence reads besides the task version itself (the seal key is the process's own).
   return (task, environment) =>
-    rollbackEvidence(deps.rollbackSeal, task, environment, release, admission).opened;
+    taskVerdict(
+      task,
+      JSON.stringify([environment, namespace, name, uid, release.rollbackOwner, admission]),
+      () => rollbackEvidence(deps.rollbackSeal, task, environment, release, admission).opened,
+    );
 }
 
 function tasksOf(
@@ -187,20 +192,19 @@ function tasksOf(
   proven: (task: KubeObject, environment: string) => boolean,
 ): ReleaseTaskView[] {
   return tasks.flatMap((obj) => {
-    const spec = DeploymentTaskSpec.safeParse(obj.spec);
-    if (!spec.success || spec.data.environment !== environment) return [];
-    const status = DeploymentTaskStatus.safeParse(obj.status ?? {});
+    const { spec, phase } = parsedTask(obj);
+    if (spec === undefined || spec.environment !== environment) return [];
     return [
       {
         name: obj.metadata.name,
-        type: spec.data.type,
-        phase: status.success ? status.data.phase : undefined,
+        type: spec.type,
+        phase,
         createdAt: obj.metadata.creationTimestamp,
-        alert: spec.data.alert?.name,
+        alert: spec.alert?.name,
         countsForGate:
           binding !== undefined &&
-          countsForGate({ metadata: obj.metadata, spec: { binding: spec.data.binding } }, binding).counts,
-        ...(spec.data.type === "Rollback" ? { opened: proven(obj, environment) } : {}),
+          countsForGate({ metadata: obj.metadata, spec: { binding: spec.binding } }, binding).counts,
+        ...(spec.type === "Rollback" ? { opened: proven(obj, environment) } : {}),
       },
     ];
   });
