@@ -158,7 +158,7 @@ export class Informer {
       });
       for (const object of page.items) {
         seen.add(objectKey(object));
-        this.store_(object);
+        this.store_(this.cached(object));
       }
       cont = page.continue;
       resourceVersion = page.resourceVersion;
@@ -171,6 +171,11 @@ export class Informer {
     this.notServed = false;
     this.markSynced();
     return resourceVersion;
+  }
+
+  /** The object as the cache keeps it: through the transform, when there is one. */
+  private cached(object: KubeObject): KubeObject {
+    return this.opts.transform === undefined ? object : this.opts.transform(object);
   }
 
   private store_(object: KubeObject): void {
@@ -226,7 +231,7 @@ export class Informer {
           this.opts.metrics?.bookmarked(this.name);
           continue;
         }
-        const object = KubeObject.parse(event.object);
+        const object = this.cached(KubeObject.parse(event.object));
         if (event.type === "DELETED") {
           const old = this.store.remove(objectKey(object));
           this.emit({ type: "deleted", object: old ?? object });
