@@ -1,0 +1,62 @@
+import {
+  cacheTrimming,
+  createInformers,
+  informerList,
+  type Informers,
+} from "../../src/controllers/informers.js";
+import type { Informer, InformerMetrics } from "../../src/runtime/informer/informer.js";
+import type { CacheTransform } from "../../src/runtime/informer/transform.js";
+import type { KubeClient } from "../../src/runtime/kube/client.js";
+import { silentLogger } from "../../src/runtime/logging.js";
+import { heapAfterGc } from "./memory-probes.js";
+
+/** What the operator's shared caches hold and cost in this process's heap. */
+export interface CacheHeap {
+  /** heapUsed after GC with the caches synced, minus heapUsed after GC before they were built, in bytes. */
+  bytes: number;
+  /** Objects cached, by informer. */
+  objects: Record<keyof Informers, number>;
+}
+
+const keep: CacheTransform = (object) => object;
+
+const uncounted: InformerMetrics = {
+  restarted: () => undefined,
+  relisted: () => undefined,
+  watchStalled: () => undefined,
+  bookmarked: () => undefined,
+};
+
+/**
+ * Builds the operator's own shared informers (as `stagegate run` does, with or without the cache trimming),
+ * lists and watches until they are synced, and measures what they hold after a full GC. Stops them after.
+ */
+export async function measureCacheHeap(admin: KubeClient, trimmed: boolean): Promise<CacheHeap> {
+  const before = await heapAfterGc();
+  const informers = createInformers(
+    {
+      client: admin,
+      log: silentLogger,
+      metrics: { informer: uncounted },
+      informer: { namespace: undefined, resyncMs: 0, stallTimeoutMs: 90_000 },
+    },
+    trimmed ? cacheTrimming : { archived: keep, other: keep },
+  );
+  const stop = new AbortController();
+  const all = informerList(informers);
+  const running = all.map((informer) => informer.run(stop.signal));
+  try {
+    await Promise.all(all.map((informer) => informer.waitForSync(stop.signal)));
+    const after = await heapAfterGc();
+    const objects = Object.fromEntries(
+      (Object.entries(informers) as [keyof Informers, Informer][]).map(([name, informer]) => [
+        name,
+        informer.store.size,
+      ]),
+    ) as Record<keyof Informers, number>;
+    return { bytes: after - before, objects };
+  } finally {
+    stop.abort();
+    await Promise.all(running);
+  }
+}
