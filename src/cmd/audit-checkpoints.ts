@@ -3,7 +3,7 @@ import { AuditCheckpointer } from "../audit/checkpoints/publisher.js";
 import { DATABASE_CHECKPOINT_WRITER } from "../audit/checkpoints/checkpoint.js";
 import { loadSigningKey, SigningKeyError, type SigningKey } from "../audit/checkpoints/signing-key.js";
 import { trailEnds } from "../audit/checkpoints/trail-facts.js";
-import { tableEnds } from "../audit/postgres/table-facts.js";
+import type { tableEnds } from "../audit/postgres/table-facts.js";
 import { realClock } from "../runtime/clock.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { Logger } from "../runtime/logging.js";
@@ -55,7 +55,7 @@ export async function auditCheckpointer(
     ...(config.auditDatabaseUrl === undefined
       ? {}
       : {
-          resolveChain: async () => (await tableEnds(auditDatabaseConnection(config))).chain,
+          resolveChain: async () => (await tableEndsOf(config)).chain,
         }),
   });
 }
@@ -71,9 +71,7 @@ export async function startAuditCheckpointer(
 ): Promise<void> {
   if (checkpointer === undefined) return;
   const { chain, last } =
-    config.auditDatabaseUrl === undefined
-      ? await trailEnds(config.auditLog)
-      : await tableEnds(auditDatabaseConnection(config));
+    config.auditDatabaseUrl === undefined ? await trailEnds(config.auditLog) : await tableEndsOf(config);
   try {
     await checkpointer.start(chain, last);
   } catch (err) {
@@ -82,4 +80,12 @@ export async function startAuditCheckpointer(
       "Could not list earlier audit checkpoints; the next one names no previous checkpoint",
     );
   }
+}
+
+/** The database chain's ends; its module (and pg) is loaded only for a deployment that has the database. */
+async function tableEndsOf(
+  config: Pick<RunConfig, "auditDatabaseUrl" | "auditDatabasePasswordFile">,
+): ReturnType<typeof tableEnds> {
+  const facts = await import("../audit/postgres/table-facts.js");
+  return facts.tableEnds(auditDatabaseConnection(config));
 }
