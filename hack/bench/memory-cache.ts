@@ -16,6 +16,8 @@ export interface CacheHeap {
   bytes: number;
   /** Objects cached, by informer. */
   objects: Record<keyof Informers, number>;
+  /** The mean size of a cached object as JSON, in bytes, by informer (0 when it holds none). */
+  jsonBytes: Record<keyof Informers, number>;
 }
 
 const keep: CacheTransform = (object) => object;
@@ -54,7 +56,14 @@ export async function measureCacheHeap(admin: KubeClient, trimmed: boolean): Pro
         informer.store.size,
       ]),
     ) as Record<keyof Informers, number>;
-    return { bytes: after - before, objects };
+    const jsonBytes = Object.fromEntries(
+      (Object.entries(informers) as [keyof Informers, Informer][]).map(([name, informer]) => {
+        const cached = informer.store.list();
+        const total = cached.reduce((sum, object) => sum + JSON.stringify(object).length, 0);
+        return [name, cached.length === 0 ? 0 : Math.round(total / cached.length)];
+      }),
+    ) as Record<keyof Informers, number>;
+    return { bytes: after - before, objects, jsonBytes };
   } finally {
     stop.abort();
     await Promise.all(running);

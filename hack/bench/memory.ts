@@ -86,6 +86,14 @@ function heapRow(releases: number, trimmed: CacheHeap, untrimmed: CacheHeap): st
   ];
 }
 
+function jsonRow(releases: number, what: string, heap: CacheHeap): string[] {
+  const j = heap.jsonBytes;
+  return [
+    `${releases} ${what}`,
+    ...[j.releases, j.argoCDApplications, j.deploymentTasks, j.changeRequests, j.approvals].map(String),
+  ];
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   let failed = false;
@@ -133,6 +141,7 @@ async function main(): Promise<void> {
 
     const heapRows: string[][] = [];
     const loadedRows: string[][] = [];
+    const jsonRows: string[][] = [];
     for (const total of [options.releases, 2 * options.releases]) {
       console.log(
         `Creating releases up to ${total}, each with two Argo CD Applications, until all are Verified in ` +
@@ -149,6 +158,7 @@ async function main(): Promise<void> {
       const untrimmed = await measureCacheHeap(admin, false);
       const trimmed = await measureCacheHeap(admin, true);
       heapRows.push(heapRow(total, trimmed, untrimmed));
+      jsonRows.push(jsonRow(total, "untrimmed", untrimmed), jsonRow(total, "trimmed", trimmed));
     }
 
     console.log("");
@@ -177,6 +187,9 @@ async function main(): Promise<void> {
         heapRows,
       ),
     );
+    console.log("");
+    console.log("Mean size of a cached object as JSON (bytes)");
+    console.log(textTable(["releases", "release", "application", "task", "change", "approval"], jsonRows));
   } catch (err) {
     failed = true;
     throw err;
