@@ -1,8 +1,6 @@
 import { Counter, Gauge, type Registry } from "prom-client";
-import { AuditCheckpointer } from "../audit/checkpoints/publisher.js";
-import { DATABASE_CHECKPOINT_WRITER } from "../audit/checkpoints/checkpoint.js";
-import { loadSigningKey, SigningKeyError, type SigningKey } from "../audit/checkpoints/signing-key.js";
-import { trailEnds } from "../audit/checkpoints/trail-facts.js";
+import type { AuditCheckpointer } from "../audit/checkpoints/publisher.js";
+import type { SigningKey } from "../audit/checkpoints/signing-key.js";
 import type { tableEnds } from "../audit/postgres/table-facts.js";
 import { realClock } from "../runtime/clock.js";
 import type { KubeClient } from "../runtime/kube/client.js";
@@ -22,6 +20,13 @@ export async function auditCheckpointer(
 ): Promise<AuditCheckpointer | undefined> {
   const file = config.auditSigningKeyFile;
   if (file === undefined) return undefined;
+  // Loaded only for a replica that signs checkpoints.
+  const [{ AuditCheckpointer }, { DATABASE_CHECKPOINT_WRITER }, { loadSigningKey, SigningKeyError }] =
+    await Promise.all([
+      import("../audit/checkpoints/publisher.js"),
+      import("../audit/checkpoints/checkpoint.js"),
+      import("../audit/checkpoints/signing-key.js"),
+    ]);
   let key: SigningKey;
   try {
     key = await loadSigningKey(file);
@@ -70,6 +75,7 @@ export async function startAuditCheckpointer(
   log: Logger,
 ): Promise<void> {
   if (checkpointer === undefined) return;
+  const { trailEnds } = await import("../audit/checkpoints/trail-facts.js");
   const { chain, last } =
     config.auditDatabaseUrl === undefined ? await trailEnds(config.auditLog) : await tableEndsOf(config);
   try {
