@@ -1,9 +1,4 @@
-import {
-  cacheTrimming,
-  createInformers,
-  informerList,
-  type Informers,
-} from "../../src/controllers/informers.js";
+import { cacheTrimming, createInformers, type Informers } from "../../src/controllers/informers.js";
 import type { Informer, InformerMetrics } from "../../src/runtime/informer/informer.js";
 import type { CacheTransform } from "../../src/runtime/informer/transform.js";
 import type { KubeClient } from "../../src/runtime/kube/client.js";
@@ -18,6 +13,8 @@ export interface CacheHeap {
   objects: Record<keyof Informers, number>;
   /** The mean size of a cached object as JSON, in bytes, by informer (0 when it holds none). */
   jsonBytes: Record<keyof Informers, number>;
+  /** Heap per cached object after GC, in bytes, by informer, each measured with that informer alone running. */
+  heapPerObject: Record<keyof Informers, number>;
 }
 
 const keep: CacheTransform = (object) => object;
@@ -34,6 +31,22 @@ const uncounted: InformerMetrics = {
  * lists and watches until they are synced, and measures what they hold after a full GC. Stops them after.
  */
 export async function measureCacheHeap(admin: KubeClient, trimmed: boolean): Promise<CacheHeap> {
+  const all = await measureInformers(admin, trimmed, () => true);
+  const heapPerObject = {} as Record<keyof Informers, number>;
+  for (const name of Object.keys(all.objects) as (keyof Informers)[]) {
+    const alone = await measureInformers(admin, trimmed, (n) => n === name);
+    const count = all.objects[name];
+    heapPerObject[name] = count === 0 ? 0 : Math.round(alone.bytes / count);
+  }
+  return { ...all, heapPerObject };
+}
+
+/** Runs the informers `runs` selects (the others stay empty) until synced, and measures them (see above). */
+async function measureInformers(
+  admin: KubeClient,
+  trimmed: boolean,
+  runs: (name: keyof Informers) => boolean,
+): Promise<Omit<CacheHeap, "heapPerObject">> {
   const before = await heapAfterGc();
   const informers = createInformers(
     {
@@ -45,10 +58,12 @@ export async function measureCacheHeap(admin: KubeClient, trimmed: boolean): Pro
     trimmed ? cacheTrimming : { archived: keep, other: keep },
   );
   const stop = new AbortController();
-  const all = informerList(informers);
-  const running = all.map((informer) => informer.run(stop.signal));
+  const selected = (Object.entries(informers) as [keyof Informers, Informer][])
+    .filter(([name]) => runs(name))
+    .map(([, informer]) => informer);
+  const running = selected.map((informer) => informer.run(stop.signal));
   try {
-    await Promise.all(all.map((informer) => informer.waitForSync(stop.signal)));
+    await Promise.all(selected.map((informer) => informer.waitForSync(stop.signal)));
     const after = await heapAfterGc();
     const objects = Object.fromEntries(
       (Object.entries(informers) as [keyof Informers, Informer][]).map(([name, informer]) => [

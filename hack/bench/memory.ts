@@ -88,9 +88,15 @@ function heapRow(releases: number, trimmed: CacheHeap, untrimmed: CacheHeap): st
 
 function jsonRow(releases: number, what: string, heap: CacheHeap): string[] {
   const j = heap.jsonBytes;
+  const h = heap.heapPerObject;
   return [
     `${releases} ${what}`,
-    ...[j.releases, j.argoCDApplications, j.deploymentTasks, j.changeRequests, j.approvals].map(String),
+    ...[j.releases, j.argoCDApplications, j.deploymentTasks, j.changeRequests].map(String),
+    ...[h.releases, h.argoCDApplications, h.deploymentTasks, h.changeRequests].map(String),
+    // Per 1,000 releases, from the per-object heap: a release and one target (the issue's shape), and a release
+    // with this run's two targets, check task and change.
+    mib((h.releases + h.argoCDApplications) * 1000),
+    mib((h.releases + 2 * h.argoCDApplications + h.deploymentTasks + h.changeRequests) * 1000),
   ];
 }
 
@@ -188,8 +194,28 @@ async function main(): Promise<void> {
       ),
     );
     console.log("");
-    console.log("Mean size of a cached object as JSON (bytes)");
-    console.log(textTable(["releases", "release", "application", "task", "change", "approval"], jsonRows));
+    console.log(
+      "Per cached object: mean JSON size and heap after GC (bytes, each kind measured alone); MiB per 1,000 " +
+        "releases of a release with one target, and with two targets, a check task and a change",
+    );
+    console.log(
+      textTable(
+        [
+          "releases",
+          "JSON rel",
+          "JSON app",
+          "JSON task",
+          "JSON cr",
+          "heap rel",
+          "heap app",
+          "heap task",
+          "heap cr",
+          "rel+1 app",
+          "rel+2 app+task+cr",
+        ],
+        jsonRows,
+      ),
+    );
   } catch (err) {
     failed = true;
     throw err;

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type https from "node:https";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { loadKubeConfig } from "../../../src/runtime/kube/kubeconfig.js";
 import { leanKubeCredentials } from "../../../src/runtime/kube/kube-credentials.js";
 
@@ -119,6 +119,7 @@ const lean: [string, string][] = [
 ];
 
 describe("lean kubeconfig credentials (ADR 0034)", () => {
+  after(() => rmSync(dir, { recursive: true, force: true }));
   for (const [situation, file] of lean) {
     it(`applies ${situation} exactly as client-node's KubeConfig does`, async () => {
       const credentials = leanKubeCredentials(file);
