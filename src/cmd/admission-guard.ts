@@ -6,7 +6,6 @@ import {
 } from "../controllers/admission-guard/guard.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { Logger } from "../runtime/logging.js";
-import { WEBHOOK_ROUTES } from "../webhooks/server.js";
 import { webhookTarget } from "./certificates.js";
 import type { RunConfig } from "./config.js";
 
@@ -16,7 +15,7 @@ import type { RunConfig } from "./config.js";
  * certificate this replica serves (from `--cert-source`, so a rotation is followed), and the closed-object policy
  * must be bound. See docs/operator.md.
  */
-export function startAdmissionGuardFor(
+export async function startAdmissionGuardFor(
   config: RunConfig,
   deps: {
     client: KubeClient;
@@ -26,11 +25,13 @@ export function startAdmissionGuardFor(
     /** The PEM of the certificate this replica serves now, which every caBundle must verify. */
     servingCertPem: () => string;
   },
-): AdmissionGuard | undefined {
+): Promise<AdmissionGuard | undefined> {
   if (!config.admissionGuard) {
     deps.log.warn({}, "Not checking the admission controls: --admission-guard=false");
     return undefined;
   }
+  // The webhooks' routes name the paths; their modules are loaded only where the guard runs (ADR 0034).
+  const { WEBHOOK_ROUTES } = await import("../webhooks/server.js");
   const { servingCertPem, ...rest } = deps;
   return startAdmissionGuard({
     ...rest,

@@ -1,5 +1,4 @@
 import { FileArchiveStore } from "../audit/archive/file-store.js";
-import { PostgresArchiveStore } from "../audit/archive/postgres-store.js";
 import type { ArchiveStore } from "../audit/archive/store.js";
 import { auditDatabaseConnection } from "./audit-store.js";
 import type { RunConfig } from "./config.js";
@@ -12,6 +11,7 @@ export async function openArchiveStore(
   config: Pick<RunConfig, "auditLog" | "auditDatabaseUrl" | "auditDatabasePasswordFile">,
 ): Promise<ArchiveStore> {
   if (config.auditDatabaseUrl !== undefined) {
+    const { PostgresArchiveStore } = await import("../audit/archive/postgres-store.js");
     return PostgresArchiveStore.open(auditDatabaseConnection(config));
   }
   return new FileArchiveStore(config.auditLog);

@@ -1,9 +1,7 @@
 import { Counter, Gauge, type Registry } from "prom-client";
-import { AuditCheckpointer } from "../audit/checkpoints/publisher.js";
-import { DATABASE_CHECKPOINT_WRITER } from "../audit/checkpoints/checkpoint.js";
-import { loadSigningKey, SigningKeyError, type SigningKey } from "../audit/checkpoints/signing-key.js";
-import { trailEnds } from "../audit/checkpoints/trail-facts.js";
-import { tableEnds } from "../audit/postgres/table-facts.js";
+import type { AuditCheckpointer } from "../audit/checkpoints/publisher.js";
+import type { SigningKey } from "../audit/checkpoints/signing-key.js";
+import type { tableEnds } from "../audit/postgres/table-facts.js";
 import { realClock } from "../runtime/clock.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { Logger } from "../runtime/logging.js";
@@ -22,6 +20,13 @@ export async function auditCheckpointer(
 ): Promise<AuditCheckpointer | undefined> {
   const file = config.auditSigningKeyFile;
   if (file === undefined) return undefined;
+  // Loaded only for a replica that signs checkpoints.
+  const [{ AuditCheckpointer }, { DATABASE_CHECKPOINT_WRITER }, { loadSigningKey, SigningKeyError }] =
+    await Promise.all([
+      import("../audit/checkpoints/publisher.js"),
+      import("../audit/checkpoints/checkpoint.js"),
+      import("../audit/checkpoints/signing-key.js"),
+    ]);
   let key: SigningKey;
   try {
     key = await loadSigningKey(file);
@@ -55,7 +60,7 @@ export async function auditCheckpointer(
     ...(config.auditDatabaseUrl === undefined
       ? {}
       : {
-          resolveChain: async () => (await tableEnds(auditDatabaseConnection(config))).chain,
+          resolveChain: async () => (await tableEndsOf(config)).chain,
         }),
   });
 }
@@ -70,10 +75,9 @@ export async function startAuditCheckpointer(
   log: Logger,
 ): Promise<void> {
   if (checkpointer === undefined) return;
+  const { trailEnds } = await import("../audit/checkpoints/trail-facts.js");
   const { chain, last } =
-    config.auditDatabaseUrl === undefined
-      ? await trailEnds(config.auditLog)
-      : await tableEnds(auditDatabaseConnection(config));
+    config.auditDatabaseUrl === undefined ? await trailEnds(config.auditLog) : await tableEndsOf(config);
   try {
     await checkpointer.start(chain, last);
   } catch (err) {
@@ -82,4 +86,12 @@ export async function startAuditCheckpointer(
       "Could not list earlier audit checkpoints; the next one names no previous checkpoint",
     );
   }
+}
+
+/** The database chain's ends; its module (and pg) is loaded only for a deployment that has the database. */
+async function tableEndsOf(
+  config: Pick<RunConfig, "auditDatabaseUrl" | "auditDatabasePasswordFile">,
+): ReturnType<typeof tableEnds> {
+  const facts = await import("../audit/postgres/table-facts.js");
+  return facts.tableEnds(auditDatabaseConnection(config));
 }

@@ -1,7 +1,6 @@
 import { ChainVerifier } from "../audit/feed/chain-status.js";
 import { fileFeedSource } from "../audit/feed/file-source.js";
 import { RECORDS_PATH } from "../audit/feed/openapi.js";
-import { postgresFeedSource } from "../audit/feed/postgres-source.js";
 import { feedHandler, sendProblem } from "../audit/feed/route.js";
 import type { FeedSource } from "../audit/feed/source.js";
 import { startHttpsServer, type RunningHttpsServer } from "../runtime/https-server.js";
@@ -32,7 +31,10 @@ export interface RunningAuditFeed {
 export async function openFeedSource(
   config: Pick<RunConfig, "auditLog" | "auditDatabaseUrl" | "auditDatabasePasswordFile">,
 ): Promise<FeedSource> {
-  if (config.auditDatabaseUrl !== undefined) return postgresFeedSource(auditDatabaseConnection(config));
+  if (config.auditDatabaseUrl !== undefined) {
+    const { postgresFeedSource } = await import("../audit/feed/postgres-source.js");
+    return postgresFeedSource(auditDatabaseConnection(config));
+  }
   return fileFeedSource(config.auditLog);
 }
 

@@ -1,4 +1,3 @@
-import { PostgresAuditRecorder } from "../audit/postgres/recorder.js";
 import { redactDatabaseUrl, type AuditDatabaseConnection } from "../audit/postgres/connection.js";
 import type { AuditEntry } from "../audit/entry.js";
 import type { AuditRecorder } from "../audit/recorder.js";
@@ -41,6 +40,8 @@ export async function openAuditStore(
   if (config.auditDatabaseUrl !== undefined) {
     const database = redactDatabaseUrl(config.auditDatabaseUrl);
     try {
+      // Loaded only when configured: pg and the table's code stay out of a process that keeps a file trail.
+      const { PostgresAuditRecorder } = await import("../audit/postgres/recorder.js");
       const store = await PostgresAuditRecorder.open({
         ...mirror,
         connection: auditDatabaseConnection(config),

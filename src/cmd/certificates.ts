@@ -3,15 +3,10 @@ import path from "node:path";
 import { Gauge, type Registry } from "prom-client";
 import type { WebhookTarget } from "../controllers/admission-guard/admission-controls.js";
 import type { ControllerDeps } from "../controllers/deps.js";
-import {
-  createWebhookCertificateController,
-  createWebhookCertificateInformers,
-  type WebhookCertificateOptions,
-} from "../controllers/webhook-certificate/controller.js";
+import type { WebhookCertificateOptions } from "../controllers/webhook-certificate/controller.js";
 import type { Controller } from "../runtime/controller.js";
 import type { Informer } from "../runtime/informer/informer.js";
 import type { ReadinessCheck } from "../runtime/manager.js";
-import { SecretCertificateSource } from "../runtime/secret-certificate-source.js";
 import { watchCertificateFiles, type ServingCertificateSource } from "../runtime/serving-certificate.js";
 import { ConfigError, type RunConfig } from "./config.js";
 
@@ -120,6 +115,14 @@ export async function servingCertificates(
       close: () => source.stop(),
     };
   }
+  // The certificate controller (and its X.509 issuer) is loaded only where the operator manages the certificate.
+  const [
+    { createWebhookCertificateController, createWebhookCertificateInformers },
+    { SecretCertificateSource },
+  ] = await Promise.all([
+    import("../controllers/webhook-certificate/controller.js"),
+    import("../runtime/secret-certificate-source.js"),
+  ]);
   const options = certificateOptions(config);
   const informers = createWebhookCertificateInformers(deps, options);
   const source = new SecretCertificateSource(informers.secret, options.secret, deps.log);

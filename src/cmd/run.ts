@@ -23,13 +23,9 @@ import { Archiver } from "../audit/archive/archiver.js";
 import { createArchiveControllers } from "../controllers/archive/controller.js";
 import { auditWriteFailures } from "./audit-metrics.js";
 import { auditCheckpointer, startAuditCheckpointer } from "./audit-checkpoints.js";
-import { startReceivers } from "./receivers.js";
-import { startAuditFeed } from "./audit-feed.js";
-import { auditPushTask } from "./audit-push.js";
 import { openRollbackSeal } from "./rollback-seal.js";
 import { startAdmissionGuardFor } from "./admission-guard.js";
 import { secureMetricsServing } from "./metrics.js";
-import { startWebhooks } from "./webhooks.js";
 import { servingCertificates } from "./certificates.js";
 import { ConfigError, type RunConfig } from "./config.js";
 
@@ -80,7 +76,10 @@ export async function runOperator(config: RunConfig): Promise<number> {
   };
   const informers = createInformers(deps);
   const certificates = await servingCertificates(config, deps);
-  const webhooks = await startWebhooks(config, {
+  // Each optional server is loaded only when configured (ADR 0034); each also says "disabled" itself.
+  const webhooks = await (
+    config.webhookAddress === "0" ? undefined : await import("./webhooks.js")
+  )?.startWebhooks(config, {
     certificates: certificates.source,
     client,
     informers,
@@ -89,7 +88,9 @@ export async function runOperator(config: RunConfig): Promise<number> {
     operatorIdentity: () => self.username,
     creatorSeal: rollbackSeal.creators,
   });
-  const receivers = await startReceivers(config, {
+  const receivers = await (
+    config.eventsAddress === "0" ? undefined : await import("./receivers.js")
+  )?.startReceivers(config, {
     certificates: certificates.source,
     client,
     audit,
@@ -99,11 +100,17 @@ export async function runOperator(config: RunConfig): Promise<number> {
     events,
     rollbackSeal,
   });
-  const auditFeed = await startAuditFeed(config, { client, log, certificates: certificates.source });
+  const auditFeed = await (
+    config.auditFeedAddress === "0" ? undefined : await import("./audit-feed.js")
+  )?.startAuditFeed(config, { client, log, certificates: certificates.source });
   // Only the leader pushes, so one position moves; a new leader continues from it.
-  const auditPush = await auditPushTask(config, { client, log, registry: metrics.registry });
+  const auditPush = await (
+    config.auditPushUrl === undefined || config.auditPushKeyFile === undefined
+      ? undefined
+      : await import("./audit-push.js")
+  )?.auditPushTask(config, { client, log, registry: metrics.registry });
   const releaseController = createReleaseController(deps, informers);
-  const admissionGuard = startAdmissionGuardFor(config, {
+  const admissionGuard = await startAdmissionGuardFor(config, {
     servingCertPem: certificates.servingCertPem,
     client,
     log,

@@ -1,7 +1,13 @@
 import { Informer } from "../runtime/informer/informer.js";
 import { takeInOwnWrites } from "../runtime/informer/own-writes.js";
+import {
+  LAST_APPLIED_ANNOTATION,
+  trimmedForCache,
+  type CacheTransform,
+} from "../runtime/informer/transform.js";
 import type { ResourceType } from "../runtime/kube/resource.js";
 import type { ControllerDeps } from "./deps.js";
+import { LOCK_ANNOTATION } from "./release/gather.js";
 import { deliveryResources, resources } from "./resources.js";
 
 /** The shared caches every controller reads from; one informer per resource, however many controllers use it. */
@@ -20,8 +26,42 @@ export interface Informers {
   fluxHelmReleases: Informer;
 }
 
-function informerFor(deps: ControllerDeps, resource: ResourceType, delivery = false): Informer {
+/**
+ * What the shared caches drop (ADR 0034). No reader of a cache reads `managedFields` (the lock's write time and
+ * the pipeline's checklist ownership are read from live GETs), but the entries that own the lock annotation are
+ * kept, so `lockWrite` of a cached object answers as of the full object. The last-applied-configuration copy
+ * is dropped from the kinds no archive document is sealed from (Environments, delivery objects); the archived
+ * kinds keep it, as their documents hold their metadata as cached.
+ */
+export const cacheTrimming = {
+  /** Releases, ChangeRequests, DeploymentTasks and Approvals: archived with their metadata (ADR 0029). */
+  archived: trimmedForCache({ keepManagedFieldsOwning: [LOCK_ANNOTATION], dropAnnotations: [] }),
+  /** Environments and the delivery objects of Argo CD and Flux. */
+  other: trimmedForCache({
+    keepManagedFieldsOwning: [LOCK_ANNOTATION],
+    dropAnnotations: [LAST_APPLIED_ANNOTATION],
+  }),
+} satisfies CacheTrimmingByKind;
+
+/** The transform of each group of kinds (see {@link cacheTrimming}). */
+export interface CacheTrimmingByKind {
+  archived: CacheTransform;
+  other: CacheTransform;
+}
+
+/** What building the shared informers needs of the controllers' dependencies. */
+export type InformerDeps = Pick<ControllerDeps, "client" | "log" | "informer"> & {
+  metrics: Pick<ControllerDeps["metrics"], "informer">;
+};
+
+function informerFor(
+  deps: InformerDeps,
+  resource: ResourceType,
+  transform: CacheTransform,
+  delivery = false,
+): Informer {
   return new Informer({
+    transform,
     client: deps.client,
     resource,
     namespace: resource.namespaced && !delivery ? deps.informer.namespace : undefined,
@@ -33,17 +73,23 @@ function informerFor(deps: ControllerDeps, resource: ResourceType, delivery = fa
   });
 }
 
-/** Builds the shared informers; each takes in the client's own replaces of its objects at once (applyOwnWrite). */
-export function createInformers(deps: ControllerDeps): Informers {
+/**
+ * Builds the shared informers. `trimming` is what their caches drop: {@link cacheTrimming}, unless a benchmark
+ * measures what that saves.
+ */
+export function createInformers(
+  deps: InformerDeps,
+  trimming: CacheTrimmingByKind = cacheTrimming,
+): Informers {
   const informers: Informers = {
-    deploymentTasks: informerFor(deps, resources.deploymentTask),
-    environments: informerFor(deps, resources.environment),
-    releases: informerFor(deps, resources.release),
-    changeRequests: informerFor(deps, resources.changeRequest),
-    approvals: informerFor(deps, resources.approval),
-    argoCDApplications: informerFor(deps, deliveryResources.argoCDApplication, true),
-    fluxKustomizations: informerFor(deps, deliveryResources.fluxKustomization, true),
-    fluxHelmReleases: informerFor(deps, deliveryResources.fluxHelmRelease, true),
+    deploymentTasks: informerFor(deps, resources.deploymentTask, trimming.archived),
+    environments: informerFor(deps, resources.environment, trimming.other),
+    releases: informerFor(deps, resources.release, trimming.archived),
+    changeRequests: informerFor(deps, resources.changeRequest, trimming.archived),
+    approvals: informerFor(deps, resources.approval, trimming.archived),
+    argoCDApplications: informerFor(deps, deliveryResources.argoCDApplication, trimming.other, true),
+    fluxKustomizations: informerFor(deps, deliveryResources.fluxKustomization, trimming.other, true),
+    fluxHelmReleases: informerFor(deps, deliveryResources.fluxHelmRelease, trimming.other, true),
   };
   takeInOwnWrites(deps.client, informerList(informers));
   return informers;

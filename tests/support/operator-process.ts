@@ -35,12 +35,21 @@ export interface OperatorProcess {
   stop(): Promise<number | null>;
 }
 
+/** How the process runs: `tsx` runs the TypeScript sources (the default), `compiled` runs `dist/` (`make build`). */
+export interface OperatorEntry {
+  entry?: "tsx" | "compiled";
+}
+
 /**
  * Starts the operator as its own process with `stagegate run` and the given flags. Webhooks, event receivers and
  * the admission guard are off unless the flags turn them on (a later flag wins); /metrics is HTTPS with a
  * self-signed certificate made for the process.
  */
-export function startOperator(kubeconfig: string, flags: string[] = []): OperatorProcess {
+export function startOperator(
+  kubeconfig: string,
+  flags: string[] = [],
+  { entry = "tsx" }: OperatorEntry = {},
+): OperatorProcess {
   const dir = mkdtempSync(path.join(tmpdir(), "stagegate-operator-"));
   const logFile = path.join(dir, "operator.log");
   const auditFile = path.join(dir, "audit.jsonl");
@@ -53,9 +62,9 @@ export function startOperator(kubeconfig: string, flags: string[] = []): Operato
   const child = spawn(
     process.execPath,
     [
-      "--import",
-      "tsx",
-      path.join(repo, "src/cmd/stagegate.ts"),
+      ...(entry === "compiled"
+        ? [path.join(repo, "dist/cmd/stagegate.js")]
+        : ["--import", "tsx", path.join(repo, "src/cmd/stagegate.ts")]),
       "run",
       `--kubeconfig=${kubeconfig}`,
       "--health-probe-bind-address=127.0.0.1:0",

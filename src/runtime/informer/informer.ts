@@ -70,7 +70,7 @@ export class Informer {
     const cached = this.store.get(objectKey(stored));
     if (cached?.metadata.resourceVersion !== replacedResourceVersion) return;
     if (stored.metadata.resourceVersion === replacedResourceVersion) return;
-    this.store_(stored);
+    this.store_(this.cached(stored));
   }
 
   /** Runs until the signal aborts. It resolves then, and never rejects. */
@@ -178,7 +178,7 @@ export class Informer {
       });
       for (const object of page.items) {
         seen.add(objectKey(object));
-        this.store_(object);
+        this.store_(this.cached(object));
       }
       cont = page.continue;
       resourceVersion = page.resourceVersion;
@@ -191,6 +191,11 @@ export class Informer {
     this.notServed = false;
     this.markSynced();
     return resourceVersion;
+  }
+
+  /** The object as the cache keeps it: through the transform, when there is one. */
+  private cached(object: KubeObject): KubeObject {
+    return this.opts.transform === undefined ? object : this.opts.transform(object);
   }
 
   private store_(object: KubeObject): void {
@@ -246,7 +251,7 @@ export class Informer {
           this.opts.metrics?.bookmarked(this.name);
           continue;
         }
-        const object = KubeObject.parse(event.object);
+        const object = this.cached(KubeObject.parse(event.object));
         if (event.type === "DELETED") {
           const old = this.store.remove(objectKey(object));
           this.emit({ type: "deleted", object: old ?? object });

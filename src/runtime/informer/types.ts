@@ -2,6 +2,7 @@ import type { KubeClient } from "../kube/client.js";
 import type { KubeObject } from "../kube/object.js";
 import type { ResourceType } from "../kube/resource.js";
 import type { Logger } from "../logging.js";
+import type { CacheTransform } from "./transform.js";
 
 /** What changed in the cache. Listeners only enqueue keys; they never do work. */
 export interface InformerEvent {
@@ -42,4 +43,9 @@ export interface InformerOptions {
    * retried with the error backoff, so a CRD installed later is picked up. Default false.
    */
   optional?: boolean;
+  /**
+   * Applied to every listed or watched object before it is cached and handed to listeners (client-go's
+   * `SetTransform`): it may drop only what no reader of this cache reads (see `trimmedForCache`). Default: none.
+   */
+  transform?: CacheTransform;
 }

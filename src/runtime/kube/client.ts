@@ -1,5 +1,4 @@
-import type { KubeConfig } from "@kubernetes/client-node";
-import { loadKubeConfig } from "./kubeconfig.js";
+import { leanKubeCredentials, type KubeCredentials } from "./kube-credentials.js";
 import { z } from "zod";
 import { KubeList, KubeObject, WatchEvent } from "./object.js";
 import { collectionPath, objectPath, type ResourceType } from "./resource.js";
@@ -65,13 +64,20 @@ export class KubeClient {
     return () => this.updateObservers.delete(observer);
   }
 
-  /** Connects with a kubeconfig (see loadKubeConfig: files merged as kubectl does, or in-cluster). */
-  static connect(kubeconfig?: string): Promise<KubeClient> {
-    return Promise.resolve(KubeClient.fromKubeConfig(loadKubeConfig(kubeconfig)));
+  /**
+   * Connects with a kubeconfig (see loadKubeConfig: files merged as kubectl does, or in-cluster). Certificates,
+   * tokens and token files are applied without loading client-node's generated API modules; exec plugins, auth
+   * providers and proxies load client-node itself (ADR 0034).
+   */
+  static async connect(kubeconfig?: string): Promise<KubeClient> {
+    const lean = leanKubeCredentials(kubeconfig);
+    if (lean !== undefined) return KubeClient.fromKubeConfig(lean);
+    const { loadKubeConfig } = await import("./kubeconfig.js");
+    return KubeClient.fromKubeConfig(loadKubeConfig(kubeconfig));
   }
 
-  /** A client for the current context of an already loaded kubeconfig. */
-  static fromKubeConfig(kc: KubeConfig): KubeClient {
+  /** A client for the current context of an already loaded kubeconfig (client-node's, or lean credentials). */
+  static fromKubeConfig(kc: KubeCredentials): KubeClient {
     return new KubeClient(new KubeTransport(kc));
   }
 

@@ -1,6 +1,6 @@
 import https from "node:https";
 import http from "node:http";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeCredentials } from "./kube-credentials.js";
 import { ApiError, TransportError } from "./api-error.js";
 
 /** One request to the API server. */
@@ -43,7 +43,7 @@ export class KubeTransport {
   private readonly url: URL;
   private readonly basePath: string;
 
-  constructor(private readonly kubeConfig: KubeConfig) {
+  constructor(private readonly kubeConfig: KubeCredentials) {
     const cluster = kubeConfig.getCurrentCluster();
     if (cluster === null) throw new Error("The kubeconfig has no current cluster: set current-context.");
     this.url = new URL(cluster.server);

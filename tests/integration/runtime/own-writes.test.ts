@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { resources } from "../../../src/controllers/resources.js";
 import { Informer, type InformerEvent } from "../../../src/runtime/informer/informer.js";
 import { takeInOwnWrites } from "../../../src/runtime/informer/own-writes.js";
+import { trimmedForCache, type CacheTransform } from "../../../src/runtime/informer/transform.js";
 import { isConflict } from "../../../src/runtime/kube/api-error.js";
 import type { KubeClient } from "../../../src/runtime/kube/client.js";
 import { silentLogger } from "../../../src/runtime/logging.js";
@@ -27,8 +28,9 @@ function task(name: string, namespace: string): Record<string, unknown> {
 async function frozenInformer(
   client: KubeClient,
   namespace: string,
+  transform?: CacheTransform,
 ): Promise<{ informer: Informer; heard: InformerEvent[] }> {
-  const informer = new Informer({ client, resource: rt, namespace, log: silentLogger });
+  const informer = new Informer({ client, resource: rt, namespace, log: silentLogger, transform });
   const stop = new AbortController();
   const running = informer.run(stop.signal);
   await informer.waitForSync();
@@ -60,7 +62,8 @@ describe("an informer taking in its own process's writes", () => {
   });
 
   it("serves the status it just wrote, so the next write carries the stored version and is not refused 409", async () => {
-    const { informer, heard } = await frozenInformer(operator, namespace);
+    const trim = trimmedForCache({ keepManagedFieldsOwning: [], dropAnnotations: [] });
+    const { informer, heard } = await frozenInformer(operator, namespace, trim);
     const remove = takeInOwnWrites(operator, [informer]);
     try {
       const key = `${namespace}/written`;
@@ -75,6 +78,16 @@ describe("an informer taking in its own process's writes", () => {
         "the cache holds the write",
       );
       assert.deepEqual(after?.status, { phase: "Ready", progress: "0/1" });
+      assert.notEqual(
+        first.object.metadata.managedFields,
+        undefined,
+        "the API server returned managedFields",
+      );
+      assert.equal(
+        after?.metadata.managedFields,
+        undefined,
+        "what is taken in goes through the cache's transform",
+      );
       assert.deepEqual(
         heard.map((e) => [e.type, e.object.metadata.name, e.old?.metadata.resourceVersion]),
         [["updated", "written", cached.metadata.resourceVersion]],

@@ -1,0 +1,60 @@
+import type { KubeObject } from "../kube/object.js";
+
+/**
+ * What an informer does to each object before caching it (client-go's `SetTransform`): it may only drop what no
+ * reader of the cache reads, so the cache answers every question it answered before, with less memory.
+ */
+export type CacheTransform = (object: KubeObject) => KubeObject;
+
+/** The annotation `kubectl apply` (client-side) keeps a copy of the whole applied object in. */
+export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
+
+/** What {@link trimmedForCache} drops from cached objects, and what it keeps because something reads it. */
+export interface CacheTrimming {
+  /**
+   * `metadata.managedFields` entries are dropped except those that own one of these annotations (a reader of
+   * the cache asks who last wrote them and when, and must get the same answer as from the full object).
+   */
+  keepManagedFieldsOwning: readonly string[];
+  /** Annotations dropped from the cached object (none of them is read from the cache). */
+  dropAnnotations: readonly string[];
+}
+
+/**
+ * A transform dropping `metadata.managedFields` (but the entries that own a kept annotation, whole and in order)
+ * and the given annotations. The object it is given is not changed: a new object with a new `metadata` is returned,
+ * sharing everything else. An object with nothing to drop is returned as it is.
+ */
+export function trimmedForCache(trimming: CacheTrimming): CacheTransform {
+  const owned = trimming.keepManagedFieldsOwning.map((annotation) => `f:${annotation}`);
+  return (object) => {
+    const { managedFields, annotations } = object.metadata;
+    const dropsAnnotation =
+      annotations !== undefined && trimming.dropAnnotations.some((name) => name in annotations);
+    if (managedFields === undefined && !dropsAnnotation) return object;
+    const metadata = { ...object.metadata };
+    if (managedFields !== undefined) {
+      const kept = Array.isArray(managedFields) ? managedFields.filter((entry) => ownsAny(entry, owned)) : [];
+      if (kept.length > 0) metadata.managedFields = kept;
+      else delete metadata.managedFields;
+    }
+    if (dropsAnnotation) {
+      const rest = { ...annotations };
+      for (const name of trimming.dropAnnotations) delete rest[name];
+      metadata.annotations = rest;
+    }
+    return { ...object, metadata };
+  };
+}
+
+/** Whether a managedFields entry owns one of the `f:`-prefixed annotation keys. */
+function ownsAny(entry: unknown, ownedKeys: readonly string[]): boolean {
+  const annotations = field(field(field(entry, "fieldsV1"), "f:metadata"), "f:annotations");
+  return annotations !== undefined && ownedKeys.some((key) => field(annotations, key) !== undefined);
+}
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
+}
