@@ -35,12 +35,34 @@ export interface OperatorProcess {
   stop(): Promise<number | null>;
 }
 
+/** How the operator process runs its code. */
+export interface OperatorProcessOptions {
+  /**
+   * `source` (the default): src/cmd/stagegate.ts through tsx. `compiled`: dist/cmd/stagegate.js, the output of
+   * `tsc -p tsconfig.build.json` that the image runs, with NODE_ENV=production as in the image; the caller builds
+   * dist/ first.
+   */
+  entry?: "source" | "compiled";
+}
+
+/** The node arguments before `run` that start the CLI from its sources or from its compiled output. */
+function entryArgs(entry: "source" | "compiled"): string[] {
+  return entry === "compiled"
+    ? [path.join(repo, "dist/cmd/stagegate.js")]
+    : ["--import", "tsx", path.join(repo, "src/cmd/stagegate.ts")];
+}
+
 /**
  * Starts the operator as its own process with `stagegate run` and the given flags. Webhooks, event receivers and
  * the admission guard are off unless the flags turn them on (a later flag wins); /metrics is HTTPS with a
  * self-signed certificate made for the process.
  */
-export function startOperator(kubeconfig: string, flags: string[] = []): OperatorProcess {
+export function startOperator(
+  kubeconfig: string,
+  flags: string[] = [],
+  options: OperatorProcessOptions = {},
+): OperatorProcess {
+  const entry = options.entry ?? "source";
   const dir = mkdtempSync(path.join(tmpdir(), "stagegate-operator-"));
   const logFile = path.join(dir, "operator.log");
   const auditFile = path.join(dir, "audit.jsonl");
@@ -53,9 +75,7 @@ export function startOperator(kubeconfig: string, flags: string[] = []): Operato
   const child = spawn(
     process.execPath,
     [
-      "--import",
-      "tsx",
-      path.join(repo, "src/cmd/stagegate.ts"),
+      ...entryArgs(entry),
       "run",
       `--kubeconfig=${kubeconfig}`,
       "--health-probe-bind-address=127.0.0.1:0",
@@ -69,7 +89,11 @@ export function startOperator(kubeconfig: string, flags: string[] = []): Operato
       "--admission-guard=false",
       ...flags,
     ],
-    { cwd: repo, stdio: ["ignore", "pipe", "pipe"] },
+    {
+      cwd: repo,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: entry === "compiled" ? { ...process.env, NODE_ENV: "production" } : process.env,
+    },
   );
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
