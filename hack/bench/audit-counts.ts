@@ -21,9 +21,18 @@ export const AuditLine = z.object({
 export type AuditLine = z.infer<typeof AuditLine>;
 
 const WRITE_VERBS = new Set(["create", "update", "patch", "delete", "deletecollection"]);
+/** Resources whose "create" is a question to the API server, never stored: authentication and authorisation checks. */
+const REVIEWS = new Set([
+  "tokenreviews",
+  "subjectaccessreviews",
+  "selfsubjectaccessreviews",
+  "localsubjectaccessreviews",
+  "selfsubjectreviews",
+]);
 
-/** Whether a request changed (or tried to change) state. */
-export const isWrite = (line: AuditLine): boolean => WRITE_VERBS.has(line.verb);
+/** Whether a request changed (or tried to change) stored state; reviews (TokenReview, SubjectAccessReview) do not. */
+export const isWrite = (line: AuditLine): boolean =>
+  WRITE_VERBS.has(line.verb) && !REVIEWS.has(line.objectRef?.resource ?? "");
 
 /** What one identity asked for in a window, from the completed requests of the audit log. */
 export interface RequestCounts {

@@ -11,8 +11,6 @@ export interface CountedUsers {
 
 /** How long the operator must have written nothing before a phase counts as settled. */
 const QUIET_MS = 3000;
-/** The bound on waiting for that quiet. */
-const SETTLE_BOUND_MS = 60_000;
 
 /**
  * One phase of the run as the audit log saw it: opened at a moment (everything before it was read and left to
@@ -44,16 +42,17 @@ export class AuditPhase {
   }
 
   /**
-   * Reads until the operator has written nothing for a few seconds (bounded), so the writes a phase caused after
-   * its last release was Verified are counted with it. Returns whether it went quiet within the bound.
+   * Reads until the operator has written nothing for a few seconds and `idle` says its queues are empty (bounded
+   * by `boundMs`), so the writes a phase caused after its last release was Verified (archiving, for one) are
+   * counted with it. Returns whether it went quiet within the bound.
    */
-  async settle(): Promise<boolean> {
-    const deadline = Date.now() + SETTLE_BOUND_MS;
+  async settle(idle: () => boolean, boundMs: number): Promise<boolean> {
+    const deadline = Date.now() + boundMs;
     for (;;) {
       await this.read();
       const series = this.window.writesPerSecondOf(this.users.operator);
       const lastWriteMs = this.originMs + lastNonZero(series) * 1000;
-      if (Date.now() - lastWriteMs >= QUIET_MS + 1000) return true;
+      if (Date.now() - lastWriteMs >= QUIET_MS + 1000 && idle()) return true;
       if (Date.now() > deadline) return false;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }

@@ -51,10 +51,20 @@ export class ScaleOperator {
     readonly spawnedAt: number,
   ) {}
 
-  /** Spawns the compiled operator and waits until it serves its probes and metrics (not until it is ready). */
-  static async start(kubeconfig: string, token: string, logLevel: string): Promise<ScaleOperator> {
+  /**
+   * Spawns the compiled operator and waits until it serves its probes and metrics (not until it is ready).
+   * `auditLog` is its trail, with the archive beside it: one path kept across restarts, as a volume keeps
+   * /var/lib/stagegate in a cluster.
+   */
+  static async start(
+    kubeconfig: string,
+    token: string,
+    { logLevel, auditLog }: { logLevel: string; auditLog: string },
+  ): Promise<ScaleOperator> {
     const spawnedAt = performance.now();
-    const process = startOperator(kubeconfig, [`--log-level=${logLevel}`], { entry: "compiled" });
+    const process = startOperator(kubeconfig, [`--log-level=${logLevel}`, `--audit-log=${auditLog}`], {
+      entry: "compiled",
+    });
     try {
       const serving = await process.waitForLog("Serving probes and metrics", {}, 60_000);
       const endpoint = {

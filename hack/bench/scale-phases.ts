@@ -26,6 +26,8 @@ export interface PromotionRun {
   readonly samples: readonly OperatorSample[];
   /** Whether the operator went quiet within the bound after the last release was Verified. */
   readonly settled: boolean;
+  /** ms from the first create's start until the operator was quiet with empty queues (or the bound ran out). */
+  readonly quietMs: number;
   /** The Events written during the run, by `<kind> <reason>`. */
   readonly eventReasons: ReadonlyMap<string, number>;
 }
@@ -40,6 +42,8 @@ export interface PhaseContext {
   readonly log: (line: string) => void;
 }
 
+/** The bound on waiting for the operator to go quiet after a run grows with the run (archiving is one worker). */
+const SETTLE_MS_PER_RELEASE = 500;
 /** Applications are set up before a run starts, this many at a time: not part of what is measured. */
 const SETUP_IN_FLIGHT = 20;
 
@@ -67,9 +71,18 @@ export async function promoteReleases(
   const verifiedAt = names.map((name) => ctx.verified.at(name) ?? Number.NaN);
   const end = Math.max(...verifiedAt);
   ctx.log(
-    `${label}: all Verified after ${((end - start) / 1000).toFixed(1)} s; waiting for the operator to go quiet...`,
+    `${label}: all Verified after ${((end - start) / 1000).toFixed(1)} s; waiting for the operator to go quiet (queues empty)...`,
   );
-  const settled = await phase.settle();
+  const idle = (): boolean => {
+    const last = ctx.sampler().samples.at(-1);
+    return (
+      last !== undefined &&
+      Object.keys(last.depth).length > 0 &&
+      Object.values(last.depth).every((d) => d === 0)
+    );
+  };
+  const settled = await phase.settle(idle, 60_000 + count * SETTLE_MS_PER_RELEASE);
+  const quietMs = performance.now() - start;
   const reasons = await eventReasons(ctx.scope.admin, [ctx.scope.namespace, "default"], phase.originMs);
   const samples = ctx
     .sampler()
@@ -86,6 +99,7 @@ export async function promoteReleases(
     loadWritesPerSecond: phase.window.writesPerSecondOf(ctx.users.load),
     samples,
     settled,
+    quietMs,
     eventReasons: reasons,
   };
 }

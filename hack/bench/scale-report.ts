@@ -101,6 +101,7 @@ export function formatPromotions(title: string, run: PromotionRun, raw: RawBasel
       ["rate / ratio", "value", "goal", "verdict"],
       [
         ["promotions/s", fixed(promotionsPerSecond), "-", "-"],
+        ["s until the operator was quiet, queues empty (archiving done)", seconds(run.quietMs), "-", "-"],
         ["operator writes/s", fixed((allWrites * 1000) / run.spanMs, 0), "-", "-"],
         ["load generator writes (incl. Argo stand-in)/promotion", fixed(loadWrites / releases), "-", "-"],
         [

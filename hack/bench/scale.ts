@@ -5,7 +5,7 @@
 // it requests. Runs: steady promotions, a burst created together, memory, and a restart over the settled
 // releases. Prints tables with the ratios, the goals of issue 12 and met/missed. Nothing is asserted on a
 // timing. Everything it started is torn down on success, on error and on Ctrl-C.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -66,7 +66,9 @@ process.on("SIGTERM", onSignal);
 const log = (line: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 const print = (text: string): void => console.log(`\n${text}\n`);
 
-async function startCluster(options: ScaleOptions): Promise<{ cluster: LocalCluster; tail: AuditTail }> {
+async function startCluster(
+  options: ScaleOptions,
+): Promise<{ cluster: LocalCluster; tail: AuditTail; operatorState: string }> {
   const auditDir = await mkdtemp(path.join(tmpdir(), "stagegate-scale-audit-"));
   cleanup.defer("remove the audit log", () =>
     options.keepLogs || failed
@@ -83,7 +85,7 @@ async function startCluster(options: ScaleOptions): Promise<{ cluster: LocalClus
     extraApiserverFlags: auditFlags(policy, auditLog),
   });
   cleanup.defer("stop the local control plane", () => cluster.stop({ keepLogs: options.keepLogs || failed }));
-  return { cluster, tail: new AuditTail(auditLog) };
+  return { cluster, tail: new AuditTail(auditLog), operatorState: path.join(auditDir, "operator") };
 }
 
 async function rawBaseline(admin: KubeClient, options: ScaleOptions): Promise<RawBaseline> {
@@ -151,7 +153,8 @@ async function main(): Promise<void> {
   log("Compiling the operator (tsc -p tsconfig.build.json)...");
   await buildOperator();
   log("Starting a local control plane with the audit log on...");
-  const { cluster, tail } = await startCluster(options);
+  const { cluster, tail, operatorState } = await startCluster(options);
+  await mkdir(operatorState);
   const admin = await KubeClient.connect(cluster.kubeconfigs.admin);
   cleanup.defer("close the admin client", () => admin.close());
   const scope = { admin, namespace: NAMESPACE };
@@ -161,7 +164,8 @@ async function main(): Promise<void> {
 
   const token = await scraperToken(cluster);
   const kubeconfig = cluster.kubeconfigs.operator ?? "";
-  const start = () => ScaleOperator.start(kubeconfig, token, options.logLevel);
+  const auditLog = path.join(operatorState, "audit.jsonl");
+  const start = () => ScaleOperator.start(kubeconfig, token, { logLevel: options.logLevel, auditLog });
   log("Starting the compiled operator (node dist/cmd/stagegate.js run)...");
   const first = await start();
   const current: Current = { operator: first, sampler: new OperatorSampler(first) };

@@ -63,6 +63,9 @@ describe("audit counts", () => {
       line({ verb: "update", resource: "leases", group: "coordination.k8s.io" }),
       line({ verb: "get", resource: "applications", group: "argoproj.io" }),
       line({ verb: "list", resource: "releases", group: "stagegate.io" }),
+      // The metrics scrapes' authentication and authorisation checks: questions, not stored writes.
+      line({ verb: "create", resource: "tokenreviews", group: "authentication.k8s.io", code: 201 }),
+      line({ verb: "create", resource: "subjectaccessreviews", group: "authorization.k8s.io", code: 201 }),
     ];
     for (const l of lines) assert.equal(countLine(counts, l, "stagegate-operator"), true);
     assert.equal(counts.objectWrites, 3);
@@ -74,6 +77,7 @@ describe("audit counts", () => {
     assert.equal(totalWrites(counts), 5);
     assert.equal(counts.byRequest.get("update releases/status"), 2);
     assert.equal(counts.byRequest.get("patch applications"), 1);
+    assert.equal(counts.byRequest.get("create tokenreviews"), 1);
   });
 
   it("counts neither other identities, nor watches, nor a request's earlier stages", () => {
