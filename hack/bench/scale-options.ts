@@ -15,6 +15,11 @@ export interface ScaleOptions {
   readonly rawWrites: number;
   /** How long the restarted operator is watched for writes. */
   readonly quietSeconds: number;
+  /**
+   * The bound on waiting, after a run's last release is Verified, for the operator to go quiet with empty queues;
+   * 0: 60 s plus 0.5 s per release of the run.
+   */
+  readonly settleSeconds: number;
   /** How long the operator idles, with no objects, before its idle memory is read. */
   readonly idleSeconds: number;
   /** The operator's --log-level. */
@@ -38,6 +43,7 @@ const schema = z.object({
   rawWrites: count("raw-writes", 1),
   quietSeconds: count("quiet-seconds", 1, 3600),
   idleSeconds: count("idle-seconds", 0, 3600),
+  settleSeconds: count("settle-seconds", 0, 36_000),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error"], {
     error: "--log-level must be one of trace, debug, info, warn, error",
   }),
@@ -52,7 +58,8 @@ export class ScaleOptionsError extends Error {
 /** How to call the benchmark, printed with any flag error. */
 export const SCALE_USAGE =
   "Usage: tsx hack/bench/scale.ts [--releases=500] [--burst=1000] [--in-flight=10] [--burst-in-flight=100] " +
-  "[--raw-writes=1000] [--quiet-seconds=60] [--idle-seconds=10] [--log-level=info] [--keep-logs]";
+  "[--raw-writes=1000] [--quiet-seconds=60] [--idle-seconds=10] [--settle-seconds=0] [--log-level=info] " +
+  "[--keep-logs]";
 
 /** Parses the command line (without node and the script). */
 export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
@@ -69,6 +76,7 @@ export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
         "raw-writes": { type: "string", default: "1000" },
         "quiet-seconds": { type: "string", default: "60" },
         "idle-seconds": { type: "string", default: "10" },
+        "settle-seconds": { type: "string", default: "0" },
         "log-level": { type: "string", default: "info" },
         "keep-logs": { type: "boolean", default: false },
       },
@@ -84,6 +92,7 @@ export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
     rawWrites: values["raw-writes"],
     quietSeconds: values["quiet-seconds"],
     idleSeconds: values["idle-seconds"],
+    settleSeconds: values["settle-seconds"],
     logLevel: values["log-level"],
     keepLogs: values["keep-logs"],
   });

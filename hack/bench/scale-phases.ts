@@ -53,7 +53,13 @@ const SETUP_IN_FLIGHT = 20;
  */
 export async function promoteReleases(
   ctx: PhaseContext,
-  { from, count, inFlight, label }: { from: number; count: number; inFlight: number; label: string },
+  {
+    from,
+    count,
+    inFlight,
+    label,
+    settleSeconds = 0,
+  }: { from: number; count: number; inFlight: number; label: string; settleSeconds?: number },
 ): Promise<PromotionRun> {
   const indices = range(from, count);
   const names = indices.map(releaseName);
@@ -81,7 +87,8 @@ export async function promoteReleases(
       Object.values(last.depth).every((d) => d === 0)
     );
   };
-  const settled = await phase.settle(idle, 60_000 + count * SETTLE_MS_PER_RELEASE);
+  const bound = settleSeconds > 0 ? settleSeconds * 1000 : 60_000 + count * SETTLE_MS_PER_RELEASE;
+  const settled = await phase.settle(idle, bound);
   const quietMs = performance.now() - start;
   const reasons = await eventReasons(ctx.scope.admin, [ctx.scope.namespace, "default"], phase.originMs);
   const samples = ctx

@@ -194,6 +194,7 @@ async function main(): Promise<void> {
     count: options.releases,
     inFlight: options.inFlight,
     label: "Steady",
+    settleSeconds: options.settleSeconds,
   });
   print([formatPromotions("Steady", steady.result, raw), steady.cpu].join("\n"));
   print(formatTimeline(steady.result));
@@ -210,6 +211,7 @@ async function main(): Promise<void> {
       count: options.burst,
       inFlight: options.burstInFlight,
       label: "Burst",
+      settleSeconds: options.settleSeconds,
     });
     settledReleases += options.burst;
     print(formatFairness(burst.result));
@@ -242,7 +244,8 @@ async function main(): Promise<void> {
   console.log(`load average (1/5/15 min): ${loadBefore} before, ${loadAverage()} after`);
   console.log(
     `run: releases=${options.releases} burst=${options.burst} in-flight=${options.inFlight} ` +
-      `burst-in-flight=${options.burstInFlight} raw-writes=${options.rawWrites} quiet-seconds=${options.quietSeconds}`,
+      `burst-in-flight=${options.burstInFlight} raw-writes=${options.rawWrites} quiet-seconds=${options.quietSeconds} ` +
+      `settle-seconds=${options.settleSeconds}`,
   );
 }
 
