@@ -4,7 +4,7 @@ import type { RequestCounts } from "./audit-counts.js";
 import { AuditPhase, type CountedUsers } from "./audit-phase.js";
 import { eventReasons } from "./event-reasons.js";
 import type { AuditTail } from "./audit-tail.js";
-import type { OperatorSampler, OperatorSample } from "./operator-sampler.js";
+import type { OperatorSample } from "./operator-sampler.js";
 import { createApplications, createReleases, range, releaseName, type ScaleScope } from "./scale-world.js";
 import type { VerifiedWatch } from "./verified-watch.js";
 
@@ -38,7 +38,8 @@ export interface PhaseContext {
   readonly tail: AuditTail;
   readonly users: CountedUsers;
   readonly verified: VerifiedWatch;
-  readonly sampler: () => OperatorSampler;
+  /** Every sample of the operator so far (of every process, when one was restarted). */
+  readonly samples: () => readonly OperatorSample[];
   readonly log: (line: string) => void;
 }
 
@@ -80,7 +81,7 @@ export async function promoteReleases(
     `${label}: all Verified after ${((end - start) / 1000).toFixed(1)} s; waiting for the operator to go quiet (queues empty)...`,
   );
   const idle = (): boolean => {
-    const last = ctx.sampler().samples.at(-1);
+    const last = ctx.samples().at(-1);
     return (
       last !== undefined &&
       Object.keys(last.depth).length > 0 &&
@@ -92,8 +93,8 @@ export async function promoteReleases(
   const quietMs = performance.now() - start;
   const reasons = await eventReasons(ctx.scope.admin, [ctx.scope.namespace, "default"], phase.originMs);
   const samples = ctx
-    .sampler()
-    .samples.filter((s) => s.at >= start)
+    .samples()
+    .filter((s) => s.at >= start)
     .map((s) => ({ ...s, second: Math.round((s.at - start) / 1000) }));
   return {
     releases: count,

@@ -18,7 +18,7 @@ import type { CountedUsers } from "./audit-phase.js";
 import { AuditTail } from "./audit-tail.js";
 import { Cleanup } from "./cleanup.js";
 import { loadAverage, machineFacts } from "./machine-facts.js";
-import { OperatorSampler } from "./operator-sampler.js";
+import { OperatorSupervisor } from "./operator-supervisor.js";
 import { cpuSeconds } from "./process-cpu.js";
 import { valueOf } from "./prometheus-text.js";
 import { timeConfigMapCreates } from "./raw-api.js";
@@ -112,12 +112,6 @@ async function rawBaseline(admin: KubeClient, options: ScaleOptions): Promise<Ra
   };
 }
 
-/** The operator under test, replaced on restart; its sampler with it. */
-interface Current {
-  operator: ScaleOperator;
-  sampler: OperatorSampler;
-}
-
 async function memoryNow(
   operator: ScaleOperator,
 ): Promise<{ rss: number; peakRss: number; heapUsed?: number }> {
@@ -167,12 +161,9 @@ async function main(): Promise<void> {
   const auditLog = path.join(operatorState, "audit.jsonl");
   const start = () => ScaleOperator.start(kubeconfig, token, { logLevel: options.logLevel, auditLog });
   log("Starting the compiled operator (node dist/cmd/stagegate.js run)...");
-  const first = await start();
-  const current: Current = { operator: first, sampler: new OperatorSampler(first) };
-  cleanup.defer("stop the operator", async () => {
-    await current.sampler.stop();
-    await current.operator.stop(options.keepLogs || failed);
-  });
+  const current = await OperatorSupervisor.start(start, log);
+  const first = current.operator;
+  cleanup.defer("stop the operator", () => current.stop(options.keepLogs || failed));
   const { readyMs, leadingMs } = await first.waitUntilLeading(120_000);
   log(
     `Operator ready after ${(readyMs / 1000).toFixed(1)} s, leading after ${(leadingMs / 1000).toFixed(1)} s.`,
@@ -186,7 +177,7 @@ async function main(): Promise<void> {
   cleanup.defer("stop the Argo CD stand-in", () => standIn.close());
   const verified = await VerifiedWatch.start(admin, NAMESPACE, ENVIRONMENT);
   cleanup.defer("stop the Verified watch", () => verified.close());
-  const ctx: PhaseContext = { scope, tail, users: USERS, verified, sampler: () => current.sampler, log };
+  const ctx: PhaseContext = { scope, tail, users: USERS, verified, samples: () => current.samples(), log };
   const pids = () => ({ apiserver: cluster.apiserver.pid ?? -1, operator: current.operator.pid });
 
   const steady = await timedPromotions(ctx, pids, {
@@ -227,11 +218,8 @@ async function main(): Promise<void> {
     console.error(`The Argo CD stand-in failed once: ${standIn.error.message}`);
 
   log(`Restarting the operator over ${settledReleases} settled releases...`);
-  await current.sampler.stop();
-  await current.operator.stop(options.keepLogs);
-  const restarted = await timeRestart(scope, tail, USERS, start, options.quietSeconds);
-  current.operator = restarted.operator;
-  current.sampler = new OperatorSampler(restarted.operator);
+  await current.stop(options.keepLogs);
+  const restarted = await timeRestart(scope, tail, USERS, () => current.startAgain(), options.quietSeconds);
   print(formatRestart(restarted.run, settledReleases));
   memory.rows.push({
     label: `restarted, ${options.quietSeconds} s after leading`,
@@ -239,6 +227,10 @@ async function main(): Promise<void> {
     ...(await memoryNow(current.operator)),
   });
   print(formatMemory(memory));
+  console.log(
+    `unplanned operator restarts: ${current.restarts.length}` +
+      current.restarts.map((r) => `\n  ${r.at} ${r.why}`).join(""),
+  );
 
   console.log(machineFacts(cluster.version));
   console.log(`load average (1/5/15 min): ${loadBefore} before, ${loadAverage()} after`);
