@@ -15,6 +15,7 @@ export class AuditTail {
   private offset = 0;
   private partial = "";
   private readonly decoder = new StringDecoder("utf8");
+  private inode: number | undefined;
 
   constructor(private readonly file: string) {}
 
@@ -22,6 +23,12 @@ export class AuditTail {
   async readNew(visit: (line: AuditLine) => void): Promise<void> {
     const handle = await open(this.file, "r");
     try {
+      // A rotated log is a new file: reading it from the old offset would count garbage, so stop instead.
+      const { ino, size } = await handle.stat();
+      if ((this.inode !== undefined && ino !== this.inode) || size < this.offset) {
+        throw new AuditLogRotatedError(`${this.file} was rotated or truncated under the benchmark.`);
+      }
+      this.inode = ino;
       const buffer = Buffer.alloc(CHUNK);
       for (;;) {
         const { bytesRead } = await handle.read(buffer, 0, CHUNK, this.offset);
@@ -39,4 +46,9 @@ export class AuditTail {
       await handle.close();
     }
   }
+}
+
+/** Raised when kube-apiserver rotated or truncated the audit log being counted: the counts would be wrong. */
+export class AuditLogRotatedError extends Error {
+  override readonly name = "AuditLogRotatedError";
 }

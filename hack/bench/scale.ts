@@ -82,7 +82,8 @@ async function startCluster(
     installCrdsFrom: ["crds", "config/rbac", "config/policy", "hack/manifests"].map((d) =>
       path.join(repo, d),
     ),
-    extraApiserverFlags: auditFlags(policy, auditLog),
+    // kube-apiserver rotates its audit log at 100 MB unless told otherwise; a 10,000-release run writes more.
+    extraApiserverFlags: [...auditFlags(policy, auditLog), "--audit-log-maxsize=1000000"],
   });
   cleanup.defer("stop the local control plane", () => cluster.stop({ keepLogs: options.keepLogs || failed }));
   return { cluster, tail: new AuditTail(auditLog), operatorState: path.join(auditDir, "operator") };
