@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: all deps generate lint typecheck test test-unit cluster-up cluster-down demo build clean monitoring-tools bench helm \
-	image image-tools postgres-tools report-tools bench-audit-db bench-audit-feed bench-memory
+	image image-tools postgres-tools report-tools bench-audit-db bench-audit-feed bench-memory bench-scale
 
 all: test
 
@@ -76,6 +76,12 @@ demo: deps
 # The Alertmanager receiver against raw API writes measured in the same run (see docs/benchmarks.md).
 bench: deps
 	tsx hack/bench/alert-receiver.ts
+
+# Stagegate at scale: the compiled operator as its own process, an Argo CD stand-in, steady promotions, a burst,
+# memory and a restart, counted from kube-apiserver's audit log against raw API writes in the same run
+# (docs/benchmarks.md, "Scale"). Flags: make bench-scale ARGS="--releases=10000".
+bench-scale: deps
+	tsx hack/bench/scale.ts $(ARGS)
 
 # The PostgreSQL audit store's appends from two replicas against raw INSERTs in the same run (docs/benchmarks.md).
 bench-audit-db: deps postgres-tools

@@ -4,13 +4,13 @@
 // soon a watch sees the task; a burst of one duplicate alert; an append+fsync like the audit trail's. Prints
 // quantiles, the ratios receiver/raw, and whether the absolute targets were met here. Nothing is asserted on a
 // timing. Everything it started is torn down on success, on error and on Ctrl-C.
-import os from "node:os";
 import path from "node:path";
 import { countsSince, settledWriteCounts } from "./api-requests.js";
 import { timeAppendFsync } from "./append-fsync.js";
 import { startBenchEnvironment, type BenchEnvironment } from "./bench-environment.js";
 import { BenchOptionsError, parseBenchOptions, type BenchOptions } from "./bench-options.js";
 import { Cleanup } from "./cleanup.js";
+import { loadAverage, machineFacts } from "./machine-facts.js";
 import { timeConfigMapCreates } from "./raw-api.js";
 import { timeAlertDeliveries, timeDuplicateDeliveries } from "./receiver-runs.js";
 import { formatResults, type BenchResults } from "./report.js";
@@ -34,22 +34,6 @@ function onSignal(signal: NodeJS.Signals): void {
 }
 process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
-
-const loadAverage = (): string =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(" ");
-
-function machineFacts(kubeVersion: string): string {
-  const cpus = os.cpus();
-  return [
-    `cores: ${cpus.length} (${cpus[0]?.model.trim() ?? "unknown model"})`,
-    `memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    `node: ${process.version} on ${os.platform()} ${os.arch()} (${os.release()})`,
-    `kube-apiserver: ${kubeVersion}`,
-  ].join("\n");
-}
 
 async function measure(env: BenchEnvironment, options: BenchOptions): Promise<BenchResults> {
   const { admin, namespace, receiver } = env;

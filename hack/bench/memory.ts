@@ -52,7 +52,7 @@ process.once("SIGTERM", () => void cleanup.run().finally(() => process.exit(130)
 /** Starts `stagegate run` as the bench's operator would run, and waits until its caches are synced. */
 async function startSyncedOperator(
   kubeconfig: string,
-  entry: "tsx" | "compiled",
+  entry: "source" | "compiled",
   keepLogs: () => boolean,
 ): Promise<OperatorProcess> {
   const operator = startOperator(kubeconfig, ["--leader-elect=false", "--log-level=info"], { entry });
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     const bare = startBareNode();
     const bareMemory = await settledMemory(bare.pid ?? 0, SETTLE_MS);
     bare.kill();
-    const tsxOperator = await startSyncedOperator(kubeconfig, "tsx", keepLogs);
+    const tsxOperator = await startSyncedOperator(kubeconfig, "source", keepLogs);
     const tsxMemory = await settledMemory(tsxOperator.child.pid ?? 0, SETTLE_MS);
     await tsxOperator.stop();
     const operator = await startSyncedOperator(kubeconfig, "compiled", keepLogs);

@@ -35,9 +35,21 @@ export interface OperatorProcess {
   stop(): Promise<number | null>;
 }
 
-/** How the process runs: `tsx` runs the TypeScript sources (the default), `compiled` runs `dist/` (`make build`). */
-export interface OperatorEntry {
-  entry?: "tsx" | "compiled";
+/** How the operator process runs its code. */
+export interface OperatorProcessOptions {
+  /**
+   * `source` (the default): src/cmd/stagegate.ts through tsx. `compiled`: dist/cmd/stagegate.js, the output of
+   * `tsc -p tsconfig.build.json` that the image runs, with NODE_ENV=production as in the image; the caller builds
+   * dist/ first.
+   */
+  entry?: "source" | "compiled";
+}
+
+/** The node arguments before `run` that start the CLI from its sources or from its compiled output. */
+function entryArgs(entry: "source" | "compiled"): string[] {
+  return entry === "compiled"
+    ? [path.join(repo, "dist/cmd/stagegate.js")]
+    : ["--import", "tsx", path.join(repo, "src/cmd/stagegate.ts")];
 }
 
 /**
@@ -48,8 +60,9 @@ export interface OperatorEntry {
 export function startOperator(
   kubeconfig: string,
   flags: string[] = [],
-  { entry = "tsx" }: OperatorEntry = {},
+  options: OperatorProcessOptions = {},
 ): OperatorProcess {
+  const entry = options.entry ?? "source";
   const dir = mkdtempSync(path.join(tmpdir(), "stagegate-operator-"));
   const logFile = path.join(dir, "operator.log");
   const auditFile = path.join(dir, "audit.jsonl");
@@ -62,9 +75,7 @@ export function startOperator(
   const child = spawn(
     process.execPath,
     [
-      ...(entry === "compiled"
-        ? [path.join(repo, "dist/cmd/stagegate.js")]
-        : ["--import", "tsx", path.join(repo, "src/cmd/stagegate.ts")]),
+      ...entryArgs(entry),
       "run",
       `--kubeconfig=${kubeconfig}`,
       "--health-probe-bind-address=127.0.0.1:0",
@@ -78,7 +89,11 @@ export function startOperator(
       "--admission-guard=false",
       ...flags,
     ],
-    { cwd: repo, stdio: ["ignore", "pipe", "pipe"] },
+    {
+      cwd: repo,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: entry === "compiled" ? { ...process.env, NODE_ENV: "production" } : process.env,
+    },
   );
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
