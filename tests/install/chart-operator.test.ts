@@ -80,6 +80,12 @@ const MAY_GO_UNUSED: Record<string, string> = Object.fromEntries([
     "the audit push's position, used only with audit.push.url (tests/integration/audit/postgres-push.test.ts)",
   ]),
   [
+    "patch stagegate.io/releases",
+    "the lock finalizer: the release webhook adds it at creation (ADR 0033), so the operator adds it only to a " +
+      "Release created without it, and removes it when a Release that went is deleted " +
+      "(tests/integration/controllers/release-lifecycle.test.ts)",
+  ],
+  [
     "get source.toolkit.fluxcd.io/helmrepositories",
     "read only to resolve a chart version range where an Environment sets gate.mutableRevisions: Resolve " +
       "(tests/security/gate-resolved-chart-ranges.test.ts)",
