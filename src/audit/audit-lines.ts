@@ -18,9 +18,11 @@ const NEWLINE = 0x0a;
 
 /**
  * Reads a file line by line in bounded memory, however large the file is. Unlike `readline`, it reports whether
- * the last line was terminated, refuses to buffer an overlong line and never guesses at invalid UTF-8.
+ * the last line was terminated, refuses to buffer an overlong line and never guesses at invalid UTF-8. `start`, a
+ * byte offset where a line begins, reads only what follows it (line numbers then count from there; `end` stays an
+ * offset in the file).
  */
-export async function* readAuditLines(path: string): AsyncGenerator<AuditLine> {
+export async function* readAuditLines(path: string, start = 0): AsyncGenerator<AuditLine> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
   const decode = (bytes: Uint8Array): string | undefined => {
     try {
@@ -33,22 +35,22 @@ export async function* readAuditLines(path: string): AsyncGenerator<AuditLine> {
   let partsLength = 0;
   let tooLong = false;
   let number = 0;
-  let offset = 0;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-    let start = 0;
-    while (start < chunk.length) {
-      const newline = chunk.indexOf(NEWLINE, start);
+  let offset = start;
+  for await (const chunk of createReadStream(path, { start }) as AsyncIterable<Buffer>) {
+    let from = 0;
+    while (from < chunk.length) {
+      const newline = chunk.indexOf(NEWLINE, from);
       const stop = newline < 0 ? chunk.length : newline;
       if (!tooLong) {
-        partsLength += stop - start;
+        partsLength += stop - from;
         if (partsLength > MAX_AUDIT_LINE_BYTES) {
           tooLong = true;
           parts = [];
         } else {
-          parts.push(chunk.subarray(start, stop));
+          parts.push(chunk.subarray(from, stop));
         }
       }
-      offset += stop - start;
+      offset += stop - from;
       if (newline < 0) break;
       offset += 1;
       number += 1;
@@ -62,7 +64,7 @@ export async function* readAuditLines(path: string): AsyncGenerator<AuditLine> {
       parts = [];
       partsLength = 0;
       tooLong = false;
-      start = newline + 1;
+      from = newline + 1;
     }
   }
   if (partsLength > 0) {

@@ -2,8 +2,7 @@ import { randomBytes } from "node:crypto";
 import { syncDirectory } from "../sync-directory.js";
 import { link, mkdir, open, readdir, readFile, stat, unlink } from "node:fs/promises";
 import path from "node:path";
-import { readAuditLines } from "../audit-lines.js";
-import { parseAuditLine, type StoredAuditEntry } from "../entry.js";
+import type { StoredAuditEntry } from "../entry.js";
 import { ArchiveClass, readArchiveDocument, type StoredArchiveDocument } from "./document.js";
 import {
   RECORD_ARCHIVED,
@@ -12,6 +11,7 @@ import {
   type ArchiveStore,
   type ArchivedObjectRef,
 } from "./store.js";
+import { TrailIndex } from "./trail-index.js";
 
 const HASH_FILE = /^([0-9a-f]{64})\.json$/;
 
@@ -24,17 +24,20 @@ export function archiveDirectoryOf(trailPath: string): string {
  * The archive of a file trail: each document is a content-addressed file `<dir>/<class>/<uid>/<sha256>.json`,
  * written to a temporary name, fsynced and linked into place (a link never replaces an existing file), so a
  * document is never overwritten and a crash leaves either nothing or the whole file. One document per object: an
- * object's directory that already holds one is archived. Entries are read from the trail file (one replica's).
+ * object's directory that already holds one is archived. Entries are read from the trail file (one replica's),
+ * through an index of where each object's lines lie ({@link TrailIndex}).
  */
 export class FileArchiveStore implements ArchiveStore {
   readonly where: string;
-  private readonly recorded = new Map<string, StoredAuditEntry>();
+  /** Where each object's entries lie in the trail, read on from where the last look stopped. */
+  private readonly index: TrailIndex;
 
   constructor(
     private readonly trailPath: string,
     private readonly directory = archiveDirectoryOf(trailPath),
   ) {
     this.where = this.directory;
+    this.index = new TrailIndex(trailPath, RECORD_ARCHIVED);
   }
 
   async find(archiveClass: ArchiveClass, uid: string): Promise<ArchiveRow | undefined> {
@@ -94,9 +97,8 @@ export class FileArchiveStore implements ArchiveStore {
   }
 
   async entriesAbout(object: ArchivedObjectRef): Promise<StoredAuditEntry[]> {
-    const about: StoredAuditEntry[] = [];
-    for await (const entry of this.entries()) {
-      if (entry.action === RECORD_ARCHIVED) continue;
+    const named = await this.index.entriesNaming(object.uid, object.kind, object.namespace, object.name);
+    return named.filter((entry) => {
       const o = entry.object;
       const byUid = o.uid === object.uid;
       const byName =
@@ -105,27 +107,12 @@ export class FileArchiveStore implements ArchiveStore {
         o.namespace === object.namespace &&
         o.name === object.name &&
         (object.createdAt === undefined || new Date(entry.time) >= object.createdAt);
-      if (byUid || byName) about.push(entry);
-    }
-    return about;
+      return entry.action !== RECORD_ARCHIVED && (byUid || byName);
+    });
   }
 
-  async recordOf({ hash }: Pick<ArchiveRow, "hash">): Promise<StoredAuditEntry | undefined> {
-    // Entries are never removed from a file trail, so a record once seen stays: one scan serves every hit, and
-    // only a document not recorded yet costs another.
-    const known = this.recorded.get(hash);
-    if (known !== undefined) return known;
-    for await (const entry of this.entries()) {
-      const documentHash = entry.details.documentHash;
-      if (
-        entry.action === RECORD_ARCHIVED &&
-        typeof documentHash === "string" &&
-        !this.recorded.has(documentHash)
-      ) {
-        this.recorded.set(documentHash, entry);
-      }
-    }
-    return this.recorded.get(hash);
+  recordOf({ hash }: Pick<ArchiveRow, "hash">): Promise<StoredAuditEntry | undefined> {
+    return this.index.recordOf(hash);
   }
 
   close(): Promise<void> {
@@ -136,20 +123,6 @@ export class FileArchiveStore implements ArchiveStore {
     if (!/^[A-Za-z0-9-]{1,128}$/.test(uid))
       throw new Error(`The object uid ${JSON.stringify(uid)} is not a uid.`);
     return path.join(this.directory, archiveClass, uid);
-  }
-
-  /** The sound, complete entries of the trail file, in order (a verifier, not this, judges the chain). */
-  private async *entries(): AsyncGenerator<StoredAuditEntry> {
-    try {
-      await stat(this.trailPath);
-    } catch {
-      return;
-    }
-    for await (const line of readAuditLines(this.trailPath)) {
-      if (line.text === undefined || !line.complete) continue;
-      const parsed = parseAuditLine(line.text);
-      if (parsed.ok) yield parsed.entry;
-    }
   }
 
   private async readRow(file: string, archiveClass: ArchiveClass, uid: string): Promise<ArchiveRow> {
