@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import {
   CLUSTER_DESCRIPTION_FILE,
   isPidAlive,
+  PROJECT_MANIFEST_DIRS,
   readClusterDescription,
   runKubectl,
   startLocalCluster,
@@ -110,9 +111,7 @@ async function up(options: CliOptions): Promise<void> {
     detached: true,
     thirdPartyCrds: options.thirdPartyCrds,
     // hack/manifests binds config/rbac's roles to the local `operator` client-certificate identity.
-    installCrdsFrom: ["crds", "config/rbac", "config/policy", "hack/manifests"].map((dir) =>
-      join(REPO_ROOT, dir),
-    ),
+    installCrdsFrom: [...PROJECT_MANIFEST_DIRS],
   });
   console.log(`Started in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   printUsage(readClusterDescription(join(cluster.dir, CLUSTER_DESCRIPTION_FILE)));

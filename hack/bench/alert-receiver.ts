@@ -15,25 +15,8 @@ import { timeConfigMapCreates } from "./raw-api.js";
 import { timeAlertDeliveries, timeDuplicateDeliveries } from "./receiver-runs.js";
 import { formatResults, type BenchResults } from "./report.js";
 
-/** A second signal this soon after the first is the same Ctrl-C delivered twice (by the terminal and by tsx). */
-const REPEATED_SIGNAL_MS = 2_000;
-
 const cleanup = new Cleanup();
-let failed = false;
-let signalledAt: number | undefined;
-
-function onSignal(signal: NodeJS.Signals): void {
-  if (signalledAt !== undefined) {
-    // A later signal while tearing down forces the exit; the attached processes are SIGKILLed on exit.
-    if (Date.now() - signalledAt > REPEATED_SIGNAL_MS) process.exit(130);
-    return;
-  }
-  signalledAt = Date.now();
-  console.error(`\nReceived ${signal}; tearing down...`);
-  void cleanup.run().finally(() => process.exit(130));
-}
-process.on("SIGINT", onSignal);
-process.on("SIGTERM", onSignal);
+cleanup.tearDownOnSignals();
 
 async function measure(env: BenchEnvironment, options: BenchOptions): Promise<BenchResults> {
   const { admin, namespace, receiver } = env;
@@ -80,7 +63,7 @@ async function main(): Promise<void> {
   const options = parseBenchOptions(process.argv.slice(2));
   const loadBefore = loadAverage();
   console.log("Starting a local control plane and the operator...");
-  const env = await startBenchEnvironment(cleanup, () => failed || options.keepLogs);
+  const env = await startBenchEnvironment(cleanup, () => cleanup.failed || options.keepLogs);
   const results = await measure(env, options);
   console.log("");
   console.log(machineFacts(env.cluster.version));
@@ -93,16 +76,4 @@ async function main(): Promise<void> {
   console.log(formatResults(results));
 }
 
-try {
-  await main();
-} catch (err) {
-  // After Ctrl-C the operator and the control plane are going away under the run: its errors say nothing.
-  if (signalledAt === undefined) {
-    failed = true;
-    console.error(err instanceof BenchOptionsError ? err.message : err);
-  }
-}
-if (signalledAt === undefined) {
-  await cleanup.run();
-  process.exit(failed ? 1 : 0);
-}
+await cleanup.finish(main, (err) => (err instanceof BenchOptionsError ? err.message : err));

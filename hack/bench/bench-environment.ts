@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { KubeClient } from "../../src/runtime/kube/client.js";
 import { builtin } from "../../src/runtime/kube/resource.js";
 import { createEnvironment } from "../../tests/support/controller-world.js";
@@ -11,11 +10,10 @@ import type { TestScope } from "../../tests/support/kube.js";
 import type { OperatorProcess } from "../../tests/support/operator-process.js";
 import { startReceiverOperator } from "../../tests/support/receiver-operator.js";
 import { createRelease, syncRequested, waitForEnvState } from "../../tests/support/release-world.js";
-import { startLocalCluster, type LocalCluster } from "../local-cluster/index.js";
+import { PROJECT_MANIFEST_DIRS, startLocalCluster, type LocalCluster } from "../local-cluster/index.js";
 import type { Cleanup } from "./cleanup.js";
 import { benchAlertLabels, ReceiverClient } from "./receiver-client.js";
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const APPLICATION = "shop-prod";
 const ENVIRONMENT = "prod";
 const RELEASE = "shop-1";
@@ -56,9 +54,7 @@ export async function startBenchEnvironment(
   keepLogs: () => boolean,
 ): Promise<BenchEnvironment> {
   const cluster = await startLocalCluster({
-    installCrdsFrom: ["crds", "config/rbac", "config/policy", "hack/manifests"].map((d) =>
-      path.join(repo, d),
-    ),
+    installCrdsFrom: [...PROJECT_MANIFEST_DIRS],
   });
   cleanup.defer("stop the local control plane", () => cluster.stop({ keepLogs: keepLogs() }));
   const admin = await KubeClient.connect(cluster.kubeconfigs.admin);

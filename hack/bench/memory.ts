@@ -10,7 +10,7 @@ import { KubeClient } from "../../src/runtime/kube/client.js";
 import { createEnvironment, ownsDeliveryIn } from "../../tests/support/controller-world.js";
 import { startGitOpsStandIn } from "../../tests/support/e2e-gitops-stand-in.js";
 import { startOperator, type OperatorProcess } from "../../tests/support/operator-process.js";
-import { startLocalCluster } from "../local-cluster/index.js";
+import { PROJECT_MANIFEST_DIRS, startLocalCluster } from "../local-cluster/index.js";
 import { Cleanup } from "./cleanup.js";
 import { measureCacheHeap, type CacheHeap } from "./memory-cache.js";
 import { mib, settledMemory, startBareNode, type ResidentMemory } from "./memory-probes.js";
@@ -46,8 +46,7 @@ function parseOptions(argv: readonly string[]): Options {
 }
 
 const cleanup = new Cleanup();
-process.once("SIGINT", () => void cleanup.run().finally(() => process.exit(130)));
-process.once("SIGTERM", () => void cleanup.run().finally(() => process.exit(130)));
+cleanup.tearDownOnSignals();
 
 /** Starts `stagegate run` as the bench's operator would run, and waits until its caches are synced. */
 async function startSyncedOperator(
@@ -116,9 +115,7 @@ async function main(): Promise<void> {
   try {
     console.log("Starting a local control plane...");
     const cluster = await startLocalCluster({
-      installCrdsFrom: ["crds", "config/rbac", "config/policy", "hack/manifests"].map((d) =>
-        path.join(repo, d),
-      ),
+      installCrdsFrom: [...PROJECT_MANIFEST_DIRS],
     });
     cleanup.defer("stop the local control plane", () => cluster.stop({ keepLogs: keepLogs() }));
     const admin = await KubeClient.connect(cluster.kubeconfigs.admin);

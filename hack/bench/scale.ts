@@ -8,11 +8,10 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { KubeClient } from "../../src/runtime/kube/client.js";
 import { builtin } from "../../src/runtime/kube/resource.js";
 import { auditFlags, writeAuditPolicy } from "../../tests/support/apiserver-audit.js";
-import { startLocalCluster, type LocalCluster } from "../local-cluster/index.js";
+import { PROJECT_MANIFEST_DIRS, startLocalCluster, type LocalCluster } from "../local-cluster/index.js";
 import { ArgoStandIn } from "./argo-stand-in.js";
 import type { CountedUsers } from "./audit-phase.js";
 import { AuditTail } from "./audit-tail.js";
@@ -40,28 +39,12 @@ import {
 import { createScaleWorld, ENVIRONMENT } from "./scale-world.js";
 import { VerifiedWatch } from "./verified-watch.js";
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-/** A second signal this soon after the first is the same Ctrl-C delivered twice (by the terminal and by tsx). */
-const REPEATED_SIGNAL_MS = 2_000;
 const USERS: CountedUsers = { operator: "stagegate-operator", load: "admin" };
 const NAMESPACE = "scale";
 const RAW_NAMESPACE = "scale-raw";
 
 const cleanup = new Cleanup();
-let failed = false;
-let signalledAt: number | undefined;
-
-function onSignal(signal: NodeJS.Signals): void {
-  if (signalledAt !== undefined) {
-    if (Date.now() - signalledAt > REPEATED_SIGNAL_MS) process.exit(130);
-    return;
-  }
-  signalledAt = Date.now();
-  console.error(`\nReceived ${signal}; tearing down...`);
-  void cleanup.run().finally(() => process.exit(130));
-}
-process.on("SIGINT", onSignal);
-process.on("SIGTERM", onSignal);
+cleanup.tearDownOnSignals();
 
 const log = (line: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 const print = (text: string): void => console.log(`\n${text}\n`);
@@ -71,7 +54,7 @@ async function startCluster(
 ): Promise<{ cluster: LocalCluster; tail: AuditTail; operatorState: string }> {
   const auditDir = await mkdtemp(path.join(tmpdir(), "stagegate-scale-audit-"));
   cleanup.defer("remove the audit log", () =>
-    options.keepLogs || failed
+    options.keepLogs || cleanup.failed
       ? console.error(`Kept the audit log in ${auditDir}`)
       : rm(auditDir, { recursive: true, force: true }),
   );
@@ -79,13 +62,13 @@ async function startCluster(
   const auditLog = path.join(auditDir, "audit.log");
   await writeAuditPolicy(policy, [USERS.operator, USERS.load]);
   const cluster = await startLocalCluster({
-    installCrdsFrom: ["crds", "config/rbac", "config/policy", "hack/manifests"].map((d) =>
-      path.join(repo, d),
-    ),
+    installCrdsFrom: [...PROJECT_MANIFEST_DIRS],
     // kube-apiserver rotates its audit log at 100 MB unless told otherwise; a 10,000-release run writes more.
     extraApiserverFlags: [...auditFlags(policy, auditLog), "--audit-log-maxsize=1000000"],
   });
-  cleanup.defer("stop the local control plane", () => cluster.stop({ keepLogs: options.keepLogs || failed }));
+  cleanup.defer("stop the local control plane", () =>
+    cluster.stop({ keepLogs: options.keepLogs || cleanup.failed }),
+  );
   return { cluster, tail: new AuditTail(auditLog), operatorState: path.join(auditDir, "operator") };
 }
 
@@ -164,7 +147,7 @@ async function main(): Promise<void> {
   log("Starting the compiled operator (node dist/cmd/stagegate.js run)...");
   const current = await OperatorSupervisor.start(start, log);
   const first = current.operator;
-  cleanup.defer("stop the operator", () => current.stop(options.keepLogs || failed));
+  cleanup.defer("stop the operator", () => current.stop(options.keepLogs || cleanup.failed));
   const { readyMs, leadingMs } = await first.waitUntilLeading(120_000);
   log(
     `Operator ready after ${(readyMs / 1000).toFixed(1)} s, leading after ${(leadingMs / 1000).toFixed(1)} s.`,
@@ -242,15 +225,4 @@ async function main(): Promise<void> {
   );
 }
 
-try {
-  await main();
-} catch (err) {
-  if (signalledAt === undefined) {
-    failed = true;
-    console.error(err instanceof ScaleOptionsError ? err.message : err);
-  }
-}
-if (signalledAt === undefined) {
-  await cleanup.run();
-  process.exit(failed ? 1 : 0);
-}
+await cleanup.finish(main, (err) => (err instanceof ScaleOptionsError ? err.message : err));

@@ -32,7 +32,7 @@ export {
   resolveThirdPartyCrdFiles,
   type ThirdPartyCrdSource,
 } from "./third-party-crds.js";
-export { applyManifestDirs, applyCrdFiles } from "./manifests.js";
+export { applyManifestDirs, applyCrdFiles, PROJECT_MANIFEST_DIRS } from "./manifests.js";
 export { resolveBinDir, resolveHelmBinary, BUILD_SCRIPT, HELM_BUILD_SCRIPT } from "./binaries.js";
 export { runHelm, type HelmResult, type HelmTarget } from "./helm.js";
 export { isPidAlive, terminatePid } from "./pids.js";

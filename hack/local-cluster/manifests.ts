@@ -5,6 +5,17 @@ import { runKubectlOrThrow, type KubectlTarget } from "./kubectl.js";
 import { pollUntil } from "./poll.js";
 
 const FIELD_MANAGER = "stagegate-local-cluster";
+
+/**
+ * What `make test` installs into a local control plane, in order: the CRDs, the RBAC and admission policies of
+ * config/, and the third-party manifests of hack/manifests (Argo CD and Flux CRDs, local identities' bindings).
+ */
+export const PROJECT_MANIFEST_DIRS: readonly string[] = [
+  "crds",
+  "config/rbac",
+  "config/policy",
+  "hack/manifests",
+].map((dir) => join(import.meta.dirname, "..", "..", dir));
 const CRD_KIND = "CustomResourceDefinition";
 
 /** A Kubernetes object as read from YAML: only the fields the installer looks at are typed. */

@@ -37,7 +37,11 @@ import {
 import { readOciArchive, type OciImage } from "../../hack/image/oci-layout.js";
 import { lockedNodeVersion } from "../../hack/image/project-node.js";
 import { findFreePort } from "../../hack/local-cluster/free-port.js";
-import { startLocalCluster, type LocalCluster } from "../../hack/local-cluster/index.js";
+import {
+  PROJECT_MANIFEST_DIRS,
+  startLocalCluster,
+  type LocalCluster,
+} from "../../hack/local-cluster/index.js";
 import { resources } from "../../src/controllers/resources.js";
 import { KubeClient } from "../../src/runtime/kube/client.js";
 import { builtin } from "../../src/runtime/kube/resource.js";
@@ -260,9 +264,7 @@ describe("the container image (make image), run by runc from its own root filesy
     async () => {
       failed = true;
       cluster = await startLocalCluster({
-        installCrdsFrom: ["crds", "config/rbac", "config/policy", "hack/manifests"].map((dir) =>
-          join(REPO, dir),
-        ),
+        installCrdsFrom: [...PROJECT_MANIFEST_DIRS],
       });
       const adminConfig = cluster.kubeconfigs.admin;
       assert.ok(adminConfig);

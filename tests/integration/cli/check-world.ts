@@ -5,10 +5,13 @@
 // configurations) that the suites sharing the test cluster create and change.
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import { findFreePort } from "../../../hack/local-cluster/free-port.js";
-import { startLocalCluster, type LocalCluster } from "../../../hack/local-cluster/index.js";
+import {
+  PROJECT_MANIFEST_DIRS,
+  startLocalCluster,
+  type LocalCluster,
+} from "../../../hack/local-cluster/index.js";
 import {
   createWebhookTls,
   writeOperatorCertDir,
@@ -23,8 +26,6 @@ import { KubeClient } from "../../../src/runtime/kube/client.js";
 import { builtin } from "../../../src/runtime/kube/resource.js";
 import { waitFor } from "../../support/kube.js";
 import { startOperator, type OperatorProcess } from "../../support/operator-process.js";
-
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
 /** The operator's namespace and ServiceAccount as config/rbac ships them. */
 export const OPERATOR_NAMESPACE = "stagegate-system";
@@ -180,9 +181,7 @@ async function createLeaderPod(admin: KubeClient): Promise<void> {
 /** Starts the cluster, installs Stagegate, runs the operator and waits until it leads with its webhooks registered. */
 export async function startCheckWorld(): Promise<CheckWorld> {
   const cluster = await startLocalCluster({
-    installCrdsFrom: ["crds", "config/rbac", "config/policy", "hack/manifests"].map((dir) =>
-      path.join(repo, dir),
-    ),
+    installCrdsFrom: [...PROJECT_MANIFEST_DIRS],
   });
   let admin: KubeClient | undefined;
   let tls: WebhookTls | undefined;

@@ -7,7 +7,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startLocalCluster, type LocalCluster } from "../../../hack/local-cluster/index.js";
+import {
+  PROJECT_MANIFEST_DIRS,
+  startLocalCluster,
+  type LocalCluster,
+} from "../../../hack/local-cluster/index.js";
 import { openAuditStore, type AuditStore } from "../../../src/cmd/audit-store.js";
 import { REPORTING_CONTROLLER } from "../../../src/cmd/run.js";
 import { LOCK_ANNOTATION } from "../../../src/controllers/release/gather.js";
@@ -35,7 +39,6 @@ import {
 } from "../../support/release-world.js";
 import { runControllers, type RunningControllers } from "../../support/run-controllers.js";
 
-const REPO = join(import.meta.dirname, "..", "..", "..");
 const OPERATOR_USER = "stagegate-operator";
 const SHA = "4f2c1e0d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
 /**
@@ -71,7 +74,7 @@ before(async () => {
   await writeAuditPolicy(join(dir, "audit-policy.yaml"), [OPERATOR_USER]);
   cluster = await startLocalCluster({
     dir: join(dir, "cluster"),
-    installCrdsFrom: ["crds", "config/rbac", "config/policy", "hack/manifests"].map((d) => join(REPO, d)),
+    installCrdsFrom: [...PROJECT_MANIFEST_DIRS],
     extraApiserverFlags: auditFlags(join(dir, "audit-policy.yaml"), auditLog()),
   });
   // Every client of this file (the tests' and the controllers') talks to this control plane.
