@@ -59,6 +59,7 @@ describe("auditEventMirror", () => {
     },
     { situation: "a free lock taken", entry: entry("TargetLocked"), events: [] },
     { situation: "a lock freed", entry: entry("TargetUnlocked"), events: [] },
+    { situation: "a closed record archived", entry: entry("RecordArchived"), events: [] },
     {
       situation: "a lock taken over from another holder",
       entry: entry("TargetLocked", { lockTakenFrom: "shop/forged" }),
