@@ -9,8 +9,9 @@ const byKind = new Map<string, ResourceType>(Object.values(resources).map((rt) =
 /**
  * Audit actions not mirrored as Events (ADR 0033: one fact, one Event; Events only for what a person acts on). The
  * Release controller announces a promotion's facts itself, from its status transitions, in words a person reads
- * (`Promoted`, `Deployed`, `Verified`, the Warnings `DeploymentFailed` and `UnapprovedDeployment`), so their entries
- * would say each fact twice; a target's lock and its release, and the archiving of a closed record (ADR 0029), are
+ * (`Promoted`, `Deployed`, `Verified`, the Warnings `DeploymentFailed` and `UnapprovedDeployment`), and the alert
+ * receiver announces the Rollback task it opened (the Warning `AlertFiring` on the Release, naming the task), so
+ * their entries would say each fact twice; a target's lock and its release, and the archiving of a closed record (ADR 0029), are
  * machinery nobody acts on (a lock taken over from another holder is still mirrored). The trail keeps every
  * one of them, and the Release status records each promotion (revision, promotion number, times), which the trail's
  * writer cannot rewrite: the entries stay comparable with something outside the trail (docs/audit.md).
@@ -24,6 +25,7 @@ export const NOT_MIRRORED: ReadonlySet<AuditAction> = new Set<AuditAction>([
   "TargetLocked",
   "TargetUnlocked",
   "RecordArchived",
+  "RollbackTaskOpened",
 ]);
 
 /** One readable sentence for an audit entry's Event note. */

@@ -61,6 +61,11 @@ describe("auditEventMirror", () => {
     { situation: "a lock freed", entry: entry("TargetUnlocked"), events: [] },
     { situation: "a closed record archived", entry: entry("RecordArchived"), events: [] },
     {
+      situation: "a rollback task opened (the receiver warns AlertFiring on the release)",
+      entry: entry("RollbackTaskOpened"),
+      events: [],
+    },
+    {
       situation: "a lock taken over from another holder",
       entry: entry("TargetLocked", { lockTakenFrom: "shop/forged" }),
       events: ["Normal TargetLocked"],
