@@ -44,8 +44,8 @@ export interface WatchHandle {
 }
 
 /**
- * Told of every replace (PUT) of this client the API server accepted: the resourceVersion the write replaced and
- * the object as stored. An informer uses it to hold its own writes before their watch events arrive.
+ * Told of every replace (PUT) of this client the API server accepted, and every merge patch carrying a
+ * resourceVersion precondition: the resourceVersion the write replaced and the object as stored. An informer uses it to hold its own writes before their watch events arrive.
  */
 export type UpdateObserver = (rt: ResourceType, replacedResourceVersion: string, stored: KubeObject) => void;
 
@@ -58,7 +58,10 @@ export class KubeClient {
 
   private constructor(readonly transport: KubeTransport) {}
 
-  /** Calls `observer` after every accepted replace that carried a resourceVersion; returns its removal. */
+  /**
+   * Calls `observer` after every accepted replace, or merge patch, that carried a resourceVersion; returns its
+   * removal.
+   */
   observeUpdates(observer: UpdateObserver): () => void {
     this.updateObservers.add(observer);
     return () => this.updateObservers.delete(observer);
@@ -197,7 +200,7 @@ export class KubeClient {
     patch: unknown,
     opts: { type: "merge" | "json"; subresource?: "status"; fieldManager?: string } & CallOptions,
   ): Promise<KubeObject> {
-    return KubeObject.parse(
+    const stored = KubeObject.parse(
       await this.transport.request({
         method: "PATCH",
         path: objectPath(rt, name, namespace, opts.subresource),
@@ -207,6 +210,11 @@ export class KubeClient {
         signal: opts.signal,
       }),
     );
+    // A merge patch naming a resourceVersion is a replace of that version as far as a cache can tell: the API
+    // server refuses it (409) unless that is the version it changes.
+    const replaced = opts.type === "merge" ? preconditionOf(patch) : undefined;
+    if (replaced !== undefined) for (const observe of this.updateObservers) observe(rt, replaced, stored);
+    return stored;
   }
 
   /** Deletes an object. */
@@ -222,4 +230,12 @@ export class KubeClient {
   close(): void {
     this.transport.close();
   }
+}
+
+/** The `metadata.resourceVersion` a merge patch carries as its precondition, if any. */
+function preconditionOf(patch: unknown): string | undefined {
+  if (typeof patch !== "object" || patch === null || !("metadata" in patch)) return undefined;
+  const metadata = patch.metadata;
+  if (typeof metadata !== "object" || metadata === null || !("resourceVersion" in metadata)) return undefined;
+  return typeof metadata.resourceVersion === "string" ? metadata.resourceVersion : undefined;
 }

@@ -149,6 +149,58 @@ describe("an informer taking in its own process's writes", () => {
     }
   });
 
+  it("takes in a merge patch that names the version it changes, and not one that names none", async () => {
+    await admin.create(rt, task("patched", namespace), namespace);
+    const { informer, heard } = await (async () => {
+      await waitFor("the task listed", async () =>
+        (await admin.list(rt, { namespace })).items.some((t) => t.metadata.name === "patched")
+          ? true
+          : undefined,
+      );
+      return frozenInformer(operator, namespace);
+    })();
+    const remove = takeInOwnWrites(operator, [informer]);
+    try {
+      const key = `${namespace}/patched`;
+      const cached = informer.store.get(key);
+      assert.ok(cached);
+      const labelled = { metadata: { labels: { step: "one" } } };
+      const unconditional = await operator.patch(rt, "patched", namespace, labelled, { type: "merge" });
+      assert.equal(informer.store.get(key), cached, "a patch naming no version is left to the watch");
+      const fresh = await operator.patch(
+        rt,
+        "patched",
+        namespace,
+        { metadata: { resourceVersion: unconditional.metadata.resourceVersion, labels: { step: "two" } } },
+        { type: "merge" },
+      );
+      assert.equal(informer.store.get(key), cached, "nor one replacing a version the cache has not seen");
+      assert.deepEqual(heard, []);
+      assert.notEqual(fresh.metadata.resourceVersion, cached.metadata.resourceVersion);
+    } finally {
+      remove();
+    }
+    const again = await frozenInformer(operator, namespace);
+    const removeAgain = takeInOwnWrites(operator, [again.informer]);
+    try {
+      const key = `${namespace}/patched`;
+      const cached = again.informer.store.get(key);
+      assert.ok(cached);
+      const patched = await operator.patch(
+        rt,
+        "patched",
+        namespace,
+        { metadata: { resourceVersion: cached.metadata.resourceVersion, labels: { step: "three" } } },
+        { type: "merge" },
+      );
+      assert.equal(again.informer.store.get(key)?.metadata.resourceVersion, patched.metadata.resourceVersion);
+      assert.equal(again.informer.store.get(key)?.metadata.labels?.step, "three");
+      assert.equal(again.heard.length, 1);
+    } finally {
+      removeAgain();
+    }
+  });
+
   it("stops taking in the client's writes once removed", async () => {
     const { informer, heard } = await frozenInformer(operator, namespace);
     takeInOwnWrites(operator, [informer])();
