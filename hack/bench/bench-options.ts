@@ -15,22 +15,26 @@ export interface BenchOptions {
   readonly keepLogs: boolean;
 }
 
-const count = (name: string, min: number) =>
+/** A flag holding a whole number from `min` to `max`, whose errors name the flag. Shared by the benchmarks. */
+export const wholeNumberFlag = (name: string, min: number, max = 100_000) =>
   z.coerce
     .number({ error: `--${name} must be a whole number` })
     .int(`--${name} must be a whole number`)
     .min(min, `--${name} must be at least ${min}`)
-    .max(100_000, `--${name} must be at most 100000`);
+    .max(max, `--${name} must be at most ${max}`);
 
 const schema = z.object({
-  count: count("count", 1),
-  duplicates: count("duplicates", 1),
-  concurrency: count("concurrency", 0),
-  warmup: count("warmup", 0),
+  count: wholeNumberFlag("count", 1),
+  duplicates: wholeNumberFlag("duplicates", 1),
+  concurrency: wholeNumberFlag("concurrency", 0),
+  warmup: wholeNumberFlag("warmup", 0),
   keepLogs: z.boolean(),
 });
 
-/** Raised for a flag the benchmark does not understand or a value it cannot use; the message names the fix. */
+/**
+ * Raised for a flag a benchmark does not understand or a value it cannot use; the message names the fix. Shared by
+ * the benchmarks.
+ */
 export class BenchOptionsError extends Error {
   override readonly name = "BenchOptionsError";
 }

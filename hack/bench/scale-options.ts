@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { BenchOptionsError, wholeNumberFlag } from "./bench-options.js";
 
 /** The knobs of one `make bench-scale` run, parsed once at the entry point. */
 export interface ScaleOptions {
@@ -28,32 +29,20 @@ export interface ScaleOptions {
   readonly keepLogs: boolean;
 }
 
-const count = (name: string, min: number, max = 100_000) =>
-  z.coerce
-    .number({ error: `--${name} must be a whole number` })
-    .int(`--${name} must be a whole number`)
-    .min(min, `--${name} must be at least ${min}`)
-    .max(max, `--${name} must be at most ${max}`);
-
 const schema = z.object({
-  releases: count("releases", 1),
-  burst: count("burst", 0),
-  inFlight: count("in-flight", 1, 1000),
-  burstInFlight: count("burst-in-flight", 1, 1000),
-  rawWrites: count("raw-writes", 1),
-  quietSeconds: count("quiet-seconds", 1, 3600),
-  idleSeconds: count("idle-seconds", 0, 3600),
-  settleSeconds: count("settle-seconds", 0, 36_000),
+  releases: wholeNumberFlag("releases", 1),
+  burst: wholeNumberFlag("burst", 0),
+  inFlight: wholeNumberFlag("in-flight", 1, 1000),
+  burstInFlight: wholeNumberFlag("burst-in-flight", 1, 1000),
+  rawWrites: wholeNumberFlag("raw-writes", 1),
+  quietSeconds: wholeNumberFlag("quiet-seconds", 1, 3600),
+  idleSeconds: wholeNumberFlag("idle-seconds", 0, 3600),
+  settleSeconds: wholeNumberFlag("settle-seconds", 0, 36_000),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error"], {
     error: "--log-level must be one of trace, debug, info, warn, error",
   }),
   keepLogs: z.boolean(),
 });
-
-/** Raised for a flag the benchmark does not understand or a value it cannot use; the message names the fix. */
-export class ScaleOptionsError extends Error {
-  override readonly name = "ScaleOptionsError";
-}
 
 /** How to call the benchmark, printed with any flag error. */
 export const SCALE_USAGE =
@@ -82,7 +71,7 @@ export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
       },
     }));
   } catch (err) {
-    throw new ScaleOptionsError(`${(err as Error).message}\n${SCALE_USAGE}`);
+    throw new BenchOptionsError(`${(err as Error).message}\n${SCALE_USAGE}`);
   }
   const parsed = schema.safeParse({
     releases: values.releases,
@@ -97,7 +86,7 @@ export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
     keepLogs: values["keep-logs"],
   });
   if (!parsed.success) {
-    throw new ScaleOptionsError(`${parsed.error.issues.map((i) => i.message).join("; ")}\n${SCALE_USAGE}`);
+    throw new BenchOptionsError(`${parsed.error.issues.map((i) => i.message).join("; ")}\n${SCALE_USAGE}`);
   }
   return parsed.data;
 }

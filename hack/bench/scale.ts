@@ -24,7 +24,8 @@ import { timeConfigMapCreates } from "./raw-api.js";
 import { timeConfigMapUpdates } from "./raw-updates.js";
 import { timeRestart } from "./restart-phase.js";
 import { buildOperator, ScaleOperator, scraperToken } from "./scale-operator.js";
-import { ScaleOptionsError, parseScaleOptions, type ScaleOptions } from "./scale-options.js";
+import { BenchOptionsError } from "./bench-options.js";
+import { parseScaleOptions, type ScaleOptions } from "./scale-options.js";
 import { promoteReleases, type PhaseContext, type PromotionRun } from "./scale-phases.js";
 import {
   formatFairness,
@@ -225,4 +226,4 @@ async function main(): Promise<void> {
   );
 }
 
-await cleanup.finish(main, (err) => (err instanceof ScaleOptionsError ? err.message : err));
+await cleanup.finish(main, (err) => (err instanceof BenchOptionsError ? err.message : err));
