@@ -9,6 +9,7 @@ import {
   DELIVERY_FIELD_MANAGER,
   DeliveryBusyError,
   DeliveryConfigError,
+  lockMetadata,
   type DeliveryAdapter,
   type DeliveryObservation,
   type LastOperation,
@@ -142,7 +143,7 @@ export class ArgoCDAdapter implements DeliveryAdapter {
       try {
         return argo.mode === "Sync"
           ? await this.requestSync(app, parsed, argo.revision, request, signal)
-          : await this.pinTargetRevision(app, parsed, argo.revision, signal);
+          : await this.pinTargetRevision(app, parsed, argo.revision, request, signal);
       } catch (err) {
         // Written against the judged object: a change since is for the caller to judge again.
         if (request.judged !== undefined) throw err;
@@ -169,17 +170,26 @@ export class ArgoCDAdapter implements DeliveryAdapter {
     const done = syncAlreadyRequested(parsed, revision);
     if (done !== undefined) return { requested: false, message: done };
     // No force: a conflict on `operation` means someone else requested an operation since our read.
-    await this.client.apply(rt, applyBody(rt, app, { operation: syncOperation(parsed, revision, request) }), {
-      fieldManager: DELIVERY_FIELD_MANAGER,
-      signal,
-    });
-    return { requested: true, message: `Requested a sync of the application to ${revision}.` };
+    await this.client.apply(
+      rt,
+      applyBody(rt, app, {
+        ...lockMetadata(request),
+        operation: syncOperation(parsed, revision, request),
+      }),
+      { fieldManager: DELIVERY_FIELD_MANAGER, signal },
+    );
+    return {
+      requested: true,
+      message: `Requested a sync of the application to ${revision}.`,
+      locked: request.lock !== undefined,
+    };
   }
 
   private async pinTargetRevision(
     app: KubeObject,
     parsed: ArgoApplication,
     revision: string,
+    request: PromotionRequest,
     signal?: AbortSignal,
   ): Promise<PromotionResult> {
     if (parsed.spec.source === undefined) {
@@ -191,12 +201,16 @@ export class ArgoCDAdapter implements DeliveryAdapter {
       return { requested: false, message: `spec.source.targetRevision is already ${revision}.` };
     }
     // Forced for this one field only: pinning it is the configured hand-over of targetRevision to Stagegate.
-    await this.client.apply(rt, applyBody(rt, app, { spec: { source: { targetRevision: revision } } }), {
-      fieldManager: DELIVERY_FIELD_MANAGER,
-      force: true,
-      signal,
-    });
-    return { requested: true, message: `Pinned spec.source.targetRevision to ${revision}.` };
+    await this.client.apply(
+      rt,
+      applyBody(rt, app, { ...lockMetadata(request), spec: { source: { targetRevision: revision } } }),
+      { fieldManager: DELIVERY_FIELD_MANAGER, force: true, signal },
+    );
+    return {
+      requested: true,
+      message: `Pinned spec.source.targetRevision to ${revision}.`,
+      locked: request.lock !== undefined,
+    };
   }
 
   async observe(target: ReleaseTarget, signal?: AbortSignal): Promise<DeliveryObservation> {

@@ -21,12 +21,31 @@ export interface PromotionRequest {
    * lands on a version of the object the gate did not judge (ADR 0033).
    */
   judged?: KubeObject | undefined;
+  /**
+   * A lock annotation to write in the same write as the request (ADR 0037), so the lock and the request cannot be
+   * separated. Written only when the adapter writes a request; `PromotionResult.locked` says whether it did.
+   */
+  lock?: { annotation: string; holder: string } | undefined;
 }
 
 /** What `promote` did: whether it wrote a new request, and a sentence saying why (for logs and the audit trail). */
 export interface PromotionResult {
   requested: boolean;
   message: string;
+  /** Whether the request's write carried `PromotionRequest.lock`. */
+  locked?: boolean;
+}
+
+/** The annotations a request writes for its lock: none, or the one the caller asked to take with it. */
+export function lockAnnotations(request: PromotionRequest): Record<string, string> {
+  return request.lock === undefined ? {} : { [request.lock.annotation]: request.lock.holder };
+}
+
+/** The metadata part of an apply body that takes the request's lock with it (empty without one). */
+export function lockMetadata(request: PromotionRequest): {
+  metadata?: { annotations: Record<string, string> };
+} {
+  return request.lock === undefined ? {} : { metadata: { annotations: lockAnnotations(request) } };
 }
 
 /** A terminal failure of the tool for some revision: it stopped trying (Argo CD operation Failed, Flux Stalled). */

@@ -8,6 +8,7 @@ import type { ResourceType } from "../runtime/kube/resource.js";
 import {
   applyBody,
   DELIVERY_FIELD_MANAGER,
+  lockAnnotations,
   DeliveryBusyError,
   DeliveryConfigError,
   type DeliveryAdapter,
@@ -202,7 +203,11 @@ export class FluxAdapter implements DeliveryAdapter {
       rt,
       applyBody(rt, obj, {
         metadata: {
-          annotations: { [RECONCILE_REQUESTED_AT]: this.now().toISOString(), [REQUESTED_REVISION]: wanted },
+          annotations: {
+            [RECONCILE_REQUESTED_AT]: this.now().toISOString(),
+            [REQUESTED_REVISION]: wanted,
+            ...lockAnnotations(request),
+          },
         },
         ...(spec === undefined ? {} : { spec }),
       }),
@@ -211,6 +216,7 @@ export class FluxAdapter implements DeliveryAdapter {
     return {
       requested: true,
       message: `Requested reconciliation of ${flux.kind} ${flux.namespace}/${flux.name} at ${wanted || "the current revision"}.`,
+      locked: request.lock !== undefined,
     };
   }
 

@@ -17,7 +17,7 @@ import { LOCK_ANNOTATION } from "../../src/controllers/release/gather.js";
 import { deliveryResources, resources } from "../../src/controllers/resources.js";
 import { fluxGitRepository } from "../../src/gitops/flux.js";
 import type { KubeClient } from "../../src/runtime/kube/client.js";
-import { builtin } from "../../src/runtime/kube/resource.js";
+import { builtin, type ResourceType } from "../../src/runtime/kube/resource.js";
 import { kubeconfigPath } from "../support/cluster.js";
 import { createEnvironment, deleteIgnoringMissing, type StatusView } from "../support/controller-world.js";
 import {
@@ -117,12 +117,19 @@ describe("Class 7: out-of-band detection while a deployment is in flight", () =>
     });
   }
 
-  /** Waits until `name`'s status records that it asked the tool (in flight, the request no longer pending). */
-  function asked(name: string): Promise<true> {
-    return waitFor(`${name} to record that it asked the delivery tool`, async () => {
-      const status = ((await admin.get(resources.release, name, namespace)).status ?? {}) as StatusView;
-      const entry = envOf(status, prod) as { state?: string; deliveryRequestPending?: boolean } | undefined;
-      return entry?.state === "Deploying" && entry.deliveryRequestPending === undefined ? true : undefined;
+  /**
+   * Waits until `name` asked the tool: its status shows it Deploying and the target's lock names it, which the
+   * operator writes in the same write as the request (ADR 0037).
+   */
+  function asked(name: string, rt: ResourceType, target: string): Promise<true> {
+    return waitFor(`${name} to ask the delivery tool, taking the lock with the request`, async () => {
+      const [release, obj] = await Promise.all([
+        admin.get(resources.release, name, namespace),
+        admin.get(rt, target, namespace),
+      ]);
+      const entry = envOf((release.status ?? {}) as StatusView, prod) as { state?: string } | undefined;
+      const lock = obj.metadata.annotations?.[LOCK_ANNOTATION];
+      return entry?.state === "Deploying" && lock === `${namespace}/${name}` ? true : undefined;
     });
   }
 
@@ -148,7 +155,7 @@ describe("Class 7: out-of-band detection while a deployment is in flight", () =>
   async function inFlight(name: string, app: string): Promise<void> {
     await release(name, app, SHA2);
     await syncRequested(scope(), app, SHA2);
-    await asked(name);
+    await asked(name, APP, app);
   }
 
   function conditionOf(name: string): Promise<Condition | undefined> {
@@ -338,7 +345,7 @@ describe("Class 7: out-of-band detection while a deployment is in flight", () =>
   it("mallory syncs a pinned Application back to a revision promoted there before, finished between two passes", async () => {
     await release("shop-p2", "app-p", SHA2, prod, "PinTargetRevision");
     await pinned("app-p", SHA2);
-    await asked("shop-p2");
+    await asked("shop-p2", APP, "app-p");
     assert.equal(
       await conditionOf("shop-p2"),
       undefined,
@@ -371,7 +378,7 @@ describe("Class 7: out-of-band detection while a deployment is in flight", () =>
   it("mallory, with edit on Flux sources, pins a GitRepository back to a revision promoted there before", async () => {
     await fluxRelease("shop-q2", "ks-q", SHA2);
     await fluxRequested("ks-q", SHA2);
-    await asked("shop-q2");
+    await asked("shop-q2", deliveryResources.fluxKustomization, "ks-q");
     assert.equal(await conditionOf("shop-q2"), undefined, "its own promotion in flight raises nothing");
     assert.equal(await conditionOf("shop-q1"), undefined, "nor does it on the release it replaces");
     await mallory.patch(

@@ -191,16 +191,18 @@ export const ReleaseEnvironmentStatus = z
       .optional()
       .describe(
         "The delivery tool's last operation on the target (Argo CD: when it started and the revision it was " +
-          "asked for) when the release asked the tool for its revision; empty when there was none. While the " +
-          "delivery is in flight, a later operation to another revision is reported as UnapprovedDeployment.",
+          "asked for) when the release recorded its promotion, before it asked the tool; empty when there was " +
+          "none. While the delivery is in flight, a later operation to another revision is reported as " +
+          "UnapprovedDeployment.",
       ),
     deliveryRequestPending: z
       .boolean()
       .optional()
       .describe(
-        "True while the promotion is recorded here but the delivery tool has not been asked for the revision yet: " +
-          "Stagegate writes this status before it asks, so whatever a target is told to deploy has a promotion " +
-          "on record first.",
+        "Set when the promotion is recorded here, before the delivery tool is asked for the revision (so " +
+          "whatever a target is told to deploy has a promotion on record first), and kept while Deploying: " +
+          "Stagegate asks the tool in the same write that puts its stagegate.io/locked-by on the target, so that " +
+          "lock naming this release says the request was made.",
       ),
     promotions: z
       .number()

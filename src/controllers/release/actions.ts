@@ -50,24 +50,12 @@ export interface EnsureChangeRequest {
 }
 
 /**
- * Take the target's lock for this release as its gate opens (a merge patch carrying the resourceVersion read in the
- * pass, so two releases cannot both take it). The promotion is then recorded in the status (Deploying, with the
- * delivery request pending) before anything is asked of the delivery tool: see {@link Promote}.
- */
-export interface TakeLock {
-  kind: "TakeLock";
-  environment: string;
-  target: ReleaseTarget;
-  revision: string;
-  /** Which promotion into the environment this is (status `promotions` once written): part of its audit id. */
-  promotion: number;
-}
-
-/**
- * Deploy `revision` through `target`, once the promotion is recorded in the status: the glue takes the target's
- * lock when it is free (it is normally still this release's from {@link TakeLock}), asks the adapter to promote,
- * and marks `changeRequest` (when the environment needed one) as used. Emitted only while the stored entry says the
- * delivery request is pending, and the lock is free or this release's.
+ * Deploy `revision` through `target`, once the promotion is recorded in the status (Deploying, the delivery request
+ * pending): the glue takes the target's lock and asks the adapter to promote **in one write** of the delivery object
+ * (its resourceVersion as read in the pass is the precondition, so two releases cannot both take it, and the lock and
+ * the request cannot be separated by a crash), then marks `changeRequest` (when the environment needed one) as used.
+ * A lock another holder left that holds nothing (ADR 0023) is taken over by its own write first. Emitted only while
+ * the stored entry has the request pending and the lock is free or such a leftover (ADR 0037).
  */
 export interface Promote {
   kind: "Promote";
@@ -75,6 +63,21 @@ export interface Promote {
   target: ReleaseTarget;
   revision: string;
   /** Which promotion into the environment this is: part of its audit id. */
+  promotion: number;
+  changeRequest?: string;
+}
+
+/**
+ * The lock names this release while its promotion is recorded with the request pending: the one write that took the
+ * lock made the request, so nothing is asked again. The glue records the lock and the promotion again under their
+ * transitions (the store keeps one entry each; one a crash lost after the write is written now) and marks the change
+ * used when it is not yet (ADR 0037). No write to the delivery object.
+ */
+export interface ConfirmPromotion {
+  kind: "ConfirmPromotion";
+  environment: string;
+  target: ReleaseTarget;
+  revision: string;
   promotion: number;
   changeRequest?: string;
 }
@@ -88,4 +91,4 @@ export interface ReleaseLock {
 }
 
 /** One thing the glue does for a decision; every action is idempotent, so repeating one is harmless. */
-export type ReleaseAction = EnsureCheckTask | EnsureChangeRequest | TakeLock | Promote | ReleaseLock;
+export type ReleaseAction = EnsureCheckTask | EnsureChangeRequest | Promote | ConfirmPromotion | ReleaseLock;

@@ -15,12 +15,12 @@ import { findLive } from "../change-control/children.js";
 import type { Informers } from "../informers.js";
 import { resources } from "../resources.js";
 import type {
+  ConfirmPromotion,
   EnsureChangeRequest,
   EnsureCheckTask,
   Promote,
   ReleaseAction,
   ReleaseLock,
-  TakeLock,
 } from "./actions.js";
 import { LOCK_ANNOTATION, type GatheredEnvironment } from "./gather.js";
 import { addLockFinalizer } from "./finalizer.js";
@@ -69,11 +69,11 @@ export async function applyActions(
       case "EnsureChangeRequest":
         await ensureChangeRequest(ctx, action);
         break;
-      case "TakeLock":
-        if ((await takeLock(ctx, action)) === "LockContended") return "LockContended";
-        break;
       case "Promote":
         if ((await promote(ctx, action)) === "LockContended") return "LockContended";
+        break;
+      case "ConfirmPromotion":
+        await confirmPromotion(ctx, action);
         break;
       case "ReleaseLock":
         if ((await releaseLock(ctx, action)) === "LockContended") return "LockContended";
@@ -174,37 +174,24 @@ function promotionTransition(
     : { transition: transitionId("Release", uid, action, environment, promotion) };
 }
 
+/** The lock's and the promotion's facts, as one pass states them. */
+type PromotionFacts = Pick<Promote, "environment" | "target" | "revision" | "promotion">;
+
 /**
- * Takes the target's lock when it is not this release's yet (a merge patch of the annotation carrying the
- * resourceVersion read in this pass, so two releases cannot both take it; the release's lock finalizer first, so
- * deleting it frees the lock), and audits it once written. A lock found already this release's is audited again
- * under the same transition: the store keeps one entry, and one lost to a crash after the patch is written now.
+ * Takes over a lock another holder left that holds nothing (a forgery or a leftover: the gate opened on it, ADR 0023)
+ * with a merge patch of the annotation carrying the resourceVersion judged, so the request that follows writes
+ * against the object as locked. The one promotion path that writes the lock apart from the request.
  */
-async function takeLock(
+async function takeOverLock(
   ctx: ApplyContext,
-  action: Pick<TakeLock, "environment" | "target" | "revision" | "promotion">,
+  action: PromotionFacts,
+  target: KubeObject,
 ): Promise<ApplyOutcome> {
-  const target = gathered(ctx, action.environment)?.targetObject;
   const ref = targetObjectRef(action.target);
-  // No delivery object (it was deleted since the gate looked): the promotion's adapter reports why.
-  if (target === undefined || ref === undefined) return "Applied";
-  const before = target.metadata.annotations?.[LOCK_ANNOTATION];
-  if (before === ctx.self) {
-    await recordLocked(ctx, action, {});
-    return "Applied";
-  }
-  // The gate opened on a lock held by someone else only when that holder holds nothing (a forgery or a leftover).
-  const lock = gathered(ctx, action.environment)?.input.lock;
-  const takenFrom =
-    before === undefined
-      ? {}
-      : { lockTakenFrom: before, ...(lock?.kind === "Forged" ? { why: lock.why } : {}) };
+  const env = gathered(ctx, action.environment);
+  if (ref === undefined || env === undefined) return "Applied";
   try {
-    // The release as the finalizer patch left it: the status write of this pass must carry its resourceVersion.
-    ctx.release = await addLockFinalizer({ ...ctx }, ctx.release);
-    // The object as locked: a request in this pass writes against it, not the copy from before the lock.
-    const env = gathered(ctx, action.environment);
-    const locked = await ctx.client.patch(
+    env.targetObject = await ctx.client.patch(
       ref.rt,
       ref.name,
       ref.namespace,
@@ -216,22 +203,27 @@ async function takeLock(
       },
       { type: "merge", fieldManager: DELIVERY_FIELD_MANAGER, ...ctx.opts },
     );
-    if (env !== undefined) env.targetObject = locked;
   } catch (err) {
     if (isConflict(err)) return "LockContended";
     throw err;
   }
-  ctx.log.info(
-    { environment: action.environment, revision: action.revision, ...takenFrom },
-    "Locked target for promotion",
-  );
-  await recordLocked(ctx, action, takenFrom);
   return "Applied";
+}
+
+/** Who the lock was taken from, for the audit entry: nobody, or the holder that held nothing and why. */
+function takenFromOf(
+  ctx: ApplyContext,
+  environment: string,
+  before: string | undefined,
+): Record<string, string> {
+  if (before === undefined || before === ctx.self) return {};
+  const lock = gathered(ctx, environment)?.input.lock;
+  return { lockTakenFrom: before, ...(lock?.kind === "Forged" ? { why: lock.why } : {}) };
 }
 
 async function recordLocked(
   ctx: ApplyContext,
-  action: Pick<TakeLock, "environment" | "target" | "revision" | "promotion">,
+  action: PromotionFacts,
   takenFrom: Record<string, string>,
 ): Promise<void> {
   await ctx.audit.record({
@@ -248,46 +240,11 @@ async function recordLocked(
   });
 }
 
-/**
- * Asks the adapter to deliver a promotion the status already records (taking the lock first when it is free),
- * and marks the change used. The promotion is audited once it is written.
- */
-async function promote(ctx: ApplyContext, action: Promote): Promise<ApplyOutcome> {
-  const target = gathered(ctx, action.environment)?.targetObject;
-  const ref = targetObjectRef(action.target);
-  if (target === undefined || ref === undefined) {
-    // The delivery object is gone: the adapter reports why (its error is retried with backoff).
-    await adapterFor(action.target, { client: ctx.client, now: ctx.now }).promote(
-      action.target,
-      { release: ctx.self },
-      ctx.opts.signal,
-    );
-    return "Applied";
-  }
-  if ((await takeLock(ctx, action)) === "LockContended") return "LockContended";
-  // The object the gate judged (as the lock left it): the request is written against it, so a change since
-  // conflicts and the pass is decided again, instead of a request landing on a version nobody judged.
-  const judged = gathered(ctx, action.environment)?.targetObject ?? target;
-  // The GitRepository the gate cleared (read from the delivery object of this pass): the adapter pins no other.
-  const source = kustomizationSource(judged);
-  let result: PromotionResult;
-  try {
-    result = await adapterFor(action.target, { client: ctx.client, now: ctx.now }).promote(
-      action.target,
-      { release: ctx.self, judged, ...(source === undefined ? {} : { source }) },
-      ctx.opts.signal,
-    );
-  } catch (err) {
-    if (isConflict(err)) return "LockContended";
-    throw err;
-  }
-  ctx.log.info(
-    { environment: action.environment, revision: action.revision, requested: result.requested },
-    `Promoted release: ${result.message}`,
-  );
-  // Audited in every pass that asks, under one transition: a pass that finds the request already made (it read
-  // the release before the previous pass's status reached the cache, or repeats a promotion after a crash) writes
-  // nothing new, or writes the entry a crash lost.
+async function recordPromoted(
+  ctx: ApplyContext,
+  action: PromotionFacts & Pick<Promote, "changeRequest">,
+  result: PromotionResult,
+): Promise<void> {
   await ctx.audit.record({
     actor: "stagegate-operator",
     action: "ReleasePromoted",
@@ -302,9 +259,96 @@ async function promote(ctx: ApplyContext, action: Promote): Promise<ApplyOutcome
     },
     ...promotionTransition(ctx, "ReleasePromoted", action.environment, action.promotion),
   });
+}
+
+/**
+ * Takes the target's lock and asks the adapter to deliver a promotion the status already records, in one write of
+ * the delivery object against the copy the gate judged (its resourceVersion the precondition: a change since
+ * conflicts and the pass is decided again, so neither lands on a version nobody judged, and two releases cannot
+ * both take the lock). The lock naming this release then says the request was made (ADR 0037). A lock left by a
+ * holder that holds nothing is taken over by its own write first; when the adapter finds the request already made
+ * and writes nothing, the lock is written alone. The lock and the promotion are audited once written, then the
+ * change is marked used.
+ */
+async function promote(ctx: ApplyContext, action: Promote): Promise<ApplyOutcome> {
+  const target = gathered(ctx, action.environment)?.targetObject;
+  const ref = targetObjectRef(action.target);
+  if (target === undefined || ref === undefined) {
+    // The delivery object is gone: the adapter reports why (its error is retried with backoff).
+    await adapterFor(action.target, { client: ctx.client, now: ctx.now }).promote(
+      action.target,
+      { release: ctx.self },
+      ctx.opts.signal,
+    );
+    return "Applied";
+  }
+  // A release created before the release webhook added the lock finalizer gets it here, before it holds a lock.
+  ctx.release = await addLockFinalizer({ ...ctx }, ctx.release);
+  const before = target.metadata.annotations?.[LOCK_ANNOTATION];
+  const takenFrom = takenFromOf(ctx, action.environment, before);
+  if (before !== undefined && before !== ctx.self) {
+    if ((await takeOverLock(ctx, action, target)) === "LockContended") return "LockContended";
+  }
+  const env = gathered(ctx, action.environment);
+  const judged = env?.targetObject ?? target;
+  // The request carries the lock even when a takeover or an earlier version wrote it already: the lock written by the
+  // request's own apply is what later passes read as the request made (`lockAppliedWithRequest`).
+  const unlocked = judged.metadata.annotations?.[LOCK_ANNOTATION] !== ctx.self;
+  // The GitRepository the gate cleared (read from the delivery object of this pass): the adapter pins no other.
+  const source = kustomizationSource(judged);
+  let result: PromotionResult;
+  try {
+    result = await adapterFor(action.target, { client: ctx.client, now: ctx.now }).promote(
+      action.target,
+      {
+        release: ctx.self,
+        judged,
+        ...(source === undefined ? {} : { source }),
+        lock: { annotation: LOCK_ANNOTATION, holder: ctx.self },
+      },
+      ctx.opts.signal,
+    );
+    // The request was made before (by hand, or the target already runs the revision): the lock goes on alone.
+    if (unlocked && result.locked !== true) {
+      if ((await takeOverLock(ctx, action, judged)) === "LockContended") return "LockContended";
+    }
+  } catch (err) {
+    if (isConflict(err)) return "LockContended";
+    throw err;
+  }
+  ctx.log.info(
+    { environment: action.environment, revision: action.revision, ...takenFrom },
+    "Locked target for promotion",
+  );
+  await recordLocked(ctx, action, takenFrom);
+  ctx.log.info(
+    { environment: action.environment, revision: action.revision, requested: result.requested },
+    `Promoted release: ${result.message}`,
+  );
+  await recordPromoted(ctx, action, result);
   // After the promotion's entry, so the trail reads promoted-then-closed (closing the change follows usedAt).
   if (action.changeRequest !== undefined) await markChangeUsed(ctx, action.changeRequest);
   return "Applied";
+}
+
+/**
+ * A pass that finds the lock naming this release while its promotion is recorded with the request pending: the write
+ * that took the lock made the request. Records both facts again under their transitions (the store keeps one entry
+ * each; one a crash lost after the write is written now) and marks the change used when the cache shows it unused.
+ */
+async function confirmPromotion(ctx: ApplyContext, action: ConfirmPromotion): Promise<void> {
+  await recordLocked(ctx, action, {});
+  await recordPromoted(ctx, action, {
+    requested: true,
+    message: "The lock and the request were written together; recorded after a restart.",
+  });
+  if (action.changeRequest === undefined) return;
+  const cached = ctx.informers.changeRequests.store.get(
+    `${ctx.release.metadata.namespace ?? ""}/${action.changeRequest}`,
+  );
+  const status = ChangeRequestStatus.safeParse(cached?.status ?? {});
+  if (cached !== undefined && status.success && status.data.usedAt !== undefined) return;
+  await markChangeUsed(ctx, action.changeRequest);
 }
 
 /** Stamps `status.usedAt` on the change once; the ChangeRequest controller then closes it. */

@@ -18,7 +18,7 @@ import { fluxHelmRepository } from "../../gitops/flux.js";
 import { applyActions, type ApplyContext } from "./apply.js";
 import { readHelmRepository, resolveCharts } from "./resolve-charts.js";
 import { resolveSource } from "./resolve-source.js";
-import { decideRelease, withUnappliedRequests, type ReleaseDecision } from "./decide.js";
+import { decideRelease, type ReleaseDecision } from "./decide.js";
 import { gatherEnvironments, TASKS_BY_RELEASE } from "./gather.js";
 import { finalizeRelease } from "./finalizer.js";
 import { releaseKey } from "./names.js";
@@ -178,8 +178,6 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
       return { requeueAfterMs: LOCK_RETRY_MS };
     }
 
-    // The status written must not say the delivery tool was asked where the applied actions did not ask it.
-    const applied = new Set(decision.actions.flatMap((a) => (a.kind === "Promote" ? [a.environment] : [])));
     // The decision's entries are recorded before the status that shows their transitions (ADR 0031): a crash in
     // between leaves the stored status as it was, so the next pass decides the same transitions and the store
     // keeps one entry of each.
@@ -189,7 +187,9 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
       deps.client,
       rt,
       applying.release,
-      (current) => withUnappliedRequests(decide(current), applied),
+      // Decided again on a fresher status after a conflict: asking never changes the status (the lock says whether the
+      // request was made, ADR 0037), so the decision written cannot claim a request the applied actions did not make.
+      (current) => decide(current),
       opts,
       async (decision, current) => {
         const { uid } = current.metadata;

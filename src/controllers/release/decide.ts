@@ -151,40 +151,6 @@ export function decideRelease(input: ReleaseDecisionInput, now: Date): ReleaseDe
   };
 }
 
-/**
- * A decision made again on a fresher status than the one whose actions were applied (the status write met a conflict,
- * or the pass read a stale cache) may ask the delivery tool for an environment the applied decision did not: its
- * status must not say the tool was asked there. Keeps the delivery request pending for every environment the
- * decision promotes that is not among `applied` (the environments whose Promote actually ran); the next pass asks.
- * Pure.
- */
-export function withUnappliedRequests(
-  decision: ReleaseDecision,
-  applied: ReadonlySet<string>,
-): ReleaseDecision {
-  const unapplied = new Set(
-    decision.actions.flatMap((a) =>
-      a.kind === "Promote" && !applied.has(a.environment) ? [a.environment] : [],
-    ),
-  );
-  if (unapplied.size === 0) return decision;
-  // The tool's last operation is recorded by the pass that asks it: none was asked here.
-  const environments = decision.status.environments?.map((e) =>
-    unapplied.has(e.name) ? { ...withoutOperationRecord(e), deliveryRequestPending: true } : e,
-  );
-  return {
-    ...decision,
-    actions: decision.actions.filter((a) => a.kind !== "Promote" || !unapplied.has(a.environment)),
-    status: { ...decision.status, ...(environments === undefined ? {} : { environments }) },
-  };
-}
-
-/** The entry without the tool's last operation recorded at the request (a request that was not made). */
-function withoutOperationRecord(entry: ReleaseEnvironmentStatus): ReleaseEnvironmentStatus {
-  const { lastOperationAtRequest: _unasked, ...rest } = entry;
-  return rest;
-}
-
 type Verdict = Pick<Condition, "status" | "reason" | "message">;
 
 /**

@@ -25,6 +25,7 @@ import { promotionPosition } from "./promotion-ordinal.js";
 import { REFUSAL_REASONS, ReleaseReason, type StallReason } from "./reasons.js";
 import type { TargetClaim } from "./target-claims.js";
 import type { LockReality } from "./lock-reality.js";
+import { lockedWithRequest } from "./request-made.js";
 
 /** One environment of the pipeline as the reconciler gathered it from the cache and the GitOps adapter. */
 export interface EnvironmentInput {
@@ -59,8 +60,20 @@ export interface EnvironmentInput {
   sharedSource?: string | undefined;
   /** The release key (`namespace/name`) holding the target's lock, if any. */
   lockHolder?: string | undefined;
+  /**
+   * When the lock names this release: whether the target shows the request made, the lock written by the request's
+   * own apply or the object told to deliver (or running) the revision (ADR 0037). False for a lock written alone
+   * before any request (an earlier version's), whose idempotent request is then asked again. Undefined: taken as
+   * made.
+   */
+  lockWithRequest?: boolean | undefined;
   /** What that holder is, when it is not this release: promoting there, taking the lock now, or a forgery. */
   lock?: LockReality | undefined;
+  /**
+   * Another release that recorded a promotion to this target in an environment owning it and has not taken the lock
+   * yet (`namespace/name`): it takes the lock with its request in its next pass, so the gate waits for it as for a lock.
+   */
+  recordedBy?: string | undefined;
   /** What the adapter observes on the target; undefined before the first promotion or without a target. */
   delivery?: DeliveryObservation | undefined;
   /** What other releases promoted to the same target, to tell an authorised revision from an unapproved one. */
@@ -99,12 +112,13 @@ const TARGET_POLL_MS = 30_000;
 
 /**
  * Decides one environment: Pending until the one before it is Verified; then, for a revision not promoted here yet,
- * Gated with every blocking reason of the gate, or, once it opens, Deploying with the target's lock taken and the
- * delivery request pending; the next pass, with that recorded, asks the delivery tool (Promote); then whatever the
- * delivery shows (see {@link followDelivery}). The status leads the delivery by one write, never the other way: a
- * target is told to deploy nothing that no release's status shows it promoting (ADR 0020). Check tasks and the
- * ChangeRequest are ensured while the environment is reachable and not finished; the lock is released once it is
- * Verified or Failed. Never promotes through a closed gate.
+ * Gated with every blocking reason of the gate, or, once it opens, Deploying with the delivery request pending (the
+ * promotion on record, nothing written to the target yet); the next pass, with that recorded, takes the target's lock
+ * and asks the delivery tool in one write (Promote); from then on the lock naming this release says the request was
+ * made, and whatever the delivery shows decides (see {@link followDelivery}). The status leads the delivery by one
+ * write, never the other way: a target is told to deploy nothing that no release's status shows it promoting (ADRs
+ * 0020, 0037). Check tasks and the ChangeRequest are ensured while the environment is reachable and not finished;
+ * the lock is released once it is Verified or Failed. Never promotes through a closed gate.
  */
 export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
   const { input, previous, stored } = ctx;
@@ -134,30 +148,35 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
   let verdict: GateVerdict | undefined;
   const promote: ReleaseAction[] = [];
   const targetAbsent = !promoted && input.delivery?.state === "Missing";
-  // Whether the delivery tool is still to be asked for the revision promoted here (see Promote).
+  // Whether the promotion recorded here carries the mark of a request not known to be made (see Promote): set when
+  // the gate opens, kept while the environment is Deploying, dropped with the first status write past it.
   let requestPending = promoted && stored?.deliveryRequestPending === true;
   if (!promoted) {
     verdict = decidePromotionGate(promotionInput(ctx, spec, target, binding));
-    if (verdict.open && !targetAbsent) {
-      promote.push({ kind: "TakeLock", environment: input.name, target, revision, promotion: ordinal });
-      requestPending = true;
-    }
+    // The gate opens: the promotion goes on record (this pass's status) before anything is written to the target.
+    if (verdict.open && !targetAbsent) requestPending = true;
+  }
+  // The lock naming this release is the request made: one write took both (ADR 0037).
+  const asked = requestPending && promoted && lockedWithRequest(input, ctx.self);
+  const changeRequest = spec.gate.requiredApprovals > 0 ? input.changeRequest?.name : undefined;
+  const promotionOf = { environment: input.name, target, revision, promotion: ordinal };
+  if (asked) {
+    promote.push({
+      kind: "ConfirmPromotion",
+      ...promotionOf,
+      ...(changeRequest === undefined ? {} : { changeRequest }),
+    });
   }
   // What keeps a recorded promotion from being asked for now: another holder of the lock, or a target the
   // environment no longer owns (ownership is checked on the object read in the pass of every write).
-  const held = promoted && requestPending ? requestHeld(ctx, spec, target) : undefined;
-  const asking = promoted && requestPending && held === undefined;
-  if (asking) {
-    const changeRequest = spec.gate.requiredApprovals > 0 ? input.changeRequest?.name : undefined;
+  const unasked = promoted && requestPending && !asked;
+  const held = unasked ? requestHeld(ctx, spec, target) : undefined;
+  if (unasked && held === undefined) {
     promote.push({
       kind: "Promote",
-      environment: input.name,
-      target,
-      revision,
-      promotion: ordinal,
+      ...promotionOf,
       ...(changeRequest === undefined ? {} : { changeRequest }),
     });
-    requestPending = false;
   }
   if (verdict !== undefined && !verdict.open) {
     state = "Gated";
@@ -178,7 +197,10 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
       tasks: input.tasks,
       verificationRequired: spec.gate.requiredChecks.includes(VERIFY),
     }));
-    if (requestPending) ({ state, reasons } = awaitingRequest(state, reasons, target, revision, held));
+    // Not asked yet (this pass records the promotion, or asks, or is held): Deploying, whatever the target shows.
+    if (requestPending && !asked) {
+      ({ state, reasons } = awaitingRequest(state, reasons, target, revision, held));
+    }
   }
   const actions: ReleaseAction[] = [];
   // Children are opened only for an immutable binding, and never for a target the environment does not own.
@@ -209,16 +231,15 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
     revision: gated ? stored?.revision : revision,
     artifact: gated ? stored?.artifact : artifact,
     promotions: gated ? stored?.promotions : ordinal,
-    deliveryRequestPending: !gated && requestPending ? true : undefined,
+    // Kept while Deploying (the lock tells whether the request was made), so asking writes no status of its own.
+    deliveryRequestPending: state === "Deploying" && requestPending ? true : undefined,
     // What ran on the target when this release promoted to it: recorded in the pass that takes the lock.
     // (empty when it ran none, so an entry from before this field existed stays told apart).
     runningAtPromotion: promoted || gated ? stored?.runningAtPromotion : (input.delivery?.revision ?? ""),
-    // The tool's last operation when this release asks it (read before the request): later ones are news in flight.
-    lastOperationAtRequest: asking
-      ? input.delivery?.lastOperation?.id
-      : gated || promoted
-        ? stored?.lastOperationAtRequest
-        : undefined,
+    // The tool's last operation when this release recorded its promotion, before it asked: later ones are news in
+    // flight (an operation between the record and the request is reported, the conservative direction).
+    lastOperationAtRequest:
+      gated || promoted ? stored?.lastOperationAtRequest : input.delivery?.lastOperation?.id,
     // What the target was told to deploy when this release promoted to it: recorded once, at the promotion.
     sourceDigest:
       gated || (promoted && stored?.sourceDigest !== undefined) ? stored?.sourceDigest : input.sourceDigest,
@@ -310,8 +331,9 @@ function promotionInput(
         }),
     windows: spec.gate.windows,
     freezes: spec.gate.freezes,
-    lockHolder: input.lockHolder,
-    lockForged: input.lock?.kind === "Forged" ? input.lock.why : undefined,
+    // A promotion another release recorded here holds the target as its lock does, and no forged lock frees it.
+    lockHolder: input.recordedBy ?? input.lockHolder,
+    lockForged: input.recordedBy === undefined && input.lock?.kind === "Forged" ? input.lock.why : undefined,
     self: ctx.self,
     now: ctx.now,
   };

@@ -8,7 +8,7 @@ import { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
 import type { ReleaseEnvironmentStatus, ReleaseSpec } from "../../api/v1alpha1/release.js";
 import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
 import { adapterFor } from "../../gitops/adapters.js";
-import { assessDelivery } from "../../gitops/delivery.js";
+import { assessDelivery, DELIVERY_FIELD_MANAGER } from "../../gitops/delivery.js";
 import { fluxGitRepository, gitRepositoryRequest } from "../../gitops/flux.js";
 import type { Clock } from "../../runtime/clock.js";
 import { isNotFound } from "../../runtime/kube/api-error.js";
@@ -21,14 +21,14 @@ import { lockHolderIsReal } from "../rollback/lock-holder.js";
 import { findEnvironment } from "../task-context.js";
 import { targetOwnership, type DeliveryObjectView } from "../../policy/delivery-ownership.js";
 import type { RollbackSeal } from "../rollback/seal.js";
-import { targetRevision, type DeliveryObservation } from "./delivery.js";
+import { revisionMatches, targetRevision, type DeliveryObservation } from "./delivery.js";
 import type { EnvironmentInput } from "./environment-step.js";
 import type { ReleaseTaskView } from "./follow-delivery.js";
 import { changeRequestName, releaseKey } from "./names.js";
 import { promotionPosition } from "./promotion-ordinal.js";
-import { lockReality, lockWrittenAt, type LockReality } from "./lock-reality.js";
+import { lockAppliedWithRequest, lockReality, lockWrittenAt, type LockReality } from "./lock-reality.js";
 import { pinnedGitRepository, sharedSourceProblem } from "./shared-source.js";
-import { otherClaims, RELEASES_BY_TARGET } from "./target-claims.js";
+import { otherClaims, RELEASES_BY_TARGET, type TargetClaim } from "./target-claims.js";
 import { targetKey, targetObjectRef } from "./target-object.js";
 import { parsedTask, taskVerdict } from "./parsed-tasks.js";
 
@@ -100,10 +100,10 @@ export async function gatherEnvironments(
     }
     let targetObject: KubeObject | undefined;
     if (spec !== undefined && target !== undefined) {
-      // The pass that asks the delivery tool (the promotion is on record, the request pending) writes to the target
-      // right after the lock did: it reads it live, so the request is not refused for a cache that lags the lock.
-      const asking = release.stored.find((e) => e.name === name)?.deliveryRequestPending === true;
-      targetObject = await gatherTarget(deps, target, self, asking, opts);
+      // The pass that asks the delivery tool (the promotion on record, the request pending, the lock not this
+      // release's yet) reads the target live: its one write takes the lock with the request (ADR 0037).
+      const pending = release.stored.find((e) => e.name === name)?.deliveryRequestPending === true;
+      targetObject = await gatherTarget(deps, target, self, pending, opts);
       input.admissionControls = admissionControlsIntact();
       input.targetLabels = targetObject === undefined ? undefined : (targetObject.metadata.labels ?? {});
       input.sourceDigest =
@@ -127,8 +127,19 @@ export async function gatherEnvironments(
       const sourceRequest =
         pinned === undefined ? undefined : await readSourceRequest(deps.client, pinned, opts);
       input.delivery = observeDelivery(deps, target, targetObject, release.promotedAt(name), sourceRequest);
+      if (input.lockHolder === self) {
+        input.lockWithRequest = requestMade(
+          targetObject,
+          input.delivery,
+          targetRevision(target, release.spec),
+        );
+      }
       const key = targetKey(target);
       if (key !== undefined) input.claims = otherClaims(deps.informers.releases.store, key, self);
+      input.recordedBy = recordedPromotion(deps, input.claims, {
+        ...targetIdentity(target, release.spec),
+        labels: input.targetLabels,
+      });
       if (input.lockHolder !== undefined && input.lockHolder !== self && key !== undefined) {
         input.lock = judgeLock(deps, input.lockHolder, key, targetObject, {
           ...targetIdentity(target, release.spec),
@@ -139,6 +150,40 @@ export async function gatherEnvironments(
     gathered.push({ input, target, targetObject });
   }
   return gathered;
+}
+
+/**
+ * Whether a target whose lock names this release shows the request made (ADR 0037): the lock was written by the
+ * operator's own apply of a request, or the object is told to deliver (or runs) the revision anyway, as when the
+ * lock went on alone because the request was already there. A lock written alone by an earlier version, before its
+ * request, shows neither, and the idempotent request is asked again.
+ */
+function requestMade(
+  targetObject: KubeObject | undefined,
+  delivery: DeliveryObservation | undefined,
+  revision: string,
+): boolean {
+  if (lockAppliedWithRequest(targetObject, LOCK_ANNOTATION, DELIVERY_FIELD_MANAGER)) return true;
+  return revisionMatches(delivery?.requested, revision) || revisionMatches(delivery?.revision, revision);
+}
+
+/**
+ * Another release whose promotion to this target is on record with the request still marked pending, in an
+ * environment that owns the object as read in this pass: it takes the lock with its request in its next pass (or
+ * has just taken it), so a release wanting the target waits for it (ADR 0037). The claims come from the releases
+ * cache, which only the operator's status writes fill.
+ */
+function recordedPromotion(
+  deps: GatherDeps,
+  claims: readonly TargetClaim[] | undefined,
+  object: DeliveryObjectView,
+): string | undefined {
+  return claims?.find(
+    (c) =>
+      c.state === "Deploying" &&
+      c.requestPending === true &&
+      targetOwnership(c.environment, findEnvironment(deps.informers, c.environment)?.delivery, object).pass,
+  )?.release;
 }
 
 /**
@@ -294,8 +339,9 @@ export function changeDistrust(
 
 /**
  * The target's delivery object as the gate judges it: from the informer cache, except in the pass that asks the
- * delivery tool (`fresh`: one live read per promotion) and when its lock names another holder (when the lock was
- * written lives in `managedFields`; a contested lock is rare), which read it live. A cached copy never opens anything
+ * delivery tool (`pending` with the cached lock not this release's: one live read per promotion) and when its lock
+ * names another holder (when the lock was written lives in `managedFields`; a contested lock is rare), which read it
+ * live. A cached copy never opens anything
  * on its own: every write to the object carries the resourceVersion of the copy judged here as its precondition, so a
  * change since (a stale cache) makes the write fail with 409 and the pass is decided again (ADR 0033).
  */
@@ -303,12 +349,12 @@ async function gatherTarget(
   deps: GatherDeps,
   target: ReleaseTarget,
   self: string,
-  fresh: boolean,
+  pending: boolean,
   opts: CallOptions,
 ): Promise<KubeObject | undefined> {
-  const cached = fresh ? undefined : cachedTarget(deps.informers, target);
+  const cached = cachedTarget(deps.informers, target);
   const holder = cached?.metadata.annotations?.[LOCK_ANNOTATION];
-  if (cached !== undefined && (holder === undefined || holder === self)) return cached;
+  if (cached !== undefined && (holder === self || (holder === undefined && !pending))) return cached;
   return readTarget(deps.client, target, opts);
 }
 

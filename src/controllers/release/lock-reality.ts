@@ -6,9 +6,10 @@ import type { ObjectStore } from "../../runtime/informer/store.js";
 import { targetKey } from "./target-object.js";
 
 /**
- * How long a release waiting at the gate there is believed to be taking a lock it holds: the one write between its
- * lock and its recorded promotion (ADR 0020), with room for a crash and a restart in between. Past it, the lock
- * is a leftover or a forgery and is taken over.
+ * How long a release waiting at the gate there is believed to be taking a lock it holds. Since ADR 0037 a release
+ * writes its lock only after its status records the promotion, so this covers a releases cache that has not seen
+ * that status yet (and locks written by versions before it, which locked first: ADR 0020), with room for a crash
+ * and a restart. Past it, the lock is a leftover or a forgery and is taken over.
  */
 export const LOCK_TAKING_GRACE_MS = 30_000;
 
@@ -88,6 +89,7 @@ export function lockReality(view: LockHolderView): LockReality {
 
 const ManagedFieldsEntry = z.object({
   manager: z.string().optional(),
+  operation: z.string().optional(),
   time: z.string().optional(),
   fieldsV1: z
     .object({
@@ -110,17 +112,39 @@ export function lockWrite(
   obj: KubeObject | undefined,
   annotation: string,
 ): { at: Date; manager: string } | undefined {
+  const latest = lockWrites(obj, annotation).at(-1);
+  return latest === undefined ? undefined : { at: latest.at, manager: latest.manager };
+}
+
+/** Every managedFields entry that owns the lock annotation, oldest first (entries without a time left out). */
+function lockWrites(
+  obj: KubeObject | undefined,
+  annotation: string,
+): { at: Date; manager: string; operation: string }[] {
   const entries = z.array(ManagedFieldsEntry).safeParse(obj?.metadata.managedFields ?? []);
-  if (!entries.success) return undefined;
-  let latest: { at: number; manager: string } | undefined;
-  for (const entry of entries.data) {
-    const owned = entry.fieldsV1?.["f:metadata"]?.["f:annotations"]?.[`f:${annotation}`] !== undefined;
-    const at = entry.time === undefined ? NaN : Date.parse(entry.time);
-    if (owned && !Number.isNaN(at) && (latest === undefined || at > latest.at)) {
-      latest = { at, manager: entry.manager ?? "" };
-    }
-  }
-  return latest === undefined ? undefined : { at: new Date(latest.at), manager: latest.manager };
+  if (!entries.success) return [];
+  return entries.data
+    .flatMap((entry) => {
+      const owned = entry.fieldsV1?.["f:metadata"]?.["f:annotations"]?.[`f:${annotation}`] !== undefined;
+      const at = entry.time === undefined ? NaN : Date.parse(entry.time);
+      if (!owned || Number.isNaN(at)) return [];
+      return [{ at: new Date(at), manager: entry.manager ?? "", operation: entry.operation ?? "" }];
+    })
+    .sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+
+/**
+ * Whether the lock annotation on `obj` was written by a server-side apply of `manager`: how the operator takes a
+ * lock, in the apply of a delivery request (ADR 0037). A lock written alone (a merge patch: a takeover, a version
+ * before ADR 0037, a person) is an `Update`. Like every managedFields answer this is writable by whoever may update
+ * the object; it only decides whether the operator asks its idempotent request again, never opens a gate.
+ */
+export function lockAppliedWithRequest(
+  obj: KubeObject | undefined,
+  annotation: string,
+  manager: string,
+): boolean {
+  return lockWrites(obj, annotation).some((w) => w.manager === manager && w.operation === "Apply");
 }
 
 /**

@@ -2,6 +2,7 @@ import type { ReleaseEnvironmentStatus } from "../../api/v1alpha1/release.js";
 import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
 import { revisionMatches } from "./delivery.js";
 import type { EnvironmentInput } from "./environment-step.js";
+import { lockedWithRequest } from "./request-made.js";
 import type { TargetClaim } from "./target-claims.js";
 
 /** A target running a revision no approved release authorised: someone deployed around the gate. */
@@ -42,19 +43,22 @@ export function describeTarget(target: ReleaseTarget): string {
  *   the digest recorded at the promotion (`desiredSourceDigest`);
  * - the revision running: this release's, one another release promoted there (their statuses are the record of
  *   authorisation, ADR 0008), or, in flight, the one the target ran when the promotion began (`runningAtPromotion`);
- * - in flight, once the tool was asked (in an earlier pass: `stored` no longer has the request pending), the revision
- *   the tool is told to deliver where its object says so (Argo CD operations and pins, HelmRelease chart versions,
- *   a Kustomization's GitRepository ref): exactly this release's; and any operation the tool ran since the one on
- *   record when it was asked (`lastOperationAtRequest`, Argo CD) must have synced (or been asked for) this release's
- *   revision. A hand sync during a promotion, even to a revision promoted there before, is reported, even one that
- *   ran and finished between two passes on an Application whose pin still names this release's revision.
- * The `stagegate.io/locked-by` annotation plays no part: anyone with edit on the delivery object can write it, and
- * a real promotion is on record in its release's status before the tool is asked (ADR 0020). Pure.
+ * - in flight, once the tool was asked (the lock names this release while the stored entry has the request marked
+ *   pending, or the mark is gone: ADR 0037), the revision the tool is told to deliver where its object says so (Argo
+ *   CD operations and pins, HelmRelease chart versions, a Kustomization's GitRepository ref): exactly this release's;
+ * - in flight, any operation the tool ran since the one on record when this release recorded its promotion
+ *   (`lastOperationAtRequest`, Argo CD), whether or not it was asked yet: it must have synced (or been asked for) this
+ *   release's revision.
+ * A hand sync during a promotion, even to a revision promoted there before, is reported, even one that ran and
+ * finished between two passes on an Application whose pin still names this release's revision. The
+ * `stagegate.io/locked-by` annotation only ever turns the first of these on (anyone with edit on the delivery object
+ * can write it); removing it cannot hide an operation that ran, and a real promotion is on record in its release's
+ * status before the tool is asked (ADR 0020). Pure.
  */
 export function detectUnapproved(
   self: string,
   entry: ReleaseEnvironmentStatus,
-  input: Pick<EnvironmentInput, "delivery" | "claims" | "sourceDigest">,
+  input: Pick<EnvironmentInput, "delivery" | "claims" | "sourceDigest" | "lockHolder" | "lockWithRequest">,
   target: ReleaseTarget | undefined,
   stored?: ReleaseEnvironmentStatus,
 ): UnapprovedDeployment | undefined {
@@ -77,11 +81,8 @@ export function detectUnapproved(
       entry.runningAtPromotion !== undefined &&
       entry.runningAtPromotion !== "" &&
       revisionMatches(revision, entry.runningAtPromotion));
-  const asked =
-    inFlight &&
-    stored?.state === "Deploying" &&
-    stored.revision === expected &&
-    stored.deliveryRequestPending !== true;
+  const recordedHere = inFlight && stored?.state === "Deploying" && stored.revision === expected;
+  const asked = recordedHere && (stored.deliveryRequestPending !== true || lockedWithRequest(input, self));
   const requested = delivery.requested;
   const running = delivery.revision;
   // Once this release's revision runs, an older request is history (a request still to run is judged when it runs).
@@ -97,7 +98,7 @@ export function detectUnapproved(
   const ours = (revision: string | undefined) =>
     revision !== undefined && revisionMatches(revision, expected);
   if (
-    asked &&
+    recordedHere &&
     recorded !== undefined &&
     last?.revision !== undefined &&
     last.id !== recorded &&

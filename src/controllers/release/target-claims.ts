@@ -29,6 +29,8 @@ export interface TargetClaim {
   revision: string;
   state: ReleaseEnvironmentState;
   deployStartedAt?: string | undefined;
+  /** Whether its entry still marks the delivery request pending (ADR 0037: until its first status write past it). */
+  requestPending?: boolean | undefined;
 }
 
 /**
@@ -61,6 +63,7 @@ export function otherClaims(
           revision,
           state: entry.state,
           deployStartedAt: entry.deployStartedAt,
+          ...(entry.deliveryRequestPending === true ? { requestPending: true } : {}),
         },
       ];
     });

@@ -3,6 +3,7 @@ import { KubeObject, objectKey } from "../kube/object.js";
 import type { ResourceType } from "../kube/resource.js";
 import { Backoff, delay } from "../backoff.js";
 import { ObjectStore } from "./store.js";
+import { WritesAhead } from "./writes-ahead.js";
 import type { InformerEvent, InformerOptions } from "./types.js";
 import { Bookmark, ShortWatchError, WatchErrorStatus } from "./watch-wire.js";
 
@@ -26,6 +27,8 @@ export class Informer {
   /** The resourceVersion of the last event applied to the cache; a rewatch continues from here. */
   private lastSyncResourceVersion: string | undefined;
   private readonly syncWaiters: (() => void)[] = [];
+  /** Own writes made from a version the cache has not reached yet (see {@link applyOwnWrite}). */
+  private readonly ahead = new WritesAhead();
   private readonly name: string;
   /** Whether the last list of an optional resource found it not served (logged once until it is). */
   private notServed = false;
@@ -64,13 +67,22 @@ export class Informer {
    * reconcile reads what it just wrote rather than the version it replaced, and does not write from that stale
    * resourceVersion only to be refused with 409 (issue 12). Applied only while the cache still holds exactly the
    * version the write replaced: then nobody else wrote in between (the write would have been refused), and the
-   * watch will deliver this same version next. Listeners hear it as the update they would have heard.
+   * watch will deliver this same version next. Listeners hear it as the update they would have heard. A cache that
+   * has not reached the replaced version yet (the write was made from a live read) holds the write until it does,
+   * then takes it in at once (`WritesAhead`).
    */
   applyOwnWrite(replacedResourceVersion: string, stored: KubeObject): void {
-    const cached = this.store.get(objectKey(stored));
-    if (cached?.metadata.resourceVersion !== replacedResourceVersion) return;
+    const key = objectKey(stored);
+    const cached = this.store.get(key);
     if (stored.metadata.resourceVersion === replacedResourceVersion) return;
-    this.store_(this.cached(stored));
+    if (cached?.metadata.resourceVersion === replacedResourceVersion) {
+      this.store_(this.cached(stored));
+      return;
+    }
+    // The cache lags the version the write was made from (a live read): held until the watch reaches it.
+    if (cached?.metadata.resourceVersion !== stored.metadata.resourceVersion) {
+      this.ahead.hold(key, replacedResourceVersion, this.cached(stored));
+    }
   }
 
   /** Runs until the signal aborts. It resolves then, and never rejects. */
@@ -198,7 +210,8 @@ export class Informer {
     return this.opts.transform === undefined ? object : this.opts.transform(object);
   }
 
-  private store_(object: KubeObject): void {
+  private store_(incoming: KubeObject): void {
+    const object = this.ahead.resolve(objectKey(incoming), incoming);
     const old = this.store.upsert(object);
     if (old === undefined) this.emit({ type: "added", object });
     else if (old.metadata.resourceVersion !== object.metadata.resourceVersion) {
@@ -253,6 +266,7 @@ export class Informer {
         }
         const object = this.cached(KubeObject.parse(event.object));
         if (event.type === "DELETED") {
+          this.ahead.forget(objectKey(object));
           const old = this.store.remove(objectKey(object));
           this.emit({ type: "deleted", object: old ?? object });
         } else {

@@ -44,8 +44,8 @@ export interface WatchHandle {
 }
 
 /**
- * Told of every replace (PUT) of this client the API server accepted, and every merge patch carrying a
- * resourceVersion precondition: the resourceVersion the write replaced and the object as stored. An informer uses it to hold its own writes before their watch events arrive.
+ * Told of every replace (PUT) of this client the API server accepted, and every merge patch or server-side apply
+ * carrying a resourceVersion precondition: the resourceVersion the write replaced and the object as stored. An informer uses it to hold its own writes before their watch events arrive.
  */
 export type UpdateObserver = (rt: ResourceType, replacedResourceVersion: string, stored: KubeObject) => void;
 
@@ -59,7 +59,7 @@ export class KubeClient {
   private constructor(readonly transport: KubeTransport) {}
 
   /**
-   * Calls `observer` after every accepted replace, or merge patch, that carried a resourceVersion; returns its
+   * Calls `observer` after every accepted replace, merge patch or apply that carried a resourceVersion; returns its
    * removal.
    */
   observeUpdates(observer: UpdateObserver): () => void {
@@ -179,8 +179,10 @@ export class KubeClient {
     obj: KubeObject | Record<string, unknown>,
     opts: { fieldManager: string; force?: boolean; subresource?: "status" } & CallOptions,
   ): Promise<KubeObject> {
-    const meta = z.object({ name: z.string(), namespace: z.string().optional() }).parse(obj.metadata);
-    return KubeObject.parse(
+    const meta = z
+      .object({ name: z.string(), namespace: z.string().optional(), resourceVersion: z.string().optional() })
+      .parse(obj.metadata);
+    const stored = KubeObject.parse(
       await this.transport.request({
         method: "PATCH",
         path: objectPath(rt, meta.name, meta.namespace, opts.subresource),
@@ -190,6 +192,10 @@ export class KubeClient {
         signal: opts.signal,
       }),
     );
+    // An apply naming a resourceVersion is refused (409) unless that is the version it changes, as a merge patch is.
+    const replaced = meta.resourceVersion;
+    if (replaced !== undefined) for (const observe of this.updateObservers) observe(rt, replaced, stored);
+    return stored;
   }
 
   /** A JSON merge patch or JSON patch of an object or its status. */

@@ -67,14 +67,13 @@ describe("Release lifecycle", () => {
         admin.get(APP, "held-dev", namespace),
         admin.get(resources.release, "held", namespace),
       ]);
-      // The status records the promotion before the sync is asked for, and the request's pass clears the mark.
-      const entry = (
-        release.status as { environments?: { state: string; deliveryRequestPending?: boolean }[] }
-      ).environments?.[0];
+      // The status records the promotion before the sync is asked for; the lock goes on with the request (ADR 0037).
+      const entry = (release.status as { environments?: { state: string }[] }).environments?.[0];
+      const operation = (app as { operation?: unknown }).operation;
       return lockOf(app) === `${namespace}/held` &&
         release.metadata.finalizers?.includes(LOCK_FINALIZER) === true &&
         entry?.state === "Deploying" &&
-        entry.deliveryRequestPending === undefined
+        operation !== undefined
         ? true
         : undefined;
     });

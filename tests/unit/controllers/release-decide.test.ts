@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ReleaseEnvironmentState } from "../../../src/api/v1alpha1/release.js";
-import { decideRelease, withUnappliedRequests } from "../../../src/controllers/release/decide.js";
+import { decideRelease } from "../../../src/controllers/release/decide.js";
 import { changeRequestName, checkTaskName } from "../../../src/controllers/release/names.js";
 import { findCondition } from "../../../src/runtime/conditions.js";
 import {
@@ -11,6 +11,7 @@ import {
   SELF,
   T0,
   actionLines,
+  recordedPromotions,
   assertInvariants,
   bindingOf,
   ENVIRONMENTS,
@@ -72,7 +73,7 @@ const rows: Row[] = [
   {
     situation: "a new release enters the first environment at once: no gate asks anything there",
     states: ["Deploying", "Pending", "Pending", "Pending"],
-    actions: [`TakeLock dev@${REV}`],
+    actions: [`Record dev@${REV}`],
     says: [
       ["dev", `Promoting revision ${REV} through shop-dev.`],
       ["test", "must be Verified in dev first"],
@@ -99,7 +100,23 @@ const rows: Row[] = [
   },
   {
     situation:
-      "the promotion recorded (delivery request pending): the tool is asked now, under the release's lock",
+      "the promotion recorded (delivery request pending), the target unlocked: the lock and the request go now",
+    envs: {
+      dev: {
+        stored: storedEntry("dev", "Deploying", {
+          deliveryRequestPending: true,
+          runningAtPromotion: "0ld0000",
+        }),
+        delivery: deployed("0ld0000"),
+      },
+    },
+    states: ["Deploying", "Pending", "Pending", "Pending"],
+    actions: [`Promote dev@${REV}`],
+    events: [],
+  },
+  {
+    situation:
+      "the promotion recorded and the lock naming the release: the request was made with it, nothing is asked again",
     envs: {
       dev: {
         stored: storedEntry("dev", "Deploying", {
@@ -111,8 +128,65 @@ const rows: Row[] = [
       },
     },
     states: ["Deploying", "Pending", "Pending", "Pending"],
+    actions: [`ConfirmPromotion dev@${REV}`],
+    events: [],
+  },
+  {
+    situation:
+      "the lock naming the release but written alone (no request with it): the idempotent request is asked again",
+    envs: {
+      dev: {
+        stored: storedEntry("dev", "Deploying", {
+          deliveryRequestPending: true,
+          runningAtPromotion: "0ld0000",
+        }),
+        delivery: deployed("0ld0000"),
+        lockHolder: SELF,
+        lockWithRequest: false,
+      },
+    },
+    states: ["Deploying", "Pending", "Pending", "Pending"],
     actions: [`Promote dev@${REV}`],
     events: [],
+  },
+  {
+    situation: "the lock naming the release and the target running the revision: Deployed, the mark dropped",
+    envs: {
+      dev: {
+        stored: storedEntry("dev", "Deploying", {
+          deliveryRequestPending: true,
+          runningAtPromotion: "0ld0000",
+        }),
+        delivery: deployed(),
+        lockHolder: SELF,
+      },
+    },
+    states: ["Verified", "Gated", "Pending", "Pending"],
+    actions: [
+      `ConfirmPromotion dev@${REV}`,
+      `EnsureCheckTask ${checkTaskName(bindingOf("test"), "SecurityScan")}`,
+    ],
+  },
+  {
+    situation: "another release recorded a promotion to the target and has not locked it yet: the gate waits",
+    envs: { dev: { recordedBy: "team/other" } },
+    states: ["Gated", "Pending", "Pending", "Pending"],
+    actions: [],
+    says: [["dev", "Release team/other is deploying to the same target; this release waits its turn."]],
+  },
+  {
+    situation:
+      "a promotion another release recorded holds the target even when a forged lock would be taken over",
+    envs: {
+      dev: {
+        recordedBy: "team/other",
+        lockHolder: "team/mallory",
+        lock: { kind: "Forged", why: "no Release team/mallory exists" },
+      },
+    },
+    states: ["Gated", "Pending", "Pending", "Pending"],
+    actions: [],
+    says: [["dev", "Release team/other is deploying to the same target"]],
   },
   {
     situation:
@@ -133,7 +207,7 @@ const rows: Row[] = [
       "a gate opening on a target that already runs the revision: Deploying until the tool was asked",
     envs: { dev: { delivery: deployed() } },
     states: ["Deploying", "Pending", "Pending", "Pending"],
-    actions: [`TakeLock dev@${REV}`],
+    actions: [`Record dev@${REV}`],
     says: [["dev", `Recorded the promotion of revision ${REV}; shop-dev is asked for it next.`]],
   },
   {
@@ -227,7 +301,7 @@ const rows: Row[] = [
     situation: "the required check succeeded: test is promoted",
     envs: { ...verifiedThrough("dev"), test: { tasks: [task("test", "SecurityScan", "Succeeded")] } },
     states: ["Verified", "Deploying", "Pending", "Pending"],
-    actions: [`EnsureCheckTask ${checkTaskName(bindingOf("test"), "SecurityScan")}`, `TakeLock test@${REV}`],
+    actions: [`EnsureCheckTask ${checkTaskName(bindingOf("test"), "SecurityScan")}`, `Record test@${REV}`],
   },
   {
     situation: "another release holds the target: test waits its turn",
@@ -265,7 +339,7 @@ const rows: Row[] = [
       },
     },
     states: ["Verified", "Deploying", "Pending", "Pending"],
-    actions: [`EnsureCheckTask ${checkTaskName(bindingOf("test"), "SecurityScan")}`, `TakeLock test@${REV}`],
+    actions: [`EnsureCheckTask ${checkTaskName(bindingOf("test"), "SecurityScan")}`, `Record test@${REV}`],
   },
   {
     situation: "a recorded promotion whose target carries a forged lock is asked of the tool all the same",
@@ -285,7 +359,7 @@ const rows: Row[] = [
     situation: "staging opens its three check tasks; verification is not asked before deploying",
     envs: { ...verifiedThrough("dev", "test"), staging: { tasks: stagingReady } },
     states: ["Verified", "Verified", "Deploying", "Pending"],
-    actions: [...stagingChecks, `TakeLock staging@${REV}`],
+    actions: [...stagingChecks, `Record staging@${REV}`],
   },
   {
     situation: "every missing check is a blocking reason",
@@ -408,7 +482,7 @@ const rows: Row[] = [
     now: at(10.5 * HOUR),
     envs: { ...verifiedThrough("dev", "test", "staging"), prod: { changeRequest: approved } },
     states: ["Verified", "Verified", "Verified", "Deploying"],
-    actions: [`EnsureChangeRequest ${CHANGE}`, `TakeLock prod@${REV}`],
+    actions: [`EnsureChangeRequest ${CHANGE}`, `Record prod@${REV}`],
   },
   {
     situation: "after a crash between promoting and writing the status: the used change still opens the gate",
@@ -426,7 +500,7 @@ const rows: Row[] = [
       },
     },
     states: ["Verified", "Verified", "Verified", "Deploying"],
-    actions: [`EnsureChangeRequest ${CHANGE}`, `TakeLock prod@${REV}`],
+    actions: [`EnsureChangeRequest ${CHANGE}`, `Record prod@${REV}`],
   },
   {
     situation: "a re-created release past its predecessor's kept change asks under the next ordinal",
@@ -486,7 +560,7 @@ const rows: Row[] = [
     situation: "a pipeline environment without a target stalls the release, even before it is reached",
     spec: releaseSpec({ targets: [{ environment: "dev", argoCD: { name: "shop-dev", revision: REV } }] }),
     states: ["Deploying", "Pending", "Pending", "Pending"],
-    actions: [`TakeLock dev@${REV}`],
+    actions: [`Record dev@${REV}`],
     says: [["test", "has no target; add one to spec.targets"]],
     ready: ["False", "TargetMissing"],
     stalled: "TargetMissing",
@@ -501,7 +575,7 @@ const rows: Row[] = [
     }),
     envs: verifiedThrough("dev", "test"),
     states: ["Deploying", "Pending", "Pending", "Pending"],
-    actions: ["TakeLock dev@bead000"],
+    actions: ["Record dev@bead000"],
     events: [
       ["Normal", "Promoted"],
       ["Normal", "Pending"],
@@ -519,7 +593,7 @@ const rows: Row[] = [
       ],
     }),
     states: ["Deploying", "Pending", "Pending", "Pending"],
-    actions: ["TakeLock dev@2.14.0"],
+    actions: ["Record dev@2.14.0"],
   },
 ];
 
@@ -534,7 +608,12 @@ describe("decideRelease: one decision per situation", () => {
         entries.map((e) => e.state),
         row.states,
       );
-      assert.deepEqual(actionLines(decision), row.actions);
+      // Recording a promotion writes the status only (`Record env@revision`); the target is written in the next pass.
+      const recorded = recordedPromotions(input, decision).map((name) => {
+        const entry = entries.find((e) => e.name === name);
+        return `Record ${name}@${entry?.revision ?? ""}`;
+      });
+      assert.deepEqual([...actionLines(decision), ...recorded], row.actions);
       for (const [env, text] of row.says ?? []) {
         const reasons = (entries.find((e) => e.name === env)?.reasons ?? []).join(" ");
         assert.ok(reasons.includes(text), `${env} reasons "${reasons}" should contain "${text}"`);
@@ -574,52 +653,38 @@ describe("decideRelease: invariants hold in every situation of the table", () =>
         if (e.state === "Gated")
           assert.ok((e.reasons ?? []).length > 0, `${e.name} is Gated without a reason`);
       }
-      // Deciding again on the decided status asks the delivery tool for what this decision locked (and only
-      // that), and otherwise changes nothing and announces nothing; once more changes nothing at all.
-      const again = decideRelease({ ...input, release: { ...input.release, status: decision.status } }, now);
-      const locked = decision.actions.flatMap((a) => (a.kind === "TakeLock" ? [a.environment] : []));
+      // Deciding again on the decided status asks the delivery tool for what this decision recorded (and only
+      // that: one write takes the lock with the request, the lock not taken yet in that pass), changes nothing in
+      // the status (asking writes no status of its own, ADR 0037) and announces nothing; once more changes nothing.
+      const recorded = recordedPromotions(input, decision);
+      const asking = {
+        ...input,
+        environments: input.environments.map((e) =>
+          recorded.includes(e.name) ? { ...e, lockHolder: undefined } : e,
+        ),
+        release: { ...input.release, status: decision.status },
+      };
+      const again = decideRelease(asking, now);
       assert.deepEqual(
-        again.actions.flatMap((a) => (a.kind === "Promote" ? [a.environment] : [])),
-        locked,
+        again.actions
+          .flatMap((a) => (a.kind === "Promote" ? [a.environment] : []))
+          .filter((e) => recorded.includes(e)),
+        recorded,
         "the delivery tool is asked in the pass after the promotion is recorded",
       );
-      if (locked.length === 0) {
-        assert.deepEqual(again.status, decision.status);
-        assert.deepEqual(again.events, []);
-      }
-      const settled = decideRelease({ ...input, release: { ...input.release, status: again.status } }, now);
+      assert.deepEqual(again.status, decision.status);
+      assert.deepEqual(again.events, []);
+      const settled = decideRelease({ ...asking, release: { ...input.release, status: again.status } }, now);
       assert.deepEqual(settled.status, again.status);
       assert.deepEqual(settled.events, []);
       const ensures = (lines: string[]) => lines.filter((l) => l.startsWith("Ensure"));
-      if (locked.length === 0) assert.deepEqual(ensures(actionLines(again)), ensures(actionLines(decision)));
+      if (recorded.length === 0)
+        assert.deepEqual(ensures(actionLines(again)), ensures(actionLines(decision)));
     });
   }
 });
 
-describe("withUnappliedRequests: a status never says the delivery tool was asked when it was not", () => {
-  const recorded = storedEntry("dev", "Deploying", {
-    deliveryRequestPending: true,
-    runningAtPromotion: "0ld0000",
-  });
-  const input = releaseInput({
-    envs: { dev: { stored: recorded, delivery: deployed("0ld0000"), lockHolder: SELF } },
-  });
-  const decision = decideRelease(input, T0);
-
-  it("keeps the request pending, and drops the Promote, for an environment whose Promote did not run", () => {
-    assert.deepEqual(actionLines(decision), [`Promote dev@${REV}`]);
-    const written = withUnappliedRequests(decision, new Set());
-    assert.deepEqual(actionLines(written), []);
-    assert.equal(written.status.environments?.[0]?.deliveryRequestPending, true);
-  });
-
-  it("leaves a decision whose Promote ran as it is", () => {
-    assert.equal(withUnappliedRequests(decision, new Set(["dev"])), decision);
-    assert.equal(decision.status.environments?.[0]?.deliveryRequestPending, undefined);
-  });
-});
-
-describe("lastOperationAtRequest: the tool's last operation is recorded by the pass that asks it", () => {
+describe("lastOperationAtRequest: the tool's last operation is recorded with the promotion, before any request", () => {
   const before = { id: "2029-12-30T10:00:00Z 0ld0000", revision: "0ld0000" };
   const since = { id: "2029-12-31T00:00:09Z 0ld0000", revision: "0ld0000" };
   const observed = (lastOperation: { id: string; revision: string }) => ({
@@ -628,48 +693,37 @@ describe("lastOperationAtRequest: the tool's last operation is recorded by the p
   });
   const devEntry = (decision: ReturnType<typeof decideRelease>) =>
     decision.status.environments?.find((e) => e.name === "dev");
+  const recording = decideRelease(releaseInput({ envs: { dev: { delivery: observed(before) } } }), T0);
 
-  it("is not recorded by the pass that records the promotion (nothing is asked yet)", () => {
-    const decision = decideRelease(releaseInput({ envs: { dev: { delivery: observed(before) } } }), T0);
-    assert.deepEqual(actionLines(decision), [`TakeLock dev@${REV}`]);
-    assert.equal(devEntry(decision)?.lastOperationAtRequest, undefined);
+  it("is the operation as read in the pass that records the promotion (nothing is written to the target)", () => {
+    assert.deepEqual(actionLines(recording), []);
+    assert.equal(devEntry(recording)?.deliveryRequestPending, true);
+    assert.equal(devEntry(recording)?.lastOperationAtRequest, before.id);
   });
 
-  const pending = storedEntry("dev", "Deploying", {
-    deliveryRequestPending: true,
-    runningAtPromotion: "0ld0000",
-  });
-  const asking = decideRelease(
-    releaseInput({ envs: { dev: { stored: pending, delivery: observed(before), lockHolder: SELF } } }),
-    T0,
-  );
+  const recorded = devEntry(recording);
+  assert.ok(recorded !== undefined);
 
-  it("is the operation as read in the pass that asks, before asking", () => {
-    assert.deepEqual(actionLines(asking), [`Promote dev@${REV}`]);
-    assert.equal(devEntry(asking)?.lastOperationAtRequest, before.id);
-  });
-
-  it("is kept in later passes, whatever the tool ran since", () => {
-    const asked = devEntry(asking);
-    assert.ok(asked !== undefined);
-    const later = decideRelease(
-      releaseInput({ envs: { dev: { stored: asked, delivery: observed(since), lockHolder: SELF } } }),
+  it("is kept, with the status unchanged, by the pass that takes the lock with the request", () => {
+    const asking = decideRelease(
+      releaseInput({ envs: { dev: { stored: recorded, delivery: observed(before) } } }),
       T0,
     );
+    assert.deepEqual(actionLines(asking), [`Promote dev@${REV}`]);
+    assert.deepEqual(devEntry(asking), recorded);
+  });
+
+  it("is kept in later passes, whatever the tool ran since; the lock naming the release confirms the request", () => {
+    const later = decideRelease(
+      releaseInput({ envs: { dev: { stored: recorded, delivery: observed(since), lockHolder: SELF } } }),
+      T0,
+    );
+    assert.deepEqual(actionLines(later), [`ConfirmPromotion dev@${REV}`]);
     assert.equal(devEntry(later)?.lastOperationAtRequest, before.id);
   });
 
-  it("is dropped with the request kept pending when the Promote did not run", () => {
-    const written = withUnappliedRequests(asking, new Set());
-    assert.equal(devEntry(written)?.deliveryRequestPending, true);
-    assert.equal(devEntry(written)?.lastOperationAtRequest, undefined);
-  });
-
   it("is not recorded for a tool that keeps no operation (Flux)", () => {
-    const decision = decideRelease(
-      releaseInput({ envs: { dev: { stored: pending, delivery: deployed("0ld0000"), lockHolder: SELF } } }),
-      T0,
-    );
+    const decision = decideRelease(releaseInput({ envs: { dev: { delivery: deployed("0ld0000") } } }), T0);
     assert.equal(devEntry(decision)?.lastOperationAtRequest, undefined);
   });
 });

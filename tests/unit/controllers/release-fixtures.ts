@@ -171,7 +171,7 @@ export function actionLines(decision: ReleaseDecision): string[] {
   return decision.actions.map((a) => {
     switch (a.kind) {
       case "Promote":
-      case "TakeLock":
+      case "ConfirmPromotion":
         return `${a.kind} ${a.environment}@${a.revision}`;
       case "ReleaseLock":
         return `ReleaseLock ${a.environment}`;
@@ -181,10 +181,22 @@ export function actionLines(decision: ReleaseDecision): string[] {
   });
 }
 
+/** The environments whose promotion `decision` records: Deploying with the request pending, not so before. */
+export function recordedPromotions(input: ReleaseDecisionInput, decision: ReleaseDecision): string[] {
+  return (decision.status.environments ?? []).flatMap((entry) => {
+    const before = input.release.status?.environments?.find((e) => e.name === entry.name);
+    const recorded =
+      entry.deliveryRequestPending === true &&
+      (before?.deliveryRequestPending !== true || before.revision !== entry.revision);
+    return recorded ? [entry.name] : [];
+  });
+}
+
 /**
  * The invariants every decision keeps, checked independently of the decision's own gate wiring: an environment
- * whose lock is taken for a promotion has its gate (rebuilt here from the input) open and the environment before it
- * Verified; the delivery tool is asked only for a promotion the stored status records; the states
+ * whose promotion this decision records (Deploying with the request pending, not so before) has its gate (rebuilt
+ * here from the input) open and the environment before it Verified; the delivery tool is asked only for a promotion
+ * the stored status records; the states
  * never skip (everything after the first environment that is not Verified is Pending); currentEnvironment is that
  * first environment; a Gated environment is never promoted.
  */
@@ -205,17 +217,17 @@ export function assertInvariants(input: ReleaseDecisionInput, decision: ReleaseD
   assert.equal(decision.status.currentEnvironment, current?.name);
   assert.equal(decision.status.currentState, current?.state);
   for (const action of decision.actions) {
-    if (action.kind === "Promote") {
-      const stored = input.release.status?.environments?.find((e) => e.name === action.environment);
-      assert.equal(
-        stored?.deliveryRequestPending,
-        true,
-        `${action.environment} is asked for a revision only once its promotion is recorded`,
-      );
-      continue;
-    }
-    if (action.kind !== "TakeLock") continue;
-    const i = spec.pipeline.indexOf(action.environment);
+    if (action.kind !== "Promote" && action.kind !== "ConfirmPromotion") continue;
+    const stored = input.release.status?.environments?.find((e) => e.name === action.environment);
+    assert.equal(
+      stored?.deliveryRequestPending,
+      true,
+      `${action.environment} is asked for a revision only once its promotion is recorded`,
+    );
+  }
+  for (const name of recordedPromotions(input, decision)) {
+    const i = spec.pipeline.indexOf(name);
+    const action = { environment: name };
     const env = input.environments.find((e) => e.name === action.environment);
     assert.ok(env?.spec !== undefined, `${action.environment} exists`);
     const previous = i === 0 ? undefined : entries[i - 1];

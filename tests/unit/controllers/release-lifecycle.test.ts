@@ -11,6 +11,7 @@ import {
   actionLines,
   assertInvariants,
   at,
+  recordedPromotions,
   releaseInput,
   task,
   type Env,
@@ -26,24 +27,43 @@ interface Step {
   envs: Partial<Record<Env, Omit<EnvFixture, "stored">>>;
 }
 
+/** The step's world with the lock of each of `names` set to `holder` (undefined: no lock). */
+function withLock(envs: Step["envs"], names: readonly string[], holder: string | undefined): Step["envs"] {
+  const changed: Step["envs"] = { ...envs };
+  for (const name of names as Env[]) changed[name] = { ...changed[name], lockHolder: holder };
+  return changed;
+}
+
 /**
- * One reconcile at `now` on the stored `status`; when it took a target's lock for a promotion, the pass its own
- * status write wakes runs right after, in the same world, and asks the delivery tool: the two are returned as one
- * decision (both passes' actions and events, the second's status).
+ * One reconcile at `now` on the stored `status`; when it recorded a promotion, the pass its own status write wakes
+ * runs right after, in the same world with the target unlocked, and takes the lock with the request; the pass that
+ * write wakes (the lock naming the release now) runs after it. They are returned as one decision (every pass's
+ * actions and events, the last one's status).
  */
 function reconcile(step: Step, status: ReleaseStatus | undefined, now: Date): ReleaseDecision {
   const input = releaseInput({ envs: step.envs, ...(status === undefined ? {} : { status }) });
   const decision = decideRelease(input, now);
   assertInvariants(input, decision, now);
-  if (!decision.actions.some((a) => a.kind === "TakeLock")) return decision;
-  const next = releaseInput({ envs: step.envs, status: decision.status });
-  const followUp = decideRelease(next, now);
-  assertInvariants(next, followUp, now);
+  const recorded = recordedPromotions(input, decision);
+  if (recorded.length === 0) return decision;
+  const passes = [decision];
+  const asking = releaseInput({ envs: withLock(step.envs, recorded, undefined), status: decision.status });
+  const asked = decideRelease(asking, now);
+  assertInvariants(asking, asked, now);
+  passes.push(asked);
+  const promoted = asked.actions.flatMap((a) => (a.kind === "Promote" ? [a.environment] : []));
+  if (promoted.length > 0) {
+    const locked = releaseInput({ envs: withLock(step.envs, promoted, SELF), status: asked.status });
+    const after = decideRelease(locked, now);
+    assertInvariants(locked, after, now);
+    passes.push(after);
+  }
+  const last = passes[passes.length - 1] as ReleaseDecision;
   return {
-    ...followUp,
-    actions: [...decision.actions, ...followUp.actions],
-    events: [...decision.events, ...followUp.events],
-    audit: [...decision.audit, ...followUp.audit],
+    ...last,
+    actions: passes.flatMap((p) => p.actions),
+    events: passes.flatMap((p) => p.events),
+    audit: passes.flatMap((p) => p.audit),
   };
 }
 
@@ -54,16 +74,31 @@ function reconcile(step: Step, status: ReleaseStatus | undefined, now: Date): Re
 function run(steps: readonly Step[]): ReleaseDecision[] {
   let status: ReleaseStatus | undefined;
   const stamped = new Map<string, string>();
-  return steps.map((step) => {
-    const now = at(step.time);
-    const input = releaseInput({ envs: step.envs, ...(status === undefined ? {} : { status }) });
+  // The targets whose lock this release took with its request and has not freed: the world keeps it between steps.
+  const held = new Set<string>();
+  return steps.map((given) => {
+    const now = at(given.time);
+    const envs: Step["envs"] = { ...given.envs };
+    for (const name of held as Set<Env>) {
+      if (!Object.hasOwn(envs[name] ?? {}, "lockHolder")) envs[name] = { ...envs[name], lockHolder: SELF };
+    }
+    const step = { ...given, envs };
     const decision = reconcile(step, status, now);
-    const again = decideRelease({ ...input, release: { ...input.release, status: decision.status } }, now);
+    for (const action of decision.actions) {
+      if (action.kind === "Promote") held.add(action.environment);
+      if (action.kind === "ReleaseLock") held.delete(action.environment);
+    }
+    // The world after the pass: an environment asked in it carries this release's lock (taken with the request).
+    const asked = decision.actions.flatMap((a) => (a.kind === "Promote" ? [a.environment] : []));
+    const after = releaseInput({ envs: withLock(step.envs, asked, SELF), status: decision.status });
+    const again = decideRelease(after, now);
     assert.deepEqual(again.status, decision.status, `deciding again at ${step.time} changes nothing`);
     assert.deepEqual(again.events, []);
-    // Freeing a lock waits for a pass that sees Verified or Failed stored, so deciding again may add one.
+    // Freeing a lock waits for a pass that sees Verified or Failed stored, so deciding again may add one; a pass
+    // that finds its lock with the request pending confirms the promotion's record (no write to the target).
+    const idempotent = ["Ensure", "ReleaseLock", "ConfirmPromotion"];
     assert.deepEqual(
-      actionLines(again).filter((a) => !a.startsWith("Ensure") && !a.startsWith("ReleaseLock")),
+      actionLines(again).filter((a) => !idempotent.some((kind) => a.startsWith(kind))),
       [],
       "deciding again leaves only the idempotent actions",
     );
@@ -208,21 +243,25 @@ describe("decideRelease over a release's life", () => {
         "prod:Verified",
       ],
     );
+    // One reconcile here runs several passes of the same world (see reconcile), so a lock freed in it is freed in
+    // each: the facts in their first order, and each promotion asked once.
+    const lines = decisions.flatMap((d) =>
+      actionLines(d).filter((a) => !a.startsWith("Ensure") && !a.startsWith("ConfirmPromotion")),
+    );
+    assert.equal(lines.filter((a) => a.startsWith("Promote")).length, 4, "each promotion is asked once");
     assert.deepEqual(
-      decisions.flatMap((d) => actionLines(d).filter((a) => !a.startsWith("Ensure"))),
+      [...new Set(lines)],
       [
-        `TakeLock dev@${REV}`,
         `Promote dev@${REV}`,
         "ReleaseLock dev",
-        `TakeLock test@${REV}`,
         `Promote test@${REV}`,
-        `TakeLock staging@${REV}`,
+        "ReleaseLock test",
         `Promote staging@${REV}`,
-        `TakeLock prod@${REV}`,
+        "ReleaseLock staging",
         `Promote prod@${REV}`,
         "ReleaseLock prod",
       ],
-      "each environment is locked, recorded and then promoted once, in order",
+      "each environment is recorded, then locked and asked in one write, then freed, in order",
     );
     const promoteProd = decisions[11]?.actions.find((a) => a.kind === "Promote");
     assert.equal(promoteProd?.kind === "Promote" ? promoteProd.changeRequest : undefined, "shop-prod");
@@ -291,7 +330,7 @@ describe("decideRelease over a release's life", () => {
       ],
     );
     assert.deepEqual(
-      actionLines(decisions[2] as ReleaseDecision),
+      actionLines(decisions[2] as ReleaseDecision).filter((a) => !a.startsWith("ConfirmPromotion")),
       [],
       "the lock waits for Failed to be stored",
     );

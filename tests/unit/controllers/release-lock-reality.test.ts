@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import {
   LOCK_TAKING_GRACE_MS,
   lockReality,
+  lockAppliedWithRequest,
   lockWrittenAt,
   type LockHolderView,
 } from "../../../src/controllers/release/lock-reality.js";
@@ -127,6 +128,24 @@ describe("when the lock annotation was last written, from managedFields", () => 
       "stagegate.io/locked-by",
     );
     assert.equal(found?.toISOString(), "2030-01-01T00:02:00.000Z");
+  });
+
+  it("a lock written by an apply of the delivery manager was written with a request; a merge patch was not", () => {
+    const lock = { "f:stagegate.io/locked-by": {} };
+    const applied = {
+      ...entry("2030-01-01T00:00:00Z", lock),
+      manager: "stagegate-operator",
+      operation: "Apply",
+    };
+    const patched = { ...entry("2030-01-01T00:00:00Z", lock), manager: "stagegate-operator" };
+    const key = "stagegate.io/locked-by";
+    assert.equal(lockAppliedWithRequest(object([applied]), key, "stagegate-operator"), true);
+    assert.equal(lockAppliedWithRequest(object([patched]), key, "stagegate-operator"), false);
+    assert.equal(
+      lockAppliedWithRequest(object([{ ...applied, manager: "kubectl" }]), key, "stagegate-operator"),
+      false,
+    );
+    assert.equal(lockAppliedWithRequest(object("junk"), key, "stagegate-operator"), false);
   });
 
   it("none when no entry owns it, or managedFields is not a list of entries", () => {

@@ -211,6 +211,21 @@ const rows: Row[] = [
   },
   {
     situation:
+      "in flight, the request still marked pending but the lock naming this release (asked with it): a hand sync is news",
+    entry: inFlight({ deliveryRequestPending: true }),
+    stored: PENDING,
+    input: { delivery: told("feed000aaaa", "feed000aaaa"), lockHolder: SELF, claims: [earlier] },
+    found: { running: "feed000aaaa", inFlight: true },
+  },
+  {
+    situation:
+      "in flight, the request marked pending and the lock not this release's: what it is told is not news",
+    entry: inFlight({ deliveryRequestPending: true }),
+    stored: PENDING,
+    input: { delivery: told("feed000aaaa", "feed000aaaa"), lockHolder: "team/mallory", claims: [earlier] },
+  },
+  {
+    situation:
       "in flight, a revision nobody promoted runs (a Kustomization says nothing requested): unapproved",
     entry: inFlight(),
     stored: ASKED,
@@ -322,6 +337,22 @@ const rows: Row[] = [
     stored: ASKED_PINNED,
     input: {
       // Argo CD compares with the pin (OutOfSync at this release's revision); the operation says what ran.
+      delivery: pinned(FULL_REV, { id: "2029-12-31T00:00:09Z feed000aaaa", revision: "feed000aaaa" }),
+      claims: [earlier],
+    },
+    found: { running: "feed000aaaa", inFlight: true },
+  },
+  {
+    situation:
+      "pinned, a hand sync between the promotion's record and its request (the lock removed): unapproved all the same",
+    target: PINNED,
+    entry: inFlight({ runningAtPromotion: "feed000aaaa", deliveryRequestPending: true }),
+    stored: inFlight({
+      runningAtPromotion: "feed000aaaa",
+      lastOperationAtRequest: BEFORE.id,
+      deliveryRequestPending: true,
+    }),
+    input: {
       delivery: pinned(FULL_REV, { id: "2029-12-31T00:00:09Z feed000aaaa", revision: "feed000aaaa" }),
       claims: [earlier],
     },
