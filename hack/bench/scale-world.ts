@@ -1,12 +1,18 @@
 // The objects a scale run promotes: one Environment owning the delivery objects of the run's namespace, and per
 // release an Argo CD Application (as `argocd app create` leaves it: no status) and a one-stage Release targeting
-// it, created as a platform engineer and a release manager would.
+// it, created as a platform engineer and a release manager would. The Release carries the lock finalizer the release
+// mutating webhook adds at creation: the benchmark does not serve the webhooks (their cost is the API server's), so
+// it creates the Release as the webhook would have stored it, and the operator's writes are those of a cluster with
+// the chart.
 import { createHash } from "node:crypto";
 import { builtin } from "../../src/runtime/kube/resource.js";
 import type { KubeClient } from "../../src/runtime/kube/client.js";
 import { createEnvironment, ownsDeliveryIn } from "../../tests/support/controller-world.js";
 import { createArgoApplication } from "../../tests/support/delivery-objects.js";
-import { createRelease } from "../../tests/support/release-world.js";
+import { API_VERSION } from "../../src/api/v1alpha1/group.js";
+import { resources } from "../../src/controllers/resources.js";
+import { LOCK_FINALIZER } from "../../src/controllers/release/finalizer.js";
+import { releaseSpec } from "../../tests/support/release-world.js";
 import { runTimed, type TimedRun } from "./timed-runs.js";
 
 /** The one environment every release of the run is promoted to. */
@@ -55,7 +61,7 @@ export function createReleases(
   return runTimed(indices.length, concurrency, async (k) => {
     const i = indices[k] ?? 0;
     const revision = revisionOf(i);
-    await createRelease(scope, releaseName(i), {
+    const spec = releaseSpec({
       version: `1.0.${i}`,
       revision,
       pipeline: [ENVIRONMENT],
@@ -66,6 +72,17 @@ export function createReleases(
         },
       ],
     });
+    await scope.admin.create(
+      resources.release,
+      {
+        apiVersion: API_VERSION,
+        kind: "Release",
+        // As the release webhook stores it (see the top of this file).
+        metadata: { name: releaseName(i), namespace: scope.namespace, finalizers: [LOCK_FINALIZER] },
+        spec,
+      },
+      scope.namespace,
+    );
   });
 }
 
