@@ -121,7 +121,8 @@ export interface DeliveryAssessment {
   message: string;
 }
 
-const DEFAULT_PROGRESS_DEADLINE_MS = 10 * 60 * 1000;
+/** How long a degraded target may take to recover before its delivery fails, unless the expectation says otherwise. */
+export const DEFAULT_PROGRESS_DEADLINE_MS = 10 * 60 * 1000;
 
 /** True when the observation runs the expected revision (any revision when none is expected). */
 export function runsRevision(observation: DeliveryObservation, expected: string | undefined): boolean {

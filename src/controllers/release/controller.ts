@@ -25,13 +25,11 @@ import { releaseKey } from "./names.js";
 import { ReleaseCondition } from "./reasons.js";
 import { RELEASES_BY_TARGET, releaseTargetKeys } from "./target-claims.js";
 import { objectDeliveryKey } from "./target-object.js";
+import { deliveryRecheckMs } from "./recheck.js";
 
 /** The index of Releases by the Environments their pipeline names. */
 const RELEASES_BY_ENVIRONMENT = "pipeline-environment";
-/**
- * How often a release looks again while a delivery is in flight. Delivery objects are watched, so this is only
- * the safety net that notices a progress deadline passing while the target itself stays quiet.
- */
+/** How soon a release asks again for a ref or a chart index it could not read (the repository down, a credential). */
 export const DELIVERY_RECHECK_MS = 30_000;
 /** How soon a release tries again after another writer changed a target between our read and the lock. */
 const LOCK_RETRY_MS = 1_000;
@@ -215,8 +213,8 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
     if (resolution.problem !== undefined || Object.keys(charts.problems).length > 0) {
       return { requeueAfterMs: DELIVERY_RECHECK_MS };
     }
-    const deploying = (written.status.environments ?? []).some((e) => e.state === "Deploying");
-    return deploying ? { requeueAfterMs: DELIVERY_RECHECK_MS } : {};
+    const recheck = deliveryRecheckMs(written.status.environments ?? [], spec.targets, deps.clock.now());
+    return recheck === undefined ? {} : { requeueAfterMs: recheck };
   }
 
   return new Controller(
