@@ -2,6 +2,7 @@ import { isGone, isNotFound, ApiError } from "../kube/api-error.js";
 import { KubeObject, objectKey } from "../kube/object.js";
 import type { ResourceType } from "../kube/resource.js";
 import { Backoff, delay } from "../backoff.js";
+import { AheadOfWatch } from "./ahead-of-watch.js";
 import { ObjectStore } from "./store.js";
 import type { InformerEvent, InformerOptions } from "./types.js";
 import { Bookmark, ShortWatchError, WatchErrorStatus } from "./watch-wire.js";
@@ -29,6 +30,8 @@ export class Informer {
   private readonly name: string;
   /** Whether the last list of an optional resource found it not served (logged once until it is). */
   private notServed = false;
+  /** This process's writes the cache holds before the watch delivered them. */
+  private readonly ahead = new AheadOfWatch();
 
   constructor(private readonly opts: InformerOptions) {
     this.name =
@@ -64,12 +67,17 @@ export class Informer {
    * reconcile reads what it just wrote rather than the version it replaced, and does not write from that stale
    * resourceVersion only to be refused with 409 (issue 12). Applied only while the cache still holds exactly the
    * version the write replaced: then nobody else wrote in between (the write would have been refused), and the
-   * watch will deliver this same version next. Listeners hear it as the update they would have heard.
+   * watch will deliver this same version next. Listeners hear it as the update they would have heard. Until the
+   * watch has caught up, its events for the older versions of this process's own writes are skipped: storing them
+   * would move the cache back and wake controllers with a copy older than their last write (see AheadOfWatch).
    */
   applyOwnWrite(replacedResourceVersion: string, stored: KubeObject): void {
     const cached = this.store.get(objectKey(stored));
     if (cached?.metadata.resourceVersion !== replacedResourceVersion) return;
-    if (stored.metadata.resourceVersion === replacedResourceVersion) return;
+    const { resourceVersion } = stored.metadata;
+    if (resourceVersion === replacedResourceVersion) return;
+    // The watch delivers this version later, after any older own write still on its way: those are behind.
+    if (resourceVersion !== undefined) this.ahead.wrote(objectKey(stored), resourceVersion);
     this.store_(this.cached(stored));
   }
 
@@ -166,6 +174,7 @@ export class Informer {
 
   private async listAll(signal: AbortSignal): Promise<string> {
     const seen = new Set<string>();
+    this.ahead.forget();
     let cont: string | undefined;
     let resourceVersion: string;
     do {
@@ -252,10 +261,12 @@ export class Informer {
           continue;
         }
         const object = this.cached(KubeObject.parse(event.object));
+        const key = objectKey(object);
         if (event.type === "DELETED") {
-          const old = this.store.remove(objectKey(object));
+          this.ahead.forget(key);
+          const old = this.store.remove(key);
           this.emit({ type: "deleted", object: old ?? object });
-        } else {
+        } else if (this.ahead.watched(key, object.metadata.resourceVersion) !== "behind") {
           this.store_(object);
         }
         this.lastSyncResourceVersion = object.metadata.resourceVersion ?? this.lastSyncResourceVersion;
