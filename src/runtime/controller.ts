@@ -75,8 +75,10 @@ export class Controller {
     private readonly metrics: RuntimeMetrics,
   ) {
     spec.primary.subscribe((event) => {
-      if (spec.holdBack?.(event) === true) return;
-      this.queue?.add(objectKey(event.object), eventPriority(event));
+      const queue = this.queue;
+      // Asked only while running: a controller that is not running (a standby replica) holds nothing back.
+      if (queue === undefined || spec.holdBack?.(event) === true) return;
+      queue.add(objectKey(event.object), eventPriority(event));
     });
     for (const watch of spec.watches ?? []) {
       watch.informer.subscribe((event) => {

@@ -16,8 +16,9 @@ function isRollbackTask(obj: KubeObject): boolean {
  *
  * Only the order changes, never what is written: a held key is handed over when the rollback pass ends, whatever it
  * did (nothing, a write, an error), and every key is queued again whenever the controllers start, so nothing waits
- * on memory a restart loses. It holds back only while a rollback controller is attached (see {@link attach}): the
- * DeploymentTask controller alone queues every task as it always did.
+ * on memory a restart loses. It holds back only while a rollback controller is attached (see {@link attach}) and the
+ * DeploymentTask controller runs (a standby replica holds nothing): the DeploymentTask controller alone queues every
+ * task as it always did.
  */
 export class FirstLook {
   private readonly held = new Set<string>();
