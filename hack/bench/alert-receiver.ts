@@ -5,7 +5,7 @@
 // quantiles, the ratios receiver/raw, and whether the absolute targets were met here. Nothing is asserted on a
 // timing. Everything it started is torn down on success, on error and on Ctrl-C.
 import path from "node:path";
-import { countsSince, settledWriteCounts } from "./api-requests.js";
+import { countsSince, settledRequestCounts } from "./api-requests.js";
 import { timeAppendFsync } from "./append-fsync.js";
 import { startBenchEnvironment, type BenchEnvironment } from "./bench-environment.js";
 import { BenchOptionsError, parseBenchOptions, type BenchOptions } from "./bench-options.js";
@@ -41,10 +41,12 @@ async function measure(env: BenchEnvironment, options: BenchOptions): Promise<Be
     concurrency,
     prefix: "conc",
   });
-  const before = await settledWriteCounts(admin);
+  const before = await settledRequestCounts(admin);
   const concurrentDeliveries = await timeAlertDeliveries(receiver, admin, namespace, { count, concurrency });
   console.log("Waiting for the operator's controllers to finish reacting to the new tasks...");
-  const writes = countsSince(before, await settledWriteCounts(admin));
+  const after = await settledRequestCounts(admin);
+  const perAlert = (counts: [string, number][]): [string, number][] =>
+    counts.map(([key, n]) => [key, n / count]);
   return {
     rawWrites,
     deliveries,
@@ -54,7 +56,8 @@ async function measure(env: BenchEnvironment, options: BenchOptions): Promise<Be
       inFlight: concurrency,
       rawWrites: concurrentWrites,
       deliveries: concurrentDeliveries,
-      writesPerAlert: writes.map(([key, n]) => [key, n / count]),
+      writesPerAlert: perAlert(countsSince(before.writes, after.writes)),
+      readsPerAlert: perAlert(countsSince(before.reads, after.reads)),
     },
   };
 }

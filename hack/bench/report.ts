@@ -20,6 +20,8 @@ export interface BenchResults {
      * done reacting, divided by the number of alerts, by `VERB resource`.
      */
     readonly writesPerAlert?: readonly (readonly [string, number])[];
+    /** The reads of objects (GET, LIST) over the same span, per alert, by `VERB resource`: every client's. */
+    readonly readsPerAlert?: readonly (readonly [string, number])[];
   };
 }
 
@@ -87,16 +89,29 @@ export function formatResults(results: BenchResults): string {
   if (concurrent !== undefined) {
     const rows = writeRows(`${concurrent.inFlight} in flight: `, concurrent.rawWrites, concurrent.deliveries);
     sections.push("", `Concurrent: ${concurrent.inFlight} requests in flight`, latencyTable(rows));
-    const writes = concurrent.writesPerAlert;
-    if (writes !== undefined) {
-      const total = writes.reduce((sum, [, n]) => sum + n, 0);
+    const perAlert = (title: string, counts: readonly (readonly [string, number])[], all: string): void => {
+      const total = counts.reduce((sum, [, n]) => sum + n, 0);
       sections.push(
         "",
-        "API writes per alert of that series, by any client, until the controllers were done reacting",
+        title,
         textTable(
           ["request", "per alert"],
-          [...writes.map(([key, n]) => [key, n.toFixed(2)]), ["all writes", total.toFixed(2)]],
+          [...counts.map(([key, n]) => [key, n.toFixed(2)]), [all, total.toFixed(2)]],
         ),
+      );
+    };
+    if (concurrent.writesPerAlert !== undefined) {
+      perAlert(
+        "API writes per alert of that series, by any client, until the controllers were done reacting",
+        concurrent.writesPerAlert,
+        "all writes",
+      );
+    }
+    if (concurrent.readsPerAlert !== undefined) {
+      perAlert(
+        "API reads of objects (GET, LIST) per alert over the same span, by any client",
+        concurrent.readsPerAlert,
+        "all reads",
       );
     }
     const [cRaw, cRawWatch, cReceiver, cReceiverWatch] = rows;

@@ -54,6 +54,11 @@ export interface ControllerSpec {
   initialKeys?: readonly string[];
   /** Called once for a terminal error: mark the object Stalled and warn its owner. */
   onTerminalError?(req: ReconcileRequest, err: TerminalError): Promise<void>;
+  /**
+   * Primary events this controller does not queue, because another controller looks at the object first and
+   * hands the key over when it is done (see `FirstLook`). Keys held back this way are still queued at start-up.
+   */
+  holdBack?(event: InformerEvent): boolean;
 }
 
 /**
@@ -69,7 +74,12 @@ export class Controller {
     private readonly log: Logger,
     private readonly metrics: RuntimeMetrics,
   ) {
-    spec.primary.subscribe((event) => this.queue?.add(objectKey(event.object), eventPriority(event)));
+    spec.primary.subscribe((event) => {
+      const queue = this.queue;
+      // Asked only while running: a controller that is not running (a standby replica) holds nothing back.
+      if (queue === undefined || spec.holdBack?.(event) === true) return;
+      queue.add(objectKey(event.object), eventPriority(event));
+    });
     for (const watch of spec.watches ?? []) {
       watch.informer.subscribe((event) => {
         const queue = this.queue;

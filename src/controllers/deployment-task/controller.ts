@@ -17,6 +17,7 @@ import { decideTask, type TaskDecision } from "./decide.js";
 import type { DependencyState } from "./dependencies.js";
 import { deriveTaskPhase } from "./phase.js";
 import { assessAccountability, withAccountability } from "./accountability.js";
+import { firstLookOf } from "./first-look.js";
 
 const DEPENDS_ON = "dependsOn";
 const ENVIRONMENT = "environment";
@@ -52,6 +53,7 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
   });
   tasks.store.addIndex(RELEASE, releaseKeys);
   registerOverdueGauge(deps, informers);
+  const firstLook = firstLookOf(informers);
 
   /**
    * Returns the cycle through `name`, if any, from the part of the namespace's dependsOn graph reachable from it
@@ -167,10 +169,13 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
     return decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs };
   }
 
-  return new Controller(
+  const controller = new Controller(
     {
       name: "deploymenttask",
       primary: tasks,
+      // A new Rollback task is the rollback controller's to look at first: its first step is then in the first
+      // status this controller writes, instead of a second status write for its generation (ADR 0039).
+      holdBack: (event) => firstLook.holdBack(event),
       workers: deps.workers,
       reconcile,
       watches: [
@@ -210,6 +215,8 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
     deps.log,
     deps.metrics,
   );
+  firstLook.onHandOver((key) => controller.enqueue(key));
+  return controller;
 }
 
 /** `stagegate_deploymenttasks_overdue{namespace,type}`, computed from the cache at scrape time. */

@@ -26,6 +26,7 @@ import { gatherRollback, type GatheredRollback } from "./gather.js";
 import { ROLLBACK_RELEASES_BY_TARGET } from "./previous-revision.js";
 import { LOCK_RETRY_MS, ROLLBACK_ANNOTATION, RollbackReason } from "./reasons.js";
 import { reconcileValidation } from "./validation-reconcile.js";
+import { firstLookOf } from "../deployment-task/first-look.js";
 
 /** The index of Rollback tasks by the release they belong to (`namespace/release`). */
 const ROLLBACK_TASKS_BY_RELEASE = "rollback-task-release";
@@ -58,8 +59,19 @@ export function createRollbackController(deps: ControllerDeps, informers: Inform
   tasks.store.addIndex(ROLLBACK_TASKS_BY_RELEASE, rollbackTaskReleaseKey);
   informers.releases.store.addIndex(ROLLBACK_RELEASES_BY_TARGET, releaseTargetKeys);
   const gatherDeps = { client: deps.client, informers, clock: deps.clock, rollbackSeal: deps.rollbackSeal };
+  // New Rollback tasks are looked at here first, then handed to the DeploymentTask controller (ADR 0039).
+  const firstLook = firstLookOf(informers);
+  firstLook.attach();
 
   async function reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
+    try {
+      return await reconcileTask(req);
+    } finally {
+      firstLook.looked(req.key);
+    }
+  }
+
+  async function reconcileTask(req: ReconcileRequest): Promise<ReconcileResult> {
     const cached = tasks.store.get(req.key);
     if (cached === undefined || cached.metadata.deletionTimestamp !== undefined) return {};
     const type = (cached.spec as { type?: unknown } | undefined)?.type;
@@ -82,9 +94,17 @@ export function createRollbackController(deps: ControllerDeps, informers: Inform
       opts,
       maxAttempts: MAX_ATTEMPTS,
       async decide(task) {
-        const gathered = await gatherRollback(gatherDeps, task, opts);
+        // The cached delivery object tells a pass with nothing to do; a decision that acts is made again from
+        // the object read live, so no write rests on the cache (ADR 0039). A change the cache has not seen yet
+        // wakes this task again when its watch event arrives.
+        const cachedLook = await gatherRollback(gatherDeps, task, opts, "cache");
+        if (cachedLook === undefined) return { done: {} };
+        const now = deps.clock.now();
+        const onCache = decideRollback(cachedLook.input, now);
+        const enough = onCache.kind === "Skip" || cachedLook.target === undefined;
+        const gathered = enough ? cachedLook : await gatherRollback(gatherDeps, task, opts, "live");
         if (gathered === undefined) return { done: {} };
-        const decision = decideRollback(gathered.input, deps.clock.now());
+        const decision = gathered === cachedLook ? onCache : decideRollback(gathered.input, now);
         const writesTask = decision.finish !== undefined || decision.record !== undefined;
         return { decision: { gathered, decision }, writesTask };
       },

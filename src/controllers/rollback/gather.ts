@@ -15,7 +15,8 @@ import { targetIdentity } from "../../api/v1alpha1/release-binding.js";
 import { targetOwnership } from "../../policy/delivery-ownership.js";
 import { releaseKey } from "../release/names.js";
 import type { TargetClaim } from "../release/target-claims.js";
-import { targetKey } from "../release/target-object.js";
+import { targetKey, targetObjectRef } from "../release/target-object.js";
+import { deliveryResources } from "../resources.js";
 import { findEnvironment, findRelease, parseTask } from "../task-context.js";
 import type { RollbackDelivery, RollbackInput } from "./decide.js";
 import { previousRevision, rollbackTarget, verifiedClaims } from "./previous-revision.js";
@@ -144,6 +145,26 @@ function assessTargetObject(
   };
 }
 
+/**
+ * Where a pass reads the delivery object from: the informer's cache (enough to find that nothing is to be done), or
+ * the API server (what a decision that writes is made from: the lock's resourceVersion precondition needs the
+ * newest, and a stale cache must not decide a write).
+ */
+export type TargetSource = "cache" | "live";
+
+/** The delivery object a target names, as the shared informer caches it; undefined when it has none. */
+function cachedTarget(informers: Informers, target: ReleaseTarget): KubeObject | undefined {
+  const ref = targetObjectRef(target);
+  if (ref === undefined) return undefined;
+  const informer =
+    ref.rt === deliveryResources.argoCDApplication
+      ? informers.argoCDApplications
+      : ref.rt === deliveryResources.fluxHelmRelease
+        ? informers.fluxHelmReleases
+        : informers.fluxKustomizations;
+  return informer.store.get(`${ref.namespace}/${ref.name}`);
+}
+
 /** The rollback decision's input for a Rollback task, and the delivery object as read (for the lock). */
 export interface GatheredRollback {
   input: RollbackInput;
@@ -153,13 +174,14 @@ export interface GatheredRollback {
 
 /**
  * Reads everything the rollback decision needs about one Rollback task: the Release and Environment from the
- * caches, the previous revision from the other releases' status, and the delivery object's lock and state live
- * (the lock's resourceVersion precondition needs the newest). Reads only; undefined when the spec does not read.
+ * caches, the previous revision from the other releases' status, and the delivery object's lock and state from
+ * `source` (see {@link TargetSource}). Reads only; undefined when the spec does not read.
  */
 export async function gatherRollback(
   deps: GatherDeps,
   task: KubeObject,
   opts: CallOptions,
+  source: TargetSource = "live",
 ): Promise<GatheredRollback | undefined> {
   const read = readRollbackContext(deps.informers, task);
   if (read === undefined) return undefined;
@@ -195,7 +217,8 @@ export async function gatherRollback(
   const open = read.spec.type === "Rollback" && read.phase !== "Succeeded";
   let targetObject: KubeObject | undefined;
   if (target !== undefined) {
-    targetObject = await readTarget(deps.client, target, opts);
+    targetObject =
+      source === "live" ? await readTarget(deps.client, target, opts) : cachedTarget(deps.informers, target);
     input.lockHolder = targetObject?.metadata.annotations?.[LOCK_ANNOTATION];
     if (envSpec !== undefined && release !== undefined && targetObject !== undefined) {
       const environment = read.spec.environment ?? "";

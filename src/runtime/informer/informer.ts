@@ -2,6 +2,7 @@ import { isGone, isNotFound, ApiError } from "../kube/api-error.js";
 import { KubeObject, objectKey } from "../kube/object.js";
 import type { ResourceType } from "../kube/resource.js";
 import { Backoff, delay } from "../backoff.js";
+import { AheadOfWatch } from "./ahead-of-watch.js";
 import { ObjectStore } from "./store.js";
 import { WritesAhead } from "./writes-ahead.js";
 import type { InformerEvent, InformerOptions } from "./types.js";
@@ -28,10 +29,12 @@ export class Informer {
   private lastSyncResourceVersion: string | undefined;
   private readonly syncWaiters: (() => void)[] = [];
   /** Own writes made from a version the cache has not reached yet (see {@link applyOwnWrite}). */
-  private readonly ahead = new WritesAhead();
+  private readonly held = new WritesAhead();
   private readonly name: string;
   /** Whether the last list of an optional resource found it not served (logged once until it is). */
   private notServed = false;
+  /** This process's writes the cache holds before the watch delivered them. */
+  private readonly ownAhead = new AheadOfWatch();
 
   constructor(private readonly opts: InformerOptions) {
     this.name =
@@ -67,21 +70,26 @@ export class Informer {
    * reconcile reads what it just wrote rather than the version it replaced, and does not write from that stale
    * resourceVersion only to be refused with 409 (issue 12). Applied only while the cache still holds exactly the
    * version the write replaced: then nobody else wrote in between (the write would have been refused), and the
-   * watch will deliver this same version next. Listeners hear it as the update they would have heard. A cache that
-   * has not reached the replaced version yet (the write was made from a live read) holds the write until it does,
-   * then takes it in at once (`WritesAhead`).
+   * watch will deliver this same version next. Listeners hear it as the update they would have heard. Until the
+   * watch has caught up, its events for the older versions of this process's own writes are skipped: storing them
+   * would move the cache back and wake controllers with a copy older than their last write (see AheadOfWatch). A
+   * cache that has not reached the replaced version yet (the write was made from a live read) holds the write until
+   * it does, then takes it in at once (`WritesAhead`, ADR 0037).
    */
   applyOwnWrite(replacedResourceVersion: string, stored: KubeObject): void {
     const key = objectKey(stored);
     const cached = this.store.get(key);
-    if (stored.metadata.resourceVersion === replacedResourceVersion) return;
+    const { resourceVersion } = stored.metadata;
+    if (resourceVersion === replacedResourceVersion) return;
     if (cached?.metadata.resourceVersion === replacedResourceVersion) {
+      // The watch delivers this version later, after any older own write still on its way: those are behind.
+      if (resourceVersion !== undefined) this.ownAhead.wrote(key, resourceVersion);
       this.store_(this.cached(stored));
       return;
     }
     // The cache lags the version the write was made from (a live read): held until the watch reaches it.
-    if (cached?.metadata.resourceVersion !== stored.metadata.resourceVersion) {
-      this.ahead.hold(key, replacedResourceVersion, this.cached(stored));
+    if (cached?.metadata.resourceVersion !== resourceVersion) {
+      this.held.hold(key, replacedResourceVersion, this.cached(stored));
     }
   }
 
@@ -178,6 +186,7 @@ export class Informer {
 
   private async listAll(signal: AbortSignal): Promise<string> {
     const seen = new Set<string>();
+    this.ownAhead.forget();
     let cont: string | undefined;
     let resourceVersion: string;
     do {
@@ -211,7 +220,12 @@ export class Informer {
   }
 
   private store_(incoming: KubeObject): void {
-    const object = this.ahead.resolve(objectKey(incoming), incoming);
+    const key = objectKey(incoming);
+    const object = this.held.resolve(key, incoming);
+    // A held own write taken in ahead of its watch event, as applyOwnWrite takes one in.
+    if (object !== incoming && object.metadata.resourceVersion !== undefined) {
+      this.ownAhead.wrote(key, object.metadata.resourceVersion);
+    }
     const old = this.store.upsert(object);
     if (old === undefined) this.emit({ type: "added", object });
     else if (old.metadata.resourceVersion !== object.metadata.resourceVersion) {
@@ -265,11 +279,13 @@ export class Informer {
           continue;
         }
         const object = this.cached(KubeObject.parse(event.object));
+        const key = objectKey(object);
         if (event.type === "DELETED") {
-          this.ahead.forget(objectKey(object));
-          const old = this.store.remove(objectKey(object));
+          this.ownAhead.forget(key);
+          this.held.forget(key);
+          const old = this.store.remove(key);
           this.emit({ type: "deleted", object: old ?? object });
-        } else {
+        } else if (this.ownAhead.watched(key, object.metadata.resourceVersion) !== "behind") {
           this.store_(object);
         }
         this.lastSyncResourceVersion = object.metadata.resourceVersion ?? this.lastSyncResourceVersion;

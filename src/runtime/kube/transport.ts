@@ -2,6 +2,7 @@ import https from "node:https";
 import http from "node:http";
 import type { KubeCredentials } from "./kube-credentials.js";
 import { ApiError, TransportError } from "./api-error.js";
+import { sameMaterial, type TlsMaterial } from "./tls-material.js";
 
 /** One request to the API server. */
 export interface KubeRequest {
@@ -39,7 +40,7 @@ interface Credentials {
  */
 export class KubeTransport {
   private agent: http.Agent | undefined;
-  private agentKey = "";
+  private agentMaterial: TlsMaterial | undefined;
   private readonly url: URL;
   private readonly basePath: string;
 
@@ -94,28 +95,19 @@ export class KubeTransport {
 
   /** The keep-alive agent for these credentials; a new one when the TLS material changed. */
   private agentFor(options: https.RequestOptions): http.Agent {
-    // Buffers serialise as their bytes, so equal TLS material gives an equal key.
-    const key = JSON.stringify([
-      options.ca,
-      options.cert,
-      options.key,
-      options.rejectUnauthorized,
-      options.servername,
-    ]);
-    if (this.agent !== undefined && key === this.agentKey) return this.agent;
-    this.agent?.destroy();
-    const agentOptions = {
-      keepAlive: true,
-      keepAliveMsecs: 30_000,
+    const material: TlsMaterial = {
       ca: options.ca,
       cert: options.cert,
       key: options.key,
       rejectUnauthorized: options.rejectUnauthorized,
       servername: options.servername,
     };
+    if (this.agent !== undefined && sameMaterial(this.agentMaterial, material)) return this.agent;
+    this.agent?.destroy();
+    const agentOptions = { keepAlive: true, keepAliveMsecs: 30_000, ...material };
     this.agent =
       this.url.protocol === "https:" ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-    this.agentKey = key;
+    this.agentMaterial = material;
     return this.agent;
   }
 
