@@ -1,0 +1,75 @@
+// The tables of `make bench-approval`: latency against the raw baseline, the operator's writes per release on the
+// path by kind, the writes in sequence before the sync request, the Events on the path, and the goals of issue 12.
+import type { ReleasePath } from "./approval-audit.js";
+import { latencyTable, textTable, type LatencySummary } from "./stats.js";
+
+/** One timed run of the path and its baseline from the same run. */
+export interface PathRun {
+  label: string;
+  approval: LatencySummary;
+  raw: LatencySummary;
+  paths: ReleasePath[];
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
+};
+const spread = (values: readonly number[]): string => {
+  const m = median(values);
+  return `${m} (min ${Math.min(...values)}, max ${Math.max(...values)})`;
+};
+
+/** The latencies of a run with the ratios to its baseline. */
+export function formatLatency(run: PathRun): string {
+  const ratio = (a: number, b: number): string => (a / b).toFixed(1);
+  return [
+    `${run.label}: approval write -> sync request seen on a watch, against a raw ConfigMap write -> watch`,
+    latencyTable([run.raw, run.approval]),
+    `ratio to raw write -> watch: p50 ${ratio(run.approval.p50, run.raw.p50)}, p99 ${ratio(run.approval.p99, run.raw.p99)}`,
+  ].join("\n");
+}
+
+/** The writes per release by kind, the medians of the totals, and the orders seen before the sync request. */
+export function formatWrites(run: PathRun): string {
+  const kinds = [...new Set(run.paths.flatMap((p) => [...p.byKind.keys()]))].sort();
+  const rows = kinds.map((kind) => [kind, spread(run.paths.map((p) => p.byKind.get(kind) ?? 0))]);
+  const orders = new Map<string, number>();
+  for (const p of run.paths) {
+    const order = p.beforeSync.map((w) => w.kind).join(" -> ");
+    orders.set(order, (orders.get(order) ?? 0) + 1);
+  }
+  return [
+    `${run.label}: the operator's writes per release from the approval on (median, min, max over ${run.paths.length})`,
+    textTable(["write", "per release"], rows),
+    `object writes ${spread(run.paths.map((p) => p.objectWrites))}; Events ${spread(run.paths.map((p) => p.eventWrites))}; ` +
+      `409s ${spread(run.paths.map((p) => p.conflicts))}`,
+    `object writes up to and including the sync request: ${spread(run.paths.map((p) => p.beforeSync.length))}`,
+    `writes in sequence before the sync request (the chain, the Approval's own status left out): ` +
+      spread(run.paths.map((p) => p.chain.length - 1)),
+    "orders of the writes up to the sync request (by kube-apiserver stageTimestamp):",
+    ...[...orders.entries()].sort((a, b) => b[1] - a[1]).map(([order, n]) => `  ${n} x ${order}`),
+  ].join("\n");
+}
+
+/** Events about the path's objects created after the approval, per release, by kind and reason. */
+export function formatEvents(events: Map<string, number>, releases: number): string {
+  const rows = [...events.entries()].sort().map(([key, n]) => [key, (n / releases).toFixed(2)]);
+  return [
+    "Events on the path per release (kind of the object, reason)",
+    textTable(["event", "per release"], rows),
+  ].join("\n");
+}
+
+/** The goals of issue 12 for this path, met or missed, from every run. */
+export function formatGoals(runs: readonly PathRun[]): string {
+  const all = runs.flatMap((r) => r.paths);
+  const chain = Math.max(...all.map((p) => p.chain.length - 1));
+  const upToSync = Math.max(...all.map((p) => p.beforeSync.length));
+  const verdict = (ok: boolean): string => (ok ? "met" : "MISSED");
+  return [
+    "Goals (issue 12, goal 1, last sentence)",
+    `  at most 2 writes in sequence before the sync request: worst ${chain} -> ${verdict(chain <= 2)}`,
+    `  the approval-to-promotion path within 4 object writes up to the sync request: worst ${upToSync} -> ${verdict(upToSync <= 4)}`,
+  ].join("\n");
+}
