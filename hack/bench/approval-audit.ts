@@ -105,8 +105,14 @@ export interface ReleasePath {
   conflicts: number;
   /** The operator's object writes completed after the decision and up to the sync request, in order. */
   beforeSync: PathWrite[];
-  /** Those of them on the chain to the sync: all but the Approval's own status (nothing waits for it, ADR 0038). */
-  chain: PathWrite[];
+  /** Those of them but the Approval's outcome (its first status write on the path). */
+  withoutOutcome: PathWrite[];
+  /**
+   * Whether the change's resolution (its first status write on the path) completed before the Approval's outcome
+   * write: proof, for this release, that the resolution did not wait for the outcome. Undefined when either is
+   * missing before the sync request.
+   */
+  resolutionFirst: boolean | undefined;
 }
 
 /**
@@ -135,14 +141,16 @@ export function releasePath(
     byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
   }
   const beforeSync = writes.filter((w) => !w.event && w.at <= sync.at);
+  const outcome = beforeSync.find((w) => w.resource === "approvals" && w.kind.endsWith("/status"));
+  const resolution = beforeSync.find((w) => w.resource === "changerequests" && w.kind.endsWith("/status"));
   return {
     byKind,
     objectWrites: writes.filter((w) => !w.event).length,
     eventWrites: writes.filter((w) => w.event).length,
     conflicts: writes.filter((w) => w.conflict).length,
     beforeSync,
-    chain: beforeSync.filter(
-      (w) => w.kind !== "update approvals/status" && w.kind !== "patch approvals/status",
-    ),
+    withoutOutcome: beforeSync.filter((w) => w !== outcome),
+    resolutionFirst:
+      outcome === undefined || resolution === undefined ? undefined : resolution.at < outcome.at,
   };
 }

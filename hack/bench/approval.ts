@@ -17,7 +17,14 @@ import { PROJECT_MANIFEST_DIRS, startLocalCluster } from "../local-cluster/index
 import { epochMs, PathAuditLine, releasePath, type PathObjects } from "./approval-audit.js";
 import { startApprovalOperator } from "./approval-operator.js";
 import { parseApprovalOptions } from "./approval-options.js";
-import { formatEvents, formatGoals, formatLatency, formatWrites, type PathRun } from "./approval-report.js";
+import {
+  formatEvents,
+  formatGoals,
+  formatLatency,
+  formatWrites,
+  resolutionIndependent,
+  type PathRun,
+} from "./approval-report.js";
 import {
   approveAsAlice,
   createApprovalWorld,
@@ -213,9 +220,10 @@ async function main(): Promise<void> {
       paths: many.map(pathOf),
     },
   ];
+  const independent = resolutionIndependent(runs);
   for (const run of runs) {
     print(formatLatency(run));
-    print(formatWrites(run));
+    print(formatWrites(run, independent));
   }
   const events = await pathEvents(
     scope,

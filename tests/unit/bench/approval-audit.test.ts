@@ -61,7 +61,7 @@ describe("the approval-to-sync path from the audit log", () => {
     assert.equal(p.byKind.get("create events"), 2);
   });
 
-  it("orders the writes up to the sync request and leaves the Approval's status out of the chain", () => {
+  it("orders the writes up to the sync request and tells the Approval's outcome apart", () => {
     const p = releasePath(lines, USERS, OBJECTS, epoch(1035));
     assert.deepEqual(
       p.beforeSync.map((w) => w.kind),
@@ -74,7 +74,7 @@ describe("the approval-to-sync path from the audit log", () => {
       ],
     );
     assert.deepEqual(
-      p.chain.map((w) => w.kind),
+      p.withoutOutcome.map((w) => w.kind),
       [
         "update changerequests/status",
         "update releases/status",
@@ -82,6 +82,18 @@ describe("the approval-to-sync path from the audit log", () => {
         "patch applications",
       ],
     );
+    assert.equal(p.resolutionFirst, false, "the outcome (1012) was stored before the resolution (1015)");
+  });
+
+  it("sees a resolution stored before the Approval's outcome", () => {
+    const swapped = lines.map((l) =>
+      l.objectRef?.resource === "approvals" && l.objectRef.subresource === "status"
+        ? { ...l, stageTimestamp: "2026-12-06T10:00:01.025000Z" }
+        : l,
+    );
+    const p = releasePath(swapped, USERS, OBJECTS, epoch(1035));
+    assert.equal(p.resolutionFirst, true);
+    assert.equal(p.beforeSync.length, 5);
   });
 
   it("takes the last Application write received before the watch saw the request as the sync request", () => {
