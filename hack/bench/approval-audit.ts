@@ -98,6 +98,8 @@ export function writesOn(lines: readonly PathAuditLine[], user: string, objects:
 
 /** The approval-to-sync path of one release as the audit log saw it. */
 export interface ReleasePath {
+  /** Epoch ms the API server completed the approver's decision. */
+  decisionAt: number;
   /** The operator's writes on the release's objects from the approver's decision on, by kind (Events apart). */
   byKind: Map<string, number>;
   objectWrites: number;
@@ -144,6 +146,7 @@ export function releasePath(
   const outcome = beforeSync.find((w) => w.resource === "approvals" && w.kind.endsWith("/status"));
   const resolution = beforeSync.find((w) => w.resource === "changerequests" && w.kind.endsWith("/status"));
   return {
+    decisionAt: decision.at,
     byKind,
     objectWrites: writes.filter((w) => !w.event).length,
     eventWrites: writes.filter((w) => w.event).length,

@@ -63,9 +63,21 @@ export function formatWrites(run: PathRun, independent: boolean): string {
       `${run.paths.filter((p) => p.resolutionFirst === true).length} of ${run.paths.length}`,
     `writes in sequence before the sync request (${independent ? "the Approval's outcome left out: in this run the resolution did not wait for it" : "the Approval's outcome counted: no release showed the resolution first"}): ` +
       spread(run.paths.map((p) => inSequence(p, independent))),
-    "orders of the writes up to the sync request (by kube-apiserver stageTimestamp):",
-    ...[...orders.entries()].sort((a, b) => b[1] - a[1]).map(([order, n]) => `  ${n} x ${order}`),
+    "orders of the writes up to the sync request (by kube-apiserver stageTimestamp), with the median ms after the approval each completed:",
+    ...[...orders.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([order, n]) => `  ${n} x ${order}\n      ${offsets(run.paths, order)}`),
   ].join("\n");
+}
+
+/** The median completion time after the approval (ms) of each write, over the paths that took `order`. */
+function offsets(paths: readonly ReleasePath[], order: string): string {
+  const taking = paths.filter((p) => p.beforeSync.map((w) => w.kind).join(" -> ") === order);
+  const first = taking[0];
+  if (first === undefined) return "";
+  return first.beforeSync
+    .map((_, i) => median(taking.map((p) => (p.beforeSync[i]?.at ?? Number.NaN) - p.decisionAt)).toFixed(0))
+    .join(" -> ");
 }
 
 /** Events about the path's objects created after the approval, per release, by kind and reason. */
