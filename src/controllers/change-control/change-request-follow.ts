@@ -38,7 +38,8 @@ export function mirrorOutcome(pass: Pass): void {
     );
   }
   const timeout = input.environment?.gate.approvalTimeout;
-  const settled = resolvingOutcome(approval, input, timeout, pass.now).status;
+  const resolving = resolvingOutcome(approval, input, timeout, pass.now);
+  const settled = resolving.status;
   const outcome = settled?.outcome ?? "Pending";
   const expiresAt = parseTimestamp(settled?.expiresAt ?? "");
   const count = countDecisions(approval.spec, expiresAt, pass.now);
@@ -72,6 +73,8 @@ export function mirrorOutcome(pass: Pass): void {
     reason: outcome,
     message,
   };
+  // Decisions go on record before the resolution that counts them (ADR 0031, 0038).
+  pass.audit.push(...resolving.decisions);
   audit(pass, ACTIONS[outcome], message, {
     approval: ref.name,
     round,
