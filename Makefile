@@ -3,7 +3,8 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: all deps generate lint typecheck test test-unit cluster-up cluster-down demo build clean monitoring-tools bench helm \
-	image image-tools postgres-tools report-tools bench-audit-db bench-audit-feed bench-memory bench-scale
+	image image-tools postgres-tools report-tools bench-audit-db bench-audit-feed bench-memory bench-scale \
+	bench-approval
 
 all: test
 
@@ -82,6 +83,12 @@ bench: deps
 # (docs/benchmarks.md, "Scale"). Flags: make bench-scale ARGS="--releases=10000".
 bench-scale: deps
 	tsx hack/bench/scale.ts $(ARGS)
+
+# The path from an approver's decision to the sync request against raw write -> watch in the same run, with the
+# operator's writes on it from kube-apiserver's audit log (docs/benchmarks.md, "Approval to sync"). Flags:
+# make bench-approval ARGS="--releases=40 --in-flight=10".
+bench-approval: deps
+	tsx hack/bench/approval.ts $(ARGS)
 
 # The PostgreSQL audit store's appends from two replicas against raw INSERTs in the same run (docs/benchmarks.md).
 bench-audit-db: deps postgres-tools

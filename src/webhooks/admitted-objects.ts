@@ -61,13 +61,18 @@ export const ApprovalView = z.looseObject({
   metadata: Metadata.default({}),
   spec: z.looseObject({
     changeRequestRef: z.looseObject({ name: z.string().optional() }).optional(),
+    required: z.number().optional(),
+    requiredGroups: z.array(z.string()).default([]),
     eligible: z
       .looseObject({ users: z.array(z.string()).default([]), groups: z.array(z.string()).default([]) })
       .default({ users: [], groups: [] }),
     excluded: z.array(z.looseObject({ user: z.string(), reason: z.string().default("") })).default([]),
     decisions: z.record(z.string(), DecisionEntry).default({}),
   }),
-  status: ClosureStatus.extend({ outcome: z.string().optional() }).optional(),
+  status: ClosureStatus.extend({
+    outcome: z.string().optional(),
+    expiresAt: z.string().optional(),
+  }).optional(),
 });
 export type ApprovalView = z.infer<typeof ApprovalView>;
 

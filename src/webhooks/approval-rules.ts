@@ -1,3 +1,5 @@
+import { DecisionValue } from "../api/v1alpha1/approval.js";
+import { countDecisions, type CountedSpec } from "../controllers/change-control/outcome.js";
 import { parseTimestamp } from "../runtime/duration.js";
 import type { UserInfo } from "./admission-review.js";
 import type { ApprovalView, DecisionEntry } from "./admitted-objects.js";
@@ -57,6 +59,47 @@ export function approvalClosed({ before }: ApprovalUpdate): Verdict {
     `Approval ${before.metadata.name ?? ""} is already decided (outcome ${outcome}${closed}); it takes no more ` +
       "decisions.",
   );
+}
+
+/**
+ * A pending Approval whose stored decisions already settle the count takes no more decisions (ADR 0038): the
+ * outcome is fixed by the decisions it holds (counted as the controllers count them, with the stored expiry), even
+ * before the Approval controller writes it, and the ChangeRequest controller resolves the change from that count.
+ * Admission runs again on the fresh object when a concurrent write wins, so no decision is ever stored after a
+ * settling one, and every reader of a settled count reads the same decisions.
+ */
+export function approvalSettled({ before, now }: ApprovalUpdate): Verdict {
+  const counted = countedSpec(before);
+  if (counted === undefined) return ALLOWED;
+  const verdict = countDecisions(counted, parseTimestamp(before.status?.expiresAt ?? ""), now);
+  if (verdict.outcome === "Pending") return ALLOWED;
+  const by =
+    verdict.decidedBy === undefined ? "" : `, settled by ${verdict.decidedBy} at ${verdict.decidedAt ?? ""}`;
+  return deny(
+    "ApprovalClosed",
+    `Approval ${before.metadata.name ?? ""} is already decided by the decisions it holds (outcome ` +
+      `${verdict.outcome}${by}); it takes no more decisions.`,
+  );
+}
+
+/** The stored Approval as the count reads it; undefined when it is too malformed to count (the CRD refuses it). */
+function countedSpec(approval: ApprovalView): CountedSpec | undefined {
+  const required = approval.spec.required;
+  if (required === undefined) return undefined;
+  const decisions: CountedSpec["decisions"] = {};
+  for (const [user, entry] of Object.entries(approval.spec.decisions)) {
+    const decision = DecisionValue.safeParse(entry.decision);
+    if (!decision.success || entry.decidedAt === undefined) continue;
+    decisions[user] = {
+      decision: decision.data,
+      decidedAt: entry.decidedAt,
+      ...(entry.comment === undefined ? {} : { comment: entry.comment }),
+      ...(entry.revisitAt === undefined ? {} : { revisitAt: entry.revisitAt }),
+      ...(entry.groups === undefined ? {} : { groups: entry.groups }),
+    };
+  }
+  const { eligible, excluded, requiredGroups } = approval.spec;
+  return { required, eligible, excluded, requiredGroups, decisions };
 }
 
 /** One request adds at most one decision: an approver speaks only for themselves. */
@@ -152,6 +195,7 @@ export function revisitInPast(input: ApprovalUpdate): Verdict {
 const UPDATE_RULES = [
   decisionImmutable,
   approvalClosed,
+  approvalSettled,
   multipleDecisions,
   decisionKeyMismatch,
   notEligible,

@@ -4,7 +4,6 @@ import { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
 import { Controller, type ReconcileRequest, type ReconcileResult } from "../../runtime/controller.js";
 import { TerminalError } from "../../runtime/errors.js";
 import type { AuditEvent } from "../../audit/recorder.js";
-import type { EventSpec } from "../../runtime/events.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
 import { objectKey } from "../../runtime/kube/object.js";
 import { markStalled } from "../../runtime/stalled.js";
@@ -14,11 +13,12 @@ import type { Informers } from "../informers.js";
 import { resources } from "../resources.js";
 import { describeZodError } from "../validation.js";
 import { decideApproval, type ApprovalDecision, type ApprovalDecisionInput } from "./approval-decide.js";
+import { approvalDecisionInput } from "./approval-input.js";
 
 const CHANGE_REQUEST = "changeRequest";
 
 /** What one pass writes: a decision, or a closed Approval's stored status left exactly as it is. */
-type Written = { status: unknown; events: EventSpec[]; audit: AuditEvent[]; requeueAfterMs?: number };
+type Written = { status: unknown; audit: AuditEvent[]; requeueAfterMs?: number };
 
 /** Whether an Approval is closed; from then on nothing is written to it. */
 function isClosed(obj: KubeObject): boolean {
@@ -57,23 +57,13 @@ export function createApprovalController(deps: ControllerDeps, informers: Inform
       ? informers.environments.store.get(changeSpec.data.environment)
       : undefined;
     const envSpec = EnvironmentSpec.safeParse(env?.spec);
-    const closedAt = changeStatus.success ? changeStatus.data.closedAt : undefined;
-    const retainUntil = changeStatus.success ? changeStatus.data.retainUntil : undefined;
-    const emergencyExpiresAt = changeSpec.success ? changeSpec.data.emergency?.expiresAt : undefined;
-    return {
-      metadata: obj.metadata,
-      spec,
-      status,
-      changeRequest: changeSpec.success
-        ? {
-            type: changeSpec.data.type,
-            ...(emergencyExpiresAt === undefined ? {} : { emergencyExpiresAt }),
-            ...(closedAt === undefined ? {} : { closedAt }),
-            ...(retainUntil === undefined ? {} : { retainUntil }),
-          }
+    return approvalDecisionInput(
+      { metadata: obj.metadata, spec, status },
+      changeSpec.success
+        ? { spec: changeSpec.data, status: changeStatus.success ? changeStatus.data : undefined }
         : undefined,
-      approvalTimeout: envSpec.success ? envSpec.data.gate.approvalTimeout : undefined,
-    };
+      envSpec.success ? envSpec.data.gate.approvalTimeout : undefined,
+    );
   }
 
   /** Decides an Approval from one copy of it (the cached one, or a fresh read after a conflict). */
@@ -89,25 +79,20 @@ export function createApprovalController(deps: ControllerDeps, informers: Inform
     if (obj === undefined || obj.metadata.deletionTimestamp !== undefined) return {};
     if (isClosed(obj)) return {};
     const now = deps.clock.now();
-    const { written, decision, object } = await updateStatus(
+    const { written, decision } = await updateStatus(
       deps.client,
       rt,
       obj,
       // A closed Approval is frozen: if a fresh read shows it closed, the stored status is the decision.
       (current): Written =>
-        isClosed(current) ? { status: current.status, events: [], audit: [] } : decideFrom(current, now),
+        isClosed(current) ? { status: current.status, audit: [] } : decideFrom(current, now),
       { signal: req.signal },
       // Decisions go on record before the status that counts them (ADR 0031).
       async (decision) => {
         for (const entry of decision.audit) await deps.audit.record(entry);
       },
     );
-    if (written) {
-      req.log.debug("Updated approval status");
-      for (const event of decision.events) {
-        await deps.events.record(rt, object, event, { signal: req.signal });
-      }
-    }
+    if (written) req.log.debug("Updated approval status");
     return decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs };
   }
 

@@ -1,13 +1,12 @@
 import type { ApprovalSpec, ApprovalStatus } from "../../api/v1alpha1/approval.js";
 import type { ChangeType } from "../../api/v1alpha1/change-request.js";
-import { findCondition, setCondition } from "../../runtime/conditions.js";
+import { setCondition } from "../../runtime/conditions.js";
 import {
   formatTimestamp,
   InvalidDurationError,
   parseDuration,
   parseTimestamp,
 } from "../../runtime/duration.js";
-import type { EventSpec } from "../../runtime/events.js";
 import { transitionDigest, transitionId, type AuditEvent } from "../../audit/recorder.js";
 import { countDecisions } from "./outcome.js";
 import { describeOutcome } from "./outcome-wording.js";
@@ -31,12 +30,15 @@ export interface ApprovalDecisionInput {
   approvalTimeout?: string | undefined;
 }
 
-/** The complete desired status of an Approval, when to look again, and the events announcing what changed. */
+/**
+ * The complete desired status of an Approval and when to look again. No Event: the outcome is one fact with the
+ * change's resolution, which the ChangeRequest's audit entry announces (`ChangeApproved`, `ChangeRejected`,
+ * `ChangeDeferred`, `ChangeExpired`; ADR 0033, 0038), and each decision is announced by its `DecisionRecorded`.
+ */
 export interface ApprovalDecision {
   status: ApprovalStatus;
   /** Exactly the time left until the Approval expires, while it is pending; absent otherwise. */
   requeueAfterMs?: number;
-  events: EventSpec[];
   /** `DecisionRecorded` for each stored decision, while the spec has changes the status has not observed. */
   audit: AuditEvent[];
 }
@@ -101,7 +103,7 @@ export function decideApproval(input: ApprovalDecisionInput, now: Date): Approva
   const settled = previous?.outcome !== undefined && previous.outcome !== "Pending";
   if (settled) {
     const { outcome, approvals, decidedBy, decidedAt, conditions } = previous;
-    return { status: { ...base, conditions, outcome, approvals, decidedBy, decidedAt }, events: [], audit };
+    return { status: { ...base, conditions, outcome, approvals, decidedBy, decidedAt }, audit };
   }
 
   const expiry = expiresAt === undefined ? undefined : parseTimestamp(expiresAt);
@@ -127,21 +129,8 @@ export function decideApproval(input: ApprovalDecisionInput, now: Date): Approva
     ...(verdict.decidedBy === undefined ? {} : { decidedBy: verdict.decidedBy }),
     ...(verdict.decidedAt === undefined ? {} : { decidedAt: verdict.decidedAt }),
   };
-  const wasDecided = findCondition(previous?.conditions, ApprovalCondition.Decided)?.status === "True";
-  const events: EventSpec[] =
-    pending || wasDecided
-      ? []
-      : [
-          {
-            type: verdict.outcome === "Approved" || verdict.outcome === "Deferred" ? "Normal" : "Warning",
-            reason: verdict.outcome,
-            message: described,
-          },
-        ];
   const left = pending && expiry !== undefined ? expiry.getTime() - now.getTime() : undefined;
-  return left === undefined
-    ? { status, events, audit }
-    : { status, events, audit, requeueAfterMs: Math.max(left, 1) };
+  return left === undefined ? { status, audit } : { status, audit, requeueAfterMs: Math.max(left, 1) };
 }
 
 /**

@@ -122,6 +122,7 @@ export function createChangeRequestController(deps: ControllerDeps, informers: I
         approvalName !== undefined && approvalSpec.success
           ? {
               name: approvalName,
+              metadata: approvalObj?.metadata ?? { name: approvalName },
               spec: approvalSpec.data,
               status: approvalStatus.success ? approvalStatus.data : undefined,
             }

@@ -5,6 +5,7 @@ import { countDecisions } from "./outcome.js";
 import { describeOutcome } from "./outcome-wording.js";
 import { audit, block, holdForEnvironment, type Pass } from "./change-request-pass.js";
 import { awaitingMessage } from "./change-request-round.js";
+import { resolvingOutcome } from "./resolving-outcome.js";
 import { ApprovalCondition, ChangeReason, OPERATOR, reviewTaskName } from "./reasons.js";
 import { DEFAULT_REVIEW_DUE_AFTER, decideReviewTask } from "./review-task.js";
 
@@ -16,9 +17,11 @@ const ACTIONS = {
 } as const satisfies Record<Resolution, string>;
 
 /**
- * Mirrors the outcome of the open round's Approval as the change's resolution, stamping `resolvedBy` and
- * `resolvedAt` from the Approval's `decidedBy` and `decidedAt`; a deferral also takes the earliest revisitAt.
- * While the Approval is pending the `Approved` condition repeats its progress. A missing Approval blocks.
+ * Resolves the change from the outcome of the open round's Approval, stamping `resolvedBy` and `resolvedAt` from
+ * the outcome's `decidedBy` and `decidedAt`; a deferral also takes the earliest revisitAt. The outcome is the one
+ * the Approval controller wrote, or, before that write, the one it is deciding from the same stored decisions
+ * ({@link resolvingOutcome}, ADR 0038), so the resolution does not wait for the Approval's status write. While the
+ * Approval is pending the `Approved` condition repeats its progress. A missing Approval blocks.
  */
 export function mirrorOutcome(pass: Pass): void {
   const { status, input } = pass;
@@ -34,23 +37,26 @@ export function mirrorOutcome(pass: Pass): void {
         "ChangeRequest and create it again to start over.",
     );
   }
-  const outcome = approval.status?.outcome ?? "Pending";
-  const expiresAt = parseTimestamp(approval.status?.expiresAt ?? "");
+  const timeout = input.environment?.gate.approvalTimeout;
+  const resolving = resolvingOutcome(approval, input, timeout, pass.now);
+  const settled = resolving.status;
+  const outcome = settled?.outcome ?? "Pending";
+  const expiresAt = parseTimestamp(settled?.expiresAt ?? "");
   const count = countDecisions(approval.spec, expiresAt, pass.now);
-  const decided = findCondition(approval.status?.conditions, ApprovalCondition.Decided)?.message;
+  const decided = findCondition(settled?.conditions, ApprovalCondition.Decided)?.message;
   const explained =
     decided ??
     (outcome === "Pending"
       ? "waiting for decisions."
-      : describeOutcome({ ...count, outcome }, approval.spec, approval.status?.expiresAt));
+      : describeOutcome({ ...count, outcome }, approval.spec, settled?.expiresAt));
   const progress = `Approval ${ref.name} (round ${round}): ${explained}`;
   if (outcome === "Pending") {
     const message = awaitingMessage(status, progress);
     pass.approved = { status: "Unknown", reason: ChangeReason.AwaitingDecision, message };
     return;
   }
-  const resolvedBy = approval.status?.decidedBy ?? OPERATOR;
-  const resolvedAt = approval.status?.decidedAt ?? formatTimestamp(pass.now);
+  const resolvedBy = settled?.decidedBy ?? OPERATOR;
+  const resolvedAt = settled?.decidedAt ?? formatTimestamp(pass.now);
   const revisitAt =
     outcome === "Deferred" ? (count.revisitAt ?? earliestRevisit(approval.spec) ?? resolvedAt) : undefined;
   pass.status = {
@@ -67,6 +73,8 @@ export function mirrorOutcome(pass: Pass): void {
     reason: outcome,
     message,
   };
+  // Decisions go on record before the resolution that counts them (ADR 0031, 0038).
+  pass.audit.push(...resolving.decisions);
   audit(pass, ACTIONS[outcome], message, {
     approval: ref.name,
     round,
@@ -75,7 +83,7 @@ export function mirrorOutcome(pass: Pass): void {
     approvers: count.approvers,
     ...(count.comment === undefined ? {} : { comment: count.comment }),
     ...(revisitAt === undefined ? {} : { revisitAt }),
-    ...(outcome === "Expired" ? { expiresAt: approval.status?.expiresAt } : {}),
+    ...(outcome === "Expired" ? { expiresAt: settled?.expiresAt } : {}),
   });
 }
 

@@ -1,10 +1,10 @@
-import type { ApprovalSpec, ApprovalStatus } from "../../api/v1alpha1/approval.js";
 import type { ChangeRequestSpec, ChangeRequestStatus } from "../../api/v1alpha1/change-request.js";
 import type { GatePolicy } from "../../api/v1alpha1/environment.js";
 import type { Commit } from "../../api/v1alpha1/release.js";
 import { transitionId, type AuditAction, type AuditEvent, type AuditObject } from "../../audit/recorder.js";
 import type { EventSpec } from "../../runtime/events.js";
 import type { LoadedAuthorPolicy } from "../../commits/author-policy.js";
+import type { ReadApproval } from "./approval-input.js";
 import type { OpenedApprovalSpec } from "./approval-spec.js";
 import type { GitAuthors } from "./separation-of-duties.js";
 import { ChangeReason, OPERATOR } from "./reasons.js";
@@ -34,8 +34,11 @@ export interface ChangeRequestDecisionInput {
   authorPolicy?: LoadedAuthorPolicy | undefined;
   /** Whether the target environment's delivery object is labelled `stagegate.io/criticality: high`. */
   criticalTarget: boolean;
-  /** The Approval named by `status.approvalRef`, when it exists. */
-  approval?: { name: string; spec: ApprovalSpec; status?: ApprovalStatus | undefined } | undefined;
+  /**
+   * The Approval named by `status.approvalRef`, when it exists and this change controls it: as stored, with the
+   * metadata its expiry is counted from.
+   */
+  approval?: (ReadApproval & { name: string }) | undefined;
   /** The review task of an emergency change, when it exists: its current `spec.dueAt`. */
   reviewTask?: { dueAt?: string | undefined } | undefined;
 }

@@ -195,12 +195,27 @@ describe("Approval webhooks called by the real API server", () => {
     assert.deepEqual(decisions.carol?.groups, ["approvers", "cab", "system:authenticated"]);
   });
 
+  it("refuses a decision once the stored decisions settle the count, though no outcome was written (ADR 0038)", async () => {
+    // No operator runs here: the status says nothing, yet alice's and carol's approvals already settle it.
+    const result = await decide("grace", APPROVAL, { "grace@example.com": { decision: "Reject" } });
+    assert.notEqual(result.code, 0);
+    assert.ok(
+      result.stderr.includes(
+        `ApprovalClosed: Approval ${APPROVAL} is already decided by the decisions it holds (outcome Approved, settled by carol`,
+      ),
+      result.stderr,
+    );
+    assert.deepEqual(Object.keys(await decisionsOf(APPROVAL)).sort(), ["alice", "carol"]);
+  });
+
   it("records nothing for a dry run, though it is refused the same way", async () => {
+    // A pending Approval of its own: the decisions above already settle payments-prod, which takes no more (ADR 0038).
+    await kubectlInOrThrow("admin", ns, ["create", "-f", "-"], approvalManifest("dry-run"));
     const mark = h.audit.entries.length;
     const patch = '{"spec":{"decisions":{"erin":{"decision":"Approve"}}}}';
     const result = await kubectlIn("erin", ns, [
       "patch",
-      `approval/${APPROVAL}`,
+      "approval/dry-run",
       "--dry-run=server",
       "--type=merge",
       "-p",

@@ -66,6 +66,11 @@ describe("auditEventMirror", () => {
       events: [],
     },
     {
+      situation: "a change closed (its resolution or its use was announced)",
+      entry: entry("ChangeClosed"),
+      events: [],
+    },
+    {
       situation: "a lock taken over from another holder",
       entry: entry("TargetLocked", { lockTakenFrom: "shop/forged" }),
       events: ["Normal TargetLocked"],

@@ -87,7 +87,12 @@ export function runChangeRequestTable(title: string, rows: readonly Row[]): void
             approval:
               opened === undefined
                 ? input.approval
-                : { name: opened.name, spec: approvalSpec({ ...opened.spec }), status: undefined },
+                : {
+                    name: opened.name,
+                    metadata: { name: opened.name, namespace: "team" },
+                    spec: approvalSpec({ ...opened.spec }),
+                    status: undefined,
+                  },
             reviewTask:
               decision.reviewTask === undefined
                 ? input.reviewTask

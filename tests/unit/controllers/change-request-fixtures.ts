@@ -136,6 +136,12 @@ export function crInput(options: {
         ? undefined
         : {
             name: options.approval.name ?? "change",
+            metadata: {
+              name: options.approval.name ?? "change",
+              namespace: "team",
+              uid: "apv-uid",
+              generation: 1,
+            },
             spec: options.approval.spec ?? approvalSpec(),
             status: options.approval.status,
           },

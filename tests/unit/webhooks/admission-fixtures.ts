@@ -45,6 +45,7 @@ export function approvalObject(
     excluded?: { user: string; reason: string }[];
     status?: Record<string, unknown>;
     name?: string;
+    required?: number;
   } = {},
 ): Record<string, unknown> {
   return {
@@ -53,7 +54,7 @@ export function approvalObject(
     metadata: { name: options.name ?? "payments-prod", namespace: "team-a", uid: "uid-approval" },
     spec: {
       changeRequestRef: { name: "payments-prod" },
-      required: 1,
+      required: options.required ?? 1,
       eligible: { users: [], groups: ["approvers"], ...options.eligible },
       requiredGroups: [],
       excluded: options.excluded ?? [],

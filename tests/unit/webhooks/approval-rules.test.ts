@@ -60,10 +60,44 @@ const rows: Row[] = [
     expected: "allowed",
   },
   {
-    situation: "carol decides after alice: one new entry, alice's untouched",
+    situation: "carol decides after alice, two approvals required: one new entry, alice's untouched",
     user: users.carol,
-    before: { decisions: aliceDecided },
-    after: { decisions: { ...aliceDecided, carol: stampedDecision(users.carol, "Reject", "no") } },
+    before: { required: 2, decisions: aliceDecided },
+    after: {
+      required: 2,
+      decisions: { ...aliceDecided, carol: stampedDecision(users.carol, "Reject", "no") },
+    },
+    expected: "allowed",
+  },
+  {
+    situation:
+      "carol rejects after alice's approval settled the count, before the operator wrote the outcome (ADR 0038)",
+    user: users.carol,
+    before: { decisions: aliceDecided, status: { outcome: "Pending" } },
+    after: {
+      decisions: { ...aliceDecided, carol: stampedDecision(users.carol, "Reject", "no") },
+      status: { outcome: "Pending" },
+    },
+    expected: "ApprovalClosed",
+    says: ["already decided by the decisions it holds", "outcome Approved", "settled by alice"],
+  },
+  {
+    situation: "carol decides once the stored expiry has passed, before the operator wrote Expired",
+    user: users.carol,
+    before: { status: { outcome: "Pending", expiresAt: at(-HOUR) } },
+    after: {
+      decisions: { carol: stampedDecision(users.carol) },
+      status: { outcome: "Pending", expiresAt: at(-HOUR) },
+    },
+    expected: "ApprovalClosed",
+    says: ["outcome Expired"],
+  },
+  {
+    situation:
+      "a stored decision that does not count (an ineligible decider) settles nothing: alice may decide",
+    user: users.alice,
+    before: { decisions: { bob: stampedDecision(users.bob) } },
+    after: { decisions: { bob: stampedDecision(users.bob), ...aliceDecided } },
     expected: "allowed",
   },
   {
