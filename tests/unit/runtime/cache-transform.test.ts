@@ -120,6 +120,43 @@ describe("the informer cache transform (ADR 0034)", () => {
     assert.equal(cacheTrimming.other(bare), bare);
   });
 
+  it("drops the fields it names, copying only the objects on the way", () => {
+    const full: KubeObject = {
+      ...application([]),
+      status: { sync: { status: "Synced" }, big: { list: [1, 2] }, kept: { a: 1 } },
+    };
+    const trim = trimmedForCache({
+      keepManagedFieldsOwning: [],
+      dropAnnotations: [],
+      dropFields: [
+        ["status", "big"],
+        ["status", "absent", "deeper"],
+        ["spec", "source", "targetRevision", "x"],
+      ],
+    });
+    const cached = trim(full);
+    assert.deepEqual(cached.status, { sync: { status: "Synced" }, kept: { a: 1 } });
+    const status = cached.status as Record<string, unknown>;
+    const fullStatus = full.status as Record<string, unknown>;
+    assert.equal(status.kept, fullStatus.kept, "what is not on the way is shared, not copied");
+    assert.equal(cached.spec, full.spec, "a path through a string drops nothing");
+    assert.deepEqual(full.status, { sync: { status: "Synced" }, big: { list: [1, 2] }, kept: { a: 1 } });
+  });
+
+  it("does not walk into lists, and returns an object without the named fields as it is", () => {
+    const { managedFields: _m, ...metadata } = application([]).metadata;
+    const bare: KubeObject = { ...application([]), metadata, status: { history: [{ resources: [] }] } };
+    const trim = trimmedForCache({
+      keepManagedFieldsOwning: [],
+      dropAnnotations: [],
+      dropFields: [
+        ["status", "history", "resources"],
+        ["status", "summary"],
+      ],
+    });
+    assert.equal(trim(bare), bare);
+  });
+
   it("drops a managedFields value that is not a list", () => {
     const odd = { ...application([]), metadata: { ...application([]).metadata, managedFields: "junk" } };
     const trim = trimmedForCache({ keepManagedFieldsOwning: [LOCK_ANNOTATION], dropAnnotations: [] });
