@@ -1,5 +1,6 @@
 import https from "node:https";
-import http from "node:http";
+import type { Agent, IncomingMessage } from "node:http";
+import { http } from "../node-http.js";
 import type { KubeCredentials } from "./kube-credentials.js";
 import { ApiError, TransportError } from "./api-error.js";
 
@@ -38,7 +39,7 @@ interface Credentials {
  * the response headers, and for plain requests and error answers the body too, so a stopped server is noticed.
  */
 export class KubeTransport {
-  private agent: http.Agent | undefined;
+  private agent: Agent | undefined;
   private agentKey = "";
   private readonly url: URL;
   private readonly basePath: string;
@@ -93,7 +94,7 @@ export class KubeTransport {
   }
 
   /** The keep-alive agent for these credentials; a new one when the TLS material changed. */
-  private agentFor(options: https.RequestOptions): http.Agent {
+  private agentFor(options: https.RequestOptions): Agent {
     // Buffers serialise as their bytes, so equal TLS material gives an equal key.
     const key = JSON.stringify([
       options.ca,
@@ -123,10 +124,7 @@ export class KubeTransport {
    * Sends the request under one deadline: credential lookup and headers always; the body too for `whole`, and
    * for a stream whose status is an error (its body is read to build the ApiError).
    */
-  private async open(
-    req: KubeRequest,
-    deadline: "whole" | "headers-unless-error",
-  ): Promise<http.IncomingMessage> {
+  private async open(req: KubeRequest, deadline: "whole" | "headers-unless-error"): Promise<IncomingMessage> {
     const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const what = `${req.method} ${req.path}`;
     const expired = new AbortController();
@@ -151,7 +149,7 @@ export class KubeTransport {
       }
       const module = this.url.protocol === "https:" ? https : http;
       const agent = this.agentFor(creds.options);
-      const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const res = await new Promise<IncomingMessage>((resolve, reject) => {
         const clientReq = module.request(url, { method: req.method, headers, agent, signal });
         clientReq.on("response", resolve);
         clientReq.on("error", (err) => {
@@ -200,7 +198,7 @@ function withSignal<T>(promise: Promise<T>, signal: AbortSignal, onAbort: () => 
   });
 }
 
-async function readBody(res: http.IncomingMessage, signal?: AbortSignal): Promise<string> {
+async function readBody(res: IncomingMessage, signal?: AbortSignal): Promise<string> {
   res.setEncoding("utf8");
   let text = "";
   try {
@@ -212,7 +210,7 @@ async function readBody(res: http.IncomingMessage, signal?: AbortSignal): Promis
   return text;
 }
 
-async function* splitLines(res: http.IncomingMessage): AsyncIterable<string> {
+async function* splitLines(res: IncomingMessage): AsyncIterable<string> {
   let buffered = "";
   for await (const chunk of res) {
     buffered += chunk as string;
