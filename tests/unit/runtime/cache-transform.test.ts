@@ -91,7 +91,7 @@ describe("the informer cache transform (ADR 0034)", () => {
   for (const [situation, managedFields] of lockHistories) {
     it(`answers lockWrite as the full object does: ${situation}`, () => {
       const full = application(managedFields);
-      for (const transform of [cacheTrimming.other, cacheTrimming.archived]) {
+      for (const transform of Object.values(cacheTrimming)) {
         const cached = transform(full);
         assert.deepEqual(lockWrite(cached, LOCK_ANNOTATION), lockWrite(full, LOCK_ANNOTATION));
         assert.deepEqual(lockWrittenAt(cached, LOCK_ANNOTATION), lockWrittenAt(full, LOCK_ANNOTATION));
@@ -100,7 +100,7 @@ describe("the informer cache transform (ADR 0034)", () => {
   }
 
   it("names the forger's later write, not Stagegate's, from the cache", () => {
-    const cached = cacheTrimming.other(application([stagegateLock, forgerLock, argo]));
+    const cached = cacheTrimming.argoCDApplications(application([stagegateLock, forgerLock, argo]));
     assert.deepEqual(lockWrite(cached, LOCK_ANNOTATION), {
       at: new Date("2026-12-01T10:02:00Z"),
       manager: "kubectl-edit",
