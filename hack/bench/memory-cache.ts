@@ -55,7 +55,9 @@ async function measureInformers(
       metrics: { informer: uncounted },
       informer: { namespace: undefined, resyncMs: 0, stallTimeoutMs: 90_000 },
     },
-    trimmed ? cacheTrimming : { archived: keep, other: keep },
+    trimmed
+      ? cacheTrimming
+      : { archived: keep, other: keep, argoCDApplications: keep, fluxKustomizations: keep },
   );
   const stop = new AbortController();
   const selected = (Object.entries(informers) as [keyof Informers, Informer][])

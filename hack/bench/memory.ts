@@ -1,6 +1,7 @@
-// `make bench-memory`: the operator process's resident memory idle (compiled, and through tsx as before), next to a
-// bare `node` process in the same run, and the heap its shared caches take per 1,000 releases with their targets
-// and children, with and without the cache trimming (ADR 0034). See docs/benchmarks.md, "Memory".
+// `make bench-memory`: the operator process's resident memory idle (compiled with the image's Node flags and with V8's
+// defaults, and through tsx as before), next to a bare `node` process in the same run, and the heap its shared caches
+// take per 1,000 releases with their targets and children, with and without the cache trimming (ADR 0034). See
+// docs/benchmarks.md, "Memory".
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -11,6 +12,7 @@ import { createEnvironment, ownsDeliveryIn } from "../../tests/support/controlle
 import { startGitOpsStandIn } from "../../tests/support/e2e-gitops-stand-in.js";
 import { startOperator, type OperatorProcess } from "../../tests/support/operator-process.js";
 import { PROJECT_MANIFEST_DIRS, startLocalCluster } from "../local-cluster/index.js";
+import { IMAGE_NODE_OPTIONS } from "../image/image-config.js";
 import { Cleanup } from "./cleanup.js";
 import { measureCacheHeap, type CacheHeap } from "./memory-cache.js";
 import { mib, settledMemory, startBareNode, type ResidentMemory } from "./memory-probes.js";
@@ -53,8 +55,12 @@ async function startSyncedOperator(
   kubeconfig: string,
   entry: "source" | "compiled",
   keepLogs: () => boolean,
+  imageNodeOptions = true,
 ): Promise<OperatorProcess> {
-  const operator = startOperator(kubeconfig, ["--leader-elect=false", "--log-level=info"], { entry });
+  const operator = startOperator(kubeconfig, ["--leader-elect=false", "--log-level=info"], {
+    entry,
+    imageNodeOptions,
+  });
   cleanup.defer(`stop the ${entry} operator`, async () => {
     await operator.stop();
     if (keepLogs()) console.error(`Kept the ${entry} operator's log in ${operator.logFile}`);
@@ -129,6 +135,9 @@ async function main(): Promise<void> {
     const tsxOperator = await startSyncedOperator(kubeconfig, "source", keepLogs);
     const tsxMemory = await settledMemory(tsxOperator.child.pid ?? 0, SETTLE_MS);
     await tsxOperator.stop();
+    const v8Defaults = await startSyncedOperator(kubeconfig, "compiled", keepLogs, false);
+    const v8DefaultsMemory = await settledMemory(v8Defaults.child.pid ?? 0, SETTLE_MS);
+    await v8Defaults.stop();
     const operator = await startSyncedOperator(kubeconfig, "compiled", keepLogs);
     const idleMemory = await settledMemory(operator.child.pid ?? 0, SETTLE_MS);
 
@@ -139,9 +148,6 @@ async function main(): Promise<void> {
     });
     await createEnvironment({ admin }, STAGING, { delivery: ownsDeliveryIn(NAMESPACE) });
     await createEnvironment({ admin }, PROD, { delivery: ownsDeliveryIn(NAMESPACE), gate: PROD_GATE });
-    const standIn = startGitOpsStandIn(admin, NAMESPACE, { pollMs: 1_000 });
-    cleanup.defer("stop the Argo CD stand-in", () => standIn.stop());
-
     const heapRows: string[][] = [];
     const loadedRows: string[][] = [];
     const jsonRows: string[][] = [];
@@ -150,12 +156,19 @@ async function main(): Promise<void> {
         `Creating releases up to ${total}, each with two Argo CD Applications, until all are Verified in ` +
           `${STAGING} and wait at ${PROD}'s gate with its check task, change and approval...`,
       );
+      // The stand-in runs in this process: it runs only until every release is Verified in staging, so that its
+      // lists of every Application are not in this heap while the caches are measured.
+      const standIn = startGitOpsStandIn(admin, NAMESPACE, { pollMs: 1_000 });
+      let stopped: Promise<void> | undefined;
+      const stopStandIn = (): Promise<void> => (stopped ??= standIn.stop());
+      cleanup.defer("stop the Argo CD stand-in", stopStandIn);
       await createReleases(admin, NAMESPACE, total - options.releases, total);
       await waitForVerified(admin, NAMESPACE, total, 30 * 60_000);
+      await stopStandIn();
       const children = await waitForChildren(admin, NAMESPACE, total, 10 * 60_000);
       console.log(`  tasks/changes/approvals: ${children}`);
       const settled = await settledMemory(operator.child.pid ?? 0, SETTLE_MS);
-      loadedRows.push(rssRow(`operator (compiled), ${total} releases settled`, settled, bareMemory));
+      loadedRows.push(rssRow(`operator (image's flags), ${total} releases settled`, settled, bareMemory));
       console.log("Measuring the operator's informers in this process, untrimmed and trimmed...");
       await measureCacheHeap(admin, true); // warm-up: code compiled and pools grown before anything is counted
       const untrimmed = await measureCacheHeap(admin, false);
@@ -175,7 +188,8 @@ async function main(): Promise<void> {
         [
           rssRow("bare node -e (baseline)", bareMemory, bareMemory),
           rssRow("operator through tsx, idle", tsxMemory, bareMemory),
-          rssRow("operator compiled (dist/), idle", idleMemory, bareMemory),
+          rssRow("operator compiled, V8's defaults, idle", v8DefaultsMemory, bareMemory),
+          rssRow(`operator compiled, ${IMAGE_NODE_OPTIONS}, idle`, idleMemory, bareMemory),
           ...loadedRows,
         ],
       ),

@@ -12,8 +12,22 @@ export const IMAGE_ENTRYPOINT = ["/usr/local/bin/stagegate"] as const;
 export const IMAGE_CMD = ["run"] as const;
 /** The operator's files (root-owned, read-only for its user). */
 export const IMAGE_WORKDIR = "/app";
-/** `stagegate` and git on PATH; production mode for the dependencies that read NODE_ENV. */
-export const IMAGE_ENV = ["PATH=/usr/local/bin:/usr/bin:/bin", "NODE_ENV=production"] as const;
+/**
+ * The V8 flags the image's Node runs with (through `NODE_OPTIONS`, so a deployment can set its own): a young
+ * generation of at most 4 MiB per semi-space instead of V8's 16, which the process grows to while it loads its
+ * modules and keeps while idle. Measured (ADR 0034, amended): about 8 MiB less resident memory idle, about 13% more
+ * CPU while promoting releases.
+ */
+export const IMAGE_NODE_OPTIONS = "--max-semi-space-size=4";
+/**
+ * `stagegate` and git on PATH; production mode for the dependencies that read NODE_ENV; the Node flags above. The
+ * benchmarks run the compiled operator with the same (tests/support/operator-process.ts).
+ */
+export const IMAGE_ENV = [
+  "PATH=/usr/local/bin:/usr/bin:/bin",
+  "NODE_ENV=production",
+  `NODE_OPTIONS=${IMAGE_NODE_OPTIONS}`,
+] as const;
 
 /** What the image says about itself, from package.json and git. */
 export interface ImageMetadata {

@@ -4,11 +4,14 @@ import {
   LAST_APPLIED_ANNOTATION,
   trimmedForCache,
   type CacheTransform,
+  type CacheTrimming,
+  type FieldPath,
 } from "../runtime/informer/transform.js";
 import type { ResourceType } from "../runtime/kube/resource.js";
 import type { ControllerDeps } from "./deps.js";
 import { LOCK_ANNOTATION } from "./release/gather.js";
 import { deliveryResources, resources } from "./resources.js";
+import { ARGOCD_UNREAD_STATUS, FLUX_KUSTOMIZATION_UNREAD_STATUS } from "./delivery-unread.js";
 
 /** The shared caches every controller reads from; one informer per resource, however many controllers use it. */
 export interface Informers {
@@ -31,22 +34,36 @@ export interface Informers {
  * the pipeline's checklist ownership are read from live GETs), but the entries that own the lock annotation are
  * kept, so `lockWrite` of a cached object answers as of the full object. The last-applied-configuration copy
  * is dropped from the kinds no archive document is sealed from (Environments, delivery objects); the archived
- * kinds keep it, as their documents hold their metadata as cached.
+ * kinds keep it, as their documents hold their metadata as cached. Delivery objects also lose the status their tool
+ * keeps of what it deployed (resource trees, inventories, past syncs): only the adapters read their status, through
+ * schemas that name none of it (src/controllers/delivery-unread.ts).
  */
 export const cacheTrimming = {
   /** Releases, ChangeRequests, DeploymentTasks and Approvals: archived with their metadata (ADR 0029). */
   archived: trimmedForCache({ keepManagedFieldsOwning: [LOCK_ANNOTATION], dropAnnotations: [] }),
-  /** Environments and the delivery objects of Argo CD and Flux. */
-  other: trimmedForCache({
-    keepManagedFieldsOwning: [LOCK_ANNOTATION],
-    dropAnnotations: [LAST_APPLIED_ANNOTATION],
-  }),
+  /** Environments and Flux HelmReleases. */
+  other: trimmedForCache(notArchived()),
+  /** Argo CD Applications, without the status Argo CD keeps for its own UI (see {@link ARGOCD_UNREAD_STATUS}). */
+  argoCDApplications: trimmedForCache(notArchived(ARGOCD_UNREAD_STATUS)),
+  /** Flux Kustomizations, without their inventory (see {@link FLUX_KUSTOMIZATION_UNREAD_STATUS}). */
+  fluxKustomizations: trimmedForCache(notArchived(FLUX_KUSTOMIZATION_UNREAD_STATUS)),
 } satisfies CacheTrimmingByKind;
 
 /** The transform of each group of kinds (see {@link cacheTrimming}). */
 export interface CacheTrimmingByKind {
   archived: CacheTransform;
   other: CacheTransform;
+  argoCDApplications: CacheTransform;
+  fluxKustomizations: CacheTransform;
+}
+
+/** The trimming of the kinds no archive document is sealed from: their last-applied copy goes too. */
+function notArchived(dropFields: readonly FieldPath[] = []): CacheTrimming {
+  return {
+    keepManagedFieldsOwning: [LOCK_ANNOTATION],
+    dropAnnotations: [LAST_APPLIED_ANNOTATION],
+    dropFields,
+  };
 }
 
 /** What building the shared informers needs of the controllers' dependencies. */
@@ -87,8 +104,18 @@ export function createInformers(
     releases: informerFor(deps, resources.release, trimming.archived),
     changeRequests: informerFor(deps, resources.changeRequest, trimming.archived),
     approvals: informerFor(deps, resources.approval, trimming.archived),
-    argoCDApplications: informerFor(deps, deliveryResources.argoCDApplication, trimming.other, true),
-    fluxKustomizations: informerFor(deps, deliveryResources.fluxKustomization, trimming.other, true),
+    argoCDApplications: informerFor(
+      deps,
+      deliveryResources.argoCDApplication,
+      trimming.argoCDApplications,
+      true,
+    ),
+    fluxKustomizations: informerFor(
+      deps,
+      deliveryResources.fluxKustomization,
+      trimming.fluxKustomizations,
+      true,
+    ),
     fluxHelmReleases: informerFor(deps, deliveryResources.fluxHelmRelease, trimming.other, true),
   };
   takeInOwnWrites(deps.client, informerList(informers));

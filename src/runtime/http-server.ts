@@ -1,5 +1,6 @@
-import http from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { http } from "./node-http.js";
 
 /** A route: answers a request with a status, a content type and a body. */
 export type Route = () => Promise<{ status: number; contentType?: string; body: string }>;
@@ -9,7 +10,7 @@ export type Route = () => Promise<{ status: number; contentType?: string; body: 
  * paths with 404, and never lets a failing route take the process down.
  */
 export class RouteServer {
-  private server: http.Server | undefined;
+  private server: Server | undefined;
 
   constructor(
     private readonly routes: Record<string, Route>,

@@ -3,6 +3,7 @@ import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { IMAGE_ENV } from "../../hack/image/image-config.js";
 import { waitFor } from "./kube.js";
 import { TEST_ROLLBACK_SEAL_KEY } from "./rollback-seal.js";
 import { metricsText, writeSelfSignedMetricsCert, type MetricsEndpoint } from "./operator-metrics.js";
@@ -39,10 +40,15 @@ export interface OperatorProcess {
 export interface OperatorProcessOptions {
   /**
    * `source` (the default): src/cmd/stagegate.ts through tsx. `compiled`: dist/cmd/stagegate.js, the output of
-   * `tsc -p tsconfig.build.json` that the image runs, with NODE_ENV=production as in the image; the caller builds
-   * dist/ first.
+   * `tsc -p tsconfig.build.json` that the image runs, with the image's NODE_ENV and NODE_OPTIONS; the caller
+   * builds dist/ first.
    */
   entry?: "source" | "compiled";
+  /**
+   * Whether the compiled operator runs with the image's NODE_OPTIONS (the default) or with V8's defaults, for a
+   * benchmark that measures what those flags change. Ignored for `source`.
+   */
+  imageNodeOptions?: boolean;
 }
 
 /** The node arguments before `run` that start the CLI from its sources or from its compiled output. */
@@ -50,6 +56,24 @@ function entryArgs(entry: "source" | "compiled"): string[] {
   return entry === "compiled"
     ? [path.join(repo, "dist/cmd/stagegate.js")]
     : ["--import", "tsx", path.join(repo, "src/cmd/stagegate.ts")];
+}
+
+/**
+ * The environment of the compiled operator: the image's NODE_ENV and Node flags (hack/image/image-config.ts), so a
+ * benchmark measures the process the image runs. The caller's own NODE_OPTIONS (a profiler, another flag to compare)
+ * come after the image's, so a flag given twice takes the caller's value.
+ */
+function compiledEnv(imageNodeOptions: boolean): NodeJS.ProcessEnv {
+  const image = Object.fromEntries(
+    IMAGE_ENV.filter((pair) => !pair.startsWith("PATH=")).map((pair) => {
+      const eq = pair.indexOf("=");
+      return [pair.slice(0, eq), pair.slice(eq + 1)];
+    }),
+  );
+  const nodeOptions = [imageNodeOptions ? image.NODE_OPTIONS : undefined, process.env.NODE_OPTIONS].filter(
+    (o) => o !== undefined && o !== "",
+  );
+  return { ...process.env, ...image, NODE_OPTIONS: nodeOptions.join(" ") };
 }
 
 /**
@@ -92,7 +116,7 @@ export function startOperator(
     {
       cwd: repo,
       stdio: ["ignore", "pipe", "pipe"],
-      env: entry === "compiled" ? { ...process.env, NODE_ENV: "production" } : process.env,
+      env: entry === "compiled" ? compiledEnv(options.imageNodeOptions ?? true) : process.env,
     },
   );
   child.stdout?.pipe(out);

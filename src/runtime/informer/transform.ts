@@ -18,14 +18,34 @@ export interface CacheTrimming {
   keepManagedFieldsOwning: readonly string[];
   /** Annotations dropped from the cached object (none of them is read from the cache). */
   dropAnnotations: readonly string[];
+  /**
+   * Fields dropped from the cached object, each a path of keys from its top (`["status", "resources"]`). A path
+   * through a value that is not an object (a list included), or to a key the object lacks, drops nothing.
+   */
+  dropFields?: readonly FieldPath[];
 }
 
+/** A path of keys into an object, from its top. */
+export type FieldPath = readonly [string, ...string[]];
+
 /**
- * A transform dropping `metadata.managedFields` (but the entries that own a kept annotation, whole and in order)
- * and the given annotations. The object it is given is not changed: a new object with a new `metadata` is returned,
- * sharing everything else. An object with nothing to drop is returned as it is.
+ * A transform dropping `metadata.managedFields` (but the entries that own a kept annotation, whole and in order),
+ * the given annotations and the given fields. The object it is given is not changed: a new object is returned, with
+ * new copies of the objects on the way to what it drops, sharing everything else. An object with nothing to drop is
+ * returned as it is.
  */
 export function trimmedForCache(trimming: CacheTrimming): CacheTransform {
+  const trimMetadata = metadataTrim(trimming);
+  const dropFields = trimming.dropFields ?? [];
+  return (object) => {
+    let trimmed = trimMetadata(object);
+    for (const path of dropFields) trimmed = withoutField(trimmed, path) as KubeObject;
+    return trimmed;
+  };
+}
+
+/** The managedFields and annotations part of {@link trimmedForCache}. */
+function metadataTrim(trimming: CacheTrimming): CacheTransform {
   const owned = trimming.keepManagedFieldsOwning.map((annotation) => `f:${annotation}`);
   return (object) => {
     const { managedFields, annotations } = object.metadata;
@@ -47,6 +67,26 @@ export function trimmedForCache(trimming: CacheTrimming): CacheTransform {
   };
 }
 
+/**
+ * `value` without the field at `path`: the same value when it has no such field, else a copy of each object on the
+ * way (arrays are not walked into).
+ */
+function withoutField(value: unknown, path: readonly string[]): unknown {
+  const [key, ...rest] = path;
+  if (key === undefined || !isRecord(value) || !Object.hasOwn(value, key)) return value;
+  if (rest.length === 0) {
+    const { [key]: _dropped, ...kept } = value;
+    return kept;
+  }
+  const inner = value[key];
+  const trimmed = withoutField(inner, rest);
+  return trimmed === inner ? value : { ...value, [key]: trimmed };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 /** Whether a managedFields entry owns one of the `f:`-prefixed annotation keys. */
 function ownsAny(entry: unknown, ownedKeys: readonly string[]): boolean {
   const annotations = field(field(field(entry, "fieldsV1"), "f:metadata"), "f:annotations");
@@ -54,7 +94,5 @@ function ownsAny(entry: unknown, ownedKeys: readonly string[]): boolean {
 }
 
 function field(value: unknown, key: string): unknown {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)[key]
-    : undefined;
+  return isRecord(value) ? value[key] : undefined;
 }

@@ -1,5 +1,6 @@
 import https from "node:https";
-import http from "node:http";
+import type { Agent, IncomingMessage } from "node:http";
+import { http } from "../node-http.js";
 import type { KubeCredentials } from "./kube-credentials.js";
 import { ApiError, TransportError } from "./api-error.js";
 import { sameMaterial, type TlsMaterial } from "./tls-material.js";
@@ -39,7 +40,7 @@ interface Credentials {
  * the response headers, and for plain requests and error answers the body too, so a stopped server is noticed.
  */
 export class KubeTransport {
-  private agent: http.Agent | undefined;
+  private agent: Agent | undefined;
   private agentMaterial: TlsMaterial | undefined;
   private readonly url: URL;
   private readonly basePath: string;
@@ -94,7 +95,7 @@ export class KubeTransport {
   }
 
   /** The keep-alive agent for these credentials; a new one when the TLS material changed. */
-  private agentFor(options: https.RequestOptions): http.Agent {
+  private agentFor(options: https.RequestOptions): Agent {
     const material: TlsMaterial = {
       ca: options.ca,
       cert: options.cert,
@@ -115,10 +116,7 @@ export class KubeTransport {
    * Sends the request under one deadline: credential lookup and headers always; the body too for `whole`, and
    * for a stream whose status is an error (its body is read to build the ApiError).
    */
-  private async open(
-    req: KubeRequest,
-    deadline: "whole" | "headers-unless-error",
-  ): Promise<http.IncomingMessage> {
+  private async open(req: KubeRequest, deadline: "whole" | "headers-unless-error"): Promise<IncomingMessage> {
     const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const what = `${req.method} ${req.path}`;
     const expired = new AbortController();
@@ -143,7 +141,7 @@ export class KubeTransport {
       }
       const module = this.url.protocol === "https:" ? https : http;
       const agent = this.agentFor(creds.options);
-      const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const res = await new Promise<IncomingMessage>((resolve, reject) => {
         const clientReq = module.request(url, { method: req.method, headers, agent, signal });
         clientReq.on("response", resolve);
         clientReq.on("error", (err) => {
@@ -192,7 +190,7 @@ function withSignal<T>(promise: Promise<T>, signal: AbortSignal, onAbort: () => 
   });
 }
 
-async function readBody(res: http.IncomingMessage, signal?: AbortSignal): Promise<string> {
+async function readBody(res: IncomingMessage, signal?: AbortSignal): Promise<string> {
   res.setEncoding("utf8");
   let text = "";
   try {
@@ -204,7 +202,7 @@ async function readBody(res: http.IncomingMessage, signal?: AbortSignal): Promis
   return text;
 }
 
-async function* splitLines(res: http.IncomingMessage): AsyncIterable<string> {
+async function* splitLines(res: IncomingMessage): AsyncIterable<string> {
   let buffered = "";
   for await (const chunk of res) {
     buffered += chunk as string;

@@ -91,7 +91,7 @@ describe("the informer cache transform (ADR 0034)", () => {
   for (const [situation, managedFields] of lockHistories) {
     it(`answers lockWrite as the full object does: ${situation}`, () => {
       const full = application(managedFields);
-      for (const transform of [cacheTrimming.other, cacheTrimming.archived]) {
+      for (const transform of Object.values(cacheTrimming)) {
         const cached = transform(full);
         assert.deepEqual(lockWrite(cached, LOCK_ANNOTATION), lockWrite(full, LOCK_ANNOTATION));
         assert.deepEqual(lockWrittenAt(cached, LOCK_ANNOTATION), lockWrittenAt(full, LOCK_ANNOTATION));
@@ -100,7 +100,7 @@ describe("the informer cache transform (ADR 0034)", () => {
   }
 
   it("names the forger's later write, not Stagegate's, from the cache", () => {
-    const cached = cacheTrimming.other(application([stagegateLock, forgerLock, argo]));
+    const cached = cacheTrimming.argoCDApplications(application([stagegateLock, forgerLock, argo]));
     assert.deepEqual(lockWrite(cached, LOCK_ANNOTATION), {
       at: new Date("2026-12-01T10:02:00Z"),
       manager: "kubectl-edit",
@@ -118,6 +118,43 @@ describe("the informer cache transform (ADR 0034)", () => {
     const { managedFields: _m, ...metadata } = application([]).metadata;
     const bare: KubeObject = { ...application([]), metadata: { ...metadata, annotations: { a: "b" } } };
     assert.equal(cacheTrimming.other(bare), bare);
+  });
+
+  it("drops the fields it names, copying only the objects on the way", () => {
+    const full: KubeObject = {
+      ...application([]),
+      status: { sync: { status: "Synced" }, big: { list: [1, 2] }, kept: { a: 1 } },
+    };
+    const trim = trimmedForCache({
+      keepManagedFieldsOwning: [],
+      dropAnnotations: [],
+      dropFields: [
+        ["status", "big"],
+        ["status", "absent", "deeper"],
+        ["spec", "source", "targetRevision", "x"],
+      ],
+    });
+    const cached = trim(full);
+    assert.deepEqual(cached.status, { sync: { status: "Synced" }, kept: { a: 1 } });
+    const status = cached.status as Record<string, unknown>;
+    const fullStatus = full.status as Record<string, unknown>;
+    assert.equal(status.kept, fullStatus.kept, "what is not on the way is shared, not copied");
+    assert.equal(cached.spec, full.spec, "a path through a string drops nothing");
+    assert.deepEqual(full.status, { sync: { status: "Synced" }, big: { list: [1, 2] }, kept: { a: 1 } });
+  });
+
+  it("does not walk into lists, and returns an object without the named fields as it is", () => {
+    const { managedFields: _m, ...metadata } = application([]).metadata;
+    const bare: KubeObject = { ...application([]), metadata, status: { history: [{ resources: [] }] } };
+    const trim = trimmedForCache({
+      keepManagedFieldsOwning: [],
+      dropAnnotations: [],
+      dropFields: [
+        ["status", "history", "resources"],
+        ["status", "summary"],
+      ],
+    });
+    assert.equal(trim(bare), bare);
   });
 
   it("drops a managedFields value that is not a list", () => {
