@@ -1,6 +1,5 @@
-import { parseArgs } from "node:util";
 import { z } from "zod";
-import { BenchOptionsError, wholeNumberFlag } from "./bench-options.js";
+import { checkedFlags, readFlags, wholeNumberFlag } from "./bench-options.js";
 
 /** The knobs of one `make bench-approval` run, parsed once at the entry point. */
 export interface ApprovalOptions {
@@ -26,29 +25,24 @@ const schema = z.object({
 
 /** Parses the command line (without node and the script). */
 export function parseApprovalOptions(argv: readonly string[]): ApprovalOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      options: {
-        releases: { type: "string", default: "40" },
-        "in-flight": { type: "string", default: "10" },
-        "raw-writes": { type: "string", default: "200" },
-        "keep-logs": { type: "boolean", default: false },
-      },
-    }));
-  } catch (err) {
-    throw new BenchOptionsError(`${(err as Error).message}\n${USAGE}`);
-  }
-  const parsed = schema.safeParse({
-    releases: values.releases,
-    inFlight: values["in-flight"],
-    rawWrites: values["raw-writes"],
-    keepLogs: values["keep-logs"],
-  });
-  if (!parsed.success) {
-    throw new BenchOptionsError(`${parsed.error.issues.map((i) => i.message).join("; ")}\n${USAGE}`);
-  }
-  return parsed.data;
+  const values = readFlags(
+    argv,
+    {
+      releases: { type: "string", default: "40" },
+      "in-flight": { type: "string", default: "10" },
+      "raw-writes": { type: "string", default: "200" },
+      "keep-logs": { type: "boolean", default: false },
+    },
+    USAGE,
+  );
+  return checkedFlags(
+    schema,
+    {
+      releases: values.releases,
+      inFlight: values["in-flight"],
+      rawWrites: values["raw-writes"],
+      keepLogs: values["keep-logs"],
+    },
+    USAGE,
+  );
 }

@@ -1,4 +1,4 @@
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { z } from "zod";
 
 /** The knobs of one benchmark run, parsed once at the entry point. */
@@ -39,6 +39,28 @@ export class BenchOptionsError extends Error {
   override readonly name = "BenchOptionsError";
 }
 
+/** A benchmark's flags as given (strict: an unknown flag is refused with `usage`). Shared by the benchmarks. */
+export function readFlags(
+  argv: readonly string[],
+  options: NonNullable<ParseArgsConfig["options"]>,
+  usage: string,
+): Record<string, unknown> {
+  try {
+    return parseArgs({ args: [...argv], strict: true, options }).values;
+  } catch (err) {
+    throw new BenchOptionsError(`${(err as Error).message}\n${usage}`);
+  }
+}
+
+/** `input` parsed by `schema`, or every problem refused at once with `usage`. Shared by the benchmarks. */
+export function checkedFlags<S extends z.ZodType>(schema: S, input: unknown, usage: string): z.infer<S> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new BenchOptionsError(`${parsed.error.issues.map((i) => i.message).join("; ")}\n${usage}`);
+  }
+  return parsed.data;
+}
+
 /** How to call the benchmark, printed with any flag error. */
 export const USAGE =
   "Usage: tsx hack/bench/alert-receiver.ts [--count=300] [--duplicates=100] [--concurrency=10] " +
@@ -46,25 +68,16 @@ export const USAGE =
 
 /** Parses the command line (without node and the script). */
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      options: {
-        count: { type: "string", default: "300" },
-        duplicates: { type: "string", default: "100" },
-        concurrency: { type: "string", default: "10" },
-        warmup: { type: "string", default: "20" },
-        "keep-logs": { type: "boolean", default: false },
-      },
-    }));
-  } catch (err) {
-    throw new BenchOptionsError(`${(err as Error).message}\n${USAGE}`);
-  }
-  const parsed = schema.safeParse({ ...values, keepLogs: values["keep-logs"] });
-  if (!parsed.success) {
-    throw new BenchOptionsError(`${parsed.error.issues.map((i) => i.message).join("; ")}\n${USAGE}`);
-  }
-  return parsed.data;
+  const values = readFlags(
+    argv,
+    {
+      count: { type: "string", default: "300" },
+      duplicates: { type: "string", default: "100" },
+      concurrency: { type: "string", default: "10" },
+      warmup: { type: "string", default: "20" },
+      "keep-logs": { type: "boolean", default: false },
+    },
+    USAGE,
+  );
+  return checkedFlags(schema, { ...values, keepLogs: values["keep-logs"] }, USAGE);
 }

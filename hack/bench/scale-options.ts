@@ -1,6 +1,5 @@
-import { parseArgs } from "node:util";
 import { z } from "zod";
-import { BenchOptionsError, wholeNumberFlag } from "./bench-options.js";
+import { checkedFlags, readFlags, wholeNumberFlag } from "./bench-options.js";
 
 /** The knobs of one `make bench-scale` run, parsed once at the entry point. */
 export interface ScaleOptions {
@@ -52,41 +51,36 @@ export const SCALE_USAGE =
 
 /** Parses the command line (without node and the script). */
 export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      options: {
-        releases: { type: "string", default: "500" },
-        burst: { type: "string", default: "1000" },
-        "in-flight": { type: "string", default: "10" },
-        "burst-in-flight": { type: "string", default: "100" },
-        "raw-writes": { type: "string", default: "1000" },
-        "quiet-seconds": { type: "string", default: "60" },
-        "idle-seconds": { type: "string", default: "10" },
-        "settle-seconds": { type: "string", default: "0" },
-        "log-level": { type: "string", default: "info" },
-        "keep-logs": { type: "boolean", default: false },
-      },
-    }));
-  } catch (err) {
-    throw new BenchOptionsError(`${(err as Error).message}\n${SCALE_USAGE}`);
-  }
-  const parsed = schema.safeParse({
-    releases: values.releases,
-    burst: values.burst,
-    inFlight: values["in-flight"],
-    burstInFlight: values["burst-in-flight"],
-    rawWrites: values["raw-writes"],
-    quietSeconds: values["quiet-seconds"],
-    idleSeconds: values["idle-seconds"],
-    settleSeconds: values["settle-seconds"],
-    logLevel: values["log-level"],
-    keepLogs: values["keep-logs"],
-  });
-  if (!parsed.success) {
-    throw new BenchOptionsError(`${parsed.error.issues.map((i) => i.message).join("; ")}\n${SCALE_USAGE}`);
-  }
-  return parsed.data;
+  const values = readFlags(
+    argv,
+    {
+      releases: { type: "string", default: "500" },
+      burst: { type: "string", default: "1000" },
+      "in-flight": { type: "string", default: "10" },
+      "burst-in-flight": { type: "string", default: "100" },
+      "raw-writes": { type: "string", default: "1000" },
+      "quiet-seconds": { type: "string", default: "60" },
+      "idle-seconds": { type: "string", default: "10" },
+      "settle-seconds": { type: "string", default: "0" },
+      "log-level": { type: "string", default: "info" },
+      "keep-logs": { type: "boolean", default: false },
+    },
+    SCALE_USAGE,
+  );
+  return checkedFlags(
+    schema,
+    {
+      releases: values.releases,
+      burst: values.burst,
+      inFlight: values["in-flight"],
+      burstInFlight: values["burst-in-flight"],
+      rawWrites: values["raw-writes"],
+      quietSeconds: values["quiet-seconds"],
+      idleSeconds: values["idle-seconds"],
+      settleSeconds: values["settle-seconds"],
+      logLevel: values["log-level"],
+      keepLogs: values["keep-logs"],
+    },
+    SCALE_USAGE,
+  );
 }

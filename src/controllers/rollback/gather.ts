@@ -10,13 +10,12 @@ import { deriveTaskPhase } from "../deployment-task/phase.js";
 import { admissionControlsIntact } from "../admission-guard/guard.js";
 import type { Informers } from "../informers.js";
 import { targetRevision } from "../release/delivery.js";
-import { LOCK_ANNOTATION, readTarget } from "../release/gather.js";
+import { cachedTarget, LOCK_ANNOTATION, readTarget } from "../release/gather.js";
 import { targetIdentity } from "../../api/v1alpha1/release-binding.js";
 import { targetOwnership } from "../../policy/delivery-ownership.js";
 import { releaseKey } from "../release/names.js";
 import type { TargetClaim } from "../release/target-claims.js";
-import { targetKey, targetObjectRef } from "../release/target-object.js";
-import { deliveryResources } from "../resources.js";
+import { targetKey } from "../release/target-object.js";
 import { findEnvironment, findRelease, parseTask } from "../task-context.js";
 import type { RollbackDelivery, RollbackInput } from "./decide.js";
 import { previousRevision, rollbackTarget, verifiedClaims } from "./previous-revision.js";
@@ -151,19 +150,6 @@ function assessTargetObject(
  * newest, and a stale cache must not decide a write).
  */
 export type TargetSource = "cache" | "live";
-
-/** The delivery object a target names, as the shared informer caches it; undefined when it has none. */
-function cachedTarget(informers: Informers, target: ReleaseTarget): KubeObject | undefined {
-  const ref = targetObjectRef(target);
-  if (ref === undefined) return undefined;
-  const informer =
-    ref.rt === deliveryResources.argoCDApplication
-      ? informers.argoCDApplications
-      : ref.rt === deliveryResources.fluxHelmRelease
-        ? informers.fluxHelmReleases
-        : informers.fluxKustomizations;
-  return informer.store.get(`${ref.namespace}/${ref.name}`);
-}
 
 /** The rollback decision's input for a Rollback task, and the delivery object as read (for the lock). */
 export interface GatheredRollback {

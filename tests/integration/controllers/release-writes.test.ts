@@ -3,15 +3,9 @@
 // process does, counted from kube-apiserver's own audit log of the operator's identity. A control plane of its own,
 // so the log holds this file's requests only.
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import {
-  PROJECT_MANIFEST_DIRS,
-  startLocalCluster,
-  type LocalCluster,
-} from "../../../hack/local-cluster/index.js";
 import { openAuditStore, type AuditStore } from "../../../src/cmd/audit-store.js";
 import { REPORTING_CONTROLLER } from "../../../src/cmd/run.js";
 import { LOCK_ANNOTATION } from "../../../src/controllers/release/gather.js";
@@ -20,7 +14,8 @@ import { EventRecorder } from "../../../src/runtime/events.js";
 import type { KubeClient } from "../../../src/runtime/kube/client.js";
 import { builtin } from "../../../src/runtime/kube/resource.js";
 import { silentLogger } from "../../../src/runtime/logging.js";
-import { auditFlags, readAuditLog, writeAuditPolicy } from "../../support/apiserver-audit.js";
+import { readAuditLog } from "../../support/apiserver-audit.js";
+import { startAuditedCluster, type AuditedCluster } from "../../support/audited-cluster.js";
 import { createEnvironment } from "../../support/controller-world.js";
 import {
   createArgoApplication,
@@ -63,25 +58,19 @@ const FACT_OF_REASON: Record<string, string> = {
 };
 const FACTS_ACTED_ON: ReadonlySet<string> = new Set(["promoted", "verified"]);
 
-let dir = "";
-let cluster: LocalCluster | undefined;
-const auditLog = (): string => join(dir, "apiserver-audit.log");
+let audited: AuditedCluster | undefined;
+const auditLog = (): string => {
+  if (audited === undefined) throw new Error("the control plane is not started");
+  return audited.auditLog;
+};
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), "stagegate-release-writes-"));
-  await writeAuditPolicy(join(dir, "audit-policy.yaml"), [OPERATOR_USER]);
-  cluster = await startLocalCluster({
-    dir: join(dir, "cluster"),
-    installCrdsFrom: [...PROJECT_MANIFEST_DIRS],
-    extraApiserverFlags: auditFlags(join(dir, "audit-policy.yaml"), auditLog()),
-  });
   // Every client of this file (the tests' and the controllers') talks to this control plane.
-  process.env.STAGEGATE_TEST_CLUSTER = join(cluster.dir, "cluster.json");
+  audited = await startAuditedCluster("release-writes", [OPERATOR_USER]);
 });
 
 after(async () => {
-  await cluster?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await audited?.stop();
 });
 
 /** The controllers of one namespace, with the audit store and its Event mirror the operator process opens. */
@@ -101,7 +90,7 @@ async function startPromotionWorld(prefix: string): Promise<Promotion> {
   await createEnvironment({ admin, namespace }, environment, {});
   const events = await clientFor("operator");
   const store = await openAuditStore(
-    { auditLog: join(dir, `${prefix}-trail.jsonl`) },
+    { auditLog: join(audited?.dir ?? tmpdir(), `${prefix}-trail.jsonl`) },
     new EventRecorder(events, REPORTING_CONTROLLER, "test", silentLogger),
     silentLogger,
     () => undefined,

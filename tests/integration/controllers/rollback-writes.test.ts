@@ -3,21 +3,14 @@
 // the Alertmanager receiver opens it, counted from kube-apiserver's own audit log of the operator's identity. A
 // control plane of its own, so the log holds this file's requests only.
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import {
-  PROJECT_MANIFEST_DIRS,
-  startLocalCluster,
-  type LocalCluster,
-} from "../../../hack/local-cluster/index.js";
 import { DeploymentTaskStatus } from "../../../src/api/v1alpha1/deployment-task.js";
 import { resources } from "../../../src/controllers/resources.js";
 import { createRollbackController } from "../../../src/controllers/rollback/controller.js";
 import { ROLLBACK_ANNOTATION } from "../../../src/controllers/rollback/reasons.js";
 import type { KubeObject } from "../../../src/runtime/kube/object.js";
-import { auditFlags, readAuditLog, writeAuditPolicy } from "../../support/apiserver-audit.js";
+import { readAuditLog } from "../../support/apiserver-audit.js";
+import { startAuditedCluster, type AuditedCluster } from "../../support/audited-cluster.js";
 import {
   createEnvironment,
   startControllerWorld,
@@ -40,25 +33,20 @@ const OPERATOR_USER = "stagegate-operator";
 const SHA = "4f2c1e0d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
 const APPLICATIONS = "argoproj.io/applications";
 
-let dir = "";
-let cluster: LocalCluster | undefined;
+let audited: AuditedCluster | undefined;
 let world: World | undefined;
-const auditLog = (): string => join(dir, "apiserver-audit.log");
+const auditLog = (): string => {
+  if (audited === undefined) throw new Error("the control plane is not started");
+  return audited.auditLog;
+};
 const w = (): World => {
   if (world === undefined) throw new Error("the world is not started");
   return world;
 };
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), "stagegate-rollback-writes-"));
-  await writeAuditPolicy(join(dir, "audit-policy.yaml"), [OPERATOR_USER]);
-  cluster = await startLocalCluster({
-    dir: join(dir, "cluster"),
-    installCrdsFrom: [...PROJECT_MANIFEST_DIRS],
-    extraApiserverFlags: auditFlags(join(dir, "audit-policy.yaml"), auditLog()),
-  });
   // Every client of this file (the tests' and the controllers') talks to this control plane.
-  process.env.STAGEGATE_TEST_CLUSTER = join(cluster.dir, "cluster.json");
+  audited = await startAuditedCluster("rollback-writes", [OPERATOR_USER]);
   world = await startControllerWorld({
     namespacePrefix: "rollback-writes",
     controllers: releaseControllers(createRollbackController),
@@ -67,8 +55,7 @@ before(async () => {
 
 after(async () => {
   await stopWorld(world);
-  await cluster?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await audited?.stop();
 });
 
 /** The operator's requests about one task and the delivery objects, from audit log event `from` on. */
