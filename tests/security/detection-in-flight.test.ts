@@ -223,7 +223,8 @@ describe("Class 7: out-of-band detection while a deployment is in flight", () =>
       });
       await createEnvironment({ admin, namespace }, frozen, { delivery: owns("k") });
       operator = await startTheOperator();
-      for (const app of ["app-f", "app-g", "app-h", "app-l", "app-p"]) await application(app, "prod");
+      for (const app of ["app-f", "app-g", "app-h", "app-l", "app-p", "app-r"])
+        await application(app, "prod");
       await application("app-k", "k");
       for (const name of ["ks-q", "ks-m"]) {
         await createFluxGitRepository(scope(), name);
@@ -232,6 +233,7 @@ describe("Class 7: out-of-band detection while a deployment is in flight", () =>
       await verified("shop-f1", "app-f", SHA1);
       await verified("shop-g1", "app-g", SHA1);
       await verified("shop-h1", "app-h", SHA1);
+      await verified("shop-r1", "app-r", SHA1);
       await verified("shop-k1", "app-k", SHA1, frozen);
       // Pinned: Stagegate pins targetRevision, Argo CD's auto-sync follows the pin.
       await release("shop-p1", "app-p", SHA1, prod, "PinTargetRevision");
@@ -292,6 +294,25 @@ describe("Class 7: out-of-band detection while a deployment is in flight", () =>
     await reported("shop-g2", new RegExp(`deploy revision ${SHA1} while this release was promoting ${SHA2}`));
     assert.equal(await resourceVersion("app-g"), rv, "the operator did not write the Application");
     await assertAudited("shop-g2", SHA1, true);
+  });
+
+  it("mallory removes the lock of a release in flight and syncs back to a revision promoted there before: reported", async () => {
+    await inFlight("shop-r2", "app-r");
+    // The lock is the proof the request was made (ADR 0037): without it the release asks again, and the sync she ran
+    // must still be reported, from the operation the tool ran since the promotion was recorded.
+    await mallory.patch(
+      APP,
+      "app-r",
+      namespace,
+      {
+        metadata: { annotations: { [LOCK_ANNOTATION]: null } },
+        operation: { sync: { revision: SHA1 }, initiatedBy: { username: "mallory" } },
+      },
+      { type: "merge" },
+    );
+    await argoSyncs(admin, ref("app-r"), { revision: SHA1 });
+    await reported("shop-r2", new RegExp(`deploy revision ${SHA1} while this release was promoting ${SHA2}`));
+    await assertAudited("shop-r2", SHA1, true);
   });
 
   it("mallory changes the Application's source path while a release is in flight: reported", async () => {
@@ -411,7 +432,7 @@ describe("Class 7: out-of-band detection while a deployment is in flight", () =>
 
   it("releases promoted while Argo CD and Flux deliver at once raise nothing on them or on those they replace", async () => {
     const gitops = startGitOpsStandIn(admin, namespace, {
-      held: ["app-f", "app-g", "app-h", "app-k", "app-p", "ks-q"],
+      held: ["app-f", "app-g", "app-h", "app-k", "app-p", "app-r", "ks-q"],
     });
     try {
       await release("shop-l1", "app-l", SHA1);
