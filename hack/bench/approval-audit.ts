@@ -3,22 +3,14 @@
 // and the Events about them), counted by resource with Events apart, and the writes ordered by the API server's
 // own stageTimestamp between the approver's decision and the sync request. Pure: the unit tests feed it lines.
 import { z } from "zod";
+import { AuditLine } from "./audit-counts.js";
 
-/** The fields of an audit.k8s.io/v1 Event this reduction reads. */
-export const PathAuditLine = z.object({
-  stage: z.string(),
-  verb: z.string(),
-  user: z.object({ username: z.string() }),
-  objectRef: z
-    .object({
-      resource: z.string().optional(),
-      subresource: z.string().optional(),
-      name: z.string().optional(),
-      namespace: z.string().optional(),
-    })
+/** The fields of an audit.k8s.io/v1 Event this reduction reads: the scale benchmark's, plus names and stageTimestamp. */
+export const PathAuditLine = AuditLine.extend({
+  objectRef: AuditLine.shape.objectRef
+    .unwrap()
+    .extend({ name: z.string().optional(), namespace: z.string().optional() })
     .optional(),
-  responseStatus: z.object({ code: z.number().optional() }).optional(),
-  requestReceivedTimestamp: z.string(),
   stageTimestamp: z.string(),
 });
 export type PathAuditLine = z.infer<typeof PathAuditLine>;
