@@ -1,10 +1,12 @@
 // Runs the test suites: unit tests, and integration tests against one real local control plane started for
-// the run. Prints the kube-apiserver version tested against and a closing `N passed, N failed` line.
+// the run. Prints the kube-apiserver version tested against, then each failed test with the first line of its
+// error, and a closing `N passed, N failed` line.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { TestSummary } from "../tests/support/summary-reporter.js";
 import { startLocalCluster } from "./local-cluster/index.js";
 import { SHARED_POSTGRES_ENV, describePostgres, startPostgres } from "./postgres/index.js";
 
@@ -92,11 +94,20 @@ const code = await new Promise<number>((resolve) => {
 await cluster?.stop({ keepLogs: code !== 0 });
 await postgres?.stop({ keepLogs: code !== 0 });
 
-let counts = { passed: 0, failed: code === 0 ? 0 : 1 };
+let summary: Pick<TestSummary, "passed" | "failed" | "failures"> = {
+  passed: 0,
+  failed: code === 0 ? 0 : 1,
+  failures: [],
+};
 try {
-  counts = JSON.parse(readFileSync(summaryFile, "utf8")) as typeof counts;
+  summary = JSON.parse(readFileSync(summaryFile, "utf8")) as TestSummary;
 } catch {
   console.error("The test runner wrote no summary; counting the run as failed.");
 }
-console.log(`${counts.passed} passed, ${counts.failed} failed`);
-process.exit(code === 0 && counts.failed === 0 ? 0 : 1);
+// Last, so a log cut to its tail still says which tests failed and why.
+if (summary.failures.length > 0) console.log(`\nFailed tests (${summary.failures.length}):`);
+for (const failure of summary.failures) {
+  console.log(`- ${failure.name} (${failure.location})\n    ${failure.reason}`);
+}
+console.log(`${summary.passed} passed, ${summary.failed} failed`);
+process.exit(code === 0 && summary.failed === 0 ? 0 : 1);

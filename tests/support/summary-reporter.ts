@@ -3,33 +3,73 @@ import { writeFileSync } from "node:fs";
 interface TestEvent {
   type: string;
   data?: {
-    details?: { type?: string; error?: { failureType?: string } };
+    name?: string;
+    file?: string;
+    line?: number;
+    details?: { type?: string; error?: { failureType?: string; message?: string; cause?: unknown } };
     skip?: unknown;
     todo?: unknown;
   };
 }
 
+/** One failed test as the closing summary names it: where, what, and the first line of why. */
+export interface FailedTest {
+  name: string;
+  location: string;
+  reason: string;
+}
+
+/** What the reporter writes for `make test`'s closing lines. */
+export interface TestSummary {
+  passed: number;
+  failed: number;
+  skipped: number;
+  failures: FailedTest[];
+}
+
+// node:test wraps a test's own error in one whose message is "test failed"; the cause is the one to show.
+function firstLineOfReason(error: { message?: string; cause?: unknown } | undefined): string {
+  const cause = error?.cause;
+  const message =
+    cause instanceof Error ? `${cause.name}: ${cause.message}` : (error?.message ?? "no error reported");
+  return (message.split("\n")[0] ?? "").slice(0, 400);
+}
+
+function failureOf(data: NonNullable<TestEvent["data"]>): FailedTest {
+  const file = data.file?.replace(`${process.cwd()}/`, "") ?? "unknown file";
+  return {
+    name: data.name ?? "unnamed test",
+    location: data.line === undefined ? file : `${file}:${data.line}`,
+    reason: firstLineOfReason(data.details?.error),
+  };
+}
+
 /**
  * A node:test reporter that counts passed, failed and skipped tests (suites excluded, except a suite whose own
- * hook failed: a `before` or `after` that throws is a failure even when every test passed) and writes the counts
- * as JSON to the path in STAGEGATE_TEST_SUMMARY, for the closing `N passed, N failed` line of `make test`.
+ * hook failed: a `before` or `after` that throws is a failure even when every test passed), keeps each failure's
+ * name, place and first line of its error, and writes them as JSON to the path in STAGEGATE_TEST_SUMMARY, for
+ * the closing lines of `make test` (which CI shows even when it cuts the rest of the output).
  */
 export default async function* summaryReporter(source: AsyncIterable<TestEvent>): AsyncGenerator<string> {
-  const counts = { passed: 0, failed: 0, skipped: 0 };
+  const summary: TestSummary = { passed: 0, failed: 0, skipped: 0, failures: [] };
   for await (const event of source) {
-    if (event.data?.details?.type === "suite") {
-      if (event.type === "test:fail" && event.data.details.error?.failureType === "hookFailed")
-        counts.failed++;
+    const data = event.data;
+    if (data?.details?.type === "suite") {
+      if (event.type === "test:fail" && data.details.error?.failureType === "hookFailed") {
+        summary.failed++;
+        summary.failures.push(failureOf(data));
+      }
       continue;
     }
     if (event.type === "test:pass") {
-      if (event.data?.skip !== undefined || event.data?.todo !== undefined) counts.skipped++;
-      else counts.passed++;
+      if (data?.skip !== undefined || data?.todo !== undefined) summary.skipped++;
+      else summary.passed++;
     } else if (event.type === "test:fail") {
-      counts.failed++;
+      summary.failed++;
+      summary.failures.push(failureOf(data ?? {}));
     }
   }
   const path = process.env.STAGEGATE_TEST_SUMMARY;
-  if (path !== undefined) writeFileSync(path, JSON.stringify(counts));
+  if (path !== undefined) writeFileSync(path, JSON.stringify(summary));
   yield "";
 }
