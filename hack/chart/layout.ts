@@ -27,7 +27,7 @@ export const CHART_FILE_SOURCES = {
     "config/webhook/mutating-webhook-configuration.yaml",
     "config/webhook/validating-webhook-configuration.yaml",
   ],
-  "files/policy": ["config/policy/closed-objects-immutable.yaml"],
+  "files/policy": ["config/policy/closed-objects-immutable.yaml", "config/policy/dimension-labels.yaml"],
 } as const;
 
 /** Labels Helm adds that config/ does not carry; dropped when comparing or generating config/ from the chart. */
