@@ -1,3 +1,4 @@
+import { inheritedDimensionLabels } from "../api/v1alpha1/dimensions.js";
 import { API_VERSION } from "../api/v1alpha1/group.js";
 import type { EnvironmentSpec } from "../api/v1alpha1/environment.js";
 import { RELEASE_FIELD_MANAGER, RELEASE_LABEL } from "../controllers/release/apply.js";
@@ -78,7 +79,7 @@ export async function ensureCheckTasks(
     const metadata = {
       name: task.name,
       namespace: release.namespace,
-      labels: { [RELEASE_LABEL]: labelValue(release.name) },
+      labels: { ...inheritedDimensionLabels(owner.labels), [RELEASE_LABEL]: labelValue(release.name) },
       ownerReferences: [
         { apiVersion: API_VERSION, kind: "Release", name: release.name, uid: owner.uid, controller: true },
       ],

@@ -121,3 +121,20 @@ export function dimensionProblems(labels: Readonly<Record<string, string>> | und
   }
   return problems;
 }
+
+/**
+ * The well-formed dimension labels of a parent, for the children the operator opens for it: a label the policy
+ * would refuse (set before the policy was installed) is left out rather than failing the child's creation, and at
+ * most {@link MAX_TAGS} tags (the first in order) are carried.
+ */
+export function inheritedDimensionLabels(
+  labels: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
+  const faulty = new Set(dimensionProblems(labels).map((problem) => problem.field));
+  const kept = Object.fromEntries(
+    Object.entries(labels ?? {}).filter(([key]) => !faulty.has(labelPath(key))),
+  );
+  const dimensions = dimensionsOf(kept);
+  if (dimensions.tags !== undefined) dimensions.tags = dimensions.tags.slice(0, MAX_TAGS);
+  return dimensionLabels(dimensions);
+}

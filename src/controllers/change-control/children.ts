@@ -1,3 +1,4 @@
+import { inheritedDimensionLabels } from "../../api/v1alpha1/dimensions.js";
 import { API_VERSION } from "../../api/v1alpha1/group.js";
 import type { Informer } from "../../runtime/informer/informer.js";
 import { isNotFound } from "../../runtime/kube/api-error.js";
@@ -48,7 +49,10 @@ function childMetadata(changeRequest: KubeObject, name: string): Record<string, 
   return {
     name,
     namespace: changeRequest.metadata.namespace,
-    labels: { [CHANGE_REQUEST_LABEL]: labelValue(changeRequest.metadata.name) },
+    labels: {
+      ...inheritedDimensionLabels(changeRequest.metadata.labels),
+      [CHANGE_REQUEST_LABEL]: labelValue(changeRequest.metadata.name),
+    },
     ownerReferences: [controllerReference(changeRequest)],
   };
 }

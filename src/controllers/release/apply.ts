@@ -1,3 +1,4 @@
+import { dimensionsOf, inheritedDimensionLabels, type Dimensions } from "../../api/v1alpha1/dimensions.js";
 import { API_VERSION } from "../../api/v1alpha1/group.js";
 import { kustomizationSource } from "./shared-source.js";
 import { ChangeRequestStatus } from "../../api/v1alpha1/change-request.js";
@@ -88,7 +89,8 @@ function childMetadata(ctx: ApplyContext, name: string): Record<string, unknown>
   return {
     name,
     namespace: release.namespace,
-    labels: { [RELEASE_LABEL]: labelValue(release.name) },
+    // The release's dimensions go with its children, for insights filtered by team, service or tag (ADR 0042).
+    labels: { ...inheritedDimensionLabels(release.labels), [RELEASE_LABEL]: labelValue(release.name) },
     ownerReferences: [
       { apiVersion: API_VERSION, kind: "Release", name: release.name, uid: release.uid, controller: true },
     ],
@@ -240,6 +242,15 @@ async function recordLocked(
   });
 }
 
+/**
+ * The release's well-formed dimensions as the promotion's entry records them, so insights group and filter by
+ * what the labels said when it shipped, whatever they say later (ADR 0042). Nothing when it has none.
+ */
+function recordedDimensions(ctx: ApplyContext): { dimensions?: Dimensions } {
+  const dimensions = dimensionsOf(inheritedDimensionLabels(ctx.release.metadata.labels));
+  return Object.keys(dimensions).length === 0 ? {} : { dimensions };
+}
+
 async function recordPromoted(
   ctx: ApplyContext,
   action: PromotionFacts & Pick<Promote, "changeRequest">,
@@ -256,6 +267,7 @@ async function recordPromoted(
       requested: result.requested,
       message: result.message,
       ...(action.changeRequest === undefined ? {} : { changeRequest: action.changeRequest }),
+      ...recordedDimensions(ctx),
     },
     ...promotionTransition(ctx, "ReleasePromoted", action.environment, action.promotion),
   });

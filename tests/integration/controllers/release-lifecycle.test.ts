@@ -24,7 +24,11 @@ import {
 } from "../../support/delivery-objects.js";
 import { argoSyncs } from "../../support/gitops-driver.js";
 import { waitFor } from "../../support/kube.js";
-import { createRelease as createShopRelease, releaseControllers } from "../../support/release-world.js";
+import {
+  createRelease as createShopRelease,
+  releaseControllers,
+  releaseSpec,
+} from "../../support/release-world.js";
 import { decideAs } from "./change-control-world.js";
 
 const APP = deliveryResources.argoCDApplication;
@@ -196,6 +200,72 @@ describe("Release lifecycle", () => {
       first.metadata.uid,
       "the predecessor's change is kept as it was",
     );
+  });
+
+  it("carries the release's dimensions to its change and approval, and records them with the promotion", async () => {
+    const { admin, namespace } = w();
+    await createArgoApplication(w(), "tagged-prod");
+    const labels = {
+      "stagegate.io/team": "payments",
+      "stagegate.io/customer-impact": "high",
+      "tags.stagegate.io/pci": "true",
+    };
+    await admin.create(
+      resources.release,
+      {
+        apiVersion: "stagegate.io/v1alpha1",
+        kind: "Release",
+        metadata: {
+          name: "tagged",
+          namespace,
+          labels: { ...labels, "example.com/other": "not-a-dimension" },
+        },
+        spec: releaseSpec({
+          version: "3.0.0",
+          revision: SHA,
+          pipeline: [prod],
+          targets: [{ environment: prod, argoCD: { name: "tagged-prod", namespace, revision: SHA } }],
+        }),
+      },
+      namespace,
+    );
+    const change = (await gateNames(admin, namespace, "tagged")).change(prod);
+    const opened = await waitForStatus(
+      w(),
+      resources.changeRequest,
+      change,
+      "to open an Approval",
+      (s) => s.approvalRef !== undefined,
+    );
+    const approval = (opened.approvalRef as { name: string }).name;
+    const dimensionLabelsOf = async (rt: typeof resources.changeRequest, name: string) =>
+      Object.fromEntries(
+        Object.entries((await admin.get(rt, name, namespace)).metadata.labels ?? {}).filter(
+          ([key]) => key.startsWith("stagegate.io/team") || key.includes("impact") || key.startsWith("tags."),
+        ),
+      );
+    assert.deepEqual(await dimensionLabelsOf(resources.changeRequest, change), labels);
+    assert.deepEqual(await dimensionLabelsOf(resources.approval, approval), labels);
+    assert.equal(
+      (await admin.get(resources.changeRequest, change, namespace)).metadata.labels?.["example.com/other"],
+      undefined,
+      "only dimensions are inherited",
+    );
+    await waitForStatus(w(), resources.approval, approval, "to be counted", (s) => s.outcome !== undefined);
+    await decideAs(w(), approval, "carol", ["approvers"], "Approve");
+    const promoted = await waitFor("the promotion to be recorded", () =>
+      Promise.resolve(
+        w().audit.entries.find(
+          (e) =>
+            e.action === "ReleasePromoted" && e.object.name === "tagged" && e.object.namespace === namespace,
+        ),
+      ),
+    );
+    assert.deepEqual(promoted.details.dimensions, {
+      team: "payments",
+      customerImpact: "high",
+      tags: ["pci"],
+    });
   });
 
   it("asks for a new change when the release moves to a new revision, keeping the used one", async () => {

@@ -5,6 +5,7 @@ import {
   dimensionLabels,
   dimensionProblems,
   dimensionsOf,
+  inheritedDimensionLabels,
 } from "../../../src/api/v1alpha1/dimensions.js";
 
 describe("delivery dimensions", () => {
@@ -64,5 +65,33 @@ describe("delivery dimensions", () => {
       ["metadata.labels"],
     );
     assert.deepEqual(dimensionProblems(Object.fromEntries(Object.entries(many).slice(1))), []);
+  });
+});
+
+describe("dimensions a child inherits", () => {
+  it("carries the well-formed dimensions and leaves out a malformed one", () => {
+    assert.deepEqual(
+      inheritedDimensionLabels({
+        "stagegate.io/team": "payments",
+        "stagegate.io/customer-impact": "severe",
+        "tags.stagegate.io/pci": "true",
+        "tags.stagegate.io/odd": "yes",
+        "app.kubernetes.io/name": "shop",
+      }),
+      { "stagegate.io/team": "payments", "tags.stagegate.io/pci": "true" },
+    );
+    assert.deepEqual(inheritedDimensionLabels(undefined), {});
+  });
+
+  it("carries at most the allowed number of tags", () => {
+    const many = Object.fromEntries(
+      Array.from({ length: MAX_TAGS + 4 }, (_, i) => [
+        `tags.stagegate.io/t${String(i).padStart(2, "0")}`,
+        "true",
+      ]),
+    );
+    const inherited = Object.keys(inheritedDimensionLabels(many));
+    assert.equal(inherited.length, MAX_TAGS);
+    assert.deepEqual(dimensionProblems(inheritedDimensionLabels(many)), []);
   });
 });
