@@ -9,6 +9,7 @@ import { auditHoldVerb } from "./verbs/audit-hold.js";
 import { auditPurgeVerb } from "./verbs/audit-purge.js";
 import { auditVerifyVerb } from "./verbs/audit-verify.js";
 import { changesVerb } from "./verbs/changes.js";
+import { insightsBottlenecksVerb, insightsCycleTimeVerb, insightsDoraVerb } from "./verbs/insights.js";
 import { checkVerb } from "./verbs/check.js";
 import { approveVerb, deferVerb, rejectVerb } from "./verbs/decide.js";
 import { statusVerb } from "./verbs/status.js";
@@ -35,6 +36,9 @@ export const VERBS: readonly AnyVerb[] = [
   auditSetupDatabaseVerb,
   verifyCommitsVerb,
   checkVerb,
+  insightsDoraVerb,
+  insightsCycleTimeVerb,
+  insightsBottlenecksVerb,
 ];
 
 /** A verb matched at the start of argv, and the arguments that follow its name. */

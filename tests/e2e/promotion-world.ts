@@ -124,6 +124,8 @@ export async function createRelease(admin: KubeClient, namespace: string, plan: 
     workItems: [{ id: "SHOP-7", type: "Story", title: "Faster checkout" }],
     pipeline: plan.pipeline,
     targets,
+    // A dimension to filter insights by: the Argo CD releases are the shop team's, the Flux ones payments'.
+    labels: { "stagegate.io/team": plan.tool === "argoCD" ? "shop" : "payments" },
   });
 }
 

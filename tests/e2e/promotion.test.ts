@@ -25,6 +25,7 @@ import { startGitOpsStandIn, type GitOpsStandIn } from "../support/e2e-gitops-st
 import { argoFails, handSync, pendingStagegateSync } from "../support/gitops-driver.js";
 import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
 import { gateChecks, type GateChecks } from "./promotion-checks.js";
+import { checkInsights } from "./promotion-insights.js";
 import { changeSteps, promotionSteps, readAuditEntries, seqOf, verifiedSteps } from "./promotion-audit.js";
 import {
   approveWithCli,
@@ -538,5 +539,9 @@ describe("governed promotion end to end: operator process, webhooks, RBAC, CLI, 
       `EnvironmentFailed ${stages.dev}`,
       `TargetUnlocked ${stages.dev}`,
     ]);
+  });
+
+  it("computes DORA measures, cycle times and bottlenecks from the trail with stagegate insights", async () => {
+    await checkInsights(op().process.auditFile, stages, { A, B, C, D });
   });
 });

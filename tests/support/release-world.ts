@@ -55,6 +55,8 @@ export interface ReleaseInput {
   /** dave as release manager and rollback owner unless given. */
   owners?: Record<string, unknown>;
   rollbackPolicy?: Record<string, unknown>;
+  /** Labels of the Release (dimensions, for example); none unless given. */
+  labels?: Record<string, string>;
 }
 
 /** The spec of a Release of `input`, as the tests write it. */
@@ -82,7 +84,11 @@ export function createRelease(scope: TestScope, name: string, input: ReleaseInpu
     {
       apiVersion: API_VERSION,
       kind: "Release",
-      metadata: { name, namespace: scope.namespace },
+      metadata: {
+        name,
+        namespace: scope.namespace,
+        ...(input.labels === undefined ? {} : { labels: input.labels }),
+      },
       spec: releaseSpec(input),
     },
     scope.namespace,

@@ -1,0 +1,163 @@
+import type { Dimensions } from "../../api/v1alpha1/dimensions.js";
+import type { StoredAuditEntry } from "../../audit/entry.js";
+import { detail } from "../../audit/reports/details.js";
+import { collectRollbacks, type RollbackStory } from "../../audit/reports/rollbacks.js";
+
+/**
+ * One promotion of a release into an environment, as the audit trail tells it: when the release was first on
+ * record, when it was ready for this environment (the previous environment verified), when the change was requested
+ * and approved, when the operator promoted it, and how it ended. Times are RFC 3339; absent when not on record.
+ */
+export interface PromotionRecord {
+  release: { namespace: string; name: string; uid: string };
+  environment: string;
+  /** The promotion's count in this environment (a second promotion of the same release counts 2). */
+  promotion: number;
+  revision: string | undefined;
+  /** The dimensions recorded with the promotion (ADR 0042); undefined for entries written before they were. */
+  dimensions: Dimensions | undefined;
+  releaseFirstSeenAt: string;
+  readyAt: string;
+  changeRequestedAt: string | undefined;
+  changeApprovedAt: string | undefined;
+  promotedAt: string;
+  deployedAt: string | undefined;
+  verifiedAt: string | undefined;
+  failedAt: string | undefined;
+  failureReasons: string[];
+  /** The first rollback opened for the release in this environment after this promotion, and when service was back. */
+  rollback: { openedAt: string; restoredAt: string | undefined } | undefined;
+}
+
+const OUTCOMES = new Set(["EnvironmentDeployed", "EnvironmentVerified", "EnvironmentFailed"]);
+
+/** `Release/<uid>/<action>/<environment>/<promotion>[/...]` split into its parts, unescaped; undefined otherwise. */
+function releaseTransition(
+  transition: string | undefined,
+): { uid: string; environment: string; promotion: number } | undefined {
+  if (transition === undefined) return undefined;
+  const parts = transition.split("/").map((part) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return part;
+    }
+  });
+  const [kind, uid, , environment, count] = parts;
+  const promotion = Number(count);
+  if (kind !== "Release" || uid === undefined || environment === undefined || !Number.isInteger(promotion)) {
+    return undefined;
+  }
+  return { uid, environment, promotion };
+}
+
+function recordedDimensions(entry: StoredAuditEntry): Dimensions | undefined {
+  const value = detail.record(entry, "dimensions");
+  if (value === undefined) return undefined;
+  const dims: Dimensions = {};
+  for (const key of ["team", "service", "region", "tenant", "customerImpact"] as const) {
+    const v = value[key];
+    if (typeof v === "string") dims[key] = v;
+  }
+  const tags = value.tags;
+  if (Array.isArray(tags)) dims.tags = tags.filter((t): t is string => typeof t === "string");
+  return dims;
+}
+
+const earlier = (a: string | undefined, b: string): string => (a === undefined || b < a ? b : a);
+
+/**
+ * Builds every promotion on record from verified audit entries (in time order): ReleasePromoted opens one, the
+ * Environment outcome entries of the same release, environment and count close it, the ChangeRequested and
+ * ChangeApproved entries of the change it names give the approval wait, and the Rollback tasks of the release in the
+ * environment give its rollback and time to restore.
+ */
+export function collectPromotions(entries: readonly StoredAuditEntry[]): PromotionRecord[] {
+  const firstSeen = new Map<string, string>();
+  const changeTimes = new Map<string, { requestedAt?: string; approvedAt?: string }>();
+  const promotions = new Map<string, PromotionRecord>();
+  const outcomes: StoredAuditEntry[] = [];
+  for (const entry of entries) {
+    const uid = entry.object.uid;
+    if (entry.object.kind === "Release" && uid !== undefined) {
+      firstSeen.set(uid, earlier(firstSeen.get(uid), entry.time));
+    }
+    if (entry.object.kind === "ChangeRequest") {
+      const key = `${entry.object.namespace ?? ""}/${entry.object.name}`;
+      const times = changeTimes.get(key) ?? {};
+      if (entry.action === "ChangeRequested") times.requestedAt = earlier(times.requestedAt, entry.time);
+      if (entry.action === "ChangeApproved") times.approvedAt ??= entry.time;
+      changeTimes.set(key, times);
+    }
+    if (entry.action === "ReleasePromoted") {
+      const at = releaseTransition(entry.transition);
+      if (at === undefined || promotions.has(entry.transition ?? "")) continue;
+      const namespace = entry.object.namespace ?? "";
+      const change = detail.text(entry, "changeRequest");
+      const times = change === undefined ? undefined : changeTimes.get(`${namespace}/${change}`);
+      promotions.set(`${at.uid}/${at.environment}/${at.promotion}`, {
+        release: { namespace, name: entry.object.name, uid: at.uid },
+        environment: at.environment,
+        promotion: at.promotion,
+        revision: detail.text(entry, "revision"),
+        dimensions: recordedDimensions(entry),
+        releaseFirstSeenAt: firstSeen.get(at.uid) ?? entry.time,
+        readyAt: firstSeen.get(at.uid) ?? entry.time,
+        changeRequestedAt: times?.requestedAt,
+        changeApprovedAt: times?.approvedAt,
+        promotedAt: entry.time,
+        deployedAt: undefined,
+        verifiedAt: undefined,
+        failedAt: undefined,
+        failureReasons: [],
+        rollback: undefined,
+      });
+    }
+    if (OUTCOMES.has(entry.action)) outcomes.push(entry);
+  }
+  for (const entry of outcomes) {
+    const at = releaseTransition(entry.transition);
+    const record =
+      at === undefined ? undefined : promotions.get(`${at.uid}/${at.environment}/${at.promotion}`);
+    if (record === undefined) continue;
+    if (entry.action === "EnvironmentDeployed") record.deployedAt ??= entry.time;
+    if (entry.action === "EnvironmentVerified") record.verifiedAt ??= entry.time;
+    if (entry.action === "EnvironmentFailed") {
+      record.failedAt ??= entry.time;
+      record.failureReasons = detail.texts(entry, "reasons");
+    }
+  }
+  const records = [...promotions.values()].sort((a, b) => a.promotedAt.localeCompare(b.promotedAt));
+  setReadyTimes(records);
+  attachRollbacks(records, [...collectRollbacks(entries).values()]);
+  return records;
+}
+
+/** A promotion was ready when the release's latest earlier environment was verified (or it was first on record). */
+function setReadyTimes(records: PromotionRecord[]): void {
+  for (const record of records) {
+    const before = records
+      .filter((r) => r.release.uid === record.release.uid && r.verifiedAt !== undefined)
+      .map((r) => r.verifiedAt ?? "")
+      .filter((t) => t <= record.promotedAt)
+      .sort();
+    record.readyAt = before[before.length - 1] ?? record.releaseFirstSeenAt;
+  }
+}
+
+function attachRollbacks(records: PromotionRecord[], stories: readonly RollbackStory[]): void {
+  for (const story of stories) {
+    if (story.openedAt === undefined || story.release === undefined) continue;
+    const openedAt = story.openedAt;
+    const candidates = records.filter(
+      (r) =>
+        `${r.release.namespace}/${r.release.name}` === story.release &&
+        r.environment === story.environment &&
+        r.promotedAt <= openedAt,
+    );
+    const promoted = candidates[candidates.length - 1];
+    if (promoted === undefined || promoted.rollback !== undefined) continue;
+    const completed = story.outcome.startsWith("completed") ? story.endedAt : undefined;
+    promoted.rollback = { openedAt, restoredAt: completed ?? story.alertResolvedAt };
+  }
+}
