@@ -543,5 +543,24 @@ describe("governed promotion end to end: operator process, webhooks, RBAC, CLI, 
 
   it("computes DORA measures, cycle times and bottlenecks from the trail with stagegate insights", async () => {
     await checkInsights(op().process.auditFile, stages, { A, B, C, D });
+    // The operator's own delivery metrics count the same promotions, labelled by the team dimension.
+    const metric = (name: string, labels: Record<string, string>) => scrapeMetric(op().metrics, name, labels);
+    const prod = (team: string) => ({ environment: stages.prod, team });
+    assert.equal(await metric("stagegate_promotions_total", { ...prod("shop"), outcome: "verified" }), 1);
+    assert.equal(await metric("stagegate_promotions_total", { ...prod("payments"), outcome: "verified" }), 1);
+    assert.equal(
+      await metric("stagegate_promotions_total", {
+        environment: stages.dev,
+        team: "shop",
+        outcome: "failed",
+      }),
+      1,
+      "D failed in dev",
+    );
+    assert.equal(await metric("stagegate_release_lead_time_seconds_count", prod("payments")), 1);
+    const lead = await metric("stagegate_release_lead_time_seconds_sum", prod("payments"));
+    assert.ok(lead !== undefined && lead > 0, `lead time ${lead}`);
+    const gate = await metric("stagegate_promotion_phase_seconds_count", { ...prod("shop"), phase: "gate" });
+    assert.equal(gate, 1);
   });
 });

@@ -1,3 +1,4 @@
+import { registerDeliveryMetrics } from "./delivery-metrics.js";
 import { Counter, Gauge } from "prom-client";
 import { ReleaseSpec, ReleaseStatus } from "../../api/v1alpha1/release.js";
 import { DeliveryConfigError } from "../../gitops/delivery.js";
@@ -57,6 +58,7 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
 
   releases.store.addIndex(RELEASES_BY_TARGET, releaseTargetKeys);
   const metrics = registerReleaseMetrics(deps, informers);
+  const delivery = registerDeliveryMetrics(deps.metrics.registry);
 
   async function reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
     try {
@@ -202,6 +204,7 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
     if (update.written) {
       req.log.debug({ currentState: update.decision.status.currentState }, "Updated release status");
       for (const event of update.decision.events) await deps.events.record(rt, update.object, event, opts);
+      delivery.observe(update.object, update.decision.status, update.decision.audit);
       if (update.decision.audit.some((e) => e.action === "UnapprovedDeployment")) {
         metrics.detected.inc({ namespace });
         req.log.warn({ unapproved: update.decision.unapproved }, "Found an unapproved deployment");
