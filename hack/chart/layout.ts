@@ -27,6 +27,7 @@ export const CHART_FILE_SOURCES = {
     "config/webhook/mutating-webhook-configuration.yaml",
     "config/webhook/validating-webhook-configuration.yaml",
   ],
+  "files/grafana": ["config/grafana/stagegate-dashboard.json"],
   "files/policy": ["config/policy/closed-objects-immutable.yaml", "config/policy/dimension-labels.yaml"],
 } as const;
 

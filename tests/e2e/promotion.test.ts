@@ -26,6 +26,7 @@ import { argoFails, handSync, pendingStagegateSync } from "../support/gitops-dri
 import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
 import { gateChecks, type GateChecks } from "./promotion-checks.js";
 import { checkInsights } from "./promotion-insights.js";
+import { checkDashboardMetrics, metricNames } from "./grafana-dashboard-check.js";
 import { changeSteps, promotionSteps, readAuditEntries, seqOf, verifiedSteps } from "./promotion-audit.js";
 import {
   approveWithCli,
@@ -562,5 +563,13 @@ describe("governed promotion end to end: operator process, webhooks, RBAC, CLI, 
     assert.ok(lead !== undefined && lead > 0, `lead time ${lead}`);
     const gate = await metric("stagegate_promotion_phase_seconds_count", { ...prod("shop"), phase: "gate" });
     assert.equal(gate, 1);
+  });
+
+  it("ships a Grafana dashboard that queries only metrics the operator exports", async () => {
+    // The check itself fails on a name the operator does not export.
+    assert.deepEqual(metricNames('sum by (team) (rate(stagegate_no_such_total{team="x"}[5m]))'), [
+      "stagegate_no_such_total",
+    ]);
+    await checkDashboardMetrics(op().metrics);
   });
 });
