@@ -66,9 +66,13 @@ export function registerDeliveryMetrics(registry: Registry): DeliveryMetrics {
   };
   return {
     observe(release, status, recorded) {
+      const outcomes = recorded.filter(
+        (e) => e.action === "EnvironmentVerified" || e.action === "EnvironmentFailed",
+      );
+      if (outcomes.length === 0) return;
+      // Taken only for an outcome, so a release that never ends a promotion holds no team value's place.
       const team = teams.value(dimensionsOf(release.metadata.labels).team);
-      for (const entry of recorded) {
-        if (entry.action !== "EnvironmentVerified" && entry.action !== "EnvironmentFailed") continue;
+      for (const entry of outcomes) {
         const environment = typeof entry.details.environment === "string" ? entry.details.environment : "";
         const env: ReleaseEnvironmentStatus | undefined = status.environments?.find(
           (e) => e.name === environment,
