@@ -5,9 +5,10 @@ const RECORD = "\x1e";
 
 /**
  * The `git log --format` that {@link parseGitLog} reads: full sha, abbreviated sha, parents, author name, author
- * e-mail, subject and body, separated by control characters that do not occur in commit messages.
+ * e-mail, author date (strict ISO 8601), subject and body, separated by control characters that do not occur in
+ * commit messages.
  */
-export const GIT_LOG_FORMAT = ["%H", "%h", "%P", "%an", "%ae", "%s", "%b"].join("%x1f") + "%x1e";
+export const GIT_LOG_FORMAT = ["%H", "%h", "%P", "%an", "%ae", "%aI", "%s", "%b"].join("%x1f") + "%x1e";
 
 /** The output of `git log` did not have the fields {@link GIT_LOG_FORMAT} asks for. */
 export class GitLogFormatError extends Error {
@@ -22,16 +23,26 @@ export function parseGitLog(output: string): CommitRecord[] {
     .filter((record) => record !== "")
     .map((record) => {
       const fields = record.split(FIELD);
-      if (fields.length !== 7) {
-        throw new GitLogFormatError(`git log printed a record with ${fields.length} fields, expected 7.`);
+      if (fields.length !== 8) {
+        throw new GitLogFormatError(`git log printed a record with ${fields.length} fields, expected 8.`);
       }
-      const [sha = "", shortSha = "", parents = "", author = "", email = "", subject = "", body = ""] =
-        fields;
+      const [
+        sha = "",
+        shortSha = "",
+        parents = "",
+        author = "",
+        email = "",
+        date = "",
+        subject = "",
+        body = "",
+      ] = fields;
+      const authored = Date.parse(date);
       return {
         sha,
         shortSha,
         author,
         email,
+        ...(Number.isNaN(authored) ? {} : { authoredAt: new Date(authored).toISOString() }),
         subject,
         body: body.trimEnd(),
         merge: parents.split(" ").filter((p) => p !== "").length > 1,

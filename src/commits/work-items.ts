@@ -7,6 +7,8 @@ export interface CommitRecord {
   readonly shortSha: string;
   readonly author: string;
   readonly email: string;
+  /** When the author wrote it (the author date, as git records it), in UTC. */
+  readonly authoredAt?: string;
   readonly subject: string;
   readonly body: string;
   /** Whether the commit has more than one parent. */

@@ -28,8 +28,19 @@ export interface SodWorld {
 
 /** The commits of the shop: bob's (declared in the spec), carol's and grace's (left out of it), mallory's (a branch). */
 export const CHANGES = [
-  { name: "Bob Builder", email: "bob@example.com", message: "SHOP-1 basket" },
-  { name: "Carol Coder", email: "carol@corp.example", message: "SHOP-2 checkout" },
+  // Bob's is the oldest commit: the change's lead time starts at its author date.
+  {
+    name: "Bob Builder",
+    email: "bob@example.com",
+    message: "SHOP-1 basket",
+    authoredAt: "2026-11-20T09:15:00+01:00",
+  },
+  {
+    name: "Carol Coder",
+    email: "carol@corp.example",
+    message: "SHOP-2 checkout",
+    authoredAt: "2026-11-21T12:00:00Z",
+  },
   { name: "Grace", email: "grace@example.com", message: "SHOP-3 receipts" },
   { name: "Mallory", email: "mallory@elsewhere.example", message: "SHOP-4 tweak", branch: "tweak" },
 ];

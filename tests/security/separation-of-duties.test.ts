@@ -165,6 +165,8 @@ describe("separation of duties holds against the people who made the change", ()
       "grace@example.com": "grace@example.com",
     });
     assert.match(String(duties.identityMapping), /^sha256:[0-9a-f]{64}$/);
+    // Read from the repository, not the Release: where the change's lead time starts (ADR 0042).
+    assert.equal(duties.firstCommitAt, "2026-11-20T08:15:00.000Z");
   });
 
   it("denies alice creating a release that names bob as its declarer", async () => {

@@ -17,6 +17,8 @@ export interface AuthoredChange {
   email: string;
   message: string;
   branch?: string;
+  /** The author date (GIT_AUTHOR_DATE, ISO 8601); now unless given. */
+  authoredAt?: string;
 }
 
 /** A served repository: its URL and the full id of each commit written, in the order given. */
@@ -112,6 +114,7 @@ export async function serveGitRepository(
         ...env,
         GIT_AUTHOR_NAME: change.name,
         GIT_AUTHOR_EMAIL: change.email,
+        ...(change.authoredAt === undefined ? {} : { GIT_AUTHOR_DATE: change.authoredAt }),
         GIT_COMMITTER_NAME: "CI",
         GIT_COMMITTER_EMAIL: "ci@example.com",
       },

@@ -14,7 +14,8 @@ export const insightsDoraVerb = insightVerb<DoraRow>({
   description: [
     "Prints, per environment (and per value of --by), the four DORA measures over the period: deployments",
     "(promotions verified) and deployments per day; lead time from the release's first record to verified in",
-    "the environment (median and 90th percentile); change failure rate (promotions that failed or were",
+    "the environment (median and 90th percentile), and from the change's oldest commit where the operator read the",
+    "commits from git (DORA's lead time for changes); change failure rate (promotions that failed or were",
     "rolled back, of those that ended); and time to restore (a rollback opened to completed). JSON and CSV give",
     "durations in seconds.",
   ],
@@ -30,6 +31,11 @@ export const insightsDoraVerb = insightVerb<DoraRow>({
     { header: "PER_DAY", value: (r) => r.deploymentsPerDay },
     { header: "LEAD_TIME_MEDIAN", value: (r) => r.leadTime.medianSeconds, duration: true },
     { header: "LEAD_TIME_P90", value: (r) => r.leadTime.p90Seconds, duration: true },
+    {
+      header: "COMMIT_LEAD_TIME_MEDIAN",
+      value: (r) => r.commitLeadTime.medianSeconds,
+      duration: true,
+    },
     { header: "ENDED", value: (r) => r.ended },
     { header: "FAILURES", value: (r) => r.failures },
     { header: "CHANGE_FAILURE_RATE", value: (r) => r.changeFailureRate },

@@ -34,6 +34,11 @@ export interface DutyEvidence {
   mapped: Record<string, string>;
   unmapped: string[];
   identityMapping?: string;
+  /**
+   * The author date of the oldest commit the change brings, read from the repository (never from the Release's
+   * spec): where the lead time for changes starts (ADR 0042). Absent when git was not read.
+   */
+  firstCommitAt?: string;
 }
 
 /** The spec the operator writes when it opens an Approval; fixed from then on. */
@@ -181,6 +186,7 @@ export function decideApprovalPath(input: ApprovalPolicyInput): ApprovalPath {
     mapped: duties.mapped,
     unmapped: duties.unmapped,
     ...(input.identities === undefined ? {} : { identityMapping: input.identities.digest }),
+    ...firstCommitOf(git),
   };
   return { kind: "approval", spec, evidence };
 }
@@ -205,4 +211,11 @@ export function excludedApprovers(
 
 function unique(values: readonly string[]): string[] {
   return [...new Set(values)];
+}
+
+/** The oldest author date of the commits read from git, for the evidence; nothing when git was not read. */
+function firstCommitOf(git: GitAuthors): { firstCommitAt?: string } {
+  if (git.state !== "read") return {};
+  const dates = git.commits.flatMap((c) => (c.authoredAt === undefined ? [] : [c.authoredAt])).sort();
+  return dates[0] === undefined ? {} : { firstCommitAt: dates[0] };
 }

@@ -67,7 +67,13 @@ export async function gatherGitAuthors(
       state: "read",
       repoURL,
       range: found.range,
-      commits: found.commits.map((c) => ({ sha: c.sha, name: c.author, email: c.email, source: "git" })),
+      commits: found.commits.map((c) => ({
+        sha: c.sha,
+        name: c.author,
+        email: c.email,
+        authoredAt: c.authoredAt,
+        source: "git",
+      })),
     };
   } catch (err) {
     const said = err instanceof GitError ? `${err.message}: ${err.gitMessage}` : (err as Error).message;

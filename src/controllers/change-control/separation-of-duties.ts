@@ -10,6 +10,8 @@ export interface AuthoredCommit {
   sha: string;
   name: string;
   email?: string | undefined;
+  /** The author date git records; only for commits read from the repository. */
+  authoredAt?: string | undefined;
   /** `git` when the operator read it from the repository; `spec` when only the Release declares it. */
   source: "git" | "spec";
 }

@@ -4,7 +4,8 @@ import { secondsBetween, summarise, type DurationSummary } from "./stats.js";
 
 /**
  * The four DORA measures of one environment (and group) over the period: deployment frequency (promotions verified),
- * lead time (from the release's first record to verified in the environment; the commit time is not on record),
+ * lead time (from the release's first record to verified in the environment, and from the change's oldest commit
+ * where the operator read the commits from git),
  * change failure rate (promotions that failed or were rolled back, of all that ended) and time to restore (a
  * rollback opened to completed, or to its alert resolved).
  */
@@ -14,6 +15,8 @@ export interface DoraRow {
   deployments: number;
   deploymentsPerDay: number;
   leadTime: DurationSummary;
+  /** From the change's oldest commit (read from git) to verified: DORA's lead time for changes, where known. */
+  commitLeadTime: DurationSummary;
   ended: number;
   failures: number;
   changeFailureRate: number | null;
@@ -47,6 +50,12 @@ export function doraMeasures(scope: InsightScope, records: readonly PromotionRec
       leadTime: summarise(
         verified.flatMap((r) => {
           const seconds = secondsBetween(r.releaseFirstSeenAt, r.verifiedAt);
+          return seconds === undefined ? [] : [seconds];
+        }),
+      ),
+      commitLeadTime: summarise(
+        verified.flatMap((r) => {
+          const seconds = secondsBetween(r.firstCommitAt, r.verifiedAt);
           return seconds === undefined ? [] : [seconds];
         }),
       ),

@@ -20,6 +20,8 @@ export interface PromotionRecord {
   readyAt: string;
   changeRequestedAt: string | undefined;
   changeApprovedAt: string | undefined;
+  /** The oldest commit the change brought, as the operator read it from git (ApprovalOpened's evidence). */
+  firstCommitAt: string | undefined;
   promotedAt: string;
   deployedAt: string | undefined;
   verifiedAt: string | undefined;
@@ -64,6 +66,22 @@ function recordedDimensions(entry: StoredAuditEntry): Dimensions | undefined {
   return dims;
 }
 
+/**
+ * The change an ApprovalOpened entry opened a round of (by the ChangeRequest uid in its transition) and the first
+ * commit time its separation-of-duties evidence records; undefined when either is not on record.
+ */
+function changeOpened(
+  entry: StoredAuditEntry,
+  changeNames: ReadonlyMap<string, string>,
+): { change: string; firstCommitAt: string } | undefined {
+  const [kind, uid] = (entry.transition ?? "").split("/");
+  const change = kind === "ChangeRequest" && uid !== undefined ? changeNames.get(uid) : undefined;
+  const evidence = detail.record(entry, "separationOfDuties");
+  const firstCommitAt = evidence?.firstCommitAt;
+  if (change === undefined || typeof firstCommitAt !== "string") return undefined;
+  return { change, firstCommitAt };
+}
+
 const earlier = (a: string | undefined, b: string): string => (a === undefined || b < a ? b : a);
 
 /**
@@ -74,7 +92,11 @@ const earlier = (a: string | undefined, b: string): string => (a === undefined |
  */
 export function collectPromotions(entries: readonly StoredAuditEntry[]): PromotionRecord[] {
   const firstSeen = new Map<string, string>();
-  const changeTimes = new Map<string, { requestedAt?: string; approvedAt?: string }>();
+  const changeTimes = new Map<
+    string,
+    { requestedAt?: string; approvedAt?: string; firstCommitAt?: string }
+  >();
+  const changeNames = new Map<string, string>();
   const promotions = new Map<string, PromotionRecord>();
   const outcomes: StoredAuditEntry[] = [];
   for (const entry of entries) {
@@ -86,8 +108,18 @@ export function collectPromotions(entries: readonly StoredAuditEntry[]): Promoti
       const key = `${entry.object.namespace ?? ""}/${entry.object.name}`;
       const times = changeTimes.get(key) ?? {};
       if (entry.action === "ChangeRequested") times.requestedAt = earlier(times.requestedAt, entry.time);
+      if (entry.object.uid !== undefined) changeNames.set(entry.object.uid, key);
       if (entry.action === "ChangeApproved") times.approvedAt ??= entry.time;
       changeTimes.set(key, times);
+    }
+    if (entry.action === "ApprovalOpened") {
+      const opened = changeOpened(entry, changeNames);
+      if (opened !== undefined) {
+        changeTimes.set(opened.change, {
+          ...changeTimes.get(opened.change),
+          firstCommitAt: opened.firstCommitAt,
+        });
+      }
     }
     if (entry.action === "ReleasePromoted") {
       const at = releaseTransition(entry.transition);
@@ -105,6 +137,7 @@ export function collectPromotions(entries: readonly StoredAuditEntry[]): Promoti
         readyAt: firstSeen.get(at.uid) ?? entry.time,
         changeRequestedAt: times?.requestedAt,
         changeApprovedAt: times?.approvedAt,
+        firstCommitAt: times?.firstCommitAt,
         promotedAt: entry.time,
         deployedAt: undefined,
         verifiedAt: undefined,

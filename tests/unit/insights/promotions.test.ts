@@ -63,7 +63,14 @@ const trail: StoredAuditEntry[] = [
   entry(0, "RevisionResolved", release("one", "u1"), {}),
   promoted(1, "one", "u1", "dev", { dimensions: { team: "payments" } }),
   outcome(2, "EnvironmentVerified", "one", "u1", "dev"),
-  entry(3, "ChangeRequested", { kind: "ChangeRequest", namespace: "shop", name: "one-prod" }, {}),
+  entry(3, "ChangeRequested", { kind: "ChangeRequest", namespace: "shop", name: "one-prod", uid: "c1" }, {}),
+  entry(
+    3,
+    "ApprovalOpened",
+    { kind: "Approval", namespace: "shop", name: "one-prod-r1" },
+    { separationOfDuties: { authorsFrom: "git", firstCommitAt: at(-60) } },
+    transitionId("ChangeRequest", "c1", "ApprovalOpened", "r1", ""),
+  ),
   entry(13, "ChangeApproved", { kind: "ChangeRequest", namespace: "shop", name: "one-prod" }, {}),
   promoted(14, "one", "u1", "prod", { changeRequest: "one-prod", dimensions: { team: "payments" } }),
   outcome(16, "EnvironmentDeployed", "one", "u1", "prod"),
@@ -103,6 +110,8 @@ describe("promotions on record, and the measures computed from them", () => {
     assert.deepEqual([dev?.deployments, dev?.ended, dev?.failures, dev?.changeFailureRate], [1, 2, 1, 0.5]);
     const prod = dora.find((r) => r.environment === "prod");
     assert.equal(prod?.leadTime.medianSeconds, 20 * 60);
+    assert.equal(prod?.commitLeadTime.medianSeconds, 80 * 60, "from the oldest commit git reported");
+    assert.equal(dev?.commitLeadTime.count, 0, "no change, no commit time");
     const shopOnly = doraMeasures(scope("team=shop"), promotions);
     assert.deepEqual(
       shopOnly.map((r) => [r.environment, r.deployments, r.failures]),
