@@ -109,11 +109,12 @@ export async function listAll<T extends z.ZodType>(
   rt: ResourceType,
   schema: T,
   namespace: string | undefined,
+  labelSelector?: string,
 ): Promise<z.infer<T>[]> {
   const items: z.infer<T>[] = [];
   let token: string | undefined;
   do {
-    const page = await client.list(rt, { namespace, limit: 500, continue: token });
+    const page = await client.list(rt, { namespace, labelSelector, limit: 500, continue: token });
     for (const item of page.items) items.push(parseServerObject(schema, item, rt.kind));
     token = page.continue;
   } while (token !== undefined);

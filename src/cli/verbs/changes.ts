@@ -28,9 +28,19 @@ const FLAGS = {
     help: "only changes whose current Approval is pending and waits for your decision",
   },
   "all-namespaces": { type: "boolean", short: "A", help: "list changes in every namespace" },
+  selector: {
+    type: "string",
+    short: "l",
+    value: "SELECTOR",
+    help: "only changes with these labels, as kubectl -l (e.g. stagegate.io/team=payments)",
+  },
 } as const;
 
-const ChangesFlags = z.object({ pendingForMe: z.boolean(), allNamespaces: z.boolean() });
+const ChangesFlags = z.object({
+  pendingForMe: z.boolean(),
+  allNamespaces: z.boolean(),
+  selector: z.string().max(1024, "--selector must be at most 1024 characters").optional(),
+});
 
 /** Options of `stagegate changes`. */
 export type ChangesOptions = GlobalOptions & z.infer<typeof ChangesFlags>;
@@ -99,10 +109,12 @@ async function summarizeChanges(
   client: KubeClient,
   namespace: string | undefined,
   pendingForMe: boolean,
+  selector?: string,
 ): Promise<ChangeSummary[]> {
-  // ChangeRequests first, so a refusal always names the same step; then the rest in parallel.
-  const changes = await explainApiErrors("list ChangeRequests", () =>
-    listAll(client, changeRequests, ChangeRequestObject, namespace),
+  // ChangeRequests first, so a refusal always names the same step (a bad selector too); then the rest in parallel.
+  const step = selector === undefined ? "list ChangeRequests" : `list ChangeRequests with -l "${selector}"`;
+  const changes = await explainApiErrors(step, () =>
+    listAll(client, changeRequests, ChangeRequestObject, namespace, selector),
   );
   const [openApprovals, me] = await Promise.all([
     explainApiErrors("list Approvals", () => listAll(client, approvals, ApprovalObject, namespace)),
@@ -143,6 +155,7 @@ export const changesVerb: Verb<ChangesOptions> = {
     "",
     "Example:",
     "  stagegate changes --pending-for-me -A",
+    "  stagegate changes -A -l stagegate.io/team=payments,stagegate.io/customer-impact=high",
   ].join("\n"),
 
   parse(argv, env) {
@@ -151,6 +164,7 @@ export const changesVerb: Verb<ChangesOptions> = {
     const flags = validateFlags(ChangesFlags, {
       pendingForMe: values["pending-for-me"] === true,
       allNamespaces: values["all-namespaces"] === true,
+      selector: typeof values.selector === "string" ? values.selector : undefined,
     });
     if (flags.allNamespaces && global.namespace !== undefined) {
       throw new UsageError("--all-namespaces and --namespace cannot be used together: drop one of them.");
@@ -161,7 +175,10 @@ export const changesVerb: Verb<ChangesOptions> = {
   async run(options, io) {
     const { namespace, summaries } = await withSession(io, options.kubeconfig, async (session) => {
       const ns = options.allNamespaces ? undefined : (options.namespace ?? session.namespace);
-      return { namespace: ns, summaries: await summarizeChanges(session.client, ns, options.pendingForMe) };
+      return {
+        namespace: ns,
+        summaries: await summarizeChanges(session.client, ns, options.pendingForMe, options.selector),
+      };
     });
     if (options.output === "json") {
       writeJson(io, summaries);

@@ -57,6 +57,23 @@ describe("stagegate changes against the real API server", () => {
     assert.ok(carol.includes("grace-authored") && carol.includes("cab-only"), carol.join(","));
   });
 
+  it("lists only the changes a label selector keeps, and names a selector the API server cannot read", async () => {
+    await openChange(admin, ns, "payments-change", { labels: { "stagegate.io/team": "payments" } });
+    await openChange(admin, ns, "shop-change", { labels: { "stagegate.io/team": "shop" } });
+    const payments = await listedFor("bob", ["-n", ns, "-l", "stagegate.io/team=payments"]);
+    assert.deepEqual(payments, ["payments-change"]);
+    const notShop = await listedFor("bob", [
+      "-n",
+      ns,
+      "-l",
+      "stagegate.io/team in (payments,shop),stagegate.io/team!=shop",
+    ]);
+    assert.deepEqual(notShop, ["payments-change"]);
+    const bad = await stagegateAs("bob", ["changes", "-n", ns, "-l", "team in payments"]);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /list ChangeRequests with -l "team in payments".*unable to parse requirement/);
+  });
+
   it("prints a table with type, environment, risk, resolution and the Approval's progress", async () => {
     await openChange(admin, ns, "table-row");
     const result = await stagegateAs("bob", ["changes", "-n", ns]);

@@ -36,6 +36,8 @@ export async function stagegateAs(
 
 /** What an Approval opened by a test looks like, beyond the defaults (eligible group approvers, 2 required). */
 export interface OpenChangeOptions {
+  /** Labels of the ChangeRequest (dimensions, for example). */
+  labels?: Record<string, string>;
   approvalName?: string | null;
   eligible?: { users?: string[]; groups?: string[] };
   excluded?: { user: string; reason: string }[];
@@ -49,14 +51,19 @@ export async function openChange(
   admin: KubeClient,
   namespace: string,
   name: string,
-  { approvalName = name, eligible = { groups: ["approvers"] }, excluded = [] }: OpenChangeOptions = {},
+  {
+    approvalName = name,
+    eligible = { groups: ["approvers"] },
+    excluded = [],
+    labels = {},
+  }: OpenChangeOptions = {},
 ): Promise<void> {
   await admin.create(
     changeRequests,
     {
       apiVersion: API_VERSION,
       kind: "ChangeRequest",
-      metadata: { name },
+      metadata: { name, labels },
       spec: {
         releaseRef: { name: "payments-api-2.14.0" },
         environment: "prod",
