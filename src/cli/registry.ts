@@ -10,6 +10,7 @@ import { auditPurgeVerb } from "./verbs/audit-purge.js";
 import { auditVerifyVerb } from "./verbs/audit-verify.js";
 import { changesVerb } from "./verbs/changes.js";
 import { insightsBottlenecksVerb, insightsCycleTimeVerb, insightsDoraVerb } from "./verbs/insights.js";
+import { insightsTasksVerb } from "./verbs/insights-tasks.js";
 import { checkVerb } from "./verbs/check.js";
 import { approveVerb, deferVerb, rejectVerb } from "./verbs/decide.js";
 import { statusVerb } from "./verbs/status.js";
@@ -39,6 +40,7 @@ export const VERBS: readonly AnyVerb[] = [
   insightsDoraVerb,
   insightsCycleTimeVerb,
   insightsBottlenecksVerb,
+  insightsTasksVerb,
 ];
 
 /** A verb matched at the start of argv, and the arguments that follow its name. */

@@ -25,7 +25,7 @@ import { startGitOpsStandIn, type GitOpsStandIn } from "../support/e2e-gitops-st
 import { argoFails, handSync, pendingStagegateSync } from "../support/gitops-driver.js";
 import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
 import { gateChecks, type GateChecks } from "./promotion-checks.js";
-import { checkInsights } from "./promotion-insights.js";
+import { checkInsights, checkTaskInsights } from "./promotion-insights.js";
 import { checkDashboardMetrics, metricNames } from "./grafana-dashboard-check.js";
 import { changeSteps, promotionSteps, readAuditEntries, seqOf, verifiedSteps } from "./promotion-audit.js";
 import {
@@ -544,6 +544,7 @@ describe("governed promotion end to end: operator process, webhooks, RBAC, CLI, 
 
   it("computes DORA measures, cycle times and bottlenecks from the trail with stagegate insights", async () => {
     await checkInsights(op().process.auditFile, stages, { A, B, C, D });
+    await checkTaskInsights(op().process.auditFile);
     // The operator's own delivery metrics count the same promotions, labelled by the team dimension.
     const metric = (name: string, labels: Record<string, string>) => scrapeMetric(op().metrics, name, labels);
     const prod = (team: string) => ({ environment: stages.prod, team });

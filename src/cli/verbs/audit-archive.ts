@@ -55,7 +55,8 @@ export type ArchiveListOptions = GlobalOptions & z.infer<typeof ListFilter> & { 
 export type ArchiveGetOptions = GlobalOptions & { source: ArchiveSource; ref: z.infer<typeof DocumentRef> };
 
 /** Runs `work` on the opened archive, closing it after; an unreadable archive is exit 2 with the reason. */
-async function withArchive(
+/** Opens the archive `source` names for `work` and closes it after; exit 2 when it cannot be read. */
+export async function withArchive(
   verb: string,
   source: ArchiveSource,
   io: CliIo,

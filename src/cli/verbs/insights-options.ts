@@ -54,16 +54,25 @@ export type InsightOptions = GlobalOptions & {
   values: Readonly<Record<string, string | boolean | undefined>>;
 };
 
-/** Parses an insights verb's argv; `extra` are the verb's own flags, returned in `values`. */
+/**
+ * Parses an insights verb's argv; `extra` are the verb's own flags, returned in `values`. Trails are files given as
+ * arguments and/or --database-url, unless `readsTrails` is false (the verb names its own source).
+ */
 export function parseInsightArgs(
   verb: string,
   argv: readonly string[],
   env: CliEnv,
   extra: Readonly<Record<string, FlagSpec>> = {},
+  readsTrails = true,
 ): InsightOptions {
   const { global, values, positionals } = parseVerbArgs(verb, argv, env, { ...INSIGHT_FLAGS, ...extra });
-  const database = databaseConnectionFrom(values);
-  if (positionals.length === 0 && database === undefined) {
+  const database = readsTrails ? databaseConnectionFrom(values) : undefined;
+  if (!readsTrails && positionals.length > 0) {
+    throw new UsageError(
+      `unexpected argument "${positionals[0] ?? ""}"; name the archive with --trail or --database-url.`,
+    );
+  }
+  if (readsTrails && positionals.length === 0 && database === undefined) {
     throw new UsageError("name the audit trails to read: audit files, --database-url, or both.", true);
   }
   const flags = validateFlags(InsightFlags, {
