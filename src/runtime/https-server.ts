@@ -81,7 +81,17 @@ async function certificateSource(
 }
 
 /**
- * Starts an HTTPS server (TLS 1.2 or later, request and header timeouts) on `address` and resolves once it
+ * How long an idle keep-alive connection stays open. Longer than the 90 s after which Go's HTTP clients (the API
+ * server calling webhooks, Alertmanager, Prometheus) drop idle connections themselves, so the client always closes
+ * first: with Node's default of 5 s, a request the client sent on a connection the server was closing at that
+ * moment was reset ("connection reset by peer"), and the API server, which does not retry a webhook POST, failed
+ * the user's request closed.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 120_000;
+
+/**
+ * Starts an HTTPS server (TLS 1.2 or later, request and header timeouts, idle connections kept
+ * {@link KEEP_ALIVE_TIMEOUT_MS}) on `address` and resolves once it
  * listens. With `clientAuth`, only callers presenting a certificate of that CA (and of an allowed name) are
  * served. It answers `GET /healthz` itself and every other path with `handle`. It serves the certificate its source
  * holds, and each new one from then on (new connections get it; a source with none yet fails the handshake), and a
@@ -100,6 +110,7 @@ export async function startHttpsServer(options: HttpsServerOptions): Promise<Run
     minVersion: "TLSv1.2",
     requestTimeout: 30_000,
     headersTimeout: 10_000,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
   });
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
