@@ -51,13 +51,16 @@ export function chartFileCopies(): GeneratedFile[] {
 
 /** Whether a rendered object is one config/ does not already hold, so config/manager takes it. */
 function managerObject(obj: KubeObject): boolean {
-  if (["StatefulSet", "PodDisruptionBudget", "NetworkPolicy", "Secret"].includes(obj.kind)) return true;
+  if (["StatefulSet", "PodDisruptionBudget", "NetworkPolicy", "Secret", "FlowSchema"].includes(obj.kind)) {
+    return true;
+  }
   return obj.kind === "Service" && obj.metadata.name !== "stagegate-webhook";
 }
 
 /**
  * config/default and the kustomizations it builds on. The objects only the chart describes (the StatefulSet, its
- * Services, PodDisruptionBudget and NetworkPolicies, the empty Secret of the operator's certificate) are rendered
+ * Lease's FlowSchema, its Services, PodDisruptionBudget and NetworkPolicies, the empty Secret of the operator's
+ * certificate) are rendered
  * from the chart with hack/chart/config-default-values.yaml, so they too are written once. The webhook
  * configurations of config/webhook carry no caBundle: the operator writes it.
  */
@@ -75,7 +78,7 @@ export async function kustomizeFiles(helm: string): Promise<GeneratedFile[]> {
     {
       path: "config/manager/kustomization.yaml",
       content: kustomization(
-        "The operator StatefulSet, its Services, disruption budget and NetworkPolicies, and the empty Secret it keeps " +
+        "The operator StatefulSet, its Services, disruption budget, NetworkPolicies and Lease FlowSchema, and the empty Secret it keeps " +
           "its certificates in.",
         ["manager.yaml"],
       ),

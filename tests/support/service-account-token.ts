@@ -56,13 +56,13 @@ export interface BearerTarget {
   userAgent: string;
 }
 
-/** Sends one request with the bearer token and returns the status and the body's text. */
+/** Sends one request with the bearer token and returns the status, the response headers and the body's text. */
 export function requestWithToken(
   target: BearerTarget,
   method: "GET" | "POST",
   path: string,
   body?: unknown,
-): Promise<{ status: number; body: string }> {
+): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = https.request(
@@ -83,7 +83,7 @@ export function requestWithToken(
         let text = "";
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => (text += chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text, headers: res.headers }));
       },
     );
     req.on("timeout", () => req.destroy(new Error(`${method} ${path}: no answer within 10 s`)));
