@@ -9,6 +9,8 @@ import { auditHoldVerb } from "./verbs/audit-hold.js";
 import { auditPurgeVerb } from "./verbs/audit-purge.js";
 import { auditVerifyVerb } from "./verbs/audit-verify.js";
 import { changesVerb } from "./verbs/changes.js";
+import { insightsFailuresVerb } from "./verbs/insights-failures.js";
+import { retroVerb } from "./verbs/retro.js";
 import { checkVerb } from "./verbs/check.js";
 import { approveVerb, deferVerb, rejectVerb } from "./verbs/decide.js";
 import { statusVerb } from "./verbs/status.js";
@@ -33,6 +35,8 @@ export const VERBS: readonly AnyVerb[] = [
   auditHoldVerb,
   auditPurgeVerb,
   auditSetupDatabaseVerb,
+  retroVerb,
+  insightsFailuresVerb,
   verifyCommitsVerb,
   checkVerb,
 ];
