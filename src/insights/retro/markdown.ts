@@ -144,7 +144,7 @@ export function retroMarkdown(model: RetroModel): string {
           s.environment,
           s.step,
           s.actor,
-          `${s.vouched ? "" : "[NOT VOUCHED FOR BY THE CHAIN] "}${s.summary}`,
+          `${s.vouched ? "" : "NOT VOUCHED FOR BY THE CHAIN: "}${s.summary}`,
         ]),
       ),
       "No entry about the release.",

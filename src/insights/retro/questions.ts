@@ -69,7 +69,9 @@ export function questionsFor(input: QuestionInput): string[] {
     const from = alert?.firedAt ?? rollback.openedAt;
     const took =
       from === undefined || rollback.endedAt === undefined ? Number.NaN : between(from, rollback.endedAt);
-    if (!rollback.outcome.startsWith("completed")) {
+    if (rollback.outcome.startsWith("open")) {
+      questions.push(`Rollback ${rollback.task} has no recorded outcome — who is on it?`);
+    } else if (!rollback.outcome.startsWith("completed")) {
       questions.push(
         `Rollback ${rollback.task} ended ${rollback.outcome} — what stopped it, and who decides now?`,
       );
