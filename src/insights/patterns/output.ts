@@ -50,9 +50,12 @@ function csvRow(row: PatternRow): string {
   return [row.pattern, ...group(row.with), ...group(row.without), row.verdict].join(",");
 }
 
-/** One CSV row per pattern (RFC 4180; no field needs quoting: ids, numbers and fixed verdict words). */
+/**
+ * One CSV row per pattern, a header first. No field needs quoting (ids, numbers and fixed verdict words); lines end
+ * in `\n`, as everything the CLI writes to a terminal stream does.
+ */
 export function failuresCsv(analysis: FailureAnalysis): string {
-  return `${[CSV_HEADER.join(","), ...analysis.patterns.map(csvRow)].join("\r\n")}\r\n`;
+  return `${[CSV_HEADER.join(","), ...analysis.patterns.map(csvRow)].join("\n")}\n`;
 }
 
 /** The analysis as a table and sentences for a terminal. */

@@ -13,7 +13,9 @@ export function mdText(text: string): string {
     .replace(/\s*[\r\n]+\s*/g, " ");
 }
 
+/** A Markdown table of the rows, every cell escaped; no lines at all without rows (the section says so). */
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  if (rows.length === 0) return [];
   return [
     `| ${header.join(" | ")} |`,
     `| ${header.map(() => "---").join(" | ")} |`,
