@@ -1,7 +1,7 @@
 // A month of promotions as the operator records them (the shapes of src/controllers/** and src/receivers/**), each
 // at its own time, for the insights' integration tests: twelve releases whose changes were approved two minutes
-// before prod (nine of them failed), twelve approved well before (one failed), and shop-1-4-0, an emergency change
-// approved three minutes before prod whose verification failed and which an alert rolled back.
+// before prod (nine of them failed), twelve approved well before (one failed), and shop-1-4-0, its change approved
+// three minutes before prod whose verification failed and which an alert rolled back.
 import { createHash } from "node:crypto";
 import type { AuditEvent } from "../../src/audit/recorder.js";
 
@@ -38,12 +38,12 @@ function release(
   ns: string,
   name: string,
   day: string,
-  options: { approvedAt: string; fails: boolean; type?: "Normal" | "Emergency"; team: string },
+  options: { approvedAt: string; fails: boolean; team: string },
 ): TimedEvent[] {
   const r = { kind: "Release", namespace: ns, name };
   const change = `${name}-prod`;
   const cr = { kind: "ChangeRequest", namespace: ns, name: change };
-  const type = options.type ?? "Normal";
+  const type = "Normal";
   const REVISION = revisionOf(name);
   return [
     at(`${day}T09:00:00Z`, OPERATOR, "ChangeRequested", cr, {
@@ -156,7 +156,6 @@ function retroStory(ns: string): TimedEvent[] {
     ...release(ns, RETRO_RELEASE, day, {
       approvedAt: "15:27:00Z",
       fails: false,
-      type: "Emergency",
       team: "payments",
     })
       .filter(

@@ -67,7 +67,7 @@ describe("stagegate retro and insights failures over a file trail", () => {
     );
     assert.match(
       md,
-      /- The change to prod was an emergency change \(change shop-1-4-0-prod was an emergency change, approved 3 min before the deploy by carol\) — was the review enough\?/,
+      /- In prod, change shop-1-4-0-prod was approved 3 min before the deploy by carol — did the approvers have the time and the facts to review it\?/,
     );
     assert.match(
       md,
@@ -100,7 +100,7 @@ describe("stagegate retro and insights failures over a file trail", () => {
     assert.match(html, /<div class="intact" id="chain-headline">Chain verified/);
     assert.match(
       html,
-      /was an emergency change, approved 3 min before the deploy by carol\) — was the review enough\?/,
+      /change shop-1-4-0-prod was approved 3 min before the deploy by carol — did the approvers have the time/,
     );
   });
 

@@ -7,7 +7,8 @@ import { hourIn, type UsualHours } from "./usual-hours.js";
 
 /** The task patterns a promotion may show, each detected from what the trail recorded (ADR 0041). */
 export const PATTERNS = {
-  emergency: "emergency change: the promotion used a change of type Emergency",
+  emergency:
+    "emergency change: the promotion used an Emergency change, or the release had one in the environment before it",
   lateApproval: "late approval: the change was approved shortly before the gate opened",
   lateChecks: "late checks: the last check item was completed shortly before the gate opened",
   outsideHours: "outside usual hours: the promotion happened outside the usual hours",
@@ -130,6 +131,7 @@ function changeHits(promotion: Promotion, index: PatternIndex, options: PatternO
       ...(before === undefined ? {} : { beforeMs: before }),
     });
   }
+
   if (before !== undefined && before >= 0 && before <= options.lateWithinMs) {
     hits.push({
       pattern: "lateApproval",
@@ -138,6 +140,34 @@ function changeHits(promotion: Promotion, index: PatternIndex, options: PatternO
     });
   }
   return hits;
+}
+
+/**
+ * An emergency change of the same release and environment requested before the promotion (a break-glass rollback
+ * of an earlier promotion there): the release is promoted again after an emergency. The release controller opens
+ * only Normal changes for promotions, so this is how an emergency shows on a promotion in today's trails.
+ */
+function earlierEmergency(promotion: Promotion, index: PatternIndex): PatternHit[] {
+  const at = Date.parse(promotion.time);
+  const found = [...index.changes.values()].find(
+    (story) =>
+      isEmergency(story) &&
+      story.name !== promotion.changeRequest &&
+      story.release === promotion.release &&
+      story.environment === promotion.environment &&
+      Date.parse(story.requestedAt ?? story.breakGlass?.time ?? "") < at,
+  );
+  if (found === undefined) return [];
+  const how =
+    found.breakGlass === undefined
+      ? ""
+      : ` (opened by rollback ${found.breakGlass.rollbackTask} as break-glass)`;
+  return [
+    {
+      pattern: "emergency",
+      evidence: `emergency change ${found.name}${how} was requested for this release in ${promotion.environment} before it was promoted again`,
+    },
+  ];
 }
 
 function checkHit(promotion: Promotion, index: PatternIndex, options: PatternOptions): PatternHit[] {
@@ -204,8 +234,10 @@ export function detectPatterns(
   index: PatternIndex,
   options: PatternOptions,
 ): PatternHit[] {
+  const own = changeHits(promotion, index, options);
   return [
-    ...changeHits(promotion, index, options),
+    ...own,
+    ...(own.some((h) => h.pattern === "emergency") ? [] : earlierEmergency(promotion, index)),
     ...checkHit(promotion, index, options),
     ...hoursHit(promotion, options),
     ...skipHits(promotion, index),

@@ -24,7 +24,10 @@ export interface QuestionInput {
 function patternQuestion(environment: string, hit: PatternHit, emergency: boolean): string | undefined {
   switch (hit.pattern) {
     case "emergency":
-      return `The change to ${environment} was an emergency change (${hit.evidence}) — was the review enough?`;
+      // Its own change was an emergency (with the approval's lead time), or the release had one there before.
+      return hit.beforeMs === undefined && hit.evidence.startsWith("emergency change")
+        ? `Before ${environment}: ${hit.evidence} — is its cause fixed, and was its review done before this promotion?`
+        : `The change to ${environment} was an emergency change (${hit.evidence}) — was the review enough?`;
     case "lateApproval":
       // An emergency change approved late is asked about once, with the emergency.
       return emergency
@@ -49,7 +52,8 @@ function patternQuestion(environment: string, hit: PatternHit, emergency: boolea
 export function questionsFor(input: QuestionInput): string[] {
   const questions: string[] = [];
   for (const { promotion, hits } of input.judged) {
-    const emergency = hits.some((h) => h.pattern === "emergency");
+    // The promotion's own change was an emergency (its approval's lead time is asked about with it).
+    const emergency = hits.some((h) => h.pattern === "emergency" && h.beforeMs !== undefined);
     for (const hit of hits) {
       const question = patternQuestion(promotion.environment, hit, emergency);
       if (question !== undefined) questions.push(question);

@@ -97,13 +97,55 @@ describe("detectPatterns", () => {
     });
     assert.deepEqual(
       hits.map((h) => h.pattern),
-      ["lateChecks", "outsideHours", "overdueTask"],
+      ["emergency", "lateChecks", "outsideHours", "overdueTask"],
     );
-    assert.match(hits[0]?.evidence ?? "", /completed 5 min before the deploy/);
-    assert.match(hits[1]?.evidence ?? "", /deployed at 23:xx Europe\/Berlin/);
     assert.match(
-      hits[2]?.evidence ?? "",
+      hits[0]?.evidence ?? "",
+      /emergency change old-emergency was requested for this release in prod/,
+    );
+    assert.match(hits[1]?.evidence ?? "", /completed 5 min before the deploy/);
+    assert.match(hits[2]?.evidence ?? "", /deployed at 23:xx Europe\/Berlin/);
+    assert.match(
+      hits[3]?.evidence ?? "",
       /review old-review of old-emergency was due at 2026-12-06T10:00:00Z/,
+    );
+  });
+
+  it("finds an earlier emergency of the release in the environment on its next promotion", () => {
+    const entries = [
+      changeRequested(shop, "2026-12-06T07:00:00Z", "shop-prod-rollback-emergency", "prod", "Emergency"),
+      entry(
+        "2026-12-06T07:00:01Z",
+        "BreakGlassRollback",
+        { kind: "DeploymentTask", namespace: "shop", name: "shop-prod-rollback" },
+        {
+          changeRequest: "shop-prod-rollback-emergency",
+          release: shop.name,
+          environment: "prod",
+          freezes: ["year-end"],
+          revision: REV,
+        },
+      ),
+      changeRequested(shop, "2026-12-06T09:00:00Z", "shop-prod-2", "prod"),
+      changeApproved(shop, "2026-12-06T10:00:00Z", "shop-prod-2", "carol"),
+      promoted(shop, "2026-12-06T11:00:00Z", "prod", REV, { changeRequest: "shop-prod-2" }),
+    ];
+    const [promotion] = collectPromotions(entries);
+    assert.ok(promotion !== undefined);
+    const hits = detectPatterns(promotion, indexEntries(entries), {
+      lateWithinMs: MIN15,
+      usualHours: undefined,
+    });
+    assert.deepEqual(
+      hits.map((h) => [h.pattern, h.evidence]),
+      [
+        [
+          "emergency",
+          "emergency change shop-prod-rollback-emergency (opened by rollback shop-prod-rollback as break-glass) was " +
+            "requested for this release in prod before it was promoted again",
+        ],
+        ["skippedStage", "a rollback passed the freeze year-end as break-glass at 2026-12-06T07:00:01Z"],
+      ],
     );
   });
 
