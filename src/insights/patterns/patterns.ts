@@ -57,6 +57,10 @@ export interface PatternIndex {
   checks: Map<string, CheckDone[]>;
   /** Stage skips refused and freezes passed as break-glass, by `release\0environment`. */
   skips: Map<string, { time: string; what: string }[]>;
+  /** Emergency changes, by `release\0environment`. */
+  emergencies: Map<string, ChangeStory[]>;
+  /** Changes with a post-implementation review that has a due time, by release. */
+  reviews: Map<string, ChangeStory[]>;
 }
 
 /** Task types whose items are not gate checks (their work follows a deployment). */
@@ -107,7 +111,15 @@ export function indexEntries(entries: readonly StoredAuditEntry[]): PatternIndex
     }
   }
   for (const list of checks.values()) list.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
-  return { changes: collectChanges(entries), checks, skips };
+  const changes = collectChanges(entries);
+  const emergencies = new Map<string, ChangeStory[]>();
+  const reviews = new Map<string, ChangeStory[]>();
+  for (const story of changes.values()) {
+    if (story.release === undefined) continue;
+    if (isEmergency(story)) push(emergencies, `${story.release}\u0000${story.environment ?? ""}`, story);
+    if (story.review?.dueAt !== undefined) push(reviews, story.release, story);
+  }
+  return { changes, checks, skips, emergencies, reviews };
 }
 
 function changeHits(promotion: Promotion, index: PatternIndex, options: PatternOptions): PatternHit[] {
@@ -149,12 +161,9 @@ function changeHits(promotion: Promotion, index: PatternIndex, options: PatternO
  */
 function earlierEmergency(promotion: Promotion, index: PatternIndex): PatternHit[] {
   const at = Date.parse(promotion.time);
-  const found = [...index.changes.values()].find(
+  const found = (index.emergencies.get(`${promotion.release}\u0000${promotion.environment}`) ?? []).find(
     (story) =>
-      isEmergency(story) &&
       story.name !== promotion.changeRequest &&
-      story.release === promotion.release &&
-      story.environment === promotion.environment &&
       Date.parse(story.requestedAt ?? story.breakGlass?.time ?? "") < at,
   );
   if (found === undefined) return [];
@@ -210,9 +219,9 @@ function skipHits(promotion: Promotion, index: PatternIndex): PatternHit[] {
 
 function overdueHits(promotion: Promotion, index: PatternIndex): PatternHit[] {
   const at = Date.parse(promotion.time);
-  const overdue = [...index.changes.values()].filter((story) => {
+  const overdue = (index.reviews.get(promotion.release) ?? []).filter((story) => {
     const review = story.review;
-    if (story.release !== promotion.release || review?.dueAt === undefined) return false;
+    if (review?.dueAt === undefined) return false;
     const done = review.completed.some((c) => Date.parse(c.time) <= at);
     return !done && Date.parse(review.dueAt) < at;
   });

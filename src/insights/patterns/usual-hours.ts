@@ -28,11 +28,18 @@ export function checkTimeZone(timeZone: string): string {
   return timeZone;
 }
 
+/** One formatter per time zone: building one is costly (ICU data), and a year of promotions asks thousands of times. */
+const HOUR_FORMATS = new Map<string, Intl.DateTimeFormat>();
+
 /** The hour of the day (0-23) of an instant in a time zone. */
 export function hourIn(time: string | Date, timeZone: string): number {
   const date = typeof time === "string" ? new Date(time) : time;
-  const text = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", hourCycle: "h23" }).format(date);
-  return Number(text) % 24;
+  let format = HOUR_FORMATS.get(timeZone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", hourCycle: "h23" });
+    HOUR_FORMATS.set(timeZone, format);
+  }
+  return Number(format.format(date)) % 24;
 }
 
 /**
@@ -60,7 +67,10 @@ export function parseUsualHours(text: string, timeZone: string): UsualHours {
 export function usualHoursOf(times: readonly string[], timeZone: string): UsualHours | undefined {
   if (times.length === 0) return undefined;
   const counts = new Array<number>(24).fill(0);
-  for (const time of times) counts[hourIn(time, timeZone)] = (counts[hourIn(time, timeZone)] ?? 0) + 1;
+  for (const time of times) {
+    const hour = hourIn(time, timeZone);
+    counts[hour] = (counts[hour] ?? 0) + 1;
+  }
   const order = counts
     .map((count, hour) => ({ count, hour }))
     .filter((c) => c.count > 0)
