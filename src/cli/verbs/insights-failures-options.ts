@@ -6,6 +6,7 @@ import { checkTimeZone, parseUsualHours, type UsualHours } from "../../insights/
 import { InvalidDurationError, parseDuration } from "../../runtime/duration.js";
 import { UsageError } from "../errors.js";
 import { validateFlags, type FlagSpec, type GlobalOptions } from "../flags.js";
+import { CHECKPOINT_FLAGS, CheckpointFlags } from "./audit-checkpoint-flags.js";
 import { DATABASE_FLAGS, databaseConnectionFrom } from "./audit-database-flags.js";
 
 /** The flags that say how patterns are judged; `stagegate retro` takes them too. */
@@ -23,9 +24,21 @@ export const PATTERN_FLAGS = {
   },
 } as const satisfies Record<string, FlagSpec>;
 
+/** The flags that check the trails against their signed checkpoints, as `stagegate audit report` takes them. */
+export const TRAIL_CHECKPOINT_FLAGS = {
+  "public-key": CHECKPOINT_FLAGS["public-key"],
+  "checkpoint-namespace": CHECKPOINT_FLAGS["checkpoint-namespace"],
+  writer: {
+    type: "string",
+    value: "NAMES",
+    help: "with --public-key: the replica (pod) that wrote each FILE, comma-separated in FILE order",
+  },
+} as const satisfies Record<string, FlagSpec>;
+
 /** The flags of `stagegate insights failures`. */
 export const FAILURES_FLAGS = {
   ...DATABASE_FLAGS,
+  ...TRAIL_CHECKPOINT_FLAGS,
   since: { type: "string", value: "TIME", help: "promotions at or after this RFC 3339 time (required)" },
   until: { type: "string", value: "TIME", help: "promotions before this RFC 3339 time (required)" },
   selector: {
@@ -67,6 +80,7 @@ export type InsightsFailuresOptions = Omit<GlobalOptions, "output"> & {
   timeZone: string;
   lateWithinMs: number;
   output: "table" | "json" | "csv";
+  checkpoints: CheckpointChoice | undefined;
 };
 
 /** Runs a parse step, turning an InsightInputError (which names the flag and the fix) into a usage error. */
@@ -107,6 +121,49 @@ export function parsePatternFlags(
   return { usualHours, timeZone, lateWithinMs };
 }
 
+/** Which signed checkpoints to check the trails against; undefined without --public-key. */
+export interface CheckpointChoice {
+  publicKeys: string[];
+  checkpointNamespace: string;
+  writers: string[];
+}
+
+const list = (value: string | boolean | undefined): string[] | undefined =>
+  typeof value === "string" ? value.split(",").map((v) => v.trim()) : undefined;
+
+/**
+ * Validates --public-key, --checkpoint-namespace and --writer as `stagegate audit report` does: the last two only
+ * with --public-key, one writer per FILE.
+ */
+export function parseCheckpointChoice(
+  values: Readonly<Record<string, string | boolean | undefined>>,
+  files: readonly string[],
+): CheckpointChoice | undefined {
+  const flags = validateFlags(CheckpointFlags.omit({ writer: true }), {
+    publicKeys: list(values["public-key"]),
+    checkpointNamespace: values["checkpoint-namespace"],
+  });
+  const writers = list(values.writer);
+  if (flags.publicKeys === undefined) {
+    if (writers !== undefined || values["checkpoint-namespace"] !== undefined) {
+      throw new UsageError(
+        "--writer and --checkpoint-namespace need --public-key (the keys checkpoints are checked with).",
+      );
+    }
+    return undefined;
+  }
+  if (writers !== undefined && writers.length !== files.length) {
+    throw new UsageError(
+      `--writer names ${writers.length} writers for ${files.length} files: give one pod name per FILE, in order.`,
+    );
+  }
+  return {
+    publicKeys: flags.publicKeys,
+    checkpointNamespace: flags.checkpointNamespace,
+    writers: writers ?? [],
+  };
+}
+
 /** Validates the flags: at least one trail, the window, the selector, the usual hours and the late threshold. */
 export function parseFailuresOptions(
   global: GlobalOptions,
@@ -132,5 +189,6 @@ export function parseFailuresOptions(
     ...flags,
     selector,
     ...patterns,
+    checkpoints: parseCheckpointChoice(values, files),
   };
 }

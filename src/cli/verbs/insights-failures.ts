@@ -1,5 +1,4 @@
-import { readRecord, type ReadRecord } from "../../audit/reports/read-record.js";
-import { formatVerification } from "../../audit/verification.js";
+import { chainProof } from "../../audit/reports/chain-proof.js";
 import { ANALYSED_ACTIONS, analyseFailures } from "../../insights/patterns/analysis.js";
 import { failuresCsv, failuresJson, failuresTable, type TrailLine } from "../../insights/patterns/output.js";
 import { formatFlags, parseVerbArgs } from "../flags.js";
@@ -9,6 +8,7 @@ import {
   parseFailuresOptions,
   type InsightsFailuresOptions,
 } from "./insights-failures-options.js";
+import { readInsightRecord } from "./insights-failures-record.js";
 
 /**
  * `stagegate insights failures [FILE...] [--database-url URL] --since --until [-l SELECTOR]`: failed deployments and
@@ -21,6 +21,7 @@ export const insightsFailuresVerb: Verb<InsightsFailuresOptions> = {
   summary: "Failed deployments and rollbacks against task patterns, with rates, intervals and the baseline",
   usage: [
     "Usage: stagegate insights failures [FILE ...] [--database-url URL [--password-file FILE]] --since TIME --until TIME",
+    "                                   [--public-key FILES [--checkpoint-namespace NAME] [--writer NAMES]]",
     "                                   [-n NAMESPACE] [-l SELECTOR] [--usual-hours HH-HH] [--time-zone ZONE]",
     "                                   [--late-within DURATION] [-o table|json|csv]",
     "",
@@ -29,7 +30,8 @@ export const insightsFailuresVerb: Verb<InsightsFailuresOptions> = {
     "(RollbackTaskOpened, RollbackStarted) followed. For each task pattern: how many promotions showed it, their",
     "failure rate against the promotions without it (the baseline), each with a Wilson 95% interval, and a verdict",
     "that says `not enough data` when either group has fewer than 10 promotions. Entries after a trail's first bad",
-    "line are not vouched for by its chain and are left out of every count (and counted apart).",
+    "line are not vouched for by its chain and are left out of every count (and counted apart). With --public-key,",
+    "each trail is also checked against its signed checkpoints (a trail rewritten as a whole or cut short shows).",
     "Exit 0 when every trail verified, 1 when one did not (the analysis is still written), 2 on bad input.",
     "",
     formatFlags(FAILURES_FLAGS),
@@ -47,18 +49,13 @@ export const insightsFailuresVerb: Verb<InsightsFailuresOptions> = {
   },
 
   async run(options, io) {
-    let record: ReadRecord;
-    try {
-      record = await readRecord({
-        files: options.files,
-        database: options.database,
-        keep: (entry) => ANALYSED_ACTIONS.has(entry.action),
-        checkpoints: undefined,
-      });
-    } catch (err) {
-      io.stderr(`stagegate insights failures: cannot read a trail: ${(err as Error).message}\n`);
-      return EXIT.usage;
-    }
+    const record = await readInsightRecord(
+      "insights failures",
+      options,
+      (entry) => ANALYSED_ACTIONS.has(entry.action),
+      io,
+    );
+    if (record === undefined) return EXIT.usage;
     const analysis = analyseFailures(record.items, {
       since: options.since,
       until: options.until,
@@ -68,10 +65,10 @@ export const insightsFailuresVerb: Verb<InsightsFailuresOptions> = {
       usualHours: options.usualHours,
       timeZone: options.timeZone,
     });
-    const trails: TrailLine[] = record.trails.map((t) => ({
+    const trails: TrailLine[] = chainProof(record.trails, 0).trails.map((t) => ({
       name: t.name,
-      verified: t.verification.ok,
-      sentence: formatVerification(t.verification, t.name, t.unit),
+      verified: t.intact,
+      sentence: [t.chain, ...(t.checkpoints ?? [])].join("\n"),
     }));
     if (options.output === "json") io.stdout(failuresJson(analysis, trails));
     else if (options.output === "csv") io.stdout(failuresCsv(analysis));

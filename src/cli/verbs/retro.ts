@@ -3,7 +3,6 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import type { AuditDatabaseConnection } from "../../audit/postgres/connection.js";
 import { chainProof } from "../../audit/reports/chain-proof.js";
-import { readRecord, type ReadRecord } from "../../audit/reports/read-record.js";
 import { DEFAULT_TEMPLATES_DIR, loadTemplate } from "../../audit/reports/templates.js";
 import { retroMarkdown } from "../../insights/retro/markdown.js";
 import { buildRetro, retroKeeps } from "../../insights/retro/model.js";
@@ -11,10 +10,19 @@ import { CommandError, UsageError } from "../errors.js";
 import { formatFlags, parseVerbArgs, validateFlags, type FlagSpec, type GlobalOptions } from "../flags.js";
 import { EXIT, type Verb } from "../verb.js";
 import { DATABASE_FLAGS, databaseConnectionFrom } from "./audit-database-flags.js";
-import { PATTERN_FLAGS, parsePatternFlags, type PatternFlags } from "./insights-failures-options.js";
+import {
+  parseCheckpointChoice,
+  PATTERN_FLAGS,
+  parsePatternFlags,
+  TRAIL_CHECKPOINT_FLAGS,
+  type CheckpointChoice,
+  type PatternFlags,
+} from "./insights-failures-options.js";
+import { readInsightRecord } from "./insights-failures-record.js";
 
 const FLAGS = {
   ...DATABASE_FLAGS,
+  ...TRAIL_CHECKPOINT_FLAGS,
   ...PATTERN_FLAGS,
   format: { type: "string", value: "FORMAT", help: "markdown (default) or html" },
   output: { type: "string", short: "o", value: "FILE", help: "the file to write (default: stdout)" },
@@ -40,6 +48,7 @@ export type RetroVerbOptions = Omit<GlobalOptions, "output"> &
     database: AuditDatabaseConnection | undefined;
     format: "markdown" | "html";
     out: string | undefined;
+    checkpoints: CheckpointChoice | undefined;
   };
 
 /**
@@ -53,6 +62,7 @@ export const retroVerb: Verb<RetroVerbOptions> = {
   summary: "Write a release's retrospective (Markdown or HTML) from the verified audit trails",
   usage: [
     "Usage: stagegate retro RELEASE -n NAMESPACE [FILE ...] [--database-url URL [--password-file FILE]]",
+    "                       [--public-key FILES [--checkpoint-namespace NAME] [--writer NAMES]]",
     "                       [--format markdown|html] [-o FILE] [--usual-hours HH-HH] [--time-zone ZONE]",
     "                       [--late-within DURATION]",
     "",
@@ -60,7 +70,8 @@ export const retroVerb: Verb<RetroVerbOptions> = {
     "from its entries: the timeline, where each environment waited (checks, approvals, deploying, verifying), what",
     "failed and why with the health measured during verification, the alerts and the rollback, and questions for",
     "the team drawn from the patterns `stagegate insights failures` counts. A trail that does not verify is named at",
-    "the top; entries its chain does not vouch for are marked and used for nothing else.",
+    "the top; entries its chain does not vouch for are marked and used for nothing else. With --public-key, each",
+    "trail is also checked against its signed checkpoints (a trail rewritten as a whole or cut short shows).",
     "Exit 0 over an intact record, 1 when written but a trail did not verify, 2 on bad input or an unknown release.",
     "",
     formatFlags(FLAGS),
@@ -101,23 +112,14 @@ export const retroVerb: Verb<RetroVerbOptions> = {
       database,
       format: flags.format,
       out: flags.out,
+      checkpoints: parseCheckpointChoice(values, files),
     };
   },
 
   async run(options, io) {
     const template = options.format === "html" ? await loadTemplate(RETRO_TEMPLATE) : undefined;
-    let record: ReadRecord;
-    try {
-      record = await readRecord({
-        files: options.files,
-        database: options.database,
-        keep: retroKeeps(options.release.namespace),
-        checkpoints: undefined,
-      });
-    } catch (err) {
-      io.stderr(`stagegate retro: cannot read a trail: ${(err as Error).message}\n`);
-      return EXIT.usage;
-    }
+    const record = await readInsightRecord("retro", options, retroKeeps(options.release.namespace), io);
+    if (record === undefined) return EXIT.usage;
     const model = buildRetro(record.items, options.release, chainProof(record.trails, 0), io.now(), options);
     const { namespace, name } = options.release;
     if (!model.found) {
@@ -138,7 +140,10 @@ export const retroVerb: Verb<RetroVerbOptions> = {
       }
       io.stderr(`Wrote the retrospective of ${namespace}/${name} to ${options.out} (${options.format}).\n`);
     }
-    for (const trail of model.chain.trails) io.stderr(`${trail.chain}\n`);
+    for (const trail of model.chain.trails) {
+      io.stderr(`${trail.chain}\n`);
+      for (const line of trail.checkpoints ?? []) io.stderr(`${line}\n`);
+    }
     if (!model.chain.intact) io.stderr(`${model.chain.headline}\n`);
     return model.chain.intact ? EXIT.ok : EXIT.failed;
   },

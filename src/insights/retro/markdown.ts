@@ -159,5 +159,15 @@ export function retroMarkdown(model: RetroModel): string {
       "",
     ),
   );
+  lines.push(
+    ...section(
+      "Chain proof",
+      model.chain.trails.flatMap((t) => [
+        `- ${mdText(t.chain)}`,
+        ...(t.checkpoints ?? []).map((c) => `  - ${mdText(c)}`),
+      ]),
+      "No trail was read.",
+    ),
+  );
   return `${lines.join("\n")}\n`;
 }
