@@ -11,6 +11,8 @@ import { auditVerifyVerb } from "./verbs/audit-verify.js";
 import { changesVerb } from "./verbs/changes.js";
 import { insightsBottlenecksVerb, insightsCycleTimeVerb, insightsDoraVerb } from "./verbs/insights.js";
 import { insightsTasksVerb } from "./verbs/insights-tasks.js";
+import { insightsFailuresVerb } from "./verbs/insights-failures.js";
+import { retroVerb } from "./verbs/retro.js";
 import { checkVerb } from "./verbs/check.js";
 import { approveVerb, deferVerb, rejectVerb } from "./verbs/decide.js";
 import { statusVerb } from "./verbs/status.js";
@@ -35,6 +37,8 @@ export const VERBS: readonly AnyVerb[] = [
   auditHoldVerb,
   auditPurgeVerb,
   auditSetupDatabaseVerb,
+  retroVerb,
+  insightsFailuresVerb,
   verifyCommitsVerb,
   checkVerb,
   insightsDoraVerb,

@@ -40,7 +40,7 @@ function labelKey(key: string): string {
   if ((Object.values(DIMENSION_LABELS) as string[]).includes(key)) return key;
   if (key.startsWith(TAG_LABEL_PREFIX) && key.length > TAG_LABEL_PREFIX.length) return key;
   throw new SelectorError(
-    `"${key}" is not a dimension label; select by ${ALLOWED} (or the short names team, service, region, tenant, customer-impact).`,
+    `"${key}" is not a dimension label; select by ${ALLOWED} (or the short names team, service, region, tenant, customer-impact, and tag=NAME).`,
   );
 }
 
@@ -73,6 +73,11 @@ function parseRequirement(part: string): Requirement {
     return { key: labelKey(set[1] ?? ""), op: set[2] === "in" ? "in" : "notin", values };
   }
   const equality = /^([^=!\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(part);
+  if (equality?.[1] === "tag") {
+    // tag=NAME asks for the free tag NAME (the label tags.stagegate.io/NAME), tag!=NAME for its absence.
+    const key = labelKey(`${TAG_LABEL_PREFIX}${equality[3] ?? ""}`);
+    return { key, op: equality[2] === "!=" ? "!exists" : "exists" };
+  }
   if (equality !== null) {
     const op = equality[2] === "!=" ? "notin" : "in";
     return { key: labelKey(equality[1] ?? ""), op, values: [equality[3] ?? ""] };

@@ -66,8 +66,15 @@ function revisionsOf(entries: readonly StoredAuditEntry[]): Set<string> {
   return pairs;
 }
 
-/** Which entries are about the release: its own, its changes', and its tasks' (joined by what they record). */
-function selectEntries(items: readonly ExportedEntry[], namespace: string, name: string): ExportedEntry[] {
+/**
+ * Which entries are about the release: its own, its changes', and its tasks' (joined by what they record). Exported
+ * for the retrospective (`stagegate retro`), which tells the same release's story from the same entries.
+ */
+export function selectEntries(
+  items: readonly ExportedEntry[],
+  namespace: string,
+  name: string,
+): ExportedEntry[] {
   const key = `${namespace}/${name}`;
   const local = items.filter((i) => i.entry.object.namespace === namespace);
   const own = local.filter((i) => i.entry.object.kind === "Release" && i.entry.object.name === name);

@@ -2,6 +2,7 @@ import type { Dimensions } from "../../api/v1alpha1/dimensions.js";
 import type { StoredAuditEntry } from "../../audit/entry.js";
 import { detail } from "../../audit/reports/details.js";
 import { collectRollbacks, type RollbackStory } from "../../audit/reports/rollbacks.js";
+import { recordedDimensions } from "../recorded-dimensions.js";
 
 /**
  * One promotion of a release into an environment, as the audit trail tells it: when the release was first on
@@ -51,19 +52,6 @@ function releaseTransition(
     return undefined;
   }
   return { uid, environment, promotion };
-}
-
-function recordedDimensions(entry: StoredAuditEntry): Dimensions | undefined {
-  const value = detail.record(entry, "dimensions");
-  if (value === undefined) return undefined;
-  const dims: Dimensions = {};
-  for (const key of ["team", "service", "region", "tenant", "customerImpact"] as const) {
-    const v = value[key];
-    if (typeof v === "string") dims[key] = v;
-  }
-  const tags = value.tags;
-  if (Array.isArray(tags)) dims.tags = tags.filter((t): t is string => typeof t === "string");
-  return dims;
 }
 
 /**
@@ -132,7 +120,7 @@ export function collectPromotions(entries: readonly StoredAuditEntry[]): Promoti
         environment: at.environment,
         promotion: at.promotion,
         revision: detail.text(entry, "revision"),
-        dimensions: recordedDimensions(entry),
+        dimensions: recordedDimensions(entry.details),
         releaseFirstSeenAt: firstSeen.get(at.uid) ?? entry.time,
         readyAt: firstSeen.get(at.uid) ?? entry.time,
         changeRequestedAt: times?.requestedAt,
