@@ -4,7 +4,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: all deps generate lint typecheck test test-unit cluster-up cluster-down demo build clean monitoring-tools bench helm \
 	image image-tools postgres-tools report-tools bench-audit-db bench-audit-feed bench-memory bench-scale \
-	bench-approval
+	bench-approval bench-insights
 
 all: test
 
@@ -89,6 +89,11 @@ bench-scale: deps
 # make bench-approval ARGS="--releases=40 --in-flight=10".
 bench-approval: deps
 	tsx hack/bench/approval.ts $(ARGS)
+
+# The insights over a year of records (retro, insights failures|dora|cycle-time|bottlenecks) against audit export of
+# the same trail in the same run (docs/benchmarks.md, "Insights over a year"). Flags: ARGS="--per-day=30 --runs=3".
+bench-insights: deps
+	tsx hack/bench/insights.ts $(ARGS)
 
 # The PostgreSQL audit store's appends from two replicas against raw INSERTs in the same run (docs/benchmarks.md).
 bench-audit-db: deps postgres-tools

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
 import { GENESIS_HASH } from "../../src/audit/canonical-hash.js";
-import type { AuditEvent } from "../../src/audit/recorder.js";
+import { transitionId, type AuditEvent } from "../../src/audit/recorder.js";
 import { sealAuditEntry } from "../../src/audit/seal.js";
 
 const OPERATOR = "stagegate-operator";
@@ -34,7 +34,10 @@ function promotion(
 ): [number, AuditEvent][] {
   const revision = createHash("sha1").update(name).digest("hex");
   const change = `${name}-prod`;
-  const r = { kind: "Release", namespace: ns, name };
+  // A uid per release, and the transition ids the Release controller gives its promotion facts (ADR 0031), which
+  // `stagegate insights dora|cycle-time|bottlenecks` join promotions by.
+  const uid = createHash("sha1").update(`uid:${ns}/${name}`).digest("hex").slice(0, 32);
+  const r = { kind: "Release", namespace: ns, name, uid };
   const cr = { kind: "ChangeRequest", namespace: ns, name: change };
   const min = 60_000;
   const approvedBefore = rnd() < 0.2 ? 2 * min : 40 * min;
@@ -46,7 +49,19 @@ function promotion(
     object: AuditEvent["object"],
     details: Record<string, unknown>,
     actor = OPERATOR,
-  ): [number, AuditEvent] => [t, { actor, action, object, details }];
+  ): [number, AuditEvent] => {
+    const promotionFact = [
+      "ReleasePromoted",
+      "EnvironmentVerified",
+      "EnvironmentFailed",
+      "EnvironmentDeployed",
+    ];
+    const transition =
+      object.kind === "Release" && promotionFact.includes(action)
+        ? transitionId("Release", uid, action, "prod", 1, ...(action === "ReleasePromoted" ? [] : [revision]))
+        : undefined;
+    return [t, { actor, action, object, details, ...(transition === undefined ? {} : { transition }) }];
+  };
   const events: [number, AuditEvent][] = [
     op(at - 60 * min, "ChangeRequested", cr, {
       message: `Requested a Normal change to prod for release ${name}.`,

@@ -5,7 +5,8 @@
  *
  * - baseline: `stagegate audit export FILE` (verifies the chain, then writes every entry as a JSON line);
  * - `stagegate insights failures FILE --since 2026-01-01 --until 2027-01-01 -o json`, and with `-l team=payments`;
- * - `stagegate retro RELEASE -n NAMESPACE FILE`.
+ * - `stagegate retro RELEASE -n NAMESPACE FILE`;
+ * - `stagegate insights dora --by team`, `insights cycle-time` and `insights bottlenecks` over the year.
  *
  * Prints the median time of each, its ratio to the baseline's median, and its peak memory. Flags: --per-day=N
  * (promotions a day, default 30), --runs=N (default 3).
@@ -85,6 +86,9 @@ try {
       ["insights", "failures", file, ...year2026, "-l", "team=payments", "-o", "json"],
     ],
     ["retro RELEASE", ["retro", year.release.name, "-n", year.release.namespace, file]],
+    ["insights dora --by team", ["insights", "dora", file, ...year2026, "--by", "team", "-o", "json"]],
+    ["insights cycle-time", ["insights", "cycle-time", file, ...year2026, "-o", "json"]],
+    ["insights bottlenecks", ["insights", "bottlenecks", file, ...year2026, "-o", "json"]],
   ];
   const results = new Map<string, ChildResult[]>(commands.map(([name]) => [name, []]));
   for (let run = 0; run < runs; run++) {

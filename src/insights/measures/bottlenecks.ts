@@ -23,7 +23,9 @@ export function bottlenecks(scope: InsightScope, records: readonly PromotionReco
       const seconds = phases[phase];
       if (seconds === undefined) continue;
       const key = JSON.stringify([record.environment, groupOf(scope, record) ?? null, phase]);
-      durations.set(key, [...(durations.get(key) ?? []), seconds]);
+      const into = durations.get(key);
+      if (into === undefined) durations.set(key, [seconds]);
+      else into.push(seconds);
     }
   }
   return [...durations.entries()]

@@ -1,6 +1,6 @@
 import { inPeriod, selected, type InsightScope } from "./period.js";
 import { phasesOf, type PromotionPhases } from "./phases.js";
-import type { PromotionRecord } from "./promotions.js";
+import { groupBy, type PromotionRecord } from "./promotions.js";
 import { secondsBetween } from "./stats.js";
 
 /** One release's cycle time to an environment, and each environment's phases on the way. */
@@ -24,14 +24,15 @@ export function cycleTimes(
   environment: string,
 ): CycleTimeRow[] {
   const kept = selected(scope, records);
+  const byRelease = groupBy(records, (r) => r.release.uid);
   return kept
     .filter(
       (r) => r.environment === environment && r.verifiedAt !== undefined && inPeriod(scope, r.verifiedAt),
     )
     .map((closing): CycleTimeRow => {
       const closedAt = closing.verifiedAt ?? closing.promotedAt;
-      const stages = records
-        .filter((r) => r.release.uid === closing.release.uid && r.promotedAt <= closedAt)
+      const stages = (byRelease.get(closing.release.uid) ?? [])
+        .filter((r) => r.promotedAt <= closedAt)
         .map((r) => ({ environment: r.environment, ...phasesOf(r) }));
       return {
         namespace: closing.release.namespace,

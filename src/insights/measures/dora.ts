@@ -30,7 +30,9 @@ export function doraMeasures(scope: InsightScope, records: readonly PromotionRec
     const ended = record.verifiedAt ?? record.failedAt;
     if (!inPeriod(scope, ended)) continue;
     const key = JSON.stringify([record.environment, groupOf(scope, record) ?? null]);
-    groups.set(key, [...(groups.get(key) ?? []), record]);
+    const into = groups.get(key);
+    if (into === undefined) groups.set(key, [record]);
+    else into.push(record);
   }
   const times = [...groups.values()].flat().map((r) => r.verifiedAt ?? r.failedAt ?? r.promotedAt);
   const days = periodDays(scope, times);

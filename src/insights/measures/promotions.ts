@@ -156,25 +156,34 @@ export function collectPromotions(entries: readonly StoredAuditEntry[]): Promoti
 
 /** A promotion was ready when the release's latest earlier environment was verified (or it was first on record). */
 function setReadyTimes(records: PromotionRecord[]): void {
-  for (const record of records) {
-    const before = records
-      .filter((r) => r.release.uid === record.release.uid && r.verifiedAt !== undefined)
-      .map((r) => r.verifiedAt ?? "")
-      .filter((t) => t <= record.promotedAt)
-      .sort();
-    record.readyAt = before[before.length - 1] ?? record.releaseFirstSeenAt;
+  for (const group of groupBy(records, (r) => r.release.uid).values()) {
+    const verified = group.flatMap((r) => (r.verifiedAt === undefined ? [] : [r.verifiedAt])).sort();
+    for (const record of group) {
+      const before = verified.filter((t) => t <= record.promotedAt);
+      record.readyAt = before[before.length - 1] ?? record.releaseFirstSeenAt;
+    }
   }
 }
 
+/** Records grouped by a key, each group in the records' order (a release has a handful of promotions). */
+export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group === undefined) groups.set(k, [item]);
+    else group.push(item);
+  }
+  return groups;
+}
+
 function attachRollbacks(records: PromotionRecord[], stories: readonly RollbackStory[]): void {
+  const byTarget = groupBy(records, (r) => `${r.release.namespace}/${r.release.name}\n${r.environment}`);
   for (const story of stories) {
     if (story.openedAt === undefined || story.release === undefined) continue;
     const openedAt = story.openedAt;
-    const candidates = records.filter(
-      (r) =>
-        `${r.release.namespace}/${r.release.name}` === story.release &&
-        r.environment === story.environment &&
-        r.promotedAt <= openedAt,
+    const candidates = (byTarget.get(`${story.release}\n${story.environment ?? ""}`) ?? []).filter(
+      (r) => r.promotedAt <= openedAt,
     );
     const promoted = candidates[candidates.length - 1];
     if (promoted === undefined || promoted.rollback !== undefined) continue;

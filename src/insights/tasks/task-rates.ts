@@ -30,7 +30,9 @@ export function taskRates(scope: InsightScope, tasks: readonly ArchivedTask[]): 
     if (!inPeriod(scope, task.closedAt) || !selects(scope.selector, task.dimensions)) continue;
     for (const owner of task.owners) {
       const key = JSON.stringify([task.type, owner]);
-      groups.set(key, [...(groups.get(key) ?? []), task]);
+      const into = groups.get(key);
+      if (into === undefined) groups.set(key, [task]);
+      else into.push(task);
     }
   }
   return [...groups.entries()]
