@@ -10,7 +10,7 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   "X-Content-Type-Options": "nosniff",
-  "Referrer-Policy": "no-referrer",
+  "Referrer-Policy": "same-origin",
   "Cache-Control": "no-store",
   "Strict-Transport-Security": "max-age=31536000",
   "X-Frame-Options": "DENY",
@@ -65,12 +65,13 @@ export async function readForm(req: IncomingMessage): Promise<URLSearchParams | 
 }
 
 /**
- * Whether a POST comes from the dashboard's own pages: the Origin the browser sends (and Sec-Fetch-Site when sent)
- * name this very host. A cross-site form post fails here even before its CSRF token is checked.
+ * Whether a POST comes from the dashboard's own pages: a browser's Sec-Fetch-Site says same-origin (or none, typed by
+ * the user), or, from a client that sends no Sec-Fetch-Site, the Origin names this very host. A cross-site form post
+ * fails here even before its CSRF token is checked.
  */
 export function sameOrigin(req: IncomingMessage): boolean {
   const site = req.headers["sec-fetch-site"];
-  if (site !== undefined && site !== "same-origin" && site !== "none") return false;
+  if (site !== undefined) return site === "same-origin" || site === "none";
   const origin = req.headers.origin;
   if (origin === undefined) return true;
   return origin === `https://${req.headers.host ?? ""}`;
