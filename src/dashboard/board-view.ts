@@ -26,7 +26,7 @@ export type BoardRelease = z.infer<typeof BoardRelease>;
 /** How a state reads: a word and a symbol, so no state is told by colour alone. */
 const STATE_LOOK: Record<string, { symbol: string; tone: string }> = {
   Pending: { symbol: "○", tone: "idle" },
-  Gated: { symbol: "⏸", tone: "wait" },
+  Gated: { symbol: "‖", tone: "wait" },
   Deploying: { symbol: "↻", tone: "busy" },
   Deployed: { symbol: "●", tone: "busy" },
   Verified: { symbol: "✔", tone: "good" },

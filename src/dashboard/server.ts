@@ -229,7 +229,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       );
       return;
     }
-    const session = sessions.touch(cookieValue(req, SESSION_COOKIE));
+    const id = cookieValue(req, SESSION_COOKIE);
+    const session = path === "/events" ? sessions.peek(id) : sessions.touch(id);
     if (path === "/sign-in") {
       if (req.method === "POST") return signIn(req, res);
       if (session !== undefined) return redirect(res, "/");

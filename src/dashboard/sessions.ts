@@ -58,6 +58,16 @@ export class SessionStore {
 
   /** The live session with this id, its idle clock restarted; undefined when unknown or idle too long. */
   touch(id: string | undefined): Session | undefined {
+    const session = this.peek(id);
+    if (session !== undefined) session.lastSeen = this.now();
+    return session;
+  }
+
+  /**
+   * The live session with this id without restarting its idle clock: for the live-update stream, whose automatic
+   * reconnects are not the person doing anything (an open, unattended tab must not keep a session alive).
+   */
+  peek(id: string | undefined): Session | undefined {
     if (id === undefined) return undefined;
     const session = this.sessions.get(id);
     if (session === undefined) return undefined;
@@ -65,7 +75,6 @@ export class SessionStore {
       this.end(id);
       return undefined;
     }
-    session.lastSeen = this.now();
     return session;
   }
 

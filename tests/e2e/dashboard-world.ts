@@ -114,6 +114,34 @@ async function createRelease(
   await setReleaseStatus(admin, namespace, name, status);
 }
 
+/** Records a core/v1 Event about an object, as the operator's event recorder would (`uid` binds it). */
+export async function recordEvent(
+  admin: KubeClient,
+  namespace: string,
+  about: { name: string; uid: string },
+  reason: string,
+  message: string,
+): Promise<void> {
+  const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  await admin.create(
+    { group: "", version: "v1", plural: "events", kind: "Event", namespaced: true },
+    {
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { generateName: `${about.name}.`, namespace },
+      involvedObject: { apiVersion: API_VERSION, kind: "Release", namespace, ...about },
+      reason,
+      message,
+      type: "Normal",
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+      source: { component: "stagegate" },
+    },
+    namespace,
+  );
+}
+
 /** Writes a Release's status as the operator would (admin here plays the operator's status writer). */
 export async function setReleaseStatus(
   admin: KubeClient,
@@ -340,6 +368,7 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
       async signedIn(who) {
         const context = await browser.createBrowserContext();
         const page = await context.newPage();
+        await page.setViewport({ width: 1200, height: 800 });
         await page.goto(`${url}/sign-in`);
         await page.type("#token", tokens[who]);
         await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);

@@ -11,7 +11,13 @@ import { z } from "zod";
 import { ApprovalObject } from "../../src/cli/change-control.js";
 import { resources } from "../../src/controllers/resources.js";
 import { waitFor } from "../support/kube.js";
-import { CHANGES, setReleaseStatus, startDashboardWorld, type DashboardWorld } from "./dashboard-world.js";
+import {
+  CHANGES,
+  recordEvent,
+  setReleaseStatus,
+  startDashboardWorld,
+  type DashboardWorld,
+} from "./dashboard-world.js";
 
 /** Where screenshots go when asked for (STAGEGATE_SCREENSHOTS=docs/images); a normal run writes nothing. */
 const SCREENSHOTS = process.env.STAGEGATE_SCREENSHOTS;
@@ -227,9 +233,9 @@ describe("the operations dashboard in headless Chromium against the real API ser
       const cell = await text(approver.page, `[id="release:${w.team}/shop-1"] [data-environment=prod]`);
       assert.match(cell, /Gated/);
       assert.match(cell, new RegExp(`ChangeRequest ${CHANGES.shop} is not approved yet`));
+      await screenshot(approver.page, "board");
       await approver.page.goto(`${w.url}/?selector=team%3Dpayments`);
       assert.deepEqual(await rowNames(approver.page), [`${w.team}/shop-1`]);
-      await screenshot(approver.page, "board");
       const bad = await approver.page.goto(`${w.url}/?selector=owner%3Dme&l=x`);
       assert.equal(bad?.status(), 400);
       assert.match(await text(approver.page, "#result-message"), /unknown query parameter "l"/);
@@ -306,12 +312,31 @@ describe("the operations dashboard in headless Chromium against the real API ser
     });
 
     it("a release page shows each environment with its reasons, and its Events", async () => {
+      const uid = (await w.admin.get(resources.release, "shop-1", w.team)).metadata.uid ?? "";
+      await recordEvent(
+        w.admin,
+        w.team,
+        { name: "shop-1", uid },
+        "GateBlocked",
+        "The prod gate waits for approvals.",
+      );
+      // An Event naming the release but another object's uid (an earlier release of the same name) is not its own.
+      await recordEvent(
+        w.admin,
+        w.team,
+        { name: "shop-1", uid: "0000-forged" },
+        "Forged",
+        "Not about this release.",
+      );
       const { context, page } = await w.signedIn("approver");
       const response = await page.goto(`${w.url}/releases/${w.team}/shop-1`);
       assert.equal(response?.status(), 200);
       assert.match(await text(page, "h1"), /Release shop-1/);
       assert.match(await text(page, `[data-environment=prod]`), /Deploying/);
-      assert.notEqual(await page.$("#no-events, #release-events"), null);
+      const events = await text(page, "#release-events");
+      assert.match(events, /GateBlocked/);
+      assert.match(events, /The prod gate waits for approvals\./);
+      assert.doesNotMatch(events, /Forged/);
       await screenshot(page, "release");
       const missing = await page.goto(`${w.url}/releases/${w.team}/no-such-release`);
       assert.equal(missing?.status(), 404);

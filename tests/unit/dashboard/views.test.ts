@@ -32,7 +32,7 @@ describe("releaseRow", () => {
       row.cells.map((c) => [c.environment, c.label, c.symbol, c.reasons]),
       [
         ["dev", "Verified", "✔", []],
-        ["staging", "Gated", "⏸", ["ChangeRequest shop-staging is not approved yet."]],
+        ["staging", "Gated", "‖", ["ChangeRequest shop-staging is not approved yet."]],
         ["prod", "Not started", "·", []],
       ],
     );
@@ -143,7 +143,10 @@ describe("SessionStore", () => {
     assert.equal(store.touch(session.id), session);
     now = 1800;
     assert.equal(store.touch(session.id), session, "touching restarted the idle clock");
+    now = 2700;
+    assert.equal(store.peek(session.id), session, "peeking (a live-update reconnect) finds the session...");
     now = 2801;
+    assert.equal(store.peek(session.id), undefined, "...but does not keep it alive");
     assert.equal(store.touch(session.id), undefined);
     assert.deepEqual(closed, ["watch", "client"]);
     assert.equal(store.size, 0);
