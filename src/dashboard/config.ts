@@ -32,7 +32,9 @@ export const DashboardConfig = z.object({
     .int()
     .min(60, "--session-idle must be at least 1m")
     .max(86_400, "--session-idle must be at most 24h"),
-  logLevel: z.enum(["debug", "info", "warn", "error"]),
+  logLevel: z.enum(["debug", "info", "warn", "error"], {
+    error: "--log-level must be debug, info, warn or error",
+  }),
 });
 export type DashboardConfig = z.infer<typeof DashboardConfig>;
 
