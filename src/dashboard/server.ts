@@ -57,7 +57,8 @@ export interface RunningDashboard {
   close(): Promise<void>;
 }
 
-const RELEASE_PATH = /^\/releases\/([^/]+)\/([^/]+)$/;
+// A namespace (DNS label) and a release name (DNS subdomain), as the API server allows them: nothing to decode.
+const RELEASE_PATH = /^\/releases\/([a-z0-9][-a-z0-9]{0,62})\/([a-z0-9][-a-z0-9.]{0,252})$/;
 
 /**
  * Starts the dashboard over HTTPS. Users sign in with a bearer token the API server accepts (TokenReview); the
@@ -194,14 +195,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
           `unknown query parameters ${[...url.searchParams.keys()].map((k) => `"${k}"`).join(", ")}; a release page takes none.`,
         );
       }
-      return send(
-        res,
-        await releasePage(
-          session,
-          decodeURIComponent(release[1] ?? ""),
-          decodeURIComponent(release[2] ?? ""),
-        ),
-      );
+      return send(res, await releasePage(session, release[1] ?? "", release[2] ?? ""));
     }
     send(res, resultPage(404, "Not found", `There is no page at ${path}.`, session));
   }
