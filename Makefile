@@ -4,7 +4,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: all deps generate lint typecheck test test-unit cluster-up cluster-down demo build clean monitoring-tools bench helm \
 	image image-tools postgres-tools report-tools bench-audit-db bench-audit-feed bench-memory bench-scale \
-	bench-approval
+	bench-approval bench-dashboard
 
 all: test
 
@@ -89,6 +89,11 @@ bench-scale: deps
 # make bench-approval ARGS="--releases=40 --in-flight=10".
 bench-approval: deps
 	tsx hack/bench/approval.ts $(ARGS)
+
+# The dashboard's first load and row update latency with many releases, against a raw list and a raw watch with the
+# same token in the same run (docs/benchmarks.md, "Dashboard"). Flags: make bench-dashboard ARGS="--releases=10000".
+bench-dashboard: deps
+	tsx hack/bench/dashboard.ts $(ARGS)
 
 # The PostgreSQL audit store's appends from two replicas against raw INSERTs in the same run (docs/benchmarks.md).
 bench-audit-db: deps postgres-tools
