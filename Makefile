@@ -4,7 +4,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: all deps generate lint typecheck test test-unit cluster-up cluster-down demo build clean monitoring-tools bench helm \
 	image image-tools postgres-tools report-tools bench-audit-db bench-audit-feed bench-memory bench-scale \
-	bench-approval bench-insights
+	bench-approval bench-insights bench-dashboard
 
 all: test
 
@@ -94,6 +94,11 @@ bench-approval: deps
 # the same trail in the same run (docs/benchmarks.md, "Insights over a year"). Flags: ARGS="--per-day=30 --runs=3".
 bench-insights: deps
 	tsx hack/bench/insights.ts $(ARGS)
+
+# The dashboard's first load and row update latency with many releases, against a raw list and a raw watch with the
+# same token in the same run (docs/benchmarks.md, "Dashboard"). Flags: make bench-dashboard ARGS="--releases=10000".
+bench-dashboard: deps
+	tsx hack/bench/dashboard.ts $(ARGS)
 
 # The PostgreSQL audit store's appends from two replicas against raw INSERTs in the same run (docs/benchmarks.md).
 bench-audit-db: deps postgres-tools

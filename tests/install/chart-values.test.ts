@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import { CHART_DIR, REPO } from "../../hack/chart/layout.js";
 import { renderChart, type KubeObject } from "../../hack/chart/render.js";
 import { parseRunConfig } from "../../src/cmd/config.js";
+import { parseDashboardConfig } from "../../src/dashboard/config.js";
 import { helmBinary, helmOffline } from "../support/install-cluster.js";
 
 interface Container {
@@ -60,6 +61,9 @@ const NON_DEFAULT = [
   "audit.database.passwordSecret=audit-database",
   "webhook.certificate.operator.validity=72h",
   "webhook.certificate.operator.renewBefore=24h",
+  "dashboard.enabled=true",
+  "dashboard.tlsSecret=dashboard-tls",
+  "dashboard.namespaces={team-a,team-b}",
 ];
 
 describe("the chart's values", () => {
@@ -96,6 +100,7 @@ describe("the chart's values", () => {
       /at '\/webhook\/certificate\/operator\/validity': '90d' does not match pattern/,
     ],
     ["metrics.port=70000", /at '\/metrics\/port': maximum/],
+    ["dashboard.enabled=true", /at '\/dashboard\/tlsSecret': minLength: got 0, want 1/],
   ];
   for (const [value, message] of badValues) {
     it(`refuses ${value} with an error naming the field`, async () => {
@@ -284,6 +289,55 @@ describe("the chart's values", () => {
       for (const metric of metrics)
         assert.ok(registered.has(metric), `${alert} uses ${metric}, which the operator does not export`);
     }
+  });
+
+  it("renders the dashboard as its own Deployment whose flags it parses, with a ServiceAccount that may only review tokens", async () => {
+    assert.equal(
+      (await renderChart(await helmBinary())).some((obj) => obj.metadata.name === "stagegate-dashboard"),
+      false,
+      "off by default",
+    );
+    const objects = await renderChart(await helmBinary(), { set: NON_DEFAULT });
+    const deployment = objects.find(
+      (obj) => obj.kind === "Deployment" && obj.metadata.name === "stagegate-dashboard",
+    );
+    assert.ok(deployment, "the chart renders the dashboard Deployment");
+    const pod = (
+      deployment.spec as {
+        template: {
+          spec: {
+            serviceAccountName: string;
+            containers: { command: string[]; args: string[] }[];
+            volumes: { secret?: { secretName: string } }[];
+          };
+        };
+      }
+    ).template.spec;
+    assert.equal(pod.serviceAccountName, "stagegate-dashboard");
+    const container = pod.containers[0];
+    assert.deepEqual(container?.command, ["/usr/local/bin/node", "/app/dist/cmd/dashboard.js"]);
+    const config = parseDashboardConfig(container?.args ?? []);
+    assert.deepEqual(config.namespaces, ["team-a", "team-b"]);
+    assert.equal(config.address, ":8443");
+    assert.equal(config.certFile, "/etc/stagegate/dashboard-tls/tls.crt");
+    assert.equal(config.sessionIdleSeconds, 900);
+    assert.equal(pod.volumes[0]?.secret?.secretName, "dashboard-tls");
+    const role = objects.find(
+      (obj) => obj.kind === "ClusterRole" && obj.metadata.name === "stagegate-dashboard",
+    );
+    assert.deepEqual((role as { rules?: unknown } | undefined)?.rules, [
+      { apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"] },
+    ]);
+    const bindings = objects.filter(
+      (obj) =>
+        (obj.kind === "ClusterRoleBinding" || obj.kind === "RoleBinding") &&
+        JSON.stringify((obj as { subjects?: unknown }).subjects ?? []).includes('"stagegate-dashboard"'),
+    );
+    assert.deepEqual(
+      bindings.map((b) => b.metadata.name),
+      ["stagegate-dashboard"],
+      "the dashboard's ServiceAccount is bound to nothing else",
+    );
   });
 });
 

@@ -1,18 +1,9 @@
-import type { Decision, DecisionValue } from "../../api/v1alpha1/approval.js";
+import type { DecisionValue } from "../../api/v1alpha1/approval.js";
 import { formatTimestamp } from "../../runtime/duration.js";
-import type { KubeClient } from "../../runtime/kube/client.js";
-import {
-  ApprovalObject,
-  approvals,
-  getChangeRequest,
-  getCurrentApproval,
-  parseServerObject,
-} from "../change-control.js";
-import { CommandError, explainApiErrors } from "../errors.js";
-import { expectPositionals, formatFlags, parseVerbArgs } from "../flags.js";
-import { reviewSelf } from "../../runtime/kube/self-review.js";
+import { formatFlags, expectPositionals, parseVerbArgs } from "../flags.js";
 import { withSession } from "../kube-session.js";
 import { writeJson } from "../output.js";
+import { describeDecision, recordDecision, type RecordedDecision } from "../record-decision.js";
 import { EXIT, type CliIo, type Verb } from "../verb.js";
 import {
   DECIDE_FLAGS,
@@ -23,61 +14,6 @@ import {
 } from "./decide-options.js";
 
 export type { DecideOptions } from "./decide-options.js";
-
-function describeDecision(decision: Decision): string {
-  const comment = decision.comment === undefined ? "" : ` ("${decision.comment}")`;
-  const revisit = decision.revisitAt === undefined ? "" : `, revisit at ${decision.revisitAt}`;
-  return `${decision.decision} at ${decision.decidedAt}${revisit}${comment}`;
-}
-
-/** What {@link recordDecision} stored: where, as whom, and the Approval as the server returned it. */
-interface RecordedDecision {
-  namespace: string;
-  user: string;
-  approval: ApprovalObject;
-  stored: Decision;
-}
-
-/**
- * Reads who I am, the ChangeRequest and its current Approval, refuses a second decision of mine (showing the
- * first), then merge-patches my entry. Each server refusal says which step failed, in the server's words.
- */
-async function recordDecision(
-  client: KubeClient,
-  namespace: string,
-  name: string,
-  entry: Omit<Decision, "groups">,
-): Promise<RecordedDecision> {
-  const me = await explainApiErrors("tell who you are", () => reviewSelf(client));
-  const change = await explainApiErrors(`read ChangeRequest "${name}"`, () =>
-    getChangeRequest(client, namespace, name),
-  );
-  const approval = await explainApiErrors(`read the Approval of "${name}"`, () =>
-    getCurrentApproval(client, change),
-  );
-  const existing = approval.spec.decisions[me.username];
-  if (existing !== undefined) {
-    throw new CommandError(
-      `you (${me.username}) already decided ChangeRequest "${name}": ${describeDecision(existing)}. ` +
-        "A decision once written can be neither changed nor removed.",
-    );
-  }
-  const patch = { spec: { decisions: { [me.username]: entry } } };
-  const patched = await explainApiErrors(`record your decision on "${name}"`, async () =>
-    parseServerObject(
-      ApprovalObject,
-      await client.patch(approvals, approval.metadata.name, namespace, patch, { type: "merge" }),
-      "Approval",
-    ),
-  );
-  const stored = patched.spec.decisions[me.username];
-  if (stored === undefined) {
-    throw new CommandError(
-      `the server accepted the patch but Approval "${patched.metadata.name}" holds no decision of yours.`,
-    );
-  }
-  return { namespace, user: me.username, approval: patched, stored };
-}
 
 /** Prints the stored decision: a sentence with the Approval's progress, or the JSON form. */
 function reportDecision(io: CliIo, options: DecideOptions, recorded: RecordedDecision, past: string): void {

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+import { DashboardConfigError, dashboardHelp, parseDashboardConfig } from "../dashboard/config.js";
+import { startDashboard } from "../dashboard/server.js";
+import { KubeClient } from "../runtime/kube/client.js";
+import { leanKubeCredentials } from "../runtime/kube/kube-credentials.js";
+import { createLogger } from "../runtime/logging.js";
+
+/**
+ * `stagegate-dashboard`: the operations dashboard as its own process (ADR 0040). It holds no operator rights: its
+ * own identity only reviews sign-in tokens; everything else is done with each user's token.
+ */
+async function main(argv: string[]): Promise<void> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(`${dashboardHelp()}\n`);
+    return;
+  }
+  const config = parseDashboardConfig(argv);
+  const log = createLogger(config.logLevel);
+  const credentials = leanKubeCredentials(config.kubeconfig);
+  if (credentials === undefined) {
+    throw new DashboardConfigError(
+      "the dashboard's kubeconfig must use a token, token file or client certificate (in-cluster: its ServiceAccount).",
+    );
+  }
+  const own = KubeClient.fromKubeConfig(credentials);
+  const dashboard = await startDashboard({
+    address: config.address,
+    certFile: config.certFile,
+    keyFile: config.keyFile,
+    apiServer: credentials,
+    reviews: own.transport,
+    fallbackNamespaces: config.namespaces,
+    sessionIdleSeconds: config.sessionIdleSeconds,
+    log,
+  });
+  log.info({ port: dashboard.port }, "Started the dashboard");
+  const stop = (): void => {
+    log.info({}, "Stopping the dashboard");
+    dashboard.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof DashboardConfigError) {
+    process.stderr.write(`stagegate-dashboard: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`stagegate-dashboard: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

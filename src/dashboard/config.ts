@@ -1,0 +1,102 @@
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { parseDuration } from "../runtime/duration.js";
+import { parseAddress } from "../runtime/http-server.js";
+
+/** A flag the dashboard cannot start with; the message names the flag and the fix. */
+export class DashboardConfigError extends Error {
+  override readonly name = "DashboardConfigError";
+}
+
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** The dashboard's configuration, parsed once at start from its flags. */
+export const DashboardConfig = z.object({
+  kubeconfig: z.string().optional(),
+  address: z.string().refine((value) => {
+    try {
+      parseAddress(value);
+      return true;
+    } catch {
+      return false;
+    }
+  }, "--address must be host:port, for example :8443"),
+  certFile: z.string().min(1),
+  keyFile: z.string().min(1),
+  namespaces: z.array(
+    z.string().regex(NAMESPACE, "--namespaces must be namespace names separated by commas"),
+  ),
+  sessionIdleSeconds: z
+    .number()
+    .int()
+    .min(60, "--session-idle must be at least 1m")
+    .max(86_400, "--session-idle must be at most 24h"),
+  logLevel: z.enum(["debug", "info", "warn", "error"], {
+    error: "--log-level must be debug, info, warn or error",
+  }),
+});
+export type DashboardConfig = z.infer<typeof DashboardConfig>;
+
+/** The flags of `stagegate-dashboard`, for --help. */
+export function dashboardHelp(): string {
+  return [
+    "Usage: stagegate-dashboard [flags]",
+    "",
+    "Serves the Stagegate operations dashboard over HTTPS. Users sign in with a bearer token; everything is then",
+    "read and done with that token, as them. The dashboard's own identity only creates TokenReviews.",
+    "",
+    "  --kubeconfig FILE     the dashboard's own kubeconfig (in-cluster when absent)",
+    "  --address HOST:PORT   where to serve (default :8443)",
+    "  --cert-dir DIR        directory holding tls.crt and tls.key (default /tmp/k8s-dashboard-certs)",
+    "  --namespaces A,B      namespaces to show to users who may not list every namespace",
+    "  --session-idle DUR    idle time after which a session ends (default 15m)",
+    "  --log-level LEVEL     debug, info, warn or error (default info)",
+  ].join("\n");
+}
+
+/** Parses the flags once; an unknown or malformed flag is a {@link DashboardConfigError} naming it. */
+export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: [...argv],
+      options: {
+        kubeconfig: { type: "string" },
+        address: { type: "string", default: ":8443" },
+        "cert-dir": { type: "string", default: "/tmp/k8s-dashboard-certs" },
+        namespaces: { type: "string", default: "" },
+        "session-idle": { type: "string", default: "15m" },
+        "log-level": { type: "string", default: "info" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    throw new DashboardConfigError(`${(error as Error).message}; see --help.`);
+  }
+  let idleMs: number;
+  try {
+    idleMs = parseDuration(String(values["session-idle"]));
+  } catch {
+    throw new DashboardConfigError("--session-idle must be a duration such as 15m or 1h.");
+  }
+  const certDir = String(values["cert-dir"]);
+  const parsed = DashboardConfig.safeParse({
+    kubeconfig: values.kubeconfig,
+    address: values.address,
+    certFile: path.join(certDir, "tls.crt"),
+    keyFile: path.join(certDir, "tls.key"),
+    namespaces: String(values.namespaces)
+      .split(",")
+      .map((n) => n.trim())
+      .filter((n) => n !== ""),
+    sessionIdleSeconds: Math.round(idleMs / 1000),
+    logLevel: values["log-level"],
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DashboardConfigError(issue?.message ?? "invalid flags; see --help.");
+  }
+  return parsed.data;
+}

@@ -1,0 +1,298 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { describeApiError } from "../cli/errors.js";
+import { ApiError } from "../runtime/kube/api-error.js";
+import type { KubeCredentials } from "../runtime/kube/kube-credentials.js";
+import { startHttpsServer, type RunningHttpsServer } from "../runtime/https-server.js";
+import type { Logger } from "../runtime/logging.js";
+import { decide, DecideForm } from "./decide-form.js";
+import {
+  SESSION_COOKIE,
+  clearedSessionCookie,
+  cookieValue,
+  readForm,
+  redirect,
+  sameOrigin,
+  sendHtml,
+  sessionCookie,
+} from "./http.js";
+import { streamBoard } from "./live.js";
+import {
+  boardPage,
+  layout,
+  releasePage,
+  resultPage,
+  waitingPage,
+  type Page,
+  type PageContext,
+} from "./pages.js";
+import { parsePageFilter } from "./query.js";
+import { BadFilterError } from "./selector.js";
+import { SessionStore, sameSecret, type Session } from "./sessions.js";
+import { STATIC_ASSETS } from "./static-assets.js";
+import { templates } from "./templates.js";
+import { reviewToken, type ReviewTransport } from "./token-review.js";
+import { userClient } from "./user-client.js";
+
+/** What the dashboard server needs: where to serve, the API server to act on, and its own review client. */
+export interface DashboardOptions {
+  address: string;
+  certFile: string;
+  keyFile: string;
+  /** The dashboard's own credentials: they give the API server's address and CA; its identity only reviews tokens. */
+  apiServer: KubeCredentials;
+  /** The dashboard's own client, used for TokenReviews and nothing else. */
+  reviews: ReviewTransport;
+  /** Namespaces to show when a user may not list cluster-wide and the page names none. */
+  fallbackNamespaces: readonly string[];
+  sessionIdleSeconds: number;
+  log: Logger;
+  now?: () => Date;
+}
+
+/** A running dashboard. */
+export interface RunningDashboard {
+  port: number;
+  /** Open sessions (for tests and metrics). */
+  readonly sessions: SessionStore;
+  close(): Promise<void>;
+}
+
+// A namespace (DNS label) and a release name (DNS subdomain), as the API server allows them: nothing to decode.
+const RELEASE_PATH = /^\/releases\/([a-z0-9][-a-z0-9]{0,62})\/([a-z0-9][-a-z0-9.]{0,252})$/;
+
+/**
+ * Starts the dashboard over HTTPS. Users sign in with a bearer token the API server accepts (TokenReview); the
+ * token then stays server-side in a session and every read, watch and write is made with it, so RBAC, admission
+ * and separation of duties judge the user exactly as for kubectl. POSTs need the session's CSRF token and a
+ * same-origin request.
+ */
+export async function startDashboard(options: DashboardOptions): Promise<RunningDashboard> {
+  const now = options.now ?? (() => new Date());
+  const sessions = new SessionStore({
+    idleMs: options.sessionIdleSeconds * 1000,
+    now: () => now().getTime(),
+  });
+  const ctx: PageContext = { fallbackNamespaces: options.fallbackNamespaces, now };
+  const log = options.log;
+
+  const send = (res: ServerResponse, page: Page, headers: Record<string, string> = {}): void =>
+    sendHtml(res, page.status, page.html, headers);
+
+  function signInPage(status: number, error?: string): Page {
+    return { status, html: layout("Sign in", templates.signIn({ error }), undefined) };
+  }
+
+  async function signIn(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const form = await readForm(req);
+    const token = form?.get("token")?.trim() ?? "";
+    if (token === "" || token.length > 16_384 || /\s/.test(token)) {
+      send(res, signInPage(400, "Paste one bearer token (no spaces); the form was empty or malformed."));
+      return;
+    }
+    let identity;
+    try {
+      identity = await reviewToken(options.reviews, token);
+    } catch (error) {
+      log.error({ err: error }, "Failed to review a sign-in token");
+      send(
+        res,
+        signInPage(
+          503,
+          "The API server could not be asked about this token (TokenReview failed); try again.",
+        ),
+      );
+      return;
+    }
+    if (identity === undefined) {
+      log.info({}, "Refused a sign-in with a token the API server does not accept");
+      send(
+        res,
+        signInPage(401, "The API server does not accept this token: it is unknown, expired or revoked."),
+      );
+      return;
+    }
+    const session = sessions.open(identity, userClient(options.apiServer, token));
+    log.info({ user: identity.username }, "Signed a user in");
+    redirect(res, "/", { "Set-Cookie": sessionCookie(session.id, options.sessionIdleSeconds) });
+  }
+
+  /** A POST's form, once its CSRF token matches the session's; otherwise answered with 403 and undefined. */
+  async function checkedForm(
+    req: IncomingMessage,
+    res: ServerResponse,
+    session: Session,
+  ): Promise<URLSearchParams | undefined> {
+    const form = await readForm(req);
+    const csrf = form?.get("csrf") ?? "";
+    if (form === undefined || !sameSecret(csrf, session.csrf)) {
+      log.warn({ user: session.identity.username }, "Refused a POST without this session's CSRF token");
+      send(
+        res,
+        resultPage(
+          403,
+          "Request refused",
+          "This form was not sent from your dashboard session (missing or wrong CSRF token); reload the page and try again.",
+          session,
+        ),
+      );
+      return undefined;
+    }
+    return form;
+  }
+
+  async function handleSignedIn(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    session: Session,
+  ): Promise<void> {
+    const url = new URL(req.url ?? "/", "https://dashboard.invalid");
+    if (req.method === "POST") {
+      const form = await checkedForm(req, res, session);
+      if (form === undefined) return;
+      if (path === "/sign-out") {
+        sessions.end(session.id);
+        redirect(res, "/sign-in", { "Set-Cookie": clearedSessionCookie() });
+        return;
+      }
+      if (path === "/decide") {
+        const parsed = DecideForm.safeParse(Object.fromEntries(form));
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          send(
+            res,
+            resultPage(
+              400,
+              "Decision refused",
+              `The form's ${issue?.path.join(".") ?? "fields"} is not valid: ${issue?.message ?? ""}.`,
+              session,
+              "/waiting",
+            ),
+          );
+          return;
+        }
+        send(res, await decide(session, parsed.data, now()));
+        return;
+      }
+      send(res, resultPage(404, "Not found", `There is nothing to post to at ${path}.`, session));
+      return;
+    }
+    if (req.method !== "GET") {
+      send(
+        res,
+        resultPage(405, "Method not allowed", `Use GET or a form's POST, not ${req.method ?? ""}.`, session),
+      );
+      return;
+    }
+    if (path === "/") return send(res, await boardPage(session, parsePageFilter(url.searchParams), ctx));
+    if (path === "/waiting")
+      return send(res, await waitingPage(session, parsePageFilter(url.searchParams), ctx));
+    if (path === "/events") return streamBoard(session, parsePageFilter(url.searchParams), ctx, res, log);
+    const release = RELEASE_PATH.exec(path);
+    if (release !== null) {
+      if ([...url.searchParams.keys()].length > 0) {
+        throw new BadFilterError(
+          `unknown query parameters ${[...url.searchParams.keys()].map((k) => `"${k}"`).join(", ")}; a release page takes none.`,
+        );
+      }
+      return send(res, await releasePage(session, release[1] ?? "", release[2] ?? ""));
+    }
+    send(res, resultPage(404, "Not found", `There is no page at ${path}.`, session));
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const asset = STATIC_ASSETS.get(path);
+    if (asset !== undefined && req.method === "GET") {
+      res.writeHead(200, {
+        "Content-Type": asset.contentType,
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-cache",
+      });
+      res.end(asset.body);
+      return;
+    }
+    if (req.method === "POST" && !sameOrigin(req)) {
+      send(
+        res,
+        resultPage(
+          403,
+          "Request refused",
+          "This form was sent from another site; the dashboard accepts forms only from its own pages.",
+          undefined,
+        ),
+      );
+      return;
+    }
+    const id = cookieValue(req, SESSION_COOKIE);
+    const session = path === "/events" ? sessions.peek(id) : sessions.touch(id);
+    if (path === "/sign-in") {
+      if (req.method === "POST") return signIn(req, res);
+      if (session !== undefined) return redirect(res, "/");
+      return send(res, signInPage(200));
+    }
+    if (session === undefined) {
+      if (req.method === "GET") return redirect(res, "/sign-in");
+      send(res, signInPage(401, "Your session has ended (signed out or idle too long); sign in again."));
+      return;
+    }
+    try {
+      await handleSignedIn(req, res, path, session);
+    } catch (error) {
+      if (res.headersSent) throw error;
+      if (error instanceof BadFilterError) {
+        send(res, resultPage(400, "Bad request", `The request cannot be shown: ${error.message}`, session));
+      } else if (error instanceof ApiError) {
+        if (error.status === 401) {
+          sessions.end(session.id);
+          send(res, signInPage(401, "The API server no longer accepts your token; sign in again."), {
+            "Set-Cookie": clearedSessionCookie(),
+          });
+          return;
+        }
+        const status = [403, 404, 422].includes(error.status) ? error.status : 502;
+        send(
+          res,
+          resultPage(status, "The API server refused", describeApiError(error, `show ${path}`), session),
+        );
+      } else throw error;
+    }
+  }
+
+  const server: RunningHttpsServer = await startHttpsServer({
+    address: options.address,
+    certFile: options.certFile,
+    keyFile: options.keyFile,
+    log,
+    handle,
+    answerFailure: (res) =>
+      sendHtml(
+        res,
+        500,
+        layout(
+          "Error",
+          templates.result({
+            heading: "Something failed",
+            message: "The dashboard failed to answer this request; the failure is in its log.",
+            ok: false,
+            back: "/",
+          }),
+          undefined,
+        ),
+      ),
+    messages: {
+      requestFailed: "Failed to answer a dashboard request",
+      serverFailed: "The dashboard server failed",
+    },
+  });
+  const sweeper = setInterval(() => sessions.sweep(), 30_000);
+  sweeper.unref();
+  return {
+    port: server.port,
+    sessions,
+    async close() {
+      clearInterval(sweeper);
+      sessions.endAll();
+      await server.close();
+    },
+  };
+}

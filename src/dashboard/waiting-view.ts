@@ -1,0 +1,89 @@
+import { z } from "zod";
+import { DeploymentTaskSpec, DeploymentTaskStatus } from "../api/v1alpha1/deployment-task.js";
+import { ObjectMeta } from "../api/v1alpha1/meta.js";
+import { assessAwaitingDecision } from "../cli/awaiting-decision.js";
+import type { ApprovalObject } from "../cli/change-control.js";
+import type { Identity } from "../runtime/kube/self-review.js";
+
+/** An approval waiting for the signed-in user, as the page shows it with its decide form. */
+export interface WaitingApproval {
+  namespace: string;
+  approval: string;
+  changeRequest: string;
+  required: number;
+  approvals: number;
+  eligible: string;
+  expiresAt?: string;
+}
+
+/** A task the signed-in user owns that is not done. */
+export interface WaitingTask {
+  namespace: string;
+  name: string;
+  title: string;
+  type: string;
+  phase: string;
+  dueAt?: string;
+  overdue: boolean;
+  progress?: string;
+}
+
+/** A DeploymentTask as this page reads it. */
+export const WaitingTaskObject = z.looseObject({
+  metadata: ObjectMeta,
+  spec: DeploymentTaskSpec,
+  status: DeploymentTaskStatus.optional(),
+});
+export type WaitingTaskObject = z.infer<typeof WaitingTaskObject>;
+
+/**
+ * The approvals that wait for `me` (open, pending, eligible by user or group, not excluded, not yet decided by
+ * me: the same assessment as `stagegate changes --pending-for-me`), oldest first. `me` is the identity the API
+ * server's TokenReview returned, never anything the user typed.
+ */
+export function waitingApprovals(items: readonly ApprovalObject[], me: Identity): WaitingApproval[] {
+  return items
+    .filter((approval) => assessAwaitingDecision(approval, me).pass)
+    .sort((a, b) => (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? ""))
+    .map((approval) => {
+      const { users, groups } = approval.spec.eligible;
+      return {
+        namespace: approval.metadata.namespace ?? "",
+        approval: approval.metadata.name,
+        changeRequest: approval.spec.changeRequestRef.name,
+        required: approval.spec.required,
+        approvals: Object.values(approval.spec.decisions).filter((d) => d.decision === "Approve").length,
+        eligible: [...users, ...groups.map((g) => `group ${g}`)].join(", "),
+        ...(approval.status?.expiresAt === undefined ? {} : { expiresAt: approval.status.expiresAt }),
+      };
+    });
+}
+
+const DONE = new Set(["Succeeded", "Cancelled"]);
+
+/** Whether `me` owns a task: by user name or by one of my authenticated groups. */
+function owns(task: WaitingTaskObject, me: Identity): boolean {
+  return task.spec.owners.some((owner) =>
+    owner.kind === "Group" ? me.groups.includes(owner.name) : owner.name === me.username,
+  );
+}
+
+/** The tasks `me` owns that are neither succeeded nor cancelled, the earliest due first; `now` judges overdue. */
+export function waitingTasks(items: readonly WaitingTaskObject[], me: Identity, now: Date): WaitingTask[] {
+  return items
+    .filter((task) => owns(task, me) && !DONE.has(task.status?.phase ?? ""))
+    .map((task) => {
+      const dueAt = task.status?.dueAt ?? task.spec.dueAt;
+      return {
+        namespace: task.metadata.namespace ?? "",
+        name: task.metadata.name,
+        title: task.spec.title,
+        type: task.spec.type,
+        phase: task.status?.phase ?? "Not yet seen by the operator",
+        ...(dueAt === undefined ? {} : { dueAt }),
+        overdue: dueAt !== undefined && Date.parse(dueAt) <= now.getTime(),
+        ...(task.status?.progress === undefined ? {} : { progress: task.status.progress }),
+      };
+    })
+    .sort((a, b) => (a.dueAt ?? "~").localeCompare(b.dueAt ?? "~"));
+}

@@ -1,0 +1,51 @@
+// `stagegate-dashboard` flags: parsed once at the entry point; each bad flag is refused with its name and the fix.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { DashboardConfigError, parseDashboardConfig } from "../../../src/dashboard/config.js";
+
+describe("parseDashboardConfig", () => {
+  it("has defaults that serve HTTPS on :8443 with 15 minute sessions", () => {
+    const config = parseDashboardConfig([]);
+    assert.equal(config.address, ":8443");
+    assert.equal(config.certFile, "/tmp/k8s-dashboard-certs/tls.crt");
+    assert.equal(config.sessionIdleSeconds, 900);
+    assert.deepEqual(config.namespaces, []);
+  });
+
+  it("reads every flag", () => {
+    const config = parseDashboardConfig([
+      "--kubeconfig=/k",
+      "--address=127.0.0.1:0",
+      "--cert-dir=/certs",
+      "--namespaces=team-a, team-b",
+      "--session-idle=1h",
+      "--log-level=debug",
+    ]);
+    assert.deepEqual(config, {
+      kubeconfig: "/k",
+      address: "127.0.0.1:0",
+      certFile: "/certs/tls.crt",
+      keyFile: "/certs/tls.key",
+      namespaces: ["team-a", "team-b"],
+      sessionIdleSeconds: 3600,
+      logLevel: "debug",
+    });
+  });
+
+  const refused: [argv: string[], message: RegExp][] = [
+    [["--bogus"], /Unknown option '--bogus'; see --help/],
+    [["--address=8443x"], /--address must be host:port/],
+    [["--namespaces=Team_A"], /--namespaces must be namespace names/],
+    [["--session-idle=soon"], /--session-idle must be a duration/],
+    [["--session-idle=10s"], /--session-idle must be at least 1m/],
+    [["--log-level=loud"], /--log-level must be debug, info, warn or error/],
+  ];
+  for (const [argv, message] of refused) {
+    it(`refuses ${argv.join(" ")}`, () => {
+      assert.throws(
+        () => parseDashboardConfig(argv),
+        (err: unknown) => err instanceof DashboardConfigError && message.test(err.message),
+      );
+    });
+  }
+});

@@ -1,0 +1,166 @@
+// The dashboard's view models: a board row per release (state in words and symbols, the gate's reasons, pipeline
+// order), "waiting for me" from the identity the API server authenticated, and the session store's idle expiry.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { BoardRelease, boardRows, releaseRow } from "../../../src/dashboard/board-view.js";
+import { SessionStore, sameSecret } from "../../../src/dashboard/sessions.js";
+import { templates } from "../../../src/dashboard/templates.js";
+import { WaitingTaskObject, waitingApprovals, waitingTasks } from "../../../src/dashboard/waiting-view.js";
+import { ApprovalObject } from "../../../src/cli/change-control.js";
+import type { KubeClient } from "../../../src/runtime/kube/client.js";
+
+const release = (name: string, extra: Record<string, unknown> = {}) =>
+  BoardRelease.parse({
+    metadata: { name, namespace: "shop", labels: { "stagegate.io/team": "payments" } },
+    spec: { version: "1.2.0", pipeline: ["dev", "staging", "prod"] },
+    status: {
+      environments: [
+        { name: "dev", state: "Verified" },
+        { name: "staging", state: "Gated", reasons: ["ChangeRequest shop-staging is not approved yet."] },
+      ],
+    },
+    ...extra,
+  });
+
+describe("releaseRow", () => {
+  it("shows each pipeline environment in order, with its state as a word and a symbol, and the gate's reasons", () => {
+    const row = releaseRow(release("shop-1"));
+    assert.equal(row.rowId, "release:shop/shop-1");
+    assert.equal(row.href, "/releases/shop/shop-1");
+    assert.equal(row.dimensions, "team=payments");
+    assert.deepEqual(
+      row.cells.map((c) => [c.environment, c.label, c.symbol, c.reasons]),
+      [
+        ["dev", "Verified", "✔", []],
+        ["staging", "Gated", "‖", ["ChangeRequest shop-staging is not approved yet."]],
+        ["prod", "Not started", "·", []],
+      ],
+    );
+  });
+
+  it("keeps a release with a malformed status on the board, without its environments' states", () => {
+    const row = releaseRow(release("odd", { status: { environments: [{ state: 42 }] } }));
+    assert.deepEqual(
+      row.cells.map((c) => c.label),
+      ["Not started", "Not started", "Not started"],
+    );
+  });
+
+  it("orders rows by namespace, then name", () => {
+    assert.deepEqual(
+      boardRows([release("b"), release("a")]).map((r) => r.name),
+      ["a", "b"],
+    );
+  });
+
+  it("escapes what users wrote: a reason with markup renders as text", () => {
+    const row = releaseRow(
+      release("x", {
+        status: {
+          environments: [{ name: "dev", state: "Failed", reasons: ["<img src=x onerror=alert(1)>"] }],
+        },
+      }),
+    );
+    const html = templates.row({ row });
+    assert.doesNotMatch(html, /<img/);
+    assert.match(html, /&lt;img src&#x3D;x onerror&#x3D;alert\(1\)&gt;/);
+    assert.match(html, /✖ <\/span>Failed/);
+  });
+});
+
+const approval = (name: string, spec: Record<string, unknown>, status: Record<string, unknown> = {}) =>
+  ApprovalObject.parse({
+    metadata: { name, namespace: "shop", creationTimestamp: `2026-12-06T10:0${name.length % 10}:00Z` },
+    spec: { changeRequestRef: { name }, required: 2, eligible: { users: [], groups: [] }, ...spec },
+    status,
+  });
+
+describe("waitingApprovals", () => {
+  const me = { username: "ann", groups: ["approvers"] };
+  it("lists only the open, pending approvals I may decide and have not decided", () => {
+    const items = [
+      approval("mine-by-group", { eligible: { users: [], groups: ["approvers"] } }),
+      approval("mine-by-name", { eligible: { users: ["ann"], groups: [] } }),
+      approval("not-mine", { eligible: { users: ["bob"], groups: ["cab"] } }),
+      approval("excluded", {
+        eligible: { users: ["ann"], groups: [] },
+        excluded: [{ user: "ann", reason: "author" }],
+      }),
+      approval("decided", {
+        eligible: { users: ["ann"], groups: [] },
+        decisions: { ann: { decision: "Approve", decidedAt: "2026-12-06T10:00:00Z" } },
+      }),
+      approval("closed", { eligible: { users: ["ann"], groups: [] } }, { outcome: "Approved" }),
+    ];
+    assert.deepEqual(
+      waitingApprovals(items, me)
+        .map((a) => a.approval)
+        .sort(),
+      ["mine-by-group", "mine-by-name"],
+    );
+  });
+});
+
+describe("waitingTasks", () => {
+  const task = (name: string, owners: unknown[], phase?: string, dueAt?: string) =>
+    WaitingTaskObject.parse({
+      metadata: { name, namespace: "shop" },
+      spec: { type: "Checklist", title: `Task ${name}`, owners, ...(dueAt === undefined ? {} : { dueAt }) },
+      ...(phase === undefined ? {} : { status: { phase } }),
+    });
+  it("lists the tasks I own by name or group that are not done, earliest due first, marking the overdue", () => {
+    const me = { username: "ann", groups: ["sre"] };
+    const rows = waitingTasks(
+      [
+        task("later", [{ name: "ann" }], "Ready", "2026-12-09T00:00:00Z"),
+        task("late", [{ kind: "Group", name: "sre" }], "Blocked", "2026-12-01T00:00:00Z"),
+        task("done", [{ name: "ann" }], "Succeeded"),
+        task("other", [{ name: "bob" }], "Ready"),
+      ],
+      me,
+      new Date("2026-12-06T12:00:00Z"),
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.name, r.overdue]),
+      [
+        ["late", true],
+        ["later", false],
+      ],
+    );
+  });
+});
+
+describe("SessionStore", () => {
+  const client = (closed: string[], name: string) =>
+    ({ close: () => closed.push(name) }) as unknown as KubeClient;
+  it("ends a session idle longer than allowed, closing its watches and client", () => {
+    let now = 0;
+    const closed: string[] = [];
+    const store = new SessionStore({ idleMs: 1000, now: () => now });
+    const session = store.open({ username: "ann", groups: [] }, client(closed, "client"));
+    session.closers.add(() => closed.push("watch"));
+    now = 900;
+    assert.equal(store.touch(session.id), session);
+    now = 1800;
+    assert.equal(store.touch(session.id), session, "touching restarted the idle clock");
+    now = 2700;
+    assert.equal(store.peek(session.id), session, "peeking (a live-update reconnect) finds the session...");
+    now = 2801;
+    assert.equal(store.peek(session.id), undefined, "...but does not keep it alive");
+    assert.equal(store.touch(session.id), undefined);
+    assert.deepEqual(closed, ["watch", "client"]);
+    assert.equal(store.size, 0);
+  });
+
+  it("gives each session its own random id and CSRF token, and knows no other id", () => {
+    const store = new SessionStore({ idleMs: 1000 });
+    const a = store.open({ username: "ann", groups: [] }, client([], "a"));
+    const b = store.open({ username: "bob", groups: [] }, client([], "b"));
+    assert.notEqual(a.id, b.id);
+    assert.notEqual(a.csrf, b.csrf);
+    assert.ok(a.id.length >= 43);
+    assert.equal(store.touch("forged"), undefined);
+    assert.equal(sameSecret(a.csrf, b.csrf), false);
+    assert.equal(sameSecret(a.csrf, a.csrf), true);
+  });
+});
