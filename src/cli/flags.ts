@@ -150,3 +150,10 @@ export function formatFlags(flags: Readonly<Record<string, FlagSpec>>): string {
     `  ${"-h, --help".padEnd(30)} this help`,
   ].join("\n");
 }
+
+/** A flag holding an RFC 3339 time, read as a Date; the message names the flag and shows the form. */
+export function timeFlag(flag: string) {
+  return z.iso
+    .datetime({ offset: true, error: `--${flag} must be an RFC 3339 time such as 2026-10-01T00:00:00Z` })
+    .transform((t) => new Date(t));
+}

@@ -1,22 +1,6 @@
-import { z } from "zod";
+import { TokenReviewStatus } from "../runtime/kube/token-review-status.js";
 import type { KubeRequest } from "../runtime/kube/transport.js";
 import { Identity } from "../runtime/kube/self-review.js";
-
-const TokenReviewAnswer = z.looseObject({
-  status: z
-    .looseObject({
-      authenticated: z.boolean().optional(),
-      user: z
-        .looseObject({
-          username: z.string().optional(),
-          uid: z.string().optional(),
-          groups: z.array(z.string()).optional(),
-        })
-        .optional(),
-      error: z.string().optional(),
-    })
-    .optional(),
-});
 
 /** The one call a token review makes: the dashboard's own client (its ServiceAccount may create tokenreviews). */
 export type ReviewTransport = { request(req: KubeRequest): Promise<unknown> };
@@ -26,7 +10,7 @@ export type ReviewTransport = { request(req: KubeRequest): Promise<unknown> };
  * when the API server does not accept it; an API failure throws (never a sign-in).
  */
 export async function reviewToken(transport: ReviewTransport, token: string): Promise<Identity | undefined> {
-  const answer = TokenReviewAnswer.parse(
+  const answer = TokenReviewStatus.parse(
     await transport.request({
       method: "POST",
       path: "/apis/authentication.k8s.io/v1/tokenreviews",

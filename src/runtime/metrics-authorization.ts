@@ -1,3 +1,4 @@
+import { TokenReviewStatus } from "./kube/token-review-status.js";
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { KubeRequest } from "./kube/transport.js";
@@ -36,23 +37,6 @@ export const METRICS_PERMISSION: EndpointPermission = {
 const DEFAULT_CACHE_TTL_MS = 10_000;
 /** The most tokens remembered; older answers are dropped first, so a flood of tokens cannot grow memory. */
 const MAX_CACHED_TOKENS = 256;
-
-const TokenReviewStatus = z.looseObject({
-  status: z
-    .looseObject({
-      authenticated: z.boolean().optional(),
-      user: z
-        .looseObject({
-          username: z.string().optional(),
-          uid: z.string().optional(),
-          groups: z.array(z.string()).optional(),
-          extra: z.record(z.string(), z.array(z.string())).optional(),
-        })
-        .optional(),
-      error: z.string().optional(),
-    })
-    .optional(),
-});
 
 const SubjectAccessReviewStatus = z.looseObject({
   status: z.looseObject({ allowed: z.boolean().optional(), reason: z.string().optional() }).optional(),

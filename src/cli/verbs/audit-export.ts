@@ -6,7 +6,7 @@ import { mergeByTime } from "../../audit/export/merge.js";
 import { databaseSource, fileSource, type ExportSource } from "../../audit/export/sources.js";
 import { formatVerification } from "../../audit/verification.js";
 import { UsageError } from "../errors.js";
-import { formatFlags, parseVerbArgs, validateFlags, type GlobalOptions } from "../flags.js";
+import { formatFlags, parseVerbArgs, validateFlags, type GlobalOptions, timeFlag } from "../flags.js";
 import { EXIT, type Verb } from "../verb.js";
 import { DATABASE_FLAGS, databaseConnectionFrom } from "./audit-database-flags.js";
 
@@ -23,11 +23,7 @@ const FLAGS = {
   format: { type: "string", value: "FORMAT", help: "jsonl (default) or csv" },
 } as const;
 
-const Instant = (flag: string) =>
-  z.iso
-    .datetime({ offset: true, error: `--${flag} must be an RFC 3339 time such as 2026-10-01T00:00:00Z` })
-    .transform((t) => new Date(t))
-    .optional();
+const Instant = (flag: string) => timeFlag(flag).optional();
 
 const ExportFlags = z
   .object({

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { resources } from "../../controllers/resources.js";
 import { buildPeriodReport, type PeriodScope } from "../../audit/reports/period-model.js";
 import { UsageError } from "../errors.js";
-import { formatFlags, parseVerbArgs, validateFlags } from "../flags.js";
+import { formatFlags, parseVerbArgs, validateFlags, timeFlag } from "../flags.js";
 import { withSession } from "../kube-session.js";
 import type { CliIo, Verb } from "../verb.js";
 import { parseReportOptions, REPORT_FLAGS, type ReportOptions } from "./audit-report-options.js";
@@ -23,10 +23,7 @@ const FLAGS = {
   },
 } as const;
 
-const Instant = (flag: string) =>
-  z.iso
-    .datetime({ offset: true, error: `--${flag} must be an RFC 3339 time such as 2026-10-01T00:00:00Z` })
-    .transform((t) => new Date(t));
+const Instant = timeFlag;
 
 const PeriodFlags = z
   .object({

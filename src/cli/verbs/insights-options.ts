@@ -4,7 +4,7 @@ import type { InsightScope } from "../../insights/measures/period.js";
 import type { TrailSelection } from "../../insights/read-trails.js";
 import { parseSelector, SelectorError } from "../../insights/selector.js";
 import { UsageError } from "../errors.js";
-import { parseVerbArgs, validateFlags, type FlagSpec, type GlobalOptions } from "../flags.js";
+import { parseVerbArgs, validateFlags, type FlagSpec, type GlobalOptions, timeFlag } from "../flags.js";
 import type { CliEnv } from "../verb.js";
 import { DATABASE_FLAGS, databaseConnectionFrom } from "./audit-database-flags.js";
 
@@ -23,11 +23,7 @@ export const INSIGHT_FLAGS = {
   output: { type: "string", short: "o", value: "FORMAT", help: "table (default), json or csv" },
 } as const satisfies Record<string, FlagSpec>;
 
-const Instant = (flag: string) =>
-  z.iso
-    .datetime({ offset: true, error: `--${flag} must be an RFC 3339 time such as 2026-10-01T00:00:00Z` })
-    .transform((t) => new Date(t))
-    .optional();
+const Instant = (flag: string) => timeFlag(flag).optional();
 
 const InsightFlags = z
   .object({
