@@ -8,6 +8,7 @@ import { ReleaseSpec } from "../../src/api/v1alpha1/release.js";
 import { artifactOf } from "../../src/api/v1alpha1/release-binding.js";
 import { changeRequestNameOf } from "../../src/controllers/release/names.js";
 import { deliveryResources, resources } from "../../src/controllers/resources.js";
+import { isAlreadyExists, isNotFound } from "../../src/runtime/kube/api-error.js";
 import type { KubeObject } from "../../src/runtime/kube/object.js";
 import { argoSyncs } from "../support/gitops-driver.js";
 import { waitFor } from "../support/kube.js";
@@ -200,18 +201,31 @@ describe(
       );
       const spec = ChangeRequestSpec.parse(opened.spec);
       assert.equal(spec.requestedBy?.username, "stagegate-operator", "admission stamped the operator");
-      await w().dave.delete(resources.changeRequest, name, w().namespace);
       const { requestedBy: _stamped, ...copied } = spec;
-      await w().dave.create(
-        resources.changeRequest,
-        {
-          apiVersion: "stagegate.io/v1alpha1",
-          kind: "ChangeRequest",
-          metadata: { name, ownerReferences: opened.metadata.ownerReferences },
-          spec: { ...copied, requestedBy: { username: "stagegate-operator", groups: [] } },
-        },
-        w().namespace,
-      );
+      // The operator may open the change again between dave's delete and his create (it sees its change gone): then
+      // dave deletes that one too and tries again, until his copy holds the name.
+      await waitFor("dave's copy to take the change's name", async () => {
+        await w()
+          .dave.delete(resources.changeRequest, name, w().namespace)
+          .catch((err: unknown) => {
+            if (!isNotFound(err)) throw err;
+          });
+        try {
+          return await w().dave.create(
+            resources.changeRequest,
+            {
+              apiVersion: "stagegate.io/v1alpha1",
+              kind: "ChangeRequest",
+              metadata: { name, ownerReferences: opened.metadata.ownerReferences },
+              spec: { ...copied, requestedBy: { username: "stagegate-operator", groups: [] } },
+            },
+            w().namespace,
+          );
+        } catch (err) {
+          if (isAlreadyExists(err)) return undefined;
+          throw err;
+        }
+      });
       const recreated = await w().admin.get(resources.changeRequest, name, w().namespace);
       assert.equal(
         ChangeRequestSpec.parse(recreated.spec).requestedBy?.username,
