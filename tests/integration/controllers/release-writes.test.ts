@@ -3,6 +3,7 @@
 // process does, counted from kube-apiserver's own audit log of the operator's identity. A control plane of its own,
 // so the log holds this file's requests only.
 import assert from "node:assert/strict";
+import type { Informer } from "../../../src/runtime/informer/informer.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -163,6 +164,16 @@ async function reconcileUnchanged(w: Promotion, release: string): Promise<void> 
   );
 }
 
+/**
+ * Waits until the operator's cache holds the target "shop" created just before: the budget is about a promotion,
+ * and a release reconciled before its target reached the cache reads it live once more (a cache miss, under load).
+ */
+async function targetCached(w: { namespace: string }, informer: Informer): Promise<void> {
+  await waitFor("the operator's cache to see the delivery object", () =>
+    informer.store.get(`${w.namespace}/shop`) === undefined ? undefined : true,
+  );
+}
+
 /** Asserts the budget of one promotion, and prints the tally so a run shows where the writes went. */
 function assertPromotionBudget(
   label: string,
@@ -210,6 +221,7 @@ describe("Writes per promotion", () => {
       const start = (await operatorRequests()).end;
       const { namespace } = w;
       await createArgoApplication(w, "shop");
+      await targetCached(w, w.running.informers.argoCDApplications);
       await createRelease(w, "shop-1", {
         version: "1.4.0",
         revision: SHA,
@@ -248,6 +260,7 @@ describe("Writes per promotion", () => {
       const { namespace } = w;
       await createFluxGitRepository(w, "shop");
       await createFluxKustomization(w, "shop");
+      await targetCached(w, w.running.informers.fluxKustomizations);
       await createRelease(w, "shop-1", {
         version: "1.4.0",
         revision: SHA,
