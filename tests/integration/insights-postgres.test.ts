@@ -3,13 +3,17 @@
 // reading it exactly as `stagegate audit export` does, the table left as it was; and a forged row a superuser
 // inserted (the append-only trigger switched off) named at the top and counted for nothing.
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
-import path from "node:path";
+
 import { after, before, describe, it } from "node:test";
 import { PostgresAuditRecorder } from "../../src/audit/postgres/recorder.js";
 import { runCli } from "../../src/cli/main.js";
 import type { CliIo } from "../../src/cli/verb.js";
-import { createAuditDatabase, databaseUrl, type AuditDatabase } from "../support/postgres.js";
+import {
+  createAuditDatabase,
+  type AuditDatabase,
+  passwordFileLogin,
+  entriesDigest,
+} from "../support/postgres.js";
 import { makeScratch } from "../unit/audit/audit-fixtures.js";
 import { monthStory, RETRO_RELEASE } from "./insights-story.js";
 
@@ -55,22 +59,12 @@ describe("stagegate retro and insights failures on PostgreSQL", () => {
     } finally {
       await recorder.close();
     }
-    const pw = path.join(scratch.dir, "pw");
-    await writeFile(pw, `${db.rolePassword}\n`, { mode: 0o600 });
-    login = [
-      "--database-url",
-      databaseUrl(db.server, db.database, db.role, "").replace(":@", "@"),
-      "--password-file",
-      pw,
-    ];
+    login = await passwordFileLogin(db, scratch.dir);
   });
 
   after(() => scratch?.cleanup());
 
-  const table = () =>
-    db.asAdmin<{ rows: string; digest: string }>(
-      "SELECT count(*)::text AS rows, md5(string_agg(entry::text, '' ORDER BY seq)) AS digest FROM stagegate_audit.entries",
-    );
+  const table = () => entriesDigest(db);
 
   it("reads the store as the export does: the retrospective and the patterns, the table left as it was", async () => {
     const before = await table();

@@ -5,14 +5,15 @@
 import { createHash } from "node:crypto";
 import type { AuditEvent } from "../../src/audit/recorder.js";
 
-export const REVISION = "4f2c1e0d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
+import { HOSTILE, PREVIOUS, REVISION } from "../support/report-story.js";
+
+// The report story's revisions and hostile text, so both stories are read with the same values.
+export { HOSTILE, PREVIOUS, REVISION };
 
 /** Each release's own commit (shop-1-4-0's is REVISION), so checks bind to one release as they do in a cluster. */
 export function revisionOf(name: string): string {
   return name === RETRO_RELEASE ? REVISION : createHash("sha1").update(name).digest("hex");
 }
-export const PREVIOUS = "1a1a1a1d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
-export const HOSTILE = "<script>alert('pwned')</script>";
 export const RETRO_RELEASE = "shop-1-4-0";
 
 const OPERATOR = "stagegate-operator";

@@ -3,6 +3,8 @@
 // role of its own, set up by the same admin step production runs.
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
 import pg from "pg";
 import {
   SHARED_POSTGRES_ENV,
@@ -91,4 +93,19 @@ export async function createAuditDatabase(server?: PostgresServer): Promise<Audi
     asAdmin: (sql, values) => runOnce(adminUrl, sql, values),
     asOperator: (sql, values) => runOnce(operatorUrl, sql, values),
   };
+}
+
+/** The operator role's URL without its password, and a file in `dir` holding the password: the CLI's login flags. */
+export async function passwordFileLogin(db: AuditDatabase, dir: string): Promise<string[]> {
+  const file = path.join(dir, `${db.role}.password`);
+  await writeFile(file, `${db.rolePassword}\n`, { mode: 0o600 });
+  const url = databaseUrl(db.server, db.database, db.role, "").replace(":@", "@");
+  return ["--database-url", url, "--password-file", file];
+}
+
+/** The entry table's row count and a digest of its rows, to show a reader left it as it was. */
+export function entriesDigest(db: AuditDatabase): Promise<{ rows: string; digest: string }[]> {
+  return db.asAdmin<{ rows: string; digest: string }>(
+    "SELECT count(*)::text AS rows, md5(string_agg(entry::text, '' ORDER BY seq)) AS digest FROM stagegate_audit.entries",
+  );
 }

@@ -18,7 +18,7 @@ import { silentLogger } from "../../../src/runtime/logging.js";
 import { builtin } from "../../../src/runtime/kube/resource.js";
 import { deleteIgnoringMissing } from "../../support/controller-world.js";
 import { clientFor, createTestNamespace } from "../../support/kube.js";
-import { createAuditDatabase, databaseUrl, type AuditDatabase } from "../../support/postgres.js";
+import { createAuditDatabase, type AuditDatabase, passwordFileLogin } from "../../support/postgres.js";
 import { makeScratch, sampleEvent } from "../../unit/audit/audit-fixtures.js";
 import { stagegateAs } from "../cli/cli-helpers.js";
 
@@ -35,11 +35,8 @@ describe("checkpoints of the PostgreSQL audit store", () => {
     namespace = await createTestNamespace(admin, "audit-db-cps");
     db = await createAuditDatabase();
     scratch = await makeScratch();
-    const pw = path.join(scratch.dir, "pw");
-    await writeFile(pw, `${db.rolePassword}\n`, { mode: 0o600 });
     await writeFile(path.join(scratch.dir, "key.pub"), publicKey.export({ type: "spki", format: "pem" }));
-    const url = databaseUrl(db.server, db.database, db.role, "").replace(":@", "@");
-    login = ["--database-url", url, "--password-file", pw];
+    login = await passwordFileLogin(db, scratch.dir);
     // Two replicas, each appending and signing what it appended: one series, since the chain is one.
     const replicas = await Promise.all(
       [0, 1].map(async () => {

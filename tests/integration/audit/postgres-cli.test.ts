@@ -5,19 +5,13 @@ import { describe, it } from "node:test";
 import pg from "pg";
 import { PostgresAuditRecorder } from "../../../src/audit/postgres/recorder.js";
 import { AUDIT_SCHEMA_VERSION } from "../../../src/audit/postgres/schema.js";
-import { createAuditDatabase, databaseUrl, type AuditDatabase } from "../../support/postgres.js";
+import { createAuditDatabase, passwordFileLogin } from "../../support/postgres.js";
 import { makeScratch, sampleEvent } from "../../unit/audit/audit-fixtures.js";
 import { runOfflineCli } from "../../support/offline-cli.js";
 
 const cli = runOfflineCli;
 
-/** The operator role's URL without its password, and a file holding the password. */
-async function operatorLogin(db: AuditDatabase, dir: string): Promise<string[]> {
-  const file = path.join(dir, `${db.role}.password`);
-  await writeFile(file, `${db.rolePassword}\n`, { mode: 0o600 });
-  const url = databaseUrl(db.server, db.database, db.role, "").replace(":@", "@");
-  return ["--database-url", url, "--password-file", file];
-}
+const operatorLogin = passwordFileLogin;
 
 describe("stagegate audit verify and setup-database on PostgreSQL", () => {
   it("sets the store up idempotently, then verifies its chain by row and names a tampered row", async () => {

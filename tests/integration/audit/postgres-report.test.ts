@@ -3,13 +3,18 @@
 // headless Chromium and read back with pdftotext; the table left exactly as it was; and a row a superuser rewrote
 // (the append-only trigger switched off) said to break the chain.
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { PostgresAuditRecorder } from "../../../src/audit/postgres/recorder.js";
 import { runCli } from "../../../src/cli/main.js";
 import type { CliIo } from "../../../src/cli/verb.js";
-import { createAuditDatabase, databaseUrl, type AuditDatabase } from "../../support/postgres.js";
+import {
+  createAuditDatabase,
+  type AuditDatabase,
+  passwordFileLogin,
+  entriesDigest,
+} from "../../support/postgres.js";
 import { releaseStory, storyNames } from "../../support/report-story.js";
 import { pdfText, STORY_START } from "../../support/report-trail.js";
 import { makeScratch } from "../../unit/audit/audit-fixtures.js";
@@ -44,22 +49,12 @@ describe("stagegate audit report on PostgreSQL", () => {
     } finally {
       await recorder.close();
     }
-    const pw = path.join(scratch.dir, "pw");
-    await writeFile(pw, `${db.rolePassword}\n`, { mode: 0o600 });
-    login = [
-      "--database-url",
-      databaseUrl(db.server, db.database, db.role, "").replace(":@", "@"),
-      "--password-file",
-      pw,
-    ];
+    login = await passwordFileLogin(db, scratch.dir);
   });
 
   after(() => scratch?.cleanup());
 
-  const table = () =>
-    db.asAdmin<{ rows: string; digest: string }>(
-      "SELECT count(*)::text AS rows, md5(string_agg(entry::text, '' ORDER BY seq)) AS digest FROM stagegate_audit.entries",
-    );
+  const table = () => entriesDigest(db);
 
   it("prints a release's report from the database to PDF, and leaves the table as it was", async () => {
     const before = await table();
