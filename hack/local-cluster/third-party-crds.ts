@@ -27,7 +27,7 @@ export const THIRD_PARTY_CRDS: readonly ThirdPartyCrdSource[] = [
   {
     module: "github.com/argoproj/argo-cd/v3",
     version: "v3.5.7",
-    files: ["manifests/crds/application-crd.yaml"],
+    files: ["manifests/crds/application-crd.yaml", "manifests/crds/appproject-crd.yaml"],
   },
   {
     module: "github.com/fluxcd/kustomize-controller",

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { EnvironmentSpec } from "../api/v1alpha1/environment.js";
 import type { AuditRecorder } from "../audit/recorder.js";
 import type { Informers } from "../controllers/informers.js";
@@ -6,6 +7,8 @@ import { deliveryResources, resources } from "../controllers/resources.js";
 import type { TargetIdentity } from "../api/v1alpha1/binding.js";
 import { isNotFound } from "../runtime/kube/api-error.js";
 import type { KubeClient } from "../runtime/kube/client.js";
+import type { KubeObject } from "../runtime/kube/object.js";
+import { builtin } from "../runtime/kube/resource.js";
 import type { Logger } from "../runtime/logging.js";
 import type { ServingCertificateSource } from "../runtime/serving-certificate.js";
 import { startWebhookServer, type WebhookServer } from "../webhooks/server.js";
@@ -65,6 +68,21 @@ export async function startWebhooks(
       throw err;
     }
   };
+  // Namespaces and Releases from the cache once it has synced, live before that (as Environments above).
+  const lookupNamespaceLabels = async (name: string): Promise<Record<string, string> | undefined> => {
+    const cached = informers.namespaces.hasSynced()
+      ? informers.namespaces.store.get(name)
+      : await getOrUndefined(() => client.get(builtin.namespace, name));
+    return cached === undefined ? undefined : (cached.metadata.labels ?? {});
+  };
+  const lookupReleaseChangeType = async (namespace: string, name: string): Promise<string | undefined> => {
+    const cached = informers.releases.hasSynced()
+      ? informers.releases.store.get(`${namespace}/${name}`)
+      : await getOrUndefined(() => client.get(resources.release, name, namespace));
+    if (cached === undefined) return undefined;
+    const spec = ReleaseChangeTypeView.safeParse(cached.spec);
+    return spec.success ? (spec.data.changeType ?? "Feature") : "Feature";
+  };
   let server: WebhookServer;
   try {
     server = await startWebhookServer({
@@ -74,6 +92,8 @@ export async function startWebhooks(
       audit,
       lookupEnvironment,
       lookupDeliveryLabels,
+      lookupNamespaceLabels,
+      lookupReleaseChangeType,
       operatorUsername: deps.operatorIdentity,
       creatorSeal: deps.creatorSeal,
       log,
@@ -89,4 +109,17 @@ export async function startWebhooks(
     "Serving admission webhooks",
   );
   return server;
+}
+
+/** The one field of a Release the task webhook reads: what kind of release it is. */
+const ReleaseChangeTypeView = z.looseObject({ changeType: z.string().optional() });
+
+/** The object `read` returns, or undefined when the API server says it does not exist. */
+async function getOrUndefined(read: () => Promise<KubeObject>): Promise<KubeObject | undefined> {
+  try {
+    return await read();
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
 }

@@ -7,10 +7,10 @@ import {
   type CacheTrimming,
   type FieldPath,
 } from "../runtime/informer/transform.js";
-import type { ResourceType } from "../runtime/kube/resource.js";
+import { builtin, type ResourceType } from "../runtime/kube/resource.js";
 import type { ControllerDeps } from "./deps.js";
 import { LOCK_ANNOTATION } from "./release/gather.js";
-import { deliveryResources, resources } from "./resources.js";
+import { argoCDProjectResource, deliveryResources, resources } from "./resources.js";
 import { ARGOCD_UNREAD_STATUS, FLUX_KUSTOMIZATION_UNREAD_STATUS } from "./delivery-unread.js";
 
 /** The shared caches every controller reads from; one informer per resource, however many controllers use it. */
@@ -27,6 +27,10 @@ export interface Informers {
   argoCDApplications: Informer;
   fluxKustomizations: Informer;
   fluxHelmReleases: Informer;
+  /** Namespaces, for the labels that scope release freezes (written by whoever administers namespaces). */
+  namespaces: Informer;
+  /** Argo CD AppProjects, for the sync windows Argo CD applies to an Application's syncs. Optional like the rest. */
+  argoCDProjects: Informer;
 }
 
 /**
@@ -117,6 +121,8 @@ export function createInformers(
       true,
     ),
     fluxHelmReleases: informerFor(deps, deliveryResources.fluxHelmRelease, trimming.other, true),
+    namespaces: informerFor(deps, builtin.namespace, trimming.other),
+    argoCDProjects: informerFor(deps, argoCDProjectResource, trimming.other, true),
   };
   takeInOwnWrites(deps.client, informerList(informers));
   return informers;
@@ -130,6 +136,8 @@ export function informerList(informers: Informers): Informer[] {
     informers.releases,
     informers.changeRequests,
     informers.approvals,
+    informers.namespaces,
+    informers.argoCDProjects,
     ...deliveryInformers(informers),
   ];
 }

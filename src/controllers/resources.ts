@@ -44,3 +44,12 @@ export const deliveryResources = {
     namespaced: true,
   },
 } as const satisfies Record<string, ResourceType>;
+
+/** Argo CD's AppProject, read only for the sync windows it applies to its Applications (spec.syncWindows). */
+export const argoCDProjectResource = {
+  group: "argoproj.io",
+  version: "v1alpha1",
+  plural: "appprojects",
+  kind: "AppProject",
+  namespaced: true,
+} as const satisfies ResourceType;

@@ -43,8 +43,12 @@ export interface PromotionInput {
     untrusted?: string | undefined;
   };
   windows: readonly WindowSpec[];
-  /** Release freezes of the environment; none in force lets the gate open. */
+  /** Release freezes of the environment; none in force (in scope, without an exception) lets the gate open. */
   freezes?: readonly FreezeSpec[];
+  /** The labels of the release's namespace, which scope freezes; undefined when unknown (every freeze holds). */
+  namespaceLabels?: Readonly<Record<string, string>> | undefined;
+  /** The release's `spec.changeType` (Feature when absent). */
+  changeType?: string | undefined;
   /** Who holds the target's lock (a release key), if anyone; `self` is this release's key. */
   lockHolder?: string | undefined;
   /**
@@ -154,7 +158,13 @@ const changeApproved: Gate<PromotionInput> = ({ approvalRequired, changeRequest,
 
 const window: Gate<PromotionInput> = ({ windows, now }) => insideWindow(windows, now);
 
-const notFrozen: Gate<PromotionInput> = ({ freezes, now }) => outsideFreezes(freezes ?? [], now);
+const notFrozen: Gate<PromotionInput> = (input) =>
+  outsideFreezes(input.freezes ?? [], input.now, {
+    scope: { namespaceLabels: input.namespaceLabels },
+    changeType: input.changeType,
+    // Only an approval people gave for this very promotion lets a Hotfix through a freeze.
+    changeApproved: input.approvalRequired && changeApproved(input).pass,
+  });
 
 const targetFree: Gate<PromotionInput> = ({ lockHolder, lockForged, self }) => {
   if (lockHolder === undefined || lockHolder === self) {

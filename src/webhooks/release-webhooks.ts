@@ -5,6 +5,7 @@ import { ReleaseSpec } from "../api/v1alpha1/release.js";
 import { isDeepStrictEqual } from "node:util";
 import type { AdmissionResponse } from "./admission-review.js";
 import { refuse, settle } from "./audit-outcome.js";
+import { freezeRefusal } from "./freeze-admission.js";
 import { judgeRelease } from "./release-rules.js";
 import { ALLOWED, deny } from "./verdict.js";
 import type { AdmissionHandler, WebhookContext } from "./webhook-context.js";
@@ -41,7 +42,8 @@ async function labelsOf(
  * `/validate/releases`: a Release may only target delivery objects its environments own, follow each
  * environment's promotesFrom without skipping a stage, and ask gated environments for immutable revisions only.
  * Judged on CREATE and on every UPDATE that changes the spec (metadata and status updates, such as the operator's
- * finalizer, pass). Every denial is an AdmissionDenied audit entry; the controller checks the same again before
+ * finalizer, pass). On CREATE, a release freeze in force in its scope refuses a new Feature release (a Hotfix
+ * where the freeze lets hotfixes in). Every denial is an AdmissionDenied audit entry; the controller checks the same again before
  * every write, since Environments change after admission.
  */
 export const validateRelease: AdmissionHandler = async (request, ctx): Promise<AdmissionResponse> => {
@@ -65,5 +67,16 @@ export const validateRelease: AdmissionHandler = async (request, ctx): Promise<A
     environments: await environmentsOf(ctx, spec.data),
     targetLabels: await labelsOf(ctx, spec.data),
   });
-  return settle(request, ctx, verdict);
+  if (!verdict.allowed || request.operation !== "CREATE") return settle(request, ctx, verdict);
+  const changeType = spec.data.changeType ?? "Feature";
+  const frozen = await freezeRefusal(
+    {
+      what: `a new ${changeType} release going to ${spec.data.pipeline.join(", ")}`,
+      namespace: request.namespace,
+      environments: spec.data.pipeline,
+      changeType,
+    },
+    ctx,
+  );
+  return frozen === undefined ? settle(request, ctx, verdict) : refuse(request, ctx, frozen);
 };

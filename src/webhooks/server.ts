@@ -44,6 +44,8 @@ export interface WebhookServerOptions extends HttpsServingOptions {
   audit: AuditRecorder;
   lookupEnvironment: (name: string) => Promise<EnvironmentSpec | undefined>;
   lookupDeliveryLabels?: WebhookContext["lookupDeliveryLabels"];
+  lookupNamespaceLabels?: WebhookContext["lookupNamespaceLabels"];
+  lookupReleaseChangeType?: WebhookContext["lookupReleaseChangeType"];
   /**
    * The operator's own user name, a fixed name or a getter of the one learned at start (undefined until then:
    * nobody counts as the operator); see {@link WebhookContext.operatorUsername}.
@@ -148,6 +150,12 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     ...(options.lookupDeliveryLabels === undefined
       ? {}
       : { lookupDeliveryLabels: options.lookupDeliveryLabels }),
+    ...(options.lookupNamespaceLabels === undefined
+      ? {}
+      : { lookupNamespaceLabels: options.lookupNamespaceLabels }),
+    ...(options.lookupReleaseChangeType === undefined
+      ? {}
+      : { lookupReleaseChangeType: options.lookupReleaseChangeType }),
     log: options.log,
     creatorSeal: options.creatorSeal,
     get operatorUsername(): string | undefined {

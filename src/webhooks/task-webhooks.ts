@@ -1,5 +1,7 @@
 import type { AdmissionRequest, AdmissionResponse } from "./admission-review.js";
+import { z } from "zod";
 import { readObject } from "./admitted-objects.js";
+import { freezeRefusal, isFeatureWork } from "./freeze-admission.js";
 import { refuse, settle } from "./audit-outcome.js";
 import { jsonPointer } from "./stamping.js";
 import { isAutomatedItem, needsVerificationLookup } from "./task-automation.js";
@@ -64,6 +66,36 @@ async function automatedAmong(
 }
 
 /**
+ * Why a release freeze refuses a person's new task: feature work (not a rollback, verification or review) for an
+ * environment of a Feature release (or a release the webhook cannot read) while a freeze holds that environment.
+ */
+async function newTaskFrozen(
+  request: AdmissionRequest,
+  task: TaskView,
+  ctx: WebhookContext,
+): Promise<Denial | undefined> {
+  const environment = task.spec.environment;
+  const release = ReleaseRefView.safeParse(task.spec.releaseRef);
+  if (environment === undefined || !release.success || !isFeatureWork(task.spec.type)) return undefined;
+  const namespace = request.namespace ?? task.metadata.namespace;
+  const changeType =
+    namespace === undefined || ctx.lookupReleaseChangeType === undefined
+      ? "Feature"
+      : ((await ctx.lookupReleaseChangeType(namespace, release.data.name)) ?? "Feature");
+  return freezeRefusal(
+    {
+      what: `a new ${task.spec.type ?? "task"} task for ${changeType} release ${release.data.name}`,
+      namespace,
+      environments: [environment],
+      changeType,
+    },
+    ctx,
+  );
+}
+
+const ReleaseRefView = z.looseObject({ name: z.string().min(1) });
+
+/**
  * `/validate/deploymenttasks`: the operator's own writes pass; a person may never set or change who created a task
  * (`CreatorForged`), create only unbound tasks, never change what a task is or checks, complete only items of tasks they own and that Stagegate does not conclude
  * itself, attach only evidence that names the task's artifact or links a report, and never write who completed an
@@ -82,6 +114,10 @@ export const validateDeploymentTask: AdmissionHandler = async (request, ctx): Pr
     before = old.value;
   }
   const task = after.value;
+  if (before === undefined) {
+    const frozen = await newTaskFrozen(request, task, ctx);
+    if (frozen !== undefined) return refuse(request, ctx, frozen);
+  }
   const stamp = creatorStampKept(request, before, task, { seal: ctx.creatorSeal, now: ctx.now() });
   if (!stamp.allowed) return refuse(request, ctx, stamp);
   const completed = completedItems(before?.spec.checklist, task.spec.checklist);

@@ -39,7 +39,9 @@ export type RuleName =
   | "EvidenceNotAttested"
   | "CompletionForged"
   // The creator stamp of DeploymentTasks (ADR 0012): who created a task is the server's to say.
-  | "CreatorForged";
+  | "CreatorForged"
+  // A release freeze in force refuses new Feature releases and their new tasks in its scope (ADR 0045).
+  | "Frozen";
 
 /** A rule's answer: allowed, or denied by a named rule with a sentence that says what to do. */
 export type Verdict = { allowed: true } | Denial;

@@ -19,6 +19,16 @@ export interface WebhookContext {
    * access to delivery objects: ownership is then judged by namespace at admission, and fully by the controller.
    */
   lookupDeliveryLabels?: (target: TargetIdentity) => Promise<Record<string, string> | undefined>;
+  /**
+   * Reads the labels of a namespace (which scope release freezes); `undefined` when there is no such namespace.
+   * Absent where the server cannot read namespaces: every freeze is then judged to cover every namespace.
+   */
+  lookupNamespaceLabels?: (namespace: string) => Promise<Record<string, string> | undefined>;
+  /**
+   * Reads a Release's `spec.changeType` (`"Feature"` when it sets none); `undefined` when there is no such
+   * Release. Absent where the server cannot read Releases: a task's release is then judged a Feature.
+   */
+  lookupReleaseChangeType?: (namespace: string, name: string) => Promise<string | undefined>;
   log: Logger;
   /**
    * The operator's own authenticated user name (its ServiceAccount), as a SelfSubjectReview told it at start.

@@ -86,6 +86,10 @@ const MAY_GO_UNUSED: Record<string, string> = Object.fromEntries([
       "(tests/integration/controllers/release-lifecycle.test.ts)",
   ],
   [
+    "get /namespaces",
+    "read live only by the release and task webhooks before the cache has synced; the cache answers after",
+  ],
+  [
     "get source.toolkit.fluxcd.io/helmrepositories",
     "read only to resolve a chart version range where an Environment sets gate.mutableRevisions: Resolve " +
       "(tests/security/gate-resolved-chart-ranges.test.ts)",

@@ -27,25 +27,80 @@ export const DeploymentWindow = z
   })
   .describe("A recurring period in which deployments are permitted.");
 
-/** A period in which no release may enter the environment (a rollback may, as break-glass). */
+/** The kinds of release a freeze may let through, under the environment's approval policy. */
+export const FreezeException = z
+  .enum(["Hotfix"])
+  .describe("Hotfix: a Release with spec.changeType Hotfix, once its ChangeRequest is approved.");
+
+/**
+ * A period in which no release may enter the environment (a rollback may, as break-glass): dated (start and end)
+ * or recurring (schedule and duration in a time zone), over every namespace or only those whose labels match.
+ */
 export const Freeze = z
   .object({
     name: z.string().min(1).max(63).describe("A label for the freeze, for example year-end."),
-    start: Timestamp.describe("When the freeze begins (RFC 3339)."),
-    end: Timestamp.describe("When the freeze ends (RFC 3339)."),
+    start: Timestamp.optional().describe("When a dated freeze begins (RFC 3339); with end."),
+    end: Timestamp.optional().describe("When a dated freeze ends (RFC 3339); with start."),
+    schedule: admittedIf(z.string().min(1).max(128), CRON_SHAPE)
+      .optional()
+      .describe(
+        "When a recurring freeze begins, as a cron expression (minute hour day-of-month month day-of-week); with " +
+          'duration. For example "0 16 * * 5" with 64h freezes every weekend from Friday 16:00.',
+      ),
+    duration: Duration.optional().describe(
+      "How long each occurrence of a recurring freeze lasts, for example 64h.",
+    ),
+    timeZone: admittedIf(z.string().max(64), TIME_ZONE_SHAPE)
+      .optional()
+      .describe("The IANA time zone of the schedule. Defaults to UTC."),
     reason: z
       .string()
       .max(1024)
       .optional()
-      .describe("Why the environment is frozen, shown in gate explanations."),
+      .describe("Why the environment is frozen, shown in gate explanations and admission refusals."),
+    namespaceSelector: z
+      .object({
+        matchLabels: boundedStringMap(
+          "Labels a release's namespace must carry, each with exactly this value, for the freeze to hold it; " +
+            "empty means every namespace. Only namespace labels scope a freeze: a release's own labels are " +
+            "written by whoever may edit the release, so they could not hold anyone.",
+          { entries: 16, key: 316, value: 63 },
+        ).default({}),
+      })
+      .optional()
+      .describe("Which namespaces' releases the freeze holds, by namespace labels. Absent: every namespace."),
+    exceptions: z
+      .array(FreezeException)
+      .max(1)
+      .default([])
+      .meta({
+        description:
+          "Which kinds of release may enter during the freeze: Hotfix lets a Release with spec.changeType Hotfix " +
+          "through once its ChangeRequest is approved (the environment must require approvals). A rollback " +
+          "always passes, as break-glass.",
+        "x-kubernetes-list-type": "set",
+      }),
   })
   .meta({
-    description: "A release freeze: no promotion between start and end.",
+    description: "A release freeze: no promotion while it is in force.",
     "x-kubernetes-validations": [
       {
-        rule: "timestamp(self.end) > timestamp(self.start)",
+        rule:
+          "(has(self.start) && has(self.end) && !has(self.schedule) && !has(self.duration)) || " +
+          "(!has(self.start) && !has(self.end) && has(self.schedule) && has(self.duration))",
+        message:
+          "a freeze is either dated (set start and end) or recurring (set schedule and duration), not both and " +
+          "not neither",
+      },
+      {
+        rule: "!has(self.start) || !has(self.end) || timestamp(self.end) > timestamp(self.start)",
         message: "a freeze must end after it starts",
         fieldPath: ".end",
+      },
+      {
+        rule: "!has(self.timeZone) || has(self.schedule)",
+        message: "timeZone applies to a recurring freeze only: remove it or set schedule and duration",
+        fieldPath: ".timeZone",
       },
     ],
   });
@@ -172,7 +227,18 @@ export const GatePolicy = z
         "x-kubernetes-list-map-keys": ["name"],
       }),
   })
-  .describe("What must be true before a release may enter the environment.");
+  .meta({
+    description: "What must be true before a release may enter the environment.",
+    "x-kubernetes-validations": [
+      {
+        rule: "self.requiredApprovals > 0 || self.freezes.all(f, !('Hotfix' in f.exceptions))",
+        message:
+          "a freeze's Hotfix exception lets a release through only once people approve it: set requiredApprovals " +
+          "to at least 1, or remove Hotfix from the freeze's exceptions",
+        fieldPath: ".freezes",
+      },
+    ],
+  });
 export type GatePolicy = z.infer<typeof GatePolicy>;
 
 /**

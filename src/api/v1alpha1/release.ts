@@ -132,6 +132,14 @@ export const ReleaseSpec = z
       .describe("The people responsible for the release."),
     rollbackPolicy: RollbackPolicy.default({ mode: "Manual" }),
     declaredBy: Declarer.optional(),
+    changeType: z
+      .enum(["Feature", "Hotfix"])
+      .optional()
+      .describe(
+        "What kind of release this is: Feature (when absent) or Hotfix. A release freeze refuses new Feature " +
+          "releases in its scope and holds their promotions; a freeze with the Hotfix exception lets a Hotfix " +
+          "through once its ChangeRequest is approved. Set at creation; it cannot change afterwards.",
+      ),
   })
   .meta({
     description: "The version, its source, what it delivers, where it goes and who owns it.",
@@ -140,6 +148,12 @@ export const ReleaseSpec = z
         rule: "self.targets.all(t, t.environment in self.pipeline)",
         message: "every target's environment must be listed in spec.pipeline",
         fieldPath: ".targets",
+      },
+      {
+        rule: "has(self.changeType) == has(oldSelf.changeType) && (!has(self.changeType) || self.changeType == oldSelf.changeType)",
+        message:
+          "spec.changeType is set when the release is created and cannot change: create a new release instead",
+        fieldPath: ".changeType",
       },
     ],
   });

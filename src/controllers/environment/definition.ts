@@ -5,11 +5,14 @@ import { EnvironmentReason, type EnvironmentOrder } from "./order.js";
 
 /** Why an Environment's gate, as written, cannot work: the reason of its Ready condition and what to fix. */
 export interface DefinitionProblem {
-  reason: typeof EnvironmentReason.InvalidWindow | typeof EnvironmentReason.NoApprovers;
+  reason:
+    | typeof EnvironmentReason.InvalidWindow
+    | typeof EnvironmentReason.InvalidFreeze
+    | typeof EnvironmentReason.NoApprovers;
   message: string;
 }
 
-type Window = EnvironmentSpec["gate"]["windows"][number];
+type Window = Pick<EnvironmentSpec["gate"]["windows"][number], "schedule" | "duration" | "timeZone">;
 
 const CRON_HELP =
   'write five fields (minute hour day-of-month month day-of-week), for example "0 8 * * 1-5" for 08:00 on ' +
@@ -32,6 +35,21 @@ export function checkGateDefinition(spec: EnvironmentSpec, now: Date): Definitio
       };
     }
   }
+  for (const [index, freeze] of spec.gate.freezes.entries()) {
+    if (freeze.schedule === undefined || freeze.duration === undefined) continue;
+    const recurring = {
+      schedule: freeze.schedule,
+      duration: freeze.duration,
+      timeZone: freeze.timeZone ?? "UTC",
+    };
+    const problem = windowProblem(recurring, now, "freeze");
+    if (problem !== undefined) {
+      return {
+        reason: EnvironmentReason.InvalidFreeze,
+        message: `spec.gate.freezes[${index}] (${freeze.name}): ${problem}. Until it is fixed no release can enter.`,
+      };
+    }
+  }
   const { requiredApprovals, approvers } = spec.gate;
   const named = (approvers?.users.length ?? 0) + (approvers?.groups.length ?? 0);
   if (requiredApprovals > 0 && named === 0) {
@@ -46,7 +64,7 @@ export function checkGateDefinition(spec: EnvironmentSpec, now: Date): Definitio
   return undefined;
 }
 
-function windowProblem(window: Window, now: Date): string | undefined {
+function windowProblem(window: Window, now: Date, what = "window"): string | undefined {
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: window.timeZone });
   } catch {
@@ -62,7 +80,7 @@ function windowProblem(window: Window, now: Date): string | undefined {
     return `schedule "${window.schedule}" is not a cron expression (${(err as Error).message}); ${CRON_HELP}`;
   }
   if (cron.nextRun(now) === null) {
-    return `schedule "${window.schedule}" never fires, so the window never opens; ${CRON_HELP}`;
+    return `schedule "${window.schedule}" never fires, so the ${what} never begins; ${CRON_HELP}`;
   }
   let length: number;
   try {
@@ -71,7 +89,7 @@ function windowProblem(window: Window, now: Date): string | undefined {
     return `duration ${(err as Error).message}`;
   }
   if (length <= 0)
-    return `duration "${window.duration}" is zero, so the window never opens; set it to, for example, 4h`;
+    return `duration "${window.duration}" is zero, so the ${what} never lasts; set it to, for example, 4h`;
   return undefined;
 }
 

@@ -14,6 +14,7 @@ export const EnvironmentReason = {
   OrderCycle: "OrderCycle",
   PredecessorInvalid: "PredecessorInvalid",
   InvalidWindow: "InvalidWindow",
+  InvalidFreeze: "InvalidFreeze",
   NoApprovers: "NoApprovers",
 } as const;
 

@@ -12,7 +12,7 @@ import type { ReleaseEnvironmentState, ReleaseEnvironmentStatus } from "../../ap
 import { resolvableChartRange } from "../../api/v1alpha1/resolved-chart.js";
 import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
 import { windowPosition } from "../../policy/deployment-window.js";
-import { thawsAt } from "../../policy/freeze.js";
+import { occurrenceAt, thawsAt } from "../../policy/freeze.js";
 import type { GateVerdict } from "../../policy/gate.js";
 import { targetOwnership } from "../../policy/delivery-ownership.js";
 import { decidePromotionGate, type PromotionInput } from "../../policy/promotion-gates.js";
@@ -56,6 +56,8 @@ export interface EnvironmentInput {
   sourceDigest?: string | undefined;
   /** The labels of the target's delivery object as read in this pass; undefined when it was not read. */
   targetLabels?: Readonly<Record<string, string>> | undefined;
+  /** The labels of the release's namespace, which scope release freezes; undefined when the cache has none. */
+  namespaceLabels?: Readonly<Record<string, string>> | undefined;
   /** Why pinning the target's Flux source would move objects outside the environment, when it would. */
   sharedSource?: string | undefined;
   /** The release key (`namespace/name`) holding the target's lock, if any. */
@@ -248,7 +250,8 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
     ? TARGET_POLL_MS
     : verdict === undefined
       ? undefined
-      : (untilWindowOpens(verdict, spec, ctx.now) ?? untilLockTaken(verdict, input.lock, ctx.now));
+      : (untilWindowOpens(verdict, spec, ctx.now, input.namespaceLabels) ??
+        untilLockTaken(verdict, input.lock, ctx.now));
   return {
     entry: entry(ctx, state, reasons, kept.revision, kept),
     actions,
@@ -331,6 +334,8 @@ function promotionInput(
         }),
     windows: spec.gate.windows,
     freezes: spec.gate.freezes,
+    namespaceLabels: input.namespaceLabels,
+    changeType: ctx.release.spec.changeType,
     // A promotion another release recorded here holds the target as its lock does, and no forged lock frees it.
     lockHolder: input.recordedBy ?? input.lockHolder,
     lockForged: input.recordedBy === undefined && input.lock?.kind === "Forged" ? input.lock.why : undefined,
@@ -384,11 +389,12 @@ function specProblem(ctx: StepContext): EnvironmentStep["stall"] {
   }
   try {
     for (const w of spec.gate.windows) windowPosition(w, ctx.now);
+    for (const f of spec.gate.freezes) occurrenceAt(f, ctx.now);
     if (spec.taskSLA !== undefined) parseDuration(spec.taskSLA);
   } catch (err) {
     return {
       reason: ReleaseReason.InvalidEnvironment,
-      message: `Environment ${name} has an invalid window or task SLA (${(err as Error).message}); fix its spec.`,
+      message: `Environment ${name} has an invalid window, freeze or task SLA (${(err as Error).message}); fix its spec.`,
     };
   }
   return undefined;
@@ -399,7 +405,12 @@ function specProblem(ctx: StepContext): EnvironmentStep["stall"] {
  * ends, when being outside every window or inside a freeze is all that holds it. Nothing else wakes a release
  * at such an instant.
  */
-function untilWindowOpens(verdict: GateVerdict, spec: EnvironmentSpec, now: Date): number | undefined {
+function untilWindowOpens(
+  verdict: GateVerdict,
+  spec: EnvironmentSpec,
+  now: Date,
+  namespaceLabels: Readonly<Record<string, string>> | undefined,
+): number | undefined {
   if (verdict.open || verdict.blocking.some((b) => b.reason !== "OutsideWindow" && b.reason !== "Frozen")) {
     return undefined;
   }
@@ -412,7 +423,7 @@ function untilWindowOpens(verdict: GateVerdict, spec: EnvironmentSpec, now: Date
     instants.push(Math.min(...opens));
   }
   if (verdict.blocking.some((b) => b.reason === "Frozen")) {
-    const thaw = thawsAt(spec.gate.freezes, now);
+    const thaw = thawsAt(spec.gate.freezes, now, { namespaceLabels });
     if (thaw === undefined) return undefined;
     instants.push(thaw.getTime());
   }

@@ -86,6 +86,7 @@ export async function gatherEnvironments(
     const input: EnvironmentInput = {
       name,
       spec,
+      namespaceLabels: namespaceLabelsOf(deps.informers, release.namespace),
       tasks: tasksOf(
         tasks,
         name,
@@ -298,6 +299,15 @@ function changeRequestOf(
       untrusted: changeDistrust(obj, binding, deps.operatorIdentity),
     },
   };
+}
+
+/** The labels of a namespace as cached ({} when it has none); undefined when the cache does not hold it. */
+export function namespaceLabelsOf(
+  informers: Informers,
+  namespace: string,
+): Record<string, string> | undefined {
+  const ns = informers.namespaces.store.get(namespace);
+  return ns === undefined ? undefined : (ns.metadata.labels ?? {});
 }
 
 /** Whether a change is bound to another release of the same name (an earlier one, deleted and re-created). */

@@ -36,7 +36,7 @@ export interface BreakGlassInput {
 
 /** The freezes in force on the Environment now; none when the Environment is unknown. */
 export function activeFreezes(spec: EnvironmentSpec | undefined, now: Date): FreezeSpec[] {
-  return spec === undefined ? [] : freezesInForce(spec.gate.freezes, now);
+  return spec === undefined ? [] : freezesInForce(spec.gate.freezes, now).map((f) => f.spec);
 }
 
 /**

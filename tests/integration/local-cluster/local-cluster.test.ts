@@ -25,6 +25,7 @@ interface Crd {
 
 const THIRD_PARTY = [
   { crd: "applications.argoproj.io", served: "v1alpha1" },
+  { crd: "appprojects.argoproj.io", served: "v1alpha1" },
   { crd: "kustomizations.kustomize.toolkit.fluxcd.io", served: "v1" },
   { crd: "helmreleases.helm.toolkit.fluxcd.io", served: "v2" },
   { crd: "gitrepositories.source.toolkit.fluxcd.io", served: "v1" },

@@ -552,7 +552,7 @@ const rows: Row[] = [
     },
     states: ["Verified", "Gated", "Pending", "Pending"],
     actions: [],
-    says: [["test", "Environment test has an invalid window or task SLA"]],
+    says: [["test", "Environment test has an invalid window, freeze or task SLA"]],
     ready: ["False", "InvalidEnvironment"],
     stalled: "InvalidEnvironment",
   },
