@@ -1,5 +1,6 @@
 import { describeArtifact } from "../api/v1alpha1/release-binding.js";
 import type { TaskPhase, TaskType } from "../api/v1alpha1/deployment-task.js";
+import { insideArgoSyncWindows, type ProjectWindows } from "./argo-sync-windows.js";
 import { insideWindow, type WindowSpec } from "./deployment-window.js";
 import { outsideFreezes, type FreezeSpec } from "./freeze.js";
 import { blocked, evaluateGates, passed, type Gate, type GateResult, type GateVerdict } from "./gate.js";
@@ -47,6 +48,8 @@ export interface PromotionInput {
   freezes?: readonly FreezeSpec[];
   /** The labels of the release's namespace, which scope freezes; undefined when unknown (every freeze holds). */
   namespaceLabels?: Readonly<Record<string, string>> | undefined;
+  /** The sync windows Argo CD applies to the target's Application (Argo CD targets with windows only). */
+  syncWindows?: ProjectWindows | undefined;
   /** The release's `spec.changeType` (Feature when absent). */
   changeType?: string | undefined;
   /** Who holds the target's lock (a release key), if anyone; `self` is this release's key. */
@@ -158,6 +161,9 @@ const changeApproved: Gate<PromotionInput> = ({ approvalRequired, changeRequest,
 
 const window: Gate<PromotionInput> = ({ windows, now }) => insideWindow(windows, now);
 
+const argoSyncWindow: Gate<PromotionInput> = ({ syncWindows, now }) =>
+  insideArgoSyncWindows(syncWindows, now);
+
 const notFrozen: Gate<PromotionInput> = (input) =>
   outsideFreezes(input.freezes ?? [], input.now, {
     scope: { namespaceLabels: input.namespaceLabels },
@@ -193,6 +199,7 @@ export const PROMOTION_GATES: readonly Gate<PromotionInput>[] = [
   requiredChecksDone,
   changeApproved,
   window,
+  argoSyncWindow,
   notFrozen,
   targetFree,
 ];

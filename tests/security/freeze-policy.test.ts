@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ReleaseSpec } from "../../src/api/v1alpha1/release.js";
 import { changeRequestNameOf } from "../../src/controllers/release/names.js";
-import { deliveryResources, resources } from "../../src/controllers/resources.js";
+import { argoCDProjectResource, deliveryResources, resources } from "../../src/controllers/resources.js";
 import { formatTimestamp } from "../../src/runtime/duration.js";
 import { builtin } from "../../src/runtime/kube/resource.js";
 import { argoSyncs } from "../support/gitops-driver.js";
@@ -30,6 +30,7 @@ import {
 } from "./gate-world.js";
 
 const APP = deliveryResources.argoCDApplication;
+const PROJECT = argoCDProjectResource;
 const HOUR = 3_600_000;
 const TEAM = "freeze-test.stagegate.io/team";
 
@@ -304,8 +305,56 @@ describe(
       );
     });
 
+    it("waits while an Argo CD AppProject sync window would refuse the sync, names it, and promotes when it lets go", async () => {
+      await setFreezes([]);
+      // A deny window from the start of this minute for two minutes (UTC), matching the prod Application only.
+      const start = new Date();
+      const deny = {
+        kind: "deny",
+        schedule: `${start.getUTCMinutes()} ${start.getUTCHours()} * * *`,
+        duration: "2m",
+        applications: ["windowed-prod"],
+        description: "CHG-42 database maintenance",
+      };
+      await w().admin.create(
+        PROJECT,
+        {
+          apiVersion: "argoproj.io/v1alpha1",
+          kind: "AppProject",
+          metadata: { name: "default" },
+          spec: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }], syncWindows: [deny] },
+        },
+        w().namespace,
+      );
+      await createApplication(w(), "windowed-dev", w().dev);
+      await createApplication(w(), "windowed-prod", w().prod);
+      await daveCreates("windowed");
+      await syncWhenAsked("windowed-dev");
+      await aliceApproves(await currentChange("windowed"));
+      // Approved: only the sync window holds it now, and it says which window and until when.
+      await waitForEntry(
+        w(),
+        "windowed",
+        w().prod,
+        (e) =>
+          gatedFor(
+            /Argo CD would refuse the sync: AppProject .*\/default's deny window .*CHG-42 database maintenance holds it until/,
+          )(e) && (e.reasons ?? []).length === 1,
+      );
+      assert.equal(
+        (await w().admin.get(APP, "windowed-prod", w().namespace)).operation,
+        undefined,
+        "no sync asked",
+      );
+      // The clock alone lifts it: no edit of anything wakes the release, the gate asks again when the window ends.
+      await syncWhenAsked("windowed-prod", 200_000);
+      const asked = Date.now();
+      assert.ok(asked >= start.getTime() + 60_000, "the sync was asked only after the window's end");
+      await waitForEntry(w(), "windowed", w().prod, (e) => e.state === "Verified");
+    });
+
     /** Plays Argo CD: completes Stagegate's sync of `app` once it is requested. */
-    async function syncWhenAsked(app: string): Promise<void> {
+    async function syncWhenAsked(app: string, timeoutMs = WAIT_MS): Promise<void> {
       await waitFor(
         `Stagegate to ask ${app} to sync`,
         async () => {
@@ -313,7 +362,7 @@ describe(
             { sync?: { revision?: string } } | undefined;
           return op?.sync?.revision === SHA_A ? true : undefined;
         },
-        { timeoutMs: WAIT_MS },
+        { timeoutMs },
       );
       await argoSyncs(w().admin, { name: app, namespace: w().namespace }, { revision: SHA_A });
     }

@@ -13,6 +13,7 @@ import { resolvableChartRange } from "../../api/v1alpha1/resolved-chart.js";
 import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
 import { windowPosition } from "../../policy/deployment-window.js";
 import { occurrenceAt, thawsAt } from "../../policy/freeze.js";
+import { matchingWindows, syncPermittedAt, type ProjectWindows } from "../../policy/argo-sync-windows.js";
 import type { GateVerdict } from "../../policy/gate.js";
 import { targetOwnership } from "../../policy/delivery-ownership.js";
 import { decidePromotionGate, type PromotionInput } from "../../policy/promotion-gates.js";
@@ -56,6 +57,8 @@ export interface EnvironmentInput {
   sourceDigest?: string | undefined;
   /** The labels of the target's delivery object as read in this pass; undefined when it was not read. */
   targetLabels?: Readonly<Record<string, string>> | undefined;
+  /** The Argo CD sync windows that apply to the target's Application, when it is one with windows. */
+  syncWindows?: ProjectWindows | undefined;
   /** The labels of the release's namespace, which scope release freezes; undefined when the cache has none. */
   namespaceLabels?: Readonly<Record<string, string>> | undefined;
   /** Why pinning the target's Flux source would move objects outside the environment, when it would. */
@@ -250,8 +253,7 @@ export function decideEnvironmentStep(ctx: StepContext): EnvironmentStep {
     ? TARGET_POLL_MS
     : verdict === undefined
       ? undefined
-      : (untilWindowOpens(verdict, spec, ctx.now, input.namespaceLabels) ??
-        untilLockTaken(verdict, input.lock, ctx.now));
+      : (untilWindowOpens(verdict, spec, ctx.now, input) ?? untilLockTaken(verdict, input.lock, ctx.now));
   return {
     entry: entry(ctx, state, reasons, kept.revision, kept),
     actions,
@@ -335,6 +337,7 @@ function promotionInput(
     windows: spec.gate.windows,
     freezes: spec.gate.freezes,
     namespaceLabels: input.namespaceLabels,
+    syncWindows: input.syncWindows,
     changeType: ctx.release.spec.changeType,
     // A promotion another release recorded here holds the target as its lock does, and no forged lock frees it.
     lockHolder: input.recordedBy ?? input.lockHolder,
@@ -400,20 +403,21 @@ function specProblem(ctx: StepContext): EnvironmentStep["stall"] {
   return undefined;
 }
 
+/** The gate reasons the clock alone lifts: a window opens, a freeze ends, an Argo CD sync window permits. */
+const CLOCK_REASONS: ReadonlySet<string> = new Set(["OutsideWindow", "Frozen", "SyncWindowClosed"]);
+
 /**
- * Milliseconds until just after the clock alone opens the gate: the next window opens, or the freeze in force
- * ends, when being outside every window or inside a freeze is all that holds it. Nothing else wakes a release
+ * Milliseconds until just after the clock alone opens the gate: the next window opens, the freeze in force
+ * ends, or Argo CD's sync windows permit the sync, when only such clock reasons hold it. Nothing else wakes a release
  * at such an instant.
  */
 function untilWindowOpens(
   verdict: GateVerdict,
   spec: EnvironmentSpec,
   now: Date,
-  namespaceLabels: Readonly<Record<string, string>> | undefined,
+  input: Pick<EnvironmentInput, "namespaceLabels" | "syncWindows">,
 ): number | undefined {
-  if (verdict.open || verdict.blocking.some((b) => b.reason !== "OutsideWindow" && b.reason !== "Frozen")) {
-    return undefined;
-  }
+  if (verdict.open || verdict.blocking.some((b) => !CLOCK_REASONS.has(b.reason))) return undefined;
   const instants: number[] = [];
   if (verdict.blocking.some((b) => b.reason === "OutsideWindow")) {
     const opens = spec.gate.windows
@@ -423,9 +427,17 @@ function untilWindowOpens(
     instants.push(Math.min(...opens));
   }
   if (verdict.blocking.some((b) => b.reason === "Frozen")) {
-    const thaw = thawsAt(spec.gate.freezes, now, { namespaceLabels });
+    const thaw = thawsAt(spec.gate.freezes, now, { namespaceLabels: input.namespaceLabels });
     if (thaw === undefined) return undefined;
     instants.push(thaw.getTime());
+  }
+  if (verdict.blocking.some((b) => b.reason === "SyncWindowClosed") && input.syncWindows !== undefined) {
+    const permitted = syncPermittedAt(
+      matchingWindows(input.syncWindows.windows, input.syncWindows.application),
+      now,
+    );
+    if (permitted === undefined) return undefined;
+    instants.push(permitted.getTime());
   }
   // A second past the instant: at the very instant a window starts, the window gate still counts it as closed.
   // When both hold, the later instant may still find the other closed; the pass then asks again.

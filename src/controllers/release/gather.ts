@@ -15,6 +15,7 @@ import { isNotFound } from "../../runtime/kube/api-error.js";
 import type { CallOptions, KubeClient } from "../../runtime/kube/client.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
 import type { Informers } from "../informers.js";
+import { argoProjectWindows } from "./argo-project-windows.js";
 import { deliveryResources } from "../resources.js";
 import { rollbackEvidence } from "../rollback/evidence.js";
 import { lockHolderIsReal } from "../rollback/lock-holder.js";
@@ -107,6 +108,7 @@ export async function gatherEnvironments(
       targetObject = await gatherTarget(deps, target, self, pending, opts);
       input.admissionControls = admissionControlsIntact();
       input.targetLabels = targetObject === undefined ? undefined : (targetObject.metadata.labels ?? {});
+      input.syncWindows = argoProjectWindows(deps.informers, target, targetObject);
       input.sourceDigest =
         targetObject === undefined
           ? undefined
