@@ -45,6 +45,7 @@ export type AuditAction =
   | "VerificationPassed"
   | "VerificationFailed"
   | "TaskItemCompleted"
+  | "TaskEscalated"
   | "ReceiverRequestRefused"
   | "RecordArchived"
   | "RecordsPurged";

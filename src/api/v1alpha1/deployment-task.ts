@@ -3,6 +3,7 @@ import { GateBinding, IMMUTABLE_BINDING_RULE } from "./binding.js";
 import { LIMITS, boundedStringMap } from "./bounds.js";
 import { Conditions, ObservedGeneration } from "./condition.js";
 import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
+import { EscalationStatus } from "./escalation-status.js";
 import { Duration, ObjectName, Owner, Timestamp } from "./meta.js";
 
 /** The kinds of work a DeploymentTask can stand for. */
@@ -205,6 +206,7 @@ export const DeploymentTaskStatus = z
     progress: z.string().optional().describe("Required checklist items done, as done/required."),
     dueAt: Timestamp.optional().describe("When the work is due, from dueAt or from creation time plus sla."),
     completedAt: Timestamp.optional().describe("When the task succeeded; stamped once and never changed."),
+    escalation: EscalationStatus.optional(),
   })
   .describe("The state of the task as the operator last observed it.");
 export type DeploymentTaskStatus = z.infer<typeof DeploymentTaskStatus>;
@@ -254,6 +256,18 @@ export const deploymentTaskKind: KindDefinition<typeof DeploymentTaskSpec, typeo
       type: "string",
       jsonPath: '.status.conditions[?(@.type=="Overdue")].status',
       description: "Whether the task is past its due time.",
+    },
+    {
+      name: "Escalation",
+      type: "integer",
+      jsonPath: ".status.escalation.level",
+      description: "The last level of the escalation chain reached.",
+    },
+    {
+      name: "Next-Escalation",
+      type: "string",
+      jsonPath: ".status.escalation.nextAt",
+      description: "When the next level of the escalation chain is due.",
     },
     AGE_COLUMN,
   ],

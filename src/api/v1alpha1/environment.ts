@@ -5,6 +5,7 @@ import { CRON_SHAPE, TIME_ZONE_SHAPE, admittedIf } from "./source-rules.js";
 import { TaskType } from "./deployment-task.js";
 import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
 import { Duration, ObjectName, Owner, Timestamp } from "./meta.js";
+import { EscalationPolicy } from "./escalation.js";
 import { VerificationPolicy } from "./verification.js";
 
 /** The risk classes a ChangeRequest can carry. */
@@ -333,6 +334,7 @@ export const EnvironmentSpec = z
     taskSLA: Duration.optional().describe(
       "How long after creation tasks opened for this environment are due, for example 48h.",
     ),
+    escalation: EscalationPolicy.optional(),
   })
   .describe("One stage of the release pipeline and its gate policy.");
 export type EnvironmentSpec = z.infer<typeof EnvironmentSpec>;
