@@ -46,6 +46,7 @@ export type AuditAction =
   | "VerificationFailed"
   | "TaskItemCompleted"
   | "TaskEscalated"
+  | "ApprovalEscalated"
   | "ReceiverRequestRefused"
   | "RecordArchived"
   | "RecordsPurged";

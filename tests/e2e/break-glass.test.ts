@@ -204,15 +204,19 @@ describe("break-glass rollback through a release freeze end to end: operator pro
       assert.match(err.message, /Frozen: a release freeze is in force: year-end until .* on environment/);
       return true;
     });
+    let last: unknown;
     await waitFor(
       "shop-3 to be held by the freeze alone",
       async () => {
         const obj = await client.get(resources.release, "shop-3", ns);
-        const reasons = envOf(obj, env)?.reasons ?? [];
+        last = envOf((obj.status ?? {}) as Record<string, unknown>, env);
+        const reasons = envOf((obj.status ?? {}) as Record<string, unknown>, env)?.reasons ?? [];
         return reasons.length === 1 && reasons[0] === frozenReason ? obj : undefined;
       },
       { timeoutMs: STEP_TIMEOUT_MS },
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; shop-3 in ${env} was ${JSON.stringify(last)}`);
+    });
     const gated = await waitForEnvState(scope(), "shop-3", env, "Gated", STEP_TIMEOUT_MS);
     assert.deepEqual(envOf(gated, env)?.reasons, [frozenReason], "the freeze is the only thing holding it");
     const ready = condition(gated, "Ready");

@@ -277,6 +277,8 @@ describe("the chart's values", () => {
         "StagegateWorkqueueDepth",
         "StagegateAuditWriteFailures",
         "StagegateAdmissionControlsMissing",
+        "StagegateTasksOverdue",
+        "StagegateEscalated",
         "StagegateServingCertificateExpiring",
       ],
     );

@@ -9,7 +9,20 @@ import { resources } from "../../src/controllers/resources.js";
 import { scrapeMetric } from "../support/e2e-operator.js";
 import { kubectl } from "../support/cluster.js";
 import { waitFor } from "../support/kube.js";
-import { WAIT_MS, auditEntries, startGateWorld, waitForAudit, type GateWorld } from "./gate-world.js";
+import { deliveryResources } from "../../src/controllers/resources.js";
+import { argoSyncs } from "../support/gitops-driver.js";
+import {
+  SHA_A,
+  WAIT_MS,
+  argoTarget,
+  auditEntries,
+  createApplication,
+  daveCreatesRelease,
+  startGateWorld,
+  waitForAudit,
+  waitForEntry,
+  type GateWorld,
+} from "./gate-world.js";
 
 interface Escalation {
   breachedAt?: string;
@@ -24,6 +37,17 @@ describe("escalation chains as object state", { timeout: 600_000 }, () => {
 
   before(async () => {
     world = await startGateWorld("escalation");
+    await observed(w().prod, {
+      escalation: {
+        approvals: {
+          sla: "2s",
+          levels: [
+            { after: "0s", notify: { owners: true } },
+            { after: "5s", notify: { releaseManager: true, cab: true } },
+          ],
+        },
+      },
+    });
     const patched = await w().admin.patch(
       resources.environment,
       w().dev,
@@ -57,6 +81,25 @@ describe("escalation chains as object state", { timeout: 600_000 }, () => {
     );
   });
   after(() => world?.stop());
+
+  async function observed(environment: string, spec: Record<string, unknown>): Promise<void> {
+    const patched = await w().admin.patch(
+      resources.environment,
+      environment,
+      undefined,
+      { spec },
+      { type: "merge" },
+    );
+    await waitFor(
+      `the operator to observe ${environment}`,
+      async () => {
+        const env = await w().admin.get(resources.environment, environment);
+        const seen = (env.status as { observedGeneration?: number } | undefined)?.observedGeneration;
+        return seen === patched.metadata.generation ? true : undefined;
+      },
+      { timeoutMs: WAIT_MS },
+    );
+  }
 
   const escalationOf = async (name: string): Promise<Escalation | undefined> =>
     (
@@ -186,5 +229,59 @@ describe("escalation chains as object state", { timeout: 600_000 }, () => {
     assert.ok(done.level >= 1);
     await new Promise((r) => setTimeout(r, 8_000));
     assert.equal((await escalationOf("comms"))?.level, done.level, "no level after the work was done");
+  });
+
+  it("escalates an approval waiting past its SLA to the approvers, then the release manager and the CAB", async () => {
+    const APP = deliveryResources.argoCDApplication;
+    await createApplication(w(), "slow-dev", w().dev);
+    await createApplication(w(), "slow-prod", w().prod);
+    await daveCreatesRelease(w(), "slow", {
+      version: "1.0.0",
+      revision: SHA_A,
+      pipeline: [w().dev, w().prod],
+      targets: [argoTarget(w(), w().dev, "slow-dev"), argoTarget(w(), w().prod, "slow-prod")],
+    });
+    await waitFor(
+      "Stagegate to ask slow-dev to sync",
+      async () => {
+        const op = (await w().admin.get(APP, "slow-dev", w().namespace)).operation as
+          { sync?: { revision?: string } } | undefined;
+        return op?.sync?.revision === SHA_A ? true : undefined;
+      },
+      { timeoutMs: WAIT_MS },
+    );
+    await argoSyncs(w().admin, { name: "slow-dev", namespace: w().namespace }, { revision: SHA_A });
+    await waitForEntry(w(), "slow", w().prod, (e) => e.state === "Gated");
+    const approval = await waitFor(
+      "the Approval of slow's prod change to reach level 2",
+      async () => {
+        const { items } = await w().admin.list(resources.approval, { namespace: w().namespace });
+        return items.find(
+          (a) => (a.status as { escalation?: Escalation } | undefined)?.escalation?.level === 2,
+        );
+      },
+      { timeoutMs: WAIT_MS },
+    );
+    const escalation = (approval.status as { escalation: Escalation }).escalation;
+    assert.deepEqual(
+      escalation.steps.map((s) => [s.level, s.notified]),
+      [
+        [1, { users: [], groups: ["approvers"] }],
+        [2, { users: ["dave"], groups: ["cab"] }],
+      ],
+    );
+    await waitForAudit(
+      w(),
+      "ApprovalEscalated",
+      (e) => e.object.name === approval.metadata.name && e.details.level === 2,
+    );
+    const entries = auditEntries(w()).filter(
+      (e) => e.action === "ApprovalEscalated" && e.object.name === approval.metadata.name,
+    );
+    assert.deepEqual(
+      entries.map((e) => e.details.level),
+      [1, 2],
+      "each level once",
+    );
   });
 });

@@ -1,8 +1,6 @@
-import { Counter } from "prom-client";
 import type { EscalationStep } from "../../api/v1alpha1/escalation-status.js";
 import { transitionDigest, transitionId, type AuditEvent } from "../../audit/recorder.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
-import type { ControllerDeps } from "../deps.js";
 import { OPERATOR } from "../change-control/reasons.js";
 
 /**
@@ -41,16 +39,4 @@ export function escalationAudit(task: KubeObject, step: EscalationStep): AuditEv
           ),
         }),
   };
-}
-
-/** `stagegate_escalations_total{kind,level}`: levels reached, counted by the replica that stored them. */
-export function escalationCounter(deps: Pick<ControllerDeps, "metrics">): Counter<"kind" | "level"> {
-  const existing = deps.metrics.registry.getSingleMetric("stagegate_escalations_total");
-  if (existing instanceof Counter) return existing;
-  return new Counter({
-    name: "stagegate_escalations_total",
-    help: "Escalation levels reached (an SLA breached and not resolved by then), by kind (task, approval) and level",
-    labelNames: ["kind", "level"],
-    registers: [deps.metrics.registry],
-  });
 }
