@@ -9,6 +9,7 @@ import { auditHoldVerb } from "./verbs/audit-hold.js";
 import { auditPurgeVerb } from "./verbs/audit-purge.js";
 import { auditVerifyVerb } from "./verbs/audit-verify.js";
 import { changesVerb } from "./verbs/changes.js";
+import { tasksVerb } from "./verbs/tasks.js";
 import { insightsBottlenecksVerb, insightsCycleTimeVerb, insightsDoraVerb } from "./verbs/insights.js";
 import { insightsTasksVerb } from "./verbs/insights-tasks.js";
 import { insightsFailuresVerb } from "./verbs/insights-failures.js";
@@ -24,6 +25,7 @@ export const VERBS: readonly AnyVerb[] = [
   whoamiVerb,
   statusVerb,
   changesVerb,
+  tasksVerb,
   approveVerb,
   rejectVerb,
   deferVerb,

@@ -4,7 +4,8 @@ import { LIMITS, boundedStringMap } from "./bounds.js";
 import { Conditions, ObservedGeneration } from "./condition.js";
 import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
 import { EscalationStatus } from "./escalation-status.js";
-import { Duration, ObjectName, Owner, Timestamp } from "./meta.js";
+import { TaskOwner } from "./roles.js";
+import { Duration, ObjectName, Timestamp } from "./meta.js";
 
 /** The kinds of work a DeploymentTask can stand for. */
 export const TaskType = z
@@ -147,7 +148,11 @@ export const DeploymentTaskSpec = z
       .optional()
       .describe("The Release this task belongs to, if any."),
     environment: z.string().max(253).optional().describe("The Environment this task concerns, if any."),
-    owners: z.array(Owner).max(LIMITS.people).default([]).describe("Who is responsible for the work."),
+    owners: z
+      .array(TaskOwner)
+      .max(LIMITS.people)
+      .default([])
+      .describe("Who is responsible for the work: users, groups, or coordination roles of its Environment."),
     dependsOn: z.array(ObjectName).max(LIMITS.dependencies).default([]).meta({
       description:
         "Names of DeploymentTasks in this namespace that must succeed before this one can be worked on.",

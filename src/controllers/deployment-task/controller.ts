@@ -11,6 +11,7 @@ import { taskItemAudit } from "./item-audit.js";
 import type { TaskEscalation } from "../../api/v1alpha1/escalation.js";
 import { ReleaseSpec } from "../../api/v1alpha1/release.js";
 import type { EscalationRoles } from "../../policy/escalation.js";
+import { expandOwners } from "../../policy/task-ownership.js";
 import { escalationAudit } from "./escalation-record.js";
 import { escalationCounter } from "../escalation-metrics.js";
 import type { ControllerDeps } from "../deps.js";
@@ -126,7 +127,7 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
     return {
       chain,
       roles: {
-        owners: spec.owners,
+        owners: expandOwners(spec.owners, env.data.roles),
         releaseManager: release?.success === true ? release.data.owners.releaseManager : undefined,
         cabGroup: env.data.gate.cabGroup,
       },
