@@ -31,6 +31,7 @@ async function main(argv: string[]): Promise<void> {
     reviews: own.transport,
     fallbackNamespaces: config.namespaces,
     sessionIdleSeconds: config.sessionIdleSeconds,
+    tokenRecheckSeconds: config.tokenRecheckSeconds,
     log,
   });
   log.info({ port: dashboard.port }, "Started the dashboard");

@@ -32,6 +32,11 @@ export const DashboardConfig = z.object({
     .int()
     .min(60, "--session-idle must be at least 1m")
     .max(86_400, "--session-idle must be at most 24h"),
+  tokenRecheckSeconds: z
+    .number()
+    .int()
+    .min(1, "--token-recheck must be at least 1s")
+    .max(3_600, "--token-recheck must be at most 1h"),
   logLevel: z.enum(["debug", "info", "warn", "error"], {
     error: "--log-level must be debug, info, warn or error",
   }),
@@ -51,6 +56,7 @@ export function dashboardHelp(): string {
     "  --cert-dir DIR        directory holding tls.crt and tls.key (default /tmp/k8s-dashboard-certs)",
     "  --namespaces A,B      namespaces to show to users who may not list every namespace",
     "  --session-idle DUR    idle time after which a session ends (default 15m)",
+    "  --token-recheck DUR   how often open sessions' tokens are reviewed again (default 1m)",
     "  --log-level LEVEL     debug, info, warn or error (default info)",
   ].join("\n");
 }
@@ -67,6 +73,7 @@ export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
         "cert-dir": { type: "string", default: "/tmp/k8s-dashboard-certs" },
         namespaces: { type: "string", default: "" },
         "session-idle": { type: "string", default: "15m" },
+        "token-recheck": { type: "string", default: "1m" },
         "log-level": { type: "string", default: "info" },
       },
       strict: true,
@@ -81,6 +88,12 @@ export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
   } catch {
     throw new DashboardConfigError("--session-idle must be a duration such as 15m or 1h.");
   }
+  let recheckMs: number;
+  try {
+    recheckMs = parseDuration(String(values["token-recheck"]));
+  } catch {
+    throw new DashboardConfigError("--token-recheck must be a duration such as 1m or 30s.");
+  }
   const certDir = String(values["cert-dir"]);
   const parsed = DashboardConfig.safeParse({
     kubeconfig: values.kubeconfig,
@@ -92,6 +105,7 @@ export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
       .map((n) => n.trim())
       .filter((n) => n !== ""),
     sessionIdleSeconds: Math.round(idleMs / 1000),
+    tokenRecheckSeconds: Math.round(recheckMs / 1000),
     logLevel: values["log-level"],
   });
   if (!parsed.success) {

@@ -39,7 +39,13 @@ export function layout(
   title: string,
   body: string,
   session: Session | undefined,
-  extra: { live?: string; onBoard?: boolean; onWaiting?: boolean } = {},
+  extra: {
+    live?: string;
+    onBoard?: boolean;
+    onWaiting?: boolean;
+    onOverdue?: boolean;
+    onDeployments?: boolean;
+  } = {},
 ): string {
   return templates.layout({
     title,

@@ -25,9 +25,10 @@ import {
   type Page,
   type PageContext,
 } from "./pages.js";
+import { deploymentsPage, overduePage } from "./operations-pages.js";
 import { parsePageFilter } from "./query.js";
 import { BadFilterError } from "./selector.js";
-import { SessionStore, sameSecret, type Session } from "./sessions.js";
+import { REVOKED_ENDED, SessionStore, sameSecret, type Session } from "./sessions.js";
 import { STATIC_ASSETS } from "./static-assets.js";
 import { templates } from "./templates.js";
 import { reviewToken, type ReviewTransport } from "./token-review.js";
@@ -45,6 +46,8 @@ export interface DashboardOptions {
   /** Namespaces to show when a user may not list cluster-wide and the page names none. */
   fallbackNamespaces: readonly string[];
   sessionIdleSeconds: number;
+  /** How often every open session's token is reviewed again, so a revoked token ends its session unprompted. */
+  tokenRecheckSeconds?: number;
   log: Logger;
   now?: () => Date;
 }
@@ -111,7 +114,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       );
       return;
     }
-    const session = sessions.open(identity, userClient(options.apiServer, token));
+    const session = sessions.open(identity, userClient(options.apiServer, token), () =>
+      reviewToken(options.reviews, token),
+    );
     log.info({ user: identity.username }, "Signed a user in");
     redirect(res, "/", { "Set-Cookie": sessionCookie(session.id, options.sessionIdleSeconds) });
   }
@@ -187,6 +192,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     if (path === "/") return send(res, await boardPage(session, parsePageFilter(url.searchParams), ctx));
     if (path === "/waiting")
       return send(res, await waitingPage(session, parsePageFilter(url.searchParams), ctx));
+    if (path === "/overdue")
+      return send(res, await overduePage(session, parsePageFilter(url.searchParams), ctx));
+    if (path === "/deployments")
+      return send(res, await deploymentsPage(session, parsePageFilter(url.searchParams), ctx));
     if (path === "/events") return streamBoard(session, parsePageFilter(url.searchParams), ctx, res, log);
     const release = RELEASE_PATH.exec(path);
     if (release !== null) {
@@ -243,7 +252,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
         send(res, resultPage(400, "Bad request", `The request cannot be shown: ${error.message}`, session));
       } else if (error instanceof ApiError) {
         if (error.status === 401) {
-          sessions.end(session.id);
+          sessions.end(session.id, REVOKED_ENDED);
           send(res, signInPage(401, "The API server no longer accepts your token; sign in again."), {
             "Set-Cookie": clearedSessionCookie(),
           });
@@ -286,11 +295,36 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   });
   const sweeper = setInterval(() => sessions.sweep(), 30_000);
   sweeper.unref();
+  let rechecking = false;
+  const rechecker = setInterval(
+    () => {
+      if (rechecking) return;
+      rechecking = true;
+      sessions
+        .recheck((error, session) =>
+          log.warn(
+            { err: error, user: session.identity.username },
+            "Failed to review a session's token again",
+          ),
+        )
+        .then(
+          (ended) => {
+            if (ended > 0)
+              log.info({ ended }, "Ended sessions whose tokens the API server no longer accepts");
+          },
+          (error: unknown) => log.error({ err: error }, "Failed to review the sessions' tokens again"),
+        )
+        .finally(() => (rechecking = false));
+    },
+    (options.tokenRecheckSeconds ?? 60) * 1000,
+  );
+  rechecker.unref();
   return {
     port: server.port,
     sessions,
     async close() {
       clearInterval(sweeper);
+      clearInterval(rechecker);
       sessions.endAll();
       await server.close();
     },

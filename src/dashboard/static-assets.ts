@@ -44,7 +44,17 @@ if (main !== null) {
   const say = (text) => { if (status !== null) status.textContent = text; };
   const source = new EventSource(main.dataset.live);
   source.addEventListener("open", () => say("Live: rows update as releases change."));
-  source.addEventListener("error", () => say("Live updates interrupted; reconnecting…"));
+  source.addEventListener("error", () =>
+    say(source.readyState === EventSource.CLOSED
+      ? "Live updates stopped (your session may have ended); reload the page."
+      : "Live updates interrupted; reconnecting…"));
+  source.addEventListener("ended", (event) => {
+    source.close();
+    say(JSON.parse(event.data).message);
+    status?.classList.add("error");
+    status?.setAttribute("role", "alert");
+    status?.setAttribute("id", "session-ended");
+  });
   source.addEventListener("notice", (event) => say(JSON.parse(event.data).message));
   source.addEventListener("row", (event) => {
     const { id, html } = JSON.parse(event.data);

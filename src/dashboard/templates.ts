@@ -19,6 +19,8 @@ const LAYOUT = `<!doctype html>
   <nav aria-label="Main">
     <a href="/"{{#if onBoard}} aria-current="page"{{/if}}>Pipeline board</a>
     <a href="/waiting"{{#if onWaiting}} aria-current="page"{{/if}}>Waiting for me</a>
+    <a href="/overdue"{{#if onOverdue}} aria-current="page"{{/if}}>Overdue and stalled</a>
+    <a href="/deployments"{{#if onDeployments}} aria-current="page"{{/if}}>Deployments</a>
   </nav>
   <form class="who" method="post" action="/sign-out">
     <span>Signed in as <strong id="signed-in-user">{{user}}</strong></span>
@@ -56,14 +58,16 @@ const ROW = `<tr id="{{row.rowId}}" data-release="{{row.namespace}}/{{row.name}}
   </li>{{/each}}</ol></td>
 </tr>`;
 
-const BOARD = `<h1>Pipeline board</h1>
-<form class="filter" method="get" action="/">
+const filterForm = (action: string): string => `<form class="filter" method="get" action="${action}">
   <label for="namespace">Namespaces</label>
   <input id="namespace" name="namespace" value="{{namespace}}" placeholder="all you may list">
   <label for="selector">Labels</label>
   <input id="selector" name="selector" value="{{selector}}" placeholder="stagegate.io/team=payments">
   <button type="submit">Filter</button>
-</form>
+</form>`;
+
+const BOARD = `<h1>Pipeline board</h1>
+${filterForm("/")}
 ${NOTICES}
 <p id="live-status" class="meta" role="status" aria-live="polite">Live updates connecting…</p>
 <table class="board">
@@ -111,6 +115,45 @@ ${NOTICES}
 <tbody>{{#each events}}<tr><td>{{at}}</td><td>{{#if warning}}<span aria-hidden="true">⚠ </span>{{/if}}{{type}}</td><td>{{reason}}</td><td>{{message}}</td></tr>{{/each}}</tbody></table>
 {{else}}<p id="no-events">No events are recorded for this release (Kubernetes keeps events for about an hour).</p>{{/if}}`;
 
+const OVERDUE = `<h1>Overdue and stalled tasks</h1>
+${filterForm("/overdue")}
+${NOTICES}
+<p class="meta">Every task you may read, not only yours, as the operator judged it: <strong>Overdue</strong> when its due
+time (its dueAt, its SLA or its Environment's task SLA) passed before it succeeded; <strong>Stalled</strong> when it cannot
+move until someone fixes its spec. The sentences are the operator's.</p>
+<h2>Overdue</h2>
+{{#if overdue.length}}
+<table id="overdue-tasks"><caption>{{overdue.length}} overdue task(s), the longest overdue first.</caption>
+<thead><tr><th scope="col">Task</th><th scope="col">Type</th><th scope="col">Owners</th><th scope="col">Due</th><th scope="col">Operator says</th></tr></thead>
+<tbody>{{#each overdue}}<tr data-task="{{namespace}}/{{name}}"><th scope="row"><span aria-hidden="true">⚠ </span>{{title}}<br><span class="meta">{{namespace}}/{{name}}{{#if release}} · release {{release}}{{/if}}{{#if environment}} · {{environment}}{{/if}} · {{phase}}</span></th><td>{{type}}</td><td>{{owners}}</td><td>{{#if dueAt}}{{dueAt}}{{else}}unknown{{/if}}<br><span class="meta">overdue since {{since}}</span></td><td>{{message}}</td></tr>{{/each}}</tbody></table>
+{{else}}<p id="no-overdue">No task you may read is overdue.</p>{{/if}}
+<h2>Stalled</h2>
+{{#if stalled.length}}
+<table id="stalled-tasks"><caption>{{stalled.length}} stalled task(s), the oldest first.</caption>
+<thead><tr><th scope="col">Task</th><th scope="col">Owners</th><th scope="col">Since</th><th scope="col">Operator says</th></tr></thead>
+<tbody>{{#each stalled}}<tr data-task="{{namespace}}/{{name}}"><th scope="row"><span aria-hidden="true">✖ </span>{{title}}<br><span class="meta">{{namespace}}/{{name}}</span></th><td>{{owners}}</td><td>{{since}}</td><td><strong>{{reason}}</strong>: {{message}}</td></tr>{{/each}}</tbody></table>
+{{else}}<p id="no-stalled">No task you may read is stalled.</p>{{/if}}`;
+
+const DEPLOYMENTS = `<h1>Deployments</h1>
+${filterForm("/deployments")}
+${NOTICES}
+<h2>Unapproved deployments</h2>
+{{#if unapproved.length}}
+<ul class="items" id="unapproved">{{#each unapproved}}<li data-release="{{namespace}}/{{release}}"><p class="error"><span aria-hidden="true">✖ </span><strong>Unapproved:</strong> <a href="{{href}}">{{release}}</a> <span class="meta">in {{namespace}} · since {{since}}</span></p><p>{{message}}</p></li>{{/each}}</ul>
+{{else}}<p id="no-unapproved">The operator reports no unapproved deployment in what you may read.</p>{{/if}}
+<h2>Recent deployments</h2>
+{{#if deployments.length}}
+<table id="recent-deployments"><caption>{{deployments.length}} promotion(s) the operator recorded, newest first.</caption>
+<thead><tr><th scope="col">When</th><th scope="col">Release</th><th scope="col">Environment</th><th scope="col">State</th><th scope="col">Revision</th></tr></thead>
+<tbody>{{#each deployments}}<tr data-deployment="{{namespace}}/{{release}}/{{environment}}"><td>{{at}}<br><span class="meta">{{step}}</span></td><th scope="row"><a href="{{href}}">{{release}}</a><br><span class="meta">{{namespace}}{{#if version}} · {{version}}{{/if}}</span></th><td>{{environment}}</td><td><span aria-hidden="true">{{symbol}} </span>{{state}}</td><td><code>{{revision}}</code></td></tr>{{/each}}</tbody></table>
+{{else}}<p id="no-deployments">No deployment is recorded in what you may read.</p>{{/if}}
+<h2>Rollbacks</h2>
+{{#if rollbacks.length}}
+<table id="rollbacks"><caption>{{rollbacks.length}} Rollback task(s), newest first; who opened each and why is in the audit trail.</caption>
+<thead><tr><th scope="col">Opened</th><th scope="col">Task</th><th scope="col">Alert</th><th scope="col">Phase</th></tr></thead>
+<tbody>{{#each rollbacks}}<tr data-task="{{namespace}}/{{name}}"><td>{{openedAt}}</td><th scope="row"><span aria-hidden="true">↺ </span>{{title}}<br><span class="meta">{{namespace}}/{{name}}{{#if release}} · release {{release}}{{/if}}{{#if environment}} · {{environment}}{{/if}}</span></th><td>{{#if alert}}{{alert}}{{else}}none (opened by a person){{/if}}</td><td>{{phase}}{{#if completedAt}}<br><span class="meta">completed {{completedAt}}</span>{{/if}}</td></tr>{{/each}}</tbody></table>
+{{else}}<p id="no-rollbacks">No Rollback task in what you may read.</p>{{/if}}`;
+
 const RESULT = `<h1>{{heading}}</h1>
 <p class="{{#if ok}}ok{{else}}error{{/if}}" role="{{#if ok}}status{{else}}alert{{/if}}" id="result-message"><span aria-hidden="true">{{#if ok}}✔{{else}}✖{{/if}} </span>{{message}}</p>
 <p><a href="{{back}}">Back</a></p>`;
@@ -130,5 +173,7 @@ export const templates = {
   row: compile(ROW),
   waiting: compile(WAITING),
   release: compile(RELEASE),
+  overdue: compile(OVERDUE),
+  deployments: compile(DEPLOYMENTS),
   result: compile(RESULT),
 };

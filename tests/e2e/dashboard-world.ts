@@ -41,7 +41,7 @@ const role = rbac("roles", "Role", true);
 const roleBinding = rbac("rolebindings", "RoleBinding", true);
 
 /** The people of the story, each a ServiceAccount signing in with its own token. */
-export type Person = "viewer" | "approver" | "author";
+export type Person = "viewer" | "approver" | "author" | "manager";
 
 /** Everything the tests use. */
 export interface DashboardWorld {
@@ -60,6 +60,8 @@ export interface DashboardWorld {
   dashboardLog: () => string;
   /** A fresh browser context (its own cookies) signed in as `who`, on the board. */
   signedIn(who: Person): Promise<{ context: BrowserContext; page: Page }>;
+  /** The same with any token the API server accepts (for people a test makes itself). */
+  signedInWith(token: string): Promise<{ context: BrowserContext; page: Page }>;
   stop(): Promise<void>;
 }
 
@@ -150,6 +152,148 @@ export async function setReleaseStatus(
   status: Record<string, unknown>,
 ): Promise<void> {
   await admin.patch(resources.release, name, namespace, { status }, { type: "merge", subresource: "status" });
+}
+
+/** A condition as the operator writes it. */
+const operatorCondition = (type: string, reason: string, message: string, at: string) => ({
+  type,
+  status: "True",
+  reason,
+  message,
+  lastTransitionTime: at,
+});
+
+/** Creates a DeploymentTask and writes its status as the operator would (admin plays the status writer). */
+async function createTask(
+  admin: KubeClient,
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+  status: Record<string, unknown>,
+): Promise<void> {
+  await admin.create(
+    resources.deploymentTask,
+    { apiVersion: API_VERSION, kind: "DeploymentTask", metadata: { name, namespace }, spec },
+    namespace,
+  );
+  await admin.patch(
+    resources.deploymentTask,
+    name,
+    namespace,
+    { status },
+    { type: "merge", subresource: "status" },
+  );
+}
+
+/** Operator-written facts for the overdue and deployments pages, in both team namespaces. */
+async function seedOperations(admin: KubeClient, team: string, other: string): Promise<void> {
+  const owners = [{ kind: "Group", name: "sre" }];
+  await createTask(
+    admin,
+    team,
+    "smoke-check",
+    {
+      type: "Checklist",
+      title: "Smoke-test checkout in prod",
+      owners,
+      releaseRef: { name: "cart-1" },
+      environment: "prod",
+      dueAt: "2026-01-05T09:00:00Z",
+    },
+    {
+      phase: "Ready",
+      dueAt: "2026-01-05T09:00:00Z",
+      conditions: [
+        operatorCondition(
+          "Overdue",
+          "PastDue",
+          "The task was due at 2026-01-05T09:00:00Z and has not succeeded.",
+          "2026-01-05T09:00:00Z",
+        ),
+      ],
+    },
+  );
+  await createTask(
+    admin,
+    team,
+    "uat-signoff",
+    { type: "UserAcceptance", title: "UAT sign-off for cart", owners, sla: "72h" },
+    {
+      phase: "Blocked",
+      conditions: [
+        operatorCondition(
+          "Stalled",
+          "InvalidSpec",
+          "The Environment's spec.taskSLA: not a duration.",
+          "2026-01-04T08:00:00Z",
+        ),
+      ],
+    },
+  );
+  await createTask(
+    admin,
+    team,
+    "rollback-cart-1-prod",
+    {
+      type: "Rollback",
+      title: "Roll back cart-1 in prod",
+      owners,
+      releaseRef: { name: "cart-1" },
+      environment: "prod",
+      alert: {
+        name: "CheckoutErrorRate",
+        fingerprint: "0f1e2d3c4b5a6978",
+        startsAt: "2026-01-05T10:00:00Z",
+        receivedAt: "2026-01-05T10:00:02Z",
+      },
+    },
+    { phase: "Ready" },
+  );
+  await createTask(
+    admin,
+    other,
+    "ledger-review",
+    { type: "PostImplementationReview", title: "Review the ledger release", owners },
+    {
+      phase: "Ready",
+      dueAt: "2026-01-02T09:00:00Z",
+      conditions: [
+        operatorCondition(
+          "Overdue",
+          "PastDue",
+          "The task was due at 2026-01-02T09:00:00Z and has not succeeded.",
+          "2026-01-02T09:00:00Z",
+        ),
+      ],
+    },
+  );
+  await createRelease(admin, team, "cart-1", "checkout", {
+    environments: [
+      {
+        name: "dev",
+        state: "Verified",
+        revision: "c".repeat(40),
+        deployStartedAt: "2026-01-04T10:00:00Z",
+        deployedAt: "2026-01-04T10:04:00Z",
+        verifiedAt: "2026-01-04T10:20:00Z",
+      },
+      {
+        name: "prod",
+        state: "Deployed",
+        revision: "c".repeat(40),
+        deployStartedAt: "2026-01-05T09:30:00Z",
+        deployedAt: "2026-01-05T09:36:00Z",
+      },
+    ],
+    conditions: [
+      operatorCondition(
+        "UnapprovedDeployment",
+        "UnapprovedRevision",
+        "Argo CD Application argocd/cart-prod runs revision dddddddddddd, which no approved release promoted to prod.",
+        "2026-01-05T11:00:00Z",
+      ),
+    ],
+  });
 }
 
 async function openChange(
@@ -272,7 +416,7 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
     });
     cleanups.push(() => admin.delete(clusterRoleBinding, reviewRole));
 
-    const persons: Person[] = ["viewer", "approver", "author"];
+    const persons: Person[] = ["viewer", "approver", "author", "manager"];
     for (const person of persons) await createServiceAccount(admin, people, person);
     const sa = (name: Person) => ({ namespace: people, name });
     // The viewer reads only the other team's namespace; the approver and the author approve in the team's, and
@@ -284,6 +428,10 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
     await bind(admin, team, "dash-approvers", { kind: "ClusterRole", name: "stagegate-approver" }, [
       sa("approver"),
       sa("author"),
+    ]);
+    // The manager declares releases and tasks in the team's namespace (and may not write their status).
+    await bind(admin, team, "dash-managers", { kind: "ClusterRole", name: "stagegate-release-manager" }, [
+      sa("manager"),
     ]);
     await admin.create(
       role,
@@ -315,8 +463,9 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
       environments: [{ name: "dev", state: "Deploying" }],
     });
     await createRelease(admin, other, "ledger-1", "finance", {
-      environments: [{ name: "dev", state: "Failed" }],
+      environments: [{ name: "dev", state: "Failed", deployStartedAt: "2026-01-03T10:00:00Z" }],
     });
+    await seedOperations(admin, team, other);
     const eligible = [usernames.approver, usernames.author];
     const authored = [{ user: usernames.author, reason: "author of commit aaaaaaa in the release" }];
     await openChange(admin, team, CHANGES.shop, "shop-1", eligible, authored);
@@ -339,6 +488,8 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
       certDir,
       "--namespaces",
       `${team},${other}`,
+      "--token-recheck",
+      "1s",
     ]);
     cleanups.push(async () => {
       dashboard.child.kill("SIGTERM");
@@ -354,6 +505,17 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
     });
     cleanups.push(() => browser.close());
 
+    const signIn = async (token: string): Promise<{ context: BrowserContext; page: Page }> => {
+      const context = await browser.createBrowserContext();
+      const page = await context.newPage();
+      await page.setViewport({ width: 1200, height: 800 });
+      await page.goto(`${url}/sign-in`);
+      await page.type("#token", token);
+      await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+      await waitFor("signed in", async () => ((await page.$("#signed-in-user")) === null ? undefined : true));
+      return { context, page };
+    };
+
     return {
       admin,
       team,
@@ -365,18 +527,8 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
       browser,
       audit,
       dashboardLog: dashboard.log,
-      async signedIn(who) {
-        const context = await browser.createBrowserContext();
-        const page = await context.newPage();
-        await page.setViewport({ width: 1200, height: 800 });
-        await page.goto(`${url}/sign-in`);
-        await page.type("#token", tokens[who]);
-        await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
-        await waitFor(`${who} signed in`, async () =>
-          (await page.$("#signed-in-user")) === null ? undefined : true,
-        );
-        return { context, page };
-      },
+      signedIn: (who) => signIn(tokens[who]),
+      signedInWith: signIn,
       stop,
     };
   } catch (error) {

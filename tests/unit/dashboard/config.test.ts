@@ -9,6 +9,7 @@ describe("parseDashboardConfig", () => {
     assert.equal(config.address, ":8443");
     assert.equal(config.certFile, "/tmp/k8s-dashboard-certs/tls.crt");
     assert.equal(config.sessionIdleSeconds, 900);
+    assert.equal(config.tokenRecheckSeconds, 60);
     assert.deepEqual(config.namespaces, []);
   });
 
@@ -19,6 +20,7 @@ describe("parseDashboardConfig", () => {
       "--cert-dir=/certs",
       "--namespaces=team-a, team-b",
       "--session-idle=1h",
+      "--token-recheck=30s",
       "--log-level=debug",
     ]);
     assert.deepEqual(config, {
@@ -28,6 +30,7 @@ describe("parseDashboardConfig", () => {
       keyFile: "/certs/tls.key",
       namespaces: ["team-a", "team-b"],
       sessionIdleSeconds: 3600,
+      tokenRecheckSeconds: 30,
       logLevel: "debug",
     });
   });
@@ -38,6 +41,8 @@ describe("parseDashboardConfig", () => {
     [["--namespaces=Team_A"], /--namespaces must be namespace names/],
     [["--session-idle=soon"], /--session-idle must be a duration/],
     [["--session-idle=10s"], /--session-idle must be at least 1m/],
+    [["--token-recheck=often"], /--token-recheck must be a duration/],
+    [["--token-recheck=2h"], /--token-recheck must be at most 1h/],
     [["--log-level=loud"], /--log-level must be debug, info, warn or error/],
   ];
   for (const [argv, message] of refused) {
