@@ -32,6 +32,17 @@ export const DashboardConfig = z.object({
     .int()
     .min(60, "--session-idle must be at least 1m")
     .max(86_400, "--session-idle must be at most 24h"),
+  auditFeed: z
+    .object({
+      url: z
+        .url({ protocol: /^https$/, error: "--audit-feed-url must be an https:// URL" })
+        .refine(
+          (value) => new URL(value).pathname === "/" && new URL(value).search === "",
+          "--audit-feed-url must name only the feed's origin, for example https://stagegate-audit-feed.stagegate-system.svc:9445",
+        ),
+      caFile: z.string().min(1).optional(),
+    })
+    .optional(),
   tokenRecheckSeconds: z
     .number()
     .int()
@@ -56,6 +67,8 @@ export function dashboardHelp(): string {
     "  --cert-dir DIR        directory holding tls.crt and tls.key (default /tmp/k8s-dashboard-certs)",
     "  --namespaces A,B      namespaces to show to users who may not list every namespace",
     "  --session-idle DUR    idle time after which a session ends (default 15m)",
+    "  --audit-feed-url URL  the operator's audit feed (https://HOST:PORT), read as each user for retrospectives",
+    "  --audit-feed-ca FILE  the CA (PEM) that signed the feed's serving certificate (default: the system's)",
     "  --token-recheck DUR   how often open sessions' tokens are reviewed again (default 1m)",
     "  --log-level LEVEL     debug, info, warn or error (default info)",
   ].join("\n");
@@ -74,6 +87,8 @@ export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
         namespaces: { type: "string", default: "" },
         "session-idle": { type: "string", default: "15m" },
         "token-recheck": { type: "string", default: "1m" },
+        "audit-feed-url": { type: "string" },
+        "audit-feed-ca": { type: "string" },
         "log-level": { type: "string", default: "info" },
       },
       strict: true,
@@ -87,6 +102,9 @@ export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
     idleMs = parseDuration(String(values["session-idle"]));
   } catch {
     throw new DashboardConfigError("--session-idle must be a duration such as 15m or 1h.");
+  }
+  if (values["audit-feed-ca"] !== undefined && values["audit-feed-url"] === undefined) {
+    throw new DashboardConfigError("--audit-feed-ca needs --audit-feed-url (the feed it is the CA of).");
   }
   let recheckMs: number;
   try {
@@ -106,6 +124,10 @@ export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
       .filter((n) => n !== ""),
     sessionIdleSeconds: Math.round(idleMs / 1000),
     tokenRecheckSeconds: Math.round(recheckMs / 1000),
+    auditFeed:
+      values["audit-feed-url"] === undefined
+        ? undefined
+        : { url: values["audit-feed-url"], caFile: values["audit-feed-ca"] },
     logLevel: values["log-level"],
   });
   if (!parsed.success) {

@@ -45,6 +45,7 @@ export function layout(
     onWaiting?: boolean;
     onOverdue?: boolean;
     onDeployments?: boolean;
+    onInsights?: boolean;
   } = {},
 ): string {
   return templates.layout({

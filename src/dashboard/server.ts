@@ -25,7 +25,10 @@ import {
   type Page,
   type PageContext,
 } from "./pages.js";
+import { FeedError, readFeed, type FeedEndpoint } from "./feed-client.js";
+import { insightsPage, parseInsightsQuery } from "./insights-page.js";
 import { deploymentsPage, overduePage } from "./operations-pages.js";
+import { retroPage } from "./retro-page.js";
 import { parsePageFilter } from "./query.js";
 import { BadFilterError } from "./selector.js";
 import { REVOKED_ENDED, SessionStore, sameSecret, type Session } from "./sessions.js";
@@ -46,6 +49,8 @@ export interface DashboardOptions {
   /** Namespaces to show when a user may not list cluster-wide and the page names none. */
   fallbackNamespaces: readonly string[];
   sessionIdleSeconds: number;
+  /** The operator's audit feed, read with each user's token for retrospectives; none when not configured. */
+  auditFeed?: FeedEndpoint;
   /** How often every open session's token is reviewed again, so a revoked token ends its session unprompted. */
   tokenRecheckSeconds?: number;
   log: Logger;
@@ -61,7 +66,7 @@ export interface RunningDashboard {
 }
 
 // A namespace (DNS label) and a release name (DNS subdomain), as the API server allows them: nothing to decode.
-const RELEASE_PATH = /^\/releases\/([a-z0-9][-a-z0-9]{0,62})\/([a-z0-9][-a-z0-9.]{0,252})$/;
+const RELEASE_PATH = /^\/releases\/([a-z0-9][-a-z0-9]{0,62})\/([a-z0-9][-a-z0-9.]{0,252})(\/retro)?$/;
 
 /**
  * Starts the dashboard over HTTPS. Users sign in with a bearer token the API server accepts (TokenReview); the
@@ -114,8 +119,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       );
       return;
     }
-    const session = sessions.open(identity, userClient(options.apiServer, token), () =>
-      reviewToken(options.reviews, token),
+    const feed = options.auditFeed;
+    const session = sessions.open(
+      identity,
+      userClient(options.apiServer, token),
+      () => reviewToken(options.reviews, token),
+      feed === undefined ? undefined : (filters) => readFeed(feed, token, filters),
     );
     log.info({ user: identity.username }, "Signed a user in");
     redirect(res, "/", { "Set-Cookie": sessionCookie(session.id, options.sessionIdleSeconds) });
@@ -196,15 +205,19 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       return send(res, await overduePage(session, parsePageFilter(url.searchParams), ctx));
     if (path === "/deployments")
       return send(res, await deploymentsPage(session, parsePageFilter(url.searchParams), ctx));
+    if (path === "/insights")
+      return send(res, await insightsPage(session, parseInsightsQuery(url.searchParams), now()));
     if (path === "/events") return streamBoard(session, parsePageFilter(url.searchParams), ctx, res, log);
     const release = RELEASE_PATH.exec(path);
     if (release !== null) {
       if ([...url.searchParams.keys()].length > 0) {
         throw new BadFilterError(
-          `unknown query parameters ${[...url.searchParams.keys()].map((k) => `"${k}"`).join(", ")}; a release page takes none.`,
+          `unknown query parameters ${[...url.searchParams.keys()].map((k) => `"${k}"`).join(", ")}; a release's pages take none.`,
         );
       }
-      return send(res, await releasePage(session, release[1] ?? "", release[2] ?? ""));
+      const [, namespace = "", name = "", retro] = release;
+      if (retro !== undefined) return send(res, await retroPage(session, namespace, name, now()));
+      return send(res, await releasePage(session, namespace, name));
     }
     send(res, resultPage(404, "Not found", `There is no page at ${path}.`, session));
   }
@@ -250,7 +263,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       if (res.headersSent) throw error;
       if (error instanceof BadFilterError) {
         send(res, resultPage(400, "Bad request", `The request cannot be shown: ${error.message}`, session));
-      } else if (error instanceof ApiError) {
+      } else if (error instanceof ApiError || error instanceof FeedError) {
         if (error.status === 401) {
           sessions.end(session.id, REVOKED_ENDED);
           send(res, signInPage(401, "The API server no longer accepts your token; sign in again."), {
@@ -258,6 +271,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
           });
           return;
         }
+        if (error instanceof FeedError) throw error;
         const status = [403, 404, 422].includes(error.status) ? error.status : 502;
         send(
           res,

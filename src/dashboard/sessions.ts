@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { Identity } from "../runtime/kube/self-review.js";
+import type { FeedRead } from "./feed-client.js";
 
 /** One signed-in user: who the API server says they are, a client acting with their token, and their CSRF token. */
 export interface Session {
@@ -17,7 +18,12 @@ export interface Session {
   readonly closers: Set<(reason?: string) => void>;
   /** Asks the API server again whom the session's token authenticates (TokenReview); undefined once it refuses it. */
   readonly review: () => Promise<Identity | undefined>;
+  /** Reads the operator's audit feed with the session's token; undefined when the dashboard has no feed configured. */
+  readonly feed: UserFeed | undefined;
 }
+
+/** Reads every entry the filters select from the audit feed, as the signed-in user. */
+export type UserFeed = (filters: readonly Record<string, string>[]) => Promise<FeedRead>;
 
 /** What a store needs: how long a session may sit idle, and the clock. */
 export interface SessionStoreOptions {
@@ -56,9 +62,14 @@ export class SessionStore {
 
   /**
    * Opens a session for a user the API server authenticated, acting with `client` (their token); `review` asks
-   * the API server about that token again.
+   * the API server about that token again; `feed` reads the audit feed with it.
    */
-  open(identity: Identity, client: KubeClient, review: () => Promise<Identity | undefined>): Session {
+  open(
+    identity: Identity,
+    client: KubeClient,
+    review: () => Promise<Identity | undefined>,
+    feed?: UserFeed,
+  ): Session {
     const session: Session = {
       id: randomId(),
       identity,
@@ -67,6 +78,7 @@ export class SessionStore {
       lastSeen: this.now(),
       closers: new Set(),
       review,
+      feed,
     };
     this.sessions.set(session.id, session);
     return session;

@@ -1,6 +1,8 @@
 import Handlebars from "handlebars";
 
-// Server-rendered pages: Handlebars escapes every {{value}}; {{{body}}} only ever holds another template's output.
+// Server-rendered pages: Handlebars escapes every {{value}}; {{{body}}}, {{{retro}}} and the charts only ever hold
+// another template's output (the retrospective's is the shipped report template, the charts' the SVG template in
+// bar-chart.ts; both escape every value too).
 // Every state reads as a word and a symbol (never colour alone); every action is a real link, button or form.
 
 const LAYOUT = `<!doctype html>
@@ -21,6 +23,7 @@ const LAYOUT = `<!doctype html>
     <a href="/waiting"{{#if onWaiting}} aria-current="page"{{/if}}>Waiting for me</a>
     <a href="/overdue"{{#if onOverdue}} aria-current="page"{{/if}}>Overdue and stalled</a>
     <a href="/deployments"{{#if onDeployments}} aria-current="page"{{/if}}>Deployments</a>
+    <a href="/insights"{{#if onInsights}} aria-current="page"{{/if}}>Insights</a>
   </nav>
   <form class="who" method="post" action="/sign-out">
     <span>Signed in as <strong id="signed-in-user">{{user}}</strong></span>
@@ -104,6 +107,7 @@ ${NOTICES}
 
 const RELEASE = `<h1>Release {{row.name}}</h1>
 <p class="meta">Namespace {{row.namespace}}{{#if row.version}} · version {{row.version}}{{/if}}{{#if row.dimensions}} · {{row.dimensions}}{{/if}}</p>
+<p><a id="retro-link" href="{{row.href}}/retro">Timeline and retrospective</a> <span class="meta">(from the verified audit trail)</span></p>
 ${NOTICES}
 <h2>Environments</h2>
 <table class="board"><tbody>{{> row row=row}}</tbody></table>
@@ -154,6 +158,31 @@ ${NOTICES}
 <tbody>{{#each rollbacks}}<tr data-task="{{namespace}}/{{name}}"><td>{{openedAt}}</td><th scope="row"><span aria-hidden="true">↺ </span>{{title}}<br><span class="meta">{{namespace}}/{{name}}{{#if release}} · release {{release}}{{/if}}{{#if environment}} · {{environment}}{{/if}}</span></th><td>{{#if alert}}{{alert}}{{else}}none (opened by a person){{/if}}</td><td>{{phase}}{{#if completedAt}}<br><span class="meta">completed {{completedAt}}</span>{{/if}}</td></tr>{{/each}}</tbody></table>
 {{else}}<p id="no-rollbacks">No Rollback task in what you may read.</p>{{/if}}`;
 
+const RETRO = `<p class="meta"><a href="{{back}}">Back to the release</a> · from the operator's verified audit trail, read with your token</p>
+${NOTICES}
+<div class="retro" id="retro">{{{retro}}}</div>`;
+
+const INSIGHTS = `<h1>Delivery insights</h1>
+<form class="filter" method="get" action="/insights">
+  <label for="days">Days</label>
+  <input id="days" name="days" value="{{days}}" inputmode="numeric" size="4">
+  <label for="selector">Recorded dimensions</label>
+  <input id="selector" name="selector" value="{{selector}}" placeholder="team=payments">
+  <button type="submit">Show</button>
+</form>
+${NOTICES}
+<p class="meta">The last {{days}} days, computed as <code>stagegate insights</code> computes them, from the audit trail
+{{source}} read through the operator's feed with your token (chain verified through entry {{verifiedThrough}}).</p>
+<h2>DORA measures</h2>
+{{#if dora.length}}
+{{#each doraCharts}}{{{this}}}{{/each}}
+<table id="dora-table"><caption>The same measures as numbers, one row per environment.</caption>
+<thead><tr><th scope="col">Environment</th><th scope="col">Deployments</th><th scope="col">Per day</th><th scope="col">Lead time (median)</th><th scope="col">Change failure rate</th><th scope="col">Time to restore (median)</th></tr></thead>
+<tbody>{{#each dora}}<tr><th scope="row">{{label}}</th><td>{{deployments}}</td><td>{{perDay}}</td><td>{{leadTime}}</td><td>{{failureRate}}</td><td>{{restore}}</td></tr>{{/each}}</tbody></table>
+{{else}}<p id="no-dora">No promotion ended in the period and selection.</p>{{/if}}
+<h2>Bottlenecks</h2>
+{{#if bottleneckChart}}{{{bottleneckChart}}}{{else}}<p id="no-bottlenecks">No wait to measure in the period and selection.</p>{{/if}}`;
+
 const RESULT = `<h1>{{heading}}</h1>
 <p class="{{#if ok}}ok{{else}}error{{/if}}" role="{{#if ok}}status{{else}}alert{{/if}}" id="result-message"><span aria-hidden="true">{{#if ok}}✔{{else}}✖{{/if}} </span>{{message}}</p>
 <p><a href="{{back}}">Back</a></p>`;
@@ -174,6 +203,8 @@ export const templates = {
   waiting: compile(WAITING),
   release: compile(RELEASE),
   overdue: compile(OVERDUE),
+  retro: compile(RETRO),
+  insights: compile(INSIGHTS),
   deployments: compile(DEPLOYMENTS),
   result: compile(RESULT),
 };

@@ -22,6 +22,7 @@ import { kubeconfigPath } from "../support/cluster.js";
 import { coreResources } from "../support/core-resources.js";
 import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
 import { MemoryAudit } from "../support/memory-audit.js";
+import { serveCartFeed, type DashboardFeed } from "./dashboard-feed.js";
 import { serveWebhooksFor, type NamespaceWebhooks } from "../support/namespace-webhooks.js";
 import { releaseSpec } from "../support/release-world.js";
 import { requestToken } from "../support/service-account-token.js";
@@ -57,6 +58,8 @@ export interface DashboardWorld {
   url: string;
   browser: Browser;
   audit: MemoryAudit;
+  /** The operator's audit feed over a real trail holding cart-1's story; the approver may read it. */
+  feed: DashboardFeed;
   dashboardLog: () => string;
   /** A fresh browser context (its own cookies) signed in as `who`, on the board. */
   signedIn(who: Person): Promise<{ context: BrowserContext; page: Page }>;
@@ -475,6 +478,19 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
     const webhooks: NamespaceWebhooks = await serveWebhooksFor(admin, team, audit);
     cleanups.push(() => webhooks.stop());
 
+    const feed = await serveCartFeed(dir, team);
+    cleanups.push(() => feed.close());
+    // The approver is also an auditor: it may list auditrecords (the feed's right); nobody else may.
+    const auditors = `stagegate-dashboard-auditors-${people}`;
+    await admin.create(clusterRoleBinding, {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: auditors },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "stagegate-auditor" },
+      subjects: [{ kind: "ServiceAccount", namespace: people, name: "approver" }],
+    });
+    cleanups.push(() => admin.delete(clusterRoleBinding, auditors));
+
     const tls: WebhookTls = await createWebhookTls();
     cleanups.push(() => tls.remove());
     const certDir = await writeOperatorCertDir(tls, path.join(dir, "certs"));
@@ -490,6 +506,10 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
       `${team},${other}`,
       "--token-recheck",
       "1s",
+      "--audit-feed-url",
+      feed.url,
+      "--audit-feed-ca",
+      feed.caFile,
     ]);
     cleanups.push(async () => {
       dashboard.child.kill("SIGTERM");
@@ -526,6 +546,7 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
       url,
       browser,
       audit,
+      feed,
       dashboardLog: dashboard.log,
       signedIn: (who) => signIn(tokens[who]),
       signedInWith: signIn,

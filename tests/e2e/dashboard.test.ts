@@ -19,6 +19,7 @@ import {
 } from "./dashboard-world.js";
 import { inPage, rowNames, screenshot, text, texts } from "./dashboard-pages.js";
 import { operationsTests } from "./dashboard-operations.js";
+import { retroTests } from "./dashboard-retro.js";
 
 async function decisionsOf(w: DashboardWorld, name: string): Promise<Record<string, { decision: string }>> {
   return ApprovalObject.parse(await w.admin.get(resources.approval, name, w.team)).spec.decisions;
@@ -189,6 +190,7 @@ describe("the operations dashboard in headless Chromium against the real API ser
   });
 
   operationsTests(() => w);
+  retroTests(() => w);
 
   describe("stories", () => {
     it("two people with different RBAC see only what each may list", async () => {

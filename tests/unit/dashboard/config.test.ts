@@ -21,6 +21,8 @@ describe("parseDashboardConfig", () => {
       "--namespaces=team-a, team-b",
       "--session-idle=1h",
       "--token-recheck=30s",
+      "--audit-feed-url=https://feed.example:9445",
+      "--audit-feed-ca=/ca.crt",
       "--log-level=debug",
     ]);
     assert.deepEqual(config, {
@@ -31,6 +33,7 @@ describe("parseDashboardConfig", () => {
       namespaces: ["team-a", "team-b"],
       sessionIdleSeconds: 3600,
       tokenRecheckSeconds: 30,
+      auditFeed: { url: "https://feed.example:9445", caFile: "/ca.crt" },
       logLevel: "debug",
     });
   });
@@ -43,6 +46,9 @@ describe("parseDashboardConfig", () => {
     [["--session-idle=10s"], /--session-idle must be at least 1m/],
     [["--token-recheck=often"], /--token-recheck must be a duration/],
     [["--token-recheck=2h"], /--token-recheck must be at most 1h/],
+    [["--audit-feed-url=http://feed.example:9445"], /--audit-feed-url must be an https:\/\/ URL/],
+    [["--audit-feed-url=https://feed.example/audit/v1/records"], /must name only the feed's origin/],
+    [["--audit-feed-ca=/ca.crt"], /--audit-feed-ca needs --audit-feed-url/],
     [["--log-level=loud"], /--log-level must be debug, info, warn or error/],
   ];
   for (const [argv, message] of refused) {
