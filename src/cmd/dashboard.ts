@@ -49,10 +49,11 @@ async function main(argv: string[]): Promise<void> {
     fallbackNamespaces: config.namespaces,
     sessionIdleSeconds: config.sessionIdleSeconds,
     tokenRecheckSeconds: config.tokenRecheckSeconds,
+    ...(config.proxy === undefined ? {} : { proxy: config.proxy }),
     ...(config.auditFeed === undefined ? {} : { auditFeed: feedEndpoint(config.auditFeed) }),
     log,
   });
-  log.info({ port: dashboard.port }, "Started the dashboard");
+  log.info({ port: dashboard.port, proxyPort: dashboard.proxyPort }, "Started the dashboard");
   const stop = (): void => {
     log.info({}, "Stopping the dashboard");
     dashboard.close().then(

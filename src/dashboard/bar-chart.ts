@@ -27,9 +27,11 @@ const PATTERNS = ["solid", "hatch", "dots", "cross", "vertical"] as const;
 const ROW = 28;
 const LABEL_WIDTH = 220;
 const BAR_WIDTH = 380;
-const WIDTH = LABEL_WIDTH + BAR_WIDTH + 140;
+const WIDTH = LABEL_WIDTH + BAR_WIDTH + 340;
 
 const SVG = `<figure class="chart">
+<h3 aria-hidden="true">{{title}}</h3>
+<p class="meta" aria-hidden="true">{{description}}</p>
 <svg id="{{id}}" role="group" aria-labelledby="{{id}}-title {{id}}-desc" viewBox="0 0 ${WIDTH} {{height}}" xmlns="http://www.w3.org/2000/svg">
 <title id="{{id}}-title">{{title}}</title>
 <desc id="{{id}}-desc">{{description}}</desc>

@@ -43,6 +43,24 @@ export const DashboardConfig = z.object({
       caFile: z.string().min(1).optional(),
     })
     .optional(),
+  proxy: z
+    .object({
+      address: z.string().refine((value) => {
+        try {
+          parseAddress(value);
+          return true;
+        } catch {
+          return false;
+        }
+      }, "--proxy-address must be host:port, for example :8444"),
+      clientCaFile: z
+        .string()
+        .min(1, "--proxy-address needs --proxy-client-ca (the CA of the proxy's certificate)"),
+      allowedNames: z
+        .array(z.string().min(1))
+        .min(1, "--proxy-address needs --proxy-allowed-names (the proxy certificate's common names)"),
+    })
+    .optional(),
   tokenRecheckSeconds: z
     .number()
     .int()
@@ -69,6 +87,9 @@ export function dashboardHelp(): string {
     "  --session-idle DUR    idle time after which a session ends (default 15m)",
     "  --audit-feed-url URL  the operator's audit feed (https://HOST:PORT), read as each user for retrospectives",
     "  --audit-feed-ca FILE  the CA (PEM) that signed the feed's serving certificate (default: the system's)",
+    "  --proxy-address HOST:PORT  also serve an authenticating proxy here, over mutual TLS (ADR 0043)",
+    "  --proxy-client-ca FILE     the CA (PEM) that signs the proxy's client certificate",
+    "  --proxy-allowed-names A,B  the common names a proxy certificate may have",
     "  --token-recheck DUR   how often open sessions' tokens are reviewed again (default 1m)",
     "  --log-level LEVEL     debug, info, warn or error (default info)",
   ].join("\n");
@@ -89,6 +110,9 @@ export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
         "token-recheck": { type: "string", default: "1m" },
         "audit-feed-url": { type: "string" },
         "audit-feed-ca": { type: "string" },
+        "proxy-address": { type: "string" },
+        "proxy-client-ca": { type: "string" },
+        "proxy-allowed-names": { type: "string" },
         "log-level": { type: "string", default: "info" },
       },
       strict: true,
@@ -105,6 +129,12 @@ export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
   }
   if (values["audit-feed-ca"] !== undefined && values["audit-feed-url"] === undefined) {
     throw new DashboardConfigError("--audit-feed-ca needs --audit-feed-url (the feed it is the CA of).");
+  }
+  const proxyFlags = ["proxy-client-ca", "proxy-allowed-names"].filter((flag) => values[flag] !== undefined);
+  if (values["proxy-address"] === undefined && proxyFlags.length > 0) {
+    throw new DashboardConfigError(
+      `--${proxyFlags[0] ?? ""} needs --proxy-address (where the proxy connects).`,
+    );
   }
   let recheckMs: number;
   try {
@@ -124,6 +154,17 @@ export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
       .filter((n) => n !== ""),
     sessionIdleSeconds: Math.round(idleMs / 1000),
     tokenRecheckSeconds: Math.round(recheckMs / 1000),
+    proxy:
+      values["proxy-address"] === undefined
+        ? undefined
+        : {
+            address: values["proxy-address"],
+            clientCaFile: values["proxy-client-ca"] ?? "",
+            allowedNames: String(values["proxy-allowed-names"] ?? "")
+              .split(",")
+              .map((n) => n.trim())
+              .filter((n) => n !== ""),
+          },
     auditFeed:
       values["audit-feed-url"] === undefined
         ? undefined

@@ -4,6 +4,7 @@ import { ApiError } from "../runtime/kube/api-error.js";
 import type { KubeCredentials } from "../runtime/kube/kube-credentials.js";
 import { startHttpsServer, type RunningHttpsServer } from "../runtime/https-server.js";
 import type { Logger } from "../runtime/logging.js";
+import type { Identity } from "../runtime/kube/self-review.js";
 import { decide, DecideForm } from "./decide-form.js";
 import {
   SESSION_COOKIE,
@@ -28,7 +29,9 @@ import {
 import { FeedError, readFeed, type FeedEndpoint } from "./feed-client.js";
 import { insightsPage, parseInsightsQuery } from "./insights-page.js";
 import { deploymentsPage, overduePage } from "./operations-pages.js";
+import { ProxySessions } from "./proxy-sessions.js";
 import { retroPage } from "./retro-page.js";
+import { startSessionUpkeep } from "./session-upkeep.js";
 import { parsePageFilter } from "./query.js";
 import { BadFilterError } from "./selector.js";
 import { REVOKED_ENDED, SessionStore, sameSecret, type Session } from "./sessions.js";
@@ -49,6 +52,8 @@ export interface DashboardOptions {
   /** Namespaces to show when a user may not list cluster-wide and the page names none. */
   fallbackNamespaces: readonly string[];
   sessionIdleSeconds: number;
+  /** The authenticating proxy's listener (mutual TLS), when people sign in through a proxy (ADR 0043). */
+  proxy?: { address: string; clientCaFile: string; allowedNames: readonly string[] };
   /** The operator's audit feed, read with each user's token for retrospectives; none when not configured. */
   auditFeed?: FeedEndpoint;
   /** How often every open session's token is reviewed again, so a revoked token ends its session unprompted. */
@@ -60,6 +65,8 @@ export interface DashboardOptions {
 /** A running dashboard. */
 export interface RunningDashboard {
   port: number;
+  /** Where the authenticating proxy connects, when configured. */
+  proxyPort?: number;
   /** Open sessions (for tests and metrics). */
   readonly sessions: SessionStore;
   close(): Promise<void>;
@@ -85,6 +92,26 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
 
   const send = (res: ServerResponse, page: Page, headers: Record<string, string> = {}): void =>
     sendHtml(res, page.status, page.html, headers);
+
+  /** A session acting with `token` for the person the API server said it authenticates. */
+  function openSession(identity: Identity, token: string): Session {
+    const feed = options.auditFeed;
+    return sessions.open(
+      identity,
+      userClient(options.apiServer, token),
+      () => reviewToken(options.reviews, token),
+      feed === undefined ? undefined : (filters) => readFeed(feed, token, filters),
+    );
+  }
+
+  const proxied = new ProxySessions({
+    sessions,
+    review: (token) => reviewToken(options.reviews, token),
+    open: (identity, token) => {
+      log.info({ user: identity.username }, "Signed a user in through the authenticating proxy");
+      return openSession(identity, token);
+    },
+  });
 
   function signInPage(status: number, error?: string): Page {
     return { status, html: layout("Sign in", templates.signIn({ error }), undefined) };
@@ -119,13 +146,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       );
       return;
     }
-    const feed = options.auditFeed;
-    const session = sessions.open(
-      identity,
-      userClient(options.apiServer, token),
-      () => reviewToken(options.reviews, token),
-      feed === undefined ? undefined : (filters) => readFeed(feed, token, filters),
-    );
+    const session = openSession(identity, token);
     log.info({ user: identity.username }, "Signed a user in");
     redirect(res, "/", { "Set-Cookie": sessionCookie(session.id, options.sessionIdleSeconds) });
   }
@@ -222,7 +243,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     send(res, resultPage(404, "Not found", `There is no page at ${path}.`, session));
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    viaProxy = false,
+  ): Promise<void> {
     const asset = STATIC_ASSETS.get(path);
     if (asset !== undefined && req.method === "GET") {
       res.writeHead(200, {
@@ -245,8 +271,20 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       );
       return;
     }
-    const id = cookieValue(req, SESSION_COOKIE);
-    const session = path === "/events" ? sessions.peek(id) : sessions.touch(id);
+    let session: Session | undefined;
+    if (viaProxy) {
+      const found = await proxied.find(req, path === "/events");
+      if (!("id" in found)) {
+        send(res, resultPage(found.status, "Not signed in", found.message, undefined));
+        return;
+      }
+      session = found;
+      // Behind the proxy there is no sign-in form: the proxy signs people in.
+      if (path === "/sign-in") return redirect(res, "/");
+    } else {
+      const id = cookieValue(req, SESSION_COOKIE);
+      session = path === "/events" ? sessions.peek(id) : sessions.touch(id);
+    }
     if (path === "/sign-in") {
       if (req.method === "POST") return signIn(req, res);
       if (session !== undefined) return redirect(res, "/");
@@ -281,66 +319,62 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     }
   }
 
+  const answerFailure = (res: ServerResponse): void =>
+    sendHtml(
+      res,
+      500,
+      layout(
+        "Error",
+        templates.result({
+          heading: "Something failed",
+          message: "The dashboard failed to answer this request; the failure is in its log.",
+          ok: false,
+          back: "/",
+        }),
+        undefined,
+      ),
+    );
+
   const server: RunningHttpsServer = await startHttpsServer({
     address: options.address,
     certFile: options.certFile,
     keyFile: options.keyFile,
     log,
-    handle,
-    answerFailure: (res) =>
-      sendHtml(
-        res,
-        500,
-        layout(
-          "Error",
-          templates.result({
-            heading: "Something failed",
-            message: "The dashboard failed to answer this request; the failure is in its log.",
-            ok: false,
-            back: "/",
-          }),
-          undefined,
-        ),
-      ),
+    handle: (req, res, path) => handle(req, res, path),
+    answerFailure,
     messages: {
       requestFailed: "Failed to answer a dashboard request",
       serverFailed: "The dashboard server failed",
     },
   });
-  const sweeper = setInterval(() => sessions.sweep(), 30_000);
-  sweeper.unref();
-  let rechecking = false;
-  const rechecker = setInterval(
-    () => {
-      if (rechecking) return;
-      rechecking = true;
-      sessions
-        .recheck((error, session) =>
-          log.warn(
-            { err: error, user: session.identity.username },
-            "Failed to review a session's token again",
-          ),
-        )
-        .then(
-          (ended) => {
-            if (ended > 0)
-              log.info({ ended }, "Ended sessions whose tokens the API server no longer accepts");
+  // The authenticating proxy's own listener: mutual TLS, so only the proxy's certificate (of the configured CA and
+  // an allowed common name) completes a handshake there (ADR 0043).
+  const proxyServer: RunningHttpsServer | undefined =
+    options.proxy === undefined
+      ? undefined
+      : await startHttpsServer({
+          address: options.proxy.address,
+          certFile: options.certFile,
+          keyFile: options.keyFile,
+          clientAuth: { caFile: options.proxy.clientCaFile, allowedNames: options.proxy.allowedNames },
+          log,
+          handle: (req, res, path) => handle(req, res, path, true),
+          answerFailure,
+          messages: {
+            requestFailed: "Failed to answer a request from the authenticating proxy",
+            serverFailed: "The dashboard's proxy listener failed",
           },
-          (error: unknown) => log.error({ err: error }, "Failed to review the sessions' tokens again"),
-        )
-        .finally(() => (rechecking = false));
-    },
-    (options.tokenRecheckSeconds ?? 60) * 1000,
-  );
-  rechecker.unref();
+        });
+  const upkeep = startSessionUpkeep(sessions, proxied, options.tokenRecheckSeconds ?? 60, log);
   return {
     port: server.port,
+    ...(proxyServer === undefined ? {} : { proxyPort: proxyServer.port }),
     sessions,
     async close() {
-      clearInterval(sweeper);
-      clearInterval(rechecker);
+      upkeep.stop();
       sessions.endAll();
       await server.close();
+      await proxyServer?.close();
     },
   };
 }

@@ -34,7 +34,7 @@ caption { text-align: left; color: #444; padding-bottom: .4rem; }
 .notice { border-left: 4px solid #8a5a00; background: #fff6e0; padding: .5rem .75rem; }
 .error { border-left: 4px solid #a4161a; background: #fbeaea; padding: .5rem .75rem; }
 .ok { border-left: 4px solid #1d6b2f; background: #eaf5ec; padding: .5rem .75rem; }
-.chart { margin: .5rem 0 1.25rem; } .chart svg { max-width: 46rem; width: 100%; height: auto; }
+.chart { margin: .5rem 0 1.25rem; } .chart h3 { margin: 0 0 .2rem; } .chart svg { max-width: 60rem; width: 100%; height: auto; }
 .chart .bar:focus { outline: 3px solid #c75300; } .chart text { fill: #1a1a1a; }
 .retro table { margin-bottom: 1rem; } .retro .bad { color: #a4161a; font-weight: 700; }
 .retro .broken { border-left: 4px solid #a4161a; background: #fbeaea; padding: .5rem .75rem; font-weight: 700; }

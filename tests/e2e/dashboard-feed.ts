@@ -5,7 +5,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileFeedSource } from "../../src/audit/feed/file-source.js";
 import type { StoredAuditEntry } from "../../src/audit/entry.js";
-import type { AuditAction } from "../../src/audit/recorder.js";
+import { transitionId, type AuditAction } from "../../src/audit/recorder.js";
 import { AuditTrail } from "../../src/audit/trail.js";
 import { serveFeed, type ServedFeed } from "../support/audit-feed.js";
 import { changeApproved, changeRequested, environmentState, promoted } from "../unit/insights/entries.js";
@@ -20,19 +20,39 @@ export interface DashboardFeed extends ServedFeed {
   tamper(seq: number, edit: (entry: Record<string, unknown>) => void): Promise<void>;
 }
 
+/**
+ * Release entries as the Release controller records them: bound to the release's uid, each promotion and outcome
+ * under its transition (environment, promotion count), which the insights' measures pair them by.
+ */
+export function asRecorded(entries: readonly StoredAuditEntry[], uid: string): StoredAuditEntry[] {
+  return entries.map((entry) => {
+    if (entry.object.kind !== "Release") return entry;
+    const environment = typeof entry.details.environment === "string" ? entry.details.environment : "";
+    const action = entry.action as AuditAction;
+    const transition =
+      action === "ReleasePromoted"
+        ? transitionId("Release", uid, action, environment, 1)
+        : transitionId("Release", uid, action, environment, 1, "recorded");
+    return { ...entry, object: { ...entry.object, uid }, transition };
+  });
+}
+
 /** cart-1's story, as the controllers record it. */
-export function cartStory(namespace: string) {
+export function cartStory(namespace: string): StoredAuditEntry[] {
   const cart = { namespace, name: "cart-1" };
   const rev = "c".repeat(40);
-  return [
-    promoted(cart, "2026-01-04T10:00:00Z", "dev", rev),
-    environmentState(cart, "2026-01-04T10:04:00Z", "EnvironmentDeployed", "dev", rev),
-    environmentState(cart, "2026-01-04T10:20:00Z", "EnvironmentVerified", "dev", rev),
-    changeRequested(cart, "2026-01-05T08:00:00Z", "cart-1-prod", "prod"),
-    changeApproved(cart, "2026-01-05T09:10:00Z", "cart-1-prod", "approver-of-record"),
-    promoted(cart, "2026-01-05T09:30:00Z", "prod", rev, { changeRequest: "cart-1-prod" }),
-    environmentState(cart, "2026-01-05T09:36:00Z", "EnvironmentDeployed", "prod", rev),
-  ];
+  return asRecorded(
+    [
+      promoted(cart, "2026-01-04T10:00:00Z", "dev", rev),
+      environmentState(cart, "2026-01-04T10:04:00Z", "EnvironmentDeployed", "dev", rev),
+      environmentState(cart, "2026-01-04T10:20:00Z", "EnvironmentVerified", "dev", rev),
+      changeRequested(cart, "2026-01-05T08:00:00Z", "cart-1-prod", "prod"),
+      changeApproved(cart, "2026-01-05T09:10:00Z", "cart-1-prod", "approver-of-record"),
+      promoted(cart, "2026-01-05T09:30:00Z", "prod", rev, { changeRequest: "cart-1-prod" }),
+      environmentState(cart, "2026-01-05T09:36:00Z", "EnvironmentDeployed", "prod", rev),
+    ],
+    "cart-1-uid",
+  );
 }
 
 /** Appends `entries` to the trail file with the operator's AuditTrail (which verifies the file first). */
@@ -47,6 +67,7 @@ async function appendEntries(file: string, entries: readonly StoredAuditEntry[])
         action: entry.action as AuditAction,
         object: entry.object,
         details: entry.details,
+        ...(entry.transition === undefined ? {} : { transition: entry.transition }),
       });
     }
   } finally {

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { changeApproved, changeRequested, promoted } from "../unit/insights/entries.js";
 import { screenshot, text, texts } from "./dashboard-pages.js";
+import { asRecorded } from "./dashboard-feed.js";
 import type { DashboardWorld } from "./dashboard-world.js";
 
 /** Registers the retrospective's tests on the shared dashboard world; the last one breaks the trail's chain. */
@@ -50,11 +51,16 @@ export function retroTests(world: () => DashboardWorld): void {
     it("a line altered by hand in the trail shows as a broken chain, its entry marked and not counted", async () => {
       const w = world();
       const shop = { namespace: w.team, name: "shop-1" };
-      await w.feed.append([
-        promoted(shop, "2026-01-06T10:00:00Z", "dev", "a".repeat(40)),
-        changeRequested(shop, "2026-01-06T10:30:00Z", "shop-1-prod", "prod"),
-        changeApproved(shop, "2026-01-06T11:00:00Z", "shop-1-prod", w.usernames.approver),
-      ]);
+      await w.feed.append(
+        asRecorded(
+          [
+            promoted(shop, "2026-01-06T10:00:00Z", "dev", "a".repeat(40)),
+            changeRequested(shop, "2026-01-06T10:30:00Z", "shop-1-prod", "prod"),
+            changeApproved(shop, "2026-01-06T11:00:00Z", "shop-1-prod", w.usernames.approver),
+          ],
+          "shop-1-uid",
+        ),
+      );
       // Someone with write access to the file claims another person settled the change.
       await w.feed.tamper(10, (entry) => {
         const details = entry.details as Record<string, unknown>;

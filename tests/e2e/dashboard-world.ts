@@ -2,7 +2,7 @@
 // privileged viewer, an approver, a commit author), releases in two team namespaces, open changes with Approvals
 // decided through the shipped admission webhooks, the dashboard as its own process, and one headless Chromium.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -13,6 +13,7 @@ import { API_VERSION } from "../../src/api/v1alpha1/group.js";
 import { resources } from "../../src/controllers/resources.js";
 import type { KubeClient } from "../../src/runtime/kube/client.js";
 import { builtin, type ResourceType } from "../../src/runtime/kube/resource.js";
+import { createCertificateAuthority, issueClientCert } from "../../hack/local-cluster/certs.js";
 import {
   createWebhookTls,
   writeOperatorCertDir,
@@ -61,11 +62,49 @@ export interface DashboardWorld {
   /** The operator's audit feed over a real trail holding cart-1's story; the approver may read it. */
   feed: DashboardFeed;
   dashboardLog: () => string;
+  /** The dashboard's listener for the authenticating proxy (mutual TLS), the CA of its serving certificate, and
+   * client certificates: the proxy's, one of the same CA with a name not allowed, one of another CA. */
+  proxy: { url: string; servingCaPem: string; certs: Record<"proxy" | "intruder" | "foreign", ClientPair> };
   /** A fresh browser context (its own cookies) signed in as `who`, on the board. */
   signedIn(who: Person): Promise<{ context: BrowserContext; page: Page }>;
   /** The same with any token the API server accepts (for people a test makes itself). */
   signedInWith(token: string): Promise<{ context: BrowserContext; page: Page }>;
   stop(): Promise<void>;
+}
+
+/** A client certificate and its key, PEM. */
+export interface ClientPair {
+  cert: Buffer;
+  key: Buffer;
+}
+
+/** The common name the dashboard accepts from its authenticating proxy in these tests. */
+export const PROXY_NAME = "stagegate-dashboard-proxy";
+
+/** A CA of the proxy, certificates it issued (the proxy's and an intruder's) and one from another CA. */
+async function proxyCertificates(
+  dir: string,
+): Promise<{ caFile: string; certs: Record<"proxy" | "intruder" | "foreign", ClientPair> }> {
+  const own = path.join(dir, "proxy-ca");
+  const foreign = path.join(dir, "foreign-ca");
+  await mkdir(own, { recursive: true });
+  await mkdir(foreign, { recursive: true });
+  const ca = await createCertificateAuthority(own);
+  const otherCa = await createCertificateAuthority(foreign);
+  const read = async (pair: { certFile: string; keyFile: string }): Promise<ClientPair> => ({
+    cert: await readFile(pair.certFile),
+    key: await readFile(pair.keyFile),
+  });
+  return {
+    caFile: ca.certFile,
+    certs: {
+      proxy: await read(await issueClientCert(ca, own, "proxy", { user: PROXY_NAME, groups: [] })),
+      intruder: await read(await issueClientCert(ca, own, "intruder", { user: "intruder", groups: [] })),
+      foreign: await read(
+        await issueClientCert(otherCa, foreign, "foreign", { user: PROXY_NAME, groups: [] }),
+      ),
+    },
+  };
 }
 
 /** The changes the tests decide, both in the team namespace. */
@@ -361,7 +400,7 @@ async function dashboardKubeconfig(dir: string, token: string): Promise<string> 
 /** Starts `stagegate-dashboard` as its own process and resolves with its port once it logged it. */
 async function startDashboardProcess(
   args: string[],
-): Promise<{ child: ChildProcess; port: number; log: () => string }> {
+): Promise<{ child: ChildProcess; port: number; proxyPort: number; log: () => string }> {
   const child = spawn(
     process.execPath,
     ["--import", "tsx", path.join(repo, "src/cmd/dashboard.ts"), ...args],
@@ -370,19 +409,21 @@ async function startDashboardProcess(
   let text = "";
   child.stderr?.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
   const lines = createInterface({ input: child.stdout });
-  const port = await new Promise<number>((resolve, reject) => {
+  const [port, proxyPort] = await new Promise<[number, number]>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`the dashboard exited (${String(code)}): ${text}`)));
     lines.on("line", (line) => {
       text += `${line}\n`;
       try {
-        const entry = JSON.parse(line) as { msg?: string; port?: number };
-        if (entry.msg === "Started the dashboard" && entry.port !== undefined) resolve(entry.port);
+        const entry = JSON.parse(line) as { msg?: string; port?: number; proxyPort?: number };
+        if (entry.msg === "Started the dashboard" && entry.port !== undefined) {
+          resolve([entry.port, entry.proxyPort ?? 0]);
+        }
       } catch {
         // not a log line
       }
     });
   });
-  return { child, port, log: () => text };
+  return { child, port, proxyPort, log: () => text };
 }
 
 /** Builds the world; `stop()` takes all of it down again. */
@@ -495,6 +536,7 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
     cleanups.push(() => tls.remove());
     const certDir = await writeOperatorCertDir(tls, path.join(dir, "certs"));
     const kubeconfig = await dashboardKubeconfig(dir, await requestToken(admin, people, "dashboard"));
+    const proxyTls = await proxyCertificates(dir);
     const dashboard = await startDashboardProcess([
       "--kubeconfig",
       kubeconfig,
@@ -510,6 +552,12 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
       feed.url,
       "--audit-feed-ca",
       feed.caFile,
+      "--proxy-address",
+      "127.0.0.1:0",
+      "--proxy-client-ca",
+      proxyTls.caFile,
+      "--proxy-allowed-names",
+      PROXY_NAME,
     ]);
     cleanups.push(async () => {
       dashboard.child.kill("SIGTERM");
@@ -547,6 +595,11 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
       browser,
       audit,
       feed,
+      proxy: {
+        url: `https://127.0.0.1:${dashboard.proxyPort}`,
+        servingCaPem: tls.caPem,
+        certs: proxyTls.certs,
+      },
       dashboardLog: dashboard.log,
       signedIn: (who) => signIn(tokens[who]),
       signedInWith: signIn,

@@ -19,6 +19,8 @@ import {
 } from "./dashboard-world.js";
 import { inPage, rowNames, screenshot, text, texts } from "./dashboard-pages.js";
 import { operationsTests } from "./dashboard-operations.js";
+import { insightsTests } from "./dashboard-insights.js";
+import { proxyTests } from "./dashboard-proxy.js";
 import { retroTests } from "./dashboard-retro.js";
 
 async function decisionsOf(w: DashboardWorld, name: string): Promise<Record<string, { decision: string }>> {
@@ -190,6 +192,8 @@ describe("the operations dashboard in headless Chromium against the real API ser
   });
 
   operationsTests(() => w);
+  proxyTests(() => w);
+  insightsTests(() => w);
   retroTests(() => w);
 
   describe("stories", () => {

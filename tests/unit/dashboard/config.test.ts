@@ -23,6 +23,9 @@ describe("parseDashboardConfig", () => {
       "--token-recheck=30s",
       "--audit-feed-url=https://feed.example:9445",
       "--audit-feed-ca=/ca.crt",
+      "--proxy-address=127.0.0.1:8444",
+      "--proxy-client-ca=/proxy-ca.crt",
+      "--proxy-allowed-names=oauth2-proxy, front-proxy",
       "--log-level=debug",
     ]);
     assert.deepEqual(config, {
@@ -34,6 +37,11 @@ describe("parseDashboardConfig", () => {
       sessionIdleSeconds: 3600,
       tokenRecheckSeconds: 30,
       auditFeed: { url: "https://feed.example:9445", caFile: "/ca.crt" },
+      proxy: {
+        address: "127.0.0.1:8444",
+        clientCaFile: "/proxy-ca.crt",
+        allowedNames: ["oauth2-proxy", "front-proxy"],
+      },
       logLevel: "debug",
     });
   });
@@ -49,6 +57,13 @@ describe("parseDashboardConfig", () => {
     [["--audit-feed-url=http://feed.example:9445"], /--audit-feed-url must be an https:\/\/ URL/],
     [["--audit-feed-url=https://feed.example/audit/v1/records"], /must name only the feed's origin/],
     [["--audit-feed-ca=/ca.crt"], /--audit-feed-ca needs --audit-feed-url/],
+    [["--proxy-address=:8444"], /--proxy-address needs --proxy-client-ca/],
+    [["--proxy-address=:8444", "--proxy-client-ca=/ca"], /--proxy-address needs --proxy-allowed-names/],
+    [["--proxy-client-ca=/ca"], /--proxy-client-ca needs --proxy-address/],
+    [
+      ["--proxy-address=x", "--proxy-client-ca=/ca", "--proxy-allowed-names=p"],
+      /--proxy-address must be host:port/,
+    ],
     [["--log-level=loud"], /--log-level must be debug, info, warn or error/],
   ];
   for (const [argv, message] of refused) {
