@@ -17,20 +17,10 @@ import {
   sessionCookie,
 } from "./http.js";
 import { streamBoard } from "./live.js";
-import {
-  boardPage,
-  layout,
-  releasePage,
-  resultPage,
-  waitingPage,
-  type Page,
-  type PageContext,
-} from "./pages.js";
+import { layout, resultPage, type Page, type PageContext } from "./pages.js";
 import { FeedError, readFeed, type FeedEndpoint } from "./feed-client.js";
-import { insightsPage, parseInsightsQuery } from "./insights-page.js";
-import { deploymentsPage, overduePage } from "./operations-pages.js";
 import { ProxySessions } from "./proxy-sessions.js";
-import { retroPage } from "./retro-page.js";
+import { pageFor } from "./routes.js";
 import { startSessionUpkeep } from "./session-upkeep.js";
 import { parsePageFilter } from "./query.js";
 import { BadFilterError } from "./selector.js";
@@ -71,9 +61,6 @@ export interface RunningDashboard {
   readonly sessions: SessionStore;
   close(): Promise<void>;
 }
-
-// A namespace (DNS label) and a release name (DNS subdomain), as the API server allows them: nothing to decode.
-const RELEASE_PATH = /^\/releases\/([a-z0-9][-a-z0-9]{0,62})\/([a-z0-9][-a-z0-9.]{0,252})(\/retro)?$/;
 
 /**
  * Starts the dashboard over HTTPS. Users sign in with a bearer token the API server accepts (TokenReview); the
@@ -219,28 +206,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       );
       return;
     }
-    if (path === "/") return send(res, await boardPage(session, parsePageFilter(url.searchParams), ctx));
-    if (path === "/waiting")
-      return send(res, await waitingPage(session, parsePageFilter(url.searchParams), ctx));
-    if (path === "/overdue")
-      return send(res, await overduePage(session, parsePageFilter(url.searchParams), ctx));
-    if (path === "/deployments")
-      return send(res, await deploymentsPage(session, parsePageFilter(url.searchParams), ctx));
-    if (path === "/insights")
-      return send(res, await insightsPage(session, parseInsightsQuery(url.searchParams), now()));
     if (path === "/events") return streamBoard(session, parsePageFilter(url.searchParams), ctx, res, log);
-    const release = RELEASE_PATH.exec(path);
-    if (release !== null) {
-      if ([...url.searchParams.keys()].length > 0) {
-        throw new BadFilterError(
-          `unknown query parameters ${[...url.searchParams.keys()].map((k) => `"${k}"`).join(", ")}; a release's pages take none.`,
-        );
-      }
-      const [, namespace = "", name = "", retro] = release;
-      if (retro !== undefined) return send(res, await retroPage(session, namespace, name, now()));
-      return send(res, await releasePage(session, namespace, name));
-    }
-    send(res, resultPage(404, "Not found", `There is no page at ${path}.`, session));
+    send(res, await pageFor(session, path, url.searchParams, ctx));
   }
 
   async function handle(
