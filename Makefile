@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: all deps generate lint typecheck test test-unit cluster-up cluster-down demo build clean monitoring-tools bench helm \
-	image image-tools postgres-tools report-tools bench-audit-db bench-audit-feed bench-memory bench-scale \
+	image image-tools postgres-tools report-tools smtp-tools bench-audit-db bench-audit-feed bench-memory bench-scale \
 	bench-approval bench-insights bench-dashboard
 
 all: test
@@ -33,7 +33,7 @@ lint: deps
 typecheck: deps
 	tsc -p tsconfig.json --noEmit
 
-test: deps lint typecheck monitoring-tools postgres-tools report-tools helm image-tools
+test: deps lint typecheck monitoring-tools postgres-tools report-tools smtp-tools helm image-tools
 	tsx hack/run-tests.ts
 
 # Prometheus and Alertmanager from Debian for the alert tests (needs root the first time; a no-op after).
@@ -44,6 +44,11 @@ monitoring-tools: deps
 # first time; a no-op after).
 postgres-tools: deps
 	tsx hack/install-postgres.ts
+
+# Exim from Debian (exim4-daemon-light) for the notification tests, which start a private server on a loopback port
+# and read the mail back from its maildir (needs root the first time; a no-op after; no system MTA is started).
+smtp-tools: deps
+	tsx hack/install-smtp.ts
 
 # Chromium, pdftotext (poppler-utils) and a font from Debian for the report tests, which print PDFs and read their
 # text back (needs root the first time; a no-op after).
