@@ -67,7 +67,7 @@ export function teamsBody(notification: Notification): string {
   const [title = "", ...rest] = bodyLines(notification);
   return JSON.stringify({
     "@type": "MessageCard",
-    "@context": "https://schema.org/extensions",
+    "@context": "http://schema.org/extensions",
     summary: title,
     title,
     text: rest.join("\n\n"),
