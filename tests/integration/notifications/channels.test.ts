@@ -6,7 +6,9 @@ import { after, before, describe, it } from "node:test";
 import { verifyPushSignature } from "../../../src/audit/push/signature.js";
 import { isInvalid } from "../../../src/runtime/kube/api-error.js";
 import { startSmtpServer, type SmtpServer } from "../../../hack/smtp/server.js";
-import { waitFor } from "../../support/kube.js";
+import { resources } from "../../../src/controllers/resources.js";
+import { builtin } from "../../../src/runtime/kube/resource.js";
+import { createTestNamespace, waitFor } from "../../support/kube.js";
 import { counterValue, NotificationWorld } from "./world.js";
 
 const HMAC_KEY = "k".repeat(16) + "0123456789abcdef0123456789abcdef";
@@ -171,8 +173,14 @@ describe("notification channels", () => {
       const found = smtp.mails();
       return found.length >= 4 ? found : undefined;
     });
-    await new Promise((resolve) => setTimeout(resolve, 300)); // a fifth would have arrived by now
-    assert.equal(smtp.mails().length, 4);
+    // Exim logs each message it accepted ("<=") before it answers the sender: four accepted, no fifth.
+    assert.equal(
+      smtp
+        .log()
+        .split("\n")
+        .filter((line) => line.includes(" <= ")).length,
+      4,
+    );
     const seen = mails.map((mail) => `${mail.recipient} ${mail.headers.subject}`).sort();
     assert.deepEqual(seen, [
       `lead@example.com [stagegate] RollbackTaskOpened: Release ${world.namespace}/billing in prod by stagegate-operator`,
@@ -184,6 +192,76 @@ describe("notification channels", () => {
     assert.ok(mails.every((mail) => /For: group sre\./.test(mail.body)));
     assert.equal(await counterValue(metrics.attempts, { channel: "smtp", result: "delivered" }), 4);
     assert.equal((await world.status("mail")).delivered, 4);
+  });
+
+  it("delivers only events about objects that carry the selector's labels, read from the object itself", async () => {
+    const task = async (name: string, labels: Record<string, string>): Promise<string> => {
+      const created = await world.admin.create(
+        resources.deploymentTask,
+        {
+          apiVersion: "stagegate.io/v1alpha1",
+          kind: "DeploymentTask",
+          metadata: { name, namespace: world.namespace, labels },
+          spec: { type: "Checklist", title: name, checklist: [{ name: "one" }] },
+        },
+        world.namespace,
+      );
+      return created.metadata.uid ?? "";
+    };
+    const ours = await task("ours", { team: "checkout" });
+    const theirs = await task("theirs", { team: "billing" });
+    await world.secret("labelled", { url: world.url("/labelled"), hmacKey: HMAC_KEY, caCert: world.caPem });
+    await world.route("labelled", {
+      actions: ["TaskItemCompleted"],
+      selector: { matchLabels: { team: "checkout" } },
+      channel: { type: "webhook", secretRef: { name: "labelled" } },
+    });
+    const { notifier } = await world.notifier();
+    await notifier.passAll();
+    await world.recordAbout("TaskItemCompleted", { kind: "DeploymentTask", name: "ours", uid: ours });
+    await world.recordAbout("TaskItemCompleted", { kind: "DeploymentTask", name: "theirs", uid: theirs });
+    // An event about an earlier object of the same name (another uid): the labels of today's object do not count.
+    await world.recordAbout("TaskItemCompleted", {
+      kind: "DeploymentTask",
+      name: "ours",
+      uid: "an-earlier-uid",
+    });
+    await world.recordAbout("TaskItemCompleted", { kind: "DeploymentTask", name: "gone", uid: "gone-uid" });
+    await notifier.passAll();
+    const received = world.receiver
+      .at("/labelled")
+      .map(
+        (request) => (JSON.parse(request.body) as { event: { object: { uid: string } } }).event.object.uid,
+      );
+    assert.deepEqual(received, [ours]);
+  });
+
+  it("reads a Secret only from the route's own namespace, whatever the route says", async () => {
+    const other = await createTestNamespace(world.admin, "notify-other");
+    try {
+      await world.bindSecretReader(other);
+      await world.secret(
+        "foreign",
+        { url: world.url("/foreign"), hmacKey: HMAC_KEY, caCert: world.caPem },
+        other,
+      );
+      await world.route("foreign", {
+        actions: ["ReleasePromoted"],
+        channel: { type: "webhook", secretRef: { name: "foreign", namespace: other } },
+      });
+      const { notifier } = await world.notifier();
+      await world.record("ReleasePromoted", "checkout", { environment: "dev" });
+      await notifier.passAll();
+      assert.equal(world.receiver.at("/foreign").length, 0);
+      const failing = await world.condition("foreign", "DeliveryFailing");
+      assert.equal(failing?.reason, "SecretNotFound");
+      assert.match(
+        failing?.message ?? "",
+        new RegExp(`the Secret ${world.namespace}/foreign does not exist`),
+      );
+    } finally {
+      await world.admin.delete(builtin.namespace, other);
+    }
   });
 
   it("refuses internal destinations the operator does not allow, and says so on the route", async () => {

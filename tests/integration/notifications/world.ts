@@ -135,6 +135,19 @@ export class NotificationWorld {
     });
   }
 
+  /** Records one fact about a given object (kind, name and uid as the controller saw them). */
+  async recordAbout(
+    action: AuditEvent["action"],
+    object: { kind: string; name: string; uid: string },
+  ): Promise<void> {
+    await this.trail.record({
+      actor: "stagegate-operator",
+      action,
+      object: { ...object, namespace: this.namespace },
+      details: {},
+    });
+  }
+
   async secret(name: string, data: Record<string, string>, namespace = this.namespace): Promise<void> {
     await this.admin.create(
       builtin.secret,
