@@ -78,8 +78,13 @@ export type AttemptOutcome =
   | { kind: "delivered" }
   /** Not accepted, and known not to have been: worth another attempt (5xx, 429, refused connection, 4xx SMTP). */
   | { kind: "retry"; error: string }
-  /** Refused for good (other 4xx, 5xx SMTP), or possibly sent (a timeout after the request): not tried again. */
-  | { kind: "failed"; error: string };
+  /**
+   * Refused for good (other 4xx, 5xx SMTP), or possibly sent (`unanswered`: no answer after the request was written):
+   * not tried again.
+   */
+  | { kind: "failed"; error: string; unanswered?: boolean }
+  /** Not attempted: the receiver failed an earlier delivery of the same pass. Waits, its attempts unchanged. */
+  | { kind: "deferred"; error: string };
 
 /** How retries are spaced and when they stop. */
 export interface RetryPolicy {
@@ -99,7 +104,8 @@ export interface SettledBatch {
 
 /**
  * Folds the outcomes of a batch: delivered ones count, retryable ones wait `initial * 2^(attempts-1)` (capped)
- * until the policy's last attempt, failed ones and exhausted ones are given up and counted. Pure.
+ * until the policy's last attempt, failed ones and exhausted ones are given up and counted, deferred ones (never
+ * sent) wait `initial` with their attempts unchanged. Pure.
  */
 export function settleAttempts(
   attempts: readonly { delivery: NotificationDelivery; outcome: AttemptOutcome }[],
@@ -110,6 +116,14 @@ export function settleAttempts(
   for (const { delivery, outcome } of attempts) {
     if (outcome.kind === "delivered") {
       settled.delivered += 1;
+      continue;
+    }
+    if (outcome.kind === "deferred") {
+      settled.retries.push({
+        ...delivery,
+        nextAttemptAt: new Date(now + policy.initialMs).toISOString(),
+        lastError: outcome.error.slice(0, 1024),
+      });
       continue;
     }
     const made = delivery.attempts + 1;

@@ -73,6 +73,7 @@ export function postNotification(delivery: HttpDelivery): Promise<AttemptOutcome
           ? {
               kind: "failed",
               error: `the receiver did not answer after taking the request (${why}); not resent`,
+              unanswered: true,
             }
           : { kind: "retry", error: `could not send to the receiver: ${why}` },
       );

@@ -33,6 +33,9 @@ import { RouteRateLimiter } from "./rate-limit.js";
 import { routeConditions, type RouteHealth } from "./route-conditions.js";
 import { sendMail } from "./smtp-sender.js";
 
+/** How many routes one pass serves at once. */
+const ROUTES_AT_ONCE = 4;
+
 /** Failures that stay shown on a route until a delivery arrives again (the others are checked every pass). */
 const STICKY_REASONS: ReadonlySet<string> = new Set(["DeliveryGivenUp", "Interrupted"]);
 
@@ -100,21 +103,26 @@ export class Notifier {
     this.limiter.retain(new Set(routes.map((route) => route.metadata.uid ?? "")));
     let failing = 0;
     let pending = 0;
-    for (const route of routes) {
-      if (signal?.aborted === true) return;
-      try {
-        const status = await this.passRoute(route, chain);
-        if (status?.conditions?.some((c) => c.type === "DeliveryFailing" && c.status === "True"))
+    let next = 0;
+    // A few routes at once, so one slow receiver (at most one timeout per pass) does not hold every other route.
+    const worker = async (): Promise<void> => {
+      for (let route = routes[next++]; route !== undefined; route = routes[next++]) {
+        if (signal?.aborted === true) return;
+        try {
+          const status = await this.passRoute(route, chain);
+          if (status?.conditions?.some((c) => c.type === "DeliveryFailing" && c.status === "True"))
+            failing += 1;
+          pending += status?.retries?.length ?? 0;
+        } catch (err) {
           failing += 1;
-        pending += status?.retries?.length ?? 0;
-      } catch (err) {
-        failing += 1;
-        this.options.log.warn(
-          { namespace: route.metadata.namespace, name: route.metadata.name, err: (err as Error).message },
-          "Failed to deliver a route's notifications; trying again next pass",
-        );
+          this.options.log.warn(
+            { namespace: route.metadata.namespace, name: route.metadata.name, err: (err as Error).message },
+            "Failed to deliver a route's notifications; trying again next pass",
+          );
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(ROUTES_AT_ONCE, routes.length) }, worker));
     this.options.metrics.failingRoutes.set(failing);
     this.options.metrics.pending.set(pending);
   }
@@ -237,12 +245,21 @@ export class Notifier {
     }
     this.limiter.spend(uid, limit, plan.claims.length);
     const attempts: { delivery: NotificationDelivery; outcome: AttemptOutcome }[] = [];
+    // Once the receiver is unavailable or stops answering, the rest of the pass waits unsent (one timeout per pass).
+    let receiverDown: string | undefined;
     for (const delivery of plan.claims) {
+      if (receiverDown !== undefined) {
+        attempts.push({ delivery, outcome: { kind: "deferred", error: `not attempted: ${receiverDown}` } });
+        continue;
+      }
       const entry = entries.get(delivery.seq) ?? (await this.entryAt(delivery.seq));
       const outcome: AttemptOutcome =
         entry === undefined
           ? { kind: "failed", error: `audit entry ${delivery.seq} is no longer in the record` }
           : await this.send(channel, { namespace, name, spec: spec.data }, delivery, entry);
+      if (outcome.kind === "retry" || (outcome.kind === "failed" && outcome.unanswered === true)) {
+        receiverDown = redact(outcome.error, channel.secretValues);
+      }
       const result =
         outcome.kind === "retry" && delivery.attempts + 1 >= this.options.retry.maxAttempts
           ? "gave_up"

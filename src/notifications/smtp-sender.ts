@@ -72,7 +72,7 @@ export async function sendMail(delivery: SmtpDelivery): Promise<AttemptOutcome> 
     ) {
       return { kind: "retry", error: `could not send to ${said}` };
     }
-    return { kind: "failed", error: `${said} (the mail may have been taken; not resent)` };
+    return { kind: "failed", error: `${said} (the mail may have been taken; not resent)`, unanswered: true };
   } finally {
     transport.close();
   }

@@ -65,6 +65,29 @@ describe("notification delivery when things go wrong", () => {
     assert.equal(await counterValue(metrics.attempts, { channel: "webhook", result: "delivered" }), 1);
   });
 
+  it("stops a pass at the first failure of the receiver, and sends the rest later, each once", async () => {
+    const { name, path } = await newRoute("ChangeDeferred");
+    const { notifier } = await world.notifier({ maxAttempts: 5 });
+    await notifier.passAll();
+    world.receiver.script.push(503);
+    for (let i = 0; i < 3; i++) await world.record("ChangeDeferred", `change-${i}`);
+    await notifier.passAll();
+    assert.equal(world.receiver.at(path).length, 1, "one attempt, then the rest waited unsent");
+    const waiting = (await world.status(name)).retries ?? [];
+    assert.deepEqual(
+      waiting.map((retry) => retry.attempts),
+      [1, 0, 0],
+    );
+    await waitFor("all three delivered", async () => {
+      world.clock.advance(2_000);
+      await notifier.passAll();
+      return (await world.status(name)).delivered === 3 ? true : undefined;
+    });
+    const ids = deliveryIds(world, path);
+    assert.equal(ids.length, 4);
+    assert.equal(new Set(ids).size, 3);
+  });
+
   it("gives up a delivery the receiver refuses, counts it and keeps it on the route until one arrives", async () => {
     const { name, path } = await newRoute("ChangeExpired");
     const { notifier, metrics } = await world.notifier();

@@ -137,6 +137,19 @@ describe("settleAttempts", () => {
     });
   });
 
+  it("keeps a delivery that was never sent waiting, its attempts unchanged", () => {
+    const settled = settleAttempts(
+      [{ delivery: delivery(2), outcome: { kind: "deferred", error: "not attempted: HTTP 503" } }],
+      policy,
+      now,
+    );
+    assert.deepEqual(
+      settled.retries.map((r) => [r.attempts, r.nextAttemptAt]),
+      [[2, "2026-12-06T10:00:01.000Z"]],
+    );
+    assert.deepEqual([settled.failed, settled.delivered, settled.lastError], [0, 0, undefined]);
+  });
+
   it("gives up a refusal at once", () => {
     const settled = settleAttempts(
       [{ delivery: delivery(0), outcome: { kind: "failed", error: "HTTP 403" } }],
