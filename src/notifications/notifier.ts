@@ -14,7 +14,7 @@ import type { KubeClient } from "../runtime/kube/client.js";
 import type { KubeObject } from "../runtime/kube/object.js";
 import { updateStatus } from "../runtime/status-writer.js";
 import type { Logger } from "../runtime/logging.js";
-import { ChannelConfigError, loadChannel, redact, type LoadedChannel } from "./channel-secret.js";
+import { ChannelConfigError, loadChannel, redact } from "./channel-secret.js";
 import {
   planClaims,
   settleAttempts,
@@ -25,19 +25,14 @@ import {
 } from "./delivery-plan.js";
 import type { DestinationGuard } from "./destination.js";
 import { DestinationRefused } from "./destination.js";
-import { postNotification } from "./http-sender.js";
 import { labelsMatch, recipientsOf, routeWants } from "./match.js";
-import { bodyLines, headline, slackBody, teamsBody, webhookBody, type Notification } from "./message.js";
 import type { NotificationMetrics } from "./metrics.js";
 import { RouteRateLimiter } from "./rate-limit.js";
-import { routeConditions, type RouteHealth } from "./route-conditions.js";
-import { sendMail } from "./smtp-sender.js";
+import { failureHealth, routeConditions, steadyHealth, type RouteHealth } from "./route-conditions.js";
+import { sendNotification, type ReadyChannel, type SendOptions } from "./send.js";
 
 /** How many routes one pass serves at once. */
 const ROUTES_AT_ONCE = 4;
-
-/** Failures that stay shown on a route until a delivery arrives again (the others are checked every pass). */
-const STICKY_REASONS: ReadonlySet<string> = new Set(["DeliveryGivenUp", "Interrupted"]);
 
 /** The resource NotificationRoutes are served as. */
 export const notificationRoutes = resourceOf(notificationRouteKind);
@@ -62,11 +57,6 @@ export interface NotifierOptions {
 
 type RouteStatus = NotificationRouteStatus;
 
-/** A channel ready to send: its settings and the address its host resolved to. */
-interface ReadyChannel extends LoadedChannel {
-  address: string;
-}
-
 /**
  * Delivers audit events to the NotificationRoutes that ask for them, on the leader only. Each route's status holds
  * its durable state (ADR 0044): the position in the audit record, the deliveries claimed before they are sent, and
@@ -77,10 +67,12 @@ interface ReadyChannel extends LoadedChannel {
 export class Notifier {
   private readonly limiter: RouteRateLimiter;
   private readonly now: () => number;
+  private readonly sending: SendOptions;
 
   constructor(private readonly options: NotifierOptions) {
     this.now = options.now ?? Date.now;
     this.limiter = new RouteRateLimiter(this.now);
+    this.sending = { now: this.now, timeoutMs: options.timeoutMs };
   }
 
   /** Runs until the signal aborts (leadership lost or the operator stopping). */
@@ -226,7 +218,7 @@ export class Notifier {
       this.options.metrics.rateLimited.inc({ channel: spec.data.channel.type });
     if (plan.claims.length === 0) {
       status = { ...status, position: plan.position };
-      return this.writeHealth(route, status, health ?? this.steadyHealth(status));
+      return this.writeHealth(route, status, health ?? steadyHealth(status));
     }
     // The claim: written with the resourceVersion read, so of two writers only one sends (ADR 0044).
     const claimed = new Set(plan.claims.map((claim) => claim.id));
@@ -256,7 +248,13 @@ export class Notifier {
       const outcome: AttemptOutcome =
         entry === undefined
           ? { kind: "failed", error: `audit entry ${delivery.seq} is no longer in the record` }
-          : await this.send(channel, { namespace, name, spec: spec.data }, delivery, entry);
+          : await sendNotification(
+              channel,
+              { namespace, name, spec: spec.data },
+              delivery,
+              entry,
+              this.sending,
+            );
       if (outcome.kind === "retry" || (outcome.kind === "failed" && outcome.unanswered === true)) {
         receiverDown = redact(outcome.error, channel.secretValues);
       }
@@ -297,17 +295,7 @@ export class Notifier {
       };
       const error = settled.lastError;
       const health: RouteHealth =
-        error !== undefined
-          ? {
-              healthy: false,
-              reason: error.gaveUp ? "DeliveryGivenUp" : "DeliveryRetrying",
-              message:
-                `The delivery of audit entry ${error.seq} to ${error.recipient} failed: ${error.error}. ` +
-                (error.gaveUp
-                  ? "It was given up and counted in status.failed."
-                  : "It is tried again with backoff (status.retries)."),
-            }
-          : (earlier ?? this.steadyHealth(status, settled.delivered > 0));
+        error !== undefined ? failureHealth(error) : (earlier ?? steadyHealth(status, settled.delivered > 0));
       return {
         status: {
           ...status,
@@ -317,33 +305,6 @@ export class Notifier {
       };
     });
     return result.decision.status;
-  }
-
-  /**
-   * The health of a route with no new failure: failing while retries wait; a give-up or an interruption stays shown
-   * until a delivery arrives again (`arrived`); else delivering.
-   */
-  private steadyHealth(status: RouteStatus, arrived = false): RouteHealth {
-    const waiting = status.retries ?? [];
-    const first = waiting[0];
-    if (first !== undefined) {
-      return {
-        healthy: false,
-        reason: "DeliveryRetrying",
-        message:
-          `${waiting.length} deliveries wait to be retried; the first (audit entry ${first.seq} to ` +
-          `${first.recipient}) failed: ${first.lastError ?? "unknown error"}.`,
-      };
-    }
-    const previous = status.conditions?.find((c) => c.type === "Delivering");
-    if (!arrived && previous?.status === "False" && STICKY_REASONS.has(previous.reason)) {
-      return { healthy: false, reason: previous.reason, message: previous.message };
-    }
-    return {
-      healthy: true,
-      reason: "Delivered",
-      message: `${status.delivered ?? 0} deliveries arrived, ${status.failed ?? 0} were given up.`,
-    };
   }
 
   /** Writes the position, state and conditions of a pass that sent nothing. */
@@ -401,49 +362,5 @@ export class Notifier {
     if (first === undefined || first.seq !== seq) return undefined;
     const parsed = parseAuditLine(first.json);
     return parsed.ok ? parsed.entry : undefined;
-  }
-
-  private async send(
-    channel: ReadyChannel,
-    route: { namespace: string; name: string; spec: NotificationRouteSpec },
-    delivery: NotificationDelivery,
-    entry: StoredAuditEntry,
-  ): Promise<AttemptOutcome> {
-    const notification: Notification = {
-      id: delivery.id,
-      route: { namespace: route.namespace, name: route.name },
-      recipient: delivery.recipient,
-      mention: { users: route.spec.recipients.users, groups: route.spec.recipients.groups },
-      entry,
-    };
-    const { config } = channel;
-    const timeouts = this.options.timeoutMs === undefined ? {} : { timeoutMs: this.options.timeoutMs };
-    if (config.type === "smtp") {
-      return sendMail({
-        config,
-        address: channel.address,
-        to: delivery.recipient,
-        subject: `[stagegate] ${headline(entry)}`,
-        text: `${bodyLines(notification).join("\n")}\n`,
-        deliveryId: delivery.id,
-        ...timeouts,
-      });
-    }
-    const body =
-      config.type === "slack"
-        ? slackBody(notification)
-        : config.type === "teams"
-          ? teamsBody(notification)
-          : webhookBody(notification);
-    return postNotification({
-      url: config.url,
-      address: channel.address,
-      body,
-      deliveryId: delivery.id,
-      now: this.now,
-      ...(config.caPem === undefined ? {} : { caPem: config.caPem }),
-      ...(config.type === "webhook" ? { hmacKey: config.hmacKey } : {}),
-      ...timeouts,
-    });
   }
 }

@@ -1,4 +1,5 @@
 import type { Condition } from "../api/v1alpha1/condition.js";
+import type { NotificationRouteStatus } from "../api/v1alpha1/notification-route.js";
 import { setCondition } from "../runtime/conditions.js";
 
 /** What a pass concluded about a route's deliveries, for its two conditions. */
@@ -41,4 +42,52 @@ export function routeConditions(
     },
     now,
   );
+}
+
+/** Failures that stay shown on a route until a delivery arrives again (the others are checked every pass). */
+const STICKY_REASONS: ReadonlySet<string> = new Set(["DeliveryGivenUp", "Interrupted"]);
+
+/** The health after a delivery failed: retried, or given up. Pure. */
+export function failureHealth(error: {
+  seq: number;
+  recipient: string;
+  error: string;
+  gaveUp: boolean;
+}): RouteHealth {
+  return {
+    healthy: false,
+    reason: error.gaveUp ? "DeliveryGivenUp" : "DeliveryRetrying",
+    message:
+      `The delivery of audit entry ${error.seq} to ${error.recipient} failed: ${error.error}. ` +
+      (error.gaveUp
+        ? "It was given up and counted in status.failed."
+        : "It is tried again with backoff (status.retries)."),
+  };
+}
+
+/**
+ * The health of a route with no new failure: failing while retries wait; a give-up or an interruption stays shown
+ * until a delivery arrives again (`arrived`); else delivering. Pure.
+ */
+export function steadyHealth(status: NotificationRouteStatus, arrived = false): RouteHealth {
+  const waiting = status.retries ?? [];
+  const first = waiting[0];
+  if (first !== undefined) {
+    return {
+      healthy: false,
+      reason: "DeliveryRetrying",
+      message:
+        `${waiting.length} deliveries wait to be retried; the first (audit entry ${first.seq} to ` +
+        `${first.recipient}) failed: ${first.lastError ?? "unknown error"}.`,
+    };
+  }
+  const previous = status.conditions?.find((c) => c.type === "Delivering");
+  if (!arrived && previous?.status === "False" && STICKY_REASONS.has(previous.reason)) {
+    return { healthy: false, reason: previous.reason, message: previous.message };
+  }
+  return {
+    healthy: true,
+    reason: "Delivered",
+    message: `${status.delivered ?? 0} deliveries arrived, ${status.failed ?? 0} were given up.`,
+  };
 }
