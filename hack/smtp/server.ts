@@ -37,7 +37,8 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * The Exim configuration of a test server: listen on one loopback port, accept any recipient, and deliver at once
+ * The Exim configuration of a test server: listen on one loopback port, defer (451) `tempfail@...`, refuse (550)
+ * `refused@...`, accept any other recipient, and deliver at once
  * to one maildir as the given user, one file per recipient with its `Envelope-to:`. Nothing is relayed anywhere.
  */
 function eximConfig(dir: string, port: number, user: string, group: string): string {
@@ -57,6 +58,10 @@ tls_advertise_hosts =
 acl_smtp_rcpt = acl_rcpt
 begin acl
 acl_rcpt:
+  defer local_parts = tempfail
+        message = mailbox busy, try again later
+  deny local_parts = refused
+       message = no such mailbox
   accept
 begin routers
 everyone:

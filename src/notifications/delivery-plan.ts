@@ -77,12 +77,12 @@ export function planClaims(input: ClaimInput): ClaimPlan {
 export type AttemptOutcome =
   | { kind: "delivered" }
   /** Not accepted, and known not to have been: worth another attempt (5xx, 429, refused connection, 4xx SMTP). */
-  | { kind: "retry"; error: string }
+  | { kind: "retry"; error: string; receiverDown?: boolean }
   /**
-   * Refused for good (other 4xx, 5xx SMTP), or possibly sent (`unanswered`: no answer after the request was written):
-   * not tried again.
+   * Refused for good (other 4xx, 5xx SMTP), or possibly sent (no answer after the request was written): not tried
+   * again. `receiverDown` (on either): the receiver itself is failing, not this one delivery; the pass stops.
    */
-  | { kind: "failed"; error: string; unanswered?: boolean }
+  | { kind: "failed"; error: string; receiverDown?: boolean }
   /** Not attempted: the receiver failed an earlier delivery of the same pass. Waits, its attempts unchanged. */
   | { kind: "deferred"; error: string };
 

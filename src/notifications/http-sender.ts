@@ -61,7 +61,7 @@ export function postNotification(delivery: HttpDelivery): Promise<AttemptOutcome
       const status = res.statusCode ?? 0;
       if (status >= 200 && status < 300) resolve({ kind: "delivered" });
       else if (status === 408 || status === 429 || status >= 500) {
-        resolve({ kind: "retry", error: `the receiver answered HTTP ${status}` });
+        resolve({ kind: "retry", error: `the receiver answered HTTP ${status}`, receiverDown: true });
       } else resolve({ kind: "failed", error: `the receiver refused the notification with HTTP ${status}` });
     });
     req.on("timeout", () => req.destroy(new Error("no answer in time")));
@@ -73,9 +73,9 @@ export function postNotification(delivery: HttpDelivery): Promise<AttemptOutcome
           ? {
               kind: "failed",
               error: `the receiver did not answer after taking the request (${why}); not resent`,
-              unanswered: true,
+              receiverDown: true,
             }
-          : { kind: "retry", error: `could not send to the receiver: ${why}` },
+          : { kind: "retry", error: `could not send to the receiver: ${why}`, receiverDown: true },
       );
     });
     req.end(delivery.body);

@@ -255,7 +255,7 @@ export class Notifier {
               entry,
               this.sending,
             );
-      if (outcome.kind === "retry" || (outcome.kind === "failed" && outcome.unanswered === true)) {
+      if ((outcome.kind === "retry" || outcome.kind === "failed") && outcome.receiverDown === true) {
         receiverDown = redact(outcome.error, channel.secretValues);
       }
       const result =

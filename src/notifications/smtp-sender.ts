@@ -63,16 +63,22 @@ export async function sendMail(delivery: SmtpDelivery): Promise<AttemptOutcome> 
       message: string;
     };
     const said = `the SMTP server: ${message}`;
-    if (responseCode !== undefined && responseCode >= 400 && responseCode < 500)
-      return { kind: "retry", error: said };
+    if (responseCode !== undefined && responseCode >= 400 && responseCode < 500) {
+      // A recipient the server defers says nothing about the others; any other 4xx (421 busy, ...) is the server.
+      return { kind: "retry", error: said, receiverDown: command !== "RCPT TO" };
+    }
     if (responseCode !== undefined && responseCode >= 500) return { kind: "failed", error: said };
     if (
       (command !== undefined && BEFORE_DATA.has(command)) ||
       (code !== undefined && NOT_SENT_CODES.has(code))
     ) {
-      return { kind: "retry", error: `could not send to ${said}` };
+      return { kind: "retry", error: `could not send to ${said}`, receiverDown: true };
     }
-    return { kind: "failed", error: `${said} (the mail may have been taken; not resent)`, unanswered: true };
+    return {
+      kind: "failed",
+      error: `${said} (the mail may have been taken; not resent)`,
+      receiverDown: true,
+    };
   } finally {
     transport.close();
   }

@@ -194,6 +194,40 @@ describe("notification channels", () => {
     assert.equal((await world.status("mail")).delivered, 4);
   });
 
+  it("retries an address the SMTP server defers, gives up one it refuses, and still mails the others", async () => {
+    await world.secret("mail-mixed", {
+      host: smtp.host,
+      port: String(smtp.port),
+      from: "stagegate@example.com",
+      security: "none",
+    });
+    await world.route("mail-mixed", {
+      actions: ["ChangeRejected"],
+      recipients: { emails: ["tempfail@example.com", "refused@example.com", "cab@example.com"] },
+      channel: { type: "smtp", secretRef: { name: "mail-mixed" } },
+    });
+    const { notifier, metrics } = await world.notifier({ maxAttempts: 5 });
+    await notifier.passAll();
+    await world.record("ChangeRejected", "checkout-cr", { environment: "prod" });
+    await notifier.passAll();
+    await waitFor("the mail to cab@example.com", () =>
+      smtp.mails().some((mail) => mail.recipient === "cab@example.com") ? true : undefined,
+    );
+    const status = await world.status("mail-mixed");
+    assert.equal(status.delivered, 1);
+    assert.equal(status.failed, 1, "the refused address is given up at once");
+    assert.deepEqual(
+      status.retries?.map((retry) => [retry.recipient, retry.attempts]),
+      [["tempfail@example.com", 1]],
+    );
+    assert.match(status.retries?.[0]?.lastError ?? "", /451.*mailbox busy/);
+    const failing = status.conditions?.find((c) => c.type === "DeliveryFailing");
+    assert.equal(failing?.status, "True");
+    assert.equal(await counterValue(metrics.attempts, { channel: "smtp", result: "retry" }), 1);
+    assert.equal(await counterValue(metrics.attempts, { channel: "smtp", result: "failed" }), 1);
+    assert.ok(!smtp.mails().some((mail) => /tempfail|refused/.test(mail.recipient)));
+  });
+
   it("delivers only events about objects that carry the selector's labels, read from the object itself", async () => {
     const task = async (name: string, labels: Record<string, string>): Promise<string> => {
       const created = await world.admin.create(
