@@ -152,7 +152,10 @@ export function operationsTests(world: () => DashboardWorld): void {
       const unapproved = await text(page, `#unapproved [data-release="${w.team}/cart-1"]`);
       assert.match(unapproved, /Unapproved/);
       assert.match(unapproved, /argocd\/cart-prod runs revision dddddddddddd/);
-      const order = await attributes(page, "#recent-deployments tbody tr", "data-deployment");
+      // The approver may list every namespace; other test files share the cluster, so only this world's rows.
+      const order = (await attributes(page, "#recent-deployments tbody tr", "data-deployment")).filter(
+        (key) => key.startsWith(`${w.team}/`) || key.startsWith(`${w.other}/`),
+      );
       assert.deepEqual(order, [`${w.team}/cart-1/prod`, `${w.team}/cart-1/dev`, `${w.other}/ledger-1/dev`]);
       assert.match(await text(page, `[data-deployment="${w.team}/cart-1/dev"]`), /verified[\s\S]*Verified/);
       const rollback = await text(page, `#rollbacks [data-task="${w.team}/rollback-cart-1-prod"]`);

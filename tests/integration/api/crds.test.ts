@@ -140,7 +140,7 @@ describe("Stagegate CRDs on a real kube-apiserver", () => {
       const approvals = await kubectlOrThrow("admin", ["get", "apv", "-n", namespace]);
       assert.match(
         approvals.split("\n")[0] ?? "",
-        /^NAME\s+CHANGEREQUEST\s+REQUIRED\s+APPROVALS\s+OUTCOME\s+AGE$/,
+        /^NAME\s+CHANGEREQUEST\s+REQUIRED\s+APPROVALS\s+OUTCOME\s+ESCALATION\s+NEXT-ESCALATION\s+AGE$/,
       );
       const tasks = await kubectlOrThrow("admin", ["get", "dtask", "-n", namespace, "-o", "name"]);
       assert.equal(
