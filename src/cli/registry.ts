@@ -8,6 +8,7 @@ import { auditArchiveGetVerb, auditArchiveListVerb } from "./verbs/audit-archive
 import { auditHoldVerb } from "./verbs/audit-hold.js";
 import { auditPurgeVerb } from "./verbs/audit-purge.js";
 import { auditVerifyVerb } from "./verbs/audit-verify.js";
+import { calendarVerb } from "./verbs/calendar.js";
 import { changesVerb } from "./verbs/changes.js";
 import { insightsBottlenecksVerb, insightsCycleTimeVerb, insightsDoraVerb } from "./verbs/insights.js";
 import { insightsTasksVerb } from "./verbs/insights-tasks.js";
@@ -24,6 +25,7 @@ export const VERBS: readonly AnyVerb[] = [
   whoamiVerb,
   statusVerb,
   changesVerb,
+  calendarVerb,
   approveVerb,
   rejectVerb,
   deferVerb,

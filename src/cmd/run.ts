@@ -9,6 +9,7 @@ import type { ControllerDeps } from "../controllers/deps.js";
 import { createInformers, informerList } from "../controllers/informers.js";
 import { createDeploymentTaskController } from "../controllers/deployment-task/controller.js";
 import { createEnvironmentController } from "../controllers/environment/controller.js";
+import { createScheduleControllers } from "../controllers/schedule/controller.js";
 import { createChangeRequestController } from "../controllers/change-control/change-request-controller.js";
 import { createApprovalController } from "../controllers/change-control/approval-controller.js";
 import { createReleaseController } from "../controllers/release/controller.js";
@@ -131,6 +132,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
       createEnvironmentController(deps, informers),
       createChangeRequestController(deps, informers),
       createApprovalController(deps, informers),
+      ...createScheduleControllers(deps, informers),
       releaseController,
       createDriftCheckController(deps, informers),
       createRollbackController(deps, informers),
