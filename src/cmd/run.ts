@@ -104,6 +104,9 @@ export async function runOperator(config: RunConfig): Promise<number> {
   const auditFeed = await (
     config.auditFeedAddress === "0" ? undefined : await import("./audit-feed.js")
   )?.startAuditFeed(config, { client, log, certificates: certificates.source });
+  const calendarFeed = await (
+    config.calendarFeedAddress === "0" ? undefined : await import("./calendar-feed.js")
+  )?.startCalendarFeed(config, { client, log, certificates: certificates.source });
   // Only the leader pushes, so one position moves; a new leader continues from it.
   const auditPush = await (
     config.auditPushUrl === undefined || config.auditPushKeyFile === undefined
@@ -182,6 +185,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     certificates.close();
     await receivers?.close();
     await auditFeed?.close();
+    await calendarFeed?.close();
     await auditPush?.close();
     await audit.close();
     await archive.close();
