@@ -21,21 +21,25 @@ export function escapeText(text: string): string {
  * never splits a UTF-8 character.
  */
 export function foldLine(line: string): string {
+  if (line.length <= 75 && Buffer.byteLength(line, "utf8") <= 75) return line;
   const parts: string[] = [];
-  let current = "";
+  let from = 0;
   let octets = 0;
-  for (const ch of line) {
-    const size = Buffer.byteLength(ch, "utf8");
-    const limit = parts.length === 0 ? 75 : 74;
+  let limit = 75;
+  for (let i = 0; i < line.length;) {
+    const cp = line.codePointAt(i) ?? 0;
+    const units = cp > 0xffff ? 2 : 1;
+    const size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
     if (octets + size > limit) {
-      parts.push(current);
-      current = "";
+      parts.push(line.slice(from, i));
+      from = i;
       octets = 0;
+      limit = 74;
     }
-    current += ch;
     octets += size;
+    i += units;
   }
-  parts.push(current);
+  parts.push(line.slice(from));
   return parts.join("\r\n ");
 }
 

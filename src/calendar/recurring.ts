@@ -33,12 +33,12 @@ export function expandSeries(
   // An occurrence that started up to `length` before `since` still overlaps it; nextRuns looks strictly after.
   const from = new Date(range.since.getTime() - length);
   const occurrences: { start: Date; end: Date }[] = [];
-  const starts = cron.nextRuns(cap + 1, from);
-  for (const start of starts) {
-    if (start.getTime() >= range.until.getTime()) break;
+  // One start at a time, so a series costs what the range holds, not what the cap allows.
+  let start = cron.nextRun(from);
+  while (start !== null && start.getTime() < range.until.getTime() && occurrences.length <= cap) {
     const end = new Date(start.getTime() + length);
-    if (end.getTime() <= range.since.getTime()) continue;
-    occurrences.push({ start, end });
+    if (end.getTime() > range.since.getTime()) occurrences.push({ start, end });
+    start = cron.nextRun(start);
   }
   const truncated = occurrences.length > cap;
   return { occurrences: occurrences.slice(0, cap), truncated };
