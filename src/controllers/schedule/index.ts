@@ -46,7 +46,9 @@ export class ScheduleIndex {
   private observe(kind: string, event: InformerEvent): void {
     const key = `${kind}/${objectKey(event.object)}`;
     if (event.type === "deleted") {
-      if (this.fingerprints.delete(key)) this.version += 1;
+      // Always a change: the object may have been cached before this index listened.
+      this.fingerprints.delete(key);
+      this.version += 1;
       return;
     }
     const print = fingerprint(kind, event.object);

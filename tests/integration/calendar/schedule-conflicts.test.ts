@@ -124,6 +124,11 @@ describe("schedule conflicts as conditions", () => {
       "no write without a change",
     );
 
+    // Deleting one of a pair clears the other.
+    await admin.delete(resources.changeRequest, "fourth", ns);
+    const alone = await conditionOn(resources.changeRequest, "third", (c) => c?.status === "False");
+    assert.equal(conflictOf(alone)?.reason, "NoConflict");
+
     // Move the second change out of the way: both conditions turn False.
     const moved = await admin.get(resources.changeRequest, "second", ns);
     await admin.update(resources.changeRequest, {
