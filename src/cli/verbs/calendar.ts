@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { dimensionsOf } from "../../api/v1alpha1/dimensions.js";
-import { conflictConditions } from "../../calendar/conflict-condition.js";
+import { conflictConditions, partyKey } from "../../calendar/conflict-condition.js";
 import { detectConflicts } from "../../calendar/conflicts.js";
 import type { CalendarEvent } from "../../calendar/event.js";
 import { renderIcs } from "../../calendar/ics.js";
@@ -81,7 +81,7 @@ export const calendarVerb: Verb<CalendarOptions> = {
     "",
     "Lists, in start order, the planned windows of ChangeRequests, the deployment windows and freezes of every",
     "Environment (recurring ones expanded in their time zone) and the due times of open DeploymentTasks, from",
-    "--since to --until (default: now to 14 days ahead), then the schedule conflicts among them: changes planned",
+    "--since to --until (default: now to 14 days ahead), then the schedule conflicts of the changes shown: changes planned",
     "in overlapping windows for one environment or target, a planned window inside a freeze, a task due after",
     "the window it prepares. Everything is read as you: a namespace you may not read is named, not skipped.",
     "",
@@ -109,7 +109,16 @@ export const calendarVerb: Verb<CalendarOptions> = {
     );
     const inputs = filterInputs(read, options);
     const calendar = buildCalendar(inputs, range);
-    const conflicts = [...conflictConditions(detectConflicts(inputs)).entries()]
+    // The conflicts of the changes on this calendar (a change planned outside the range is not shown, nor its clashes).
+    const shown = new Set(
+      calendar.events.flatMap((e) =>
+        e.kind === "Change" ? [`ChangeRequest/${e.source.namespace ?? ""}/${e.source.name}`] : [],
+      ),
+    );
+    const inRange = detectConflicts(inputs).filter((c) =>
+      c.parties.some((p) => p.kind === "ChangeRequest" && shown.has(partyKey(p))),
+    );
+    const conflicts = [...conflictConditions(inRange).entries()]
       .map(([object, c]) => ({ object, reason: c.reason, message: c.message }))
       .sort((a, b) => (a.object < b.object ? -1 : a.object > b.object ? 1 : 0));
     for (const r of read.refused) io.stderr(`${refusalLine(r)}\n`);
