@@ -3,8 +3,8 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: all deps generate lint typecheck test test-unit cluster-up cluster-down demo build clean monitoring-tools bench helm \
-	image image-tools postgres-tools report-tools bench-audit-db bench-audit-feed bench-memory bench-scale \
-	bench-approval bench-insights bench-dashboard bench-calendar
+	image image-tools postgres-tools report-tools smtp-tools bench-audit-db bench-audit-feed bench-memory bench-scale \
+	bench-approval bench-insights bench-dashboard bench-notifications bench-calendar
 
 all: test
 
@@ -33,7 +33,7 @@ lint: deps
 typecheck: deps
 	tsc -p tsconfig.json --noEmit
 
-test: deps lint typecheck monitoring-tools postgres-tools report-tools helm image-tools
+test: deps lint typecheck monitoring-tools postgres-tools report-tools smtp-tools helm image-tools
 	tsx hack/run-tests.ts
 
 # Prometheus and Alertmanager from Debian for the alert tests (needs root the first time; a no-op after).
@@ -44,6 +44,11 @@ monitoring-tools: deps
 # first time; a no-op after).
 postgres-tools: deps
 	tsx hack/install-postgres.ts
+
+# Exim from Debian (exim4-daemon-light) for the notification tests, which start a private server on a loopback port
+# and read the mail back from its maildir (needs root the first time; a no-op after; no system MTA is started).
+smtp-tools: deps
+	tsx hack/install-smtp.ts
 
 # Chromium, pdftotext (poppler-utils) and a font from Debian for the report tests, which print PDFs and read their
 # text back (needs root the first time; a no-op after).
@@ -104,6 +109,11 @@ bench-dashboard: deps
 # run (docs/benchmarks.md, "Calendar conflicts"). Pure CPU, no cluster. Flags: make bench-calendar ARGS="--changes=20000".
 bench-calendar: deps
 	tsx hack/bench/calendar-conflicts.ts $(ARGS)
+
+# Notification delivery from an audit event to a real SMTP server's receipt against a raw SMTP send in the same run
+# (docs/benchmarks.md, "Notifications"). Flags: make bench-notifications ARGS="--count=30 --poll=2s".
+bench-notifications: deps smtp-tools
+	tsx hack/bench/notifications.ts $(ARGS)
 
 # The PostgreSQL audit store's appends from two replicas against raw INSERTs in the same run (docs/benchmarks.md).
 bench-audit-db: deps postgres-tools

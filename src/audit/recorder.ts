@@ -45,6 +45,8 @@ export type AuditAction =
   | "VerificationPassed"
   | "VerificationFailed"
   | "TaskItemCompleted"
+  | "TaskEscalated"
+  | "ApprovalEscalated"
   | "ReceiverRequestRefused"
   | "RecordArchived"
   | "RecordsPurged";

@@ -51,10 +51,18 @@ function targetKey(c: PlannedChange): string | undefined {
 
 /**
  * Two changes planned in overlapping windows for the same environment or the same target (the target from the
- * operator-written binding, never a label). A sweep per group over windows sorted by start: O(n log n + k) for
+ * operator-written binding, never a label), unless Stagegate opened both for promotions (see
+ * `CalendarInputs.operatorIdentity`). A sweep per group over windows sorted by start: O(n log n + k) for
  * n changes and k overlapping pairs; a pair that shares both environment and target is reported once.
  */
-export function overlappingChanges(changes: readonly PlannedChange[]): ScheduleConflict[] {
+export function overlappingChanges(
+  changes: readonly PlannedChange[],
+  operatorIdentity?: string,
+): ScheduleConflict[] {
+  const automatic = (c: PlannedChange): boolean =>
+    operatorIdentity !== undefined &&
+    operatorIdentity !== "" &&
+    c.spec.requestedBy?.username === operatorIdentity;
   const groups = new Map<string, Interval[]>();
   const add = (key: string, iv: Interval): void => {
     const list = groups.get(key);
@@ -85,6 +93,7 @@ export function overlappingChanges(changes: readonly PlannedChange[]): ScheduleC
         const pair = a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`;
         if (seen.has(pair)) continue;
         seen.add(pair);
+        if (automatic(other.change) && automatic(iv.change)) continue;
         const from = iv.startText;
         const to = iv.end < other.end ? iv.endText : other.endText;
         const shared = byEnv
@@ -275,7 +284,7 @@ function dueOfOpenTask(task: CalendarTask): number | undefined {
 /** Every schedule conflict among the inputs: overlapping changes, changes in freezes and late preparing tasks. */
 export function detectConflicts(inputs: CalendarInputs): ScheduleConflict[] {
   return [
-    ...overlappingChanges(inputs.changes),
+    ...overlappingChanges(inputs.changes, inputs.operatorIdentity),
     ...plannedInFreezes(inputs),
     ...tasksDueAfterWindows(inputs),
   ];

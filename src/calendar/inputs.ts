@@ -26,6 +26,8 @@ export interface PlannedChange {
     artifacts?:
       readonly { name: string; image?: string | undefined; revision?: string | undefined }[] | undefined;
     binding?: { target: CalendarTarget } | undefined;
+    /** Who requested the change, as admission stamped it. */
+    requestedBy?: { username?: string | undefined } | undefined;
   };
   status?: { resolution?: string | undefined; closedAt?: string | undefined } | undefined;
 }
@@ -57,6 +59,12 @@ export interface CalendarInputs {
   tasks: readonly CalendarTask[];
   /** The labels of each namespace, for freezes scoped by namespace labels; unknown labels: the freeze covers it. */
   namespaceLabels?: ReadonlyMap<string, Readonly<Record<string, string>>> | undefined;
+  /**
+   * The user name admission stamps on the changes Stagegate opens for promotions. Their windows are chosen by the
+   * operator (now until the SLA, or the next permitted window), and their order by the target's lock, so two of them
+   * overlapping is no conflict; a change a person planned is compared with every other.
+   */
+  operatorIdentity?: string | undefined;
 }
 
 /** A change's state in words: its resolution, Closed, or Open. */

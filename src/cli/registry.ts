@@ -10,6 +10,7 @@ import { auditPurgeVerb } from "./verbs/audit-purge.js";
 import { auditVerifyVerb } from "./verbs/audit-verify.js";
 import { calendarVerb } from "./verbs/calendar.js";
 import { changesVerb } from "./verbs/changes.js";
+import { tasksVerb } from "./verbs/tasks.js";
 import { insightsBottlenecksVerb, insightsCycleTimeVerb, insightsDoraVerb } from "./verbs/insights.js";
 import { insightsTasksVerb } from "./verbs/insights-tasks.js";
 import { insightsFailuresVerb } from "./verbs/insights-failures.js";
@@ -26,6 +27,7 @@ export const VERBS: readonly AnyVerb[] = [
   statusVerb,
   changesVerb,
   calendarVerb,
+  tasksVerb,
   approveVerb,
   rejectVerb,
   deferVerb,

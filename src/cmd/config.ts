@@ -7,6 +7,7 @@ import { z } from "zod";
 import { parseDuration } from "../runtime/duration.js";
 import { parseAddress } from "../runtime/http-server.js";
 import { DEFAULT_JITTER_FACTOR } from "../runtime/leader-election/leader-election-config.js";
+import { parseNetworks } from "../notifications/destination.js";
 
 const durationMs = (flag: string) =>
   z.string().transform((value, ctx) => {
@@ -182,6 +183,24 @@ export const RunConfig = z
     auditPushBatch: positiveInt("audit-push-batch").max(1000, "--audit-push-batch must be at most 1000"),
     auditPushMaxAttempts: positiveInt("audit-push-max-attempts"),
     auditCheckpointIntervalMs: durationMs("audit-checkpoint-interval"),
+    notifications: z.boolean(),
+    notificationAllowedNetworks: z.string().transform((value, ctx) => {
+      try {
+        return parseNetworks(value);
+      } catch (err) {
+        ctx.addIssue({
+          code: "custom",
+          message: `--notification-allowed-networks: ${(err as Error).message}`,
+        });
+        return z.NEVER;
+      }
+    }),
+    notificationPollMs: durationMs("notification-poll-interval"),
+    notificationMaxAttempts: positiveInt("notification-max-attempts").max(
+      50,
+      "--notification-max-attempts must be at most 50",
+    ),
+    notificationRetryBackoffMs: durationMs("notification-retry-backoff"),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
       error: "--log-level must be one of trace, debug, info, warn, error, fatal, silent",
     }),
@@ -467,6 +486,31 @@ export const RUN_FLAGS = {
     default: "5",
     help: "a push the endpoint refuses permanently (4xx but 408, 429) this many times is dead-lettered",
   },
+  notifications: {
+    env: "STAGEGATE_NOTIFICATIONS",
+    default: "false",
+    help: "deliver audit events to NotificationRoutes (e-mail, Slack, Teams, signed webhooks) from the leader: true or false",
+  },
+  "notification-allowed-networks": {
+    env: "STAGEGATE_NOTIFICATION_ALLOWED_NETWORKS",
+    default: "",
+    help: "CIDRs of internal networks routes may deliver to (loopback, private and link-local are refused otherwise)",
+  },
+  "notification-poll-interval": {
+    env: "STAGEGATE_NOTIFICATION_POLL_INTERVAL",
+    default: "2s",
+    help: "how often the leader looks for new audit events and due retries",
+  },
+  "notification-max-attempts": {
+    env: "STAGEGATE_NOTIFICATION_MAX_ATTEMPTS",
+    default: "6",
+    help: "attempts of one delivery the receiver did not take before it is given up (counted and shown on the route)",
+  },
+  "notification-retry-backoff": {
+    env: "STAGEGATE_NOTIFICATION_RETRY_BACKOFF",
+    default: "10s",
+    help: "the wait before a delivery's second attempt; each further wait doubles, up to 10m",
+  },
   "rollback-seal-key-file": {
     env: "STAGEGATE_ROLLBACK_SEAL_KEY_FILE",
     help: "key (>= 32 bytes) sealing the Rollback tasks the operator opens; the same on every replica (unset: a random key per process)",
@@ -496,6 +540,12 @@ export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfi
     if (typeof fromFlag === "string") return fromFlag;
     const fromEnv = env[spec.env];
     return fromEnv !== undefined && fromEnv !== "" ? fromEnv : spec.default;
+  };
+  const booleanFlag = (flag: "notifications"): boolean => {
+    const value = pick(flag);
+    if (value !== "true" && value !== "false")
+      throw new ConfigError(`--${flag} must be true or false, not "${value}"`);
+    return value === "true";
   };
   const leaderElect = pick("leader-elect");
   if (leaderElect !== "true" && leaderElect !== "false") {
@@ -581,6 +631,11 @@ export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfi
     auditPushCaFile: pick("audit-push-ca-file"),
     auditPushBatch: pick("audit-push-batch"),
     auditPushMaxAttempts: pick("audit-push-max-attempts"),
+    notifications: booleanFlag("notifications"),
+    notificationAllowedNetworks: pick("notification-allowed-networks"),
+    notificationPollMs: pick("notification-poll-interval"),
+    notificationMaxAttempts: pick("notification-max-attempts"),
+    notificationRetryBackoffMs: pick("notification-retry-backoff"),
     logLevel: pick("log-level"),
   });
   if (!result.success) {

@@ -1,9 +1,26 @@
 #!/usr/bin/env node
+import { readFileSync } from "node:fs";
 import { DashboardConfigError, dashboardHelp, parseDashboardConfig } from "../dashboard/config.js";
+import type { FeedEndpoint } from "../dashboard/feed-client.js";
 import { startDashboard } from "../dashboard/server.js";
 import { KubeClient } from "../runtime/kube/client.js";
 import { leanKubeCredentials } from "../runtime/kube/kube-credentials.js";
 import { createLogger } from "../runtime/logging.js";
+
+/** The audit feed's endpoint from the flags: its origin and the CA read once at start. */
+function feedEndpoint(feed: { url: string; caFile?: string | undefined }): FeedEndpoint {
+  let caPem: string | undefined;
+  if (feed.caFile !== undefined) {
+    try {
+      caPem = readFileSync(feed.caFile, "utf8");
+    } catch (error) {
+      throw new DashboardConfigError(
+        `--audit-feed-ca ${feed.caFile} cannot be read: ${(error as Error).message}`,
+      );
+    }
+  }
+  return { url: new URL(feed.url).origin, caPem };
+}
 
 /**
  * `stagegate-dashboard`: the operations dashboard as its own process (ADR 0040). It holds no operator rights: its
@@ -31,9 +48,12 @@ async function main(argv: string[]): Promise<void> {
     reviews: own.transport,
     fallbackNamespaces: config.namespaces,
     sessionIdleSeconds: config.sessionIdleSeconds,
+    tokenRecheckSeconds: config.tokenRecheckSeconds,
+    ...(config.proxy === undefined ? {} : { proxy: config.proxy }),
+    ...(config.auditFeed === undefined ? {} : { auditFeed: feedEndpoint(config.auditFeed) }),
     log,
   });
-  log.info({ port: dashboard.port }, "Started the dashboard");
+  log.info({ port: dashboard.port, proxyPort: dashboard.proxyPort }, "Started the dashboard");
   const stop = (): void => {
     log.info({}, "Stopping the dashboard");
     dashboard.close().then(

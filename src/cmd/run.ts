@@ -113,6 +113,10 @@ export async function runOperator(config: RunConfig): Promise<number> {
       ? undefined
       : await import("./audit-push.js")
   )?.auditPushTask(config, { client, log, registry: metrics.registry });
+  // Only the leader delivers notifications; each route's status holds where it is (ADR 0044).
+  const notifications = await (
+    config.notifications ? await import("./notifications.js") : undefined
+  )?.notificationTask(config, { client, log, registry: metrics.registry });
   const releaseController = createReleaseController(deps, informers);
   const admissionGuard = await startAdmissionGuardFor(config, {
     servingCertPem: certificates.servingCertPem,
@@ -142,7 +146,10 @@ export async function runOperator(config: RunConfig): Promise<number> {
       createVerificationController(deps, informers),
       ...createArchiveControllers(deps, informers, new Archiver(archive, audit, () => realClock.now())),
     ],
-    leaderTasks: auditPush === undefined ? [] : [auditPush],
+    leaderTasks: [
+      ...(auditPush === undefined ? [] : [auditPush]),
+      ...(notifications === undefined ? [] : [notifications]),
+    ],
     // Controllers start only once the operator knows who it is: it trusts changes only admission stamped so.
     // ... and once the admission guard has checked the controls a first time (no gate waits on "not checked yet").
     prerequisites: [
@@ -187,6 +194,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     await auditFeed?.close();
     await calendarFeed?.close();
     await auditPush?.close();
+    await notifications?.close();
     await audit.close();
     await archive.close();
     await checkpointer?.close();

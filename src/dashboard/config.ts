@@ -32,6 +32,40 @@ export const DashboardConfig = z.object({
     .int()
     .min(60, "--session-idle must be at least 1m")
     .max(86_400, "--session-idle must be at most 24h"),
+  auditFeed: z
+    .object({
+      url: z
+        .url({ protocol: /^https$/, error: "--audit-feed-url must be an https:// URL" })
+        .refine(
+          (value) => new URL(value).pathname === "/" && new URL(value).search === "",
+          "--audit-feed-url must name only the feed's origin, for example https://stagegate-audit-feed.stagegate-system.svc:9445",
+        ),
+      caFile: z.string().min(1).optional(),
+    })
+    .optional(),
+  proxy: z
+    .object({
+      address: z.string().refine((value) => {
+        try {
+          parseAddress(value);
+          return true;
+        } catch {
+          return false;
+        }
+      }, "--proxy-address must be host:port, for example :8444"),
+      clientCaFile: z
+        .string()
+        .min(1, "--proxy-address needs --proxy-client-ca (the CA of the proxy's certificate)"),
+      allowedNames: z
+        .array(z.string().min(1))
+        .min(1, "--proxy-address needs --proxy-allowed-names (the proxy certificate's common names)"),
+    })
+    .optional(),
+  tokenRecheckSeconds: z
+    .number()
+    .int()
+    .min(1, "--token-recheck must be at least 1s")
+    .max(3_600, "--token-recheck must be at most 1h"),
   logLevel: z.enum(["debug", "info", "warn", "error"], {
     error: "--log-level must be debug, info, warn or error",
   }),
@@ -51,6 +85,12 @@ export function dashboardHelp(): string {
     "  --cert-dir DIR        directory holding tls.crt and tls.key (default /tmp/k8s-dashboard-certs)",
     "  --namespaces A,B      namespaces to show to users who may not list every namespace",
     "  --session-idle DUR    idle time after which a session ends (default 15m)",
+    "  --audit-feed-url URL  the operator's audit feed (https://HOST:PORT), read as each user for retrospectives",
+    "  --audit-feed-ca FILE  the CA (PEM) that signed the feed's serving certificate (default: the system's)",
+    "  --proxy-address HOST:PORT  also serve an authenticating proxy here, over mutual TLS (ADR 0043)",
+    "  --proxy-client-ca FILE     the CA (PEM) that signs the proxy's client certificate",
+    "  --proxy-allowed-names A,B  the common names a proxy certificate may have",
+    "  --token-recheck DUR   how often open sessions' tokens are reviewed again (default 1m)",
     "  --log-level LEVEL     debug, info, warn or error (default info)",
   ].join("\n");
 }
@@ -67,6 +107,12 @@ export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
         "cert-dir": { type: "string", default: "/tmp/k8s-dashboard-certs" },
         namespaces: { type: "string", default: "" },
         "session-idle": { type: "string", default: "15m" },
+        "token-recheck": { type: "string", default: "1m" },
+        "audit-feed-url": { type: "string" },
+        "audit-feed-ca": { type: "string" },
+        "proxy-address": { type: "string" },
+        "proxy-client-ca": { type: "string" },
+        "proxy-allowed-names": { type: "string" },
         "log-level": { type: "string", default: "info" },
       },
       strict: true,
@@ -81,6 +127,21 @@ export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
   } catch {
     throw new DashboardConfigError("--session-idle must be a duration such as 15m or 1h.");
   }
+  if (values["audit-feed-ca"] !== undefined && values["audit-feed-url"] === undefined) {
+    throw new DashboardConfigError("--audit-feed-ca needs --audit-feed-url (the feed it is the CA of).");
+  }
+  const proxyFlags = ["proxy-client-ca", "proxy-allowed-names"].filter((flag) => values[flag] !== undefined);
+  if (values["proxy-address"] === undefined && proxyFlags.length > 0) {
+    throw new DashboardConfigError(
+      `--${proxyFlags[0] ?? ""} needs --proxy-address (where the proxy connects).`,
+    );
+  }
+  let recheckMs: number;
+  try {
+    recheckMs = parseDuration(String(values["token-recheck"]));
+  } catch {
+    throw new DashboardConfigError("--token-recheck must be a duration such as 1m or 30s.");
+  }
   const certDir = String(values["cert-dir"]);
   const parsed = DashboardConfig.safeParse({
     kubeconfig: values.kubeconfig,
@@ -92,6 +153,22 @@ export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
       .map((n) => n.trim())
       .filter((n) => n !== ""),
     sessionIdleSeconds: Math.round(idleMs / 1000),
+    tokenRecheckSeconds: Math.round(recheckMs / 1000),
+    proxy:
+      values["proxy-address"] === undefined
+        ? undefined
+        : {
+            address: values["proxy-address"],
+            clientCaFile: values["proxy-client-ca"] ?? "",
+            allowedNames: String(values["proxy-allowed-names"] ?? "")
+              .split(",")
+              .map((n) => n.trim())
+              .filter((n) => n !== ""),
+          },
+    auditFeed:
+      values["audit-feed-url"] === undefined
+        ? undefined
+        : { url: values["audit-feed-url"], caFile: values["audit-feed-ca"] },
     logLevel: values["log-level"],
   });
   if (!parsed.success) {

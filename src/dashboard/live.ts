@@ -50,15 +50,16 @@ export async function streamBoard(
   for (const release of visible.items) sendRow(res, release);
   const handles: WatchHandle[] = [];
   let closed = false;
-  const close = (): void => {
+  const close = (reason?: string): void => {
     if (closed) return;
     closed = true;
     for (const handle of handles) handle.close();
     session.closers.delete(close);
+    if (reason !== undefined) send(res, "ended", { message: reason });
     res.end();
   };
   session.closers.add(close);
-  res.on("close", close);
+  res.on("close", () => close());
   const pumps = visible.scopes.map(async (scope) => {
     try {
       const handle = await session.client.watch(dashboardResources.release, {

@@ -39,7 +39,14 @@ export function layout(
   title: string,
   body: string,
   session: Session | undefined,
-  extra: { live?: string; onBoard?: boolean; onWaiting?: boolean } = {},
+  extra: {
+    live?: string;
+    onBoard?: boolean;
+    onWaiting?: boolean;
+    onOverdue?: boolean;
+    onDeployments?: boolean;
+    onInsights?: boolean;
+  } = {},
 ): string {
   return templates.layout({
     title,

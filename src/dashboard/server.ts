@@ -4,6 +4,7 @@ import { ApiError } from "../runtime/kube/api-error.js";
 import type { KubeCredentials } from "../runtime/kube/kube-credentials.js";
 import { startHttpsServer, type RunningHttpsServer } from "../runtime/https-server.js";
 import type { Logger } from "../runtime/logging.js";
+import type { Identity } from "../runtime/kube/self-review.js";
 import { decide, DecideForm } from "./decide-form.js";
 import {
   SESSION_COOKIE,
@@ -16,18 +17,14 @@ import {
   sessionCookie,
 } from "./http.js";
 import { streamBoard } from "./live.js";
-import {
-  boardPage,
-  layout,
-  releasePage,
-  resultPage,
-  waitingPage,
-  type Page,
-  type PageContext,
-} from "./pages.js";
+import { layout, resultPage, type Page, type PageContext } from "./pages.js";
+import { FeedError, readFeed, type FeedEndpoint } from "./feed-client.js";
+import { ProxySessions } from "./proxy-sessions.js";
+import { pageFor } from "./routes.js";
+import { startSessionUpkeep } from "./session-upkeep.js";
 import { parsePageFilter } from "./query.js";
 import { BadFilterError } from "./selector.js";
-import { SessionStore, sameSecret, type Session } from "./sessions.js";
+import { REVOKED_ENDED, SessionStore, sameSecret, type Session } from "./sessions.js";
 import { STATIC_ASSETS } from "./static-assets.js";
 import { templates } from "./templates.js";
 import { reviewToken, type ReviewTransport } from "./token-review.js";
@@ -45,6 +42,12 @@ export interface DashboardOptions {
   /** Namespaces to show when a user may not list cluster-wide and the page names none. */
   fallbackNamespaces: readonly string[];
   sessionIdleSeconds: number;
+  /** The authenticating proxy's listener (mutual TLS), when people sign in through a proxy (ADR 0043). */
+  proxy?: { address: string; clientCaFile: string; allowedNames: readonly string[] };
+  /** The operator's audit feed, read with each user's token for retrospectives; none when not configured. */
+  auditFeed?: FeedEndpoint;
+  /** How often every open session's token is reviewed again, so a revoked token ends its session unprompted. */
+  tokenRecheckSeconds?: number;
   log: Logger;
   now?: () => Date;
 }
@@ -52,13 +55,12 @@ export interface DashboardOptions {
 /** A running dashboard. */
 export interface RunningDashboard {
   port: number;
+  /** Where the authenticating proxy connects, when configured. */
+  proxyPort?: number;
   /** Open sessions (for tests and metrics). */
   readonly sessions: SessionStore;
   close(): Promise<void>;
 }
-
-// A namespace (DNS label) and a release name (DNS subdomain), as the API server allows them: nothing to decode.
-const RELEASE_PATH = /^\/releases\/([a-z0-9][-a-z0-9]{0,62})\/([a-z0-9][-a-z0-9.]{0,252})$/;
 
 /**
  * Starts the dashboard over HTTPS. Users sign in with a bearer token the API server accepts (TokenReview); the
@@ -77,6 +79,26 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
 
   const send = (res: ServerResponse, page: Page, headers: Record<string, string> = {}): void =>
     sendHtml(res, page.status, page.html, headers);
+
+  /** A session acting with `token` for the person the API server said it authenticates. */
+  function openSession(identity: Identity, token: string): Session {
+    const feed = options.auditFeed;
+    return sessions.open(
+      identity,
+      userClient(options.apiServer, token),
+      () => reviewToken(options.reviews, token),
+      feed === undefined ? undefined : (filters) => readFeed(feed, token, filters),
+    );
+  }
+
+  const proxied = new ProxySessions({
+    sessions,
+    review: (token) => reviewToken(options.reviews, token),
+    open: (identity, token) => {
+      log.info({ user: identity.username }, "Signed a user in through the authenticating proxy");
+      return openSession(identity, token);
+    },
+  });
 
   function signInPage(status: number, error?: string): Page {
     return { status, html: layout("Sign in", templates.signIn({ error }), undefined) };
@@ -111,7 +133,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       );
       return;
     }
-    const session = sessions.open(identity, userClient(options.apiServer, token));
+    const session = openSession(identity, token);
     log.info({ user: identity.username }, "Signed a user in");
     redirect(res, "/", { "Set-Cookie": sessionCookie(session.id, options.sessionIdleSeconds) });
   }
@@ -184,23 +206,16 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       );
       return;
     }
-    if (path === "/") return send(res, await boardPage(session, parsePageFilter(url.searchParams), ctx));
-    if (path === "/waiting")
-      return send(res, await waitingPage(session, parsePageFilter(url.searchParams), ctx));
     if (path === "/events") return streamBoard(session, parsePageFilter(url.searchParams), ctx, res, log);
-    const release = RELEASE_PATH.exec(path);
-    if (release !== null) {
-      if ([...url.searchParams.keys()].length > 0) {
-        throw new BadFilterError(
-          `unknown query parameters ${[...url.searchParams.keys()].map((k) => `"${k}"`).join(", ")}; a release page takes none.`,
-        );
-      }
-      return send(res, await releasePage(session, release[1] ?? "", release[2] ?? ""));
-    }
-    send(res, resultPage(404, "Not found", `There is no page at ${path}.`, session));
+    send(res, await pageFor(session, path, url.searchParams, ctx));
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    viaProxy = false,
+  ): Promise<void> {
     const asset = STATIC_ASSETS.get(path);
     if (asset !== undefined && req.method === "GET") {
       res.writeHead(200, {
@@ -223,8 +238,20 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       );
       return;
     }
-    const id = cookieValue(req, SESSION_COOKIE);
-    const session = path === "/events" ? sessions.peek(id) : sessions.touch(id);
+    let session: Session | undefined;
+    if (viaProxy) {
+      const found = await proxied.find(req, path === "/events");
+      if (!("id" in found)) {
+        send(res, resultPage(found.status, "Not signed in", found.message, undefined));
+        return;
+      }
+      session = found;
+      // Behind the proxy there is no sign-in form: the proxy signs people in.
+      if (path === "/sign-in") return redirect(res, "/");
+    } else {
+      const id = cookieValue(req, SESSION_COOKIE);
+      session = path === "/events" ? sessions.peek(id) : sessions.touch(id);
+    }
     if (path === "/sign-in") {
       if (req.method === "POST") return signIn(req, res);
       if (session !== undefined) return redirect(res, "/");
@@ -241,14 +268,15 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       if (res.headersSent) throw error;
       if (error instanceof BadFilterError) {
         send(res, resultPage(400, "Bad request", `The request cannot be shown: ${error.message}`, session));
-      } else if (error instanceof ApiError) {
+      } else if (error instanceof ApiError || error instanceof FeedError) {
         if (error.status === 401) {
-          sessions.end(session.id);
+          sessions.end(session.id, REVOKED_ENDED);
           send(res, signInPage(401, "The API server no longer accepts your token; sign in again."), {
             "Set-Cookie": clearedSessionCookie(),
           });
           return;
         }
+        if (error instanceof FeedError) throw error;
         const status = [403, 404, 422].includes(error.status) ? error.status : 502;
         send(
           res,
@@ -258,41 +286,62 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     }
   }
 
+  const answerFailure = (res: ServerResponse): void =>
+    sendHtml(
+      res,
+      500,
+      layout(
+        "Error",
+        templates.result({
+          heading: "Something failed",
+          message: "The dashboard failed to answer this request; the failure is in its log.",
+          ok: false,
+          back: "/",
+        }),
+        undefined,
+      ),
+    );
+
   const server: RunningHttpsServer = await startHttpsServer({
     address: options.address,
     certFile: options.certFile,
     keyFile: options.keyFile,
     log,
-    handle,
-    answerFailure: (res) =>
-      sendHtml(
-        res,
-        500,
-        layout(
-          "Error",
-          templates.result({
-            heading: "Something failed",
-            message: "The dashboard failed to answer this request; the failure is in its log.",
-            ok: false,
-            back: "/",
-          }),
-          undefined,
-        ),
-      ),
+    handle: (req, res, path) => handle(req, res, path),
+    answerFailure,
     messages: {
       requestFailed: "Failed to answer a dashboard request",
       serverFailed: "The dashboard server failed",
     },
   });
-  const sweeper = setInterval(() => sessions.sweep(), 30_000);
-  sweeper.unref();
+  // The authenticating proxy's own listener: mutual TLS, so only the proxy's certificate (of the configured CA and
+  // an allowed common name) completes a handshake there (ADR 0043).
+  const proxyServer: RunningHttpsServer | undefined =
+    options.proxy === undefined
+      ? undefined
+      : await startHttpsServer({
+          address: options.proxy.address,
+          certFile: options.certFile,
+          keyFile: options.keyFile,
+          clientAuth: { caFile: options.proxy.clientCaFile, allowedNames: options.proxy.allowedNames },
+          log,
+          handle: (req, res, path) => handle(req, res, path, true),
+          answerFailure,
+          messages: {
+            requestFailed: "Failed to answer a request from the authenticating proxy",
+            serverFailed: "The dashboard's proxy listener failed",
+          },
+        });
+  const upkeep = startSessionUpkeep(sessions, proxied, options.tokenRecheckSeconds ?? 60, log);
   return {
     port: server.port,
+    ...(proxyServer === undefined ? {} : { proxyPort: proxyServer.port }),
     sessions,
     async close() {
-      clearInterval(sweeper);
+      upkeep.stop();
       sessions.endAll();
       await server.close();
+      await proxyServer?.close();
     },
   };
 }

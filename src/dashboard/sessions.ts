@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { Identity } from "../runtime/kube/self-review.js";
+import type { FeedRead } from "./feed-client.js";
 
 /** One signed-in user: who the API server says they are, a client acting with their token, and their CSRF token. */
 export interface Session {
@@ -10,15 +11,32 @@ export interface Session {
   /** Bound to this session; every POST must carry it. */
   readonly csrf: string;
   lastSeen: number;
-  /** Ends what this session holds open (its live-update watches) when it ends. */
-  readonly closers: Set<() => void>;
+  /**
+   * Ends what this session holds open (its live-update watches) when it ends; `reason` says why in words when the
+   * session did not end by the user's own sign-out (the page shows it).
+   */
+  readonly closers: Set<(reason?: string) => void>;
+  /** Asks the API server again whom the session's token authenticates (TokenReview); undefined once it refuses it. */
+  readonly review: () => Promise<Identity | undefined>;
+  /** Reads the operator's audit feed with the session's token; undefined when the dashboard has no feed configured. */
+  readonly feed: UserFeed | undefined;
 }
+
+/** Reads every entry the filters select from the audit feed, as the signed-in user. */
+export type UserFeed = (filters: readonly Record<string, string>[]) => Promise<FeedRead>;
 
 /** What a store needs: how long a session may sit idle, and the clock. */
 export interface SessionStoreOptions {
   idleMs: number;
   now?: () => number;
 }
+
+/** What a page is told when its session ended because the API server refused the token. */
+export const REVOKED_ENDED =
+  "Your session has ended: the API server no longer accepts your token (revoked, expired or its account deleted). Sign in again.";
+
+/** What a page is told when its session ended for lack of activity. */
+export const IDLE_ENDED = "Your session has ended after a time without activity. Sign in again.";
 
 const randomId = (): string => randomBytes(32).toString("base64url");
 
@@ -42,8 +60,16 @@ export class SessionStore {
     this.now = options.now ?? Date.now;
   }
 
-  /** Opens a session for a user the API server authenticated, acting with `client` (their token). */
-  open(identity: Identity, client: KubeClient): Session {
+  /**
+   * Opens a session for a user the API server authenticated, acting with `client` (their token); `review` asks
+   * the API server about that token again; `feed` reads the audit feed with it.
+   */
+  open(
+    identity: Identity,
+    client: KubeClient,
+    review: () => Promise<Identity | undefined>,
+    feed?: UserFeed,
+  ): Session {
     const session: Session = {
       id: randomId(),
       identity,
@@ -51,6 +77,8 @@ export class SessionStore {
       csrf: randomId(),
       lastSeen: this.now(),
       closers: new Set(),
+      review,
+      feed,
     };
     this.sessions.set(session.id, session);
     return session;
@@ -72,18 +100,18 @@ export class SessionStore {
     const session = this.sessions.get(id);
     if (session === undefined) return undefined;
     if (this.now() - session.lastSeen > this.options.idleMs) {
-      this.end(id);
+      this.end(id, IDLE_ENDED);
       return undefined;
     }
     return session;
   }
 
-  /** Ends a session: closes its watches and its client, and forgets its token. */
-  end(id: string): void {
+  /** Ends a session: closes its watches (telling their pages `reason`) and its client, and forgets its token. */
+  end(id: string, reason?: string): void {
     const session = this.sessions.get(id);
     if (session === undefined) return;
     this.sessions.delete(id);
-    for (const close of session.closers) close();
+    for (const close of session.closers) close(reason);
     session.closers.clear();
     session.client.close();
   }
@@ -92,8 +120,31 @@ export class SessionStore {
   sweep(): void {
     const now = this.now();
     for (const [id, session] of this.sessions) {
-      if (now - session.lastSeen > this.options.idleMs) this.end(id);
+      if (now - session.lastSeen > this.options.idleMs) this.end(id, IDLE_ENDED);
     }
+  }
+
+  /**
+   * Reviews every open session's token again and ends those the API server no longer accepts for the same user
+   * (revoked, expired, its ServiceAccount deleted), so an open page learns it without a click. A review that
+   * fails (the API server unreachable) ends nothing; it is reported to `onError` and tried at the next round.
+   */
+  async recheck(onError: (error: unknown, session: Session) => void): Promise<number> {
+    let ended = 0;
+    for (const session of [...this.sessions.values()]) {
+      let identity: Identity | undefined;
+      try {
+        identity = await session.review();
+      } catch (error) {
+        onError(error, session);
+        continue;
+      }
+      if (identity?.username !== session.identity.username || identity.uid !== session.identity.uid) {
+        this.end(session.id, REVOKED_ENDED);
+        ended += 1;
+      }
+    }
+    return ended;
   }
 
   /** Ends every session (shutdown). */

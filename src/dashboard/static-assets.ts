@@ -34,6 +34,11 @@ caption { text-align: left; color: #444; padding-bottom: .4rem; }
 .notice { border-left: 4px solid #8a5a00; background: #fff6e0; padding: .5rem .75rem; }
 .error { border-left: 4px solid #a4161a; background: #fbeaea; padding: .5rem .75rem; }
 .ok { border-left: 4px solid #1d6b2f; background: #eaf5ec; padding: .5rem .75rem; }
+.chart { margin: .5rem 0 1.25rem; } .chart h3 { margin: 0 0 .2rem; } .chart svg { max-width: 60rem; width: 100%; height: auto; }
+.chart .bar:focus { outline: 3px solid #c75300; } .chart text { fill: #1a1a1a; }
+.retro table { margin-bottom: 1rem; } .retro .bad { color: #a4161a; font-weight: 700; }
+.retro .broken { border-left: 4px solid #a4161a; background: #fbeaea; padding: .5rem .75rem; font-weight: 700; }
+.retro .intact { border-left: 4px solid #1d6b2f; background: #eaf5ec; padding: .5rem .75rem; }
 .items { list-style: none; padding: 0; } .items > li { border-bottom: 1px solid #c8c8c8; padding: .5rem 0; }
 `;
 
@@ -44,7 +49,17 @@ if (main !== null) {
   const say = (text) => { if (status !== null) status.textContent = text; };
   const source = new EventSource(main.dataset.live);
   source.addEventListener("open", () => say("Live: rows update as releases change."));
-  source.addEventListener("error", () => say("Live updates interrupted; reconnecting…"));
+  source.addEventListener("error", () =>
+    say(source.readyState === EventSource.CLOSED
+      ? "Live updates stopped (your session may have ended); reload the page."
+      : "Live updates interrupted; reconnecting…"));
+  source.addEventListener("ended", (event) => {
+    source.close();
+    say(JSON.parse(event.data).message);
+    status?.classList.add("error");
+    status?.setAttribute("role", "alert");
+    status?.setAttribute("id", "session-ended");
+  });
   source.addEventListener("notice", (event) => say(JSON.parse(event.data).message));
   source.addEventListener("row", (event) => {
     const { id, html } = JSON.parse(event.data);

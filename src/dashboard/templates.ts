@@ -1,6 +1,8 @@
 import Handlebars from "handlebars";
 
-// Server-rendered pages: Handlebars escapes every {{value}}; {{{body}}} only ever holds another template's output.
+// Server-rendered pages: Handlebars escapes every {{value}}; {{{body}}}, {{{retro}}} and the charts only ever hold
+// another template's output (the retrospective's is the shipped report template, the charts' the SVG template in
+// bar-chart.ts; both escape every value too).
 // Every state reads as a word and a symbol (never colour alone); every action is a real link, button or form.
 
 const LAYOUT = `<!doctype html>
@@ -19,6 +21,9 @@ const LAYOUT = `<!doctype html>
   <nav aria-label="Main">
     <a href="/"{{#if onBoard}} aria-current="page"{{/if}}>Pipeline board</a>
     <a href="/waiting"{{#if onWaiting}} aria-current="page"{{/if}}>Waiting for me</a>
+    <a href="/overdue"{{#if onOverdue}} aria-current="page"{{/if}}>Overdue and stalled</a>
+    <a href="/deployments"{{#if onDeployments}} aria-current="page"{{/if}}>Deployments</a>
+    <a href="/insights"{{#if onInsights}} aria-current="page"{{/if}}>Insights</a>
   </nav>
   <form class="who" method="post" action="/sign-out">
     <span>Signed in as <strong id="signed-in-user">{{user}}</strong></span>
@@ -56,14 +61,16 @@ const ROW = `<tr id="{{row.rowId}}" data-release="{{row.namespace}}/{{row.name}}
   </li>{{/each}}</ol></td>
 </tr>`;
 
-const BOARD = `<h1>Pipeline board</h1>
-<form class="filter" method="get" action="/">
+const filterForm = (action: string): string => `<form class="filter" method="get" action="${action}">
   <label for="namespace">Namespaces</label>
   <input id="namespace" name="namespace" value="{{namespace}}" placeholder="all you may list">
   <label for="selector">Labels</label>
   <input id="selector" name="selector" value="{{selector}}" placeholder="stagegate.io/team=payments">
   <button type="submit">Filter</button>
-</form>
+</form>`;
+
+const BOARD = `<h1>Pipeline board</h1>
+${filterForm("/")}
 ${NOTICES}
 <p id="live-status" class="meta" role="status" aria-live="polite">Live updates connecting…</p>
 <table class="board">
@@ -100,6 +107,7 @@ ${NOTICES}
 
 const RELEASE = `<h1>Release {{row.name}}</h1>
 <p class="meta">Namespace {{row.namespace}}{{#if row.version}} · version {{row.version}}{{/if}}{{#if row.dimensions}} · {{row.dimensions}}{{/if}}</p>
+<p><a id="retro-link" href="{{row.href}}/retro">Timeline and retrospective</a> <span class="meta">(from the verified audit trail)</span></p>
 ${NOTICES}
 <h2>Environments</h2>
 <table class="board"><tbody>{{> row row=row}}</tbody></table>
@@ -110,6 +118,70 @@ ${NOTICES}
 {{#if events.length}}<table id="release-events"><thead><tr><th scope="col">When</th><th scope="col">Type</th><th scope="col">Reason</th><th scope="col">Message</th></tr></thead>
 <tbody>{{#each events}}<tr><td>{{at}}</td><td>{{#if warning}}<span aria-hidden="true">⚠ </span>{{/if}}{{type}}</td><td>{{reason}}</td><td>{{message}}</td></tr>{{/each}}</tbody></table>
 {{else}}<p id="no-events">No events are recorded for this release (Kubernetes keeps events for about an hour).</p>{{/if}}`;
+
+const OVERDUE = `<h1>Overdue and stalled tasks</h1>
+${filterForm("/overdue")}
+${NOTICES}
+<p class="meta">Every task you may read, not only yours, as the operator judged it: <strong>Overdue</strong> when its due
+time (its dueAt, its SLA or its Environment's task SLA) passed before it succeeded; <strong>Stalled</strong> when it cannot
+move until someone fixes its spec. The sentences are the operator's.</p>
+<h2>Overdue</h2>
+{{#if overdue.length}}
+<table id="overdue-tasks"><caption>{{overdue.length}} overdue task(s), the longest overdue first.</caption>
+<thead><tr><th scope="col">Task</th><th scope="col">Type</th><th scope="col">Owners</th><th scope="col">Due</th><th scope="col">Operator says</th></tr></thead>
+<tbody>{{#each overdue}}<tr data-task="{{namespace}}/{{name}}"><th scope="row"><span aria-hidden="true">⚠ </span>{{title}}<br><span class="meta">{{namespace}}/{{name}}{{#if release}} · release {{release}}{{/if}}{{#if environment}} · {{environment}}{{/if}} · {{phase}}</span></th><td>{{type}}</td><td>{{owners}}</td><td>{{#if dueAt}}{{dueAt}}{{else}}unknown{{/if}}<br><span class="meta">overdue since {{since}}</span></td><td>{{message}}</td></tr>{{/each}}</tbody></table>
+{{else}}<p id="no-overdue">No task you may read is overdue.</p>{{/if}}
+<h2>Stalled</h2>
+{{#if stalled.length}}
+<table id="stalled-tasks"><caption>{{stalled.length}} stalled task(s), the oldest first.</caption>
+<thead><tr><th scope="col">Task</th><th scope="col">Owners</th><th scope="col">Since</th><th scope="col">Operator says</th></tr></thead>
+<tbody>{{#each stalled}}<tr data-task="{{namespace}}/{{name}}"><th scope="row"><span aria-hidden="true">✖ </span>{{title}}<br><span class="meta">{{namespace}}/{{name}}</span></th><td>{{owners}}</td><td>{{since}}</td><td><strong>{{reason}}</strong>: {{message}}</td></tr>{{/each}}</tbody></table>
+{{else}}<p id="no-stalled">No task you may read is stalled.</p>{{/if}}`;
+
+const DEPLOYMENTS = `<h1>Deployments</h1>
+${filterForm("/deployments")}
+${NOTICES}
+<h2>Unapproved deployments</h2>
+{{#if unapproved.length}}
+<ul class="items" id="unapproved">{{#each unapproved}}<li data-release="{{namespace}}/{{release}}"><p class="error"><span aria-hidden="true">✖ </span><strong>Unapproved:</strong> <a href="{{href}}">{{release}}</a> <span class="meta">in {{namespace}} · since {{since}}</span></p><p>{{message}}</p></li>{{/each}}</ul>
+{{else}}<p id="no-unapproved">The operator reports no unapproved deployment in what you may read.</p>{{/if}}
+<h2>Recent deployments</h2>
+{{#if deployments.length}}
+<table id="recent-deployments"><caption>{{deployments.length}} promotion(s) the operator recorded, newest first.</caption>
+<thead><tr><th scope="col">When</th><th scope="col">Release</th><th scope="col">Environment</th><th scope="col">State</th><th scope="col">Revision</th></tr></thead>
+<tbody>{{#each deployments}}<tr data-deployment="{{namespace}}/{{release}}/{{environment}}"><td>{{at}}<br><span class="meta">{{step}}</span></td><th scope="row"><a href="{{href}}">{{release}}</a><br><span class="meta">{{namespace}}{{#if version}} · {{version}}{{/if}}</span></th><td>{{environment}}</td><td><span aria-hidden="true">{{symbol}} </span>{{state}}</td><td><code>{{revision}}</code></td></tr>{{/each}}</tbody></table>
+{{else}}<p id="no-deployments">No deployment is recorded in what you may read.</p>{{/if}}
+<h2>Rollbacks</h2>
+{{#if rollbacks.length}}
+<table id="rollbacks"><caption>{{rollbacks.length}} Rollback task(s), newest first; who opened each and why is in the audit trail.</caption>
+<thead><tr><th scope="col">Opened</th><th scope="col">Task</th><th scope="col">Alert</th><th scope="col">Phase</th></tr></thead>
+<tbody>{{#each rollbacks}}<tr data-task="{{namespace}}/{{name}}"><td>{{openedAt}}</td><th scope="row"><span aria-hidden="true">↺ </span>{{title}}<br><span class="meta">{{namespace}}/{{name}}{{#if release}} · release {{release}}{{/if}}{{#if environment}} · {{environment}}{{/if}}</span></th><td>{{#if alert}}{{alert}}{{else}}none (opened by a person){{/if}}</td><td>{{phase}}{{#if completedAt}}<br><span class="meta">completed {{completedAt}}</span>{{/if}}</td></tr>{{/each}}</tbody></table>
+{{else}}<p id="no-rollbacks">No Rollback task in what you may read.</p>{{/if}}`;
+
+const RETRO = `<p class="meta"><a href="{{back}}">Back to the release</a> · from the operator's verified audit trail, read with your token</p>
+${NOTICES}
+<div class="retro" id="retro">{{{retro}}}</div>`;
+
+const INSIGHTS = `<h1>Delivery insights</h1>
+<form class="filter" method="get" action="/insights">
+  <label for="days">Days</label>
+  <input id="days" name="days" value="{{days}}" inputmode="numeric" size="4">
+  <label for="selector">Recorded dimensions</label>
+  <input id="selector" name="selector" value="{{selector}}" placeholder="team=payments">
+  <button type="submit">Show</button>
+</form>
+${NOTICES}
+<p class="meta">The last {{days}} days, computed as <code>stagegate insights</code> computes them, from the audit trail
+{{source}} read through the operator's feed with your token (chain verified through entry {{verifiedThrough}}).</p>
+<h2>DORA measures</h2>
+{{#if dora.length}}
+{{#each doraCharts}}{{{this}}}{{/each}}
+<table id="dora-table"><caption>The same measures as numbers, one row per environment.</caption>
+<thead><tr><th scope="col">Environment</th><th scope="col">Deployments</th><th scope="col">Per day</th><th scope="col">Lead time (median)</th><th scope="col">Change failure rate</th><th scope="col">Time to restore (median)</th></tr></thead>
+<tbody>{{#each dora}}<tr><th scope="row">{{label}}</th><td>{{deployments}}</td><td>{{perDay}}</td><td>{{leadTime}}</td><td>{{failureRate}}</td><td>{{restore}}</td></tr>{{/each}}</tbody></table>
+{{else}}<p id="no-dora">No promotion ended in the period and selection.</p>{{/if}}
+<h2>Bottlenecks</h2>
+{{#if bottleneckChart}}{{{bottleneckChart}}}{{else}}<p id="no-bottlenecks">No wait to measure in the period and selection.</p>{{/if}}`;
 
 const RESULT = `<h1>{{heading}}</h1>
 <p class="{{#if ok}}ok{{else}}error{{/if}}" role="{{#if ok}}status{{else}}alert{{/if}}" id="result-message"><span aria-hidden="true">{{#if ok}}✔{{else}}✖{{/if}} </span>{{message}}</p>
@@ -130,5 +202,9 @@ export const templates = {
   row: compile(ROW),
   waiting: compile(WAITING),
   release: compile(RELEASE),
+  overdue: compile(OVERDUE),
+  retro: compile(RETRO),
+  insights: compile(INSIGHTS),
+  deployments: compile(DEPLOYMENTS),
   result: compile(RESULT),
 };

@@ -54,7 +54,7 @@ async function listScope<T extends z.ZodType>(
 /**
  * Lists `rt` as the user (their client): in every namespace when the page names none and RBAC lets them, else in
  * the page's namespaces (or the configured ones). A namespace the API server refuses becomes a notice quoting its
- * answer, never a silent gap; any other API failure is thrown.
+ * answer, never a silent gap; any other API failure (a 401 above all) is thrown.
  */
 export async function listVisible<T extends z.ZodType>(
   client: KubeClient,
@@ -90,7 +90,8 @@ export async function listVisible<T extends z.ZodType>(
       items.push(...found.items);
       scopes.push({ namespace, resourceVersion: found.resourceVersion });
     } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
+      // A 401 is not about this namespace: the token is no longer accepted, and the session must end.
+      if (!(error instanceof ApiError) || error.status === 401) throw error;
       notices.push(describeApiError(error, `list ${rt.plural} in namespace "${namespace}"`));
     }
   }

@@ -61,10 +61,16 @@ export function waitingApprovals(items: readonly ApprovalObject[], me: Identity)
 
 const DONE = new Set(["Succeeded", "Cancelled"]);
 
-/** Whether `me` owns a task: by user name or by one of my authenticated groups. */
+/**
+ * Whether `me` owns a task: by user name or by one of my authenticated groups. A Role owner is never matched by
+ * name (a user called QA holds nothing); tasks shared through a coordination role are listed by `stagegate tasks
+ * --mine`, not here yet.
+ */
 function owns(task: WaitingTaskObject, me: Identity): boolean {
   return task.spec.owners.some((owner) =>
-    owner.kind === "Group" ? me.groups.includes(owner.name) : owner.name === me.username,
+    owner.kind === "Group"
+      ? me.groups.includes(owner.name)
+      : owner.kind !== "Role" && owner.name === me.username,
   );
 }
 

@@ -1,3 +1,5 @@
+import type { RoleMembers } from "../api/v1alpha1/roles.js";
+import { ownership } from "../policy/task-ownership.js";
 import { parseTimestamp } from "../runtime/duration.js";
 import { jsonEqual } from "../runtime/deep-equal.js";
 import type { UserInfo } from "./admission-review.js";
@@ -18,6 +20,8 @@ export interface TaskWrite {
   completed: readonly ItemChange[];
   /** Of those, the ones Stagegate itself concludes (only the operator completes them). */
   automated: ReadonlySet<string>;
+  /** Who holds each coordination role in the task's Environment, for owners of kind Role; none when unknown. */
+  roles?: readonly RoleMembers[] | undefined;
 }
 
 const itemField = (name: string): string => `spec.checklist[${name}]`;
@@ -95,17 +99,19 @@ export function automatedItems({ after, completed, automated }: TaskWrite): Verd
 }
 
 /** Whether `user` is one of `owners`: a User owner by name, a Group owner by the user's authenticated groups. */
-export function isTaskOwner(owners: readonly TaskOwnerView[], user: UserInfo): boolean {
-  return owners.some((owner) =>
-    owner.kind === "Group" ? user.groups.includes(owner.name) : owner.name === user.username,
-  );
+export function isTaskOwner(
+  owners: readonly TaskOwnerView[],
+  user: UserInfo,
+  roles: readonly RoleMembers[] = [],
+): boolean {
+  return ownership(owners, roles, user) !== undefined;
 }
 
 /** Only a task's owners complete its items. */
 export function notTaskOwner(input: TaskWrite): Verdict {
   if (input.completed.length === 0) return ALLOWED;
   const owners = (input.before ?? input.after).spec.owners;
-  if (isTaskOwner(owners, input.user)) return ALLOWED;
+  if (isTaskOwner(owners, input.user, input.roles)) return ALLOWED;
   const items = input.completed.map((change) => itemField(change.name)).join(", ");
   return deny(
     "NotTaskOwner",

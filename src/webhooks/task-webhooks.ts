@@ -123,6 +123,8 @@ export const validateDeploymentTask: AdmissionHandler = async (request, ctx): Pr
   const completed = completedItems(before?.spec.checklist, task.spec.checklist);
   const automated = await automatedAmong(before ?? task, completed, ctx);
   if (!automated.ok) return refuse(request, ctx, automated.denial);
+  const environment = (before ?? task).spec.environment;
+  const envSpec = environment === undefined ? undefined : await ctx.lookupEnvironment(environment);
   const verdict = checkTaskWrite({
     before,
     after: task,
@@ -130,6 +132,7 @@ export const validateDeploymentTask: AdmissionHandler = async (request, ctx): Pr
     now: ctx.now(),
     completed,
     automated: automated.names,
+    roles: envSpec?.roles ?? [],
   });
   // An admitted completion is recorded as `TaskItemCompleted` by the task controller once stored (ADR 0031).
   return settle(request, ctx, verdict, { recordedOnceStored: completed.length > 0 });

@@ -174,32 +174,49 @@ describe("break-glass rollback through a release freeze end to end: operator pro
 
   it("refuses a normal promotion through the freeze: shop-3 waits Gated and its target gets no sync", async () => {
     const { admin: client } = scope();
-    const patched = await client.patch(
-      resources.environment,
-      env,
-      undefined,
-      {
-        spec: {
-          gate: {
-            freezes: [
-              { name: FREEZE, start: whole(Date.now() - 3_600_000), end: freezeEnd, reason: FREEZE_REASON },
-            ],
-          },
-        },
-      },
-      { type: "merge" },
-    );
-    // The operator stamps the generation it reconciled from its cache: from then on every controller sees the freeze.
-    await waitForStatus(
-      scope(),
-      resources.environment,
-      env,
-      `to be observed at generation ${patched.metadata.generation}`,
-      (s) => s.observedGeneration === patched.metadata.generation,
-      STEP_TIMEOUT_MS,
-    );
-
+    const observe = async (spec: Record<string, unknown>): Promise<void> => {
+      const patched = await client.patch(resources.environment, env, undefined, { spec }, { type: "merge" });
+      // The operator stamps the generation it reconciled from its cache: from then on every controller sees it.
+      await waitForStatus(
+        scope(),
+        resources.environment,
+        env,
+        `to be observed at generation ${patched.metadata.generation}`,
+        (s) => s.observedGeneration === patched.metadata.generation,
+        STEP_TIMEOUT_MS,
+      );
+    };
+    // shop-3 is created before the freeze (a freeze refuses new Feature releases at admission), while a deployment
+    // window that opens only on New Year's Day holds it; then the freeze begins and the window goes.
+    await observe({ gate: { windows: [{ name: "new-year", schedule: "0 0 1 1 *", duration: "1m" }] } });
     await release("shop-3", SHA3);
+    await waitForEnvState(scope(), "shop-3", env, "Gated", STEP_TIMEOUT_MS);
+    await observe({
+      gate: {
+        windows: [],
+        freezes: [
+          { name: FREEZE, start: whole(Date.now() - 3_600_000), end: freezeEnd, reason: FREEZE_REASON },
+        ],
+      },
+    });
+    // A new Feature release is refused at admission while the freeze is in force, naming it and its end.
+    await assert.rejects(release("shop-4", SHA3), (err: Error) => {
+      assert.match(err.message, /Frozen: a release freeze is in force: year-end until .* on environment/);
+      return true;
+    });
+    let last: unknown;
+    await waitFor(
+      "shop-3 to be held by the freeze alone",
+      async () => {
+        const obj = await client.get(resources.release, "shop-3", ns);
+        last = envOf((obj.status ?? {}) as Record<string, unknown>, env);
+        const reasons = envOf((obj.status ?? {}) as Record<string, unknown>, env)?.reasons ?? [];
+        return reasons.length === 1 && reasons[0] === frozenReason ? obj : undefined;
+      },
+      { timeoutMs: STEP_TIMEOUT_MS },
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; shop-3 in ${env} was ${JSON.stringify(last)}`);
+    });
     const gated = await waitForEnvState(scope(), "shop-3", env, "Gated", STEP_TIMEOUT_MS);
     assert.deepEqual(envOf(gated, env)?.reasons, [frozenReason], "the freeze is the only thing holding it");
     const ready = condition(gated, "Ready");
@@ -449,8 +466,11 @@ describe("break-glass rollback through a release freeze end to end: operator pro
     );
     assert.deepEqual(
       entries.filter((e) => e.action === "AdmissionDenied").map((e) => [e.actor, e.details.rule]),
-      [["alice", "NotEligible"]],
-      "the webhook recorded alice's refusal",
+      [
+        ["admin", "Frozen"],
+        ["alice", "NotEligible"],
+      ],
+      "the webhook recorded the refused Feature release during the freeze and alice's refusal",
     );
   });
 

@@ -2,7 +2,7 @@
 // privileged viewer, an approver, a commit author), releases in two team namespaces, open changes with Approvals
 // decided through the shipped admission webhooks, the dashboard as its own process, and one headless Chromium.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -13,6 +13,7 @@ import { API_VERSION } from "../../src/api/v1alpha1/group.js";
 import { resources } from "../../src/controllers/resources.js";
 import type { KubeClient } from "../../src/runtime/kube/client.js";
 import { builtin, type ResourceType } from "../../src/runtime/kube/resource.js";
+import { createCertificateAuthority, issueClientCert } from "../../hack/local-cluster/certs.js";
 import {
   createWebhookTls,
   writeOperatorCertDir,
@@ -22,6 +23,7 @@ import { kubeconfigPath } from "../support/cluster.js";
 import { coreResources } from "../support/core-resources.js";
 import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
 import { MemoryAudit } from "../support/memory-audit.js";
+import { serveCartFeed, type DashboardFeed } from "./dashboard-feed.js";
 import { serveWebhooksFor, type NamespaceWebhooks } from "../support/namespace-webhooks.js";
 import { releaseSpec } from "../support/release-world.js";
 import { requestToken } from "../support/service-account-token.js";
@@ -41,7 +43,7 @@ const role = rbac("roles", "Role", true);
 const roleBinding = rbac("rolebindings", "RoleBinding", true);
 
 /** The people of the story, each a ServiceAccount signing in with its own token. */
-export type Person = "viewer" | "approver" | "author";
+export type Person = "viewer" | "approver" | "author" | "manager";
 
 /** Everything the tests use. */
 export interface DashboardWorld {
@@ -57,10 +59,52 @@ export interface DashboardWorld {
   url: string;
   browser: Browser;
   audit: MemoryAudit;
+  /** The operator's audit feed over a real trail holding cart-1's story; the approver may read it. */
+  feed: DashboardFeed;
   dashboardLog: () => string;
+  /** The dashboard's listener for the authenticating proxy (mutual TLS), the CA of its serving certificate, and
+   * client certificates: the proxy's, one of the same CA with a name not allowed, one of another CA. */
+  proxy: { url: string; servingCaPem: string; certs: Record<"proxy" | "intruder" | "foreign", ClientPair> };
   /** A fresh browser context (its own cookies) signed in as `who`, on the board. */
   signedIn(who: Person): Promise<{ context: BrowserContext; page: Page }>;
+  /** The same with any token the API server accepts (for people a test makes itself). */
+  signedInWith(token: string): Promise<{ context: BrowserContext; page: Page }>;
   stop(): Promise<void>;
+}
+
+/** A client certificate and its key, PEM. */
+export interface ClientPair {
+  cert: Buffer;
+  key: Buffer;
+}
+
+/** The common name the dashboard accepts from its authenticating proxy in these tests. */
+export const PROXY_NAME = "stagegate-dashboard-proxy";
+
+/** A CA of the proxy, certificates it issued (the proxy's and an intruder's) and one from another CA. */
+async function proxyCertificates(
+  dir: string,
+): Promise<{ caFile: string; certs: Record<"proxy" | "intruder" | "foreign", ClientPair> }> {
+  const own = path.join(dir, "proxy-ca");
+  const foreign = path.join(dir, "foreign-ca");
+  await mkdir(own, { recursive: true });
+  await mkdir(foreign, { recursive: true });
+  const ca = await createCertificateAuthority(own);
+  const otherCa = await createCertificateAuthority(foreign);
+  const read = async (pair: { certFile: string; keyFile: string }): Promise<ClientPair> => ({
+    cert: await readFile(pair.certFile),
+    key: await readFile(pair.keyFile),
+  });
+  return {
+    caFile: ca.certFile,
+    certs: {
+      proxy: await read(await issueClientCert(ca, own, "proxy", { user: PROXY_NAME, groups: [] })),
+      intruder: await read(await issueClientCert(ca, own, "intruder", { user: "intruder", groups: [] })),
+      foreign: await read(
+        await issueClientCert(otherCa, foreign, "foreign", { user: PROXY_NAME, groups: [] }),
+      ),
+    },
+  };
 }
 
 /** The changes the tests decide, both in the team namespace. */
@@ -152,6 +196,148 @@ export async function setReleaseStatus(
   await admin.patch(resources.release, name, namespace, { status }, { type: "merge", subresource: "status" });
 }
 
+/** A condition as the operator writes it. */
+const operatorCondition = (type: string, reason: string, message: string, at: string) => ({
+  type,
+  status: "True",
+  reason,
+  message,
+  lastTransitionTime: at,
+});
+
+/** Creates a DeploymentTask and writes its status as the operator would (admin plays the status writer). */
+async function createTask(
+  admin: KubeClient,
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+  status: Record<string, unknown>,
+): Promise<void> {
+  await admin.create(
+    resources.deploymentTask,
+    { apiVersion: API_VERSION, kind: "DeploymentTask", metadata: { name, namespace }, spec },
+    namespace,
+  );
+  await admin.patch(
+    resources.deploymentTask,
+    name,
+    namespace,
+    { status },
+    { type: "merge", subresource: "status" },
+  );
+}
+
+/** Operator-written facts for the overdue and deployments pages, in both team namespaces. */
+async function seedOperations(admin: KubeClient, team: string, other: string): Promise<void> {
+  const owners = [{ kind: "Group", name: "sre" }];
+  await createTask(
+    admin,
+    team,
+    "smoke-check",
+    {
+      type: "Checklist",
+      title: "Smoke-test checkout in prod",
+      owners,
+      releaseRef: { name: "cart-1" },
+      environment: "prod",
+      dueAt: "2026-01-05T09:00:00Z",
+    },
+    {
+      phase: "Ready",
+      dueAt: "2026-01-05T09:00:00Z",
+      conditions: [
+        operatorCondition(
+          "Overdue",
+          "PastDue",
+          "The task was due at 2026-01-05T09:00:00Z and has not succeeded.",
+          "2026-01-05T09:00:00Z",
+        ),
+      ],
+    },
+  );
+  await createTask(
+    admin,
+    team,
+    "uat-signoff",
+    { type: "UserAcceptance", title: "UAT sign-off for cart", owners, sla: "72h" },
+    {
+      phase: "Blocked",
+      conditions: [
+        operatorCondition(
+          "Stalled",
+          "InvalidSpec",
+          "The Environment's spec.taskSLA: not a duration.",
+          "2026-01-04T08:00:00Z",
+        ),
+      ],
+    },
+  );
+  await createTask(
+    admin,
+    team,
+    "rollback-cart-1-prod",
+    {
+      type: "Rollback",
+      title: "Roll back cart-1 in prod",
+      owners,
+      releaseRef: { name: "cart-1" },
+      environment: "prod",
+      alert: {
+        name: "CheckoutErrorRate",
+        fingerprint: "0f1e2d3c4b5a6978",
+        startsAt: "2026-01-05T10:00:00Z",
+        receivedAt: "2026-01-05T10:00:02Z",
+      },
+    },
+    { phase: "Ready" },
+  );
+  await createTask(
+    admin,
+    other,
+    "ledger-review",
+    { type: "PostImplementationReview", title: "Review the ledger release", owners },
+    {
+      phase: "Ready",
+      dueAt: "2026-01-02T09:00:00Z",
+      conditions: [
+        operatorCondition(
+          "Overdue",
+          "PastDue",
+          "The task was due at 2026-01-02T09:00:00Z and has not succeeded.",
+          "2026-01-02T09:00:00Z",
+        ),
+      ],
+    },
+  );
+  await createRelease(admin, team, "cart-1", "checkout", {
+    environments: [
+      {
+        name: "dev",
+        state: "Verified",
+        revision: "c".repeat(40),
+        deployStartedAt: "2026-01-04T10:00:00Z",
+        deployedAt: "2026-01-04T10:04:00Z",
+        verifiedAt: "2026-01-04T10:20:00Z",
+      },
+      {
+        name: "prod",
+        state: "Deployed",
+        revision: "c".repeat(40),
+        deployStartedAt: "2026-01-05T09:30:00Z",
+        deployedAt: "2026-01-05T09:36:00Z",
+      },
+    ],
+    conditions: [
+      operatorCondition(
+        "UnapprovedDeployment",
+        "UnapprovedRevision",
+        "Argo CD Application argocd/cart-prod runs revision dddddddddddd, which no approved release promoted to prod.",
+        "2026-01-05T11:00:00Z",
+      ),
+    ],
+  });
+}
+
 async function openChange(
   admin: KubeClient,
   namespace: string,
@@ -214,7 +400,7 @@ async function dashboardKubeconfig(dir: string, token: string): Promise<string> 
 /** Starts `stagegate-dashboard` as its own process and resolves with its port once it logged it. */
 async function startDashboardProcess(
   args: string[],
-): Promise<{ child: ChildProcess; port: number; log: () => string }> {
+): Promise<{ child: ChildProcess; port: number; proxyPort: number; log: () => string }> {
   const child = spawn(
     process.execPath,
     ["--import", "tsx", path.join(repo, "src/cmd/dashboard.ts"), ...args],
@@ -223,19 +409,21 @@ async function startDashboardProcess(
   let text = "";
   child.stderr?.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
   const lines = createInterface({ input: child.stdout });
-  const port = await new Promise<number>((resolve, reject) => {
+  const [port, proxyPort] = await new Promise<[number, number]>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`the dashboard exited (${String(code)}): ${text}`)));
     lines.on("line", (line) => {
       text += `${line}\n`;
       try {
-        const entry = JSON.parse(line) as { msg?: string; port?: number };
-        if (entry.msg === "Started the dashboard" && entry.port !== undefined) resolve(entry.port);
+        const entry = JSON.parse(line) as { msg?: string; port?: number; proxyPort?: number };
+        if (entry.msg === "Started the dashboard" && entry.port !== undefined) {
+          resolve([entry.port, entry.proxyPort ?? 0]);
+        }
       } catch {
         // not a log line
       }
     });
   });
-  return { child, port, log: () => text };
+  return { child, port, proxyPort, log: () => text };
 }
 
 /** Builds the world; `stop()` takes all of it down again. */
@@ -272,7 +460,7 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
     });
     cleanups.push(() => admin.delete(clusterRoleBinding, reviewRole));
 
-    const persons: Person[] = ["viewer", "approver", "author"];
+    const persons: Person[] = ["viewer", "approver", "author", "manager"];
     for (const person of persons) await createServiceAccount(admin, people, person);
     const sa = (name: Person) => ({ namespace: people, name });
     // The viewer reads only the other team's namespace; the approver and the author approve in the team's, and
@@ -284,6 +472,10 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
     await bind(admin, team, "dash-approvers", { kind: "ClusterRole", name: "stagegate-approver" }, [
       sa("approver"),
       sa("author"),
+    ]);
+    // The manager declares releases and tasks in the team's namespace (and may not write their status).
+    await bind(admin, team, "dash-managers", { kind: "ClusterRole", name: "stagegate-release-manager" }, [
+      sa("manager"),
     ]);
     await admin.create(
       role,
@@ -315,8 +507,9 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
       environments: [{ name: "dev", state: "Deploying" }],
     });
     await createRelease(admin, other, "ledger-1", "finance", {
-      environments: [{ name: "dev", state: "Failed" }],
+      environments: [{ name: "dev", state: "Failed", deployStartedAt: "2026-01-03T10:00:00Z" }],
     });
+    await seedOperations(admin, team, other);
     const eligible = [usernames.approver, usernames.author];
     const authored = [{ user: usernames.author, reason: "author of commit aaaaaaa in the release" }];
     await openChange(admin, team, CHANGES.shop, "shop-1", eligible, authored);
@@ -326,10 +519,24 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
     const webhooks: NamespaceWebhooks = await serveWebhooksFor(admin, team, audit);
     cleanups.push(() => webhooks.stop());
 
+    const feed = await serveCartFeed(dir, team);
+    cleanups.push(() => feed.close());
+    // The approver is also an auditor: it may list auditrecords (the feed's right); nobody else may.
+    const auditors = `stagegate-dashboard-auditors-${people}`;
+    await admin.create(clusterRoleBinding, {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: auditors },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "stagegate-auditor" },
+      subjects: [{ kind: "ServiceAccount", namespace: people, name: "approver" }],
+    });
+    cleanups.push(() => admin.delete(clusterRoleBinding, auditors));
+
     const tls: WebhookTls = await createWebhookTls();
     cleanups.push(() => tls.remove());
     const certDir = await writeOperatorCertDir(tls, path.join(dir, "certs"));
     const kubeconfig = await dashboardKubeconfig(dir, await requestToken(admin, people, "dashboard"));
+    const proxyTls = await proxyCertificates(dir);
     const dashboard = await startDashboardProcess([
       "--kubeconfig",
       kubeconfig,
@@ -339,6 +546,18 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
       certDir,
       "--namespaces",
       `${team},${other}`,
+      "--token-recheck",
+      "1s",
+      "--audit-feed-url",
+      feed.url,
+      "--audit-feed-ca",
+      feed.caFile,
+      "--proxy-address",
+      "127.0.0.1:0",
+      "--proxy-client-ca",
+      proxyTls.caFile,
+      "--proxy-allowed-names",
+      PROXY_NAME,
     ]);
     cleanups.push(async () => {
       dashboard.child.kill("SIGTERM");
@@ -354,6 +573,17 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
     });
     cleanups.push(() => browser.close());
 
+    const signIn = async (token: string): Promise<{ context: BrowserContext; page: Page }> => {
+      const context = await browser.createBrowserContext();
+      const page = await context.newPage();
+      await page.setViewport({ width: 1200, height: 800 });
+      await page.goto(`${url}/sign-in`);
+      await page.type("#token", token);
+      await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+      await waitFor("signed in", async () => ((await page.$("#signed-in-user")) === null ? undefined : true));
+      return { context, page };
+    };
+
     return {
       admin,
       team,
@@ -364,19 +594,15 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
       url,
       browser,
       audit,
-      dashboardLog: dashboard.log,
-      async signedIn(who) {
-        const context = await browser.createBrowserContext();
-        const page = await context.newPage();
-        await page.setViewport({ width: 1200, height: 800 });
-        await page.goto(`${url}/sign-in`);
-        await page.type("#token", tokens[who]);
-        await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
-        await waitFor(`${who} signed in`, async () =>
-          (await page.$("#signed-in-user")) === null ? undefined : true,
-        );
-        return { context, page };
+      feed,
+      proxy: {
+        url: `https://127.0.0.1:${dashboard.proxyPort}`,
+        servingCaPem: tls.caPem,
+        certs: proxyTls.certs,
       },
+      dashboardLog: dashboard.log,
+      signedIn: (who) => signIn(tokens[who]),
+      signedInWith: signIn,
       stop,
     };
   } catch (error) {

@@ -4,7 +4,6 @@
 // under separation of duties, watch a row move without reloading).
 import assert from "node:assert/strict";
 import https from "node:https";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "puppeteer-core";
 import { z } from "zod";
@@ -18,39 +17,11 @@ import {
   startDashboardWorld,
   type DashboardWorld,
 } from "./dashboard-world.js";
-
-/** Where screenshots go when asked for (STAGEGATE_SCREENSHOTS=docs/images); a normal run writes nothing. */
-const SCREENSHOTS = process.env.STAGEGATE_SCREENSHOTS;
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  if (SCREENSHOTS === undefined || SCREENSHOTS === "") return;
-  await page.screenshot({ path: path.resolve(SCREENSHOTS, `dashboard-${name}.png`), fullPage: true });
-}
-
-/**
- * Evaluates a browser-side expression (a string: these tests compile without the DOM's types) and parses what it
- * returns with `schema`.
- */
-async function inPage<T extends z.ZodType>(page: Page, schema: T, expression: string): Promise<z.infer<T>> {
-  return schema.parse(await page.evaluate(expression));
-}
-
-const rowNames = (page: Page): Promise<string[]> =>
-  inPage(
-    page,
-    z.array(z.string()),
-    `[...document.querySelectorAll("#board-rows tr")].map((row) => row.getAttribute("data-release") ?? "")`,
-  );
-
-const text = (page: Page, selector: string): Promise<string> =>
-  inPage(page, z.string(), `document.querySelector(${JSON.stringify(selector)})?.textContent ?? ""`);
-
-const texts = (page: Page, selector: string): Promise<string[]> =>
-  inPage(
-    page,
-    z.array(z.string()),
-    `[...document.querySelectorAll(${JSON.stringify(selector)})].map((e) => e.textContent ?? "")`,
-  );
+import { inPage, rowNames, screenshot, text, texts } from "./dashboard-pages.js";
+import { operationsTests } from "./dashboard-operations.js";
+import { insightsTests } from "./dashboard-insights.js";
+import { proxyTests } from "./dashboard-proxy.js";
+import { retroTests } from "./dashboard-retro.js";
 
 async function decisionsOf(w: DashboardWorld, name: string): Promise<Record<string, { decision: string }>> {
   return ApprovalObject.parse(await w.admin.get(resources.approval, name, w.team)).spec.decisions;
@@ -220,6 +191,11 @@ describe("the operations dashboard in headless Chromium against the real API ser
     });
   });
 
+  operationsTests(() => w);
+  proxyTests(() => w);
+  insightsTests(() => w);
+  retroTests(() => w);
+
   describe("stories", () => {
     it("two people with different RBAC see only what each may list", async () => {
       const viewer = await w.signedIn("viewer");
@@ -228,6 +204,7 @@ describe("the operations dashboard in headless Chromium against the real API ser
       assert.deepEqual((await rowNames(approver.page)).sort(), [
         `${w.other}/ledger-1`,
         `${w.team}/billing-1`,
+        `${w.team}/cart-1`,
         `${w.team}/shop-1`,
       ]);
       const cell = await text(approver.page, `[id="release:${w.team}/shop-1"] [data-environment=prod]`);

@@ -85,6 +85,16 @@ const MAY_GO_UNUSED: Record<string, string> = Object.fromEntries([
       "Release created without it, and removes it when a Release that went is deleted " +
       "(tests/integration/controllers/release-lifecycle.test.ts)",
   ],
+  ...["get stagegate.io/notificationroutes", "list stagegate.io/notificationroutes"].map(
+    (permission): [string, string] => [
+      permission,
+      "read only with --notifications=true, off in the chart by default (tests/integration/notifications/)",
+    ],
+  ),
+  [
+    "update stagegate.io/notificationroutes/status",
+    "written only with --notifications=true, off in the chart by default (tests/integration/notifications/)",
+  ],
   [
     "get /namespaces",
     "read live only by the release and task webhooks before the cache has synced; the cache answers after",

@@ -277,6 +277,8 @@ describe("the chart's values", () => {
         "StagegateWorkqueueDepth",
         "StagegateAuditWriteFailures",
         "StagegateAdmissionControlsMissing",
+        "StagegateTasksOverdue",
+        "StagegateEscalated",
         "StagegateServingCertificateExpiring",
       ],
     );
@@ -321,6 +323,8 @@ describe("the chart's values", () => {
     assert.equal(config.address, ":8443");
     assert.equal(config.certFile, "/etc/stagegate/dashboard-tls/tls.crt");
     assert.equal(config.sessionIdleSeconds, 900);
+    assert.equal(config.tokenRecheckSeconds, 60);
+    assert.equal(config.auditFeed, undefined, "no audit feed unless configured");
     assert.equal(pod.volumes[0]?.secret?.secretName, "dashboard-tls");
     const role = objects.find(
       (obj) => obj.kind === "ClusterRole" && obj.metadata.name === "stagegate-dashboard",
@@ -338,6 +342,29 @@ describe("the chart's values", () => {
       ["stagegate-dashboard"],
       "the dashboard's ServiceAccount is bound to nothing else",
     );
+    const withFeed = await renderChart(await helmBinary(), {
+      set: [
+        ...NON_DEFAULT,
+        "dashboard.auditFeed.url=https://stagegate-audit-feed.stagegate-system.svc:9445",
+        "dashboard.auditFeed.caConfigMap=audit-feed-ca",
+      ],
+    });
+    const fed = (
+      withFeed.find((obj) => obj.kind === "Deployment" && obj.metadata.name === "stagegate-dashboard")
+        ?.spec as
+        | {
+            template: {
+              spec: { containers: { args: string[] }[]; volumes: { configMap?: { name: string } }[] };
+            };
+          }
+        | undefined
+    )?.template.spec;
+    const fedConfig = parseDashboardConfig(fed?.containers[0]?.args ?? []);
+    assert.deepEqual(fedConfig.auditFeed, {
+      url: "https://stagegate-audit-feed.stagegate-system.svc:9445",
+      caFile: "/etc/stagegate/audit-feed-ca/ca.crt",
+    });
+    assert.ok(fed?.volumes.some((v) => v.configMap?.name === "audit-feed-ca"));
   });
 });
 

@@ -3,6 +3,7 @@ import { Conditions, ObservedGeneration } from "./condition.js";
 import { ApproverSet } from "./environment.js";
 import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
 import { ObjectName, Timestamp } from "./meta.js";
+import { EscalationStatus } from "./escalation-status.js";
 
 /** The three answers of a gate keeper: go, kill or hold. */
 export const DecisionValue = z
@@ -166,6 +167,7 @@ export const ApprovalStatus = z
       "When the approval closed. From then on its spec, decisions included, is immutable for everyone.",
     ),
     retainUntil: Timestamp.optional().describe("The approval cannot be deleted before this time."),
+    escalation: EscalationStatus.optional(),
   })
   .describe("The state of the approval as the operator last observed it.");
 export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
@@ -197,6 +199,18 @@ export const approvalKind: KindDefinition<typeof ApprovalSpec, typeof ApprovalSt
       type: "string",
       jsonPath: ".status.outcome",
       description: "Pending, Approved, Rejected, Deferred or Expired.",
+    },
+    {
+      name: "Escalation",
+      type: "integer",
+      jsonPath: ".status.escalation.level",
+      description: "The last level of the approval SLA's escalation chain reached.",
+    },
+    {
+      name: "Next-Escalation",
+      type: "string",
+      jsonPath: ".status.escalation.nextAt",
+      description: "When the next level of the escalation chain is due.",
     },
     AGE_COLUMN,
   ],

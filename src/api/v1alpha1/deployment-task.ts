@@ -3,7 +3,9 @@ import { GateBinding, IMMUTABLE_BINDING_RULE } from "./binding.js";
 import { LIMITS, boundedStringMap } from "./bounds.js";
 import { Conditions, ObservedGeneration } from "./condition.js";
 import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
-import { Duration, ObjectName, Owner, Timestamp } from "./meta.js";
+import { EscalationStatus } from "./escalation-status.js";
+import { TaskOwner } from "./roles.js";
+import { Duration, ObjectName, Timestamp } from "./meta.js";
 
 /** The kinds of work a DeploymentTask can stand for. */
 export const TaskType = z
@@ -146,7 +148,11 @@ export const DeploymentTaskSpec = z
       .optional()
       .describe("The Release this task belongs to, if any."),
     environment: z.string().max(253).optional().describe("The Environment this task concerns, if any."),
-    owners: z.array(Owner).max(LIMITS.people).default([]).describe("Who is responsible for the work."),
+    owners: z
+      .array(TaskOwner)
+      .max(LIMITS.people)
+      .default([])
+      .describe("Who is responsible for the work: users, groups, or coordination roles of its Environment."),
     dependsOn: z.array(ObjectName).max(LIMITS.dependencies).default([]).meta({
       description:
         "Names of DeploymentTasks in this namespace that must succeed before this one can be worked on.",
@@ -205,6 +211,7 @@ export const DeploymentTaskStatus = z
     progress: z.string().optional().describe("Required checklist items done, as done/required."),
     dueAt: Timestamp.optional().describe("When the work is due, from dueAt or from creation time plus sla."),
     completedAt: Timestamp.optional().describe("When the task succeeded; stamped once and never changed."),
+    escalation: EscalationStatus.optional(),
   })
   .describe("The state of the task as the operator last observed it.");
 export type DeploymentTaskStatus = z.infer<typeof DeploymentTaskStatus>;
@@ -254,6 +261,18 @@ export const deploymentTaskKind: KindDefinition<typeof DeploymentTaskSpec, typeo
       type: "string",
       jsonPath: '.status.conditions[?(@.type=="Overdue")].status',
       description: "Whether the task is past its due time.",
+    },
+    {
+      name: "Escalation",
+      type: "integer",
+      jsonPath: ".status.escalation.level",
+      description: "The last level of the escalation chain reached.",
+    },
+    {
+      name: "Next-Escalation",
+      type: "string",
+      jsonPath: ".status.escalation.nextAt",
+      description: "When the next level of the escalation chain is due.",
     },
     AGE_COLUMN,
   ],

@@ -11,4 +11,5 @@ export * from "./release-binding.js";
 export * from "./deployment-task.js";
 export * from "./change-request.js";
 export * from "./approval.js";
+export * from "./notification-route.js";
 export * from "./kinds.js";

@@ -3,11 +3,12 @@ import { changeRequestKind } from "./change-request.js";
 import { deploymentTaskKind } from "./deployment-task.js";
 import { environmentKind } from "./environment.js";
 import type { KindDefinition } from "./kind-definition.js";
+import { notificationRouteKind } from "./notification-route.js";
 import { releaseKind } from "./release.js";
 
 /**
  * Every Stagegate kind, in the order a reader meets them (Environment, Release, DeploymentTask, ChangeRequest,
- * Approval). The CRD generator, docs and runtime iterate this list, so a kind added here is served everywhere.
+ * Approval, then NotificationRoute). The CRD generator, docs and runtime iterate this list, so a kind added here is served everywhere.
  */
 export const ALL_KINDS: readonly KindDefinition[] = [
   environmentKind,
@@ -15,6 +16,7 @@ export const ALL_KINDS: readonly KindDefinition[] = [
   deploymentTaskKind,
   changeRequestKind,
   approvalKind,
+  notificationRouteKind,
 ];
 
 /** Finds a kind by its `kind` name; undefined when Stagegate does not serve it. */

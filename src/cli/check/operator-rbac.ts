@@ -17,6 +17,17 @@ import {
   type ShippedOperatorRoles,
 } from "./shipped-rbac.js";
 
+/**
+ * The ClusterRole a namespace binds to the operator, in that namespace only, so it may read the Secrets its
+ * NotificationRoutes name (config/rbac/user-roles.yaml, docs/notifications.md), and the one rule it ships with.
+ */
+const NOTIFICATION_SECRETS_ROLE = "stagegate-notification-secrets";
+const NOTIFICATION_SECRETS_RULE = { verbs: ["get"], apiGroups: [""], resources: ["secrets"] };
+
+/** Whether `ns` opted in to notifications: a RoleBinding there names the notification Secrets role. */
+const notificationsOptIn = (world: RbacWorld, ns: string): boolean =>
+  world.bindings.some((b) => b.metadata.namespace === ns && b.roleRef.name === NOTIFICATION_SECRETS_ROLE);
+
 const bindingName = (b: Binding): string =>
   b.metadata.namespace === undefined
     ? `ClusterRoleBinding ${b.metadata.name} (${b.roleRef.kind} ${b.roleRef.name})`
@@ -25,8 +36,9 @@ const bindingName = (b: Binding): string =>
 /**
  * Compares what the ServiceAccount may do with the shipped roles: a permission beyond the shipped ClusterRole
  * (everywhere), the shipped Role (its namespace), the file's optional Roles (the audit checkpoints) and the roles
- * of the certificate it manages (bound only with `--cert-source=operator`, so allowed but not required), what every authenticated user may and Kubernetes'
- * defaults for every ServiceAccount is extra; a shipped permission it lacks is missing. Both fail; bindings beyond the shipped
+ * of the certificate it manages (bound only with `--cert-source=operator`, so allowed but not required), `get` on
+ * Secrets in a namespace that binds stagegate-notification-secrets to it (a team's opt-in to notifications), what
+ * every authenticated user may and Kubernetes' defaults for every ServiceAccount is extra; a shipped permission it lacks is missing. Both fail; bindings beyond the shipped
  * ones are named in the fix (alone, a warning). An incomplete answer from the API server is a warning. Pure.
  */
 export function judgeRbac(world: RbacWorld, shipped: ShippedOperatorRoles): CheckVerdict {
@@ -47,6 +59,8 @@ export function judgeRbac(world: RbacWorld, shipped: ShippedOperatorRoles): Chec
       ...(ns === namespace ? shipped.optionalRoles.flatMap((r) => r.rules) : []),
       ...(shipped.certificate?.clusterRole?.rules ?? []),
       ...(ns === namespace ? (shipped.certificate?.role?.rules ?? []) : []),
+      // A team namespace's opt-in to notifications: get Secrets there, and nothing more (an edited role still shows).
+      ...(notificationsOptIn(world, ns) ? [NOTIFICATION_SECRETS_RULE] : []),
       ...baseline.resourceRules,
       ...baseline.nonResourceRules,
       ...world.everyServiceAccount,
@@ -71,8 +85,13 @@ export function judgeRbac(world: RbacWorld, shipped: ShippedOperatorRoles): Chec
     shipped.certificate?.clusterRole?.name,
     shipped.certificate?.role?.name,
   ]);
+  const isShipped = (b: Binding): boolean =>
+    shippedRoles.has(b.roleRef.name) ||
+    (b.roleRef.name === NOTIFICATION_SECRETS_ROLE &&
+      b.roleRef.kind === "ClusterRole" &&
+      b.metadata.namespace !== undefined);
   const suspects = world.bindings
-    .filter((b) => !shippedRoles.has(b.roleRef.name) && !world.defaults.includes(b))
+    .filter((b) => !isShipped(b) && !world.defaults.includes(b))
     .map(bindingName);
   const byWhere = new Map<string, Permission[]>();
   for (const { where, permission } of extras.values())

@@ -14,11 +14,20 @@ import { resources } from "../resources.js";
 import { describeZodError } from "../validation.js";
 import { decideApproval, type ApprovalDecision, type ApprovalDecisionInput } from "./approval-decide.js";
 import { approvalDecisionInput } from "./approval-input.js";
+import { withApprovalEscalation, type ApprovalEscalationInput } from "./approval-escalation.js";
+import type { EscalationStep } from "../../api/v1alpha1/escalation-status.js";
+import { ReleaseSpec } from "../../api/v1alpha1/release.js";
+import { escalationCounter } from "../escalation-metrics.js";
 
 const CHANGE_REQUEST = "changeRequest";
 
 /** What one pass writes: a decision, or a closed Approval's stored status left exactly as it is. */
-type Written = { status: unknown; audit: AuditEvent[]; requeueAfterMs?: number };
+type Written = {
+  status: unknown;
+  audit: AuditEvent[];
+  requeueAfterMs?: number;
+  escalated?: EscalationStep[];
+};
 
 /** Whether an Approval is closed; from then on nothing is written to it. */
 function isClosed(obj: KubeObject): boolean {
@@ -39,6 +48,7 @@ function changeRequestKey(obj: KubeObject): string | undefined {
 export function createApprovalController(deps: ControllerDeps, informers: Informers): Controller {
   const approvals = informers.approvals;
   const rt = resources.approval;
+  const escalations = escalationCounter(deps);
   approvals.store.addIndex(CHANGE_REQUEST, (obj) => {
     const key = changeRequestKey(obj);
     return key === undefined ? [] : [key];
@@ -66,12 +76,42 @@ export function createApprovalController(deps: ControllerDeps, informers: Inform
     );
   }
 
+  /** The approval chain of the change's Environment and the people behind its roles. */
+  function escalationInput(current: KubeObject, status: ApprovalStatus | undefined): ApprovalEscalationInput {
+    const change = ChangeRequestSpec.safeParse(
+      informers.changeRequests.store.get(changeRequestKey(current) ?? "")?.spec,
+    );
+    const env = change.success
+      ? EnvironmentSpec.safeParse(informers.environments.store.get(change.data.environment)?.spec)
+      : undefined;
+    const release = change.success
+      ? ReleaseSpec.safeParse(
+          informers.releases.store.get(`${current.metadata.namespace ?? ""}/${change.data.releaseRef.name}`)
+            ?.spec,
+        )
+      : undefined;
+    const gate = env?.success === true ? env.data.gate : undefined;
+    return {
+      metadata: current.metadata,
+      chain: env?.success === true ? env.data.escalation?.approvals : undefined,
+      previous: status?.escalation,
+      approvers: [
+        ...(gate?.approvers?.users ?? []).map((name) => ({ kind: "User" as const, name })),
+        ...(gate?.approvers?.groups ?? []).map((name) => ({ kind: "Group" as const, name })),
+      ],
+      releaseManager: release?.success === true ? release.data.owners.releaseManager : undefined,
+      cabGroup: gate?.cabGroup,
+    };
+  }
+
   /** Decides an Approval from one copy of it (the cached one, or a fresh read after a conflict). */
-  function decideFrom(current: KubeObject, now: Date): ApprovalDecision {
+  function decideFrom(current: KubeObject, now: Date): ApprovalDecision & { escalated: EscalationStep[] } {
     const spec = ApprovalSpec.safeParse(current.spec);
     if (!spec.success) throw new TerminalError("InvalidSpec", describeZodError("spec", spec.error));
-    const status = ApprovalStatus.safeParse(current.status ?? {});
-    return decideApproval(gather(current, spec.data, status.success ? status.data : undefined), now);
+    const parsed = ApprovalStatus.safeParse(current.status ?? {});
+    const status = parsed.success ? parsed.data : undefined;
+    const decided = decideApproval(gather(current, spec.data, status), now);
+    return withApprovalEscalation(decided, escalationInput(current, status), now);
   }
 
   async function reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
@@ -92,7 +132,11 @@ export function createApprovalController(deps: ControllerDeps, informers: Inform
         for (const entry of decision.audit) await deps.audit.record(entry);
       },
     );
-    if (written) req.log.debug("Updated approval status");
+    if (written) {
+      req.log.debug("Updated approval status");
+      for (const step of decision.escalated ?? [])
+        escalations.inc({ kind: "approval", level: String(step.level) });
+    }
     return decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs };
   }
 

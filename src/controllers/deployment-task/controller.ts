@@ -8,6 +8,12 @@ import { objectKey } from "../../runtime/kube/object.js";
 import { markStalled } from "../../runtime/stalled.js";
 import { updateStatus } from "../../runtime/status-writer.js";
 import { taskItemAudit } from "./item-audit.js";
+import type { TaskEscalation } from "../../api/v1alpha1/escalation.js";
+import { ReleaseSpec } from "../../api/v1alpha1/release.js";
+import type { EscalationRoles } from "../../policy/escalation.js";
+import { expandOwners } from "../../policy/task-ownership.js";
+import { escalationAudit } from "./escalation-record.js";
+import { escalationCounter } from "../escalation-metrics.js";
 import type { ControllerDeps } from "../deps.js";
 import type { Informers } from "../informers.js";
 import { resources } from "../resources.js";
@@ -53,6 +59,7 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
   });
   tasks.store.addIndex(RELEASE, releaseKeys);
   registerOverdueGauge(deps, informers);
+  const escalations = escalationCounter(deps);
   const firstLook = firstLookOf(informers);
 
   /**
@@ -103,6 +110,30 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
     return states;
   }
 
+  /** The Environment's escalation chain for a task of this type (the first that matches), with its roles. */
+  function escalationOf(
+    namespace: string,
+    spec: DeploymentTaskSpec,
+  ): { chain: TaskEscalation; roles: EscalationRoles } | undefined {
+    if (spec.environment === undefined) return undefined;
+    const env = EnvironmentSpec.safeParse(informers.environments.store.get(spec.environment)?.spec);
+    if (!env.success) return undefined;
+    const chain = env.data.escalation?.tasks.find((c) => c.types.length === 0 || c.types.includes(spec.type));
+    if (chain === undefined) return undefined;
+    const release =
+      spec.releaseRef === undefined
+        ? undefined
+        : ReleaseSpec.safeParse(informers.releases.store.get(`${namespace}/${spec.releaseRef.name}`)?.spec);
+    return {
+      chain,
+      roles: {
+        owners: expandOwners(spec.owners, env.data.roles),
+        releaseManager: release?.success === true ? release.data.owners.releaseManager : undefined,
+        cabGroup: env.data.gate.cabGroup,
+      },
+    };
+  }
+
   function environmentSla(environment: string | undefined): string | undefined {
     if (environment === undefined) return undefined;
     const env = informers.environments.store.get(environment);
@@ -133,6 +164,7 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
         dependencies: dependencyStates(namespace, spec.data.dependsOn),
         cycle: cycleOf(namespace, current.metadata.name),
         environmentTaskSla: environmentSla(spec.data.environment),
+        escalation: escalationOf(namespace, spec.data),
       },
       now,
     );
@@ -151,7 +183,10 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
       { signal: req.signal },
       // People's edits go on record before the status that observes them (ADR 0031): each pass after a spec
       // change re-derives them, and the store keeps one entry per edit.
-      async (_decision, current) => {
+      async (decision, current) => {
+        // An escalation level reached is on record (once: its transition is the task and the level) before the
+        // status that stores it; a pass after a failed write decides the same level and the trail keeps one entry.
+        for (const step of decision.escalated) await deps.audit.record(escalationAudit(current, step));
         const status = DeploymentTaskStatus.safeParse(current.status ?? {});
         const observed = status.success ? status.data.observedGeneration : undefined;
         if (observed !== undefined && observed === current.metadata.generation) return;
@@ -164,6 +199,7 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
     );
     if (written) {
       req.log.debug({ phase: decision.status.phase }, "Updated task status");
+      for (const step of decision.escalated) escalations.inc({ kind: "task", level: String(step.level) });
       for (const event of decision.events) await deps.events.record(rt, obj, event, { signal: req.signal });
     }
     return decision.requeueAfterMs === undefined ? {} : { requeueAfterMs: decision.requeueAfterMs };

@@ -1,7 +1,10 @@
 import type { Condition } from "../../api/v1alpha1/condition.js";
 import type { DeploymentTaskSpec, DeploymentTaskStatus } from "../../api/v1alpha1/deployment-task.js";
 import { removeCondition, setCondition, type ConditionUpdate } from "../../runtime/conditions.js";
-import { formatTimestamp } from "../../runtime/duration.js";
+import type { TaskEscalation } from "../../api/v1alpha1/escalation.js";
+import type { EscalationStep } from "../../api/v1alpha1/escalation-status.js";
+import { decideEscalation, type EscalationRoles } from "../../policy/escalation.js";
+import { formatTimestamp, parseDuration, parseTimestamp } from "../../runtime/duration.js";
 import type { EventSpec } from "../../runtime/events.js";
 import { assessChecklist, type ChecklistVerdict } from "./checklist.js";
 import { cycleThrough } from "./cycles.js";
@@ -30,14 +33,18 @@ export interface TaskDecisionInput {
   cycle?: readonly string[] | undefined;
   /** The `spec.taskSLA` of the task's Environment, used when the task sets neither dueAt nor sla. */
   environmentTaskSla?: string | undefined;
+  /** The escalation chain of the task's Environment that applies to its type, and the people behind its roles. */
+  escalation?: { chain: TaskEscalation; roles: EscalationRoles } | undefined;
 }
 
 /** The complete desired status, when to look again, and the events that announce what changed. */
 export interface TaskDecision {
   status: DeploymentTaskStatus;
-  /** Exactly the time until the task falls due, while it is open and not yet due; absent otherwise. */
+  /** Exactly the time until the task falls due or its next escalation, while it is open; absent otherwise. */
   requeueAfterMs?: number;
   events: EventSpec[];
+  /** The escalation levels this decision reaches, to record (once) and announce. */
+  escalated: EscalationStep[];
 }
 
 type Verdict = Omit<ConditionUpdate, "type" | "observedGeneration">;
@@ -87,6 +94,21 @@ export function decideTask(input: TaskDecisionInput, now: Date): TaskDecision {
       ? removeCondition(conditions, TaskCondition.Stalled)
       : set(conditions, TaskCondition.Stalled, stall);
 
+  const escalation =
+    input.escalation === undefined
+      ? undefined
+      : decideEscalation(
+          {
+            levels: input.escalation.chain.levels,
+            breachAt: escalationBreach(input.escalation.chain, metadata.creationTimestamp, due),
+            open: phase !== "Succeeded" && phase !== "Cancelled",
+            previous: previous?.escalation,
+            roles: input.escalation.roles,
+          },
+          now,
+        );
+  const kept = escalation?.status ?? (input.escalation === undefined ? previous?.escalation : undefined);
+
   const status: DeploymentTaskStatus = {
     ...(observedGeneration === undefined ? {} : { observedGeneration }),
     conditions,
@@ -95,11 +117,49 @@ export function decideTask(input: TaskDecisionInput, now: Date): TaskDecision {
     progress: checklist.progress,
     ...(due.kind === "due" ? { dueAt: formatTimestamp(due.at) } : {}),
     ...(completedAt === undefined ? {} : { completedAt }),
+    ...(kept === undefined ? {} : { escalation: kept }),
   };
-  const events = deriveTaskEvents(previous?.conditions, conditions);
-  return overdue?.requeueAfterMs === undefined
-    ? { status, events }
-    : { status, requeueAfterMs: overdue.requeueAfterMs, events };
+  const escalated = escalation?.reached ?? [];
+  const events = [
+    ...deriveTaskEvents(previous?.conditions, conditions),
+    ...escalated.map((step) => escalationEvent(step, kept?.breachedAt)),
+  ];
+  const waits = [overdue?.requeueAfterMs, escalation?.requeueAfterMs].filter(
+    (ms): ms is number => ms !== undefined,
+  );
+  return waits.length === 0
+    ? { status, events, escalated }
+    : { status, requeueAfterMs: Math.min(...waits), events, escalated };
+}
+
+/**
+ * When a task's SLA counts as breached for its escalation chain: creation plus the chain's own `sla` when it sets one
+ * (the task's dueAt or sla, which people may edit, cannot postpone it), else the task's due time.
+ */
+function escalationBreach(
+  chain: TaskEscalation,
+  creationTimestamp: string | undefined,
+  due: DueTime,
+): Date | undefined {
+  if (chain.sla !== undefined) {
+    const created = creationTimestamp === undefined ? undefined : parseTimestamp(creationTimestamp);
+    return created === undefined ? undefined : new Date(created.getTime() + parseDuration(chain.sla));
+  }
+  return due.kind === "due" ? due.at : undefined;
+}
+
+function escalationEvent(step: EscalationStep, breachedAt: string | undefined): EventSpec {
+  const who = [
+    ...step.notified.users.map((u) => `user ${u}`),
+    ...step.notified.groups.map((g) => `group ${g}`),
+  ];
+  return {
+    type: "Warning",
+    reason: TaskReason.Escalated,
+    message:
+      `The task is past its SLA${breachedAt === undefined ? "" : ` since ${breachedAt}`}: escalation level ` +
+      `${step.level} notifies ${who.length === 0 ? "nobody (the roles it names are empty)" : who.join(", ")}.`,
+  };
 }
 
 /** The Succeeded summary: the first of cancelled, failed, blocked, complete, nothing to do, in progress. */

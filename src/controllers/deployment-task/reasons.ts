@@ -39,4 +39,5 @@ export const TaskReason = {
   Succeeded: "Succeeded",
   Unblocked: "Unblocked",
   Overdue: "Overdue",
+  Escalated: "Escalated",
 } as const;

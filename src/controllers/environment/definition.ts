@@ -1,5 +1,6 @@
 import { Cron } from "croner";
 import type { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
+import { levelsProblem } from "../../policy/escalation.js";
 import { parseDuration } from "../../runtime/duration.js";
 import { EnvironmentReason, type EnvironmentOrder } from "./order.js";
 
@@ -8,6 +9,7 @@ export interface DefinitionProblem {
   reason:
     | typeof EnvironmentReason.InvalidWindow
     | typeof EnvironmentReason.InvalidFreeze
+    | typeof EnvironmentReason.InvalidEscalation
     | typeof EnvironmentReason.NoApprovers;
   message: string;
 }
@@ -47,6 +49,24 @@ export function checkGateDefinition(spec: EnvironmentSpec, now: Date): Definitio
       return {
         reason: EnvironmentReason.InvalidFreeze,
         message: `spec.gate.freezes[${index}] (${freeze.name}): ${problem}. Until it is fixed no release can enter.`,
+      };
+    }
+  }
+  const chains = [
+    ...(spec.escalation?.tasks ?? []).map((c, i) => ({
+      path: `spec.escalation.tasks[${i}]`,
+      levels: c.levels,
+    })),
+    ...(spec.escalation?.approvals === undefined
+      ? []
+      : [{ path: "spec.escalation.approvals", levels: spec.escalation.approvals.levels }]),
+  ];
+  for (const chain of chains) {
+    const problem = levelsProblem(chain.levels);
+    if (problem !== undefined) {
+      return {
+        reason: EnvironmentReason.InvalidEscalation,
+        message: `${chain.path}.${problem}. Until it is fixed no release can enter.`,
       };
     }
   }

@@ -15,6 +15,7 @@ export const EnvironmentReason = {
   PredecessorInvalid: "PredecessorInvalid",
   InvalidWindow: "InvalidWindow",
   InvalidFreeze: "InvalidFreeze",
+  InvalidEscalation: "InvalidEscalation",
   NoApprovers: "NoApprovers",
 } as const;
 

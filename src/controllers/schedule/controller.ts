@@ -125,7 +125,7 @@ function scheduleController(
  * resourceVersion as precondition (other controllers keep conditions they do not own), and only when it changes.
  */
 export function createScheduleControllers(deps: ControllerDeps, informers: Informers): Controller[] {
-  const index = new ScheduleIndex(informers);
+  const index = new ScheduleIndex(informers, deps.operatorIdentity);
   return [
     scheduleController(
       deps,

@@ -26,6 +26,7 @@ export class ScheduleIndex {
       Informers,
       "changeRequests" | "deploymentTasks" | "environments" | "namespaces"
     >,
+    private readonly operatorIdentity: () => string = () => "",
   ) {
     const sources: [string, Informer][] = [
       ["ChangeRequest", informers.changeRequests],
@@ -70,7 +71,8 @@ export class ScheduleIndex {
 
   private rebuild(): void {
     const version = this.version;
-    this.conditions = conflictConditions(detectConflicts(readInputs(this.informers)));
+    const inputs = { ...readInputs(this.informers), operatorIdentity: this.operatorIdentity() };
+    this.conditions = conflictConditions(detectConflicts(inputs));
     this.builtVersion = version;
   }
 }

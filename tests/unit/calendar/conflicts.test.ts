@@ -264,3 +264,38 @@ describe("conflictConditions", () => {
     );
   });
 });
+
+describe("overlappingChanges and the changes Stagegate opens for promotions", () => {
+  const requested = (c: PlannedChange, username: string): PlannedChange => ({
+    ...c,
+    spec: { ...c.spec, requestedBy: { username } },
+  });
+  const operator = "system:serviceaccount:stagegate-system:stagegate-operator";
+  const a = requested(change("a", "prod", "2026-12-08T10:00:00Z", "2026-12-08T12:00:00Z"), operator);
+  const b = requested(change("b", "prod", "2026-12-08T11:00:00Z", "2026-12-08T13:00:00Z"), operator);
+  const planned = requested(change("maint", "prod", "2026-12-08T11:30:00Z", "2026-12-08T14:00:00Z"), "dave");
+
+  it("does not flag two promotions' changes against each other: their windows and order are the operator's", () => {
+    assert.deepEqual(overlappingChanges([a, b], operator), []);
+  });
+
+  it("flags a change a person planned against each promotion it overlaps", () => {
+    const found = overlappingChanges([a, b, planned], operator)
+      .map((c) =>
+        c.parties
+          .map((p) => p.name)
+          .sort()
+          .join("+"),
+      )
+      .sort();
+    assert.deepEqual(found, ["a+maint", "b+maint"]);
+  });
+
+  it("treats a change whose requester merely claims a similar name as a person's", () => {
+    const impostor = requested(
+      change("c", "prod", "2026-12-08T11:00:00Z", "2026-12-08T13:00:00Z"),
+      "stagegate-operator",
+    );
+    assert.equal(overlappingChanges([a, impostor], operator).length, 1);
+  });
+});

@@ -225,6 +225,64 @@ describe("stagegate check: the operator's RBAC", () => {
   });
 });
 
+describe("stagegate check: a namespace's opt-in to notifications", () => {
+  const shipped: ShippedOperatorRoles = {
+    file: "/repo/config/rbac/operator-role.yaml",
+    label: "config/rbac/operator-role.yaml",
+    clusterRole: {
+      name: "stagegate-operator",
+      rules: [{ verbs: ["get", "list", "watch"], apiGroups: ["stagegate.io"], resources: ["releases"] }],
+    },
+    role: undefined,
+    optionalRoles: [],
+  };
+  const getSecrets: PolicyRule = { verbs: ["get"], apiGroups: [""], resources: ["secrets"] };
+  const review = (rules: PolicyRule[]): RulesReview => ({
+    resourceRules: rules,
+    nonResourceRules: [],
+    incomplete: false,
+  });
+  const teamBinding = (role: string): Binding => ({
+    metadata: { name: "stagegate-notification-secrets", namespace: "payments" },
+    roleRef: { kind: "ClusterRole", name: role },
+    subjects: [{ kind: "ServiceAccount", name: "stagegate-operator", namespace: "stagegate-system" }],
+  });
+  const world = (teamRules: PolicyRule[], role: string): RbacWorld => ({
+    account: "stagegate-system/stagegate-operator",
+    namespace: "stagegate-system",
+    bindings: [teamBinding(role)],
+    defaults: [],
+    everyServiceAccount: [],
+    reviews: [
+      { namespace: "stagegate-system", granted: review(shipped.clusterRole.rules), baseline: review([]) },
+      {
+        namespace: "payments",
+        granted: review([...shipped.clusterRole.rules, ...teamRules]),
+        baseline: review([]),
+      },
+    ],
+  });
+
+  it("allows get on Secrets where stagegate-notification-secrets is bound, and nothing more", () => {
+    const bound = judgeRbac(world([getSecrets], "stagegate-notification-secrets"), shipped);
+    assert.equal(bound.status, "pass", JSON.stringify(bound));
+    const edited = judgeRbac(
+      world(
+        [getSecrets, { verbs: ["list"], apiGroups: [""], resources: ["secrets"] }],
+        "stagegate-notification-secrets",
+      ),
+      shipped,
+    );
+    assert.equal(edited.status, "fail");
+    assert.match(
+      edited.details[0] ?? "",
+      /may do more than shipped in payments: list on secrets \(core group\)\.$/,
+    );
+    const otherRole = judgeRbac(world([getSecrets], "secret-reader"), shipped);
+    assert.equal(otherRole.status, "fail", "only the shipped role's name opts a namespace in");
+  });
+});
+
 describe("stagegate check: the operator's optional roles", () => {
   it("allows the audit checkpoint and audit push Roles by name, bound or not, and nothing more", async () => {
     const shipped = await readShippedOperatorRoles(SHIPPED_OPERATOR_ROLE_FILE);

@@ -9,6 +9,7 @@ describe("parseDashboardConfig", () => {
     assert.equal(config.address, ":8443");
     assert.equal(config.certFile, "/tmp/k8s-dashboard-certs/tls.crt");
     assert.equal(config.sessionIdleSeconds, 900);
+    assert.equal(config.tokenRecheckSeconds, 60);
     assert.deepEqual(config.namespaces, []);
   });
 
@@ -19,6 +20,12 @@ describe("parseDashboardConfig", () => {
       "--cert-dir=/certs",
       "--namespaces=team-a, team-b",
       "--session-idle=1h",
+      "--token-recheck=30s",
+      "--audit-feed-url=https://feed.example:9445",
+      "--audit-feed-ca=/ca.crt",
+      "--proxy-address=127.0.0.1:8444",
+      "--proxy-client-ca=/proxy-ca.crt",
+      "--proxy-allowed-names=oauth2-proxy, front-proxy",
       "--log-level=debug",
     ]);
     assert.deepEqual(config, {
@@ -28,6 +35,13 @@ describe("parseDashboardConfig", () => {
       keyFile: "/certs/tls.key",
       namespaces: ["team-a", "team-b"],
       sessionIdleSeconds: 3600,
+      tokenRecheckSeconds: 30,
+      auditFeed: { url: "https://feed.example:9445", caFile: "/ca.crt" },
+      proxy: {
+        address: "127.0.0.1:8444",
+        clientCaFile: "/proxy-ca.crt",
+        allowedNames: ["oauth2-proxy", "front-proxy"],
+      },
       logLevel: "debug",
     });
   });
@@ -38,6 +52,18 @@ describe("parseDashboardConfig", () => {
     [["--namespaces=Team_A"], /--namespaces must be namespace names/],
     [["--session-idle=soon"], /--session-idle must be a duration/],
     [["--session-idle=10s"], /--session-idle must be at least 1m/],
+    [["--token-recheck=often"], /--token-recheck must be a duration/],
+    [["--token-recheck=2h"], /--token-recheck must be at most 1h/],
+    [["--audit-feed-url=http://feed.example:9445"], /--audit-feed-url must be an https:\/\/ URL/],
+    [["--audit-feed-url=https://feed.example/audit/v1/records"], /must name only the feed's origin/],
+    [["--audit-feed-ca=/ca.crt"], /--audit-feed-ca needs --audit-feed-url/],
+    [["--proxy-address=:8444"], /--proxy-address needs --proxy-client-ca/],
+    [["--proxy-address=:8444", "--proxy-client-ca=/ca"], /--proxy-address needs --proxy-allowed-names/],
+    [["--proxy-client-ca=/ca"], /--proxy-client-ca needs --proxy-address/],
+    [
+      ["--proxy-address=x", "--proxy-client-ca=/ca", "--proxy-allowed-names=p"],
+      /--proxy-address must be host:port/,
+    ],
     [["--log-level=loud"], /--log-level must be debug, info, warn or error/],
   ];
   for (const [argv, message] of refused) {

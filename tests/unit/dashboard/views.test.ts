@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { BoardRelease, boardRows, releaseRow } from "../../../src/dashboard/board-view.js";
-import { SessionStore, sameSecret } from "../../../src/dashboard/sessions.js";
+import { IDLE_ENDED, REVOKED_ENDED, SessionStore, sameSecret } from "../../../src/dashboard/sessions.js";
 import { templates } from "../../../src/dashboard/templates.js";
 import { WaitingTaskObject, waitingApprovals, waitingTasks } from "../../../src/dashboard/waiting-view.js";
 import { ApprovalObject } from "../../../src/cli/change-control.js";
@@ -133,12 +133,14 @@ describe("waitingTasks", () => {
 describe("SessionStore", () => {
   const client = (closed: string[], name: string) =>
     ({ close: () => closed.push(name) }) as unknown as KubeClient;
+  const ann = { username: "ann", uid: "u-ann", groups: [] };
+  const accepted = () => Promise.resolve(ann);
   it("ends a session idle longer than allowed, closing its watches and client", () => {
     let now = 0;
     const closed: string[] = [];
     const store = new SessionStore({ idleMs: 1000, now: () => now });
-    const session = store.open({ username: "ann", groups: [] }, client(closed, "client"));
-    session.closers.add(() => closed.push("watch"));
+    const session = store.open(ann, client(closed, "client"), accepted);
+    session.closers.add((reason) => closed.push(`watch: ${reason ?? ""}`));
     now = 900;
     assert.equal(store.touch(session.id), session);
     now = 1800;
@@ -148,19 +150,43 @@ describe("SessionStore", () => {
     now = 2801;
     assert.equal(store.peek(session.id), undefined, "...but does not keep it alive");
     assert.equal(store.touch(session.id), undefined);
-    assert.deepEqual(closed, ["watch", "client"]);
+    assert.deepEqual(closed, [`watch: ${IDLE_ENDED}`, "client"]);
     assert.equal(store.size, 0);
   });
 
   it("gives each session its own random id and CSRF token, and knows no other id", () => {
     const store = new SessionStore({ idleMs: 1000 });
-    const a = store.open({ username: "ann", groups: [] }, client([], "a"));
-    const b = store.open({ username: "bob", groups: [] }, client([], "b"));
+    const a = store.open(ann, client([], "a"), accepted);
+    const b = store.open({ username: "bob", groups: [] }, client([], "b"), accepted);
     assert.notEqual(a.id, b.id);
     assert.notEqual(a.csrf, b.csrf);
     assert.ok(a.id.length >= 43);
     assert.equal(store.touch("forged"), undefined);
     assert.equal(sameSecret(a.csrf, b.csrf), false);
     assert.equal(sameSecret(a.csrf, a.csrf), true);
+  });
+
+  it("ends, telling its pages why, a session whose token the API server no longer accepts for the same user", async () => {
+    const store = new SessionStore({ idleMs: 60_000 });
+    const told: string[] = [];
+    const kept = store.open(ann, client([], "kept"), accepted);
+    const revoked = store.open(ann, client([], "revoked"), () => Promise.resolve(undefined));
+    revoked.closers.add((reason) => told.push(reason ?? ""));
+    // The same name with another uid is another account (deleted and created again): not the one who signed in.
+    const recreated = store.open(ann, client([], "recreated"), () =>
+      Promise.resolve({ ...ann, uid: "u-ann-2" }),
+    );
+    const unreachable = store.open(ann, client([], "unreachable"), () => Promise.reject(new Error("down")));
+    const failures: string[] = [];
+    const ended = await store.recheck((error, session) =>
+      failures.push(`${session.id === unreachable.id ? "unreachable" : "?"}: ${(error as Error).message}`),
+    );
+    assert.equal(ended, 2);
+    assert.deepEqual(told, [REVOKED_ENDED]);
+    assert.equal(store.peek(kept.id), kept);
+    assert.equal(store.peek(revoked.id), undefined);
+    assert.equal(store.peek(recreated.id), undefined);
+    assert.equal(store.peek(unreachable.id), unreachable, "a failed review ends nothing");
+    assert.deepEqual(failures, ["unreachable: down"]);
   });
 });

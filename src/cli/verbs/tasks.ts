@@ -1,0 +1,179 @@
+import { z } from "zod";
+import {
+  DeploymentTaskSpec,
+  DeploymentTaskStatus,
+  deploymentTaskKind,
+} from "../../api/v1alpha1/deployment-task.js";
+import { EnvironmentSpec, environmentKind } from "../../api/v1alpha1/environment.js";
+import { ObjectMeta } from "../../api/v1alpha1/meta.js";
+import { resourceOf } from "../../api/v1alpha1/resource-type.js";
+import type { RoleMembers } from "../../api/v1alpha1/roles.js";
+import { ownership, type Identity } from "../../policy/task-ownership.js";
+import type { KubeClient } from "../../runtime/kube/client.js";
+import { reviewSelf } from "../../runtime/kube/self-review.js";
+import { listAll } from "../change-control.js";
+import { UsageError, explainApiErrors } from "../errors.js";
+import {
+  expectPositionals,
+  formatFlags,
+  parseVerbArgs,
+  validateFlags,
+  type GlobalOptions,
+} from "../flags.js";
+import { withSession } from "../kube-session.js";
+import { UNSET, formatTable, writeJson } from "../output.js";
+import { EXIT, type Verb } from "../verb.js";
+
+const FLAGS = {
+  mine: {
+    type: "boolean",
+    help: "only tasks you own: by name (mine), or through a group or a coordination role you hold (shared)",
+  },
+  "all-namespaces": { type: "boolean", short: "A", help: "list tasks in every namespace" },
+  open: { type: "boolean", help: "only tasks not yet Succeeded or Cancelled" },
+} as const;
+
+const TasksFlags = z.object({ mine: z.boolean(), allNamespaces: z.boolean(), open: z.boolean() });
+
+/** Options of `stagegate tasks`. */
+export type TasksOptions = GlobalOptions & z.infer<typeof TasksFlags>;
+
+const TaskObject = z.looseObject({
+  metadata: ObjectMeta,
+  spec: DeploymentTaskSpec,
+  status: DeploymentTaskStatus.optional(),
+});
+type TaskObject = z.infer<typeof TaskObject>;
+const EnvironmentObject = z.looseObject({ metadata: ObjectMeta, spec: EnvironmentSpec });
+
+/** One listed task, the shape of `-o json`. */
+export interface TaskSummary {
+  namespace: string;
+  name: string;
+  type: string;
+  release: string | null;
+  environment: string | null;
+  phase: string | null;
+  dueAt: string | null;
+  escalation: number | null;
+  /** `mine`, `shared via group qa, role QA`, or null without --mine. */
+  ownership: string | null;
+}
+
+function summarize(task: TaskObject, owned: string | null): TaskSummary {
+  return {
+    namespace: task.metadata.namespace ?? "",
+    name: task.metadata.name,
+    type: task.spec.type,
+    release: task.spec.releaseRef?.name ?? null,
+    environment: task.spec.environment ?? null,
+    phase: task.status?.phase ?? null,
+    dueAt: task.status?.dueAt ?? null,
+    escalation: task.status?.escalation?.level ?? null,
+    ownership: owned,
+  };
+}
+
+/**
+ * Lists the tasks of one namespace (or all), with --mine only those the caller owns: as a user, or through a group
+ * or a coordination role of the task's Environment (read from the Environments the caller may read; a role in an
+ * Environment they may not read counts for nothing).
+ */
+async function summarizeTasks(client: KubeClient, options: TasksOptions, namespace: string | undefined) {
+  const tasks = await explainApiErrors("list DeploymentTasks", () =>
+    listAll(client, resourceOf(deploymentTaskKind), TaskObject, namespace),
+  );
+  let me: Identity | undefined;
+  let roles = new Map<string, readonly RoleMembers[]>();
+  if (options.mine) {
+    me = await explainApiErrors("tell who you are", () => reviewSelf(client));
+    const environments = await explainApiErrors("list Environments (for the roles they bind)", () =>
+      listAll(client, resourceOf(environmentKind), EnvironmentObject, undefined),
+    );
+    roles = new Map(environments.map((e) => [e.metadata.name, e.spec.roles]));
+  }
+  return tasks
+    .filter((t) => !options.open || (t.status?.phase !== "Succeeded" && t.status?.phase !== "Cancelled"))
+    .flatMap((t) => {
+      if (me === undefined) return [summarize(t, null)];
+      const owned = ownership(t.spec.owners, roles.get(t.spec.environment ?? "") ?? [], me);
+      if (owned === undefined) return [];
+      return [summarize(t, owned.kind === "mine" ? "mine" : `shared via ${owned.via.join(", ")}`)];
+    })
+    .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+}
+
+function printTable(rows: readonly TaskSummary[], withNamespace: boolean, mine: boolean): string {
+  const headers = [
+    "NAME",
+    "TYPE",
+    "RELEASE",
+    "ENVIRONMENT",
+    "PHASE",
+    "DUE",
+    "ESCALATION",
+    ...(mine ? ["OWNED"] : []),
+  ];
+  const body = rows.map((r) => [
+    ...(withNamespace ? [r.namespace] : []),
+    r.name,
+    r.type,
+    r.release ?? UNSET,
+    r.environment ?? UNSET,
+    r.phase ?? UNSET,
+    r.dueAt ?? UNSET,
+    r.escalation === null ? UNSET : String(r.escalation),
+    ...(mine ? [r.ownership ?? UNSET] : []),
+  ]);
+  return formatTable(withNamespace ? ["NAMESPACE", ...headers] : headers, body);
+}
+
+/** `stagegate tasks`: lists DeploymentTasks; with --mine, what is yours and what your groups and roles share. */
+export const tasksVerb: Verb<TasksOptions> = {
+  name: "tasks",
+  summary: "List DeploymentTasks, or only those you own or share through a group or role",
+  usage: [
+    "Usage: stagegate tasks [--mine] [--open] [-A] [flags]",
+    "",
+    "Lists DeploymentTasks with their type, release, environment, phase, due time and escalation level. With",
+    "--mine, only the tasks you own: OWNED says mine (you are named) or shared via the groups and coordination",
+    "roles (spec.roles of the task's Environment) through which you own it.",
+    "",
+    formatFlags(FLAGS),
+    "",
+    "Example:",
+    "  stagegate tasks --mine --open -A",
+  ].join("\n"),
+
+  parse(argv, env) {
+    const { global, values, positionals } = parseVerbArgs("tasks", argv, env, FLAGS);
+    expectPositionals(positionals, []);
+    const flags = validateFlags(TasksFlags, {
+      mine: values.mine === true,
+      allNamespaces: values["all-namespaces"] === true,
+      open: values.open === true,
+    });
+    if (flags.allNamespaces && global.namespace !== undefined) {
+      throw new UsageError("--all-namespaces and --namespace cannot be used together: drop one of them.");
+    }
+    return { ...global, ...flags };
+  },
+
+  async run(options, io) {
+    const { namespace, rows } = await withSession(io, options.kubeconfig, async (session) => {
+      const ns = options.allNamespaces ? undefined : (options.namespace ?? session.namespace);
+      return { namespace: ns, rows: await summarizeTasks(session.client, options, ns) };
+    });
+    if (options.output === "json") {
+      writeJson(io, rows);
+    } else if (rows.length === 0) {
+      const where = namespace === undefined ? "any namespace" : `namespace "${namespace}"`;
+      io.stderr(
+        options.mine ? `No task in ${where} is yours or shared with you.\n` : `No tasks in ${where}.\n`,
+      );
+    } else {
+      io.stdout(printTable(rows, namespace === undefined, options.mine));
+    }
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,60 @@
+import type { Owner } from "../api/v1alpha1/meta.js";
+import type { RoleMembers } from "../api/v1alpha1/roles.js";
+
+/** A task owner as written: a user, a group, or a coordination role. */
+export interface WrittenOwner {
+  kind: string;
+  name: string;
+}
+
+/** Who a user is, as the API server authenticated them. */
+export interface Identity {
+  username: string;
+  groups: readonly string[];
+}
+
+/**
+ * The users and groups behind a task's owners: users and groups as written, and each Role owner replaced by that
+ * role's members in the task's Environment (`spec.roles`, written by whoever may edit Environments). A role nobody
+ * holds there stands for nobody.
+ */
+export function expandOwners(owners: readonly WrittenOwner[], roles: readonly RoleMembers[]): Owner[] {
+  const expanded: Owner[] = [];
+  for (const owner of owners) {
+    if (owner.kind === "Role") {
+      expanded.push(...(roles.find((r) => r.role === owner.name)?.members ?? []));
+    } else {
+      expanded.push({ kind: owner.kind === "Group" ? "Group" : "User", name: owner.name });
+    }
+  }
+  return expanded;
+}
+
+/**
+ * How a user owns a task: `mine` (named as a user), `shared` (through a group or a role, with which), or undefined
+ * when they do not.
+ */
+export function ownership(
+  owners: readonly WrittenOwner[],
+  roles: readonly RoleMembers[],
+  user: Identity,
+): { kind: "mine" } | { kind: "shared"; via: string[] } | undefined {
+  const via: string[] = [];
+  let mine = false;
+  for (const owner of owners) {
+    if (owner.kind === "Role") {
+      const members = roles.find((r) => r.role === owner.name)?.members ?? [];
+      if (members.some((m) => holds(m, user))) via.push(`role ${owner.name}`);
+    } else if (owner.kind === "Group") {
+      if (user.groups.includes(owner.name)) via.push(`group ${owner.name}`);
+    } else if (owner.name === user.username) {
+      mine = true;
+    }
+  }
+  if (mine) return { kind: "mine" };
+  return via.length === 0 ? undefined : { kind: "shared", via };
+}
+
+function holds(member: Owner, user: Identity): boolean {
+  return member.kind === "Group" ? user.groups.includes(member.name) : member.name === user.username;
+}

@@ -1,0 +1,345 @@
+// NotificationRoutes against real receivers: a real Exim from Debian on a loopback port (mail read back from its
+// maildir) and real HTTPS receivers for the Slack, Teams and signed webhook channels. Routes and Secrets are real
+// objects on the real API server; the notifier runs as the operator's identity with the shipped RBAC.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { verifyPushSignature } from "../../../src/audit/push/signature.js";
+import { isInvalid } from "../../../src/runtime/kube/api-error.js";
+import { startSmtpServer, type SmtpServer } from "../../../hack/smtp/server.js";
+import { resources } from "../../../src/controllers/resources.js";
+import { builtin } from "../../../src/runtime/kube/resource.js";
+import { createTestNamespace, waitFor } from "../../support/kube.js";
+import { counterValue, NotificationWorld } from "./world.js";
+
+const HMAC_KEY = "k".repeat(16) + "0123456789abcdef0123456789abcdef";
+const SLACK_TOKEN = "T000/B000/slack-secret-token-xyz";
+
+describe("notification channels", () => {
+  const world = new NotificationWorld();
+  let smtp: SmtpServer;
+
+  before(async () => {
+    await world.setUp("notify-channels");
+    smtp = await startSmtpServer();
+  });
+  after(async () => {
+    await smtp?.stop();
+    await world.tearDown();
+  });
+
+  it("refuses bad routes at admission, naming the field and the fix", async () => {
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      [
+        "smtp-without-emails",
+        { actions: ["ChangeApproved"], channel: { type: "smtp", secretRef: { name: "mail" } } },
+        /spec\.recipients\.emails.*an smtp route needs recipients\.emails/,
+      ],
+      [
+        "emails-on-slack",
+        {
+          actions: ["ChangeApproved"],
+          recipients: { emails: ["a@example.com"] },
+          channel: { type: "slack", secretRef: { name: "chat" } },
+        },
+        /spec\.recipients\.emails.*for channel smtp only/,
+      ],
+      [
+        "bad-action",
+        { actions: ["change approved"], channel: { type: "slack", secretRef: { name: "chat" } } },
+        /spec\.actions\[0\]/,
+      ],
+      [
+        "unknown-channel",
+        { actions: ["ChangeApproved"], channel: { type: "pager", secretRef: { name: "chat" } } },
+        /spec\.channel\.type.*Unsupported value/,
+      ],
+      ["no-secret", { actions: ["ChangeApproved"], channel: { type: "teams" } }, /spec\.channel\.secretRef/],
+    ];
+    for (const [name, spec, expected] of cases) {
+      await assert.rejects(world.route(name, spec), (err: Error) => {
+        assert.ok(isInvalid(err), `${name}: ${err.message}`);
+        assert.match(err.message, expected, name);
+        return true;
+      });
+    }
+  });
+
+  it("delivers signed webhooks once per event, only for its own namespace, actions and environments", async () => {
+    await world.secret("hook", { url: world.url("/hook"), hmacKey: HMAC_KEY, caCert: world.caPem });
+    await world.route("hook", {
+      actions: ["ReleasePromoted", "EnvironmentFailed"],
+      environments: ["prod"],
+      recipients: { users: ["alice"], groups: ["sre"] },
+      channel: { type: "webhook", secretRef: { name: "hook" } },
+    });
+    const { notifier } = await world.notifier();
+    await notifier.passAll(); // follows the record from the route's creation
+    await world.record("ReleasePromoted", "checkout", { environment: "prod" });
+    await world.record("ReleasePromoted", "checkout", { environment: "staging" }); // another environment
+    await world.record("TargetLocked", "checkout", { environment: "prod" }); // another action
+    await world.record("EnvironmentFailed", "checkout", { environment: "prod" }, "other-team"); // another namespace
+    await world.record("EnvironmentFailed", "billing", { environment: "prod", reason: "health Degraded" });
+    for (let i = 0; i < 3; i++) await notifier.passAll();
+    const received = world.receiver.at("/hook");
+    assert.equal(received.length, 2);
+    const events = received.map((request) => {
+      assert.ok(
+        verifyPushSignature(
+          Buffer.from(HMAC_KEY),
+          String(request.headers["x-stagegate-timestamp"]),
+          request.body,
+          String(request.headers["x-stagegate-signature"]),
+        ),
+        "signed with the Secret's key over timestamp.body",
+      );
+      const body = JSON.parse(request.body) as {
+        id: string;
+        users: string[];
+        groups: string[];
+        event: {
+          action: string;
+          object: { namespace: string; name: string };
+          details: { environment: string };
+        };
+      };
+      assert.equal(request.headers["x-stagegate-delivery"], body.id);
+      assert.deepEqual([body.users, body.groups], [["alice"], ["sre"]]);
+      return `${body.event.action} ${body.event.object.namespace}/${body.event.object.name} ${body.event.details.environment}`;
+    });
+    assert.deepEqual(events, [
+      `ReleasePromoted ${world.namespace}/checkout prod`,
+      `EnvironmentFailed ${world.namespace}/billing prod`,
+    ]);
+    const status = await world.status("hook");
+    assert.equal(status.delivered, 2);
+    assert.equal(status.failed ?? 0, 0);
+    assert.deepEqual(status.inFlight, []);
+    assert.equal(status.conditions?.find((c) => c.type === "Delivering")?.status, "True");
+    assert.equal(status.conditions?.find((c) => c.type === "DeliveryFailing")?.status, "False");
+  });
+
+  it("posts Slack and Teams messages that carry the event and never the Secret", async () => {
+    await world.secret("slack", { url: world.url(`/services/${SLACK_TOKEN}`), caCert: world.caPem });
+    await world.secret("teams", { url: world.url("/teams/webhookb2/abc"), caCert: world.caPem });
+    await world.route("slack", {
+      actions: ["ChangeApproved"],
+      recipients: { users: ["bob"] },
+      channel: { type: "slack", secretRef: { name: "slack" } },
+    });
+    await world.route("teams", {
+      actions: ["ChangeApproved"],
+      channel: { type: "teams", secretRef: { name: "teams" } },
+    });
+    const { notifier } = await world.notifier();
+    await notifier.passAll();
+    await world.record("ChangeApproved", "checkout-cr", { environment: "prod", comment: "CAB ok" });
+    await notifier.passAll();
+    const slack = world.receiver.at(`/services/${SLACK_TOKEN}`);
+    assert.equal(slack.length, 1);
+    const text = (JSON.parse(slack[0]?.body ?? "{}") as { text: string }).text;
+    assert.match(
+      text,
+      new RegExp(`^ChangeApproved: Release ${world.namespace}/checkout-cr in prod by stagegate-operator`),
+    );
+    assert.match(text, /For: bob\./);
+    assert.match(text, /CAB ok/);
+    assert.doesNotMatch(text, /slack-secret-token/);
+    const teams = world.receiver.at("/teams/webhookb2/abc");
+    assert.equal(teams.length, 1);
+    const card = JSON.parse(teams[0]?.body ?? "{}") as Record<string, string>;
+    assert.equal(card["@type"], "MessageCard");
+    assert.match(card.title ?? "", /^ChangeApproved: Release/);
+  });
+
+  it("mails each recipient once through a real SMTP server", async () => {
+    await world.secret("mail", {
+      host: smtp.host,
+      port: String(smtp.port),
+      from: "stagegate@example.com",
+      security: "none",
+    });
+    await world.route("mail", {
+      actions: ["RollbackTaskOpened"],
+      recipients: { emails: ["oncall@example.com", "lead@example.com"], groups: ["sre"] },
+      channel: { type: "smtp", secretRef: { name: "mail" } },
+    });
+    const { notifier, metrics } = await world.notifier();
+    await notifier.passAll();
+    await world.record("RollbackTaskOpened", "checkout", { environment: "prod", alert: "HighErrorRate" });
+    await world.record("RollbackTaskOpened", "billing", { environment: "prod", alert: "Latency" });
+    await notifier.passAll();
+    await notifier.passAll();
+    const mails = await waitFor("four mails in the maildir", () => {
+      const found = smtp.mails();
+      return found.length >= 4 ? found : undefined;
+    });
+    // Exim logs each message it accepted ("<=") before it answers the sender: four accepted, no fifth.
+    assert.equal(
+      smtp
+        .log()
+        .split("\n")
+        .filter((line) => line.includes(" <= ")).length,
+      4,
+    );
+    const seen = mails.map((mail) => `${mail.recipient} ${mail.headers.subject}`).sort();
+    assert.deepEqual(seen, [
+      `lead@example.com [stagegate] RollbackTaskOpened: Release ${world.namespace}/billing in prod by stagegate-operator`,
+      `lead@example.com [stagegate] RollbackTaskOpened: Release ${world.namespace}/checkout in prod by stagegate-operator`,
+      `oncall@example.com [stagegate] RollbackTaskOpened: Release ${world.namespace}/billing in prod by stagegate-operator`,
+      `oncall@example.com [stagegate] RollbackTaskOpened: Release ${world.namespace}/checkout in prod by stagegate-operator`,
+    ]);
+    assert.equal(new Set(mails.map((mail) => mail.headers["x-stagegate-delivery"])).size, 4);
+    assert.ok(mails.every((mail) => /For: group sre\./.test(mail.body)));
+    assert.equal(await counterValue(metrics.attempts, { channel: "smtp", result: "delivered" }), 4);
+    assert.equal((await world.status("mail")).delivered, 4);
+  });
+
+  it("retries an address the SMTP server defers, gives up one it refuses, and still mails the others", async () => {
+    await world.secret("mail-mixed", {
+      host: smtp.host,
+      port: String(smtp.port),
+      from: "stagegate@example.com",
+      security: "none",
+    });
+    await world.route("mail-mixed", {
+      actions: ["ChangeRejected"],
+      recipients: { emails: ["tempfail@example.com", "refused@example.com", "cab@example.com"] },
+      channel: { type: "smtp", secretRef: { name: "mail-mixed" } },
+    });
+    const { notifier, metrics } = await world.notifier({ maxAttempts: 5 });
+    await notifier.passAll();
+    await world.record("ChangeRejected", "checkout-cr", { environment: "prod" });
+    await notifier.passAll();
+    await waitFor("the mail to cab@example.com", () =>
+      smtp.mails().some((mail) => mail.recipient === "cab@example.com") ? true : undefined,
+    );
+    const status = await world.status("mail-mixed");
+    assert.equal(status.delivered, 1);
+    assert.equal(status.failed, 1, "the refused address is given up at once");
+    assert.deepEqual(
+      status.retries?.map((retry) => [retry.recipient, retry.attempts]),
+      [["tempfail@example.com", 1]],
+    );
+    assert.match(status.retries?.[0]?.lastError ?? "", /451.*mailbox busy/);
+    const failing = status.conditions?.find((c) => c.type === "DeliveryFailing");
+    assert.equal(failing?.status, "True");
+    assert.equal(await counterValue(metrics.attempts, { channel: "smtp", result: "retry" }), 1);
+    assert.equal(await counterValue(metrics.attempts, { channel: "smtp", result: "failed" }), 1);
+    assert.ok(!smtp.mails().some((mail) => /tempfail|refused/.test(mail.recipient)));
+  });
+
+  it("delivers only events about objects that carry the selector's labels, read from the object itself", async () => {
+    const task = async (name: string, labels: Record<string, string>): Promise<string> => {
+      const created = await world.admin.create(
+        resources.deploymentTask,
+        {
+          apiVersion: "stagegate.io/v1alpha1",
+          kind: "DeploymentTask",
+          metadata: { name, namespace: world.namespace, labels },
+          spec: { type: "Checklist", title: name, checklist: [{ name: "one" }] },
+        },
+        world.namespace,
+      );
+      return created.metadata.uid ?? "";
+    };
+    const ours = await task("ours", { team: "checkout" });
+    const theirs = await task("theirs", { team: "billing" });
+    await world.secret("labelled", { url: world.url("/labelled"), hmacKey: HMAC_KEY, caCert: world.caPem });
+    await world.route("labelled", {
+      actions: ["TaskItemCompleted"],
+      selector: { matchLabels: { team: "checkout" } },
+      channel: { type: "webhook", secretRef: { name: "labelled" } },
+    });
+    const { notifier } = await world.notifier();
+    await notifier.passAll();
+    await world.recordAbout("TaskItemCompleted", { kind: "DeploymentTask", name: "ours", uid: ours });
+    await world.recordAbout("TaskItemCompleted", { kind: "DeploymentTask", name: "theirs", uid: theirs });
+    // An event about an earlier object of the same name (another uid): the labels of today's object do not count.
+    await world.recordAbout("TaskItemCompleted", {
+      kind: "DeploymentTask",
+      name: "ours",
+      uid: "an-earlier-uid",
+    });
+    await world.recordAbout("TaskItemCompleted", { kind: "DeploymentTask", name: "gone", uid: "gone-uid" });
+    await notifier.passAll();
+    const received = world.receiver
+      .at("/labelled")
+      .map(
+        (request) => (JSON.parse(request.body) as { event: { object: { uid: string } } }).event.object.uid,
+      );
+    assert.deepEqual(received, [ours]);
+  });
+
+  it("reads a Secret only from the route's own namespace, whatever the route says", async () => {
+    const other = await createTestNamespace(world.admin, "notify-other");
+    try {
+      await world.bindSecretReader(other);
+      await world.secret(
+        "foreign",
+        { url: world.url("/foreign"), hmacKey: HMAC_KEY, caCert: world.caPem },
+        other,
+      );
+      await world.route("foreign", {
+        actions: ["ReleasePromoted"],
+        channel: { type: "webhook", secretRef: { name: "foreign", namespace: other } },
+      });
+      const { notifier } = await world.notifier();
+      await world.record("ReleasePromoted", "checkout", { environment: "dev" });
+      await notifier.passAll();
+      assert.equal(world.receiver.at("/foreign").length, 0);
+      const failing = await world.condition("foreign", "DeliveryFailing");
+      assert.equal(failing?.reason, "SecretNotFound");
+      assert.match(
+        failing?.message ?? "",
+        new RegExp(`the Secret ${world.namespace}/foreign does not exist`),
+      );
+    } finally {
+      await world.admin.delete(builtin.namespace, other);
+    }
+  });
+
+  it("refuses internal destinations the operator does not allow, and says so on the route", async () => {
+    await world.secret("internal", { url: world.url("/internal"), hmacKey: HMAC_KEY, caCert: world.caPem });
+    await world.route("internal", {
+      actions: ["ReleasePromoted"],
+      channel: { type: "webhook", secretRef: { name: "internal" } },
+    });
+    const { notifier, metrics } = await world.notifier({ allowLoopback: false });
+    await world.record("ReleasePromoted", "checkout", { environment: "dev" });
+    await notifier.passAll();
+    assert.equal(world.receiver.at("/internal").length, 0);
+    const failing = await world.condition("internal", "DeliveryFailing");
+    assert.equal(failing?.status, "True");
+    assert.equal(failing?.reason, "DestinationRefused");
+    assert.match(failing?.message ?? "", /127\.0\.0\.1 .*internal address.*--notification-allowed-networks/);
+    assert.ok((await counterValue(metrics.attempts, { channel: "webhook", result: "unconfigured" })) >= 1);
+  });
+});
+
+describe("a namespace that has not granted its Secrets", () => {
+  const world = new NotificationWorld();
+  before(() => world.setUp("notify-nosecret", { bindSecrets: false }));
+  after(() => world.tearDown());
+
+  it("gets nothing delivered, and the route names the binding to create", async () => {
+    await world.secret("hook", { url: world.url("/hook"), hmacKey: HMAC_KEY, caCert: world.caPem });
+    await world.route("hook", {
+      actions: ["ReleasePromoted"],
+      channel: { type: "webhook", secretRef: { name: "hook" } },
+    });
+    const { notifier } = await world.notifier();
+    await world.record("ReleasePromoted", "checkout", { environment: "dev" });
+    await notifier.passAll();
+    assert.equal(world.receiver.requests.length, 0);
+    const failing = await world.condition("hook", "DeliveryFailing");
+    assert.equal(failing?.reason, "SecretForbidden");
+    assert.match(failing?.message ?? "", /bind the ClusterRole stagegate-notification-secrets/);
+    // Granted later, the waiting event is delivered: nothing was skipped.
+    await world.bindSecretReader(world.namespace);
+    await waitFor("the waiting event delivered", async () => {
+      await notifier.passAll();
+      return world.receiver.at("/hook").length === 1 ? true : undefined;
+    });
+    assert.equal((await world.condition("hook", "DeliveryFailing"))?.status, "False");
+  });
+});

@@ -1,0 +1,129 @@
+// Roles and shared ownership (issue 14, part 4): a task owned by a coordination role belongs to whoever holds that
+// role in the task's Environment (spec.roles, written by platform engineers). dave (release manager of this namespace)
+// may complete such a task only while he holds the role; he cannot give it to himself; `stagegate tasks --mine` lists
+// what is his and what his roles share. Real API server, the operator's webhooks, the operator as its process.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { resources } from "../../src/controllers/resources.js";
+import { waitFor } from "../support/kube.js";
+import { stagegateAs } from "../integration/cli/cli-helpers.js";
+import { WAIT_MS, assertDenied, startGateWorld, type GateWorld } from "./gate-world.js";
+
+describe(
+  "coordination roles own tasks, bound per environment by platform engineers",
+  { timeout: 600_000 },
+  () => {
+    let world: GateWorld;
+    const w = (): GateWorld => world;
+
+    before(async () => {
+      world = await startGateWorld("task-roles");
+    });
+    after(() => world?.stop());
+
+    async function bindRoles(members: Record<string, unknown>[]): Promise<void> {
+      const patched = await w().admin.patch(
+        resources.environment,
+        w().dev,
+        undefined,
+        { spec: { roles: [{ role: "QA", members }] } },
+        { type: "merge" },
+      );
+      await waitFor(
+        "the operator to observe the roles",
+        async () => {
+          const env = await w().admin.get(resources.environment, w().dev);
+          const seen = (env.status as { observedGeneration?: number } | undefined)?.observedGeneration;
+          return seen === patched.metadata.generation ? true : undefined;
+        },
+        { timeoutMs: WAIT_MS },
+      );
+    }
+
+    const complete = () =>
+      w().dave.patch(
+        resources.deploymentTask,
+        "smoke-tests",
+        w().namespace,
+        { spec: { checklist: [{ name: "run", description: "Run the smoke tests.", state: "Done" }] } },
+        { type: "merge" },
+      );
+
+    it("refuses dave completing a QA task while QA is held by others, and he cannot bind himself", async () => {
+      await bindRoles([{ kind: "Group", name: "qa-team" }]);
+      await w().admin.create(
+        resources.deploymentTask,
+        {
+          apiVersion: "stagegate.io/v1alpha1",
+          kind: "DeploymentTask",
+          metadata: { name: "smoke-tests" },
+          spec: {
+            type: "UserAcceptance",
+            title: "Smoke-test the release in dev",
+            environment: w().dev,
+            owners: [{ kind: "Role", name: "QA" }],
+            checklist: [{ name: "run", description: "Run the smoke tests." }],
+          },
+        },
+        w().namespace,
+      );
+      await assertDenied(complete(), "NotTaskOwner", /only the task's owners \(Role QA\)/);
+      await assertDenied(
+        w().dave.patch(
+          resources.environment,
+          w().dev,
+          undefined,
+          { spec: { roles: [{ role: "QA", members: [{ kind: "User", name: "dave" }] }] } },
+          { type: "merge" },
+        ),
+        "forbidden",
+        /environments/,
+      );
+      const listed = await stagegateAs("dave", ["tasks", "--mine", "-n", w().namespace]);
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.match(listed.stderr, /No task in namespace .* is yours or shared with you/);
+    });
+
+    it("lets dave complete it once a platform engineer gives him the QA role, and lists it as shared", async () => {
+      await bindRoles([{ kind: "User", name: "dave" }]);
+      const listed = await stagegateAs("dave", ["tasks", "--mine", "-n", w().namespace, "-o", "json"]);
+      assert.equal(listed.code, 0, listed.stderr);
+      const rows = JSON.parse(listed.stdout) as { name: string; ownership: string }[];
+      assert.deepEqual(
+        rows.map((r) => [r.name, r.ownership]),
+        [["smoke-tests", "shared via role QA"]],
+      );
+      await complete();
+      await waitFor(
+        "smoke-tests to succeed",
+        async () => {
+          const task = await w().admin.get(resources.deploymentTask, "smoke-tests", w().namespace);
+          return (task.status as { phase?: string } | undefined)?.phase === "Succeeded" ? true : undefined;
+        },
+        { timeoutMs: WAIT_MS },
+      );
+    });
+
+    it("refuses a Role owner that names no coordination role, naming the choices", async () => {
+      await assertDenied(
+        w().admin.create(
+          resources.deploymentTask,
+          {
+            apiVersion: "stagegate.io/v1alpha1",
+            kind: "DeploymentTask",
+            metadata: { name: "bad-role" },
+            spec: {
+              type: "Coordination",
+              title: "Nobody",
+              environment: w().dev,
+              owners: [{ kind: "Role", name: "Janitor" }],
+            },
+          },
+          w().namespace,
+        ),
+        "owners",
+        /a Role owner names one of ReleaseManager, InfrastructureOwner, ApplicationOwner, QA, Security or CAB/,
+      );
+    });
+  },
+);
