@@ -4,7 +4,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: all deps generate lint typecheck test test-unit cluster-up cluster-down demo build clean monitoring-tools bench helm \
 	image image-tools postgres-tools report-tools smtp-tools bench-audit-db bench-audit-feed bench-memory bench-scale \
-	bench-approval bench-insights bench-dashboard bench-notifications
+	bench-approval bench-insights bench-dashboard bench-notifications bench-calendar
 
 all: test
 
@@ -104,6 +104,11 @@ bench-insights: deps
 # same token in the same run (docs/benchmarks.md, "Dashboard"). Flags: make bench-dashboard ARGS="--releases=10000".
 bench-dashboard: deps
 	tsx hack/bench/dashboard.ts $(ARGS)
+
+# Calendar conflict detection with 10,000 planned changes against sorting them and the all-pairs check in the same
+# run (docs/benchmarks.md, "Calendar conflicts"). Pure CPU, no cluster. Flags: make bench-calendar ARGS="--changes=20000".
+bench-calendar: deps
+	tsx hack/bench/calendar-conflicts.ts $(ARGS)
 
 # Notification delivery from an audit event to a real SMTP server's receipt against a raw SMTP send in the same run
 # (docs/benchmarks.md, "Notifications"). Flags: make bench-notifications ARGS="--count=30 --poll=2s".

@@ -8,6 +8,7 @@ import { auditArchiveGetVerb, auditArchiveListVerb } from "./verbs/audit-archive
 import { auditHoldVerb } from "./verbs/audit-hold.js";
 import { auditPurgeVerb } from "./verbs/audit-purge.js";
 import { auditVerifyVerb } from "./verbs/audit-verify.js";
+import { calendarVerb } from "./verbs/calendar.js";
 import { changesVerb } from "./verbs/changes.js";
 import { tasksVerb } from "./verbs/tasks.js";
 import { insightsBottlenecksVerb, insightsCycleTimeVerb, insightsDoraVerb } from "./verbs/insights.js";
@@ -25,6 +26,7 @@ export const VERBS: readonly AnyVerb[] = [
   whoamiVerb,
   statusVerb,
   changesVerb,
+  calendarVerb,
   tasksVerb,
   approveVerb,
   rejectVerb,

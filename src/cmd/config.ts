@@ -160,6 +160,12 @@ export const RunConfig = z
         message:
           "--audit-feed-bind-address must be host:port (for example :9445 or 127.0.0.1:0), or 0 to disable",
       }),
+    calendarFeedAddress: z
+      .string()
+      .refine((value) => value === "0" || (value !== "" && isListenAddress(value)), {
+        message:
+          "--calendar-feed-bind-address must be host:port (for example :9446 or 127.0.0.1:0), or 0 to disable",
+      }),
     auditPushUrl: z
       .url({
         protocol: /^https$/,
@@ -451,6 +457,13 @@ export const RUN_FLAGS = {
       "HTTPS GRC feed of the audit record (GET /audit/v1/records), for callers the API server authorises to list " +
       "auditrecords.stagegate.io; certificate as for the receivers (0 disables)",
   },
+  "calendar-feed-bind-address": {
+    env: "STAGEGATE_CALENDAR_FEED_ADDRESS",
+    default: "0",
+    help:
+      "HTTPS iCalendar feed (GET /calendar/v1/calendar.ics) of what each caller may read, with the caller's " +
+      "Kubernetes token as the Basic password or Bearer token; certificate as for the receivers (0 disables)",
+  },
   "audit-push-url": {
     env: "STAGEGATE_AUDIT_PUSH_URL",
     help: "https:// endpoint the leader pushes new audit entries to, signed and retried (unset: no push)",
@@ -612,6 +625,7 @@ export function parseRunConfig(argv: string[], env: NodeJS.ProcessEnv): RunConfi
     auditCheckpointEvery: pick("audit-checkpoint-every"),
     auditCheckpointIntervalMs: pick("audit-checkpoint-interval"),
     auditFeedAddress: pick("audit-feed-bind-address"),
+    calendarFeedAddress: pick("calendar-feed-bind-address"),
     auditPushUrl: pick("audit-push-url"),
     auditPushKeyFile: pick("audit-push-key-file"),
     auditPushCaFile: pick("audit-push-ca-file"),

@@ -9,6 +9,7 @@ import type { ControllerDeps } from "../controllers/deps.js";
 import { createInformers, informerList } from "../controllers/informers.js";
 import { createDeploymentTaskController } from "../controllers/deployment-task/controller.js";
 import { createEnvironmentController } from "../controllers/environment/controller.js";
+import { createScheduleControllers } from "../controllers/schedule/controller.js";
 import { createChangeRequestController } from "../controllers/change-control/change-request-controller.js";
 import { createApprovalController } from "../controllers/change-control/approval-controller.js";
 import { createReleaseController } from "../controllers/release/controller.js";
@@ -103,6 +104,9 @@ export async function runOperator(config: RunConfig): Promise<number> {
   const auditFeed = await (
     config.auditFeedAddress === "0" ? undefined : await import("./audit-feed.js")
   )?.startAuditFeed(config, { client, log, certificates: certificates.source });
+  const calendarFeed = await (
+    config.calendarFeedAddress === "0" ? undefined : await import("./calendar-feed.js")
+  )?.startCalendarFeed(config, { client, log, certificates: certificates.source });
   // Only the leader pushes, so one position moves; a new leader continues from it.
   const auditPush = await (
     config.auditPushUrl === undefined || config.auditPushKeyFile === undefined
@@ -135,6 +139,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
       createEnvironmentController(deps, informers),
       createChangeRequestController(deps, informers),
       createApprovalController(deps, informers),
+      ...createScheduleControllers(deps, informers),
       releaseController,
       createDriftCheckController(deps, informers),
       createRollbackController(deps, informers),
@@ -187,6 +192,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     certificates.close();
     await receivers?.close();
     await auditFeed?.close();
+    await calendarFeed?.close();
     await auditPush?.close();
     await notifications?.close();
     await audit.close();
