@@ -26,9 +26,12 @@ const attributes = (page: Page, selector: string, attribute: string): Promise<st
     `[...document.querySelectorAll(${JSON.stringify(selector)})].map((e) => e.getAttribute(${JSON.stringify(attribute)}) ?? "")`,
   );
 
-/** The same, sorted. */
+/**
+ * The same, sorted, of this world's namespaces only (`dash-...`): the approver may list every namespace, and other
+ * test files share the cluster.
+ */
 const keysOf = async (page: Page, selector: string, attribute: string): Promise<string[]> =>
-  (await attributes(page, selector, attribute)).sort();
+  (await attributes(page, selector, attribute)).filter((key) => key.startsWith("dash-")).sort();
 
 /** A client acting with `token` against the test cluster: the dashboard's own user client, outside the browser. */
 function clientWithToken(token: string): KubeClient {
