@@ -9,8 +9,6 @@ import { resources } from "../../src/controllers/resources.js";
 import { scrapeMetric } from "../support/e2e-operator.js";
 import { kubectl } from "../support/cluster.js";
 import { waitFor } from "../support/kube.js";
-import { deliveryResources } from "../../src/controllers/resources.js";
-import { argoSyncs } from "../support/gitops-driver.js";
 import {
   SHA_A,
   WAIT_MS,
@@ -22,6 +20,8 @@ import {
   waitForAudit,
   waitForEntry,
   type GateWorld,
+  patchEnvironmentObserved,
+  syncWhenAsked,
 } from "./gate-world.js";
 
 interface Escalation {
@@ -37,7 +37,7 @@ describe("escalation chains as object state", { timeout: 600_000 }, () => {
 
   before(async () => {
     world = await startGateWorld("escalation");
-    await observed(w().prod, {
+    await patchEnvironmentObserved(w(), w().prod, {
       escalation: {
         approvals: {
           sla: "2s",
@@ -48,58 +48,22 @@ describe("escalation chains as object state", { timeout: 600_000 }, () => {
         },
       },
     });
-    const patched = await w().admin.patch(
-      resources.environment,
-      w().dev,
-      undefined,
-      {
-        spec: {
-          escalation: {
-            tasks: [
-              {
-                types: ["Coordination"],
-                sla: "3s",
-                levels: [
-                  { after: "0s", notify: { owners: true } },
-                  { after: "6s", notify: { groups: ["payments-leads"], cab: true } },
-                ],
-              },
+    await patchEnvironmentObserved(w(), w().dev, {
+      escalation: {
+        tasks: [
+          {
+            types: ["Coordination"],
+            sla: "3s",
+            levels: [
+              { after: "0s", notify: { owners: true } },
+              { after: "6s", notify: { groups: ["payments-leads"], cab: true } },
             ],
           },
-        },
+        ],
       },
-      { type: "merge" },
-    );
-    await waitFor(
-      "the operator to observe the escalation policy",
-      async () => {
-        const env = await w().admin.get(resources.environment, w().dev);
-        const observed = (env.status as { observedGeneration?: number } | undefined)?.observedGeneration;
-        return observed === patched.metadata.generation ? true : undefined;
-      },
-      { timeoutMs: WAIT_MS },
-    );
+    });
   });
   after(() => world?.stop());
-
-  async function observed(environment: string, spec: Record<string, unknown>): Promise<void> {
-    const patched = await w().admin.patch(
-      resources.environment,
-      environment,
-      undefined,
-      { spec },
-      { type: "merge" },
-    );
-    await waitFor(
-      `the operator to observe ${environment}`,
-      async () => {
-        const env = await w().admin.get(resources.environment, environment);
-        const seen = (env.status as { observedGeneration?: number } | undefined)?.observedGeneration;
-        return seen === patched.metadata.generation ? true : undefined;
-      },
-      { timeoutMs: WAIT_MS },
-    );
-  }
 
   const escalationOf = async (name: string): Promise<Escalation | undefined> =>
     (
@@ -232,7 +196,6 @@ describe("escalation chains as object state", { timeout: 600_000 }, () => {
   });
 
   it("escalates an approval waiting past its SLA to the approvers, then the release manager and the CAB", async () => {
-    const APP = deliveryResources.argoCDApplication;
     await createApplication(w(), "slow-dev", w().dev);
     await createApplication(w(), "slow-prod", w().prod);
     await daveCreatesRelease(w(), "slow", {
@@ -241,16 +204,7 @@ describe("escalation chains as object state", { timeout: 600_000 }, () => {
       pipeline: [w().dev, w().prod],
       targets: [argoTarget(w(), w().dev, "slow-dev"), argoTarget(w(), w().prod, "slow-prod")],
     });
-    await waitFor(
-      "Stagegate to ask slow-dev to sync",
-      async () => {
-        const op = (await w().admin.get(APP, "slow-dev", w().namespace)).operation as
-          { sync?: { revision?: string } } | undefined;
-        return op?.sync?.revision === SHA_A ? true : undefined;
-      },
-      { timeoutMs: WAIT_MS },
-    );
-    await argoSyncs(w().admin, { name: "slow-dev", namespace: w().namespace }, { revision: SHA_A });
+    await syncWhenAsked(w(), "slow-dev");
     await waitForEntry(w(), "slow", w().prod, (e) => e.state === "Gated");
     const approval = await waitFor(
       "the Approval of slow's prod change to reach level 2",

@@ -11,7 +11,6 @@ import { changeRequestNameOf } from "../../src/controllers/release/names.js";
 import { argoCDProjectResource, deliveryResources, resources } from "../../src/controllers/resources.js";
 import { formatTimestamp } from "../../src/runtime/duration.js";
 import { builtin } from "../../src/runtime/kube/resource.js";
-import { argoSyncs } from "../support/gitops-driver.js";
 import { waitFor } from "../support/kube.js";
 import { releaseSpec, type ReleaseInput } from "../support/release-world.js";
 import {
@@ -27,6 +26,9 @@ import {
   waitForAudit,
   waitForEntry,
   type GateWorld,
+  aliceApproves,
+  patchEnvironmentObserved,
+  syncWhenAsked,
 } from "./gate-world.js";
 
 const APP = deliveryResources.argoCDApplication;
@@ -54,28 +56,8 @@ describe(
     });
     after(() => world?.stop());
 
-    async function setFreezes(freezes: Record<string, unknown>[]): Promise<void> {
-      const patched = await w().admin.patch(
-        resources.environment,
-        w().prod,
-        undefined,
-        { spec: { gate: { freezes } } },
-        { type: "merge" },
-      );
-      // The webhooks and the gate read Environments from the operator's cache: once the operator has observed this
-      // generation, its cache holds the freezes.
-      const generation = patched.metadata.generation ?? 0;
-      await waitFor(
-        "the operator to observe the freezes",
-        async () => {
-          const env = await w().admin.get(resources.environment, w().prod);
-          const observed =
-            (env.status as { observedGeneration?: number } | undefined)?.observedGeneration ?? 0;
-          return observed >= generation ? true : undefined;
-        },
-        { timeoutMs: WAIT_MS },
-      );
-    }
+    const setFreezes = (freezes: Record<string, unknown>[]): Promise<void> =>
+      patchEnvironmentObserved(w(), w().prod, { gate: { freezes } });
 
     function spec(name: string, extra: Partial<ReleaseInput> = {}): Record<string, unknown> {
       return releaseSpec({
@@ -171,11 +153,11 @@ describe(
       await createApplication(w(), "inflight-dev", w().dev);
       await createApplication(w(), "inflight-prod", w().prod);
       await daveCreates("inflight");
-      await syncWhenAsked("inflight-dev");
+      await syncWhenAsked(w(), "inflight-dev");
       await setFreezes([yearEnd]);
       await waitForEntry(w(), "inflight", w().prod, gatedFor(/year-end until .*peak trading/));
       const before = await versionOf(w(), APP, "inflight-prod");
-      await aliceApproves(await currentChange("inflight"));
+      await aliceApproves(w(), await currentChange("inflight"));
       // Approved, but a Feature: the freeze still holds it, and nothing is asked of Argo CD.
       await waitForEntry(
         w(),
@@ -188,7 +170,7 @@ describe(
       );
       assert.equal(await versionOf(w(), APP, "inflight-prod"), before, "no sync during the freeze");
       await setFreezes([]);
-      await syncWhenAsked("inflight-prod");
+      await syncWhenAsked(w(), "inflight-prod");
       await waitForEntry(w(), "inflight", w().prod, (e) => e.state === "Verified");
     });
 
@@ -197,10 +179,10 @@ describe(
       await createApplication(w(), "fix-dev", w().dev);
       await createApplication(w(), "fix-prod", w().prod);
       await daveCreates("fix", "Hotfix");
-      await syncWhenAsked("fix-dev");
+      await syncWhenAsked(w(), "fix-dev");
       await waitForEntry(w(), "fix", w().prod, gatedFor(/Only an approved Hotfix|year-end/));
-      await aliceApproves(await currentChange("fix"));
-      await syncWhenAsked("fix-prod");
+      await aliceApproves(w(), await currentChange("fix"));
+      await syncWhenAsked(w(), "fix-prod");
       await waitForEntry(w(), "fix", w().prod, (e) => e.state === "Verified");
     });
 
@@ -329,8 +311,8 @@ describe(
       await createApplication(w(), "windowed-dev", w().dev);
       await createApplication(w(), "windowed-prod", w().prod);
       await daveCreates("windowed");
-      await syncWhenAsked("windowed-dev");
-      await aliceApproves(await currentChange("windowed"));
+      await syncWhenAsked(w(), "windowed-dev");
+      await aliceApproves(w(), await currentChange("windowed"));
       // Approved: only the sync window holds it now, and it says which window and until when.
       await waitForEntry(
         w(),
@@ -347,43 +329,11 @@ describe(
         "no sync asked",
       );
       // The clock alone lifts it: no edit of anything wakes the release, the gate asks again when the window ends.
-      await syncWhenAsked("windowed-prod", 200_000);
+      await syncWhenAsked(w(), "windowed-prod", SHA_A, 200_000);
       const asked = Date.now();
       assert.ok(asked >= start.getTime() + 60_000, "the sync was asked only after the window's end");
       await waitForEntry(w(), "windowed", w().prod, (e) => e.state === "Verified");
     });
-
-    /** Plays Argo CD: completes Stagegate's sync of `app` once it is requested. */
-    async function syncWhenAsked(app: string, timeoutMs = WAIT_MS): Promise<void> {
-      await waitFor(
-        `Stagegate to ask ${app} to sync`,
-        async () => {
-          const op = (await w().admin.get(APP, app, w().namespace)).operation as
-            { sync?: { revision?: string } } | undefined;
-          return op?.sync?.revision === SHA_A ? true : undefined;
-        },
-        { timeoutMs },
-      );
-      await argoSyncs(w().admin, { name: app, namespace: w().namespace }, { revision: SHA_A });
-    }
-
-    async function aliceApproves(change: string): Promise<void> {
-      const approval = await waitFor(
-        `an Approval for ${change}`,
-        async () => {
-          const cr = await w().admin.get(resources.changeRequest, change, w().namespace);
-          return (cr.status as { approvalRef?: { name: string } } | undefined)?.approvalRef?.name;
-        },
-        { timeoutMs: WAIT_MS },
-      );
-      await w().alice.patch(
-        resources.approval,
-        approval,
-        w().namespace,
-        { spec: { decisions: { alice: { decision: "Approve", comment: "Urgent and safe." } } } },
-        { type: "merge" },
-      );
-    }
 
     async function currentChange(release: string): Promise<string> {
       const obj = await w().admin.get(resources.release, release, w().namespace);

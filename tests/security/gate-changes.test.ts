@@ -10,7 +10,6 @@ import { changeRequestNameOf } from "../../src/controllers/release/names.js";
 import { deliveryResources, resources } from "../../src/controllers/resources.js";
 import { isAlreadyExists, isNotFound } from "../../src/runtime/kube/api-error.js";
 import type { KubeObject } from "../../src/runtime/kube/object.js";
-import { argoSyncs } from "../support/gitops-driver.js";
 import { waitFor } from "../support/kube.js";
 import { releaseSpec } from "../support/release-world.js";
 import {
@@ -27,6 +26,8 @@ import {
   waitForAudit,
   waitForEntry,
   type GateWorld,
+  aliceApproves as approveAsAlice,
+  syncWhenAsked as syncTo,
 } from "./gate-world.js";
 
 const APP = deliveryResources.argoCDApplication;
@@ -69,38 +70,8 @@ describe(
       return created;
     }
 
-    /** Plays Argo CD: completes Stagegate's sync of `app` to `revision` once it is requested. */
-    async function syncWhenAsked(app: string, revision: string): Promise<void> {
-      await waitFor(
-        `Stagegate to ask ${app} to sync to ${revision}`,
-        async () => {
-          const op = (await w().admin.get(APP, app, w().namespace)).operation as
-            { sync?: { revision?: string } } | undefined;
-          return op?.sync?.revision === revision ? true : undefined;
-        },
-        { timeoutMs: WAIT_MS },
-      );
-      await argoSyncs(w().admin, { name: app, namespace: w().namespace }, { revision });
-    }
-
-    /** alice approves the change `name` through its Approval (the real webhook checks it is hers). */
-    async function aliceApproves(change: string): Promise<void> {
-      const approval = await waitFor(
-        `an Approval for ${change}`,
-        async () => {
-          const cr = await w().admin.get(resources.changeRequest, change, w().namespace);
-          return (cr.status as { approvalRef?: { name: string } } | undefined)?.approvalRef?.name;
-        },
-        { timeoutMs: WAIT_MS },
-      );
-      await w().alice.patch(
-        resources.approval,
-        approval,
-        w().namespace,
-        { spec: { decisions: { alice: { decision: "Approve", comment: "Looks right." } } } },
-        { type: "merge" },
-      );
-    }
+    const syncWhenAsked = (app: string, revision: string): Promise<void> => syncTo(w(), app, revision);
+    const aliceApproves = (change: string): Promise<void> => approveAsAlice(w(), change);
 
     async function currentChange(release: string, promotion = 1): Promise<string> {
       const obj = await w().admin.get(resources.release, release, w().namespace);

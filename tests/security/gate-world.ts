@@ -14,6 +14,7 @@ import { readFileSync } from "node:fs";
 import { startE2eOperator, type E2eOperator } from "../support/e2e-operator.js";
 import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
 import { releaseSpec, type ReleaseInput } from "../support/release-world.js";
+import { argoSyncs } from "../support/gitops-driver.js";
 
 /** The label an Environment's scope selects its delivery objects by. */
 export const ENV_LABEL = "stagegate.io/environment";
@@ -259,5 +260,74 @@ export async function settledVersion(world: GateWorld, app: string): Promise<str
         : undefined;
     },
     { timeoutMs: WAIT_MS },
+  );
+}
+
+/**
+ * Merge-patches an Environment's spec as a platform engineer and waits until the operator has observed that
+ * generation: from then on its caches (which the gate and the webhooks read) hold the change.
+ */
+export async function patchEnvironmentObserved(
+  world: GateWorld,
+  environment: string,
+  spec: Record<string, unknown>,
+): Promise<void> {
+  const patched = await world.admin.patch(
+    resources.environment,
+    environment,
+    undefined,
+    { spec },
+    { type: "merge" },
+  );
+  await waitFor(
+    `the operator to observe ${environment} at generation ${patched.metadata.generation ?? 0}`,
+    async () => {
+      const env = await world.admin.get(resources.environment, environment);
+      const seen = (env.status as { observedGeneration?: number } | undefined)?.observedGeneration ?? 0;
+      return seen >= (patched.metadata.generation ?? 0) ? true : undefined;
+    },
+    { timeoutMs: WAIT_MS },
+  );
+}
+
+/** Plays Argo CD: waits until Stagegate asks `app` to sync to `revision`, then completes that sync. */
+export async function syncWhenAsked(
+  world: GateWorld,
+  app: string,
+  revision = SHA_A,
+  timeoutMs = WAIT_MS,
+): Promise<void> {
+  await waitFor(
+    `Stagegate to ask ${app} to sync to ${revision}`,
+    async () => {
+      const op = (await world.admin.get(deliveryResources.argoCDApplication, app, world.namespace))
+        .operation as { sync?: { revision?: string } } | undefined;
+      return op?.sync?.revision === revision ? true : undefined;
+    },
+    { timeoutMs },
+  );
+  await argoSyncs(world.admin, { name: app, namespace: world.namespace }, { revision });
+}
+
+/** alice approves the change `name` through its Approval (the real webhook checks it is hers). */
+export async function aliceApproves(
+  world: GateWorld,
+  change: string,
+  comment = "Looks right.",
+): Promise<void> {
+  const approval = await waitFor(
+    `an Approval for ${change}`,
+    async () => {
+      const cr = await world.admin.get(resources.changeRequest, change, world.namespace);
+      return (cr.status as { approvalRef?: { name: string } } | undefined)?.approvalRef?.name;
+    },
+    { timeoutMs: WAIT_MS },
+  );
+  await world.alice.patch(
+    resources.approval,
+    approval,
+    world.namespace,
+    { spec: { decisions: { alice: { decision: "Approve", comment } } } },
+    { type: "merge" },
   );
 }

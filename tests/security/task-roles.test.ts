@@ -7,7 +7,13 @@ import { after, before, describe, it } from "node:test";
 import { resources } from "../../src/controllers/resources.js";
 import { waitFor } from "../support/kube.js";
 import { stagegateAs } from "../integration/cli/cli-helpers.js";
-import { WAIT_MS, assertDenied, startGateWorld, type GateWorld } from "./gate-world.js";
+import {
+  WAIT_MS,
+  assertDenied,
+  patchEnvironmentObserved,
+  startGateWorld,
+  type GateWorld,
+} from "./gate-world.js";
 
 describe(
   "coordination roles own tasks, bound per environment by platform engineers",
@@ -21,24 +27,8 @@ describe(
     });
     after(() => world?.stop());
 
-    async function bindRoles(members: Record<string, unknown>[]): Promise<void> {
-      const patched = await w().admin.patch(
-        resources.environment,
-        w().dev,
-        undefined,
-        { spec: { roles: [{ role: "QA", members }] } },
-        { type: "merge" },
-      );
-      await waitFor(
-        "the operator to observe the roles",
-        async () => {
-          const env = await w().admin.get(resources.environment, w().dev);
-          const seen = (env.status as { observedGeneration?: number } | undefined)?.observedGeneration;
-          return seen === patched.metadata.generation ? true : undefined;
-        },
-        { timeoutMs: WAIT_MS },
-      );
-    }
+    const bindRoles = (members: Record<string, unknown>[]): Promise<void> =>
+      patchEnvironmentObserved(w(), w().dev, { roles: [{ role: "QA", members }] });
 
     const complete = () =>
       w().dave.patch(
