@@ -2,11 +2,10 @@ import type { ApprovalStatus } from "../../api/v1alpha1/approval.js";
 import type { ApprovalEscalation } from "../../api/v1alpha1/escalation.js";
 import type { EscalationStep } from "../../api/v1alpha1/escalation-status.js";
 import type { Owner } from "../../api/v1alpha1/meta.js";
-import { transitionDigest, transitionId, type AuditEvent } from "../../audit/recorder.js";
 import { decideEscalation } from "../../policy/escalation.js";
 import { parseDuration, parseTimestamp } from "../../runtime/duration.js";
 import type { ApprovalDecision } from "./approval-decide.js";
-import { OPERATOR } from "./reasons.js";
+import { escalationEntry } from "../escalation-audit.js";
 
 /** What the escalation of one Approval reads besides its decided status. */
 export interface ApprovalEscalationInput {
@@ -59,38 +58,11 @@ export function withApprovalEscalation(
   return {
     ...decision,
     status,
-    audit: [...decision.audit, ...esc.reached.map((step) => escalationEntry(input.metadata, step))],
+    audit: [
+      ...decision.audit,
+      ...esc.reached.map((step) => escalationEntry({ kind: "Approval", ...input.metadata }, step)),
+    ],
     ...(waits.length === 0 ? {} : { requeueAfterMs: Math.min(...waits) }),
     escalated: esc.reached,
-  };
-}
-
-function escalationEntry(metadata: ApprovalEscalationInput["metadata"], step: EscalationStep): AuditEvent {
-  const { name, namespace, uid } = metadata;
-  return {
-    actor: OPERATOR,
-    action: "ApprovalEscalated",
-    object: {
-      kind: "Approval",
-      name,
-      ...(namespace === undefined ? {} : { namespace }),
-      ...(uid === undefined ? {} : { uid }),
-    },
-    details: {
-      level: step.level,
-      at: step.at,
-      notify: { users: step.notified.users, groups: step.notified.groups },
-    },
-    ...(uid === undefined
-      ? {}
-      : {
-          transition: transitionId(
-            "Approval",
-            uid,
-            "ApprovalEscalated",
-            String(step.level),
-            transitionDigest([step.at]),
-          ),
-        }),
   };
 }
