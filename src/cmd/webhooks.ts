@@ -83,6 +83,9 @@ export async function startWebhooks(
     const spec = ReleaseChangeTypeView.safeParse(cached.spec);
     return spec.success ? (spec.data.changeType ?? "Feature") : "Feature";
   };
+  // Always live: a release is stamped with the template as it stands at its creation, not as a cache last saw it.
+  const lookupWorkflowTemplate = async (name: string): Promise<KubeObject | undefined> =>
+    getOrUndefined(() => client.get(resources.workflowTemplate, name));
   let server: WebhookServer;
   try {
     server = await startWebhookServer({
@@ -94,6 +97,7 @@ export async function startWebhooks(
       lookupDeliveryLabels,
       lookupNamespaceLabels,
       lookupReleaseChangeType,
+      lookupWorkflowTemplate,
       operatorUsername: deps.operatorIdentity,
       creatorSeal: deps.creatorSeal,
       log,

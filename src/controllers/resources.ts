@@ -4,6 +4,7 @@ import { deploymentTaskKind } from "../api/v1alpha1/deployment-task.js";
 import { environmentKind } from "../api/v1alpha1/environment.js";
 import { releaseKind } from "../api/v1alpha1/release.js";
 import { resourceOf } from "../api/v1alpha1/resource-type.js";
+import { workflowTemplateKind } from "../api/v1alpha1/workflow-template.js";
 import type { ResourceType } from "../runtime/kube/resource.js";
 
 export { resourceOf };
@@ -15,6 +16,8 @@ export const resources = {
   release: resourceOf(releaseKind),
   changeRequest: resourceOf(changeRequestKind),
   approval: resourceOf(approvalKind),
+  /** Read live by the release webhook only, to stamp a new release with its template (ADR 0048). */
+  workflowTemplate: resourceOf(workflowTemplateKind),
 } as const;
 
 /**

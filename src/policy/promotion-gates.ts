@@ -26,6 +26,13 @@ export interface PromotionInput {
   /** Why the target's Flux source cannot be pinned for this environment alone, when it cannot. */
   sharedSource?: string | undefined;
   requiredChecks: readonly TaskType[];
+  /**
+   * The tasks the release's workflow template opens here, by name: each must succeed. They count only by name, never
+   * for the Environment's own required checks of their type, so a template cannot stand in for those.
+   */
+  templateTasks?: readonly string[] | undefined;
+  /** Why the environment does not admit the release's workflow template, when it does not. */
+  workflowRefused?: string | undefined;
   /** The release's tasks for this environment. */
   tasks: readonly { name: string; type: TaskType; phase: TaskPhase | undefined }[];
   /** Whether the environment's policy asks for an approved ChangeRequest. */
@@ -112,14 +119,21 @@ const sourceNotShared: Gate<PromotionInput> = ({ sharedSource }) =>
     ? passed("SourceOwned", "Pinning the target's source moves nothing outside the environment.")
     : blocked("SharedSource", sharedSource);
 
-const requiredChecksDone: Gate<PromotionInput> = ({ requiredChecks, tasks }) => {
+const requiredChecksDone: Gate<PromotionInput> = ({ requiredChecks, templateTasks = [], tasks }) => {
   const missing: string[] = [];
   const open: string[] = [];
+  const named = new Set(templateTasks);
+  const own = tasks.filter((t) => !named.has(t.name));
   for (const type of requiredChecks) {
-    const matching = tasks.filter((t) => t.type === type);
+    const matching = own.filter((t) => t.type === type);
     if (matching.length === 0) missing.push(type);
     else if (!matching.some((t) => t.phase === "Succeeded"))
       open.push(matching.map((t) => t.name).join(", "));
+  }
+  for (const name of templateTasks) {
+    const task = tasks.find((t) => t.name === name);
+    if (task === undefined) missing.push(name);
+    else if (task.phase !== "Succeeded") open.push(name);
   }
   if (missing.length === 0 && open.length === 0) {
     return passed("ChecksSucceeded", "Every required check has succeeded.");
@@ -130,6 +144,11 @@ const requiredChecksDone: Gate<PromotionInput> = ({ requiredChecks, tasks }) => 
   ].filter((p) => p !== "");
   return blocked("ChecksPending", `Required checks are not done: ${parts.join("; ")}.`);
 };
+
+const workflowAdmitted: Gate<PromotionInput> = ({ workflowRefused }) =>
+  workflowRefused === undefined
+    ? passed("WorkflowAdmitted", "The environment admits the release's workflow.")
+    : blocked("WorkflowTemplateRefused", `${workflowRefused}.`);
 
 const changeApproved: Gate<PromotionInput> = ({ approvalRequired, changeRequest, lockHolder, self }) => {
   if (!approvalRequired) return passed("NoApprovalRequired", "The environment needs no ChangeRequest.");
@@ -196,6 +215,7 @@ export const PROMOTION_GATES: readonly Gate<PromotionInput>[] = [
   previousVerified,
   immutableRevision,
   sourceNotShared,
+  workflowAdmitted,
   requiredChecksDone,
   changeApproved,
   window,

@@ -5,6 +5,7 @@ import { jsonEqual } from "../runtime/deep-equal.js";
 import type { JsonPatchOperation, UserInfo } from "./admission-review.js";
 import { readObject } from "./admitted-objects.js";
 import { refuse, settle } from "./audit-outcome.js";
+import { decideWorkflow } from "./release-workflow.js";
 import { jsonPointer } from "./stamping.js";
 import { ALLOWED, deny, type Verdict } from "./verdict.js";
 import type { AdmissionHandler } from "./webhook-context.js";
@@ -106,7 +107,8 @@ function declarerPatch(
 
 /**
  * `/mutate/releases`: stamps `spec.declaredBy` on CREATE and on every UPDATE that changes the spec, from the
- * request's authenticated identity; keeps it on updates that do not; denies a request that forges it; gives a new
+ * request's authenticated identity; keeps it on updates that do not; denies a request that forges it; stamps
+ * `spec.workflow` with the named WorkflowTemplate on CREATE and keeps it immutable (`decideWorkflow`); gives a new
  * Release the lock finalizer. Status writes never reach it (the rules match `releases`, not `releases/status`).
  */
 export const mutateRelease: AdmissionHandler = async (request, ctx) => {
@@ -124,9 +126,11 @@ export const mutateRelease: AdmissionHandler = async (request, ctx) => {
   }
   const decision = decideDeclarer(request.userInfo, before, after.value.spec);
   if (!decision.verdict.allowed) return refuse(request, ctx, decision.verdict);
+  const workflow = await decideWorkflow(before, after.value.spec, ctx.lookupWorkflowTemplate);
+  if (!workflow.verdict.allowed) return refuse(request, ctx, workflow.verdict);
   const finalizer = op === "CREATE" ? lockFinalizerPatch(request.object) : [];
   return settle(request, ctx, ALLOWED, {
-    patch: [...declarerPatch(after.value.spec, decision.stamp), ...finalizer],
+    patch: [...declarerPatch(after.value.spec, decision.stamp), ...workflow.patch, ...finalizer],
   });
 };
 

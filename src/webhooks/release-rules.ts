@@ -7,6 +7,7 @@ import {
 } from "../api/v1alpha1/release-binding.js";
 import type { ReleaseSpec } from "../api/v1alpha1/release.js";
 import { scopeOf, targetOwnership } from "../policy/delivery-ownership.js";
+import { templateMismatch, templateRefusal } from "../policy/workflow-template.js";
 import { ALLOWED, deny, type Verdict } from "./verdict.js";
 
 /** What the Release webhook knows of the world: the pipeline's Environments and the targets' labels. */
@@ -20,7 +21,8 @@ export interface ReleaseWorld {
 /**
  * Judges a Release's spec against the Environments it names: every target must be a delivery object its
  * environment owns, the pipeline must follow each environment's promotesFrom without skipping a stage, and a
- * gated environment approves only immutable revisions. The first violation denies, naming the rule and the fix.
+ * gated environment approves only immutable revisions, and the release's workflow template must fit it and be admitted
+ * by each environment. The first violation denies, naming the rule and the fix.
  * Environments that do not exist yet are left to the controller (GitOps may apply a Release first).
  */
 export function judgeRelease(spec: ReleaseSpec, world: ReleaseWorld): Verdict {
@@ -58,6 +60,18 @@ export function judgeRelease(spec: ReleaseSpec, world: ReleaseWorld): Verdict {
     if (problem !== undefined) {
       return deny("MutableRevision", `Environment ${target.environment} is gated: ${problem}.`);
     }
+  }
+  return judgeWorkflow(spec, world);
+}
+
+/** The release's workflow template must fit it (change type, stages) and be admitted by each of its Environments. */
+function judgeWorkflow(spec: ReleaseSpec, world: ReleaseWorld): Verdict {
+  const mismatch = templateMismatch(spec);
+  if (mismatch !== undefined) return deny("WorkflowTemplateRefused", `spec.workflowTemplate: ${mismatch}.`);
+  for (const name of spec.pipeline) {
+    const env = world.environments.get(name);
+    const refusal = env === undefined ? undefined : templateRefusal(name, env, spec.workflow);
+    if (refusal !== undefined) return deny("WorkflowTemplateRefused", `spec.workflowTemplate: ${refusal}.`);
   }
   return ALLOWED;
 }

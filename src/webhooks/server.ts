@@ -20,6 +20,7 @@ import { refuse } from "./audit-outcome.js";
 import { mutateChangeRequest, validateChangeRequest } from "./change-request-webhooks.js";
 import { validateRelease } from "./release-webhooks.js";
 import { mutateDeploymentTask, validateDeploymentTask } from "./task-webhooks.js";
+import { validateWorkflowTemplate } from "./workflow-template-webhooks.js";
 import { mutateRelease } from "./release-declarer.js";
 import { deny, denialText } from "./verdict.js";
 import type { AdmissionHandler, WebhookContext } from "./webhook-context.js";
@@ -37,6 +38,7 @@ export const WEBHOOK_ROUTES: Readonly<Record<string, AdmissionHandler>> = {
   "/mutate/deploymenttasks": mutateDeploymentTask,
   "/validate/deploymenttasks": validateDeploymentTask,
   "/mutate/releases": mutateRelease,
+  "/validate/workflowtemplates": validateWorkflowTemplate,
 };
 
 /** How to start the webhook server. */
@@ -46,6 +48,7 @@ export interface WebhookServerOptions extends HttpsServingOptions {
   lookupDeliveryLabels?: WebhookContext["lookupDeliveryLabels"];
   lookupNamespaceLabels?: WebhookContext["lookupNamespaceLabels"];
   lookupReleaseChangeType?: WebhookContext["lookupReleaseChangeType"];
+  lookupWorkflowTemplate?: WebhookContext["lookupWorkflowTemplate"];
   /**
    * The operator's own user name, a fixed name or a getter of the one learned at start (undefined until then:
    * nobody counts as the operator); see {@link WebhookContext.operatorUsername}.
@@ -156,6 +159,9 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     ...(options.lookupReleaseChangeType === undefined
       ? {}
       : { lookupReleaseChangeType: options.lookupReleaseChangeType }),
+    ...(options.lookupWorkflowTemplate === undefined
+      ? {}
+      : { lookupWorkflowTemplate: options.lookupWorkflowTemplate }),
     log: options.log,
     creatorSeal: options.creatorSeal,
     get operatorUsername(): string | undefined {

@@ -39,6 +39,20 @@ export function bindingReserved({ after }: TaskWrite): Verdict {
   );
 }
 
+/**
+ * The order a workflow template set on a check Stagegate opened stays: a task bound to an artifact keeps the
+ * dependencies it was opened with, so its owners cannot unblock it by dropping one (ADR 0048).
+ */
+export function boundDependenciesFixed({ before, after }: TaskWrite): Verdict {
+  if (before?.spec.binding === undefined) return ALLOWED;
+  if (jsonEqual(before.spec.dependsOn ?? [], after.spec.dependsOn ?? [])) return ALLOWED;
+  return deny(
+    "TaskFieldImmutable",
+    "spec.dependsOn of a check Stagegate opened cannot be changed: it is the order of the release's workflow " +
+      "template. Complete the tasks it names first.",
+  );
+}
+
 /** What a task is, for whom and what it checks stays as the operator opened it. */
 export function operatorOnlyFields({ before, after }: TaskWrite): Verdict {
   if (before === undefined) return ALLOWED;
@@ -182,6 +196,7 @@ const CREATE_RULES = [
 /** The chain for a person's change to a task. */
 const UPDATE_RULES = [
   operatorOnlyFields,
+  boundDependenciesFixed,
   checklistFixed,
   automatedItems,
   notTaskOwner,

@@ -41,7 +41,12 @@ export type RuleName =
   // The creator stamp of DeploymentTasks (ADR 0012): who created a task is the server's to say.
   | "CreatorForged"
   // A release freeze in force refuses new Feature releases and their new tasks in its scope (ADR 0045).
-  | "Frozen";
+  | "Frozen"
+  // Workflow templates (ADR 0048): the template a release follows is the server's copy, and its Environments admit it.
+  | "WorkflowForged"
+  | "WorkflowTemplateNotFound"
+  | "WorkflowTemplateInvalid"
+  | "WorkflowTemplateRefused";
 
 /** A rule's answer: allowed, or denied by a named rule with a sentence that says what to do. */
 export type Verdict = { allowed: true } | Denial;

@@ -3,6 +3,7 @@ import type { EnvironmentSpec } from "../api/v1alpha1/environment.js";
 import type { AuditRecorder } from "../audit/recorder.js";
 import type { CreatorSeal } from "../controllers/task-creator.js";
 import type { Logger } from "../runtime/logging.js";
+import type { TemplateObject } from "../workflow/pin.js";
 import type { AdmissionRequest, AdmissionResponse } from "./admission-review.js";
 
 /**
@@ -29,6 +30,11 @@ export interface WebhookContext {
    * Release. Absent where the server cannot read Releases: a task's release is then judged a Feature.
    */
   lookupReleaseChangeType?: (namespace: string, name: string) => Promise<string | undefined>;
+  /**
+   * Reads a WorkflowTemplate (its metadata and spec) as it stands now; `undefined` when there is none. Absent where
+   * the server cannot read templates: a release naming one is then refused.
+   */
+  lookupWorkflowTemplate?: (name: string) => Promise<TemplateObject | undefined>;
   log: Logger;
   /**
    * The operator's own authenticated user name (its ServiceAccount), as a SelfSubjectReview told it at start.

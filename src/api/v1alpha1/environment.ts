@@ -219,6 +219,16 @@ export const GatePolicy = z
       .max(LIMITS.windows)
       .default([])
       .describe("When deployments are permitted. Empty means at any time."),
+    workflowTemplates: z
+      .array(ObjectName)
+      .max(20)
+      .default([])
+      .meta({
+        description:
+          "Which WorkflowTemplates a release may follow into this environment. Empty: any template, or none. A " +
+          "regulated environment (spec.regulated) admits only templates marked regulated, whatever this lists.",
+        "x-kubernetes-list-type": "set",
+      }),
     freezes: z
       .array(Freeze)
       .max(50)
@@ -313,6 +323,7 @@ export const EnvironmentSpec = z
       mutableRevisions: "Refuse",
       requiredChecks: [],
       windows: [],
+      workflowTemplates: [],
       freezes: [],
     }),
     delivery: EnvironmentDelivery.default({}),

@@ -5,10 +5,11 @@ import { environmentKind } from "./environment.js";
 import type { KindDefinition } from "./kind-definition.js";
 import { notificationRouteKind } from "./notification-route.js";
 import { releaseKind } from "./release.js";
+import { workflowTemplateKind } from "./workflow-template.js";
 
 /**
  * Every Stagegate kind, in the order a reader meets them (Environment, Release, DeploymentTask, ChangeRequest,
- * Approval, then NotificationRoute). The CRD generator, docs and runtime iterate this list, so a kind added here is served everywhere.
+ * Approval, then NotificationRoute and WorkflowTemplate). The CRD generator, docs and runtime iterate this list, so a kind added here is served everywhere.
  */
 export const ALL_KINDS: readonly KindDefinition[] = [
   environmentKind,
@@ -17,6 +18,7 @@ export const ALL_KINDS: readonly KindDefinition[] = [
   changeRequestKind,
   approvalKind,
   notificationRouteKind,
+  workflowTemplateKind,
 ];
 
 /** Finds a kind by its `kind` name; undefined when Stagegate does not serve it. */

@@ -9,6 +9,7 @@ import { REPO_URL_SHAPE, REVISION_SHAPE, shaped } from "./source-rules.js";
 import { ReleaseTarget } from "./release-target.js";
 import { ResolvedChart } from "./resolved-chart.js";
 import { ResolvedSource } from "./resolved-source.js";
+import { WorkflowPin } from "./workflow-pin.js";
 
 /** One commit a release carries, as read from Git; the input of commit-to-task linkage checks. */
 export const Commit = z
@@ -140,6 +141,12 @@ export const ReleaseSpec = z
           "releases in its scope and holds their promotions; a freeze with the Hotfix exception lets a Hotfix " +
           "through once its ChangeRequest is approved. Set at creation; it cannot change afterwards.",
       ),
+    workflowTemplate: ObjectName.optional().describe(
+      "The WorkflowTemplate the release follows: the tasks each stage opens, their checklists, owners and SLAs, " +
+        "and the approvals each stage needs on top of its Environment's gate. Set at creation; the template as it " +
+        "stood then applies (spec.workflow), and it cannot change afterwards.",
+    ),
+    workflow: WorkflowPin.optional(),
   })
   .meta({
     description: "The version, its source, what it delivers, where it goes and who owns it.",
@@ -154,6 +161,23 @@ export const ReleaseSpec = z
         message:
           "spec.changeType is set when the release is created and cannot change: create a new release instead",
         fieldPath: ".changeType",
+      },
+      {
+        rule:
+          "has(self.workflowTemplate) == has(oldSelf.workflowTemplate) && " +
+          "(!has(self.workflowTemplate) || self.workflowTemplate == oldSelf.workflowTemplate) && " +
+          "has(self.workflow) == has(oldSelf.workflow) && (!has(self.workflow) || self.workflow == oldSelf.workflow)",
+        message:
+          "spec.workflowTemplate and spec.workflow are set when the release is created and cannot change: create a " +
+          "new release to follow another template",
+        fieldPath: ".workflowTemplate",
+      },
+      {
+        rule: "has(self.workflowTemplate) == has(self.workflow) && (!has(self.workflow) || self.workflow.template == self.workflowTemplate)",
+        message:
+          "spec.workflow is stamped by the admission webhook from spec.workflowTemplate: name the template in " +
+          "spec.workflowTemplate and leave spec.workflow out of your manifest",
+        fieldPath: ".workflow",
       },
     ],
   });

@@ -3,6 +3,7 @@ import { pinnedReleaseSpec } from "../../api/v1alpha1/pinned-release.js";
 import { ChangeRequestSpec, ChangeRequestStatus } from "../../api/v1alpha1/change-request.js";
 import { DeploymentTaskSpec } from "../../api/v1alpha1/deployment-task.js";
 import { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
+import { effectiveEnvironment } from "../../workflow/effective-environment.js";
 import { declarersOf } from "../../api/v1alpha1/declarer.js";
 import { Controller, type ReconcileRequest, type ReconcileResult } from "../../runtime/controller.js";
 import { TerminalError } from "../../runtime/errors.js";
@@ -105,7 +106,16 @@ export function createChangeRequestController(deps: ControllerDeps, informers: I
       spec,
       status,
       environment: envSpec.success
-        ? { name: spec.environment, regulated: envSpec.data.regulated, gate: envSpec.data.gate }
+        ? {
+            name: spec.environment,
+            regulated: envSpec.data.regulated,
+            // The approvals the release's workflow template asks for here raise the Environment's (its own release only).
+            gate: effectiveEnvironment(
+              spec.environment,
+              envSpec.data,
+              bindingMismatch === undefined ? release?.workflow : undefined,
+            ).gate,
+          }
         : undefined,
       release:
         release === undefined

@@ -1,7 +1,7 @@
 import type { GateBinding } from "../../api/v1alpha1/binding.js";
 import type { Artifact, PlannedWindow } from "../../api/v1alpha1/change-request.js";
 import type { ChecklistItem, TaskType } from "../../api/v1alpha1/deployment-task.js";
-import type { Owner } from "../../api/v1alpha1/meta.js";
+import type { TaskOwner } from "../../api/v1alpha1/roles.js";
 import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
 
 /** A checklist item as the operator opens it: what to do, whether it is required, whether it needs evidence. */
@@ -24,8 +24,10 @@ export interface EnsureCheckTask {
   title: string;
   description: string;
   releaseRef: { name: string };
-  owners: Owner[];
+  owners: TaskOwner[];
   checklist: PlannedChecklistItem[];
+  /** The tasks of the same binding this one waits for (a workflow template's dependencies); absent when none. */
+  dependsOn?: string[];
   /** The Environment's `taskSLA`; absent when it sets none, or when `dueAt` is set. */
   sla?: string;
   /** When the task is due, for readiness checks due as the next window opens. */

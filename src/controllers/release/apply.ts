@@ -135,6 +135,7 @@ async function ensureCheckTask(ctx: ApplyContext, action: EnsureCheckTask): Prom
       checklist: action.checklist,
       ...(action.sla === undefined ? {} : { sla: action.sla }),
       ...(action.dueAt === undefined ? {} : { dueAt: action.dueAt }),
+      ...(action.dependsOn === undefined ? {} : { dependsOn: action.dependsOn }),
     },
   );
   if (created) ctx.log.info({ task: action.name, environment: action.environment }, "Opened check task");

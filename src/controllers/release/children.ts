@@ -12,6 +12,7 @@ import type { EnsureChangeRequest, EnsureCheckTask } from "./actions.js";
 import { checklistFor } from "./checklists.js";
 import { targetObjectName, targetRevision } from "./delivery.js";
 import { changeRequestName, checkTaskName } from "./names.js";
+import { planTemplateTasks } from "./template-tasks.js";
 
 /** The planned window of a change in an environment that declares no windows and no task SLA. */
 export const DEFAULT_PLANNED_WINDOW = "24h";
@@ -46,7 +47,8 @@ export function bindingFor(release: ReleaseRef, environment: string): GateBindin
  * infrastructure owners (EnvironmentReadiness) or application owners (every other check), and by the release
  * manager when that list is empty; due after the Environment's taskSLA, except readiness, which is due when the
  * next deployment window opens (given `now`, when the Environment has windows and none is open): the environment
- * must be ready before the window, not some hours into it.
+ * must be ready before the window, not some hours into it. Then the tasks the release's workflow template opens at
+ * this stage (`planTemplateTasks`), on top of the Environment's own.
  */
 export function planCheckTasks(
   release: ReleaseRef,
@@ -56,7 +58,7 @@ export function planCheckTasks(
 ): EnsureCheckTask[] {
   const { environment } = binding;
   const windowOpens = now === undefined ? undefined : nextWindowStart(env, now);
-  return [...new Set(env.gate.requiredChecks)].map((type) => ({
+  const own: EnsureCheckTask[] = [...new Set(env.gate.requiredChecks)].map((type) => ({
     kind: "EnsureCheckTask",
     name: checkTaskName(binding, type),
     environment,
@@ -75,6 +77,8 @@ export function planCheckTasks(
         ? {}
         : { sla: env.taskSLA }),
   }));
+  const template = planTemplateTasks(release, binding, env, (type) => checkOwners(type, env, release.spec));
+  return [...own, ...template];
 }
 
 /** When the next permitted window opens, when none is open now; undefined without windows. */

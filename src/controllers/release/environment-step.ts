@@ -27,6 +27,8 @@ import { REFUSAL_REASONS, ReleaseReason, type StallReason } from "./reasons.js";
 import type { TargetClaim } from "./target-claims.js";
 import type { LockReality } from "./lock-reality.js";
 import { lockedWithRequest } from "./request-made.js";
+import { templateTaskNames } from "./template-tasks.js";
+import { templateMismatch, templateRefusal } from "../../policy/workflow-template.js";
 
 /** One environment of the pipeline as the reconciler gathered it from the cache and the GitOps adapter. */
 export interface EnvironmentInput {
@@ -319,6 +321,9 @@ function promotionInput(
       (isGated(spec) && binding === undefined ? "the release has no immutable binding" : undefined),
     sharedSource: input.sharedSource,
     requiredChecks: spec.gate.requiredChecks.filter((c) => c !== VERIFY),
+    templateTasks: binding === undefined ? [] : templateTaskNames(ctx.release, binding),
+    workflowRefused:
+      templateMismatch(ctx.release.spec) ?? templateRefusal(input.name, spec, ctx.release.spec.workflow),
     // Only the checks Stagegate opened for exactly this binding count: a task a person made, or one done for
     // another artifact or target, attests nothing here.
     tasks: input.tasks.filter((t) => binding !== undefined && t.countsForGate === true),

@@ -5,6 +5,7 @@ import { ChangeRequestSpec, ChangeRequestStatus } from "../../api/v1alpha1/chang
 import { artifactOf, releaseBinding, targetIdentity } from "../../api/v1alpha1/release-binding.js";
 import { desiredSourceDigest } from "../../gitops/desired-source.js";
 import { EnvironmentSpec } from "../../api/v1alpha1/environment.js";
+import { effectiveEnvironment } from "../../workflow/effective-environment.js";
 import type { ReleaseEnvironmentStatus, ReleaseSpec } from "../../api/v1alpha1/release.js";
 import type { ReleaseTarget } from "../../api/v1alpha1/release-target.js";
 import { adapterFor } from "../../gitops/adapters.js";
@@ -81,7 +82,9 @@ export async function gatherEnvironments(
   for (const name of release.spec.pipeline) {
     const envObj = deps.informers.environments.store.get(name);
     const parsed = envObj === undefined ? undefined : EnvironmentSpec.safeParse(envObj.spec);
-    const spec = parsed?.success === true ? parsed.data : undefined;
+    // As it applies to this release: the approvals its workflow template asks for here raise the Environment's.
+    const spec =
+      parsed?.success === true ? effectiveEnvironment(name, parsed.data, release.spec.workflow) : undefined;
     const target = release.spec.targets.find((t) => t.environment === name);
     const binding = target === undefined ? undefined : releaseBinding(release, name, target);
     const input: EnvironmentInput = {

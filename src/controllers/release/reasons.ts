@@ -52,7 +52,8 @@ export const STATE_EVENT_REASON: Record<ReleaseEnvironmentState, string> = {
 
 /**
  * Gate reasons that refuse what the environment never allows (a target it does not own, a skipped stage, a mutable
- * revision, a shared source, a change Stagegate did not open): no child is opened for them, and each new one is
+ * revision, a shared source, a change Stagegate did not open, a workflow template it does not admit): no child is
+ * opened for them, and each new one is
  * audited as `GateRefused`.
  */
 export const REFUSAL_REASONS: ReadonlySet<string> = new Set([
@@ -61,4 +62,5 @@ export const REFUSAL_REASONS: ReadonlySet<string> = new Set([
   "MutableRevision",
   "SharedSource",
   "ChangeNotTrusted",
+  "WorkflowTemplateRefused",
 ]);

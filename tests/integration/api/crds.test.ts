@@ -108,7 +108,9 @@ describe("Stagegate CRDs on a real kube-apiserver", () => {
             metadata: { name: renamed(sample.metadata.name) },
             spec: { ...sample.spec, promotesFrom: (sample.spec.promotesFrom ?? []).map(renamed) },
           }
-        : sample,
+        : sample.kind === "WorkflowTemplate"
+          ? { ...sample, metadata: { name: renamed(sample.metadata.name) } }
+          : sample,
     );
     const input = samples.map((sample) => JSON.stringify(sample)).join("\n");
     await kubectlOrThrow("admin", ["create", "-n", namespace, "-f", "-"], input);
@@ -156,8 +158,8 @@ describe("Stagegate CRDs on a real kube-apiserver", () => {
       assert.equal(prod.spec.gate.approvalTimeout, "72h");
     } finally {
       const names = samples
-        .filter((s) => s.kind === "Environment")
-        .map((s) => `environment/${s.metadata.name}`);
+        .filter((s) => s.kind === "Environment" || s.kind === "WorkflowTemplate")
+        .map((s) => `${s.kind.toLowerCase()}/${s.metadata.name}`);
       await kubectlOrThrow("admin", ["delete", ...names, "--ignore-not-found"]);
     }
   });

@@ -43,7 +43,15 @@ describe("the generated CustomResourceDefinitions", () => {
   it("cover the kinds in reading order", () => {
     assert.deepEqual(
       ALL_KINDS.map((definition) => definition.kind),
-      ["Environment", "Release", "DeploymentTask", "ChangeRequest", "Approval", "NotificationRoute"],
+      [
+        "Environment",
+        "Release",
+        "DeploymentTask",
+        "ChangeRequest",
+        "Approval",
+        "NotificationRoute",
+        "WorkflowTemplate",
+      ],
     );
   });
 

@@ -114,6 +114,49 @@ const rows: { situation: string; change: Partial<PromotionInput>; open: boolean;
     reasons: ["ChecksPending"],
   },
   {
+    situation: "a workflow template's task still open",
+    change: {
+      templateTasks: ["rel-prod-wf-announce"],
+      tasks: [...base.tasks, { name: "rel-prod-wf-announce", type: "Coordination", phase: "Blocked" }],
+    },
+    open: false,
+    reasons: ["ChecksPending"],
+  },
+  {
+    situation: "a workflow template's task not opened yet",
+    change: { templateTasks: ["rel-prod-wf-announce"] },
+    open: false,
+    reasons: ["ChecksPending"],
+  },
+  {
+    situation: "every workflow template task succeeded",
+    change: {
+      templateTasks: ["rel-prod-wf-announce"],
+      tasks: [...base.tasks, { name: "rel-prod-wf-announce", type: "Coordination", phase: "Succeeded" }],
+    },
+    open: true,
+    reasons: [],
+  },
+  {
+    situation: "a template's task of a required type never stands in for the Environment's own check",
+    change: {
+      templateTasks: ["rel-prod-wf-scan"],
+      tasks: [
+        { name: "rel-prod-scan", type: "SecurityScan", phase: "Ready" },
+        { name: "rel-prod-wf-scan", type: "SecurityScan", phase: "Succeeded" },
+        { name: "rel-prod-uat", type: "UserAcceptance", phase: "Succeeded" },
+      ],
+    },
+    open: false,
+    reasons: ["ChecksPending"],
+  },
+  {
+    situation: "the environment does not admit the release's workflow template",
+    change: { workflowRefused: "Environment prod admits only the workflow templates [hotfix]" },
+    open: false,
+    reasons: ["WorkflowTemplateRefused"],
+  },
+  {
     situation: "no ChangeRequest yet",
     change: { changeRequest: undefined },
     open: false,
