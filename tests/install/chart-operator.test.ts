@@ -48,7 +48,13 @@ import { startServiceProxy, writeEgressSelectorConfig, type ServiceProxy } from 
 import { SERVICE_ACCOUNT_DIR } from "../support/statefulset-pods.js";
 import { runStatefulSet, type StatefulSetRun } from "../support/statefulset-run.js";
 import { readAuditEntries, promotionSteps } from "../e2e/promotion-audit.js";
-import { playSteps, prepareDemoStory, type DemoStory, type PlayedStep } from "./chart-operator-story.js";
+import {
+  FLUX_RELEASE,
+  playSteps,
+  prepareDemoStory,
+  type DemoStory,
+  type PlayedStep,
+} from "./chart-operator-story.js";
 
 const NS = "stagegate-system";
 const STATEFULSET = "stagegate-operator";
@@ -349,6 +355,36 @@ describe("the chart's operator, run as its StatefulSet would run it, through the
         "the Kustomization was reconciled, then the HelmRelease upgraded",
       );
       assert.ok(demo().fluxCompleted.includes("helm payments 1.5.0"), demo().fluxCompleted.join("; "));
+    }),
+  );
+
+  it(
+    "stamps a new release with the WorkflowTemplate it names, read by the chart's webhook under its own rights",
+    keepOnFailure(async () => {
+      const template = await admin.get(resources.workflowTemplate, "feature-rollout-light");
+      const created = await admin.create(
+        resources.release,
+        {
+          apiVersion: "stagegate.io/v1alpha1",
+          kind: "Release",
+          metadata: { name: "templated" },
+          spec: {
+            version: "0.1.0",
+            source: {
+              repoURL: "https://git.example.com/shop.git",
+              revision: "4f2c1e0d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2",
+            },
+            pipeline: ["dev", "test", "staging"],
+            owners: { releaseManager: { name: "dave" }, rollbackOwner: { name: "dave" } },
+            workflowTemplate: "feature-rollout-light",
+          },
+        },
+        FLUX_RELEASE.namespace,
+      );
+      const pin = (created.spec as { workflow?: { template?: string; generation?: number } }).workflow;
+      assert.equal(pin?.template, "feature-rollout-light");
+      assert.equal(pin?.generation, template.metadata.generation);
+      await admin.delete(resources.release, "templated", FLUX_RELEASE.namespace);
     }),
   );
 
