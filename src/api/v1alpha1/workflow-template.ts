@@ -1,47 +1,33 @@
 import { z } from "zod";
 import { LIMITS } from "./bounds.js";
 import { Conditions, ObservedGeneration } from "./condition.js";
+import { ChecklistItem, TaskType } from "./deployment-task.js";
 import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
 import { Duration, ObjectName } from "./meta.js";
 import { TaskOwner } from "./roles.js";
 
 /** The task types a template may open at a gate: work done before a release enters the environment. */
-export const TemplateTaskType = z
-  .enum([
-    "Checklist",
-    "SecurityScan",
-    "ConfigDrift",
-    "EnvironmentReadiness",
-    "UserAcceptance",
-    "Coordination",
-  ])
-  .describe(
-    "Checklist, SecurityScan, ConfigDrift, EnvironmentReadiness, UserAcceptance or Coordination: work done " +
-      "before a release enters the environment. Verification, rollback and review tasks are opened by Stagegate " +
-      "itself, not by templates.",
-  );
+export const TemplateTaskType = TaskType.extract([
+  "Checklist",
+  "SecurityScan",
+  "ConfigDrift",
+  "EnvironmentReadiness",
+  "UserAcceptance",
+  "Coordination",
+]).describe(
+  "Checklist, SecurityScan, ConfigDrift, EnvironmentReadiness, UserAcceptance or Coordination: work done " +
+    "before a release enters the environment. Verification, rollback and review tasks are opened by Stagegate " +
+    "itself, not by templates.",
+);
 export type TemplateTaskType = z.infer<typeof TemplateTaskType>;
 
-/** One checklist item a template task opens with. */
-export const TemplateChecklistItem = z
-  .object({
-    name: z
-      .string()
-      .min(1)
-      .max(63)
-      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be lowercase letters, digits and dashes")
-      .describe("A short identifier for the item, unique within the task's checklist."),
-    description: z.string().max(1024).optional().describe("What has to be done, for the person doing it."),
-    required: z
-      .boolean()
-      .default(true)
-      .describe("Whether the task can only succeed once this item is Done. Defaults to true."),
-    requiresEvidence: z
-      .boolean()
-      .default(false)
-      .describe("Whether the item only counts as done with evidence attached. Defaults to false."),
-  })
-  .describe("One step of a template task's checklist.");
+/** One checklist item a template task opens with: what a DeploymentTask's item is before anyone works on it. */
+export const TemplateChecklistItem = ChecklistItem.pick({
+  name: true,
+  description: true,
+  required: true,
+  requiresEvidence: true,
+}).describe("One step of a template task's checklist.");
 export type TemplateChecklistItem = z.infer<typeof TemplateChecklistItem>;
 
 /** One task a template opens for every release at one stage's gate. */
