@@ -11,6 +11,9 @@ import {
 } from "../flags.js";
 import type { CliEnv } from "../verb.js";
 
+/** The user name the chart's operator authenticates as (its ServiceAccount in stagegate-system). */
+export const DEFAULT_OPERATOR_USERNAME = "system:serviceaccount:stagegate-system:stagegate-operator";
+
 /** The flags of `stagegate calendar`. */
 export const CALENDAR_FLAGS = {
   since: {
@@ -37,6 +40,13 @@ export const CALENDAR_FLAGS = {
     value: "FILE",
     help: "with -o ics: write the calendar to FILE (CRLF lines, RFC 5545)",
   },
+  operator: {
+    type: "string",
+    value: "USER",
+    help:
+      "the operator's user name: two changes it opened for promotions are not a conflict, as for its own " +
+      `conditions (default ${DEFAULT_OPERATOR_USERNAME})`,
+  },
 } as const satisfies Record<string, FlagSpec>;
 
 /** The longest range one calendar covers (a little over a year). */
@@ -55,6 +65,8 @@ export type CalendarOptions = GlobalOptions & {
   allNamespaces: boolean;
   format: "table" | "json" | "ics";
   file: string | undefined;
+  /** Who the operator is: ChangeRequests it requested for promotions do not conflict with each other. */
+  operatorUsername: string;
 };
 
 /** A time or a duration from now; the message names the flag and both forms. */
@@ -91,6 +103,11 @@ const Flags = z.object({
     .optional(),
   output: z.enum(["table", "json", "ics"], { error: "--output must be table, json or ics" }).default("table"),
   file: z.string().min(1, "--file must name a file").optional(),
+  operator: z
+    .string()
+    .min(1, "--operator must name the operator's user name, such as " + DEFAULT_OPERATOR_USERNAME)
+    .max(512, "--operator must be at most 512 characters")
+    .default(DEFAULT_OPERATOR_USERNAME),
 });
 
 /** The range a calendar covers at `now`: explicit times as given, durations from now, defaults now to +14 days. */
@@ -116,6 +133,7 @@ export function parseCalendarArgs(argv: readonly string[], env: CliEnv): Calenda
     environment: values.environment,
     output: values.output,
     file: values.file,
+    operator: values.operator,
   });
   if (flags.file !== undefined && flags.output !== "ics") {
     throw new UsageError("--file writes an iCalendar file: add -o ics, or drop --file.");
@@ -142,6 +160,7 @@ export function parseCalendarArgs(argv: readonly string[], env: CliEnv): Calenda
     allNamespaces,
     format: flags.output,
     file: flags.file,
+    operatorUsername: flags.operator,
   };
   // Two explicit times can be judged now; a duration waits for the clock the verb runs with.
   if (options.since !== undefined && options.until !== undefined) resolveRange(options, options.since);

@@ -115,7 +115,7 @@ export const calendarVerb: Verb<CalendarOptions> = {
         e.kind === "Change" ? [`ChangeRequest/${e.source.namespace ?? ""}/${e.source.name}`] : [],
       ),
     );
-    const inRange = detectConflicts(inputs).filter((c) =>
+    const inRange = detectConflicts({ ...inputs, operatorIdentity: options.operatorUsername }).filter((c) =>
       c.parties.some((p) => p.kind === "ChangeRequest" && shown.has(partyKey(p))),
     );
     const conflicts = [...conflictConditions(inRange).entries()]

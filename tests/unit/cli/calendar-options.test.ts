@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { UsageError } from "../../../src/cli/errors.js";
-import { resolveRange } from "../../../src/cli/verbs/calendar-options.js";
+import { DEFAULT_OPERATOR_USERNAME, resolveRange } from "../../../src/cli/verbs/calendar-options.js";
 import { calendarVerb } from "../../../src/cli/verbs/calendar.js";
 
 const ENV = { HOME: "/home/ann" };
@@ -15,6 +15,12 @@ describe("stagegate calendar flags", () => {
       since: now,
       until: new Date("2026-12-20T12:00:00Z"),
     });
+  });
+
+  it("leaves out the conflicts of changes the chart's operator opened, or those of the operator --operator names", () => {
+    assert.equal(calendarVerb.parse([], ENV).operatorUsername, DEFAULT_OPERATOR_USERNAME);
+    assert.equal(DEFAULT_OPERATOR_USERNAME, "system:serviceaccount:stagegate-system:stagegate-operator");
+    assert.equal(calendarVerb.parse(["--operator", "operator"], ENV).operatorUsername, "operator");
   });
 
   it("takes RFC 3339 times or durations from now, an environment, a selector, -A and -o ics with --file", () => {
@@ -62,6 +68,7 @@ describe("stagegate calendar flags", () => {
     [["--environment", "Prod!"], /--environment must be an Environment name/],
     [["-l", "owner=ann"], /-l\/--selector: "owner" is not a dimension label/],
     [["-A", "-n", "team-a"], /--all-namespaces and --namespace cannot be used together/],
+    [["--operator", ""], /--operator must name the operator's user name/],
     [["--bogus"], /unknown flag --bogus/],
     [["extra"], /unexpected argument "extra"/],
   ];
