@@ -46,6 +46,8 @@ export interface ReleaseStatusReport {
   currentEnvironment: string | null;
   currentState: ReleaseEnvironmentState | null;
   ready: { status: string; reason: string; message: string } | null;
+  /** The workflow template the release follows, as the server stamped it at creation; null for the default workflow. */
+  workflow: { template: string; generation: number; digest: string } | null;
   environments: EnvironmentReport[];
 }
 
@@ -94,6 +96,14 @@ export function reportReleaseStatus(release: ReleaseObject): ReleaseStatusReport
     currentState: status?.currentState ?? null,
     ready:
       ready === undefined ? null : { status: ready.status, reason: ready.reason, message: ready.message },
+    workflow:
+      release.spec.workflow === undefined
+        ? null
+        : {
+            template: release.spec.workflow.template,
+            generation: release.spec.workflow.generation,
+            digest: release.spec.workflow.digest,
+          },
     environments: [...pipeline, ...stray],
   };
 }
@@ -124,6 +134,10 @@ export function formatReleaseStatus(report: ReleaseStatusReport): string {
     [
       `Release ${report.name} (version ${report.version}) in namespace ${report.namespace}`,
       ready.trimEnd(),
+      report.workflow === null
+        ? "Workflow: the default (the Environments' own checks)"
+        : `Workflow: template ${report.workflow.template}, generation ${report.workflow.generation}, as it stood ` +
+          "when the release was created",
       "",
       ...report.environments.flatMap(environmentBlock),
     ].join("\n") + "\n"

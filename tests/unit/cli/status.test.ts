@@ -161,6 +161,34 @@ describe("stagegate status: what the formatter shows", () => {
     });
   }
 
+  it("names the workflow the release follows: the default, or the template and generation it was created with", () => {
+    const plain = reportReleaseStatus(release(undefined));
+    assert.equal(plain.workflow, null);
+    assert.match(formatReleaseStatus(plain), /^Workflow: the default \(the Environments' own checks\)$/m);
+    const digest = `sha256:${"a".repeat(64)}`;
+    const templated = ReleaseObject.parse({
+      ...release(undefined),
+      spec: {
+        ...release(undefined).spec,
+        pipeline: ["dev", "prod"],
+        workflowTemplate: "hotfix",
+        workflow: {
+          template: "hotfix",
+          uid: "u-1",
+          generation: 3,
+          digest,
+          spec: { changeType: "Hotfix", stages: [{ environment: "dev" }, { environment: "prod" }] },
+        },
+      },
+    });
+    const report = reportReleaseStatus(templated);
+    assert.deepEqual(report.workflow, { template: "hotfix", generation: 3, digest });
+    assert.match(
+      formatReleaseStatus(report),
+      /^Workflow: template hotfix, generation 3, as it stood when the release was created$/m,
+    );
+  });
+
   it("reports only the timestamps that are set, and every reason, in the JSON form", () => {
     const report = reportReleaseStatus(release(rows[1]?.status));
     assert.deepEqual(report.environments[0], {
