@@ -24,9 +24,9 @@ export function templateMismatch(spec: ReleaseSpec): string | undefined {
 }
 
 /**
- * Why `environment` does not admit a release following `pin` (no pin: the default workflow, always admitted);
- * undefined when it does. An Environment owns its gate: it may list the templates it admits
- * (`spec.gate.workflowTemplates`), and a regulated one admits only regulated templates; a template never lowers the
+ * Why `environment` does not admit a release following `pin` (no pin: the default workflow); undefined when it does.
+ * An Environment owns its gate: it may list the templates it admits (`spec.gate.workflowTemplates`; then a release
+ * must follow one of them), and a regulated one admits only regulated templates; a template never lowers the
  * Environment's own checks and approvals, it adds to them. Pure.
  */
 export function templateRefusal(
@@ -34,8 +34,14 @@ export function templateRefusal(
   env: EnvironmentSpec,
   pin: WorkflowPin | undefined,
 ): string | undefined {
-  if (pin === undefined) return undefined;
   const allowed = env.gate.workflowTemplates;
+  if (pin === undefined) {
+    // A list is a requirement: leaving the template out must not be the way around its tasks and approvals.
+    return allowed.length === 0
+      ? undefined
+      : `Environment ${environment} admits only releases following one of the workflow templates ` +
+          `[${allowed.join(", ")}] (spec.gate.workflowTemplates): set spec.workflowTemplate when you create the release`;
+  }
   if (allowed.length > 0 && !allowed.includes(pin.template)) {
     return (
       `Environment ${environment} admits only the workflow templates [${allowed.join(", ")}] ` +

@@ -419,6 +419,12 @@ describe(
         { type: "merge" },
       );
       await waitForEntry(w(), name, w().dev, gatedFor(/admits only the workflow templates \[hotfix-/));
+      // Leaving the template out is not the way around the list.
+      await assertDenied(
+        daveCreates(`plain-${id}`, {}),
+        "WorkflowTemplateRefused",
+        /admits only releases following one of the workflow templates \[hotfix-/,
+      );
       await w().admin.patch(
         resources.environment,
         w().dev,

@@ -225,8 +225,9 @@ export const GatePolicy = z
       .default([])
       .meta({
         description:
-          "Which WorkflowTemplates a release may follow into this environment. Empty: any template, or none. A " +
-          "regulated environment (spec.regulated) admits only templates marked regulated, whatever this lists.",
+          "Which WorkflowTemplates a release may follow into this environment; when set, a release must follow one " +
+          "of them. Empty: any template, or none. A regulated environment (spec.regulated) admits only templates " +
+          "marked regulated, whatever this lists.",
         "x-kubernetes-list-type": "set",
       }),
     freezes: z

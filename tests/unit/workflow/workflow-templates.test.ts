@@ -135,6 +135,11 @@ describe("what environments admit", () => {
     assert.equal(templateRefusal("dev", env(), pin), undefined);
     assert.equal(templateRefusal("dev", env(), undefined), undefined);
     assert.match(
+      templateRefusal("dev", env({ gate: { workflowTemplates: ["feature"] } }), undefined) ?? "",
+      /admits only releases following one of the workflow templates \[feature\]/,
+      "leaving the template out is not the way around a listed one",
+    );
+    assert.match(
       templateRefusal("dev", env({ gate: { workflowTemplates: ["hotfix"] } }), pin) ?? "",
       /admits only the workflow templates \[hotfix\]/,
     );
