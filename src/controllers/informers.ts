@@ -40,11 +40,17 @@ export interface Informers {
  * is dropped from the kinds no archive document is sealed from (Environments, delivery objects); the archived
  * kinds keep it, as their documents hold their metadata as cached. Delivery objects also lose the status their tool
  * keeps of what it deployed (resource trees, inventories, past syncs): only the adapters read their status, through
- * schemas that name none of it (src/controllers/delivery-unread.ts).
+ * schemas that name none of it (src/controllers/delivery-unread.ts). Every kind's strings are shared (ADR 0051): the
+ * same revisions, uids, names, times and messages repeated by a release, its children and its targets are kept once.
+ * tests/unit/controllers/cache-trimming-kinds.test.ts proves, kind by kind, that the cache holds every other field.
  */
 export const cacheTrimming = {
   /** Releases, ChangeRequests, DeploymentTasks and Approvals: archived with their metadata (ADR 0029). */
-  archived: trimmedForCache({ keepManagedFieldsOwning: [LOCK_ANNOTATION], dropAnnotations: [] }),
+  archived: trimmedForCache({
+    keepManagedFieldsOwning: [LOCK_ANNOTATION],
+    dropAnnotations: [],
+    shareStrings: true,
+  }),
   /** Environments and Flux HelmReleases. */
   other: trimmedForCache(notArchived()),
   /** Argo CD Applications, without the status Argo CD keeps for its own UI (see {@link ARGOCD_UNREAD_STATUS}). */
@@ -67,8 +73,23 @@ function notArchived(dropFields: readonly FieldPath[] = []): CacheTrimming {
     keepManagedFieldsOwning: [LOCK_ANNOTATION],
     dropAnnotations: [LAST_APPLIED_ANNOTATION],
     dropFields,
+    shareStrings: true,
   };
 }
+
+/** Which trimming of {@link cacheTrimming} each shared cache applies: the one place that says it. */
+export const cachedKinds = {
+  deploymentTasks: "archived",
+  environments: "other",
+  releases: "archived",
+  changeRequests: "archived",
+  approvals: "archived",
+  argoCDApplications: "argoCDApplications",
+  fluxKustomizations: "fluxKustomizations",
+  fluxHelmReleases: "other",
+  namespaces: "other",
+  argoCDProjects: "other",
+} as const satisfies Record<keyof Informers, keyof CacheTrimmingByKind>;
 
 /** What building the shared informers needs of the controllers' dependencies. */
 export type InformerDeps = Pick<ControllerDeps, "client" | "log" | "informer"> & {
@@ -102,27 +123,28 @@ export function createInformers(
   deps: InformerDeps,
   trimming: CacheTrimmingByKind = cacheTrimming,
 ): Informers {
+  const of = (name: keyof Informers): CacheTransform => trimming[cachedKinds[name]];
   const informers: Informers = {
-    deploymentTasks: informerFor(deps, resources.deploymentTask, trimming.archived),
-    environments: informerFor(deps, resources.environment, trimming.other),
-    releases: informerFor(deps, resources.release, trimming.archived),
-    changeRequests: informerFor(deps, resources.changeRequest, trimming.archived),
-    approvals: informerFor(deps, resources.approval, trimming.archived),
+    deploymentTasks: informerFor(deps, resources.deploymentTask, of("deploymentTasks")),
+    environments: informerFor(deps, resources.environment, of("environments")),
+    releases: informerFor(deps, resources.release, of("releases")),
+    changeRequests: informerFor(deps, resources.changeRequest, of("changeRequests")),
+    approvals: informerFor(deps, resources.approval, of("approvals")),
     argoCDApplications: informerFor(
       deps,
       deliveryResources.argoCDApplication,
-      trimming.argoCDApplications,
+      of("argoCDApplications"),
       true,
     ),
     fluxKustomizations: informerFor(
       deps,
       deliveryResources.fluxKustomization,
-      trimming.fluxKustomizations,
+      of("fluxKustomizations"),
       true,
     ),
-    fluxHelmReleases: informerFor(deps, deliveryResources.fluxHelmRelease, trimming.other, true),
-    namespaces: informerFor(deps, builtin.namespace, trimming.other),
-    argoCDProjects: informerFor(deps, argoCDProjectResource, trimming.other, true),
+    fluxHelmReleases: informerFor(deps, deliveryResources.fluxHelmRelease, of("fluxHelmReleases"), true),
+    namespaces: informerFor(deps, builtin.namespace, of("namespaces")),
+    argoCDProjects: informerFor(deps, argoCDProjectResource, of("argoCDProjects"), true),
   };
   takeInOwnWrites(deps.client, informerList(informers));
   return informers;

@@ -1,4 +1,5 @@
 import type { KubeObject } from "../kube/object.js";
+import { shareStrings } from "./shared-strings.js";
 
 /**
  * What an informer does to each object before caching it (client-go's `SetTransform`): it may only drop what no
@@ -23,6 +24,11 @@ export interface CacheTrimming {
    * through a value that is not an object (a list included), or to a key the object lacks, drops nothing.
    */
   dropFields?: readonly FieldPath[];
+  /**
+   * Whether the cached object's strings are made the one copy V8 keeps of each ({@link shareStrings}): the object
+   * keeps every value, and the revisions, uids, names and times it repeats with its children cost their memory once.
+   */
+  shareStrings?: boolean;
 }
 
 /** A path of keys into an object, from its top. */
@@ -30,17 +36,19 @@ export type FieldPath = readonly [string, ...string[]];
 
 /**
  * A transform dropping `metadata.managedFields` (but the entries that own a kept annotation, whole and in order),
- * the given annotations and the given fields. The object it is given is not changed: a new object is returned, with
- * new copies of the objects on the way to what it drops, sharing everything else. An object with nothing to drop is
- * returned as it is.
+ * the given annotations and the given fields, and sharing the strings of what is left when asked to. The object it is
+ * given keeps its value: a new object is returned, with new copies of the objects on the way to what it drops,
+ * sharing everything else (whose strings may be swapped for equal ones, which no reader can tell apart). An object
+ * with nothing to drop is returned as it is.
  */
 export function trimmedForCache(trimming: CacheTrimming): CacheTransform {
   const trimMetadata = metadataTrim(trimming);
   const dropFields = trimming.dropFields ?? [];
+  const share = trimming.shareStrings === true;
   return (object) => {
     let trimmed = trimMetadata(object);
     for (const path of dropFields) trimmed = withoutField(trimmed, path) as KubeObject;
-    return trimmed;
+    return share ? shareStrings(trimmed) : trimmed;
   };
 }
 
