@@ -110,7 +110,7 @@ describe("the operator manages its webhook certificate", () => {
     await waitFor("the CA in every caBundle of both configurations", async () => {
       const all = [...(await entries(mutatingType, stand.mutating)), ...(await entries())];
       const ours = all.filter((e) => e.name !== "foreign.example.com");
-      return ours.length === 8 && ours.every((e) => e.clientConfig.caBundle === caBundle) ? true : undefined;
+      return ours.length === 9 && ours.every((e) => e.clientConfig.caBundle === caBundle) ? true : undefined;
     });
     assert.equal(
       (await eventsAbout("IssuedCertificateAuthority")).length,
