@@ -86,8 +86,11 @@ const DECIDE_FORM = `<form class="decide" method="post" action="/decide">
   <input type="hidden" name="change" value="{{item.changeRequest}}">
   <label for="comment-{{item.namespace}}-{{item.approval}}">Comment</label>
   <input id="comment-{{item.namespace}}-{{item.approval}}" name="comment" maxlength="4096">
+  <label for="revisit-{{item.namespace}}-{{item.approval}}">Revisit in <span class="meta">(Defer only, e.g. 24h)</span></label>
+  <input id="revisit-{{item.namespace}}-{{item.approval}}" name="revisitIn" maxlength="32" size="8">
   <button type="submit" name="decision" value="Approve">✔ Approve</button>
   <button type="submit" name="decision" value="Reject">✖ Reject</button>
+  <button type="submit" name="decision" value="Defer">‖ Defer</button>
 </form>`;
 
 const WAITING = `<h1>Waiting for me</h1>

@@ -23,6 +23,7 @@ import { insightsTests } from "./dashboard-insights.js";
 import { proxyTests } from "./dashboard-proxy.js";
 import { retroTests } from "./dashboard-retro.js";
 import { roleTaskTests } from "./dashboard-roles.js";
+import { deferTests } from "./dashboard-defer.js";
 
 async function decisionsOf(w: DashboardWorld, name: string): Promise<Record<string, { decision: string }>> {
   return ApprovalObject.parse(await w.admin.get(resources.approval, name, w.team)).spec.decisions;
@@ -197,6 +198,7 @@ describe("the operations dashboard in headless Chromium against the real API ser
   insightsTests(() => w);
   retroTests(() => w);
   roleTaskTests(() => w);
+  deferTests(() => w);
 
   describe("stories", () => {
     it("two people with different RBAC see only what each may list", async () => {
