@@ -7,6 +7,7 @@ import { describeApiError } from "../cli/errors.js";
 import { ApiError } from "../runtime/kube/api-error.js";
 import type { ResourceType } from "../runtime/kube/resource.js";
 import { BoardRelease, boardRows, releaseRow } from "./board-view.js";
+import { environmentRoles } from "./environment-roles.js";
 import { filterQuery, type PageFilter } from "./query.js";
 import { CoreEvent, conditionLines, environmentTimes, eventLines } from "./release-view.js";
 import type { Session } from "./sessions.js";
@@ -86,7 +87,10 @@ export async function boardPage(session: Session, filter: PageFilter, ctx: PageC
   return { status: 200, html: layout("Pipeline board", body, session, { live, onBoard: true }) };
 }
 
-/** "Waiting for me": approvals awaiting the user's decision, and the open tasks the user owns. */
+/**
+ * "Waiting for me": approvals awaiting the user's decision, and the open tasks the user owns or shares through a
+ * group or a coordination role (the Environments' roles are read only when a task names a Role owner).
+ */
 export async function waitingPage(session: Session, filter: PageFilter, ctx: PageContext): Promise<Page> {
   const query = {
     namespaces: filter.namespaces,
@@ -100,10 +104,12 @@ export async function waitingPage(session: Session, filter: PageFilter, ctx: Pag
     WaitingTaskObject,
     query,
   );
+  const byRole = tasks.items.some((task) => task.spec.owners.some((owner) => owner.kind === "Role"));
+  const roles = byRole ? await environmentRoles(session.client) : { roles: new Map(), notices: [] };
   const body = templates.waiting({
     approvals: waitingApprovals(approvals.items, session.identity),
-    tasks: waitingTasks(tasks.items, session.identity, ctx.now()),
-    notices: [...approvals.notices, ...tasks.notices],
+    tasks: waitingTasks(tasks.items, session.identity, ctx.now(), roles.roles),
+    notices: [...approvals.notices, ...tasks.notices, ...roles.notices],
     csrf: session.csrf,
   });
   return { status: 200, html: layout("Waiting for me", body, session, { onWaiting: true }) };

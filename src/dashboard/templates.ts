@@ -86,8 +86,11 @@ const DECIDE_FORM = `<form class="decide" method="post" action="/decide">
   <input type="hidden" name="change" value="{{item.changeRequest}}">
   <label for="comment-{{item.namespace}}-{{item.approval}}">Comment</label>
   <input id="comment-{{item.namespace}}-{{item.approval}}" name="comment" maxlength="4096">
+  <label for="revisit-{{item.namespace}}-{{item.approval}}">Revisit in <span class="meta">(Defer only, e.g. 24h)</span></label>
+  <input id="revisit-{{item.namespace}}-{{item.approval}}" name="revisitIn" maxlength="32" size="8">
   <button type="submit" name="decision" value="Approve">✔ Approve</button>
   <button type="submit" name="decision" value="Reject">✖ Reject</button>
+  <button type="submit" name="decision" value="Defer">‖ Defer</button>
 </form>`;
 
 const WAITING = `<h1>Waiting for me</h1>
@@ -100,10 +103,11 @@ ${NOTICES}
 </li>{{/each}}</ul>
 {{else}}<p id="no-approvals">No approval waits for your decision.</p>{{/if}}
 <h2>My open tasks</h2>
+<p class="meta">Yours by name, and shared with you through a group or a coordination role you hold in the task's Environment.</p>
 {{#if tasks.length}}
-<table><thead><tr><th scope="col">Task</th><th scope="col">Type</th><th scope="col">Phase</th><th scope="col">Due</th></tr></thead>
-<tbody id="waiting-tasks">{{#each tasks}}<tr data-task="{{namespace}}/{{name}}"><th scope="row">{{title}}<br><span class="meta">{{namespace}}/{{name}}{{#if progress}} · {{progress}} done{{/if}}</span></th><td>{{type}}</td><td>{{phase}}</td><td>{{#if dueAt}}{{dueAt}}{{#if overdue}} <strong><span aria-hidden="true">⚠ </span>Overdue</strong>{{/if}}{{else}}no due date{{/if}}</td></tr>{{/each}}</tbody></table>
-{{else}}<p id="no-tasks">No open task is yours.</p>{{/if}}`;
+<table><thead><tr><th scope="col">Task</th><th scope="col">Type</th><th scope="col">Owned</th><th scope="col">Phase</th><th scope="col">Due</th></tr></thead>
+<tbody id="waiting-tasks">{{#each tasks}}<tr data-task="{{namespace}}/{{name}}"><th scope="row">{{title}}<br><span class="meta">{{namespace}}/{{name}}{{#if progress}} · {{progress}} done{{/if}}</span></th><td>{{type}}</td><td class="owned">{{owned}}</td><td>{{phase}}</td><td>{{#if dueAt}}{{dueAt}}{{#if overdue}} <strong><span aria-hidden="true">⚠ </span>Overdue</strong>{{/if}}{{else}}no due date{{/if}}</td></tr>{{/each}}</tbody></table>
+{{else}}<p id="no-tasks">No open task is yours or shared with you.</p>{{/if}}`;
 
 const RELEASE = `<h1>Release {{row.name}}</h1>
 <p class="meta">Namespace {{row.namespace}}{{#if row.version}} · version {{row.version}}{{/if}}{{#if row.dimensions}} · {{row.dimensions}}{{/if}}</p>

@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { DeploymentTaskSpec, DeploymentTaskStatus } from "../api/v1alpha1/deployment-task.js";
 import { ObjectMeta } from "../api/v1alpha1/meta.js";
+import type { RoleMembers } from "../api/v1alpha1/roles.js";
 import { assessAwaitingDecision } from "../cli/awaiting-decision.js";
 import type { ApprovalObject } from "../cli/change-control.js";
+import { ownership } from "../policy/task-ownership.js";
 import type { Identity } from "../runtime/kube/self-review.js";
 
 /** An approval waiting for the signed-in user, as the page shows it with its decide form. */
@@ -16,10 +18,12 @@ export interface WaitingApproval {
   expiresAt?: string;
 }
 
-/** A task the signed-in user owns that is not done. */
+/** A task the signed-in user owns, or shares through a group or a coordination role, that is not done. */
 export interface WaitingTask {
   namespace: string;
   name: string;
+  /** `mine`, or `shared via group qa, role QA`: as `stagegate tasks --mine` says it. */
+  owned: string;
   title: string;
   type: string;
   phase: string;
@@ -62,27 +66,30 @@ export function waitingApprovals(items: readonly ApprovalObject[], me: Identity)
 const DONE = new Set(["Succeeded", "Cancelled"]);
 
 /**
- * Whether `me` owns a task: by user name or by one of my authenticated groups. A Role owner is never matched by
- * name (a user called QA holds nothing); tasks shared through a coordination role are listed by `stagegate tasks
- * --mine`, not here yet.
+ * The tasks `me` owns (by user name) or shares (through one of my authenticated groups, or a coordination role my
+ * name or groups hold in the task's Environment, `roles` by Environment name) that are neither succeeded nor
+ * cancelled, the earliest due first; `now` judges overdue. Ownership is `stagegate tasks --mine`'s own function; a
+ * Role owner is never matched by name, and a role in an Environment not in `roles` (one the user may not read)
+ * stands for nobody.
  */
-function owns(task: WaitingTaskObject, me: Identity): boolean {
-  return task.spec.owners.some((owner) =>
-    owner.kind === "Group"
-      ? me.groups.includes(owner.name)
-      : owner.kind !== "Role" && owner.name === me.username,
-  );
-}
-
-/** The tasks `me` owns that are neither succeeded nor cancelled, the earliest due first; `now` judges overdue. */
-export function waitingTasks(items: readonly WaitingTaskObject[], me: Identity, now: Date): WaitingTask[] {
+export function waitingTasks(
+  items: readonly WaitingTaskObject[],
+  me: Identity,
+  now: Date,
+  roles: ReadonlyMap<string, readonly RoleMembers[]> = new Map(),
+): WaitingTask[] {
   return items
-    .filter((task) => owns(task, me) && !DONE.has(task.status?.phase ?? ""))
-    .map((task) => {
+    .filter((task) => !DONE.has(task.status?.phase ?? ""))
+    .flatMap((task) => {
+      const owned = ownership(task.spec.owners, roles.get(task.spec.environment ?? "") ?? [], me);
+      return owned === undefined ? [] : [{ task, owned }];
+    })
+    .map(({ task, owned }) => {
       const dueAt = task.status?.dueAt ?? task.spec.dueAt;
       return {
         namespace: task.metadata.namespace ?? "",
         name: task.metadata.name,
+        owned: owned.kind === "mine" ? "mine" : `shared via ${owned.via.join(", ")}`,
         title: task.spec.title,
         type: task.spec.type,
         phase: task.status?.phase ?? "Not yet seen by the operator",

@@ -338,7 +338,8 @@ async function seedOperations(admin: KubeClient, team: string, other: string): P
   });
 }
 
-async function openChange(
+/** Opens a ChangeRequest for `release` in prod and its Approval (the operator's work; no operator runs here). */
+export async function openChange(
   admin: KubeClient,
   namespace: string,
   name: string,

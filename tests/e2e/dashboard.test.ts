@@ -22,6 +22,8 @@ import { operationsTests } from "./dashboard-operations.js";
 import { insightsTests } from "./dashboard-insights.js";
 import { proxyTests } from "./dashboard-proxy.js";
 import { retroTests } from "./dashboard-retro.js";
+import { roleTaskTests } from "./dashboard-roles.js";
+import { deferTests } from "./dashboard-defer.js";
 
 async function decisionsOf(w: DashboardWorld, name: string): Promise<Record<string, { decision: string }>> {
   return ApprovalObject.parse(await w.admin.get(resources.approval, name, w.team)).spec.decisions;
@@ -195,6 +197,8 @@ describe("the operations dashboard in headless Chromium against the real API ser
   proxyTests(() => w);
   insightsTests(() => w);
   retroTests(() => w);
+  roleTaskTests(() => w);
+  deferTests(() => w);
 
   describe("stories", () => {
     it("two people with different RBAC see only what each may list", async () => {

@@ -40,6 +40,22 @@ function parseAsInPod(container: Container) {
   return parseRunConfig(container.args.slice(1), env);
 }
 
+/** The dashboard Deployment's pod spec and its container's flags, parsed as the dashboard parses them. */
+function dashboardPod(objects: readonly KubeObject[]) {
+  const deployment = objects.find(
+    (obj) => obj.kind === "Deployment" && obj.metadata.name === "stagegate-dashboard",
+  );
+  assert.ok(deployment, "the chart renders the dashboard Deployment");
+  const spec = (
+    deployment.spec as {
+      template: {
+        spec: { containers: { args: string[] }[]; volumes: { name: string; configMap?: { name: string } }[] };
+      };
+    }
+  ).template.spec;
+  return { spec, config: parseDashboardConfig(spec.containers[0]?.args ?? []) };
+}
+
 const NON_DEFAULT = [
   "replicas=3",
   "operator.workers=8",
@@ -101,6 +117,21 @@ describe("the chart's values", () => {
     ],
     ["metrics.port=70000", /at '\/metrics\/port': maximum/],
     ["dashboard.enabled=true", /at '\/dashboard\/tlsSecret': minLength: got 0, want 1/],
+    ["dashboard.proxy.enabled=true", /at '\/dashboard\/proxy\/allowedNames': minItems: got 0, want 1/],
+    [
+      "dashboard.proxy.enabled=true",
+      /at '\/dashboard\/proxy\/clientCA\/configMap': minLength: got 0, want 1/,
+    ],
+    ["calendarFeed.port=0", /at '\/calendarFeed\/port': minimum: got 0, want 1/],
+    ["notifications.maxAttempts=51", /at '\/notifications\/maxAttempts': maximum: got 51, want 50/],
+    [
+      "notifications.pollInterval=often",
+      /at '\/notifications\/pollInterval': 'often' does not match pattern/,
+    ],
+    [
+      "notifications.allowedNetworks={10.0.0.0}",
+      /at '\/notifications\/allowedNetworks\/0': '10.0.0.0' does not match pattern/,
+    ],
   ];
   for (const [value, message] of badValues) {
     it(`refuses ${value} with an error naming the field`, async () => {
@@ -365,6 +396,112 @@ describe("the chart's values", () => {
       caFile: "/etc/stagegate/audit-feed-ca/ca.crt",
     });
     assert.ok(fed?.volumes.some((v) => v.configMap?.name === "audit-feed-ca"));
+  });
+
+  it("renders the calendar feed, notifications and the dashboard's proxy listener off by default, and on as flags their processes parse", async () => {
+    const defaults = await renderChart(await helmBinary(), {
+      set: ["dashboard.enabled=true", "dashboard.tlsSecret=dashboard-tls"],
+    });
+    const off = parseAsInPod(operatorContainer(defaults));
+    assert.equal(off.calendarFeedAddress, "0", "no calendar feed by default");
+    assert.equal(off.notifications, false, "no notifications by default");
+    assert.equal(
+      defaults.some((obj) => obj.metadata.name === "stagegate-calendar-feed"),
+      false,
+      "no calendar feed Service",
+    );
+    assert.equal(dashboardPod(defaults).config.proxy, undefined, "no proxy listener by default");
+    assert.equal(
+      defaults.some((obj) => obj.kind === "NetworkPolicy" && obj.metadata.name === "stagegate-dashboard"),
+      false,
+    );
+
+    const objects = await renderChart(await helmBinary(), {
+      set: [
+        "dashboard.enabled=true",
+        "dashboard.tlsSecret=dashboard-tls",
+        "dashboard.proxy.enabled=true",
+        "dashboard.proxy.port=9444",
+        "dashboard.proxy.clientCA.configMap=dashboard-proxy-ca",
+        "dashboard.proxy.allowedNames={oauth2-proxy,pomerium}",
+        "dashboard.proxy.from[0].podSelector.matchLabels.app=oauth2-proxy",
+        "calendarFeed.enabled=true",
+        "calendarFeed.port=9556",
+        "notifications.enabled=true",
+        "notifications.allowedNetworks={10.20.0.0/16,fd00::/8}",
+        "notifications.pollInterval=5s",
+        "notifications.maxAttempts=9",
+        "notifications.retryBackoff=30s",
+      ],
+    });
+    const container = operatorContainer(objects);
+    const config = parseAsInPod(container);
+    assert.equal(config.calendarFeedAddress, ":9556");
+    assert.equal(container.ports.find((p) => p.name === "calendar-feed")?.containerPort, 9556);
+    assert.ok(
+      config.certDnsNames?.includes("stagegate-calendar-feed.stagegate-system.svc"),
+      "the serving certificate names the calendar feed's Service",
+    );
+    const service = objects.find(
+      (obj) => obj.kind === "Service" && obj.metadata.name === "stagegate-calendar-feed",
+    );
+    assert.deepEqual((service?.spec as { ports: unknown[] } | undefined)?.ports, [
+      { name: "calendar-feed", port: 9556, targetPort: "calendar-feed", protocol: "TCP" },
+    ]);
+    assert.ok(
+      objects.some(
+        (obj) => obj.kind === "NetworkPolicy" && obj.metadata.name === "stagegate-operator-calendar-feed",
+      ),
+    );
+    assert.equal(config.notifications, true);
+    assert.deepEqual(config.notificationAllowedNetworks, [
+      { address: "10.20.0.0", prefix: 16 },
+      { address: "fd00::", prefix: 8 },
+    ]);
+    assert.equal(config.notificationPollMs, 5_000);
+    assert.equal(config.notificationMaxAttempts, 9);
+    assert.equal(config.notificationRetryBackoffMs, 30_000);
+
+    const dashboard = dashboardPod(objects);
+    assert.deepEqual(dashboard.config.proxy, {
+      address: ":9444",
+      clientCaFile: "/etc/stagegate/dashboard-proxy-ca/ca.crt",
+      allowedNames: ["oauth2-proxy", "pomerium"],
+    });
+    assert.deepEqual(
+      dashboard.spec.volumes.find((v) => v.name === "proxy-ca")?.configMap,
+      { name: "dashboard-proxy-ca" },
+      "the proxy's CA is mounted from its ConfigMap",
+    );
+    const dashboardService = objects.find(
+      (obj) => obj.kind === "Service" && obj.metadata.name === "stagegate-dashboard",
+    );
+    assert.deepEqual(
+      (dashboardService?.spec as { ports: { name: string; port: number }[] } | undefined)?.ports.map((p) => [
+        p.name,
+        p.port,
+      ]),
+      [
+        ["https", 8443],
+        ["proxy", 9444],
+      ],
+    );
+    const policy = objects.find(
+      (obj) => obj.kind === "NetworkPolicy" && obj.metadata.name === "stagegate-dashboard",
+    );
+    assert.deepEqual((policy?.spec as { ingress: unknown[] } | undefined)?.ingress, [
+      { ports: [{ port: 8443, protocol: "TCP" }] },
+      {
+        ports: [{ port: 9444, protocol: "TCP" }],
+        from: [{ podSelector: { matchLabels: { app: "oauth2-proxy" } } }],
+      },
+    ]);
+    assert.deepEqual(
+      ((policy?.spec as { podSelector: { matchLabels: Record<string, string> } } | undefined)?.podSelector
+        .matchLabels ?? {})["app.kubernetes.io/component"],
+      "dashboard",
+      "the policy selects the dashboard's pods only",
+    );
   });
 });
 

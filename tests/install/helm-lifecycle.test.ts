@@ -160,6 +160,52 @@ describe("the Helm chart on a real API server", () => {
     }
   });
 
+  it("the dashboard's proxy listener, the calendar feed and notifications are off by default, and accepted by the API server when on", async () => {
+    const defaults = await helmOffline(["template", "stagegate", CHART_DIR, "--namespace=dry-run-listeners"]);
+    assert.equal(defaults.code, 0, defaults.stderr);
+    for (const absent of [
+      "--calendar-feed-bind-address",
+      "--notifications",
+      "--proxy-address",
+      "stagegate-calendar-feed",
+      "name: stagegate-dashboard",
+    ]) {
+      assert.equal(defaults.stdout.includes(absent), false, `${absent} is not rendered by default`);
+    }
+    await k.kubectlOk(["create", "namespace", "dry-run-listeners"]);
+    const rendered = await helmOffline([
+      "template",
+      "stagegate",
+      CHART_DIR,
+      "--namespace=dry-run-listeners",
+      ...clientCaArgs,
+      ...[
+        "dashboard.enabled=true",
+        "dashboard.tlsSecret=dashboard-tls",
+        "dashboard.proxy.enabled=true",
+        "dashboard.proxy.clientCA.configMap=dashboard-proxy-ca",
+        "dashboard.proxy.allowedNames={oauth2-proxy}",
+        "dashboard.proxy.from[0].podSelector.matchLabels.app=oauth2-proxy",
+        "calendarFeed.enabled=true",
+        "networkPolicy.calendarFeed.from[0].namespaceSelector.matchLabels.calendar=readers",
+        "notifications.enabled=true",
+        "notifications.allowedNetworks={10.20.0.0/16}",
+      ].flatMap((value) => ["--set", value]),
+    ]);
+    assert.equal(rendered.code, 0, rendered.stderr);
+    const out = await dryRun(rendered.stdout);
+    for (const object of [
+      "service/stagegate-calendar-feed",
+      "networkpolicy.networking.k8s.io/stagegate-operator-calendar-feed",
+      "networkpolicy.networking.k8s.io/stagegate-dashboard",
+      "deployment.apps/stagegate-dashboard",
+      "service/stagegate-dashboard",
+      "statefulset.apps/stagegate-operator",
+    ]) {
+      assert.match(out, new RegExp(`${object} serverside-applied \\(server dry run\\)`), object);
+    }
+  });
+
   it("installs (an older chart) with CRDs, the empty certificate Secret, webhooks whose caBundle the operator writes, and the operator's RBAC", async () => {
     const install = await k.helm([
       "install",

@@ -154,12 +154,12 @@ describe("stagegate retro and insights failures over a file trail", () => {
     const rows = csv.stdout.trimEnd().split("\n");
     assert.equal(
       rows[0],
-      "pattern,promotions_with,failures_with,rate_with,ci_low_with,ci_high_with,promotions_without,failures_without,rate_without,ci_low_without,ci_high_without,verdict",
+      "pattern,promotions_with,failures_with,rate_with,ci_low_with,ci_high_with,promotions_without,failures_without,rate_without,ci_low_without,ci_high_without,verdict,not_judged",
     );
-    assert.equal(rows.length, 7);
+    assert.equal(rows.length, 8);
     assert.match(
       csv.stdout,
-      /^lateApproval,13,10,0\.7692,0\.4974,0\.9182,13,1,0\.0769,0\.0137,0\.3331,higher$/m,
+      /^lateApproval,13,10,0\.7692,0\.4974,0\.9182,13,1,0\.0769,0\.0137,0\.3331,higher,0$/m,
     );
     const table = await stagegate(["insights", "failures", trail, ...NOVEMBER, "--usual-hours", "08-18"]);
     assert.equal(table.code, 0, table.stderr);
@@ -167,7 +167,15 @@ describe("stagegate retro and insights failures over a file trail", () => {
       table.stdout,
       /lateApproval\s+13\s+10\s+76\.9% \(95% CI 49\.7%-91\.8%\)\s+13\s+1\s+7\.7% .* higher/,
     );
-    assert.match(table.stdout, /large change set: no audit entry records how many work items or commits/);
+    assert.match(
+      table.stdout,
+      /Large change set: not judged: no promotion in the window has a recorded change set size/,
+    );
+    assert.match(
+      csv.stdout,
+      /^largeChangeSet,0,0,,,,0,0,,,,not enough data,26$/m,
+      "no size recorded: none judged",
+    );
   });
 
   it("names a trail with a forged line at the top and counts the forged failure for nothing", async () => {
@@ -252,6 +260,10 @@ describe("stagegate retro and insights failures over a file trail", () => {
       [
         ["insights", "failures", trail, ...NOVEMBER, "--late-within", "soon"],
         /--late-within "soon" is not a duration/,
+      ],
+      [
+        ["insights", "failures", trail, ...NOVEMBER, "--large-change", "0"],
+        /--large-change must be a whole number of commits, at least 1/,
       ],
       [["insights", "failures", ...NOVEMBER], /name the trails to read/],
     ];

@@ -167,6 +167,8 @@ describe("separation of duties holds against the people who made the change", ()
     assert.match(String(duties.identityMapping), /^sha256:[0-9a-f]{64}$/);
     // Read from the repository, not the Release: where the change's lead time starts (ADR 0042).
     assert.equal(duties.firstCommitAt, "2026-11-20T08:15:00.000Z");
+    // Nothing ran in the environment before: the range is the revision's whole history, no change set (ADR 0050).
+    assert.equal(duties.changeSet, undefined);
   });
 
   it("denies alice creating a release that names bob as its declarer", async () => {

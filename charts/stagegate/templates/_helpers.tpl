@@ -54,10 +54,14 @@ stagegate-webhook-client-ca
 {{- end -}}
 {{- end }}
 
-{{/* DNS names of the serving certificate: the webhook, receivers and metrics Services. */}}
+{{/* DNS names of the serving certificate: the webhook, receivers and metrics Services, and the audit and calendar
+feeds' when they are served. */}}
 {{- define "stagegate.servingDnsNames" -}}
 {{- $ns := .Release.Namespace -}}
-{{- range $svc := list "stagegate-webhook" "stagegate-receivers" "stagegate-metrics" }}
+{{- $services := list "stagegate-webhook" "stagegate-receivers" "stagegate-metrics" -}}
+{{- if .Values.audit.feed.enabled }}{{ $services = append $services "stagegate-audit-feed" }}{{ end -}}
+{{- if .Values.calendarFeed.enabled }}{{ $services = append $services "stagegate-calendar-feed" }}{{ end -}}
+{{- range $svc := $services }}
 - {{ $svc }}.{{ $ns }}.svc
 - {{ $svc }}.{{ $ns }}.svc.cluster.local
 {{- end }}

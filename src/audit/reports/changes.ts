@@ -11,6 +11,11 @@ export interface ApprovalRound {
   requiredGroups: string[];
   excluded: { user: string; reason: string }[];
   riskClass: string | undefined;
+  /**
+   * The change set the operator read from git for this round (separation of duties' evidence): how many commits
+   * between the revision the environment ran and the change's. Undefined when not recorded.
+   */
+  changeSet: { commits: number; range: string } | undefined;
 }
 
 /** One person's decision on an Approval (`DecisionRecorded`): the identity is the API server's, not typed. */
@@ -95,6 +100,17 @@ function emptyStory(key: string): ChangeStory {
   };
 }
 
+/** The change set recorded in an ApprovalOpened entry's separation-of-duties evidence, when it is well formed. */
+function changeSetOf(entry: StoredAuditEntry): ApprovalRound["changeSet"] {
+  const set = detail.record(entry, "separationOfDuties")?.changeSet;
+  if (typeof set !== "object" || set === null) return undefined;
+  const { commits, range } = set as Record<string, unknown>;
+  if (typeof commits !== "number" || !Number.isInteger(commits) || commits < 0 || typeof range !== "string") {
+    return undefined;
+  }
+  return { commits, range };
+}
+
 /** "user alice", "group cab" from `eligible: {users, groups}`. */
 function eligibleOf(entry: StoredAuditEntry): string[] {
   const eligible = detail.record(entry, "eligible");
@@ -131,6 +147,7 @@ function applyEntry(story: ChangeStory, entry: StoredAuditEntry): void {
           reason: textOf(e, "reason") ?? "",
         })),
         riskClass: detail.text(entry, "riskClass"),
+        changeSet: changeSetOf(entry),
       });
       return;
     case "DecisionRecorded":

@@ -48,6 +48,11 @@ export const FAILURES_FLAGS = {
     help: "recorded dimensions, e.g. team=payments,region!=eu-west,tag=pci (keys: team, service, region, tenant, customerImpact, tag)",
   },
   ...PATTERN_FLAGS,
+  "large-change": {
+    type: "string",
+    value: "COMMITS",
+    help: "a change set of this many commits or more is large (default: more than the window's 80th percentile)",
+  },
   output: { type: "string", short: "o", value: "FORMAT", help: "table (default), json or csv" },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -63,6 +68,11 @@ const FailuresFlags = z
   .object({
     since: Instant("since"),
     until: Instant("until"),
+    largeChangeCommits: z
+      .string()
+      .regex(/^[1-9][0-9]{0,5}$/, "--large-change must be a whole number of commits, at least 1, such as 20")
+      .transform(Number)
+      .optional(),
     output: z
       .enum(["table", "json", "csv"], { error: "-o/--output must be table, json or csv" })
       .default("table"),
@@ -79,6 +89,8 @@ export type InsightsFailuresOptions = Omit<GlobalOptions, "output"> & {
   usualHours: UsualHours | undefined;
   timeZone: string;
   lateWithinMs: number;
+  /** A change set of this many commits or more is large; undefined: from the window's recorded sizes. */
+  largeChangeCommits: number | undefined;
   output: "table" | "json" | "csv";
   checkpoints: CheckpointChoice | undefined;
 };
@@ -178,6 +190,7 @@ export function parseFailuresOptions(
   const flags = validateFlags(FailuresFlags, {
     since: values.since,
     until: values.until,
+    largeChangeCommits: values["large-change"],
     output: values.output,
   });
   const selector = asUsage(() => parseSelector(typeof values.selector === "string" ? values.selector : ""));
@@ -188,6 +201,7 @@ export function parseFailuresOptions(
     files: [...files],
     database,
     ...flags,
+    largeChangeCommits: flags.largeChangeCommits,
     selector,
     ...patterns,
     checkpoints: parseCheckpointChoice(values, files),

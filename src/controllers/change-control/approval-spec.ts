@@ -39,6 +39,12 @@ export interface DutyEvidence {
    * spec): where the lead time for changes starts (ADR 0042). Absent when git was not read.
    */
   firstCommitAt?: string;
+  /**
+   * The size of the change set: how many commits git reported between the revision the environment ran and the
+   * one the change brings (`range`, `<running>..<revision>`), for the large-change-set failure pattern (ADR 0041).
+   * Absent when git was not read, or when nothing ran there before (the range is then the revision's whole history).
+   */
+  changeSet?: { commits: number; range: string };
 }
 
 /** The spec the operator writes when it opens an Approval; fixed from then on. */
@@ -187,6 +193,7 @@ export function decideApprovalPath(input: ApprovalPolicyInput): ApprovalPath {
     unmapped: duties.unmapped,
     ...(input.identities === undefined ? {} : { identityMapping: input.identities.digest }),
     ...firstCommitOf(git),
+    ...changeSetOf(git),
   };
   return { kind: "approval", spec, evidence };
 }
@@ -211,6 +218,12 @@ export function excludedApprovers(
 
 function unique(values: readonly string[]): string[] {
   return [...new Set(values)];
+}
+
+/** How many commits git read between the running revision and the change's, for the evidence; nothing otherwise. */
+function changeSetOf(git: GitAuthors): { changeSet?: { commits: number; range: string } } {
+  if (git.state !== "read" || !git.range.includes("..")) return {};
+  return { changeSet: { commits: git.commits.length, range: git.range } };
 }
 
 /** The oldest author date of the commits read from git, for the evidence; nothing when git was not read. */

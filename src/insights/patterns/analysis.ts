@@ -1,7 +1,10 @@
 import type { ExportedEntry } from "../../audit/export/sources.js";
+import { largeChangeSetOf } from "./change-sets.js";
 import {
+  changeSetOf,
   detectPatterns,
   indexEntries,
+  PARTIAL_PATTERNS,
   PATTERN_IDS,
   PATTERNS,
   UNRECORDED_PATTERNS,
@@ -48,6 +51,8 @@ export interface FailureQuery {
   /** Given usual hours; undefined to read them from the trail's promotions in `timeZone`. */
   usualHours: UsualHours | undefined;
   timeZone: string;
+  /** A change set of at least this many commits is large; undefined to read it from the window's recorded sizes. */
+  largeChangeCommits?: number | undefined;
   minimum?: number;
 }
 
@@ -57,6 +62,8 @@ export interface PatternRow {
   description: string;
   with: GroupRate;
   without: GroupRate;
+  /** Promotions in neither group: the trail does not record what the pattern needs (a change set's size). */
+  notJudged: number;
   verdict: Verdict;
 }
 
@@ -75,6 +82,8 @@ export interface FailureAnalysis {
   since: string;
   until: string;
   usualHours: string;
+  /** What a large change set is in this analysis, and where the threshold came from. */
+  largeChangeSet: string;
   lateWithinMs: number;
   minimum: number;
   /** Promotions in the window matching the selector. */
@@ -111,12 +120,25 @@ export function analyseFailures(items: readonly ExportedEntry[], query: FailureQ
       promotions.map((p) => p.time),
       query.timeZone,
     );
-  const options: PatternOptions = { lateWithinMs: query.lateWithinMs, usualHours };
-  const judged = promotions.map((p) => ({ promotion: p, hits: detectPatterns(p, index, options) }));
+  const sizes = promotions.flatMap((p) => changeSetOf(p, index)?.commits ?? []);
+  const largeChangeSet = largeChangeSetOf(sizes, query.largeChangeCommits);
+  const options: PatternOptions = { lateWithinMs: query.lateWithinMs, usualHours, largeChangeSet };
+  const judged = promotions.map((p) => ({
+    promotion: p,
+    hits: detectPatterns(p, index, options),
+    sized: changeSetOf(p, index) !== undefined,
+  }));
   const minimum = query.minimum ?? MIN_GROUP;
   const patterns = PATTERN_IDS.map((pattern): PatternRow => {
-    const withIt = judged.filter((j) => j.hits.some((h) => h.pattern === pattern));
-    const without = judged.filter((j) => !j.hits.some((h) => h.pattern === pattern));
+    // A pattern told only where the trail records what it needs is judged on those promotions alone.
+    const population =
+      PARTIAL_PATTERNS.has(pattern) && largeChangeSet !== undefined
+        ? judged.filter((j) => j.sized)
+        : PARTIAL_PATTERNS.has(pattern)
+          ? []
+          : judged;
+    const withIt = population.filter((j) => j.hits.some((h) => h.pattern === pattern));
+    const without = population.filter((j) => !j.hits.some((h) => h.pattern === pattern));
     const rate = (group: typeof judged): GroupRate =>
       groupRate(group.filter((j) => promotionFailed(j.promotion)).length, group.length);
     const a = rate(withIt);
@@ -126,6 +148,7 @@ export function analyseFailures(items: readonly ExportedEntry[], query: FailureQ
       description: PATTERNS[pattern],
       with: a,
       without: b,
+      notJudged: judged.length - population.length,
       verdict: compareRates(a, b, minimum),
     };
   });
@@ -134,6 +157,10 @@ export function analyseFailures(items: readonly ExportedEntry[], query: FailureQ
     since: query.since.toISOString(),
     until: query.until.toISOString(),
     usualHours: usualHours?.source ?? "not judged: no promotion in the window",
+    largeChangeSet:
+      largeChangeSet === undefined
+        ? "not judged: no promotion in the window has a recorded change set size"
+        : `at least ${largeChangeSet.minCommits} commits (${largeChangeSet.source})`,
     lateWithinMs: query.lateWithinMs,
     minimum,
     promotions: promotions.length,

@@ -35,6 +35,7 @@ const CSV_HEADER = [
   "ci_low_without",
   "ci_high_without",
   "verdict",
+  "not_judged",
 ];
 
 const cell = (value: number | undefined): string => (value === undefined ? "" : value.toFixed(4));
@@ -47,7 +48,9 @@ function csvRow(row: PatternRow): string {
     cell(g.interval?.low),
     cell(g.interval?.high),
   ];
-  return [row.pattern, ...group(row.with), ...group(row.without), row.verdict].join(",");
+  return [row.pattern, ...group(row.with), ...group(row.without), row.verdict, String(row.notJudged)].join(
+    ",",
+  );
 }
 
 /**
@@ -74,9 +77,21 @@ export function failuresTable(analysis: FailureAnalysis, trails: readonly TrailL
       `deployments, ${analysis.rollbacks} rollbacks).`,
     `Usual hours: ${analysis.usualHours}. "Shortly before" means within ${analysis.lateWithinMs / 60_000} min. ` +
       `No claim is made from a group of fewer than ${analysis.minimum} promotions.`,
+    `Large change set: ${analysis.largeChangeSet}; a promotion whose size the trail does not record is judged ` +
+      "neither way (NOT JUDGED).",
     "",
   );
-  const header = ["PATTERN", "WITH", "FAILED", "RATE WITH", "WITHOUT", "FAILED", "RATE WITHOUT", "VERDICT"];
+  const header = [
+    "PATTERN",
+    "WITH",
+    "FAILED",
+    "RATE WITH",
+    "WITHOUT",
+    "FAILED",
+    "RATE WITHOUT",
+    "VERDICT",
+    "NOT JUDGED",
+  ];
   const rows = analysis.patterns.map((r) => [
     r.pattern,
     String(r.with.promotions),
@@ -86,6 +101,7 @@ export function failuresTable(analysis: FailureAnalysis, trails: readonly TrailL
     String(r.without.failures),
     formatRate(r.without),
     r.verdict,
+    String(r.notJudged),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   for (const row of [header, ...rows]) {
@@ -96,7 +112,7 @@ export function failuresTable(analysis: FailureAnalysis, trails: readonly TrailL
         .trimEnd(),
     );
   }
-  lines.push("", "Not recorded in the trail:");
+  if (analysis.unrecorded.length > 0) lines.push("", "Not recorded in the trail:");
   for (const u of analysis.unrecorded) lines.push(`  ${u.why}.`);
   if (analysis.failed.length > 0) lines.push("", "Failed or rolled-back promotions:");
   for (const f of analysis.failed) {

@@ -14,6 +14,9 @@ export const PATTERNS = {
   outsideHours: "outside usual hours: the promotion happened outside the usual hours",
   skippedStage: "skipped stage: a stage skip was refused, or a freeze passed as break-glass, before it",
   overdueTask: "overdue task: an emergency change's review of the release was overdue when it was promoted",
+  largeChangeSet:
+    "large change set: the change brought more commits than the threshold, as the operator read them from git " +
+    "(promotions whose size is not recorded are judged neither way)",
 } as const;
 
 /** A pattern's id. */
@@ -23,11 +26,10 @@ export type PatternId = keyof typeof PATTERNS;
 export const PATTERN_IDS = Object.keys(PATTERNS) as PatternId[];
 
 /** Patterns asked about that the trail does not record, with why: reported as such, never guessed. */
-export const UNRECORDED_PATTERNS = {
-  largeChangeSet:
-    "large change set: no audit entry records how many work items or commits a promotion carries " +
-    "(ReleasePromoted records the revision only), so this pattern cannot be told from the trail",
-} as const;
+export const UNRECORDED_PATTERNS: Readonly<Record<string, string>> = {};
+
+/** Patterns judged only on the promotions whose trail records what they need; the others are in neither group. */
+export const PARTIAL_PATTERNS: ReadonlySet<PatternId> = new Set<PatternId>(["largeChangeSet"]);
 
 /** One pattern a promotion shows, with the recorded facts that show it, as a sentence. */
 export interface PatternHit {
@@ -41,6 +43,14 @@ export interface PatternHit {
 export interface PatternOptions {
   lateWithinMs: number;
   usualHours: UsualHours | undefined;
+  /** A change set of at least this many commits is large (none: not judged). */
+  largeChangeSet?: LargeChangeSet | undefined;
+}
+
+/** What "large" means for a change set, and where that came from (a flag, or the window's own sizes). */
+export interface LargeChangeSet {
+  minCommits: number;
+  source: string;
 }
 
 interface CheckDone {
@@ -237,6 +247,33 @@ function overdueHits(promotion: Promotion, index: PatternIndex): PatternHit[] {
       ];
 }
 
+/**
+ * The size of the change set a promotion brought: the commits the operator read from git for the last approval round
+ * of its change (ApprovalOpened's evidence); undefined when the trail does not record it.
+ */
+export function changeSetOf(
+  promotion: Promotion,
+  index: PatternIndex,
+): { commits: number; range: string; change: string } | undefined {
+  if (promotion.changeRequest === undefined) return undefined;
+  const namespace = promotion.release.slice(0, promotion.release.indexOf("/"));
+  const story = index.changes.get(`${namespace}/${promotion.changeRequest}`);
+  const set = story?.rounds.findLast((r) => r.changeSet !== undefined)?.changeSet;
+  return set === undefined || story === undefined ? undefined : { ...set, change: story.name };
+}
+
+function changeSetHit(promotion: Promotion, index: PatternIndex, options: PatternOptions): PatternHit[] {
+  const large = options.largeChangeSet;
+  const set = changeSetOf(promotion, index);
+  if (large === undefined || set === undefined || set.commits < large.minCommits) return [];
+  return [
+    {
+      pattern: "largeChangeSet",
+      evidence: `change ${set.change} brought ${set.commits} commits (${set.range}), at least ${large.minCommits} (${large.source})`,
+    },
+  ];
+}
+
 /** The patterns one promotion shows, each with its evidence. Pure. */
 export function detectPatterns(
   promotion: Promotion,
@@ -251,5 +288,6 @@ export function detectPatterns(
     ...hoursHit(promotion, options),
     ...skipHits(promotion, index),
     ...overdueHits(promotion, index),
+    ...changeSetHit(promotion, index, options),
   ];
 }

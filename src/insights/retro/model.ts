@@ -125,6 +125,7 @@ export function buildRetro(
     questions: questionsFor({ judged, waits, rollbacks, alerts, changes }),
     notRecorded: [
       ...Object.values(UNRECORDED_PATTERNS),
+      "the size of a change set where the operator did not read its commits from git (ApprovalOpened records it then)",
       "when check tasks were opened, and waits on a lock, a window or a freeze: the trail records none of them",
     ],
   };

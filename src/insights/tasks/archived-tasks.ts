@@ -25,7 +25,8 @@ export interface ArchivedTask {
 }
 
 const Owner = z.looseObject({ kind: z.string(), name: z.string() });
-const TaskDocument = z.looseObject({
+/** The fields of a DeploymentTask the rates read, from an archive document or the cluster. */
+export const TaskDocument = z.looseObject({
   metadata: z.looseObject({
     namespace: z.string().default(""),
     name: z.string(),
@@ -38,8 +39,15 @@ const TaskDocument = z.looseObject({
     dueAt: z.string().optional(),
     sla: z.string().optional(),
   }),
-  status: z.looseObject({ phase: z.string().optional() }).default({}),
+  status: z.looseObject({ phase: z.string().optional(), dueAt: z.string().optional() }).default({}),
 });
+export type TaskDocument = z.infer<typeof TaskDocument>;
+
+/** `Kind:name` of each owner of a task; `(none)` when it has none. */
+export function ownersOf(task: TaskDocument): string[] {
+  const owners = task.spec.owners;
+  return owners.length === 0 ? ["(none)"] : owners.map((o) => `${o.kind}:${o.name}`);
+}
 
 /** What reading the archive's tasks found: the tasks the chain vouches for, and how many were left out. */
 export interface ArchivedTasks {
@@ -47,7 +55,14 @@ export interface ArchivedTasks {
   leftOut: number;
 }
 
-function dueOf(spec: z.infer<typeof TaskDocument>["spec"], createdAt: string): string | undefined {
+/**
+ * When a task is due: the operator's `status.dueAt` (which it derives from the spec), else spec.dueAt, else creation
+ * plus spec.sla; undefined when it has no due date.
+ */
+export function dueOf(task: TaskDocument): string | undefined {
+  const { spec, status, metadata } = task;
+  const createdAt = metadata.creationTimestamp;
+  if (status.dueAt !== undefined) return status.dueAt;
   if (spec.dueAt !== undefined) return spec.dueAt;
   if (spec.sla === undefined) return undefined;
   try {
@@ -82,12 +97,12 @@ export async function readArchivedTasks(
     }
     const { metadata, spec, status } = parsed.data;
     const closedAt = read.stored.document.closedAt;
-    const dueAt = dueOf(spec, metadata.creationTimestamp);
+    const dueAt = dueOf(parsed.data);
     found.tasks.push({
       namespace: metadata.namespace,
       name: metadata.name,
       type: spec.type,
-      owners: spec.owners.length === 0 ? ["(none)"] : spec.owners.map((o) => `${o.kind}:${o.name}`),
+      owners: ownersOf(parsed.data),
       dimensions: dimensionsOf(metadata.labels),
       createdAt: metadata.creationTimestamp,
       closedAt,

@@ -290,6 +290,38 @@ describe("an Emergency change in an environment that takes authors from the repo
   });
 });
 
+describe("the change set in the evidence", () => {
+  const decide = (git: GitAuthors, regulated = true) => {
+    const path = decideApprovalPath({
+      changeType: "Normal",
+      riskClass: "medium",
+      environment: environment(PROD, regulated),
+      requester: DAVE,
+      commits: [],
+      git,
+    });
+    assert.equal(path.kind, "approval");
+    return path.kind === "approval" ? path.evidence : undefined;
+  };
+  const authored = (sha: string) => ({
+    sha,
+    name: "Bob",
+    email: "bob@example.com",
+    authoredAt: "2026-11-20T08:15:00Z",
+    source: "git" as const,
+  });
+
+  it("records how many commits git read between the running revision and the change's", () => {
+    const evidence = decide({ ...READ, commits: [authored("aaaaaa1"), authored("aaaaaa2")] });
+    assert.deepEqual(evidence?.changeSet, { commits: 2, range: "0000000..aaaaaa2" });
+  });
+
+  it("records none when nothing ran there before (the whole history is no change set) or git was not read", () => {
+    assert.equal(decide({ ...READ, range: "aaaaaa2", commits: [authored("aaaaaa2")] })?.changeSet, undefined);
+    assert.equal(decide(OFF, false)?.changeSet, undefined);
+  });
+});
+
 describe("excludedApprovers", () => {
   it("dedupes authors case-insensitively, keeps the first spelling and lists at most three commits", () => {
     const list: Commit[] = [

@@ -128,6 +128,60 @@ describe("waitingTasks", () => {
       ],
     );
   });
+
+  it("lists the tasks shared with me through a coordination role of the task's Environment, saying how", () => {
+    const me = { username: "ann", groups: ["sre"] };
+    const inProd = (name: string, owners: unknown[]) =>
+      WaitingTaskObject.parse({
+        metadata: { name, namespace: "shop" },
+        spec: { type: "Checklist", title: `Task ${name}`, owners, environment: "prod" },
+      });
+    const roles = new Map([
+      [
+        "prod",
+        [
+          { role: "QA" as const, members: [{ kind: "Group" as const, name: "sre" }] },
+          { role: "ReleaseManager" as const, members: [{ kind: "User" as const, name: "bob" }] },
+        ],
+      ],
+    ]);
+    const tasks = [
+      inProd("qa", [{ kind: "Role", name: "QA" }]),
+      inProd("rm", [{ kind: "Role", name: "ReleaseManager" }]),
+      inProd("named", [{ name: "ann" }, { kind: "Role", name: "QA" }]),
+      inProd("group", [{ kind: "Group", name: "sre" }]),
+    ];
+    const rows = waitingTasks(tasks, me, new Date("2026-12-06T12:00:00Z"), roles);
+    assert.deepEqual(
+      rows.map((r) => [r.name, r.owned]).sort(),
+      [
+        ["group", "shared via group sre"],
+        ["named", "mine"],
+        ["qa", "shared via role QA"],
+      ],
+      "a role someone else holds is not mine",
+    );
+    assert.deepEqual(
+      waitingTasks(tasks, me, new Date("2026-12-06T12:00:00Z"))
+        .map((r) => r.name)
+        .sort(),
+      ["group", "named"],
+      "without the Environment's roles (not readable), a role stands for nobody",
+    );
+    const html = templates.waiting({ approvals: [], tasks: rows, notices: [], csrf: "x" });
+    assert.match(html, /<td class="owned">shared via role QA<\/td>/);
+  });
+
+  it("never matches a Role owner by a user's name", () => {
+    const me = { username: "QA", groups: [] };
+    const rows = waitingTasks(
+      [task("role", [{ kind: "Role", name: "QA" }], "Ready")],
+      me,
+      new Date("2026-12-06T12:00:00Z"),
+      new Map(),
+    );
+    assert.deepEqual(rows, []);
+  });
 });
 
 describe("SessionStore", () => {

@@ -211,7 +211,17 @@ describe("analyseFailures", () => {
     assert.equal(emergency?.with.promotions, 0);
     assert.equal(emergency?.verdict, "not enough data");
     assert.match(analysis.usualHours, /busiest hours \(10 in UTC\)/);
-    assert.match(analysis.unrecorded[0]?.why ?? "", /no audit entry records how many work items or commits/);
+    assert.deepEqual(analysis.unrecorded, [], "every pattern asked about is told from the trail");
+    const large = analysis.patterns.find((p) => p.pattern === "largeChangeSet");
+    assert.deepEqual(
+      [large?.with.promotions, large?.without.promotions, large?.notJudged, large?.verdict],
+      [0, 0, 32, "not enough data"],
+      "no change set size is recorded: no promotion is judged, none counted as small",
+    );
+    assert.match(
+      analysis.largeChangeSet,
+      /not judged: no promotion in the window has a recorded change set size/,
+    );
   });
 
   it("filters by the recorded dimensions; older entries without them match no required label", () => {
@@ -248,5 +258,123 @@ describe("analyseFailures", () => {
     assert.deepEqual(attacked.patterns, honest.patterns);
     assert.equal(attacked.promotions, honest.promotions);
     assert.equal(attacked.failures.failures, honest.failures.failures);
+  });
+});
+
+/** ApprovalOpened as change-request-round.ts records it, with git's change set in the separation-of-duties evidence. */
+function approvalOpened(
+  r: { namespace: string; name: string },
+  time: string,
+  change: string,
+  commits: number,
+) {
+  return entry(
+    time,
+    "ApprovalOpened",
+    { kind: "Approval", namespace: r.namespace, name: `${change}-1` },
+    {
+      message: `Opened Approval ${change}-1 for round 1.`,
+      changeRequest: change,
+      round: 1,
+      required: 1,
+      eligible: { users: [], groups: ["approvers"] },
+      requiredGroups: [],
+      excluded: [],
+      separationOfDuties: {
+        declarers: [],
+        authorsFrom: "git https://git.example/shop.git 1111..2222",
+        mapped: {},
+        unmapped: [],
+        firstCommitAt: "2026-10-01T00:00:00Z",
+        changeSet: { commits, range: "1111..2222" },
+      },
+    },
+  );
+}
+
+describe("large change sets", () => {
+  const query = {
+    since: new Date("2026-11-01T00:00:00Z"),
+    until: new Date("2026-12-01T00:00:00Z"),
+    selector: parseSelector(""),
+    lateWithinMs: MIN15,
+    usualHours: undefined,
+    timeZone: "UTC",
+  };
+  /** `n` promotions whose changes brought `commits` commits each (null: not recorded); `failing` of them fail. */
+  function sized(prefix: string, n: number, failing: number, commits: number | null) {
+    return promotions(prefix, n, failing, false, "payments").flatMap((e) =>
+      e.action === "ChangeRequested" && commits !== null
+        ? [e, approvalOpened({ namespace: "shop", name: "" }, e.time, e.object.name, commits)]
+        : [e],
+    );
+  }
+
+  it("sets the promotions whose recorded change set is large against those whose recorded one is not; unrecorded ones in neither", () => {
+    const entries = [
+      ...sized("big", 12, 9, 60),
+      ...sized("small", 20, 1, 4),
+      ...sized("unknown", 6, 6, null),
+    ];
+    const analysis = analyseFailures(exported(entries), { ...query, largeChangeCommits: 20 });
+    const large = analysis.patterns.find((p) => p.pattern === "largeChangeSet");
+    assert.deepEqual(
+      [large?.with.promotions, large?.with.failures, large?.without.promotions, large?.without.failures],
+      [12, 9, 20, 1],
+    );
+    assert.equal(large?.notJudged, 6, "the six without a recorded size are neither large nor small");
+    assert.equal(large?.verdict, "higher");
+    assert.equal(analysis.largeChangeSet, "at least 20 commits (given with --large-change)");
+    const failed = analysis.failed.find((f) => f.release === "shop/big-0");
+    assert.match(
+      failed?.patterns.find((p) => p.pattern === "largeChangeSet")?.evidence ?? "",
+      /change big-0-prod brought 60 commits \(1111\.\.2222\), at least 20/,
+    );
+    const lateApproval = analysis.patterns.find((p) => p.pattern === "lateApproval");
+    assert.equal(lateApproval?.notJudged, 0, "other patterns judge every promotion");
+  });
+
+  it("without --large-change, calls large what is above the window's 80th percentile", () => {
+    const entries = [
+      ...sized("a", 8, 0, 2),
+      ...sized("b", 8, 0, 5),
+      ...sized("c", 2, 0, 9),
+      ...sized("d", 2, 2, 40),
+    ];
+    const analysis = analyseFailures(exported(entries), query);
+    const large = analysis.patterns.find((p) => p.pattern === "largeChangeSet");
+    assert.equal(
+      analysis.largeChangeSet,
+      "at least 6 commits (more than 5, the 80th percentile of the window's 20 recorded change sets)",
+    );
+    assert.deepEqual([large?.with.promotions, large?.without.promotions, large?.notJudged], [4, 16, 0]);
+    assert.equal(large?.verdict, "not enough data", "four large ones are too few for a claim");
+  });
+
+  it("takes the last recorded round's change set, and a malformed one as not recorded", () => {
+    const r = { namespace: "shop", name: "shop-9" };
+    const malformed = approvalOpened(r, "2026-11-02T09:01:00Z", "shop-9-prod", 3);
+    const bad = {
+      ...malformed,
+      details: { ...malformed.details, separationOfDuties: { changeSet: { commits: "many" } } },
+    };
+    const entries = [
+      changeRequested(r, "2026-11-02T09:00:00Z", "shop-9-prod", "prod"),
+      approvalOpened(r, "2026-11-02T09:00:30Z", "shop-9-prod", 80),
+      bad,
+      changeApproved(r, "2026-11-02T09:30:00Z", "shop-9-prod", "carol"),
+      promoted(r, "2026-11-02T10:00:00Z", "prod", REV, { changeRequest: "shop-9-prod" }),
+    ];
+    const [promotion] = collectPromotions(entries);
+    assert.ok(promotion !== undefined);
+    const hits = detectPatterns(promotion, indexEntries(entries), {
+      lateWithinMs: MIN15,
+      usualHours: undefined,
+      largeChangeSet: { minCommits: 50, source: "test" },
+    });
+    assert.deepEqual(
+      hits.map((h) => h.pattern),
+      ["largeChangeSet"],
+    );
   });
 });
