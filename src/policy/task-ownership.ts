@@ -7,6 +7,21 @@ export interface WrittenOwner {
   name: string;
 }
 
+/** The owners a task was opened with and its hand-over history, as far as ownership reads them. */
+export interface OwnedTask<O extends WrittenOwner = WrittenOwner> {
+  owners: readonly O[];
+  handovers?: readonly { to: O }[] | undefined;
+}
+
+/**
+ * Who owns a task now: the owner its last hand-over names (admission lets only a current owner append one), or the
+ * owners it was opened with when it was never handed over.
+ */
+export function currentOwners<O extends WrittenOwner>(task: OwnedTask<O>): readonly O[] {
+  const last = task.handovers?.at(-1);
+  return last === undefined ? task.owners : [last.to];
+}
+
 /** Who a user is, as the API server authenticated them. */
 export interface Identity {
   username: string;

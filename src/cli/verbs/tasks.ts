@@ -8,7 +8,7 @@ import { EnvironmentSpec, environmentKind } from "../../api/v1alpha1/environment
 import { ObjectMeta } from "../../api/v1alpha1/meta.js";
 import { resourceOf } from "../../api/v1alpha1/resource-type.js";
 import type { RoleMembers } from "../../api/v1alpha1/roles.js";
-import { ownership, type Identity } from "../../policy/task-ownership.js";
+import { currentOwners, ownership, type Identity } from "../../policy/task-ownership.js";
 import type { KubeClient } from "../../runtime/kube/client.js";
 import { reviewSelf } from "../../runtime/kube/self-review.js";
 import { listAll } from "../change-control.js";
@@ -96,7 +96,7 @@ async function summarizeTasks(client: KubeClient, options: TasksOptions, namespa
     .filter((t) => !options.open || (t.status?.phase !== "Succeeded" && t.status?.phase !== "Cancelled"))
     .flatMap((t) => {
       if (me === undefined) return [summarize(t, null)];
-      const owned = ownership(t.spec.owners, roles.get(t.spec.environment ?? "") ?? [], me);
+      const owned = ownership(currentOwners(t.spec), roles.get(t.spec.environment ?? "") ?? [], me);
       if (owned === undefined) return [];
       return [summarize(t, owned.kind === "mine" ? "mine" : `shared via ${owned.via.join(", ")}`)];
     })

@@ -8,10 +8,11 @@ import { objectKey } from "../../runtime/kube/object.js";
 import { markStalled } from "../../runtime/stalled.js";
 import { updateStatus } from "../../runtime/status-writer.js";
 import { taskItemAudit } from "./item-audit.js";
+import { taskHandoverAudit } from "./handover-audit.js";
 import type { TaskEscalation } from "../../api/v1alpha1/escalation.js";
 import { ReleaseSpec } from "../../api/v1alpha1/release.js";
 import type { EscalationRoles } from "../../policy/escalation.js";
-import { expandOwners } from "../../policy/task-ownership.js";
+import { currentOwners, expandOwners } from "../../policy/task-ownership.js";
 import { escalationAudit } from "./escalation-record.js";
 import { escalationCounter } from "../escalation-metrics.js";
 import type { ControllerDeps } from "../deps.js";
@@ -127,7 +128,8 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
     return {
       chain,
       roles: {
-        owners: expandOwners(spec.owners, env.data.roles),
+        // An acknowledged task's owners know it is late: the levels after that notify them no more (ADR 0049).
+        owners: spec.acknowledgement === undefined ? expandOwners(currentOwners(spec), env.data.roles) : [],
         releaseManager: release?.success === true ? release.data.owners.releaseManager : undefined,
         cabGroup: env.data.gate.cabGroup,
       },
@@ -192,7 +194,8 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
         if (observed !== undefined && observed === current.metadata.generation) return;
         const spec = DeploymentTaskSpec.safeParse(current.spec);
         if (!spec.success) return;
-        for (const entry of taskItemAudit({ metadata: current.metadata, spec: spec.data })) {
+        const stored = { metadata: current.metadata, spec: spec.data };
+        for (const entry of [...taskItemAudit(stored), ...taskHandoverAudit(stored)]) {
           await deps.audit.record(entry);
         }
       },
