@@ -52,6 +52,7 @@ export const TaskView = z.looseObject({
       namespace: z.string().optional(),
       uid: z.string().optional(),
       annotations: z.record(z.string(), z.string()).optional(),
+      labels: z.record(z.string(), z.string()).optional(),
     })
     .default({}),
   spec: z.looseObject({

@@ -8,6 +8,7 @@ import { jsonPointer } from "./stamping.js";
 import { isAutomatedItem, needsVerificationLookup } from "./task-automation.js";
 import { creatorStampKept, creatorStampPatch } from "./task-creator-stamp.js";
 import { handoverStampPatch } from "./task-handover-stamp.js";
+import { rolesFor } from "../policy/task-ownership.js";
 import { completedItems, stampedChecklist, type ItemChange } from "./task-items.js";
 import { checkTaskWrite } from "./task-rules.js";
 import { TaskView } from "./task-view.js";
@@ -127,8 +128,11 @@ export const validateDeploymentTask: AdmissionHandler = async (request, ctx): Pr
   const completed = completedItems(before?.spec.checklist, task.spec.checklist);
   const automated = await automatedAmong(before ?? task, completed, ctx);
   if (!automated.ok) return refuse(request, ctx, automated.denial);
-  const environment = (before ?? task).spec.environment;
+  const stored = before ?? task;
+  const environment = stored.spec.environment;
   const envSpec = environment === undefined ? undefined : await ctx.lookupEnvironment(environment);
+  // The team label only picks among the role bindings the Environment gives this namespace (ADR 0049).
+  const place = { namespace: request.namespace ?? stored.metadata.namespace, labels: stored.metadata.labels };
   const verdict = checkTaskWrite({
     before,
     after: task,
@@ -136,7 +140,7 @@ export const validateDeploymentTask: AdmissionHandler = async (request, ctx): Pr
     now: ctx.now(),
     completed,
     automated: automated.names,
-    roles: envSpec?.roles ?? [],
+    roles: rolesFor(envSpec, place),
   });
   // An admitted completion, acknowledgement or hand-over is recorded by the task controller once stored (ADR 0031).
   const handed = before !== undefined && !jsonEqual(before.spec.handovers, task.spec.handovers);

@@ -12,7 +12,7 @@ import { taskHandoverAudit } from "./handover-audit.js";
 import type { TaskEscalation } from "../../api/v1alpha1/escalation.js";
 import { ReleaseSpec } from "../../api/v1alpha1/release.js";
 import type { EscalationRoles } from "../../policy/escalation.js";
-import { currentOwners, expandOwners } from "../../policy/task-ownership.js";
+import { currentOwners, expandOwners, rolesFor } from "../../policy/task-ownership.js";
 import { escalationAudit } from "./escalation-record.js";
 import { escalationCounter } from "../escalation-metrics.js";
 import type { ControllerDeps } from "../deps.js";
@@ -115,6 +115,7 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
   function escalationOf(
     namespace: string,
     spec: DeploymentTaskSpec,
+    labels: Readonly<Record<string, string>> | undefined,
   ): { chain: TaskEscalation; roles: EscalationRoles } | undefined {
     if (spec.environment === undefined) return undefined;
     const env = EnvironmentSpec.safeParse(informers.environments.store.get(spec.environment)?.spec);
@@ -129,7 +130,10 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
       chain,
       roles: {
         // An acknowledged task's owners know it is late: the levels after that notify them no more (ADR 0049).
-        owners: spec.acknowledgement === undefined ? expandOwners(currentOwners(spec), env.data.roles) : [],
+        owners:
+          spec.acknowledgement === undefined
+            ? expandOwners(currentOwners(spec), rolesFor(env.data, { namespace, labels }))
+            : [],
         releaseManager: release?.success === true ? release.data.owners.releaseManager : undefined,
         cabGroup: env.data.gate.cabGroup,
       },
@@ -166,7 +170,7 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
         dependencies: dependencyStates(namespace, spec.data.dependsOn),
         cycle: cycleOf(namespace, current.metadata.name),
         environmentTaskSla: environmentSla(spec.data.environment),
-        escalation: escalationOf(namespace, spec.data),
+        escalation: escalationOf(namespace, spec.data, current.metadata.labels),
       },
       now,
     );
