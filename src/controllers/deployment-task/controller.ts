@@ -14,6 +14,7 @@ import { ReleaseSpec } from "../../api/v1alpha1/release.js";
 import type { EscalationRoles } from "../../policy/escalation.js";
 import { currentOwners, expandOwners, rolesFor } from "../../policy/task-ownership.js";
 import { escalationAudit } from "./escalation-record.js";
+import { chainFor } from "../../policy/escalation-chain.js";
 import { escalationCounter } from "../escalation-metrics.js";
 import type { ControllerDeps } from "../deps.js";
 import type { Informers } from "../informers.js";
@@ -111,7 +112,7 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
     return states;
   }
 
-  /** The Environment's escalation chain for a task of this type (the first that matches), with its roles. */
+  /** The Environment's escalation chain for the task (by its owning roles, then its type), with its roles. */
   function escalationOf(
     namespace: string,
     spec: DeploymentTaskSpec,
@@ -120,7 +121,7 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
     if (spec.environment === undefined) return undefined;
     const env = EnvironmentSpec.safeParse(informers.environments.store.get(spec.environment)?.spec);
     if (!env.success) return undefined;
-    const chain = env.data.escalation?.tasks.find((c) => c.types.length === 0 || c.types.includes(spec.type));
+    const chain = chainFor(env.data.escalation?.tasks ?? [], spec.type, spec.owners);
     if (chain === undefined) return undefined;
     const release =
       spec.releaseRef === undefined
