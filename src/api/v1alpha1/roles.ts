@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { LIMITS } from "./bounds.js";
-import { Owner } from "./meta.js";
+import { EmailAddress, Owner } from "./meta.js";
 
 /** The coordination roles work can be owned by. */
 export const CoordinationRole = z
@@ -13,6 +13,14 @@ export const RoleMembers = z
   .object({
     role: CoordinationRole,
     members: z.array(Owner).min(1).max(LIMITS.people).describe("The users and groups who hold the role."),
+    emails: z
+      .array(EmailAddress)
+      .max(50)
+      .optional()
+      .describe(
+        "Where notifications to the role go by e-mail (NotificationRoute recipients.roles): the role's addresses, " +
+          "written here by administrators, never derived from user or group names.",
+      ),
   })
   .describe("The people and groups who hold a coordination role in this environment.");
 export type RoleMembers = z.infer<typeof RoleMembers>;
