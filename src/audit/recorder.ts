@@ -45,6 +45,8 @@ export type AuditAction =
   | "VerificationPassed"
   | "VerificationFailed"
   | "TaskItemCompleted"
+  | "TaskAcknowledged"
+  | "TaskHandedOver"
   | "TaskEscalated"
   | "ApprovalEscalated"
   | "ReceiverRequestRefused"

@@ -11,6 +11,7 @@ import { auditVerifyVerb } from "./verbs/audit-verify.js";
 import { calendarVerb } from "./verbs/calendar.js";
 import { changesVerb } from "./verbs/changes.js";
 import { tasksVerb } from "./verbs/tasks.js";
+import { tasksAckVerb, tasksHandoverVerb } from "./verbs/task-handover.js";
 import { insightsBottlenecksVerb, insightsCycleTimeVerb, insightsDoraVerb } from "./verbs/insights.js";
 import { insightsTasksVerb } from "./verbs/insights-tasks.js";
 import { insightsFailuresVerb } from "./verbs/insights-failures.js";
@@ -28,6 +29,8 @@ export const VERBS: readonly AnyVerb[] = [
   changesVerb,
   calendarVerb,
   tasksVerb,
+  tasksAckVerb,
+  tasksHandoverVerb,
   approveVerb,
   rejectVerb,
   deferVerb,

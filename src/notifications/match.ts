@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { NotificationRouteSpec } from "../api/v1alpha1/notification-route.js";
 import type { StoredAuditEntry } from "../audit/entry.js";
 import { environmentOf } from "../audit/export/filter.js";
+import { rolesFor, type EnvironmentRoles, type TaskPlace } from "../policy/task-ownership.js";
 
 /** The part of a route that decides which entries it gets: where it lives and what it asks for. */
 export interface RouteScope {
@@ -33,9 +34,31 @@ export function labelsMatch(
 /** The one recipient of a webhook channel (its URL, from the Secret): the channel itself. */
 export const CHANNEL_RECIPIENT = "channel";
 
-/** Who one event goes to on a route: each e-mail address for smtp, the channel for the others. Pure. */
-export function recipientsOf(spec: Pick<NotificationRouteSpec, "channel" | "recipients">): string[] {
-  return spec.channel.type === "smtp" ? [...new Set(spec.recipients.emails)] : [CHANNEL_RECIPIENT];
+/**
+ * Who one event goes to on a route: each e-mail address for smtp (the route's own, then `roleEmails`, the addresses
+ * the event's Environment binds to the route's roles), the channel for the others. Pure.
+ */
+export function recipientsOf(
+  spec: Pick<NotificationRouteSpec, "channel" | "recipients">,
+  roleEmails: readonly string[] = [],
+): string[] {
+  return spec.channel.type === "smtp"
+    ? [...new Set([...spec.recipients.emails, ...roleEmails])]
+    : [CHANNEL_RECIPIENT];
+}
+
+/**
+ * The e-mail addresses an Environment binds to `roles` for an event about an object in `place` (its namespace and
+ * labels, for the team binding): each role's `emails`, as administrators wrote them on the Environment. Pure.
+ */
+export function roleEmails(
+  roles: readonly string[],
+  environment: EnvironmentRoles | undefined,
+  place: TaskPlace,
+): string[] {
+  if (roles.length === 0) return [];
+  const bound = rolesFor(environment, place);
+  return [...new Set(bound.filter((r) => roles.includes(r.role)).flatMap((r) => r.emails ?? []))];
 }
 
 /**

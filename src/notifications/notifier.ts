@@ -25,7 +25,9 @@ import {
 } from "./delivery-plan.js";
 import type { DestinationGuard } from "./destination.js";
 import { DestinationRefused } from "./destination.js";
-import { labelsMatch, recipientsOf, routeWants } from "./match.js";
+import { labelsMatch, recipientsOf, roleEmails, routeWants } from "./match.js";
+import { environmentOf } from "../audit/export/filter.js";
+import { EnvironmentSpec, environmentKind } from "../api/v1alpha1/environment.js";
 import type { NotificationMetrics } from "./metrics.js";
 import { RouteRateLimiter } from "./rate-limit.js";
 import { failureHealth, routeConditions, steadyHealth, type RouteHealth } from "./route-conditions.js";
@@ -36,6 +38,7 @@ const ROUTES_AT_ONCE = 4;
 
 /** The resource NotificationRoutes are served as. */
 export const notificationRoutes = resourceOf(notificationRouteKind);
+const environments = resourceOf(environmentKind);
 
 /** How the notifier runs. */
 export interface NotifierOptions {
@@ -199,7 +202,8 @@ export class Notifier {
       if (!routeWants({ namespace, spec: spec.data }, entry)) continue;
       if (!(await this.selectorMatches(spec.data, namespace, entry))) continue;
       entries.set(entry.seq, entry);
-      candidates.push({ seq: entry.seq, event: entry.hash, recipients: recipientsOf(spec.data) });
+      const toRoles = await this.roleAddresses(spec.data, namespace, entry);
+      candidates.push({ seq: entry.seq, event: entry.hash, recipients: recipientsOf(spec.data, toRoles) });
     }
     const retries = status.retries ?? [];
     const due = retries.filter((retry) => Date.parse(retry.nextAttemptAt ?? "") <= now);
@@ -353,6 +357,42 @@ export class Notifier {
       if (isNotFound(err)) return false;
       throw err;
     }
+  }
+
+  /**
+   * The addresses the event's Environment binds to the route's roles (smtp only), for the route's namespace and the
+   * event object's team label; none when the event names no environment or the Environment is gone.
+   */
+  private async roleAddresses(
+    spec: NotificationRouteSpec,
+    namespace: string,
+    entry: StoredAuditEntry,
+  ): Promise<string[]> {
+    const roles = spec.recipients.roles;
+    const environment = environmentOf(entry);
+    if (roles.length === 0 || spec.channel.type !== "smtp" || environment === undefined) return [];
+    let env: EnvironmentSpec | undefined;
+    try {
+      const parsed = EnvironmentSpec.safeParse(
+        (await this.options.client.get(environments, environment)).spec,
+      );
+      env = parsed.success ? parsed.data : undefined;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    if (env === undefined) return [];
+    let labels: Record<string, string> | undefined;
+    const kind = findKind(entry.object.kind);
+    if (env.teamRoles.length > 0 && kind?.scope === "Namespaced") {
+      try {
+        const object = await this.options.client.get(resourceOf(kind), entry.object.name, namespace);
+        if (entry.object.uid === undefined || object.metadata.uid === entry.object.uid)
+          labels = object.metadata.labels;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    return roleEmails(roles, env, { namespace, labels });
   }
 
   /** One entry by its seq (for a retry whose entry is not on this pass's page). */

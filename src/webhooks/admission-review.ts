@@ -69,12 +69,11 @@ export function parseAdmissionReview(body: unknown): ParsedReview {
   };
 }
 
-/** One RFC 6902 operation; the webhooks only ever add (which also replaces an existing object member). */
-export interface JsonPatchOperation {
-  op: "add";
-  path: string;
-  value: unknown;
-}
+/**
+ * One RFC 6902 operation; the webhooks add (which also replaces an existing object member), and remove only a
+ * member they found in the request (a hand-over clears a task's acknowledgement).
+ */
+export type JsonPatchOperation = { op: "add"; path: string; value: unknown } | { op: "remove"; path: string };
 
 /** The AdmissionResponse a webhook returns, in the wire shape of admission.k8s.io/v1. */
 export interface AdmissionResponse {

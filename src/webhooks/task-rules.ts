@@ -1,11 +1,12 @@
 import type { RoleMembers } from "../api/v1alpha1/roles.js";
-import { ownership } from "../policy/task-ownership.js";
+import { currentOwners, ownership } from "../policy/task-ownership.js";
 import { parseTimestamp } from "../runtime/duration.js";
 import { jsonEqual } from "../runtime/deep-equal.js";
 import type { UserInfo } from "./admission-review.js";
 import { DECISION_TIME_TOLERANCE_MS } from "./approval-rules.js";
 import { automationOf } from "./task-automation.js";
 import { evidenceProblem, quoted } from "./task-evidence.js";
+import { acknowledgedByOwner, handoverByOwner, handoverOnCreate } from "./task-handover-rules.js";
 import type { ItemChange } from "./task-items.js";
 import { OPERATOR_ONLY_FIELDS, type TaskItemView, type TaskOwnerView, type TaskView } from "./task-view.js";
 import { ALLOWED, deny, firstDenial, type Verdict } from "./verdict.js";
@@ -62,8 +63,8 @@ export function operatorOnlyFields({ before, after }: TaskWrite): Verdict {
   return deny(
     "TaskFieldImmutable",
     `${fields} cannot be changed: only Stagegate sets a task's type, release, environment, binding, owners and ` +
-      "alert. Leave them as they are; to change who owns the work, change the Environment's check owners or " +
-      "create a new task.",
+      "alert. Leave them as they are; to change who owns the work, hand the task over as its owner " +
+      "(stagegate tasks handover), or change the Environment's check owners.",
   );
 }
 
@@ -121,10 +122,10 @@ export function isTaskOwner(
   return ownership(owners, roles, user) !== undefined;
 }
 
-/** Only a task's owners complete its items. */
+/** Only a task's current owners (after its last hand-over, if any) complete its items. */
 export function notTaskOwner(input: TaskWrite): Verdict {
   if (input.completed.length === 0) return ALLOWED;
-  const owners = (input.before ?? input.after).spec.owners;
+  const owners = currentOwners((input.before ?? input.after).spec);
   if (isTaskOwner(owners, input.user, input.roles)) return ALLOWED;
   const items = input.completed.map((change) => itemField(change.name)).join(", ");
   return deny(
@@ -191,6 +192,7 @@ const CREATE_RULES = [
   notTaskOwner,
   evidenceAttests,
   completionStamped,
+  handoverOnCreate,
 ] as const;
 
 /** The chain for a person's change to a task. */
@@ -202,6 +204,8 @@ const UPDATE_RULES = [
   notTaskOwner,
   evidenceAttests,
   completionStamped,
+  handoverByOwner,
+  acknowledgedByOwner,
 ] as const;
 
 /** Judges a person's write to a DeploymentTask (the operator's writes are not judged); the first denial wins. */

@@ -22,6 +22,21 @@ export type TaskItemView = z.infer<typeof TaskItemView>;
 export const TaskOwnerView = z.looseObject({ kind: z.string().default("User"), name: z.string() });
 export type TaskOwnerView = z.infer<typeof TaskOwnerView>;
 
+/** A task's acknowledgement: who and when, as stamped (or as a request typed them, to be judged). */
+export const TaskAcknowledgementView = z.looseObject({
+  by: z.string().optional(),
+  at: z.string().optional(),
+});
+export type TaskAcknowledgementView = z.infer<typeof TaskAcknowledgementView>;
+
+/** One hand-over: to whom, and who and when as stamped (or as typed). */
+export const TaskHandoverView = z.looseObject({
+  to: TaskOwnerView,
+  by: z.string().optional(),
+  at: z.string().optional(),
+});
+export type TaskHandoverView = z.infer<typeof TaskHandoverView>;
+
 /** The artifact of a task's binding, as far as evidence is compared with it. */
 const BindingArtifactView = z.looseObject({
   commit: z.string().optional(),
@@ -37,6 +52,7 @@ export const TaskView = z.looseObject({
       namespace: z.string().optional(),
       uid: z.string().optional(),
       annotations: z.record(z.string(), z.string()).optional(),
+      labels: z.record(z.string(), z.string()).optional(),
     })
     .default({}),
   spec: z.looseObject({
@@ -47,6 +63,8 @@ export const TaskView = z.looseObject({
     checklist: z.array(TaskItemView).default([]),
     alert: z.unknown().optional(),
     binding: z.looseObject({ artifact: BindingArtifactView.optional() }).optional(),
+    acknowledgement: TaskAcknowledgementView.optional(),
+    handovers: z.array(TaskHandoverView).default([]),
   }),
 });
 export type TaskView = z.infer<typeof TaskView>;

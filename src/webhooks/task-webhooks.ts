@@ -3,9 +3,12 @@ import { z } from "zod";
 import { readObject } from "./admitted-objects.js";
 import { freezeRefusal, isFeatureWork } from "./freeze-admission.js";
 import { refuse, settle } from "./audit-outcome.js";
+import { jsonEqual } from "../runtime/deep-equal.js";
 import { jsonPointer } from "./stamping.js";
 import { isAutomatedItem, needsVerificationLookup } from "./task-automation.js";
 import { creatorStampKept, creatorStampPatch } from "./task-creator-stamp.js";
+import { handoverStampPatch } from "./task-handover-stamp.js";
+import { rolesFor } from "../policy/task-ownership.js";
 import { completedItems, stampedChecklist, type ItemChange } from "./task-items.js";
 import { checkTaskWrite } from "./task-rules.js";
 import { TaskView } from "./task-view.js";
@@ -22,8 +25,9 @@ export function isOperator(request: AdmissionRequest, ctx: WebhookContext): bool
  * or new evidence) with `completedBy` (the authenticated user name) and `completedAt` (the webhook's clock), and
  * puts back the stamps of every other item, whatever the request typed. On CREATE it stamps who created the task
  * (`stagegate.io/created-by`, sealed with the operator's key), replacing anything typed; on UPDATE it puts that
- * stamp back where a request left it out. A task that does not read is left to the API server's schema validation
- * to refuse.
+ * stamp back where a request left it out. An acknowledgement or hand-over the request makes is stamped with the user
+ * name and the webhook's clock, whatever was typed, and a hand-over clears the acknowledgement (ADR 0049). A task
+ * that does not read is left to the API server's schema validation to refuse.
  */
 export const mutateDeploymentTask: AdmissionHandler = async (request, ctx) => {
   if (request.operation !== "CREATE" && request.operation !== "UPDATE") return settle(request, ctx, ALLOWED);
@@ -39,6 +43,7 @@ export const mutateDeploymentTask: AdmissionHandler = async (request, ctx) => {
       ? []
       : [{ op: "add" as const, path: jsonPointer("spec", "checklist"), value: stamped }]),
     ...creatorStampPatch(request, before?.data, after.data, { seal: ctx.creatorSeal, now, operator }),
+    ...handoverStampPatch(before?.data, after.data, { username: actor.username, now }),
   ];
   return settle(request, ctx, ALLOWED, patch.length === 0 ? {} : { patch });
 };
@@ -97,8 +102,8 @@ const ReleaseRefView = z.looseObject({ name: z.string().min(1) });
 
 /**
  * `/validate/deploymenttasks`: the operator's own writes pass; a person may never set or change who created a task
- * (`CreatorForged`), create only unbound tasks, never change what a task is or checks, complete only items of tasks they own and that Stagegate does not conclude
- * itself, attach only evidence that names the task's artifact or links a report, and never write who completed an
+ * (`CreatorForged`), create only unbound tasks, never change what a task is or checks, complete only items of tasks they own now and that Stagegate does not conclude
+ * itself, acknowledge or hand over only tasks they own now (stamped, history append-only), attach only evidence that names the task's artifact or links a report, and never write who completed an
  * item or when. Every denial is recorded as `AdmissionDenied`; an admitted completion is recorded by the task
  * controller once the API server stored it.
  */
@@ -123,8 +128,11 @@ export const validateDeploymentTask: AdmissionHandler = async (request, ctx): Pr
   const completed = completedItems(before?.spec.checklist, task.spec.checklist);
   const automated = await automatedAmong(before ?? task, completed, ctx);
   if (!automated.ok) return refuse(request, ctx, automated.denial);
-  const environment = (before ?? task).spec.environment;
+  const stored = before ?? task;
+  const environment = stored.spec.environment;
   const envSpec = environment === undefined ? undefined : await ctx.lookupEnvironment(environment);
+  // The team label only picks among the role bindings the Environment gives this namespace (ADR 0049).
+  const place = { namespace: request.namespace ?? stored.metadata.namespace, labels: stored.metadata.labels };
   const verdict = checkTaskWrite({
     before,
     after: task,
@@ -132,8 +140,13 @@ export const validateDeploymentTask: AdmissionHandler = async (request, ctx): Pr
     now: ctx.now(),
     completed,
     automated: automated.names,
-    roles: envSpec?.roles ?? [],
+    roles: rolesFor(envSpec, place),
   });
-  // An admitted completion is recorded as `TaskItemCompleted` by the task controller once stored (ADR 0031).
-  return settle(request, ctx, verdict, { recordedOnceStored: completed.length > 0 });
+  // An admitted completion, acknowledgement or hand-over is recorded by the task controller once stored (ADR 0031).
+  const handed = before !== undefined && !jsonEqual(before.spec.handovers, task.spec.handovers);
+  const acknowledged =
+    before !== undefined && !jsonEqual(before.spec.acknowledgement, task.spec.acknowledgement);
+  return settle(request, ctx, verdict, {
+    recordedOnceStored: completed.length > 0 || handed || acknowledged,
+  });
 };

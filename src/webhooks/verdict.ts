@@ -38,6 +38,10 @@ export type RuleName =
   | "NotTaskOwner"
   | "EvidenceNotAttested"
   | "CompletionForged"
+  // Acknowledging and handing over a task (ADR 0049): who and when are the server's stamps, history only grows.
+  | "AcknowledgementForged"
+  | "HandoverForged"
+  | "HandoverHistoryImmutable"
   // The creator stamp of DeploymentTasks (ADR 0012): who created a task is the server's to say.
   | "CreatorForged"
   // A release freeze in force refuses new Feature releases and their new tasks in its scope (ADR 0045).

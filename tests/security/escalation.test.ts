@@ -1,7 +1,8 @@
 // SLAs and escalation chains as object state (issue 14, part 6): when a task's SLA is breached, its Environment's
 // chain moves level by level, each level stored in the task's status with whom it notified and when, the next level's
 // time in `kubectl get`, one audit entry per level (what notifications are sent from), a Warning event and a metric.
-// dave owns the task and tries to postpone the escalation by moving its due date; the Environment's SLA holds.
+// dave owns the task and tries to postpone the escalation by moving its due date; the Environment's SLA holds. A task
+// owned by a role takes that role's chain (ADR 0049), and an acknowledgement stops notifying its owners, not the SLA.
 // Real API server, the operator's webhooks, the operator as its process.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -9,6 +10,7 @@ import { resources } from "../../src/controllers/resources.js";
 import { scrapeMetric } from "../support/e2e-operator.js";
 import { kubectl } from "../support/cluster.js";
 import { waitFor } from "../support/kube.js";
+import { stagegateAs } from "../integration/cli/cli-helpers.js";
 import {
   SHA_A,
   WAIT_MS,
@@ -59,8 +61,18 @@ describe("escalation chains as object state", { timeout: 600_000 }, () => {
               { after: "6s", notify: { groups: ["payments-leads"], cab: true } },
             ],
           },
+          {
+            // Listed after the Coordination chain: a chain naming a task's owning role still takes precedence.
+            roles: ["Security"],
+            sla: "2s",
+            levels: [
+              { after: "0s", notify: { owners: true } },
+              { after: "20s", notify: { owners: true, groups: ["security-leads"] } },
+            ],
+          },
         ],
       },
+      roles: [{ role: "Security", members: [{ kind: "User", name: "dave" }] }],
     });
   });
   after(() => world?.stop());
@@ -193,6 +205,49 @@ describe("escalation chains as object state", { timeout: 600_000 }, () => {
     assert.ok(done.level >= 1);
     await new Promise((r) => setTimeout(r, 8_000));
     assert.equal((await escalationOf("comms"))?.level, done.level, "no level after the work was done");
+  });
+
+  it("gives a task owned by the Security role Security's SLA, and stops notifying owners once acknowledged", async () => {
+    const created = await w().admin.create(
+      resources.deploymentTask,
+      {
+        apiVersion: "stagegate.io/v1alpha1",
+        kind: "DeploymentTask",
+        metadata: { name: "threat-model" },
+        spec: {
+          type: "Coordination",
+          title: "Review the threat model",
+          environment: w().dev,
+          owners: [{ kind: "Role", name: "Security" }],
+          checklist: [{ name: "reviewed", description: "The threat model is reviewed." }],
+        },
+      },
+      w().namespace,
+    );
+    const first = await waitFor(
+      "level 1 of threat-model",
+      async () => {
+        const e = await escalationOf("threat-model");
+        return e?.level === 1 ? e : undefined;
+      },
+      { timeoutMs: WAIT_MS },
+    );
+    // Security's 2s SLA, not the Coordination chain's 3s; level 1 reaches dave through the role.
+    const createdAt = Date.parse(created.metadata.creationTimestamp ?? "");
+    assert.equal(Date.parse(first.breachedAt ?? "") - createdAt, 2_000);
+    assert.deepEqual(first.steps[0]?.notified, { users: ["dave"], groups: [] });
+    const acked = await stagegateAs("dave", ["tasks", "ack", "threat-model", "-n", w().namespace]);
+    assert.equal(acked.code, 0, acked.stderr);
+    const second = await waitFor(
+      "level 2 of threat-model",
+      async () => {
+        const e = await escalationOf("threat-model");
+        return e?.level === 2 ? e : undefined;
+      },
+      { timeoutMs: WAIT_MS },
+    );
+    // Acknowledged: the owners are not notified again, the leads still are, and the SLA still counted.
+    assert.deepEqual(second.steps[1]?.notified, { users: [], groups: ["security-leads"] });
   });
 
   it("escalates an approval waiting past its SLA to the approvers, then the release manager and the CAB", async () => {

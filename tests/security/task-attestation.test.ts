@@ -239,7 +239,7 @@ describe("task attestation: only owners complete checks, for the artifact they c
     const body = { spec: { owners: [{ kind: "User", name: "dave" }] } };
     await assertRefused(scope, "dave", SCAN, () => patch("dave", SCAN, body), {
       rule: "TaskFieldImmutable",
-      says: [/spec\.owners cannot be changed/, /change the Environment's check owners or create a new task/],
+      says: [/spec\.owners cannot be changed/, /hand the task over as its owner/],
     });
   });
 

@@ -1,11 +1,13 @@
 // Roles and shared ownership (issue 14, part 4): a task owned by a coordination role belongs to whoever holds that
 // role in the task's Environment (spec.roles, written by platform engineers). dave (release manager of this namespace)
 // may complete such a task only while he holds the role; he cannot give it to himself; `stagegate tasks --mine` lists
-// what is his and what his roles share. Real API server, the operator's webhooks, the operator as its process.
+// what is his and what his roles share. Roles bound per team apply only in the team's namespaces, so relabelling
+// work to another team makes that team's members owners of nothing. Real API server, the operator's webhooks, the
+// operator as its process.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { resources } from "../../src/controllers/resources.js";
-import { waitFor } from "../support/kube.js";
+import { clientFor, waitFor } from "../support/kube.js";
 import { stagegateAs } from "../integration/cli/cli-helpers.js";
 import {
   WAIT_MS,
@@ -91,6 +93,91 @@ describe(
           return (task.status as { phase?: string } | undefined)?.phase === "Succeeded" ? true : undefined;
         },
         { timeoutMs: WAIT_MS },
+      );
+    });
+
+    it("binds roles per team for the team's namespaces: mallory relabelling the work to her team owns nothing", async () => {
+      // mallory has edit rights on tasks in this namespace, and holds Security for her own team in her namespace.
+      await w().admin.create(
+        {
+          group: "rbac.authorization.k8s.io",
+          version: "v1",
+          plural: "rolebindings",
+          kind: "RoleBinding",
+          namespaced: true,
+        },
+        {
+          apiVersion: "rbac.authorization.k8s.io/v1",
+          kind: "RoleBinding",
+          metadata: { name: "mallory-release-manager" },
+          roleRef: {
+            apiGroup: "rbac.authorization.k8s.io",
+            kind: "ClusterRole",
+            name: "stagegate-release-manager",
+          },
+          subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "mallory" }],
+        },
+        w().namespace,
+      );
+      const holds = (name: string) => [{ role: "Security", members: [{ kind: "User", name }] }];
+      await patchEnvironmentObserved(w(), w().dev, {
+        teamRoles: [
+          { team: "payments", namespaces: [w().namespace], roles: holds("dave") },
+          { team: "intruders", namespaces: [w().otherTeam], roles: holds("mallory") },
+        ],
+      });
+      await w().admin.create(
+        resources.deploymentTask,
+        {
+          apiVersion: "stagegate.io/v1alpha1",
+          kind: "DeploymentTask",
+          metadata: { name: "pentest", labels: { "stagegate.io/team": "payments" } },
+          spec: {
+            type: "SecurityScan",
+            title: "Pen-test the release in dev",
+            environment: w().dev,
+            owners: [{ kind: "Role", name: "Security" }],
+            checklist: [{ name: "run", description: "Run the pen test." }],
+          },
+        },
+        w().namespace,
+      );
+      const mallory = await clientFor("mallory");
+      try {
+        await mallory.patch(
+          resources.deploymentTask,
+          "pentest",
+          w().namespace,
+          { metadata: { labels: { "stagegate.io/team": "intruders" } } },
+          { type: "merge" },
+        );
+        await assertDenied(
+          mallory.patch(
+            resources.deploymentTask,
+            "pentest",
+            w().namespace,
+            { spec: { checklist: [{ name: "run", description: "Run the pen test.", state: "Done" }] } },
+            { type: "merge" },
+          ),
+          "NotTaskOwner",
+          /mallory may not complete/,
+        );
+      } finally {
+        mallory.close();
+      }
+      const listed = await stagegateAs("dave", ["tasks", "--mine", "-n", w().namespace, "-o", "json"]);
+      assert.equal(listed.code, 0, listed.stderr);
+      const rows = JSON.parse(listed.stdout) as { name: string; ownership: string }[];
+      assert.deepEqual(
+        rows.filter((r) => r.name === "pentest").map((r) => r.ownership),
+        ["shared via role Security"],
+      );
+      await w().dave.patch(
+        resources.deploymentTask,
+        "pentest",
+        w().namespace,
+        { spec: { checklist: [{ name: "run", description: "Run the pen test.", state: "Done" }] } },
+        { type: "merge" },
       );
     });
 

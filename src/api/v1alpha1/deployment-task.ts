@@ -5,6 +5,7 @@ import { Conditions, ObservedGeneration } from "./condition.js";
 import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
 import { EscalationStatus } from "./escalation-status.js";
 import { TaskOwner } from "./roles.js";
+import { TaskAcknowledgement, TaskHandovers } from "./task-handover.js";
 import { Duration, ObjectName, Timestamp } from "./meta.js";
 
 /** The kinds of work a DeploymentTask can stand for. */
@@ -182,6 +183,8 @@ export const DeploymentTaskSpec = z
       .describe("Comments and measurements recorded while doing the work."),
     alert: AlertEvidence.optional(),
     binding: GateBinding.optional(),
+    acknowledgement: TaskAcknowledgement.optional(),
+    handovers: TaskHandovers,
   })
   .meta({
     description: "The work to do, who owns it, what it waits for and when it is due.",
@@ -256,6 +259,13 @@ export const deploymentTaskKind: KindDefinition<typeof DeploymentTaskSpec, typeo
       description: "Required checklist items done.",
     },
     { name: "Due", type: "string", jsonPath: ".status.dueAt", description: "When the work is due." },
+    {
+      name: "Acked-By",
+      type: "string",
+      jsonPath: ".spec.acknowledgement.by",
+      description: "The owner who acknowledged the task since its last hand-over.",
+      priority: 1,
+    },
     {
       name: "Overdue",
       type: "string",

@@ -6,7 +6,7 @@ import { TaskType } from "./deployment-task.js";
 import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
 import { Duration, ObjectName, Owner, Timestamp } from "./meta.js";
 import { EscalationPolicy } from "./escalation.js";
-import { RoleMembers } from "./roles.js";
+import { RoleMembers, TeamRoles } from "./roles.js";
 import { VerificationPolicy } from "./verification.js";
 
 /** The risk classes a ChangeRequest can carry. */
@@ -358,6 +358,19 @@ export const EnvironmentSpec = z
           "who may complete them, and escalations to owners reach them.",
         "x-kubernetes-list-type": "map",
         "x-kubernetes-list-map-keys": ["role"],
+      }),
+    teamRoles: z
+      .array(TeamRoles)
+      .max(LIMITS.people)
+      .default([])
+      .meta({
+        description:
+          "Who holds coordination roles per team here. A task takes the binding its stagegate.io/team label names if " +
+          "that binding lists the task's namespace, else the only binding listing its namespace, else none; the " +
+          "binding's members hold the roles it binds, and spec.roles the others. A label never reaches a binding " +
+          "that does not list the task's namespace.",
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["team"],
       }),
   })
   .describe("One stage of the release pipeline and its gate policy.");

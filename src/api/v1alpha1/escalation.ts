@@ -2,6 +2,7 @@ import { z } from "zod";
 import { LIMITS } from "./bounds.js";
 import { TaskType } from "./deployment-task.js";
 import { Duration } from "./meta.js";
+import { CoordinationRole } from "./roles.js";
 
 /** Who one level of an escalation chain notifies. */
 export const EscalationRecipients = z
@@ -56,6 +57,17 @@ export const TaskEscalation = z
         "The task types this chain applies to; empty means every type. The first matching chain applies.",
       "x-kubernetes-list-type": "set",
     }),
+    roles: z
+      .array(CoordinationRole)
+      .max(6)
+      .default([])
+      .meta({
+        description:
+          "The owning roles this chain applies to: a task opened with an owner of kind Role named here (its " +
+          "spec.owners, not a later hand-over). Empty means any owner. A chain naming one of the task's roles takes " +
+          "precedence over every chain that names none; within each group the first matching chain applies.",
+        "x-kubernetes-list-type": "set",
+      }),
     sla: Duration.optional().describe(
       "How long after creation a task of these types must be done. When set, it is the SLA the chain counts from, " +
         "whatever the task's own dueAt or sla say (they cannot postpone an escalation); when unset, the chain counts " +
@@ -63,7 +75,7 @@ export const TaskEscalation = z
     ),
     levels: Levels,
   })
-  .describe("The SLA of tasks of some types and the chain that escalates a breach.");
+  .describe("The SLA of tasks of some types, or owned by some roles, and the chain that escalates a breach.");
 export type TaskEscalation = z.infer<typeof TaskEscalation>;
 
 /** The SLA and escalation chain of approvals in an environment. */
@@ -84,7 +96,10 @@ export const EscalationPolicy = z
       .array(TaskEscalation)
       .max(20)
       .default([])
-      .describe("Chains for tasks; the first that matches applies."),
+      .describe(
+        "Chains for tasks: the first that matches the task's type and one of its owning roles, else the first that " +
+          "matches its type and names no roles.",
+      ),
     approvals: ApprovalEscalation.optional(),
   })
   .describe("When work and approvals in this environment are late, and who hears of it, level by level.");

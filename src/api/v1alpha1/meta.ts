@@ -61,3 +61,13 @@ export const ObjectMeta = z.looseObject({
     .optional(),
 });
 export type ObjectMeta = z.infer<typeof ObjectMeta>;
+
+/** An e-mail address, as SMTP takes it in RCPT TO (no display name, no comments). */
+export const EmailAddress = z
+  .string()
+  .min(3)
+  .max(254)
+  .regex(
+    /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
+    "must be a plain e-mail address such as oncall@example.com",
+  );

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { LIMITS, boundedStringMap } from "./bounds.js";
 import { Conditions, ObservedGeneration } from "./condition.js";
 import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
-import { ObjectName, Timestamp } from "./meta.js";
+import { EmailAddress, ObjectName, Timestamp } from "./meta.js";
+import { CoordinationRole } from "./roles.js";
 
 /** The channels a route can deliver through. */
 export const NotificationChannelType = z
@@ -19,16 +20,6 @@ const ActionName = z
   .min(1)
   .max(64)
   .regex(/^[A-Z][A-Za-z0-9]*$/, "must be an audit action, a CamelCase word such as ChangeApproved");
-
-/** An e-mail address, as SMTP takes it in RCPT TO (no display name, no comments). */
-const EmailAddress = z
-  .string()
-  .min(3)
-  .max(254)
-  .regex(
-    /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
-    "must be a plain e-mail address such as oncall@example.com",
-  );
 
 /** Who a route notifies. Users and groups are named in the message; e-mail addresses each get their own mail. */
 export const NotificationRecipients = z
@@ -48,6 +39,17 @@ export const NotificationRecipients = z
       .max(50)
       .default([])
       .describe("E-mail addresses; each receives every matching event once (channel smtp only)."),
+    roles: z
+      .array(CoordinationRole)
+      .max(6)
+      .default([])
+      .meta({
+        description:
+          "Coordination roles: each event goes to the e-mail addresses the event's Environment binds to the role " +
+          "(spec.roles[].emails, or the team's spec.teamRoles[].roles[].emails for the route's namespace), written " +
+          "by administrators (channel smtp only). An event that names no environment reaches no role.",
+        "x-kubernetes-list-type": "set",
+      }),
   })
   .describe("Who the route notifies.");
 export type NotificationRecipients = z.infer<typeof NotificationRecipients>;
@@ -119,7 +121,7 @@ export const NotificationRouteSpec = z
       })
       .optional()
       .describe("Only events about objects with these labels; a deleted object matches no selector."),
-    recipients: NotificationRecipients.default({ users: [], groups: [], emails: [] }),
+    recipients: NotificationRecipients.default({ users: [], groups: [], emails: [], roles: [] }),
     channel: NotificationChannel,
     rateLimit: NotificationRateLimit.default({ perMinute: 30, burst: 10 }),
   })
@@ -127,8 +129,10 @@ export const NotificationRouteSpec = z
     description: "Which events of this namespace notify whom, through which channel.",
     "x-kubernetes-validations": [
       {
-        rule: "self.channel.type != 'smtp' || size(self.recipients.emails) > 0",
-        message: "an smtp route needs recipients.emails: add the addresses that should receive the mail",
+        rule: "self.channel.type != 'smtp' || size(self.recipients.emails) > 0 || size(self.recipients.roles) > 0",
+        message:
+          "an smtp route needs recipients.emails or recipients.roles: add the addresses (or roles) that should " +
+          "receive the mail",
         fieldPath: ".recipients.emails",
         reason: "FieldValueRequired",
       },
@@ -137,6 +141,14 @@ export const NotificationRouteSpec = z
         message:
           "recipients.emails is for channel smtp only: move the addresses to an smtp route, or name users and groups",
         fieldPath: ".recipients.emails",
+        reason: "FieldValueForbidden",
+      },
+      {
+        rule: "self.channel.type == 'smtp' || size(self.recipients.roles) == 0",
+        message:
+          "recipients.roles is for channel smtp only (roles are mailed at the addresses their Environment binds): " +
+          "move the roles to an smtp route",
+        fieldPath: ".recipients.roles",
         reason: "FieldValueForbidden",
       },
     ],

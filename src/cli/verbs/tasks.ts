@@ -7,8 +7,13 @@ import {
 import { EnvironmentSpec, environmentKind } from "../../api/v1alpha1/environment.js";
 import { ObjectMeta } from "../../api/v1alpha1/meta.js";
 import { resourceOf } from "../../api/v1alpha1/resource-type.js";
-import type { RoleMembers } from "../../api/v1alpha1/roles.js";
-import { ownership, type Identity } from "../../policy/task-ownership.js";
+import {
+  currentOwners,
+  ownership,
+  rolesFor,
+  type EnvironmentRoles,
+  type Identity,
+} from "../../policy/task-ownership.js";
 import type { KubeClient } from "../../runtime/kube/client.js";
 import { reviewSelf } from "../../runtime/kube/self-review.js";
 import { listAll } from "../change-control.js";
@@ -76,27 +81,32 @@ function summarize(task: TaskObject, owned: string | null): TaskSummary {
 
 /**
  * Lists the tasks of one namespace (or all), with --mine only those the caller owns: as a user, or through a group
- * or a coordination role of the task's Environment (read from the Environments the caller may read; a role in an
- * Environment they may not read counts for nothing).
+ * or a coordination role of the task's Environment, per team for the team's namespaces (read from the Environments
+ * the caller may read; a role in an Environment they may not read counts for nothing).
  */
 async function summarizeTasks(client: KubeClient, options: TasksOptions, namespace: string | undefined) {
   const tasks = await explainApiErrors("list DeploymentTasks", () =>
     listAll(client, resourceOf(deploymentTaskKind), TaskObject, namespace),
   );
   let me: Identity | undefined;
-  let roles = new Map<string, readonly RoleMembers[]>();
+  let roles = new Map<string, EnvironmentRoles>();
   if (options.mine) {
     me = await explainApiErrors("tell who you are", () => reviewSelf(client));
     const environments = await explainApiErrors("list Environments (for the roles they bind)", () =>
       listAll(client, resourceOf(environmentKind), EnvironmentObject, undefined),
     );
-    roles = new Map(environments.map((e) => [e.metadata.name, e.spec.roles]));
+    roles = new Map(environments.map((e) => [e.metadata.name, e.spec]));
   }
   return tasks
     .filter((t) => !options.open || (t.status?.phase !== "Succeeded" && t.status?.phase !== "Cancelled"))
     .flatMap((t) => {
       if (me === undefined) return [summarize(t, null)];
-      const owned = ownership(t.spec.owners, roles.get(t.spec.environment ?? "") ?? [], me);
+      const place = { namespace: t.metadata.namespace, labels: t.metadata.labels };
+      const owned = ownership(
+        currentOwners(t.spec),
+        rolesFor(roles.get(t.spec.environment ?? ""), place),
+        me,
+      );
       if (owned === undefined) return [];
       return [summarize(t, owned.kind === "mine" ? "mine" : `shared via ${owned.via.join(", ")}`)];
     })
@@ -137,7 +147,8 @@ export const tasksVerb: Verb<TasksOptions> = {
     "",
     "Lists DeploymentTasks with their type, release, environment, phase, due time and escalation level. With",
     "--mine, only the tasks you own: OWNED says mine (you are named) or shared via the groups and coordination",
-    "roles (spec.roles of the task's Environment) through which you own it.",
+    "roles (spec.roles, or spec.teamRoles for the team's namespaces, of the task's Environment) through which",
+    "you own it, following hand-overs (stagegate tasks handover).",
     "",
     formatFlags(FLAGS),
     "",

@@ -8,11 +8,13 @@ import { objectKey } from "../../runtime/kube/object.js";
 import { markStalled } from "../../runtime/stalled.js";
 import { updateStatus } from "../../runtime/status-writer.js";
 import { taskItemAudit } from "./item-audit.js";
+import { taskHandoverAudit } from "./handover-audit.js";
 import type { TaskEscalation } from "../../api/v1alpha1/escalation.js";
 import { ReleaseSpec } from "../../api/v1alpha1/release.js";
 import type { EscalationRoles } from "../../policy/escalation.js";
-import { expandOwners } from "../../policy/task-ownership.js";
+import { currentOwners, expandOwners, rolesFor } from "../../policy/task-ownership.js";
 import { escalationAudit } from "./escalation-record.js";
+import { chainFor } from "../../policy/escalation-chain.js";
 import { escalationCounter } from "../escalation-metrics.js";
 import type { ControllerDeps } from "../deps.js";
 import type { Informers } from "../informers.js";
@@ -110,15 +112,16 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
     return states;
   }
 
-  /** The Environment's escalation chain for a task of this type (the first that matches), with its roles. */
+  /** The Environment's escalation chain for the task (by its owning roles, then its type), with its roles. */
   function escalationOf(
     namespace: string,
     spec: DeploymentTaskSpec,
+    labels: Readonly<Record<string, string>> | undefined,
   ): { chain: TaskEscalation; roles: EscalationRoles } | undefined {
     if (spec.environment === undefined) return undefined;
     const env = EnvironmentSpec.safeParse(informers.environments.store.get(spec.environment)?.spec);
     if (!env.success) return undefined;
-    const chain = env.data.escalation?.tasks.find((c) => c.types.length === 0 || c.types.includes(spec.type));
+    const chain = chainFor(env.data.escalation?.tasks ?? [], spec.type, spec.owners);
     if (chain === undefined) return undefined;
     const release =
       spec.releaseRef === undefined
@@ -127,7 +130,11 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
     return {
       chain,
       roles: {
-        owners: expandOwners(spec.owners, env.data.roles),
+        // An acknowledged task's owners know it is late: the levels after that notify them no more (ADR 0049).
+        owners:
+          spec.acknowledgement === undefined
+            ? expandOwners(currentOwners(spec), rolesFor(env.data, { namespace, labels }))
+            : [],
         releaseManager: release?.success === true ? release.data.owners.releaseManager : undefined,
         cabGroup: env.data.gate.cabGroup,
       },
@@ -164,7 +171,7 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
         dependencies: dependencyStates(namespace, spec.data.dependsOn),
         cycle: cycleOf(namespace, current.metadata.name),
         environmentTaskSla: environmentSla(spec.data.environment),
-        escalation: escalationOf(namespace, spec.data),
+        escalation: escalationOf(namespace, spec.data, current.metadata.labels),
       },
       now,
     );
@@ -192,7 +199,8 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
         if (observed !== undefined && observed === current.metadata.generation) return;
         const spec = DeploymentTaskSpec.safeParse(current.spec);
         if (!spec.success) return;
-        for (const entry of taskItemAudit({ metadata: current.metadata, spec: spec.data })) {
+        const stored = { metadata: current.metadata, spec: spec.data };
+        for (const entry of [...taskItemAudit(stored), ...taskHandoverAudit(stored)]) {
           await deps.audit.record(entry);
         }
       },

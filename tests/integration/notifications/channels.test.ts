@@ -44,6 +44,24 @@ describe("notification channels", () => {
         /spec\.recipients\.emails.*for channel smtp only/,
       ],
       [
+        "roles-on-teams",
+        {
+          actions: ["TaskEscalated"],
+          recipients: { roles: ["QA"] },
+          channel: { type: "teams", secretRef: { name: "chat" } },
+        },
+        /spec\.recipients\.roles.*for channel smtp only/,
+      ],
+      [
+        "unknown-role",
+        {
+          actions: ["TaskEscalated"],
+          recipients: { roles: ["Janitor"] },
+          channel: { type: "smtp", secretRef: { name: "mail" } },
+        },
+        /spec\.recipients\.roles\[0\].*Unsupported value/,
+      ],
+      [
         "bad-action",
         { actions: ["change approved"], channel: { type: "slack", secretRef: { name: "chat" } } },
         /spec\.actions\[0\]/,
@@ -192,6 +210,66 @@ describe("notification channels", () => {
     assert.ok(mails.every((mail) => /For: group sre\./.test(mail.body)));
     assert.equal(await counterValue(metrics.attempts, { channel: "smtp", result: "delivered" }), 4);
     assert.equal((await world.status("mail")).delivered, 4);
+  });
+
+  it("mails a route's roles at the addresses the event's Environment binds, per team for the team's namespace", async () => {
+    const environment = `notify-roles-${world.namespace}`;
+    await world.admin.create(resources.environment, {
+      apiVersion: "stagegate.io/v1alpha1",
+      kind: "Environment",
+      metadata: { name: environment },
+      spec: {
+        roles: [
+          { role: "QA", members: [{ kind: "Group", name: "qa" }], emails: ["qa@example.com"] },
+          { role: "CAB", members: [{ kind: "Group", name: "cab" }], emails: ["cab-board@example.com"] },
+        ],
+        teamRoles: [
+          {
+            team: "payments",
+            namespaces: [world.namespace],
+            roles: [
+              {
+                role: "QA",
+                members: [{ kind: "Group", name: "payments-qa" }],
+                emails: ["payments-qa@example.com"],
+              },
+            ],
+          },
+        ],
+      },
+    });
+    try {
+      await world.secret("mail-roles", {
+        host: smtp.host,
+        port: String(smtp.port),
+        from: "stagegate@example.com",
+        security: "none",
+      });
+      await world.route("mail-roles", {
+        actions: ["TaskEscalated"],
+        recipients: { roles: ["QA", "CAB"] },
+        channel: { type: "smtp", secretRef: { name: "mail-roles" } },
+      });
+      const { notifier } = await world.notifier();
+      await notifier.passAll();
+      await world.record("TaskEscalated", "uat", { environment, level: 1 });
+      await world.record("TaskEscalated", "elsewhere", { environment: "no-such-environment", level: 1 });
+      await notifier.passAll();
+      await notifier.passAll();
+      const mails = await waitFor("the role mails in the maildir", () => {
+        const found = smtp.mails().filter((mail) => /TaskEscalated/.test(mail.headers.subject ?? ""));
+        return found.length >= 2 ? found : undefined;
+      });
+      // The team binding's QA address (the namespace is payments'), the environment's CAB address, and nothing for
+      // an event whose Environment does not exist.
+      assert.deepEqual(mails.map((mail) => mail.recipient).sort(), [
+        "cab-board@example.com",
+        "payments-qa@example.com",
+      ]);
+      assert.equal((await world.status("mail-roles")).delivered, 2);
+    } finally {
+      await world.admin.delete(resources.environment, environment);
+    }
   });
 
   it("retries an address the SMTP server defers, gives up one it refuses, and still mails the others", async () => {

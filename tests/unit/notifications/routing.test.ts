@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import type { StoredAuditEntry } from "../../../src/audit/entry.js";
 import { redact } from "../../../src/notifications/channel-secret.js";
 import { DestinationGuard, parseNetworks } from "../../../src/notifications/destination.js";
-import { labelsMatch, recipientsOf, routeWants } from "../../../src/notifications/match.js";
+import { labelsMatch, recipientsOf, roleEmails, routeWants } from "../../../src/notifications/match.js";
 
 const entry = (namespace: string | undefined, action: string, environment?: string): StoredAuditEntry => ({
   seq: 1,
@@ -44,7 +44,12 @@ describe("labels and recipients", () => {
     assert.equal(labelsMatch({ team: "a" }, undefined), false);
   });
   it("sends mail to each distinct address and a webhook once", () => {
-    const recipients = { users: [], groups: [], emails: ["a@example.com", "b@example.com", "a@example.com"] };
+    const recipients = {
+      users: [],
+      groups: [],
+      emails: ["a@example.com", "b@example.com", "a@example.com"],
+      roles: [],
+    };
     assert.deepEqual(recipientsOf({ channel: { type: "smtp", secretRef: { name: "s" } }, recipients }), [
       "a@example.com",
       "b@example.com",
@@ -94,5 +99,90 @@ describe("redact", () => {
       redact("POST https://hooks.example/T0/secret-token failed: secret-token", ["secret-token"]),
       "POST https://hooks.example/T0/[redacted] failed: [redacted]",
     );
+  });
+});
+
+describe("notifications to roles: the addresses administrators bind on the Environment", () => {
+  const group = (name: string) => [{ kind: "Group" as const, name }];
+  const environment = {
+    roles: [
+      { role: "QA" as const, members: group("qa"), emails: ["qa@example.com"] },
+      { role: "CAB" as const, members: group("cab"), emails: ["cab@example.com", "qa@example.com"] },
+      { role: "Security" as const, members: group("sec") },
+    ],
+    teamRoles: [
+      {
+        team: "payments",
+        namespaces: ["payments"],
+        roles: [{ role: "QA" as const, members: group("payments-qa"), emails: ["payments-qa@example.com"] }],
+      },
+    ],
+  };
+  const rows: {
+    name: string;
+    roles: string[];
+    namespace: string;
+    labels?: Record<string, string>;
+    emails: string[];
+  }[] = [
+    {
+      name: "the environment's QA outside the team's namespace",
+      roles: ["QA"],
+      namespace: "web",
+      emails: ["qa@example.com"],
+    },
+    {
+      name: "the team's QA in its namespace",
+      roles: ["QA"],
+      namespace: "payments",
+      emails: ["payments-qa@example.com"],
+    },
+    {
+      name: "a label naming the team does not reach it from another namespace",
+      roles: ["QA"],
+      namespace: "web",
+      labels: { "stagegate.io/team": "payments" },
+      emails: ["qa@example.com"],
+    },
+    {
+      name: "several roles, each address once",
+      roles: ["QA", "CAB"],
+      namespace: "web",
+      emails: ["qa@example.com", "cab@example.com"],
+    },
+    {
+      name: "a role bound without addresses mails nobody",
+      roles: ["Security"],
+      namespace: "web",
+      emails: [],
+    },
+    { name: "a role not bound mails nobody", roles: ["ReleaseManager"], namespace: "web", emails: [] },
+  ];
+  for (const row of rows) {
+    it(row.name, () =>
+      assert.deepEqual(
+        roleEmails(row.roles, environment, { namespace: row.namespace, labels: row.labels }),
+        row.emails,
+      ),
+    );
+  }
+
+  it("adds role addresses to a route's own, once each, for smtp only", () => {
+    const spec = {
+      channel: { type: "smtp" as const, secretRef: { name: "s" } },
+      recipients: { users: [], groups: [], emails: ["a@example.com"], roles: [] },
+    };
+    assert.deepEqual(recipientsOf(spec, ["qa@example.com", "a@example.com"]), [
+      "a@example.com",
+      "qa@example.com",
+    ]);
+    assert.deepEqual(
+      recipientsOf({ ...spec, channel: { type: "slack", secretRef: { name: "s" } } }, ["qa@example.com"]),
+      ["channel"],
+    );
+  });
+
+  it("reaches nobody without an Environment", () => {
+    assert.deepEqual(roleEmails(["QA"], undefined, { namespace: "payments" }), []);
   });
 });

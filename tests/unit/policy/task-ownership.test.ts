@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { expandOwners, ownership } from "../../../src/policy/task-ownership.js";
+import { expandOwners, ownership, rolesFor } from "../../../src/policy/task-ownership.js";
 
 const roles = [
   { role: "QA" as const, members: [{ kind: "Group" as const, name: "qa-team" }] },
@@ -44,5 +44,86 @@ describe("task ownership by user, group and role", () => {
 
   it("never takes a user named like a role for its holder", () => {
     assert.equal(ownership([{ kind: "Role", name: "QA" }], roles, { username: "QA", groups: [] }), undefined);
+  });
+});
+
+describe("role bindings per team: the label picks only among bindings given to the task's namespace", () => {
+  const holder = (name: string) => [{ role: "QA" as const, members: [{ kind: "User" as const, name }] }];
+  const environment = {
+    roles,
+    teamRoles: [
+      { team: "payments", namespaces: ["payments", "payments-batch"], roles: holder("dave") },
+      { team: "mallory-team", namespaces: ["mallory-ns"], roles: holder("mallory") },
+      { team: "web", namespaces: ["shared"], roles: holder("wendy") },
+      { team: "mobile", namespaces: ["shared"], roles: holder("mo") },
+    ],
+  };
+  const team = (name: string) => ({ "stagegate.io/team": name });
+  const qaOf = (namespace: string | undefined, labels?: Record<string, string>) =>
+    rolesFor(environment, { namespace, labels }).find((r) => r.role === "QA")?.members;
+  const user = (name: string) => [{ kind: "User", name }];
+  const envQa = roles[0]?.members;
+  const rows: {
+    name: string;
+    namespace: string | undefined;
+    labels?: Record<string, string>;
+    qa: unknown;
+  }[] = [
+    {
+      name: "a team's task in its namespace",
+      namespace: "payments",
+      labels: team("payments"),
+      qa: user("dave"),
+    },
+    {
+      name: "in another namespace of the team",
+      namespace: "payments-batch",
+      labels: team("payments"),
+      qa: user("dave"),
+    },
+    { name: "no label: the only team binding of the namespace", namespace: "payments", qa: user("dave") },
+    {
+      name: "relabelled to a team not bound to the namespace",
+      namespace: "payments",
+      labels: team("mallory-team"),
+      qa: user("dave"),
+    },
+    { name: "a label naming no binding", namespace: "payments", labels: team("nobody"), qa: user("dave") },
+    {
+      name: "the payments label in mallory's namespace",
+      namespace: "mallory-ns",
+      labels: team("payments"),
+      qa: user("mallory"),
+    },
+    {
+      name: "a shared namespace: the label picks among its bindings",
+      namespace: "shared",
+      labels: team("mobile"),
+      qa: user("mo"),
+    },
+    { name: "a shared namespace without a label: the environment's", namespace: "shared", qa: envQa },
+    {
+      name: "a shared namespace, another team's label: the environment's",
+      namespace: "shared",
+      labels: team("payments"),
+      qa: envQa,
+    },
+    { name: "a namespace no team binds", namespace: "ops", labels: team("payments"), qa: envQa },
+    { name: "no namespace known", namespace: undefined, labels: team("payments"), qa: envQa },
+  ];
+  for (const row of rows) {
+    it(row.name, () => assert.deepEqual(qaOf(row.namespace, row.labels), row.qa));
+  }
+
+  it("keeps the environment's binding for the roles a team does not bind", () => {
+    const bound = rolesFor(environment, { namespace: "payments", labels: team("payments") });
+    assert.deepEqual(
+      bound.find((r) => r.role === "Security"),
+      roles[1],
+    );
+  });
+
+  it("binds nothing without an Environment", () => {
+    assert.deepEqual(rolesFor(undefined, { namespace: "payments", labels: team("payments") }), []);
   });
 });

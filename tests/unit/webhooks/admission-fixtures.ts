@@ -132,7 +132,7 @@ export function patchOf(response: AdmissionResponse): JsonPatchOperation[] {
   return JSON.parse(Buffer.from(response.patch, "base64").toString("utf8")) as JsonPatchOperation[];
 }
 
-/** Applies `add` operations (all the webhooks emit) to a copy of `target`, decoding JSON Pointer escapes. */
+/** Applies `add` and `remove` operations (all the webhooks emit) to a copy of `target`, decoding JSON Pointer escapes. */
 export function applyPatch(target: Record<string, unknown>, ops: readonly JsonPatchOperation[]) {
   const copy = structuredClone(target);
   for (const op of ops) {
@@ -143,7 +143,8 @@ export function applyPatch(target: Record<string, unknown>, ops: readonly JsonPa
     const last = tokens.pop() ?? "";
     let node = copy;
     for (const token of tokens) node = node[token] as Record<string, unknown>;
-    node[last] = op.value;
+    if (op.op === "remove") delete node[last];
+    else node[last] = op.value;
   }
   return copy;
 }
