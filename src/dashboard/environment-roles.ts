@@ -2,16 +2,19 @@ import { z } from "zod";
 import { EnvironmentSpec, environmentKind } from "../api/v1alpha1/environment.js";
 import { ObjectMeta } from "../api/v1alpha1/meta.js";
 import { resourceOf } from "../api/v1alpha1/resource-type.js";
-import type { RoleMembers } from "../api/v1alpha1/roles.js";
+import type { EnvironmentRoles as RoleBindings } from "../policy/task-ownership.js";
 import { describeApiError } from "../cli/errors.js";
 import { ApiError } from "../runtime/kube/api-error.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 
 const EnvironmentRoles = z.looseObject({ metadata: ObjectMeta, spec: EnvironmentSpec });
 
-/** Who holds each coordination role, by Environment name, and what could not be read (in words for the page). */
+/**
+ * Who holds each coordination role, by Environment name (environment-wide and per team), and what could not be read
+ * (in words for the page).
+ */
 export interface EnvironmentRoleMap {
-  roles: Map<string, readonly RoleMembers[]>;
+  roles: Map<string, RoleBindings>;
   notices: string[];
 }
 
@@ -21,14 +24,17 @@ export interface EnvironmentRoleMap {
  * for nobody: a task is never shown as shared on the strength of a role nobody could read.
  */
 export async function environmentRoles(client: KubeClient): Promise<EnvironmentRoleMap> {
-  const roles = new Map<string, readonly RoleMembers[]>();
+  const roles = new Map<string, RoleBindings>();
   try {
     let token: string | undefined;
     do {
       const page = await client.list(resourceOf(environmentKind), { limit: 500, continue: token });
       for (const item of page.items) {
         const parsed = EnvironmentRoles.safeParse(item);
-        if (parsed.success) roles.set(parsed.data.metadata.name, parsed.data.spec.roles);
+        if (parsed.success) {
+          const { roles: bound, teamRoles } = parsed.data.spec;
+          roles.set(parsed.data.metadata.name, { roles: bound, teamRoles });
+        }
       }
       token = page.continue;
     } while (token !== undefined);

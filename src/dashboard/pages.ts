@@ -4,6 +4,7 @@ import { releaseKind } from "../api/v1alpha1/release.js";
 import { resourceOf } from "../api/v1alpha1/resource-type.js";
 import { ApprovalObject } from "../cli/change-control.js";
 import { describeApiError } from "../cli/errors.js";
+import { currentOwners } from "../policy/task-ownership.js";
 import { ApiError } from "../runtime/kube/api-error.js";
 import type { ResourceType } from "../runtime/kube/resource.js";
 import { BoardRelease, boardRows, releaseRow } from "./board-view.js";
@@ -104,7 +105,7 @@ export async function waitingPage(session: Session, filter: PageFilter, ctx: Pag
     WaitingTaskObject,
     query,
   );
-  const byRole = tasks.items.some((task) => task.spec.owners.some((owner) => owner.kind === "Role"));
+  const byRole = tasks.items.some((task) => currentOwners(task.spec).some((owner) => owner.kind === "Role"));
   const roles = byRole ? await environmentRoles(session.client) : { roles: new Map(), notices: [] };
   const body = templates.waiting({
     approvals: waitingApprovals(approvals.items, session.identity),

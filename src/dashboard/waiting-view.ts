@@ -1,10 +1,9 @@
 import { z } from "zod";
 import { DeploymentTaskSpec, DeploymentTaskStatus } from "../api/v1alpha1/deployment-task.js";
 import { ObjectMeta } from "../api/v1alpha1/meta.js";
-import type { RoleMembers } from "../api/v1alpha1/roles.js";
 import { assessAwaitingDecision } from "../cli/awaiting-decision.js";
 import type { ApprovalObject } from "../cli/change-control.js";
-import { ownership } from "../policy/task-ownership.js";
+import { currentOwners, ownership, rolesFor, type EnvironmentRoles } from "../policy/task-ownership.js";
 import type { Identity } from "../runtime/kube/self-review.js";
 
 /** An approval waiting for the signed-in user, as the page shows it with its decide form. */
@@ -68,7 +67,8 @@ const DONE = new Set(["Succeeded", "Cancelled"]);
 /**
  * The tasks `me` owns (by user name) or shares (through one of my authenticated groups, or a coordination role my
  * name or groups hold in the task's Environment, `roles` by Environment name) that are neither succeeded nor
- * cancelled, the earliest due first; `now` judges overdue. Ownership is `stagegate tasks --mine`'s own function; a
+ * cancelled, the earliest due first; `now` judges overdue. Ownership is `stagegate tasks --mine`'s own: the owner of
+ * the last hand-over, else the owners it was opened with, and the roles bound for the task's team and namespace; a
  * Role owner is never matched by name, and a role in an Environment not in `roles` (one the user may not read)
  * stands for nobody.
  */
@@ -76,12 +76,17 @@ export function waitingTasks(
   items: readonly WaitingTaskObject[],
   me: Identity,
   now: Date,
-  roles: ReadonlyMap<string, readonly RoleMembers[]> = new Map(),
+  roles: ReadonlyMap<string, EnvironmentRoles> = new Map(),
 ): WaitingTask[] {
   return items
     .filter((task) => !DONE.has(task.status?.phase ?? ""))
     .flatMap((task) => {
-      const owned = ownership(task.spec.owners, roles.get(task.spec.environment ?? "") ?? [], me);
+      const place = { namespace: task.metadata.namespace, labels: task.metadata.labels };
+      const owned = ownership(
+        currentOwners(task.spec),
+        rolesFor(roles.get(task.spec.environment ?? ""), place),
+        me,
+      );
       return owned === undefined ? [] : [{ task, owned }];
     })
     .map(({ task, owned }) => {

@@ -139,10 +139,12 @@ describe("waitingTasks", () => {
     const roles = new Map([
       [
         "prod",
-        [
-          { role: "QA" as const, members: [{ kind: "Group" as const, name: "sre" }] },
-          { role: "ReleaseManager" as const, members: [{ kind: "User" as const, name: "bob" }] },
-        ],
+        {
+          roles: [
+            { role: "QA" as const, members: [{ kind: "Group" as const, name: "sre" }] },
+            { role: "ReleaseManager" as const, members: [{ kind: "User" as const, name: "bob" }] },
+          ],
+        },
       ],
     ]);
     const tasks = [
@@ -170,6 +172,54 @@ describe("waitingTasks", () => {
     );
     const html = templates.waiting({ approvals: [], tasks: rows, notices: [], csrf: "x" });
     assert.match(html, /<td class="owned">shared via role QA<\/td>/);
+  });
+
+  it("follows hand-overs and the roles bound for the task's team, as stagegate tasks --mine does", () => {
+    const me = { username: "ann", groups: [] };
+    const at = "2026-12-06T10:00:00Z";
+    const parse = (name: string, namespace: string, spec: Record<string, unknown>, labels = {}) =>
+      WaitingTaskObject.parse({
+        metadata: { name, namespace, labels },
+        spec: { type: "Checklist", title: `Task ${name}`, environment: "prod", ...spec },
+      });
+    const roles = new Map([
+      [
+        "prod",
+        {
+          roles: [{ role: "QA" as const, members: [{ kind: "User" as const, name: "bob" }] }],
+          teamRoles: [
+            {
+              team: "payments",
+              namespaces: ["payments"],
+              roles: [{ role: "QA" as const, members: [{ kind: "User" as const, name: "ann" }] }],
+            },
+          ],
+        },
+      ],
+    ]);
+    const tasks = [
+      parse("handed-to-me", "shop", {
+        owners: [{ name: "bob" }],
+        handovers: [{ to: { kind: "User", name: "ann" }, by: "bob", at }],
+      }),
+      parse("handed-away", "shop", {
+        owners: [{ name: "ann" }],
+        handovers: [{ to: { kind: "User", name: "bob" }, by: "ann", at }],
+      }),
+      parse("team-qa", "payments", { owners: [{ kind: "Role", name: "QA" }] }),
+      // A team label in a namespace the team's binding does not list picks nothing: bob holds QA there.
+      parse(
+        "relabelled",
+        "shop",
+        { owners: [{ kind: "Role", name: "QA" }] },
+        { "stagegate.io/team": "payments" },
+      ),
+    ];
+    const rows = waitingTasks(tasks, me, new Date("2026-12-06T12:00:00Z"), roles);
+    assert.deepEqual(rows.map((r) => [r.name, r.owned]).sort(), [
+      ["handed-to-me", "mine"],
+      ["team-qa", "shared via role QA"],
+    ]);
   });
 
   it("never matches a Role owner by a user's name", () => {
