@@ -58,6 +58,25 @@ export function ownsLabelled(namespace: string, environment: string): Record<str
   return { argoCDApplications: scope, fluxKustomizations: scope, fluxHelmReleases: scope };
 }
 
+/** Makes `user` a release manager (stagegate-release-manager) of `namespace` only, as a platform engineer. */
+export async function bindReleaseManager(admin: KubeClient, namespace: string, user: string): Promise<void> {
+  await admin.create(
+    roleBinding,
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: `${user}-release-manager` },
+      roleRef: {
+        apiGroup: "rbac.authorization.k8s.io",
+        kind: "ClusterRole",
+        name: "stagegate-release-manager",
+      },
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user }],
+    },
+    namespace,
+  );
+}
+
 /** Starts the world: namespaces, dave's RoleBinding, the operator with its webhooks, dev and prod. */
 export async function startGateWorld(
   prefix: string,
@@ -67,21 +86,7 @@ export async function startGateWorld(
   const admin = await clientFor("admin");
   const namespace = await createTestNamespace(admin, prefix);
   const otherTeam = await createTestNamespace(admin, `${prefix}-other`);
-  await admin.create(
-    roleBinding,
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "RoleBinding",
-      metadata: { name: "dave-release-manager" },
-      roleRef: {
-        apiGroup: "rbac.authorization.k8s.io",
-        kind: "ClusterRole",
-        name: "stagegate-release-manager",
-      },
-      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "dave" }],
-    },
-    namespace,
-  );
+  await bindReleaseManager(admin, namespace, "dave");
   const id = randomBytes(3).toString("hex");
   const dev = `dev-${id}`;
   const prod = `prod-${id}`;

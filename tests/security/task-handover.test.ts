@@ -13,6 +13,7 @@ import {
   assertDenied,
   auditEntries,
   patchEnvironmentObserved,
+  bindReleaseManager,
   startGateWorld,
   waitForAudit,
   type GateWorld,
@@ -48,27 +49,7 @@ describe(
 
     before(async () => {
       world = await startGateWorld("task-handover");
-      await w().admin.create(
-        {
-          group: "rbac.authorization.k8s.io",
-          version: "v1",
-          plural: "rolebindings",
-          kind: "RoleBinding",
-          namespaced: true,
-        },
-        {
-          apiVersion: "rbac.authorization.k8s.io/v1",
-          kind: "RoleBinding",
-          metadata: { name: "mallory-release-manager" },
-          roleRef: {
-            apiGroup: "rbac.authorization.k8s.io",
-            kind: "ClusterRole",
-            name: "stagegate-release-manager",
-          },
-          subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "mallory" }],
-        },
-        w().namespace,
-      );
+      await bindReleaseManager(w().admin, w().namespace, "mallory");
       await patchEnvironmentObserved(w(), w().dev, {
         roles: [{ role: "QA", members: [{ kind: "User", name: "dave" }] }],
       });

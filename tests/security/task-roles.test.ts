@@ -13,6 +13,7 @@ import {
   WAIT_MS,
   assertDenied,
   patchEnvironmentObserved,
+  bindReleaseManager,
   startGateWorld,
   type GateWorld,
 } from "./gate-world.js";
@@ -98,27 +99,7 @@ describe(
 
     it("binds roles per team for the team's namespaces: mallory relabelling the work to her team owns nothing", async () => {
       // mallory has edit rights on tasks in this namespace, and holds Security for her own team in her namespace.
-      await w().admin.create(
-        {
-          group: "rbac.authorization.k8s.io",
-          version: "v1",
-          plural: "rolebindings",
-          kind: "RoleBinding",
-          namespaced: true,
-        },
-        {
-          apiVersion: "rbac.authorization.k8s.io/v1",
-          kind: "RoleBinding",
-          metadata: { name: "mallory-release-manager" },
-          roleRef: {
-            apiGroup: "rbac.authorization.k8s.io",
-            kind: "ClusterRole",
-            name: "stagegate-release-manager",
-          },
-          subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "mallory" }],
-        },
-        w().namespace,
-      );
+      await bindReleaseManager(w().admin, w().namespace, "mallory");
       const holds = (name: string) => [{ role: "Security", members: [{ kind: "User", name }] }];
       await patchEnvironmentObserved(w(), w().dev, {
         teamRoles: [
