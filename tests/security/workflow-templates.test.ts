@@ -19,8 +19,10 @@ import {
   assertDenied,
   createApplication,
   gatedFor,
+  patchEnvironmentObserved,
   startGateWorld,
   syncWhenAsked,
+  waitForAudit,
   waitForEntry,
   type GateWorld,
 } from "./gate-world.js";
@@ -79,6 +81,9 @@ describe(
 
     before(async () => {
       world = await startGateWorld("wft");
+      // The webhooks judge from the operator's cache: wait until it holds both Environments (a merge patch that
+      // changes nothing, then their observedGeneration), or an Environment it has not seen yet is left to the gate.
+      for (const env of [w().dev, w().prod]) await patchEnvironmentObserved(w(), env, {});
       const create = (name: string, spec: Record<string, unknown>) =>
         w().admin.create(WFT, {
           apiVersion: "stagegate.io/v1alpha1",
@@ -212,6 +217,15 @@ describe(
         "WorkflowForged",
         /leave spec\.workflow out/,
       );
+      // The attempt is on the record, with dave as its actor and the rule that refused it.
+      await waitForAudit(
+        w(),
+        "AdmissionDenied",
+        (e) =>
+          e.object.name === `forged-${id}` &&
+          e.actor === "dave" &&
+          JSON.stringify(e.details).includes("WorkflowForged"),
+      );
       await assertDenied(
         daveCreates(`forged2-${id}`, { workflow: forged }),
         "WorkflowForged",
@@ -310,6 +324,7 @@ describe(
         "TaskFieldImmutable",
         /spec\.dependsOn of a check Stagegate opened cannot be changed/,
       );
+      await waitForAudit(w(), "AdmissionDenied", (e) => e.object.name === migrate.name && e.actor === "dave");
       // Nor swap the template, or the copy, of a release in flight.
       await assertDenied(
         w().dave.patch(
