@@ -6,20 +6,25 @@ import type { ArchiveStore } from "../../audit/archive/store.js";
 import type { AuditVerification } from "../../audit/verification.js";
 import { parseDuration } from "../../runtime/duration.js";
 
-/** One closed DeploymentTask as its archive document tells it. */
-export interface ArchivedTask {
+/** What the task rates know of any DeploymentTask, open or closed. */
+export interface TaskRecord {
   namespace: string;
   name: string;
   type: string;
-  /** `Kind:name` of each owner; `(none)` when it had none. */
+  /** `Kind:name` of each owner; `(none)` when it has none. */
   owners: string[];
   dimensions: Dimensions;
+  /** The API server's creationTimestamp. */
   createdAt: string;
+  /** When it is (or was) due; undefined when it has no due date. */
+  dueAt: string | undefined;
+}
+
+/** One closed DeploymentTask as its archive document tells it (its due time: spec.dueAt, or creation plus spec.sla). */
+export interface ArchivedTask extends TaskRecord {
   closedAt: string;
   /** Succeeded, Failed or Cancelled (the phase it closed in). */
   outcome: string;
-  /** When it was due (spec.dueAt, or creation plus spec.sla); undefined when it had no due date. */
-  dueAt: string | undefined;
   /** Whether it closed after it was due. */
   overdue: boolean;
 }

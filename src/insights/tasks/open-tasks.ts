@@ -1,23 +1,15 @@
-import { dimensionsOf, type Dimensions } from "../../api/v1alpha1/dimensions.js";
+import { dimensionsOf } from "../../api/v1alpha1/dimensions.js";
 import { deploymentTaskKind } from "../../api/v1alpha1/deployment-task.js";
 import { resourceOf } from "../../api/v1alpha1/resource-type.js";
 import { closedAt } from "../../audit/archive/closed.js";
 import type { KubeClient } from "../../runtime/kube/client.js";
-import { dueOf, ownersOf, TaskDocument } from "./archived-tasks.js";
+import { dueOf, ownersOf, TaskDocument, type TaskRecord } from "./archived-tasks.js";
 
-/** A DeploymentTask not closed yet, as the cluster shows it: not in the archive, which holds closed tasks only. */
-export interface OpenTask {
-  namespace: string;
-  name: string;
-  type: string;
-  /** `Kind:name` of each owner; `(none)` when it has none. */
-  owners: string[];
-  dimensions: Dimensions;
-  /** The API server's creationTimestamp. */
-  createdAt: string;
-  /** When it is due (status.dueAt, else from the spec); undefined when it has no due date. */
-  dueAt: string | undefined;
-}
+/**
+ * A DeploymentTask not closed yet, as the cluster shows it (not in the archive, which holds closed tasks only); due at
+ * its status.dueAt, else as its spec says.
+ */
+export type OpenTask = TaskRecord;
 
 /** What listing the open tasks found: the open tasks, and how many objects could not be read as tasks. */
 export interface OpenTasks {
