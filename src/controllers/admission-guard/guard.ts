@@ -114,8 +114,29 @@ export async function readAdmissionControls(
   return { mutating, validating, policy, binding };
 }
 
+/** The first re-check after a check found the controls not intact; each next one waits twice as long. */
+export const FIRST_RECHECK_MS = 250;
+
 /**
- * Starts checking the admission controls every `intervalMs` (and once at once), publishing the verdict through
+ * How long to wait before the next check. Intact controls are checked every `intervalMs`. While they are not
+ * intact (an install that registers its webhooks after the operator starts, a rotation in progress) the guard looks
+ * again after {@link FIRST_RECHECK_MS}, doubling up to `intervalMs`, so a gate held for a control that has since
+ * appeared opens within a moment rather than a whole interval later; a control that stays missing costs at most a
+ * handful of extra reads before the pace is back to `intervalMs`.
+ */
+export function nextCheckDelayMs(
+  check: { intact: boolean; wasIntact: boolean },
+  previousMs: number,
+  intervalMs: number,
+): number {
+  if (check.intact) return intervalMs;
+  const next = check.wasIntact || previousMs <= 0 ? FIRST_RECHECK_MS : previousMs * 2;
+  return Math.min(next, intervalMs);
+}
+
+/**
+ * Starts checking the admission controls every `intervalMs` (and once at once; sooner while they are not intact,
+ * see {@link nextCheckDelayMs}), publishing the verdict through
  * {@link admissionControlsIntact} and the gauge `stagegate_admission_controls_intact` (1 intact, 0 not). A check
  * that cannot read the API counts as not intact: the gate fails closed.
  */
@@ -170,16 +191,29 @@ export function startAdmissionGuard(options: AdmissionGuardOptions): AdmissionGu
     });
     return running;
   };
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let delayMs = 0;
+  let wasIntact = true;
   const tick = (): void => {
-    check().catch((error: unknown) => log.error({ err: error }, "The admission guard failed"));
+    check()
+      .catch((error: unknown) => {
+        log.error({ err: error }, "The admission guard failed");
+      })
+      .finally(() => {
+        if (stopped) return;
+        delayMs = nextCheckDelayMs({ intact: state.intact, wasIntact }, delayMs, options.intervalMs);
+        wasIntact = state.intact;
+        timer = setTimeout(tick, delayMs);
+        timer.unref();
+      });
   };
   tick();
-  const timer = setInterval(tick, options.intervalMs);
-  timer.unref();
   return {
     check,
     stop() {
-      clearInterval(timer);
+      stopped = true;
+      clearTimeout(timer);
       state = NOT_RUNNING;
       options.registry.removeSingleMetric("stagegate_admission_controls_intact");
     },
