@@ -5,11 +5,13 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import https from "node:https";
+import { parse } from "yaml";
 import { after, before, describe, it } from "node:test";
 import { renderChart } from "../../../hack/chart/render.js";
 import type { KubeClient } from "../../../src/runtime/kube/client.js";
 import { builtin, type ResourceType } from "../../../src/runtime/kube/resource.js";
-import { testCluster } from "../../support/cluster.js";
+import { kubeconfigPath, testCluster } from "../../support/cluster.js";
 import { coreResources } from "../../support/core-resources.js";
 import { helmBinary } from "../../support/install-cluster.js";
 import { clientFor, createTestNamespace, waitFor } from "../../support/kube.js";
@@ -92,5 +94,72 @@ describe("the chart's FlowSchema lifts the operator's Lease requests to the lead
     );
     assert.notEqual(stranger.flowSchema, schemaUid);
     assert.notEqual(stranger.priorityLevel, leaderElectionUid);
+  });
+});
+
+/** The PF classification of one GET sent with the client certificate of a local identity's kubeconfig. */
+async function classifiedWithCertificate(
+  identity: "operator" | "bob",
+  path: string,
+): Promise<{ flowSchema: string; priorityLevel: string }> {
+  const kubeconfig = parse(await readFile(kubeconfigPath(identity), "utf8")) as {
+    users: { user: { "client-certificate": string; "client-key": string } }[];
+  };
+  const user = kubeconfig.users[0]?.user;
+  assert.ok(user, `the ${identity} kubeconfig names a client certificate`);
+  const [cert, key, ca] = await Promise.all([
+    readFile(user["client-certificate"], "utf8"),
+    readFile(user["client-key"], "utf8"),
+    readFile(testCluster().caFile, "utf8"),
+  ]);
+  return new Promise((resolve, reject) => {
+    const req = https.request(new URL(path, testCluster().server), { cert, key, ca, timeout: 10_000 }, (res) => {
+      res.resume();
+      res.on("end", () =>
+        resolve({
+          flowSchema: String(res.headers["x-kubernetes-pf-flowschema-uid"] ?? ""),
+          priorityLevel: String(res.headers["x-kubernetes-pf-prioritylevel-uid"] ?? ""),
+        }),
+      );
+    });
+    req.on("timeout", () => req.destroy(new Error(`GET ${path}: no answer within 10 s`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+// The local control plane runs the operator as the `stagegate-operator` client-certificate user, not as the chart's
+// ServiceAccount; hack/manifests gives that user the same lift, so local runs (tests, the demo, make bench-scale)
+// renew the Lease as an installed operator does.
+describe("the local cluster lifts its operator user's Lease requests in stagegate-system the same way", () => {
+  const leasePath = "/apis/coordination.k8s.io/v1/namespaces/stagegate-system/leases/stagegate-operator";
+  let schemaUid = "";
+  let leaderElectionUid = "";
+
+  before(async () => {
+    const admin = await clientFor("admin");
+    try {
+      schemaUid = (await admin.get(flowSchemas, "stagegate-leader-election-local-user")).metadata.uid ?? "";
+      leaderElectionUid = (await admin.get(priorityLevels, "leader-election")).metadata.uid ?? "";
+    } finally {
+      admin.close();
+    }
+  });
+
+  it("classifies the operator user's Lease read under the local FlowSchema, at leader-election", async () => {
+    assert.notEqual(schemaUid, "", "hack/manifests installs stagegate-leader-election-local-user");
+    const seen = await waitFor("the API server to classify by the local FlowSchema", async () => {
+      const answer = await classifiedWithCertificate("operator", leasePath);
+      return answer.flowSchema === schemaUid ? answer : undefined;
+    });
+    assert.deepEqual(seen, { flowSchema: schemaUid, priorityLevel: leaderElectionUid });
+  });
+
+  it("leaves another user's Lease read and the operator's other requests at their own levels", async () => {
+    const bob = await classifiedWithCertificate("bob", leasePath);
+    assert.notEqual(bob.flowSchema, schemaUid);
+    assert.notEqual(bob.priorityLevel, leaderElectionUid);
+    const other = await classifiedWithCertificate("operator", "/apis/stagegate.io/v1alpha1/releases");
+    assert.notEqual(other.flowSchema, schemaUid);
   });
 });
