@@ -36,7 +36,7 @@ const FeedPage = z.object({
       .optional(),
   }),
 });
-type FeedPage = z.infer<typeof FeedPage>;
+export type FeedPage = z.infer<typeof FeedPage>;
 
 const Problem = z.looseObject({ error: z.string(), message: z.string() });
 
@@ -79,7 +79,12 @@ function get(endpoint: FeedEndpoint, token: string, path: string): Promise<{ sta
   });
 }
 
-async function page(endpoint: FeedEndpoint, token: string, query: URLSearchParams): Promise<FeedPage> {
+/** Reads one page of the feed as the holder of `token`; a refusal or failure is a {@link FeedError} in the feed's words. */
+export async function readFeedPage(
+  endpoint: FeedEndpoint,
+  token: string,
+  query: URLSearchParams,
+): Promise<FeedPage> {
   let answer;
   try {
     answer = await get(endpoint, token, `/audit/v1/records?${query.toString()}`);
@@ -98,42 +103,4 @@ async function page(endpoint: FeedEndpoint, token: string, query: URLSearchParam
   const parsed = FeedPage.safeParse(JSON.parse(answer.body));
   if (!parsed.success) throw new FeedError(502, "The audit feed sent a page this dashboard cannot read.");
   return parsed.data;
-}
-
-/**
- * Reads every entry each filter selects (`namespace=...`, `action=...`), page by page, with the user's own bearer
- * token: the feed reviews the token and the user's right to list auditrecords, so the dashboard reads only what
- * the user may. Entries selected by more than one filter come once; the result is in chain order (`seq`), which
- * is time order. An HTTP refusal or failure is a {@link FeedError} with the feed's words.
- */
-export async function readFeed(
-  endpoint: FeedEndpoint,
-  token: string,
-  filters: readonly Record<string, string>[],
-): Promise<FeedRead> {
-  const bySeq = new Map<number, ExportedEntry>();
-  let source = "";
-  let chain: FeedChain = { intact: true, verifiedThrough: 0 };
-  let truncated = false;
-  for (const filter of filters) {
-    let after: string | undefined;
-    for (;;) {
-      const query = new URLSearchParams({ ...filter, limit: "1000" });
-      if (after !== undefined) query.set("after", after);
-      const answer = await page(endpoint, token, query);
-      source = answer.source;
-      chain = answer.chain;
-      for (const item of answer.items) {
-        bySeq.set(item.entry.seq, { source: answer.source, verified: item.verified, entry: item.entry });
-      }
-      if (bySeq.size >= MAX_FEED_ENTRIES) {
-        truncated ||= answer.more;
-        break;
-      }
-      if (!answer.more) break;
-      after = answer.nextCursor;
-    }
-  }
-  const items = [...bySeq.values()].sort((a, b) => a.entry.seq - b.entry.seq);
-  return { source, items, chain, truncated };
 }

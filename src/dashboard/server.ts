@@ -18,7 +18,8 @@ import {
 } from "./http.js";
 import { streamBoard } from "./live.js";
 import { layout, resultPage, type Page, type PageContext } from "./pages.js";
-import { FeedError, readFeed, type FeedEndpoint } from "./feed-client.js";
+import { FeedCache } from "./feed-cache.js";
+import { FeedError, type FeedEndpoint } from "./feed-client.js";
 import { ProxySessions } from "./proxy-sessions.js";
 import { pageFor } from "./routes.js";
 import { startSessionUpkeep } from "./session-upkeep.js";
@@ -80,14 +81,16 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const send = (res: ServerResponse, page: Page, headers: Record<string, string> = {}): void =>
     sendHtml(res, page.status, page.html, headers);
 
+  // One cache of the audit feed for every session: each read still asks the feed with the reader's token.
+  const feedCache = options.auditFeed === undefined ? undefined : new FeedCache(options.auditFeed);
+
   /** A session acting with `token` for the person the API server said it authenticates. */
   function openSession(identity: Identity, token: string): Session {
-    const feed = options.auditFeed;
     return sessions.open(
       identity,
       userClient(options.apiServer, token),
       () => reviewToken(options.reviews, token),
-      feed === undefined ? undefined : (filters) => readFeed(feed, token, filters),
+      feedCache === undefined ? undefined : (filters) => feedCache.read(token, filters),
     );
   }
 
