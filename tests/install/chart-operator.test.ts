@@ -92,12 +92,14 @@ const MAY_GO_UNUSED: Record<string, string> = Object.fromEntries([
       "Release created without it, and removes it when a Release that went is deleted " +
       "(tests/integration/controllers/release-lifecycle.test.ts)",
   ],
-  ...["get stagegate.io/notificationroutes", "list stagegate.io/notificationroutes"].map(
-    (permission): [string, string] => [
-      permission,
-      "read only with --notifications=true, off in the chart by default (tests/integration/notifications/)",
-    ],
-  ),
+  ...[
+    "get stagegate.io/notificationroutes",
+    "list stagegate.io/notificationroutes",
+    "list stagegate.io/addressbooks",
+  ].map((permission): [string, string] => [
+    permission,
+    "read only with --notifications=true, off in the chart by default (tests/integration/notifications/)",
+  ]),
   [
     "update stagegate.io/notificationroutes/status",
     "written only with --notifications=true, off in the chart by default (tests/integration/notifications/)",
