@@ -330,7 +330,12 @@ describe("notification channels", () => {
         `carol.${id}@example.com`,
       ]);
       assert.equal(new Set(mails.map((mail) => mail.headers["x-stagegate-delivery"])).size, 4);
-      assert.match(mails[0]?.body ?? "", new RegExp(`role CAB \\(${alice}, group ${cab}, ${nobody}\\)`));
+      // The body is quoted-printable: long lines are folded with a soft break ("=" at the end of a line).
+      const body = (mails[0]?.body ?? "").replace(/=\r?\n/g, "");
+      assert.match(
+        body,
+        new RegExp(`For: role CAB \\(${alice}, group ${cab}, ${nobody}\\), role QA \\(${carol}\\)\\.`),
+      );
       const status = await world.status("mail-book");
       assert.equal(status.delivered, 4);
       assert.equal(status.failed ?? 0, 0);
