@@ -1,8 +1,9 @@
 // `make demo`: starts a local control plane (or uses the cluster KUBECONFIG points at), installs the CRDs, runs
 // the operator (with its admission webhooks on a local cluster), applies the samples and tells a story: tasks
 // unblock, approvers decide the prod change (one is refused by separation of duties), the audit trail verifies,
-// a task goes overdue, and Release shop is promoted through dev and a gated prod-eu, with a stand-in
-// completing the Argo CD syncs. Ctrl-C tears it all down.
+// a task goes overdue, Release shop is promoted through dev and a gated prod-eu, with a stand-in
+// completing the Argo CD syncs, and a preview of the shop follows the WorkflowTemplate shop-preview (its template
+// task, `-wf-` in `kubectl get deploymenttasks`, is done before it enters dev). Ctrl-C tears it all down.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +13,7 @@ import { KubeClient } from "../src/runtime/kube/client.js";
 import { startArgoCDStandIn, type ArgoCDStandIn } from "./demo/argocd-stand-in.js";
 import { promotionStory } from "./demo/promotion-story.js";
 import { changeControlStory, type StoryContext } from "./demo/story.js";
+import { templateStory } from "./demo/template-story.js";
 import { playStory } from "./demo/story-runner.js";
 import { createServingCertificate, waitForWebhookPort } from "./demo/webhook-setup.js";
 import { resolveBinDir, runKubectl, startLocalCluster, type LocalCluster } from "./local-cluster/index.js";
@@ -184,6 +186,7 @@ if (cluster === undefined) {
     say: (line) => console.log(line),
   });
   tracks.push(await promotionStory(ctx, 34));
+  tracks.push(await templateStory(ctx, 40));
 }
 
 await playStory({

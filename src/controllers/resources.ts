@@ -1,3 +1,4 @@
+import { addressBookKind } from "../api/v1alpha1/address-book.js";
 import { approvalKind } from "../api/v1alpha1/approval.js";
 import { changeRequestKind } from "../api/v1alpha1/change-request.js";
 import { deploymentTaskKind } from "../api/v1alpha1/deployment-task.js";
@@ -18,6 +19,8 @@ export const resources = {
   approval: resourceOf(approvalKind),
   /** Read live by the release webhook only, to stamp a new release with its template (ADR 0048). */
   workflowTemplate: resourceOf(workflowTemplateKind),
+  /** Listed by the notifier only, to mail role members at the addresses administrators gave them. */
+  addressBook: resourceOf(addressBookKind),
 } as const;
 
 /**

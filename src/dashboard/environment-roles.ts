@@ -4,7 +4,7 @@ import { ObjectMeta } from "../api/v1alpha1/meta.js";
 import { resourceOf } from "../api/v1alpha1/resource-type.js";
 import type { EnvironmentRoles as RoleBindings } from "../policy/task-ownership.js";
 import { describeApiError } from "../cli/errors.js";
-import { ApiError } from "../runtime/kube/api-error.js";
+import { ApiError, isForbidden } from "../runtime/kube/api-error.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 
 const EnvironmentRoles = z.looseObject({ metadata: ObjectMeta, spec: EnvironmentSpec });
@@ -40,10 +40,13 @@ export async function environmentRoles(client: KubeClient): Promise<EnvironmentR
     } while (token !== undefined);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
+    const fix = isForbidden(error)
+      ? " To see them, ask a cluster administrator to bind the ClusterRole stagegate-environment-viewer to you."
+      : "";
     return {
       roles: new Map(),
       notices: [
-        `${describeApiError(error, "list Environments")} Tasks shared with you through a coordination role are not shown.`,
+        `${describeApiError(error, "list Environments")} Tasks shared with you through a coordination role are not shown.${fix}`,
       ],
     };
   }

@@ -1,6 +1,7 @@
 import type { NotificationRecipients } from "../api/v1alpha1/notification-route.js";
 import type { StoredAuditEntry } from "../audit/entry.js";
 import { environmentOf } from "../audit/export/filter.js";
+import type { RoleMention } from "./match.js";
 
 /** What one delivery says: the event as the audit trail holds it, the route and who it is for. */
 export interface Notification {
@@ -8,7 +9,8 @@ export interface Notification {
   id: string;
   route: { namespace: string; name: string };
   recipient: string;
-  mention: Pick<NotificationRecipients, "users" | "groups">;
+  /** Who the message names: the route's users and groups, and the holders of its roles for this event. */
+  mention: Pick<NotificationRecipients, "users" | "groups"> & { roles: readonly RoleMention[] };
   entry: StoredAuditEntry;
 }
 
@@ -26,7 +28,11 @@ export function headline(entry: StoredAuditEntry): string {
 export function bodyLines(notification: Notification): string[] {
   const { entry, mention } = notification;
   const details = JSON.stringify(entry.details, null, 2);
-  const forWhom = [...mention.users, ...mention.groups.map((group) => `group ${group}`)];
+  const forWhom = [
+    ...mention.users,
+    ...mention.groups.map((group) => `group ${group}`),
+    ...mention.roles.map((role) => `role ${role.role} (${role.members.join(", ")})`),
+  ];
   return [
     headline(entry),
     `Recorded at ${entry.time} (audit entry ${entry.seq}, ${entry.hash}).`,
@@ -44,6 +50,7 @@ export function webhookBody(notification: Notification): string {
     route: notification.route,
     users: notification.mention.users,
     groups: notification.mention.groups,
+    roles: notification.mention.roles,
     event: {
       id: entry.hash,
       seq: entry.seq,

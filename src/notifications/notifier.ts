@@ -25,9 +25,8 @@ import {
 } from "./delivery-plan.js";
 import type { DestinationGuard } from "./destination.js";
 import { DestinationRefused } from "./destination.js";
-import { labelsMatch, recipientsOf, roleEmails, routeWants } from "./match.js";
-import { environmentOf } from "../audit/export/filter.js";
-import { EnvironmentSpec, environmentKind } from "../api/v1alpha1/environment.js";
+import { labelsMatch, recipientsOf, routeWants, type AddressBookIndex, type RoleMention } from "./match.js";
+import { readAddressBook, roleRecipients } from "./role-recipients.js";
 import type { NotificationMetrics } from "./metrics.js";
 import { RouteRateLimiter } from "./rate-limit.js";
 import { failureHealth, routeConditions, steadyHealth, type RouteHealth } from "./route-conditions.js";
@@ -38,7 +37,6 @@ const ROUTES_AT_ONCE = 4;
 
 /** The resource NotificationRoutes are served as. */
 export const notificationRoutes = resourceOf(notificationRouteKind);
-const environments = resourceOf(environmentKind);
 
 /** How the notifier runs. */
 export interface NotifierOptions {
@@ -194,6 +192,11 @@ export class Notifier {
       filter: { namespace, actions: new Set(spec.data.actions), since: new Date(sinceMs) },
     });
     const entries = new Map<number, StoredAuditEntry>();
+    const mentions = new Map<number, RoleMention[]>();
+    let book: Promise<AddressBookIndex> | undefined;
+    const addressBook = () => (book ??= readAddressBook(this.options.client));
+    const rolesOf = (entry: StoredAuditEntry) =>
+      roleRecipients(this.options.client, spec.data, namespace, entry, addressBook);
     const candidates: Candidate[] = [];
     for (const item of page.entries) {
       const parsed = parseAuditLine(item.json);
@@ -202,8 +205,13 @@ export class Notifier {
       if (!routeWants({ namespace, spec: spec.data }, entry)) continue;
       if (!(await this.selectorMatches(spec.data, namespace, entry))) continue;
       entries.set(entry.seq, entry);
-      const toRoles = await this.roleAddresses(spec.data, namespace, entry);
-      candidates.push({ seq: entry.seq, event: entry.hash, recipients: recipientsOf(spec.data, toRoles) });
+      const toRoles = await rolesOf(entry);
+      mentions.set(entry.seq, toRoles.mentions);
+      candidates.push({
+        seq: entry.seq,
+        event: entry.hash,
+        recipients: recipientsOf(spec.data, toRoles.emails),
+      });
     }
     const retries = status.retries ?? [];
     const due = retries.filter((retry) => Date.parse(retry.nextAttemptAt ?? "") <= now);
@@ -256,7 +264,7 @@ export class Notifier {
               channel,
               { namespace, name, spec: spec.data },
               delivery,
-              entry,
+              { entry, roles: mentions.get(entry.seq) ?? (await rolesOf(entry)).mentions },
               this.sending,
             );
       if ((outcome.kind === "retry" || outcome.kind === "failed") && outcome.receiverDown === true) {
@@ -357,42 +365,6 @@ export class Notifier {
       if (isNotFound(err)) return false;
       throw err;
     }
-  }
-
-  /**
-   * The addresses the event's Environment binds to the route's roles (smtp only), for the route's namespace and the
-   * event object's team label; none when the event names no environment or the Environment is gone.
-   */
-  private async roleAddresses(
-    spec: NotificationRouteSpec,
-    namespace: string,
-    entry: StoredAuditEntry,
-  ): Promise<string[]> {
-    const roles = spec.recipients.roles;
-    const environment = environmentOf(entry);
-    if (roles.length === 0 || spec.channel.type !== "smtp" || environment === undefined) return [];
-    let env: EnvironmentSpec | undefined;
-    try {
-      const parsed = EnvironmentSpec.safeParse(
-        (await this.options.client.get(environments, environment)).spec,
-      );
-      env = parsed.success ? parsed.data : undefined;
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-    if (env === undefined) return [];
-    let labels: Record<string, string> | undefined;
-    const kind = findKind(entry.object.kind);
-    if (env.teamRoles.length > 0 && kind?.scope === "Namespaced") {
-      try {
-        const object = await this.options.client.get(resourceOf(kind), entry.object.name, namespace);
-        if (entry.object.uid === undefined || object.metadata.uid === entry.object.uid)
-          labels = object.metadata.labels;
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }
-    return roleEmails(roles, env, { namespace, labels });
   }
 
   /** One entry by its seq (for a retry whose entry is not on this pass's page). */

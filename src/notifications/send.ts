@@ -4,6 +4,7 @@ import type { LoadedChannel } from "./channel-secret.js";
 import type { AttemptOutcome } from "./delivery-plan.js";
 import { postNotification } from "./http-sender.js";
 import { bodyLines, headline, slackBody, teamsBody, webhookBody, type Notification } from "./message.js";
+import type { RoleMention } from "./match.js";
 import { sendMail } from "./smtp-sender.js";
 
 /** A channel ready to send: its settings, its Secret's values, and the address its host resolved to. */
@@ -17,19 +18,23 @@ export interface SendOptions {
   timeoutMs?: number | undefined;
 }
 
-/** Makes one delivery of an audit entry through the route's channel: a mail, or one HTTPS POST. Never rejects. */
+/**
+ * Makes one delivery of an audit entry through the route's channel: a mail, or one HTTPS POST, naming the holders of
+ * the route's roles for the event (`event.roles`). Never rejects.
+ */
 export function sendNotification(
   channel: ReadyChannel,
   route: { namespace: string; name: string; spec: NotificationRouteSpec },
   delivery: NotificationDelivery,
-  entry: StoredAuditEntry,
+  event: { entry: StoredAuditEntry; roles: readonly RoleMention[] },
   options: SendOptions,
 ): Promise<AttemptOutcome> {
+  const { entry } = event;
   const notification: Notification = {
     id: delivery.id,
     route: { namespace: route.namespace, name: route.name },
     recipient: delivery.recipient,
-    mention: { users: route.spec.recipients.users, groups: route.spec.recipients.groups },
+    mention: { users: route.spec.recipients.users, groups: route.spec.recipients.groups, roles: event.roles },
     entry,
   };
   const { config } = channel;

@@ -92,6 +92,7 @@ export function roleTaskTests(world: () => DashboardWorld): void {
       const notices = (await texts(page, ".notice")).join("\n");
       assert.match(notices, /list Environments/);
       assert.match(notices, /Tasks shared with you through a coordination role are not shown/);
+      assert.match(notices, /bind the ClusterRole stagegate-environment-viewer/);
       await context.close();
     });
 

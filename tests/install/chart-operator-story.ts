@@ -1,5 +1,5 @@
 // The story of `make demo`, played on a cluster where the chart's operator runs as pods: the demo's own steps
-// (hack/demo/story.ts, hack/demo/promotion-story.ts), its objects (config/samples, hack/demo/shop-platform.yaml),
+// (hack/demo/story.ts, hack/demo/promotion-story.ts, hack/demo/template-story.ts), its objects (config/samples, hack/demo/shop-platform.yaml),
 // its people with their own credentials and RBAC (hack/manifests/local-user-rbac.yaml) and its Argo CD stand-in.
 // Steps run one after another as soon as what each waits for is true (the demo's pacing is for people watching).
 // One release is added to the demo's: payments 1.5.0, delivered through a Flux Kustomization and then a Flux
@@ -12,6 +12,7 @@ import { startArgoCDStandIn, type ArgoCDStandIn } from "../../hack/demo/argocd-s
 import { promotionStory } from "../../hack/demo/promotion-story.js";
 import { kubectlAs, stagegate } from "../../hack/demo/run-cli.js";
 import { changeControlStory, identity, type StoryContext, type StoryStep } from "../../hack/demo/story.js";
+import { templateStory } from "../../hack/demo/template-story.js";
 import { ReleaseStatus } from "../../src/api/v1alpha1/release.js";
 import { resources } from "../../src/controllers/resources.js";
 import type { KubeClient } from "../../src/runtime/kube/client.js";
@@ -38,6 +39,10 @@ export interface DemoStory {
   promotionThroughGate: StoryStep[];
   /** dave declares payments 1.5.0; Flux delivers it to payments-dev, then payments-live. */
   fluxRelease: StoryStep[];
+  /** dave declares shop-preview, which follows WorkflowTemplate shop-preview; erin does its task; Verified in dev. */
+  templateRelease: StoryStep[];
+  /** The story's context, for reading what the demo's steps made. */
+  ctx: StoryContext;
   /** What the Argo CD stand-in said, in order. */
   standInSaid: readonly string[];
   /** What the Flux stand-in completed, in order. */
@@ -212,6 +217,8 @@ export async function prepareDemoStory(
     promotionToGate: promotion.slice(0, gated + 1),
     promotionThroughGate: promotion.slice(gated + 1),
     fluxRelease: await fluxReleaseSteps(ctx, admin),
+    templateRelease: await templateStory(ctx, 0),
+    ctx,
     standInSaid,
     fluxCompleted: flux.completed,
     stop: async () => {

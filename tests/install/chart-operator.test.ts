@@ -48,6 +48,7 @@ import { startServiceProxy, writeEgressSelectorConfig, type ServiceProxy } from 
 import { SERVICE_ACCOUNT_DIR } from "../support/statefulset-pods.js";
 import { runStatefulSet, type StatefulSetRun } from "../support/statefulset-run.js";
 import { readAuditEntries, promotionSteps } from "../e2e/promotion-audit.js";
+import { templateTasksOf } from "../../hack/demo/template-story.js";
 import {
   FLUX_RELEASE,
   playSteps,
@@ -91,12 +92,14 @@ const MAY_GO_UNUSED: Record<string, string> = Object.fromEntries([
       "Release created without it, and removes it when a Release that went is deleted " +
       "(tests/integration/controllers/release-lifecycle.test.ts)",
   ],
-  ...["get stagegate.io/notificationroutes", "list stagegate.io/notificationroutes"].map(
-    (permission): [string, string] => [
-      permission,
-      "read only with --notifications=true, off in the chart by default (tests/integration/notifications/)",
-    ],
-  ),
+  ...[
+    "get stagegate.io/notificationroutes",
+    "list stagegate.io/notificationroutes",
+    "list stagegate.io/addressbooks",
+  ].map((permission): [string, string] => [
+    permission,
+    "read only with --notifications=true, off in the chart by default (tests/integration/notifications/)",
+  ]),
   [
     "update stagegate.io/notificationroutes/status",
     "written only with --notifications=true, off in the chart by default (tests/integration/notifications/)",
@@ -355,6 +358,27 @@ describe("the chart's operator, run as its StatefulSet would run it, through the
         "the Kustomization was reconciled, then the HelmRelease upgraded",
       );
       assert.ok(demo().fluxCompleted.includes("helm payments 1.5.0"), demo().fluxCompleted.join("; "));
+    }),
+  );
+
+  it(
+    "plays the demo's workflow template: the release that names it gets the template's task, then enters dev",
+    keepOnFailure(async () => {
+      const steps = await play(demo().templateRelease);
+      const listed = steps.find((s) => /-wf-/.test(s.say))?.out ?? "";
+      assert.match(listed, /^shop-preview-dev-wf-release-notes-[0-9a-f]{10}\s/m, listed);
+      const release = await admin.get(resources.release, "shop-preview", "default");
+      const pin = (release.spec as { workflow?: { template?: string } }).workflow;
+      assert.equal(pin?.template, "shop-preview", "the server pinned the template it names");
+      const tasks = await templateTasksOf(demo().ctx, "shop-preview");
+      assert.deepEqual(
+        tasks.map((t) => [t.spec.type, t.spec.checklist.map((i) => i.name), t.spec.owners, t.phase]),
+        [["Checklist", ["notes-written"], [{ kind: "Group", name: "developers" }], "Succeeded"]],
+      );
+      assert.equal(
+        ReleaseStatus.parse(release.status ?? {}).environments?.find((e) => e.name === "dev")?.state,
+        "Verified",
+      );
     }),
   );
 

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { resources } from "../../src/controllers/resources.js";
+import { isAlreadyExists } from "../../src/runtime/kube/api-error.js";
 import { clientFor, waitFor } from "../support/kube.js";
 import { stagegateAs } from "../integration/cli/cli-helpers.js";
 import {
@@ -159,6 +160,96 @@ describe(
         w().namespace,
         { spec: { checklist: [{ name: "run", description: "Run the pen test.", state: "Done" }] } },
         { type: "merge" },
+      );
+    });
+
+    it("lists mallory's own and handed-over tasks though she may not list Environments, and says why Role tasks are missing", async () => {
+      // mallory edits tasks in this namespace but has no stagegate-environment-viewer: Environments are closed to her.
+      await bindReleaseManager(w().admin, w().namespace, "mallory").catch((err: unknown) => {
+        if (!isAlreadyExists(err)) throw err;
+      });
+      const task = (name: string, owners: Record<string, string>[]) =>
+        w().admin.create(
+          resources.deploymentTask,
+          {
+            apiVersion: "stagegate.io/v1alpha1",
+            kind: "DeploymentTask",
+            metadata: { name },
+            spec: {
+              type: "Coordination",
+              title: `Coordinate ${name}`,
+              environment: w().dev,
+              owners,
+              checklist: [{ name: "done", description: "Do it." }],
+            },
+          },
+          w().namespace,
+        );
+      await task("mallory-own", [{ kind: "User", name: "mallory" }]);
+      await task("dave-hands-over", [{ kind: "User", name: "dave" }]);
+      await task("qa-only", [{ kind: "Role", name: "QA" }]);
+      const handed = await stagegateAs("dave", [
+        "tasks",
+        "handover",
+        "dave-hands-over",
+        "-n",
+        w().namespace,
+        "--to",
+        "user:mallory",
+        "--reason",
+        "mallory runs the cutover",
+      ]);
+      assert.equal(handed.code, 0, handed.stderr);
+
+      const json = await stagegateAs("mallory", [
+        "tasks",
+        "--mine",
+        "--open",
+        "-n",
+        w().namespace,
+        "-o",
+        "json",
+      ]);
+      assert.equal(json.code, 0, json.stderr);
+      const rows = JSON.parse(json.stdout) as { name: string; ownership: string }[];
+      assert.deepEqual(
+        rows.map((r) => [r.name, r.ownership]),
+        [
+          ["dave-hands-over", "mine"],
+          ["mallory-own", "mine"],
+        ],
+      );
+      assert.match(
+        json.stderr,
+        /role membership could not be read because you may not get\/list Environments/,
+      );
+      assert.match(json.stderr, /cannot list resource "environments"/);
+      assert.match(json.stderr, /1 task\(s\) owned by a coordination role \(QA\) are not listed/);
+      assert.match(json.stderr, /bind the ClusterRole stagegate-environment-viewer/);
+
+      const table = await stagegateAs("mallory", ["tasks", "--mine", "--open", "-n", w().namespace]);
+      assert.equal(table.code, 0, table.stderr);
+      assert.match(table.stdout, /^mallory-own\s.*\smine\s*$/m);
+      assert.match(table.stdout, /^dave-hands-over\s.*\smine\s*$/m);
+      assert.doesNotMatch(table.stdout, /qa-only/);
+      assert.match(table.stderr, /stagegate-environment-viewer/);
+
+      // dave may list Environments: no warning, and the QA task is shared with him (he holds QA since the test above).
+      const daves = await stagegateAs("dave", [
+        "tasks",
+        "--mine",
+        "--open",
+        "-n",
+        w().namespace,
+        "-o",
+        "json",
+      ]);
+      assert.equal(daves.code, 0, daves.stderr);
+      assert.doesNotMatch(daves.stderr, /role membership could not be read/);
+      const his = JSON.parse(daves.stdout) as { name: string; ownership: string }[];
+      assert.deepEqual(
+        his.filter((r) => r.name === "qa-only").map((r) => r.ownership),
+        ["shared via role QA"],
       );
     });
 

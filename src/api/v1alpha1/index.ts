@@ -1,4 +1,4 @@
-/** The Stagegate v1alpha1 API: group constants, common types and the five kinds with their schemas. */
+/** The Stagegate v1alpha1 API: group constants, common types and the kinds with their schemas. */
 export * from "./group.js";
 export * from "./kind-definition.js";
 export * from "./meta.js";

@@ -1,3 +1,4 @@
+import { addressBookKind } from "./address-book.js";
 import { approvalKind } from "./approval.js";
 import { changeRequestKind } from "./change-request.js";
 import { deploymentTaskKind } from "./deployment-task.js";
@@ -9,7 +10,7 @@ import { workflowTemplateKind } from "./workflow-template.js";
 
 /**
  * Every Stagegate kind, in the order a reader meets them (Environment, Release, DeploymentTask, ChangeRequest,
- * Approval, then NotificationRoute and WorkflowTemplate). The CRD generator, docs and runtime iterate this list, so a kind added here is served everywhere.
+ * Approval, then NotificationRoute, WorkflowTemplate and AddressBook). The CRD generator, docs and runtime iterate this list, so a kind added here is served everywhere.
  */
 export const ALL_KINDS: readonly KindDefinition[] = [
   environmentKind,
@@ -19,6 +20,7 @@ export const ALL_KINDS: readonly KindDefinition[] = [
   approvalKind,
   notificationRouteKind,
   workflowTemplateKind,
+  addressBookKind,
 ];
 
 /** Finds a kind by its `kind` name; undefined when Stagegate does not serve it. */

@@ -45,9 +45,10 @@ export const NotificationRecipients = z
       .default([])
       .meta({
         description:
-          "Coordination roles: each event goes to the e-mail addresses the event's Environment binds to the role " +
-          "(spec.roles[].emails, or the team's spec.teamRoles[].roles[].emails for the route's namespace), written " +
-          "by administrators (channel smtp only). An event that names no environment reaches no role.",
+          "Coordination roles, as the event's Environment binds them (spec.roles, or the team's spec.teamRoles for " +
+          "the route's namespace). smtp mails each member at the address administrators gave them in an AddressBook " +
+          "(a group member: the group's address) and the role's own emails, each address once; chat and webhook " +
+          "channels name the role and its members in the message. An event that names no environment reaches no role.",
         "x-kubernetes-list-type": "set",
       }),
   })
@@ -141,14 +142,6 @@ export const NotificationRouteSpec = z
         message:
           "recipients.emails is for channel smtp only: move the addresses to an smtp route, or name users and groups",
         fieldPath: ".recipients.emails",
-        reason: "FieldValueForbidden",
-      },
-      {
-        rule: "self.channel.type == 'smtp' || size(self.recipients.roles) == 0",
-        message:
-          "recipients.roles is for channel smtp only (roles are mailed at the addresses their Environment binds): " +
-          "move the roles to an smtp route",
-        fieldPath: ".recipients.roles",
         reason: "FieldValueForbidden",
       },
     ],

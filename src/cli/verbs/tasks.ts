@@ -7,17 +7,12 @@ import {
 import { EnvironmentSpec, environmentKind } from "../../api/v1alpha1/environment.js";
 import { ObjectMeta } from "../../api/v1alpha1/meta.js";
 import { resourceOf } from "../../api/v1alpha1/resource-type.js";
-import {
-  currentOwners,
-  ownership,
-  rolesFor,
-  type EnvironmentRoles,
-  type Identity,
-} from "../../policy/task-ownership.js";
+import { currentOwners, ownership, rolesFor, type EnvironmentRoles } from "../../policy/task-ownership.js";
 import type { KubeClient } from "../../runtime/kube/client.js";
 import { reviewSelf } from "../../runtime/kube/self-review.js";
 import { listAll } from "../change-control.js";
-import { UsageError, explainApiErrors } from "../errors.js";
+import { ApiError, isForbidden } from "../../runtime/kube/api-error.js";
+import { CommandError, UsageError, describeApiError, explainApiErrors, serverMessage } from "../errors.js";
 import {
   expectPositionals,
   formatFlags,
@@ -79,38 +74,85 @@ function summarize(task: TaskObject, owned: string | null): TaskSummary {
   };
 }
 
+/** What `--mine` found: the rows, and the warning to print when role membership could not be read. */
+interface TaskListing {
+  rows: TaskSummary[];
+  warning: string | undefined;
+}
+
+/**
+ * The role bindings of every Environment the caller may list, or, when the API server forbids listing them (a user
+ * not bound to stagegate-environment-viewer), the reason in words: the caller then owns nothing through a role.
+ * Any other failure is the command's.
+ */
+async function readRoleBindings(
+  client: KubeClient,
+): Promise<{ roles: Map<string, EnvironmentRoles>; refused: string | undefined }> {
+  try {
+    const environments = await listAll(client, resourceOf(environmentKind), EnvironmentObject, undefined);
+    return { roles: new Map(environments.map((e) => [e.metadata.name, e.spec])), refused: undefined };
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    if (!isForbidden(err)) {
+      throw new CommandError(describeApiError(err, "list Environments (for the roles they bind)"), {
+        cause: err,
+      });
+    }
+    return { roles: new Map(), refused: serverMessage(err) };
+  }
+}
+
+/** The warning for tasks owned by a role whose members could not be read: which roles, why, and the fix. */
+function unreadRolesWarning(refused: string, tasks: number, roles: ReadonlySet<string>): string {
+  const which = [...roles].sort().join(", ");
+  return [
+    `Warning: role membership could not be read because you may not get/list Environments (the API server said: ${refused}).`,
+    `${tasks} task(s) owned by a coordination role (${which}) are not listed, though some may be shared with you.`,
+    "Fix: ask a cluster administrator to bind the ClusterRole stagegate-environment-viewer to you (a",
+    "ClusterRoleBinding, docs/rbac.md). Tasks you own as a user, through a group or by hand-over are listed.",
+  ].join("\n");
+}
+
 /**
  * Lists the tasks of one namespace (or all), with --mine only those the caller owns: as a user, or through a group
  * or a coordination role of the task's Environment, per team for the team's namespaces (read from the Environments
- * the caller may read; a role in an Environment they may not read counts for nothing).
+ * the caller may read; a role in an Environment they may not read counts for nothing). A caller who may not list
+ * Environments at all still gets what is theirs by user, group and hand-over, and a warning for the role-owned rest.
  */
-async function summarizeTasks(client: KubeClient, options: TasksOptions, namespace: string | undefined) {
+async function summarizeTasks(
+  client: KubeClient,
+  options: TasksOptions,
+  namespace: string | undefined,
+): Promise<TaskListing> {
   const tasks = await explainApiErrors("list DeploymentTasks", () =>
     listAll(client, resourceOf(deploymentTaskKind), TaskObject, namespace),
   );
-  let me: Identity | undefined;
-  let roles = new Map<string, EnvironmentRoles>();
-  if (options.mine) {
-    me = await explainApiErrors("tell who you are", () => reviewSelf(client));
-    const environments = await explainApiErrors("list Environments (for the roles they bind)", () =>
-      listAll(client, resourceOf(environmentKind), EnvironmentObject, undefined),
-    );
-    roles = new Map(environments.map((e) => [e.metadata.name, e.spec]));
+  const open = tasks.filter(
+    (t) => !options.open || (t.status?.phase !== "Succeeded" && t.status?.phase !== "Cancelled"),
+  );
+  const byName = (a: TaskSummary, b: TaskSummary) =>
+    a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
+  if (!options.mine) return { rows: open.map((t) => summarize(t, null)).sort(byName), warning: undefined };
+
+  const me = await explainApiErrors("tell who you are", () => reviewSelf(client));
+  const { roles, refused } = await readRoleBindings(client);
+  const rows: TaskSummary[] = [];
+  const unread = new Set<string>();
+  let unreadTasks = 0;
+  for (const t of open) {
+    const owners = currentOwners(t.spec);
+    const place = { namespace: t.metadata.namespace, labels: t.metadata.labels };
+    const owned = ownership(owners, rolesFor(roles.get(t.spec.environment ?? ""), place), me);
+    if (owned !== undefined) {
+      rows.push(summarize(t, owned.kind === "mine" ? "mine" : `shared via ${owned.via.join(", ")}`));
+    } else if (refused !== undefined && owners.some((o) => o.kind === "Role")) {
+      unreadTasks += 1;
+      for (const o of owners) if (o.kind === "Role") unread.add(o.name);
+    }
   }
-  return tasks
-    .filter((t) => !options.open || (t.status?.phase !== "Succeeded" && t.status?.phase !== "Cancelled"))
-    .flatMap((t) => {
-      if (me === undefined) return [summarize(t, null)];
-      const place = { namespace: t.metadata.namespace, labels: t.metadata.labels };
-      const owned = ownership(
-        currentOwners(t.spec),
-        rolesFor(roles.get(t.spec.environment ?? ""), place),
-        me,
-      );
-      if (owned === undefined) return [];
-      return [summarize(t, owned.kind === "mine" ? "mine" : `shared via ${owned.via.join(", ")}`)];
-    })
-    .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  const warning =
+    refused !== undefined && unreadTasks > 0 ? unreadRolesWarning(refused, unreadTasks, unread) : undefined;
+  return { rows: rows.sort(byName), warning };
 }
 
 function printTable(rows: readonly TaskSummary[], withNamespace: boolean, mine: boolean): string {
@@ -148,7 +190,8 @@ export const tasksVerb: Verb<TasksOptions> = {
     "Lists DeploymentTasks with their type, release, environment, phase, due time and escalation level. With",
     "--mine, only the tasks you own: OWNED says mine (you are named) or shared via the groups and coordination",
     "roles (spec.roles, or spec.teamRoles for the team's namespaces, of the task's Environment) through which",
-    "you own it, following hand-overs (stagegate tasks handover).",
+    "you own it, following hand-overs (stagegate tasks handover). Without the right to list Environments",
+    "(ClusterRole stagegate-environment-viewer), roles cannot be read: the rest is listed, with a warning on stderr.",
     "",
     formatFlags(FLAGS),
     "",
@@ -171,10 +214,11 @@ export const tasksVerb: Verb<TasksOptions> = {
   },
 
   async run(options, io) {
-    const { namespace, rows } = await withSession(io, options.kubeconfig, async (session) => {
+    const { namespace, rows, warning } = await withSession(io, options.kubeconfig, async (session) => {
       const ns = options.allNamespaces ? undefined : (options.namespace ?? session.namespace);
-      return { namespace: ns, rows: await summarizeTasks(session.client, options, ns) };
+      return { namespace: ns, ...(await summarizeTasks(session.client, options, ns)) };
     });
+    if (warning !== undefined) io.stderr(`${warning}\n`);
     if (options.output === "json") {
       writeJson(io, rows);
     } else if (rows.length === 0) {

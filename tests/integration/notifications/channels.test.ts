@@ -44,15 +44,6 @@ describe("notification channels", () => {
         /spec\.recipients\.emails.*for channel smtp only/,
       ],
       [
-        "roles-on-teams",
-        {
-          actions: ["TaskEscalated"],
-          recipients: { roles: ["QA"] },
-          channel: { type: "teams", secretRef: { name: "chat" } },
-        },
-        /spec\.recipients\.roles.*for channel smtp only/,
-      ],
-      [
         "unknown-role",
         {
           actions: ["TaskEscalated"],
@@ -267,6 +258,147 @@ describe("notification channels", () => {
         "payments-qa@example.com",
       ]);
       assert.equal((await world.status("mail-roles")).delivered, 2);
+    } finally {
+      await world.admin.delete(resources.environment, environment);
+    }
+  });
+
+  it("mails each holder of a role at the administrators' address book address, each address once per event", async () => {
+    // Names unique to this file, so no other test's AddressBook (cluster-scoped, shared cluster) maps them.
+    const id = world.namespace;
+    const [alice, carol, nobody, cab] = [`alice-${id}`, `carol-${id}`, `nobody-${id}`, `cab-${id}`];
+    const environment = `notify-book-${id}`;
+    const book = `people-${id}`;
+    await world.admin.create(resources.addressBook, {
+      apiVersion: "stagegate.io/v1alpha1",
+      kind: "AddressBook",
+      metadata: { name: book },
+      spec: {
+        users: [
+          { name: alice, email: `alice.${id}@example.com` },
+          { name: carol, email: `carol.${id}@example.com` },
+        ],
+        groups: [{ name: cab, email: `cab.${id}@example.com` }],
+      },
+    });
+    await world.admin.create(resources.environment, {
+      apiVersion: "stagegate.io/v1alpha1",
+      kind: "Environment",
+      metadata: { name: environment },
+      spec: {
+        roles: [
+          {
+            role: "CAB",
+            // alice in person and through the group; nobody has no address; the role's own list repeats the group's.
+            members: [
+              { kind: "User", name: alice },
+              { kind: "Group", name: cab },
+              { kind: "User", name: nobody },
+            ],
+            emails: [`board.${id}@example.com`, `CAB.${id}@example.com`],
+          },
+          { role: "QA", members: [{ kind: "User", name: carol }] },
+        ],
+      },
+    });
+    try {
+      await world.secret("mail-book", {
+        host: smtp.host,
+        port: String(smtp.port),
+        from: "stagegate@example.com",
+        security: "none",
+      });
+      await world.route("mail-book", {
+        actions: ["ApprovalEscalated"],
+        // The route's own address is alice's too, spelled otherwise: still one mail.
+        recipients: { emails: [`Alice.${id}@Example.com`], roles: ["CAB", "QA"] },
+        channel: { type: "smtp", secretRef: { name: "mail-book" } },
+      });
+      const { notifier } = await world.notifier();
+      await notifier.passAll();
+      await world.record("ApprovalEscalated", "checkout-cr", { environment, level: 2 });
+      for (let i = 0; i < 3; i++) await notifier.passAll();
+      const ours = () => smtp.mails().filter((mail) => mail.recipient.endsWith(`${id}@example.com`));
+      const mails = await waitFor("the role members' mails in the maildir", () => {
+        const found = ours();
+        return found.length >= 4 ? found : undefined;
+      });
+      assert.deepEqual(mails.map((mail) => mail.recipient).sort(), [
+        `alice.${id}@example.com`,
+        `board.${id}@example.com`,
+        `cab.${id}@example.com`,
+        `carol.${id}@example.com`,
+      ]);
+      assert.equal(new Set(mails.map((mail) => mail.headers["x-stagegate-delivery"])).size, 4);
+      // The body is quoted-printable: long lines are folded with a soft break ("=" at the end of a line).
+      const body = (mails[0]?.body ?? "").replace(/=\r?\n/g, "");
+      assert.match(
+        body,
+        new RegExp(`For: role CAB \\(${alice}, group ${cab}, ${nobody}\\), role QA \\(${carol}\\)\\.`),
+      );
+      const status = await world.status("mail-book");
+      assert.equal(status.delivered, 4);
+      assert.equal(status.failed ?? 0, 0);
+      // Passes after the event send nothing more: at most once per address, route and event.
+      await notifier.passAll();
+      assert.equal(ours().length, 4);
+    } finally {
+      await world.admin.delete(resources.environment, environment);
+      await world.admin.delete(resources.addressBook, book);
+    }
+  });
+
+  it("names a role and its holders in chat messages, which have no per-person delivery", async () => {
+    const environment = `notify-chat-roles-${world.namespace}`;
+    await world.admin.create(resources.environment, {
+      apiVersion: "stagegate.io/v1alpha1",
+      kind: "Environment",
+      metadata: { name: environment },
+      spec: {
+        roles: [
+          {
+            role: "QA",
+            members: [
+              { kind: "User", name: "carol" },
+              { kind: "Group", name: "qa" },
+            ],
+            emails: ["qa@example.com"],
+          },
+        ],
+      },
+    });
+    try {
+      await world.secret("slack-roles", { url: world.url("/services/roles"), caCert: world.caPem });
+      await world.secret("hook-roles", {
+        url: world.url("/hook-roles"),
+        hmacKey: HMAC_KEY,
+        caCert: world.caPem,
+      });
+      await world.route("slack-roles", {
+        actions: ["TaskEscalated"],
+        recipients: { roles: ["QA", "CAB"] },
+        channel: { type: "slack", secretRef: { name: "slack-roles" } },
+      });
+      await world.route("hook-roles", {
+        actions: ["TaskEscalated"],
+        recipients: { roles: ["QA"] },
+        channel: { type: "webhook", secretRef: { name: "hook-roles" } },
+      });
+      const { notifier } = await world.notifier();
+      await notifier.passAll();
+      await world.record("TaskEscalated", "uat", { environment, level: 1 });
+      await notifier.passAll();
+      await notifier.passAll();
+      const slack = world.receiver.at("/services/roles");
+      assert.equal(slack.length, 1, "one message per event on the channel");
+      const text = (JSON.parse(slack[0]?.body ?? "{}") as { text: string }).text;
+      // CAB is held by nobody in this Environment: it is not named.
+      assert.match(text, /For: role QA \(carol, group qa\)\./);
+      assert.doesNotMatch(text, /qa@example\.com/);
+      const hook = world.receiver.at("/hook-roles");
+      assert.equal(hook.length, 1);
+      const body = JSON.parse(hook[0]?.body ?? "{}") as { roles: unknown };
+      assert.deepEqual(body.roles, [{ role: "QA", members: ["carol", "group qa"] }]);
     } finally {
       await world.admin.delete(resources.environment, environment);
     }

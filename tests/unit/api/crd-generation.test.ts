@@ -51,6 +51,7 @@ describe("the generated CustomResourceDefinitions", () => {
         "Approval",
         "NotificationRoute",
         "WorkflowTemplate",
+        "AddressBook",
       ],
     );
   });

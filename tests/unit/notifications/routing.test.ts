@@ -3,7 +3,14 @@ import { describe, it } from "node:test";
 import type { StoredAuditEntry } from "../../../src/audit/entry.js";
 import { redact } from "../../../src/notifications/channel-secret.js";
 import { DestinationGuard, parseNetworks } from "../../../src/notifications/destination.js";
-import { labelsMatch, recipientsOf, roleEmails, routeWants } from "../../../src/notifications/match.js";
+import {
+  indexAddressBooks,
+  labelsMatch,
+  recipientsOf,
+  roleEmails,
+  roleMentions,
+  routeWants,
+} from "../../../src/notifications/match.js";
 
 const entry = (namespace: string | undefined, action: string, environment?: string): StoredAuditEntry => ({
   seq: 1,
@@ -184,5 +191,83 @@ describe("notifications to roles: the addresses administrators bind on the Envir
 
   it("reaches nobody without an Environment", () => {
     assert.deepEqual(roleEmails(["QA"], undefined, { namespace: "payments" }), []);
+  });
+});
+
+describe("notifications to roles: each member at the address administrators gave them", () => {
+  const book = indexAddressBooks([
+    {
+      users: [
+        { name: "alice", email: "alice@example.com" },
+        { name: "carol", email: "carol@example.com" },
+      ],
+      groups: [{ name: "cab", email: "cab@example.com" }],
+    },
+    // A second book: every book counts, a name in two is mailed at both.
+    { users: [{ name: "carol", email: "carol@home.example" }], groups: [] },
+  ]);
+  const environment = {
+    roles: [
+      {
+        role: "CAB" as const,
+        members: [
+          { kind: "User" as const, name: "alice" },
+          { kind: "Group" as const, name: "cab" },
+          { kind: "User" as const, name: "mallory" },
+        ],
+        emails: ["board@example.com", "CAB@example.com"],
+      },
+      { role: "QA" as const, members: [{ kind: "User" as const, name: "carol" }] },
+      // A group named like a user is not that user: the group's own address, or none.
+      { role: "Security" as const, members: [{ kind: "Group" as const, name: "alice" }] },
+    ],
+  };
+  const rows: { name: string; roles: string[]; emails: string[] }[] = [
+    {
+      name: "users and groups at their own addresses, then the role's, each address once in any case",
+      roles: ["CAB"],
+      emails: ["alice@example.com", "cab@example.com", "board@example.com"],
+    },
+    {
+      name: "a name in two books at both",
+      roles: ["QA"],
+      emails: ["carol@example.com", "carol@home.example"],
+    },
+    { name: "a group is looked up as a group only", roles: ["Security"], emails: [] },
+    {
+      name: "several roles, each address once",
+      roles: ["CAB", "QA"],
+      emails: [
+        "alice@example.com",
+        "cab@example.com",
+        "board@example.com",
+        "carol@example.com",
+        "carol@home.example",
+      ],
+    },
+  ];
+  for (const row of rows) {
+    it(row.name, () =>
+      assert.deepEqual(roleEmails(row.roles, environment, { namespace: "web" }, book), row.emails),
+    );
+  }
+
+  it("keeps each address once when the route's own repeats a member's", () => {
+    const spec = {
+      channel: { type: "smtp" as const, secretRef: { name: "s" } },
+      recipients: { users: [], groups: [], emails: ["Alice@Example.com"], roles: [] },
+    };
+    assert.deepEqual(recipientsOf(spec, roleEmails(["CAB"], environment, { namespace: "web" }, book)), [
+      "Alice@Example.com",
+      "cab@example.com",
+      "board@example.com",
+    ]);
+  });
+
+  it("names each role's holders for chat messages, and leaves out a role nobody holds", () => {
+    assert.deepEqual(roleMentions(["QA", "CAB", "ReleaseManager"], environment, { namespace: "web" }), [
+      { role: "QA", members: ["carol"] },
+      { role: "CAB", members: ["alice", "group cab", "mallory"] },
+    ]);
   });
 });
