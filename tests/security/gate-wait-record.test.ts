@@ -12,7 +12,7 @@ import { resources } from "../../src/controllers/resources.js";
 import { isForbidden } from "../../src/runtime/kube/api-error.js";
 import type { KubeClient } from "../../src/runtime/kube/client.js";
 import { kubeconfigPath } from "../support/cluster.js";
-import { startOperator } from "../support/operator-process.js";
+import { startOperator, type OperatorProcess } from "../support/operator-process.js";
 import { clientFor, waitFor } from "../support/kube.js";
 import { stagegateAs } from "../integration/cli/cli-helpers.js";
 import {
@@ -46,6 +46,8 @@ describe("the gate wait on the record", { timeout: 900_000 }, () => {
   let bob: KubeClient;
   /** The trail the operator writes, kept across its restart. */
   let trail: string;
+  /** The operator started again by {@link restartOperator}, if it was. */
+  let restarted: OperatorProcess | undefined;
   const w = (): GateWorld => world;
   const RELEASE = "waits";
 
@@ -65,6 +67,8 @@ describe("the gate wait on the record", { timeout: 900_000 }, () => {
   });
   after(async () => {
     bob?.close();
+    // The world's stop ends the operator it started (and its webhooks); the one started again is this file's.
+    await restarted?.stop();
     await world?.stop();
   });
 
@@ -97,16 +101,10 @@ describe("the gate wait on the record", { timeout: 900_000 }, () => {
     const flags = args.slice(args.indexOf("run") + 1);
     await old.process.kill();
     const process = startOperator(kubeconfigPath("operator"), flags);
+    restarted = process;
     await process.waitForLog("Synced every informer cache", {}, WAIT_MS);
-    world.operator = {
-      ...old,
-      // The same trail: the new process's own file (its flags name the first one's) is never written.
-      process: { ...process, auditFile: trail },
-      stop: async () => {
-        await process.stop();
-        await old.stop();
-      },
-    };
+    // The same trail: the new process's own file (its flags name the first one's) is never written.
+    world.operator = { ...old, process: { ...process, auditFile: trail } };
   }
 
   it("records each change of what prod's gate waits on once, across a restart", async () => {
