@@ -100,40 +100,131 @@ async function page(endpoint: FeedEndpoint, token: string, query: URLSearchParam
   return parsed.data;
 }
 
+/** What one filter's reads so far left: the entries by seq, where to read on from, and the feed's last verdict. */
+interface FilterSnapshot {
+  source: string;
+  bySeq: Map<number, ExportedEntry>;
+  chain: FeedChain;
+  truncated: boolean;
+  cursor: string | undefined;
+}
+
+/** The highest seq among the entries the feed vouched for. */
+function vouchedThrough(bySeq: ReadonlyMap<number, ExportedEntry>): number {
+  let max = 0;
+  for (const item of bySeq.values()) if (item.verified && item.entry.seq > max) max = item.entry.seq;
+  return max;
+}
+
 /**
- * Reads every entry each filter selects (`namespace=...`, `action=...`), page by page, with the user's own bearer
- * token: the feed reviews the token and the user's right to list auditrecords, so the dashboard reads only what
- * the user may. Entries selected by more than one filter come once; the result is in chain order (`seq`), which
- * is time order. An HTTP refusal or failure is a {@link FeedError} with the feed's words.
+ * Reads one filter's entries after `previous` (from the first entry without it), page by page, and returns the
+ * whole snapshot. Read again from the start when the feed names another record, or vouches for less than it did
+ * (the record was verified anew, by a restarted operator, and found broken before what was read): the entries kept
+ * must say what the feed says of them now.
  */
-export async function readFeed(
+async function readFilter(
   endpoint: FeedEndpoint,
   token: string,
-  filters: readonly Record<string, string>[],
-): Promise<FeedRead> {
-  const bySeq = new Map<number, ExportedEntry>();
-  let source = "";
-  let chain: FeedChain = { intact: true, verifiedThrough: 0 };
-  let truncated = false;
-  for (const filter of filters) {
-    let after: string | undefined;
-    for (;;) {
-      const query = new URLSearchParams({ ...filter, limit: "1000" });
-      if (after !== undefined) query.set("after", after);
-      const answer = await page(endpoint, token, query);
-      source = answer.source;
-      chain = answer.chain;
-      for (const item of answer.items) {
-        bySeq.set(item.entry.seq, { source: answer.source, verified: item.verified, entry: item.entry });
-      }
-      if (bySeq.size >= MAX_FEED_ENTRIES) {
-        truncated ||= answer.more;
-        break;
-      }
-      if (!answer.more) break;
-      after = answer.nextCursor;
+  filter: Record<string, string>,
+  previous: FilterSnapshot | undefined,
+  fetched: { count: number },
+): Promise<FilterSnapshot> {
+  // A copy: a read that fails half-way leaves the previous snapshot as it was.
+  const bySeq = new Map(previous?.bySeq ?? []);
+  let { source, chain, truncated, cursor } = previous ?? {
+    source: "",
+    chain: { intact: true, verifiedThrough: 0 },
+    truncated: false,
+    cursor: undefined,
+  };
+  // The record held more than a page may read: what was read stays, as a read from the start would give it.
+  if (truncated) return { source, bySeq, chain, truncated, cursor };
+  for (;;) {
+    const query = new URLSearchParams({ ...filter, limit: "1000" });
+    if (cursor !== undefined) query.set("after", cursor);
+    const answer = await page(endpoint, token, query);
+    if (previous !== undefined && answer.source !== previous.source) {
+      return readFilter(endpoint, token, filter, undefined, fetched);
     }
+    source = answer.source;
+    chain = answer.chain;
+    fetched.count += answer.items.length;
+    for (const item of answer.items) {
+      bySeq.set(item.entry.seq, { source: answer.source, verified: item.verified, entry: item.entry });
+    }
+    cursor = answer.nextCursor;
+    if (bySeq.size >= MAX_FEED_ENTRIES) {
+      truncated ||= answer.more;
+      break;
+    }
+    if (!answer.more) break;
   }
-  const items = [...bySeq.values()].sort((a, b) => a.entry.seq - b.entry.seq);
-  return { source, items, chain, truncated };
+  if (previous !== undefined && chain.verifiedThrough < vouchedThrough(previous.bySeq)) {
+    return readFilter(endpoint, token, filter, undefined, fetched);
+  }
+  return { source, bySeq, chain, truncated, cursor };
+}
+
+/** At most this many filters' snapshots are kept per reader (the least recently read is dropped). */
+const KEPT_FILTERS = 4;
+
+/**
+ * One signed-in user's reader of the audit feed, with the user's own bearer token: the feed reviews the token and the
+ * user's right to list auditrecords on every request, so the dashboard reads only what the user may. It keeps what
+ * it read of each filter and asks the feed only for the entries after the cursor it reached, so a page loaded again
+ * costs the new entries, not the record. Kept per session, never shared between users; a refusal drops everything
+ * kept.
+ */
+export class IncrementalFeed {
+  private readonly snapshots = new Map<string, FilterSnapshot>();
+  /** How many entries the feed sent for the last read (for tests and logs). */
+  lastFetched = 0;
+
+  constructor(
+    private readonly endpoint: FeedEndpoint,
+    private readonly token: string,
+  ) {}
+
+  /**
+   * Every entry each filter selects (`namespace=...`, `action=...`): entries selected by more than one filter come
+   * once; the result is in chain order (`seq`), which is time order. An HTTP refusal or failure is a
+   * {@link FeedError} with the feed's words.
+   */
+  async read(filters: readonly Record<string, string>[]): Promise<FeedRead> {
+    const fetched = { count: 0 };
+    const bySeq = new Map<number, ExportedEntry>();
+    let source = "";
+    let chain: FeedChain = { intact: true, verifiedThrough: 0 };
+    let truncated = false;
+    for (const filter of filters) {
+      const key = JSON.stringify(Object.entries(filter).sort(([a], [b]) => a.localeCompare(b)));
+      let snapshot: FilterSnapshot;
+      try {
+        snapshot = await readFilter(this.endpoint, this.token, filter, this.snapshots.get(key), fetched);
+      } catch (error) {
+        this.snapshots.clear();
+        throw error;
+      }
+      this.snapshots.delete(key);
+      this.snapshots.set(key, snapshot);
+      while (this.snapshots.size > KEPT_FILTERS) {
+        const oldest = this.snapshots.keys().next().value;
+        if (oldest === undefined) break;
+        this.snapshots.delete(oldest);
+      }
+      source = snapshot.source;
+      chain = snapshot.chain;
+      truncated ||= snapshot.truncated;
+      for (const [seq, item] of snapshot.bySeq) {
+        if (bySeq.size >= MAX_FEED_ENTRIES) {
+          truncated = true;
+          break;
+        }
+        bySeq.set(seq, item);
+      }
+    }
+    this.lastFetched = fetched.count;
+    const items = [...bySeq.values()].sort((a, b) => a.entry.seq - b.entry.seq);
+    return { source, items, chain, truncated };
+  }
 }

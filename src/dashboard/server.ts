@@ -18,7 +18,7 @@ import {
 } from "./http.js";
 import { streamBoard } from "./live.js";
 import { layout, resultPage, type Page, type PageContext } from "./pages.js";
-import { FeedError, readFeed, type FeedEndpoint } from "./feed-client.js";
+import { FeedError, IncrementalFeed, type FeedEndpoint } from "./feed-client.js";
 import { ProxySessions } from "./proxy-sessions.js";
 import { pageFor } from "./routes.js";
 import { startSessionUpkeep } from "./session-upkeep.js";
@@ -83,11 +83,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   /** A session acting with `token` for the person the API server said it authenticates. */
   function openSession(identity: Identity, token: string): Session {
     const feed = options.auditFeed;
+    // The session's own reader: it keeps what it read and asks the feed only for newer entries, with this token.
+    const reader = feed === undefined ? undefined : new IncrementalFeed(feed, token);
     return sessions.open(
       identity,
       userClient(options.apiServer, token),
       () => reviewToken(options.reviews, token),
-      feed === undefined ? undefined : (filters) => readFeed(feed, token, filters),
+      reader === undefined ? undefined : (filters) => reader.read(filters),
     );
   }
 
