@@ -144,4 +144,23 @@ describe("the gate wait of a Release environment", () => {
       [["test", ["checks"]]],
     );
   });
+  it("counts a stall a person must fix, and a missing delivery target, as refused", () => {
+    const missing = decideRelease(
+      releaseInput({ envs: { dev: {}, test: {}, staging: {}, prod: { missing: true } }, status: EARLIER }),
+      IN_WINDOW,
+    );
+    assert.deepEqual(prodOf(missing)?.gateWait?.categories, ["refused"]);
+    assert.deepEqual(prodOf(missing)?.gateWait?.reasons, ["EnvironmentNotFound"]);
+    const absent = decide(
+      {
+        ...CHECKS_DONE,
+        changeRequest: APPROVED_CHANGE,
+        delivery: { state: "Missing", message: "not found" },
+      },
+      IN_WINDOW,
+    );
+    assert.equal(prodOf(absent)?.state, "Gated");
+    assert.deepEqual(prodOf(absent)?.gateWait?.reasons, ["DeliveryTargetMissing"]);
+    assert.deepEqual(waits(absent)[0]?.details.category, "refused");
+  });
 });
