@@ -28,6 +28,7 @@ export type AuditAction =
   | "EnvironmentFailed"
   | "UnapprovedDeployment"
   | "GateRefused"
+  | "GateWaitChanged"
   | "RevisionResolved"
   | "DriftChecked"
   | "PipelineEventReceived"

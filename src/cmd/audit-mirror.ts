@@ -14,7 +14,9 @@ const byKind = new Map<string, ResourceType>(Object.values(resources).map((rt) =
  * their entries would say each fact twice; a target's lock and its release, and the archiving of a closed record (ADR 0029), are
  * machinery nobody acts on (a lock taken over from another holder is still mirrored). A change's closing follows
  * from what was already announced (its rejection or expiry in the same pass, or its use, announced as the Release's
- * `Promoted`), so `ChangeClosed` says nothing a person acts on either (ADR 0038). The trail keeps every
+ * `Promoted`), so `ChangeClosed` says nothing a person acts on either (ADR 0038). `GateWaitChanged` is a measure's
+ * record (ADR 0053): the Release's status already says what its gate waits on, and an Event per change would be an
+ * API write the promotion's budget has no room for. The trail keeps every
  * one of them, and the Release status records each promotion (revision, promotion number, times), which the trail's
  * writer cannot rewrite: the entries stay comparable with something outside the trail (docs/audit.md).
  */
@@ -29,6 +31,7 @@ export const NOT_MIRRORED: ReadonlySet<AuditAction> = new Set<AuditAction>([
   "RecordArchived",
   "RollbackTaskOpened",
   "ChangeClosed",
+  "GateWaitChanged",
 ]);
 
 /** One readable sentence for an audit entry's Event note. */

@@ -1,5 +1,6 @@
 import { bottlenecks, type BottleneckRow } from "../insights/measures/bottlenecks.js";
 import { doraMeasures, type DoraRow } from "../insights/measures/dora.js";
+import { GATE_PARTS } from "../insights/measures/gate-split.js";
 import type { InsightScope } from "../insights/measures/period.js";
 import { collectPromotions } from "../insights/measures/promotions.js";
 import { humanDuration } from "../insights/render.js";
@@ -119,6 +120,42 @@ export function bottleneckChart(rows: readonly BottleneckRow[]): string {
 }
 
 /**
+ * The gate-wait chart: each environment's gate wait split by what the gate waited on (ADR 0053), the total per
+ * category, the largest first; `unexplained` is the wait no record explains. Undefined when no gate was waited at.
+ */
+export function gateWaitChart(rows: readonly BottleneckRow[]): string | undefined {
+  const bars = rows
+    .filter((r) => r.phase === "gate")
+    .flatMap((r) =>
+      GATE_PARTS.flatMap((part) => {
+        const spent = r.gateSplit?.[part];
+        return spent === undefined || spent.totalSeconds <= 0
+          ? []
+          : [
+              {
+                label: label(r),
+                value: spent.totalSeconds,
+                display: `${humanDuration(spent.totalSeconds)} total over ${spent.count}`,
+                series: part,
+              },
+            ];
+      }),
+    )
+    .sort((a, b) => b.value - a.value)
+    .slice(0, 20);
+  if (bars.length === 0) return undefined;
+  return renderBarChart({
+    id: "gate-waits",
+    title: "What the gates waited on",
+    description:
+      "Total time each environment's gate waited on checks, approvals, a window, a freeze, a lock, the stage " +
+      "before or a refusal, as the operator recorded each change; unexplained is the wait no record explains. " +
+      "The largest first; each bar names its category.",
+    bars,
+  });
+}
+
+/**
  * DORA measures and bottlenecks over the last days, computed by the same code as `stagegate insights` from the
  * verified audit trail read through the operator's feed with the user's token (entries the chain does not vouch
  * for are counted, never used). Without a feed, or when the feed refuses, the page says so in words.
@@ -187,6 +224,7 @@ export async function insightsPage(session: Session, query: InsightsQuery, now: 
     })),
     doraCharts: dora.length === 0 ? [] : doraCharts(dora, query.days),
     bottleneckChart: waits.length === 0 ? undefined : bottleneckChart(waits),
+    gateWaitChart: gateWaitChart(waits),
   });
   return { status: 200, html: layout("Delivery insights", body, session, { onInsights: true }) };
 }

@@ -185,7 +185,8 @@ ${NOTICES}
 <tbody>{{#each dora}}<tr><th scope="row">{{label}}</th><td>{{deployments}}</td><td>{{perDay}}</td><td>{{leadTime}}</td><td>{{failureRate}}</td><td>{{restore}}</td></tr>{{/each}}</tbody></table>
 {{else}}<p id="no-dora">No promotion ended in the period and selection.</p>{{/if}}
 <h2>Bottlenecks</h2>
-{{#if bottleneckChart}}{{{bottleneckChart}}}{{else}}<p id="no-bottlenecks">No wait to measure in the period and selection.</p>{{/if}}`;
+{{#if bottleneckChart}}{{{bottleneckChart}}}{{else}}<p id="no-bottlenecks">No wait to measure in the period and selection.</p>{{/if}}
+{{#if gateWaitChart}}{{{gateWaitChart}}}{{/if}}`;
 
 const RESULT = `<h1>{{heading}}</h1>
 <p class="{{#if ok}}ok{{else}}error{{/if}}" role="{{#if ok}}status{{else}}alert{{/if}}" id="result-message"><span aria-hidden="true">{{#if ok}}✔{{else}}✖{{/if}} </span>{{message}}</p>

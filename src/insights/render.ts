@@ -4,6 +4,8 @@ export interface Column<Row> {
   value(row: Row): string | number | null | undefined;
   /** Seconds: a table shows them as 3m12s, CSV as seconds under `<HEADER>_SECONDS`. */
   duration?: boolean;
+  /** Shown only in this format (a table keeps one summary where CSV gives a column each); both when absent. */
+  only?: "table" | "csv";
 }
 
 /** Seconds as people read them: 9.8s, 3m12s, 2h05m, 3d04h. */
@@ -25,7 +27,8 @@ const csvCell = (value: string): string =>
   /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 
 /** Rows as CSV with a header line (RFC 4180 quoting). */
-export function toCsv<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
+export function toCsv<Row>(rows: readonly Row[], all: readonly Column<Row>[]): string {
+  const columns = all.filter((c) => c.only !== "table");
   const lines = [
     columns.map((c) => csvCell(c.duration === true ? `${c.header}_SECONDS` : c.header)).join(","),
   ];
@@ -34,7 +37,8 @@ export function toCsv<Row>(rows: readonly Row[], columns: readonly Column<Row>[]
 }
 
 /** Rows as an aligned text table; says so when there are none. */
-export function toTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
+export function toTable<Row>(rows: readonly Row[], all: readonly Column<Row>[]): string {
+  const columns = all.filter((c) => c.only !== "csv");
   if (rows.length === 0) return "No promotions on record in the period and selection.\n";
   const shown = (c: Column<Row>, r: Row): string => {
     const value = c.value(r);

@@ -26,6 +26,7 @@ const NOT_METRICS = new Set([
   "le",
   "environment",
   "phase",
+  "category",
   "team",
   "controller",
   "name",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Digest } from "./binding.js";
+import { GATE_CATEGORIES } from "./gate-category.js";
 import { Conditions, ObservedGeneration } from "./condition.js";
 import { Declarer } from "./declarer.js";
 import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
@@ -250,6 +251,20 @@ export const ReleaseEnvironmentStatus = z
       .describe(
         "How many promotions into the environment have started. A change authorises exactly one: the next " +
           "promotion asks anew.",
+      ),
+    gateWait: z
+      .object({
+        categories: z
+          .array(z.enum(GATE_CATEGORIES))
+          .max(GATE_CATEGORIES.length)
+          .describe("What the gate waits on: refused, previous, checks, approvals, window, freeze or lock."),
+        reasons: z.array(z.string().max(64)).max(32).describe("The blocking gate reason codes."),
+        since: Timestamp.describe("When the gate began to wait on these categories."),
+      })
+      .optional()
+      .describe(
+        "While the environment is Gated: the categories of what its gate waits on, their reason codes and since " +
+          "when. Each change is recorded once in the audit trail as GateWaitChanged (ADR 0053).",
       ),
     requestedAt: Timestamp.optional().describe("When the release asked to enter the environment."),
     gateClearedAt: Timestamp.optional().describe("When the environment's gate cleared."),

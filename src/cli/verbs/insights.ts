@@ -1,7 +1,8 @@
 import { bottlenecks, type BottleneckRow } from "../../insights/measures/bottlenecks.js";
 import { cycleTimes, type CycleTimeRow } from "../../insights/measures/cycle-time.js";
 import { doraMeasures, type DoraRow } from "../../insights/measures/dora.js";
-import { humanDuration } from "../../insights/render.js";
+import { GATE_PARTS } from "../../insights/measures/gate-split.js";
+import { humanDuration, type Column } from "../../insights/render.js";
 import { UsageError } from "../errors.js";
 import { insightVerb } from "./insights-verb.js";
 
@@ -88,6 +89,33 @@ export const insightsCycleTimeVerb = insightVerb<CycleTimeRow>({
   ],
 });
 
+/** The bottleneck report's columns: the gate row's split is one summary in a table, a total per part in CSV. */
+export const BOTTLENECK_COLUMNS: readonly Column<BottleneckRow>[] = [
+  { header: "ENVIRONMENT", value: (r) => r.environment },
+  { header: "GROUP", value: (r) => r.group },
+  { header: "PHASE", value: (r) => r.phase },
+  { header: "COUNT", value: (r) => r.count },
+  { header: "MEDIAN", value: (r) => r.medianSeconds, duration: true },
+  { header: "P90", value: (r) => r.p90Seconds, duration: true },
+  { header: "TOTAL", value: (r) => r.totalSeconds, duration: true },
+  { header: "LONGEST_WAIT", value: (r) => r.longestWait },
+  {
+    header: "GATE_WAIT_BY_CATEGORY",
+    only: "table",
+    value: (r) =>
+      GATE_PARTS.flatMap((part) => {
+        const total = r.gateSplit?.[part]?.totalSeconds;
+        return total === undefined ? [] : [`${part} ${humanDuration(total)}`];
+      }).join(", "),
+  },
+  ...GATE_PARTS.map((part): Column<BottleneckRow> => ({
+    header: `GATE_${part.toUpperCase()}`,
+    only: "csv",
+    duration: true,
+    value: (r) => r.gateSplit?.[part]?.totalSeconds,
+  })),
+];
+
 /** `stagegate insights bottlenecks`: where releases wait, by environment and phase. */
 export const insightsBottlenecksVerb = insightVerb<BottleneckRow>({
   name: "bottlenecks",
@@ -95,17 +123,12 @@ export const insightsBottlenecksVerb = insightVerb<BottleneckRow>({
   description: [
     "Prints, for each environment (and value of --by) and phase (gate: from ready to promoted; approval: change",
     "requested to approved; deploying; verifying), how many promotions passed it, the median, the 90th",
-    "percentile and the total time, largest total first: the first row is the bottleneck.",
+    "percentile and the total time, largest total first: the first row is the bottleneck. The gate row is split",
+    "by what the gate waited on (refused, previous, checks, approvals, window, freeze, lock), as the operator",
+    "recorded each change (GateWaitChanged); the wait no record explains is given as unexplained, never guessed.",
+    "JSON gives each part's summary under gateSplit and the largest under longestWait; CSV a total per part.",
   ],
   examples: [`stagegate insights bottlenecks ${TRAILS} --since 2026-11-01T00:00:00Z --by team`],
   compute: (options, promotions) => bottlenecks(options.scope, promotions),
-  columns: [
-    { header: "ENVIRONMENT", value: (r) => r.environment },
-    { header: "GROUP", value: (r) => r.group },
-    { header: "PHASE", value: (r) => r.phase },
-    { header: "COUNT", value: (r) => r.count },
-    { header: "MEDIAN", value: (r) => r.medianSeconds, duration: true },
-    { header: "P90", value: (r) => r.p90Seconds, duration: true },
-    { header: "TOTAL", value: (r) => r.totalSeconds, duration: true },
-  ],
+  columns: BOTTLENECK_COLUMNS,
 });

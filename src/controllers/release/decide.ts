@@ -10,6 +10,7 @@ import { findCondition, removeCondition, setCondition } from "../../runtime/cond
 import type { EventSpec } from "../../runtime/events.js";
 import type { ReleaseAction } from "./actions.js";
 import { decideEnvironmentStep, type EnvironmentInput, type EnvironmentStep } from "./environment-step.js";
+import { gateWaitAudit, withGateWait } from "./gate-wait.js";
 import { releaseKey } from "./names.js";
 import { describeUnapproved, detectUnapproved, type UnapprovedDeployment } from "./out-of-band.js";
 import type { ChartResolution } from "./resolve-charts.js";
@@ -91,7 +92,14 @@ export function decideRelease(input: ReleaseDecisionInput, now: Date): ReleaseDe
     previous = { name, state: step.entry.state, artifact: step.entry.artifact };
   }
 
-  const environments = steps.map((s) => s.entry);
+  // Each entry with what its gate waits on (ADR 0053), since when it has waited on that.
+  const environments = steps.map((s) =>
+    withGateWait(
+      s,
+      stored?.environments?.find((e) => e.name === s.entry.name),
+      now,
+    ),
+  );
   const current = environments.find((e) => e.state !== "Verified") ?? environments[environments.length - 1];
   const observedGeneration = metadata.generation;
   const stalls = steps.flatMap((s) => (s.stall === undefined ? [] : [s.stall]));
@@ -135,7 +143,8 @@ export function decideRelease(input: ReleaseDecisionInput, now: Date): ReleaseDe
     environments,
     ...(current === undefined ? {} : { currentEnvironment: current.name, currentState: current.state }),
   };
-  const requeueAfterMs = steps.find((s) => s.entry === current)?.requeueAfterMs;
+  const requeueAfterMs =
+    current === undefined ? undefined : steps[environments.indexOf(current)]?.requeueAfterMs;
   return {
     status,
     actions: steps.flatMap((s) => s.actions),
@@ -143,6 +152,7 @@ export function decideRelease(input: ReleaseDecisionInput, now: Date): ReleaseDe
     audit: [
       ...releaseAudit(metadata, stored, environments, conditions, unapproved),
       ...refusalAudit(metadata, stored, steps),
+      ...gateWaitAudit(metadata, stored, environments, now),
       ...resolutionAudit(metadata, stored, resolved),
       ...chartResolutionAudit(metadata, stored, charts),
     ],

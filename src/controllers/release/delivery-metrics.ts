@@ -3,6 +3,7 @@ import { dimensionsOf } from "../../api/v1alpha1/dimensions.js";
 import type { ReleaseEnvironmentStatus, ReleaseStatus } from "../../api/v1alpha1/release.js";
 import type { AuditEvent } from "../../audit/recorder.js";
 import type { KubeObject } from "../../runtime/kube/object.js";
+import { isGateCategory } from "../../policy/gate-categories.js";
 
 /** At most this many teams get their own label value; later ones count as "other" (bounded cardinality). */
 export const MAX_TEAM_VALUES = 50;
@@ -35,7 +36,9 @@ const seconds = (from: string | undefined, to: string | undefined): number | und
  * `stagegate_promotions_total{environment,outcome,team}`, `stagegate_promotion_phase_seconds{environment,phase,team}`
  * (gate: requested to cleared; deploying: started to deployed; verifying: deployed to verified) and
  * `stagegate_release_lead_time_seconds{environment,team}` (the Release created to verified in the environment), each
- * observed once, when the status that records the outcome is written. The team is the release's
+ * observed once, when the status that records the outcome is written; and
+ * `stagegate_gate_wait_seconds{environment,category,team}`, the time a gate waited on one category, observed when the
+ * status that records the change of category (and its `GateWaitChanged` entry) is written. The team is the release's
  * `stagegate.io/team` label, of which only {@link MAX_TEAM_VALUES} values are kept. The exports of
  * `stagegate insights` compute the same from the audit trail, which survives restarts (ADR 0042).
  */
@@ -60,12 +63,35 @@ export function registerDeliveryMetrics(registry: Registry): DeliveryMetrics {
     buckets: BUCKETS,
     registers: [registry],
   });
+  const gateWaits = new Histogram({
+    name: "stagegate_gate_wait_seconds",
+    help:
+      "Time an environment's gate waited on one category (refused, previous, checks, approvals, window, freeze, " +
+      "lock) before that changed, by environment, category and team",
+    labelNames: ["environment", "category", "team"],
+    buckets: BUCKETS,
+    registers: [registry],
+  });
   const teams = new BoundedValues(MAX_TEAM_VALUES);
   const observePhase = (environment: string, phase: string, team: string, value: number | undefined) => {
     if (value !== undefined && value >= 0) phases.observe({ environment, phase, team }, value);
   };
   return {
     observe(release, status, recorded) {
+      for (const entry of recorded) {
+        if (entry.action !== "GateWaitChanged") continue;
+        const previous = entry.details.previous as
+          { category?: unknown; waitedSeconds?: unknown } | undefined;
+        const category = previous?.category;
+        const waited = previous?.waitedSeconds;
+        const environment = entry.details.environment;
+        // The category is one of the fixed set the operator decided (ADR 0053): a bounded label.
+        if (!isGateCategory(category) || typeof waited !== "number" || typeof environment !== "string")
+          continue;
+        if (waited < 0) continue;
+        const team = teams.value(dimensionsOf(release.metadata.labels).team);
+        gateWaits.observe({ environment, category, team }, waited);
+      }
       const outcomes = recorded.filter(
         (e) => e.action === "EnvironmentVerified" || e.action === "EnvironmentFailed",
       );

@@ -2,6 +2,7 @@ import type { Dimensions } from "../../api/v1alpha1/dimensions.js";
 import type { StoredAuditEntry } from "../../audit/entry.js";
 import { detail } from "../../audit/reports/details.js";
 import { collectRollbacks, type RollbackStory } from "../../audit/reports/rollbacks.js";
+import { isGateCategory, type GateCategory } from "../../policy/gate-categories.js";
 import { recordedDimensions } from "../recorded-dimensions.js";
 
 /**
@@ -30,6 +31,17 @@ export interface PromotionRecord {
   failureReasons: string[];
   /** The first rollback opened for the release in this environment after this promotion, and when service was back. */
   rollback: { openedAt: string; restoredAt: string | undefined } | undefined;
+  /**
+   * What the gate waited on before this promotion, as the operator recorded each change (`GateWaitChanged`, ADR
+   * 0053), in time order: from each change's time, its categories held until the next change (empty: none).
+   */
+  gateWaits: GateWaitChange[];
+}
+
+/** One recorded change of what a gate waits on. */
+export interface GateWaitChange {
+  at: string;
+  categories: GateCategory[];
 }
 
 const OUTCOMES = new Set(["EnvironmentDeployed", "EnvironmentVerified", "EnvironmentFailed"]);
@@ -87,6 +99,8 @@ export function collectPromotions(entries: readonly StoredAuditEntry[]): Promoti
   const changeNames = new Map<string, string>();
   const promotions = new Map<string, PromotionRecord>();
   const outcomes: StoredAuditEntry[] = [];
+  const gateWaits = new Map<string, GateWaitChange[]>();
+  const seenWaits = new Set<string>();
   for (const entry of entries) {
     const uid = entry.object.uid;
     if (entry.object.kind === "Release" && uid !== undefined) {
@@ -132,9 +146,21 @@ export function collectPromotions(entries: readonly StoredAuditEntry[]): Promoti
         failedAt: undefined,
         failureReasons: [],
         rollback: undefined,
+        gateWaits: [],
       });
     }
     if (OUTCOMES.has(entry.action)) outcomes.push(entry);
+    if (entry.action === "GateWaitChanged" && entry.object.kind === "Release") {
+      const at = releaseTransition(entry.transition);
+      // One fact per transition: a store keeps one, and two replicas' files merged must not count it twice.
+      if (at === undefined || seenWaits.has(entry.transition ?? "")) continue;
+      seenWaits.add(entry.transition ?? "");
+      const key = `${at.uid}/${at.environment}/${at.promotion}`;
+      const change = { at: entry.time, categories: detail.texts(entry, "categories").filter(isGateCategory) };
+      const list = gateWaits.get(key);
+      if (list === undefined) gateWaits.set(key, [change]);
+      else list.push(change);
+    }
   }
   for (const entry of outcomes) {
     const at = releaseTransition(entry.transition);
@@ -147,6 +173,9 @@ export function collectPromotions(entries: readonly StoredAuditEntry[]): Promoti
       record.failedAt ??= entry.time;
       record.failureReasons = detail.texts(entry, "reasons");
     }
+  }
+  for (const [key, record] of promotions) {
+    record.gateWaits = (gateWaits.get(key) ?? []).sort((a, b) => a.at.localeCompare(b.at));
   }
   const records = [...promotions.values()].sort((a, b) => a.promotedAt.localeCompare(b.promotedAt));
   setReadyTimes(records);

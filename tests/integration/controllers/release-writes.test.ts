@@ -4,6 +4,7 @@
 // so the log holds this file's requests only.
 import assert from "node:assert/strict";
 import type { Informer } from "../../../src/runtime/informer/informer.js";
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -84,11 +85,11 @@ interface Promotion {
   close(): Promise<void>;
 }
 
-async function startPromotionWorld(prefix: string): Promise<Promotion> {
+async function startPromotionWorld(prefix: string, gate?: Record<string, unknown>): Promise<Promotion> {
   const admin = await clientFor("admin");
   const namespace = await createTestNamespace(admin, prefix);
   const environment = `${prefix}-env`;
-  await createEnvironment({ admin, namespace }, environment, {});
+  await createEnvironment({ admin, namespace }, environment, gate === undefined ? {} : { gate });
   const events = await clientFor("operator");
   const store = await openAuditStore(
     { auditLog: join(audited?.dir ?? tmpdir(), `${prefix}-trail.jsonl`) },
@@ -284,6 +285,72 @@ describe("Writes per promotion", () => {
         promoted.tally,
         reasons,
         promoted.tally.gets["kustomize.toolkit.fluxcd.io/kustomizations"] ?? 0,
+      );
+    } finally {
+      await w.close();
+    }
+  });
+  it("records what a gate waits on without a write of its own, and a gated reconcile that changes nothing writes nothing", async () => {
+    // Closed now: open on January 1st only. The release waits on the window (ADR 0053), then the window is lifted.
+    const w = await startPromotionWorld("writes-gated", {
+      windows: [{ name: "new-year", schedule: "0 0 1 1 *", duration: "1m", timeZone: "UTC" }],
+    });
+    try {
+      const { namespace } = w;
+      await createArgoApplication(w, "shop");
+      await targetCached(w, w.running.informers.argoCDApplications);
+      await createRelease(w, "shop-1", {
+        version: "1.4.0",
+        revision: SHA,
+        pipeline: [w.environment],
+        targets: [{ environment: w.environment, argoCD: { name: "shop", namespace, revision: SHA } }],
+      });
+      await waitForEnvState(w, "shop-1", w.environment, "Gated");
+      // The trail the store writes (startPromotionWorld names it after the prefix).
+      const waits = () =>
+        readFileSync(join(audited?.dir ?? tmpdir(), "writes-gated-trail.jsonl"), "utf8")
+          .split("\n")
+          .filter((line) => line.includes('"GateWaitChanged"'))
+          .map((line) => JSON.parse(line) as { details: { categories: string[] } });
+      await waitFor("the wait on the window on record", () => (waits().length === 1 ? true : undefined));
+      assert.deepEqual(waits()[0]?.details.categories, ["window"]);
+      const gated = (await operatorRequests()).end;
+      await reconcileUnchanged(w, "shop-1");
+      const idle = (await operatorRequests(gated)).tally;
+      assert.deepEqual(idle.objectWrites, [], "a gated reconcile that changes nothing writes nothing");
+      assert.deepEqual(idle.eventWrites, [], "a gated reconcile that changes nothing announces nothing");
+
+      // The window is lifted: the gate opens (its own GateWaitChanged), and the promotion keeps to its budget.
+      await w.admin.patch(
+        resources.environment,
+        w.environment,
+        undefined,
+        { spec: { gate: { windows: [] } } },
+        { type: "merge" },
+      );
+      await syncRequested(w, "shop", SHA);
+      await argoSyncs(w.admin, { name: "shop", namespace }, { revision: SHA });
+      await waitForEnvState(w, "shop-1", w.environment, "Verified");
+      await waitFor("the lock to be released", async () => {
+        const app = await w.admin.get(deliveryResources.argoCDApplication, "shop", namespace);
+        return app.metadata.annotations?.[LOCK_ANNOTATION] === undefined ? true : undefined;
+      });
+      const promoted = await operatorRequests(gated);
+      const reasons = (await releaseEventReasons(w, "shop-1")).filter((r) => r !== "Gated");
+      assertPromotionBudget(
+        "Argo CD, gated",
+        promoted.tally,
+        reasons,
+        promoted.tally.gets["argoproj.io/applications"] ?? 0,
+      );
+      assert.deepEqual(
+        waits().map((e) => e.details.categories),
+        [["window"], []],
+        "the wait and the gate opening, each once",
+      );
+      assert.ok(
+        !(await releaseEventReasons(w, "shop-1")).includes("GateWaitChanged"),
+        "no Event for a change of what the gate waits on",
       );
     } finally {
       await w.close();

@@ -86,4 +86,34 @@ describe("delivery metrics", () => {
     assert.equal(teams.size, MAX_TEAM_VALUES + 2, "50 teams, other and the unlabelled");
     assert.equal(await value(registry, "stagegate_promotions_total", { team: "other" }), 5);
   });
+  it("observes how long a gate waited on one category when its GateWaitChanged entry is written", async () => {
+    const registry = new Registry();
+    const metrics = registerDeliveryMetrics(registry);
+    const change = (previous: Record<string, unknown> | undefined) => ({
+      actor: "stagegate-operator",
+      action: "GateWaitChanged" as const,
+      object: { kind: "Release", namespace: "shop", name: "shop" },
+      details: {
+        environment: "prod",
+        categories: ["approvals"],
+        ...(previous === undefined ? {} : { previous }),
+      },
+    });
+    metrics.observe(release("payments"), status, [
+      // The first wait has nothing before it; a category outside the fixed set is never a label value.
+      change(undefined),
+      change({ category: "checks", waitedSeconds: 1800 }),
+      change({ category: "someone's label", waitedSeconds: 60 }),
+    ]);
+    const labels = { environment: "prod", team: "payments" };
+    assert.equal(
+      await value(registry, "stagegate_gate_wait_seconds", { ...labels, category: "checks", le: "3600" }),
+      1,
+    );
+    const exposition = await registry.metrics();
+    const categories = [
+      ...exposition.matchAll(/^stagegate_gate_wait_seconds_count\{[^}]*category="([^"]+)"/gm),
+    ].map((m) => m[1]);
+    assert.deepEqual(categories, ["checks"]);
+  });
 });

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { renderBarChart } from "../../../src/dashboard/bar-chart.js";
-import { parseInsightsQuery } from "../../../src/dashboard/insights-page.js";
+import { gateWaitChart, parseInsightsQuery } from "../../../src/dashboard/insights-page.js";
 import { BadFilterError } from "../../../src/dashboard/selector.js";
 
 describe("parseInsightsQuery", () => {
@@ -67,5 +67,37 @@ describe("renderBarChart", () => {
   it("escapes labels", () => {
     assert.doesNotMatch(svg, /<script>/);
     assert.match(svg, /&lt;script&gt;/);
+  });
+});
+
+describe("gateWaitChart", () => {
+  const summary = (totalSeconds: number, count = 1) => ({
+    count,
+    medianSeconds: totalSeconds / count,
+    p90Seconds: totalSeconds / count,
+    totalSeconds,
+  });
+  const gate = {
+    environment: "prod",
+    group: undefined,
+    phase: "gate" as const,
+    ...summary(3000, 2),
+    gateSplit: { checks: summary(600), approvals: summary(2100, 2), unexplained: summary(300, 2) },
+    longestWait: "approvals" as const,
+  };
+
+  it("charts each gate's wait by recorded category, the largest first, naming each category on its bar", () => {
+    const svg = gateWaitChart([gate, { ...gate, phase: "deploying", gateSplit: undefined }]) ?? "";
+    const names = [...svg.matchAll(/aria-label="([^"]+)"/g)].map((m) => m[1]);
+    assert.deepEqual(names, [
+      "prod: 35m00s total over 2 (approvals)",
+      "prod: 10m00s total over 1 (checks)",
+      "prod: 5m00s total over 2 (unexplained)",
+    ]);
+    assert.match(svg, /id="gate-waits"/);
+  });
+
+  it("draws nothing when no gate wait is on record", () => {
+    assert.equal(gateWaitChart([{ ...gate, gateSplit: {} }]), undefined);
   });
 });
