@@ -98,13 +98,28 @@ describe("the gate wait on the record", { timeout: 900_000 }, () => {
   async function restartOperator(): Promise<void> {
     const old = w().operator;
     const args = old.process.child.spawnargs;
-    const flags = args.slice(args.indexOf("run") + 1);
+    // Its own metrics certificate (the one its metrics() trusts), everything else as before.
+    const flags = args
+      .slice(args.indexOf("run") + 1)
+      .filter((flag) => !flag.startsWith("--metrics-cert-dir="));
     await old.process.kill();
     const process = startOperator(kubeconfigPath("operator"), flags);
     restarted = process;
     await process.waitForLog("Synced every informer cache", {}, WAIT_MS);
     // The same trail: the new process's own file (its flags name the first one's) is never written.
     world.operator = { ...old, process: { ...process, auditFile: trail } };
+  }
+
+  /** The release controller's reconciles in the restarted operator, from its /metrics. */
+  async function releaseReconciles(): Promise<number> {
+    if (restarted === undefined) throw new Error("the operator was not restarted");
+    let total = 0;
+    for (const line of (await restarted.metrics()).split("\n")) {
+      if (line.startsWith("controller_runtime_reconcile_total{") && line.includes('controller="release"')) {
+        total += Number(line.split(" ").at(-1));
+      }
+    }
+    return total;
   }
 
   it("records each change of what prod's gate waits on once, across a restart", async () => {
@@ -125,6 +140,14 @@ describe("the gate wait on the record", { timeout: 900_000 }, () => {
 
     // The operator crashes and comes back while prod waits: it decides the same wait from the stored status.
     await restartOperator();
+    // Before the check is worked: the restarted operator has passed over the release (its only one) while prod
+    // still waits on both, so "recorded once" below means it decided the same wait and recorded nothing.
+    await waitFor(
+      "the restarted operator to pass over the release",
+      async () => ((await releaseReconciles()) >= 1 ? true : undefined),
+      { timeoutMs: WAIT_MS },
+    );
+    assert.deepEqual(categories(), [["checks", "approvals"]], "the restart recorded no new wait");
 
     // bob works the check: every item Done with a report as evidence (the task webhook stamps who and when).
     const task = await prodCheck();
