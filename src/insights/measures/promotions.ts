@@ -125,11 +125,14 @@ export function collectPromotions(entries: readonly StoredAuditEntry[]): Promoti
     }
     if (entry.action === "ReleasePromoted") {
       const at = releaseTransition(entry.transition);
-      if (at === undefined || promotions.has(entry.transition ?? "")) continue;
+      if (at === undefined) continue;
+      // One fact per transition: two replicas' files merged hold it twice, and the first on record counts.
+      const key = `${at.uid}/${at.environment}/${at.promotion}`;
+      if (promotions.has(key)) continue;
       const namespace = entry.object.namespace ?? "";
       const change = detail.text(entry, "changeRequest");
       const times = change === undefined ? undefined : changeTimes.get(`${namespace}/${change}`);
-      promotions.set(`${at.uid}/${at.environment}/${at.promotion}`, {
+      promotions.set(key, {
         release: { namespace, name: entry.object.name, uid: at.uid },
         environment: at.environment,
         promotion: at.promotion,

@@ -144,3 +144,14 @@ describe("promotions on record, and the measures computed from them", () => {
     );
   });
 });
+
+describe("a promotion recorded twice (two replicas' trails merged)", () => {
+  it("counts once, at the first entry on record", () => {
+    const first = promoted(5, "twice", "uid-twice", "prod");
+    const again = promoted(7, "twice", "uid-twice", "prod");
+    assert.equal(first.transition, again.transition, "the same fact: the same transition");
+    const records = collectPromotions([first, again]);
+    assert.equal(records.length, 1);
+    assert.equal(records[0]?.promotedAt, at(5));
+  });
+});
