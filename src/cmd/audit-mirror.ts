@@ -9,9 +9,9 @@ const byKind = new Map<string, ResourceType>(Object.values(resources).map((rt) =
 /**
  * Audit actions not mirrored as Events (ADR 0033: one fact, one Event; Events only for what a person acts on). The
  * Release controller announces a promotion's facts itself, from its status transitions, in words a person reads
- * (`Promoted`, `Deployed`, `Verified`, the Warnings `DeploymentFailed` and `UnapprovedDeployment`), and the alert
- * receiver announces the Rollback task it opened (the Warning `AlertFiring` on the Release, naming the task), so
- * their entries would say each fact twice; a target's lock and its release, and the archiving of a closed record (ADR 0029), are
+ * (`Promoted`, `Deployed`, `Verified`, the Warnings `DeploymentFailed` and `UnapprovedDeployment`), and the rollback
+ * controller announces a Rollback task the alert receiver opened with its first step on it (`ManualRollbackRequested`,
+ * `RollbackHeld`, `RollbackStarted`..., ADR 0054), so their entries would say each fact twice; a target's lock and its release, and the archiving of a closed record (ADR 0029), are
  * machinery nobody acts on (a lock taken over from another holder is still mirrored). A change's closing follows
  * from what was already announced (its rejection or expiry in the same pass, or its use, announced as the Release's
  * `Promoted`), so `ChangeClosed` says nothing a person acts on either (ADR 0038). `GateWaitChanged` is a measure's

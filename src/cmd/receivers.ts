@@ -2,7 +2,6 @@ import type { Registry } from "prom-client";
 import type { AuditRecorder } from "../audit/recorder.js";
 import type { Informers } from "../controllers/informers.js";
 import type { RollbackSeal } from "../controllers/rollback/seal.js";
-import type { EventRecorder } from "../runtime/events.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { Logger } from "../runtime/logging.js";
 import type { ServingCertificateSource } from "../runtime/serving-certificate.js";
@@ -31,7 +30,6 @@ export interface ReceiverDeps {
   registry: Registry;
   /** The shared informers (run on every replica): the Alertmanager route matches alerts from the releases cache. */
   informers: Informers;
-  events?: EventRecorder;
   /** Seals the Rollback tasks the Alertmanager route opens (the controllers' seal). */
   rollbackSeal: RollbackSeal;
   /** The serving certificate (`--cert-source`), the webhooks' own. */
@@ -102,7 +100,6 @@ export async function startReceivers(
           tokens: alertTokens,
           releases: deps.informers.releases,
           seal: deps.rollbackSeal,
-          ...(deps.events === undefined ? {} : { events: deps.events }),
         }),
       },
       log,

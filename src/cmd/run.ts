@@ -98,7 +98,6 @@ export async function runOperator(config: RunConfig): Promise<number> {
     log,
     registry: metrics.registry,
     informers,
-    events,
     rollbackSeal,
   });
   const auditFeed = await (

@@ -25,6 +25,12 @@ export type TaskStep<D> =
       decision: D;
       /** Whether writing it changes the task, so that it must first be confirmed against a fresh read. */
       writesTask: boolean;
+      /**
+       * Whether the write is confirmed without that read: it writes the task alone, first, with the resourceVersion
+       * of the copy it was decided from as its precondition, so a copy the cache has not brought up to date is
+       * refused (409) and the decision is made again from a fresh read (ADR 0054).
+       */
+      confirmedByPrecondition?: boolean;
     };
 
 /** How one pass over a DeploymentTask decides and writes. */
@@ -43,7 +49,8 @@ export interface TaskPass<D> {
 /**
  * One reconcile pass over a DeploymentTask, as the drift check and the rollback controllers converge one. A
  * decision that writes to the task is first confirmed against a fresh read, once per pass (the cache may not
- * have seen a person's latest edit): a task changed meanwhile is decided again from the fresh copy. A write
+ * have seen a person's latest edit): a task changed meanwhile is decided again from the fresh copy, unless the write
+ * itself is the confirmation (its precondition is the copy's resourceVersion; see `confirmedByPrecondition`). A write
  * that conflicts is decided again from a fresh read, up to `maxAttempts` times. A task that is gone ends the
  * pass with nothing to do.
  */
@@ -53,7 +60,7 @@ export async function convergeTask<D>(cached: KubeObject, pass: TaskPass<D>): Pr
   for (let attempt = 1; task !== undefined; attempt++) {
     const step = await pass.decide(task);
     if ("done" in step) return step.done;
-    if (step.writesTask && !fresh) {
+    if (step.writesTask && step.confirmedByPrecondition !== true && !fresh) {
       const latest = await readFreshTask(pass.client, pass.req, pass.opts);
       fresh = true;
       if (latest?.metadata.resourceVersion !== task.metadata.resourceVersion) {

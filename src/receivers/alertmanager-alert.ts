@@ -34,7 +34,7 @@ export interface AlertReport {
   results: AlertResult[];
 }
 
-type Deps = Pick<AlertmanagerDeps, "client" | "audit" | "log" | "metrics" | "events" | "seal">;
+type Deps = Pick<AlertmanagerDeps, "client" | "audit" | "log" | "metrics" | "seal">;
 
 /** One alert of a notification: the receiver it came through, the alert, and when the operator received it. */
 interface DeliveredAlert {
@@ -141,19 +141,9 @@ async function openTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch
   const created = opened.created ? "created" : "exists";
   const outcome = firingOutcome(true, created);
   if (created === "created") {
+    // No Event here: the rollback controller's first step on the task announces it, in the words the rollback owner
+    // acts on (one fact, one Event; ADR 0054). The audit trail records the opening.
     const message = await recordOpened(deps, delivered, match, opened);
-    // Not awaited: the answer does not wait for a courtesy Event (the recorder never throws; it logs a failure).
-    void deps.events?.record(
-      resources.release,
-      { metadata: { name: release.name, namespace: release.namespace, uid: release.uid } },
-      {
-        type: "Warning",
-        reason: "AlertFiring",
-        message:
-          `Alert ${alertName(alert) ?? alert.fingerprint} is firing in ${environment}; opened Rollback task ` +
-          `${name} for ${release.spec.owners.rollbackOwner.name}.`,
-      },
-    );
     deps.log.info(
       { ...base, task: name, fingerprint: alert.fingerprint },
       "Opened a rollback task from an alert",

@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { AuditRecorder } from "../audit/recorder.js";
 import { currentClaim } from "../controllers/release/target-claims.js";
-import type { EventRecorder } from "../runtime/events.js";
 import type { Informer } from "../runtime/informer/informer.js";
 import type { Logger } from "../runtime/logging.js";
 import type { KubeClient } from "../runtime/kube/client.js";
@@ -38,8 +37,6 @@ export interface AlertmanagerDeps {
   releases: Pick<Informer, "hasSynced" | "store">;
   /** Seals the Rollback tasks this route opens, so the rollback controller can tell them from hand-made ones. */
   seal: RollbackSeal;
-  /** Records a Warning Event on the Release whose rollback task an alert opened. */
-  events?: EventRecorder;
   now?: () => Date;
 }
 

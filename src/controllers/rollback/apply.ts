@@ -119,6 +119,19 @@ export async function recordStep(
   }
 }
 
+/**
+ * Records a step on the task only as `task` is: a merge patch whose precondition is its resourceVersion. A conflict
+ * is thrown, so the step is decided again from the task as it is now (the step took nothing from outside the task).
+ */
+export function recordStepOnCopy(
+  client: KubeClient,
+  task: KubeObject,
+  record: NonNullable<RollbackDecision["record"]>,
+  opts: CallOptions,
+): Promise<KubeObject> {
+  return patchStep(client, task, record, opts);
+}
+
 function patchStep(
   client: KubeClient,
   task: KubeObject,

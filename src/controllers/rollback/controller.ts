@@ -17,11 +17,12 @@ import {
   freeLock,
   markChangeUsed,
   recordStep,
+  recordStepOnCopy,
   takeLock,
 } from "./apply.js";
 import { changeRequestedOf } from "../change-control/change-requested.js";
 import { recordBreakGlass } from "./break-glass-audit.js";
-import { decideRollback, type RollbackDecision } from "./decide.js";
+import { decideRollback, restsOnTheCache, type RollbackDecision } from "./decide.js";
 import { gatherRollback, type GatheredRollback } from "./gather.js";
 import { ROLLBACK_RELEASES_BY_TARGET } from "./previous-revision.js";
 import { LOCK_RETRY_MS, ROLLBACK_ANNOTATION, RollbackReason } from "./reasons.js";
@@ -88,28 +89,41 @@ export function createRollbackController(deps: ControllerDeps, informers: Inform
    */
   async function reconcileRollback(req: ReconcileRequest, cached: KubeObject): Promise<ReconcileResult> {
     const opts = { signal: req.signal };
-    return convergeTask<{ gathered: GatheredRollback; decision: RollbackDecision }>(cached, {
-      client: deps.client,
-      req,
-      opts,
-      maxAttempts: MAX_ATTEMPTS,
-      async decide(task) {
-        // The cached delivery object tells a pass with nothing to do; a decision that acts is made again from
-        // the object read live, so no write rests on the cache (ADR 0039). A change the cache has not seen yet
-        // wakes this task again when its watch event arrives.
-        const cachedLook = await gatherRollback(gatherDeps, task, opts, "cache");
-        if (cachedLook === undefined) return { done: {} };
-        const now = deps.clock.now();
-        const onCache = decideRollback(cachedLook.input, now);
-        const enough = onCache.kind === "Skip" || cachedLook.target === undefined;
-        const gathered = enough ? cachedLook : await gatherRollback(gatherDeps, task, opts, "live");
-        if (gathered === undefined) return { done: {} };
-        const decision = gathered === cachedLook ? onCache : decideRollback(gathered.input, now);
-        const writesTask = decision.finish !== undefined || decision.record !== undefined;
-        return { decision: { gathered, decision }, writesTask };
+    return convergeTask<{ gathered: GatheredRollback; decision: RollbackDecision; preconditioned?: true }>(
+      cached,
+      {
+        client: deps.client,
+        req,
+        opts,
+        maxAttempts: MAX_ATTEMPTS,
+        async decide(task) {
+          // The cached delivery object tells a pass with nothing to do; a decision that acts is made again from
+          // the object read live, so no write rests on the cache (ADR 0039). A change the cache has not seen yet
+          // wakes this task again when its watch event arrives.
+          const cachedLook = await gatherRollback(gatherDeps, task, opts, "cache");
+          if (cachedLook === undefined) return { done: {} };
+          const now = deps.clock.now();
+          const onCache = decideRollback(cachedLook.input, now);
+          // The Manual notice writes the task alone, under the resourceVersion of the copy it was decided from: the
+          // precondition confirms it, with no live read of the Application or the task (ADR 0054).
+          if (restsOnTheCache(onCache)) {
+            return {
+              decision: { gathered: cachedLook, decision: onCache, preconditioned: true },
+              writesTask: true,
+              confirmedByPrecondition: true,
+            };
+          }
+          const enough = onCache.kind === "Skip" || cachedLook.target === undefined;
+          const gathered = enough ? cachedLook : await gatherRollback(gatherDeps, task, opts, "live");
+          if (gathered === undefined) return { done: {} };
+          const decision = gathered === cachedLook ? onCache : decideRollback(gathered.input, now);
+          const writesTask = decision.finish !== undefined || decision.record !== undefined;
+          return { decision: { gathered, decision }, writesTask };
+        },
+        write: (task, { gathered, decision, preconditioned }) =>
+          execute(req, task, gathered, decision, opts, preconditioned === true),
       },
-      write: (task, { gathered, decision }) => execute(req, task, gathered, decision, opts),
-    });
+    );
   }
 
   async function execute(
@@ -118,6 +132,7 @@ export function createRollbackController(deps: ControllerDeps, informers: Inform
     gathered: GatheredRollback,
     decision: RollbackDecision,
     opts: CallOptions,
+    preconditioned = false,
   ): Promise<ReconcileResult> {
     const namespace = task.metadata.namespace ?? "";
     const lock = rollbackLockKey(namespace, task.metadata.name);
@@ -186,7 +201,11 @@ export function createRollbackController(deps: ControllerDeps, informers: Inform
       );
     }
     if (decision.record !== undefined) {
-      written = await recordStep(deps.client, written, decision.record, opts);
+      // A step decided from the cache is written only onto the copy it was decided from: a conflict reaches
+      // convergeTask, which decides again from a fresh read (ADR 0054).
+      written = preconditioned
+        ? await recordStepOnCopy(deps.client, written, decision.record, opts)
+        : await recordStep(deps.client, written, decision.record, opts);
     }
     if (decision.freeLock === true && target !== undefined) {
       const freed = await freeLock(deps.client, target, lock, opts);

@@ -5,7 +5,7 @@ import type { DecisionContext, RollbackDecision, RollbackInput } from "./decisio
 import { effectivePolicy } from "./evidence.js";
 import { held, manual } from "./notices.js";
 import { awaitingAdmission, refused, underOpeningPolicy } from "./refusal.js";
-import { ROLLED_BACK_ITEM } from "./reasons.js";
+import { ROLLED_BACK_ITEM, RollbackReason } from "./reasons.js";
 import { planValidationTask } from "./validation-task.js";
 
 export type {
@@ -82,4 +82,27 @@ function byPolicy(ctx: DecisionContext, ours: boolean): RollbackDecision {
     case "Automatic":
       return automatic(ctx, ours);
   }
+}
+
+/**
+ * Whether a decision taken from the cached delivery object may be written as it is, with no live read of that
+ * object or of the task (ADR 0054): the Manual notice, which writes the task alone (its step and log entry) and then
+ * its Event, records no audit entry and writes no other object. Of the delivery object it reads only whether the
+ * Environment owns it, to say "people roll back" instead of how; the notice is words to the rollback owner, never a
+ * write to the target. The task write carries the cached copy's resourceVersion as its precondition, so a task
+ * the cache has not brought up to date is decided again from a fresh read.
+ */
+export function restsOnTheCache(decision: RollbackDecision): boolean {
+  return (
+    decision.kind === "Notify" &&
+    decision.reason === RollbackReason.ManualRollbackRequested &&
+    decision.record !== undefined &&
+    decision.audit.length === 0 &&
+    decision.takeLock === undefined &&
+    decision.promote === undefined &&
+    decision.breakGlass === undefined &&
+    decision.finish === undefined &&
+    decision.freeLock !== true &&
+    decision.openValidation === undefined
+  );
 }

@@ -16,6 +16,24 @@ type PartyKind = "ChangeRequest" | "DeploymentTask";
 /** The key of the sweep: no object has a name with a colon, so it never names one. */
 export const SWEEP_KEY = ":sweep";
 
+type Shown = ReturnType<typeof findCondition>;
+const shownByObject = new WeakMap<KubeObject, Shown | null>();
+
+/**
+ * The ScheduleConflict condition an object shows, parsed once per cached object: the caches replace an object when it
+ * changes and never edit one, and every sweep asks it of every object (issue 12, ADR 0054).
+ */
+function shownCondition(current: KubeObject): Shown | undefined {
+  const known = shownByObject.get(current);
+  if (known !== undefined) return known ?? undefined;
+  const conditions = Conditions.safeParse(
+    (current.status as { conditions?: unknown } | undefined)?.conditions ?? [],
+  );
+  const found = conditions.success ? findCondition(conditions.data, SCHEDULE_CONFLICT) : undefined;
+  shownByObject.set(current, found ?? null);
+  return found;
+}
+
 /**
  * The ScheduleConflict condition an object should have, given the one it has: the desired True condition; False
  * (NoConflict) once a conflict it showed went away; nothing when it never had one (no write for objects without
@@ -25,21 +43,15 @@ export function nextConflictCondition(
   current: KubeObject,
   desired: ConditionUpdate | undefined,
 ): ConditionUpdate | undefined {
-  const conditions = Conditions.safeParse(
-    (current.status as { conditions?: unknown } | undefined)?.conditions ?? [],
-  );
-  const shown = conditions.success ? findCondition(conditions.data, SCHEDULE_CONFLICT) : undefined;
   if (desired !== undefined) return desired;
+  const shown = shownCondition(current);
   return shown === undefined ? undefined : NO_CONFLICT;
 }
 
 /** Whether an object's stored condition already says what it should. */
 function settled(current: KubeObject, next: ConditionUpdate | undefined): boolean {
   if (next === undefined) return true;
-  const conditions = Conditions.safeParse(
-    (current.status as { conditions?: unknown } | undefined)?.conditions ?? [],
-  );
-  const shown = conditions.success ? findCondition(conditions.data, SCHEDULE_CONFLICT) : undefined;
+  const shown = shownCondition(current);
   return (
     shown !== undefined &&
     shown.status === next.status &&

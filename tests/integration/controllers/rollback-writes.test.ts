@@ -32,6 +32,7 @@ import {
 const OPERATOR_USER = "stagegate-operator";
 const SHA = "4f2c1e0d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
 const APPLICATIONS = "argoproj.io/applications";
+const TASKS = "stagegate.io/deploymenttasks";
 
 let audited: AuditedCluster | undefined;
 let world: World | undefined;
@@ -101,7 +102,7 @@ function toldAndObserved(name: string): Promise<KubeObject> {
 }
 
 describe("Writes per new Rollback task", () => {
-  it("records the rollback owner's notice and the first status in one write each, and a pass with nothing to do writes and reads nothing", async () => {
+  it("records the rollback owner's notice and the first status in one write each, reading nothing live, and a pass with nothing to do writes and reads nothing", async () => {
     const { admin, namespace } = w();
     const environment = w().unique("prod");
     w().environments.push(environment);
@@ -129,6 +130,15 @@ describe("Writes per new Rollback task", () => {
       [...writes].sort(),
       ["patch stagegate.io/deploymenttasks 200", "update stagegate.io/deploymenttasks/status 200"],
       "one patch (the notice) and one status write (for the generation the notice made), nothing refused",
+    );
+    // The notice rests on the caches and on its write's precondition (ADR 0054): no live read of the
+    // Application or of the task.
+    const noticed = (await operatorRequests(start)).tally;
+    assert.equal(noticed.gets[APPLICATIONS] ?? 0, 0, "the notice reads the Application from the cache");
+    assert.equal(
+      noticed.gets[TASKS] ?? 0,
+      0,
+      "the notice is confirmed by its precondition, not a fresh read",
     );
 
     // A pass with nothing to do: both controllers look again, neither writes, and the rollback controller reads

@@ -61,7 +61,7 @@ describe("auditEventMirror", () => {
     { situation: "a lock freed", entry: entry("TargetUnlocked"), events: [] },
     { situation: "a closed record archived", entry: entry("RecordArchived"), events: [] },
     {
-      situation: "a rollback task opened (the receiver warns AlertFiring on the release)",
+      situation: "a rollback task opened (the rollback controller announces its first step on it)",
       entry: entry("RollbackTaskOpened"),
       events: [],
     },

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { decideRollback, type RollbackDecision } from "../../../src/controllers/rollback/decide.js";
+import {
+  decideRollback,
+  restsOnTheCache,
+  type RollbackDecision,
+} from "../../../src/controllers/rollback/decide.js";
 import { ChangeRequestSpec } from "../../../src/api/v1alpha1/change-request.js";
 import { ChangeRequestView } from "../../../src/webhooks/admitted-objects.js";
 import { emergencyExpiry } from "../../../src/webhooks/change-request-rules.js";
@@ -804,5 +808,56 @@ describe("decideRollback", () => {
     const a = decideRollback(input("Automatic", { environment: FROZEN }), NOW);
     const b = decideRollback(input("Automatic", { environment: FROZEN }), NOW);
     assert.deepEqual(a, b);
+  });
+});
+
+describe("restsOnTheCache (ADR 0054)", () => {
+  const rows: { situation: string; input: RollbackInput; rests: boolean }[] = [
+    { situation: "the Manual notice, first told", input: input("Manual"), rests: true },
+    {
+      situation: "the Manual notice already told (nothing to write)",
+      input: input("Manual", { task: { recorded: "ManualRollbackRequested" } }),
+      rests: false,
+    },
+    {
+      situation: "a Manual target its Environment does not own (decided again live)",
+      input: input("Manual", { targetNotOwned: "The Environment does not own it." }),
+      rests: false,
+    },
+    {
+      situation: "opened under Manual, Automatic now: the notice carries an audit entry",
+      input: { ...input("Automatic"), evidence: { opened: true, by: "Alert", policy: "Manual" } },
+      rests: false,
+    },
+    { situation: "a Disabled hold: audited", input: input("Disabled"), rests: false },
+    { situation: "an Automatic rollback: writes the target", input: input("Automatic"), rests: false },
+    {
+      situation: "a refused hand-made task: audited",
+      input: {
+        ...input("Manual"),
+        evidence: { opened: false, reason: "it carries no seal of the operator" },
+      },
+      rests: false,
+    },
+  ];
+  for (const row of rows) {
+    it(`${row.rests ? "rests" : "does not rest"} on the cache: ${row.situation}`, () => {
+      assert.equal(restsOnTheCache(decideRollback(row.input, NOW)), row.rests);
+    });
+  }
+
+  it("holds only for decisions that write the task alone, with no audit entry, in every row of decideRollback", () => {
+    let resting = 0;
+    for (const row of ROWS) {
+      const decision = decideRollback(row.input, NOW);
+      if (!restsOnTheCache(decision)) continue;
+      resting++;
+      assert.deepEqual(
+        actions(decision),
+        { ...NO_ACTION, record: "ManualRollbackRequested", events: ["Normal ManualRollbackRequested"] },
+        row.situation,
+      );
+    }
+    assert.ok(resting > 0, "some row of decideRollback is a Manual notice");
   });
 });
