@@ -227,13 +227,21 @@ function rollbackProof(
   const uid = deps.informers.releases.store.get(releaseKey(namespace, name))?.metadata.uid;
   const release = { name, uid, rollbackOwner: spec.owners.rollbackOwner.name };
   const admission = admissionControlsIntact();
-  // Keyed by everything the evidence reads besides the task version itself (the seal key is the process's own).
-  return (task, environment) =>
-    taskVerdict(
+  // Keyed by everything the evidence reads besides the task version itself (the seal key is the process's own),
+  // spelled once per environment rather than once per task.
+  const contexts = new Map<string, string>();
+  return (task, environment) => {
+    let context = contexts.get(environment);
+    if (context === undefined) {
+      context = JSON.stringify([environment, namespace, name, uid, release.rollbackOwner, admission]);
+      contexts.set(environment, context);
+    }
+    return taskVerdict(
       task,
-      JSON.stringify([environment, namespace, name, uid, release.rollbackOwner, admission]),
+      context,
       () => rollbackEvidence(deps.rollbackSeal, task, environment, release, admission).opened,
     );
+  };
 }
 
 function tasksOf(
@@ -242,6 +250,8 @@ function tasksOf(
   binding: GateBinding | undefined,
   proven: (task: KubeObject, environment: string) => boolean,
 ): ReleaseTaskView[] {
+  // Whether a task counts depends on its version and the binding only: judged once per cached version.
+  const bindingContext = binding === undefined ? undefined : `gate:${JSON.stringify(binding)}`;
   return tasks.flatMap((obj) => {
     const { spec, phase } = parsedTask(obj);
     if (spec === undefined || spec.environment !== environment) return [];
@@ -254,7 +264,12 @@ function tasksOf(
         alert: spec.alert?.name,
         countsForGate:
           binding !== undefined &&
-          countsForGate({ metadata: obj.metadata, spec: { binding: spec.binding } }, binding).counts,
+          bindingContext !== undefined &&
+          taskVerdict(
+            obj,
+            bindingContext,
+            () => countsForGate({ metadata: obj.metadata, spec: { binding: spec.binding } }, binding).counts,
+          ),
         ...(spec.type === "Rollback" ? { opened: proven(obj, environment) } : {}),
       },
     ];
