@@ -22,9 +22,8 @@ import { startE2eOperator, type E2eOperator } from "../support/e2e-operator.js";
 import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
 import { createAuditDatabase, databaseUrl, type AuditDatabase } from "../support/postgres.js";
 import { createRelease } from "../support/release-world.js";
-import { getFeed, getPage } from "../support/audit-feed.js";
+import { feedReaders, getFeed, getPage } from "../support/audit-feed.js";
 import { kubectl } from "../support/cluster.js";
-import { requestToken } from "../support/service-account-token.js";
 import { changeRequestManifest, kubectlIn } from "../integration/webhooks/webhook-test-objects.js";
 
 const STEP_TIMEOUT_MS = 60_000;
@@ -211,22 +210,9 @@ describe("the operator process recording to PostgreSQL", () => {
       caPem: operator.webhookCaPem,
       close: () => Promise.resolve(),
     };
-    for (const account of ["grc-platform", "curious-pod"]) {
-      const created = await kubectl("admin", ["-n", ns, "create", "serviceaccount", account]);
-      assert.equal(created.code, 0, created.stderr);
-    }
     const binding = `stagegate-auditor-e2e-${ns}`;
-    const bound = await kubectl("admin", [
-      "create",
-      "clusterrolebinding",
-      binding,
-      "--clusterrole=stagegate-auditor",
-      `--serviceaccount=${ns}:grc-platform`,
-    ]);
-    assert.equal(bound.code, 0, bound.stderr);
     try {
-      const auditor = await requestToken(admin, ns, "grc-platform");
-      const stranger = await requestToken(admin, ns, "curious-pod");
+      const { auditor, stranger } = await feedReaders(admin, ns, binding);
       const stored = (await entries()).map((e) => e.seq);
       const seen: number[] = [];
       let cursor = "";

@@ -1,6 +1,7 @@
 // The GRC feed served in the test process exactly as the operator serves it (the same handler, HTTPS server and
 // API-server authorizer, with the operator's own RBAC), over a real store, and a client that pages it as a GRC
 // platform would: bearer token, cursor, until the feed says there is no more.
+import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -10,10 +11,12 @@ import type { FeedSource } from "../../src/audit/feed/source.js";
 import { AUDIT_RECORDS_PERMISSION } from "../../src/cmd/audit-feed.js";
 import { startHttpsServer } from "../../src/runtime/https-server.js";
 import { silentLogger } from "../../src/runtime/logging.js";
+import type { KubeClient } from "../../src/runtime/kube/client.js";
 import { apiServerAuthorizer } from "../../src/runtime/metrics-authorization.js";
+import { kubectl } from "./cluster.js";
 import { clientFor } from "./kube.js";
 import { writeSelfSignedMetricsCert } from "./operator-metrics.js";
-import { requestWithToken } from "./service-account-token.js";
+import { requestToken, requestWithToken } from "./service-account-token.js";
 
 /** A feed being served, and how to reach it. */
 export interface ServedFeed {
@@ -92,4 +95,38 @@ export async function getPage(feed: ServedFeed, token: string, query: string): P
   const answer = await getFeed(feed, token, `/audit/v1/records${query}`);
   if (answer.status !== 200) throw new Error(`the feed answered ${answer.status}: ${answer.body}`);
   return JSON.parse(answer.body) as PageBody;
+}
+
+/** Tokens of two ServiceAccounts of `namespace`: one bound to stagegate-auditor (cluster-wide), one bound to nothing. */
+export interface FeedReaders {
+  auditor: string;
+  stranger: string;
+}
+
+/**
+ * Creates the ServiceAccounts `auditorAccount` and `strangerAccount` in `namespace`, binds the first to the shipped
+ * stagegate-auditor ClusterRole with the ClusterRoleBinding `binding` (the caller deletes it), and returns their tokens.
+ */
+export async function feedReaders(
+  admin: KubeClient,
+  namespace: string,
+  binding: string,
+  accounts: { auditor: string; stranger: string } = { auditor: "grc-platform", stranger: "curious-pod" },
+): Promise<FeedReaders> {
+  for (const account of [accounts.auditor, accounts.stranger]) {
+    const created = await kubectl("admin", ["-n", namespace, "create", "serviceaccount", account]);
+    assert.equal(created.code, 0, created.stderr);
+  }
+  const bound = await kubectl("admin", [
+    "create",
+    "clusterrolebinding",
+    binding,
+    "--clusterrole=stagegate-auditor",
+    `--serviceaccount=${namespace}:${accounts.auditor}`,
+  ]);
+  assert.equal(bound.code, 0, bound.stderr);
+  return {
+    auditor: await requestToken(admin, namespace, accounts.auditor),
+    stranger: await requestToken(admin, namespace, accounts.stranger),
+  };
 }

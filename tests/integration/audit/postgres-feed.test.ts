@@ -14,12 +14,18 @@ import { PostgresAuditRecorder } from "../../../src/audit/postgres/recorder.js";
 import type { AuditEvent } from "../../../src/audit/recorder.js";
 import type { KubeClient } from "../../../src/runtime/kube/client.js";
 import { builtin } from "../../../src/runtime/kube/resource.js";
-import { getFeed, getPage, serveFeed, type PageBody, type ServedFeed } from "../../support/audit-feed.js";
+import {
+  feedReaders,
+  getFeed,
+  getPage,
+  serveFeed,
+  type PageBody,
+  type ServedFeed,
+} from "../../support/audit-feed.js";
 import { kubectl } from "../../support/cluster.js";
 import { deleteIgnoringMissing } from "../../support/controller-world.js";
 import { clientFor, createTestNamespace } from "../../support/kube.js";
 import { createAuditDatabase, type AuditDatabase } from "../../support/postgres.js";
-import { requestToken } from "../../support/service-account-token.js";
 
 /** An event about `namespace`, of one of two actions, naming an environment in its details. */
 function event(i: number): AuditEvent {
@@ -103,20 +109,7 @@ describe("the GRC feed on PostgreSQL", () => {
   before(async () => {
     admin = await clientFor("admin");
     namespace = await createTestNamespace(admin, "audit-feed");
-    for (const account of ["grc-platform", "curious-pod"]) {
-      const created = await kubectl("admin", ["-n", namespace, "create", "serviceaccount", account]);
-      assert.equal(created.code, 0, created.stderr);
-    }
-    const bound = await kubectl("admin", [
-      "create",
-      "clusterrolebinding",
-      binding,
-      "--clusterrole=stagegate-auditor",
-      `--serviceaccount=${namespace}:grc-platform`,
-    ]);
-    assert.equal(bound.code, 0, bound.stderr);
-    auditor = await requestToken(admin, namespace, "grc-platform");
-    stranger = await requestToken(admin, namespace, "curious-pod");
+    ({ auditor, stranger } = await feedReaders(admin, namespace, binding));
     db = await createAuditDatabase();
     source = await postgresFeedSource({ url: db.operatorUrl });
     feed = await serveFeed(source);
@@ -291,16 +284,7 @@ describe("the GRC feed on a tampered PostgreSQL record", () => {
     const binding = `stagegate-auditor-tamper-test-${process.pid}`;
     const feed = await serveFeed(source);
     try {
-      assert.equal((await kubectl("admin", ["-n", namespace, "create", "serviceaccount", "grc"])).code, 0);
-      const bound = await kubectl("admin", [
-        "create",
-        "clusterrolebinding",
-        binding,
-        "--clusterrole=stagegate-auditor",
-        `--serviceaccount=${namespace}:grc`,
-      ]);
-      assert.equal(bound.code, 0, bound.stderr);
-      const token = await requestToken(admin, namespace, "grc");
+      const { auditor: token } = await feedReaders(admin, namespace, binding);
       const page = await getPage(feed, token, "?limit=30");
       assert.equal(page.chain.intact, false);
       assert.equal(page.chain.verifiedThrough, 11);

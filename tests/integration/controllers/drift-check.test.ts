@@ -205,7 +205,12 @@ describe("Config drift check", () => {
       checklistOf(waiting).map((item) => item.state),
       ["Pending", "Pending"],
     );
-    assert.equal((await eventsAbout(task, "Progressing"))[0]?.type, "Normal");
+    // The Event follows the status write that set the verdict: wait for it rather than read at once.
+    const progressing = await waitFor(
+      "the Progressing Event",
+      async () => (await eventsAbout(task, "Progressing"))[0],
+    );
+    assert.equal(progressing.type, "Normal");
 
     await fluxReconciles(admin, { name: "shop-flux", namespace }, SHA);
     await waitForStatus(w(), resources.deploymentTask, task, "to succeed", (s) => s.phase === "Succeeded");

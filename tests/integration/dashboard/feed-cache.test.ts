@@ -10,10 +10,9 @@ import { FeedCache } from "../../../src/dashboard/feed-cache.js";
 import { FeedError, type FeedEndpoint, type FeedRead } from "../../../src/dashboard/feed-client.js";
 import type { KubeClient } from "../../../src/runtime/kube/client.js";
 import { builtin } from "../../../src/runtime/kube/resource.js";
-import { serveFeed, type ServedFeed } from "../../support/audit-feed.js";
+import { feedReaders, serveFeed, type ServedFeed } from "../../support/audit-feed.js";
 import { kubectl } from "../../support/cluster.js";
 import { clientFor, createTestNamespace } from "../../support/kube.js";
-import { requestToken } from "../../support/service-account-token.js";
 import { makeScratch, writeTrail } from "../../unit/audit/audit-fixtures.js";
 
 /** What a read says of each entry: its seq, its hash and whether the chain vouches for it. */
@@ -35,20 +34,7 @@ describe("the dashboard reads the audit feed incrementally, as each reader", () 
   before(async () => {
     admin = await clientFor("admin");
     namespace = await createTestNamespace(admin, "feed-cache");
-    for (const account of ["auditor", "stranger"]) {
-      const created = await kubectl("admin", ["-n", namespace, "create", "serviceaccount", account]);
-      assert.equal(created.code, 0, created.stderr);
-    }
-    const bound = await kubectl("admin", [
-      "create",
-      "clusterrolebinding",
-      binding,
-      "--clusterrole=stagegate-auditor",
-      `--serviceaccount=${namespace}:auditor`,
-    ]);
-    assert.equal(bound.code, 0, bound.stderr);
-    auditor = await requestToken(admin, namespace, "auditor");
-    stranger = await requestToken(admin, namespace, "stranger");
+    ({ auditor, stranger } = await feedReaders(admin, namespace, binding));
     scratch = await makeScratch();
     trail = path.join(scratch.dir, "audit.jsonl");
     await writeTrail(trail, 1500);
