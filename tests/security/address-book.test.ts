@@ -13,15 +13,10 @@ import type { KubeClient } from "../../src/runtime/kube/client.js";
 import { builtin } from "../../src/runtime/kube/resource.js";
 import type { IdentityName } from "../../hack/local-cluster/identities.js";
 import { clientFor, createTestNamespace } from "../support/kube.js";
+import { coreResources } from "../support/core-resources.js";
 
 const addressBooks = resourceOf(addressBookKind);
-const roleBinding = {
-  group: "rbac.authorization.k8s.io",
-  version: "v1",
-  plural: "rolebindings",
-  kind: "RoleBinding",
-  namespaced: true,
-} as const;
+const roleBinding = coreResources.roleBinding;
 
 describe("only administrators write the address book", { timeout: 120_000 }, () => {
   const id = randomBytes(3).toString("hex");

@@ -10,7 +10,7 @@ const core = (plural: string, kind: string): ResourceType => ({
   namespaced: true,
 });
 
-/** Pods, Services, Secrets, ConfigMaps, claims and ServiceAccounts (v1), and StatefulSets (apps/v1). */
+/** Pods, Services, Secrets, ConfigMaps, claims and ServiceAccounts (v1), StatefulSets (apps/v1) and RoleBindings. */
 export const coreResources = {
   pod: core("pods", "Pod"),
   service: core("services", "Service"),
@@ -23,6 +23,13 @@ export const coreResources = {
     version: "v1",
     plural: "statefulsets",
     kind: "StatefulSet",
+    namespaced: true,
+  },
+  roleBinding: {
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    plural: "rolebindings",
+    kind: "RoleBinding",
     namespaced: true,
   },
 } as const satisfies Record<string, ResourceType>;

@@ -2,15 +2,9 @@
 // RoleBinding per role, never a ClusterRoleBinding. Every test namespace is such a team namespace for the local
 // identities' groups (see hack/manifests/local-user-rbac.yaml for `default`).
 import type { KubeClient } from "../../src/runtime/kube/client.js";
-import type { ResourceType } from "../../src/runtime/kube/resource.js";
+import { coreResources } from "./core-resources.js";
 
-const roleBinding = {
-  group: "rbac.authorization.k8s.io",
-  version: "v1",
-  plural: "rolebindings",
-  kind: "RoleBinding",
-  namespaced: true,
-} as const satisfies ResourceType;
+const roleBinding = coreResources.roleBinding;
 
 /** Which groups get which shipped role in a team namespace. */
 export interface TeamGroups {

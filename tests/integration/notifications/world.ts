@@ -18,14 +18,9 @@ import { silentLogger } from "../../../src/runtime/logging.js";
 import { clientFor, createTestNamespace } from "../../support/kube.js";
 import { writeSelfSignedMetricsCert } from "../../support/operator-metrics.js";
 import { Receiver } from "./receiver.js";
+import { coreResources } from "../../support/core-resources.js";
 
-const roleBinding = {
-  group: "rbac.authorization.k8s.io",
-  version: "v1",
-  plural: "rolebindings",
-  kind: "RoleBinding",
-  namespaced: true,
-} as const;
+const roleBinding = coreResources.roleBinding;
 
 /** A clock the test moves (rate limits, retry times); starts at the real time. */
 export class TestClock {
