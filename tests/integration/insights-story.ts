@@ -3,7 +3,9 @@
 // before prod (nine of them failed), twelve approved well before (one failed), and shop-1-4-0, its change approved
 // three minutes before prod whose verification failed and which an alert rolled back.
 import { createHash } from "node:crypto";
+import type { ReleaseEnvironmentStatus } from "../../src/api/v1alpha1/release.js";
 import type { AuditEvent } from "../../src/audit/recorder.js";
+import { gateWaitAudit } from "../../src/controllers/release/gate-wait.js";
 
 import { HOSTILE, PREVIOUS, REVISION } from "../support/report-story.js";
 
@@ -32,6 +34,45 @@ function at(
   details: Record<string, unknown>,
 ): TimedEvent {
   return { time, event: { actor, action, object, details } };
+}
+
+/**
+ * shop-1-4-0's prod gate as the release controller records it (`gateWaitAudit`, ADR 0053): waiting on checks and
+ * approvals from 15:00, on the deployment window from 15:27 (approved, outside the window), open at 15:30.
+ */
+function retroGateWaits(ns: string, day: string): TimedEvent[] {
+  const metadata = { namespace: ns, name: RETRO_RELEASE, uid: "3f0b6c1e-shop-1-4-0" };
+  const gated = (since: string, categories: string[], reasons: string[]): ReleaseEnvironmentStatus =>
+    ({ name: "prod", state: "Gated", gateWait: { categories, reasons, since } }) as ReleaseEnvironmentStatus;
+  const steps: {
+    time: string;
+    before: ReleaseEnvironmentStatus | undefined;
+    after: ReleaseEnvironmentStatus;
+  }[] = [
+    {
+      time: `${day}T15:00:00Z`,
+      before: undefined,
+      after: gated(`${day}T15:00:00Z`, ["checks", "approvals"], ["ChecksPending", "ChangeNotApproved"]),
+    },
+    {
+      time: `${day}T15:27:00Z`,
+      before: gated(`${day}T15:00:00Z`, ["checks", "approvals"], ["ChecksPending", "ChangeNotApproved"]),
+      after: gated(`${day}T15:27:00Z`, ["window"], ["OutsideWindow"]),
+    },
+    {
+      time: `${day}T15:30:00Z`,
+      before: gated(`${day}T15:27:00Z`, ["window"], ["OutsideWindow"]),
+      after: { name: "prod", state: "Deploying", promotions: 1 },
+    },
+  ];
+  return steps.flatMap(({ time, before, after }) =>
+    gateWaitAudit(
+      metadata,
+      before === undefined ? undefined : { environments: [before] },
+      [after],
+      new Date(time),
+    ).map((event) => ({ time, event })),
+  );
 }
 
 /** The life of one release to prod: its change, a check, the approval, the promotion, the outcome. */
@@ -167,6 +208,7 @@ function retroStory(ns: string): TimedEvent[] {
       )
       // The same change, check and approval, in the afternoon (every time it records, details included).
       .map((e) => JSON.parse(JSON.stringify(e).replaceAll(`${day}T09:`, `${day}T15:`)) as TimedEvent),
+    ...retroGateWaits(ns, day),
     at(`${day}T15:30:00Z`, OPERATOR, "ReleasePromoted", r, {
       environment: "prod",
       target: `Argo CD Application ${ns}/shop-prod`,

@@ -79,6 +79,20 @@ describe("stagegate retro and insights failures over a file trail", () => {
       /\| approvals \| 2026-11-28T15:00:00.000Z \| 2026-11-28T15:27:00Z \| 27 min \| ChangeRequested to ChangeApproved \|/,
     );
     assert.match(md, /\| checks \| 2026-11-28T15:00:00.000Z \| 2026-11-28T15:05:00Z \| 5 min \|/);
+    // What the gate itself recorded it waited on (GateWaitChanged), and the question the window raises.
+    assert.match(
+      md,
+      /\| gate window \| 2026-11-28T15:27:00.000Z \| 2026-11-28T15:30:00.000Z \| 3 min \| GateWaitChanged: the gate waited on window \(OutsideWindow\) \|/,
+    );
+    assert.match(md, /\| gate checks \| 2026-11-28T15:00:00.000Z \| 2026-11-28T15:27:00.000Z \| 27 min \|/);
+    assert.match(
+      md,
+      /30 min to the gate, of which 0 s is explained by no recorded check, approval or gate wait/,
+    );
+    assert.match(
+      md,
+      /- prod waited 3 min on a closed window \(OutsideWindow\) — was the release planned against/,
+    );
     assert.match(
       md,
       /\| verifying \| 2026-11-28T15:32:00.000Z \| 2026-11-28T15:40:00.000Z \| 8 min \| EnvironmentDeployed to VerificationFailed \|/,

@@ -69,7 +69,7 @@ export function retroMarkdown(model: RetroModel): string {
     `### ${mdText(w.environment)} (${mdText(w.revision.slice(0, 12))})`,
     "",
     `Requested at ${mdText(w.requestedAt)} (${mdText(w.requestedFrom)}); gate cleared at ${mdText(w.gateClearedAt)}: ` +
-      `${mdText(w.toGate)} to the gate, of which ${mdText(w.unexplained)} is explained by no recorded check or approval.`,
+      `${mdText(w.toGate)} to the gate, of which ${mdText(w.unexplained)} is explained by no recorded check, approval or gate wait.`,
     "",
     ...(w.parts.length === 0
       ? ["_No check, approval, deployment or verification recorded for this promotion._"]

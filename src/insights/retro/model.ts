@@ -126,7 +126,13 @@ export function buildRetro(
     notRecorded: [
       ...Object.values(UNRECORDED_PATTERNS),
       "the size of a change set where the operator did not read its commits from git (ApprovalOpened records it then)",
-      "when check tasks were opened, and waits on a lock, a window or a freeze: the trail records none of them",
+      "when check tasks were opened: the trail does not record it",
+      ...(waits.some((w) => w.gate === undefined)
+        ? [
+            "what the gate waited on for a promotion with no GateWaitChanged entry (recorded since ADR 0053): its " +
+              "wait on a lock, a window or a freeze is counted as unexplained",
+          ]
+        : []),
     ],
   };
 }

@@ -95,6 +95,7 @@ export function questionsFor(input: QuestionInput): string[] {
         "is that where the time should go?",
     );
   }
+  questions.push(...gateQuestions(input.waits));
   for (const change of input.changes) {
     if (change.breakGlass !== undefined) {
       questions.push(
@@ -111,6 +112,32 @@ export function questionsFor(input: QuestionInput): string[] {
     if (change.separationViolated) {
       questions.push(
         `Separation of duties did not hold on ${change.name} (${change.separationOfDuties.message}) — how did that happen?`,
+      );
+    }
+  }
+  return questions;
+}
+
+/** What the gate's recorded waits ask: a refusal a person had to fix, a freeze or a window planned against. */
+function gateQuestions(waits: readonly EnvironmentWait[]): string[] {
+  const questions: string[] = [];
+  for (const wait of waits) {
+    const spans = wait.gate ?? [];
+    const longest = (category: string) =>
+      spans.filter((s) => s.category === category).sort((a, b) => b.ms - a.ms)[0];
+    const refused = longest("refused");
+    if (refused !== undefined) {
+      questions.push(
+        `The gate in ${wait.environment} refused the release for ${refused.span} (${refused.reasons.join(", ") || "no reason recorded"}) — ` +
+          "what did a person have to change, and could it have been caught before the request?",
+      );
+    }
+    const held = longest("freeze") ?? longest("window");
+    if (held !== undefined) {
+      const what = held.category === "freeze" ? "a freeze" : "a closed window";
+      questions.push(
+        `${wait.environment} waited ${held.span} on ${what} (${held.reasons.join(", ") || "no reason recorded"}) — ` +
+          "was the release planned against the calendar (`stagegate calendar`)?",
       );
     }
   }

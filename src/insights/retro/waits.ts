@@ -4,10 +4,11 @@ import { detail } from "../../audit/reports/details.js";
 import type { PatternIndex } from "../patterns/patterns.js";
 import type { Promotion } from "../patterns/promotions.js";
 import { between, formatSpan } from "../patterns/span.js";
+import { gateWaitsOf, type GateWaitSpan } from "./gate-waits.js";
 
 /** One part of an environment's wait, from one recorded fact to another. */
 export interface WaitPart {
-  /** checks, approvals, deploying or verifying. */
+  /** checks, approvals, deploying or verifying; `gate <category>` for what the gate recorded it waited on. */
   part: string;
   from: string;
   to: string;
@@ -30,7 +31,12 @@ export interface EnvironmentWait {
   toGate: string;
   toGateMs: number;
   parts: WaitPart[];
-  /** The wait to the gate that no recorded part explains (lock, windows, freezes, the operator). */
+  /**
+   * What the gate recorded it waited on (`GateWaitChanged`, ADR 0053), span by span; undefined when the trail holds no
+   * such entry for this promotion (written before they were recorded).
+   */
+  gate: GateWaitSpan[] | undefined;
+  /** The wait to the gate that no recorded part explains (the operator, or what the trail did not record). */
   unexplained: string;
   unexplainedMs: number;
   /** What the trail does not record about this wait. */
@@ -112,11 +118,25 @@ function requestOf(
     : { at: first.time, from: `the first entry about the release (${first.action})` };
 }
 
+function gatePart(span: GateWaitSpan): WaitPart {
+  const reasons = span.reasons.length === 0 ? "" : ` (${span.reasons.join(", ")})`;
+  return {
+    part: `gate ${span.category}`,
+    from: span.from,
+    to: span.to,
+    ms: span.ms,
+    span: span.span,
+    between: `GateWaitChanged: the gate waited on ${span.categories.join(" and ")}${reasons}`,
+  };
+}
+
 /**
  * Where each promotion of the release waited, from the vouched entries about it (in time order): checks (from the
  * request to the last check item completed for the environment and revision), approvals (ChangeRequested to
- * ChangeApproved), deploying (ReleasePromoted to EnvironmentDeployed) and verifying (to EnvironmentVerified or the
- * verification's result). Parts may overlap; the wait no part explains is given apart. Pure.
+ * ChangeApproved), what the gate itself recorded it waited on (GateWaitChanged: checks, approvals, a window, a
+ * freeze, a lock, a refusal), deploying (ReleasePromoted to EnvironmentDeployed) and verifying (to
+ * EnvironmentVerified or the verification's result). Parts may overlap; the wait no part explains is given apart.
+ * Pure.
  */
 export function waitsOf(
   promotions: readonly Promotion[],
@@ -147,6 +167,13 @@ export function waitsOf(
     ) {
       push(part("approvals", story.requestedAt, story.resolvedAt, "ChangeRequested to ChangeApproved"));
     }
+    const earlier = promotions.slice(0, i).filter((p) => p.environment === promotion.environment);
+    const gate = gateWaitsOf(entries, promotion.environment, {
+      after: earlier.at(-1)?.time,
+      promotedAt: promotion.time,
+      count: earlier.length + 1,
+    });
+    for (const span of gate ?? []) parts.push(gatePart(span));
     const next = promotions.slice(i + 1).find((p) => p.environment === promotion.environment)?.time;
     const deployed = firstAfter(entries, DEPLOYED, promotion.environment, promotion.time, next);
     if (deployed !== undefined) {
@@ -161,7 +188,7 @@ export function waitsOf(
       }
     }
     const toGateMs = Math.max(0, between(request.at, promotion.time));
-    const gateParts = parts.filter((p) => p.part === "checks" || p.part === "approvals");
+    const gateParts = parts.filter((p) => p.part !== "deploying" && p.part !== "verifying");
     const unexplainedMs = Math.max(0, toGateMs - covered(gateParts, request.at, promotion.time));
     return {
       environment: promotion.environment,
@@ -172,11 +199,17 @@ export function waitsOf(
       toGate: formatSpan(toGateMs),
       toGateMs,
       parts,
+      gate,
       unexplained: formatSpan(unexplainedMs),
       unexplainedMs,
       notRecorded: [
         "when each check task was opened (no entry records it; checks are measured from the request)",
-        "waiting on the target's lock, a window or a freeze (gate reasons are on the Release, not in the trail)",
+        ...(gate === undefined
+          ? [
+              "what the gate waited on (a lock, a window, a freeze): no GateWaitChanged entry is on record for " +
+                "this promotion (the operator records them since ADR 0053)",
+            ]
+          : []),
       ],
     };
   });

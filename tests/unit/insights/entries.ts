@@ -204,3 +204,25 @@ export function verificationMeasured(
     },
   );
 }
+
+/** `GateWaitChanged` as gate-wait.ts records it: what the gate of a promotion waits on from now on (ADR 0053). */
+export function gateWaitChanged(
+  r: StoryRelease,
+  time: string,
+  environment: string,
+  promotion: number,
+  categories: string[],
+  reasons: string[],
+): StoredAuditEntry {
+  return {
+    ...entry(time, "GateWaitChanged", release(r), {
+      environment,
+      promotion,
+      state: categories.length === 0 ? "Deploying" : "Gated",
+      categories,
+      category: categories[0] ?? "none",
+      reasons,
+    }),
+    transition: `Release/uid-${r.name}/GateWaitChanged/${environment}/${promotion}/${time}`,
+  };
+}

@@ -13,6 +13,7 @@ import {
   entry,
   environmentState,
   exported,
+  gateWaitChanged,
   promoted,
   verificationFailed,
   verificationMeasured,
@@ -153,6 +154,72 @@ describe("buildRetro", () => {
       options,
     );
     assert.equal(other.found, false);
+  });
+});
+
+describe("buildRetro with the gate's recorded waits", () => {
+  // The prod gate waited on checks and approvals from 09:00, on a freeze from 09:27, opened at 09:29; the release
+  // was promoted at 09:30. A wait recorded for the next promotion, a second replica's copy and a forged entry (not
+  // vouched for by the chain) claiming a long window are not this promotion's.
+  const gated = [
+    ...story(),
+    gateWaitChanged(
+      shop,
+      "2026-12-06T09:00:00Z",
+      "prod",
+      1,
+      ["checks", "approvals"],
+      ["ChecksPending", "ChangeNotApproved"],
+    ),
+    gateWaitChanged(shop, "2026-12-06T09:27:00Z", "prod", 1, ["freeze"], ["Frozen"]),
+    gateWaitChanged(shop, "2026-12-06T09:27:00Z", "prod", 1, ["freeze"], ["Frozen"]),
+    gateWaitChanged(shop, "2026-12-06T09:29:00Z", "prod", 1, [], []),
+    gateWaitChanged(shop, "2026-12-06T09:45:00Z", "prod", 2, ["refused"], ["TargetNotOwned"]),
+  ];
+  const forged = [gateWaitChanged(shop, "2026-12-06T09:01:00Z", "prod", 1, ["window"], ["OutsideWindow"])];
+  const model = buildRetro(exported(gated, forged), shop, intact, new Date("2026-12-07T00:00:00Z"), options);
+  const prod = model.waits.find((w) => w.environment === "prod");
+
+  it("adds what the gate waited on as parts, each span under its first category", () => {
+    assert.ok(prod !== undefined);
+    assert.deepEqual(
+      prod.parts.map((p) => [p.part, p.span]),
+      [
+        ["checks", "10 min"],
+        ["approvals", "27 min"],
+        ["gate checks", "27 min"],
+        ["gate freeze", "2 min"],
+        ["deploying", "2 min"],
+        ["verifying", "8 min"],
+      ],
+    );
+    assert.match(prod.parts[3]?.between ?? "", /the gate waited on freeze \(Frozen\)/);
+    // 30 min to the gate; the gate's own record explains all but the minute from its opening to the promotion.
+    assert.equal(prod.unexplained, "1 min");
+    assert.equal(prod.unexplainedMs, 60_000);
+  });
+
+  it("says where the record is missing instead of guessing", () => {
+    const staging = model.waits.find((w) => w.environment === "staging");
+    assert.equal(staging?.gate, undefined);
+    assert.ok(prod?.gate !== undefined);
+    assert.ok(model.notRecorded.some((n) => n.includes("no GateWaitChanged entry")));
+    const all = buildRetro(exported(story()), shop, intact, new Date("2026-12-07T00:00:00Z"), options);
+    assert.equal(all.waits.find((w) => w.environment === "prod")?.unexplained, "3 min");
+  });
+
+  it("asks about the freeze the release waited on, and renders the gate parts", () => {
+    assert.ok(
+      model.questions.includes(
+        "prod waited 2 min on a freeze (Frozen) — was the release planned against the calendar (`stagegate calendar`)?",
+      ),
+      model.questions.join("\n"),
+    );
+    assert.ok(!model.questions.some((q) => q.includes("refused")));
+    assert.match(
+      retroMarkdown(model),
+      /\| gate freeze \| 2026-12-06T09:27:00Z \| 2026-12-06T09:29:00Z \| 2 min \|/,
+    );
   });
 });
 
