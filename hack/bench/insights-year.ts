@@ -1,7 +1,8 @@
 /**
  * A year of promotions as the operator records them, sealed into one hash-chained file trail with the recorder's own
  * sealing (`sealAuditEntry`), for the insights benchmark: `perDay` promotions a day across teams, each with its
- * change, a check, a decision, the approval, the lock, the promotion, the outcome and the unlock; about one in ten
+ * change, a check, a decision, the approval, what the gate waited on (GateWaitChanged), the lock, the promotion, the
+ * outcome and the unlock; about one in ten
  * fails and is rolled back. Deterministic (a seeded generator), so two runs read the same trail.
  */
 import { createHash } from "node:crypto";
@@ -9,6 +10,7 @@ import { open } from "node:fs/promises";
 import { GENESIS_HASH } from "../../src/audit/canonical-hash.js";
 import { transitionId, type AuditEvent } from "../../src/audit/recorder.js";
 import { sealAuditEntry } from "../../src/audit/seal.js";
+import { gateWaitEvents } from "./insights-gate-waits.js";
 
 const OPERATOR = "stagegate-operator";
 const TEAMS = ["payments", "search", "checkout", "identity", "ledger"];
@@ -106,6 +108,12 @@ function promotion(
       resolvedBy: "carol",
       resolvedAt: iso(at - approvedBefore),
       approvers: ["carol"],
+    }),
+    ...gateWaitEvents(r, {
+      requestedAt: at - 60 * min,
+      checkedAt: at - 50 * min,
+      approvedAt: at - approvedBefore,
+      promotedAt: at,
     }),
     op(at, "TargetLocked", r, { environment: "prod", target: `Argo CD Application ${ns}/${name}`, revision }),
     op(at, "ReleasePromoted", r, {
