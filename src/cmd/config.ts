@@ -499,7 +499,7 @@ export const RUN_FLAGS = {
   "notification-poll-interval": {
     env: "STAGEGATE_NOTIFICATION_POLL_INTERVAL",
     default: "2s",
-    help: "how often the leader looks for new audit events and due retries",
+    help: "the longest the leader waits before it looks for new audit events and due retries (it looks at once when it records one)",
   },
   "notification-max-attempts": {
     env: "STAGEGATE_NOTIFICATION_MAX_ATTEMPTS",

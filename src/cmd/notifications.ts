@@ -4,6 +4,7 @@ import { createNotificationMetrics } from "../notifications/metrics.js";
 import { Notifier } from "../notifications/notifier.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { Logger } from "../runtime/logging.js";
+import type { WakeBell } from "../runtime/wake-bell.js";
 import { openFeedSource } from "./audit-feed.js";
 import type { RunConfig } from "./config.js";
 
@@ -12,11 +13,12 @@ const MAX_RETRY_BACKOFF_MS = 10 * 60_000;
 
 /**
  * Notification delivery as a leader task, when `--notifications=true`: reads the audit record as the feed does
- * and delivers to NotificationRoutes (docs/notifications.md, ADR 0044). Undefined when off.
+ * and delivers to NotificationRoutes (docs/notifications.md, ADR 0044), woken by `appended` when this replica
+ * records an entry and otherwise every `--notification-poll-interval`. Undefined when off.
  */
 export async function notificationTask(
   config: RunConfig,
-  deps: { client: KubeClient; log: Logger; registry: Registry },
+  deps: { client: KubeClient; log: Logger; registry: Registry; appended?: WakeBell },
 ): Promise<{ run(signal: AbortSignal): Promise<void>; close(): Promise<void> } | undefined> {
   if (!config.notifications) return undefined;
   const source = await openFeedSource(config);
@@ -28,6 +30,7 @@ export async function notificationTask(
     log: deps.log,
     namespace: config.namespace,
     pollMs: config.notificationPollMs,
+    ...(deps.appended === undefined ? {} : { wake: deps.appended }),
     batch: 100,
     retry: {
       maxAttempts: config.notificationMaxAttempts,

@@ -18,6 +18,7 @@ import { createRollbackController } from "../controllers/rollback/controller.js"
 import { createVerificationController } from "../controllers/verification/controller.js";
 import { loadAuthorPolicy, type LoadedAuthorPolicy } from "../commits/author-policy.js";
 import type { Logger } from "../runtime/logging.js";
+import { WakeBell } from "../runtime/wake-bell.js";
 import { openAuditStore } from "./audit-store.js";
 import { openArchiveStore } from "./archive.js";
 import { Archiver } from "../audit/archive/archiver.js";
@@ -44,13 +45,12 @@ export async function runOperator(config: RunConfig): Promise<number> {
   const events = new EventRecorder(client, REPORTING_CONTROLLER, config.identity, log);
   // Checkpoints sign the head of this replica's file trail, or of the database's shared chain (ADR 0026).
   const checkpointer = await auditCheckpointer(config, client, log, metrics.registry);
-  const audit = await openAuditStore(
-    config,
-    events,
-    log,
-    auditWriteFailures(metrics.registry),
-    checkpointer === undefined ? undefined : (entry) => checkpointer.observe(entry),
-  );
+  // Each entry this replica records wakes the notifier, which otherwise looks every --notification-poll-interval.
+  const appended = new WakeBell();
+  const audit = await openAuditStore(config, events, log, auditWriteFailures(metrics.registry), (entry) => {
+    checkpointer?.observe(entry);
+    appended.ring();
+  });
   await startAuditCheckpointer(checkpointer, config, log);
   // Closed records are archived once, beside the audit store, and recorded in its chain (ADR 0029).
   const archive = await openArchiveStore(config);
@@ -115,7 +115,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
   // Only the leader delivers notifications; each route's status holds where it is (ADR 0044).
   const notifications = await (
     config.notifications ? await import("./notifications.js") : undefined
-  )?.notificationTask(config, { client, log, registry: metrics.registry });
+  )?.notificationTask(config, { client, log, registry: metrics.registry, appended });
   const releaseController = createReleaseController(deps, informers);
   const admissionGuard = await startAdmissionGuardFor(config, {
     servingCertPem: certificates.servingCertPem,

@@ -9,6 +9,7 @@ import { resourceOf } from "../api/v1alpha1/resource-type.js";
 import { parseAuditLine, type StoredAuditEntry } from "../audit/entry.js";
 import type { FeedSource } from "../audit/feed/source.js";
 import { delay } from "../runtime/backoff.js";
+import { WakeBell } from "../runtime/wake-bell.js";
 import { isConflict, isNotFound } from "../runtime/kube/api-error.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { KubeObject } from "../runtime/kube/object.js";
@@ -35,6 +36,9 @@ import { sendNotification, type ReadyChannel, type SendOptions } from "./send.js
 /** How many routes one pass serves at once. */
 const ROUTES_AT_ONCE = 4;
 
+/** The least time between the starts of two passes when entries wake the notifier (a burst makes a few passes). */
+const MIN_PASS_GAP_MS = 200;
+
 /** The resource NotificationRoutes are served as. */
 export const notificationRoutes = resourceOf(notificationRouteKind);
 
@@ -47,8 +51,13 @@ export interface NotifierOptions {
   log: Logger;
   /** Only routes of this namespace (the operator's --namespace), or all. */
   namespace?: string | undefined;
-  /** The pause between passes. */
+  /** The longest pause between passes. */
   pollMs: number;
+  /**
+   * Rung when an entry is recorded (by this replica): ends the pause early, though never less than 200 ms (or
+   * `pollMs` when shorter) after the previous pass started. Entries other replicas record wait for the poll.
+   */
+  wake?: WakeBell | undefined;
   /** The most audit entries one pass of a route reads. */
   batch: number;
   retry: RetryPolicy;
@@ -79,13 +88,18 @@ export class Notifier {
   /** Runs until the signal aborts (leadership lost or the operator stopping). */
   async run(signal: AbortSignal): Promise<void> {
     this.options.log.info({ namespace: this.options.namespace ?? "" }, "Started delivering notifications");
+    const wake = this.options.wake ?? new WakeBell();
+    const gap = Math.min(MIN_PASS_GAP_MS, this.options.pollMs);
     while (!signal.aborted) {
+      const started = this.now();
       try {
         await this.passAll(signal);
       } catch (err) {
         this.options.log.warn({ err: (err as Error).message }, "Failed a notification pass; trying again");
       }
-      await delay(this.options.pollMs, signal);
+      await wake.wait(Math.max(0, this.options.pollMs - (this.now() - started)), signal);
+      const early = gap - (this.now() - started);
+      if (early > 0) await delay(early, signal);
     }
   }
 
