@@ -4,7 +4,11 @@ import { cacheTrimming } from "../../../src/controllers/informers.js";
 import { LOCK_ANNOTATION } from "../../../src/controllers/release/gather.js";
 import { lockWrite, lockWrittenAt } from "../../../src/controllers/release/lock-reality.js";
 import { DELIVERY_FIELD_MANAGER } from "../../../src/gitops/delivery.js";
-import { LAST_APPLIED_ANNOTATION, trimmedForCache } from "../../../src/runtime/informer/transform.js";
+import {
+  EACH_ITEM,
+  LAST_APPLIED_ANNOTATION,
+  trimmedForCache,
+} from "../../../src/runtime/informer/transform.js";
 import type { KubeObject } from "../../../src/runtime/kube/object.js";
 
 /** A managedFields entry of `manager` at `time` owning the given annotations (and a status field, as Argo CD's do). */
@@ -107,9 +111,9 @@ describe("the informer cache transform (ADR 0034)", () => {
     });
   });
 
-  it("keeps the last-applied copy on the archived kinds, whose documents hold their metadata", () => {
+  it("keeps the last-applied copy on Approvals, whose archive documents hold their metadata as cached", () => {
     const full = application([kubectl, argo]);
-    const cached = cacheTrimming.archived(full);
+    const cached = cacheTrimming.sealedFromCache(full);
     assert.deepEqual(cached.metadata.annotations, full.metadata.annotations);
     assert.equal(cached.metadata.managedFields, undefined);
   });
@@ -155,6 +159,37 @@ describe("the informer cache transform (ADR 0034)", () => {
       ],
     });
     assert.equal(trim(bare), bare);
+  });
+
+  it("drops a field from every item of a list where the path says so, and copies only what changes", () => {
+    const { managedFields: _m, ...metadata } = application([]).metadata;
+    const items: unknown[] = [
+      { name: "a", description: "Do a.", state: "Done" },
+      { name: "b", state: "Pending" },
+      "not an object",
+    ];
+    const full: KubeObject = { ...application([]), metadata, spec: { checklist: items, title: "t" } };
+    const trim = trimmedForCache({
+      keepManagedFieldsOwning: [],
+      dropAnnotations: [],
+      dropFields: [["spec", "checklist", EACH_ITEM, "description"]],
+    });
+    const cached = trim(full);
+    assert.deepEqual(cached.spec, {
+      checklist: [{ name: "a", state: "Done" }, { name: "b", state: "Pending" }, "not an object"],
+      title: "t",
+    });
+    const list = (cached.spec as { checklist: unknown[] }).checklist;
+    assert.equal(list[1], items[1], "an item without the field is shared, not copied");
+    assert.deepEqual(
+      items[0],
+      { name: "a", description: "Do a.", state: "Done" },
+      "the object given keeps its value",
+    );
+    const without = trim(cached);
+    assert.equal(without, cached, "a list none of whose items has the field is returned as it is");
+    const notAList = { ...full, spec: { checklist: { description: "x" } } };
+    assert.equal(trim(notAList), notAList, "a path through a value that is not a list drops nothing");
   });
 
   it("drops a managedFields value that is not a list", () => {
