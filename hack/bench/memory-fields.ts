@@ -5,25 +5,34 @@
 // leaving out each top-level field of metadata, spec and status saves. See docs/benchmarks.md, "Memory".
 import { readFileSync } from "node:fs";
 import { cacheTrimming, cachedKinds, type Informers } from "../../src/controllers/informers.js";
-import { KubeObject } from "../../src/runtime/kube/object.js";
+import { checkedKubeObject, type KubeObject } from "../../src/runtime/kube/object.js";
 import { heapAfterGc } from "./memory-probes.js";
 import { textTable } from "./stats.js";
 
 interface Options {
   files: string[];
   copies: number;
+  /** Only the heap per whole object, not field by field. */
+  whole: boolean;
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { files: [], copies: 20 };
+  const options: Options = { files: [], copies: 20, whole: false };
   for (const arg of argv) {
+    if (arg === "--whole") {
+      options.whole = true;
+      continue;
+    }
     const copies = /^--copies=(\d+)$/.exec(arg);
     if (copies?.[1] !== undefined && Number(copies[1]) > 0) options.copies = Number(copies[1]);
     else if (arg.startsWith("--")) {
-      throw new Error(`unknown option ${arg}; usage: memory-fields.ts [--copies=N (20)] LIST.json...`);
+      throw new Error(
+        `unknown option ${arg}; usage: memory-fields.ts [--copies=N (20)] [--whole] LIST.json...`,
+      );
     } else options.files.push(arg);
   }
-  if (options.files.length === 0) throw new Error("usage: memory-fields.ts [--copies=N (20)] LIST.json...");
+  if (options.files.length === 0)
+    throw new Error("usage: memory-fields.ts [--copies=N (20)] [--whole] LIST.json...");
   return options;
 }
 
@@ -76,7 +85,7 @@ async function heapPerObject(
   const before = await heapAfterGc();
   const store = new Map<string, KubeObject>();
   for (const text of texts) {
-    const object = trim(KubeObject.parse(JSON.parse(text)));
+    const object = trim(checkedKubeObject(JSON.parse(text)));
     store.set(`${object.metadata.namespace ?? ""}/${object.metadata.name}`, object);
   }
   const after = await heapAfterGc();
@@ -115,7 +124,7 @@ async function main(): Promise<void> {
       0,
     );
     const groups = new Map<string, Set<string>>();
-    for (const item of list.items) {
+    for (const item of options.whole ? [] : list.items) {
       for (const top of ["metadata", "spec", "status"]) {
         const value = (item as Record<string, unknown>)[top];
         if (typeof value !== "object" || value === null) continue;

@@ -57,24 +57,28 @@ export function trimmedForCache(trimming: CacheTrimming): CacheTransform {
   };
 }
 
-/** The managedFields and annotations part of {@link trimmedForCache}. */
+/**
+ * The managedFields and annotations part of {@link trimmedForCache}. It copies what it keeps into new objects rather
+ * than deleting from a copy: the API server sends a custom resource's metadata with its keys in alphabetical order, so
+ * managedFields is not the last key, and V8 turns an object that loses a key other than its last into a dictionary,
+ * several hundred bytes larger (ADR 0058).
+ */
 function metadataTrim(trimming: CacheTrimming): CacheTransform {
   const owned = trimming.keepManagedFieldsOwning.map((annotation) => `f:${annotation}`);
   return (object) => {
-    const { managedFields, annotations } = object.metadata;
+    const { annotations } = object.metadata;
     const dropsAnnotation =
       annotations !== undefined && trimming.dropAnnotations.some((name) => name in annotations);
-    if (managedFields === undefined && !dropsAnnotation) return object;
-    const metadata = { ...object.metadata };
+    if (object.metadata.managedFields === undefined && !dropsAnnotation) return object;
+    const { managedFields, ...metadata } = object.metadata;
     if (managedFields !== undefined) {
       const kept = Array.isArray(managedFields) ? managedFields.filter((entry) => ownsAny(entry, owned)) : [];
       if (kept.length > 0) metadata.managedFields = kept;
-      else delete metadata.managedFields;
     }
     if (dropsAnnotation) {
-      const rest = { ...annotations };
-      for (const name of trimming.dropAnnotations) delete rest[name];
-      metadata.annotations = rest;
+      metadata.annotations = Object.fromEntries(
+        Object.entries(annotations ?? {}).filter(([name]) => !trimming.dropAnnotations.includes(name)),
+      );
     }
     return { ...object, metadata };
   };
