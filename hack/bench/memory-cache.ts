@@ -19,6 +19,12 @@ export interface CacheHeap {
 
 const keep: CacheTransform = (object) => object;
 
+/** Every group of kinds cached as the API server returns it: the baseline. */
+const untrimmed = Object.fromEntries(Object.keys(cacheTrimming).map((group) => [group, keep])) as Record<
+  keyof typeof cacheTrimming,
+  CacheTransform
+>;
+
 const uncounted: InformerMetrics = {
   restarted: () => undefined,
   relisted: () => undefined,
@@ -55,9 +61,7 @@ async function measureInformers(
       metrics: { informer: uncounted },
       informer: { namespace: undefined, resyncMs: 0, stallTimeoutMs: 90_000 },
     },
-    trimmed
-      ? cacheTrimming
-      : { archived: keep, other: keep, argoCDApplications: keep, fluxKustomizations: keep },
+    trimmed ? cacheTrimming : untrimmed,
   );
   const stop = new AbortController();
   const selected = (Object.entries(informers) as [keyof Informers, Informer][])

@@ -22,7 +22,7 @@ import { WakeBell } from "../runtime/wake-bell.js";
 import { openAuditStore } from "./audit-store.js";
 import { openArchiveStore } from "./archive.js";
 import { Archiver } from "../audit/archive/archiver.js";
-import { createArchiveControllers } from "../controllers/archive/controller.js";
+import { createArchiveControllers, liveReaderOf } from "../controllers/archive/controller.js";
 import { auditWriteFailures } from "./audit-metrics.js";
 import { auditCheckpointer, startAuditCheckpointer } from "./audit-checkpoints.js";
 import { openRollbackSeal } from "./rollback-seal.js";
@@ -143,7 +143,11 @@ export async function runOperator(config: RunConfig): Promise<number> {
       createDriftCheckController(deps, informers),
       createRollbackController(deps, informers),
       createVerificationController(deps, informers),
-      ...createArchiveControllers(deps, informers, new Archiver(archive, audit, () => realClock.now())),
+      ...createArchiveControllers(
+        deps,
+        informers,
+        new Archiver(archive, audit, () => realClock.now(), liveReaderOf(client)),
+      ),
     ],
     leaderTasks: [
       ...(auditPush === undefined ? [] : [auditPush]),

@@ -12,6 +12,7 @@ import type { ControllerDeps } from "./deps.js";
 import { LOCK_ANNOTATION } from "./release/gather.js";
 import { argoCDProjectResource, deliveryResources, resources } from "./resources.js";
 import { ARGOCD_UNREAD_STATUS, FLUX_KUSTOMIZATION_UNREAD_STATUS } from "./delivery-unread.js";
+import { DEPLOYMENT_TASK_UNREAD_SPEC } from "./task-unread.js";
 
 /** The shared caches every controller reads from; one informer per resource, however many controllers use it. */
 export interface Informers {
@@ -34,41 +35,46 @@ export interface Informers {
 }
 
 /**
- * What the shared caches drop (ADR 0034). No reader of a cache reads `managedFields` (the lock's write time and
+ * What the shared caches drop (ADR 0034, 0058). No reader of a cache reads `managedFields` (the lock's write time and
  * the pipeline's checklist ownership are read from live GETs), but the entries that own the lock annotation are
- * kept, so `lockWrite` of a cached object answers as of the full object. The last-applied-configuration copy
- * is dropped from the kinds no archive document is sealed from (Environments, delivery objects); the archived
- * kinds keep it, as their documents hold their metadata as cached. Delivery objects also lose the status their tool
- * keeps of what it deployed (resource trees, inventories, past syncs): only the adapters read their status, through
- * schemas that name none of it (src/controllers/delivery-unread.ts). Every kind's strings are shared (ADR 0051): the
- * same revisions, uids, names, times and messages repeated by a release, its children and its targets are kept once.
+ * kept, so `lockWrite` of a cached object answers as of the full object. The last-applied-configuration copy is
+ * dropped from every kind but Approvals: they are the one kind an archive document is sealed from as cached (a
+ * change's decisions, ADR 0029); the archive reads a closed Release, ChangeRequest or DeploymentTask live before
+ * sealing it (ADR 0058). DeploymentTasks also lose the texts written for the person doing the work
+ * (src/controllers/task-unread.ts), and delivery objects the status their tool keeps of what it deployed (resource
+ * trees, inventories, past syncs): only the adapters read their status, through schemas that name none of it
+ * (src/controllers/delivery-unread.ts). Every kind's strings are shared (ADR 0051): the same revisions, uids, names,
+ * times and messages repeated by a release, its children and its targets are kept once.
  * tests/unit/controllers/cache-trimming-kinds.test.ts proves, kind by kind, that the cache holds every other field.
  */
 export const cacheTrimming = {
-  /** Releases, ChangeRequests, DeploymentTasks and Approvals: archived with their metadata (ADR 0029). */
-  archived: trimmedForCache({
+  /** Approvals: sealed with their metadata as cached, as the related objects of a change's document (ADR 0029). */
+  sealedFromCache: trimmedForCache({
     keepManagedFieldsOwning: [LOCK_ANNOTATION],
     dropAnnotations: [],
     shareStrings: true,
   }),
-  /** Environments and Flux HelmReleases. */
-  other: trimmedForCache(notArchived()),
+  /** Environments, Releases, ChangeRequests, Namespaces, Argo CD AppProjects and Flux HelmReleases. */
+  other: trimmedForCache(trimming()),
+  /** DeploymentTasks, without their descriptions (see {@link DEPLOYMENT_TASK_UNREAD_SPEC}). */
+  deploymentTasks: trimmedForCache(trimming(DEPLOYMENT_TASK_UNREAD_SPEC)),
   /** Argo CD Applications, without the status Argo CD keeps for its own UI (see {@link ARGOCD_UNREAD_STATUS}). */
-  argoCDApplications: trimmedForCache(notArchived(ARGOCD_UNREAD_STATUS)),
+  argoCDApplications: trimmedForCache(trimming(ARGOCD_UNREAD_STATUS)),
   /** Flux Kustomizations, without their inventory (see {@link FLUX_KUSTOMIZATION_UNREAD_STATUS}). */
-  fluxKustomizations: trimmedForCache(notArchived(FLUX_KUSTOMIZATION_UNREAD_STATUS)),
+  fluxKustomizations: trimmedForCache(trimming(FLUX_KUSTOMIZATION_UNREAD_STATUS)),
 } satisfies CacheTrimmingByKind;
 
 /** The transform of each group of kinds (see {@link cacheTrimming}). */
 export interface CacheTrimmingByKind {
-  archived: CacheTransform;
+  sealedFromCache: CacheTransform;
   other: CacheTransform;
+  deploymentTasks: CacheTransform;
   argoCDApplications: CacheTransform;
   fluxKustomizations: CacheTransform;
 }
 
-/** The trimming of the kinds no archive document is sealed from: their last-applied copy goes too. */
-function notArchived(dropFields: readonly FieldPath[] = []): CacheTrimming {
+/** The trimming of the kinds no archive document is sealed from as cached: their last-applied copy goes too. */
+function trimming(dropFields: readonly FieldPath[] = []): CacheTrimming {
   return {
     keepManagedFieldsOwning: [LOCK_ANNOTATION],
     dropAnnotations: [LAST_APPLIED_ANNOTATION],
@@ -79,11 +85,11 @@ function notArchived(dropFields: readonly FieldPath[] = []): CacheTrimming {
 
 /** Which trimming of {@link cacheTrimming} each shared cache applies: the one place that says it. */
 export const cachedKinds = {
-  deploymentTasks: "archived",
+  deploymentTasks: "deploymentTasks",
   environments: "other",
-  releases: "archived",
-  changeRequests: "archived",
-  approvals: "archived",
+  releases: "other",
+  changeRequests: "other",
+  approvals: "sealedFromCache",
   argoCDApplications: "argoCDApplications",
   fluxKustomizations: "fluxKustomizations",
   fluxHelmReleases: "other",

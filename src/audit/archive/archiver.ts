@@ -2,6 +2,7 @@ import type { StoredAuditEntry } from "../entry.js";
 import { transitionId, type AuditRecorder } from "../recorder.js";
 import { closedAt } from "./closed.js";
 import { ARCHIVED_KIND, readArchiveDocument, sealArchiveDocument, type ArchiveClass } from "./document.js";
+import { liveRecord } from "./live-record.js";
 import type { ArchiveRow, ArchiveStore } from "./store.js";
 
 /** Raised when a stored document no longer matches its hash: the archiver will not vouch for it in the chain. */
@@ -9,7 +10,15 @@ export class ArchiveDamagedError extends Error {
   override readonly name = "ArchiveDamagedError";
 }
 
-/** An object of the cluster as the archiver reads it (from the informer cache). */
+/**
+ * Raised when the API server returned a closed record older than the copy that closed it (or at a version that
+ * cannot be ordered against it): the archiver seals nothing from it, and the pass is retried.
+ */
+export class ArchiveStaleReadError extends Error {
+  override readonly name = "ArchiveStaleReadError";
+}
+
+/** An object of the cluster as the archiver reads it (from the informer cache, or live). */
 export interface ArchivableObject {
   apiVersion?: string | undefined;
   kind?: string | undefined;
@@ -17,6 +26,7 @@ export interface ArchivableObject {
     name: string;
     namespace?: string | undefined;
     uid?: string | undefined;
+    resourceVersion?: string | undefined;
     generation?: number | undefined;
     creationTimestamp?: string | undefined;
   };
@@ -24,9 +34,20 @@ export interface ArchivableObject {
   [field: string]: unknown;
 }
 
+/**
+ * Reads a record live from the API server, as it is now (undefined when it is not found): what the archiver seals,
+ * since the caches drop fields no controller reads (ADR 0058).
+ */
+export type LiveReader = (
+  archiveClass: ArchiveClass,
+  closing: ArchivableObject,
+) => Promise<ArchivableObject | undefined>;
+
 /** What one archive pass found or did. */
 export type ArchiveOutcome =
   | { kind: "open" }
+  /** The closed record left the cluster before it was archived: nothing of it can be sealed any more. */
+  | { kind: "gone"; problem: string }
   | { kind: "archived"; row: ArchiveRow }
   | { kind: "recorded"; row: ArchiveRow }
   | { kind: "already"; row: ArchiveRow };
@@ -35,31 +56,43 @@ export type ArchiveOutcome =
  * Archives closed records exactly once. A pass stores the document unless the store already holds one for the
  * object (so a retry, or another replica, keeps the first), then records `RecordArchived` in the chain unless the
  * chain already vouches for that document, so a crash between the two is repaired by the next pass. The chain
- * entry carries the document's hash: the chain, and the checkpoints that sign it, vouch for the document.
+ * entry carries the document's hash: the chain, and the checkpoints that sign it, vouch for the document. What is
+ * sealed is the record as the API server holds it, read live once (`readLive`), never a cached copy: the caches
+ * drop fields no controller reads (ADR 0058).
  */
 export class Archiver {
   constructor(
     private readonly store: ArchiveStore,
     private readonly audit: AuditRecorder,
     private readonly clock: () => Date,
+    private readonly readLive: LiveReader,
     private readonly actor = "stagegate-operator",
   ) {}
 
   /**
-   * Archives `obj` if it is closed; `related` are the objects holding its decisions (a change's Approvals), whose
-   * entries (`DecisionRecorded`, ...) the document carries too.
+   * Archives the record `closing` (a copy that shows it closed, such as the cached one) if it is closed; `related`
+   * are the objects holding its decisions (a change's Approvals), whose entries (`DecisionRecorded`, ...) the
+   * document carries too. Before sealing, the record is read live: it must be the same record (uid), no older than
+   * `closing` and still closed (see {@link liveRecord}); a record deleted meanwhile is "gone", one open again is
+   * "open", and a live copy older than `closing` throws {@link ArchiveStaleReadError} (retried).
    */
   async archive(
     archiveClass: ArchiveClass,
-    obj: ArchivableObject,
+    closing: ArchivableObject,
     related: readonly ArchivableObject[] = [],
   ): Promise<ArchiveOutcome> {
-    const closed = closedAt(archiveClass, obj);
-    const uid = obj.metadata.uid;
-    if (closed === undefined || uid === undefined) return { kind: "open" };
+    const uid = closing.metadata.uid;
+    if (closedAt(archiveClass, closing) === undefined || uid === undefined) return { kind: "open" };
     let row = await this.store.find(archiveClass, uid);
     const stored = row === undefined;
     if (row === undefined) {
+      const live = liveRecord(archiveClass, closing, await this.readLive(archiveClass, closing));
+      if (live.kind === "gone") return { kind: "gone", problem: live.problem };
+      if (live.kind === "reopened") return { kind: "open" };
+      if (live.kind === "stale") {
+        throw new ArchiveStaleReadError(`Cannot archive ${archiveClass} ${uid} yet: ${live.problem}.`);
+      }
+      const { object: obj, closedAt: closed } = live;
       const kind = obj.kind ?? ARCHIVED_KIND[archiveClass];
       const entries = await this.entriesAbout([{ ...obj, kind }, ...related]);
       const sealed = sealArchiveDocument({

@@ -1,5 +1,5 @@
 import { isGone, isNotFound, ApiError } from "../kube/api-error.js";
-import { KubeObject, objectKey } from "../kube/object.js";
+import { checkedKubeObject, objectKey, type KubeObject } from "../kube/object.js";
 import type { ResourceType } from "../kube/resource.js";
 import { Backoff, delay } from "../backoff.js";
 import { AheadOfWatch } from "./ahead-of-watch.js";
@@ -278,7 +278,7 @@ export class Informer {
           this.opts.metrics?.bookmarked(this.name);
           continue;
         }
-        const object = this.cached(KubeObject.parse(event.object));
+        const object = this.cached(checkedKubeObject(event.object));
         const key = objectKey(object);
         if (event.type === "DELETED") {
           this.ownAhead.forget(key);

@@ -5,8 +5,16 @@
 export const MAX_SHARED_STRING_LENGTH = 256;
 
 /**
+ * The one empty list the caches hold for every empty list of every cached object (ADR 0058): frozen, so no reader
+ * can add to it (a cached object is never written to in place; one that tried would now throw, not change the cache).
+ */
+export const SHARED_EMPTY_LIST: readonly unknown[] = Object.freeze([]);
+
+/**
  * Makes every string value of `value` (up to {@link MAX_SHARED_STRING_LENGTH} characters, at any depth, keys
- * excepted) the one copy V8 keeps in its string table, in place, and returns `value`.
+ * excepted) the one copy V8 keeps in its string table, and every empty list {@link SHARED_EMPTY_LIST}, in place, and
+ * returns `value`. An empty list costs 32 bytes of its own; a cached Release, task and change hold seven of them
+ * (commits, digests, work items, dependencies, hand-overs, log), as many as their revision strings cost.
  *
  * Why: JSON.parse gives each object its own copy of every string, and a cached Release, its children and its delivery
  * objects repeat the same revisions, uids, names, timestamps and condition messages many times over (ADR 0051).
@@ -28,6 +36,8 @@ function shareIn(container: object): void {
       const item = list[i];
       if (typeof item === "string") {
         if (writable && item.length <= MAX_SHARED_STRING_LENGTH) list[i] = internalized(item);
+      } else if (isEmptyList(item)) {
+        if (writable) list[i] = SHARED_EMPTY_LIST;
       } else if (typeof item === "object" && item !== null) shareIn(item);
     }
     return;
@@ -37,8 +47,14 @@ function shareIn(container: object): void {
     const item = record[key];
     if (typeof item === "string") {
       if (writable && item.length <= MAX_SHARED_STRING_LENGTH) record[key] = internalized(item);
+    } else if (isEmptyList(item)) {
+      if (writable) record[key] = SHARED_EMPTY_LIST;
     } else if (typeof item === "object" && item !== null) shareIn(item);
   }
+}
+
+function isEmptyList(value: unknown): boolean {
+  return Array.isArray(value) && value.length === 0 && (value as unknown) !== SHARED_EMPTY_LIST;
 }
 
 /**

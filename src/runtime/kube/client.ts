@@ -1,6 +1,6 @@
 import { leanKubeCredentials, type KubeCredentials } from "./kube-credentials.js";
 import { z } from "zod";
-import { KubeList, KubeObject, WatchEvent } from "./object.js";
+import { KubeList, KubeObject, WatchEvent, checkedKubeObject } from "./object.js";
 import { collectionPath, objectPath, type ResourceType } from "./resource.js";
 import { KubeTransport, type KubeStream } from "./transport.js";
 
@@ -113,7 +113,7 @@ export class KubeClient {
       }),
     );
     return {
-      items: body.items.map((item) => KubeObject.parse(item)),
+      items: body.items.map((item) => checkedKubeObject(item)),
       resourceVersion: body.metadata.resourceVersion ?? "",
       continue: body.metadata.continue === "" ? undefined : body.metadata.continue,
     };

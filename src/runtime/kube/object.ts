@@ -9,6 +9,17 @@ export const KubeObject = z.looseObject({
 });
 export type KubeObject = z.infer<typeof KubeObject>;
 
+/**
+ * `value` checked as a {@link KubeObject} and returned itself, not copied. zod's parse builds a new top level,
+ * metadata, labels, finalizers and owner references, property by property: a cache that keeps them pays for objects
+ * V8 lays out less tightly than JSON.parse's (about 90 bytes more for a cached task or change; ADR 0058). The schema
+ * has no defaults or transforms, so the value is the one parse would return; a value it refuses throws as parse does.
+ */
+export function checkedKubeObject(value: unknown): KubeObject {
+  KubeObject.parse(value);
+  return value as KubeObject;
+}
+
 /** A list response: its items and the resourceVersion to watch from. */
 export const KubeList = z.looseObject({
   metadata: z.looseObject({ resourceVersion: z.string().optional(), continue: z.string().optional() }),

@@ -1,17 +1,20 @@
 // The archive of closed records on a real PostgreSQL and a real API server: a closed DeploymentTask is archived
 // exactly once by the archive controller (and by a retry or a second replica), survives the deletion of the
-// object, verifies against its chain entry, and tampering with it, or a crash before it was recorded, shows.
+// object, verifies against its chain entry, and tampering with it, or a crash before it was recorded, shows. The
+// document is the object as the API server holds it, read live, with the fields the cache drops (ADR 0058); a record
+// deleted and made again under its name, or a live copy older than the one that closed, is never sealed.
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Archiver } from "../../../src/audit/archive/archiver.js";
-import { sealArchiveDocument } from "../../../src/audit/archive/document.js";
+import { Archiver, ArchiveStaleReadError } from "../../../src/audit/archive/archiver.js";
+import { readArchiveDocument, sealArchiveDocument } from "../../../src/audit/archive/document.js";
 import { PostgresArchiveStore } from "../../../src/audit/archive/postgres-store.js";
 import { PostgresAuditRecorder } from "../../../src/audit/postgres/recorder.js";
-import { createArchiveControllers } from "../../../src/controllers/archive/controller.js";
+import { createArchiveControllers, liveReaderOf } from "../../../src/controllers/archive/controller.js";
 import { resources } from "../../../src/controllers/resources.js";
 import type { KubeClient } from "../../../src/runtime/kube/client.js";
+import { LAST_APPLIED_ANNOTATION } from "../../../src/runtime/informer/transform.js";
 import type { KubeObject } from "../../../src/runtime/kube/object.js";
 import { builtin } from "../../../src/runtime/kube/resource.js";
 import { updateStatus } from "../../../src/runtime/status-writer.js";
@@ -51,7 +54,11 @@ describe("the archive of closed records in PostgreSQL", () => {
       namespace,
       audit: recorder,
       controllers: (deps, informers) =>
-        createArchiveControllers(deps, informers, new Archiver(store, recorder, () => new Date())),
+        createArchiveControllers(
+          deps,
+          informers,
+          new Archiver(store, recorder, () => new Date(), liveReaderOf(deps.client)),
+        ),
     });
   });
 
@@ -65,29 +72,37 @@ describe("the archive of closed records in PostgreSQL", () => {
   });
 
   /** Creates a task, records an entry about it, and closes it as the task controller would (Succeeded True). */
-  async function closedTask(name: string): Promise<KubeObject> {
+  async function closedTask(
+    name: string,
+    extra: { spec?: Record<string, unknown>; annotations?: Record<string, string>; in?: string } = {},
+  ): Promise<KubeObject> {
     const client = await admin();
+    const where = extra.in ?? namespace;
     const task = await client.create(
       resources.deploymentTask,
       {
         apiVersion: API_VERSION,
         kind: "DeploymentTask",
-        metadata: { name, namespace },
-        spec: { type: "Checklist", title: "Run the smoke tests" },
+        metadata: {
+          name,
+          namespace: where,
+          ...(extra.annotations ? { annotations: extra.annotations } : {}),
+        },
+        spec: { type: "Checklist", title: "Run the smoke tests", ...extra.spec },
       },
-      namespace,
+      where,
     );
     // Outside input PostgreSQL's text cannot hold, in an entry about the task: the archive must still read the chain.
     await recorder.record({
       actor: "mallory\u0000",
       action: "AdmissionDenied",
-      object: { kind: "DeploymentTask", namespace, name, uid: task.metadata.uid ?? "" },
+      object: { kind: "DeploymentTask", namespace: where, name, uid: task.metadata.uid ?? "" },
       details: { comment: "nul \u0000 here" },
     });
     await recorder.record({
       actor: "erin",
       action: "TaskItemCompleted",
-      object: { kind: "DeploymentTask", namespace, name, uid: task.metadata.uid ?? "" },
+      object: { kind: "DeploymentTask", namespace: where, name, uid: task.metadata.uid ?? "" },
       details: { item: "smoke tests", evidence: "https://ci.example/run/42" },
     });
     const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
@@ -131,11 +146,12 @@ describe("the archive of closed records in PostgreSQL", () => {
       return found.length > 0 ? found : undefined;
     });
     // A retry of the same close, and a second replica's archiver with its own clock, archive nothing more.
-    const replica = new Archiver(store, recorder, () => new Date(Date.now() + 60_000));
+    const live = liveReaderOf(await admin());
+    const replica = new Archiver(store, recorder, () => new Date(Date.now() + 60_000), live);
     const fresh = await (await admin()).get(resources.deploymentTask, "smoke-tests", namespace);
     const again = await Promise.all([
       replica.archive("task", fresh),
-      new Archiver(store, recorder, () => new Date()).archive("task", fresh),
+      new Archiver(store, recorder, () => new Date(), live).archive("task", fresh),
     ]);
     assert.deepEqual(
       again.map((o) => o.kind),
@@ -239,5 +255,104 @@ describe("the archive of closed records in PostgreSQL", () => {
     const listed = await cli(["audit", "archive", "list", ...login, "--name", "tampered"]);
     assert.equal(listed.code, 1);
     assert.match(listed.out, /NO: its content hashes to/);
+  });
+  it("seals the task as the API server holds it, with the texts and last-applied copy the cache drops", async () => {
+    const spec = {
+      description: "Run the smoke tests against the canary before prod; they take about ten minutes.",
+      checklist: [
+        {
+          name: "smoke",
+          description: "Run make smoke against the canary.",
+          required: false,
+          state: "Pending",
+        },
+      ],
+    };
+    const lastApplied = JSON.stringify({ kind: "DeploymentTask", spec });
+    const task = await closedTask("sealed-live", {
+      spec,
+      annotations: { [LAST_APPLIED_ANNOTATION]: lastApplied },
+    });
+    const uid = task.metadata.uid ?? "";
+    const [row] = await waitFor("the task's archived document", async () => {
+      const found = await db.asAdmin<{ hash: string; document: string }>(
+        `SELECT hash, document FROM stagegate_audit.archive WHERE object_uid = $1`,
+        [uid],
+      );
+      return found.length > 0 ? found : undefined;
+    });
+    const cached = running.informers.deploymentTasks.store.get(`${namespace}/sealed-live`);
+    assert.ok(cached !== undefined);
+    assert.equal((cached.spec as { description?: string }).description, undefined, "the cache drops it");
+    assert.equal(cached.metadata.annotations?.[LAST_APPLIED_ANNOTATION], undefined, "the cache drops it");
+    const read = readArchiveDocument(row?.hash ?? "", row?.document ?? "");
+    assert.ok(read.ok, read.ok ? "" : read.problem);
+    const live = await (await admin()).get(resources.deploymentTask, "sealed-live", namespace);
+    const { managedFields: _dropped, ...metadata } = live.metadata;
+    assert.deepEqual(read.stored.document.object, { ...live, metadata }, "the document is the live object");
+    assert.equal(
+      (read.stored.document.object.spec as { description?: string }).description,
+      spec.description,
+    );
+  });
+
+  it("never seals a closed record deleted and made again under its name, nor a live copy older than the closing one", async () => {
+    // A namespace no archive controller of this test watches: the archiver is driven by hand.
+    const elsewhere = await createTestNamespace(await admin(), "archive-live");
+    try {
+      const client = await admin();
+      const archiver = new Archiver(store, recorder, () => new Date(), liveReaderOf(client));
+      // Deleted and made again, closed too, under the same name: the closing copy names the old uid.
+      const closing = await closedTask("recreated", { in: elsewhere });
+      await client.delete(resources.deploymentTask, "recreated", elsewhere);
+      await waitFor("the task to be gone", async () =>
+        (await client.get(resources.deploymentTask, "recreated", elsewhere).catch(() => undefined)) ===
+        undefined
+          ? true
+          : undefined,
+      );
+      const successor = await closedTask("recreated", { in: elsewhere, spec: { title: "Something else" } });
+      assert.notEqual(successor.metadata.uid, closing.metadata.uid);
+      const outcome = await archiver.archive("task", closing);
+      assert.equal(outcome.kind, "gone");
+      assert.match(outcome.kind === "gone" ? outcome.problem : "", /now is another record/);
+      assert.deepEqual(
+        await archivedRows(closing.metadata.uid ?? ""),
+        [],
+        "nothing sealed for the closed uid",
+      );
+      assert.deepEqual(
+        await archivedRows(successor.metadata.uid ?? ""),
+        [],
+        "nor the successor in its place",
+      );
+      // Deleted for good: gone as well.
+      await client.delete(resources.deploymentTask, "recreated", elsewhere);
+      await waitFor("the successor to be gone", async () =>
+        (await client.get(resources.deploymentTask, "recreated", elsewhere).catch(() => undefined)) ===
+        undefined
+          ? true
+          : undefined,
+      );
+      assert.equal((await archiver.archive("task", successor)).kind, "gone");
+      assert.deepEqual(await archivedRows(successor.metadata.uid ?? ""), []);
+
+      // A copy claiming a later version than the API server holds (a forged or replayed close): not sealed, retried.
+      const current = await closedTask("ahead", { in: elsewhere });
+      const ahead = {
+        ...current,
+        metadata: {
+          ...current.metadata,
+          resourceVersion: String(BigInt(current.metadata.resourceVersion ?? "0") + 1000n),
+        },
+      };
+      await assert.rejects(archiver.archive("task", ahead), ArchiveStaleReadError);
+      assert.deepEqual(await archivedRows(current.metadata.uid ?? ""), []);
+      // The copy that really closed it is sealed, as the API server holds it.
+      assert.equal((await archiver.archive("task", current)).kind, "archived");
+      assert.equal((await archivedRows(current.metadata.uid ?? "")).length, 1);
+    } finally {
+      await (await admin()).delete(builtin.namespace, elsewhere).catch(() => undefined);
+    }
   });
 });

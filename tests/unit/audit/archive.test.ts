@@ -4,8 +4,15 @@ import assert from "node:assert/strict";
 import { chmod, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { Archiver, ArchiveDamagedError, type ArchivableObject } from "../../../src/audit/archive/archiver.js";
+import {
+  Archiver,
+  ArchiveDamagedError,
+  ArchiveStaleReadError,
+  type ArchivableObject,
+  type LiveReader,
+} from "../../../src/audit/archive/archiver.js";
 import { closedAt } from "../../../src/audit/archive/closed.js";
+import { compareResourceVersions, liveRecord } from "../../../src/audit/archive/live-record.js";
 import {
   readArchiveDocument,
   sealArchiveDocument,
@@ -19,6 +26,17 @@ import { runOfflineCli } from "../../support/offline-cli.js";
 const T = "2026-12-01T10:00:00Z";
 
 const cli = runOfflineCli;
+
+/** The API server as the archiver reads it live: these objects, found by namespace and name (404 otherwise). */
+function cluster(...objects: ArchivableObject[]): LiveReader {
+  return (_class, closing) =>
+    Promise.resolve(
+      objects.find(
+        (o) =>
+          o.metadata.name === closing.metadata.name && o.metadata.namespace === closing.metadata.namespace,
+      ),
+    );
+}
 
 function condition(type: string, status: string, reason: string, generation = 1): Record<string, unknown> {
   return { type, status, reason, message: "m.", lastTransitionTime: T, observedGeneration: generation };
@@ -153,7 +171,7 @@ describe("the archive of a file trail", () => {
         },
         details: { item: "smoke tests" },
       });
-      const open = await new Archiver(store, trail, () => new Date(T)).archive("task", {
+      const open = await new Archiver(store, trail, () => new Date(T), cluster(closed)).archive("task", {
         ...closed,
         status: { conditions: [] },
       });
@@ -173,7 +191,12 @@ describe("the archive of a file trail", () => {
       const outcomes = [];
       for (let i = 0; i < 3; i++) {
         outcomes.push(
-          (await new Archiver(store, trail, () => new Date(Date.now() + i)).archive("task", closed)).kind,
+          (
+            await new Archiver(store, trail, () => new Date(Date.now() + i), cluster(closed)).archive(
+              "task",
+              closed,
+            )
+          ).kind,
         );
       }
       assert.deepEqual(outcomes, ["recorded", "already", "already"]);
@@ -212,7 +235,7 @@ describe("the archive of a file trail", () => {
     const other = await AuditTrail.open({ path: scratch.freshFile() });
     try {
       await assert.rejects(
-        new Archiver(store, other, () => new Date()).archive("task", closed),
+        new Archiver(store, other, () => new Date(), cluster(closed)).archive("task", closed),
         ArchiveDamagedError,
       );
     } finally {
@@ -229,7 +252,7 @@ describe("the archive of a closed change", () => {
     const trail = await AuditTrail.open({ path: file, clock: tickingClock() });
     const change: ArchivableObject = {
       kind: "ChangeRequest",
-      metadata: { name: "release-42-prod", namespace: "payments", uid: "change-uid-1" },
+      metadata: { name: "release-42-prod", namespace: "payments", uid: "change-uid-1", resourceVersion: "1" },
       status: { closedAt: T, resolution: "Approved" },
     };
     const approval: ArchivableObject = {
@@ -265,11 +288,12 @@ describe("the archive of a closed change", () => {
         object: about(change),
         details: {},
       });
-      const outcome = await new Archiver(new FileArchiveStore(file), trail, () => new Date(T)).archive(
-        "change",
-        change,
-        [approval],
-      );
+      const outcome = await new Archiver(
+        new FileArchiveStore(file),
+        trail,
+        () => new Date(T),
+        cluster(change),
+      ).archive("change", change, [approval]);
       assert.equal(outcome.kind, "archived");
       const read = readArchiveDocument(
         outcome.kind === "archived" ? outcome.row.hash : "",
@@ -319,4 +343,75 @@ describe("stagegate audit archive: bad input", () => {
       assert.match(result.err, error);
     });
   }
+});
+
+describe("what the archiver seals: the record read live, if it is the one that closed (ADR 0058)", () => {
+  const uid = "11111111-2222-3333-4444-555555555555";
+  const succeeded = { conditions: [condition("Succeeded", "True", "Completed")] };
+  const at = (resourceVersion: string, status: unknown = succeeded, otherUid = uid): ArchivableObject => ({
+    ...task("smoke", otherUid, status),
+    metadata: { ...task("smoke", otherUid, status).metadata, resourceVersion },
+  });
+  const rows: { name: string; live: ArchivableObject | undefined; expected: string }[] = [
+    { name: "the same version", live: at("100"), expected: "sealable" },
+    { name: "a newer version, still closed", live: at("120"), expected: "sealable" },
+    { name: "a newer version open again", live: at("120", { conditions: [] }), expected: "reopened" },
+    { name: "an older version (a stale or forged read)", live: at("99"), expected: "stale" },
+    { name: "a version that is not a number", live: at("abc"), expected: "stale" },
+    { name: "not found", live: undefined, expected: "gone" },
+    { name: "another record under the name", live: at("150", succeeded, "another-uid"), expected: "gone" },
+  ];
+  for (const row of rows) {
+    it(`${row.expected}: ${row.name}`, () => {
+      assert.equal(liveRecord("task", at("100"), row.live).kind, row.expected);
+    });
+  }
+
+  it("orders resourceVersions as numbers, not text", () => {
+    assert.equal(compareResourceVersions("99", "100"), -1);
+    assert.equal(compareResourceVersions("100", "99"), 1);
+    assert.equal(compareResourceVersions("7", "7"), 0);
+    assert.equal(compareResourceVersions(undefined, "7"), undefined);
+  });
+
+  const scratch = useScratchTrails();
+
+  it("seals the live object whole, not the cached copy, and seals nothing of a record made again", async () => {
+    const file = scratch.freshFile();
+    const trail = await AuditTrail.open({ path: file, clock: tickingClock() });
+    const store = new FileArchiveStore(file);
+    const cached = at("100");
+    const live: ArchivableObject = {
+      ...at("101"),
+      spec: { type: "Checklist", title: "Smoke tests", description: "What the cache dropped." },
+    };
+    try {
+      const recreated = await new Archiver(
+        store,
+        trail,
+        () => new Date(T),
+        cluster(at("150", succeeded, "new")),
+      ).archive("task", cached);
+      assert.equal(recreated.kind, "gone");
+      await assert.rejects(
+        new Archiver(store, trail, () => new Date(T), cluster(at("99"))).archive("task", cached),
+        ArchiveStaleReadError,
+      );
+      assert.deepEqual(await store.list({}), [], "nothing sealed");
+      const outcome = await new Archiver(store, trail, () => new Date(T), cluster(live)).archive(
+        "task",
+        cached,
+      );
+      assert.equal(outcome.kind, "archived");
+      const read = readArchiveDocument(
+        outcome.kind === "archived" ? outcome.row.hash : "",
+        outcome.kind === "archived" ? outcome.row.text : "",
+      );
+      assert.ok(read.ok);
+      const { managedFields: _dropped, ...metadata } = live.metadata as Record<string, unknown>;
+      assert.deepEqual(read.stored.document.object, { ...live, metadata });
+    } finally {
+      await trail.close();
+    }
+  });
 });

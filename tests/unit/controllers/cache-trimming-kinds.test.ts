@@ -1,8 +1,20 @@
-// One test per cached kind (ADR 0034, ADR 0051): what the shared caches keep of an object as the API server returns
+// One test per cached kind (ADR 0034, 0051, 0058): what the shared caches keep of an object as the API server returns
 // it is the whole object but for the fields the trimming names, so every field a controller, the archive or a webhook
 // reads from the cache survives, with its value. A new informer without an object here fails the last test.
+//
+// What each kind keeps, exactly:
+// - every kind: all but managedFields (the entries owning the lock annotation stay);
+// - every kind but Approvals: without the kubectl last-applied copy (Approvals are sealed into a change's archive
+//   document as cached; the archive reads a closed Release, ChangeRequest or DeploymentTask live: ADR 0058);
+// - DeploymentTasks: without spec.description and each checklist item's description;
+// - Argo CD Applications: without status.resources, summary, history and operationState.syncResult.resources;
+// - Flux Kustomizations: without status.inventory.
+// Status is whole on every kind: the controllers compare the status they compute with the cached one.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { ChangeRequestSpec } from "../../../src/api/v1alpha1/change-request.js";
+import { DeploymentTaskSpec } from "../../../src/api/v1alpha1/deployment-task.js";
+import { ReleaseSpec } from "../../../src/api/v1alpha1/release.js";
 import { cacheTrimming, cachedKinds, type Informers } from "../../../src/controllers/informers.js";
 import { LOCK_ANNOTATION } from "../../../src/controllers/release/gather.js";
 import { DELIVERY_FIELD_MANAGER } from "../../../src/gitops/delivery.js";
@@ -79,7 +91,7 @@ const full: Record<keyof Informers, KubeObject> = {
           argoCD: { name: "app-0", namespace: "team", revision: REVISION, mode: "Sync" },
         },
       ],
-      workItems: [{ id: "SHOP-1", kind: "Story", title: "Checkout" }],
+      workItems: [{ id: "SHOP-1", type: "Story", title: "Checkout" }],
     },
     status: {
       conditions: [condition],
@@ -154,11 +166,32 @@ const full: Record<keyof Informers, KubeObject> = {
     kind: "DeploymentTask",
     metadata: metadata("rel-0-prod-securityscan"),
     spec: {
-      type: "Validation",
-      check: "SecurityScan",
+      type: "SecurityScan",
+      title: "SecurityScan of rel-0 1.0.0 in prod",
+      description: "The SecurityScan check the prod environment requires before release rel-0 may enter it.",
       releaseRef: { name: "rel-0" },
       environment: "prod",
-      checklist: [{ id: "scan", text: "Scan the image", done: false }],
+      owners: [{ kind: "User", name: "dave" }],
+      checklist: [
+        {
+          name: "scan-run",
+          description: "Scan the release's images and dependencies; attach the scan report.",
+          required: true,
+          requiresEvidence: true,
+          state: "Done",
+          evidence: { uri: "https://ci.example.com/scan/1", result: "Passed" },
+          completedBy: "erin",
+          completedAt: AT,
+        },
+        { name: "findings-triaged", required: true, requiresEvidence: true, state: "Pending" },
+      ],
+      log: [{ time: AT, author: "ci", kind: "Comment", message: "Started." }],
+      binding: {
+        release: { name: "rel-0", uid: RELEASE_UID },
+        environment: "prod",
+        artifact: { commit: REVISION, digests: [] },
+        target: { kind: "Application", name: "app-0", namespace: "team", revision: REVISION },
+      },
       dueAt: AT,
     },
     status: { phase: "Ready", conditions: [condition], log: [{ at: AT, by: "ci", message: "Started." }] },
@@ -239,7 +272,12 @@ function expected(name: keyof Informers, object: KubeObject): KubeObject {
   const kept = entries.filter((entry) => JSON.stringify(entry).includes(LOCK_ANNOTATION));
   if (kept.length > 0) copy.metadata.managedFields = kept;
   else delete copy.metadata.managedFields;
-  if (group !== "archived") delete copy.metadata.annotations?.[LAST_APPLIED_ANNOTATION];
+  if (group !== "sealedFromCache") delete copy.metadata.annotations?.[LAST_APPLIED_ANNOTATION];
+  const spec = copy.spec as Record<string, unknown> | undefined;
+  if (group === "deploymentTasks" && spec !== undefined) {
+    delete spec.description;
+    for (const item of spec.checklist as Record<string, unknown>[]) delete item.description;
+  }
   const status = copy.status as Record<string, unknown> | undefined;
   if (group === "argoCDApplications" && status !== undefined) {
     for (const key of ["resources", "summary", "history"]) delete status[key];
@@ -250,7 +288,7 @@ function expected(name: keyof Informers, object: KubeObject): KubeObject {
   return copy;
 }
 
-describe("what each cached kind keeps (ADR 0034, ADR 0051)", () => {
+describe("what each cached kind keeps (ADR 0034, 0051, 0058)", () => {
   for (const [name, object] of Object.entries(full) as [keyof Informers, KubeObject][]) {
     it(`keeps all of a ${object.kind} but what its trimming names, value for value`, () => {
       const given = structuredClone(object);
@@ -260,13 +298,41 @@ describe("what each cached kind keeps (ADR 0034, ADR 0051)", () => {
     });
   }
 
-  it("keeps the archived kinds' metadata as the archive documents hold it (all but managedFields)", () => {
-    for (const name of ["releases", "changeRequests", "approvals", "deploymentTasks"] as const) {
-      assert.equal(cachedKinds[name], "archived");
-      const cached = cacheTrimming.archived(structuredClone(full[name]));
-      const { managedFields: _dropped, ...metadata } = full[name].metadata;
-      assert.deepEqual(cached.metadata, metadata);
+  it("keeps the Approvals' metadata as a change's archive document holds it (all but managedFields)", () => {
+    assert.equal(cachedKinds.approvals, "sealedFromCache");
+    const cached = cacheTrimming.sealedFromCache(structuredClone(full.approvals));
+    const { managedFields: _dropped, ...metadata } = full.approvals.metadata;
+    assert.deepEqual(cached.metadata, metadata);
+  });
+
+  it("keeps the status of every kind whole: a pass that changes nothing compares it and writes nothing", () => {
+    for (const name of ["releases", "changeRequests", "deploymentTasks", "approvals"] as const) {
+      const cached = cacheTrimming[cachedKinds[name]](structuredClone(full[name]));
+      assert.deepEqual(cached.status, full[name].status, name);
     }
+  });
+
+  it("keeps a spec every reader parses with the kind's own schema, to the same value but for what it drops", () => {
+    const specs = [
+      ["releases", ReleaseSpec],
+      ["changeRequests", ChangeRequestSpec],
+      ["deploymentTasks", DeploymentTaskSpec],
+    ] as const;
+    for (const [name, schema] of specs) {
+      const cached = cacheTrimming[cachedKinds[name]](structuredClone(full[name]));
+      const fromCache = schema.safeParse(cached.spec);
+      assert.ok(fromCache.success, `${name}: ${fromCache.error?.message ?? ""}`);
+      assert.deepEqual(fromCache.data, schema.parse(expected(name, full[name]).spec), name);
+    }
+    const task = cacheTrimming.deploymentTasks(structuredClone(full.deploymentTasks)).spec as {
+      description?: string;
+      checklist: { description?: string }[];
+    };
+    assert.equal(task.description, undefined);
+    assert.deepEqual(
+      task.checklist.map((item) => item.description),
+      [undefined, undefined],
+    );
   });
 
   it("has an object for every informer", () => {

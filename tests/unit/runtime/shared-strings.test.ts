@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { MAX_SHARED_STRING_LENGTH, shareStrings } from "../../../src/runtime/informer/shared-strings.js";
+import {
+  MAX_SHARED_STRING_LENGTH,
+  SHARED_EMPTY_LIST,
+  shareStrings,
+} from "../../../src/runtime/informer/shared-strings.js";
 
 /** An object as JSON.parse gives it: nested objects, lists of strings and of objects, numbers, booleans, nulls. */
 function parsed(): Record<string, unknown> {
@@ -34,13 +38,31 @@ function parsed(): Record<string, unknown> {
   ) as Record<string, unknown>;
 }
 
-describe("shareStrings (ADR 0051)", () => {
+describe("shareStrings (ADR 0051, 0058)", () => {
   it("leaves the object deep-equal to what it was, and returns it", () => {
     const object = parsed();
     const before = structuredClone(object);
     assert.equal(shareStrings(object), object);
     assert.deepEqual(object, before);
     assert.deepEqual(Object.keys(object.spec as object), Object.keys(before.spec as object), "keys in order");
+  });
+
+  it("makes every empty list, in objects and in lists, the one frozen empty list (ADR 0058)", () => {
+    const object = shareStrings(
+      JSON.parse('{"a":[],"b":{"c":[]},"d":[[],["x"]],"e":["y"]}') as Record<string, unknown>,
+    );
+    assert.deepEqual(object, { a: [], b: { c: [] }, d: [[], ["x"]], e: ["y"] });
+    const { a, b, d, e } = object as { a: unknown; b: { c: unknown }; d: unknown[]; e: unknown[] };
+    assert.equal(a, SHARED_EMPTY_LIST);
+    assert.equal(b.c, SHARED_EMPTY_LIST);
+    assert.equal(d[0], SHARED_EMPTY_LIST);
+    assert.notEqual(e, SHARED_EMPTY_LIST, "a list with items is kept");
+    assert.ok(Object.isFrozen(SHARED_EMPTY_LIST));
+    assert.throws(() => (a as unknown[]).push(1), TypeError, "no reader can add to the shared list");
+    assert.deepEqual(SHARED_EMPTY_LIST, []);
+    const frozen = Object.freeze({ list: [] as unknown[] });
+    shareStrings(frozen);
+    assert.notEqual(frozen.list, SHARED_EMPTY_LIST, "a frozen object is not written to");
   });
 
   it("keeps strings that look like property names of Object.prototype or array indexes as they were", () => {
