@@ -10,6 +10,48 @@ export class DashboardConfigError extends Error {
 }
 
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/;
+
+/**
+ * The repeated `--cluster NAME=KUBECONFIG` flags and `--cluster-same-token NAMES` (ADR 0057): each a distinct name,
+ * none the home cluster's, each same-token name one of them. A malformed flag names itself and the fix.
+ */
+export function parseClusterFlags(
+  flags: readonly string[],
+  sameToken: readonly string[],
+  home: string,
+): { name: string; kubeconfig: string; sameToken: boolean }[] {
+  const clusters = flags.map((flag) => {
+    const at = flag.indexOf("=");
+    const name = at < 0 ? "" : flag.slice(0, at);
+    const kubeconfig = at < 0 ? "" : flag.slice(at + 1);
+    if (!CLUSTER_NAME.test(name) || kubeconfig === "") {
+      throw new DashboardConfigError(
+        `--cluster ${JSON.stringify(flag)} is not NAME=KUBECONFIG; write for example --cluster ` +
+          'eu-west=/etc/stagegate/clusters/eu-west.kubeconfig (NAME: lower-case letters, digits and "-", at most 32).',
+      );
+    }
+    if (name === home) {
+      throw new DashboardConfigError(
+        `--cluster ${name}=... names the home cluster (--home-cluster ${home}); give the other cluster another name.`,
+      );
+    }
+    return { name, kubeconfig, sameToken: sameToken.includes(name) };
+  });
+  const seen = new Set<string>();
+  for (const { name } of clusters) {
+    if (seen.has(name))
+      throw new DashboardConfigError(`--cluster ${name}=... is given twice; name each cluster once.`);
+    seen.add(name);
+  }
+  const unknown = sameToken.find((name) => !seen.has(name));
+  if (unknown !== undefined) {
+    throw new DashboardConfigError(
+      `--cluster-same-token names "${unknown}", which no --cluster NAME=KUBECONFIG configures; add that flag or drop the name.`,
+    );
+  }
+  return clusters;
+}
 
 /** The dashboard's configuration, parsed once at start from its flags. */
 export const DashboardConfig = z.object({
@@ -66,6 +108,10 @@ export const DashboardConfig = z.object({
     .int()
     .min(1, "--token-recheck must be at least 1s")
     .max(3_600, "--token-recheck must be at most 1h"),
+  homeCluster: z
+    .string()
+    .regex(CLUSTER_NAME, '--home-cluster must be a cluster name: lower-case letters, digits and "-"'),
+  clusters: z.array(z.object({ name: z.string(), kubeconfig: z.string(), sameToken: z.boolean() })),
   logLevel: z.enum(["debug", "info", "warn", "error"], {
     error: "--log-level must be debug, info, warn or error",
   }),
@@ -90,6 +136,10 @@ export function dashboardHelp(): string {
     "  --proxy-address HOST:PORT  also serve an authenticating proxy here, over mutual TLS (ADR 0043)",
     "  --proxy-client-ca FILE     the CA (PEM) that signs the proxy's client certificate",
     "  --proxy-allowed-names A,B  the common names a proxy certificate may have",
+    "  --home-cluster NAME   what pages call the cluster people sign in to (default home)",
+    "  --cluster NAME=FILE   also show another cluster, its API server address and CA from FILE (no credentials",
+    "                        are read from it); repeat for more clusters (ADR 0057)",
+    "  --cluster-same-token A,B  try a person's sign-in token on these clusters too (same OIDC issuer)",
     "  --token-recheck DUR   how often open sessions' tokens are reviewed again (default 1m)",
     "  --log-level LEVEL     debug, info, warn or error (default info)",
   ].join("\n");
@@ -97,7 +147,7 @@ export function dashboardHelp(): string {
 
 /** Parses the flags once; an unknown or malformed flag is a {@link DashboardConfigError} naming it. */
 export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     values = parseArgs({
       args: [...argv],
@@ -114,6 +164,9 @@ export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
         "proxy-client-ca": { type: "string" },
         "proxy-allowed-names": { type: "string" },
         "log-level": { type: "string", default: "info" },
+        "home-cluster": { type: "string", default: "home" },
+        cluster: { type: "string", multiple: true, default: [] },
+        "cluster-same-token": { type: "string", default: "" },
       },
       strict: true,
       allowPositionals: false,
@@ -143,6 +196,20 @@ export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
     throw new DashboardConfigError("--token-recheck must be a duration such as 1m or 30s.");
   }
   const certDir = String(values["cert-dir"]);
+  const homeCluster = String(values["home-cluster"]);
+  if (!CLUSTER_NAME.test(homeCluster)) {
+    throw new DashboardConfigError(
+      `--home-cluster ${JSON.stringify(homeCluster)} is not a cluster name; write lower-case letters, digits and "-", at most 32.`,
+    );
+  }
+  const clusters = parseClusterFlags(
+    (values.cluster as string[] | undefined) ?? [],
+    String(values["cluster-same-token"])
+      .split(",")
+      .map((n) => n.trim())
+      .filter((n) => n !== ""),
+    homeCluster,
+  );
   const parsed = DashboardConfig.safeParse({
     kubeconfig: values.kubeconfig,
     address: values.address,
@@ -169,6 +236,8 @@ export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
       values["audit-feed-url"] === undefined
         ? undefined
         : { url: values["audit-feed-url"], caFile: values["audit-feed-ca"] },
+    homeCluster,
+    clusters,
     logLevel: values["log-level"],
   });
   if (!parsed.success) {
