@@ -43,7 +43,10 @@ async function main(argv: string[]): Promise<void> {
   // Each other cluster's address and CA, read once at start (never credentials): a bad file stops the start.
   const clusters = {
     home: config.homeCluster,
-    extra: config.clusters.map((c) => readClusterEndpoint(c.name, c.kubeconfig, c.sameToken)),
+    extra: config.clusters.map((c) => ({
+      ...readClusterEndpoint(c.name, c.kubeconfig, c.sameToken),
+      ...(c.namespaces === undefined ? {} : { namespaces: c.namespaces }),
+    })),
   };
   const own = KubeClient.fromKubeConfig(credentials);
   const dashboard = await startDashboard({

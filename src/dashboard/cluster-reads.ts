@@ -9,7 +9,13 @@ export interface ClusterView {
   cluster: string;
   home: boolean;
   session: Session;
+  /** This cluster's namespaces for people who may not list every namespace; none: the dashboard's `--namespaces`. */
+  fallbackNamespaces?: readonly string[];
 }
+
+/** The namespaces to fall back to on the view's cluster. */
+export const fallbackOn = (view: ClusterView, dashboard: readonly string[]): readonly string[] =>
+  view.fallbackNamespaces ?? dashboard;
 
 /** A cluster the person is not signed in to, and why, for the page's "add a token" form. */
 export interface NotSignedIn {
@@ -29,13 +35,14 @@ const notTried = (cluster: string): string =>
   `You are not signed in to cluster ${cluster}; add a token that cluster accepts to see and act on its releases.`;
 
 /** The session acting on another cluster with that cluster's client and identity; the audit feed is the home's only. */
-export function viewOn(session: Session, cluster: string): ClusterView | undefined {
-  const access = session.clusters.get(cluster);
+export function viewOn(session: Session, endpoint: ClusterEndpoint): ClusterView | undefined {
+  const access = session.clusters.get(endpoint.name);
   if (access?.state !== "signed-in") return undefined;
   return {
-    cluster,
+    cluster: endpoint.name,
     home: false,
     session: { ...session, client: access.client, identity: access.identity, feed: undefined },
+    ...(endpoint.namespaces === undefined ? {} : { fallbackNamespaces: endpoint.namespaces }),
   };
 }
 
@@ -82,7 +89,7 @@ export async function acrossClusters<T>(
       if (failed !== undefined) notices.push(failed);
     }
     const access = session.clusters.get(endpoint.name);
-    const view = viewOn(session, endpoint.name);
+    const view = viewOn(session, endpoint);
     if (view === undefined) {
       notSignedIn.push({
         cluster: endpoint.name,
@@ -131,10 +138,9 @@ export function namedView(
   const home = clusters?.home ?? "home";
   if (cluster === undefined || cluster === "" || cluster === home)
     return { cluster: home, home: true, session };
-  if (!(clusters?.extra ?? []).some((endpoint) => endpoint.name === cluster)) {
-    throw new UnknownClusterError(cluster, clusters);
-  }
-  const view = viewOn(session, cluster);
+  const endpoint = (clusters?.extra ?? []).find((e) => e.name === cluster);
+  if (endpoint === undefined) throw new UnknownClusterError(cluster, clusters);
+  const view = viewOn(session, endpoint);
   if (view === undefined) {
     const access = session.clusters.get(cluster);
     throw new ClusterSignInNeeded(cluster, access?.state === "refused" ? access.message : notTried(cluster));

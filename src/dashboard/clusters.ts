@@ -15,6 +15,8 @@ export interface ClusterEndpoint {
   /** The API server's address and CA, with no credentials: {@link bearerCredentials} adds a person's token. */
   server: KubeCredentials;
   sameToken: boolean;
+  /** Where to look on this cluster for a person who may not list every namespace (`--cluster-namespaces`). */
+  namespaces?: readonly string[];
 }
 
 /** The clusters of one dashboard: the home cluster (sign-in, TokenReview) by name, and the others in flag order. */

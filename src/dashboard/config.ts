@@ -12,43 +12,77 @@ export class DashboardConfigError extends Error {
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/;
 
+/** One other cluster as the flags give it (ADR 0057). */
+export interface ClusterFlag {
+  name: string;
+  kubeconfig: string;
+  sameToken: boolean;
+  namespaces?: string[];
+}
+
+/** Splits `NAME=VALUE`; undefined when the name is not a cluster name or the value is empty. */
+function namedValue(flag: string): { name: string; value: string } | undefined {
+  const at = flag.indexOf("=");
+  const name = at < 0 ? "" : flag.slice(0, at);
+  const value = at < 0 ? "" : flag.slice(at + 1);
+  return CLUSTER_NAME.test(name) && value !== "" ? { name, value } : undefined;
+}
+
 /**
- * The repeated `--cluster NAME=KUBECONFIG` flags and `--cluster-same-token NAMES` (ADR 0057): each a distinct name,
- * none the home cluster's, each same-token name one of them. A malformed flag names itself and the fix.
+ * The repeated `--cluster NAME=KUBECONFIG` and `--cluster-namespaces NAME=A,B` flags and `--cluster-same-token
+ * NAMES` (ADR 0057): each cluster named once, none the home cluster's, every other flag naming a configured one. A
+ * malformed flag names itself and the fix.
  */
-export function parseClusterFlags(
-  flags: readonly string[],
-  sameToken: readonly string[],
-  home: string,
-): { name: string; kubeconfig: string; sameToken: boolean }[] {
-  const clusters = flags.map((flag) => {
-    const at = flag.indexOf("=");
-    const name = at < 0 ? "" : flag.slice(0, at);
-    const kubeconfig = at < 0 ? "" : flag.slice(at + 1);
-    if (!CLUSTER_NAME.test(name) || kubeconfig === "") {
+export function parseClusterFlags(flags: {
+  clusters: readonly string[];
+  namespaces: readonly string[];
+  sameToken: readonly string[];
+  home: string;
+}): ClusterFlag[] {
+  const clusters: ClusterFlag[] = flags.clusters.map((flag) => {
+    const parsed = namedValue(flag);
+    if (parsed === undefined) {
       throw new DashboardConfigError(
         `--cluster ${JSON.stringify(flag)} is not NAME=KUBECONFIG; write for example --cluster ` +
           'eu-west=/etc/stagegate/clusters/eu-west.kubeconfig (NAME: lower-case letters, digits and "-", at most 32).',
       );
     }
-    if (name === home) {
+    if (parsed.name === flags.home) {
       throw new DashboardConfigError(
-        `--cluster ${name}=... names the home cluster (--home-cluster ${home}); give the other cluster another name.`,
+        `--cluster ${parsed.name}=... names the home cluster (--home-cluster ${flags.home}); give the other cluster another name.`,
       );
     }
-    return { name, kubeconfig, sameToken: sameToken.includes(name) };
+    return { name: parsed.name, kubeconfig: parsed.value, sameToken: flags.sameToken.includes(parsed.name) };
   });
-  const seen = new Set<string>();
-  for (const { name } of clusters) {
-    if (seen.has(name))
-      throw new DashboardConfigError(`--cluster ${name}=... is given twice; name each cluster once.`);
-    seen.add(name);
+  const byName = new Map<string, ClusterFlag>();
+  for (const cluster of clusters) {
+    if (byName.has(cluster.name)) {
+      throw new DashboardConfigError(`--cluster ${cluster.name}=... is given twice; name each cluster once.`);
+    }
+    byName.set(cluster.name, cluster);
   }
-  const unknown = sameToken.find((name) => !seen.has(name));
+  const unknown = flags.sameToken.find((name) => !byName.has(name));
   if (unknown !== undefined) {
     throw new DashboardConfigError(
       `--cluster-same-token names "${unknown}", which no --cluster NAME=KUBECONFIG configures; add that flag or drop the name.`,
     );
+  }
+  for (const flag of flags.namespaces) {
+    const parsed = namedValue(flag);
+    const namespaces = (parsed?.value ?? "").split(",").map((n) => n.trim());
+    if (parsed === undefined || namespaces.some((n) => !NAMESPACE.test(n))) {
+      throw new DashboardConfigError(
+        `--cluster-namespaces ${JSON.stringify(flag)} is not NAME=NAMESPACE,NAMESPACE; write for example ` +
+          "--cluster-namespaces eu-west=payments,checkout.",
+      );
+    }
+    const cluster = byName.get(parsed.name);
+    if (cluster === undefined) {
+      throw new DashboardConfigError(
+        `--cluster-namespaces names "${parsed.name}", which no --cluster NAME=KUBECONFIG configures; add that flag or drop this one.`,
+      );
+    }
+    cluster.namespaces = [...(cluster.namespaces ?? []), ...namespaces];
   }
   return clusters;
 }
@@ -111,7 +145,14 @@ export const DashboardConfig = z.object({
   homeCluster: z
     .string()
     .regex(CLUSTER_NAME, '--home-cluster must be a cluster name: lower-case letters, digits and "-"'),
-  clusters: z.array(z.object({ name: z.string(), kubeconfig: z.string(), sameToken: z.boolean() })),
+  clusters: z.array(
+    z.object({
+      name: z.string(),
+      kubeconfig: z.string(),
+      sameToken: z.boolean(),
+      namespaces: z.array(z.string()).optional(),
+    }),
+  ),
   logLevel: z.enum(["debug", "info", "warn", "error"], {
     error: "--log-level must be debug, info, warn or error",
   }),
@@ -139,6 +180,8 @@ export function dashboardHelp(): string {
     "  --home-cluster NAME   what pages call the cluster people sign in to (default home)",
     "  --cluster NAME=FILE   also show another cluster, its API server address and CA from FILE (no credentials",
     "                        are read from it); repeat for more clusters (ADR 0057)",
+    "  --cluster-namespaces NAME=A,B  that cluster's namespaces for people who may not list every namespace",
+    "                        (default: --namespaces)",
     "  --cluster-same-token A,B  try a person's sign-in token on these clusters too (same OIDC issuer)",
     "  --token-recheck DUR   how often open sessions' tokens are reviewed again (default 1m)",
     "  --log-level LEVEL     debug, info, warn or error (default info)",
@@ -166,6 +209,7 @@ export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
         "log-level": { type: "string", default: "info" },
         "home-cluster": { type: "string", default: "home" },
         cluster: { type: "string", multiple: true, default: [] },
+        "cluster-namespaces": { type: "string", multiple: true, default: [] },
         "cluster-same-token": { type: "string", default: "" },
       },
       strict: true,
@@ -202,14 +246,15 @@ export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
       `--home-cluster ${JSON.stringify(homeCluster)} is not a cluster name; write lower-case letters, digits and "-", at most 32.`,
     );
   }
-  const clusters = parseClusterFlags(
-    (values.cluster as string[] | undefined) ?? [],
-    String(values["cluster-same-token"])
+  const clusters = parseClusterFlags({
+    clusters: (values.cluster as string[] | undefined) ?? [],
+    namespaces: (values["cluster-namespaces"] as string[] | undefined) ?? [],
+    sameToken: String(values["cluster-same-token"])
       .split(",")
       .map((n) => n.trim())
       .filter((n) => n !== ""),
-    homeCluster,
-  );
+    home: homeCluster,
+  });
   const parsed = DashboardConfig.safeParse({
     kubeconfig: values.kubeconfig,
     address: values.address,

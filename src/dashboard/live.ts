@@ -4,7 +4,7 @@ import type { WatchHandle } from "../runtime/kube/client.js";
 import type { Logger } from "../runtime/logging.js";
 import { describeApiError } from "../cli/errors.js";
 import { BoardRelease, releaseRow, rowId, type RowCluster } from "./board-view.js";
-import type { ClusterView } from "./cluster-reads.js";
+import { fallbackOn, type ClusterView } from "./cluster-reads.js";
 import { dashboardResources, rowCluster, type PageContext } from "./pages.js";
 import type { PageFilter } from "./query.js";
 import { matchesSelector } from "./selector.js";
@@ -73,7 +73,7 @@ export async function streamBoard(
   try {
     visible = await listVisible(session.client, dashboardResources.release, BoardRelease, {
       namespaces: filter.namespaces,
-      fallbackNamespaces: ctx.fallbackNamespaces,
+      fallbackNamespaces: fallbackOn(view, ctx.fallbackNamespaces),
       labelSelector: filter.selector,
     });
   } catch (error) {

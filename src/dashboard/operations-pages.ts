@@ -1,5 +1,5 @@
 import { releaseHref } from "./board-view.js";
-import { acrossClusters, clusterNotices } from "./cluster-reads.js";
+import { acrossClusters, clusterNotices, fallbackOn, type ClusterView } from "./cluster-reads.js";
 import { DeploymentsRelease, recentDeployments, rollbackLines, unapprovedLines } from "./deployments-view.js";
 import { overdueTasks, stalledTasks } from "./overdue-view.js";
 import { dashboardResources, layout, rowCluster, type Page, type PageContext } from "./pages.js";
@@ -9,10 +9,10 @@ import { templates } from "./templates.js";
 import { listVisible, type VisibleQuery } from "./visible.js";
 import { WaitingTaskObject } from "./waiting-view.js";
 
-function visibleQuery(filter: PageFilter, ctx: PageContext): VisibleQuery {
+function visibleQuery(filter: PageFilter, ctx: PageContext, view: ClusterView): VisibleQuery {
   return {
     namespaces: filter.namespaces,
-    fallbackNamespaces: ctx.fallbackNamespaces,
+    fallbackNamespaces: fallbackOn(view, ctx.fallbackNamespaces),
     labelSelector: filter.selector,
   };
 }
@@ -27,7 +27,7 @@ export async function overduePage(session: Session, filter: PageFilter, ctx: Pag
       view.session.client,
       dashboardResources.deploymentTask,
       WaitingTaskObject,
-      visibleQuery(filter, ctx),
+      visibleQuery(filter, ctx, view),
     );
     const cluster = rowCluster(ctx, view) === undefined ? {} : { cluster: view.cluster };
     return {
@@ -51,8 +51,8 @@ export async function overduePage(session: Session, filter: PageFilter, ctx: Pag
 
 /** Recent deployments, rollbacks and unapproved deployments, from what the operator recorded, read as the user. */
 export async function deploymentsPage(session: Session, filter: PageFilter, ctx: PageContext): Promise<Page> {
-  const query = visibleQuery(filter, ctx);
   const reads = await acrossClusters(session, ctx.clusters, async (view) => {
+    const query = visibleQuery(filter, ctx, view);
     const { client } = view.session;
     const releases = await listVisible(client, dashboardResources.release, DeploymentsRelease, query);
     const tasks = await listVisible(client, dashboardResources.deploymentTask, WaitingTaskObject, query);

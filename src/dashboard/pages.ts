@@ -18,6 +18,7 @@ import {
 import {
   acrossClusters,
   clusterNotices,
+  fallbackOn,
   namedView,
   type ClusterView,
   type NotSignedIn,
@@ -131,7 +132,7 @@ export async function boardPage(session: Session, filter: PageFilter, ctx: PageC
   const reads = await acrossClusters(session, ctx.clusters, async (view) => {
     const visible = await listVisible(view.session.client, dashboardResources.release, BoardRelease, {
       namespaces: filter.namespaces,
-      fallbackNamespaces: ctx.fallbackNamespaces,
+      fallbackNamespaces: fallbackOn(view, ctx.fallbackNamespaces),
       labelSelector: filter.selector,
     });
     return {
@@ -161,14 +162,14 @@ export async function boardPage(session: Session, filter: PageFilter, ctx: PageC
  * group or a coordination role (the Environments' roles are read only when a task names a Role owner).
  */
 export async function waitingPage(session: Session, filter: PageFilter, ctx: PageContext): Promise<Page> {
-  const query = {
-    namespaces: filter.namespaces,
-    fallbackNamespaces: ctx.fallbackNamespaces,
-    labelSelector: filter.selector,
-  };
   // On each cluster, as whom that cluster says the person is: eligibility and ownership are judged by that name.
   const reads = await acrossClusters(session, ctx.clusters, async (view) => {
     const { client, identity } = view.session;
+    const query = {
+      namespaces: filter.namespaces,
+      fallbackNamespaces: fallbackOn(view, ctx.fallbackNamespaces),
+      labelSelector: filter.selector,
+    };
     const approvals = await listVisible(client, dashboardResources.approval, ApprovalObject, query);
     const tasks = await listVisible(client, dashboardResources.deploymentTask, WaitingTaskObject, query);
     const byRole = tasks.items.some((task) =>

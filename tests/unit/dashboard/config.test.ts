@@ -32,6 +32,7 @@ describe("parseDashboardConfig", () => {
       "--cluster",
       "ap-south=/etc/clusters/ap=south.kubeconfig",
       "--cluster-same-token=us-east",
+      "--cluster-namespaces=us-east=payments, checkout",
     ]);
     assert.deepEqual(config, {
       kubeconfig: "/k",
@@ -49,7 +50,12 @@ describe("parseDashboardConfig", () => {
       },
       homeCluster: "eu-central",
       clusters: [
-        { name: "us-east", kubeconfig: "/etc/clusters/us-east.kubeconfig", sameToken: true },
+        {
+          name: "us-east",
+          kubeconfig: "/etc/clusters/us-east.kubeconfig",
+          sameToken: true,
+          namespaces: ["payments", "checkout"],
+        },
         { name: "ap-south", kubeconfig: "/etc/clusters/ap=south.kubeconfig", sameToken: false },
       ],
       logLevel: "debug",
@@ -77,6 +83,12 @@ describe("parseDashboardConfig", () => {
     [["--cluster=home=/b"], /--cluster home=\.\.\. names the home cluster \(--home-cluster home\)/],
     [["--cluster=b=/b", "--cluster=b=/c"], /--cluster b=\.\.\. is given twice/],
     [["--cluster=b=/b", "--cluster-same-token=c"], /--cluster-same-token names "c", which no --cluster/],
+    [
+      ["--cluster=b=/b", "--cluster-namespaces=b"],
+      /--cluster-namespaces "b" is not NAME=NAMESPACE,NAMESPACE/,
+    ],
+    [["--cluster=b=/b", "--cluster-namespaces=b=Team_A"], /--cluster-namespaces "b=Team_A" is not NAME=/],
+    [["--cluster=b=/b", "--cluster-namespaces=c=x"], /--cluster-namespaces names "c", which no --cluster/],
     [["--home-cluster=Home"], /--home-cluster "Home" is not a cluster name/],
     [["--proxy-address=:8444", "--proxy-client-ca=/ca"], /--proxy-address needs --proxy-allowed-names/],
     [["--proxy-client-ca=/ca"], /--proxy-client-ca needs --proxy-address/],
