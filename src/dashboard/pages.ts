@@ -85,6 +85,8 @@ export function layout(
   session: Session | undefined,
   extra: {
     live?: LiveStream[];
+    /** The body shows the live status lines itself (the board, under its notices). */
+    liveInBody?: boolean;
     notSignedIn?: NotSignedIn[];
     onBoard?: boolean;
     onWaiting?: boolean;
@@ -140,17 +142,19 @@ export async function boardPage(session: Session, filter: PageFilter, ctx: PageC
       notices: clusterNotices(ctx.clusters, view, visible.notices),
     };
   });
+  const live = reads.results.map((r) => liveStream(filter, r.view));
   const body = templates.board({
     rows: reads.results.flatMap((r) => r.value.rows).sort(byPlace),
     notices: [...reads.results.flatMap((r) => r.value.notices), ...reads.notices],
     namespace: filter.namespaces.join(","),
     selector: filter.selector,
+    live,
   });
-  const live = reads.results.map((r) => liveStream(filter, r.view));
   return {
     status: 200,
     html: layout("Pipeline board", body, session, {
       live,
+      liveInBody: true,
       onBoard: true,
       notSignedIn: reads.notSignedIn,
     }),
@@ -226,7 +230,9 @@ export async function releasePage(
     notices.push(describeApiError(error, `list the Events of release "${name}"`));
   }
   const place = rowCluster(ctx, view);
+  const live = [liveStream({ namespaces: [namespace], selector: "", requirements: [] }, view)];
   const body = templates.release({
+    live,
     row: releaseRow(release, place),
     retroHref: releaseHref(namespace, name, place, "/retro"),
     times: environmentTimes(release),
@@ -234,6 +240,5 @@ export async function releasePage(
     events: eventLines(events, release.metadata.uid),
     notices,
   });
-  const live = [liveStream({ namespaces: [namespace], selector: "", requirements: [] }, view)];
-  return { status: 200, html: layout(`Release ${name}`, body, home, { live }) };
+  return { status: 200, html: layout(`Release ${name}`, body, home, { live, liveInBody: true }) };
 }

@@ -42,13 +42,16 @@ const LAYOUT = `<!doctype html>
   <input id="cluster-token-{{cluster}}" name="token" type="password" autocomplete="off" required>
   <button type="submit">Sign in to {{cluster}}</button>
 </form></section>{{/each}}
-{{#each live}}<p id="{{statusId}}" class="meta" role="status" aria-live="polite" data-live="{{url}}"{{#if cluster}} data-cluster="{{cluster}}"{{/if}}>{{#if cluster}}Cluster {{cluster}}: {{/if}}Live updates connecting…</p>{{/each}}
+{{#unless liveInBody}}{{> liveStatus}}{{/unless}}
 {{{body}}}
 </main>
 {{#if live}}<script type="module" src="/static/live.js"></script>{{/if}}
 </body>
 </html>
 `;
+
+// One status line per live stream (per cluster), each carrying its stream's URL for /static/live.js.
+const LIVE_STATUS = `{{#each live}}<p id="{{statusId}}" class="meta" role="status" aria-live="polite" data-live="{{url}}"{{#if cluster}} data-cluster="{{cluster}}"{{/if}}>{{#if cluster}}Cluster {{cluster}}: {{/if}}Live updates connecting…</p>{{/each}}`;
 
 const NOTICES = `{{#each notices}}<p class="notice" role="status"><span aria-hidden="true">⚠ </span>{{this}}</p>{{/each}}`;
 
@@ -82,6 +85,7 @@ const filterForm = (action: string): string => `<form class="filter" method="get
 const BOARD = `<h1>Pipeline board</h1>
 ${filterForm("/")}
 ${NOTICES}
+{{> liveStatus}}
 <table class="board">
   <caption>{{rows.length}} release(s), one row each; each environment shows its state and the gate's reasons.</caption>
   <thead><tr><th scope="col">Release</th><th scope="col">Environments in pipeline order</th></tr></thead>
@@ -122,6 +126,7 @@ ${NOTICES}
 const RELEASE = `<h1>Release {{row.name}}</h1>
 <p class="meta">{{#if row.cluster}}Cluster {{row.cluster}} · {{/if}}Namespace {{row.namespace}}{{#if row.version}} · version {{row.version}}{{/if}}{{#if row.dimensions}} · {{row.dimensions}}{{/if}}</p>
 <p><a id="retro-link" href="{{retroHref}}">Timeline and retrospective</a> <span class="meta">(from the verified audit trail)</span></p>
+{{> liveStatus}}
 ${NOTICES}
 <h2>Environments</h2>
 <table class="board"><tbody>{{> row row=row}}</tbody></table>
@@ -205,6 +210,7 @@ const RESULT = `<h1>{{heading}}</h1>
 const handlebars = Handlebars.create();
 handlebars.registerPartial("row", ROW);
 handlebars.registerPartial("decide", DECIDE_FORM);
+handlebars.registerPartial("liveStatus", LIVE_STATUS);
 
 const compile = (source: string): HandlebarsTemplateDelegate =>
   handlebars.compile(source, { noEscape: false, knownHelpersOnly: true });
