@@ -18,6 +18,7 @@ import { KubeClient } from "../../src/runtime/kube/client.js";
 import { builtin, type ResourceType } from "../../src/runtime/kube/resource.js";
 import { startLocalCluster, type LocalCluster } from "../../hack/local-cluster/index.js";
 import { createWebhookTls, writeOperatorCertDir } from "../../hack/local-cluster/webhook-tls.js";
+import { kubeconfigPath } from "../support/cluster.js";
 import { coreResources } from "../support/core-resources.js";
 import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
 import { releaseSpec } from "../support/release-world.js";
@@ -145,6 +146,8 @@ describe("the dashboard across two clusters, in headless Chromium against two re
   let eastApprover: { token: string; username: string };
   let eastViewerToken: string;
   let stopDashboard: () => Promise<void> = () => Promise.resolve();
+  /** The dashboard's own kubeconfig, address and certificates: for a second dashboard of another configuration. */
+  let ownArgs: string[] = [];
   const cleanups: (() => Promise<unknown>)[] = [];
   const eastTeam = "east-team";
   const eastPeople = "east-people";
@@ -213,13 +216,9 @@ describe("the dashboard across two clusters, in headless Chromium against two re
     cleanups.push(() => tls.remove());
     const certDir = await writeOperatorCertDir(tls, path.join(dir, "certs"));
     const kubeconfig = await dashboardKubeconfig(dir, await requestToken(homeAdmin, people, "dashboard"));
+    ownArgs = ["--kubeconfig", kubeconfig, "--address", "127.0.0.1:0", "--cert-dir", certDir];
     const dashboard = await startDashboardProcess([
-      "--kubeconfig",
-      kubeconfig,
-      "--address",
-      "127.0.0.1:0",
-      "--cert-dir",
-      certDir,
+      ...ownArgs,
       "--namespaces",
       homeNs,
       "--home-cluster",
@@ -251,6 +250,37 @@ describe("the dashboard across two clusters, in headless Chromium against two re
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     eastAdmin?.close();
     homeAdmin?.close();
+  });
+
+  it("with --cluster-same-token, a cluster that accepts the sign-in token is signed in without a form", async () => {
+    // "mirror" is the home API server under a second name: it accepts the home token, as clusters sharing an OIDC
+    // issuer do. Its kubeconfig is home's admin one: still only its address and CA are read.
+    const mirror = await startDashboardProcess([
+      ...ownArgs,
+      "--namespaces",
+      homeNs,
+      "--cluster",
+      `mirror=${kubeconfigPath("admin")}`,
+      "--cluster-same-token",
+      "mirror",
+    ]);
+    try {
+      const { context, page } = await signIn(browser, `https://127.0.0.1:${mirror.port}`, homeReader.token);
+      assert.equal(await page.$("#cluster-sign-in-mirror"), null, "no form: the same token was accepted");
+      assert.equal((await page.$(`[id="release:${homeNs}/home-1"]`)) === null, false);
+      assert.equal((await page.$(`[id="release@mirror:${homeNs}/home-1"]`)) === null, false);
+      // Only what the reader's own token allows there: the same one release, and the same refusal to list every
+      // namespace (the admin credentials in the file would have listed them all).
+      assert.deepEqual(await rowNames(page), [`${homeNs}/home-1`, `${homeNs}/home-1`]);
+      assert.match(await page.content(), /Cluster mirror: You may not list releases in every namespace/);
+      await page.waitForFunction(
+        `document.getElementById("live-status-mirror")?.textContent?.startsWith("Cluster mirror: Live:")`,
+      );
+      await context.close();
+    } finally {
+      mirror.child.kill("SIGTERM");
+      await new Promise((resolve) => mirror.child.once("exit", resolve));
+    }
   });
 
   it("a malformed --cluster flag stops the start, naming the flag and the fix", async () => {
