@@ -41,7 +41,14 @@ export function viewOn(session: Session, endpoint: ClusterEndpoint): ClusterView
   return {
     cluster: endpoint.name,
     home: false,
-    session: { ...session, client: access.client, identity: access.identity, feed: undefined },
+    // The view's closers are the cluster's: its streams end when the access ends (and with the session).
+    session: {
+      ...session,
+      client: access.client,
+      identity: access.identity,
+      feed: undefined,
+      closers: access.closers,
+    },
     ...(endpoint.namespaces === undefined ? {} : { fallbackNamespaces: endpoint.namespaces }),
   };
 }
@@ -55,7 +62,13 @@ async function trySameToken(session: Session, endpoint: ClusterEndpoint): Promis
   const client = session.sameTokenOn(endpoint.server);
   try {
     const identity = await reviewSelf(client);
-    session.clusters.set(endpoint.name, { state: "signed-in", client, identity, via: "same token" });
+    session.clusters.set(endpoint.name, {
+      state: "signed-in",
+      client,
+      identity,
+      via: "same token",
+      closers: new Set(),
+    });
     return undefined;
   } catch (error) {
     client.close();

@@ -33,7 +33,7 @@ import { userClient } from "./user-client.js";
 import { reviewSelf } from "../runtime/kube/self-review.js";
 import { ClusterSignInNeeded, UnknownClusterError, namedView } from "./cluster-reads.js";
 import type { ClusterDirectory } from "./clusters.js";
-import { refuseCluster } from "./sessions.js";
+import { endAccess, refuseCluster } from "./sessions.js";
 
 /** What the dashboard server needs: where to serve, the API server to act on, and its own review client. */
 export interface DashboardOptions {
@@ -154,8 +154,15 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       );
     }
     const before = session.clusters.get(name);
-    if (before?.state === "signed-in") before.client.close();
-    session.clusters.set(name, { state: "signed-in", client, identity, via: "own token" });
+    session.clusters.set(name, {
+      state: "signed-in",
+      client,
+      identity,
+      via: "own token",
+      closers: new Set(),
+    });
+    // The old token's streams end; their pages reconnect with the new one.
+    if (before !== undefined) endAccess(before);
     log.info(
       { user: session.identity.username, cluster: name, clusterUser: identity.username },
       "Signed a user in to another cluster",

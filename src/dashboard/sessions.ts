@@ -40,6 +40,8 @@ export type ClusterAccess =
       identity: Identity;
       /** "same token" (the sign-in token, tried by configuration) or "own token" (added for this cluster). */
       via: "same token" | "own token";
+      /** Ends this cluster's live streams, telling their pages `reason`; called when the access ends. */
+      closers: Set<(reason?: string) => void>;
     }
   | { state: "refused"; message: string };
 
@@ -78,8 +80,16 @@ async function recheckClusters(
 /** Forgets a session's access to one cluster (closing its client), leaving why in words. */
 export function refuseCluster(session: Session, cluster: string, message: string): void {
   const access = session.clusters.get(cluster);
-  if (access?.state === "signed-in") access.client.close();
   session.clusters.set(cluster, { state: "refused", message });
+  if (access?.state === "signed-in") endAccess(access, message);
+}
+
+/** Ends one cluster's access: its open streams (their pages told `reason`, when given), then its client. */
+export function endAccess(access: ClusterAccess, reason?: string): void {
+  if (access.state !== "signed-in") return;
+  for (const close of [...access.closers]) close(reason);
+  access.closers.clear();
+  access.client.close();
 }
 
 /** Reads every entry the filters select from the audit feed, as the signed-in user. */
@@ -179,7 +189,7 @@ export class SessionStore {
     for (const close of session.closers) close(reason);
     session.closers.clear();
     session.client.close();
-    for (const access of session.clusters.values()) if (access.state === "signed-in") access.client.close();
+    for (const access of session.clusters.values()) endAccess(access, reason);
     session.clusters.clear();
   }
 

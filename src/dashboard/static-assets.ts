@@ -45,8 +45,8 @@ caption { text-align: left; color: #444; padding-bottom: .4rem; }
 const LIVE_SCRIPT = `// Live updates of the board: rows pushed by the server over Server-Sent Events, rendered there. One stream per
 // cluster, each with its own status line: one cluster's stream failing leaves the others' rows and streams alone.
 for (const status of document.querySelectorAll("p[data-live]")) {
-  const prefix = status.dataset.cluster === undefined ? "" : "Cluster " + status.dataset.cluster + ": ";
-  const say = (text) => { status.textContent = prefix + text; };
+  const name = status.dataset.cluster === undefined ? "" : "Cluster " + status.dataset.cluster;
+  const say = (text) => { status.textContent = name === "" || text.startsWith(name) ? text : name + ": " + text; };
   let notice = "";
   const source = new EventSource(status.dataset.live);
   source.addEventListener("open", () => { notice = ""; say("Live: rows update as releases change."); });

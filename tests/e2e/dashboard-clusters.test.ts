@@ -216,7 +216,16 @@ describe("the dashboard across two clusters, in headless Chromium against two re
     cleanups.push(() => tls.remove());
     const certDir = await writeOperatorCertDir(tls, path.join(dir, "certs"));
     const kubeconfig = await dashboardKubeconfig(dir, await requestToken(homeAdmin, people, "dashboard"));
-    ownArgs = ["--kubeconfig", kubeconfig, "--address", "127.0.0.1:0", "--cert-dir", certDir];
+    ownArgs = [
+      "--kubeconfig",
+      kubeconfig,
+      "--address",
+      "127.0.0.1:0",
+      "--cert-dir",
+      certDir,
+      "--token-recheck",
+      "1s",
+    ];
     const dashboard = await startDashboardProcess([
       ...ownArgs,
       "--namespaces",
@@ -402,7 +411,16 @@ describe("the dashboard across two clusters, in headless Chromium against two re
     const { context, page } = await signIn(browser, url, homeReader.token);
     await addClusterToken(page, "east", eastApprover.token);
     assert.deepEqual((await rowNames(page)).sort(), [`${eastTeam}/east-1`, `${homeNs}/home-1`].sort());
+    await page.waitForFunction(
+      `document.getElementById("live-status-east")?.textContent?.startsWith("Cluster east: Live:")`,
+    );
     await eastAdmin.delete(coreResources.serviceAccount, "approver", eastPeople);
+    // The open page learns it without a click: the token recheck asks east again, and east's stream ends.
+    await page.waitForFunction(
+      `document.getElementById("live-status-east")?.textContent === "Cluster east no longer accepts your token for it; add a token that cluster accepts."`,
+      { timeout: 30_000 },
+    );
+    assert.match(await text(page, "#live-status"), /^Live:/, "the home stream goes on");
     await waitFor("east refuses the deleted account's token", async () => {
       await page.goto(`${url}/`);
       return (await page.$("#cluster-sign-in-east")) === null ? undefined : true;
