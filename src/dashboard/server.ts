@@ -30,10 +30,10 @@ import { STATIC_ASSETS } from "./static-assets.js";
 import { templates } from "./templates.js";
 import { reviewToken, type ReviewTransport } from "./token-review.js";
 import { userClient } from "./user-client.js";
-import { reviewSelf } from "../runtime/kube/self-review.js";
 import { ClusterSignInNeeded, UnknownClusterError, namedView } from "./cluster-reads.js";
 import type { ClusterDirectory } from "./clusters.js";
-import { endAccess, refuseCluster } from "./sessions.js";
+import { refuseCluster } from "./sessions.js";
+import { signInToCluster } from "./cluster-sign-in.js";
 
 /** What the dashboard server needs: where to serve, the API server to act on, and its own review client. */
 export interface DashboardOptions {
@@ -104,70 +104,6 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       // Only ever called for a cluster configured with --cluster-same-token (ADR 0057).
       (server) => userClient(server, token),
     );
-  }
-
-  /**
-   * Adds a token for another cluster to the session: that cluster itself says whom it authenticates
-   * (SelfSubjectReview with the token, sent only to that cluster); the dashboard holds no rights there. A refusal
-   * leaves the session and its other clusters as they were.
-   */
-  async function signInToCluster(session: Session, form: URLSearchParams): Promise<Page | undefined> {
-    const name = form.get("cluster") ?? "";
-    const endpoint = options.clusters?.extra.find((e) => e.name === name);
-    if (endpoint === undefined) {
-      throw new UnknownClusterError(name, options.clusters);
-    }
-    const token = form.get("token")?.trim() ?? "";
-    if (token === "" || token.length > 16_384 || /\s/.test(token)) {
-      return resultPage(
-        400,
-        "Token refused",
-        `Paste one bearer token for cluster ${name} (no spaces); the form's token was empty or malformed.`,
-        session,
-      );
-    }
-    const client = userClient(endpoint.server, token);
-    let identity;
-    try {
-      identity = await reviewSelf(client);
-    } catch (error) {
-      client.close();
-      if (error instanceof ApiError && error.status === 401) {
-        log.info(
-          { user: session.identity.username, cluster: name },
-          "Refused a token another cluster does not accept",
-        );
-        return resultPage(
-          401,
-          "Token refused",
-          `Cluster ${name} does not accept this token: it is unknown there, expired or revoked. You are still ` +
-            "signed in to the dashboard and to your other clusters.",
-          session,
-        );
-      }
-      log.warn({ err: error, cluster: name }, "Failed to ask another cluster about a token");
-      return resultPage(
-        503,
-        "Cluster unavailable",
-        `Cluster ${name} could not be asked about this token (SelfSubjectReview failed); try again.`,
-        session,
-      );
-    }
-    const before = session.clusters.get(name);
-    session.clusters.set(name, {
-      state: "signed-in",
-      client,
-      identity,
-      via: "own token",
-      closers: new Set(),
-    });
-    // The old token's streams end; their pages reconnect with the new one.
-    if (before !== undefined) endAccess(before);
-    log.info(
-      { user: session.identity.username, cluster: name, clusterUser: identity.username },
-      "Signed a user in to another cluster",
-    );
-    return undefined;
   }
 
   const proxied = new ProxySessions({
@@ -257,7 +193,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
         return;
       }
       if (path === "/clusters/sign-in") {
-        const refused = await signInToCluster(session, form);
+        const refused = await signInToCluster(session, form, options.clusters, log);
         if (refused !== undefined) send(res, refused);
         else redirect(res, "/");
         return;
