@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { DashboardConfigError, dashboardHelp, parseDashboardConfig } from "../dashboard/config.js";
 import type { FeedEndpoint } from "../dashboard/feed-client.js";
+import { readClusterEndpoint } from "../dashboard/clusters.js";
 import { startDashboard } from "../dashboard/server.js";
 import { KubeClient } from "../runtime/kube/client.js";
 import { leanKubeCredentials } from "../runtime/kube/kube-credentials.js";
@@ -39,6 +40,14 @@ async function main(argv: string[]): Promise<void> {
       "the dashboard's kubeconfig must use a token, token file or client certificate (in-cluster: its ServiceAccount).",
     );
   }
+  // Each other cluster's address and CA, read once at start (never credentials): a bad file stops the start.
+  const clusters = {
+    home: config.homeCluster,
+    extra: config.clusters.map((c) => ({
+      ...readClusterEndpoint(c.name, c.kubeconfig, c.sameToken),
+      ...(c.namespaces === undefined ? {} : { namespaces: c.namespaces }),
+    })),
+  };
   const own = KubeClient.fromKubeConfig(credentials);
   const dashboard = await startDashboard({
     address: config.address,
@@ -48,12 +57,20 @@ async function main(argv: string[]): Promise<void> {
     reviews: own.transport,
     fallbackNamespaces: config.namespaces,
     sessionIdleSeconds: config.sessionIdleSeconds,
+    clusters,
     tokenRecheckSeconds: config.tokenRecheckSeconds,
     ...(config.proxy === undefined ? {} : { proxy: config.proxy }),
     ...(config.auditFeed === undefined ? {} : { auditFeed: feedEndpoint(config.auditFeed) }),
     log,
   });
-  log.info({ port: dashboard.port, proxyPort: dashboard.proxyPort }, "Started the dashboard");
+  log.info(
+    {
+      port: dashboard.port,
+      proxyPort: dashboard.proxyPort,
+      clusters: [clusters.home, ...clusters.extra.map((c) => c.name)],
+    },
+    "Started the dashboard",
+  );
   const stop = (): void => {
     log.info({}, "Stopping the dashboard");
     dashboard.close().then(

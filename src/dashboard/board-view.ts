@@ -45,10 +45,21 @@ export interface EnvironmentCell {
   revision?: string;
 }
 
+/**
+ * Which cluster a row comes from, on a dashboard of more than one cluster (ADR 0057): its name, shown on the row,
+ * and whether it is the home cluster (whose ids and links carry no cluster, as on a one-cluster dashboard).
+ */
+export interface RowCluster {
+  name: string;
+  home: boolean;
+}
+
 /** One row of the board: a release and its cells in pipeline order. */
 export interface ReleaseRow {
   /** The element id the live updates replace. */
   rowId: string;
+  /** The cluster's name, shown when the dashboard shows more than one cluster. */
+  cluster?: string;
   namespace: string;
   name: string;
   version: string;
@@ -57,14 +68,17 @@ export interface ReleaseRow {
   cells: EnvironmentCell[];
 }
 
-/** The DOM id of a release's row (stable for a namespace and name). */
-export function rowId(namespace: string, name: string): string {
-  return `release:${namespace}/${name}`;
+/** The DOM id of a release's row (stable for a cluster, namespace and name). */
+export function rowId(namespace: string, name: string, cluster?: RowCluster): string {
+  return cluster === undefined || cluster.home
+    ? `release:${namespace}/${name}`
+    : `release@${cluster.name}:${namespace}/${name}`;
 }
 
-/** A release's page. */
-export function releaseHref(namespace: string, name: string): string {
-  return `/releases/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
+/** A release's page (`?cluster=` naming any cluster but the home one); `suffix` goes after the path (`/retro`). */
+export function releaseHref(namespace: string, name: string, cluster?: RowCluster, suffix = ""): string {
+  const path = `/releases/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}${suffix}`;
+  return cluster === undefined || cluster.home ? path : `${path}?cluster=${encodeURIComponent(cluster.name)}`;
 }
 
 function cell(environment: string, status: ReleaseEnvironmentStatus | undefined): EnvironmentCell {
@@ -95,7 +109,7 @@ function dimensionLine(labels: Record<string, string> | undefined): string {
  * The board row of a release: one cell per environment of its pipeline (environments in status but no longer in
  * the pipeline follow), each with its state, a symbol and the gate's reasons from status.environments.
  */
-export function releaseRow(release: BoardRelease): ReleaseRow {
+export function releaseRow(release: BoardRelease, cluster?: RowCluster): ReleaseRow {
   const namespace = release.metadata.namespace ?? "";
   const name = release.metadata.name;
   const statuses = release.status?.environments ?? [];
@@ -103,19 +117,25 @@ export function releaseRow(release: BoardRelease): ReleaseRow {
   const pipeline = release.spec?.pipeline ?? [];
   const order = [...pipeline, ...statuses.map((s) => s.name).filter((n) => !pipeline.includes(n))];
   return {
-    rowId: rowId(namespace, name),
+    rowId: rowId(namespace, name, cluster),
+    ...(cluster === undefined ? {} : { cluster: cluster.name }),
     namespace,
     name,
     version: release.spec?.version ?? "",
-    href: releaseHref(namespace, name),
+    href: releaseHref(namespace, name, cluster),
     dimensions: dimensionLine(release.metadata.labels),
     cells: order.map((environment) => cell(environment, byName.get(environment))),
   };
 }
 
-/** The board's rows, ordered by namespace then name. */
-export function boardRows(releases: readonly BoardRelease[]): ReleaseRow[] {
+/** The board's rows, ordered by namespace then name (then cluster, on a dashboard of more than one). */
+export function boardRows(releases: readonly BoardRelease[], cluster?: RowCluster): ReleaseRow[] {
   return releases
-    .map(releaseRow)
-    .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+    .map((release) => releaseRow(release, cluster))
+    .sort(
+      (a, b) =>
+        a.namespace.localeCompare(b.namespace) ||
+        a.name.localeCompare(b.name) ||
+        (a.cluster ?? "").localeCompare(b.cluster ?? ""),
+    );
 }

@@ -10,6 +10,82 @@ export class DashboardConfigError extends Error {
 }
 
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/;
+
+/** One other cluster as the flags give it (ADR 0057). */
+export interface ClusterFlag {
+  name: string;
+  kubeconfig: string;
+  sameToken: boolean;
+  namespaces?: string[];
+}
+
+/** Splits `NAME=VALUE`; undefined when the name is not a cluster name or the value is empty. */
+function namedValue(flag: string): { name: string; value: string } | undefined {
+  const at = flag.indexOf("=");
+  const name = at < 0 ? "" : flag.slice(0, at);
+  const value = at < 0 ? "" : flag.slice(at + 1);
+  return CLUSTER_NAME.test(name) && value !== "" ? { name, value } : undefined;
+}
+
+/**
+ * The repeated `--cluster NAME=KUBECONFIG` and `--cluster-namespaces NAME=A,B` flags and `--cluster-same-token
+ * NAMES` (ADR 0057): each cluster named once, none the home cluster's, every other flag naming a configured one. A
+ * malformed flag names itself and the fix.
+ */
+export function parseClusterFlags(flags: {
+  clusters: readonly string[];
+  namespaces: readonly string[];
+  sameToken: readonly string[];
+  home: string;
+}): ClusterFlag[] {
+  const clusters: ClusterFlag[] = flags.clusters.map((flag) => {
+    const parsed = namedValue(flag);
+    if (parsed === undefined) {
+      throw new DashboardConfigError(
+        `--cluster ${JSON.stringify(flag)} is not NAME=KUBECONFIG; write for example --cluster ` +
+          'eu-west=/etc/stagegate/clusters/eu-west.kubeconfig (NAME: lower-case letters, digits and "-", at most 32).',
+      );
+    }
+    if (parsed.name === flags.home) {
+      throw new DashboardConfigError(
+        `--cluster ${parsed.name}=... names the home cluster (--home-cluster ${flags.home}); give the other cluster another name.`,
+      );
+    }
+    return { name: parsed.name, kubeconfig: parsed.value, sameToken: flags.sameToken.includes(parsed.name) };
+  });
+  const byName = new Map<string, ClusterFlag>();
+  for (const cluster of clusters) {
+    if (byName.has(cluster.name)) {
+      throw new DashboardConfigError(`--cluster ${cluster.name}=... is given twice; name each cluster once.`);
+    }
+    byName.set(cluster.name, cluster);
+  }
+  const unknown = flags.sameToken.find((name) => !byName.has(name));
+  if (unknown !== undefined) {
+    throw new DashboardConfigError(
+      `--cluster-same-token names "${unknown}", which no --cluster NAME=KUBECONFIG configures; add that flag or drop the name.`,
+    );
+  }
+  for (const flag of flags.namespaces) {
+    const parsed = namedValue(flag);
+    const namespaces = (parsed?.value ?? "").split(",").map((n) => n.trim());
+    if (parsed === undefined || namespaces.some((n) => !NAMESPACE.test(n))) {
+      throw new DashboardConfigError(
+        `--cluster-namespaces ${JSON.stringify(flag)} is not NAME=NAMESPACE,NAMESPACE; write for example ` +
+          "--cluster-namespaces eu-west=payments,checkout.",
+      );
+    }
+    const cluster = byName.get(parsed.name);
+    if (cluster === undefined) {
+      throw new DashboardConfigError(
+        `--cluster-namespaces names "${parsed.name}", which no --cluster NAME=KUBECONFIG configures; add that flag or drop this one.`,
+      );
+    }
+    cluster.namespaces = [...(cluster.namespaces ?? []), ...namespaces];
+  }
+  return clusters;
+}
 
 /** The dashboard's configuration, parsed once at start from its flags. */
 export const DashboardConfig = z.object({
@@ -66,6 +142,17 @@ export const DashboardConfig = z.object({
     .int()
     .min(1, "--token-recheck must be at least 1s")
     .max(3_600, "--token-recheck must be at most 1h"),
+  homeCluster: z
+    .string()
+    .regex(CLUSTER_NAME, '--home-cluster must be a cluster name: lower-case letters, digits and "-"'),
+  clusters: z.array(
+    z.object({
+      name: z.string(),
+      kubeconfig: z.string(),
+      sameToken: z.boolean(),
+      namespaces: z.array(z.string()).optional(),
+    }),
+  ),
   logLevel: z.enum(["debug", "info", "warn", "error"], {
     error: "--log-level must be debug, info, warn or error",
   }),
@@ -90,6 +177,12 @@ export function dashboardHelp(): string {
     "  --proxy-address HOST:PORT  also serve an authenticating proxy here, over mutual TLS (ADR 0043)",
     "  --proxy-client-ca FILE     the CA (PEM) that signs the proxy's client certificate",
     "  --proxy-allowed-names A,B  the common names a proxy certificate may have",
+    "  --home-cluster NAME   what pages call the cluster people sign in to (default home)",
+    "  --cluster NAME=FILE   also show another cluster, its API server address and CA from FILE (no credentials",
+    "                        are read from it); repeat for more clusters (ADR 0057)",
+    "  --cluster-namespaces NAME=A,B  that cluster's namespaces for people who may not list every namespace",
+    "                        (default: --namespaces)",
+    "  --cluster-same-token A,B  try a person's sign-in token on these clusters too (same OIDC issuer)",
     "  --token-recheck DUR   how often open sessions' tokens are reviewed again (default 1m)",
     "  --log-level LEVEL     debug, info, warn or error (default info)",
   ].join("\n");
@@ -97,7 +190,7 @@ export function dashboardHelp(): string {
 
 /** Parses the flags once; an unknown or malformed flag is a {@link DashboardConfigError} naming it. */
 export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     values = parseArgs({
       args: [...argv],
@@ -114,6 +207,10 @@ export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
         "proxy-client-ca": { type: "string" },
         "proxy-allowed-names": { type: "string" },
         "log-level": { type: "string", default: "info" },
+        "home-cluster": { type: "string", default: "home" },
+        cluster: { type: "string", multiple: true, default: [] },
+        "cluster-namespaces": { type: "string", multiple: true, default: [] },
+        "cluster-same-token": { type: "string", default: "" },
       },
       strict: true,
       allowPositionals: false,
@@ -143,6 +240,21 @@ export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
     throw new DashboardConfigError("--token-recheck must be a duration such as 1m or 30s.");
   }
   const certDir = String(values["cert-dir"]);
+  const homeCluster = String(values["home-cluster"]);
+  if (!CLUSTER_NAME.test(homeCluster)) {
+    throw new DashboardConfigError(
+      `--home-cluster ${JSON.stringify(homeCluster)} is not a cluster name; write lower-case letters, digits and "-", at most 32.`,
+    );
+  }
+  const clusters = parseClusterFlags({
+    clusters: (values.cluster as string[] | undefined) ?? [],
+    namespaces: (values["cluster-namespaces"] as string[] | undefined) ?? [],
+    sameToken: String(values["cluster-same-token"])
+      .split(",")
+      .map((n) => n.trim())
+      .filter((n) => n !== ""),
+    home: homeCluster,
+  });
   const parsed = DashboardConfig.safeParse({
     kubeconfig: values.kubeconfig,
     address: values.address,
@@ -169,6 +281,8 @@ export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
       values["audit-feed-url"] === undefined
         ? undefined
         : { url: values["audit-feed-url"], caFile: values["audit-feed-ca"] },
+    homeCluster,
+    clusters,
     logLevel: values["log-level"],
   });
   if (!parsed.success) {

@@ -3,11 +3,12 @@ import { ApiError } from "../runtime/kube/api-error.js";
 import type { WatchHandle } from "../runtime/kube/client.js";
 import type { Logger } from "../runtime/logging.js";
 import { describeApiError } from "../cli/errors.js";
-import { BoardRelease, releaseRow, rowId } from "./board-view.js";
-import { dashboardResources, type PageContext } from "./pages.js";
+import { BoardRelease, releaseRow, rowId, type RowCluster } from "./board-view.js";
+import { fallbackOn, type ClusterView } from "./cluster-reads.js";
+import { dashboardResources, rowCluster, type PageContext } from "./pages.js";
 import type { PageFilter } from "./query.js";
 import { matchesSelector } from "./selector.js";
-import type { Session } from "./sessions.js";
+import { refuseCluster, type Session } from "./sessions.js";
 import { templates } from "./templates.js";
 import { listVisible } from "./visible.js";
 
@@ -18,9 +19,38 @@ function send(res: ServerResponse, event: string, data: unknown): void {
   res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
 
-function sendRow(res: ServerResponse, release: BoardRelease): void {
-  const row = releaseRow(release);
+function sendRow(res: ServerResponse, release: BoardRelease, cluster: RowCluster | undefined): void {
+  const row = releaseRow(release, cluster);
   send(res, "row", { id: row.rowId, html: templates.row({ row }) });
+}
+
+/**
+ * Answers a live stream whose cluster (not the home one) cannot be listed: a 401 signs the session out of that
+ * cluster only and ends its stream (`ended`); anything else says the cluster is unavailable (`notice`) and ends the
+ * response, so the browser retries. The home session and the other clusters' streams are untouched.
+ */
+function answerUnreadableCluster(
+  res: ServerResponse,
+  home: Session,
+  view: ClusterView,
+  error: unknown,
+): void {
+  res.writeHead(200, {
+    "Content-Type": "text/event-stream; charset=utf-8",
+    "Cache-Control": "no-store",
+    Connection: "keep-alive",
+  });
+  res.write("retry: 5000\n\n");
+  if (error instanceof ApiError && error.status === 401) {
+    const message = `Cluster ${view.cluster} no longer accepts your token for it; reload the page to add a token that cluster accepts.`;
+    refuseCluster(home, view.cluster, message);
+    send(res, "ended", { message });
+  } else {
+    const why =
+      error instanceof ApiError ? describeApiError(error, "list releases") : (error as Error).message;
+    send(res, "notice", { message: `unavailable (${why}).` });
+  }
+  res.end();
 }
 
 /**
@@ -30,24 +60,34 @@ function sendRow(res: ServerResponse, release: BoardRelease): void {
  * (the request), with the session, or when the API server ends them (the browser's EventSource then reconnects).
  */
 export async function streamBoard(
-  session: Session,
+  home: Session,
+  view: ClusterView,
   filter: PageFilter,
   ctx: PageContext,
   res: ServerResponse,
   log: Logger,
 ): Promise<void> {
-  const visible = await listVisible(session.client, dashboardResources.release, BoardRelease, {
-    namespaces: filter.namespaces,
-    fallbackNamespaces: ctx.fallbackNamespaces,
-    labelSelector: filter.selector,
-  });
+  const session = view.session;
+  const place = rowCluster(ctx, view);
+  let visible;
+  try {
+    visible = await listVisible(session.client, dashboardResources.release, BoardRelease, {
+      namespaces: filter.namespaces,
+      fallbackNamespaces: fallbackOn(view, ctx.fallbackNamespaces),
+      labelSelector: filter.selector,
+    });
+  } catch (error) {
+    if (view.home) throw error;
+    answerUnreadableCluster(res, home, view, error);
+    return;
+  }
   res.writeHead(200, {
     "Content-Type": "text/event-stream; charset=utf-8",
     "Cache-Control": "no-store",
     Connection: "keep-alive",
   });
   res.write("retry: 2000\n\n");
-  for (const release of visible.items) sendRow(res, release);
+  for (const release of visible.items) sendRow(res, release, place);
   const handles: WatchHandle[] = [];
   let closed = false;
   const close = (reason?: string): void => {
@@ -77,14 +117,19 @@ export async function streamBoard(
         if (!release.success) continue;
         const { namespace = "", name, labels } = release.data.metadata;
         if (event.type === "DELETED" || !matchesSelector(filter.requirements, labels)) {
-          send(res, "gone", { id: rowId(namespace, name) });
-        } else sendRow(res, release.data);
+          send(res, "gone", { id: rowId(namespace, name, place) });
+        } else sendRow(res, release.data, place);
       }
     } catch (error) {
       if (closed) return;
       if (error instanceof ApiError) {
         send(res, "notice", { message: describeApiError(error, "watch releases") });
-      } else log.warn({ err: error, user: session.identity.username }, "Stopped a live-update watch");
+      } else {
+        log.warn(
+          { err: error, user: session.identity.username, cluster: view.cluster },
+          "Stopped a live-update watch",
+        );
+      }
     }
   });
   if (pumps.length === 0) {

@@ -7,7 +7,23 @@ import { describeApiError } from "../cli/errors.js";
 import { currentOwners } from "../policy/task-ownership.js";
 import { ApiError } from "../runtime/kube/api-error.js";
 import type { ResourceType } from "../runtime/kube/resource.js";
-import { BoardRelease, boardRows, releaseRow } from "./board-view.js";
+import {
+  BoardRelease,
+  boardRows,
+  releaseHref,
+  releaseRow,
+  type ReleaseRow,
+  type RowCluster,
+} from "./board-view.js";
+import {
+  acrossClusters,
+  clusterNotices,
+  fallbackOn,
+  namedView,
+  type ClusterView,
+  type NotSignedIn,
+} from "./cluster-reads.js";
+import { isMultiCluster, type ClusterDirectory } from "./clusters.js";
 import { environmentRoles } from "./environment-roles.js";
 import { filterQuery, type PageFilter } from "./query.js";
 import { CoreEvent, conditionLines, environmentTimes, eventLines } from "./release-view.js";
@@ -34,6 +50,32 @@ export interface Page {
 export interface PageContext {
   fallbackNamespaces: readonly string[];
   now: () => Date;
+  /** The home cluster's name and the other clusters (ADR 0057); none for a one-cluster dashboard. */
+  clusters?: ClusterDirectory;
+}
+
+/** One live-update stream of a page: its URL, the id of the line that tells its state, and its cluster (not home). */
+export interface LiveStream {
+  url: string;
+  statusId: string;
+  cluster?: string;
+}
+
+/** The row's cluster on a dashboard of more than one cluster; undefined on a one-cluster dashboard. */
+export function rowCluster(ctx: PageContext, view: ClusterView): RowCluster | undefined {
+  return isMultiCluster(ctx.clusters) ? { name: view.cluster, home: view.home } : undefined;
+}
+
+/** The live stream of `filter` on one cluster: the home's line keeps the one-cluster id (`live-status`). */
+export function liveStream(filter: PageFilter, view: ClusterView): LiveStream {
+  if (view.home) return { url: `/events${filterQuery(filter)}`, statusId: "live-status" };
+  const query = filterQuery(filter);
+  const cluster = `cluster=${encodeURIComponent(view.cluster)}`;
+  return {
+    url: `/events${query === "" ? `?${cluster}` : `${query}&${cluster}`}`,
+    statusId: `live-status-${view.cluster}`,
+    cluster: view.cluster,
+  };
 }
 
 /** Wraps a page body in the layout: navigation, the signed-in user, the sign-out form. */
@@ -42,7 +84,10 @@ export function layout(
   body: string,
   session: Session | undefined,
   extra: {
-    live?: string;
+    live?: LiveStream[];
+    /** The body shows the live status lines itself (the board, under its notices). */
+    liveInBody?: boolean;
+    notSignedIn?: NotSignedIn[];
     onBoard?: boolean;
     onWaiting?: boolean;
     onOverdue?: boolean;
@@ -56,6 +101,7 @@ export function layout(
     user: session?.identity.username,
     csrf: session?.csrf,
     ...extra,
+    live: extra.live?.length === 0 ? undefined : extra.live,
   });
 }
 
@@ -71,21 +117,48 @@ export function resultPage(
   return { status, html: layout(heading, templates.result({ heading, message, ok, back }), session) };
 }
 
-/** The pipeline board: every release the user may list (filtered), one row each, with live updates. */
+/** Rows of several clusters in the board's order: namespace, name, then cluster. */
+function byPlace(a: ReleaseRow, b: ReleaseRow): number {
+  return (
+    a.namespace.localeCompare(b.namespace) ||
+    a.name.localeCompare(b.name) ||
+    (a.cluster ?? "").localeCompare(b.cluster ?? "")
+  );
+}
+
+/**
+ * The pipeline board: every release the user may list (filtered) on every cluster they are signed in to, one row
+ * each with its cluster, and one live-update stream per cluster.
+ */
 export async function boardPage(session: Session, filter: PageFilter, ctx: PageContext): Promise<Page> {
-  const visible = await listVisible(session.client, dashboardResources.release, BoardRelease, {
-    namespaces: filter.namespaces,
-    fallbackNamespaces: ctx.fallbackNamespaces,
-    labelSelector: filter.selector,
+  const reads = await acrossClusters(session, ctx.clusters, async (view) => {
+    const visible = await listVisible(view.session.client, dashboardResources.release, BoardRelease, {
+      namespaces: filter.namespaces,
+      fallbackNamespaces: fallbackOn(view, ctx.fallbackNamespaces),
+      labelSelector: filter.selector,
+    });
+    return {
+      rows: boardRows(visible.items, rowCluster(ctx, view)),
+      notices: clusterNotices(ctx.clusters, view, visible.notices),
+    };
   });
+  const live = reads.results.map((r) => liveStream(filter, r.view));
   const body = templates.board({
-    rows: boardRows(visible.items),
-    notices: visible.notices,
+    rows: reads.results.flatMap((r) => r.value.rows).sort(byPlace),
+    notices: [...reads.results.flatMap((r) => r.value.notices), ...reads.notices],
     namespace: filter.namespaces.join(","),
     selector: filter.selector,
+    live,
   });
-  const live = `/events${filterQuery(filter)}`;
-  return { status: 200, html: layout("Pipeline board", body, session, { live, onBoard: true }) };
+  return {
+    status: 200,
+    html: layout("Pipeline board", body, session, {
+      live,
+      liveInBody: true,
+      onBoard: true,
+      notSignedIn: reads.notSignedIn,
+    }),
+  };
 }
 
 /**
@@ -93,31 +166,51 @@ export async function boardPage(session: Session, filter: PageFilter, ctx: PageC
  * group or a coordination role (the Environments' roles are read only when a task names a Role owner).
  */
 export async function waitingPage(session: Session, filter: PageFilter, ctx: PageContext): Promise<Page> {
-  const query = {
-    namespaces: filter.namespaces,
-    fallbackNamespaces: ctx.fallbackNamespaces,
-    labelSelector: filter.selector,
-  };
-  const approvals = await listVisible(session.client, dashboardResources.approval, ApprovalObject, query);
-  const tasks = await listVisible(
-    session.client,
-    dashboardResources.deploymentTask,
-    WaitingTaskObject,
-    query,
-  );
-  const byRole = tasks.items.some((task) => currentOwners(task.spec).some((owner) => owner.kind === "Role"));
-  const roles = byRole ? await environmentRoles(session.client) : { roles: new Map(), notices: [] };
+  // On each cluster, as whom that cluster says the person is: eligibility and ownership are judged by that name.
+  const reads = await acrossClusters(session, ctx.clusters, async (view) => {
+    const { client, identity } = view.session;
+    const query = {
+      namespaces: filter.namespaces,
+      fallbackNamespaces: fallbackOn(view, ctx.fallbackNamespaces),
+      labelSelector: filter.selector,
+    };
+    const approvals = await listVisible(client, dashboardResources.approval, ApprovalObject, query);
+    const tasks = await listVisible(client, dashboardResources.deploymentTask, WaitingTaskObject, query);
+    const byRole = tasks.items.some((task) =>
+      currentOwners(task.spec).some((owner) => owner.kind === "Role"),
+    );
+    const roles = byRole ? await environmentRoles(client) : { roles: new Map(), notices: [] };
+    const place = rowCluster(ctx, view);
+    const cluster =
+      place === undefined ? {} : { cluster: place.name, ...(place.home ? {} : { act: place.name }) };
+    return {
+      approvals: waitingApprovals(approvals.items, identity).map((a) => ({ ...a, ...cluster })),
+      tasks: waitingTasks(tasks.items, identity, ctx.now(), roles.roles).map((t) => ({ ...t, ...cluster })),
+      notices: clusterNotices(ctx.clusters, view, [...approvals.notices, ...tasks.notices, ...roles.notices]),
+    };
+  });
   const body = templates.waiting({
-    approvals: waitingApprovals(approvals.items, session.identity),
-    tasks: waitingTasks(tasks.items, session.identity, ctx.now(), roles.roles),
-    notices: [...approvals.notices, ...tasks.notices, ...roles.notices],
+    approvals: reads.results.flatMap((r) => r.value.approvals),
+    tasks: reads.results.flatMap((r) => r.value.tasks),
+    notices: [...reads.results.flatMap((r) => r.value.notices), ...reads.notices],
     csrf: session.csrf,
   });
-  return { status: 200, html: layout("Waiting for me", body, session, { onWaiting: true }) };
+  return {
+    status: 200,
+    html: layout("Waiting for me", body, session, { onWaiting: true, notSignedIn: reads.notSignedIn }),
+  };
 }
 
 /** One release: its state per environment with the gate's reasons, step times, conditions and Events. */
-export async function releasePage(session: Session, namespace: string, name: string): Promise<Page> {
+export async function releasePage(
+  home: Session,
+  namespace: string,
+  name: string,
+  ctx: PageContext,
+  cluster?: string,
+): Promise<Page> {
+  const view = namedView(home, ctx.clusters, cluster);
+  const session = view.session;
   const raw = await session.client.get(dashboardResources.release, name, namespace);
   const release = BoardRelease.parse(raw);
   const notices: string[] = [];
@@ -136,13 +229,16 @@ export async function releasePage(session: Session, namespace: string, name: str
     if (!(error instanceof ApiError)) throw error;
     notices.push(describeApiError(error, `list the Events of release "${name}"`));
   }
+  const place = rowCluster(ctx, view);
+  const live = [liveStream({ namespaces: [namespace], selector: "", requirements: [] }, view)];
   const body = templates.release({
-    row: releaseRow(release),
+    live,
+    row: releaseRow(release, place),
+    retroHref: releaseHref(namespace, name, place, "/retro"),
     times: environmentTimes(release),
     conditions: conditionLines(raw),
     events: eventLines(events, release.metadata.uid),
     notices,
   });
-  const live = `/events${filterQuery({ namespaces: [namespace], selector: "", requirements: [] })}`;
-  return { status: 200, html: layout(`Release ${name}`, body, session, { live }) };
+  return { status: 200, html: layout(`Release ${name}`, body, home, { live, liveInBody: true }) };
 }

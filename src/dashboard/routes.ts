@@ -4,7 +4,24 @@ import { boardPage, releasePage, resultPage, waitingPage, type Page, type PageCo
 import { parsePageFilter } from "./query.js";
 import { retroPage } from "./retro-page.js";
 import { BadFilterError } from "./selector.js";
-import type { Session } from "./sessions.js";
+import { refuseCluster, type Session } from "./sessions.js";
+import { ApiError } from "../runtime/kube/api-error.js";
+import { ClusterSignInNeeded, namedView, type ClusterView } from "./cluster-reads.js";
+
+/**
+ * Runs a page's reads on one cluster: on a cluster other than the home one, a 401 signs the session out of that
+ * cluster only (the page then offers to add a token for it), never out of the dashboard.
+ */
+export async function onCluster<T>(view: ClusterView, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (view.home || !(error instanceof ApiError) || error.status !== 401) throw error;
+    const message = `Cluster ${view.cluster} no longer accepts your token for it; add a token that cluster accepts.`;
+    refuseCluster(view.session, view.cluster, message);
+    throw new ClusterSignInNeeded(view.cluster, message);
+  }
+}
 
 // A namespace (DNS label) and a release name (DNS subdomain), as the API server allows them: nothing to decode.
 const RELEASE_PATH = /^\/releases\/([a-z0-9][-a-z0-9]{0,62})\/([a-z0-9][-a-z0-9.]{0,252})(\/retro)?$/;
@@ -26,15 +43,31 @@ export async function pageFor(
   if (path === "/insights") return insightsPage(session, parseInsightsQuery(query), ctx.now());
   const release = RELEASE_PATH.exec(path);
   if (release !== null) {
-    const keys = [...new Set(query.keys())];
+    const keys = [...new Set(query.keys())].filter((key) => key !== "cluster");
     if (keys.length > 0) {
       throw new BadFilterError(
-        `unknown query parameters ${keys.map((k) => `"${k}"`).join(", ")}; a release's pages take none.`,
+        `unknown query parameters ${keys.map((k) => `"${k}"`).join(", ")}; a release's pages take only cluster.`,
       );
     }
+    const clusters = query.getAll("cluster");
+    if (clusters.length > 1) throw new BadFilterError("give cluster once; a release is on one cluster.");
     const [, namespace = "", name = "", retro] = release;
-    if (retro !== undefined) return retroPage(session, namespace, name, ctx.now());
-    return releasePage(session, namespace, name);
+    const view = namedView(session, ctx.clusters, clusters[0]);
+    if (retro !== undefined) {
+      if (!view.home) {
+        return resultPage(
+          404,
+          "No audit feed for this cluster",
+          `The dashboard reads the audit feed of its home cluster (${ctx.clusters?.home ?? "home"}) only; the ` +
+            `retrospective of release ${name} on cluster ${view.cluster} comes from that cluster's operator: run ` +
+            "`stagegate retro` against it.",
+          session,
+          `/releases/${namespace}/${name}?cluster=${encodeURIComponent(view.cluster)}`,
+        );
+      }
+      return retroPage(session, namespace, name, ctx.now());
+    }
+    return onCluster(view, () => releasePage(session, namespace, name, ctx, clusters[0]));
   }
   return resultPage(404, "Not found", `There is no page at ${path}.`, session);
 }

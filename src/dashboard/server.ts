@@ -30,6 +30,10 @@ import { STATIC_ASSETS } from "./static-assets.js";
 import { templates } from "./templates.js";
 import { reviewToken, type ReviewTransport } from "./token-review.js";
 import { userClient } from "./user-client.js";
+import { ClusterSignInNeeded, UnknownClusterError, namedView } from "./cluster-reads.js";
+import type { ClusterDirectory } from "./clusters.js";
+import { refuseCluster } from "./sessions.js";
+import { signInToCluster } from "./cluster-sign-in.js";
 
 /** What the dashboard server needs: where to serve, the API server to act on, and its own review client. */
 export interface DashboardOptions {
@@ -49,6 +53,8 @@ export interface DashboardOptions {
   auditFeed?: FeedEndpoint;
   /** How often every open session's token is reviewed again, so a revoked token ends its session unprompted. */
   tokenRecheckSeconds?: number;
+  /** The home cluster's name and the other clusters the dashboard shows (ADR 0057); none: one cluster. */
+  clusters?: ClusterDirectory;
   log: Logger;
   now?: () => Date;
 }
@@ -75,7 +81,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     idleMs: options.sessionIdleSeconds * 1000,
     now: () => now().getTime(),
   });
-  const ctx: PageContext = { fallbackNamespaces: options.fallbackNamespaces, now };
+  const ctx: PageContext = {
+    fallbackNamespaces: options.fallbackNamespaces,
+    now,
+    ...(options.clusters === undefined ? {} : { clusters: options.clusters }),
+  };
   const log = options.log;
 
   const send = (res: ServerResponse, page: Page, headers: Record<string, string> = {}): void =>
@@ -91,6 +101,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       userClient(options.apiServer, token),
       () => reviewToken(options.reviews, token),
       feedCache === undefined ? undefined : (filters) => feedCache.read(token, filters),
+      // Only ever called for a cluster configured with --cluster-same-token (ADR 0057).
+      (server) => userClient(server, token),
     );
   }
 
@@ -180,6 +192,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
         redirect(res, "/sign-in", { "Set-Cookie": clearedSessionCookie() });
         return;
       }
+      if (path === "/clusters/sign-in") {
+        const refused = await signInToCluster(session, form, options.clusters, log);
+        if (refused !== undefined) send(res, refused);
+        else redirect(res, "/");
+        return;
+      }
       if (path === "/decide") {
         const parsed = DecideForm.safeParse(Object.fromEntries(form));
         if (!parsed.success) {
@@ -196,7 +214,17 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
           );
           return;
         }
-        send(res, await decide(session, parsed.data, now()));
+        // The decision is recorded on the cluster the form names, with that cluster's token (ADR 0057).
+        const view = namedView(session, options.clusters, form.get("cluster") ?? undefined);
+        const page = await decide(view.session, parsed.data, now());
+        if (!view.home && page.status === 401) {
+          refuseCluster(
+            session,
+            view.cluster,
+            `Cluster ${view.cluster} no longer accepts your token for it.`,
+          );
+        }
+        send(res, page);
         return;
       }
       send(res, resultPage(404, "Not found", `There is nothing to post to at ${path}.`, session));
@@ -209,7 +237,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       );
       return;
     }
-    if (path === "/events") return streamBoard(session, parsePageFilter(url.searchParams), ctx, res, log);
+    if (path === "/events") {
+      const clusters = url.searchParams.getAll("cluster");
+      url.searchParams.delete("cluster");
+      if (clusters.length > 1)
+        throw new BadFilterError("give cluster once; each stream watches one cluster.");
+      const view = namedView(session, options.clusters, clusters[0]);
+      return streamBoard(session, view, parsePageFilter(url.searchParams), ctx, res, log);
+    }
     send(res, await pageFor(session, path, url.searchParams, ctx));
   }
 
@@ -271,6 +306,17 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       if (res.headersSent) throw error;
       if (error instanceof BadFilterError) {
         send(res, resultPage(400, "Bad request", `The request cannot be shown: ${error.message}`, session));
+      } else if (error instanceof UnknownClusterError) {
+        send(res, resultPage(404, "Unknown cluster", error.message, session));
+      } else if (error instanceof ClusterSignInNeeded) {
+        const notSignedIn = [{ cluster: error.cluster, message: error.message }];
+        const body = templates.result({
+          heading: "Not signed in",
+          message: error.message,
+          ok: false,
+          back: "/",
+        });
+        send(res, { status: 401, html: layout("Not signed in", body, session, { notSignedIn }) });
       } else if (error instanceof ApiError || error instanceof FeedError) {
         if (error.status === 401) {
           sessions.end(session.id, REVOKED_ENDED);

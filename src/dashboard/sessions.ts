@@ -1,6 +1,8 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { KubeClient } from "../runtime/kube/client.js";
-import type { Identity } from "../runtime/kube/self-review.js";
+import type { KubeCredentials } from "../runtime/kube/kube-credentials.js";
+import { ApiError } from "../runtime/kube/api-error.js";
+import { reviewSelf, type Identity } from "../runtime/kube/self-review.js";
 import type { FeedRead } from "./feed-client.js";
 
 /** One signed-in user: who the API server says they are, a client acting with their token, and their CSRF token. */
@@ -20,6 +22,74 @@ export interface Session {
   readonly review: () => Promise<Identity | undefined>;
   /** Reads the operator's audit feed with the session's token; undefined when the dashboard has no feed configured. */
   readonly feed: UserFeed | undefined;
+  /**
+   * The session's standing on the dashboard's other clusters (ADR 0057), by cluster name: signed in there (a client
+   * with the token that cluster accepted) or refused (why, in words). A cluster not in the map was not tried yet.
+   */
+  readonly clusters: Map<string, ClusterAccess>;
+  /** A client with the session's sign-in token for another cluster's API server: only for `--cluster-same-token`. */
+  readonly sameTokenOn: (server: KubeCredentials) => KubeClient;
+}
+
+/** A session's standing on one other cluster. */
+export type ClusterAccess =
+  | {
+      state: "signed-in";
+      client: KubeClient;
+      /** Whom that cluster says the token is (SelfSubjectReview there). */
+      identity: Identity;
+      /** "same token" (the sign-in token, tried by configuration) or "own token" (added for this cluster). */
+      via: "same token" | "own token";
+      /** Ends this cluster's live streams, telling their pages `reason`; called when the access ends. */
+      closers: Set<(reason?: string) => void>;
+    }
+  | { state: "refused"; message: string };
+
+/**
+ * Asks each other cluster the session is signed in to whom its token there is now (SelfSubjectReview, as that
+ * cluster's user): a 401 or another person signs the session out of that cluster only. A failure to ask changes
+ * nothing and is reported.
+ */
+async function recheckClusters(
+  session: Session,
+  onError: (error: unknown, session: Session) => void,
+): Promise<void> {
+  for (const [cluster, access] of [...session.clusters]) {
+    if (access.state !== "signed-in") continue;
+    try {
+      const now = await reviewSelf(access.client);
+      if (now.username !== access.identity.username || now.uid !== access.identity.uid) {
+        refuseCluster(
+          session,
+          cluster,
+          `Cluster ${cluster} now says your token is someone else; add your token again.`,
+        );
+      }
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        refuseCluster(
+          session,
+          cluster,
+          `Cluster ${cluster} no longer accepts your token for it; add a token that cluster accepts.`,
+        );
+      } else onError(error, session);
+    }
+  }
+}
+
+/** Forgets a session's access to one cluster (closing its client), leaving why in words. */
+export function refuseCluster(session: Session, cluster: string, message: string): void {
+  const access = session.clusters.get(cluster);
+  session.clusters.set(cluster, { state: "refused", message });
+  if (access?.state === "signed-in") endAccess(access, message);
+}
+
+/** Ends one cluster's access: its open streams (their pages told `reason`, when given), then its client. */
+export function endAccess(access: ClusterAccess, reason?: string): void {
+  if (access.state !== "signed-in") return;
+  for (const close of [...access.closers]) close(reason);
+  access.closers.clear();
+  access.client.close();
 }
 
 /** Reads every entry the filters select from the audit feed, as the signed-in user. */
@@ -69,6 +139,9 @@ export class SessionStore {
     client: KubeClient,
     review: () => Promise<Identity | undefined>,
     feed?: UserFeed,
+    sameTokenOn: (server: KubeCredentials) => KubeClient = () => {
+      throw new Error("this session tries its token on no other cluster");
+    },
   ): Session {
     const session: Session = {
       id: randomId(),
@@ -79,6 +152,8 @@ export class SessionStore {
       closers: new Set(),
       review,
       feed,
+      clusters: new Map(),
+      sameTokenOn,
     };
     this.sessions.set(session.id, session);
     return session;
@@ -114,6 +189,8 @@ export class SessionStore {
     for (const close of session.closers) close(reason);
     session.closers.clear();
     session.client.close();
+    for (const access of session.clusters.values()) endAccess(access, reason);
+    session.clusters.clear();
   }
 
   /** Ends every session idle longer than allowed. */
@@ -142,7 +219,9 @@ export class SessionStore {
       if (identity?.username !== session.identity.username || identity.uid !== session.identity.uid) {
         this.end(session.id, REVOKED_ENDED);
         ended += 1;
+        continue;
       }
+      await recheckClusters(session, onError);
     }
     return ended;
   }

@@ -42,25 +42,26 @@ caption { text-align: left; color: #444; padding-bottom: .4rem; }
 .items { list-style: none; padding: 0; } .items > li { border-bottom: 1px solid #c8c8c8; padding: .5rem 0; }
 `;
 
-const LIVE_SCRIPT = `// Live updates of the board: rows pushed by the server over Server-Sent Events, rendered there.
-const main = document.querySelector("main[data-live]");
-if (main !== null) {
-  const status = document.getElementById("live-status");
-  const say = (text) => { if (status !== null) status.textContent = text; };
-  const source = new EventSource(main.dataset.live);
-  source.addEventListener("open", () => say("Live: rows update as releases change."));
+const LIVE_SCRIPT = `// Live updates of the board: rows pushed by the server over Server-Sent Events, rendered there. One stream per
+// cluster, each with its own status line: one cluster's stream failing leaves the others' rows and streams alone.
+for (const status of document.querySelectorAll("p[data-live]")) {
+  const name = status.dataset.cluster === undefined ? "" : "Cluster " + status.dataset.cluster;
+  const say = (text) => { status.textContent = name === "" || text.startsWith(name) ? text : name + ": " + text; };
+  let notice = "";
+  const source = new EventSource(status.dataset.live);
+  source.addEventListener("open", () => { notice = ""; say("Live: rows update as releases change."); });
   source.addEventListener("error", () =>
     say(source.readyState === EventSource.CLOSED
       ? "Live updates stopped (your session may have ended); reload the page."
-      : "Live updates interrupted; reconnecting…"));
+      : notice === "" ? "Live updates interrupted; reconnecting…" : notice + " Reconnecting…"));
   source.addEventListener("ended", (event) => {
     source.close();
     say(JSON.parse(event.data).message);
-    status?.classList.add("error");
-    status?.setAttribute("role", "alert");
-    status?.setAttribute("id", "session-ended");
+    status.classList.add("error");
+    status.setAttribute("role", "alert");
+    if (status.dataset.cluster === undefined) status.setAttribute("id", "session-ended");
   });
-  source.addEventListener("notice", (event) => say(JSON.parse(event.data).message));
+  source.addEventListener("notice", (event) => { notice = JSON.parse(event.data).message; say(notice); });
   source.addEventListener("row", (event) => {
     const { id, html } = JSON.parse(event.data);
     const old = document.getElementById(id);

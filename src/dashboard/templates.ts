@@ -32,13 +32,26 @@ const LAYOUT = `<!doctype html>
   </form>
   {{/if}}
 </header>
-<main id="main"{{#if live}} data-live="{{live}}"{{/if}}>
+<main id="main">
+{{#each notSignedIn}}<section class="cluster-sign-in" id="cluster-sign-in-{{cluster}}" data-cluster="{{cluster}}">
+<p class="notice" role="status"><span aria-hidden="true">⚠ </span><strong>Cluster {{cluster}}: not signed in.</strong> {{message}}</p>
+<form class="filter" method="post" action="/clusters/sign-in">
+  <input type="hidden" name="csrf" value="{{@root.csrf}}">
+  <input type="hidden" name="cluster" value="{{cluster}}">
+  <label for="cluster-token-{{cluster}}">Token for cluster {{cluster}}</label>
+  <input id="cluster-token-{{cluster}}" name="token" type="password" autocomplete="off" required>
+  <button type="submit">Sign in to {{cluster}}</button>
+</form></section>{{/each}}
+{{#unless liveInBody}}{{> liveStatus}}{{/unless}}
 {{{body}}}
 </main>
 {{#if live}}<script type="module" src="/static/live.js"></script>{{/if}}
 </body>
 </html>
 `;
+
+// One status line per live stream (per cluster), each carrying its stream's URL for /static/live.js.
+const LIVE_STATUS = `{{#each live}}<p id="{{statusId}}" class="meta" role="status" aria-live="polite" data-live="{{url}}"{{#if cluster}} data-cluster="{{cluster}}"{{/if}}>{{#if cluster}}Cluster {{cluster}}: {{/if}}Live updates connecting…</p>{{/each}}`;
 
 const NOTICES = `{{#each notices}}<p class="notice" role="status"><span aria-hidden="true">⚠ </span>{{this}}</p>{{/each}}`;
 
@@ -52,8 +65,8 @@ Everything the dashboard reads or changes is then done with that token, as you.<
   <button type="submit">Sign in</button>
 </form>`;
 
-const ROW = `<tr id="{{row.rowId}}" data-release="{{row.namespace}}/{{row.name}}">
-  <th scope="row"><a href="{{row.href}}">{{row.name}}</a><br><span class="meta">{{row.namespace}}{{#if row.version}} · {{row.version}}{{/if}}</span>{{#if row.dimensions}}<br><span class="meta">{{row.dimensions}}</span>{{/if}}</th>
+const ROW = `<tr id="{{row.rowId}}" data-release="{{row.namespace}}/{{row.name}}"{{#if row.cluster}} data-cluster="{{row.cluster}}"{{/if}}>
+  <th scope="row"><a href="{{row.href}}">{{row.name}}</a><br><span class="meta">{{#if row.cluster}}cluster {{row.cluster}} · {{/if}}{{row.namespace}}{{#if row.version}} · {{row.version}}{{/if}}</span>{{#if row.dimensions}}<br><span class="meta">{{row.dimensions}}</span>{{/if}}</th>
   <td><ol class="cells">{{#each row.cells}}<li class="cell tone-{{tone}}" data-environment="{{environment}}" data-state="{{state}}">
     <span class="env">{{environment}}</span>
     <span class="state"><span aria-hidden="true">{{symbol}} </span>{{label}}</span>
@@ -72,7 +85,7 @@ const filterForm = (action: string): string => `<form class="filter" method="get
 const BOARD = `<h1>Pipeline board</h1>
 ${filterForm("/")}
 ${NOTICES}
-<p id="live-status" class="meta" role="status" aria-live="polite">Live updates connecting…</p>
+{{> liveStatus}}
 <table class="board">
   <caption>{{rows.length}} release(s), one row each; each environment shows its state and the gate's reasons.</caption>
   <thead><tr><th scope="col">Release</th><th scope="col">Environments in pipeline order</th></tr></thead>
@@ -84,6 +97,7 @@ const DECIDE_FORM = `<form class="decide" method="post" action="/decide">
   <input type="hidden" name="csrf" value="{{csrf}}">
   <input type="hidden" name="namespace" value="{{item.namespace}}">
   <input type="hidden" name="change" value="{{item.changeRequest}}">
+  {{#if item.act}}<input type="hidden" name="cluster" value="{{item.act}}">{{/if}}
   <label for="comment-{{item.namespace}}-{{item.approval}}">Comment</label>
   <input id="comment-{{item.namespace}}-{{item.approval}}" name="comment" maxlength="4096">
   <label for="revisit-{{item.namespace}}-{{item.approval}}">Revisit in <span class="meta">(Defer only, e.g. 24h)</span></label>
@@ -98,7 +112,7 @@ ${NOTICES}
 <h2>Approvals</h2>
 {{#if approvals.length}}
 <ul class="items" id="waiting-approvals">{{#each approvals}}<li data-approval="{{namespace}}/{{approval}}">
-  <p><strong>ChangeRequest {{changeRequest}}</strong> <span class="meta">in {{namespace}} · {{approvals}} of {{required}} approvals · eligible: {{eligible}}{{#if expiresAt}} · expires {{expiresAt}}{{/if}}</span></p>
+  <p><strong>ChangeRequest {{changeRequest}}</strong> <span class="meta">in {{#if cluster}}cluster {{cluster}} · {{/if}}{{namespace}} · {{approvals}} of {{required}} approvals · eligible: {{eligible}}{{#if expiresAt}} · expires {{expiresAt}}{{/if}}</span></p>
   {{> decide item=this csrf=../csrf}}
 </li>{{/each}}</ul>
 {{else}}<p id="no-approvals">No approval waits for your decision.</p>{{/if}}
@@ -106,12 +120,13 @@ ${NOTICES}
 <p class="meta">Yours by name, and shared with you through a group or a coordination role you hold in the task's Environment.</p>
 {{#if tasks.length}}
 <table><thead><tr><th scope="col">Task</th><th scope="col">Type</th><th scope="col">Owned</th><th scope="col">Phase</th><th scope="col">Due</th></tr></thead>
-<tbody id="waiting-tasks">{{#each tasks}}<tr data-task="{{namespace}}/{{name}}"><th scope="row">{{title}}<br><span class="meta">{{namespace}}/{{name}}{{#if progress}} · {{progress}} done{{/if}}</span></th><td>{{type}}</td><td class="owned">{{owned}}</td><td>{{phase}}</td><td>{{#if dueAt}}{{dueAt}}{{#if overdue}} <strong><span aria-hidden="true">⚠ </span>Overdue</strong>{{/if}}{{else}}no due date{{/if}}</td></tr>{{/each}}</tbody></table>
+<tbody id="waiting-tasks">{{#each tasks}}<tr data-task="{{namespace}}/{{name}}"><th scope="row">{{title}}<br><span class="meta">{{#if cluster}}cluster {{cluster}} · {{/if}}{{namespace}}/{{name}}{{#if progress}} · {{progress}} done{{/if}}</span></th><td>{{type}}</td><td class="owned">{{owned}}</td><td>{{phase}}</td><td>{{#if dueAt}}{{dueAt}}{{#if overdue}} <strong><span aria-hidden="true">⚠ </span>Overdue</strong>{{/if}}{{else}}no due date{{/if}}</td></tr>{{/each}}</tbody></table>
 {{else}}<p id="no-tasks">No open task is yours or shared with you.</p>{{/if}}`;
 
 const RELEASE = `<h1>Release {{row.name}}</h1>
-<p class="meta">Namespace {{row.namespace}}{{#if row.version}} · version {{row.version}}{{/if}}{{#if row.dimensions}} · {{row.dimensions}}{{/if}}</p>
-<p><a id="retro-link" href="{{row.href}}/retro">Timeline and retrospective</a> <span class="meta">(from the verified audit trail)</span></p>
+<p class="meta">{{#if row.cluster}}Cluster {{row.cluster}} · {{/if}}Namespace {{row.namespace}}{{#if row.version}} · version {{row.version}}{{/if}}{{#if row.dimensions}} · {{row.dimensions}}{{/if}}</p>
+<p><a id="retro-link" href="{{retroHref}}">Timeline and retrospective</a> <span class="meta">(from the verified audit trail)</span></p>
+{{> liveStatus}}
 ${NOTICES}
 <h2>Environments</h2>
 <table class="board"><tbody>{{> row row=row}}</tbody></table>
@@ -133,13 +148,13 @@ move until someone fixes its spec. The sentences are the operator's.</p>
 {{#if overdue.length}}
 <table id="overdue-tasks"><caption>{{overdue.length}} overdue task(s), the longest overdue first.</caption>
 <thead><tr><th scope="col">Task</th><th scope="col">Type</th><th scope="col">Owners</th><th scope="col">Due</th><th scope="col">Operator says</th></tr></thead>
-<tbody>{{#each overdue}}<tr data-task="{{namespace}}/{{name}}"><th scope="row"><span aria-hidden="true">⚠ </span>{{title}}<br><span class="meta">{{namespace}}/{{name}}{{#if release}} · release {{release}}{{/if}}{{#if environment}} · {{environment}}{{/if}} · {{phase}}</span></th><td>{{type}}</td><td>{{owners}}</td><td>{{#if dueAt}}{{dueAt}}{{else}}unknown{{/if}}<br><span class="meta">overdue since {{since}}</span></td><td>{{message}}</td></tr>{{/each}}</tbody></table>
+<tbody>{{#each overdue}}<tr data-task="{{namespace}}/{{name}}"><th scope="row"><span aria-hidden="true">⚠ </span>{{title}}<br><span class="meta">{{#if cluster}}cluster {{cluster}} · {{/if}}{{namespace}}/{{name}}{{#if release}} · release {{release}}{{/if}}{{#if environment}} · {{environment}}{{/if}} · {{phase}}</span></th><td>{{type}}</td><td>{{owners}}</td><td>{{#if dueAt}}{{dueAt}}{{else}}unknown{{/if}}<br><span class="meta">overdue since {{since}}</span></td><td>{{message}}</td></tr>{{/each}}</tbody></table>
 {{else}}<p id="no-overdue">No task you may read is overdue.</p>{{/if}}
 <h2>Stalled</h2>
 {{#if stalled.length}}
 <table id="stalled-tasks"><caption>{{stalled.length}} stalled task(s), the oldest first.</caption>
 <thead><tr><th scope="col">Task</th><th scope="col">Owners</th><th scope="col">Since</th><th scope="col">Operator says</th></tr></thead>
-<tbody>{{#each stalled}}<tr data-task="{{namespace}}/{{name}}"><th scope="row"><span aria-hidden="true">✖ </span>{{title}}<br><span class="meta">{{namespace}}/{{name}}</span></th><td>{{owners}}</td><td>{{since}}</td><td><strong>{{reason}}</strong>: {{message}}</td></tr>{{/each}}</tbody></table>
+<tbody>{{#each stalled}}<tr data-task="{{namespace}}/{{name}}"><th scope="row"><span aria-hidden="true">✖ </span>{{title}}<br><span class="meta">{{#if cluster}}cluster {{cluster}} · {{/if}}{{namespace}}/{{name}}</span></th><td>{{owners}}</td><td>{{since}}</td><td><strong>{{reason}}</strong>: {{message}}</td></tr>{{/each}}</tbody></table>
 {{else}}<p id="no-stalled">No task you may read is stalled.</p>{{/if}}`;
 
 const DEPLOYMENTS = `<h1>Deployments</h1>
@@ -147,19 +162,19 @@ ${filterForm("/deployments")}
 ${NOTICES}
 <h2>Unapproved deployments</h2>
 {{#if unapproved.length}}
-<ul class="items" id="unapproved">{{#each unapproved}}<li data-release="{{namespace}}/{{release}}"><p class="error"><span aria-hidden="true">✖ </span><strong>Unapproved:</strong> <a href="{{href}}">{{release}}</a> <span class="meta">in {{namespace}} · since {{since}}</span></p><p>{{message}}</p></li>{{/each}}</ul>
+<ul class="items" id="unapproved">{{#each unapproved}}<li data-release="{{namespace}}/{{release}}"><p class="error"><span aria-hidden="true">✖ </span><strong>Unapproved:</strong> <a href="{{href}}">{{release}}</a> <span class="meta">in {{#if cluster}}cluster {{cluster}} · {{/if}}{{namespace}} · since {{since}}</span></p><p>{{message}}</p></li>{{/each}}</ul>
 {{else}}<p id="no-unapproved">The operator reports no unapproved deployment in what you may read.</p>{{/if}}
 <h2>Recent deployments</h2>
 {{#if deployments.length}}
 <table id="recent-deployments"><caption>{{deployments.length}} promotion(s) the operator recorded, newest first.</caption>
 <thead><tr><th scope="col">When</th><th scope="col">Release</th><th scope="col">Environment</th><th scope="col">State</th><th scope="col">Revision</th></tr></thead>
-<tbody>{{#each deployments}}<tr data-deployment="{{namespace}}/{{release}}/{{environment}}"><td>{{at}}<br><span class="meta">{{step}}</span></td><th scope="row"><a href="{{href}}">{{release}}</a><br><span class="meta">{{namespace}}{{#if version}} · {{version}}{{/if}}</span></th><td>{{environment}}</td><td><span aria-hidden="true">{{symbol}} </span>{{state}}</td><td><code>{{revision}}</code></td></tr>{{/each}}</tbody></table>
+<tbody>{{#each deployments}}<tr data-deployment="{{namespace}}/{{release}}/{{environment}}"><td>{{at}}<br><span class="meta">{{step}}</span></td><th scope="row"><a href="{{href}}">{{release}}</a><br><span class="meta">{{#if cluster}}cluster {{cluster}} · {{/if}}{{namespace}}{{#if version}} · {{version}}{{/if}}</span></th><td>{{environment}}</td><td><span aria-hidden="true">{{symbol}} </span>{{state}}</td><td><code>{{revision}}</code></td></tr>{{/each}}</tbody></table>
 {{else}}<p id="no-deployments">No deployment is recorded in what you may read.</p>{{/if}}
 <h2>Rollbacks</h2>
 {{#if rollbacks.length}}
 <table id="rollbacks"><caption>{{rollbacks.length}} Rollback task(s), newest first; who opened each and why is in the audit trail.</caption>
 <thead><tr><th scope="col">Opened</th><th scope="col">Task</th><th scope="col">Alert</th><th scope="col">Phase</th></tr></thead>
-<tbody>{{#each rollbacks}}<tr data-task="{{namespace}}/{{name}}"><td>{{openedAt}}</td><th scope="row"><span aria-hidden="true">↺ </span>{{title}}<br><span class="meta">{{namespace}}/{{name}}{{#if release}} · release {{release}}{{/if}}{{#if environment}} · {{environment}}{{/if}}</span></th><td>{{#if alert}}{{alert}}{{else}}none (opened by a person){{/if}}</td><td>{{phase}}{{#if completedAt}}<br><span class="meta">completed {{completedAt}}</span>{{/if}}</td></tr>{{/each}}</tbody></table>
+<tbody>{{#each rollbacks}}<tr data-task="{{namespace}}/{{name}}"><td>{{openedAt}}</td><th scope="row"><span aria-hidden="true">↺ </span>{{title}}<br><span class="meta">{{#if cluster}}cluster {{cluster}} · {{/if}}{{namespace}}/{{name}}{{#if release}} · release {{release}}{{/if}}{{#if environment}} · {{environment}}{{/if}}</span></th><td>{{#if alert}}{{alert}}{{else}}none (opened by a person){{/if}}</td><td>{{phase}}{{#if completedAt}}<br><span class="meta">completed {{completedAt}}</span>{{/if}}</td></tr>{{/each}}</tbody></table>
 {{else}}<p id="no-rollbacks">No Rollback task in what you may read.</p>{{/if}}`;
 
 const RETRO = `<p class="meta"><a href="{{back}}">Back to the release</a> · from the operator's verified audit trail, read with your token</p>
@@ -195,6 +210,7 @@ const RESULT = `<h1>{{heading}}</h1>
 const handlebars = Handlebars.create();
 handlebars.registerPartial("row", ROW);
 handlebars.registerPartial("decide", DECIDE_FORM);
+handlebars.registerPartial("liveStatus", LIVE_STATUS);
 
 const compile = (source: string): HandlebarsTemplateDelegate =>
   handlebars.compile(source, { noEscape: false, knownHelpersOnly: true });

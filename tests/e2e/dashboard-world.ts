@@ -376,7 +376,7 @@ export async function openChange(
 }
 
 /** A kubeconfig for the dashboard's own ServiceAccount: the test cluster's server and CA, and its token. */
-async function dashboardKubeconfig(dir: string, token: string): Promise<string> {
+export async function dashboardKubeconfig(dir: string, token: string): Promise<string> {
   const admin = parseYaml(await readFile(kubeconfigPath("admin"), "utf8")) as {
     clusters: { cluster: { server: string; "certificate-authority": string } }[];
   };
@@ -398,8 +398,8 @@ async function dashboardKubeconfig(dir: string, token: string): Promise<string> 
   return file;
 }
 
-/** Starts `stagegate-dashboard` as its own process and resolves with its port once it logged it. */
-async function startDashboardProcess(
+/** Starts `stagegate-dashboard` as its own process and resolves with its port once it logged it (or rejects with its output when it exits first). */
+export async function startDashboardProcess(
   args: string[],
 ): Promise<{ child: ChildProcess; port: number; proxyPort: number; log: () => string }> {
   const child = spawn(

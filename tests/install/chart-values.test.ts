@@ -118,6 +118,11 @@ describe("the chart's values", () => {
     ["metrics.port=70000", /at '\/metrics\/port': maximum/],
     ["dashboard.enabled=true", /at '\/dashboard\/tlsSecret': minLength: got 0, want 1/],
     ["dashboard.proxy.enabled=true", /at '\/dashboard\/proxy\/allowedNames': minItems: got 0, want 1/],
+    ["dashboard.clusters[0].name=East", /at '\/dashboard\/clusters\/0': missing property 'kubeconfig'/],
+    [
+      "dashboard.clusters[0].name=East,dashboard.clusters[0].kubeconfig.configMap=east",
+      /at '\/dashboard\/clusters\/0\/name': 'East' does not match pattern/,
+    ],
     [
       "dashboard.proxy.enabled=true",
       /at '\/dashboard\/proxy\/clientCA\/configMap': minLength: got 0, want 1/,
@@ -502,6 +507,49 @@ describe("the chart's values", () => {
       "dashboard",
       "the policy selects the dashboard's pods only",
     );
+  });
+
+  it("renders the dashboard's other clusters as flags it parses, each kubeconfig mounted from its ConfigMap (ADR 0057)", async () => {
+    const objects = await renderChart(await helmBinary(), {
+      set: [
+        "dashboard.enabled=true",
+        "dashboard.tlsSecret=dashboard-tls",
+        "dashboard.homeCluster=eu-central",
+        "dashboard.clusters[0].name=us-east",
+        "dashboard.clusters[0].kubeconfig.configMap=us-east-api",
+        "dashboard.clusters[0].sameToken=true",
+        "dashboard.clusters[0].namespaces={payments,checkout}",
+        "dashboard.clusters[1].name=ap-south",
+        "dashboard.clusters[1].kubeconfig.configMap=ap-south-api",
+        "dashboard.clusters[1].kubeconfig.key=config",
+      ],
+    });
+    const dashboard = dashboardPod(objects);
+    assert.equal(dashboard.config.homeCluster, "eu-central");
+    assert.deepEqual(dashboard.config.clusters, [
+      {
+        name: "us-east",
+        kubeconfig: "/etc/stagegate/clusters/us-east/kubeconfig",
+        sameToken: true,
+        namespaces: ["payments", "checkout"],
+      },
+      { name: "ap-south", kubeconfig: "/etc/stagegate/clusters/ap-south/config", sameToken: false },
+    ]);
+    assert.deepEqual(
+      dashboard.spec.volumes
+        .filter((v) => v.name.startsWith("cluster-"))
+        .map((v) => [v.name, v.configMap?.name]),
+      [
+        ["cluster-us-east", "us-east-api"],
+        ["cluster-ap-south", "ap-south-api"],
+      ],
+    );
+    const defaults = dashboardPod(
+      await renderChart(await helmBinary(), {
+        set: ["dashboard.enabled=true", "dashboard.tlsSecret=dashboard-tls"],
+      }),
+    );
+    assert.deepEqual(defaults.config.clusters, [], "one cluster by default");
   });
 });
 

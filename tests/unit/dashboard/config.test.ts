@@ -27,6 +27,12 @@ describe("parseDashboardConfig", () => {
       "--proxy-client-ca=/proxy-ca.crt",
       "--proxy-allowed-names=oauth2-proxy, front-proxy",
       "--log-level=debug",
+      "--home-cluster=eu-central",
+      "--cluster=us-east=/etc/clusters/us-east.kubeconfig",
+      "--cluster",
+      "ap-south=/etc/clusters/ap=south.kubeconfig",
+      "--cluster-same-token=us-east",
+      "--cluster-namespaces=us-east=payments, checkout",
     ]);
     assert.deepEqual(config, {
       kubeconfig: "/k",
@@ -42,6 +48,16 @@ describe("parseDashboardConfig", () => {
         clientCaFile: "/proxy-ca.crt",
         allowedNames: ["oauth2-proxy", "front-proxy"],
       },
+      homeCluster: "eu-central",
+      clusters: [
+        {
+          name: "us-east",
+          kubeconfig: "/etc/clusters/us-east.kubeconfig",
+          sameToken: true,
+          namespaces: ["payments", "checkout"],
+        },
+        { name: "ap-south", kubeconfig: "/etc/clusters/ap=south.kubeconfig", sameToken: false },
+      ],
       logLevel: "debug",
     });
   });
@@ -58,6 +74,22 @@ describe("parseDashboardConfig", () => {
     [["--audit-feed-url=https://feed.example/audit/v1/records"], /must name only the feed's origin/],
     [["--audit-feed-ca=/ca.crt"], /--audit-feed-ca needs --audit-feed-url/],
     [["--proxy-address=:8444"], /--proxy-address needs --proxy-client-ca/],
+    [
+      ["--cluster=/etc/b.kubeconfig"],
+      /--cluster "\/etc\/b.kubeconfig" is not NAME=KUBECONFIG; write for example/,
+    ],
+    [["--cluster=East=/b"], /--cluster "East=\/b" is not NAME=KUBECONFIG/],
+    [["--cluster=east="], /--cluster "east=" is not NAME=KUBECONFIG/],
+    [["--cluster=home=/b"], /--cluster home=\.\.\. names the home cluster \(--home-cluster home\)/],
+    [["--cluster=b=/b", "--cluster=b=/c"], /--cluster b=\.\.\. is given twice/],
+    [["--cluster=b=/b", "--cluster-same-token=c"], /--cluster-same-token names "c", which no --cluster/],
+    [
+      ["--cluster=b=/b", "--cluster-namespaces=b"],
+      /--cluster-namespaces "b" is not NAME=NAMESPACE,NAMESPACE/,
+    ],
+    [["--cluster=b=/b", "--cluster-namespaces=b=Team_A"], /--cluster-namespaces "b=Team_A" is not NAME=/],
+    [["--cluster=b=/b", "--cluster-namespaces=c=x"], /--cluster-namespaces names "c", which no --cluster/],
+    [["--home-cluster=Home"], /--home-cluster "Home" is not a cluster name/],
     [["--proxy-address=:8444", "--proxy-client-ca=/ca"], /--proxy-address needs --proxy-allowed-names/],
     [["--proxy-client-ca=/ca"], /--proxy-client-ca needs --proxy-address/],
     [

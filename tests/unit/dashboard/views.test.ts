@@ -38,6 +38,20 @@ describe("releaseRow", () => {
     );
   });
 
+  it("names another cluster's release in its id, link and text; the home cluster's keeps its one-cluster id and link", () => {
+    const east = releaseRow(release("shop-1"), { name: "east", home: false });
+    assert.equal(east.rowId, "release@east:shop/shop-1");
+    assert.equal(east.href, "/releases/shop/shop-1?cluster=east");
+    assert.equal(east.cluster, "east");
+    const home = releaseRow(release("shop-1"), { name: "home", home: true });
+    assert.equal(home.rowId, "release:shop/shop-1");
+    assert.equal(home.href, "/releases/shop/shop-1");
+    const html = templates.row({ row: east });
+    assert.match(html, /data-cluster="east"/);
+    assert.match(html, /cluster east · shop · 1\.2\.0/);
+    assert.match(html, /href="\/releases\/shop\/shop-1\?cluster&#x3D;east"/, "escaped; the browser reads =");
+  });
+
   it("keeps a release with a malformed status on the board, without its environments' states", () => {
     const row = releaseRow(release("odd", { status: { environments: [{ state: 42 }] } }));
     assert.deepEqual(

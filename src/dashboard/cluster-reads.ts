@@ -1,0 +1,184 @@
+import { describeApiError } from "../cli/errors.js";
+import { ApiError } from "../runtime/kube/api-error.js";
+import { reviewSelf } from "../runtime/kube/self-review.js";
+import { isMultiCluster, type ClusterDirectory, type ClusterEndpoint } from "./clusters.js";
+import { refuseCluster, type Session } from "./sessions.js";
+
+/** A session as it acts on one cluster: that cluster's client and the identity that cluster gave the token. */
+export interface ClusterView {
+  cluster: string;
+  home: boolean;
+  session: Session;
+  /** This cluster's namespaces for people who may not list every namespace; none: the dashboard's `--namespaces`. */
+  fallbackNamespaces?: readonly string[];
+}
+
+/** The namespaces to fall back to on the view's cluster. */
+export const fallbackOn = (view: ClusterView, dashboard: readonly string[]): readonly string[] =>
+  view.fallbackNamespaces ?? dashboard;
+
+/** A cluster the person is not signed in to, and why, for the page's "add a token" form. */
+export interface NotSignedIn {
+  cluster: string;
+  message: string;
+}
+
+/** What one read across clusters gave: each cluster's value, the clusters' problems in words, and where to sign in. */
+export interface ClusterReads<T> {
+  results: { view: ClusterView; value: T }[];
+  notices: string[];
+  notSignedIn: NotSignedIn[];
+}
+
+/** What a page tells a person about a cluster they are not signed in to yet. */
+const notTried = (cluster: string): string =>
+  `You are not signed in to cluster ${cluster}; add a token that cluster accepts to see and act on its releases.`;
+
+/** The session acting on another cluster with that cluster's client and identity; the audit feed is the home's only. */
+export function viewOn(session: Session, endpoint: ClusterEndpoint): ClusterView | undefined {
+  const access = session.clusters.get(endpoint.name);
+  if (access?.state !== "signed-in") return undefined;
+  return {
+    cluster: endpoint.name,
+    home: false,
+    // The view's closers are the cluster's: its streams end when the access ends (and with the session).
+    session: {
+      ...session,
+      client: access.client,
+      identity: access.identity,
+      feed: undefined,
+      closers: access.closers,
+    },
+    ...(endpoint.namespaces === undefined ? {} : { fallbackNamespaces: endpoint.namespaces }),
+  };
+}
+
+/**
+ * Tries the session's sign-in token on a `--cluster-same-token` cluster once (SelfSubjectReview there, so that
+ * cluster itself says whom it authenticates). A 401 is remembered as refused; an unreachable cluster is tried again
+ * on the next page.
+ */
+async function trySameToken(session: Session, endpoint: ClusterEndpoint): Promise<string | undefined> {
+  const client = session.sameTokenOn(endpoint.server);
+  try {
+    const identity = await reviewSelf(client);
+    session.clusters.set(endpoint.name, {
+      state: "signed-in",
+      client,
+      identity,
+      via: "same token",
+      closers: new Set(),
+    });
+    return undefined;
+  } catch (error) {
+    client.close();
+    if (error instanceof ApiError && error.status === 401) {
+      const message = `Cluster ${endpoint.name} does not accept your sign-in token; add a token that cluster accepts.`;
+      session.clusters.set(endpoint.name, { state: "refused", message });
+      return undefined;
+    }
+    return `Cluster ${endpoint.name} could not be asked about your token: ${(error as Error).message}`;
+  }
+}
+
+/**
+ * Runs `read` on every cluster the session may act on: the home cluster first (its failures reach the caller, as
+ * on a one-cluster dashboard: a 401 there ends the session), then each other cluster the session is signed in to.
+ * A 401 from another cluster only signs the session out of that cluster; any other failure there becomes a
+ * notice naming the cluster. The other clusters' rows are never lost to one cluster's failure.
+ */
+export async function acrossClusters<T>(
+  session: Session,
+  clusters: ClusterDirectory | undefined,
+  read: (view: ClusterView) => Promise<T>,
+): Promise<ClusterReads<T>> {
+  const home: ClusterView = { cluster: clusters?.home ?? "home", home: true, session };
+  const results = [{ view: home, value: await read(home) }];
+  const notices: string[] = [];
+  const notSignedIn: NotSignedIn[] = [];
+  for (const endpoint of clusters?.extra ?? []) {
+    if (endpoint.sameToken && !session.clusters.has(endpoint.name)) {
+      const failed = await trySameToken(session, endpoint);
+      if (failed !== undefined) notices.push(failed);
+    }
+    const access = session.clusters.get(endpoint.name);
+    const view = viewOn(session, endpoint);
+    if (view === undefined) {
+      notSignedIn.push({
+        cluster: endpoint.name,
+        message: access?.state === "refused" ? access.message : notTried(endpoint.name),
+      });
+      continue;
+    }
+    try {
+      results.push({ view, value: await read(view) });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        const message = `Cluster ${endpoint.name} no longer accepts your token for it; add a token that cluster accepts.`;
+        refuseCluster(session, endpoint.name, message);
+        notSignedIn.push({ cluster: endpoint.name, message });
+      } else if (error instanceof ApiError) {
+        notices.push(`Cluster ${endpoint.name}: ${describeApiError(error, "read it")}`);
+      } else {
+        notices.push(`Cluster ${endpoint.name} is unavailable: ${(error as Error).message}`);
+      }
+    }
+  }
+  return { results, notices, notSignedIn };
+}
+
+/** A cluster's notices as a page shows them: named by cluster when the dashboard shows more than one. */
+export function clusterNotices(
+  clusters: ClusterDirectory | undefined,
+  view: ClusterView,
+  notices: readonly string[],
+): string[] {
+  return isMultiCluster(clusters)
+    ? notices.map((notice) => `Cluster ${view.cluster}: ${notice}`)
+    : [...notices];
+}
+
+/**
+ * The view a request names with `?cluster=` or a form's `cluster` field: the home cluster when none or the home's
+ * name; an unknown name is an {@link UnknownClusterError} (404 naming it); a known cluster the session is not
+ * signed in to is a {@link ClusterSignInNeeded} (401 with the add-a-token form).
+ */
+export function namedView(
+  session: Session,
+  clusters: ClusterDirectory | undefined,
+  cluster: string | undefined,
+): ClusterView {
+  const home = clusters?.home ?? "home";
+  if (cluster === undefined || cluster === "" || cluster === home)
+    return { cluster: home, home: true, session };
+  const endpoint = (clusters?.extra ?? []).find((e) => e.name === cluster);
+  if (endpoint === undefined) throw new UnknownClusterError(cluster, clusters);
+  const view = viewOn(session, endpoint);
+  if (view === undefined) {
+    const access = session.clusters.get(cluster);
+    throw new ClusterSignInNeeded(cluster, access?.state === "refused" ? access.message : notTried(cluster));
+  }
+  return view;
+}
+
+/** A cluster name the dashboard is not configured with (answered 404, naming it and the known ones). */
+export class UnknownClusterError extends Error {
+  override readonly name = "UnknownClusterError";
+  constructor(cluster: string, clusters: ClusterDirectory | undefined) {
+    const known = [clusters?.home ?? "home", ...(clusters?.extra ?? []).map((e) => e.name)];
+    super(
+      `This dashboard shows no cluster named ${JSON.stringify(cluster.slice(0, 64))}; its clusters are ${known.join(", ")}.`,
+    );
+  }
+}
+
+/** A known cluster the session is not signed in to (answered 401 with the form to add a token for it). */
+export class ClusterSignInNeeded extends Error {
+  override readonly name = "ClusterSignInNeeded";
+  constructor(
+    readonly cluster: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
