@@ -106,10 +106,17 @@ export async function waitingPage(session: Session, filter: PageFilter, ctx: Pag
     query,
   );
   const byRole = tasks.items.some((task) => currentOwners(task.spec).some((owner) => owner.kind === "Role"));
-  const roles = byRole ? await environmentRoles(session.client) : { roles: new Map(), notices: [] };
+  const roles = byRole
+    ? await environmentRoles(
+        session.client,
+        tasks.items.flatMap((task) =>
+          task.metadata.namespace === undefined ? [] : [task.metadata.namespace],
+        ),
+      )
+    : { roles: new Map(), teams: [], namespaceTeams: new Map(), notices: [] };
   const body = templates.waiting({
     approvals: waitingApprovals(approvals.items, session.identity),
-    tasks: waitingTasks(tasks.items, session.identity, ctx.now(), roles.roles),
+    tasks: waitingTasks(tasks.items, session.identity, ctx.now(), roles.roles, roles),
     notices: [...approvals.notices, ...tasks.notices, ...roles.notices],
     csrf: session.csrf,
   });
