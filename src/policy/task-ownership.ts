@@ -32,8 +32,8 @@ export interface Identity {
 
 /**
  * The users and groups behind a task's owners: users and groups as written, and each Role owner replaced by that
- * role's members in the task's Environment (`spec.roles`, written by whoever may edit Environments). A role nobody
- * holds there stands for nobody.
+ * role's members as {@link rolesFor} binds them (the task's Environment and the team's TeamRoleBindings, written by
+ * administrators only). A role nobody holds there stands for nobody.
  */
 export function expandOwners(owners: readonly WrittenOwner[], roles: readonly RoleMembers[]): Owner[] {
   const expanded: Owner[] = [];

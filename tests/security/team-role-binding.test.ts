@@ -22,7 +22,13 @@ import { coreResources } from "../support/core-resources.js";
 import { clientFor, waitFor } from "../support/kube.js";
 import { requestToken } from "../support/service-account-token.js";
 import { stagegateAs } from "../integration/cli/cli-helpers.js";
-import { WAIT_MS, assertDenied, startGateWorld, type GateWorld } from "./gate-world.js";
+import {
+  WAIT_MS,
+  assertDenied,
+  patchEnvironmentObserved,
+  startGateWorld,
+  type GateWorld,
+} from "./gate-world.js";
 
 const bindings = resourceOf(teamRoleBindingKind);
 const rbac = (plural: string, kind: string) => ({
@@ -32,6 +38,10 @@ const rbac = (plural: string, kind: string) => ({
   kind,
   namespaced: false,
 });
+interface Escalation {
+  level: number;
+  steps: { level: number; notified: { users: string[]; groups: string[] } }[];
+}
 const clusterRole = rbac("clusterroles", "ClusterRole");
 const clusterRoleBinding = rbac("clusterrolebindings", "ClusterRoleBinding");
 
@@ -214,17 +224,20 @@ describe(
       await assertDenied(tick("qa-check"), "NotTaskOwner", /only the task's owners \(Role QA\)/);
 
       // `tasks --mine` shows what the bindings share with bob, before he has the QA role. He may not read the
-    // Namespace, so the binding that applies by its label is not counted by the CLI, and it says so.
-    const listed = await stagegateAs("bob", ["tasks", "--mine", "-n", w().namespace, "-o", "json"]);
-    assert.equal(listed.code, 0, listed.stderr);
-    const rows = JSON.parse(listed.stdout) as { name: string; ownership: string }[];
-    assert.deepEqual(
-      rows.map((r) => [r.name, r.ownership]),
-      [["probe", "shared via role Security"]],
-    );
-    assert.match(listed.stderr, /you may not get the Namespace .*TeamRoleBindings\s+that apply by the namespace/s);
+      // Namespace, so the binding that applies by its label is not counted by the CLI, and it says so.
+      const listed = await stagegateAs("bob", ["tasks", "--mine", "-n", w().namespace, "-o", "json"]);
+      assert.equal(listed.code, 0, listed.stderr);
+      const rows = JSON.parse(listed.stdout) as { name: string; ownership: string }[];
+      assert.deepEqual(
+        rows.map((r) => [r.name, r.ownership]),
+        [["probe", "shared via role Security"]],
+      );
+      assert.match(
+        listed.stderr,
+        /you may not get the Namespace .*TeamRoleBindings\s+that apply by the namespace/s,
+      );
 
-    // The administrator binds bob as payments' QA for dev, here: now the task is his to tick.
+      // The administrator binds bob as payments' QA for dev, here: now the task is his to tick.
       await bind("payments-qa", {
         team: "payments",
         namespaces: [w().namespace],
@@ -232,6 +245,53 @@ describe(
         roles: holds("QA", "bob"),
       });
       await tickOnceBound("qa-check");
+    });
+
+    it("escalates a role-owned task to the Environment's holders and the team's TeamRoleBinding holders alike", async () => {
+      await patchEnvironmentObserved(w(), w().dev, {
+        roles: [{ role: "InfrastructureOwner", members: [{ kind: "User", name: "ivan" }] }],
+        escalation: {
+          tasks: [
+            {
+              roles: ["InfrastructureOwner"],
+              sla: "1s",
+              levels: [{ after: "0s", notify: { owners: true } }],
+            },
+          ],
+        },
+      });
+      await bind("payments-infra", {
+        team: "payments",
+        namespaces: [w().namespace],
+        environments: [w().dev],
+        roles: [
+          {
+            role: "InfrastructureOwner",
+            members: [
+              { kind: "User", name: "erin" },
+              { kind: "Group", name: `infra-${id}` },
+            ],
+          },
+          { role: "CAB", members: [{ kind: "User", name: "bob" }] },
+        ],
+      });
+      // The operator's cache holds the binding once its webhooks let bob tick a CAB task through it.
+      await task("probe-cab", "CAB", "payments");
+      await tickOnceBound("probe-cab");
+      await task("infra", "InfrastructureOwner", "payments");
+      const notified = await waitFor(
+        "level 1 of infra",
+        async () => {
+          const task = await w().admin.get(resources.deploymentTask, "infra", w().namespace);
+          const escalation = (task.status as { escalation?: Escalation } | undefined)?.escalation;
+          return escalation?.level === 1 ? escalation.steps[0]?.notified : undefined;
+        },
+        { timeoutMs: WAIT_MS },
+      );
+      assert.deepEqual(
+        { users: [...(notified?.users ?? [])].sort(), groups: notified?.groups },
+        { users: ["erin", "ivan"], groups: [`infra-${id}`] },
+      );
     });
 
     it("lists the rest but warns, naming the role to bind, when a user may read Environments but not TeamRoleBindings", async () => {
