@@ -58,14 +58,26 @@ export async function environmentRoles(
     roles.clear();
   }
   const teams = await teamRoleBindings(client, notices);
-  return { roles, teams, namespaceTeams: await namespaceTeams(client, teams, namespaces), notices };
+  const labelled = await namespaceTeams(client, teams, namespaces);
+  if (labelled.refused.length > 0) {
+    notices.push(
+      `You may not get the Namespace${labelled.refused.length === 1 ? "" : "s"} ${labelled.refused.sort().join(", ")}: ` +
+        "tasks there shared with you by a TeamRoleBinding that applies through the namespace's stagegate.io/team " +
+        "label are not shown.",
+    );
+  }
+  return { roles, teams, namespaceTeams: labelled.teams, notices };
 }
 
-function refusedNotice(error: ApiError, what: string): string {
+function refusedNotice(
+  error: ApiError,
+  what: string,
+  consequence = "Tasks shared with you through a coordination role are not shown.",
+): string {
   const fix = isForbidden(error)
     ? " To see them, ask a cluster administrator to bind the ClusterRole stagegate-environment-viewer to you."
     : "";
-  return `${describeApiError(error, what)} Tasks shared with you through a coordination role are not shown.${fix}`;
+  return `${describeApiError(error, what)} ${consequence}${fix}`;
 }
 
 /** Every TeamRoleBinding the user may list; a refusal is a notice and the bindings count for nobody. */
@@ -74,7 +86,15 @@ async function teamRoleBindings(client: KubeClient, notices: string[]): Promise<
     return teamRoleBindingSpecs((await client.list(resourceOf(teamRoleBindingKind))).items);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
-    if (!isNotFound(error)) notices.push(refusedNotice(error, "list TeamRoleBindings"));
+    if (!isNotFound(error)) {
+      notices.push(
+        refusedNotice(
+          error,
+          "list TeamRoleBindings",
+          "Tasks shared with you through a role a TeamRoleBinding gives you are not shown.",
+        ),
+      );
+    }
     return [];
   }
 }
@@ -87,16 +107,18 @@ async function namespaceTeams(
   client: KubeClient,
   teams: readonly TeamRoleBindingSpec[],
   namespaces: Iterable<string>,
-): Promise<Map<string, string | undefined>> {
+): Promise<{ teams: Map<string, string | undefined>; refused: string[] }> {
   const found = new Map<string, string | undefined>();
-  if (!teams.some((t) => t.namespaces === undefined)) return found;
+  const refused: string[] = [];
+  if (!teams.some((t) => t.namespaces === undefined)) return { teams: found, refused };
   for (const name of new Set(namespaces)) {
     try {
       found.set(name, (await client.get(builtin.namespace, name)).metadata.labels?.[NAMESPACE_TEAM_LABEL]);
     } catch (error) {
       if (!(error instanceof ApiError) || !(isForbidden(error) || isNotFound(error))) throw error;
+      if (isForbidden(error)) refused.push(name);
       found.set(name, undefined);
     }
   }
-  return found;
+  return { teams: found, refused };
 }
