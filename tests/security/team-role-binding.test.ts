@@ -163,6 +163,36 @@ describe(
       });
     }
 
+    it("refuses a binding that does not parse, naming the field and what to write", async () => {
+      const attempt = (name: string, spec: Record<string, unknown>) =>
+        w().admin.create(bindings, {
+          apiVersion: "stagegate.io/v1alpha1",
+          kind: "TeamRoleBinding",
+          metadata: { name: `${name}-${id}` },
+          spec,
+        });
+      const refused = async (promise: Promise<unknown>, field: RegExp): Promise<void> => {
+        const error = await promise.then(
+          () => assert.fail("the binding was admitted"),
+          (err: unknown) => err as Error,
+        );
+        assert.match(error.message, field, error.message);
+      };
+      await refused(
+        attempt("bad-team", { team: "Payments Team", roles: holds("QA", "bob") }),
+        /spec\.team.*lower-case letters, digits and .-.*for example payments/,
+      );
+      await refused(
+        attempt("bad-role", { team: "payments", roles: holds("Janitor", "bob") }),
+        /spec\.roles\[0\]\.role.*supported values: "ReleaseManager", "InfrastructureOwner"/,
+      );
+      await refused(attempt("no-roles", { team: "payments", roles: [] }), /spec\.roles.*at least 1/);
+      await refused(
+        attempt("no-namespaces", { team: "payments", namespaces: [], roles: holds("QA", "bob") }),
+        /spec\.namespaces.*at least 1/,
+      );
+    });
+
     it("grants bob a QA task only through a binding of its team, environment and namespace, whatever he labels", async () => {
       await task("qa-check", "QA", "payments");
       await task("app-check", "ApplicationOwner", "payments");

@@ -3,6 +3,7 @@ import { LIMITS } from "./bounds.js";
 import { Conditions, ObservedGeneration } from "./condition.js";
 import { AGE_COLUMN, type KindDefinition } from "./kind-definition.js";
 import { RoleMembers } from "./roles.js";
+import { shaped } from "./source-rules.js";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -15,14 +16,12 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
  */
 export const TeamRoleBindingSpec = z
   .object({
-    team: z
-      .string()
-      .max(63)
-      .regex(
-        DNS_LABEL,
-        "must be a DNS-1123 label, as the stagegate.io/team label's value (for example payments)",
-      )
-      .describe("The team, as the stagegate.io/team label of its namespaces, releases and tasks names it."),
+    team: shaped(z.string().max(63), {
+      pattern: DNS_LABEL.source,
+      message:
+        "must be the stagegate.io/team label's value: lower-case letters, digits and '-', starting and ending with a " +
+        "letter or digit (for example payments)",
+    }).describe("The team, as the stagegate.io/team label of its namespaces, releases and tasks names it."),
     namespaces: z
       .array(z.string().max(63).regex(DNS_LABEL, "must be a namespace name"))
       .min(1)
