@@ -91,7 +91,8 @@ const NOBODY: RoleRecipients = { emails: [], mentions: [] };
  * Who the route's roles are for one event: the event's Environment (its `environment` detail) binds the roles, per
  * team for the route's namespace and the event object's team label (the task-ownership lookup). By e-mail, each
  * member's own address (from `book`, read only when needed) and each role's `emails`; on every channel, the holders
- * named in the message. The team's TeamRoleBindings add their holders (ADR 0056). Nobody when the event names no
+ * named in the message. The team's TeamRoleBindings (from `teamBindings`, read once per pass) add their holders
+ * (ADR 0056). Nobody when the event names no
  * environment, or the Environment is gone and no TeamRoleBinding binds the role there.
  */
 export async function roleRecipients(
@@ -100,6 +101,7 @@ export async function roleRecipients(
   namespace: string,
   entry: StoredAuditEntry,
   book: () => Promise<AddressBookIndex>,
+  teamBindings: () => Promise<TeamRoleBindingSpec[]> = () => readTeamRoleBindings(client),
 ): Promise<RoleRecipients> {
   const roles = spec.recipients.roles;
   const environment = environmentOf(entry);
@@ -111,7 +113,7 @@ export async function roleRecipients(
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
-  const bindings = await readTeamRoleBindings(client);
+  const bindings = await teamBindings();
   if (env === undefined && bindings.length === 0) return NOBODY;
   let labels: Record<string, string> | undefined;
   const kind = findKind(entry.object.kind);
