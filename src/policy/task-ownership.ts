@@ -97,16 +97,15 @@ export interface TaskPlace {
 }
 
 /**
- * The team whose bindings apply to a task: its namespace's `stagegate.io/team` label when an administrator set one;
- * else the task's own label, but only among the teams a binding gives the task's namespace by name; else the only
- * such team. A developer's label therefore only chooses among teams an administrator already gave the namespace.
+ * The team of a task among the bindings that name its namespace (an Environment's `teamRoles` entry or a
+ * TeamRoleBinding with `namespaces`): the one its `stagegate.io/team` label names, else the only such team, else none.
+ * A developer's label therefore only chooses among teams an administrator already gave the namespace (ADR 0049).
  */
 export function teamOf(
   place: TaskPlace,
   environment: EnvironmentRoles | undefined,
   bindings: readonly TeamRoleBindingSpec[],
 ): string | undefined {
-  if (place.namespaceTeam !== undefined && place.namespaceTeam !== "") return place.namespaceTeam;
   const { namespace } = place;
   if (namespace === undefined) return undefined;
   const listing = new Set([
@@ -119,21 +118,23 @@ export function teamOf(
 }
 
 /**
- * The TeamRoleBindings that apply to a task: of its team, for its Environment (or all), and for its namespace by name
- * or, when they name none, because its namespace's label says the team.
+ * The TeamRoleBindings that apply to a task, for its Environment (or all): those naming its namespace, for its team
+ * ({@link teamOf}); and those naming no namespace, for the team its Namespace's `stagegate.io/team` label names
+ * (administrators write Namespaces; a task's own label never stands in).
  */
 export function bindingsFor(
   bindings: readonly TeamRoleBindingSpec[],
   team: string | undefined,
   place: TaskPlace,
 ): TeamRoleBindingSpec[] {
-  const { environment, namespace } = place;
-  if (team === undefined || environment === undefined || namespace === undefined) return [];
+  const { environment, namespace, namespaceTeam } = place;
+  if (environment === undefined || namespace === undefined) return [];
   return bindings.filter(
     (b) =>
-      b.team === team &&
       (b.environments === undefined || b.environments.includes(environment)) &&
-      (b.namespaces === undefined ? place.namespaceTeam === team : b.namespaces.includes(namespace)),
+      (b.namespaces === undefined
+        ? namespaceTeam !== undefined && namespaceTeam !== "" && b.team === namespaceTeam
+        : b.team === team && b.namespaces.includes(namespace)),
   );
 }
 

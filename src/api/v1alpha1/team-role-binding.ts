@@ -30,8 +30,9 @@ export const TeamRoleBindingSpec = z
       .meta({
         description:
           "The namespaces whose work is this team's: the binding applies to tasks there whose team is this one (the " +
-          "namespace's stagegate.io/team label, else the task's). Absent: every namespace whose stagegate.io/team " +
-          "label (written by those who administer namespaces) names this team; a task's own label never stands in.",
+          "task's stagegate.io/team label among the teams bound to the namespace by name, else the only one). " +
+          "Absent: every namespace whose Namespace carries the stagegate.io/team label of this team (written by " +
+          "those who administer namespaces); a task's own label never stands in.",
         "x-kubernetes-list-type": "set",
       }),
     environments: z

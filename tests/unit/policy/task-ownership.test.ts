@@ -185,7 +185,7 @@ describe("TeamRoleBindings add holders for a team's tasks, chosen only as an adm
       qa: ["quinn", "pat"],
     },
     {
-      name: "the namespace's label wins over the task's: a relabelled task keeps its namespace's team",
+      name: "a relabelled task in a labelled namespace: the namespace's team's every-namespace binding, not the label's",
       place: {
         environment: "dev",
         namespace: "payments-api",
@@ -195,14 +195,14 @@ describe("TeamRoleBindings add holders for a team's tasks, chosen only as an adm
       qa: ["quinn", "pat"],
     },
     {
-      name: "a namespace labelled for one team: a binding of another team listing it does not apply",
+      name: "a labelled namespace another team's binding names: both administrators' statements count",
       place: {
         environment: "dev",
         namespace: "mallory-ns",
         namespaceTeam: "payments",
         labels: team("mallory-team"),
       },
-      qa: ["quinn", "pat"],
+      qa: ["quinn", "pat", "mallory"],
     },
     {
       name: "no environment named: no binding",
