@@ -126,8 +126,9 @@ export async function roleRecipients(
       if (!isNotFound(err)) throw err;
     }
   }
-  const namespaceTeam =
-    bindings.length === 0 ? undefined : (await namespaceLabels(client, namespace))?.[NAMESPACE_TEAM_LABEL];
+  const namespaceTeam = bindings.some((b) => b.namespaces === undefined)
+    ? (await namespaceLabels(client, namespace))?.[NAMESPACE_TEAM_LABEL]
+    : undefined;
   const place = { environment, namespace, labels, namespaceTeam };
   return {
     emails: spec.channel.type === "smtp" ? roleEmails(roles, env, place, await book(), bindings) : [],

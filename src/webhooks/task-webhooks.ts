@@ -100,7 +100,7 @@ async function newTaskFrozen(
 }
 
 /**
- * The `stagegate.io/team` label of the task's namespace, read only when some TeamRoleBinding could use it. A server
+ * The `stagegate.io/team` label of the task's namespace, read only when a TeamRoleBinding without namespaces exists. A server
  * that cannot read namespaces knows no namespace team: bindings for every namespace then apply nowhere.
  */
 async function namespaceTeamOf(
@@ -108,8 +108,8 @@ async function namespaceTeamOf(
   bindings: readonly TeamRoleBindingSpec[],
   ctx: WebhookContext,
 ): Promise<string | undefined> {
-  if (namespace === undefined || bindings.length === 0 || ctx.lookupNamespaceLabels === undefined)
-    return undefined;
+  const needed = bindings.some((b) => b.namespaces === undefined);
+  if (namespace === undefined || !needed || ctx.lookupNamespaceLabels === undefined) return undefined;
   return (await ctx.lookupNamespaceLabels(namespace))?.[NAMESPACE_TEAM_LABEL];
 }
 
