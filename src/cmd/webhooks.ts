@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { EnvironmentSpec } from "../api/v1alpha1/environment.js";
+import { teamRoleBindingSpecs, type TeamRoleBindingSpec } from "../api/v1alpha1/team-role-binding.js";
 import type { AuditRecorder } from "../audit/recorder.js";
 import type { Informers } from "../controllers/informers.js";
 import type { CreatorSeal } from "../controllers/task-creator.js";
@@ -86,6 +87,13 @@ export async function startWebhooks(
   // Always live: a release is stamped with the template as it stands at its creation, not as a cache last saw it.
   const lookupWorkflowTemplate = async (name: string): Promise<KubeObject | undefined> =>
     getOrUndefined(() => client.get(resources.workflowTemplate, name));
+  // TeamRoleBindings from the cache once it has synced, live before that (as Environments above).
+  const lookupTeamRoleBindings = async (): Promise<TeamRoleBindingSpec[]> =>
+    teamRoleBindingSpecs(
+      informers.teamRoleBindings.hasSynced()
+        ? informers.teamRoleBindings.store.list()
+        : (await client.list(resources.teamRoleBinding)).items,
+    );
   let server: WebhookServer;
   try {
     server = await startWebhookServer({
@@ -98,6 +106,7 @@ export async function startWebhooks(
       lookupNamespaceLabels,
       lookupReleaseChangeType,
       lookupWorkflowTemplate,
+      lookupTeamRoleBindings,
       operatorUsername: deps.operatorIdentity,
       creatorSeal: deps.creatorSeal,
       log,

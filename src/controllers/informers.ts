@@ -32,6 +32,8 @@ export interface Informers {
   namespaces: Informer;
   /** Argo CD AppProjects, for the sync windows Argo CD applies to an Application's syncs. Optional like the rest. */
   argoCDProjects: Informer;
+  /** TeamRoleBindings (administrators' only): a team's coordination roles, read where Environment roles are. */
+  teamRoleBindings: Informer;
 }
 
 /**
@@ -95,6 +97,7 @@ export const cachedKinds = {
   fluxHelmReleases: "other",
   namespaces: "other",
   argoCDProjects: "other",
+  teamRoleBindings: "other",
 } as const satisfies Record<keyof Informers, keyof CacheTrimmingByKind>;
 
 /** What building the shared informers needs of the controllers' dependencies. */
@@ -151,6 +154,7 @@ export function createInformers(
     fluxHelmReleases: informerFor(deps, deliveryResources.fluxHelmRelease, of("fluxHelmReleases"), true),
     namespaces: informerFor(deps, builtin.namespace, of("namespaces")),
     argoCDProjects: informerFor(deps, argoCDProjectResource, of("argoCDProjects"), true),
+    teamRoleBindings: informerFor(deps, resources.teamRoleBinding, of("teamRoleBindings")),
   };
   takeInOwnWrites(deps.client, informerList(informers));
   return informers;
@@ -166,6 +170,7 @@ export function informerList(informers: Informers): Informer[] {
     informers.approvals,
     informers.namespaces,
     informers.argoCDProjects,
+    informers.teamRoleBindings,
     ...deliveryInformers(informers),
   ];
 }

@@ -5,6 +5,7 @@ import { deploymentTaskKind } from "../api/v1alpha1/deployment-task.js";
 import { environmentKind } from "../api/v1alpha1/environment.js";
 import { releaseKind } from "../api/v1alpha1/release.js";
 import { resourceOf } from "../api/v1alpha1/resource-type.js";
+import { teamRoleBindingKind } from "../api/v1alpha1/team-role-binding.js";
 import { workflowTemplateKind } from "../api/v1alpha1/workflow-template.js";
 import type { ResourceType } from "../runtime/kube/resource.js";
 
@@ -21,6 +22,8 @@ export const resources = {
   workflowTemplate: resourceOf(workflowTemplateKind),
   /** Listed by the notifier only, to mail role members at the addresses administrators gave them. */
   addressBook: resourceOf(addressBookKind),
+  /** Watched by every replica (webhooks, escalation) and listed by the notifier: a team's roles, ADR 0056. */
+  teamRoleBinding: resourceOf(teamRoleBindingKind),
 } as const;
 
 /**

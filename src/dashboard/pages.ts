@@ -179,13 +179,23 @@ export async function waitingPage(session: Session, filter: PageFilter, ctx: Pag
     const byRole = tasks.items.some((task) =>
       currentOwners(task.spec).some((owner) => owner.kind === "Role"),
     );
-    const roles = byRole ? await environmentRoles(client) : { roles: new Map(), notices: [] };
+    const roles = byRole
+      ? await environmentRoles(
+          client,
+          tasks.items.flatMap((task) =>
+            task.metadata.namespace === undefined ? [] : [task.metadata.namespace],
+          ),
+        )
+      : { roles: new Map(), teams: [], namespaceTeams: new Map(), notices: [] };
     const place = rowCluster(ctx, view);
     const cluster =
       place === undefined ? {} : { cluster: place.name, ...(place.home ? {} : { act: place.name }) };
     return {
       approvals: waitingApprovals(approvals.items, identity).map((a) => ({ ...a, ...cluster })),
-      tasks: waitingTasks(tasks.items, identity, ctx.now(), roles.roles).map((t) => ({ ...t, ...cluster })),
+      tasks: waitingTasks(tasks.items, identity, ctx.now(), roles.roles, roles).map((t) => ({
+        ...t,
+        ...cluster,
+      })),
       notices: clusterNotices(ctx.clusters, view, [...approvals.notices, ...tasks.notices, ...roles.notices]),
     };
   });

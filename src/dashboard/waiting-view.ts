@@ -4,6 +4,7 @@ import { ObjectMeta } from "../api/v1alpha1/meta.js";
 import { assessAwaitingDecision } from "../cli/awaiting-decision.js";
 import type { ApprovalObject } from "../cli/change-control.js";
 import { currentOwners, ownership, rolesFor, type EnvironmentRoles } from "../policy/task-ownership.js";
+import type { TeamRoleBindingSpec } from "../api/v1alpha1/team-role-binding.js";
 import type { Identity } from "../runtime/kube/self-review.js";
 
 /** An approval waiting for the signed-in user, as the page shows it with its decide form. */
@@ -64,27 +65,39 @@ export function waitingApprovals(items: readonly ApprovalObject[], me: Identity)
 
 const DONE = new Set(["Succeeded", "Cancelled"]);
 
+/** The TeamRoleBindings the user could read, and the team labels of the namespaces they could read. */
+export interface TeamBindings {
+  teams: readonly TeamRoleBindingSpec[];
+  namespaceTeams: ReadonlyMap<string, string | undefined>;
+}
+
 /**
  * The tasks `me` owns (by user name) or shares (through one of my authenticated groups, or a coordination role my
  * name or groups hold in the task's Environment, `roles` by Environment name) that are neither succeeded nor
  * cancelled, the earliest due first; `now` judges overdue. Ownership is `stagegate tasks --mine`'s own: the owner of
  * the last hand-over, else the owners it was opened with, and the roles bound for the task's team and namespace; a
  * Role owner is never matched by name, and a role in an Environment not in `roles` (one the user may not read)
- * stands for nobody.
+ * stands for nobody. `teams` adds the holders of the team's TeamRoleBindings the user could read.
  */
 export function waitingTasks(
   items: readonly WaitingTaskObject[],
   me: Identity,
   now: Date,
   roles: ReadonlyMap<string, EnvironmentRoles> = new Map(),
+  teams: TeamBindings = { teams: [], namespaceTeams: new Map() },
 ): WaitingTask[] {
   return items
     .filter((task) => !DONE.has(task.status?.phase ?? ""))
     .flatMap((task) => {
-      const place = { namespace: task.metadata.namespace, labels: task.metadata.labels };
+      const place = {
+        environment: task.spec.environment,
+        namespace: task.metadata.namespace,
+        labels: task.metadata.labels,
+        namespaceTeam: teams.namespaceTeams.get(task.metadata.namespace ?? ""),
+      };
       const owned = ownership(
         currentOwners(task.spec),
-        rolesFor(roles.get(task.spec.environment ?? ""), place),
+        rolesFor(roles.get(task.spec.environment ?? ""), place, teams.teams),
         me,
       );
       return owned === undefined ? [] : [{ task, owned }];

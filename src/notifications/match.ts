@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { AddressBookSpec } from "../api/v1alpha1/address-book.js";
+import type { TeamRoleBindingSpec } from "../api/v1alpha1/team-role-binding.js";
 import type { NotificationRouteSpec } from "../api/v1alpha1/notification-route.js";
 import type { StoredAuditEntry } from "../audit/entry.js";
 import { environmentOf } from "../audit/export/filter.js";
@@ -83,7 +84,7 @@ export function indexAddressBooks(books: readonly AddressBookSpec[]): AddressBoo
 
 /**
  * The e-mail addresses of `roles` for an event about an object in `place` (its namespace and labels, for the team
- * binding), as the event's Environment binds them: each member's own address from the address book (a Group member:
+ * binding), as the event's Environment and the team's TeamRoleBindings bind them: each member's own address from the address book (a Group member:
  * the group's address) and each role's `emails`, as administrators wrote them; each address once. Pure.
  */
 export function roleEmails(
@@ -91,9 +92,10 @@ export function roleEmails(
   environment: EnvironmentRoles | undefined,
   place: TaskPlace,
   book: AddressBookIndex = EMPTY_ADDRESS_BOOK,
+  teamBindings: readonly TeamRoleBindingSpec[] = [],
 ): string[] {
   if (roles.length === 0) return [];
-  const bound = rolesFor(environment, place).filter((r) => roles.includes(r.role));
+  const bound = rolesFor(environment, place, teamBindings).filter((r) => roles.includes(r.role));
   return uniqueAddresses(
     bound.flatMap((r) => [
       ...r.members.flatMap((m) => (m.kind === "Group" ? book.groups : book.users).get(m.name) ?? []),
@@ -116,8 +118,9 @@ export function roleMentions(
   roles: readonly string[],
   environment: EnvironmentRoles | undefined,
   place: TaskPlace,
+  teamBindings: readonly TeamRoleBindingSpec[] = [],
 ): RoleMention[] {
-  const bound = rolesFor(environment, place);
+  const bound = rolesFor(environment, place, teamBindings);
   return roles.flatMap((role) => {
     const members = bound.find((r) => r.role === role)?.members ?? [];
     return members.length === 0

@@ -27,7 +27,8 @@ import {
 import type { DestinationGuard } from "./destination.js";
 import { DestinationRefused } from "./destination.js";
 import { labelsMatch, recipientsOf, routeWants, type AddressBookIndex, type RoleMention } from "./match.js";
-import { readAddressBook, roleRecipients } from "./role-recipients.js";
+import { readAddressBook, readTeamRoleBindings, roleRecipients } from "./role-recipients.js";
+import type { TeamRoleBindingSpec } from "../api/v1alpha1/team-role-binding.js";
 import type { NotificationMetrics } from "./metrics.js";
 import { RouteRateLimiter } from "./rate-limit.js";
 import { failureHealth, routeConditions, steadyHealth, type RouteHealth } from "./route-conditions.js";
@@ -209,8 +210,10 @@ export class Notifier {
     const mentions = new Map<number, RoleMention[]>();
     let book: Promise<AddressBookIndex> | undefined;
     const addressBook = () => (book ??= readAddressBook(this.options.client));
+    let bindings: Promise<TeamRoleBindingSpec[]> | undefined;
+    const teamBindings = () => (bindings ??= readTeamRoleBindings(this.options.client));
     const rolesOf = (entry: StoredAuditEntry) =>
-      roleRecipients(this.options.client, spec.data, namespace, entry, addressBook);
+      roleRecipients(this.options.client, spec.data, namespace, entry, addressBook, teamBindings);
     const candidates: Candidate[] = [];
     for (const item of page.entries) {
       const parsed = parseAuditLine(item.json);

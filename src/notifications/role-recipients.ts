@@ -7,6 +7,13 @@ import type { StoredAuditEntry } from "../audit/entry.js";
 import { environmentOf } from "../audit/export/filter.js";
 import { isNotFound } from "../runtime/kube/api-error.js";
 import type { KubeClient } from "../runtime/kube/client.js";
+import { builtin } from "../runtime/kube/resource.js";
+import { NAMESPACE_TEAM_LABEL } from "../policy/task-ownership.js";
+import {
+  teamRoleBindingKind,
+  teamRoleBindingSpecs,
+  type TeamRoleBindingSpec,
+} from "../api/v1alpha1/team-role-binding.js";
 import {
   EMPTY_ADDRESS_BOOK,
   indexAddressBooks,
@@ -18,6 +25,7 @@ import {
 
 const environments = resourceOf(environmentKind);
 const addressBooks = resourceOf(addressBookKind);
+const teamRoleBindings = resourceOf(teamRoleBindingKind);
 
 /**
  * Reads every AddressBook (cluster-scoped, written by administrators only) into one index. Without the AddressBook
@@ -45,6 +53,32 @@ export async function readAddressBook(client: KubeClient): Promise<AddressBookIn
   return indexAddressBooks(specs);
 }
 
+/**
+ * Reads every TeamRoleBinding (cluster-scoped, written by administrators only). Without the CRD installed there are
+ * none; one that does not parse binds nobody.
+ */
+export async function readTeamRoleBindings(client: KubeClient): Promise<TeamRoleBindingSpec[]> {
+  try {
+    return teamRoleBindingSpecs((await client.list(teamRoleBindings)).items);
+  } catch (err) {
+    if (isNotFound(err)) return [];
+    throw err;
+  }
+}
+
+/** The labels of a namespace (administrators'), undefined when it is gone. */
+async function namespaceLabels(
+  client: KubeClient,
+  name: string,
+): Promise<Record<string, string> | undefined> {
+  try {
+    return (await client.get(builtin.namespace, name)).metadata.labels ?? {};
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
 /** What a route's roles mean for one event: the addresses to mail (smtp) and the holders to name in the message. */
 export interface RoleRecipients {
   emails: string[];
@@ -57,7 +91,9 @@ const NOBODY: RoleRecipients = { emails: [], mentions: [] };
  * Who the route's roles are for one event: the event's Environment (its `environment` detail) binds the roles, per
  * team for the route's namespace and the event object's team label (the task-ownership lookup). By e-mail, each
  * member's own address (from `book`, read only when needed) and each role's `emails`; on every channel, the holders
- * named in the message. Nobody when the event names no environment or the Environment is gone.
+ * named in the message. The team's TeamRoleBindings (from `teamBindings`, read once per pass) add their holders
+ * (ADR 0056). Nobody when the event names no
+ * environment, or the Environment is gone and no TeamRoleBinding binds the role there.
  */
 export async function roleRecipients(
   client: KubeClient,
@@ -65,6 +101,7 @@ export async function roleRecipients(
   namespace: string,
   entry: StoredAuditEntry,
   book: () => Promise<AddressBookIndex>,
+  teamBindings: () => Promise<TeamRoleBindingSpec[]> = () => readTeamRoleBindings(client),
 ): Promise<RoleRecipients> {
   const roles = spec.recipients.roles;
   const environment = environmentOf(entry);
@@ -76,10 +113,11 @@ export async function roleRecipients(
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
-  if (env === undefined) return NOBODY;
+  const bindings = await teamBindings();
+  if (env === undefined && bindings.length === 0) return NOBODY;
   let labels: Record<string, string> | undefined;
   const kind = findKind(entry.object.kind);
-  if (env.teamRoles.length > 0 && kind?.scope === "Namespaced") {
+  if (((env?.teamRoles.length ?? 0) > 0 || bindings.length > 0) && kind?.scope === "Namespaced") {
     try {
       const object = await client.get(resourceOf(kind), entry.object.name, namespace);
       if (entry.object.uid === undefined || object.metadata.uid === entry.object.uid)
@@ -88,9 +126,12 @@ export async function roleRecipients(
       if (!isNotFound(err)) throw err;
     }
   }
-  const place = { namespace, labels };
+  const namespaceTeam = bindings.some((b) => b.namespaces === undefined)
+    ? (await namespaceLabels(client, namespace))?.[NAMESPACE_TEAM_LABEL]
+    : undefined;
+  const place = { environment, namespace, labels, namespaceTeam };
   return {
-    emails: spec.channel.type === "smtp" ? roleEmails(roles, env, place, await book()) : [],
-    mentions: roleMentions(roles, env, place),
+    emails: spec.channel.type === "smtp" ? roleEmails(roles, env, place, await book(), bindings) : [],
+    mentions: roleMentions(roles, env, place, bindings),
   };
 }

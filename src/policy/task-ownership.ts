@@ -1,6 +1,7 @@
 import type { Owner } from "../api/v1alpha1/meta.js";
 import { DIMENSION_LABELS } from "../api/v1alpha1/dimensions.js";
 import type { RoleMembers, TeamRoles } from "../api/v1alpha1/roles.js";
+import type { TeamRoleBindingSpec } from "../api/v1alpha1/team-role-binding.js";
 
 /** A task owner as written: a user, a group, or a coordination role. */
 export interface WrittenOwner {
@@ -31,8 +32,8 @@ export interface Identity {
 
 /**
  * The users and groups behind a task's owners: users and groups as written, and each Role owner replaced by that
- * role's members in the task's Environment (`spec.roles`, written by whoever may edit Environments). A role nobody
- * holds there stands for nobody.
+ * role's members as {@link rolesFor} binds them (the task's Environment and the team's TeamRoleBindings, written by
+ * administrators only). A role nobody holds there stands for nobody.
  */
 export function expandOwners(owners: readonly WrittenOwner[], roles: readonly RoleMembers[]): Owner[] {
   const expanded: Owner[] = [];
@@ -81,30 +82,102 @@ export interface EnvironmentRoles {
   teamRoles?: readonly TeamRoles[] | undefined;
 }
 
-/** Where a task sits, as far as role bindings read it: its namespace and labels. */
+/** The namespace label that says whose a namespace is: the same key as the team dimension, on the Namespace. */
+export const NAMESPACE_TEAM_LABEL = DIMENSION_LABELS.team;
+
+/**
+ * Where a task sits, as far as role bindings read it: its Environment's name, its namespace, its labels, and the
+ * `stagegate.io/team` label of its namespace (written by those who administer namespaces, never by a developer).
+ */
 export interface TaskPlace {
+  environment?: string | undefined;
   namespace: string | undefined;
   labels?: Readonly<Record<string, string>> | undefined;
+  namespaceTeam?: string | undefined;
 }
 
 /**
- * Who holds each role for one task: the binding of its team for the roles that binding binds, and the
- * environment-wide binding for every other role. The team binding is the one the task's `stagegate.io/team` label
- * names if it lists the task's namespace, else the only one that lists the namespace, else none. The label only
- * chooses among bindings an administrator gave the task's namespace: relabelling work to another team makes that
- * team's members owners of nothing.
+ * The team of a task among the bindings that name its namespace (an Environment's `teamRoles` entry or a
+ * TeamRoleBinding with `namespaces`): the one its `stagegate.io/team` label names, else the only such team, else none.
+ * A developer's label therefore only chooses among teams an administrator already gave the namespace (ADR 0049).
  */
-export function rolesFor(environment: EnvironmentRoles | undefined, place: TaskPlace): RoleMembers[] {
-  if (environment === undefined) return [];
+export function teamOf(
+  place: TaskPlace,
+  environment: EnvironmentRoles | undefined,
+  bindings: readonly TeamRoleBindingSpec[],
+): string | undefined {
   const { namespace } = place;
-  const candidates =
-    namespace === undefined
-      ? []
-      : (environment.teamRoles ?? []).filter((t) => t.namespaces.includes(namespace));
-  const team = place.labels?.[DIMENSION_LABELS.team];
+  if (namespace === undefined) return undefined;
+  const listing = new Set([
+    ...(environment?.teamRoles ?? []).filter((t) => t.namespaces.includes(namespace)).map((t) => t.team),
+    ...bindings.filter((b) => b.namespaces?.includes(namespace) === true).map((b) => b.team),
+  ]);
+  const label = place.labels?.[DIMENSION_LABELS.team];
+  if (label !== undefined && listing.has(label)) return label;
+  return listing.size === 1 ? [...listing][0] : undefined;
+}
+
+/**
+ * The TeamRoleBindings that apply to a task, for its Environment (or all): those naming its namespace, for its team
+ * ({@link teamOf}); and those naming no namespace, for the team its Namespace's `stagegate.io/team` label names
+ * (administrators write Namespaces; a task's own label never stands in).
+ */
+export function bindingsFor(
+  bindings: readonly TeamRoleBindingSpec[],
+  team: string | undefined,
+  place: TaskPlace,
+): TeamRoleBindingSpec[] {
+  const { environment, namespace, namespaceTeam } = place;
+  if (environment === undefined || namespace === undefined) return [];
+  return bindings.filter(
+    (b) =>
+      (b.environments === undefined || b.environments.includes(environment)) &&
+      (b.namespaces === undefined
+        ? namespaceTeam !== undefined && namespaceTeam !== "" && b.team === namespaceTeam
+        : b.team === team && b.namespaces.includes(namespace)),
+  );
+}
+
+/**
+ * Who holds each role for one task. From its Environment: the binding of its team ({@link teamOf}) for the roles that
+ * binding binds, and the environment-wide binding for every other role. Then, per role, the holders (and addresses)
+ * of every TeamRoleBinding that applies ({@link bindingsFor}) are added: a TeamRoleBinding adds holders, never
+ * removes one (ADR 0056). Relabelling work to another team makes that team's members owners of nothing.
+ */
+export function rolesFor(
+  environment: EnvironmentRoles | undefined,
+  place: TaskPlace,
+  teamBindings: readonly TeamRoleBindingSpec[] = [],
+): RoleMembers[] {
+  const team = teamOf(place, environment, teamBindings);
+  const fromTeams = bindingsFor(teamBindings, team, place);
+  if (environment === undefined && fromTeams.length === 0) return [];
+  const { namespace } = place;
   const binding =
-    candidates.find((t) => t.team === team) ?? (candidates.length === 1 ? candidates[0] : undefined);
-  if (binding === undefined) return [...environment.roles];
-  const bound = new Set(binding.roles.map((r) => r.role));
-  return [...binding.roles, ...environment.roles.filter((r) => !bound.has(r.role))];
+    team === undefined || namespace === undefined
+      ? undefined
+      : environment?.teamRoles?.find((t) => t.team === team && t.namespaces.includes(namespace));
+  const bound = new Set(binding?.roles.map((r) => r.role) ?? []);
+  const own = [...(binding?.roles ?? []), ...(environment?.roles ?? []).filter((r) => !bound.has(r.role))];
+  return unionByRole([...own, ...fromTeams.flatMap((b) => b.roles)]);
+}
+
+/** Role bindings merged per role, in first-seen order: each member and each address once. */
+function unionByRole(all: readonly RoleMembers[]): RoleMembers[] {
+  const merged = new Map<string, RoleMembers>();
+  for (const r of all) {
+    const seen = merged.get(r.role);
+    if (seen === undefined) {
+      merged.set(r.role, { ...r, members: [...r.members], ...(r.emails ? { emails: [...r.emails] } : {}) });
+      continue;
+    }
+    for (const m of r.members) {
+      if (!seen.members.some((s) => s.kind === m.kind && s.name === m.name)) seen.members.push(m);
+    }
+    for (const e of r.emails ?? []) {
+      seen.emails ??= [];
+      if (!seen.emails.includes(e)) seen.emails.push(e);
+    }
+  }
+  return [...merged.values()];
 }

@@ -49,6 +49,7 @@ export interface WebhookServerOptions extends HttpsServingOptions {
   lookupNamespaceLabels?: WebhookContext["lookupNamespaceLabels"];
   lookupReleaseChangeType?: WebhookContext["lookupReleaseChangeType"];
   lookupWorkflowTemplate?: WebhookContext["lookupWorkflowTemplate"];
+  lookupTeamRoleBindings?: WebhookContext["lookupTeamRoleBindings"];
   /**
    * The operator's own user name, a fixed name or a getter of the one learned at start (undefined until then:
    * nobody counts as the operator); see {@link WebhookContext.operatorUsername}.
@@ -162,6 +163,9 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     ...(options.lookupWorkflowTemplate === undefined
       ? {}
       : { lookupWorkflowTemplate: options.lookupWorkflowTemplate }),
+    ...(options.lookupTeamRoleBindings === undefined
+      ? {}
+      : { lookupTeamRoleBindings: options.lookupTeamRoleBindings }),
     log: options.log,
     creatorSeal: options.creatorSeal,
     get operatorUsername(): string | undefined {

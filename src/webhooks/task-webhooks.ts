@@ -8,7 +8,8 @@ import { jsonPointer } from "./stamping.js";
 import { isAutomatedItem, needsVerificationLookup } from "./task-automation.js";
 import { creatorStampKept, creatorStampPatch } from "./task-creator-stamp.js";
 import { handoverStampPatch } from "./task-handover-stamp.js";
-import { rolesFor } from "../policy/task-ownership.js";
+import { NAMESPACE_TEAM_LABEL, rolesFor } from "../policy/task-ownership.js";
+import type { TeamRoleBindingSpec } from "../api/v1alpha1/team-role-binding.js";
 import { completedItems, stampedChecklist, type ItemChange } from "./task-items.js";
 import { checkTaskWrite } from "./task-rules.js";
 import { TaskView } from "./task-view.js";
@@ -98,6 +99,20 @@ async function newTaskFrozen(
   );
 }
 
+/**
+ * The `stagegate.io/team` label of the task's namespace, read only when a TeamRoleBinding without namespaces exists. A server
+ * that cannot read namespaces knows no namespace team: bindings for every namespace then apply nowhere.
+ */
+async function namespaceTeamOf(
+  namespace: string | undefined,
+  bindings: readonly TeamRoleBindingSpec[],
+  ctx: WebhookContext,
+): Promise<string | undefined> {
+  const needed = bindings.some((b) => b.namespaces === undefined);
+  if (namespace === undefined || !needed || ctx.lookupNamespaceLabels === undefined) return undefined;
+  return (await ctx.lookupNamespaceLabels(namespace))?.[NAMESPACE_TEAM_LABEL];
+}
+
 const ReleaseRefView = z.looseObject({ name: z.string().min(1) });
 
 /**
@@ -131,8 +146,15 @@ export const validateDeploymentTask: AdmissionHandler = async (request, ctx): Pr
   const stored = before ?? task;
   const environment = stored.spec.environment;
   const envSpec = environment === undefined ? undefined : await ctx.lookupEnvironment(environment);
-  // The team label only picks among the role bindings the Environment gives this namespace (ADR 0049).
-  const place = { namespace: request.namespace ?? stored.metadata.namespace, labels: stored.metadata.labels };
+  // The team is the namespace's label, else the task's among the teams bound to this namespace (ADR 0049, 0056).
+  const namespace = request.namespace ?? stored.metadata.namespace;
+  const bindings = environment === undefined ? [] : ((await ctx.lookupTeamRoleBindings?.()) ?? []);
+  const place = {
+    environment,
+    namespace,
+    labels: stored.metadata.labels,
+    namespaceTeam: await namespaceTeamOf(namespace, bindings, ctx),
+  };
   const verdict = checkTaskWrite({
     before,
     after: task,
@@ -140,7 +162,7 @@ export const validateDeploymentTask: AdmissionHandler = async (request, ctx): Pr
     now: ctx.now(),
     completed,
     automated: automated.names,
-    roles: rolesFor(envSpec, place),
+    roles: rolesFor(envSpec, place, bindings),
   });
   // An admitted completion, acknowledgement or hand-over is recorded by the task controller once stored (ADR 0031).
   const handed = before !== undefined && !jsonEqual(before.spec.handovers, task.spec.handovers);

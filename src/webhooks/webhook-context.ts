@@ -1,5 +1,6 @@
 import type { TargetIdentity } from "../api/v1alpha1/binding.js";
 import type { EnvironmentSpec } from "../api/v1alpha1/environment.js";
+import type { TeamRoleBindingSpec } from "../api/v1alpha1/team-role-binding.js";
 import type { AuditRecorder } from "../audit/recorder.js";
 import type { CreatorSeal } from "../controllers/task-creator.js";
 import type { Logger } from "../runtime/logging.js";
@@ -35,6 +36,11 @@ export interface WebhookContext {
    * the server cannot read templates: a release naming one is then refused.
    */
   lookupWorkflowTemplate?: (name: string) => Promise<TemplateObject | undefined>;
+  /**
+   * Reads every TeamRoleBinding (administrators' only, ADR 0056). Absent where the server cannot read them: a role
+   * is then held only by those the task's Environment binds.
+   */
+  lookupTeamRoleBindings?: () => Promise<TeamRoleBindingSpec[]>;
   log: Logger;
   /**
    * The operator's own authenticated user name (its ServiceAccount), as a SelfSubjectReview told it at start.

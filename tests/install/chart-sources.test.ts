@@ -59,7 +59,7 @@ describe("the chart and config/ share one source", () => {
     kustomize.delete("Namespace//stagegate-system");
     // CRDs: config/default takes them from crds/; the chart, rendered for config/default, does not install them.
     const crds = [...kustomize.keys()].filter((key) => key.startsWith("CustomResourceDefinition/"));
-    assert.equal(crds.length, 8);
+    assert.equal(crds.length, 9);
     for (const key of crds) kustomize.delete(key);
     assert.deepEqual([...chart.keys()].sort(), [...kustomize.keys()].sort());
     for (const [key, obj] of chart) assert.deepEqual(obj, kustomize.get(key), `${key} differs`);

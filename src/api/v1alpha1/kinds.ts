@@ -6,11 +6,12 @@ import { environmentKind } from "./environment.js";
 import type { KindDefinition } from "./kind-definition.js";
 import { notificationRouteKind } from "./notification-route.js";
 import { releaseKind } from "./release.js";
+import { teamRoleBindingKind } from "./team-role-binding.js";
 import { workflowTemplateKind } from "./workflow-template.js";
 
 /**
  * Every Stagegate kind, in the order a reader meets them (Environment, Release, DeploymentTask, ChangeRequest,
- * Approval, then NotificationRoute, WorkflowTemplate and AddressBook). The CRD generator, docs and runtime iterate this list, so a kind added here is served everywhere.
+ * Approval, then NotificationRoute, WorkflowTemplate, AddressBook and TeamRoleBinding). The CRD generator, docs and runtime iterate this list, so a kind added here is served everywhere.
  */
 export const ALL_KINDS: readonly KindDefinition[] = [
   environmentKind,
@@ -21,6 +22,7 @@ export const ALL_KINDS: readonly KindDefinition[] = [
   notificationRouteKind,
   workflowTemplateKind,
   addressBookKind,
+  teamRoleBindingKind,
 ];
 
 /** Finds a kind by its `kind` name; undefined when Stagegate does not serve it. */

@@ -34,7 +34,7 @@ export const TaskOwner = z
       .describe(
         "User for one authenticated user name, Group for every member of an authenticated group, Role for " +
           "whoever holds the coordination role in the task's Environment (spec.teamRoles of the task's team, for the " +
-          "team's namespaces, else spec.roles).",
+          "team's namespaces, else spec.roles), plus the holders the team's TeamRoleBindings add (docs/roles.md).",
       ),
     name: z
       .string()

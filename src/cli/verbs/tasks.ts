@@ -7,11 +7,23 @@ import {
 import { EnvironmentSpec, environmentKind } from "../../api/v1alpha1/environment.js";
 import { ObjectMeta } from "../../api/v1alpha1/meta.js";
 import { resourceOf } from "../../api/v1alpha1/resource-type.js";
-import { currentOwners, ownership, rolesFor, type EnvironmentRoles } from "../../policy/task-ownership.js";
+import {
+  NAMESPACE_TEAM_LABEL,
+  currentOwners,
+  ownership,
+  rolesFor,
+  type EnvironmentRoles,
+} from "../../policy/task-ownership.js";
 import type { KubeClient } from "../../runtime/kube/client.js";
 import { reviewSelf } from "../../runtime/kube/self-review.js";
 import { listAll } from "../change-control.js";
-import { ApiError, isForbidden } from "../../runtime/kube/api-error.js";
+import { ApiError, isForbidden, isNotFound } from "../../runtime/kube/api-error.js";
+import { builtin } from "../../runtime/kube/resource.js";
+import {
+  teamRoleBindingKind,
+  teamRoleBindingSpecs,
+  type TeamRoleBindingSpec,
+} from "../../api/v1alpha1/team-role-binding.js";
 import { CommandError, UsageError, describeApiError, explainApiErrors, serverMessage } from "../errors.js";
 import {
   expectPositionals,
@@ -80,33 +92,102 @@ interface TaskListing {
   warning: string | undefined;
 }
 
+/** What the caller could read of who holds roles, and what the API server refused them, in its words. */
+interface RoleBindingsRead {
+  roles: Map<string, EnvironmentRoles>;
+  refused: string | undefined;
+  teams: TeamRoleBindingSpec[];
+  teamsRefused: string | undefined;
+}
+
 /**
- * The role bindings of every Environment the caller may list, or, when the API server forbids listing them (a user
- * not bound to stagegate-environment-viewer), the reason in words: the caller then owns nothing through a role.
- * Any other failure is the command's.
+ * Lists with the caller's rights; a 403 is the server's message, a 404 (the kind not installed) is `missing` when
+ * given, any other failure is the command's.
  */
-async function readRoleBindings(
-  client: KubeClient,
-): Promise<{ roles: Map<string, EnvironmentRoles>; refused: string | undefined }> {
+async function listOrRefused<T>(
+  what: string,
+  read: () => Promise<T>,
+  missing?: T,
+): Promise<{ ok: true; value: T } | { ok: false; refused: string }> {
   try {
-    const environments = await listAll(client, resourceOf(environmentKind), EnvironmentObject, undefined);
-    return { roles: new Map(environments.map((e) => [e.metadata.name, e.spec])), refused: undefined };
+    return { ok: true, value: await read() };
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
-    if (!isForbidden(err)) {
-      throw new CommandError(describeApiError(err, "list Environments (for the roles they bind)"), {
-        cause: err,
-      });
-    }
-    return { roles: new Map(), refused: serverMessage(err) };
+    if (missing !== undefined && isNotFound(err)) return { ok: true, value: missing };
+    if (!isForbidden(err)) throw new CommandError(describeApiError(err, what), { cause: err });
+    return { ok: false, refused: serverMessage(err) };
   }
 }
 
+/**
+ * The role bindings of every Environment the caller may list, and every TeamRoleBinding, or, when the API server
+ * forbids listing either (a user not bound to stagegate-environment-viewer), the reason in words: the caller then
+ * owns nothing through what they could not read. Any other failure is the command's.
+ */
+async function readRoleBindings(client: KubeClient): Promise<RoleBindingsRead> {
+  const environments = await listOrRefused("list Environments (for the roles they bind)", () =>
+    listAll(client, resourceOf(environmentKind), EnvironmentObject, undefined),
+  );
+  const teams = await listOrRefused(
+    "list TeamRoleBindings (for the roles they bind)",
+    () => listAll(client, resourceOf(teamRoleBindingKind), z.looseObject({}), undefined),
+    [],
+  );
+  return {
+    roles: new Map<string, EnvironmentRoles>(
+      environments.ok ? environments.value.map((e) => [e.metadata.name, e.spec]) : [],
+    ),
+    refused: environments.ok ? undefined : environments.refused,
+    teams: teams.ok ? teamRoleBindingSpecs(teams.value) : [],
+    teamsRefused: teams.ok ? undefined : teams.refused,
+  };
+}
+
+/**
+ * The `stagegate.io/team` label of each namespace, read with the caller's rights only when a TeamRoleBinding for
+ * every namespace could use it; a namespace the caller may not read has no known team (its bindings then count for
+ * nothing here, though the webhook, which reads it, may still let the caller act).
+ */
+async function namespaceTeams(
+  client: KubeClient,
+  teams: readonly TeamRoleBindingSpec[],
+  namespaces: Iterable<string>,
+): Promise<{ teams: Map<string, string | undefined>; refused: string[] }> {
+  const found = new Map<string, string | undefined>();
+  const refused: string[] = [];
+  if (!teams.some((t) => t.namespaces === undefined)) return { teams: found, refused };
+  for (const name of new Set(namespaces)) {
+    try {
+      found.set(name, (await client.get(builtin.namespace, name)).metadata.labels?.[NAMESPACE_TEAM_LABEL]);
+    } catch (err) {
+      if (!(err instanceof ApiError) || !(isForbidden(err) || isNotFound(err))) throw err;
+      if (isForbidden(err)) refused.push(name);
+      found.set(name, undefined);
+    }
+  }
+  return { teams: found, refused };
+}
+
+/** The note for namespaces whose team label the caller may not read, while bindings for every namespace exist. */
+function unreadNamespacesNote(namespaces: readonly string[]): string {
+  return (
+    `Note: you may not get the Namespace${namespaces.length === 1 ? "" : "s"} ${namespaces.join(", ")}, so TeamRoleBindings ` +
+    "that apply by the namespace's stagegate.io/team label are not counted there; tasks they share with you may be missing."
+  );
+}
+
 /** The warning for tasks owned by a role whose members could not be read: which roles, why, and the fix. */
-function unreadRolesWarning(refused: string, tasks: number, roles: ReadonlySet<string>): string {
+function unreadRolesWarning(
+  refused: { what: string; said: string }[],
+  tasks: number,
+  roles: ReadonlySet<string>,
+): string {
   const which = [...roles].sort().join(", ");
   return [
-    `Warning: role membership could not be read because you may not get/list Environments (the API server said: ${refused}).`,
+    ...refused.map(
+      (r) =>
+        `Warning: role membership could not be read because you may not get/list ${r.what} (the API server said: ${r.said}).`,
+    ),
     `${tasks} task(s) owned by a coordination role (${which}) are not listed, though some may be shared with you.`,
     "Fix: ask a cluster administrator to bind the ClusterRole stagegate-environment-viewer to you (a",
     "ClusterRoleBinding, docs/rbac.md). Tasks you own as a user, through a group or by hand-over are listed.",
@@ -115,9 +196,10 @@ function unreadRolesWarning(refused: string, tasks: number, roles: ReadonlySet<s
 
 /**
  * Lists the tasks of one namespace (or all), with --mine only those the caller owns: as a user, or through a group
- * or a coordination role of the task's Environment, per team for the team's namespaces (read from the Environments
- * the caller may read; a role in an Environment they may not read counts for nothing). A caller who may not list
- * Environments at all still gets what is theirs by user, group and hand-over, and a warning for the role-owned rest.
+ * or a coordination role of the task's Environment, per team for the team's namespaces, and of the team's
+ * TeamRoleBindings (read from what the caller may read; a role in an Environment or binding they may not read
+ * counts for nothing). A caller who may not list Environments or TeamRoleBindings still gets what is theirs by
+ * user, group and hand-over (and by what they could read), and a warning for the role-owned rest.
  */
 async function summarizeTasks(
   client: KubeClient,
@@ -135,23 +217,44 @@ async function summarizeTasks(
   if (!options.mine) return { rows: open.map((t) => summarize(t, null)).sort(byName), warning: undefined };
 
   const me = await explainApiErrors("tell who you are", () => reviewSelf(client));
-  const { roles, refused } = await readRoleBindings(client);
+  const { roles, refused, teams, teamsRefused } = await readRoleBindings(client);
+  const roleOwned = open.filter((t) => currentOwners(t.spec).some((o) => o.kind === "Role"));
+  const nsTeams = await namespaceTeams(
+    client,
+    teams,
+    roleOwned.flatMap((t) => (t.metadata.namespace === undefined ? [] : [t.metadata.namespace])),
+  );
   const rows: TaskSummary[] = [];
   const unread = new Set<string>();
   let unreadTasks = 0;
   for (const t of open) {
     const owners = currentOwners(t.spec);
-    const place = { namespace: t.metadata.namespace, labels: t.metadata.labels };
-    const owned = ownership(owners, rolesFor(roles.get(t.spec.environment ?? ""), place), me);
+    const place = {
+      environment: t.spec.environment,
+      namespace: t.metadata.namespace,
+      labels: t.metadata.labels,
+      namespaceTeam: nsTeams.teams.get(t.metadata.namespace ?? ""),
+    };
+    const owned = ownership(owners, rolesFor(roles.get(t.spec.environment ?? ""), place, teams), me);
     if (owned !== undefined) {
       rows.push(summarize(t, owned.kind === "mine" ? "mine" : `shared via ${owned.via.join(", ")}`));
-    } else if (refused !== undefined && owners.some((o) => o.kind === "Role")) {
+    } else if (
+      (refused !== undefined || teamsRefused !== undefined) &&
+      owners.some((o) => o.kind === "Role")
+    ) {
       unreadTasks += 1;
       for (const o of owners) if (o.kind === "Role") unread.add(o.name);
     }
   }
-  const warning =
-    refused !== undefined && unreadTasks > 0 ? unreadRolesWarning(refused, unreadTasks, unread) : undefined;
+  const said = [
+    ...(refused === undefined ? [] : [{ what: "Environments", said: refused }]),
+    ...(teamsRefused === undefined ? [] : [{ what: "TeamRoleBindings", said: teamsRefused }]),
+  ];
+  const warnings = [
+    ...(unreadTasks > 0 ? [unreadRolesWarning(said, unreadTasks, unread)] : []),
+    ...(nsTeams.refused.length > 0 ? [unreadNamespacesNote(nsTeams.refused.sort())] : []),
+  ];
+  const warning = warnings.length === 0 ? undefined : warnings.join("\n");
   return { rows: rows.sort(byName), warning };
 }
 
@@ -189,9 +292,10 @@ export const tasksVerb: Verb<TasksOptions> = {
     "",
     "Lists DeploymentTasks with their type, release, environment, phase, due time and escalation level. With",
     "--mine, only the tasks you own: OWNED says mine (you are named) or shared via the groups and coordination",
-    "roles (spec.roles, or spec.teamRoles for the team's namespaces, of the task's Environment) through which",
-    "you own it, following hand-overs (stagegate tasks handover). Without the right to list Environments",
-    "(ClusterRole stagegate-environment-viewer), roles cannot be read: the rest is listed, with a warning on stderr.",
+    "roles (spec.roles, or spec.teamRoles for the team's namespaces, of the task's Environment, and the team's",
+    "TeamRoleBindings) through which you own it, following hand-overs (stagegate tasks handover). Without the",
+    "right to list Environments and TeamRoleBindings (ClusterRole stagegate-environment-viewer), roles cannot be",
+    "read: the rest is listed, with a warning on stderr.",
     "",
     formatFlags(FLAGS),
     "",

@@ -12,7 +12,8 @@ import { taskHandoverAudit } from "./handover-audit.js";
 import type { TaskEscalation } from "../../api/v1alpha1/escalation.js";
 import { ReleaseSpec } from "../../api/v1alpha1/release.js";
 import type { EscalationRoles } from "../../policy/escalation.js";
-import { currentOwners, expandOwners, rolesFor } from "../../policy/task-ownership.js";
+import { NAMESPACE_TEAM_LABEL, currentOwners, expandOwners, rolesFor } from "../../policy/task-ownership.js";
+import { teamRoleBindingSpecs } from "../../api/v1alpha1/team-role-binding.js";
 import { escalationAudit } from "./escalation-record.js";
 import { chainFor } from "../../policy/escalation-chain.js";
 import { escalationCounter } from "../escalation-metrics.js";
@@ -123,6 +124,14 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
     if (!env.success) return undefined;
     const chain = chainFor(env.data.escalation?.tasks ?? [], spec.type, spec.owners);
     if (chain === undefined) return undefined;
+    // A team's roles: its TeamRoleBindings and its namespace's team label, both written by administrators only.
+    const bindings = teamRoleBindingSpecs(informers.teamRoleBindings.store.list());
+    const placeOf = (environment: string) => ({
+      environment,
+      namespace,
+      labels,
+      namespaceTeam: informers.namespaces.store.get(namespace)?.metadata.labels?.[NAMESPACE_TEAM_LABEL],
+    });
     const release =
       spec.releaseRef === undefined
         ? undefined
@@ -133,7 +142,7 @@ export function createDeploymentTaskController(deps: ControllerDeps, informers: 
         // An acknowledged task's owners know it is late: the levels after that notify them no more (ADR 0049).
         owners:
           spec.acknowledgement === undefined
-            ? expandOwners(currentOwners(spec), rolesFor(env.data, { namespace, labels }))
+            ? expandOwners(currentOwners(spec), rolesFor(env.data, placeOf(spec.environment), bindings))
             : [],
         releaseManager: release?.success === true ? release.data.owners.releaseManager : undefined,
         cabGroup: env.data.gate.cabGroup,

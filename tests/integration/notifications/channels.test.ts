@@ -236,6 +236,35 @@ describe("notification channels", () => {
         ],
       },
     });
+    // The team's TeamRoleBindings add their holders' addresses: this environment's, not another's (ADR 0056).
+    const teamBinding = (
+      name: string,
+      environments: string[],
+      email: string,
+      namespaces = [world.namespace],
+    ) =>
+      world.admin.create(resources.teamRoleBinding, {
+        apiVersion: "stagegate.io/v1alpha1",
+        kind: "TeamRoleBinding",
+        metadata: { name: `${name}-${world.namespace}` },
+        spec: {
+          team: "payments",
+          ...(namespaces.length === 0 ? {} : { namespaces }),
+          environments,
+          roles: [{ role: "QA", members: [{ kind: "Group", name: group("payments-qa") }], emails: [email] }],
+        },
+      });
+    await teamBinding("payments-here", [environment], "payments-qa-lead@example.com");
+    await teamBinding("payments-other", [`${environment}-other`], "not-this-environment@example.com");
+    // A binding for every namespace of the team reaches this one once an administrator labels it for the team.
+    await teamBinding("payments-labelled", [environment], "payments-labelled@example.com", []);
+    await world.admin.patch(
+      builtin.namespace,
+      world.namespace,
+      undefined,
+      { metadata: { labels: { "stagegate.io/team": "payments" } } },
+      { type: "merge" },
+    );
     try {
       await world.secret("mail-roles", {
         host: smtp.host,
@@ -256,17 +285,23 @@ describe("notification channels", () => {
       await notifier.passAll();
       const mails = await waitFor("the role mails in the maildir", () => {
         const found = smtp.mails().filter((mail) => /TaskEscalated/.test(mail.headers.subject ?? ""));
-        return found.length >= 2 ? found : undefined;
+        return found.length >= 4 ? found : undefined;
       });
-      // The team binding's QA address (the namespace is payments'), the environment's CAB address, and nothing for
-      // an event whose Environment does not exist.
+      // The team binding's QA address (the namespace is payments'), the TeamRoleBindings' for this environment (by
+      // name, and by the Namespace's label), the environment's CAB address, and nothing for an event whose
+      // Environment does not exist.
       assert.deepEqual(mails.map((mail) => mail.recipient).sort(), [
         "cab-board@example.com",
+        "payments-labelled@example.com",
+        "payments-qa-lead@example.com",
         "payments-qa@example.com",
       ]);
-      assert.equal((await world.status("mail-roles")).delivered, 2);
+      assert.equal((await world.status("mail-roles")).delivered, 4);
     } finally {
       await world.admin.delete(resources.environment, environment);
+      for (const name of ["payments-here", "payments-other", "payments-labelled"]) {
+        await world.admin.delete(resources.teamRoleBinding, `${name}-${world.namespace}`);
+      }
     }
   });
 

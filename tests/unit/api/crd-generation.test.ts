@@ -52,6 +52,7 @@ describe("the generated CustomResourceDefinitions", () => {
         "NotificationRoute",
         "WorkflowTemplate",
         "AddressBook",
+        "TeamRoleBinding",
       ],
     );
   });

@@ -210,6 +210,16 @@ const full: Record<keyof Informers, KubeObject> = {
     spec: { finalizers: ["kubernetes"] },
     status: { phase: "Active" },
   },
+  teamRoleBindings: {
+    apiVersion: "stagegate.io/v1alpha1",
+    kind: "TeamRoleBinding",
+    metadata: { ...metadata("payments"), namespace: undefined },
+    spec: {
+      team: "payments",
+      environments: ["prod"],
+      roles: [{ role: "QA", members: [{ kind: "Group", name: "payments-qa" }] }],
+    },
+  },
   argoCDProjects: {
     apiVersion: "argoproj.io/v1alpha1",
     kind: "AppProject",

@@ -188,6 +188,51 @@ describe("waitingTasks", () => {
     assert.match(html, /<td class="owned">shared via role QA<\/td>/);
   });
 
+  it("shares a task through a TeamRoleBinding of its team, environment and namespace, as stagegate tasks --mine does", () => {
+    const me = { username: "ann", groups: [] };
+    const task = (name: string, namespace: string, environment: string) =>
+      WaitingTaskObject.parse({
+        metadata: { name, namespace, labels: { "stagegate.io/team": "payments" } },
+        spec: {
+          type: "Checklist",
+          title: `Task ${name}`,
+          owners: [{ kind: "Role", name: "QA" }],
+          environment,
+        },
+      });
+    const teams = {
+      teams: [
+        {
+          team: "payments",
+          namespaces: ["shop"],
+          environments: ["prod"],
+          roles: [{ role: "QA" as const, members: [{ kind: "User" as const, name: "ann" }] }],
+        },
+        {
+          team: "payments",
+          roles: [{ role: "QA" as const, members: [{ kind: "User" as const, name: "ann" }] }],
+        },
+      ],
+      namespaceTeams: new Map([["payments-api", "payments"]]),
+    };
+    const rows = waitingTasks(
+      [
+        task("here", "shop", "prod"),
+        task("other-environment", "shop", "dev"),
+        task("labelled-namespace", "payments-api", "dev"),
+        task("unlabelled-namespace", "web", "prod"),
+      ],
+      me,
+      new Date("2026-12-06T12:00:00Z"),
+      new Map(),
+      teams,
+    );
+    assert.deepEqual(rows.map((r) => [r.name, r.owned]).sort(), [
+      ["here", "shared via role QA"],
+      ["labelled-namespace", "shared via role QA"],
+    ]);
+  });
+
   it("follows hand-overs and the roles bound for the task's team, as stagegate tasks --mine does", () => {
     const me = { username: "ann", groups: [] };
     const at = "2026-12-06T10:00:00Z";

@@ -127,3 +127,127 @@ describe("role bindings per team: the label picks only among bindings given to t
     assert.deepEqual(rolesFor(undefined, { namespace: "payments", labels: team("payments") }), []);
   });
 });
+
+describe("TeamRoleBindings add holders for a team's tasks, chosen only as an administrator allowed", () => {
+  const qa = (...names: string[]) => [
+    { role: "QA" as const, members: names.map((name) => ({ kind: "User" as const, name })) },
+  ];
+  const environment = {
+    roles: qa("quinn"),
+    teamRoles: [{ team: "payments", namespaces: ["payments"], roles: qa("dave") }],
+  };
+  const bindings = [
+    { team: "payments", namespaces: ["payments", "payments-batch"], environments: ["dev"], roles: qa("bob") },
+    { team: "payments", roles: qa("pat") },
+    { team: "checkout", namespaces: ["checkout"], roles: qa("carl") },
+    { team: "mallory-team", roles: qa("mallory") },
+    { team: "mallory-team", namespaces: ["mallory-ns"], roles: qa("mallory") },
+  ];
+  const team = (name: string) => ({ "stagegate.io/team": name });
+  const rows: {
+    name: string;
+    place: {
+      environment?: string;
+      namespace: string;
+      labels?: Record<string, string>;
+      namespaceTeam?: string;
+    };
+    qa: string[];
+  }[] = [
+    {
+      name: "the team's namespace and environment: the Environment's team holder and the binding's, unioned",
+      place: { environment: "dev", namespace: "payments", labels: team("payments") },
+      qa: ["dave", "bob"],
+    },
+    {
+      name: "another environment than the binding names: the Environment's alone",
+      place: { environment: "prod", namespace: "payments", labels: team("payments") },
+      qa: ["dave"],
+    },
+    {
+      name: "a namespace the binding names but the Environment does not: its environment-wide holder and the binding's",
+      place: { environment: "dev", namespace: "payments-batch" },
+      qa: ["quinn", "bob"],
+    },
+    {
+      name: "another team's namespace relabelled to payments: payments' bindings do not follow the label",
+      place: { environment: "dev", namespace: "checkout", labels: team("payments") },
+      qa: ["quinn", "carl"],
+    },
+    {
+      name: "a binding for all namespaces does not apply on a task's label alone",
+      place: { environment: "dev", namespace: "ops", labels: team("mallory-team") },
+      qa: ["quinn"],
+    },
+    {
+      name: "a binding for all namespaces applies where the namespace's label names the team",
+      place: { environment: "prod", namespace: "payments-api", namespaceTeam: "payments" },
+      qa: ["quinn", "pat"],
+    },
+    {
+      name: "a relabelled task in a labelled namespace: the namespace's team's every-namespace binding, not the label's",
+      place: {
+        environment: "dev",
+        namespace: "payments-api",
+        namespaceTeam: "payments",
+        labels: team("mallory-team"),
+      },
+      qa: ["quinn", "pat"],
+    },
+    {
+      name: "a labelled namespace another team's binding names: both administrators' statements count",
+      place: {
+        environment: "dev",
+        namespace: "mallory-ns",
+        namespaceTeam: "payments",
+        labels: team("mallory-team"),
+      },
+      qa: ["quinn", "pat", "mallory"],
+    },
+    {
+      name: "no environment named: no binding",
+      place: { namespace: "payments", labels: team("payments") },
+      qa: ["dave"],
+    },
+  ];
+  for (const row of rows) {
+    it(row.name, () => {
+      const bound = rolesFor(environment, row.place, bindings).find((r) => r.role === "QA");
+      assert.deepEqual(
+        bound?.members.map((m) => m.name),
+        row.qa,
+      );
+    });
+  }
+
+  it("binds through a TeamRoleBinding without an Environment object, and merges addresses once", () => {
+    const withMail = [
+      {
+        team: "payments",
+        namespaces: ["payments"],
+        roles: [{ ...qa("bob")[0]!, emails: ["qa@example.com"] }],
+      },
+      {
+        team: "payments",
+        namespaces: ["payments"],
+        roles: [{ ...qa("bob", "ann")[0]!, emails: ["qa@example.com"] }],
+      },
+    ];
+    assert.deepEqual(rolesFor(undefined, { environment: "dev", namespace: "payments" }, withMail), [
+      {
+        role: "QA",
+        members: [
+          { kind: "User", name: "bob" },
+          { kind: "User", name: "ann" },
+        ],
+        emails: ["qa@example.com"],
+      },
+    ]);
+  });
+
+  it("never lets a binding change the Environment's own lists", () => {
+    const before = JSON.stringify(environment);
+    rolesFor(environment, { environment: "dev", namespace: "payments" }, bindings);
+    assert.equal(JSON.stringify(environment), before);
+  });
+});
