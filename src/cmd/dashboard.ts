@@ -9,15 +9,16 @@ import { leanKubeCredentials } from "../runtime/kube/kube-credentials.js";
 import { createLogger } from "../runtime/logging.js";
 
 /** The audit feed's endpoint from the flags: its origin and the CA read once at start. */
-function feedEndpoint(feed: { url: string; caFile?: string | undefined }): FeedEndpoint {
+function feedEndpoint(
+  feed: { url: string; caFile?: string | undefined },
+  caFlag = "--audit-feed-ca ",
+): FeedEndpoint {
   let caPem: string | undefined;
   if (feed.caFile !== undefined) {
     try {
       caPem = readFileSync(feed.caFile, "utf8");
     } catch (error) {
-      throw new DashboardConfigError(
-        `--audit-feed-ca ${feed.caFile} cannot be read: ${(error as Error).message}`,
-      );
+      throw new DashboardConfigError(`${caFlag}${feed.caFile} cannot be read: ${(error as Error).message}`);
     }
   }
   return { url: new URL(feed.url).origin, caPem };
@@ -46,6 +47,9 @@ async function main(argv: string[]): Promise<void> {
     extra: config.clusters.map((c) => ({
       ...readClusterEndpoint(c.name, c.kubeconfig, c.sameToken),
       ...(c.namespaces === undefined ? {} : { namespaces: c.namespaces }),
+      ...(c.auditFeed === undefined
+        ? {}
+        : { auditFeed: feedEndpoint(c.auditFeed, `--cluster-audit-feed-ca ${c.name}=`) }),
     })),
   };
   const own = KubeClient.fromKubeConfig(credentials);

@@ -34,7 +34,10 @@ export interface ClusterReads<T> {
 const notTried = (cluster: string): string =>
   `You are not signed in to cluster ${cluster}; add a token that cluster accepts to see and act on its releases.`;
 
-/** The session acting on another cluster with that cluster's client and identity; the audit feed is the home's only. */
+/**
+ * The session acting on another cluster with that cluster's client, identity and audit feed (read with the token
+ * that cluster accepted; none when that cluster has no feed configured): never the home cluster's feed.
+ */
 export function viewOn(session: Session, endpoint: ClusterEndpoint): ClusterView | undefined {
   const access = session.clusters.get(endpoint.name);
   if (access?.state !== "signed-in") return undefined;
@@ -46,7 +49,7 @@ export function viewOn(session: Session, endpoint: ClusterEndpoint): ClusterView
       ...session,
       client: access.client,
       identity: access.identity,
-      feed: undefined,
+      feed: access.feed,
       closers: access.closers,
     },
     ...(endpoint.namespaces === undefined ? {} : { fallbackNamespaces: endpoint.namespaces }),
@@ -59,7 +62,7 @@ export function viewOn(session: Session, endpoint: ClusterEndpoint): ClusterView
  * on the next page.
  */
 async function trySameToken(session: Session, endpoint: ClusterEndpoint): Promise<string | undefined> {
-  const client = session.sameTokenOn(endpoint.server);
+  const { client, feed } = session.sameTokenOn(endpoint);
   try {
     const identity = await reviewSelf(client);
     session.clusters.set(endpoint.name, {
@@ -68,6 +71,7 @@ async function trySameToken(session: Session, endpoint: ClusterEndpoint): Promis
       identity,
       via: "same token",
       closers: new Set(),
+      ...(feed === undefined ? {} : { feed }),
     });
     return undefined;
   } catch (error) {

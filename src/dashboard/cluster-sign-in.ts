@@ -2,10 +2,39 @@ import { ApiError } from "../runtime/kube/api-error.js";
 import type { Logger } from "../runtime/logging.js";
 import { reviewSelf } from "../runtime/kube/self-review.js";
 import { UnknownClusterError } from "./cluster-reads.js";
-import type { ClusterDirectory } from "./clusters.js";
+import type { ClusterDirectory, ClusterEndpoint } from "./clusters.js";
+import { FeedCache } from "./feed-cache.js";
+import type { FeedEndpoint, FeedRead } from "./feed-client.js";
 import { resultPage, type Page } from "./pages.js";
-import { endAccess, type Session } from "./sessions.js";
+import { endAccess, type Session, type UserFeed } from "./sessions.js";
 import { userClient } from "./user-client.js";
+
+/** A reader of cluster `cluster`'s audit feed with `token`; undefined when that cluster has no feed configured. */
+export type ClusterFeeds = (cluster: string, token: string) => UserFeed | undefined;
+
+/** What reads one feed for any token: a {@link FeedCache}. */
+export interface FeedReader {
+  read: (token: string, filters: readonly Record<string, string>[]) => Promise<FeedRead>;
+}
+
+/**
+ * The other clusters' audit feeds (ADR 0057): one reader (cache) per cluster with `--cluster-audit-feed`, each read
+ * with the token the caller gives, which is the token that cluster accepted.
+ */
+export function clusterFeedReaders(
+  endpoints: readonly ClusterEndpoint[],
+  open: (feed: FeedEndpoint) => FeedReader = (feed) => new FeedCache(feed),
+): ClusterFeeds {
+  const readers = new Map(
+    endpoints.flatMap((endpoint) =>
+      endpoint.auditFeed === undefined ? [] : [[endpoint.name, open(endpoint.auditFeed)] as const],
+    ),
+  );
+  return (cluster, token) => {
+    const reader = readers.get(cluster);
+    return reader === undefined ? undefined : (filters) => reader.read(token, filters);
+  };
+}
 
 /**
  * Adds a token for another cluster to the session (the form of a "not signed in" cluster, ADR 0057): that cluster
@@ -18,6 +47,7 @@ export async function signInToCluster(
   form: URLSearchParams,
   clusters: ClusterDirectory | undefined,
   log: Logger,
+  feeds: ClusterFeeds = () => undefined,
 ): Promise<Page | undefined> {
   const name = form.get("cluster") ?? "";
   const endpoint = clusters?.extra.find((e) => e.name === name);
@@ -59,7 +89,16 @@ export async function signInToCluster(
     );
   }
   const before = session.clusters.get(name);
-  session.clusters.set(name, { state: "signed-in", client, identity, via: "own token", closers: new Set() });
+  // That cluster's feed is read with this token, the one that cluster has just accepted (never the sign-in token).
+  const feed = feeds(name, token);
+  session.clusters.set(name, {
+    state: "signed-in",
+    client,
+    identity,
+    via: "own token",
+    closers: new Set(),
+    ...(feed === undefined ? {} : { feed }),
+  });
   // The old token's streams end; their pages reconnect with the new one.
   if (before !== undefined) endAccess(before);
   log.info(

@@ -4,6 +4,7 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { KubeCredentials } from "../runtime/kube/kube-credentials.js";
 import { DashboardConfigError } from "./config.js";
+import type { FeedEndpoint } from "./feed-client.js";
 
 /**
  * Another cluster the dashboard shows (ADR 0057): its name as pages and forms say it, where its API server is (its
@@ -17,6 +18,11 @@ export interface ClusterEndpoint {
   sameToken: boolean;
   /** Where to look on this cluster for a person who may not list every namespace (`--cluster-namespaces`). */
   namespaces?: readonly string[];
+  /**
+   * That cluster's own operator's audit feed (`--cluster-audit-feed`), read with the token that cluster accepted for
+   * its releases' retrospectives; none: the dashboard shows no retrospective for its releases.
+   */
+  auditFeed?: FeedEndpoint;
 }
 
 /** The clusters of one dashboard: the home cluster (sign-in, TokenReview) by name, and the others in flag order. */

@@ -18,6 +18,8 @@ export interface ClusterFlag {
   kubeconfig: string;
   sameToken: boolean;
   namespaces?: string[];
+  /** That cluster's own operator's audit feed (`--cluster-audit-feed`), for its releases' retrospectives. */
+  auditFeed?: { url: string; caFile?: string };
 }
 
 /** Splits `NAME=VALUE`; undefined when the name is not a cluster name or the value is empty. */
@@ -26,6 +28,81 @@ function namedValue(flag: string): { name: string; value: string } | undefined {
   const name = at < 0 ? "" : flag.slice(0, at);
   const value = at < 0 ? "" : flag.slice(at + 1);
   return CLUSTER_NAME.test(name) && value !== "" ? { name, value } : undefined;
+}
+
+/** Why `value` is not an audit feed's https origin (as `--audit-feed-url` must be); undefined when it is one. */
+function feedOriginProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "is not a URL";
+  }
+  if (url.protocol !== "https:") return "must be an https:// URL";
+  if (url.username !== "" || url.password !== "") return "must carry no user or password";
+  if (url.pathname !== "/" || url.search !== "" || url.hash !== "") return "must name only the feed's origin";
+  return undefined;
+}
+
+/**
+ * The repeated `--cluster-audit-feed NAME=URL` and `--cluster-audit-feed-ca NAME=FILE` flags onto the clusters they
+ * name: each an https origin (as `--audit-feed-url`), each cluster's feed given once, a CA only for a cluster with a
+ * feed. A malformed flag names itself and the fix.
+ */
+function addClusterFeeds(
+  byName: ReadonlyMap<string, ClusterFlag>,
+  feeds: readonly string[],
+  cas: readonly string[],
+): void {
+  const example = "--cluster-audit-feed eu-west=https://stagegate-audit-feed.eu-west.example:9445";
+  for (const flag of feeds) {
+    const parsed = namedValue(flag);
+    if (parsed === undefined) {
+      throw new DashboardConfigError(
+        `--cluster-audit-feed ${JSON.stringify(flag)} is not NAME=URL; write for example ${example}.`,
+      );
+    }
+    const cluster = byName.get(parsed.name);
+    if (cluster === undefined) {
+      throw new DashboardConfigError(
+        `--cluster-audit-feed names "${parsed.name}", which no --cluster NAME=KUBECONFIG configures; add that flag or drop this one.`,
+      );
+    }
+    const problem = feedOriginProblem(parsed.value);
+    if (problem !== undefined) {
+      throw new DashboardConfigError(
+        `--cluster-audit-feed ${parsed.name}=${JSON.stringify(parsed.value)} ${problem}; give the origin of that ` +
+          `cluster's operator's audit feed, for example ${example}.`,
+      );
+    }
+    if (cluster.auditFeed !== undefined) {
+      throw new DashboardConfigError(
+        `--cluster-audit-feed ${parsed.name}=... is given twice; give each cluster one feed.`,
+      );
+    }
+    cluster.auditFeed = { url: parsed.value };
+  }
+  for (const flag of cas) {
+    const parsed = namedValue(flag);
+    if (parsed === undefined) {
+      throw new DashboardConfigError(
+        `--cluster-audit-feed-ca ${JSON.stringify(flag)} is not NAME=FILE; write for example ` +
+          "--cluster-audit-feed-ca eu-west=/etc/stagegate/clusters/eu-west-feed-ca.crt.",
+      );
+    }
+    const feed = byName.get(parsed.name)?.auditFeed;
+    if (feed === undefined) {
+      throw new DashboardConfigError(
+        `--cluster-audit-feed-ca ${parsed.name}=... needs --cluster-audit-feed ${parsed.name}=URL (the feed it is the CA of).`,
+      );
+    }
+    if (feed.caFile !== undefined) {
+      throw new DashboardConfigError(
+        `--cluster-audit-feed-ca ${parsed.name}=... is given twice; give each cluster's feed one CA.`,
+      );
+    }
+    feed.caFile = parsed.value;
+  }
 }
 
 /**
@@ -38,6 +115,8 @@ export function parseClusterFlags(flags: {
   namespaces: readonly string[];
   sameToken: readonly string[];
   home: string;
+  auditFeeds?: readonly string[];
+  auditFeedCas?: readonly string[];
 }): ClusterFlag[] {
   const clusters: ClusterFlag[] = flags.clusters.map((flag) => {
     const parsed = namedValue(flag);
@@ -84,6 +163,7 @@ export function parseClusterFlags(flags: {
     }
     cluster.namespaces = [...(cluster.namespaces ?? []), ...namespaces];
   }
+  addClusterFeeds(byName, flags.auditFeeds ?? [], flags.auditFeedCas ?? []);
   return clusters;
 }
 
@@ -151,6 +231,7 @@ export const DashboardConfig = z.object({
       kubeconfig: z.string(),
       sameToken: z.boolean(),
       namespaces: z.array(z.string()).optional(),
+      auditFeed: z.object({ url: z.string(), caFile: z.string().optional() }).optional(),
     }),
   ),
   logLevel: z.enum(["debug", "info", "warn", "error"], {
@@ -182,6 +263,9 @@ export function dashboardHelp(): string {
     "                        are read from it); repeat for more clusters (ADR 0057)",
     "  --cluster-namespaces NAME=A,B  that cluster's namespaces for people who may not list every namespace",
     "                        (default: --namespaces)",
+    "  --cluster-audit-feed NAME=URL  that cluster's operator's audit feed (https://HOST:PORT), read with the",
+    "                        token that cluster accepted, for its releases' retrospectives",
+    "  --cluster-audit-feed-ca NAME=FILE  the CA (PEM) of that feed's serving certificate (default: the system's)",
     "  --cluster-same-token A,B  try a person's sign-in token on these clusters too (same OIDC issuer)",
     "  --token-recheck DUR   how often open sessions' tokens are reviewed again (default 1m)",
     "  --log-level LEVEL     debug, info, warn or error (default info)",
@@ -211,6 +295,8 @@ export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
         cluster: { type: "string", multiple: true, default: [] },
         "cluster-namespaces": { type: "string", multiple: true, default: [] },
         "cluster-same-token": { type: "string", default: "" },
+        "cluster-audit-feed": { type: "string", multiple: true, default: [] },
+        "cluster-audit-feed-ca": { type: "string", multiple: true, default: [] },
       },
       strict: true,
       allowPositionals: false,
@@ -254,6 +340,8 @@ export function parseDashboardConfig(argv: readonly string[]): DashboardConfig {
       .map((n) => n.trim())
       .filter((n) => n !== ""),
     home: homeCluster,
+    auditFeeds: (values["cluster-audit-feed"] as string[] | undefined) ?? [],
+    auditFeedCas: (values["cluster-audit-feed-ca"] as string[] | undefined) ?? [],
   });
   const parsed = DashboardConfig.safeParse({
     kubeconfig: values.kubeconfig,

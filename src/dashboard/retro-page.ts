@@ -58,12 +58,19 @@ function bodyOf(html: string): string {
 
 /**
  * A release's retrospective and timeline, from the verified audit trail read through the operator's audit feed
- * with the user's own token (the feed reviews it and the user's right to list auditrecords). Without a feed
+ * (`session.feed`: for a release on another cluster, named by `cluster`, that cluster's feed) with the user's own
+ * token (the feed reviews it and the user's right to list auditrecords). Without a feed
  * configured, or when the feed refuses, the page says so in words. The record outlives the release: a deleted
  * release still has its retrospective.
  */
-export async function retroPage(session: Session, namespace: string, name: string, now: Date): Promise<Page> {
-  const back = `/releases/${namespace}/${name}`;
+export async function retroPage(
+  session: Session,
+  namespace: string,
+  name: string,
+  now: Date,
+  cluster?: string,
+): Promise<Page> {
+  const back = `/releases/${namespace}/${name}${cluster === undefined ? "" : `?cluster=${encodeURIComponent(cluster)}`}`;
   if (session.feed === undefined) {
     return resultPage(
       503,

@@ -7,16 +7,19 @@ import { BadFilterError } from "./selector.js";
 import { refuseCluster, type Session } from "./sessions.js";
 import { ApiError } from "../runtime/kube/api-error.js";
 import { ClusterSignInNeeded, namedView, type ClusterView } from "./cluster-reads.js";
+import { FeedError } from "./feed-client.js";
 
 /**
- * Runs a page's reads on one cluster: on a cluster other than the home one, a 401 signs the session out of that
- * cluster only (the page then offers to add a token for it), never out of the dashboard.
+ * Runs a page's reads on one cluster: on a cluster other than the home one, a 401 (from its API server or its audit
+ * feed) signs the session out of that cluster only (the page then offers to add a token for it), never out of the
+ * dashboard.
  */
 export async function onCluster<T>(view: ClusterView, read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (error) {
-    if (view.home || !(error instanceof ApiError) || error.status !== 401) throw error;
+    const refused = (error instanceof ApiError || error instanceof FeedError) && error.status === 401;
+    if (view.home || !refused) throw error;
     const message = `Cluster ${view.cluster} no longer accepts your token for it; add a token that cluster accepts.`;
     refuseCluster(view.session, view.cluster, message);
     throw new ClusterSignInNeeded(view.cluster, message);
@@ -54,18 +57,21 @@ export async function pageFor(
     const [, namespace = "", name = "", retro] = release;
     const view = namedView(session, ctx.clusters, clusters[0]);
     if (retro !== undefined) {
-      if (!view.home) {
+      if (view.home) return retroPage(session, namespace, name, ctx.now());
+      // Another cluster's retrospective comes from that cluster's own feed, read with the token it accepted.
+      if (view.session.feed === undefined) {
         return resultPage(
-          404,
-          "No audit feed for this cluster",
-          `The dashboard reads the audit feed of its home cluster (${ctx.clusters?.home ?? "home"}) only; the ` +
-            `retrospective of release ${name} on cluster ${view.cluster} comes from that cluster's operator: run ` +
-            "`stagegate retro` against it.",
+          503,
+          "No audit feed configured",
+          `This dashboard has no audit feed configured for cluster ${view.cluster} (--cluster-audit-feed ` +
+            `${view.cluster}=URL), so it cannot show the retrospective of release ${name} there: retrospectives ` +
+            "come only from that cluster's verified audit trail. Ask the platform team to point the dashboard at " +
+            "that cluster's operator's audit feed, or run `stagegate retro` against that cluster.",
           session,
           `/releases/${namespace}/${name}?cluster=${encodeURIComponent(view.cluster)}`,
         );
       }
-      return retroPage(session, namespace, name, ctx.now());
+      return onCluster(view, () => retroPage(view.session, namespace, name, ctx.now(), view.cluster));
     }
     return onCluster(view, () => releasePage(session, namespace, name, ctx, clusters[0]));
   }

@@ -33,7 +33,7 @@ import { userClient } from "./user-client.js";
 import { ClusterSignInNeeded, UnknownClusterError, namedView } from "./cluster-reads.js";
 import type { ClusterDirectory } from "./clusters.js";
 import { refuseCluster } from "./sessions.js";
-import { signInToCluster } from "./cluster-sign-in.js";
+import { clusterFeedReaders, signInToCluster } from "./cluster-sign-in.js";
 
 /** What the dashboard server needs: where to serve, the API server to act on, and its own review client. */
 export interface DashboardOptions {
@@ -93,6 +93,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
 
   // One cache of the audit feed for every session: each read still asks the feed with the reader's token.
   const feedCache = options.auditFeed === undefined ? undefined : new FeedCache(options.auditFeed);
+  // One cache per other cluster's feed (ADR 0057), read with the token that cluster accepted.
+  const clusterFeed = clusterFeedReaders(options.clusters?.extra ?? []);
 
   /** A session acting with `token` for the person the API server said it authenticates. */
   function openSession(identity: Identity, token: string): Session {
@@ -102,7 +104,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       () => reviewToken(options.reviews, token),
       feedCache === undefined ? undefined : (filters) => feedCache.read(token, filters),
       // Only ever called for a cluster configured with --cluster-same-token (ADR 0057).
-      (server) => userClient(server, token),
+      (endpoint) => {
+        const feed = clusterFeed(endpoint.name, token);
+        return { client: userClient(endpoint.server, token), ...(feed === undefined ? {} : { feed }) };
+      },
     );
   }
 
@@ -193,7 +198,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
         return;
       }
       if (path === "/clusters/sign-in") {
-        const refused = await signInToCluster(session, form, options.clusters, log);
+        const refused = await signInToCluster(session, form, options.clusters, log, clusterFeed);
         if (refused !== undefined) send(res, refused);
         else redirect(res, "/");
         return;

@@ -1,8 +1,8 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { KubeClient } from "../runtime/kube/client.js";
-import type { KubeCredentials } from "../runtime/kube/kube-credentials.js";
 import { ApiError } from "../runtime/kube/api-error.js";
 import { reviewSelf, type Identity } from "../runtime/kube/self-review.js";
+import type { ClusterEndpoint } from "./clusters.js";
 import type { FeedRead } from "./feed-client.js";
 
 /** One signed-in user: who the API server says they are, a client acting with their token, and their CSRF token. */
@@ -27,8 +27,11 @@ export interface Session {
    * with the token that cluster accepted) or refused (why, in words). A cluster not in the map was not tried yet.
    */
   readonly clusters: Map<string, ClusterAccess>;
-  /** A client with the session's sign-in token for another cluster's API server: only for `--cluster-same-token`. */
-  readonly sameTokenOn: (server: KubeCredentials) => KubeClient;
+  /**
+   * The session's sign-in token on another cluster: a client for its API server and, when that cluster has an audit
+   * feed, a reader of that feed; only for `--cluster-same-token`.
+   */
+  readonly sameTokenOn: (endpoint: ClusterEndpoint) => TokenOnCluster;
 }
 
 /** A session's standing on one other cluster. */
@@ -42,6 +45,8 @@ export type ClusterAccess =
       via: "same token" | "own token";
       /** Ends this cluster's live streams, telling their pages `reason`; called when the access ends. */
       closers: Set<(reason?: string) => void>;
+      /** Reads that cluster's audit feed with the token that cluster accepted; none when it has no feed configured. */
+      feed?: UserFeed;
     }
   | { state: "refused"; message: string };
 
@@ -95,6 +100,12 @@ export function endAccess(access: ClusterAccess, reason?: string): void {
 /** Reads every entry the filters select from the audit feed, as the signed-in user. */
 export type UserFeed = (filters: readonly Record<string, string>[]) => Promise<FeedRead>;
 
+/** One token as it acts on another cluster: a client for its API server and a reader of its audit feed, if any. */
+export interface TokenOnCluster {
+  client: KubeClient;
+  feed?: UserFeed;
+}
+
 /** What a store needs: how long a session may sit idle, and the clock. */
 export interface SessionStoreOptions {
   idleMs: number;
@@ -139,7 +150,7 @@ export class SessionStore {
     client: KubeClient,
     review: () => Promise<Identity | undefined>,
     feed?: UserFeed,
-    sameTokenOn: (server: KubeCredentials) => KubeClient = () => {
+    sameTokenOn: (endpoint: ClusterEndpoint) => TokenOnCluster = () => {
       throw new Error("this session tries its token on no other cluster");
     },
   ): Session {

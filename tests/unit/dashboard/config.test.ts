@@ -62,6 +62,27 @@ describe("parseDashboardConfig", () => {
     });
   });
 
+  it("reads each other cluster's audit feed and its CA", () => {
+    const config = parseDashboardConfig([
+      "--cluster=east=/etc/clusters/east.kubeconfig",
+      "--cluster=west=/etc/clusters/west.kubeconfig",
+      "--cluster-audit-feed=east=https://stagegate-audit-feed.east.example:9445",
+      "--cluster-audit-feed-ca=east=/etc/clusters/east-feed-ca.crt",
+    ]);
+    assert.deepEqual(config.clusters, [
+      {
+        name: "east",
+        kubeconfig: "/etc/clusters/east.kubeconfig",
+        sameToken: false,
+        auditFeed: {
+          url: "https://stagegate-audit-feed.east.example:9445",
+          caFile: "/etc/clusters/east-feed-ca.crt",
+        },
+      },
+      { name: "west", kubeconfig: "/etc/clusters/west.kubeconfig", sameToken: false },
+    ]);
+  });
+
   const refused: [argv: string[], message: RegExp][] = [
     [["--bogus"], /Unknown option '--bogus'; see --help/],
     [["--address=8443x"], /--address must be host:port/],
@@ -97,6 +118,38 @@ describe("parseDashboardConfig", () => {
       /--proxy-address must be host:port/,
     ],
     [["--log-level=loud"], /--log-level must be debug, info, warn or error/],
+    [
+      ["--cluster=b=/b", "--cluster-audit-feed=c=https://feed.c:9445"],
+      /--cluster-audit-feed names "c", which no --cluster NAME=KUBECONFIG configures/,
+    ],
+    [
+      ["--cluster=b=/b", "--cluster-audit-feed=b=http://feed.b:9445"],
+      /--cluster-audit-feed b="http:\/\/feed.b:9445" must be an https:\/\/ URL; give the origin of that cluster's/,
+    ],
+    [
+      ["--cluster=b=/b", "--cluster-audit-feed=b=https://feed.b:9445/audit/v1/records"],
+      /--cluster-audit-feed b=.* must name only the feed's origin/,
+    ],
+    [
+      ["--cluster=b=/b", "--cluster-audit-feed=b=https://ann:pw@feed.b:9445"],
+      /--cluster-audit-feed b=.* must carry no user or password/,
+    ],
+    [
+      ["--cluster=b=/b", "--cluster-audit-feed=https://feed.b:9445"],
+      /--cluster-audit-feed "https:\/\/feed.b:9445" is not NAME=URL; write for example --cluster-audit-feed eu-west=/,
+    ],
+    [
+      ["--cluster=b=/b", "--cluster-audit-feed=b=https://x:1", "--cluster-audit-feed=b=https://y:1"],
+      /--cluster-audit-feed b=\.\.\. is given twice/,
+    ],
+    [
+      ["--cluster=b=/b", "--cluster-audit-feed-ca=b=/ca.crt"],
+      /--cluster-audit-feed-ca b=\.\.\. needs --cluster-audit-feed b=URL/,
+    ],
+    [
+      ["--cluster=b=/b", "--cluster-audit-feed=b=https://x:1", "--cluster-audit-feed-ca=/ca.crt"],
+      /--cluster-audit-feed-ca "\/ca.crt" is not NAME=FILE/,
+    ],
   ];
   for (const [argv, message] of refused) {
     it(`refuses ${argv.join(" ")}`, () => {
