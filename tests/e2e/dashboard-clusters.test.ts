@@ -4,7 +4,7 @@
 // lets them. Attacks first (credentials in the file, unknown clusters, a token east refuses, a revoked east token,
 // east down), then the story: both clusters on the board, live, and an approval recorded on east as east's user.
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,6 +23,7 @@ import { coreResources } from "../support/core-resources.js";
 import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
 import { releaseSpec } from "../support/release-world.js";
 import { requestToken } from "../support/service-account-token.js";
+import { serveCartFeed } from "./dashboard-feed.js";
 import { inPage, rowNames, screenshot, text } from "./dashboard-pages.js";
 import {
   dashboardKubeconfig,
@@ -211,6 +212,19 @@ describe("the dashboard across two clusters, in headless Chromium against two re
     };
     eastViewerToken = await requestToken(eastAdmin, eastPeople, "viewer");
     await openChange(eastAdmin, eastTeam, "east-1-prod", "east-1", [eastApprover.username], []);
+    // East's own audit trail (cart-1's story), served by the operator's feed handler reviewing tokens on east: on
+    // east, its approver is an auditor and its viewer is not.
+    const eastFeedDir = path.join(dir, "east-feed");
+    await mkdir(eastFeedDir);
+    const eastFeed = await serveCartFeed(eastFeedDir, eastTeam, eastAdmin);
+    cleanups.push(() => eastFeed.close());
+    await eastAdmin.create(clusterRoleBinding, {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: "east-auditors" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "stagegate-auditor" },
+      subjects: [{ kind: "ServiceAccount", namespace: eastPeople, name: "approver" }],
+    });
 
     const tls = await createWebhookTls();
     cleanups.push(() => tls.remove());
@@ -239,6 +253,10 @@ describe("the dashboard across two clusters, in headless Chromium against two re
       "east",
       "--cluster-namespaces",
       `east=${eastTeam}`,
+      "--cluster-audit-feed",
+      `east=${eastFeed.url}`,
+      "--cluster-audit-feed-ca",
+      `east=${eastFeed.caFile}`,
     ]);
     stopDashboard = async () => {
       dashboard.child.kill("SIGTERM");
@@ -404,6 +422,32 @@ describe("the dashboard across two clusters, in headless Chromium against two re
     assert.equal(approval.spec.decisions[eastApprover.username]?.decision, "Approve");
     // Nothing was decided on home in the home person's name.
     assert.equal(approval.spec.decisions[homeReader.username], undefined);
+    await context.close();
+  });
+
+  it("a release on east has its retrospective from east's own feed, read with the token east accepted", async () => {
+    const retro = `${url}/releases/${eastTeam}/cart-1/retro?cluster=east`;
+    // Signed in at home only: the page to add an east token; the home token is never sent to east's feed.
+    const home = await signIn(browser, url, homeReader.token);
+    assert.equal((await home.page.goto(retro))?.status(), 401);
+    assert.equal((await home.page.$("#cluster-sign-in-east")) === null, false);
+    await home.context.close();
+    // East's viewer: east's feed reviews that token on east, where it may not list auditrecords.
+    const viewer = await signIn(browser, url, homeReader.token);
+    assert.equal(await addClusterToken(viewer.page, "east", eastViewerToken), 200);
+    assert.equal((await viewer.page.goto(retro))?.status(), 403);
+    assert.match(
+      await text(viewer.page, "#result-message"),
+      /The audit feed answered 403.*stagegate-auditor/s,
+    );
+    await viewer.context.close();
+    // East's approver, an auditor on east: east's trail, verified by east's feed.
+    const { context, page } = await signIn(browser, url, homeReader.token);
+    assert.equal(await addClusterToken(page, "east", eastApprover.token), 200);
+    assert.equal((await page.goto(retro))?.status(), 200);
+    assert.match(await text(page, "h1"), new RegExp(`Retrospective of release ${eastTeam}/cart-1`));
+    assert.match(await text(page, "#chain-headline"), /Chain verified by the operator's audit feed/);
+    assert.match(await text(page, "#retro"), /approver-of-record/);
     await context.close();
   });
 

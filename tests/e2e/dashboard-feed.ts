@@ -7,6 +7,7 @@ import { fileFeedSource } from "../../src/audit/feed/file-source.js";
 import type { StoredAuditEntry } from "../../src/audit/entry.js";
 import { transitionId, type AuditAction } from "../../src/audit/recorder.js";
 import { AuditTrail } from "../../src/audit/trail.js";
+import type { KubeClient } from "../../src/runtime/kube/client.js";
 import { serveFeed, type ServedFeed } from "../support/audit-feed.js";
 import { changeApproved, changeRequested, environmentState, promoted } from "../unit/insights/entries.js";
 
@@ -75,11 +76,18 @@ async function appendEntries(file: string, entries: readonly StoredAuditEntry[])
   }
 }
 
-/** Writes cart-1's story to `dir/audit-0.jsonl` with the real trail and serves it with the real feed handler. */
-export async function serveCartFeed(dir: string, namespace: string): Promise<DashboardFeed> {
+/**
+ * Writes cart-1's story to `dir/audit-0.jsonl` with the real trail and serves it with the real feed handler, whose
+ * reviews go to the test cluster as the operator, or to `reviewer`'s cluster (another cluster's operator).
+ */
+export async function serveCartFeed(
+  dir: string,
+  namespace: string,
+  reviewer?: KubeClient,
+): Promise<DashboardFeed> {
   const file = path.join(dir, "audit-0.jsonl");
   await appendEntries(file, cartStory(namespace));
-  const served = await serveFeed(fileFeedSource(file));
+  const served = await serveFeed(fileFeedSource(file), reviewer);
   const caFile = path.join(dir, "audit-feed-ca.crt");
   await writeFile(caFile, served.caPem);
   return {

@@ -25,11 +25,14 @@ export interface ServedFeed {
   close(): Promise<void>;
 }
 
-/** Serves `source` on loopback; reviews go to the test cluster as the operator (its shipped RBAC). */
-export async function serveFeed(source: FeedSource): Promise<ServedFeed> {
+/**
+ * Serves `source` on loopback; reviews go to the test cluster as the operator (its shipped RBAC), or, given
+ * `reviewer`, to that client's cluster as it (another cluster's feed; the caller closes it).
+ */
+export async function serveFeed(source: FeedSource, reviewer?: KubeClient): Promise<ServedFeed> {
   const dir = mkdtempSync(path.join(tmpdir(), "stagegate-feed-"));
   const caPem = writeSelfSignedMetricsCert(dir);
-  const operator = await clientFor("operator");
+  const operator = reviewer ?? (await clientFor("operator"));
   const server = await startHttpsServer({
     address: "127.0.0.1:0",
     certFile: path.join(dir, "tls.crt"),
@@ -49,7 +52,7 @@ export async function serveFeed(source: FeedSource): Promise<ServedFeed> {
     caPem,
     async close() {
       await server.close();
-      operator.close();
+      if (reviewer === undefined) operator.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
