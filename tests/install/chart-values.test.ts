@@ -120,6 +120,10 @@ describe("the chart's values", () => {
     ["dashboard.proxy.enabled=true", /at '\/dashboard\/proxy\/allowedNames': minItems: got 0, want 1/],
     ["dashboard.clusters[0].name=East", /at '\/dashboard\/clusters\/0': missing property 'kubeconfig'/],
     [
+      "dashboard.clusters[0].name=east,dashboard.clusters[0].kubeconfig.configMap=east,dashboard.clusters[0].auditFeed.url=http://feed:9445",
+      /at '\/dashboard\/clusters\/0\/auditFeed\/url': 'http:\/\/feed:9445' does not match pattern/,
+    ],
+    [
       "dashboard.clusters[0].name=East,dashboard.clusters[0].kubeconfig.configMap=east",
       /at '\/dashboard\/clusters\/0\/name': 'East' does not match pattern/,
     ],
@@ -519,6 +523,8 @@ describe("the chart's values", () => {
         "dashboard.clusters[0].kubeconfig.configMap=us-east-api",
         "dashboard.clusters[0].sameToken=true",
         "dashboard.clusters[0].namespaces={payments,checkout}",
+        "dashboard.clusters[0].auditFeed.url=https://stagegate-audit-feed.us-east.example:9445",
+        "dashboard.clusters[0].auditFeed.caConfigMap=us-east-feed-ca",
         "dashboard.clusters[1].name=ap-south",
         "dashboard.clusters[1].kubeconfig.configMap=ap-south-api",
         "dashboard.clusters[1].kubeconfig.key=config",
@@ -532,6 +538,10 @@ describe("the chart's values", () => {
         kubeconfig: "/etc/stagegate/clusters/us-east/kubeconfig",
         sameToken: true,
         namespaces: ["payments", "checkout"],
+        auditFeed: {
+          url: "https://stagegate-audit-feed.us-east.example:9445",
+          caFile: "/etc/stagegate/cluster-feed-ca/us-east/ca.crt",
+        },
       },
       { name: "ap-south", kubeconfig: "/etc/stagegate/clusters/ap-south/config", sameToken: false },
     ]);
@@ -541,6 +551,7 @@ describe("the chart's values", () => {
         .map((v) => [v.name, v.configMap?.name]),
       [
         ["cluster-us-east", "us-east-api"],
+        ["cluster-us-east-feed-ca", "us-east-feed-ca"],
         ["cluster-ap-south", "ap-south-api"],
       ],
     );
