@@ -2,14 +2,14 @@ import { z } from "zod";
 import { EnvironmentSpec, environmentKind } from "../api/v1alpha1/environment.js";
 import { ObjectMeta } from "../api/v1alpha1/meta.js";
 import { resourceOf } from "../api/v1alpha1/resource-type.js";
-import { NAMESPACE_TEAM_LABEL, type EnvironmentRoles as RoleBindings } from "../policy/task-ownership.js";
+import type { EnvironmentRoles as RoleBindings } from "../policy/task-ownership.js";
 import {
   teamRoleBindingKind,
   teamRoleBindingSpecs,
   type TeamRoleBindingSpec,
 } from "../api/v1alpha1/team-role-binding.js";
-import { builtin } from "../runtime/kube/resource.js";
 import { describeApiError } from "../cli/errors.js";
+import { namespaceTeams } from "../cli/namespace-teams.js";
 import { ApiError, isForbidden, isNotFound } from "../runtime/kube/api-error.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 
@@ -97,28 +97,4 @@ async function teamRoleBindings(client: KubeClient, notices: string[]): Promise<
     }
     return [];
   }
-}
-
-/**
- * The team label of each namespace, with the user's rights, only when a binding for every namespace could use it;
- * one the user may not read has no known team here.
- */
-async function namespaceTeams(
-  client: KubeClient,
-  teams: readonly TeamRoleBindingSpec[],
-  namespaces: Iterable<string>,
-): Promise<{ teams: Map<string, string | undefined>; refused: string[] }> {
-  const found = new Map<string, string | undefined>();
-  const refused: string[] = [];
-  if (!teams.some((t) => t.namespaces === undefined)) return { teams: found, refused };
-  for (const name of new Set(namespaces)) {
-    try {
-      found.set(name, (await client.get(builtin.namespace, name)).metadata.labels?.[NAMESPACE_TEAM_LABEL]);
-    } catch (error) {
-      if (!(error instanceof ApiError) || !(isForbidden(error) || isNotFound(error))) throw error;
-      if (isForbidden(error)) refused.push(name);
-      found.set(name, undefined);
-    }
-  }
-  return { teams: found, refused };
 }

@@ -15,7 +15,7 @@ import { API_VERSION } from "../../src/api/v1alpha1/group.js";
 import { ApprovalObject } from "../../src/cli/change-control.js";
 import { resources } from "../../src/controllers/resources.js";
 import { KubeClient } from "../../src/runtime/kube/client.js";
-import { builtin, type ResourceType } from "../../src/runtime/kube/resource.js";
+import { builtin } from "../../src/runtime/kube/resource.js";
 import { startLocalCluster, type LocalCluster } from "../../hack/local-cluster/index.js";
 import { createWebhookTls, writeOperatorCertDir } from "../../hack/local-cluster/webhook-tls.js";
 import { kubeconfigPath } from "../support/cluster.js";
@@ -27,23 +27,15 @@ import { serveCartFeed } from "./dashboard-feed.js";
 import { inPage, rowNames, screenshot, text } from "./dashboard-pages.js";
 import {
   dashboardKubeconfig,
+  grantTokenReviews,
   openChange,
   setReleaseStatus,
   startDashboardProcess,
 } from "./dashboard-world.js";
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const { clusterRoleBinding, roleBinding } = coreResources;
 
-const rbac = (plural: string, kind: string, namespaced: boolean): ResourceType => ({
-  group: "rbac.authorization.k8s.io",
-  version: "v1",
-  plural,
-  kind,
-  namespaced,
-});
-const clusterRole = rbac("clusterroles", "ClusterRole", false);
-const clusterRoleBinding = rbac("clusterrolebindings", "ClusterRoleBinding", false);
-const roleBinding = rbac("rolebindings", "RoleBinding", true);
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 async function serviceAccount(admin: KubeClient, namespace: string, name: string): Promise<void> {
   await admin.create(
@@ -173,22 +165,9 @@ describe("the dashboard across two clusters, in headless Chromium against two re
     await serviceAccount(homeAdmin, people, "reader");
     await bindRole(homeAdmin, homeNs, "stagegate-viewer", { namespace: people, name: "reader" });
     await serviceAccount(homeAdmin, people, "dashboard");
-    const reviewRole = `stagegate-dashboard-clusters-${people}`;
-    await homeAdmin.create(clusterRole, {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: { name: reviewRole },
-      rules: [{ apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"] }],
-    });
-    cleanups.push(() => homeAdmin.delete(clusterRole, reviewRole));
-    await homeAdmin.create(clusterRoleBinding, {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name: reviewRole },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: reviewRole },
-      subjects: [{ kind: "ServiceAccount", namespace: people, name: "dashboard" }],
-    });
-    cleanups.push(() => homeAdmin.delete(clusterRoleBinding, reviewRole));
+    cleanups.push(
+      ...(await grantTokenReviews(homeAdmin, `stagegate-dashboard-clusters-${people}`, people, "dashboard")),
+    );
     homeReader = {
       token: await requestToken(homeAdmin, people, "reader"),
       username: `system:serviceaccount:${people}:reader`,

@@ -28,19 +28,17 @@ import { serveWebhooksFor, type NamespaceWebhooks } from "../support/namespace-w
 import { releaseSpec } from "../support/release-world.js";
 import { requestToken } from "../support/service-account-token.js";
 
+const { clusterRole, clusterRoleBinding, roleBinding } = coreResources;
+
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-const rbac = (plural: string, kind: string, namespaced: boolean): ResourceType => ({
+const role: ResourceType = {
   group: "rbac.authorization.k8s.io",
   version: "v1",
-  plural,
-  kind,
-  namespaced,
-});
-const clusterRole = rbac("clusterroles", "ClusterRole", false);
-const clusterRoleBinding = rbac("clusterrolebindings", "ClusterRoleBinding", false);
-const role = rbac("roles", "Role", true);
-const roleBinding = rbac("rolebindings", "RoleBinding", true);
+  plural: "roles",
+  kind: "Role",
+  namespaced: true,
+};
 
 /** The people of the story, each a ServiceAccount signing in with its own token. */
 export type Person = "viewer" | "approver" | "author" | "manager";
@@ -428,6 +426,32 @@ export async function startDashboardProcess(
 }
 
 /** Builds the world; `stop()` takes all of it down again. */
+/**
+ * Gives the ServiceAccount `namespace/name` the dashboard's only right, `create tokenreviews`, through a ClusterRole
+ * and ClusterRoleBinding called `role`; returns their clean-ups.
+ */
+export async function grantTokenReviews(
+  admin: KubeClient,
+  role: string,
+  namespace: string,
+  name: string,
+): Promise<(() => Promise<unknown>)[]> {
+  await admin.create(clusterRole, {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRole",
+    metadata: { name: role },
+    rules: [{ apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"] }],
+  });
+  await admin.create(clusterRoleBinding, {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRoleBinding",
+    metadata: { name: role },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role },
+    subjects: [{ kind: "ServiceAccount", namespace, name }],
+  });
+  return [() => admin.delete(clusterRole, role), () => admin.delete(clusterRoleBinding, role)];
+}
+
 export async function startDashboardWorld(): Promise<DashboardWorld> {
   const admin = await clientFor("admin");
   const dir = await mkdtemp(path.join(tmpdir(), "stagegate-dashboard-e2e-"));
@@ -444,22 +468,9 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
 
     // The dashboard's own identity may only create TokenReviews.
     await createServiceAccount(admin, people, "dashboard");
-    const reviewRole = `stagegate-dashboard-test-${people}`;
-    await admin.create(clusterRole, {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: { name: reviewRole },
-      rules: [{ apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"] }],
-    });
-    cleanups.push(() => admin.delete(clusterRole, reviewRole));
-    await admin.create(clusterRoleBinding, {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name: reviewRole },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: reviewRole },
-      subjects: [{ kind: "ServiceAccount", namespace: people, name: "dashboard" }],
-    });
-    cleanups.push(() => admin.delete(clusterRoleBinding, reviewRole));
+    cleanups.push(
+      ...(await grantTokenReviews(admin, `stagegate-dashboard-test-${people}`, people, "dashboard")),
+    );
 
     const persons: Person[] = ["viewer", "approver", "author", "manager"];
     for (const person of persons) await createServiceAccount(admin, people, person);

@@ -10,7 +10,10 @@ const core = (plural: string, kind: string): ResourceType => ({
   namespaced: true,
 });
 
-/** Pods, Services, Secrets, ConfigMaps, claims and ServiceAccounts (v1), StatefulSets (apps/v1) and RoleBindings. */
+/**
+ * Pods, Services, Secrets, ConfigMaps, claims and ServiceAccounts (v1), StatefulSets (apps/v1), RoleBindings,
+ * ClusterRoles and ClusterRoleBindings.
+ */
 export const coreResources = {
   pod: core("pods", "Pod"),
   service: core("services", "Service"),
@@ -31,5 +34,19 @@ export const coreResources = {
     plural: "rolebindings",
     kind: "RoleBinding",
     namespaced: true,
+  },
+  clusterRole: {
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    plural: "clusterroles",
+    kind: "ClusterRole",
+    namespaced: false,
+  },
+  clusterRoleBinding: {
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    plural: "clusterrolebindings",
+    kind: "ClusterRoleBinding",
+    namespaced: false,
   },
 } as const satisfies Record<string, ResourceType>;

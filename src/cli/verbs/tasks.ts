@@ -7,18 +7,12 @@ import {
 import { EnvironmentSpec, environmentKind } from "../../api/v1alpha1/environment.js";
 import { ObjectMeta } from "../../api/v1alpha1/meta.js";
 import { resourceOf } from "../../api/v1alpha1/resource-type.js";
-import {
-  NAMESPACE_TEAM_LABEL,
-  currentOwners,
-  ownership,
-  rolesFor,
-  type EnvironmentRoles,
-} from "../../policy/task-ownership.js";
+import { currentOwners, ownership, rolesFor, type EnvironmentRoles } from "../../policy/task-ownership.js";
 import type { KubeClient } from "../../runtime/kube/client.js";
 import { reviewSelf } from "../../runtime/kube/self-review.js";
 import { listAll } from "../change-control.js";
+import { namespaceTeams } from "../namespace-teams.js";
 import { ApiError, isForbidden, isNotFound } from "../../runtime/kube/api-error.js";
-import { builtin } from "../../runtime/kube/resource.js";
 import {
   teamRoleBindingKind,
   teamRoleBindingSpecs,
@@ -141,31 +135,6 @@ async function readRoleBindings(client: KubeClient): Promise<RoleBindingsRead> {
     teams: teams.ok ? teamRoleBindingSpecs(teams.value) : [],
     teamsRefused: teams.ok ? undefined : teams.refused,
   };
-}
-
-/**
- * The `stagegate.io/team` label of each namespace, read with the caller's rights only when a TeamRoleBinding for
- * every namespace could use it; a namespace the caller may not read has no known team (its bindings then count for
- * nothing here, though the webhook, which reads it, may still let the caller act).
- */
-async function namespaceTeams(
-  client: KubeClient,
-  teams: readonly TeamRoleBindingSpec[],
-  namespaces: Iterable<string>,
-): Promise<{ teams: Map<string, string | undefined>; refused: string[] }> {
-  const found = new Map<string, string | undefined>();
-  const refused: string[] = [];
-  if (!teams.some((t) => t.namespaces === undefined)) return { teams: found, refused };
-  for (const name of new Set(namespaces)) {
-    try {
-      found.set(name, (await client.get(builtin.namespace, name)).metadata.labels?.[NAMESPACE_TEAM_LABEL]);
-    } catch (err) {
-      if (!(err instanceof ApiError) || !(isForbidden(err) || isNotFound(err))) throw err;
-      if (isForbidden(err)) refused.push(name);
-      found.set(name, undefined);
-    }
-  }
-  return { teams: found, refused };
 }
 
 /** The note for namespaces whose team label the caller may not read, while bindings for every namespace exist. */
