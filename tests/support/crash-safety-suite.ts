@@ -140,7 +140,8 @@ export function describeCrashSafety(store: CrashAuditStore): void {
     }
 
     /** The record as stored, in chain order, and its verification. */
-    async function auditRecord(): Promise<{
+    /** One reading of the record: its entries and the chain's verification. */
+    async function readAuditRecord(): Promise<{
       entries: AuditLine[];
       verification: AuditVerification;
       where: string;
@@ -161,6 +162,30 @@ export function describeCrashSafety(store: CrashAuditStore): void {
         verification: await verifyAuditDatabase({ url: db.operatorUrl }),
         where: db.database,
       };
+    }
+
+    /**
+     * The record once the operator has stopped adding to it: the surviving operator may still record a
+     * late fact (a gate wait closing, an unlock) after the releases converged, so an entry list and a
+     * verification read a moment apart can differ by those entries. Reads until two readings agree.
+     */
+    async function auditRecord(): Promise<{
+      entries: AuditLine[];
+      verification: AuditVerification;
+      where: string;
+    }> {
+      let last = await readAuditRecord();
+      return waitFor(
+        "the audit record to stop growing",
+        async () => {
+          const next = await readAuditRecord();
+          const settled =
+            next.entries.length === last.entries.length && next.verification.entries === next.entries.length;
+          last = next;
+          return settled ? next : undefined;
+        },
+        { intervalMs: 500 },
+      );
     }
 
     function logTail(op: OperatorProcess, lines = 40): string {
