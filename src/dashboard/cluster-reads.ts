@@ -85,11 +85,53 @@ async function trySameToken(session: Session, endpoint: ClusterEndpoint): Promis
   }
 }
 
+/** What reading one other cluster gave: its row, or where to sign in, and its problems in words. */
+interface OtherRead<T> {
+  row?: { view: ClusterView; value: Awaited<T> };
+  notSignedIn?: NotSignedIn;
+  notices: string[];
+}
+
+/** Reads one other cluster; never throws: its failures become notices or a sign-in, naming the cluster. */
+async function readOther<T>(
+  session: Session,
+  endpoint: ClusterEndpoint,
+  read: (view: ClusterView) => Promise<T>,
+): Promise<OtherRead<T>> {
+  const notices: string[] = [];
+  if (endpoint.sameToken && !session.clusters.has(endpoint.name)) {
+    const failed = await trySameToken(session, endpoint);
+    if (failed !== undefined) notices.push(failed);
+  }
+  const access = session.clusters.get(endpoint.name);
+  const view = viewOn(session, endpoint);
+  if (view === undefined) {
+    const message = access?.state === "refused" ? access.message : notTried(endpoint.name);
+    return { notSignedIn: { cluster: endpoint.name, message }, notices };
+  }
+  try {
+    return { row: { view, value: await read(view) }, notices };
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      const message = `Cluster ${endpoint.name} no longer accepts your token for it; add a token that cluster accepts.`;
+      refuseCluster(session, endpoint.name, message);
+      return { notSignedIn: { cluster: endpoint.name, message }, notices };
+    }
+    notices.push(
+      error instanceof ApiError
+        ? `Cluster ${endpoint.name}: ${describeApiError(error, "read it")}`
+        : `Cluster ${endpoint.name} is unavailable: ${(error as Error).message}`,
+    );
+    return { notices };
+  }
+}
+
 /**
- * Runs `read` on every cluster the session may act on: the home cluster first (its failures reach the caller, as
- * on a one-cluster dashboard: a 401 there ends the session), then each other cluster the session is signed in to.
- * A 401 from another cluster only signs the session out of that cluster; any other failure there becomes a
- * notice naming the cluster. The other clusters' rows are never lost to one cluster's failure.
+ * Runs `read` on every cluster the session may act on, all at once, so a page waits for its slowest cluster, not for
+ * the sum of them: the home cluster (its failures reach the caller, as on a one-cluster dashboard: a 401 there ends
+ * the session) and each other cluster the session is signed in to. A 401 from another cluster only signs the
+ * session out of that cluster; any other failure there becomes a notice naming the cluster. The other clusters'
+ * rows are never lost to one cluster's failure. Rows come home first, then in the order the clusters were given.
  */
 export async function acrossClusters<T>(
   session: Session,
@@ -97,36 +139,20 @@ export async function acrossClusters<T>(
   read: (view: ClusterView) => Promise<T>,
 ): Promise<ClusterReads<T>> {
   const home: ClusterView = { cluster: clusters?.home ?? "home", home: true, session };
-  const results = [{ view: home, value: await read(home) }];
+  // readOther never rejects. When the home read fails, the others are let finish before the failure reaches the
+  // caller, so a session it ends closes every client they signed in with, none made after it.
+  const others = Promise.all((clusters?.extra ?? []).map((endpoint) => readOther(session, endpoint, read)));
+  const homeValue = await read(home).catch(async (error: unknown) => {
+    await others;
+    throw error;
+  });
+  const results = [{ view: home, value: homeValue }];
   const notices: string[] = [];
   const notSignedIn: NotSignedIn[] = [];
-  for (const endpoint of clusters?.extra ?? []) {
-    if (endpoint.sameToken && !session.clusters.has(endpoint.name)) {
-      const failed = await trySameToken(session, endpoint);
-      if (failed !== undefined) notices.push(failed);
-    }
-    const access = session.clusters.get(endpoint.name);
-    const view = viewOn(session, endpoint);
-    if (view === undefined) {
-      notSignedIn.push({
-        cluster: endpoint.name,
-        message: access?.state === "refused" ? access.message : notTried(endpoint.name),
-      });
-      continue;
-    }
-    try {
-      results.push({ view, value: await read(view) });
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) {
-        const message = `Cluster ${endpoint.name} no longer accepts your token for it; add a token that cluster accepts.`;
-        refuseCluster(session, endpoint.name, message);
-        notSignedIn.push({ cluster: endpoint.name, message });
-      } else if (error instanceof ApiError) {
-        notices.push(`Cluster ${endpoint.name}: ${describeApiError(error, "read it")}`);
-      } else {
-        notices.push(`Cluster ${endpoint.name} is unavailable: ${(error as Error).message}`);
-      }
-    }
+  for (const other of await others) {
+    if (other.row !== undefined) results.push(other.row);
+    if (other.notSignedIn !== undefined) notSignedIn.push(other.notSignedIn);
+    notices.push(...other.notices);
   }
   return { results, notices, notSignedIn };
 }
