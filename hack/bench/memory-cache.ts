@@ -15,6 +15,8 @@ export interface CacheHeap {
   jsonBytes: Record<keyof Informers, number>;
   /** Heap per cached object after GC, in bytes, by informer, each measured with that informer alone running. */
   heapPerObject: Record<keyof Informers, number>;
+  /** The heap each informer takes alone (its objects and what it holds whatever their number), in bytes. */
+  aloneBytes: Record<keyof Informers, number>;
 }
 
 const keep: CacheTransform = (object) => object;
@@ -39,12 +41,14 @@ const uncounted: InformerMetrics = {
 export async function measureCacheHeap(admin: KubeClient, trimmed: boolean): Promise<CacheHeap> {
   const all = await measureInformers(admin, trimmed, () => true);
   const heapPerObject = {} as Record<keyof Informers, number>;
+  const aloneBytes = {} as Record<keyof Informers, number>;
   for (const name of Object.keys(all.objects) as (keyof Informers)[]) {
     const alone = await measureInformers(admin, trimmed, (n) => n === name);
     const count = all.objects[name];
+    aloneBytes[name] = alone.bytes;
     heapPerObject[name] = count === 0 ? 0 : Math.round(alone.bytes / count);
   }
-  return { ...all, heapPerObject };
+  return { ...all, heapPerObject, aloneBytes };
 }
 
 /** Runs the informers `runs` selects (the others stay empty) until synced, and measures them (see above). */
@@ -52,7 +56,7 @@ async function measureInformers(
   admin: KubeClient,
   trimmed: boolean,
   runs: (name: keyof Informers) => boolean,
-): Promise<Omit<CacheHeap, "heapPerObject">> {
+): Promise<Omit<CacheHeap, "heapPerObject" | "aloneBytes">> {
   const before = await heapAfterGc();
   const informers = createInformers(
     {

@@ -15,6 +15,7 @@ import { PROJECT_MANIFEST_DIRS, startLocalCluster } from "../local-cluster/index
 import { IMAGE_NODE_OPTIONS } from "../image/image-config.js";
 import { Cleanup } from "./cleanup.js";
 import { measureCacheHeap, type CacheHeap } from "./memory-cache.js";
+import { marginalRows } from "./memory-marginal.js";
 import { mib, settledMemory, startBareNode, type ResidentMemory } from "./memory-probes.js";
 import {
   createReleases,
@@ -151,6 +152,7 @@ async function main(): Promise<void> {
     const heapRows: string[][] = [];
     const loadedRows: string[][] = [];
     const jsonRows: string[][] = [];
+    const trimmedHeaps: CacheHeap[] = [];
     for (const total of [options.releases, 2 * options.releases]) {
       console.log(
         `Creating releases up to ${total}, each with two Argo CD Applications, until all are Verified in ` +
@@ -174,6 +176,7 @@ async function main(): Promise<void> {
       const untrimmed = await measureCacheHeap(admin, false);
       const trimmed = await measureCacheHeap(admin, true);
       heapRows.push(heapRow(total, trimmed, untrimmed));
+      trimmedHeaps.push(trimmed);
       jsonRows.push(jsonRow(total, "untrimmed", untrimmed), jsonRow(total, "trimmed", trimmed));
     }
 
@@ -227,6 +230,15 @@ async function main(): Promise<void> {
         jsonRows,
       ),
     );
+    const [small, large] = trimmedHeaps;
+    if (small !== undefined && large !== undefined) {
+      console.log("");
+      console.log(
+        `What more releases cost, trimmed: the difference of ${small.objects.releases} and ` +
+          `${large.objects.releases} releases (MiB unless said); goal: <= 8 MB (7.63 MiB) per 1,000`,
+      );
+      console.log(textTable(["row", "value"], marginalRows(small, large)));
+    }
   } catch (err) {
     failed = true;
     throw err;
