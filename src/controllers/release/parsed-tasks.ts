@@ -87,6 +87,9 @@ const READ_ANNOTATIONS: readonly string[] = [
  * controller's notice (a log entry and its step annotation) or a status write that keeps the phase, cannot change
  * the release's decision, so it need not wake the release (issue 12: each alert's task is written three times).
  * Anything read of a task in `tasksOf` must be read here too; the unit test holds the two together.
+ *
+ * The phase is left out where the release's decision never reads it (`phaseRead`), so the first status of a new
+ * Rollback task does not wake the release either: one pass per alert, at its creation.
  */
 export function releaseReading(obj: KubeObject): string {
   let reading = readings.get(obj);
@@ -110,9 +113,19 @@ export function releaseReading(obj: KubeObject): string {
             spec.binding ?? null,
             spec.releaseRef ?? null,
           ],
-      phase ?? null,
+      phaseRead(spec) ? (phase ?? null) : "unread",
     ]);
     readings.set(obj, reading);
   }
   return reading;
+}
+
+/**
+ * Whether the Release controller's decision reads a task's phase: only for the post-deployment verification it
+ * follows (`verification` in `follow-delivery.ts`) and the checks that count for a gate (`countsForGate`, which
+ * needs a binding: `environment-step.ts`). A Rollback task holds its environment whatever its phase
+ * (`rollbackOf`), and an unbound task never counts for a gate. An unreadable spec keeps it (no view, but no claim).
+ */
+function phaseRead(spec: ParsedTask["spec"]): boolean {
+  return spec === undefined || spec.binding !== undefined || spec.type === "PostDeployVerification";
 }

@@ -117,6 +117,13 @@ function sealed(
   };
 }
 
+const BINDING = {
+  release: { name: "shop-1", uid: "u1" },
+  environment: "prod",
+  artifact: { commit: "a".repeat(40), digests: [] },
+  target: { kind: "Application", namespace: "argocd", name: "shop", revision: "a".repeat(40) },
+};
+
 describe("what the Release controller reads of a task", () => {
   it("is the same after the rollback controller's notice and a status write that keeps the phase", () => {
     const created = sealed();
@@ -140,11 +147,24 @@ describe("what the Release controller reads of a task", () => {
     assert.equal(releaseReading(statusKeepsPhase), releaseReading(created));
   });
 
+  it("reads the phase of verifications and of bound tasks, not of an unbound Rollback task", () => {
+    const phased = (obj: KubeObject, phase: string): string => releaseReading({ ...obj, status: { phase } });
+    const rollback = sealed();
+    assert.equal(phased(rollback, "Ready"), phased(rollback, "Succeeded"));
+    const bound = sealed({ spec: { binding: BINDING } });
+    assert.notEqual(phased(bound, "Ready"), phased(bound, "Succeeded"));
+    const verification = sealed({ spec: { type: "PostDeployVerification" } });
+    assert.notEqual(phased(verification, "Ready"), phased(verification, "Failed"));
+  });
+
   it("changes with every field the release's view of the task reads", () => {
     assert.notEqual(parsedTask(sealed()).spec, undefined, "the base task reads");
     const before = releaseReading(sealed());
     const changed: [string, KubeObject][] = [
-      ["phase", { ...sealed(), status: { phase: "Ready" } }],
+      [
+        "phase of a verification",
+        { ...sealed({ spec: { type: "PostDeployVerification" } }), status: { phase: "Ready" } },
+      ],
       ["environment", sealed({ spec: { environment: "staging" } })],
       ["type", sealed({ spec: { type: "Approval" } })],
       [
@@ -157,12 +177,7 @@ describe("what the Release controller reads of a task", () => {
         "binding",
         sealed({
           spec: {
-            binding: {
-              release: { name: "shop-1", uid: "u1" },
-              environment: "prod",
-              artifact: { commit: "a".repeat(40), digests: [] },
-              target: { kind: "Application", namespace: "argocd", name: "shop", revision: "a".repeat(40) },
-            },
+            binding: BINDING,
           },
         }),
       ],
@@ -207,7 +222,16 @@ describe("what the Release controller reads of a task", () => {
     };
     assert.deepEqual(taskEventKeys({ type: "added", object: created }), ["shop/shop-1"]);
     assert.deepEqual(taskEventKeys({ type: "updated", object: noticed, old: created }), []);
-    assert.deepEqual(taskEventKeys({ type: "updated", object: ready, old: noticed }), ["shop/shop-1"]);
+    assert.deepEqual(
+      taskEventKeys({ type: "updated", object: ready, old: noticed }),
+      [],
+      "an unbound Rollback task's phase decides nothing for the release",
+    );
+    const verification = sealed({ spec: { type: "PostDeployVerification" } });
+    const verified = { ...verification, status: { phase: "Succeeded" } };
+    assert.deepEqual(taskEventKeys({ type: "updated", object: verified, old: verification }), [
+      "shop/shop-1",
+    ]);
     assert.deepEqual(
       taskEventKeys({ type: "updated", object: noticed }),
       ["shop/shop-1"],
