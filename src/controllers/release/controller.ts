@@ -64,7 +64,8 @@ export function taskEventKeys(event: InformerEvent): string[] {
  * The Release controller: moves each release through its pipeline, one environment at a time. It gathers each
  * environment's gate inputs and delivery state, lets the pure `decideRelease` decide, opens the check tasks and
  * ChangeRequests the gates need, takes the target's lock and promotes once a gate opens, and writes the status
- * once. Tasks and changes wake their release; an Environment wakes every release whose pipeline names it.
+ * once. Changes wake their release, and so do tasks when what the release reads of them changes (ADR 0059); an
+ * Environment wakes every release whose pipeline names it.
  */
 export function createReleaseController(deps: ControllerDeps, informers: Informers): Controller {
   const releases = informers.releases;
