@@ -44,11 +44,24 @@ export function findRelease(
 ): FoundRelease | undefined {
   if (name === undefined) return undefined;
   const object = informers.releases.store.get(`${namespace}/${name}`);
-  const spec = object === undefined ? undefined : pinnedReleaseSpec(object);
-  if (object === undefined || spec === undefined) return undefined;
-  const status = ReleaseStatus.safeParse(object.status ?? {});
-  return { object, spec, status: status.success ? status.data : undefined };
+  if (object === undefined) return undefined;
+  let found = foundReleases.get(object);
+  if (found === undefined) {
+    const spec = pinnedReleaseSpec(object);
+    const status = ReleaseStatus.safeParse(object.status ?? {});
+    found = spec === undefined ? null : { object, spec, status: status.success ? status.data : undefined };
+    foundReleases.set(object, found);
+  }
+  return found ?? undefined;
 }
+
+/**
+ * The reading of each cached Release version (null: its spec does not read). The cache replaces an object when it
+ * changes and never edits one, so a version's reading never goes stale: the task controllers woken by every new
+ * task (rollback, verification, drift check) read the release once per version, not once per task event (issue 12).
+ * Readers never change what they are given.
+ */
+const foundReleases = new WeakMap<KubeObject, FoundRelease | null>();
 
 /**
  * The spec of the Environment `name` (a task's `environment`) from the cache. Undefined when there is no name,

@@ -27,6 +27,8 @@ import { ReleaseCondition } from "./reasons.js";
 import { RELEASES_BY_TARGET, releaseTargetKeys } from "./target-claims.js";
 import { objectDeliveryKey } from "./target-object.js";
 import { deliveryRecheckMs } from "./recheck.js";
+import { releaseReading } from "./parsed-tasks.js";
+import type { InformerEvent } from "../../runtime/informer/informer.js";
 
 /** The index of Releases by the Environments their pipeline names. */
 const RELEASES_BY_ENVIRONMENT = "pipeline-environment";
@@ -42,10 +44,28 @@ function releaseRefKey(obj: KubeObject): string[] {
 }
 
 /**
+ * The release a task event wakes: the one its `spec.releaseRef` names, unless the event is an update that changes
+ * nothing the Release controller reads of the task (`releaseReading`): the rollback controller's notice on a new
+ * Rollback task (a log entry and its step annotation) decides nothing for the release, and with hundreds of alerts
+ * on one release every pass re-reads hundreds of tasks (issue 12).
+ */
+export function taskEventKeys(event: InformerEvent): string[] {
+  if (event.type === "updated" && event.old !== undefined) {
+    const keys = releaseRefKey(event.object);
+    const before = releaseRefKey(event.old);
+    if (keys.join() === before.join() && releaseReading(event.old) === releaseReading(event.object))
+      return [];
+    return keys;
+  }
+  return releaseRefKey(event.object);
+}
+
+/**
  * The Release controller: moves each release through its pipeline, one environment at a time. It gathers each
  * environment's gate inputs and delivery state, lets the pure `decideRelease` decide, opens the check tasks and
  * ChangeRequests the gates need, takes the target's lock and promotes once a gate opens, and writes the status
- * once. Tasks and changes wake their release; an Environment wakes every release whose pipeline names it.
+ * once. Changes wake their release, and so do tasks when what the release reads of them changes (ADR 0059); an
+ * Environment wakes every release whose pipeline names it.
  */
 export function createReleaseController(deps: ControllerDeps, informers: Informers): Controller {
   const releases = informers.releases;
@@ -227,7 +247,7 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
       workers: deps.workers,
       reconcile,
       watches: [
-        { informer: informers.deploymentTasks, toKeys: (event) => releaseRefKey(event.object) },
+        { informer: informers.deploymentTasks, toKeys: taskEventKeys },
         { informer: informers.changeRequests, toKeys: (event) => releaseRefKey(event.object) },
         {
           informer: informers.environments,

@@ -32,7 +32,7 @@ import { lockAppliedWithRequest, lockReality, lockWrittenAt, type LockReality } 
 import { pinnedGitRepository, sharedSourceProblem } from "./shared-source.js";
 import { otherClaims, RELEASES_BY_TARGET, type TargetClaim } from "./target-claims.js";
 import { targetKey, targetObjectRef } from "./target-object.js";
-import { parsedTask, taskVerdict } from "./parsed-tasks.js";
+import { parsedTask, taskMemo, taskVerdict } from "./parsed-tasks.js";
 
 /** The annotation on a delivery object naming the release (`namespace/name`) that holds it. */
 export const LOCK_ANNOTATION = "stagegate.io/locked-by";
@@ -77,7 +77,8 @@ export async function gatherEnvironments(
   opts: CallOptions,
 ): Promise<GatheredEnvironment[]> {
   const self = releaseKey(release.namespace, release.name);
-  const tasks = deps.informers.deploymentTasks.store.byIndex(TASKS_BY_RELEASE, self);
+  const tasks = tasksByEnvironment(deps.informers.deploymentTasks.store.byIndex(TASKS_BY_RELEASE, self));
+  const proof = rollbackProof(deps, release.namespace, release.name, release.spec);
   const gathered: GatheredEnvironment[] = [];
   for (const name of release.spec.pipeline) {
     const envObj = deps.informers.environments.store.get(name);
@@ -91,12 +92,7 @@ export async function gatherEnvironments(
       name,
       spec,
       namespaceLabels: namespaceLabelsOf(deps.informers, release.namespace),
-      tasks: tasksOf(
-        tasks,
-        name,
-        binding,
-        rollbackProof(deps, release.namespace, release.name, release.spec),
-      ),
+      tasks: tasksOf(tasks.get(name) ?? [], name, binding, proof),
     };
     if (target !== undefined && binding !== undefined) {
       const found = changeRequestOf(deps, release, binding, target);
@@ -217,62 +213,100 @@ function judgeLock(
   });
 }
 
+/** What a Rollback task's evidence is judged against besides the task version itself, and the judgement. */
+interface RollbackProof {
+  /** Everything the evidence reads for this environment besides the task version (the seal key is the process's). */
+  context(environment: string): string;
+  proven(task: KubeObject, environment: string): boolean;
+}
+
 /** Whether a Rollback task of this release may hold an environment: sealed by the operator, or the owner's. */
-function rollbackProof(
-  deps: GatherDeps,
-  namespace: string,
-  name: string,
-  spec: ReleaseSpec,
-): (task: KubeObject, environment: string) => boolean {
+function rollbackProof(deps: GatherDeps, namespace: string, name: string, spec: ReleaseSpec): RollbackProof {
   const uid = deps.informers.releases.store.get(releaseKey(namespace, name))?.metadata.uid;
   const release = { name, uid, rollbackOwner: spec.owners.rollbackOwner.name };
   const admission = admissionControlsIntact();
   // Keyed by everything the evidence reads besides the task version itself (the seal key is the process's own),
   // spelled once per environment rather than once per task.
   const contexts = new Map<string, string>();
-  return (task, environment) => {
-    let context = contexts.get(environment);
-    if (context === undefined) {
-      context = JSON.stringify([environment, namespace, name, uid, release.rollbackOwner, admission]);
-      contexts.set(environment, context);
+  const context = (environment: string): string => {
+    let spelled = contexts.get(environment);
+    if (spelled === undefined) {
+      spelled = JSON.stringify([environment, namespace, name, uid, release.rollbackOwner, admission]);
+      contexts.set(environment, spelled);
     }
-    return taskVerdict(
-      task,
-      context,
-      () => rollbackEvidence(deps.rollbackSeal, task, environment, release, admission).opened,
-    );
+    return spelled;
+  };
+  return {
+    context,
+    proven: (task, environment) =>
+      taskVerdict(
+        task,
+        context(environment),
+        () => rollbackEvidence(deps.rollbackSeal, task, environment, release, admission).opened,
+      ),
   };
 }
 
+/**
+ * The release's tasks by the environment their spec names (in the cache's order); a task whose spec does not read
+ * is in none, as the gate never counted it.
+ */
+function tasksByEnvironment(tasks: readonly KubeObject[]): Map<string, KubeObject[]> {
+  const byEnvironment = new Map<string, KubeObject[]>();
+  for (const obj of tasks) {
+    const environment = parsedTask(obj).spec?.environment;
+    if (environment === undefined) continue;
+    const list = byEnvironment.get(environment);
+    if (list === undefined) byEnvironment.set(environment, [obj]);
+    else list.push(obj);
+  }
+  return byEnvironment;
+}
+
+/**
+ * The view of each task of one environment. A view depends on the task version, the environment, the binding and
+ * the rollback evidence's context only, so it is built once per version and all three, and shared (frozen) by the
+ * passes after: a release with hundreds of tasks (alerts firing) re-reads each of them at every task event.
+ */
 function tasksOf(
   tasks: readonly KubeObject[],
   environment: string,
   binding: GateBinding | undefined,
-  proven: (task: KubeObject, environment: string) => boolean,
+  proof: RollbackProof,
 ): ReleaseTaskView[] {
   // Whether a task counts depends on its version and the binding only: judged once per cached version.
   const bindingContext = binding === undefined ? undefined : `gate:${JSON.stringify(binding)}`;
+  const viewContext = JSON.stringify(["view", bindingContext ?? null, proof.context(environment)]);
   return tasks.flatMap((obj) => {
-    const { spec, phase } = parsedTask(obj);
-    if (spec === undefined || spec.environment !== environment) return [];
-    return [
-      {
-        name: obj.metadata.name,
-        type: spec.type,
-        phase,
-        createdAt: obj.metadata.creationTimestamp,
-        alert: spec.alert?.name,
-        countsForGate:
-          binding !== undefined &&
-          bindingContext !== undefined &&
-          taskVerdict(
-            obj,
-            bindingContext,
-            () => countsForGate({ metadata: obj.metadata, spec: { binding: spec.binding } }, binding).counts,
-          ),
-        ...(spec.type === "Rollback" ? { opened: proven(obj, environment) } : {}),
-      },
-    ];
+    const view = taskMemo(obj, viewContext, () => viewOf(obj, environment, binding, bindingContext, proof));
+    return view === undefined ? [] : [view];
+  });
+}
+
+function viewOf(
+  obj: KubeObject,
+  environment: string,
+  binding: GateBinding | undefined,
+  bindingContext: string | undefined,
+  proof: RollbackProof,
+): ReleaseTaskView | undefined {
+  const { spec, phase } = parsedTask(obj);
+  if (spec === undefined || spec.environment !== environment) return undefined;
+  return Object.freeze({
+    name: obj.metadata.name,
+    type: spec.type,
+    phase,
+    createdAt: obj.metadata.creationTimestamp,
+    alert: spec.alert?.name,
+    countsForGate:
+      binding !== undefined &&
+      bindingContext !== undefined &&
+      taskVerdict(
+        obj,
+        bindingContext,
+        () => countsForGate({ metadata: obj.metadata, spec: { binding: spec.binding } }, binding).counts,
+      ),
+    ...(spec.type === "Rollback" ? { opened: proof.proven(obj, environment) } : {}),
   });
 }
 

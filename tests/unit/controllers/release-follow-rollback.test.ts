@@ -36,6 +36,23 @@ describe("followDelivery after a deployment went bad", () => {
     ]);
   });
 
+  it("reads no Rollback task's phase: its first status or its end changes nothing (ADR 0059)", () => {
+    const follow = (phase: FollowInput["tasks"][number]["phase"]) =>
+      followDelivery(
+        base({
+          tasks: [
+            { name: "r", type: "Rollback", phase, createdAt: "2030-01-01T01:00:00Z", opened: true },
+            { name: "old", type: "Rollback", phase, createdAt: "2029-12-31T00:00:00Z", opened: true },
+          ],
+        }),
+      );
+    const first = follow(undefined);
+    assert.equal(first.state, "Failed");
+    for (const phase of ["Blocked", "Ready", "Succeeded", "Cancelled", "Failed"] as const) {
+      assert.deepEqual(follow(phase), first, phase);
+    }
+  });
+
   it("counts a Rollback task created in the very second the deployment started (creation times have seconds)", () => {
     const followed = followDelivery(
       base({
