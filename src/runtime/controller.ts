@@ -34,10 +34,21 @@ export interface Watch {
 /**
  * The queue priority of a primary object's event: an object seen for the first time (created, or listed at
  * start-up) or merely re-delivered by a resync waits behind objects already in flight, whose own updates and
- * deletions come first (ADR 0036). Events of watched objects are always `normal`: they move objects in flight.
+ * deletions come first (ADR 0036). Events of watched objects are `normal` but for a resync: see
+ * {@link watchPriority}.
  */
 export function eventPriority(event: InformerEvent): Priority {
   return event.type === "added" || event.type === "resync" ? "low" : "normal";
+}
+
+/**
+ * The queue priority of a watched object's event: `normal`, as it moves an object in flight (a sync finished, a
+ * child changed), except a periodic resync, which changes nothing and re-delivers every cached object: mapped to
+ * their primaries it names every object, those not started yet too, and as `normal` it moved all of them ahead of
+ * the objects in flight, whose next passes then waited a whole round of the queue (issue 12, ADR 0063).
+ */
+export function watchPriority(event: InformerEvent): Priority {
+  return event.type === "resync" ? "low" : "normal";
 }
 
 /** The description of one controller. */
@@ -84,7 +95,8 @@ export class Controller {
       watch.informer.subscribe((event) => {
         const queue = this.queue;
         if (queue === undefined) return;
-        for (const key of watch.toKeys(event)) queue.add(key);
+        const priority = watchPriority(event);
+        for (const key of watch.toKeys(event)) queue.add(key, priority);
       });
     }
   }
