@@ -32,6 +32,15 @@ export interface RawBaseline {
   readonly updatesPerSecond: number;
   /** ms from the start of each create to its ADDED event on a watch. */
   readonly toWatch: readonly number[];
+  /**
+   * The baseline fair to CRDs: the same in-flight count of plain writes of Releases by the load generator
+   * (raw-crd.ts). `releaseStatusPatchesPerSecond` is the rate the second ratio divides by.
+   */
+  readonly releaseCreatesPerSecond: number;
+  readonly releaseStatusPatchesPerSecond: number;
+  /** kube-apiserver CPU seconds per ConfigMap write (creates and updates) and per Release status patch. */
+  readonly apiserverCpuPerWrite: number;
+  readonly apiserverCpuPerReleaseStatusPatch: number;
 }
 
 /** The baseline table. */
@@ -47,6 +56,13 @@ export function formatRaw(raw: RawBaseline): string {
         ["raw write rate (creates+updates)/s", fixed(raw.writesPerSecond, 0)],
         ["create -> watch ADDED p50 ms", fixed(watch.p50, 1)],
         ["create -> watch ADDED p99 ms", fixed(watch.p99, 1)],
+        ["Release creates/s", fixed(raw.releaseCreatesPerSecond, 0)],
+        ["Release status merge patches/s (the CRD baseline)", fixed(raw.releaseStatusPatchesPerSecond, 0)],
+        ["kube-apiserver CPU ms per ConfigMap write", fixed(raw.apiserverCpuPerWrite * 1000, 2)],
+        [
+          "kube-apiserver CPU ms per Release status patch",
+          fixed(raw.apiserverCpuPerReleaseStatusPatch * 1000, 2),
+        ],
       ],
     ),
   ].join("\n");
@@ -89,6 +105,7 @@ export function formatPromotions(title: string, run: PromotionRun, raw: RawBasel
   const allWrites = totalWrites(operator);
   const conflictShare = allWrites === 0 ? 0 : operator.conflicts / allWrites;
   const ratio = (promotionsPerSecond * writesPerPromotion) / raw.writesPerSecond;
+  const crdRatio = (promotionsPerSecond * writesPerPromotion) / raw.releaseStatusPatchesPerSecond;
   const loadWrites = totalWrites(run.load);
   return [
     `${title}: ${releases} one-stage releases promoted to Verified` +
@@ -122,9 +139,29 @@ export function formatPromotions(title: string, run: PromotionRun, raw: RawBasel
           `>= ${SCALE_GOALS.throughputRatio}`,
           verdict(ratio >= SCALE_GOALS.throughputRatio),
         ],
+        [
+          "promotions/s x writes/promotion / Release status patch rate (CRD baseline)",
+          fixed(crdRatio, 3),
+          "(information)",
+          "-",
+        ],
       ],
     ),
   ].join("\n");
+}
+
+/**
+ * What one promotion cost kube-apiserver in CPU over a run (everything it served meanwhile: the release's create,
+ * the operator, the Argo CD stand-in, every watch), in ms and in plain writes of the raw baseline: the ratio the
+ * throughput goal is bounded by when the API server is the busy one.
+ */
+export function formatApiserverCost(cpuSeconds: number, releases: number, raw: RawBaseline): string {
+  const perPromotion = cpuSeconds / releases;
+  return (
+    `kube-apiserver CPU per promotion: ${fixed(perPromotion * 1000, 1)} ms = ` +
+    `${fixed(perPromotion / raw.apiserverCpuPerWrite, 1)} ConfigMap writes = ` +
+    `${fixed(perPromotion / raw.apiserverCpuPerReleaseStatusPatch, 1)} Release status patches of the baseline`
+  );
 }
 
 /** The burst: creation -> Verified quantiles and when the first 1%, 10%, 50%, 100% were Verified. */

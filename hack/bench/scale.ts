@@ -12,6 +12,7 @@ import { KubeClient } from "../../src/runtime/kube/client.js";
 import { builtin } from "../../src/runtime/kube/resource.js";
 import { auditFlags, writeAuditPolicy } from "../../tests/support/apiserver-audit.js";
 import { PROJECT_MANIFEST_DIRS, startLocalCluster, type LocalCluster } from "../local-cluster/index.js";
+import { captureApiserverProfile, PROFILING_FLAG } from "./apiserver-profile.js";
 import { ArgoStandIn } from "./argo-stand-in.js";
 import type { CountedUsers } from "./audit-phase.js";
 import { AuditTail } from "./audit-tail.js";
@@ -21,6 +22,7 @@ import { OperatorSupervisor } from "./operator-supervisor.js";
 import { cpuSeconds } from "./process-cpu.js";
 import { valueOf } from "./prometheus-text.js";
 import { timeConfigMapCreates } from "./raw-api.js";
+import { timeReleaseWrites } from "./raw-crd.js";
 import { timeConfigMapUpdates } from "./raw-updates.js";
 import { timeRestart } from "./restart-phase.js";
 import { buildOperator, ScaleOperator, scraperToken } from "./scale-operator.js";
@@ -28,6 +30,7 @@ import { BenchOptionsError } from "./bench-options.js";
 import { parseScaleOptions, type ScaleOptions } from "./scale-options.js";
 import { promoteReleases, type PhaseContext, type PromotionRun } from "./scale-phases.js";
 import {
+  formatApiserverCost,
   formatFairness,
   formatMemory,
   formatPromotions,
@@ -65,7 +68,11 @@ async function startCluster(
   const cluster = await startLocalCluster({
     installCrdsFrom: [...PROJECT_MANIFEST_DIRS],
     // kube-apiserver rotates its audit log at 100 MB unless told otherwise; a 10,000-release run writes more.
-    extraApiserverFlags: [...auditFlags(policy, auditLog), "--audit-log-maxsize=1000000"],
+    extraApiserverFlags: [
+      ...auditFlags(policy, auditLog),
+      "--audit-log-maxsize=1000000",
+      ...(options.apiserverProfile === "" ? [] : [PROFILING_FLAG]),
+    ],
   });
   cleanup.defer("stop the local control plane", () =>
     cluster.stop({ keepLogs: options.keepLogs || cleanup.failed }),
@@ -73,7 +80,13 @@ async function startCluster(
   return { cluster, tail: new AuditTail(auditLog), operatorState: path.join(auditDir, "operator") };
 }
 
-async function rawBaseline(admin: KubeClient, options: ScaleOptions): Promise<RawBaseline> {
+async function rawBaseline(
+  admin: KubeClient,
+  options: ScaleOptions,
+  cluster: LocalCluster,
+): Promise<RawBaseline> {
+  const apiserverCpu = () => cpuSeconds(cluster.apiserver.pid ?? -1);
+  let profiledPatches: Promise<string> | undefined;
   await admin.create(builtin.namespace, {
     apiVersion: "v1",
     kind: "Namespace",
@@ -81,6 +94,7 @@ async function rawBaseline(admin: KubeClient, options: ScaleOptions): Promise<Ra
   });
   const { rawWrites: count, inFlight } = options;
   log(`Raw baseline: ${count} ConfigMap creates and ${count} updates, ${inFlight} in flight...`);
+  const cpuBefore = await apiserverCpu();
   const creates = await timeConfigMapCreates(admin, RAW_NAMESPACE, {
     count,
     concurrency: inFlight,
@@ -88,7 +102,23 @@ async function rawBaseline(admin: KubeClient, options: ScaleOptions): Promise<Ra
   });
   const names = Array.from({ length: count }, (_, i) => `raw-${i}`);
   const updates = await timeConfigMapUpdates(admin, RAW_NAMESPACE, { names, concurrency: inFlight });
+  const configMapCpu = (await apiserverCpu()) - cpuBefore;
+  log(`Raw baseline: ${count} Release creates and ${count} status merge patches, ${inFlight} in flight...`);
+  const releases = await timeReleaseWrites(admin, RAW_NAMESPACE, {
+    count,
+    concurrency: inFlight,
+    environment: ENVIRONMENT,
+    apiserverCpu,
+    onPatchesStart: () => {
+      if (options.apiserverProfile !== "") profiledPatches = profileReleasePatches(cluster, options);
+    },
+  });
+  if (profiledPatches !== undefined) console.log(await profiledPatches);
   return {
+    apiserverCpuPerWrite: configMapCpu / (2 * count),
+    apiserverCpuPerReleaseStatusPatch: releases.apiserverCpuPerStatusPatch,
+    releaseCreatesPerSecond: releases.createsPerSecond,
+    releaseStatusPatchesPerSecond: releases.statusPatchesPerSecond,
     inFlight,
     createsPerSecond: (count * 1000) / creates.run.spanMs,
     updatesPerSecond: (count * 1000) / updates.spanMs,
@@ -110,7 +140,7 @@ async function timedPromotions(
   ctx: PhaseContext,
   pids: () => { apiserver: number; operator: number },
   run: Parameters<typeof promoteReleases>[1],
-): Promise<{ result: PromotionRun; cpu: string }> {
+): Promise<{ result: PromotionRun; cpu: string; apiserverCpuSeconds: number }> {
   const before = {
     api: await cpuSeconds(pids().apiserver),
     op: await cpuSeconds(pids().operator),
@@ -118,12 +148,52 @@ async function timedPromotions(
   };
   const result = await promoteReleases(ctx, run);
   const wall = (performance.now() - before.at) / 1000;
-  const api = ((await cpuSeconds(pids().apiserver)) - before.api) / wall;
+  const apiserverCpuSeconds = (await cpuSeconds(pids().apiserver)) - before.api;
+  const api = apiserverCpuSeconds / wall;
   const op = ((await cpuSeconds(pids().operator)) - before.op) / wall;
   return {
     result,
+    apiserverCpuSeconds,
     cpu: `CPU over the run (cores busy, of ${cpus().length}): kube-apiserver ${api.toFixed(2)}, operator ${op.toFixed(2)}`,
   };
+}
+
+/**
+ * Samples kube-apiserver's CPU from the moment every release of the steady run is created (the API server then
+ * serves promotions only: the operator, the stand-in and the watches); says where the profile went or why not.
+ */
+function profileSteady(cluster: LocalCluster, options: ScaleOptions): Promise<string> {
+  return profileApiserver(
+    cluster,
+    path.resolve(options.apiserverProfile),
+    options.profileSeconds,
+    "from the steady run's last create",
+  );
+}
+
+/** Samples kube-apiserver's CPU while the CRD baseline patches Release statuses (its first 5 s). */
+function profileReleasePatches(cluster: LocalCluster, options: ScaleOptions): Promise<string> {
+  const file = path.resolve(options.apiserverProfile).replace(/(\.pb\.gz)?$/, ".release-status$1");
+  return profileApiserver(cluster, file, 5, "from the CRD baseline's first Release status patch");
+}
+
+async function profileApiserver(
+  cluster: LocalCluster,
+  file: string,
+  seconds: number,
+  when: string,
+): Promise<string> {
+  log(`Sampling kube-apiserver's CPU for ${seconds} s ${when}...`);
+  try {
+    const bytes = await captureApiserverProfile(
+      { binDir: cluster.binDir, kubeconfig: cluster.kubeconfigs.admin ?? "" },
+      seconds,
+      file,
+    );
+    return `kube-apiserver CPU profile (${seconds} s ${when}, ${bytes} bytes): ${file}\n  read it with: go tool pprof -top ${file}`;
+  } catch (err) {
+    return `kube-apiserver CPU profile ${when}: not taken (${(err as Error).message})`;
+  }
 }
 
 async function main(): Promise<void> {
@@ -138,7 +208,7 @@ async function main(): Promise<void> {
   cleanup.defer("close the admin client", () => admin.close());
   const scope = { admin, namespace: NAMESPACE };
   await createScaleWorld(scope);
-  const raw = await rawBaseline(admin, options);
+  const raw = await rawBaseline(admin, options, cluster);
   print(formatRaw(raw));
 
   const token = await scraperToken(cluster);
@@ -165,14 +235,25 @@ async function main(): Promise<void> {
   const ctx: PhaseContext = { scope, tail, users: USERS, verified, samples: () => current.samples(), log };
   const pids = () => ({ apiserver: cluster.apiserver.pid ?? -1, operator: current.operator.pid });
 
+  let profiled: Promise<string> | undefined;
   const steady = await timedPromotions(ctx, pids, {
     from: 0,
     count: options.releases,
     inFlight: options.inFlight,
     label: "Steady",
     settleSeconds: options.settleSeconds,
+    onCreated: () => {
+      if (options.apiserverProfile !== "") profiled = profileSteady(cluster, options);
+    },
   });
-  print([formatPromotions("Steady", steady.result, raw), steady.cpu].join("\n"));
+  print(
+    [
+      formatPromotions("Steady", steady.result, raw),
+      steady.cpu,
+      formatApiserverCost(steady.apiserverCpuSeconds, steady.result.releases, raw),
+    ].join("\n"),
+  );
+  if (profiled !== undefined) console.log(await profiled);
   print(formatTimeline(steady.result));
   memory.rows.push({
     label: "after the steady run, settled",
@@ -191,7 +272,13 @@ async function main(): Promise<void> {
     });
     settledReleases += options.burst;
     print(formatFairness(burst.result));
-    print([formatPromotions("Burst", burst.result, raw), burst.cpu].join("\n"));
+    print(
+      [
+        formatPromotions("Burst", burst.result, raw),
+        burst.cpu,
+        formatApiserverCost(burst.apiserverCpuSeconds, burst.result.releases, raw),
+      ].join("\n"),
+    );
     print(formatTimeline(burst.result));
     memory.rows.push({
       label: "after the burst, settled",
