@@ -250,7 +250,7 @@ async function main(): Promise<void> {
     [
       formatPromotions("Steady", steady.result, raw),
       steady.cpu,
-      formatApiserverCost(steady.apiserverCpuSeconds, steady.result.releases, raw),
+      formatApiserverCost(steady.apiserverCpuSeconds, steady.result, raw),
     ].join("\n"),
   );
   if (profiled !== undefined) console.log(await profiled);
@@ -276,7 +276,7 @@ async function main(): Promise<void> {
       [
         formatPromotions("Burst", burst.result, raw),
         burst.cpu,
-        formatApiserverCost(burst.apiserverCpuSeconds, burst.result.releases, raw),
+        formatApiserverCost(burst.apiserverCpuSeconds, burst.result, raw),
       ].join("\n"),
     );
     print(formatTimeline(burst.result));
