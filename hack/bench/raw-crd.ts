@@ -60,8 +60,11 @@ export async function timeReleaseWrites(
     environment: string;
     /** kube-apiserver's CPU seconds so far. */
     apiserverCpu: () => Promise<number>;
-    /** Called as the status patches start (a profile of them is taken from there). */
-    onPatchesStart?: () => void;
+    /**
+     * Called as the status patches start (a profile of them is taken from there); what it returns is awaited before
+     * the Releases are deleted, so a profile longer than the patches sees them and then an idle server only.
+     */
+    onPatchesStart?: () => Promise<unknown> | undefined;
   },
 ): Promise<RawReleaseRates> {
   const rt = resources.release;
@@ -85,7 +88,7 @@ export async function timeReleaseWrites(
     );
   });
   const cpuBefore = await apiserverCpu();
-  onPatchesStart?.();
+  const during = onPatchesStart?.();
   const patches = await runTimed(count, concurrency, async (i) => {
     await admin.patch(
       rt,
@@ -96,6 +99,7 @@ export async function timeReleaseWrites(
     );
   });
   const cpu = (await apiserverCpu()) - cpuBefore;
+  await during;
   await runTimed(count, concurrency, async (i) => {
     await admin.delete(rt, name(i), namespace);
   });

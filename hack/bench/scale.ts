@@ -111,6 +111,7 @@ async function rawBaseline(
     apiserverCpu,
     onPatchesStart: () => {
       if (options.apiserverProfile !== "") profiledPatches = profileReleasePatches(cluster, options);
+      return profiledPatches;
     },
   });
   if (profiledPatches !== undefined) console.log(await profiledPatches);
@@ -171,7 +172,10 @@ function profileSteady(cluster: LocalCluster, options: ScaleOptions): Promise<st
   );
 }
 
-/** Samples kube-apiserver's CPU while the CRD baseline patches Release statuses (its first 5 s). */
+/**
+ * Samples kube-apiserver's CPU for 5 s from the CRD baseline's first Release status patch (the Releases are deleted
+ * only after it).
+ */
 function profileReleasePatches(cluster: LocalCluster, options: ScaleOptions): Promise<string> {
   const file = path.resolve(options.apiserverProfile).replace(/(\.pb\.gz)?$/, ".release-status$1");
   return profileApiserver(cluster, file, 5, "from the CRD baseline's first Release status patch");
