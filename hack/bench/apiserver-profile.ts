@@ -43,3 +43,34 @@ export async function captureApiserverProfile(
   }
   return (await stat(file)).size;
 }
+
+/** Where the CRD baseline's profile goes beside the steady run's `file`: `.release-status` before `.pb.gz`. */
+export const releaseStatusProfileFile = (file: string): string =>
+  file.replace(/(\.pb\.gz)?$/, ".release-status$1");
+
+/**
+ * Takes a profile of `seconds` into `file` (`when` says of what, for the log) and answers with a line that says where
+ * it went and how to read it, or why it was not taken: a profile is an extra, never a reason to fail a run.
+ */
+export async function profileApiserver(
+  cluster: { binDir: string; kubeconfigs: Record<string, string> },
+  file: string,
+  seconds: number,
+  when: string,
+  log: (line: string) => void,
+): Promise<string> {
+  log(`Sampling kube-apiserver's CPU for ${seconds} s ${when}...`);
+  try {
+    const bytes = await captureApiserverProfile(
+      { binDir: cluster.binDir, kubeconfig: cluster.kubeconfigs.admin ?? "" },
+      seconds,
+      file,
+    );
+    return (
+      `kube-apiserver CPU profile (${seconds} s ${when}, ${bytes} bytes): ${file}\n` +
+      `  read it with: go tool pprof -top ${file}`
+    );
+  } catch (err) {
+    return `kube-apiserver CPU profile ${when}: not taken (${(err as Error).message})`;
+  }
+}

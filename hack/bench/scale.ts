@@ -9,10 +9,9 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { KubeClient } from "../../src/runtime/kube/client.js";
-import { builtin } from "../../src/runtime/kube/resource.js";
 import { auditFlags, writeAuditPolicy } from "../../tests/support/apiserver-audit.js";
 import { PROJECT_MANIFEST_DIRS, startLocalCluster, type LocalCluster } from "../local-cluster/index.js";
-import { captureApiserverProfile, PROFILING_FLAG } from "./apiserver-profile.js";
+import { PROFILING_FLAG, profileApiserver } from "./apiserver-profile.js";
 import { ArgoStandIn } from "./argo-stand-in.js";
 import type { CountedUsers } from "./audit-phase.js";
 import { AuditTail } from "./audit-tail.js";
@@ -21,13 +20,11 @@ import { loadAverage, machineFacts } from "./machine-facts.js";
 import { OperatorSupervisor } from "./operator-supervisor.js";
 import { cpuSeconds } from "./process-cpu.js";
 import { valueOf } from "./prometheus-text.js";
-import { timeConfigMapCreates } from "./raw-api.js";
-import { timeReleaseWrites } from "./raw-crd.js";
-import { timeConfigMapUpdates } from "./raw-updates.js";
 import { timeRestart } from "./restart-phase.js";
 import { buildOperator, ScaleOperator, scraperToken } from "./scale-operator.js";
 import { BenchOptionsError } from "./bench-options.js";
 import { parseScaleOptions, type ScaleOptions } from "./scale-options.js";
+import { rawBaselines } from "./scale-raw.js";
 import { promoteReleases, type PhaseContext, type PromotionRun } from "./scale-phases.js";
 import {
   formatApiserverCost,
@@ -38,14 +35,12 @@ import {
   formatRestart,
   formatTimeline,
   type MemoryReadings,
-  type RawBaseline,
 } from "./scale-report.js";
 import { createScaleWorld, ENVIRONMENT } from "./scale-world.js";
 import { VerifiedWatch } from "./verified-watch.js";
 
 const USERS: CountedUsers = { operator: "stagegate-operator", load: "admin" };
 const NAMESPACE = "scale";
-const RAW_NAMESPACE = "scale-raw";
 
 const cleanup = new Cleanup();
 cleanup.tearDownOnSignals();
@@ -80,54 +75,6 @@ async function startCluster(
   return { cluster, tail: new AuditTail(auditLog), operatorState: path.join(auditDir, "operator") };
 }
 
-async function rawBaseline(
-  admin: KubeClient,
-  options: ScaleOptions,
-  cluster: LocalCluster,
-): Promise<RawBaseline> {
-  const apiserverCpu = () => cpuSeconds(cluster.apiserver.pid ?? -1);
-  let profiledPatches: Promise<string> | undefined;
-  await admin.create(builtin.namespace, {
-    apiVersion: "v1",
-    kind: "Namespace",
-    metadata: { name: RAW_NAMESPACE },
-  });
-  const { rawWrites: count, inFlight } = options;
-  log(`Raw baseline: ${count} ConfigMap creates and ${count} updates, ${inFlight} in flight...`);
-  const cpuBefore = await apiserverCpu();
-  const creates = await timeConfigMapCreates(admin, RAW_NAMESPACE, {
-    count,
-    concurrency: inFlight,
-    prefix: "raw",
-  });
-  const names = Array.from({ length: count }, (_, i) => `raw-${i}`);
-  const updates = await timeConfigMapUpdates(admin, RAW_NAMESPACE, { names, concurrency: inFlight });
-  const configMapCpu = (await apiserverCpu()) - cpuBefore;
-  log(`Raw baseline: ${count} Release creates and ${count} status merge patches, ${inFlight} in flight...`);
-  const releases = await timeReleaseWrites(admin, RAW_NAMESPACE, {
-    count,
-    concurrency: inFlight,
-    environment: ENVIRONMENT,
-    apiserverCpu,
-    onPatchesStart: () => {
-      if (options.apiserverProfile !== "") profiledPatches = profileReleasePatches(cluster, options);
-      return profiledPatches;
-    },
-  });
-  if (profiledPatches !== undefined) console.log(await profiledPatches);
-  return {
-    apiserverCpuPerWrite: configMapCpu / (2 * count),
-    apiserverCpuPerReleaseStatusPatch: releases.apiserverCpuPerStatusPatch,
-    releaseCreatesPerSecond: releases.createsPerSecond,
-    releaseStatusPatchesPerSecond: releases.statusPatchesPerSecond,
-    inFlight,
-    createsPerSecond: (count * 1000) / creates.run.spanMs,
-    updatesPerSecond: (count * 1000) / updates.spanMs,
-    writesPerSecond: (2 * count * 1000) / (creates.run.spanMs + updates.spanMs),
-    toWatch: creates.toWatch,
-  };
-}
-
 async function memoryNow(
   operator: ScaleOperator,
 ): Promise<{ rss: number; peakRss: number; heapUsed?: number }> {
@@ -159,47 +106,6 @@ async function timedPromotions(
   };
 }
 
-/**
- * Samples kube-apiserver's CPU from the moment every release of the steady run is created (the API server then
- * serves promotions only: the operator, the stand-in and the watches); says where the profile went or why not.
- */
-function profileSteady(cluster: LocalCluster, options: ScaleOptions): Promise<string> {
-  return profileApiserver(
-    cluster,
-    path.resolve(options.apiserverProfile),
-    options.profileSeconds,
-    "from the steady run's last create",
-  );
-}
-
-/**
- * Samples kube-apiserver's CPU for 5 s from the CRD baseline's first Release status patch (the Releases are deleted
- * only after it).
- */
-function profileReleasePatches(cluster: LocalCluster, options: ScaleOptions): Promise<string> {
-  const file = path.resolve(options.apiserverProfile).replace(/(\.pb\.gz)?$/, ".release-status$1");
-  return profileApiserver(cluster, file, 5, "from the CRD baseline's first Release status patch");
-}
-
-async function profileApiserver(
-  cluster: LocalCluster,
-  file: string,
-  seconds: number,
-  when: string,
-): Promise<string> {
-  log(`Sampling kube-apiserver's CPU for ${seconds} s ${when}...`);
-  try {
-    const bytes = await captureApiserverProfile(
-      { binDir: cluster.binDir, kubeconfig: cluster.kubeconfigs.admin ?? "" },
-      seconds,
-      file,
-    );
-    return `kube-apiserver CPU profile (${seconds} s ${when}, ${bytes} bytes): ${file}\n  read it with: go tool pprof -top ${file}`;
-  } catch (err) {
-    return `kube-apiserver CPU profile ${when}: not taken (${(err as Error).message})`;
-  }
-}
-
 async function main(): Promise<void> {
   const options = parseScaleOptions(process.argv.slice(2));
   const loadBefore = loadAverage();
@@ -212,7 +118,7 @@ async function main(): Promise<void> {
   cleanup.defer("close the admin client", () => admin.close());
   const scope = { admin, namespace: NAMESPACE };
   await createScaleWorld(scope);
-  const raw = await rawBaseline(admin, options, cluster);
+  const raw = await rawBaselines(admin, options, cluster, log);
   print(formatRaw(raw));
 
   const token = await scraperToken(cluster);
@@ -247,7 +153,15 @@ async function main(): Promise<void> {
     label: "Steady",
     settleSeconds: options.settleSeconds,
     onCreated: () => {
-      if (options.apiserverProfile !== "") profiled = profileSteady(cluster, options);
+      if (options.apiserverProfile === "") return;
+      const file = path.resolve(options.apiserverProfile);
+      profiled = profileApiserver(
+        cluster,
+        file,
+        options.profileSeconds,
+        "from the steady run's last create",
+        log,
+      );
     },
   });
   print(
