@@ -5,6 +5,7 @@
 // rules, the admission policies matching stagegate.io kinds, managedFields) is in this rate too. Measured before the
 // operator starts; the Releases are deleted again before it does, so the operator never sees them.
 import type { KubeClient } from "../../src/runtime/kube/client.js";
+import type { KubeObject } from "../../src/runtime/kube/object.js";
 import { API_VERSION } from "../../src/api/v1alpha1/group.js";
 import { resources } from "../../src/controllers/resources.js";
 import { releaseSpec } from "../../tests/support/release-world.js";
@@ -18,6 +19,12 @@ export interface RawReleaseRates {
   readonly statusPatchesPerSecond: number;
   /** kube-apiserver CPU seconds over the status patches, divided by their count. */
   readonly apiserverCpuPerStatusPatch: number;
+  /**
+   * The operator's way of writing a status, for comparison: the whole object PUT to `/status` with its
+   * resourceVersion (here from `Deploying` to `Verified`), per second and in kube-apiserver CPU seconds each.
+   */
+  readonly statusPutsPerSecond: number;
+  readonly apiserverCpuPerStatusPut: number;
 }
 
 /** A status of the size and shape the operator writes for a one-stage release that is Deploying. */
@@ -41,9 +48,25 @@ function deployingStatus(environment: string, revision: string): Record<string, 
   };
 }
 
+/** The status the operator writes when the release is Verified, written over `status`. */
+function verifiedStatus(status: unknown): Record<string, unknown> {
+  const deploying = status as { environments?: Record<string, unknown>[] } & Record<string, unknown>;
+  return {
+    ...deploying,
+    currentState: "Verified",
+    environments: (deploying.environments ?? []).map(({ deliveryRequestPending: _pending, ...env }) => ({
+      ...env,
+      state: "Verified",
+      reasons: ["Verified."],
+      verifiedAt: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    })),
+  };
+}
+
 /**
  * Creates `count` Releases in `namespace` targeting `environment` (`concurrency` in flight), merge-patches each
- * one's status once (the same), times both series, then deletes the Releases and waits until they are gone.
+ * one's status once (the same), then PUTs each one's status once as the operator does, times the series, then
+ * deletes the Releases and waits until they are gone.
  */
 export async function timeReleaseWrites(
   admin: KubeClient,
@@ -89,8 +112,9 @@ export async function timeReleaseWrites(
   });
   const cpuBefore = await apiserverCpu();
   const during = onPatchesStart?.();
+  const patched: KubeObject[] = [];
   const patches = await runTimed(count, concurrency, async (i) => {
-    await admin.patch(
+    patched[i] = await admin.patch(
       rt,
       name(i),
       namespace,
@@ -100,6 +124,12 @@ export async function timeReleaseWrites(
   });
   const cpu = (await apiserverCpu()) - cpuBefore;
   await during;
+  const cpuBeforePuts = await apiserverCpu();
+  const puts = await runTimed(count, concurrency, async (i) => {
+    const obj = patched[i];
+    if (obj !== undefined) await admin.update(rt, { ...obj, status: verifiedStatus(obj.status) }, "status");
+  });
+  const putCpu = (await apiserverCpu()) - cpuBeforePuts;
   await runTimed(count, concurrency, async (i) => {
     await admin.delete(rt, name(i), namespace);
   });
@@ -107,5 +137,7 @@ export async function timeReleaseWrites(
     createsPerSecond: (count * 1000) / creates.spanMs,
     statusPatchesPerSecond: (count * 1000) / patches.spanMs,
     apiserverCpuPerStatusPatch: cpu / count,
+    statusPutsPerSecond: (count * 1000) / puts.spanMs,
+    apiserverCpuPerStatusPut: putCpu / count,
   };
 }

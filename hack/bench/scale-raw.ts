@@ -71,6 +71,8 @@ export async function rawBaselines(
     apiserverCpuPerReleaseStatusPatch: releases.apiserverCpuPerStatusPatch,
     releaseCreatesPerSecond: releases.createsPerSecond,
     releaseStatusPatchesPerSecond: releases.statusPatchesPerSecond,
+    releaseStatusPutsPerSecond: releases.statusPutsPerSecond,
+    apiserverCpuPerReleaseStatusPut: releases.apiserverCpuPerStatusPut,
     inFlight,
     createsPerSecond: (count * 1000) / creates.run.spanMs,
     updatesPerSecond: (count * 1000) / updates.spanMs,

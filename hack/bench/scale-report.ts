@@ -41,6 +41,9 @@ export interface RawBaseline {
   /** kube-apiserver CPU seconds per ConfigMap write (creates and updates) and per Release status patch. */
   readonly apiserverCpuPerWrite: number;
   readonly apiserverCpuPerReleaseStatusPatch: number;
+  /** The operator's way: the whole Release PUT to `/status`, per second and CPU seconds each. */
+  readonly releaseStatusPutsPerSecond: number;
+  readonly apiserverCpuPerReleaseStatusPut: number;
 }
 
 /** The baseline table. */
@@ -62,6 +65,14 @@ export function formatRaw(raw: RawBaseline): string {
         [
           "kube-apiserver CPU ms per Release status patch",
           fixed(raw.apiserverCpuPerReleaseStatusPatch * 1000, 2),
+        ],
+        [
+          "Release status PUTs/s (whole object, as the operator writes)",
+          fixed(raw.releaseStatusPutsPerSecond, 0),
+        ],
+        [
+          "kube-apiserver CPU ms per Release status PUT",
+          fixed(raw.apiserverCpuPerReleaseStatusPut * 1000, 2),
         ],
       ],
     ),

@@ -18,6 +18,8 @@ const RAW: RawBaseline = {
   releaseStatusPatchesPerSecond: 300,
   apiserverCpuPerWrite: 0.002,
   apiserverCpuPerReleaseStatusPatch: 0.005,
+  releaseStatusPutsPerSecond: 320,
+  apiserverCpuPerReleaseStatusPut: 0.0045,
 };
 
 describe("the CRD baseline and the API server's CPU per promotion", () => {
@@ -38,6 +40,7 @@ describe("the CRD baseline and the API server's CPU per promotion", () => {
     assert.match(text, /Release status merge patches\/s \(the CRD baseline\)\s+300/);
     assert.match(text, /kube-apiserver CPU ms per ConfigMap write\s+2\.00/);
     assert.match(text, /kube-apiserver CPU ms per Release status patch\s+5\.00/);
+    assert.match(text, /kube-apiserver CPU ms per Release status PUT\s+4\.50/);
   });
 });
 
