@@ -26,6 +26,13 @@ export interface ScaleOptions {
   readonly logLevel: "trace" | "debug" | "info" | "warn" | "error";
   /** Keep the control plane's and the operator's state and logs. */
   readonly keepLogs: boolean;
+  /**
+   * Where to write a Go CPU profile of kube-apiserver taken during the steady run (`--profiling` on, the profile
+   * read as admin from `/debug/pprof/profile`); "" takes none.
+   */
+  readonly apiserverProfile: string;
+  /** How long that profile samples, from the steady run's last create (promotions only). */
+  readonly profileSeconds: number;
 }
 
 const schema = z.object({
@@ -41,13 +48,15 @@ const schema = z.object({
     error: "--log-level must be one of trace, debug, info, warn, error",
   }),
   keepLogs: z.boolean(),
+  apiserverProfile: z.string(),
+  profileSeconds: wholeNumberFlag("profile-seconds", 1, 600),
 });
 
 /** How to call the benchmark, printed with any flag error. */
 export const SCALE_USAGE =
   "Usage: tsx hack/bench/scale.ts [--releases=500] [--burst=1000] [--in-flight=10] [--burst-in-flight=100] " +
   "[--raw-writes=1000] [--quiet-seconds=60] [--idle-seconds=10] [--settle-seconds=0] [--log-level=info] " +
-  "[--keep-logs]";
+  "[--keep-logs] [--apiserver-profile=<file.pb.gz>] [--profile-seconds=20]";
 
 /** Parses the command line (without node and the script). */
 export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
@@ -64,6 +73,8 @@ export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
       "settle-seconds": { type: "string", default: "0" },
       "log-level": { type: "string", default: "info" },
       "keep-logs": { type: "boolean", default: false },
+      "apiserver-profile": { type: "string", default: "" },
+      "profile-seconds": { type: "string", default: "20" },
     },
     SCALE_USAGE,
   );
@@ -80,6 +91,8 @@ export function parseScaleOptions(argv: readonly string[]): ScaleOptions {
       settleSeconds: values["settle-seconds"],
       logLevel: values["log-level"],
       keepLogs: values["keep-logs"],
+      apiserverProfile: values["apiserver-profile"],
+      profileSeconds: values["profile-seconds"],
     },
     SCALE_USAGE,
   );

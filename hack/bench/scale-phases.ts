@@ -60,7 +60,16 @@ export async function promoteReleases(
     inFlight,
     label,
     settleSeconds = 0,
-  }: { from: number; count: number; inFlight: number; label: string; settleSeconds?: number },
+    onCreated,
+  }: {
+    from: number;
+    count: number;
+    inFlight: number;
+    label: string;
+    settleSeconds?: number;
+    /** Called once every release of the run is created: from then on the API server serves promotions only. */
+    onCreated?: () => void;
+  },
 ): Promise<PromotionRun> {
   const indices = range(from, count);
   const names = indices.map(releaseName);
@@ -70,6 +79,7 @@ export async function promoteReleases(
   const start = performance.now();
   ctx.log(`${label}: creating ${count} releases, ${inFlight} at a time...`);
   const created = await createReleases(ctx.scope, indices, inFlight);
+  onCreated?.();
   ctx.log(
     `${label}: created in ${(created.spanMs / 1000).toFixed(1)} s; waiting for every release to be Verified...`,
   );

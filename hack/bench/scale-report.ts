@@ -32,6 +32,18 @@ export interface RawBaseline {
   readonly updatesPerSecond: number;
   /** ms from the start of each create to its ADDED event on a watch. */
   readonly toWatch: readonly number[];
+  /**
+   * The baseline fair to CRDs: the same in-flight count of plain writes of Releases by the load generator
+   * (raw-crd.ts). `releaseStatusPatchesPerSecond` is the rate the second ratio divides by.
+   */
+  readonly releaseCreatesPerSecond: number;
+  readonly releaseStatusPatchesPerSecond: number;
+  /** kube-apiserver CPU seconds per ConfigMap write (creates and updates) and per Release status patch. */
+  readonly apiserverCpuPerWrite: number;
+  readonly apiserverCpuPerReleaseStatusPatch: number;
+  /** The operator's way: the whole Release PUT to `/status`, per second and CPU seconds each. */
+  readonly releaseStatusPutsPerSecond: number;
+  readonly apiserverCpuPerReleaseStatusPut: number;
 }
 
 /** The baseline table. */
@@ -47,6 +59,21 @@ export function formatRaw(raw: RawBaseline): string {
         ["raw write rate (creates+updates)/s", fixed(raw.writesPerSecond, 0)],
         ["create -> watch ADDED p50 ms", fixed(watch.p50, 1)],
         ["create -> watch ADDED p99 ms", fixed(watch.p99, 1)],
+        ["Release creates/s", fixed(raw.releaseCreatesPerSecond, 0)],
+        ["Release status merge patches/s (the CRD baseline)", fixed(raw.releaseStatusPatchesPerSecond, 0)],
+        ["kube-apiserver CPU ms per ConfigMap write", fixed(raw.apiserverCpuPerWrite * 1000, 2)],
+        [
+          "kube-apiserver CPU ms per Release status patch",
+          fixed(raw.apiserverCpuPerReleaseStatusPatch * 1000, 2),
+        ],
+        [
+          "Release status PUTs/s (whole object, as the operator writes)",
+          fixed(raw.releaseStatusPutsPerSecond, 0),
+        ],
+        [
+          "kube-apiserver CPU ms per Release status PUT",
+          fixed(raw.apiserverCpuPerReleaseStatusPut * 1000, 2),
+        ],
       ],
     ),
   ].join("\n");
@@ -89,6 +116,7 @@ export function formatPromotions(title: string, run: PromotionRun, raw: RawBasel
   const allWrites = totalWrites(operator);
   const conflictShare = allWrites === 0 ? 0 : operator.conflicts / allWrites;
   const ratio = (promotionsPerSecond * writesPerPromotion) / raw.writesPerSecond;
+  const crdRatio = (promotionsPerSecond * writesPerPromotion) / raw.releaseStatusPatchesPerSecond;
   const loadWrites = totalWrites(run.load);
   return [
     `${title}: ${releases} one-stage releases promoted to Verified` +
@@ -122,8 +150,39 @@ export function formatPromotions(title: string, run: PromotionRun, raw: RawBasel
           `>= ${SCALE_GOALS.throughputRatio}`,
           verdict(ratio >= SCALE_GOALS.throughputRatio),
         ],
+        [
+          "promotions/s x writes/promotion / Release status patch rate (CRD baseline)",
+          fixed(crdRatio, 3),
+          "(information)",
+          "-",
+        ],
       ],
     ),
+  ].join("\n");
+}
+
+/**
+ * What one promotion cost kube-apiserver in CPU over a run (everything it served meanwhile: the release's create,
+ * the operator, the Argo CD stand-in, every watch), in ms and in plain writes of the raw baseline: the ratio the
+ * throughput goal is bounded by when the API server is the busy one.
+ */
+export function formatApiserverCost(
+  cpuSeconds: number,
+  run: Pick<PromotionRun, "releases" | "operator">,
+  raw: RawBaseline,
+): string {
+  const perPromotion = cpuSeconds / run.releases;
+  const inWrites = perPromotion / raw.apiserverCpuPerWrite;
+  const inPatches = perPromotion / raw.apiserverCpuPerReleaseStatusPatch;
+  const writesPerPromotion = (totalWrites(run.operator) - run.operator.leaseWrites) / run.releases;
+  return [
+    `kube-apiserver CPU per promotion: ${fixed(perPromotion * 1000, 1)} ms = ${fixed(inWrites, 1)} ConfigMap writes = ` +
+      `${fixed(inPatches, 1)} Release status patches of the baseline`,
+    // With the API server saturated, promotions/s = (its CPU/s) / (CPU per promotion) and the raw rate = (its CPU/s)
+    // / (CPU per write): the ratio can be no higher than writes per promotion / CPU per promotion in writes.
+    `ceiling of the ratio while kube-apiserver is the bound: ${fixed(writesPerPromotion / inWrites, 3)} against ` +
+      `ConfigMap writes (goal ${SCALE_GOALS.throughputRatio}), ${fixed(writesPerPromotion / inPatches, 3)} against ` +
+      "Release status patches",
   ].join("\n");
 }
 

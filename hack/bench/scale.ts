@@ -9,9 +9,9 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { KubeClient } from "../../src/runtime/kube/client.js";
-import { builtin } from "../../src/runtime/kube/resource.js";
 import { auditFlags, writeAuditPolicy } from "../../tests/support/apiserver-audit.js";
 import { PROJECT_MANIFEST_DIRS, startLocalCluster, type LocalCluster } from "../local-cluster/index.js";
+import { PROFILING_FLAG, profileApiserver } from "./apiserver-profile.js";
 import { ArgoStandIn } from "./argo-stand-in.js";
 import type { CountedUsers } from "./audit-phase.js";
 import { AuditTail } from "./audit-tail.js";
@@ -20,14 +20,14 @@ import { loadAverage, machineFacts } from "./machine-facts.js";
 import { OperatorSupervisor } from "./operator-supervisor.js";
 import { cpuSeconds } from "./process-cpu.js";
 import { valueOf } from "./prometheus-text.js";
-import { timeConfigMapCreates } from "./raw-api.js";
-import { timeConfigMapUpdates } from "./raw-updates.js";
 import { timeRestart } from "./restart-phase.js";
 import { buildOperator, ScaleOperator, scraperToken } from "./scale-operator.js";
 import { BenchOptionsError } from "./bench-options.js";
 import { parseScaleOptions, type ScaleOptions } from "./scale-options.js";
+import { rawBaselines } from "./scale-raw.js";
 import { promoteReleases, type PhaseContext, type PromotionRun } from "./scale-phases.js";
 import {
+  formatApiserverCost,
   formatFairness,
   formatMemory,
   formatPromotions,
@@ -35,14 +35,12 @@ import {
   formatRestart,
   formatTimeline,
   type MemoryReadings,
-  type RawBaseline,
 } from "./scale-report.js";
 import { createScaleWorld, ENVIRONMENT } from "./scale-world.js";
 import { VerifiedWatch } from "./verified-watch.js";
 
 const USERS: CountedUsers = { operator: "stagegate-operator", load: "admin" };
 const NAMESPACE = "scale";
-const RAW_NAMESPACE = "scale-raw";
 
 const cleanup = new Cleanup();
 cleanup.tearDownOnSignals();
@@ -65,36 +63,16 @@ async function startCluster(
   const cluster = await startLocalCluster({
     installCrdsFrom: [...PROJECT_MANIFEST_DIRS],
     // kube-apiserver rotates its audit log at 100 MB unless told otherwise; a 10,000-release run writes more.
-    extraApiserverFlags: [...auditFlags(policy, auditLog), "--audit-log-maxsize=1000000"],
+    extraApiserverFlags: [
+      ...auditFlags(policy, auditLog),
+      "--audit-log-maxsize=1000000",
+      ...(options.apiserverProfile === "" ? [] : [PROFILING_FLAG]),
+    ],
   });
   cleanup.defer("stop the local control plane", () =>
     cluster.stop({ keepLogs: options.keepLogs || cleanup.failed }),
   );
   return { cluster, tail: new AuditTail(auditLog), operatorState: path.join(auditDir, "operator") };
-}
-
-async function rawBaseline(admin: KubeClient, options: ScaleOptions): Promise<RawBaseline> {
-  await admin.create(builtin.namespace, {
-    apiVersion: "v1",
-    kind: "Namespace",
-    metadata: { name: RAW_NAMESPACE },
-  });
-  const { rawWrites: count, inFlight } = options;
-  log(`Raw baseline: ${count} ConfigMap creates and ${count} updates, ${inFlight} in flight...`);
-  const creates = await timeConfigMapCreates(admin, RAW_NAMESPACE, {
-    count,
-    concurrency: inFlight,
-    prefix: "raw",
-  });
-  const names = Array.from({ length: count }, (_, i) => `raw-${i}`);
-  const updates = await timeConfigMapUpdates(admin, RAW_NAMESPACE, { names, concurrency: inFlight });
-  return {
-    inFlight,
-    createsPerSecond: (count * 1000) / creates.run.spanMs,
-    updatesPerSecond: (count * 1000) / updates.spanMs,
-    writesPerSecond: (2 * count * 1000) / (creates.run.spanMs + updates.spanMs),
-    toWatch: creates.toWatch,
-  };
 }
 
 async function memoryNow(
@@ -110,7 +88,7 @@ async function timedPromotions(
   ctx: PhaseContext,
   pids: () => { apiserver: number; operator: number },
   run: Parameters<typeof promoteReleases>[1],
-): Promise<{ result: PromotionRun; cpu: string }> {
+): Promise<{ result: PromotionRun; cpu: string; apiserverCpuSeconds: number }> {
   const before = {
     api: await cpuSeconds(pids().apiserver),
     op: await cpuSeconds(pids().operator),
@@ -118,10 +96,12 @@ async function timedPromotions(
   };
   const result = await promoteReleases(ctx, run);
   const wall = (performance.now() - before.at) / 1000;
-  const api = ((await cpuSeconds(pids().apiserver)) - before.api) / wall;
+  const apiserverCpuSeconds = (await cpuSeconds(pids().apiserver)) - before.api;
+  const api = apiserverCpuSeconds / wall;
   const op = ((await cpuSeconds(pids().operator)) - before.op) / wall;
   return {
     result,
+    apiserverCpuSeconds,
     cpu: `CPU over the run (cores busy, of ${cpus().length}): kube-apiserver ${api.toFixed(2)}, operator ${op.toFixed(2)}`,
   };
 }
@@ -138,7 +118,7 @@ async function main(): Promise<void> {
   cleanup.defer("close the admin client", () => admin.close());
   const scope = { admin, namespace: NAMESPACE };
   await createScaleWorld(scope);
-  const raw = await rawBaseline(admin, options);
+  const raw = await rawBaselines(admin, options, cluster, log);
   print(formatRaw(raw));
 
   const token = await scraperToken(cluster);
@@ -165,14 +145,33 @@ async function main(): Promise<void> {
   const ctx: PhaseContext = { scope, tail, users: USERS, verified, samples: () => current.samples(), log };
   const pids = () => ({ apiserver: cluster.apiserver.pid ?? -1, operator: current.operator.pid });
 
+  let profiled: Promise<string> | undefined;
   const steady = await timedPromotions(ctx, pids, {
     from: 0,
     count: options.releases,
     inFlight: options.inFlight,
     label: "Steady",
     settleSeconds: options.settleSeconds,
+    onCreated: () => {
+      if (options.apiserverProfile === "") return;
+      const file = path.resolve(options.apiserverProfile);
+      profiled = profileApiserver(
+        cluster,
+        file,
+        options.profileSeconds,
+        "from the steady run's last create",
+        log,
+      );
+    },
   });
-  print([formatPromotions("Steady", steady.result, raw), steady.cpu].join("\n"));
+  print(
+    [
+      formatPromotions("Steady", steady.result, raw),
+      steady.cpu,
+      formatApiserverCost(steady.apiserverCpuSeconds, steady.result, raw),
+    ].join("\n"),
+  );
+  if (profiled !== undefined) console.log(await profiled);
   print(formatTimeline(steady.result));
   memory.rows.push({
     label: "after the steady run, settled",
@@ -191,7 +190,13 @@ async function main(): Promise<void> {
     });
     settledReleases += options.burst;
     print(formatFairness(burst.result));
-    print([formatPromotions("Burst", burst.result, raw), burst.cpu].join("\n"));
+    print(
+      [
+        formatPromotions("Burst", burst.result, raw),
+        burst.cpu,
+        formatApiserverCost(burst.apiserverCpuSeconds, burst.result, raw),
+      ].join("\n"),
+    );
     print(formatTimeline(burst.result));
     memory.rows.push({
       label: "after the burst, settled",
