@@ -24,6 +24,7 @@ import { coreResources } from "../support/core-resources.js";
 import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
 import { MemoryAudit } from "../support/memory-audit.js";
 import { serveCartFeed, type DashboardFeed } from "./dashboard-feed.js";
+import { paste } from "./dashboard-pages.js";
 import { serveWebhooksFor, type NamespaceWebhooks } from "../support/namespace-webhooks.js";
 import { releaseSpec } from "../support/release-world.js";
 import { requestToken } from "../support/service-account-token.js";
@@ -590,7 +591,7 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
       const page = await context.newPage();
       await page.setViewport({ width: 1200, height: 800 });
       await page.goto(`${url}/sign-in`);
-      await page.type("#token", token);
+      await paste(page, "#token", token);
       await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
       await waitFor("signed in", async () => ((await page.$("#signed-in-user")) === null ? undefined : true));
       return { context, page };
