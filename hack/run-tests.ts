@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { TestSummary } from "../tests/support/summary-reporter.js";
 import { startLocalCluster } from "./local-cluster/index.js";
 import { SHARED_POSTGRES_ENV, describePostgres, startPostgres } from "./postgres/index.js";
+import { TEST_BUILD_ENV, buildForTests } from "./test-build.js";
 import { inStartOrder } from "./test-order.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -56,16 +57,21 @@ const env: NodeJS.ProcessEnv = { ...process.env, STAGEGATE_TEST_SUMMARY: summary
 const postgres = files.some((f) => f.includes("postgres")) ? await startPostgres() : undefined;
 if (postgres !== undefined) env[SHARED_POSTGRES_ENV] = describePostgres(postgres, runDir);
 
-const cluster = needsCluster
-  ? await startLocalCluster({
-      installCrdsFrom: [
-        path.join(repo, "crds"),
-        path.join(repo, "config/rbac"),
-        path.join(repo, "config/policy"),
-        path.join(repo, "hack/manifests"),
-      ],
-    })
-  : undefined;
+// Tests beyond unit tests start stagegate processes: from one compiled build while the cluster starts (ADR 0061).
+const [cluster, build] = await Promise.all([
+  needsCluster
+    ? startLocalCluster({
+        installCrdsFrom: [
+          path.join(repo, "crds"),
+          path.join(repo, "config/rbac"),
+          path.join(repo, "config/policy"),
+          path.join(repo, "hack/manifests"),
+        ],
+      })
+    : undefined,
+  files.some((f) => !f.includes("tests/unit/")) ? buildForTests(repo) : undefined,
+]);
+if (build !== undefined) env[TEST_BUILD_ENV] = build;
 if (cluster !== undefined) {
   env.STAGEGATE_TEST_CLUSTER = path.join(cluster.dir, "cluster.json");
   console.log(`Testing against kube-apiserver ${cluster.version} at ${cluster.server}`);

@@ -14,6 +14,7 @@ import { resources } from "../../src/controllers/resources.js";
 import type { KubeClient } from "../../src/runtime/kube/client.js";
 import { builtin, type ResourceType } from "../../src/runtime/kube/resource.js";
 import { createCertificateAuthority, issueClientCert } from "../../hack/local-cluster/certs.js";
+import { TEST_BUILD_ENV, commandArgs } from "../../hack/test-build.js";
 import {
   createWebhookTls,
   writeOperatorCertDir,
@@ -403,7 +404,7 @@ export async function startDashboardProcess(
 ): Promise<{ child: ChildProcess; port: number; proxyPort: number; log: () => string }> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", path.join(repo, "src/cmd/dashboard.ts"), ...args],
+    [...commandArgs(repo, "dashboard", process.env[TEST_BUILD_ENV]), ...args],
     { cwd: repo, stdio: ["ignore", "pipe", "pipe"] },
   );
   let text = "";
