@@ -5,6 +5,8 @@ interface TestEvent {
   data?: {
     name?: string;
     file?: string;
+    /** The test file that was run, when `file` is a module it imported (a shared suite). */
+    entryFile?: string;
     line?: number;
     nesting?: number;
     details?: {
@@ -71,7 +73,7 @@ export default async function* summaryReporter(source: AsyncIterable<TestEvent>)
       data?.nesting === 0 &&
       ms !== undefined
     ) {
-      const file = relative(data.file);
+      const file = relative(data.entryFile ?? data.file);
       summary.fileSeconds[file] = (summary.fileSeconds[file] ?? 0) + ms / 1000;
     }
     if (data?.details?.type === "suite") {

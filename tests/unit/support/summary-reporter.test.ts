@@ -72,6 +72,18 @@ describe("the test summary reporter", () => {
     );
   });
 
+  it("adds up each file's top-level durations, keyed by the test file, not the module defining its tests", () => {
+    writeFileSync(
+      path.join(dir, "shared-suite.mjs"),
+      'import { it } from "node:test";\nexport const shared = () => it("shared", () => {});\n',
+    );
+    const summary = summarise('import { shared } from "./shared-suite.mjs";\nshared();\n');
+    assert.deepEqual(
+      Object.keys(summary.fileSeconds).map((file) => path.basename(file)),
+      ["sample.test.mjs"],
+    );
+  });
+
   it("adds up each file's top-level durations, keyed by the file", () => {
     const summary = summarise(
       [
