@@ -3,28 +3,32 @@
 // have run dry. Longest first, the short files fill the lanes up at the end and the lanes finish together.
 
 /**
- * The slowest test files of a full run, slowest first (the seconds are from CI's full run of 2026-12-07,
- * 2 cores, 3 lanes, before the dashboard's sign-ins were pasted and make test compiled its commands). Kept by hand: when the closing "Slowest files" lines of `make test` name a file missing
- * here, or one here has become quick, move it. tests/unit/hack/test-order.test.ts checks every entry exists.
+ * The slowest test files of a full run, slowest first, with their seconds in the full run of 2026-12-07 07:48 on
+ * the 2-core development machine (shared, loaded), after the pasted sign-ins and the compiled commands (ADR 0061).
+ * Kept by hand: when the closing "Slowest files" lines of `make test` name a file missing here, or one here has
+ * become quick, move it. tests/unit/hack/test-order.test.ts checks every entry exists.
  */
 export const SLOWEST_FIRST: readonly string[] = [
-  "tests/install/chart-operator.test.ts", // 219 s: a cluster of its own, the chart's pods, make demo's story
-  "tests/e2e/promotion.test.ts", // 145 s
-  "tests/install/image.test.ts", // 120 s: builds the image, runs it with runc
-  "tests/security/freeze-policy.test.ts", // 105 s
-  "tests/install/helm-lifecycle.test.ts", // 101 s
-  "tests/e2e/dashboard.test.ts", // 300 s typing tokens key by key; a third of it since they are pasted
-  "tests/e2e/dashboard-clusters.test.ts", // 235 s likewise; a second control plane
-  "tests/integration/cli/verify-commits.test.ts", // 88 s
-  "tests/integration/cli/check.test.ts", // 66 s
-  "tests/integration/runtime/bookmarks.test.ts", // 61 s: waits for the API server's periodic bookmark
-  "tests/security/task-roles.test.ts", // 59 s
-  "tests/security/escalation.test.ts", // 57 s
-  "tests/integration/operator/crash-safety.test.ts", // 56 s
-  "tests/integration/operator/crash-safety-postgres.test.ts", // 56 s
-  "tests/integration/insights-trail.test.ts", // 147 s of CLI start-ups; a quarter of it compiled (ADR 0061)
-  "tests/integration/cli/decisions.test.ts", // 75 s, CLI start-ups
-  "tests/integration/cli/changes.test.ts", // 95 s, CLI start-ups
+  "tests/install/chart-operator.test.ts", // 194 s: a cluster of its own, the chart's pods, make demo's story
+  "tests/install/image.test.ts", // 166 s: builds the image, runs it with runc
+  "tests/e2e/promotion.test.ts", // 156 s
+  "tests/integration/cli/changes.test.ts", // 156 s
+  "tests/e2e/dashboard.test.ts", // 139 s
+  "tests/integration/cli/check.test.ts", // 129 s
+  "tests/integration/cli/decisions.test.ts", // 127 s
+  "tests/install/helm-lifecycle.test.ts", // 126 s
+  "tests/integration/cli/verify-commits.test.ts", // 119 s
+  "tests/e2e/dashboard-clusters.test.ts", // 107 s: a second control plane
+  "tests/integration/audit/report.test.ts", // 96 s
+  "tests/security/freeze-policy.test.ts", // 87 s
+  "tests/e2e/rollback.test.ts", // 86 s
+  "tests/security/task-roles.test.ts", // 80 s
+  "tests/integration/insights-trail.test.ts", // 80 s
+  "tests/integration/cli/status.test.ts", // 79 s
+  "tests/integration/operator/crash-safety.test.ts", // 76 s
+  "tests/integration/cli/kubectl-plugin.test.ts", // 73 s
+  "tests/integration/operator/crash-safety-postgres.test.ts", // 72 s
+  "tests/integration/runtime/bookmarks.test.ts", // 62 s: waits for the API server's periodic bookmark
 ];
 
 /** Unit tests run in-process without the control plane: seconds each, the filler for the end of the run. */
