@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url";
 import type { TestSummary } from "../tests/support/summary-reporter.js";
 import { startLocalCluster } from "./local-cluster/index.js";
 import { SHARED_POSTGRES_ENV, describePostgres, startPostgres } from "./postgres/index.js";
+import { TEST_BUILD_ENV, buildForTests } from "./test-build.js";
+import { inStartOrder } from "./test-order.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -33,7 +35,7 @@ function findTests(dir: string): string[] {
 const files =
   only.length > 0
     ? only
-    : [
+    : inStartOrder([
         ...findTests("tests/unit"),
         ...(unitOnly
           ? []
@@ -43,7 +45,7 @@ const files =
               ...findTests("tests/e2e"),
               ...findTests("tests/install"),
             ]),
-      ];
+      ]);
 // tests/install starts clusters of its own (installing Stagegate would clash with the shared cluster's objects).
 const needsCluster = files.some((f) => !f.includes("tests/unit/") && !f.includes("tests/install/"));
 
@@ -55,16 +57,21 @@ const env: NodeJS.ProcessEnv = { ...process.env, STAGEGATE_TEST_SUMMARY: summary
 const postgres = files.some((f) => f.includes("postgres")) ? await startPostgres() : undefined;
 if (postgres !== undefined) env[SHARED_POSTGRES_ENV] = describePostgres(postgres, runDir);
 
-const cluster = needsCluster
-  ? await startLocalCluster({
-      installCrdsFrom: [
-        path.join(repo, "crds"),
-        path.join(repo, "config/rbac"),
-        path.join(repo, "config/policy"),
-        path.join(repo, "hack/manifests"),
-      ],
-    })
-  : undefined;
+// Tests beyond unit tests start stagegate processes: from one compiled build while the cluster starts (ADR 0061).
+const [cluster, build] = await Promise.all([
+  needsCluster
+    ? startLocalCluster({
+        installCrdsFrom: [
+          path.join(repo, "crds"),
+          path.join(repo, "config/rbac"),
+          path.join(repo, "config/policy"),
+          path.join(repo, "hack/manifests"),
+        ],
+      })
+    : undefined,
+  files.some((f) => !f.includes("tests/unit/")) ? buildForTests(repo) : undefined,
+]);
+if (build !== undefined) env[TEST_BUILD_ENV] = build;
 if (cluster !== undefined) {
   env.STAGEGATE_TEST_CLUSTER = path.join(cluster.dir, "cluster.json");
   console.log(`Testing against kube-apiserver ${cluster.version} at ${cluster.server}`);
@@ -94,15 +101,24 @@ const code = await new Promise<number>((resolve) => {
 await cluster?.stop({ keepLogs: code !== 0 });
 await postgres?.stop({ keepLogs: code !== 0 });
 
-let summary: Pick<TestSummary, "passed" | "failed" | "failures"> = {
+let summary: Pick<TestSummary, "passed" | "failed" | "failures" | "fileSeconds"> = {
   passed: 0,
   failed: code === 0 ? 0 : 1,
   failures: [],
+  fileSeconds: {},
 };
 try {
   summary = JSON.parse(readFileSync(summaryFile, "utf8")) as TestSummary;
 } catch {
   console.error("The test runner wrote no summary; counting the run as failed.");
+}
+// For keeping hack/test-order.ts's SLOWEST_FIRST true.
+const slowest = Object.entries(summary.fileSeconds)
+  .sort(([, a], [, b]) => b - a)
+  .slice(0, 20);
+if (files.length > 1 && slowest.length > 0) {
+  console.log("\nSlowest files (seconds of their top-level tests):");
+  for (const [file, seconds] of slowest) console.log(`${seconds.toFixed(0).padStart(5)}  ${file}`);
 }
 // Last, so a log cut to its tail still says which tests failed and why.
 if (summary.failures.length > 0) console.log(`\nFailed tests (${summary.failures.length}):`);

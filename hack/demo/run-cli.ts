@@ -1,7 +1,7 @@
 // The commands the story's people type, and how the demo prints them: `$ command (as who)`, output, exit.
 import { spawn } from "node:child_process";
-import path from "node:path";
 import { runKubectl } from "../local-cluster/index.js";
+import { TEST_BUILD_ENV, commandArgs } from "../test-build.js";
 
 /** Quotes an argument with spaces the way a person would have typed it. */
 function shellWord(arg: string): string {
@@ -30,7 +30,8 @@ export function stagegate(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", path.join(repo, "src/cmd/stagegate.ts"), ...args, ...kubeconfig],
+      // Under make test, the run's compiled build (ADR 0061); for make demo, the sources.
+      [...commandArgs(repo, "stagegate", process.env[TEST_BUILD_ENV]), ...args, ...kubeconfig],
       { cwd: repo, stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";

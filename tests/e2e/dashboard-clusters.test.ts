@@ -24,7 +24,7 @@ import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
 import { releaseSpec } from "../support/release-world.js";
 import { requestToken } from "../support/service-account-token.js";
 import { serveCartFeed } from "./dashboard-feed.js";
-import { inPage, rowNames, screenshot, text } from "./dashboard-pages.js";
+import { inPage, paste, rowNames, screenshot, text } from "./dashboard-pages.js";
 import {
   dashboardKubeconfig,
   grantTokenReviews,
@@ -88,7 +88,7 @@ async function signIn(
   const page = await context.newPage();
   await page.setViewport({ width: 1200, height: 800 });
   await page.goto(`${url}/sign-in`);
-  await page.type("#token", token);
+  await paste(page, "#token", token);
   await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
   await waitFor("signed in", async () => ((await page.$("#signed-in-user")) === null ? undefined : true));
   return { context, page };
@@ -96,7 +96,7 @@ async function signIn(
 
 /** Adds a token for cluster `cluster` through the page's own "not signed in" form; returns the answer's status. */
 async function addClusterToken(page: Page, cluster: string, token: string): Promise<number | undefined> {
-  await page.type(`#cluster-token-${cluster}`, token);
+  await paste(page, `#cluster-token-${cluster}`, token);
   const [response] = await Promise.all([
     page.waitForNavigation(),
     page.click(`#cluster-sign-in-${cluster} button[type=submit]`),

@@ -44,3 +44,12 @@ export const texts = (page: Page, selector: string): Promise<string[]> =>
     z.array(z.string()),
     `[...document.querySelectorAll(${JSON.stringify(selector)})].map((e) => e.textContent ?? "")`,
   );
+
+/**
+ * Puts `value` into the empty field `selector` in one input event, as pasting it does. People paste tokens; typed
+ * key by key, a token of a thousand characters took seconds of every sign-in.
+ */
+export async function paste(page: Page, selector: string, value: string): Promise<void> {
+  await page.focus(selector);
+  await page.keyboard.sendCharacter(value);
+}

@@ -14,6 +14,7 @@ import { resources } from "../../src/controllers/resources.js";
 import type { KubeClient } from "../../src/runtime/kube/client.js";
 import { builtin, type ResourceType } from "../../src/runtime/kube/resource.js";
 import { createCertificateAuthority, issueClientCert } from "../../hack/local-cluster/certs.js";
+import { TEST_BUILD_ENV, commandArgs } from "../../hack/test-build.js";
 import {
   createWebhookTls,
   writeOperatorCertDir,
@@ -24,6 +25,7 @@ import { coreResources } from "../support/core-resources.js";
 import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
 import { MemoryAudit } from "../support/memory-audit.js";
 import { serveCartFeed, type DashboardFeed } from "./dashboard-feed.js";
+import { paste } from "./dashboard-pages.js";
 import { serveWebhooksFor, type NamespaceWebhooks } from "../support/namespace-webhooks.js";
 import { releaseSpec } from "../support/release-world.js";
 import { requestToken } from "../support/service-account-token.js";
@@ -402,7 +404,7 @@ export async function startDashboardProcess(
 ): Promise<{ child: ChildProcess; port: number; proxyPort: number; log: () => string }> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", path.join(repo, "src/cmd/dashboard.ts"), ...args],
+    [...commandArgs(repo, "dashboard", process.env[TEST_BUILD_ENV]), ...args],
     { cwd: repo, stdio: ["ignore", "pipe", "pipe"] },
   );
   let text = "";
@@ -590,7 +592,7 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
       const page = await context.newPage();
       await page.setViewport({ width: 1200, height: 800 });
       await page.goto(`${url}/sign-in`);
-      await page.type("#token", token);
+      await paste(page, "#token", token);
       await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
       await waitFor("signed in", async () => ((await page.$("#signed-in-user")) === null ? undefined : true));
       return { context, page };

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { IMAGE_ENV } from "../../hack/image/image-config.js";
+import { TEST_BUILD_ENV, commandArgs } from "../../hack/test-build.js";
 import { waitFor } from "./kube.js";
 import { TEST_ROLLBACK_SEAL_KEY } from "./rollback-seal.js";
 import { metricsText, writeSelfSignedMetricsCert, type MetricsEndpoint } from "./operator-metrics.js";
@@ -39,7 +40,8 @@ export interface OperatorProcess {
 /** How the operator process runs its code. */
 export interface OperatorProcessOptions {
   /**
-   * `source` (the default): src/cmd/stagegate.ts through tsx. `compiled`: dist/cmd/stagegate.js, the output of
+   * `source` (the default): src/cmd/stagegate.ts through tsx, or as `make test` compiled it for the run
+   * (STAGEGATE_TEST_BUILD, ADR 0061), with the test's own environment. `compiled`: dist/cmd/stagegate.js, the output of
    * `tsc -p tsconfig.build.json` that the image runs, with the image's NODE_ENV and NODE_OPTIONS; the caller
    * builds dist/ first.
    */
@@ -55,7 +57,7 @@ export interface OperatorProcessOptions {
 function entryArgs(entry: "source" | "compiled"): string[] {
   return entry === "compiled"
     ? [path.join(repo, "dist/cmd/stagegate.js")]
-    : ["--import", "tsx", path.join(repo, "src/cmd/stagegate.ts")];
+    : commandArgs(repo, "stagegate", process.env[TEST_BUILD_ENV]);
 }
 
 /**

@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { TEST_BUILD_ENV, commandArgs } from "../../hack/test-build.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const ENTRY = path.join(REPO, "src/cmd/stagegate.ts");
 
 /** What a `stagegate` process did: its exit code and output. */
 export interface CliResult {
@@ -22,7 +22,8 @@ export async function runStagegate(
 ): Promise<CliResult> {
   // From another directory `--import tsx` would not resolve, so pass tsx's own entry there.
   const tsx = cwd === REPO ? "tsx" : import.meta.resolve("tsx");
-  const child = spawn(process.execPath, ["--import", tsx, ENTRY, ...args], {
+  const entry = commandArgs(REPO, "stagegate", process.env[TEST_BUILD_ENV], tsx);
+  const child = spawn(process.execPath, [...entry, ...args], {
     cwd,
     env,
     stdio: ["ignore", "pipe", "pipe"],

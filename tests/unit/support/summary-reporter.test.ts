@@ -71,4 +71,34 @@ describe("the test summary reporter", () => {
       [["suite with a broken hook", "Error: could not stop the cluster"]],
     );
   });
+
+  it("adds up each file's top-level durations, keyed by the test file, not the module defining its tests", () => {
+    writeFileSync(
+      path.join(dir, "shared-suite.mjs"),
+      'import { it } from "node:test";\nexport const shared = () => it("shared", () => {});\n',
+    );
+    const summary = summarise('import { shared } from "./shared-suite.mjs";\nshared();\n');
+    assert.deepEqual(
+      Object.keys(summary.fileSeconds).map((file) => path.basename(file)),
+      ["sample.test.mjs"],
+    );
+  });
+
+  it("adds up each file's top-level durations, keyed by the file", () => {
+    const summary = summarise(
+      [
+        'import { it, describe } from "node:test";',
+        'describe("suite", () => {',
+        '  it("waits", async () => { await new Promise((resolve) => setTimeout(resolve, 200)); });',
+        '  it("does not", () => {});',
+        "});",
+        'it("also waits", async () => { await new Promise((resolve) => setTimeout(resolve, 100)); });',
+      ].join("\n"),
+    );
+    const entries = Object.entries(summary.fileSeconds);
+    assert.equal(entries.length, 1);
+    const [file, seconds] = entries[0] ?? ["", 0];
+    assert.match(file, /sample\.test\.mjs$/);
+    assert.ok(seconds >= 0.3, `${seconds} s is less than the 0.3 s the tests waited`);
+  });
 });
