@@ -40,6 +40,7 @@ COPY hack/image/assemble-rootfs.sh hack/image/packages.txt /build/
 COPY package.json /stage/app/package.json
 COPY --from=build /src/dist /stage/app/dist
 COPY templates /stage/app/templates
+COPY config/rbac/operator-role.yaml config/rbac/webhook-certificate-role.yaml /stage/app/config/rbac/
 COPY --from=deps /app/node_modules /stage/app/node_modules
 COPY --from=build /out/node /stage/node
 RUN NODE_LICENSE=/stage/node/LICENSE /build/assemble-rootfs.sh /rootfs /stage/app /stage/node/node

@@ -5,6 +5,9 @@ import { dirname, join } from "node:path";
 import { runCommand } from "./command.js";
 import { REPO } from "./image-config.js";
 
+/** The files of config/rbac that `stagegate check` reads in the image: the operator's roles and its certificate's. */
+export const SHIPPED_ROLE_FILES = ["operator-role.yaml", "webhook-certificate-role.yaml"] as const;
+
 /**
  * The production dependencies of package-lock.json, installed once per lockfile into
  * `<cache>/node-modules/<digest>` with `npm ci --omit=dev --ignore-scripts` (a copy of package.json and the
@@ -48,7 +51,8 @@ export async function productionDependencies(cacheDir: string, log: (line: strin
 /**
  * Lays out what becomes `/app` in the image: package.json (its `"type": "module"` makes dist/ ESM), dist/ compiled
  * by tsc from src/ (tsconfig.build.json, into a fresh directory so no stale output ships), the default report
- * templates (templates/), and the production node_modules (hard links into the cache).
+ * templates (templates/), the operator's shipped roles (config/rbac/, which `stagegate check` compares the live roles
+ * with), and the production node_modules (hard links into the cache).
  */
 export async function stageApp(appDir: string, cacheDir: string, log: (line: string) => void): Promise<void> {
   await mkdir(appDir, { recursive: true });
@@ -65,5 +69,10 @@ export async function stageApp(appDir: string, cacheDir: string, log: (line: str
   await copyFile(join(REPO, "package.json"), join(appDir, "package.json"));
   // The default report templates, read by `stagegate audit report` from /app/templates/reports.
   await runCommand("cp", ["-r", join(REPO, "templates"), join(appDir, "templates")]);
+  // The operator's roles as shipped, read by `stagegate check` from /app/config/rbac (src/cli/check/shipped-rbac.ts).
+  await mkdir(join(appDir, "config/rbac"), { recursive: true });
+  for (const file of SHIPPED_ROLE_FILES) {
+    await copyFile(join(REPO, "config/rbac", file), join(appDir, "config/rbac", file));
+  }
   await runCommand("cp", ["-al", join(deps, "node_modules"), join(appDir, "node_modules")]);
 }

@@ -7,8 +7,8 @@
 #
 #   assemble-rootfs.sh ROOT APP NODE
 #     ROOT  the directory to fill (created; must not exist or be empty)
-#     APP   a directory with package.json, dist/ (tsc output) and node_modules/ (production only), and templates/
-#           (the default report templates): becomes /app
+#     APP   a directory with package.json, dist/ (tsc output) and node_modules/ (production only), templates/
+#           (the default report templates) and config/rbac/ (the operator's shipped roles): becomes /app
 #     NODE  the node binary (the npm package `node`, pinned in package-lock.json): becomes /usr/local/bin/node
 #   DEB_CACHE          keeps downloaded .deb files between runs (default: a temporary directory)
 #   NODE_LICENSE       Node.js's LICENSE file (from the same npm package), shipped beside the binary
@@ -121,6 +121,8 @@ mkdir -p "$root/app"
 cp -a "$app/package.json" "$app/dist" "$app/node_modules" "$root/app/"
 # The default report templates (stagegate audit report), when the app has them.
 if [[ -d $app/templates ]]; then cp -a "$app/templates" "$root/app/"; fi
+# The operator's shipped roles (stagegate check compares the live ones with them), when the app has them.
+if [[ -d $app/config ]]; then cp -a "$app/config" "$root/app/"; fi
 # Type declarations and source maps are never loaded at run time: they are half of node_modules' bytes.
 find "$root/app" -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -delete
 # `stagegate` on PATH, run by the kernel through the shebang: no shell, no /usr/bin/env in the image.

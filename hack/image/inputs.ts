@@ -7,6 +7,8 @@ import { REPO } from "./image-config.js";
 const INPUT_PATHS = [
   "src",
   "templates",
+  "config/rbac/operator-role.yaml",
+  "config/rbac/webhook-certificate-role.yaml",
   "package.json",
   "package-lock.json",
   "tsconfig.json",

@@ -24,6 +24,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { ensureImage, megabytes, type ImageRecord } from "../../hack/image/build.js";
+import { SHIPPED_ROLE_FILES } from "../../hack/image/app-stage.js";
 import { ensureImageTools } from "../../hack/image/debian-tools.js";
 import {
   IMAGE_CMD,
@@ -191,6 +192,14 @@ describe("the container image (make image), run by runc from its own root filesy
     }
     const app = walk(join(bundle.rootfs, "app")).filter((path) => !path.startsWith("node_modules"));
     assert.ok(app.includes("dist/cmd/stagegate.js"));
+    // `stagegate check` compares the live roles with the shipped ones, read beside dist/ as in a checkout.
+    for (const file of SHIPPED_ROLE_FILES) {
+      assert.equal(
+        sha256File(join(bundle.rootfs, "app/config/rbac", file)),
+        sha256File(join(REPO, "config/rbac", file)),
+        `config/rbac/${file} ships in the image where stagegate check reads it`,
+      );
+    }
     assert.deepEqual(
       app.filter((path) => /\.(ts|map)$/.test(path)),
       [],

@@ -16,6 +16,7 @@ import {
   packageMetadata,
   REPO,
 } from "../../../hack/image/image-config.js";
+import { SHIPPED_ROLE_FILES } from "../../../hack/image/app-stage.js";
 import { lockedNodeVersion } from "../../../hack/image/project-node.js";
 
 interface Instruction {
@@ -116,6 +117,16 @@ describe("Dockerfile", () => {
     );
     assert.ok(runs.some((r) => r.args.includes("npm ci --omit=dev --ignore-scripts")));
     assert.ok(runs.some((r) => r.args.includes("npm run build")));
+  });
+
+  it("copies the operator's shipped roles where stagegate check reads them, as make image does", () => {
+    const copies = stages.flat().filter((i) => i.keyword === "COPY" && !i.args.startsWith("--from"));
+    const roles = copies.find((i) => words(i.args).at(-1) === "/stage/app/config/rbac/");
+    assert.ok(roles !== undefined, "a COPY into /stage/app/config/rbac/");
+    assert.deepEqual(
+      words(roles.args).slice(0, -1),
+      SHIPPED_ROLE_FILES.map((file) => `config/rbac/${file}`),
+    );
   });
 
   it("has a build context (.dockerignore) of exactly the files it copies", () => {
