@@ -20,7 +20,7 @@ import { builtin } from "../../src/runtime/kube/resource.js";
 import { createEnvironment } from "../support/controller-world.js";
 import { startE2eOperator, type E2eOperator } from "../support/e2e-operator.js";
 import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
-import { createAuditDatabase, databaseUrl, type AuditDatabase } from "../support/postgres.js";
+import { crashPostgres, createAuditDatabase, databaseUrl, type AuditDatabase } from "../support/postgres.js";
 import { createRelease } from "../support/release-world.js";
 import { feedReaders, getFeed, getPage } from "../support/audit-feed.js";
 import { kubectl } from "../support/cluster.js";
@@ -119,7 +119,7 @@ describe("the operator process recording to PostgreSQL", () => {
   it("denies what it cannot record while the database is down, and admits it once the database is back", async () => {
     assert.ok(server !== undefined);
     const before = await entries();
-    await server.process.kill();
+    await crashPostgres(server);
     try {
       const refused = await createAs("checkout-2");
       assert.notEqual(refused.code, 0);

@@ -2,7 +2,7 @@
 // needs it) or, for a file run on its own, one started for this process; each test gets a database and an operator
 // role of its own, set up by the same admin step production runs.
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
@@ -108,4 +108,52 @@ export function entriesDigest(db: AuditDatabase): Promise<{ rows: string; digest
   return db.asAdmin<{ rows: string; digest: string }>(
     "SELECT count(*)::text AS rows, md5(string_agg(entry::text, '' ORDER BY seq)) AS digest FROM stagegate_audit.entries",
   );
+}
+
+/** The pids whose parent is `pid`, from /proc (a server's backends and workers). */
+function childrenOf(pid: number): number[] {
+  return readdirSync("/proc").flatMap((entry) => {
+    if (!/^\d+$/.test(entry)) return [];
+    try {
+      // The field after the command's closing parenthesis: state, then the parent's pid.
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      return ppid === pid ? [Number(entry)] : [];
+    } catch {
+      return []; // gone while listed
+    }
+  });
+}
+
+/** Whether `pid` still runs: not gone, and not a zombie waiting to be reaped. */
+function stillRuns(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Crashes the whole server, as a machine that dies would: SIGKILL to the postmaster and to every process it
+ * started, and waits until none runs. Killing the postmaster alone leaves its backends serving their open
+ * connections until they notice it is gone, so a write right after it could still commit.
+ */
+export async function crashPostgres(server: StartedPostgres): Promise<void> {
+  const postmaster = server.process.pid;
+  const backends = postmaster === undefined ? [] : childrenOf(postmaster);
+  await server.process.kill();
+  for (const pid of backends) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  const deadline = Date.now() + 10_000;
+  while (backends.some(stillRuns)) {
+    if (Date.now() > deadline) throw new Error(`PostgreSQL backends ${backends.join(", ")} outlived SIGKILL`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

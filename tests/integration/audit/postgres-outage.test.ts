@@ -5,7 +5,7 @@ import type { AuditEntry } from "../../../src/audit/entry.js";
 import { AuditTrailError } from "../../../src/audit/errors.js";
 import { PostgresAuditRecorder } from "../../../src/audit/postgres/recorder.js";
 import { verifyAuditDatabase } from "../../../src/audit/postgres/verify-table.js";
-import { createAuditDatabase, type AuditDatabase } from "../../support/postgres.js";
+import { crashPostgres, createAuditDatabase, type AuditDatabase } from "../../support/postgres.js";
 import { sampleEvent } from "../../unit/audit/audit-fixtures.js";
 
 // This file stops and starts its database, so it runs a server of its own rather than the shared one.
@@ -30,7 +30,7 @@ describe("PostgreSQL audit store while the database is away", () => {
     try {
       for (let i = 1; i <= 3; i++) await recorder.record(sampleEvent(i));
 
-      await server.process.kill(); // a crash: no goodbye to the connections in the pool
+      await crashPostgres(server); // a crash: no goodbye to the connections in the pool
       for (const i of [4, 5]) {
         const error = await recorder.record(sampleEvent(i)).then(
           () => assert.fail(`entry for approver-${i} was accepted with the database down`),
