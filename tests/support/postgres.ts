@@ -12,6 +12,7 @@ import {
   type PostgresServer,
   type StartedPostgres,
 } from "../../hack/postgres/index.js";
+import { isPidAlive } from "../../hack/local-cluster/pids.js";
 import { setUpAuditDatabase } from "../../src/audit/postgres/schema.js";
 
 let own: Promise<StartedPostgres> | undefined;
@@ -125,16 +126,6 @@ function childrenOf(pid: number): number[] {
   });
 }
 
-/** Whether `pid` still runs: not gone, and not a zombie waiting to be reaped. */
-function stillRuns(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Crashes the whole server, as a machine that dies would: SIGKILL to the postmaster and to every process it
  * started, and waits until none runs. Killing the postmaster alone leaves its backends serving their open
@@ -152,7 +143,7 @@ export async function crashPostgres(server: StartedPostgres): Promise<void> {
     }
   }
   const deadline = Date.now() + 10_000;
-  while (backends.some(stillRuns)) {
+  while (backends.some((pid) => isPidAlive(pid))) {
     if (Date.now() > deadline) throw new Error(`PostgreSQL backends ${backends.join(", ")} outlived SIGKILL`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
