@@ -13,7 +13,12 @@ import type { Informers } from "../informers.js";
 import { resources } from "../resources.js";
 import { describeZodError } from "../validation.js";
 import { decideEnvironment } from "./decide.js";
-import { deliveryOverlaps, overlapCondition, type DeliveryObjectSeen } from "./delivery-overlap.js";
+import {
+  deliveryObjectEventKeys,
+  deliveryOverlaps,
+  overlapCondition,
+  type DeliveryObjectSeen,
+} from "./delivery-overlap.js";
 import { checkGateDefinition, withGateDefinition } from "./definition.js";
 import { decideEnvironmentOrder, type EnvironmentLink } from "./order.js";
 
@@ -102,13 +107,15 @@ export function createEnvironmentController(deps: ControllerDeps, informers: Inf
       primary: environments,
       workers: deps.workers,
       reconcile,
-      // Any environment or delivery object changing may move an object into or out of two scopes.
+      // Any environment changing may reorder the pipeline; a delivery object created, deleted or relabelled may move
+      // into or out of two scopes. Of a delivery object the overlap reads only its kind, place and labels, so its
+      // status (written at every sync, and with 10,000 releases 10,000 objects to look over) wakes no one.
       watches: [
-        environments,
-        informers.argoCDApplications,
-        informers.fluxKustomizations,
-        informers.fluxHelmReleases,
-      ].map((informer) => ({ informer, toKeys: () => environments.store.keys() })),
+        { informer: environments, toKeys: () => environments.store.keys() },
+        ...[informers.argoCDApplications, informers.fluxKustomizations, informers.fluxHelmReleases].map(
+          (informer) => ({ informer, toKeys: deliveryObjectEventKeys(() => environments.store.keys()) }),
+        ),
+      ],
       onTerminalError: async (req, err) => {
         const obj = environments.store.get(req.key);
         if (obj !== undefined) await markStalled(deps, rt, obj, err, { signal: req.signal });

@@ -1,3 +1,5 @@
+import type { InformerEvent } from "../../runtime/informer/informer.js";
+import { wakeOnChange } from "../wake-on-change.js";
 import type { Condition } from "../../api/v1alpha1/condition.js";
 import type { TargetIdentity } from "../../api/v1alpha1/binding.js";
 import type { EnvironmentDelivery } from "../../api/v1alpha1/environment.js";
@@ -74,4 +76,14 @@ export function overlapCondition(
     },
     now,
   );
+}
+
+/**
+ * The Environments a delivery object's event wakes: all of them when it is created, deleted or relabelled (it may
+ * move into or out of two scopes), none when only its status or spec changed. The overlap reads of a delivery
+ * object only its kind, namespace, name and labels, and a GitOps tool writes its status at every sync: with 10,000
+ * targets, each such write woke every Environment to look over 10,000 objects again.
+ */
+export function deliveryObjectEventKeys(environments: () => string[]): (event: InformerEvent) => string[] {
+  return wakeOnChange((obj) => obj?.metadata.labels ?? {}, environments);
 }
