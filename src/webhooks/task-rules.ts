@@ -8,6 +8,7 @@ import { automationOf } from "./task-automation.js";
 import { evidenceProblem, quoted } from "./task-evidence.js";
 import { acknowledgedByOwner, handoverByOwner, handoverOnCreate } from "./task-handover-rules.js";
 import type { ItemChange } from "./task-items.js";
+import { logKept, operatorMarksKept } from "./task-record.js";
 import { OPERATOR_ONLY_FIELDS, type TaskItemView, type TaskOwnerView, type TaskView } from "./task-view.js";
 import { ALLOWED, deny, firstDenial, type Verdict } from "./verdict.js";
 
@@ -193,11 +194,13 @@ const CREATE_RULES = [
   evidenceAttests,
   completionStamped,
   handoverOnCreate,
+  logKept,
 ] as const;
 
 /** The chain for a person's change to a task. */
 const UPDATE_RULES = [
   operatorOnlyFields,
+  operatorMarksKept,
   boundDependenciesFixed,
   checklistFixed,
   automatedItems,
@@ -206,6 +209,7 @@ const UPDATE_RULES = [
   completionStamped,
   handoverByOwner,
   acknowledgedByOwner,
+  logKept,
 ] as const;
 
 /** Judges a person's write to a DeploymentTask (the operator's writes are not judged); the first denial wins. */

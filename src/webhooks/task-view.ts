@@ -65,6 +65,7 @@ export const TaskView = z.looseObject({
     binding: z.looseObject({ artifact: BindingArtifactView.optional() }).optional(),
     acknowledgement: TaskAcknowledgementView.optional(),
     handovers: z.array(TaskHandoverView).default([]),
+    log: z.array(z.unknown()).default([]),
   }),
 });
 export type TaskView = z.infer<typeof TaskView>;

@@ -8,6 +8,7 @@ import { jsonPointer } from "./stamping.js";
 import { isAutomatedItem, needsVerificationLookup } from "./task-automation.js";
 import { creatorStampKept, creatorStampPatch } from "./task-creator-stamp.js";
 import { handoverStampPatch } from "./task-handover-stamp.js";
+import { logStampPatch } from "./task-record.js";
 import { NAMESPACE_TEAM_LABEL, rolesFor } from "../policy/task-ownership.js";
 import type { TeamRoleBindingSpec } from "../api/v1alpha1/team-role-binding.js";
 import { completedItems, stampedChecklist, type ItemChange } from "./task-items.js";
@@ -45,6 +46,7 @@ export const mutateDeploymentTask: AdmissionHandler = async (request, ctx) => {
       : [{ op: "add" as const, path: jsonPointer("spec", "checklist"), value: stamped }]),
     ...creatorStampPatch(request, before?.data, after.data, { seal: ctx.creatorSeal, now, operator }),
     ...handoverStampPatch(before?.data, after.data, { username: actor.username, now }),
+    ...(operator ? [] : logStampPatch(before?.data, after.data, actor, now)),
   ];
   return settle(request, ctx, ALLOWED, patch.length === 0 ? {} : { patch });
 };

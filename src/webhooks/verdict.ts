@@ -44,6 +44,10 @@ export type RuleName =
   | "HandoverHistoryImmutable"
   // The creator stamp of DeploymentTasks (ADR 0012): who created a task is the server's to say.
   | "CreatorForged"
+  // The operator's record on a task (ADR 0064): its marks are its own, the log only grows, signed by the server.
+  | "OperatorMarkReserved"
+  | "LogRewritten"
+  | "LogEntryForged"
   // A release freeze in force refuses new Feature releases and their new tasks in its scope (ADR 0045).
   | "Frozen"
   // Workflow templates (ADR 0048): the template a release follows is the server's copy, and its Environments admit it.

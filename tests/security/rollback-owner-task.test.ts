@@ -9,7 +9,8 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
@@ -18,6 +19,7 @@ import { checklistFor } from "../../src/controllers/release/checklists.js";
 import { LOCK_ANNOTATION } from "../../src/controllers/release/gather.js";
 import { deliveryResources, resources } from "../../src/controllers/resources.js";
 import { ROLLBACK_ANNOTATION } from "../../src/controllers/rollback/reasons.js";
+import { ROLLBACK_SEAL_ANNOTATION } from "../../src/controllers/rollback/seal.js";
 import {
   CREATED_AT_ANNOTATION,
   CREATED_BY_ANNOTATION,
@@ -31,7 +33,9 @@ import { createArgoApplication } from "../support/delivery-objects.js";
 import { scrapeMetric, startE2eOperator, type E2eOperator } from "../support/e2e-operator.js";
 import { argoSyncs, pendingStagegateSync } from "../support/gitops-driver.js";
 import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
+import { postToReceiver, type ReceiverEndpoint } from "../support/receiver-client.js";
 import { createRelease, envOf, syncRequested, waitForEnvState } from "../support/release-world.js";
+import { scopedTokenFile, scopeTokens } from "../support/scoped-tokens.js";
 import { grantRole } from "./rollback-evidence-support.js";
 
 const SHA1 = "1c1c1c1d9b8a7f6e5d4c3b2a1908f7e6d5c4b3a2";
@@ -46,6 +50,7 @@ const POLICY_FILE = path.join(
   "closed-objects-immutable.yaml",
 );
 const hex = (bytes: number): string => randomBytes(bytes).toString("hex");
+const TOKEN = `am-${hex(12)}`;
 
 /** A copy of an object for re-creating it: no server-set metadata. */
 function fresh(obj: KubeObject): Record<string, unknown> {
@@ -66,6 +71,8 @@ describe("Class 7: the rollback owner's own Rollback task, proven by its admissi
   let dave: KubeClient;
   let namespace: string;
   let operator: E2eOperator | undefined;
+  let receivers: ReceiverEndpoint;
+  let tokenDir: string | undefined;
   const id = hex(3);
   const policy = `owner-guard-${id}`;
   const prod = `prod-owner-${hex(3)}`;
@@ -201,23 +208,31 @@ describe("Class 7: the rollback owner's own Rollback task, proven by its admissi
         });
       }
       await createEnvironment({ admin, namespace }, prod, {});
+      tokenDir = await mkdtemp(path.join(tmpdir(), "stagegate-owner-tokens-"));
+      const tokenFile = path.join(tokenDir, "alertmanager-tokens");
+      await writeFile(tokenFile, scopedTokenFile(scopeTokens([TOKEN], "am", namespace)));
       operator = await startE2eOperator(admin, namespace, {
         id,
         namePrefix: "owner",
         admissionGuardInterval: "1s",
         closedObjectsPolicy: policy,
+        flags: ["--events-bind-address=127.0.0.1:0", `--alertmanager-token-file=${tokenFile}`],
       });
+      const events = await operator.process.waitForLog("Serving event receivers");
+      receivers = { port: Number(events.eventsPort), caPem: operator.webhookCaPem };
       await intact(1, "as registered");
       await twoReleases("app-a", "shop-a", "Automatic");
       await twoReleases("app-b", "shop-b", "Automatic");
       await twoReleases("app-c", "shop-c", "Automatic");
       await twoReleases("app-d", "shop-d", "Manual");
+      await twoReleases("app-e", "shop-e", "Manual");
     },
     { timeout: 300_000 },
   );
 
   after(async () => {
     await operator?.stop();
+    if (tokenDir !== undefined) await rm(tokenDir, { recursive: true, force: true });
     await deleteIgnoringMissing(admin, admissionResources.binding, policy);
     await deleteIgnoringMissing(admin, admissionResources.policy, policy);
     await deleteIgnoringMissing(admin, resources.environment, prod);
@@ -355,5 +370,93 @@ describe("Class 7: the rollback owner's own Rollback task, proven by its admissi
       rv,
       "Manual: the rollback owner rolls back, not the operator",
     );
+  });
+  it("bob strips the seal of an alert's task, rewrites its step, rewords its notice: admission denies each", async () => {
+    const fingerprint = hex(8);
+    const answer = await postToReceiver(
+      receivers,
+      "/alertmanager",
+      JSON.stringify({
+        version: "4",
+        status: "firing",
+        receiver: "direct",
+        groupLabels: {},
+        commonLabels: {},
+        commonAnnotations: {},
+        externalURL: "http://alertmanager.example.com",
+        alerts: [
+          {
+            status: "firing",
+            labels: {
+              alertname: "HighErrorRate",
+              stagegate_release: `${namespace}/shop-e2`,
+              stagegate_environment: prod,
+            },
+            annotations: {},
+            startsAt: new Date(Date.now() - 30_000).toISOString().replace(/\.\d+Z$/, "Z"),
+            endsAt: "0001-01-01T00:00:00Z",
+            fingerprint,
+          },
+        ],
+      }),
+      { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` },
+    );
+    const [report] = answer.body.alerts as { results: { outcome: string; task?: string }[] }[];
+    assert.equal(report?.results[0]?.outcome, "opened", JSON.stringify(answer.body));
+    const name = report?.results[0]?.task ?? "";
+    const sealed = await step(name, "ManualRollbackRequested");
+    assert.ok(sealed[ROLLBACK_SEAL_ANNOTATION] !== undefined, "the operator sealed the task");
+    const stored = await admin.get(resources.deploymentTask, name, namespace);
+    const notice = (stored.spec as { log?: Record<string, unknown>[] }).log ?? [];
+    assert.equal(notice.length, 1, "the operator wrote its notice");
+    const attempts: [string, Record<string, unknown>, RegExp][] = [
+      // Stripped, the seal no longer proves the operator opened the task: it would refuse its own task, and the
+      // environment would no longer be held.
+      [
+        "strip the seal",
+        { metadata: { annotations: { [ROLLBACK_SEAL_ANNOTATION]: null } } },
+        /OperatorMarkReserved/,
+      ],
+      [
+        "record a step the operator did not take",
+        { metadata: { annotations: { [ROLLBACK_ANNOTATION]: "RollbackSucceeded" } } },
+        /OperatorMarkReserved/,
+      ],
+      [
+        "reword the notice",
+        { spec: { log: [{ ...notice[0], message: "No rollback needed." }] } },
+        /LogRewritten/,
+      ],
+      ["remove the notice", { spec: { log: [] } }, /LogRewritten/],
+    ];
+    for (const [what, patch, rule] of attempts) {
+      await assert.rejects(
+        bob.patch(resources.deploymentTask, name, namespace, patch, { type: "merge" }),
+        rule,
+        `bob may not ${what}`,
+      );
+    }
+    const kept = await admin.get(resources.deploymentTask, name, namespace);
+    assert.deepEqual(
+      kept.metadata.annotations,
+      stored.metadata.annotations,
+      "the operator's marks are as it left them",
+    );
+    assert.deepEqual((kept.spec as { log?: unknown }).log, notice, "the notice is as the operator wrote it");
+    assert.equal(await stateIn("shop-e2"), "Failed", "the alert still holds production");
+    const denials = (await auditOf("AdmissionDenied", name)).filter((e) => e.actor === "bob");
+    assert.equal(denials.length, attempts.length, "every attempt is on record");
+    // What bob may do: add a comment after the notice, which the server signs with his name, whatever he typed.
+    const typed = { time: "2020-01-01T00:00:00Z", author: "stagegate", kind: "Comment", message: "On it." };
+    const commented = await bob.patch(
+      resources.deploymentTask,
+      name,
+      namespace,
+      { metadata: { resourceVersion: kept.metadata.resourceVersion }, spec: { log: [...notice, typed] } },
+      { type: "merge" },
+    );
+    const added = ((commented.spec as { log?: { author: string; time: string }[] }).log ?? []).at(-1);
+    assert.equal(added?.author, "bob");
+    assert.notEqual(added?.time, typed.time);
   });
 });

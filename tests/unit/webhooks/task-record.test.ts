@@ -1,0 +1,206 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { checklistFor } from "../../../src/controllers/release/checklists.js";
+import type { AdmissionRequest, UserInfo } from "../../../src/webhooks/admission-review.js";
+import { isOperatorMark } from "../../../src/webhooks/task-record.js";
+import { mutateDeploymentTask, validateDeploymentTask } from "../../../src/webhooks/task-webhooks.js";
+import { applyPatch, NOW, patchOf, testContext, users } from "./admission-fixtures.js";
+
+const OPERATOR: UserInfo = { username: "stagegate-operator", groups: [] };
+const STAMP = NOW.toISOString().replace(".000Z", "Z");
+const SEALED = {
+  "stagegate.io/rollback-origin": "Alert",
+  "stagegate.io/rollback-policy": "Manual",
+  "stagegate.io/rollback-seal": "a".repeat(64),
+  "stagegate.io/rollback": "ManualRollbackRequested",
+  team: "shop",
+};
+const NOTICE = {
+  time: "2029-12-31T23:00:00Z",
+  author: "stagegate",
+  kind: "Comment",
+  message: "Rollback owner dave: roll shop back from revision b to a; then mark item rolled-back Done.",
+};
+
+type Task = Record<string, unknown> & {
+  metadata: Record<string, unknown> & { annotations?: Record<string, string> };
+  spec: Record<string, unknown> & { log?: Record<string, unknown>[] };
+};
+
+/** The Rollback task an alert opened, with the operator's seal, its step and its notice, as stored. */
+function sealedTask(): Task {
+  return {
+    apiVersion: "stagegate.io/v1alpha1",
+    kind: "DeploymentTask",
+    metadata: {
+      name: "shop-prod-rollback-1",
+      namespace: "team-a",
+      uid: "uid-task",
+      annotations: { ...SEALED },
+    },
+    spec: {
+      type: "Rollback",
+      title: "Roll back shop in prod",
+      releaseRef: { name: "shop" },
+      environment: "prod",
+      owners: [{ kind: "User", name: "dave" }],
+      checklist: checklistFor("Rollback").map((item) => ({ ...item, state: "Pending" })),
+      log: [NOTICE],
+    },
+  };
+}
+
+function request(user: UserInfo, object: Task, oldObject?: Task): AdmissionRequest {
+  return {
+    uid: "review-1",
+    kind: { group: "stagegate.io", version: "v1alpha1", kind: "DeploymentTask" },
+    resource: { group: "stagegate.io", version: "v1alpha1", resource: "deploymenttasks" },
+    name: "shop-prod-rollback-1",
+    namespace: "team-a",
+    operation: oldObject === undefined ? "CREATE" : "UPDATE",
+    userInfo: user,
+    object,
+    oldObject: oldObject ?? null,
+    dryRun: false,
+  };
+}
+
+/** Runs a write through both webhooks as the API server does: mutate, apply the patch, validate. */
+async function admit(user: UserInfo, after: Task, before?: Task) {
+  const { ctx, audit } = testContext({});
+  ctx.operatorUsername = OPERATOR.username;
+  const mutated = await mutateDeploymentTask(request(user, after, before), ctx);
+  assert.equal(mutated.allowed, true);
+  const object = applyPatch(after, patchOf(mutated)) as Task;
+  const response = await validateDeploymentTask(request(user, object, before), ctx);
+  return { response, object, audit };
+}
+
+const ruleOf = (message: string | undefined): string | undefined => message?.split(":")[0];
+
+function edited(change: (task: Task) => void): Task {
+  const copy = structuredClone(sealedTask());
+  change(copy);
+  return copy;
+}
+
+describe("The operator's record on a task: its marks, and a log that only grows", () => {
+  it("names the rollback and drift-check annotations as the operator's marks, and no others", () => {
+    for (const key of Object.keys(SEALED).filter((k) => k !== "team")) assert.ok(isOperatorMark(key), key);
+    for (const key of [
+      "stagegate.io/rollback-task",
+      "stagegate.io/rollback-validation",
+      "stagegate.io/drift-check",
+    ]) {
+      assert.ok(isOperatorMark(key), key);
+    }
+    for (const key of ["stagegate.io/rollbacks", "stagegate.io/created-by", "team", "example.com/rollback"]) {
+      assert.equal(isOperatorMark(key), false, key);
+    }
+  });
+
+  const denied: { name: string; rule: string; field: RegExp; change: (task: Task) => void }[] = [
+    {
+      name: "bob strips the seal (the operator would refuse its own task)",
+      rule: "OperatorMarkReserved",
+      field: /metadata\.annotations\[stagegate\.io\/rollback-seal\]/,
+      change: (t) => delete t.metadata.annotations?.["stagegate.io/rollback-seal"],
+    },
+    {
+      name: "bob rewrites the step the operator took",
+      rule: "OperatorMarkReserved",
+      field: /metadata\.annotations\[stagegate\.io\/rollback\] is/,
+      change: (t) => ((t.metadata.annotations ?? {})["stagegate.io/rollback"] = "RollbackSucceeded"),
+    },
+    {
+      name: "bob types a step in before the operator records one",
+      rule: "OperatorMarkReserved",
+      field: /rollback-started-at/,
+      change: (t) => ((t.metadata.annotations ?? {})["stagegate.io/rollback-started-at"] = STAMP),
+    },
+    {
+      name: "bob sets the drift check's verdict",
+      rule: "OperatorMarkReserved",
+      field: /stagegate\.io\/drift-check/,
+      change: (t) => ((t.metadata.annotations ?? {})["stagegate.io/drift-check"] = "InSync"),
+    },
+    {
+      name: "bob rewords the operator's notice",
+      rule: "LogRewritten",
+      field: /spec\.log\[0\] was changed/,
+      change: (t) => (t.spec.log = [{ ...NOTICE, message: "No rollback needed." }]),
+    },
+    {
+      name: "bob removes the operator's notice",
+      rule: "LogRewritten",
+      field: /spec\.log\[0\] was removed/,
+      change: (t) => (t.spec.log = []),
+    },
+  ];
+  for (const row of denied) {
+    it(`${row.rule}: ${row.name}`, async () => {
+      const { response, audit } = await admit(users.bob, edited(row.change), sealedTask());
+      assert.equal(response.allowed, false);
+      assert.equal(ruleOf(response.status?.message), row.rule, response.status?.message);
+      assert.match(response.status?.message ?? "", row.field);
+      assert.deepEqual(
+        audit.entries.map((e) => [e.action, e.actor]),
+        [["AdmissionDenied", "bob"]],
+      );
+    });
+  }
+
+  it("stamps a person's new entry with their name and the server's time, whatever was typed", async () => {
+    const typed = edited((t) =>
+      t.spec.log?.push({
+        time: "2020-01-01T00:00:00Z",
+        author: "stagegate",
+        kind: "Comment",
+        message: "Rolled back.",
+      }),
+    );
+    const { response, object } = await admit(users.bob, typed, sealedTask());
+    assert.equal(response.allowed, true, response.status?.message);
+    assert.deepEqual(object.spec.log?.[0], NOTICE, "the operator's notice is kept as it was");
+    assert.deepEqual(object.spec.log?.[1], {
+      time: STAMP,
+      author: "bob",
+      kind: "Comment",
+      message: "Rolled back.",
+    });
+  });
+
+  it("refuses an entry signed in another's name past the mutating webhook (LogEntryForged)", async () => {
+    const { ctx } = testContext({});
+    ctx.operatorUsername = OPERATOR.username;
+    const forged = edited((t) =>
+      t.spec.log?.push({ time: STAMP, author: "stagegate", message: "Rolled back." }),
+    );
+    const response = await validateDeploymentTask(request(users.bob, forged, sealedTask()), ctx);
+    assert.equal(ruleOf(response.status?.message), "LogEntryForged");
+    assert.match(response.status?.message ?? "", /spec\.log\[1\] is signed "stagegate"/);
+  });
+
+  it("refuses a new task whose log is signed in another's name past the mutating webhook", async () => {
+    const { ctx } = testContext({});
+    ctx.operatorUsername = OPERATOR.username;
+    const own = edited((t) => {
+      t.metadata.annotations = {};
+      t.spec.owners = [{ kind: "User", name: "bob" }];
+    });
+    const response = await validateDeploymentTask(request(users.bob, own), ctx);
+    assert.equal(ruleOf(response.status?.message), "LogEntryForged");
+  });
+
+  it("lets a person change what is theirs to change (a label) and leaves the operator's writes alone", async () => {
+    const labelled = edited((t) => ((t.metadata.annotations ?? {}).team = "payments"));
+    assert.equal((await admit(users.bob, labelled, sealedTask())).response.allowed, true);
+    const stepped = edited((t) => {
+      (t.metadata.annotations ?? {})["stagegate.io/rollback"] = "RollbackSucceeded";
+      t.spec.log = [];
+    });
+    const { response, object } = await admit(OPERATOR, stepped, sealedTask());
+    assert.equal(response.allowed, true, "the operator's own writes are not judged");
+    assert.deepEqual(object.spec.log, [], "nor stamped");
+  });
+});
