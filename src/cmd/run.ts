@@ -88,6 +88,7 @@ export async function runOperator(config: RunConfig): Promise<number> {
     log,
     operatorIdentity: () => self.username,
     creatorSeal: rollbackSeal.creators,
+    rollbackSeal,
   });
   const receivers = await (
     config.eventsAddress === "0" ? undefined : await import("./receivers.js")

@@ -3,6 +3,7 @@ import { EnvironmentSpec } from "../api/v1alpha1/environment.js";
 import { teamRoleBindingSpecs, type TeamRoleBindingSpec } from "../api/v1alpha1/team-role-binding.js";
 import type { AuditRecorder } from "../audit/recorder.js";
 import type { Informers } from "../controllers/informers.js";
+import type { RollbackSeal } from "../controllers/rollback/seal.js";
 import type { CreatorSeal } from "../controllers/task-creator.js";
 import { deliveryResources, resources } from "../controllers/resources.js";
 import type { TargetIdentity } from "../api/v1alpha1/binding.js";
@@ -34,6 +35,8 @@ export async function startWebhooks(
     certificates: ServingCertificateSource;
     /** Seals DeploymentTask creator stamps with the operator's key (`--rollback-seal-key-file`). */
     creatorSeal: CreatorSeal;
+    /** Verifies the seal of the Rollback tasks the operator opened (`--rollback-seal-key-file`). */
+    rollbackSeal: Pick<RollbackSeal, "verify">;
   },
 ): Promise<WebhookServer | undefined> {
   if (config.webhookAddress === "0") return undefined;
@@ -84,6 +87,12 @@ export async function startWebhooks(
     const spec = ReleaseChangeTypeView.safeParse(cached.spec);
     return spec.success ? (spec.data.changeType ?? "Feature") : "Feature";
   };
+  const lookupReleaseUid = async (namespace: string, name: string): Promise<string | undefined> => {
+    const cached = informers.releases.hasSynced()
+      ? informers.releases.store.get(`${namespace}/${name}`)
+      : await getOrUndefined(() => client.get(resources.release, name, namespace));
+    return cached?.metadata.uid;
+  };
   // Always live: a release is stamped with the template as it stands at its creation, not as a cache last saw it.
   const lookupWorkflowTemplate = async (name: string): Promise<KubeObject | undefined> =>
     getOrUndefined(() => client.get(resources.workflowTemplate, name));
@@ -105,10 +114,12 @@ export async function startWebhooks(
       lookupDeliveryLabels,
       lookupNamespaceLabels,
       lookupReleaseChangeType,
+      lookupReleaseUid,
       lookupWorkflowTemplate,
       lookupTeamRoleBindings,
       operatorUsername: deps.operatorIdentity,
       creatorSeal: deps.creatorSeal,
+      rollbackSeal: deps.rollbackSeal,
       log,
     });
   } catch (err) {

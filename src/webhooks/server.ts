@@ -48,6 +48,7 @@ export interface WebhookServerOptions extends HttpsServingOptions {
   lookupDeliveryLabels?: WebhookContext["lookupDeliveryLabels"];
   lookupNamespaceLabels?: WebhookContext["lookupNamespaceLabels"];
   lookupReleaseChangeType?: WebhookContext["lookupReleaseChangeType"];
+  lookupReleaseUid?: WebhookContext["lookupReleaseUid"];
   lookupWorkflowTemplate?: WebhookContext["lookupWorkflowTemplate"];
   lookupTeamRoleBindings?: WebhookContext["lookupTeamRoleBindings"];
   /**
@@ -57,6 +58,8 @@ export interface WebhookServerOptions extends HttpsServingOptions {
   operatorUsername?: string | (() => string | undefined) | undefined;
   /** Seals DeploymentTask creator stamps; see {@link WebhookContext.creatorSeal}. */
   creatorSeal?: WebhookContext["creatorSeal"];
+  /** Verifies Rollback task seals; see {@link WebhookContext.rollbackSeal}. */
+  rollbackSeal?: WebhookContext["rollbackSeal"];
   clock?: () => Date;
   maxBodyBytes?: number;
 }
@@ -160,6 +163,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     ...(options.lookupReleaseChangeType === undefined
       ? {}
       : { lookupReleaseChangeType: options.lookupReleaseChangeType }),
+    ...(options.lookupReleaseUid === undefined ? {} : { lookupReleaseUid: options.lookupReleaseUid }),
     ...(options.lookupWorkflowTemplate === undefined
       ? {}
       : { lookupWorkflowTemplate: options.lookupWorkflowTemplate }),
@@ -168,6 +172,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       : { lookupTeamRoleBindings: options.lookupTeamRoleBindings }),
     log: options.log,
     creatorSeal: options.creatorSeal,
+    rollbackSeal: options.rollbackSeal,
     get operatorUsername(): string | undefined {
       const known = options.operatorUsername;
       return typeof known === "function" ? known() : known;

@@ -136,6 +136,24 @@ export function notTaskOwner(input: TaskWrite): Verdict {
   );
 }
 
+/**
+ * Only a task's current owners cancel it or take the cancellation back: deciding that its work is not needed is
+ * theirs. A cancelled Rollback task is no longer acted on, so anyone else's cancel would silence a rollback.
+ */
+export function cancelledByOwner(input: TaskWrite): Verdict {
+  const { before, after } = input;
+  if (before === undefined || (before.spec.cancelled ?? false) === (after.spec.cancelled ?? false))
+    return ALLOWED;
+  const owners = currentOwners(before.spec);
+  if (isTaskOwner(owners, input.user, input.roles)) return ALLOWED;
+  return deny(
+    "NotTaskOwner",
+    `${input.user.username} may not ${after.spec.cancelled === true ? "cancel" : "resume"} this task ` +
+      `(spec.cancelled): only its owners (${ownerList(owners)}) decide that its work is no longer needed; ask one ` +
+      "of them.",
+  );
+}
+
 /** Evidence a person attaches names the task's artifact (digest or commit) or links a report (https://). */
 export function evidenceAttests({ after, completed }: TaskWrite): Verdict {
   const artifact = after.spec.binding?.artifact;
@@ -205,6 +223,7 @@ const UPDATE_RULES = [
   checklistFixed,
   automatedItems,
   notTaskOwner,
+  cancelledByOwner,
   evidenceAttests,
   completionStamped,
   handoverByOwner,

@@ -66,6 +66,7 @@ export const TaskView = z.looseObject({
     acknowledgement: TaskAcknowledgementView.optional(),
     handovers: z.array(TaskHandoverView).default([]),
     log: z.array(z.unknown()).default([]),
+    cancelled: z.boolean().optional(),
   }),
 });
 export type TaskView = z.infer<typeof TaskView>;

@@ -8,6 +8,7 @@ import { jsonPointer } from "./stamping.js";
 import { isAutomatedItem, needsVerificationLookup } from "./task-automation.js";
 import { creatorStampKept, creatorStampPatch } from "./task-creator-stamp.js";
 import { handoverStampPatch } from "./task-handover-stamp.js";
+import { sealedTaskKept } from "./task-deletion.js";
 import { logStampPatch } from "./task-record.js";
 import { NAMESPACE_TEAM_LABEL, rolesFor } from "../policy/task-ownership.js";
 import type { TeamRoleBindingSpec } from "../api/v1alpha1/team-role-binding.js";
@@ -125,6 +126,9 @@ const ReleaseRefView = z.looseObject({ name: z.string().min(1) });
  * controller once the API server stored it.
  */
 export const validateDeploymentTask: AdmissionHandler = async (request, ctx): Promise<AdmissionResponse> => {
+  if (request.operation === "DELETE") {
+    return settle(request, ctx, await sealedTaskKept(request, ctx, isOperator(request, ctx)));
+  }
   if (request.operation !== "CREATE" && request.operation !== "UPDATE") return settle(request, ctx, ALLOWED);
   if (isOperator(request, ctx)) return settle(request, ctx, ALLOWED);
   const after = readObject(TaskView, request.object, "object");

@@ -48,6 +48,7 @@ export type RuleName =
   | "OperatorMarkReserved"
   | "LogRewritten"
   | "LogEntryForged"
+  | "SealedTaskKept"
   // A release freeze in force refuses new Feature releases and their new tasks in its scope (ADR 0045).
   | "Frozen"
   // Workflow templates (ADR 0048): the template a release follows is the server's copy, and its Environments admit it.

@@ -2,6 +2,7 @@ import type { TargetIdentity } from "../api/v1alpha1/binding.js";
 import type { EnvironmentSpec } from "../api/v1alpha1/environment.js";
 import type { TeamRoleBindingSpec } from "../api/v1alpha1/team-role-binding.js";
 import type { AuditRecorder } from "../audit/recorder.js";
+import type { RollbackSeal } from "../controllers/rollback/seal.js";
 import type { CreatorSeal } from "../controllers/task-creator.js";
 import type { Logger } from "../runtime/logging.js";
 import type { TemplateObject } from "../workflow/pin.js";
@@ -32,6 +33,11 @@ export interface WebhookContext {
    */
   lookupReleaseChangeType?: (namespace: string, name: string) => Promise<string | undefined>;
   /**
+   * Reads a Release's uid; `undefined` when there is no such Release. Absent where the server cannot read Releases:
+   * no Rollback task is then judged sealed (see `sealedTaskKept`).
+   */
+  lookupReleaseUid?: (namespace: string, name: string) => Promise<string | undefined>;
+  /**
    * Reads a WorkflowTemplate (its metadata and spec) as it stands now; `undefined` when there is none. Absent where
    * the server cannot read templates: a release naming one is then refused.
    */
@@ -52,6 +58,8 @@ export interface WebhookContext {
    * Without it the stamp is written unsealed, and the operator believes none (see `provenCreator`).
    */
   creatorSeal?: CreatorSeal | undefined;
+  /** Verifies the operator's seal on Rollback tasks (ADR 0012); without it no task counts as sealed. */
+  rollbackSeal?: Pick<RollbackSeal, "verify"> | undefined;
   /** The webhook's clock: decision stamps, emergency expiry and retention are judged against it. */
   now: () => Date;
 }

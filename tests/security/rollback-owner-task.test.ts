@@ -73,6 +73,8 @@ describe("Class 7: the rollback owner's own Rollback task, proven by its admissi
   let operator: E2eOperator | undefined;
   let receivers: ReceiverEndpoint;
   let tokenDir: string | undefined;
+  /** The Rollback task a real alert opened (sealed by the operator), once the test that fires it ran. */
+  let alertTask: string | undefined;
   const id = hex(3);
   const policy = `owner-guard-${id}`;
   const prod = `prod-owner-${hex(3)}`;
@@ -404,6 +406,7 @@ describe("Class 7: the rollback owner's own Rollback task, proven by its admissi
     const [report] = answer.body.alerts as { results: { outcome: string; task?: string }[] }[];
     assert.equal(report?.results[0]?.outcome, "opened", JSON.stringify(answer.body));
     const name = report?.results[0]?.task ?? "";
+    alertTask = name;
     const sealed = await step(name, "ManualRollbackRequested");
     assert.ok(sealed[ROLLBACK_SEAL_ANNOTATION] !== undefined, "the operator sealed the task");
     const stored = await admin.get(resources.deploymentTask, name, namespace);
@@ -458,5 +461,34 @@ describe("Class 7: the rollback owner's own Rollback task, proven by its admissi
     const added = ((commented.spec as { log?: { author: string; time: string }[] }).log ?? []).at(-1);
     assert.equal(added?.author, "bob");
     assert.notEqual(added?.time, typed.time);
+  });
+  it("bob cancels the alert's task, then deletes it: admission denies both, production stays held", async () => {
+    assert.ok(alertTask !== undefined, "the alert test ran first");
+    const name = alertTask;
+    // Cancelled, the task would no longer be acted on; deleted, it would no longer hold production (the release would
+    // report Verified again and the pipeline go on) nor be on record: a real alert silenced.
+    await assert.rejects(
+      bob.patch(resources.deploymentTask, name, namespace, { spec: { cancelled: true } }, { type: "merge" }),
+      /NotTaskOwner/,
+    );
+    await assert.rejects(bob.delete(resources.deploymentTask, name, namespace), /SealedTaskKept/);
+    const kept = await admin.get(resources.deploymentTask, name, namespace);
+    assert.equal((kept.spec as { cancelled?: boolean }).cancelled ?? false, false);
+    assert.equal(await stateIn("shop-e2"), "Failed", "the alert still holds production");
+    const denials = (await auditOf("AdmissionDenied", name)).filter((e) => e.actor === "bob");
+    assert.deepEqual(
+      denials.slice(-2).map((e) => e.details.rule),
+      ["NotTaskOwner", "SealedTaskKept"],
+      "both attempts are on record",
+    );
+    // The rollback owner may cancel it: it is his decision not to roll back.
+    const cancelled = await dave.patch(
+      resources.deploymentTask,
+      name,
+      namespace,
+      { spec: { cancelled: true } },
+      { type: "merge" },
+    );
+    assert.equal((cancelled.spec as { cancelled?: boolean }).cancelled, true);
   });
 });

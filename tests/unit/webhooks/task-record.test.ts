@@ -204,3 +204,19 @@ describe("The operator's record on a task: its marks, and a log that only grows"
     assert.deepEqual(object.spec.log, [], "nor stamped");
   });
 });
+
+describe("Cancelling a task is its owners' decision", () => {
+  it("refuses bob cancelling dave's Rollback task (it would no longer be acted on), and lets dave", async () => {
+    const cancelled = edited((t) => (t.spec.cancelled = true));
+    const { response } = await admit(users.bob, cancelled, sealedTask());
+    assert.equal(ruleOf(response.status?.message), "NotTaskOwner");
+    assert.match(
+      response.status?.message ?? "",
+      /bob may not cancel this task \(spec\.cancelled\).*User dave/,
+    );
+    const dave = { username: "dave", groups: ["release-managers", "system:authenticated"] };
+    assert.equal((await admit(dave, cancelled, sealedTask())).response.allowed, true);
+    const resumed = await admit(users.bob, sealedTask(), cancelled);
+    assert.match(resumed.response.status?.message ?? "", /bob may not resume this task/);
+  });
+});

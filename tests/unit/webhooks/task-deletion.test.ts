@@ -1,0 +1,125 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { checklistFor } from "../../../src/controllers/release/checklists.js";
+import { createRollbackSeal } from "../../../src/controllers/rollback/seal.js";
+import type { AdmissionRequest, UserInfo } from "../../../src/webhooks/admission-review.js";
+import { validateDeploymentTask } from "../../../src/webhooks/task-webhooks.js";
+import { testContext, users } from "./admission-fixtures.js";
+
+const OPERATOR: UserInfo = { username: "stagegate-operator", groups: [] };
+const GC: UserInfo = {
+  username: "system:serviceaccount:kube-system:generic-garbage-collector",
+  groups: ["system:serviceaccounts"],
+};
+const NAMESPACES: UserInfo = {
+  username: "system:serviceaccount:kube-system:namespace-controller",
+  groups: [],
+};
+const seal = createRollbackSeal(Buffer.alloc(32, 7));
+const RELEASE_UID = "uid-shop";
+
+/** The Rollback task an alert opened for release shop in prod, sealed under `key`'s seal, as stored. */
+function rollbackTask(sealWith = seal, change: (annotations: Record<string, string>) => void = () => {}) {
+  const annotations = sealWith.annotations({
+    namespace: "team-a",
+    name: "shop-prod-rollback-1",
+    release: { name: "shop", uid: RELEASE_UID },
+    environment: "prod",
+    origin: "Alert",
+    policy: "Automatic",
+  });
+  change(annotations);
+  return {
+    apiVersion: "stagegate.io/v1alpha1",
+    kind: "DeploymentTask",
+    metadata: { name: "shop-prod-rollback-1", namespace: "team-a", uid: "uid-task", annotations },
+    spec: {
+      type: "Rollback",
+      title: "Roll back shop in prod",
+      releaseRef: { name: "shop" },
+      environment: "prod",
+      owners: [{ kind: "User", name: "dave" }],
+      checklist: checklistFor("Rollback"),
+      alert: { name: "HighErrorRate", fingerprint: "f1", startsAt: "2030-01-01T11:00:00Z" },
+    },
+  };
+}
+
+function deletion(user: UserInfo, oldObject: Record<string, unknown>): AdmissionRequest {
+  return {
+    uid: "review-1",
+    kind: { group: "stagegate.io", version: "v1alpha1", kind: "DeploymentTask" },
+    resource: { group: "stagegate.io", version: "v1alpha1", resource: "deploymenttasks" },
+    name: "shop-prod-rollback-1",
+    namespace: "team-a",
+    operation: "DELETE",
+    userInfo: user,
+    object: null,
+    oldObject,
+    dryRun: false,
+  };
+}
+
+/** The validating webhook's answer to `user` deleting `task`, with the Release's uid as `releaseUid` reads it. */
+async function judge(
+  user: UserInfo,
+  task: Record<string, unknown>,
+  releaseUid: () => Promise<string | undefined> = () => Promise.resolve(RELEASE_UID),
+) {
+  const { ctx, audit } = testContext({});
+  ctx.operatorUsername = OPERATOR.username;
+  ctx.rollbackSeal = seal;
+  ctx.lookupReleaseUid = releaseUid;
+  const response = await validateDeploymentTask(deletion(user, task), ctx);
+  return { response, audit };
+}
+
+const ruleOf = (message: string | undefined): string | undefined => message?.split(":")[0];
+
+describe("Deleting a Rollback task Stagegate opened (it holds the release and records the alert)", () => {
+  it("refuses a person, naming the task, the alert and what to do instead, and records the refusal", async () => {
+    for (const user of [users.bob, users.admin]) {
+      const { response, audit } = await judge(user, rollbackTask());
+      assert.equal(response.allowed, false, user.username);
+      assert.equal(ruleOf(response.status?.message), "SealedTaskKept");
+      assert.match(
+        response.status?.message ?? "",
+        /shop-prod-rollback-1 .*alert HighErrorRate .*spec\.cancelled/,
+      );
+      assert.deepEqual(
+        audit.entries.map((e) => [e.action, e.actor, (e.details as { rule?: string }).rule]),
+        [["AdmissionDenied", user.username, "SealedTaskKept"]],
+      );
+    }
+  });
+
+  it("lets the operator, the garbage collector and the namespace controller delete it", async () => {
+    for (const user of [OPERATOR, GC, NAMESPACES]) {
+      assert.equal((await judge(user, rollbackTask())).response.allowed, true, user.username);
+    }
+  });
+
+  it("judges nothing a seal does not prove: another key, an edited policy, a Release re-created or gone", async () => {
+    const otherKey = createRollbackSeal(Buffer.alloc(32, 9));
+    const edited = rollbackTask(seal, (a) => (a["stagegate.io/rollback-policy"] = "Manual"));
+    const unsealed = rollbackTask(seal, (a) => delete a["stagegate.io/rollback-seal"]);
+    for (const [why, task, uid] of [
+      ["another key", rollbackTask(otherKey), RELEASE_UID],
+      ["an edited policy", edited, RELEASE_UID],
+      ["no seal", unsealed, RELEASE_UID],
+      ["the Release re-created", rollbackTask(), "uid-other"],
+      ["the Release gone", rollbackTask(), undefined],
+    ] as const) {
+      const { response } = await judge(users.bob, task, () => Promise.resolve(uid));
+      assert.equal(response.allowed, true, why);
+    }
+    const checklistTask = { ...rollbackTask(), spec: { ...rollbackTask().spec, type: "Checklist" } };
+    assert.equal((await judge(users.bob, checklistTask)).response.allowed, true, "not a Rollback task");
+  });
+
+  it("refuses, to be retried, when the Release cannot be read", async () => {
+    const { response } = await judge(users.bob, rollbackTask(), () => Promise.reject(new Error("timeout")));
+    assert.equal(response.allowed, false);
+    assert.match(response.status?.message ?? "", /Release shop could not be read \(timeout\).*try again/);
+  });
+});
