@@ -5,7 +5,13 @@ import {
   ROLLBACK_SEAL_ANNOTATION,
   type SealedFacts,
 } from "../controllers/rollback/seal.js";
+import { provenCreator } from "../controllers/task-creator.js";
+import type { RoleMembers } from "../api/v1alpha1/roles.js";
+import { currentOwners } from "../policy/task-ownership.js";
+import { KubeObject } from "../runtime/kube/object.js";
 import type { AdmissionRequest } from "./admission-review.js";
+import { isTaskOwner } from "./task-rules.js";
+import { TaskView } from "./task-view.js";
 import { ALLOWED, deny, type Verdict } from "./verdict.js";
 import type { WebhookContext } from "./webhook-context.js";
 
@@ -105,5 +111,34 @@ export async function sealedTaskKept(
       `${release} in ${environment}: it holds the release there and is the record of why, so only Stagegate ` +
       "deletes it. The hold ends when the next deployment starts there; to decide against the rollback, its " +
       "owners set spec.cancelled: true.",
+  );
+}
+
+/**
+ * A Rollback task the rollback owner opened himself (its creator proven by the admission webhook's sealed stamp, ADR
+ * 0012) holds the release as the operator's does: only its creator and its current owners withdraw it by deleting
+ * it. Everyone else's delete would end the hold and the rollback (ADR 0064). Other tasks, and tasks with no proven
+ * creator (the controller refuses those; they hold nothing), are not judged here.
+ */
+export async function ownRollbackTaskKept(
+  request: AdmissionRequest,
+  ctx: WebhookContext,
+  rolesOf: (task: TaskView) => Promise<readonly RoleMembers[]>,
+): Promise<Verdict> {
+  const user = request.userInfo;
+  if (CLUSTER_CLEANUP.has(user.username)) return ALLOWED;
+  const task = TaskView.safeParse(request.oldObject);
+  const stored = KubeObject.safeParse(request.oldObject);
+  if (!task.success || !stored.success || task.data.spec.type !== "Rollback") return ALLOWED;
+  const proof = provenCreator(ctx.creatorSeal, stored.data);
+  if (!proof.proven || proof.creator === user.username) return ALLOWED;
+  const owners = currentOwners(task.data.spec);
+  if (isTaskOwner(owners, user, await rolesOf(task.data))) return ALLOWED;
+  const names = owners.map((o) => `${o.kind} ${o.name}`).join(", ") || "nobody";
+  return deny(
+    "NotTaskOwner",
+    `${user.username} may not delete Rollback task ${stored.data.metadata.name}: ${proof.creator} opened it, and while ` +
+      "it stands it holds the release in its environment; only its creator and its owners " +
+      `(${names}) withdraw it. Ask one of them.`,
   );
 }

@@ -8,7 +8,7 @@ import { jsonPointer } from "./stamping.js";
 import { isAutomatedItem, needsVerificationLookup } from "./task-automation.js";
 import { creatorStampKept, creatorStampPatch } from "./task-creator-stamp.js";
 import { handoverStampPatch } from "./task-handover-stamp.js";
-import { sealedTaskKept } from "./task-deletion.js";
+import { ownRollbackTaskKept, sealedTaskKept } from "./task-deletion.js";
 import { logStampPatch } from "./task-record.js";
 import { NAMESPACE_TEAM_LABEL, rolesFor } from "../policy/task-ownership.js";
 import type { TeamRoleBindingSpec } from "../api/v1alpha1/team-role-binding.js";
@@ -118,6 +118,22 @@ async function namespaceTeamOf(
 
 const ReleaseRefView = z.looseObject({ name: z.string().min(1) });
 
+/** Who holds each coordination role where the stored task lives: its Environment's roles and the team bindings. */
+async function rolesAt(request: AdmissionRequest, stored: TaskView, ctx: WebhookContext) {
+  const environment = stored.spec.environment;
+  const envSpec = environment === undefined ? undefined : await ctx.lookupEnvironment(environment);
+  // The team is the namespace's label, else the task's among the teams bound to this namespace (ADR 0049, 0056).
+  const namespace = request.namespace ?? stored.metadata.namespace;
+  const bindings = environment === undefined ? [] : ((await ctx.lookupTeamRoleBindings?.()) ?? []);
+  const place = {
+    environment,
+    namespace,
+    labels: stored.metadata.labels,
+    namespaceTeam: await namespaceTeamOf(namespace, bindings, ctx),
+  };
+  return rolesFor(envSpec, place, bindings);
+}
+
 /**
  * `/validate/deploymenttasks`: the operator's own writes pass; a person may never set or change who created a task
  * (`CreatorForged`), create only unbound tasks, never change what a task is or checks, complete only items of tasks they own now and that Stagegate does not conclude
@@ -127,7 +143,14 @@ const ReleaseRefView = z.looseObject({ name: z.string().min(1) });
  */
 export const validateDeploymentTask: AdmissionHandler = async (request, ctx): Promise<AdmissionResponse> => {
   if (request.operation === "DELETE") {
-    return settle(request, ctx, await sealedTaskKept(request, ctx, isOperator(request, ctx)));
+    const operator = isOperator(request, ctx);
+    const sealed = await sealedTaskKept(request, ctx, operator);
+    if (!sealed.allowed || operator) return settle(request, ctx, sealed);
+    return settle(
+      request,
+      ctx,
+      await ownRollbackTaskKept(request, ctx, (task) => rolesAt(request, task, ctx)),
+    );
   }
   if (request.operation !== "CREATE" && request.operation !== "UPDATE") return settle(request, ctx, ALLOWED);
   if (isOperator(request, ctx)) return settle(request, ctx, ALLOWED);
@@ -149,18 +172,6 @@ export const validateDeploymentTask: AdmissionHandler = async (request, ctx): Pr
   const completed = completedItems(before?.spec.checklist, task.spec.checklist);
   const automated = await automatedAmong(before ?? task, completed, ctx);
   if (!automated.ok) return refuse(request, ctx, automated.denial);
-  const stored = before ?? task;
-  const environment = stored.spec.environment;
-  const envSpec = environment === undefined ? undefined : await ctx.lookupEnvironment(environment);
-  // The team is the namespace's label, else the task's among the teams bound to this namespace (ADR 0049, 0056).
-  const namespace = request.namespace ?? stored.metadata.namespace;
-  const bindings = environment === undefined ? [] : ((await ctx.lookupTeamRoleBindings?.()) ?? []);
-  const place = {
-    environment,
-    namespace,
-    labels: stored.metadata.labels,
-    namespaceTeam: await namespaceTeamOf(namespace, bindings, ctx),
-  };
   const verdict = checkTaskWrite({
     before,
     after: task,
@@ -168,7 +179,7 @@ export const validateDeploymentTask: AdmissionHandler = async (request, ctx): Pr
     now: ctx.now(),
     completed,
     automated: automated.names,
-    roles: rolesFor(envSpec, place, bindings),
+    roles: await rolesAt(request, before ?? task, ctx),
   });
   // An admitted completion, acknowledgement or hand-over is recorded by the task controller once stored (ADR 0031).
   const handed = before !== undefined && !jsonEqual(before.spec.handovers, task.spec.handovers);

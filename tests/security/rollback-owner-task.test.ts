@@ -341,6 +341,12 @@ describe("Class 7: the rollback owner's own Rollback task, proven by its admissi
     assert.equal(app.metadata.annotations?.[LOCK_ANNOTATION], `rollback:${namespace}/${name}`);
     await waitForEnvState(scope(), "shop-b2", prod, "Failed");
     assert.deepEqual(await auditOf("RollbackTaskRefused", name), []);
+    // bob deleting dave's task would end the hold and the rollback: only its creator and owners withdraw it.
+    await assert.rejects(
+      bob.delete(resources.deploymentTask, name, namespace),
+      /NotTaskOwner.*dave opened it/,
+    );
+    assert.equal(await stateIn("shop-b2"), "Failed", "production stays held");
   });
 
   it("dave's task waits while the admission controls are not intact, and is acted on once they are", async () => {

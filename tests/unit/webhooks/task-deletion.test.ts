@@ -3,8 +3,8 @@ import { describe, it } from "node:test";
 import { checklistFor } from "../../../src/controllers/release/checklists.js";
 import { createRollbackSeal } from "../../../src/controllers/rollback/seal.js";
 import type { AdmissionRequest, UserInfo } from "../../../src/webhooks/admission-review.js";
-import { validateDeploymentTask } from "../../../src/webhooks/task-webhooks.js";
-import { testContext, users } from "./admission-fixtures.js";
+import { mutateDeploymentTask, validateDeploymentTask } from "../../../src/webhooks/task-webhooks.js";
+import { applyPatch, NOW, patchOf, testContext, users } from "./admission-fixtures.js";
 
 const OPERATOR: UserInfo = { username: "stagegate-operator", groups: [] };
 const GC: UserInfo = {
@@ -69,6 +69,7 @@ async function judge(
   const { ctx, audit } = testContext({});
   ctx.operatorUsername = OPERATOR.username;
   ctx.rollbackSeal = seal;
+  ctx.creatorSeal = seal.creators;
   ctx.lookupReleaseUid = releaseUid;
   const response = await validateDeploymentTask(deletion(user, task), ctx);
   return { response, audit };
@@ -121,5 +122,31 @@ describe("Deleting a Rollback task Stagegate opened (it holds the release and re
     const { response } = await judge(users.bob, rollbackTask(), () => Promise.reject(new Error("timeout")));
     assert.equal(response.allowed, false);
     assert.match(response.status?.message ?? "", /Release shop could not be read \(timeout\).*try again/);
+  });
+
+  it("keeps the rollback owner's own Rollback task (its creator proven) from everyone but him and its owners", async () => {
+    const dave: UserInfo = { username: "dave", groups: ["release-managers", "system:authenticated"] };
+    const { ctx } = testContext({});
+    ctx.operatorUsername = OPERATOR.username;
+    ctx.creatorSeal = seal.creators;
+    const typed = rollbackTask(seal, (a) => {
+      for (const key of Object.keys(a)) delete a[key];
+    });
+    const create = { ...deletion(dave, typed), operation: "CREATE" as const, object: typed, oldObject: null };
+    const mutated = await mutateDeploymentTask(create, ctx);
+    const stamped = applyPatch(typed, patchOf(mutated)) as typeof typed;
+    const created = NOW.toISOString().replace(".000Z", "Z");
+    const stored = { ...stamped, metadata: { ...stamped.metadata, creationTimestamp: created } };
+    assert.equal(stored.metadata.annotations["stagegate.io/created-by"], "dave", "the webhook stamped dave");
+    const byBob = await judge(users.bob, stored);
+    assert.equal(ruleOf(byBob.response.status?.message), "NotTaskOwner");
+    assert.match(byBob.response.status?.message ?? "", /bob may not delete Rollback task .*dave opened it/);
+    assert.equal((await judge(dave, stored)).response.allowed, true, "its creator withdraws it");
+    const forged = { ...stored, metadata: { ...stored.metadata, creationTimestamp: "2020-01-01T00:00:00Z" } };
+    assert.equal(
+      (await judge(users.bob, forged)).response.allowed,
+      true,
+      "a stamp that proves nothing is not judged",
+    );
   });
 });
