@@ -30,7 +30,7 @@ import { silentLogger } from "../../src/runtime/logging.js";
 import { createEnvironment, ownsDeliveryIn, deleteIgnoringMissing } from "../support/controller-world.js";
 import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
 import { MemoryAudit } from "../support/memory-audit.js";
-import { postToReceiver, type ReceiverAnswer, type ReceiverEndpoint } from "../support/receiver-client.js";
+import { fireAlert, type ReceiverAnswer, type ReceiverEndpoint } from "../support/receiver-client.js";
 import { createRelease } from "../support/release-world.js";
 import { testRollbackSeal } from "../support/rollback-seal.js";
 import { scopedTokenFile } from "../support/scoped-tokens.js";
@@ -93,30 +93,11 @@ describe("Class 7: an alert resolves to a release in one namespace only", () => 
   }
 
   function post(labels: Record<string, string>): Promise<ReceiverAnswer> {
-    return postToReceiver(
-      endpoint,
-      ALERTMANAGER_PATH,
-      JSON.stringify({
-        version: "4",
-        status: "firing",
-        receiver: "direct",
-        groupLabels: {},
-        commonLabels: {},
-        commonAnnotations: {},
-        externalURL: "http://alertmanager.example.com",
-        alerts: [
-          {
-            status: "firing",
-            labels: { alertname: "HighErrorRate", ...labels },
-            annotations: {},
-            startsAt: seconds(new Date(Date.now() - 30_000)),
-            endsAt: "0001-01-01T00:00:00Z",
-            fingerprint: hex(8),
-          },
-        ],
-      }),
-      { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` },
-    );
+    return fireAlert(endpoint, TOKEN, {
+      labels,
+      fingerprint: hex(8),
+      startsAt: new Date(Date.now() - 30_000),
+    });
   }
 
   const summary = (answer: ReceiverAnswer) => answer.body.summary as Record<string, number>;

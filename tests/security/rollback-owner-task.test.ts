@@ -33,7 +33,7 @@ import { createArgoApplication } from "../support/delivery-objects.js";
 import { scrapeMetric, startE2eOperator, type E2eOperator } from "../support/e2e-operator.js";
 import { argoSyncs, pendingStagegateSync } from "../support/gitops-driver.js";
 import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
-import { postToReceiver, type ReceiverEndpoint } from "../support/receiver-client.js";
+import { fireAlert, type ReceiverEndpoint } from "../support/receiver-client.js";
 import { createRelease, envOf, syncRequested, waitForEnvState } from "../support/release-world.js";
 import { scopedTokenFile, scopeTokens } from "../support/scoped-tokens.js";
 import { grantRole } from "./rollback-evidence-support.js";
@@ -381,34 +381,11 @@ describe("Class 7: the rollback owner's own Rollback task, proven by its admissi
   });
   it("bob strips the seal of an alert's task, rewrites its step, rewords its notice: admission denies each", async () => {
     const fingerprint = hex(8);
-    const answer = await postToReceiver(
-      receivers,
-      "/alertmanager",
-      JSON.stringify({
-        version: "4",
-        status: "firing",
-        receiver: "direct",
-        groupLabels: {},
-        commonLabels: {},
-        commonAnnotations: {},
-        externalURL: "http://alertmanager.example.com",
-        alerts: [
-          {
-            status: "firing",
-            labels: {
-              alertname: "HighErrorRate",
-              stagegate_release: `${namespace}/shop-e2`,
-              stagegate_environment: prod,
-            },
-            annotations: {},
-            startsAt: new Date(Date.now() - 30_000).toISOString().replace(/\.\d+Z$/, "Z"),
-            endsAt: "0001-01-01T00:00:00Z",
-            fingerprint,
-          },
-        ],
-      }),
-      { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` },
-    );
+    const answer = await fireAlert(receivers, TOKEN, {
+      labels: { stagegate_release: `${namespace}/shop-e2`, stagegate_environment: prod },
+      fingerprint,
+      startsAt: new Date(Date.now() - 30_000),
+    });
     const [report] = answer.body.alerts as { results: { outcome: string; task?: string }[] }[];
     assert.equal(report?.results[0]?.outcome, "opened", JSON.stringify(answer.body));
     const name = report?.results[0]?.task ?? "";

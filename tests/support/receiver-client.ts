@@ -51,3 +51,38 @@ export function postToReceiver(
     req.end(body);
   });
 }
+
+/**
+ * POSTs one firing `HighErrorRate` alert with `labels` to `/alertmanager` as Alertmanager's webhook sends it
+ * (version 4, whole-second times, the zero `endsAt`), authenticated with `token`.
+ */
+export function fireAlert(
+  endpoint: ReceiverEndpoint,
+  token: string,
+  alert: { labels: Record<string, string>; fingerprint: string; startsAt: Date },
+): Promise<ReceiverAnswer> {
+  return postToReceiver(
+    endpoint,
+    "/alertmanager",
+    JSON.stringify({
+      version: "4",
+      status: "firing",
+      receiver: "direct",
+      groupLabels: {},
+      commonLabels: {},
+      commonAnnotations: {},
+      externalURL: "http://alertmanager.example.com",
+      alerts: [
+        {
+          status: "firing",
+          labels: { alertname: "HighErrorRate", ...alert.labels },
+          annotations: {},
+          startsAt: alert.startsAt.toISOString().replace(/\.\d+Z$/, "Z"),
+          endsAt: "0001-01-01T00:00:00Z",
+          fingerprint: alert.fingerprint,
+        },
+      ],
+    }),
+    { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+  );
+}

@@ -8,6 +8,8 @@ import type {
   UserInfo,
 } from "../../../src/webhooks/admission-review.js";
 import type { WebhookContext } from "../../../src/webhooks/webhook-context.js";
+import { checklistFor } from "../../../src/controllers/release/checklists.js";
+import { mutateDeploymentTask, validateDeploymentTask } from "../../../src/webhooks/task-webhooks.js";
 import { MemoryAudit } from "../../support/memory-audit.js";
 
 /** The webhook's clock in unit tests. */
@@ -82,21 +84,23 @@ export function changeRequestObject(spec: Record<string, unknown> = {}, status?:
   };
 }
 
-/** An admission request for `kind` (ChangeRequest or Approval). */
+/** An admission request for `kind` (ChangeRequest, Approval or DeploymentTask). */
 export function admissionRequest(options: {
-  kind: "ChangeRequest" | "Approval";
+  kind: "ChangeRequest" | "Approval" | "DeploymentTask";
   operation: AdmissionRequest["operation"];
   user: UserInfo;
   object?: Record<string, unknown> | null;
   oldObject?: Record<string, unknown> | null;
   dryRun?: boolean;
+  /** The object's name; `payments-prod` unless given. */
+  name?: string;
 }): AdmissionRequest {
-  const plural = options.kind === "Approval" ? "approvals" : "changerequests";
+  const plural = `${options.kind.toLowerCase()}s`;
   return {
     uid: "review-1",
     kind: { group: "stagegate.io", version: "v1alpha1", kind: options.kind },
     resource: { group: "stagegate.io", version: "v1alpha1", resource: plural },
-    name: "payments-prod",
+    name: options.name ?? "payments-prod",
     namespace: "team-a",
     operation: options.operation,
     userInfo: { ...options.user, groups: [...options.user.groups] },
@@ -147,4 +151,60 @@ export function applyPatch(target: Record<string, unknown>, ops: readonly JsonPa
     else node[last] = op.value;
   }
   return copy;
+}
+
+/** A DeploymentTask as the webhooks receive it; only what the tests change is typed. */
+export type TaskObject = Record<string, unknown> & {
+  metadata: Record<string, unknown> & { annotations?: Record<string, string> };
+  spec: Record<string, unknown> & { log?: Record<string, unknown>[]; cancelled?: boolean };
+};
+
+/**
+ * The Rollback task `shop-prod-rollback-1` of release shop in prod, owned by dave, as stored, with `annotations`
+ * and `spec` fields added or replaced.
+ */
+export function rollbackTaskObject(
+  annotations: Record<string, string> = {},
+  spec: Record<string, unknown> = {},
+): TaskObject {
+  return {
+    apiVersion: "stagegate.io/v1alpha1",
+    kind: "DeploymentTask",
+    metadata: { name: "shop-prod-rollback-1", namespace: "team-a", uid: "uid-task", annotations },
+    spec: {
+      type: "Rollback",
+      title: "Roll back shop in prod",
+      releaseRef: { name: "shop" },
+      environment: "prod",
+      owners: [{ kind: "User", name: "dave" }],
+      checklist: checklistFor("Rollback").map((item) => ({ ...item, state: "Pending" })),
+      ...spec,
+    },
+  };
+}
+
+/**
+ * Runs a person's (or the operator's) DeploymentTask write through both webhooks as the API server does: mutate,
+ * apply the patch, validate. `ctx` decides who the operator is and what the lookups answer.
+ */
+export async function admitTaskWrite(
+  ctx: WebhookContext,
+  user: UserInfo,
+  after: TaskObject,
+  before?: TaskObject,
+): Promise<{ response: AdmissionResponse; object: TaskObject }> {
+  const operation = before === undefined ? "CREATE" : "UPDATE";
+  const request = (object: TaskObject) =>
+    admissionRequest({
+      kind: "DeploymentTask",
+      name: "shop-prod-rollback-1",
+      operation,
+      user,
+      object,
+      oldObject: before,
+    });
+  const mutated = await mutateDeploymentTask(request(after), ctx);
+  if (!mutated.allowed) return { response: mutated, object: after };
+  const object = applyPatch(after, patchOf(mutated)) as TaskObject;
+  return { response: await validateDeploymentTask(request(object), ctx), object };
 }

@@ -1,10 +1,17 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { checklistFor } from "../../../src/controllers/release/checklists.js";
 import { createRollbackSeal } from "../../../src/controllers/rollback/seal.js";
 import type { AdmissionRequest, UserInfo } from "../../../src/webhooks/admission-review.js";
 import { mutateDeploymentTask, validateDeploymentTask } from "../../../src/webhooks/task-webhooks.js";
-import { applyPatch, NOW, patchOf, testContext, users } from "./admission-fixtures.js";
+import {
+  admissionRequest,
+  applyPatch,
+  NOW,
+  patchOf,
+  rollbackTaskObject,
+  testContext,
+  users,
+} from "./admission-fixtures.js";
 
 const OPERATOR: UserInfo = { username: "stagegate-operator", groups: [] };
 const GC: UserInfo = {
@@ -18,7 +25,7 @@ const NAMESPACES: UserInfo = {
 const seal = createRollbackSeal(Buffer.alloc(32, 7));
 const RELEASE_UID = "uid-shop";
 
-/** The Rollback task an alert opened for release shop in prod, sealed under `key`'s seal, as stored. */
+/** The Rollback task an alert opened for release shop in prod (Automatic), sealed with `sealWith`, as stored. */
 function rollbackTask(sealWith = seal, change: (annotations: Record<string, string>) => void = () => {}) {
   const annotations = sealWith.annotations({
     namespace: "team-a",
@@ -29,35 +36,19 @@ function rollbackTask(sealWith = seal, change: (annotations: Record<string, stri
     policy: "Automatic",
   });
   change(annotations);
-  return {
-    apiVersion: "stagegate.io/v1alpha1",
-    kind: "DeploymentTask",
-    metadata: { name: "shop-prod-rollback-1", namespace: "team-a", uid: "uid-task", annotations },
-    spec: {
-      type: "Rollback",
-      title: "Roll back shop in prod",
-      releaseRef: { name: "shop" },
-      environment: "prod",
-      owners: [{ kind: "User", name: "dave" }],
-      checklist: checklistFor("Rollback"),
-      alert: { name: "HighErrorRate", fingerprint: "f1", startsAt: "2030-01-01T11:00:00Z" },
-    },
-  };
+  return rollbackTaskObject(annotations, {
+    alert: { name: "HighErrorRate", fingerprint: "f1", startsAt: "2030-01-01T11:00:00Z" },
+  });
 }
 
 function deletion(user: UserInfo, oldObject: Record<string, unknown>): AdmissionRequest {
-  return {
-    uid: "review-1",
-    kind: { group: "stagegate.io", version: "v1alpha1", kind: "DeploymentTask" },
-    resource: { group: "stagegate.io", version: "v1alpha1", resource: "deploymenttasks" },
+  return admissionRequest({
+    kind: "DeploymentTask",
     name: "shop-prod-rollback-1",
-    namespace: "team-a",
     operation: "DELETE",
-    userInfo: user,
-    object: null,
+    user,
     oldObject,
-    dryRun: false,
-  };
+  });
 }
 
 /** The validating webhook's answer to `user` deleting `task`, with the Release's uid as `releaseUid` reads it. */
@@ -132,12 +123,21 @@ describe("Deleting a Rollback task Stagegate opened (it holds the release and re
     const typed = rollbackTask(seal, (a) => {
       for (const key of Object.keys(a)) delete a[key];
     });
-    const create = { ...deletion(dave, typed), operation: "CREATE" as const, object: typed, oldObject: null };
+    const create = admissionRequest({
+      kind: "DeploymentTask",
+      operation: "CREATE",
+      user: dave,
+      object: typed,
+    });
     const mutated = await mutateDeploymentTask(create, ctx);
     const stamped = applyPatch(typed, patchOf(mutated)) as typeof typed;
     const created = NOW.toISOString().replace(".000Z", "Z");
     const stored = { ...stamped, metadata: { ...stamped.metadata, creationTimestamp: created } };
-    assert.equal(stored.metadata.annotations["stagegate.io/created-by"], "dave", "the webhook stamped dave");
+    assert.equal(
+      stored.metadata.annotations?.["stagegate.io/created-by"],
+      "dave",
+      "the webhook stamped dave",
+    );
     const byBob = await judge(users.bob, stored);
     assert.equal(ruleOf(byBob.response.status?.message), "NotTaskOwner");
     assert.match(byBob.response.status?.message ?? "", /bob may not delete Rollback task .*dave opened it/);

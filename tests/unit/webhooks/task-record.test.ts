@@ -1,10 +1,17 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { checklistFor } from "../../../src/controllers/release/checklists.js";
-import type { AdmissionRequest, UserInfo } from "../../../src/webhooks/admission-review.js";
+import type { UserInfo } from "../../../src/webhooks/admission-review.js";
 import { isOperatorMark } from "../../../src/webhooks/task-record.js";
-import { mutateDeploymentTask, validateDeploymentTask } from "../../../src/webhooks/task-webhooks.js";
-import { applyPatch, NOW, patchOf, testContext, users } from "./admission-fixtures.js";
+import { validateDeploymentTask } from "../../../src/webhooks/task-webhooks.js";
+import {
+  admissionRequest,
+  admitTaskWrite,
+  NOW,
+  rollbackTaskObject,
+  testContext,
+  users,
+  type TaskObject,
+} from "./admission-fixtures.js";
 
 const OPERATOR: UserInfo = { username: "stagegate-operator", groups: [] };
 const STAMP = NOW.toISOString().replace(".000Z", "Z");
@@ -22,58 +29,16 @@ const NOTICE = {
   message: "Rollback owner dave: roll shop back from revision b to a; then mark item rolled-back Done.",
 };
 
-type Task = Record<string, unknown> & {
-  metadata: Record<string, unknown> & { annotations?: Record<string, string> };
-  spec: Record<string, unknown> & { log?: Record<string, unknown>[] };
-};
+type Task = TaskObject;
 
 /** The Rollback task an alert opened, with the operator's seal, its step and its notice, as stored. */
-function sealedTask(): Task {
-  return {
-    apiVersion: "stagegate.io/v1alpha1",
-    kind: "DeploymentTask",
-    metadata: {
-      name: "shop-prod-rollback-1",
-      namespace: "team-a",
-      uid: "uid-task",
-      annotations: { ...SEALED },
-    },
-    spec: {
-      type: "Rollback",
-      title: "Roll back shop in prod",
-      releaseRef: { name: "shop" },
-      environment: "prod",
-      owners: [{ kind: "User", name: "dave" }],
-      checklist: checklistFor("Rollback").map((item) => ({ ...item, state: "Pending" })),
-      log: [NOTICE],
-    },
-  };
-}
+const sealedTask = (): Task => rollbackTaskObject({ ...SEALED }, { log: [NOTICE] });
 
-function request(user: UserInfo, object: Task, oldObject?: Task): AdmissionRequest {
-  return {
-    uid: "review-1",
-    kind: { group: "stagegate.io", version: "v1alpha1", kind: "DeploymentTask" },
-    resource: { group: "stagegate.io", version: "v1alpha1", resource: "deploymenttasks" },
-    name: "shop-prod-rollback-1",
-    namespace: "team-a",
-    operation: oldObject === undefined ? "CREATE" : "UPDATE",
-    userInfo: user,
-    object,
-    oldObject: oldObject ?? null,
-    dryRun: false,
-  };
-}
-
-/** Runs a write through both webhooks as the API server does: mutate, apply the patch, validate. */
+/** Runs a write through both webhooks as the API server does, with the operator known by name. */
 async function admit(user: UserInfo, after: Task, before?: Task) {
   const { ctx, audit } = testContext({});
   ctx.operatorUsername = OPERATOR.username;
-  const mutated = await mutateDeploymentTask(request(user, after, before), ctx);
-  assert.equal(mutated.allowed, true);
-  const object = applyPatch(after, patchOf(mutated)) as Task;
-  const response = await validateDeploymentTask(request(user, object, before), ctx);
-  return { response, object, audit };
+  return { ...(await admitTaskWrite(ctx, user, after, before)), audit };
 }
 
 const ruleOf = (message: string | undefined): string | undefined => message?.split(":")[0];
@@ -176,7 +141,16 @@ describe("The operator's record on a task: its marks, and a log that only grows"
     const forged = edited((t) =>
       t.spec.log?.push({ time: STAMP, author: "stagegate", message: "Rolled back." }),
     );
-    const response = await validateDeploymentTask(request(users.bob, forged, sealedTask()), ctx);
+    const response = await validateDeploymentTask(
+      admissionRequest({
+        kind: "DeploymentTask",
+        operation: "UPDATE",
+        user: users.bob,
+        object: forged,
+        oldObject: sealedTask(),
+      }),
+      ctx,
+    );
     assert.equal(ruleOf(response.status?.message), "LogEntryForged");
     assert.match(response.status?.message ?? "", /spec\.log\[1\] is signed "stagegate"/);
   });
@@ -188,7 +162,10 @@ describe("The operator's record on a task: its marks, and a log that only grows"
       t.metadata.annotations = {};
       t.spec.owners = [{ kind: "User", name: "bob" }];
     });
-    const response = await validateDeploymentTask(request(users.bob, own), ctx);
+    const response = await validateDeploymentTask(
+      admissionRequest({ kind: "DeploymentTask", operation: "CREATE", user: users.bob, object: own }),
+      ctx,
+    );
     assert.equal(ruleOf(response.status?.message), "LogEntryForged");
   });
 
