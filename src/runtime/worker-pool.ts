@@ -45,12 +45,25 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
   }
 }
 
+/**
+ * How many keys a worker handles before it lets timers and I/O run. A key waiting in the queue is handed out at
+ * once, and a pass that only reads the caches does no I/O: without this, a queue of 10,000 such keys is one
+ * stretch of promise continuations during which no timer fires (the Lease renewal's included) and no watch event
+ * or API answer is read.
+ */
+export const KEYS_PER_TURN = 64;
+
 async function runWorker(queue: WorkQueue, handle: KeyHandler, signal: AbortSignal): Promise<void> {
+  let handledThisTurn = 0;
   for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
     try {
       applyOutcome(queue, key, await handleSafely(handle, key, signal));
     } finally {
       queue.done(key);
+    }
+    if (++handledThisTurn >= KEYS_PER_TURN) {
+      handledThisTurn = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 }

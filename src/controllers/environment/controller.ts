@@ -1,9 +1,4 @@
-import {
-  EnvironmentSpec,
-  EnvironmentStatus,
-  type EnvironmentDelivery,
-} from "../../api/v1alpha1/environment.js";
-import type { KubeObject } from "../../runtime/kube/object.js";
+import { EnvironmentSpec, EnvironmentStatus } from "../../api/v1alpha1/environment.js";
 import { Controller, type ReconcileRequest, type ReconcileResult } from "../../runtime/controller.js";
 import { TerminalError } from "../../runtime/errors.js";
 import { markStalled } from "../../runtime/stalled.js";
@@ -15,10 +10,12 @@ import { describeZodError } from "../validation.js";
 import { decideEnvironment } from "./decide.js";
 import {
   deliveryObjectEventKeys,
+  deliveryObjectSeen,
   deliveryOverlaps,
   overlapCondition,
   type DeliveryObjectSeen,
 } from "./delivery-overlap.js";
+import { deliveryScopesOf } from "./delivery-scopes.js";
 import { checkGateDefinition, withGateDefinition } from "./definition.js";
 import { decideEnvironmentOrder, type EnvironmentLink } from "./order.js";
 
@@ -39,28 +36,18 @@ export function createEnvironmentController(deps: ControllerDeps, informers: Inf
     });
   }
 
-  function deliveryScopes(): Map<string, EnvironmentDelivery> {
-    return new Map(
-      environments.store.list().flatMap((obj) => {
-        const spec = EnvironmentSpec.safeParse(obj.spec);
-        return spec.success ? [[obj.metadata.name, spec.data.delivery] as const] : [];
-      }),
-    );
-  }
+  const deliveryScopes = deliveryScopesOf(environments.store);
+
+  const deliveryInformers = [
+    ["Application", informers.argoCDApplications],
+    ["Kustomization", informers.fluxKustomizations],
+    ["HelmRelease", informers.fluxHelmReleases],
+  ] as const;
 
   function deliveryObjects(): DeliveryObjectSeen[] {
-    const seen = (kind: DeliveryObjectSeen["kind"], objs: readonly KubeObject[]): DeliveryObjectSeen[] =>
-      objs.map((o) => ({
-        kind,
-        namespace: o.metadata.namespace ?? "",
-        name: o.metadata.name,
-        labels: o.metadata.labels ?? {},
-      }));
-    return [
-      ...seen("Application", informers.argoCDApplications.store.list()),
-      ...seen("Kustomization", informers.fluxKustomizations.store.list()),
-      ...seen("HelmRelease", informers.fluxHelmReleases.store.list()),
-    ];
+    return deliveryInformers.flatMap(([kind, informer]) =>
+      informer.store.list().map((obj) => deliveryObjectSeen(kind, obj)),
+    );
   }
 
   async function reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
@@ -107,14 +94,15 @@ export function createEnvironmentController(deps: ControllerDeps, informers: Inf
       primary: environments,
       workers: deps.workers,
       reconcile,
-      // Any environment changing may reorder the pipeline; a delivery object created, deleted or relabelled may move
-      // into or out of two scopes. Of a delivery object the overlap reads only its kind, place and labels, so its
-      // status (written at every sync, and with 10,000 releases 10,000 objects to look over) wakes no one.
+      // Any environment changing may reorder the pipeline or move its scope; a delivery object event wakes only
+      // the environments whose overlap it can change (see deliveryObjectEventKeys): a pass looks over every
+      // delivery object, so waking on each of 10,000 creations made the work quadratic.
       watches: [
         { informer: environments, toKeys: () => environments.store.keys() },
-        ...[informers.argoCDApplications, informers.fluxKustomizations, informers.fluxHelmReleases].map(
-          (informer) => ({ informer, toKeys: deliveryObjectEventKeys(() => environments.store.keys()) }),
-        ),
+        ...deliveryInformers.map(([kind, informer]) => ({
+          informer,
+          toKeys: deliveryObjectEventKeys(kind, deliveryScopes),
+        })),
       ],
       onTerminalError: async (req, err) => {
         const obj = environments.store.get(req.key);

@@ -1,10 +1,11 @@
 import type { InformerEvent } from "../../runtime/informer/informer.js";
-import { wakeOnChange } from "../wake-on-change.js";
 import type { Condition } from "../../api/v1alpha1/condition.js";
 import type { TargetIdentity } from "../../api/v1alpha1/binding.js";
 import type { EnvironmentDelivery } from "../../api/v1alpha1/environment.js";
 import { describeDeliveryObject, scopeHolds, scopeOf } from "../../policy/delivery-ownership.js";
 import { findCondition, setCondition } from "../../runtime/conditions.js";
+import { jsonEqual } from "../../runtime/deep-equal.js";
+import type { KubeObject } from "../../runtime/kube/object.js";
 
 /** A delivery object as the caches hold it. */
 export interface DeliveryObjectSeen {
@@ -30,9 +31,8 @@ export function deliveryOverlaps(
   if (own === undefined) return [];
   return objects.flatMap((obj) => {
     if (!scopeHolds(scopeOf(own, obj.kind), obj)) return [];
-    const others = [...delivery.entries()]
-      .filter(([name, scope]) => name !== environment && scopeHolds(scopeOf(scope, obj.kind), obj))
-      .map(([name]) => name)
+    const others = holdersOf(delivery, obj)
+      .filter((name) => name !== environment)
       .sort();
     return others.length === 0 ? [] : [{ object: describeDeliveryObject(obj), others }];
   });
@@ -78,12 +78,46 @@ export function overlapCondition(
   );
 }
 
+/** The environments whose `spec.delivery` holds `obj`, in the order of `delivery`. */
+export function holdersOf(
+  delivery: ReadonlyMap<string, EnvironmentDelivery>,
+  obj: DeliveryObjectSeen,
+): string[] {
+  const holders: string[] = [];
+  for (const [name, scope] of delivery) if (scopeHolds(scopeOf(scope, obj.kind), obj)) holders.push(name);
+  return holders;
+}
+
 /**
- * The Environments a delivery object's event wakes: all of them when it is created, deleted or relabelled (it may
- * move into or out of two scopes), none when only its status or spec changed. The overlap reads of a delivery
- * object only its kind, namespace, name and labels, and a GitOps tool writes its status at every sync: with 10,000
- * targets, each such write woke every Environment to look over 10,000 objects again.
+ * The Environments a delivery object's event wakes: those whose overlap it can change, that is the holders of the
+ * object before or after the event when two or more hold it (only a shared object is in anyone's overlap). A
+ * creation or deletion of an object one environment owns alone, the common case, wakes no one: a pass looks over
+ * every delivery object, and 10,000 creations each waking it kept the leader's event loop busy long enough to
+ * lose its Lease. An update that kept kind, place and labels wakes no one (a GitOps tool writes status at every
+ * sync); one without the old copy wakes every environment, as nothing tells who held the object before.
  */
-export function deliveryObjectEventKeys(environments: () => string[]): (event: InformerEvent) => string[] {
-  return wakeOnChange((obj) => obj?.metadata.labels ?? {}, environments);
+export function deliveryObjectEventKeys(
+  kind: DeliveryObjectSeen["kind"],
+  delivery: () => ReadonlyMap<string, EnvironmentDelivery>,
+): (event: InformerEvent) => string[] {
+  const sharedHolders = (obj: KubeObject): string[] => {
+    const holders = holdersOf(delivery(), deliveryObjectSeen(kind, obj));
+    return holders.length >= 2 ? holders : [];
+  };
+  return (event) => {
+    if (event.type !== "updated") return sharedHolders(event.object);
+    if (event.old === undefined) return [...delivery().keys()];
+    if (jsonEqual(event.old.metadata.labels ?? {}, event.object.metadata.labels ?? {})) return [];
+    return [...new Set([...sharedHolders(event.old), ...sharedHolders(event.object)])];
+  };
+}
+
+/** A cached delivery object as the overlap reads it. */
+export function deliveryObjectSeen(kind: DeliveryObjectSeen["kind"], obj: KubeObject): DeliveryObjectSeen {
+  return {
+    kind,
+    namespace: obj.metadata.namespace ?? "",
+    name: obj.metadata.name,
+    labels: obj.metadata.labels ?? {},
+  };
 }

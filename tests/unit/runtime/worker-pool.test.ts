@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { waitFor } from "../../../src/runtime/clock.js";
-import { runWorkers, type Outcome } from "../../../src/runtime/worker-pool.js";
+import { KEYS_PER_TURN, runWorkers, type Outcome } from "../../../src/runtime/worker-pool.js";
 import { WorkQueue } from "../../../src/runtime/workqueue/workqueue.js";
 import { FakeClock } from "../../support/fake-clock.js";
 
@@ -143,6 +143,28 @@ describe("runWorkers", () => {
     await pool;
     assert.deepEqual(finished.at(-1), "ns/slow (after abort)");
     assert.equal(queue.isShuttingDown(), true);
+  });
+
+  it("lets timers and I/O run between keys while a long queue of passes that do no I/O is handled", async () => {
+    // The real event loop: a callback queued behind 1,000 cache-only passes (as a Lease renewal is) runs between them.
+    const queue = new WorkQueue({ name: "turns" });
+    const stop = new AbortController();
+    for (let i = 0; i < 1000; i += 1) queue.add(`ns/k${i}`);
+    let handled = 0;
+    let handledWhenCallbackRan: number | undefined;
+    setImmediate(() => (handledWhenCallbackRan = handled));
+    const handle = (): Promise<Outcome> => {
+      handled += 1;
+      if (handled === 1000) stop.abort();
+      return Promise.resolve(DONE);
+    };
+    await runWorkers({ queue, workers: 2, handle, signal: stop.signal });
+    assert.equal(handled, 1000);
+    assert.ok(handledWhenCallbackRan !== undefined, "the callback ran before the last key was handled");
+    assert.ok(
+      handledWhenCallbackRan <= 2 * KEYS_PER_TURN,
+      `each of the 2 workers yields after ${KEYS_PER_TURN} keys; the callback ran after ${handledWhenCallbackRan}`,
+    );
   });
 
   it("refuses a worker count below one", async () => {
