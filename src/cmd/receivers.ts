@@ -2,6 +2,8 @@ import type { Registry } from "prom-client";
 import type { AuditRecorder } from "../audit/recorder.js";
 import type { Informers } from "../controllers/informers.js";
 import type { RollbackSeal } from "../controllers/rollback/seal.js";
+import type { Clock } from "../runtime/clock.js";
+import type { EventRecorder } from "../runtime/events.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { Logger } from "../runtime/logging.js";
 import type { ServingCertificateSource } from "../runtime/serving-certificate.js";
@@ -32,6 +34,9 @@ export interface ReceiverDeps {
   informers: Informers;
   /** Seals the Rollback tasks the Alertmanager route opens (the controllers' seal). */
   rollbackSeal: RollbackSeal;
+  /** The controllers' clock and Event recorder: the Alertmanager route records the Manual notice with its task. */
+  clock: Clock;
+  events: EventRecorder;
   /** The serving certificate (`--cert-source`), the webhooks' own. */
   certificates: ServingCertificateSource;
 }
@@ -100,6 +105,7 @@ export async function startReceivers(
           tokens: alertTokens,
           releases: deps.informers.releases,
           seal: deps.rollbackSeal,
+          notice: { informers: deps.informers, clock: deps.clock, events: deps.events },
         }),
       },
       log,

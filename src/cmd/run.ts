@@ -100,6 +100,8 @@ export async function runOperator(config: RunConfig): Promise<number> {
     registry: metrics.registry,
     informers,
     rollbackSeal,
+    clock: deps.clock,
+    events,
   });
   const auditFeed = await (
     config.auditFeedAddress === "0" ? undefined : await import("./audit-feed.js")

@@ -14,6 +14,8 @@ import {
   type SealedTaskOwner,
 } from "../controllers/rollback/sealed-task.js";
 import { foreignRollbackTask } from "./alertmanager-task-origin.js";
+import { withManualNotice } from "./alertmanager-notice.js";
+import type { EventSpec } from "../runtime/events.js";
 
 /** What happened to one alert for one matched release and environment (or for no match), as answered. */
 export interface AlertResult {
@@ -34,7 +36,7 @@ export interface AlertReport {
   results: AlertResult[];
 }
 
-type Deps = Pick<AlertmanagerDeps, "client" | "audit" | "log" | "metrics" | "seal">;
+type Deps = Pick<AlertmanagerDeps, "client" | "audit" | "log" | "metrics" | "seal" | "notice">;
 
 /** One alert of a notification: the receiver it came through, the alert, and when the operator received it. */
 interface DeliveredAlert {
@@ -129,20 +131,46 @@ async function openTask(deps: Deps, delivered: DeliveredAlert, match: AlertMatch
       message: `Ignored: ${base.release} is not the release deployed to ${environment}; ${instead} deployed there.`,
     };
   }
+  // The Events of the body last planned: the one created, when a create succeeds (the seal covers the name).
+  let events: EventSpec[] = [];
   const opened = await createSealedRollbackTask(
     deps.client,
     deps.seal,
     sealedOwner(match),
     rollbackTaskFor(release, environment, alert),
-    (name) =>
-      planRollbackTask(release, environment, alert, receivedAt, deps.seal, name, `alertmanager:${sender}`),
+    async (name) => {
+      const planned = planRollbackTask(
+        release,
+        environment,
+        alert,
+        receivedAt,
+        deps.seal,
+        name,
+        `alertmanager:${sender}`,
+      );
+      const noticed =
+        deps.notice === undefined
+          ? { body: planned, events: [] }
+          : await withManualNotice(
+              { ...deps.notice, client: deps.client, seal: deps.seal, log: deps.log },
+              planned,
+            );
+      events = noticed.events;
+      return noticed.body;
+    },
   );
   const name = opened.name;
   const created = opened.created ? "created" : "exists";
   const outcome = firingOutcome(true, created);
   if (created === "created") {
-    // No Event here: the rollback controller's first step on the task announces it, in the words the rollback owner
-    // acts on (one fact, one Event; ADR 0054). The audit trail records the opening.
+    // The receiver announces nothing of its own: the one Event about the task is the rollback controller's first
+    // step, in the words the rollback owner acts on (one fact, one Event; ADR 0054). When that step is the Manual
+    // notice, it was decided by the controller's code and created with the task; its Event follows the create at once
+    // (a duplicate delivery creates nothing and records none; ADR 0067). The audit trail records the opening.
+    if (deps.notice !== undefined && opened.task !== undefined) {
+      for (const event of events)
+        await deps.notice.events.record(resources.deploymentTask, opened.task, event);
+    }
     const message = await recordOpened(deps, delivered, match, opened);
     deps.log.info(
       { ...base, task: name, fingerprint: alert.fingerprint },

@@ -7,6 +7,7 @@ import type { KubeClient } from "../runtime/kube/client.js";
 import type { RollbackSeal } from "../controllers/rollback/seal.js";
 import { handleAlert, refuseAlert, type AlertReport, type AlertResult } from "./alertmanager-alert.js";
 import { scopeAlert } from "./alertmanager-scope.js";
+import type { AlertNoticeDeps } from "./alertmanager-notice.js";
 import { matchAlert, releaseCandidates, type AlertMatch } from "./alertmanager-match.js";
 import type { AlertMetrics } from "./alertmanager-metrics.js";
 import { notificationStatus, summarize } from "./alertmanager-outcome.js";
@@ -37,6 +38,11 @@ export interface AlertmanagerDeps {
   releases: Pick<Informer, "hasSynced" | "store">;
   /** Seals the Rollback tasks this route opens, so the rollback controller can tell them from hand-made ones. */
   seal: RollbackSeal;
+  /**
+   * The rollback controller's caches, clock and Event recorder, to create a Manual release's task with the
+   * controller's notice on it (ADR 0067); without them the controller records the notice (one write more).
+   */
+  notice?: AlertNoticeDeps | undefined;
   now?: () => Date;
 }
 

@@ -13,14 +13,9 @@ import { targetObjectRef } from "../release/target-object.js";
 import { resources } from "../resources.js";
 import { applyToTask } from "../task-apply.js";
 import type { BreakGlassChange } from "./break-glass.js";
-import type { ItemCompletion, RollbackDecision } from "./decide.js";
-import {
-  POLICY_NOTED_ANNOTATION,
-  ROLLBACK_ANNOTATION,
-  ROLLBACK_FIELD_MANAGER,
-  ROLLBACK_STARTED_ANNOTATION,
-  ROLLBACK_TASK_ANNOTATION,
-} from "./reasons.js";
+import type { ItemCompletion } from "./decide.js";
+import { ROLLBACK_ANNOTATION, ROLLBACK_FIELD_MANAGER, ROLLBACK_TASK_ANNOTATION } from "./reasons.js";
+import { stepFields, type StepRecord } from "./step-record.js";
 import type { ValidationTaskPlan } from "./validation-task.js";
 import { labelValue } from "../../runtime/kube/label-value.js";
 
@@ -99,7 +94,7 @@ export async function freeLock(
 export async function recordStep(
   client: KubeClient,
   task: KubeObject,
-  record: NonNullable<RollbackDecision["record"]>,
+  record: StepRecord,
   opts: CallOptions,
 ): Promise<KubeObject> {
   try {
@@ -126,7 +121,7 @@ export async function recordStep(
 export function recordStepOnCopy(
   client: KubeClient,
   task: KubeObject,
-  record: NonNullable<RollbackDecision["record"]>,
+  record: StepRecord,
   opts: CallOptions,
 ): Promise<KubeObject> {
   return patchStep(client, task, record, opts);
@@ -135,25 +130,17 @@ export function recordStepOnCopy(
 function patchStep(
   client: KubeClient,
   task: KubeObject,
-  record: NonNullable<RollbackDecision["record"]>,
+  record: StepRecord,
   opts: CallOptions,
 ): Promise<KubeObject> {
-  const log = (task.spec as { log?: unknown } | undefined)?.log;
-  const existing: unknown[] = Array.isArray(log) ? (log as unknown[]) : [];
+  const { annotations, log } = stepFields((task.spec as { log?: unknown } | undefined)?.log, record);
   return client.patch(
     resources.deploymentTask,
     task.metadata.name,
     task.metadata.namespace,
     {
-      metadata: {
-        resourceVersion: task.metadata.resourceVersion,
-        annotations: {
-          [ROLLBACK_ANNOTATION]: record.annotation,
-          ...(record.startedAt === undefined ? {} : { [ROLLBACK_STARTED_ANNOTATION]: record.startedAt }),
-          ...(record.policyNoted === undefined ? {} : { [POLICY_NOTED_ANNOTATION]: record.policyNoted }),
-        },
-      },
-      ...(record.log === undefined ? {} : { spec: { log: [...existing, record.log] } }),
+      metadata: { resourceVersion: task.metadata.resourceVersion, annotations },
+      ...(log === undefined ? {} : { spec: { log } }),
     },
     { type: "merge", ...opts },
   );

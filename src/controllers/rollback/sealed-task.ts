@@ -13,8 +13,11 @@ export interface SealedTaskOwner {
   release: EvidenceRelease;
 }
 
+/** A DeploymentTask body. */
+type Body = { metadata: Record<string, unknown> } & Record<string, unknown>;
+
 /** A DeploymentTask body for a given name (the seal covers the name, so it is built per name). */
-export type TaskBody = (name: string) => { metadata: Record<string, unknown> } & Record<string, unknown>;
+export type TaskBody = (name: string) => Body | Promise<Body>;
 
 async function provenAt(
   client: KubeClient,
@@ -41,7 +44,8 @@ async function provenAt(
  * operator's means "already opened"). When someone else's task squats that name (it does not verify), the task is
  * opened under {@link RollbackSeal.alternateName} instead, so a pre-created decoy can neither block the rollback nor
  * be taken for it. Returns the name the operator's task has, whether this call created it and, when it did, the
- * created task's uid; when it did not, the task as read to tell whose it is (so the caller need not read it again).
+ * created task (and its uid); when it did not, the task as read to tell whose it is (so the caller need not read it
+ * again).
  */
 export async function createSealedRollbackTask(
   client: KubeClient,
@@ -55,13 +59,21 @@ export async function createSealedRollbackTask(
   name: string;
   squatted: boolean;
   uid?: string | undefined;
+  task?: KubeObject | undefined;
   existing?: KubeObject | undefined;
 }> {
   const candidates = [name, seal.alternateName(name)];
   for (const [index, candidate] of candidates.entries()) {
     try {
-      const created = await client.create(resources.deploymentTask, body(candidate), owner.namespace, opts);
-      return { created: true, name: candidate, squatted: index > 0, uid: created.metadata.uid };
+      const planned = await body(candidate);
+      const created = await client.create(resources.deploymentTask, planned, owner.namespace, opts);
+      return {
+        created: true,
+        name: candidate,
+        squatted: index > 0,
+        uid: created.metadata.uid,
+        task: created,
+      };
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
     }

@@ -132,6 +132,19 @@ describe("Alertmanager receiver (operator process, real Alertmanager)", () => {
       .filter((entry) => entry.action === action);
   }
 
+  /**
+   * The task as the receiver's answer leaves it: created with the rollback controller's Manual notice on it (the
+   * step and one log entry; ADR 0067), never patched since (generation 1).
+   */
+  async function assertNoticed(name: string): Promise<void> {
+    const task = await admin.get(resources.deploymentTask, name, namespace);
+    assert.equal(task.metadata.annotations?.["stagegate.io/rollback"], "ManualRollbackRequested");
+    const log = (task.spec as TaskSpec).log ?? [];
+    assert.equal(log.length, 1, JSON.stringify(log));
+    assert.match(log[0]?.message ?? "", new RegExp(`^Rollback owner ${rollbackOwner.name}: roll `));
+    assert.equal(task.metadata.generation, 1);
+  }
+
   const reports = (answer: ReceiverAnswer): Report[] => answer.body.alerts as Report[];
   const outcomes = (answer: ReceiverAnswer): string[] =>
     reports(answer).flatMap((r) => r.results.map((x) => `${x.release ?? "-"}:${x.outcome}`));
@@ -287,6 +300,7 @@ describe("Alertmanager receiver (operator process, real Alertmanager)", () => {
       const answer = await post(body);
       assert.equal(answer.status, 200, JSON.stringify(answer.body));
       sequential.push(...outcomes(answer));
+      if (i === 0) await assertNoticed(rollbackTaskName("shop-1", prod, fingerprint, new Date(startsAt)));
     }
     assert.deepEqual(sequential.slice(0, 4), [
       `${namespace}/shop-0:not-deployed`,
