@@ -16,6 +16,7 @@ import {
   type User,
 } from "@kubernetes/client-node/dist/config_types.js";
 import { FileAuth } from "@kubernetes/client-node/dist/file_auth.js";
+import { FileMaterialCache } from "./file-material.js";
 
 /** What the transport needs of a kubeconfig: the server, and each request's TLS material and headers. */
 export interface KubeCredentials {
@@ -35,6 +36,8 @@ const SERVICEACCOUNT_ROOT = "/var/run/secrets/kubernetes.io/serviceaccount";
  */
 class LeanKubeConfig implements KubeCredentials {
   private readonly fileAuth = new FileAuth();
+  /** The certificate, key and CA files, read again only when they change (issue 12). */
+  private readonly material = new FileMaterialCache();
 
   constructor(
     private readonly clusters: Cluster[],
@@ -72,11 +75,11 @@ class LeanKubeConfig implements KubeCredentials {
   private applyHTTPSOptions(opts: https.RequestOptions, cluster: Cluster | null, user: User): void {
     if (cluster?.skipTLSVerify === true) opts.rejectUnauthorized = false;
     if (cluster?.tlsServerName) opts.servername = cluster.tlsServerName;
-    const ca = cluster === null ? null : bufferFromFileOrString(cluster.caFile, cluster.caData);
+    const ca = cluster === null ? null : this.material.fromFileOrData(cluster.caFile, cluster.caData);
     if (ca) opts.ca = ca;
-    const cert = bufferFromFileOrString(user.certFile, user.certData);
+    const cert = this.material.fromFileOrData(user.certFile, user.certData);
     if (cert) opts.cert = cert;
-    const key = bufferFromFileOrString(user.keyFile, user.keyData);
+    const key = this.material.fromFileOrData(user.keyFile, user.keyData);
     if (key) opts.key = key;
     if (user.impersonateUser != null) headersOf(opts)["Impersonate-User"] = user.impersonateUser;
   }
@@ -211,12 +214,6 @@ function fileExists(file: string): boolean {
 
 function absolute(root: string, file: string): string {
   return !root || path.isAbsolute(file) ? file : path.join(root, file);
-}
-
-function bufferFromFileOrString(file: string | undefined, data: string | undefined): Buffer | null {
-  if (file) return readFileSync(file);
-  if (data) return Buffer.from(data, "base64");
-  return null;
 }
 
 /** client-node's `findObject`: the named entry's inner object (named), or the entry itself. */
