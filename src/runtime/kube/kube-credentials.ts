@@ -16,7 +16,7 @@ import {
   type User,
 } from "@kubernetes/client-node/dist/config_types.js";
 import { FileAuth } from "@kubernetes/client-node/dist/file_auth.js";
-import { FileMaterialCache } from "./file-material.js";
+import { FileMaterialCache, type FileMaterialOptions } from "./file-material.js";
 
 /** What the transport needs of a kubeconfig: the server, and each request's TLS material and headers. */
 export interface KubeCredentials {
@@ -37,14 +37,17 @@ const SERVICEACCOUNT_ROOT = "/var/run/secrets/kubernetes.io/serviceaccount";
 class LeanKubeConfig implements KubeCredentials {
   private readonly fileAuth = new FileAuth();
   /** The certificate, key and CA files, read again only when they change (issue 12). */
-  private readonly material = new FileMaterialCache();
+  private readonly material: FileMaterialCache;
 
   constructor(
     private readonly clusters: Cluster[],
     private readonly users: User[],
     private readonly contexts: Context[],
     private readonly currentContext: string | undefined,
-  ) {}
+    material: FileMaterialOptions,
+  ) {
+    this.material = new FileMaterialCache(material);
+  }
 
   getCurrentCluster(): Cluster | null {
     const context = this.currentContextObject();
@@ -97,11 +100,20 @@ class LeanKubeConfig implements KubeCredentials {
  * with an exec plugin or an auth provider other than a token file, a proxy, or any error (client-node then
  * reports it in its own words).
  */
-export function leanKubeCredentials(kubeconfig?: string): KubeCredentials | undefined {
+export function leanKubeCredentials(
+  kubeconfig?: string,
+  material: FileMaterialOptions = {},
+): KubeCredentials | undefined {
   try {
     const files = (kubeconfig ?? "").split(path.delimiter).filter((f) => f !== "");
     const config = files.length === 0 ? inCluster() : files.map(fromFile).reduce(merged);
-    const lean = new LeanKubeConfig(config.clusters, config.users, config.contexts, config.currentContext);
+    const lean = new LeanKubeConfig(
+      config.clusters,
+      config.users,
+      config.contexts,
+      config.currentContext,
+      material,
+    );
     return needsClientNode(lean.getCurrentUser(), lean.getCurrentCluster()) ? undefined : lean;
   } catch {
     return undefined;

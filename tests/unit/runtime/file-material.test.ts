@@ -14,7 +14,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { FileMaterialCache, SETTLE_MS } from "../../../src/runtime/kube/file-material.js";
+import { FileMaterialCache, RECHECK_MS, SETTLE_MS } from "../../../src/runtime/kube/file-material.js";
 
 const root = mkdtempSync(path.join(tmpdir(), "stagegate-file-material-"));
 let dirs = 0;
@@ -37,18 +37,20 @@ function backdate(file: string): void {
 }
 
 /**
- * A cache that counts its reads from disk and whose clock is `SETTLE_MS` past every change made so far, so only
- * what `stat` shows can make it read again (the settle window is tested on its own below).
+ * A cache that checks its files at every read, counts its reads from disk, and whose clock is `SETTLE_MS` past every
+ * change made so far, so only what `stat` shows can make it read again (the settle window and the re-check interval
+ * are tested on their own below).
  */
 function settledCache(): { cache: FileMaterialCache; reads: () => number } {
   let reads = 0;
-  const cache = new FileMaterialCache(
-    () => Date.now() + SETTLE_MS + 1_000,
-    (file) => {
+  const cache = new FileMaterialCache({
+    recheckMs: 0,
+    now: () => Date.now() + SETTLE_MS + 1_000,
+    readFile: (file) => {
       reads++;
       return readFileSync(file);
     },
-  );
+  });
   return { cache, reads: () => reads };
 }
 
@@ -99,7 +101,7 @@ describe("FileMaterialCache: credential files read again only when they change (
     },
   ];
   for (const { how, rotate } of rotations) {
-    it(`reads a file ${how} on the next request`, () => {
+    it(`reads a file ${how} at its next check`, () => {
       const { dir, file } = certDir("cert-one");
       const { cache } = settledCache();
       const before = cache.read(file);
@@ -153,13 +155,14 @@ describe("FileMaterialCache: credential files read again only when they change (
     const changedAt = statSync(file).ctimeMs;
     let now = changedAt + SETTLE_MS - 1;
     let reads = 0;
-    const cache = new FileMaterialCache(
-      () => now,
-      (f) => {
+    const cache = new FileMaterialCache({
+      recheckMs: 0,
+      now: () => now,
+      readFile: (f) => {
         reads++;
         return readFileSync(f);
       },
-    );
+    });
     const first = cache.read(file);
     assert.equal(cache.read(file), first, "equal bytes keep the Buffer already handed out");
     assert.equal(reads, 2, "read again within the window");
@@ -167,6 +170,70 @@ describe("FileMaterialCache: credential files read again only when they change (
     cache.read(file);
     cache.read(file);
     assert.equal(reads, 2, "not read again once settled");
+  });
+
+  it("checks a file at most once per recheckMs: a rotation is read by the first request after the bound", () => {
+    const { dir, file } = certDir("cert-one");
+    let now = Date.now() + SETTLE_MS + 1_000;
+    const cache = new FileMaterialCache({ recheckMs: RECHECK_MS, now: () => now });
+    const checked = now;
+    assert.equal(cache.read(file).toString(), "cert-one");
+    const next = path.join(dir, "tls.crt.tmp");
+    writeFileSync(next, "cert-two");
+    renameSync(next, file);
+    now = checked + RECHECK_MS - 1;
+    assert.equal(cache.read(file).toString(), "cert-one", "served from memory within the bound");
+    now = checked + RECHECK_MS;
+    assert.equal(cache.read(file).toString(), "cert-two", "read at the bound");
+    unlinkSync(file);
+    now += RECHECK_MS - 1;
+    assert.equal(
+      cache.read(file).toString(),
+      "cert-two",
+      "a file deleted within the bound is not noticed yet",
+    );
+    now += 1;
+    assert.throws(() => cache.read(file), { message: readError(file).message });
+  });
+
+  it("checks certificate and key in the same round, so a swapped pair is never half picked up", () => {
+    // <vol>/tls.crt and tls.key through ..data; read a moment apart, as one request reads them.
+    const vol = path.join(root, `vol${dirs++}`);
+    mkdirSync(vol);
+    for (const version of ["..v1", "..v2"]) {
+      mkdirSync(path.join(vol, version));
+      for (const name of ["tls.crt", "tls.key"])
+        writeFileSync(path.join(vol, version, name), `${version}-${name}`);
+    }
+    symlinkSync("..v1", path.join(vol, "..data"));
+    for (const name of ["tls.crt", "tls.key"]) symlinkSync(`..data/${name}`, path.join(vol, name));
+    let now = Date.now() + SETTLE_MS + 1_000;
+    const cache = new FileMaterialCache({ recheckMs: RECHECK_MS, now: () => now });
+    // One request: the certificate read, `gap` ms later the key.
+    const request = (gap: number): string[] =>
+      ["tls.crt", "tls.key"].map((name, i) => {
+        now += i * gap;
+        return cache.read(path.join(vol, name)).toString();
+      });
+    const firstAt = now;
+    assert.deepEqual(request(0.5), ["..v1-tls.crt", "..v1-tls.key"]);
+    symlinkSync("..v2", path.join(vol, "..data_tmp"));
+    renameSync(path.join(vol, "..data_tmp"), path.join(vol, "..data"));
+    // The certificate's check is due; a timer of the key's own (read 0.5 ms after it) would not be yet.
+    now = firstAt + RECHECK_MS;
+    assert.deepEqual(request(0.1), ["..v2-tls.crt", "..v2-tls.key"]);
+  });
+
+  it("checks every file again when the clock goes back", () => {
+    const { dir, file } = certDir("cert-one");
+    let now = Date.now() + SETTLE_MS + 60_000;
+    const cache = new FileMaterialCache({ recheckMs: RECHECK_MS, now: () => now });
+    assert.equal(cache.read(file).toString(), "cert-one");
+    const next = path.join(dir, "tls.crt.tmp");
+    writeFileSync(next, "cert-two");
+    renameSync(next, file);
+    now -= 30_000;
+    assert.equal(cache.read(file).toString(), "cert-two");
   });
 
   it("decodes inline base64 data once, and prefers a file as client-node does", () => {
