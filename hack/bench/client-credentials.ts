@@ -61,23 +61,12 @@ async function inMemory(lean: KubeCredentials): Promise<KubeCredentials> {
 /** GETs of one series in a row before the other series' turn. */
 const CHUNK = 20;
 
-/** One line of the table: CPU µs per call of each apply series and each GET series, the GETs' ratios to the baseline. */
-function row(
-  label: string,
-  applies: number[],
-  baseline: number,
-  kubeconfig: number,
-  timed: number,
-): string[] {
-  return [
-    label,
-    ...applies.map((a) => a.toFixed(1)),
-    baseline.toFixed(1),
-    kubeconfig.toFixed(1),
-    timed.toFixed(1),
-    (kubeconfig / baseline).toFixed(3),
-    (timed / baseline).toFixed(3),
-  ];
+/** CPU µs per call of one round's series: the three apply series, then the three GET series (baseline first). */
+type Round = readonly [number, number, number, number, number, number];
+
+/** One line of the table: each series' CPU µs per call, and the two GET series' ratios to the in-memory baseline. */
+function row(label: string, round: Round, ratios: readonly [number, number]): string[] {
+  return [label, ...round.map((v) => v.toFixed(1)), ...ratios.map((r) => r.toFixed(3))];
 }
 
 const median = (values: readonly number[]): number => {
@@ -113,19 +102,13 @@ await cleanup.finish(async () => {
 
   const floor = await inMemory(lean);
   const rows: string[][] = [];
-  const series = {
-    apply: [] as number[],
-    timedApply: [] as number[],
-    floor: [] as number[],
-    baseline: [] as number[],
-    kubeconfig: [] as number[],
-    timed: [] as number[],
-  };
+  const rounds: Round[] = [];
+  const ratiosOf = (r: Round): [number, number] => [r[4] / r[3], r[5] / r[3]];
   for (let round = 1; round <= flags.rounds; round++) {
     const apply = await cpuPerCall(flags.requests * 10, () => lean.applyToHTTPSOptions({}));
     const timedApply = await cpuPerCall(flags.requests * 10, () => timed.applyToHTTPSOptions({}));
     const floorApply = await cpuPerCall(flags.requests * 10, () => floor.applyToHTTPSOptions({}));
-    // The GETs alternate in chunks, so load that comes and goes falls on both series alike.
+    // The GETs alternate in chunks, so load that comes and goes falls on every series alike.
     let baseline = 0;
     let kubeconfig = 0;
     let timedGet = 0;
@@ -135,21 +118,18 @@ await cleanup.finish(async () => {
       kubeconfig += (await cpuPerCall(CHUNK, get(transports.kubeconfig))) / chunks;
       timedGet += (await cpuPerCall(CHUNK, get(transports.timed))) / chunks;
     }
-    series.apply.push(apply);
-    series.timedApply.push(timedApply);
-    series.floor.push(floorApply);
-    series.baseline.push(baseline);
-    series.kubeconfig.push(kubeconfig);
-    series.timed.push(timedGet);
-    rows.push(row(String(round), [apply, timedApply, floorApply], baseline, kubeconfig, timedGet));
+    const measured: Round = [apply, timedApply, floorApply, baseline, kubeconfig, timedGet];
+    rounds.push(measured);
+    rows.push(row(String(round), measured, ratiosOf(measured)));
   }
+  // Medians of each column; the ratios' medians are of the rounds' ratios (each round's series ran side by side).
+  const column = (i: number): number => median(rounds.map((r) => r[i] ?? NaN));
+  const ratios = rounds.map(ratiosOf);
   rows.push(
     row(
       "median",
-      [median(series.apply), median(series.timedApply), median(series.floor)],
-      median(series.baseline),
-      median(series.kubeconfig),
-      median(series.timed),
+      [column(0), column(1), column(2), column(3), column(4), column(5)],
+      [median(ratios.map((r) => r[0])), median(ratios.map((r) => r[1]))],
     ),
   );
   console.log(machineFacts(cluster.version));
