@@ -3,8 +3,8 @@ import { readFileSync, statSync, type Stats } from "node:fs";
 /**
  * How long after a file's last change its `stat` is not trusted to show a later change. A write lands in the
  * file system's coarse clock tick (a few ms on Linux; 2 s on FAT): a second write of the same size in the same
- * tick as the one read would leave size and times as they were. Within this window the file is read again on
- * every request, as git re-reads a "racily clean" file.
+ * tick as the one read would leave size and times as they were. Within this window the file is read again at
+ * every check, as git re-reads a "racily clean" file.
  */
 export const SETTLE_MS = 2_000;
 
@@ -31,7 +31,7 @@ export interface FileMaterialOptions {
  * How long a credential file is served after a `stat` showed it unchanged before it is checked again: a rotated
  * certificate is used within this bound (ADR 0066). Three `stat`s per request cost about a third of what reading the
  * files did; once a second they cost nothing measurable. Rotations give far more slack than this (the kubelet updates
- * a projected volume up to a minute late; cert-manager renews at two thirds of a certificate's life).
+ * a projected volume a minute or more late; cert-manager renews at two thirds of a certificate's life).
  */
 export const RECHECK_MS = 1_000;
 
