@@ -16,6 +16,7 @@ import {
   type User,
 } from "@kubernetes/client-node/dist/config_types.js";
 import { FileAuth } from "@kubernetes/client-node/dist/file_auth.js";
+import { FileMaterialCache, type FileMaterialOptions } from "./file-material.js";
 
 /** What the transport needs of a kubeconfig: the server, and each request's TLS material and headers. */
 export interface KubeCredentials {
@@ -35,13 +36,18 @@ const SERVICEACCOUNT_ROOT = "/var/run/secrets/kubernetes.io/serviceaccount";
  */
 class LeanKubeConfig implements KubeCredentials {
   private readonly fileAuth = new FileAuth();
+  /** The certificate, key and CA files, read again only when they change (issue 12). */
+  private readonly material: FileMaterialCache;
 
   constructor(
     private readonly clusters: Cluster[],
     private readonly users: User[],
     private readonly contexts: Context[],
     private readonly currentContext: string | undefined,
-  ) {}
+    material: FileMaterialOptions,
+  ) {
+    this.material = new FileMaterialCache(material);
+  }
 
   getCurrentCluster(): Cluster | null {
     const context = this.currentContextObject();
@@ -72,11 +78,11 @@ class LeanKubeConfig implements KubeCredentials {
   private applyHTTPSOptions(opts: https.RequestOptions, cluster: Cluster | null, user: User): void {
     if (cluster?.skipTLSVerify === true) opts.rejectUnauthorized = false;
     if (cluster?.tlsServerName) opts.servername = cluster.tlsServerName;
-    const ca = cluster === null ? null : bufferFromFileOrString(cluster.caFile, cluster.caData);
+    const ca = cluster === null ? null : this.material.fromFileOrData(cluster.caFile, cluster.caData);
     if (ca) opts.ca = ca;
-    const cert = bufferFromFileOrString(user.certFile, user.certData);
+    const cert = this.material.fromFileOrData(user.certFile, user.certData);
     if (cert) opts.cert = cert;
-    const key = bufferFromFileOrString(user.keyFile, user.keyData);
+    const key = this.material.fromFileOrData(user.keyFile, user.keyData);
     if (key) opts.key = key;
     if (user.impersonateUser != null) headersOf(opts)["Impersonate-User"] = user.impersonateUser;
   }
@@ -94,11 +100,20 @@ class LeanKubeConfig implements KubeCredentials {
  * with an exec plugin or an auth provider other than a token file, a proxy, or any error (client-node then
  * reports it in its own words).
  */
-export function leanKubeCredentials(kubeconfig?: string): KubeCredentials | undefined {
+export function leanKubeCredentials(
+  kubeconfig?: string,
+  material: FileMaterialOptions = {},
+): KubeCredentials | undefined {
   try {
     const files = (kubeconfig ?? "").split(path.delimiter).filter((f) => f !== "");
     const config = files.length === 0 ? inCluster() : files.map(fromFile).reduce(merged);
-    const lean = new LeanKubeConfig(config.clusters, config.users, config.contexts, config.currentContext);
+    const lean = new LeanKubeConfig(
+      config.clusters,
+      config.users,
+      config.contexts,
+      config.currentContext,
+      material,
+    );
     return needsClientNode(lean.getCurrentUser(), lean.getCurrentCluster()) ? undefined : lean;
   } catch {
     return undefined;
@@ -211,12 +226,6 @@ function fileExists(file: string): boolean {
 
 function absolute(root: string, file: string): string {
   return !root || path.isAbsolute(file) ? file : path.join(root, file);
-}
-
-function bufferFromFileOrString(file: string | undefined, data: string | undefined): Buffer | null {
-  if (file) return readFileSync(file);
-  if (data) return Buffer.from(data, "base64");
-  return null;
 }
 
 /** client-node's `findObject`: the named entry's inner object (named), or the entry itself. */

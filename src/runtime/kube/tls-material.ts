@@ -1,8 +1,9 @@
 import type https from "node:https";
 
 /**
- * The TLS material a keep-alive agent is built with, read from the kubeconfig for every request (a certificate
- * file may be rotated under a running process).
+ * The TLS material a keep-alive agent is built with, applied from the kubeconfig for every request (a certificate
+ * file may be rotated under a running process; its bytes are cached while the file is unchanged, see
+ * `FileMaterialCache`, so an unchanged file gives the very same Buffer).
  */
 export type TlsMaterial = Pick<
   https.RequestOptions,
