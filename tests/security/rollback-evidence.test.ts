@@ -27,7 +27,7 @@ import { createArgoApplication } from "../support/delivery-objects.js";
 import { argoSyncs, handSync } from "../support/gitops-driver.js";
 import { clientFor, createTestNamespace, waitFor } from "../support/kube.js";
 import type { OperatorProcess } from "../support/operator-process.js";
-import { postToReceiver, type ReceiverEndpoint } from "../support/receiver-client.js";
+import { fireAlert as fireAlertAt, type ReceiverEndpoint } from "../support/receiver-client.js";
 import { startReceiverOperator } from "../support/receiver-operator.js";
 import { createRelease, envOf, syncRequested, waitForEnvState } from "../support/release-world.js";
 import { grantApplicationEditor, grantRole } from "./rollback-evidence-support.js";
@@ -159,30 +159,7 @@ describe("Class 7: rollbacks and out-of-band detection come from evidence", () =
 
   /** Posts one firing alert to the operator's receiver with the valid token, as Alertmanager does. */
   function fireAlert(labels: Record<string, string>, fingerprint: string, startsAt: Date) {
-    return postToReceiver(
-      receivers,
-      "/alertmanager",
-      JSON.stringify({
-        version: "4",
-        status: "firing",
-        receiver: "direct",
-        groupLabels: {},
-        commonLabels: {},
-        commonAnnotations: {},
-        externalURL: "http://alertmanager.example.com",
-        alerts: [
-          {
-            status: "firing",
-            labels: { alertname: "HighErrorRate", ...labels },
-            annotations: {},
-            startsAt: startsAt.toISOString().replace(/\.\d+Z$/, "Z"),
-            endsAt: "0001-01-01T00:00:00Z",
-            fingerprint,
-          },
-        ],
-      }),
-      { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` },
-    );
+    return fireAlertAt(receivers, TOKEN, { labels, fingerprint, startsAt });
   }
 
   /** What a refused attempt must leave as it was: the Application's resourceVersion; the release reconciles so far. */
