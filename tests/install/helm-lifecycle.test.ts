@@ -401,10 +401,12 @@ describe("the Helm chart on a real API server", () => {
     assert.equal(upgrade.code, 0, upgrade.stderr);
     const uninstall = await k.helm(["uninstall", "stagegate", "-n", NS]);
     assert.equal(uninstall.code, 0, uninstall.stderr);
-    await waitFor("the Stagegate CRDs to be deleted", async () =>
-      (await exists(["crd", "changerequests.stagegate.io"])) ? undefined : true,
-    );
-    assert.equal(await exists(["crd", "releases.stagegate.io"]), false);
+    // The API server deletes each CRD once it has deleted its objects, one CRD after another: wait for every one.
+    for (const plural of ["changerequests", "approvals", "releases", "deploymenttasks", "environments"]) {
+      await waitFor(`the ${plural}.stagegate.io CRD to be deleted`, async () =>
+        (await exists(["crd", `${plural}.stagegate.io`])) ? undefined : true,
+      );
+    }
     assert.equal(await exists(["validatingadmissionpolicy", "stagegate-closed-objects-immutable"]), false);
   });
 
