@@ -1,4 +1,6 @@
+import { parseTimestamp } from "../runtime/duration.js";
 import type { AdmissionRequest, JsonPatchOperation, UserInfo } from "./admission-review.js";
+import { DECISION_TIME_TOLERANCE_MS } from "./approval-rules.js";
 
 /**
  * What the mutating webhooks write, as pure functions of the request: identity and time come from the API
@@ -18,6 +20,15 @@ export function jsonPointer(...tokens: readonly string[]): string {
 /** The server's time as a decision stamps it: RFC 3339 in UTC, whole seconds (`2030-01-01T12:00:00Z`). */
 export function decisionTime(now: Date): string {
   return new Date(Math.floor(now.getTime() / 1000) * 1000).toISOString().replace(/\.000Z$/, "Z");
+}
+
+/**
+ * Whether `at` is a time the webhook stamped now: an RFC 3339 time within the decision tolerance of `now` (a stamp
+ * that reached the validating webhook from past the mutating one is judged by this).
+ */
+export function stampedNow(at: unknown, now: Date): boolean {
+  const time = typeof at === "string" ? parseTimestamp(at) : undefined;
+  return time !== undefined && Math.abs(time.getTime() - now.getTime()) <= DECISION_TIME_TOLERANCE_MS;
 }
 
 /** The requester as stamped into `spec.requestedBy`: exactly the authenticated user name and groups. */

@@ -1,8 +1,7 @@
 import { HANDOVER_HISTORY } from "../api/v1alpha1/task-handover.js";
 import { currentOwners, ownership } from "../policy/task-ownership.js";
-import { parseTimestamp } from "../runtime/duration.js";
 import { jsonEqual } from "../runtime/deep-equal.js";
-import { DECISION_TIME_TOLERANCE_MS } from "./approval-rules.js";
+import { stampedNow } from "./stamping.js";
 import { quoted } from "./task-evidence.js";
 import { handoverChange } from "./task-handover-stamp.js";
 import type { TaskWrite } from "./task-rules.js";
@@ -14,12 +13,7 @@ const ownerList = (owners: readonly TaskOwnerView[]): string =>
 
 /** Whether a stamp names the requesting user at the webhook's time (within the decision tolerance). */
 function stampedBy(by: string | undefined, at: string | undefined, user: string, now: Date): boolean {
-  const time = at === undefined ? undefined : parseTimestamp(at);
-  return (
-    by === user &&
-    time !== undefined &&
-    Math.abs(time.getTime() - now.getTime()) <= DECISION_TIME_TOLERANCE_MS
-  );
+  return by === user && stampedNow(at, now);
 }
 
 /** A refusal for a person who does not own the task now, naming who does. */

@@ -1,8 +1,6 @@
 import { jsonEqual } from "../runtime/deep-equal.js";
-import { parseTimestamp } from "../runtime/duration.js";
 import type { JsonPatchOperation, UserInfo } from "./admission-review.js";
-import { DECISION_TIME_TOLERANCE_MS } from "./approval-rules.js";
-import { decisionTime, jsonPointer } from "./stamping.js";
+import { decisionTime, jsonPointer, stampedNow } from "./stamping.js";
 import { quoted } from "./task-evidence.js";
 import type { TaskView } from "./task-view.js";
 import { ALLOWED, deny, type Verdict } from "./verdict.js";
@@ -89,11 +87,6 @@ export function logStampPatch(
     return { ...entry, author: user.username, time };
   });
   return changed ? [{ op: "add", path: jsonPointer("spec", "log"), value: stamped }] : [];
-}
-
-function stampedNow(at: unknown, now: Date): boolean {
-  const time = typeof at === "string" ? parseTimestamp(at) : undefined;
-  return time !== undefined && Math.abs(time.getTime() - now.getTime()) <= DECISION_TIME_TOLERANCE_MS;
 }
 
 /**

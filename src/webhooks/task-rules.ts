@@ -1,9 +1,8 @@
 import type { RoleMembers } from "../api/v1alpha1/roles.js";
 import { currentOwners, ownership } from "../policy/task-ownership.js";
-import { parseTimestamp } from "../runtime/duration.js";
 import { jsonEqual } from "../runtime/deep-equal.js";
 import type { UserInfo } from "./admission-review.js";
-import { DECISION_TIME_TOLERANCE_MS } from "./approval-rules.js";
+import { stampedNow } from "./stamping.js";
 import { automationOf } from "./task-automation.js";
 import { evidenceProblem, quoted } from "./task-evidence.js";
 import { acknowledgedByOwner, handoverByOwner, handoverOnCreate } from "./task-handover-rules.js";
@@ -165,11 +164,6 @@ export function evidenceAttests({ after, completed }: TaskWrite): Verdict {
     if (problem !== undefined) return deny("EvidenceNotAttested", problem);
   }
   return ALLOWED;
-}
-
-function stampedNow(at: string | undefined, now: Date): boolean {
-  const time = at === undefined ? undefined : parseTimestamp(at);
-  return time !== undefined && Math.abs(time.getTime() - now.getTime()) <= DECISION_TIME_TOLERANCE_MS;
 }
 
 /**
