@@ -63,10 +63,51 @@ function keptEntries(before: readonly unknown[], after: readonly unknown[]): num
   return kept;
 }
 
+/** An entry without its stamps: what its writer said, to compare a manifest's copy with the stored one. */
+function unstamped(entry: unknown): unknown {
+  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) return entry;
+  const { author: _author, time: _time, ...said } = entry as Record<string, unknown>;
+  return said;
+}
+
+/**
+ * The log a write declares from a manifest, read against the stored one: a write whose entries all come without
+ * stamps (as a GitOps repository declares them, applied again and again with server-side apply) names the entries
+ * its writer wants on record. Each that matches a stored entry the same user wrote (the same words, kind and
+ * measurement) is that entry; the others are new and go after the stored log. Every stored entry is kept, so a
+ * re-applied manifest changes nothing and one that gained an entry appends it. Undefined for any other write, which
+ * must keep the stored log as it is (ADR 0064).
+ */
+function declaredLog(
+  stored: readonly unknown[],
+  log: readonly unknown[],
+  user: Pick<UserInfo, "username">,
+): unknown[] | undefined {
+  if (stored.length === 0 || log.length === 0) return undefined;
+  if (log.some((entry) => stampsOf(entry).author !== undefined || stampsOf(entry).time !== undefined)) {
+    return undefined;
+  }
+  const matched = new Set<number>();
+  const added = log.filter((entry) => {
+    const said = unstamped(entry);
+    const index = stored.findIndex(
+      (candidate, at) =>
+        !matched.has(at) &&
+        stampsOf(candidate).author === user.username &&
+        jsonEqual(unstamped(candidate), said),
+    );
+    if (index < 0) return true;
+    matched.add(index);
+    return false;
+  });
+  return [...stored, ...added];
+}
+
 /**
  * The mutating webhook's stamps on the log entries a person adds: `author` is the authenticated user name and `time`
  * the server's, whatever was typed (as for a completed item, ADR 0010). Entries past the stored log are the new
- * ones; a request that rewrote the stored log is left for the validating webhook to refuse.
+ * ones; a log declared by a manifest is read as {@link declaredLog} says; a request that rewrote the stored log is
+ * left for the validating webhook to refuse.
  */
 export function logStampPatch(
   before: TaskView | undefined,
@@ -75,10 +116,11 @@ export function logStampPatch(
   now: Date,
 ): JsonPatchOperation[] {
   const stored = before?.spec.log ?? [];
-  const log = after.spec.log;
-  if (keptEntries(stored, log) < stored.length || log.length === stored.length) return [];
+  const declared = declaredLog(stored, after.spec.log, user);
+  const log = declared ?? after.spec.log;
+  if (keptEntries(stored, log) < stored.length) return [];
   const time = decisionTime(now);
-  let changed = false;
+  let changed = declared !== undefined;
   const stamped = log.map((entry, index) => {
     const { author, time: at } = stampsOf(entry);
     if (index < stored.length || (author === user.username && at === time)) return entry;

@@ -135,6 +135,41 @@ describe("The operator's record on a task: its marks, and a log that only grows"
     });
   });
 
+  it("reads a log without stamps as a manifest's: its own entries kept as stored, new ones appended", async () => {
+    const BOBS = {
+      time: "2029-12-31T23:30:00Z",
+      author: "bob",
+      kind: "Comment",
+      message: "Smoke tests planned.",
+    };
+    const stored = edited((t) => t.spec.log?.push(BOBS));
+    const declared = (messages: string[]) =>
+      edited((t) => (t.spec.log = messages.map((message) => ({ kind: "Comment", message }))));
+    const same = await admit(users.bob, declared(["Smoke tests planned."]), stored);
+    assert.equal(same.response.allowed, true, same.response.status?.message);
+    assert.deepEqual(same.object.spec.log, [NOTICE, BOBS], "an applied manifest changes nothing on record");
+    const grown = await admit(users.bob, declared(["Smoke tests passed.", "Smoke tests planned."]), stored);
+    assert.equal(grown.response.allowed, true, grown.response.status?.message);
+    assert.deepEqual(grown.object.spec.log, [
+      NOTICE,
+      BOBS,
+      { time: STAMP, author: "bob", kind: "Comment", message: "Smoke tests passed." },
+    ]);
+    const others = await admit(users.carol, declared(["Smoke tests planned."]), stored);
+    assert.equal(others.response.allowed, true, others.response.status?.message);
+    assert.deepEqual(
+      others.object.spec.log?.map((e) => e.author),
+      ["stagegate", "bob", "carol"],
+      "an entry matches only one its writer wrote: carol's copy of bob's words is hers",
+    );
+    const notice = await admit(users.bob, declared([NOTICE.message]), stored);
+    assert.deepEqual(
+      notice.object.spec.log?.slice(2),
+      [{ time: STAMP, author: "bob", kind: "Comment", message: NOTICE.message }],
+      "the operator's notice is never taken as bob's",
+    );
+  });
+
   it("refuses an entry signed in another's name past the mutating webhook (LogEntryForged)", async () => {
     const { ctx } = testContext({});
     ctx.operatorUsername = OPERATOR.username;
