@@ -113,6 +113,7 @@ describe("A task's log applied again from a manifest (server-side apply)", () =>
         ["apply", "--server-side", "--force-conflicts", "--field-manager=gitops", "-f", "-"],
         withLog(log),
       );
+    const mark = harness.audit.entries.length;
     const reworded = await applyAs(
       stored.map((entry, index) => (index === 1 ? { ...entry, message: "Canary failed." } : entry)),
     );
@@ -122,6 +123,14 @@ describe("A task's log applied again from a manifest (server-side apply)", () =>
     assert.notEqual(dropped.code, 0, "dropping admin's stamped entry is refused");
     assert.match(dropped.stderr, /LogRewritten: spec\.log\[1\] was removed/);
     assert.deepEqual(await storedLog(), stored, "nothing on record changed");
+    assert.deepEqual(
+      harness.since(mark).map((e) => [e.actor, e.action, e.details.rule, e.details.operation]),
+      [
+        ["bob", "AdmissionDenied", "LogRewritten", "UPDATE"],
+        ["bob", "AdmissionDenied", "LogRewritten", "UPDATE"],
+      ],
+      "both attempts are on the audit record",
+    );
     const typed = await applyAs([
       ...stored,
       { author: "alice", time: stored[0]?.time, message: "Approved." },
