@@ -5,7 +5,9 @@
 // quantiles, the ratios receiver/raw, and whether the absolute targets were met here. Nothing is asserted on a
 // timing. Everything it started is torn down on success, on error and on Ctrl-C.
 import path from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import { countsSince, settledRequestCounts } from "./api-requests.js";
+import { PROFILING_FLAG, profileApiserver } from "./apiserver-profile.js";
 import { timeAppendFsync } from "./append-fsync.js";
 import { startBenchEnvironment, type BenchEnvironment } from "./bench-environment.js";
 import { BenchOptionsError, parseBenchOptions, type BenchOptions } from "./bench-options.js";
@@ -14,6 +16,13 @@ import { loadAverage, machineFacts } from "./machine-facts.js";
 import { timeConfigMapCreates } from "./raw-api.js";
 import { timeAlertDeliveries, timeDuplicateDeliveries } from "./receiver-runs.js";
 import { formatResults, type BenchResults } from "./report.js";
+import { cpuPer, idlePerSecond, serverCpu, type ServerPids } from "./server-cpu.js";
+
+/** How long kube-apiserver is sampled from the start of the concurrent alert series, with --apiserver-profile. */
+const PROFILE_SECONDS = 10;
+
+/** How long the servers' idle CPU is read before the concurrent series, to take it out of what they cost. */
+const IDLE_SPAN_MS = 5_000;
 
 const cleanup = new Cleanup();
 cleanup.tearDownOnSignals();
@@ -36,15 +45,39 @@ async function measure(env: BenchEnvironment, options: BenchOptions): Promise<Be
   const fsync = await timeAppendFsync(path.dirname(env.operator.auditFile), count);
   if (concurrency === 0) return { rawWrites, deliveries, duplicates: duplicateRun, fsync };
   console.log(`Timing ${count} creates and ${count} alerts, ${concurrency} in flight...`);
+  const pids: ServerPids = {
+    apiserver: env.cluster.apiserver.pid ?? -1,
+    etcd: env.cluster.etcd.pid ?? -1,
+    operator: env.operator.child.pid ?? -1,
+  };
+  await settledRequestCounts(admin);
+  const quiet = await serverCpu(pids);
+  await delay(IDLE_SPAN_MS);
+  const cpuBeforeCreates = await serverCpu(pids);
+  const idle = idlePerSecond(quiet, cpuBeforeCreates);
   const concurrentWrites = await timeConfigMapCreates(admin, namespace, {
     count,
     concurrency,
     prefix: "conc",
   });
+  const cpuAfterCreates = await serverCpu(pids);
   const before = await settledRequestCounts(admin);
+  const cpuBeforeAlerts = await serverCpu(pids);
+  const profile =
+    options.apiserverProfile === ""
+      ? undefined
+      : profileApiserver(
+          env.cluster,
+          options.apiserverProfile,
+          PROFILE_SECONDS,
+          "over the alert series",
+          (line) => console.log(line),
+        );
   const concurrentDeliveries = await timeAlertDeliveries(receiver, admin, namespace, { count, concurrency });
   console.log("Waiting for the operator's controllers to finish reacting to the new tasks...");
   const after = await settledRequestCounts(admin);
+  const cpuAfterAlerts = await serverCpu(pids);
+  if (profile !== undefined) console.log(await profile);
   const perAlert = (counts: [string, number][]): [string, number][] =>
     counts.map(([key, n]) => [key, n / count]);
   return {
@@ -58,6 +91,11 @@ async function measure(env: BenchEnvironment, options: BenchOptions): Promise<Be
       deliveries: concurrentDeliveries,
       writesPerAlert: perAlert(countsSince(before.writes, after.writes)),
       readsPerAlert: perAlert(countsSince(before.reads, after.reads)),
+      cpu: {
+        idlePerSecond: idle,
+        perCreate: cpuPer(cpuBeforeCreates, cpuAfterCreates, count, idle),
+        perAlert: cpuPer(cpuBeforeAlerts, cpuAfterAlerts, count, idle),
+      },
     },
   };
 }
@@ -66,7 +104,11 @@ async function main(): Promise<void> {
   const options = parseBenchOptions(process.argv.slice(2));
   const loadBefore = loadAverage();
   console.log("Starting a local control plane and the operator...");
-  const env = await startBenchEnvironment(cleanup, () => cleanup.failed || options.keepLogs);
+  const env = await startBenchEnvironment(
+    cleanup,
+    () => cleanup.failed || options.keepLogs,
+    options.apiserverProfile === "" ? [] : [PROFILING_FLAG],
+  );
   const results = await measure(env, options);
   console.log("");
   console.log(machineFacts(env.cluster.version));

@@ -52,9 +52,11 @@ export interface BenchEnvironment {
 export async function startBenchEnvironment(
   cleanup: Cleanup,
   keepLogs: () => boolean,
+  extraApiserverFlags: readonly string[] = [],
 ): Promise<BenchEnvironment> {
   const cluster = await startLocalCluster({
     installCrdsFrom: [...PROJECT_MANIFEST_DIRS],
+    extraApiserverFlags,
   });
   cleanup.defer("stop the local control plane", () => cluster.stop({ keepLogs: keepLogs() }));
   const admin = await KubeClient.connect(cluster.kubeconfigs.admin);

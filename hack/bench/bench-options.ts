@@ -13,6 +13,11 @@ export interface BenchOptions {
   readonly warmup: number;
   /** Keep the control plane's and the operator's state and logs. */
   readonly keepLogs: boolean;
+  /**
+   * Where to write a Go CPU profile of kube-apiserver over the concurrent alert series (`go tool pprof -top`);
+   * "" takes none.
+   */
+  readonly apiserverProfile: string;
 }
 
 /** A flag holding a whole number from `min` to `max`, whose errors name the flag. Shared by the benchmarks. */
@@ -29,6 +34,7 @@ const schema = z.object({
   concurrency: wholeNumberFlag("concurrency", 0),
   warmup: wholeNumberFlag("warmup", 0),
   keepLogs: z.boolean(),
+  apiserverProfile: z.string(),
 });
 
 /**
@@ -64,7 +70,7 @@ export function checkedFlags<S extends z.ZodType>(schema: S, input: unknown, usa
 /** How to call the benchmark, printed with any flag error. */
 export const USAGE =
   "Usage: tsx hack/bench/alert-receiver.ts [--count=300] [--duplicates=100] [--concurrency=10] " +
-  "[--warmup=20] [--keep-logs]";
+  "[--warmup=20] [--keep-logs] [--apiserver-profile=<file>]";
 
 /** Parses the command line (without node and the script). */
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
@@ -76,8 +82,13 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       concurrency: { type: "string", default: "10" },
       warmup: { type: "string", default: "20" },
       "keep-logs": { type: "boolean", default: false },
+      "apiserver-profile": { type: "string", default: "" },
     },
     USAGE,
   );
-  return checkedFlags(schema, { ...values, keepLogs: values["keep-logs"] }, USAGE);
+  return checkedFlags(
+    schema,
+    { ...values, keepLogs: values["keep-logs"], apiserverProfile: values["apiserver-profile"] },
+    USAGE,
+  );
 }

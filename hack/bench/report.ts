@@ -1,5 +1,6 @@
 import { latencyTable, summarize, textTable, type LatencySummary } from "./stats.js";
 import type { TimedRun, WriteTimings } from "./timed-runs.js";
+import { cpuCeilings, serving, type ServerCpu } from "./server-cpu.js";
 
 /** The absolute targets of the issue; printed as met or missed on this machine, never asserted. */
 export const TARGETS = {
@@ -27,7 +28,48 @@ export interface BenchResults {
     readonly writesPerAlert?: readonly (readonly [string, number])[];
     /** The reads of objects (GET, LIST) over the same span, per alert, by `VERB resource`: every client's. */
     readonly readsPerAlert?: readonly (readonly [string, number])[];
+    /**
+     * The CPU seconds each process spent per ConfigMap create of the concurrent raw series and per alert of the
+     * concurrent alert series (until the controllers were done reacting), each beyond the idle floor measured
+     * just before.
+     */
+    readonly cpu?: { idlePerSecond: ServerCpu; perCreate: ServerCpu; perAlert: ServerCpu };
   };
+}
+
+const ms = (seconds: number): string => (seconds * 1000).toFixed(2);
+const times = (value: number | undefined): string => (value === undefined ? "n/a" : value.toFixed(3));
+
+/** The CPU a create and an alert cost each process, and the ratio ceilings they allow while CPU is the bound. */
+function cpuSection(cpu: { idlePerSecond: ServerCpu; perCreate: ServerCpu; perAlert: ServerCpu }): string[] {
+  const row = (label: string, c: ServerCpu): string[] => [
+    label,
+    ms(c.apiserver),
+    ms(c.etcd),
+    ms(c.operator),
+    ms(serving(c)),
+    ms(c.generator),
+  ];
+  const ceilings = cpuCeilings(cpu.perCreate, cpu.perAlert);
+  const inCreates = (ceiling: number | undefined): string =>
+    ceiling === undefined ? "n/a" : (1 / ceiling).toFixed(1);
+  return [
+    "",
+    "CPU per request of the concurrent series, ms (each process's idle floor over the span taken out; idle, ms " +
+      `per second: kube-apiserver ${ms(cpu.idlePerSecond.apiserver)}, etcd ${ms(cpu.idlePerSecond.etcd)}, ` +
+      `operator ${ms(cpu.idlePerSecond.operator)})`,
+    textTable(
+      ["series", "kube-apiserver", "etcd", "operator", "servers", "load generator"],
+      [
+        row("raw API: ConfigMap create", cpu.perCreate),
+        row("alert, until the controllers were done reacting", cpu.perAlert),
+      ],
+    ),
+    `an alert costs kube-apiserver the CPU of ${inCreates(ceilings.apiserver)} ConfigMap creates, and the servers ` +
+      `together (kube-apiserver, etcd, operator) ${inCreates(ceilings.serving)}`,
+    "ceiling of alerts/s / raw creates/s while CPU is the bound: kube-apiserver's alone " +
+      `${times(ceilings.apiserver)}, the servers' together ${times(ceilings.serving)}`,
+  ];
 }
 
 const ratio = (numerator: number, denominator: number): string => (numerator / denominator).toPrecision(3);
@@ -120,6 +162,7 @@ export function formatResults(results: BenchResults): string {
         "all reads",
       );
     }
+    if (concurrent.cpu !== undefined) sections.push(...cpuSection(concurrent.cpu));
     const [cRaw, cRawWatch, cReceiver, cReceiverWatch] = rows;
     const share = (cReceiver.perSecond ?? 0) / (cRaw.perSecond ?? 1);
     const writes = concurrent.writesPerAlert?.reduce((sum, [, n]) => sum + n, 0);
