@@ -2,9 +2,10 @@
 // plane with kube-apiserver's audit log on for the operator's and the load generator's identities (the independent
 // count of their requests), measures raw ConfigMap writes and write -> watch latency, then runs the operator as
 // its own process from compiled JavaScript with its real flags, and an Argo CD stand-in that completes the syncs
-// it requests. Runs: steady promotions, a burst created together, memory, and a restart over the settled
-// releases. Prints tables with the ratios, the goals of issue 12 and met/missed. Nothing is asserted on a
-// timing. Everything it started is torn down on success, on error and on Ctrl-C.
+// it requests. Runs: steady promotions, a burst created together, memory (the heap also after a GC forced through
+// the operator's inspector, which only this benchmark turns on), and a restart over the settled releases. Prints
+// tables with the ratios, the goals of issue 12 and met/missed. Nothing is asserted on a timing. Everything it
+// started is torn down on success, on error and on Ctrl-C.
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
