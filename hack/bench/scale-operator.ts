@@ -3,7 +3,7 @@
 // HTTPS /metrics), as its own process. /metrics is scraped as Prometheus would, with the token of the local
 // cluster's metrics-scraper ServiceAccount.
 import { execFile } from "node:child_process";
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -11,6 +11,7 @@ import type { LocalCluster } from "../local-cluster/index.js";
 import { waitFor } from "../../tests/support/kube.js";
 import { scrape, type MetricsEndpoint } from "../../tests/support/operator-metrics.js";
 import { startOperator, type OperatorProcess } from "../../tests/support/operator-process.js";
+import { heapUsedAfterGc, inspectorUrl } from "./inspector-gc.js";
 import { processMemory, type ProcessMemory } from "./process-memory.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -54,16 +55,18 @@ export class ScaleOperator {
   /**
    * Spawns the compiled operator and waits until it serves its probes and metrics (not until it is ready).
    * `auditLog` is its trail, with the archive beside it: one path kept across restarts, as a volume keeps
-   * /var/lib/stagegate in a cluster.
+   * /var/lib/stagegate in a cluster. `inspector`: Node's inspector listens on a free loopback port, with no session
+   * attached until {@link heapUsedAfterGc} opens one for a reading.
    */
   static async start(
     kubeconfig: string,
     token: string,
-    { logLevel, auditLog }: { logLevel: string; auditLog: string },
+    { logLevel, auditLog, inspector = false }: { logLevel: string; auditLog: string; inspector?: boolean },
   ): Promise<ScaleOperator> {
     const spawnedAt = performance.now();
     const process = startOperator(kubeconfig, [`--log-level=${logLevel}`, `--audit-log=${auditLog}`], {
       entry: "compiled",
+      nodeArgs: inspector ? ["--inspect=127.0.0.1:0"] : [],
     });
     try {
       const serving = await process.waitForLog("Serving probes and metrics", {}, 60_000);
@@ -93,6 +96,19 @@ export class ScaleOperator {
   /** VmRSS and VmHWM now. */
   memory(): Promise<ProcessMemory> {
     return processMemory(this.pid);
+  }
+
+  /**
+   * V8's used heap after two forced full GCs, through the inspector (started with `inspector`); the session is
+   * closed before this returns.
+   */
+  async heapUsedAfterGc(): Promise<number> {
+    const url = inspectorUrl(await readFile(this.process.logFile, "utf8"));
+    if (url === undefined)
+      throw new Error(
+        `No inspector URL in ${this.process.logFile}: was the operator started with its inspector?`,
+      );
+    return heapUsedAfterGc(url);
   }
 
   /** Whether /readyz answers 200. */

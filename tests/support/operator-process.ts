@@ -51,6 +51,11 @@ export interface OperatorProcessOptions {
    * benchmark that measures what those flags change. Ignored for `source`.
    */
   imageNodeOptions?: boolean;
+  /**
+   * Node's own arguments, before the entry point: for a benchmark that reads the process from outside (the scale
+   * benchmark's `--inspect=127.0.0.1:0`, for a heap reading after a forced GC). None by default.
+   */
+  nodeArgs?: readonly string[];
 }
 
 /** The node arguments before `run` that start the CLI from its sources or from its compiled output. */
@@ -101,6 +106,7 @@ export function startOperator(
   const child = spawn(
     process.execPath,
     [
+      ...(options.nodeArgs ?? []),
       ...entryArgs(entry),
       "run",
       `--kubeconfig=${kubeconfig}`,
