@@ -14,8 +14,8 @@ export const SCALE_GOALS = {
   conflictShare: 0.02,
   throughputRatio: 0.7,
   firstPercentVerifiedMs: 10_000,
-  idleRssBytes: 100 * 2 ** 20,
-  heapPerThousandBytes: 8 * 2 ** 20,
+  idleRssBytes: 100e6,
+  heapPerThousandBytes: 8e6,
   restartWrites: 0,
 } as const;
 
