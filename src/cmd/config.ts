@@ -288,7 +288,11 @@ export const RUN_FLAGS = {
     help: "directory with the metrics server's tls.crt and tls.key (default: --webhook-cert-dir)",
   },
   workers: { env: "STAGEGATE_WORKERS", default: "4", help: "concurrent reconciles per controller" },
-  "resync-period": { env: "STAGEGATE_RESYNC_PERIOD", default: "10m", help: "re-deliver every cached object" },
+  "resync-period": {
+    env: "STAGEGATE_RESYNC_PERIOD",
+    default: "1h",
+    help: "re-deliver every cached object once per period, spread over it (0s: never)",
+  },
   "watch-stall-timeout": {
     env: "STAGEGATE_WATCH_STALL_TIMEOUT",
     default: "90s",

@@ -34,7 +34,7 @@ export interface Watch {
 /**
  * The queue priority of a primary object's event: an object seen for the first time (created, or listed at
  * start-up) or merely re-delivered by a resync waits behind objects already in flight, whose own updates and
- * deletions come first (ADR 0036). Events of watched objects are `normal` but for a resync: see
+ * deletions come first (ADR 0036). Events of watched objects are `normal`, and their resyncs queue nothing: see
  * {@link watchPriority}.
  */
 export function eventPriority(event: InformerEvent): Priority {
@@ -43,12 +43,14 @@ export function eventPriority(event: InformerEvent): Priority {
 
 /**
  * The queue priority of a watched object's event: `normal`, as it moves an object in flight (a sync finished, a
- * child changed), except a periodic resync, which changes nothing and re-delivers every cached object: mapped to
- * their primaries it names every object, those not started yet too, and as `normal` it moved all of them ahead of
- * the objects in flight, whose next passes then waited a whole round of the queue (issue 12, ADR 0063).
+ * child changed). A periodic resync of a watched object queues nothing (undefined): it changes nothing, the
+ * primary's own resync re-delivers every primary object once per period, spread over it, and each pass reads the
+ * watched objects from the same caches. Mapped to their primaries, watched resyncs named every object again, those
+ * not started too: as `normal` they moved all of them ahead of the objects in flight (issue 12, ADR 0063), and
+ * even as `low` one Environment's or Namespace's resync named all its releases in one burst (ADR 0068).
  */
-export function watchPriority(event: InformerEvent): Priority {
-  return event.type === "resync" ? "low" : "normal";
+export function watchPriority(event: InformerEvent): Priority | undefined {
+  return event.type === "resync" ? undefined : "normal";
 }
 
 /** The description of one controller. */
@@ -96,6 +98,7 @@ export class Controller {
         const queue = this.queue;
         if (queue === undefined) return;
         const priority = watchPriority(event);
+        if (priority === undefined) return;
         for (const key of watch.toKeys(event)) queue.add(key, priority);
       });
     }

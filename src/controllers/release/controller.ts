@@ -28,6 +28,7 @@ import { RELEASES_BY_TARGET, releaseTargetKeys } from "./target-claims.js";
 import { objectDeliveryKey } from "./target-object.js";
 import { deliveryRecheckMs } from "./recheck.js";
 import { releaseReading } from "./parsed-tasks.js";
+import { gateInputWatches } from "./gate-input-wakes.js";
 import type { InformerEvent } from "../../runtime/informer/informer.js";
 
 /** The index of Releases by the Environments their pipeline names. */
@@ -65,7 +66,8 @@ export function taskEventKeys(event: InformerEvent): string[] {
  * environment's gate inputs and delivery state, lets the pure `decideRelease` decide, opens the check tasks and
  * ChangeRequests the gates need, takes the target's lock and promotes once a gate opens, and writes the status
  * once. Changes wake their release, and so do tasks when what the release reads of them changes (ADR 0059); an
- * Environment wakes every release whose pipeline names it.
+ * Environment wakes every release whose pipeline names it, and the other gate inputs it reads from the caches
+ * (namespace labels, AppProject windows, a shared Flux source) wake the releases they hold (ADR 0068).
  */
 export function createReleaseController(deps: ControllerDeps, informers: Informers): Controller {
   const releases = informers.releases;
@@ -77,6 +79,7 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
   });
 
   releases.store.addIndex(RELEASES_BY_TARGET, releaseTargetKeys);
+  const gateInputs = gateInputWatches(informers, releases.store);
   const metrics = registerReleaseMetrics(deps, informers);
   const delivery = registerDeliveryMetrics(deps.metrics.registry);
 
@@ -265,6 +268,7 @@ export function createReleaseController(deps: ControllerDeps, informers: Informe
           toKeys: (event: { object: KubeObject }) =>
             releases.store.byIndex(RELEASES_BY_TARGET, objectDeliveryKey(event.object, rt)).map(objectKey),
         })),
+        ...gateInputs,
       ],
       onTerminalError: async (req, err) => {
         const obj = releases.store.get(req.key);

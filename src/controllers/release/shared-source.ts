@@ -26,7 +26,8 @@ export function kustomizationSource(obj: KubeObject): string | undefined {
   return gitRepositoryOf(obj, (obj.spec as { sourceRef?: SourceRef } | undefined)?.sourceRef);
 }
 
-function helmReleaseSource(obj: KubeObject): string | undefined {
+/** The GitRepository (`namespace/name`) a HelmRelease's chart comes from, if that is its source. */
+export function helmReleaseSource(obj: KubeObject): string | undefined {
   const spec = obj.spec as { chart?: { spec?: { sourceRef?: SourceRef } } } | undefined;
   return gitRepositoryOf(obj, spec?.chart?.spec?.sourceRef);
 }

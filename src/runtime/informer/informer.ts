@@ -3,6 +3,7 @@ import { checkedKubeObject, objectKey, type KubeObject } from "../kube/object.js
 import type { ResourceType } from "../kube/resource.js";
 import { Backoff, delay } from "../backoff.js";
 import { AheadOfWatch } from "./ahead-of-watch.js";
+import { DEFAULT_RESYNC_MS, startResync } from "./resync.js";
 import { ObjectStore } from "./store.js";
 import { WritesAhead } from "./writes-ahead.js";
 import type { InformerEvent, InformerOptions } from "./types.js";
@@ -18,8 +19,8 @@ const SHORT_WATCH_MS = 1_000;
 
 /**
  * A list-then-watch cache of one resource that never stops on its own: it restarts after any error with
- * jittered backoff, relists on 410 Gone, rebuilds a watch that went silent, resyncs periodically, and tells
- * listeners what changed so they can enqueue keys.
+ * jittered backoff, relists on 410 Gone, rebuilds a watch that went silent, resyncs periodically (spread over the
+ * period, ADR 0068), and tells listeners what changed so they can enqueue keys.
  */
 export class Informer {
   readonly store = new ObjectStore();
@@ -97,7 +98,15 @@ export class Informer {
   async run(signal: AbortSignal): Promise<void> {
     const [minBackoff, maxBackoff] = this.opts.backoffMs ?? [800, 30_000];
     const backoff = new Backoff(minBackoff, maxBackoff);
-    const resync = this.startResync(signal);
+    const resync = startResync(
+      {
+        store: this.store,
+        ready: () => this.synced,
+        resync: (object) => this.emit({ type: "resync", object }),
+      },
+      this.opts.resyncMs ?? DEFAULT_RESYNC_MS,
+      signal,
+    );
     this.lastSyncResourceVersion = undefined;
     try {
       while (!signal.aborted) {
@@ -171,17 +180,6 @@ export class Informer {
       "Restarting the list/watch after an error",
     );
     await delay(wait, signal);
-  }
-
-  private startResync(signal: AbortSignal): NodeJS.Timeout | undefined {
-    const every = this.opts.resyncMs ?? 10 * 60_000;
-    if (every <= 0) return undefined;
-    const timer = setInterval(() => {
-      if (signal.aborted || !this.synced) return;
-      for (const object of this.store.list()) this.emit({ type: "resync", object });
-    }, every);
-    timer.unref();
-    return timer;
   }
 
   private async listAll(signal: AbortSignal): Promise<string> {

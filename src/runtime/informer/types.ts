@@ -28,7 +28,10 @@ export interface InformerOptions {
   fieldSelector?: string;
   log: Logger;
   metrics?: InformerMetrics;
-  /** Re-deliver every cached object this often (0 disables). Default 10 minutes. */
+  /**
+   * Re-deliver every cached object once this often, spread over the period rather than all at once (0 disables).
+   * Default an hour (`DEFAULT_RESYNC_MS`, ADR 0068).
+   */
   resyncMs?: number;
   /** Rebuild a watch that delivered nothing (not even a bookmark) for this long. Default 90 s. */
   stallTimeoutMs?: number;

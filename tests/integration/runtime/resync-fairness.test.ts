@@ -2,7 +2,8 @@
 // every cached object to its release and queued them all `normal`, so every release not started yet jumped ahead
 // of the releases in flight, whose next passes then waited a whole round of the queue (ADR 0063). Against the real
 // API server, with real informers and the real controller and queue: an object in flight whose watched object
-// changes is handed out before any object not started yet, resync or not.
+// changes is handed out before any object not started yet, resync or not. (Since ADR 0068 a watched informer's
+// resync queues nothing at all; a period under a second is still one slice, so a round here is synchronous.)
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Controller } from "../../../src/runtime/controller.js";
@@ -115,7 +116,7 @@ describe("a watched informer's resync", () => {
           : undefined,
       );
 
-      // A whole round of the watched informer's resync after they are all queued (a round is synchronous).
+      // A whole round of the watched informer's resync after they are all queued (a round of 50 ms is one slice).
       let resynced = false;
       let changed = false;
       watched.subscribe((event) => {

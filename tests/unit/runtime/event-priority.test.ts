@@ -14,8 +14,8 @@ describe("eventPriority", () => {
 });
 
 describe("watchPriority", () => {
-  it("queues what a watched object's change wakes first, but not what its periodic resync re-delivers", () => {
+  it("queues what a watched object's change wakes first, and nothing for its periodic resync", () => {
     const priorities = types.map((type) => watchPriority({ type, object } satisfies InformerEvent));
-    assert.deepEqual(priorities, ["normal", "low", "normal", "normal"]);
+    assert.deepEqual(priorities, ["normal", undefined, "normal", "normal"]);
   });
 });
