@@ -49,6 +49,7 @@ export interface WebhookServerOptions extends HttpsServingOptions {
   lookupNamespaceLabels?: WebhookContext["lookupNamespaceLabels"];
   lookupReleaseChangeType?: WebhookContext["lookupReleaseChangeType"];
   lookupReleaseUid?: WebhookContext["lookupReleaseUid"];
+  lookupChangeDeclarers?: WebhookContext["lookupChangeDeclarers"];
   lookupWorkflowTemplate?: WebhookContext["lookupWorkflowTemplate"];
   lookupTeamRoleBindings?: WebhookContext["lookupTeamRoleBindings"];
   /**
@@ -164,6 +165,9 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       ? {}
       : { lookupReleaseChangeType: options.lookupReleaseChangeType }),
     ...(options.lookupReleaseUid === undefined ? {} : { lookupReleaseUid: options.lookupReleaseUid }),
+    ...(options.lookupChangeDeclarers === undefined
+      ? {}
+      : { lookupChangeDeclarers: options.lookupChangeDeclarers }),
     ...(options.lookupWorkflowTemplate === undefined
       ? {}
       : { lookupWorkflowTemplate: options.lookupWorkflowTemplate }),

@@ -38,6 +38,13 @@ export interface WebhookContext {
    */
   lookupReleaseUid?: (namespace: string, name: string) => Promise<string | undefined>;
   /**
+   * Reads, live, who declared the release a ChangeRequest is bound to (`spec.declaredBy`: the last declarer, then the
+   * earlier ones of its revision); `undefined` when the change or its Release is gone, or the Release found by name
+   * is not the one the change is bound to. Absent where the server cannot read them: only the Approval's own
+   * `spec.excluded` then bars people (see `lateDeclarer`).
+   */
+  lookupChangeDeclarers?: (namespace: string, changeRequest: string) => Promise<string[] | undefined>;
+  /**
    * Reads a WorkflowTemplate (its metadata and spec) as it stands now; `undefined` when there is none. Absent where
    * the server cannot read templates: a release naming one is then refused.
    */
