@@ -16,6 +16,7 @@ import type { KubeObject } from "../runtime/kube/object.js";
 import { builtin } from "../runtime/kube/resource.js";
 import type { Logger } from "../runtime/logging.js";
 import type { ServingCertificateSource } from "../runtime/serving-certificate.js";
+import type { UserInfo } from "../webhooks/admission-review.js";
 import { startWebhookServer, type WebhookServer } from "../webhooks/server.js";
 import { ConfigError, type RunConfig } from "./config.js";
 
@@ -112,6 +113,30 @@ export async function startWebhooks(
     const declarer = Declarer.safeParse((release.spec as { declaredBy?: unknown } | undefined)?.declaredBy);
     return declarersOf(declarer.success ? declarer.data : undefined);
   };
+  const lookupReleases = async (namespace: string): Promise<KubeObject[]> =>
+    informers.releases.hasSynced()
+      ? informers.releases.store.list().filter((obj) => obj.metadata.namespace === namespace)
+      : (await client.list(resources.release, { namespace })).items;
+  const mayUpdateEnvironments = async (user: UserInfo): Promise<boolean> => {
+    const review = SubjectAccessReviewAnswer.parse(
+      await client.transport.request({
+        method: "POST",
+        path: "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+        body: {
+          apiVersion: "authorization.k8s.io/v1",
+          kind: "SubjectAccessReview",
+          spec: {
+            user: user.username,
+            ...(user.uid === undefined ? {} : { uid: user.uid }),
+            groups: user.groups,
+            ...(user.extra === undefined ? {} : { extra: user.extra }),
+            resourceAttributes: { group: "stagegate.io", resource: "environments", verb: "update" },
+          },
+        },
+      }),
+    );
+    return review.status?.allowed === true;
+  };
   // Always live: a release is stamped with the template as it stands at its creation, not as a cache last saw it.
   const lookupWorkflowTemplate = async (name: string): Promise<KubeObject | undefined> =>
     getOrUndefined(() => client.get(resources.workflowTemplate, name));
@@ -135,6 +160,8 @@ export async function startWebhooks(
       lookupReleaseChangeType,
       lookupReleaseUid,
       lookupChangeDeclarers,
+      lookupReleases,
+      mayUpdateEnvironments,
       lookupWorkflowTemplate,
       lookupTeamRoleBindings,
       operatorUsername: deps.operatorIdentity,
@@ -157,6 +184,11 @@ export async function startWebhooks(
 
 /** The one field of a Release the task webhook reads: what kind of release it is. */
 const ReleaseChangeTypeView = z.looseObject({ changeType: z.string().optional() });
+
+/** The answer of a SubjectAccessReview. */
+const SubjectAccessReviewAnswer = z.looseObject({
+  status: z.looseObject({ allowed: z.boolean().optional() }).optional(),
+});
 
 /** The fields of a ChangeRequest that say which Release speaks for it. */
 const BoundChangeView = z.looseObject({

@@ -50,6 +50,8 @@ export interface WebhookServerOptions extends HttpsServingOptions {
   lookupReleaseChangeType?: WebhookContext["lookupReleaseChangeType"];
   lookupReleaseUid?: WebhookContext["lookupReleaseUid"];
   lookupChangeDeclarers?: WebhookContext["lookupChangeDeclarers"];
+  lookupReleases?: WebhookContext["lookupReleases"];
+  mayUpdateEnvironments?: WebhookContext["mayUpdateEnvironments"];
   lookupWorkflowTemplate?: WebhookContext["lookupWorkflowTemplate"];
   lookupTeamRoleBindings?: WebhookContext["lookupTeamRoleBindings"];
   /**
@@ -168,6 +170,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     ...(options.lookupChangeDeclarers === undefined
       ? {}
       : { lookupChangeDeclarers: options.lookupChangeDeclarers }),
+    ...(options.lookupReleases === undefined ? {} : { lookupReleases: options.lookupReleases }),
+    ...(options.mayUpdateEnvironments === undefined
+      ? {}
+      : { mayUpdateEnvironments: options.mayUpdateEnvironments }),
     ...(options.lookupWorkflowTemplate === undefined
       ? {}
       : { lookupWorkflowTemplate: options.lookupWorkflowTemplate }),
