@@ -13,7 +13,7 @@ export function declaredSinceOpened(user: UserInfo, declarers: readonly string[]
   const name = user.username.toLowerCase();
   const at = declarers.findIndex((declarer) => declarer.toLowerCase() === name);
   if (at < 0) return ALLOWED;
-  const what = at === 0 ? "declared the release" : "declared this revision of the release earlier";
+  const what = at === 0 ? "declared the release" : "declared the release earlier";
   return deny(
     "SeparationOfDuties",
     `${user.username} cannot decide this change under separation of duties (${what}, after its Approval ` +

@@ -30,6 +30,9 @@ const PROD = `late-${suffix}-prod`;
 /** Two approvals, from the same people. */
 const PAIR = `late-${suffix}-pair`;
 const SHA = "5d4c3b2a1908f7e6d5c4b3a27e3f1c2d9b8a7f6e";
+const OTHER_SHA = "6e5d4c3b2a1908f7e6d5c4b3a27e3f1c2d9b8a7f";
+/** Created only after the relay release moved away and back, so its change opens afterwards. */
+const LATER = `late-${suffix}-later`;
 
 let admin: KubeClient;
 let alice: KubeClient;
@@ -159,12 +162,14 @@ describe("a person who changes a release after its Approval opened may not appro
     operator = await startE2eOperator(admin, namespace);
     await createArgoApplication({ admin, namespace }, "shop-prod");
     await createArgoApplication({ admin, namespace }, "cart-pair");
+    await createArgoApplication({ admin, namespace }, "relay-later");
   });
 
   after(async () => {
     await operator?.stop();
     await admin?.delete(resources.environment, PROD).catch(() => undefined);
     await admin?.delete(resources.environment, PAIR).catch(() => undefined);
+    await admin?.delete(resources.environment, LATER).catch(() => undefined);
     for (const client of [alice, carol, dave, erin, admin]) client?.close();
   });
 
@@ -180,6 +185,36 @@ describe("a person who changes a release after its Approval opened may not appro
     const resolved = await resolvedChange(approval);
     assert.equal(resolved.resolution, "Approved");
     assert.equal(resolved.resolvedBy, "alice");
+  });
+
+  it("keeps barring erin, who declared the revision, after she moves the release away and dave moves it back", async () => {
+    const spec = releaseSpec({
+      version: "1.0.0",
+      revision: SHA,
+      pipeline: [LATER],
+      targets: [{ environment: LATER, argoCD: { name: "relay-later", namespace, revision: SHA } }],
+    });
+    await erin.create(
+      resources.release,
+      { apiVersion: "stagegate.io/v1alpha1", kind: "Release", metadata: { name: "relay", namespace }, spec },
+      namespace,
+    );
+    const source = spec.source as Record<string, unknown>;
+    const move = (client: KubeClient, revision: string) =>
+      client.patch(
+        resources.release,
+        "relay",
+        namespace,
+        { spec: { source: { ...source, revision } } },
+        { type: "merge" },
+      );
+    await move(erin, OTHER_SHA);
+    await move(dave, SHA);
+    await createEnvironment({ admin, namespace }, LATER, {
+      gate: { requiredApprovals: 1, approvers: { users: ["erin"], groups: ["approvers"] } },
+    });
+    const approval = await openedApproval("relay");
+    await erinRefused(approval, "relay-later");
   });
 
   it("refuses erin's approval after carol's when erin changed the release in between; alice's completes it", async () => {

@@ -41,7 +41,7 @@ const rows: Row[] = [
     user: users.erin,
     declarers: ["dave", "erin"],
     expected: "SeparationOfDuties",
-    says: ["declared this revision of the release earlier"],
+    says: ["declared the release earlier"],
   },
   {
     situation: "the declarer's name is compared without case, as spec.excluded is",
