@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { GateBinding } from "../api/v1alpha1/binding.js";
+import { Declarer, declarersOf } from "../api/v1alpha1/declarer.js";
 import { EnvironmentSpec } from "../api/v1alpha1/environment.js";
 import { teamRoleBindingSpecs, type TeamRoleBindingSpec } from "../api/v1alpha1/team-role-binding.js";
 import type { AuditRecorder } from "../audit/recorder.js";
@@ -6,6 +8,7 @@ import type { Informers } from "../controllers/informers.js";
 import type { RollbackSeal } from "../controllers/rollback/seal.js";
 import type { CreatorSeal } from "../controllers/task-creator.js";
 import { deliveryResources, resources } from "../controllers/resources.js";
+import { releaseBindingMismatch } from "../controllers/change-control/separation-of-duties.js";
 import type { TargetIdentity } from "../api/v1alpha1/binding.js";
 import { isNotFound } from "../runtime/kube/api-error.js";
 import type { KubeClient } from "../runtime/kube/client.js";
@@ -13,6 +16,7 @@ import type { KubeObject } from "../runtime/kube/object.js";
 import { builtin } from "../runtime/kube/resource.js";
 import type { Logger } from "../runtime/logging.js";
 import type { ServingCertificateSource } from "../runtime/serving-certificate.js";
+import type { UserInfo } from "../webhooks/admission-review.js";
 import { startWebhookServer, type WebhookServer } from "../webhooks/server.js";
 import { ConfigError, type RunConfig } from "./config.js";
 
@@ -93,6 +97,46 @@ export async function startWebhooks(
       : await getOrUndefined(() => client.get(resources.release, name, namespace));
     return cached?.metadata.uid;
   };
+  // Always live: whoever changed the release a moment ago is its declarer now, whatever the cache last saw (ADR 0069).
+  const lookupChangeDeclarers = async (namespace: string, name: string): Promise<string[] | undefined> => {
+    const change = BoundChangeView.safeParse(
+      (await getOrUndefined(() => client.get(resources.changeRequest, name, namespace)))?.spec,
+    );
+    if (!change.success) return undefined;
+    const releaseName = change.data.releaseRef.name;
+    const release = await getOrUndefined(() => client.get(resources.release, releaseName, namespace));
+    if (release === undefined) return undefined;
+    const binding = change.data.binding;
+    if (releaseBindingMismatch(binding, { name: releaseName, uid: release.metadata.uid }) !== undefined) {
+      return undefined;
+    }
+    const declarer = Declarer.safeParse((release.spec as { declaredBy?: unknown } | undefined)?.declaredBy);
+    return declarersOf(declarer.success ? declarer.data : undefined);
+  };
+  const lookupReleases = async (namespace: string): Promise<KubeObject[]> =>
+    informers.releases.hasSynced()
+      ? informers.releases.store.list().filter((obj) => obj.metadata.namespace === namespace)
+      : (await client.list(resources.release, { namespace })).items;
+  const mayUpdateEnvironments = async (user: UserInfo): Promise<boolean> => {
+    const review = SubjectAccessReviewAnswer.parse(
+      await client.transport.request({
+        method: "POST",
+        path: "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+        body: {
+          apiVersion: "authorization.k8s.io/v1",
+          kind: "SubjectAccessReview",
+          spec: {
+            user: user.username,
+            ...(user.uid === undefined ? {} : { uid: user.uid }),
+            groups: user.groups,
+            ...(user.extra === undefined ? {} : { extra: user.extra }),
+            resourceAttributes: { group: "stagegate.io", resource: "environments", verb: "update" },
+          },
+        },
+      }),
+    );
+    return review.status?.allowed === true;
+  };
   // Always live: a release is stamped with the template as it stands at its creation, not as a cache last saw it.
   const lookupWorkflowTemplate = async (name: string): Promise<KubeObject | undefined> =>
     getOrUndefined(() => client.get(resources.workflowTemplate, name));
@@ -115,6 +159,9 @@ export async function startWebhooks(
       lookupNamespaceLabels,
       lookupReleaseChangeType,
       lookupReleaseUid,
+      lookupChangeDeclarers,
+      lookupReleases,
+      mayUpdateEnvironments,
       lookupWorkflowTemplate,
       lookupTeamRoleBindings,
       operatorUsername: deps.operatorIdentity,
@@ -137,6 +184,17 @@ export async function startWebhooks(
 
 /** The one field of a Release the task webhook reads: what kind of release it is. */
 const ReleaseChangeTypeView = z.looseObject({ changeType: z.string().optional() });
+
+/** The answer of a SubjectAccessReview. */
+const SubjectAccessReviewAnswer = z.looseObject({
+  status: z.looseObject({ allowed: z.boolean().optional() }).optional(),
+});
+
+/** The fields of a ChangeRequest that say which Release speaks for it. */
+const BoundChangeView = z.looseObject({
+  releaseRef: z.looseObject({ name: z.string().min(1) }),
+  binding: GateBinding.optional(),
+});
 
 /** The object `read` returns, or undefined when the API server says it does not exist. */
 async function getOrUndefined(read: () => Promise<KubeObject>): Promise<KubeObject | undefined> {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ApprovalView, ClosableObject, readObject } from "./admitted-objects.js";
+import { lateDeclarer } from "./approval-declarers.js";
 import { approvalPrefilled, checkApprovalUpdate } from "./approval-rules.js";
 import { refuse, settle } from "./audit-outcome.js";
 import { decisionChanges } from "./decision-changes.js";
@@ -34,7 +35,8 @@ export const mutateApproval: AdmissionHandler = async (request, ctx) => {
 
 /**
  * `/validate/approvals`: nobody creates an Approval with decisions; an UPDATE adds at most the requester's own
- * decision, as an eligible, non-excluded user, with a server-stamped time, to an approval still pending; existing
+ * decision, as an eligible user who is neither excluded nor has declared the release since (ADR 0069), with a
+ * server-stamped time, to an approval still pending; existing
  * decisions never change; a closed approval is kept until `status.retainUntil`. A denial is recorded here; an
  * admitted decision is recorded by the Approval controller once stored.
  */
@@ -57,13 +59,18 @@ export const validateApproval: AdmissionHandler = async (request, ctx) => {
       const before = readObject(ApprovalView, request.oldObject, "oldObject");
       if (!before.ok) return refuse(request, ctx, before.denial);
       const changes = decisionChanges(before.value.spec.decisions, after.value.spec.decisions);
-      const verdict = checkApprovalUpdate({
+      const rules = checkApprovalUpdate({
         before: before.value,
         after: after.value,
         user: request.userInfo,
         now,
         changes,
       });
+      // A person who changed the release after its Approval opened is its declarer now, though not in spec.excluded.
+      const verdict =
+        rules.allowed && changes.added.length > 0
+          ? await lateDeclarer(after.value, request.userInfo, ctx)
+          : rules;
       // An admitted decision is recorded as `DecisionRecorded` by the Approval controller once the API server
       // stored it (ADR 0031); a denial is recorded here.
       return settle(request, ctx, verdict, { recordedOnceStored: changes.added.length > 0 });

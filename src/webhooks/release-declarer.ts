@@ -20,15 +20,6 @@ export interface DeclarerStamp {
   earlier: string[];
 }
 
-const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
-
-function revisionOf(spec: Readonly<Record<string, unknown>>): string | undefined {
-  const source = spec.source;
-  return typeof source === "object" && source !== null
-    ? text((source as Record<string, unknown>).revision)
-    : undefined;
-}
-
 function storedStamp(spec: Readonly<Record<string, unknown>>): DeclarerStamp | undefined {
   const parsed = z
     .object({
@@ -47,18 +38,17 @@ function declared(spec: Readonly<Record<string, unknown>>): Record<string, unkno
 }
 
 /**
- * The stamp a spec-changing request earns: the requester, with the earlier declarers of the same revision
- * (everyone who declared it before, oldest first, the requester left out), restarted when the revision changes.
- * Pure.
+ * The stamp a spec-changing request earns: the requester, with the release's earlier declarers (everyone who declared
+ * it before, oldest first, the requester left out; the last {@link MAX_EARLIER_DECLARERS}). The history does not
+ * restart when the revision changes: moving the release away and back would otherwise clear whoever declared that
+ * revision first (ADR 0069). Pure.
  */
 export function nextDeclarer(
   user: UserInfo,
   before: Readonly<Record<string, unknown>> | undefined,
-  after: Readonly<Record<string, unknown>>,
 ): DeclarerStamp {
   const previous = before === undefined ? undefined : storedStamp(before);
-  const sameRevision = before !== undefined && revisionOf(before) === revisionOf(after);
-  const history = previous === undefined || !sameRevision ? [] : [...previous.earlier, previous.username];
+  const history = previous === undefined ? [] : [...previous.earlier, previous.username];
   const earlier = [...new Set(history)].filter((name) => name !== user.username);
   return {
     username: user.username,
@@ -83,7 +73,7 @@ export function decideDeclarer(
 ): DeclarerDecision {
   const changed = before === undefined || !jsonEqual(declared(before), declared(after));
   const stored = before === undefined ? undefined : storedStamp(before);
-  const stamp = changed ? nextDeclarer(user, before, after) : stored;
+  const stamp = changed ? nextDeclarer(user, before) : stored;
   const typed = after.declaredBy;
   const untouched = typed === undefined || jsonEqual(typed, before?.declaredBy) || jsonEqual(typed, stamp);
   if (untouched) return { verdict: ALLOWED, stamp };

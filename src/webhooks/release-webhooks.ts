@@ -6,7 +6,9 @@ import { isDeepStrictEqual } from "node:util";
 import type { AdmissionResponse } from "./admission-review.js";
 import { refuse, settle } from "./audit-outcome.js";
 import { freezeRefusal } from "./freeze-admission.js";
+import { releaseStillRunning } from "./release-deletion.js";
 import { judgeRelease } from "./release-rules.js";
+import { isOperator } from "./task-webhooks.js";
 import { ALLOWED, deny } from "./verdict.js";
 import type { AdmissionHandler, WebhookContext } from "./webhook-context.js";
 
@@ -43,10 +45,14 @@ async function labelsOf(
  * environment's promotesFrom without skipping a stage, and ask gated environments for immutable revisions only.
  * Judged on CREATE and on every UPDATE that changes the spec (metadata and status updates, such as the operator's
  * finalizer, pass). On CREATE, a release freeze in force in its scope refuses a new Feature release (a Hotfix
- * where the freeze lets hotfixes in). Every denial is an AdmissionDenied audit entry; the controller checks the same again before
+ * where the freeze lets hotfixes in). On DELETE, a person may not delete the release that runs in an environment
+ * (`releaseStillRunning`, ADR 0069). Every denial is an AdmissionDenied audit entry; the controller checks the same again before
  * every write, since Environments change after admission.
  */
 export const validateRelease: AdmissionHandler = async (request, ctx): Promise<AdmissionResponse> => {
+  if (request.operation === "DELETE") {
+    return settle(request, ctx, await releaseStillRunning(request, ctx, isOperator(request, ctx)));
+  }
   if (request.operation !== "CREATE" && request.operation !== "UPDATE") return settle(request, ctx, ALLOWED);
   const current = ReleaseView.safeParse(request.object);
   if (!current.success) {

@@ -49,6 +49,9 @@ export interface WebhookServerOptions extends HttpsServingOptions {
   lookupNamespaceLabels?: WebhookContext["lookupNamespaceLabels"];
   lookupReleaseChangeType?: WebhookContext["lookupReleaseChangeType"];
   lookupReleaseUid?: WebhookContext["lookupReleaseUid"];
+  lookupChangeDeclarers?: WebhookContext["lookupChangeDeclarers"];
+  lookupReleases?: WebhookContext["lookupReleases"];
+  mayUpdateEnvironments?: WebhookContext["mayUpdateEnvironments"];
   lookupWorkflowTemplate?: WebhookContext["lookupWorkflowTemplate"];
   lookupTeamRoleBindings?: WebhookContext["lookupTeamRoleBindings"];
   /**
@@ -164,6 +167,13 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       ? {}
       : { lookupReleaseChangeType: options.lookupReleaseChangeType }),
     ...(options.lookupReleaseUid === undefined ? {} : { lookupReleaseUid: options.lookupReleaseUid }),
+    ...(options.lookupChangeDeclarers === undefined
+      ? {}
+      : { lookupChangeDeclarers: options.lookupChangeDeclarers }),
+    ...(options.lookupReleases === undefined ? {} : { lookupReleases: options.lookupReleases }),
+    ...(options.mayUpdateEnvironments === undefined
+      ? {}
+      : { mayUpdateEnvironments: options.mayUpdateEnvironments }),
     ...(options.lookupWorkflowTemplate === undefined
       ? {}
       : { lookupWorkflowTemplate: options.lookupWorkflowTemplate }),

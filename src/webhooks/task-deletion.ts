@@ -19,7 +19,7 @@ import type { WebhookContext } from "./webhook-context.js";
  * The identities of the cluster's own clean-up, stamped by the API server: the garbage collector (a Release deleted
  * takes its tasks with it) and the namespace controller (a namespace deleted takes everything in it).
  */
-const CLUSTER_CLEANUP = new Set([
+export const CLUSTER_CLEANUP: ReadonlySet<string> = new Set([
   "system:serviceaccount:kube-system:generic-garbage-collector",
   "system:serviceaccount:kube-system:namespace-controller",
 ]);

@@ -49,6 +49,8 @@ export type RuleName =
   | "LogRewritten"
   | "LogEntryForged"
   | "SealedTaskKept"
+  // The release that runs in an environment speaks for its target there: only administrators retire it (ADR 0069).
+  | "ReleaseStillRunning"
   // A release freeze in force refuses new Feature releases and their new tasks in its scope (ADR 0045).
   | "Frozen"
   // Workflow templates (ADR 0048): the template a release follows is the server's copy, and its Environments admit it.

@@ -6,7 +6,8 @@ import type { RollbackSeal } from "../controllers/rollback/seal.js";
 import type { CreatorSeal } from "../controllers/task-creator.js";
 import type { Logger } from "../runtime/logging.js";
 import type { TemplateObject } from "../workflow/pin.js";
-import type { AdmissionRequest, AdmissionResponse } from "./admission-review.js";
+import type { KubeObject } from "../runtime/kube/object.js";
+import type { AdmissionRequest, AdmissionResponse, UserInfo } from "./admission-review.js";
 
 /**
  * What every admission handler gets from the server: the edges it may touch (the audit trail, the Environment
@@ -37,6 +38,24 @@ export interface WebhookContext {
    * no Rollback task is then judged sealed (see `sealedTaskKept`).
    */
   lookupReleaseUid?: (namespace: string, name: string) => Promise<string | undefined>;
+  /**
+   * Reads the Releases of a namespace (from the cache once it has synced), to tell whether a release being deleted is
+   * still the last one promoted to a target. Absent where the server cannot read Releases: a delete is not judged.
+   */
+  lookupReleases?: (namespace: string) => Promise<KubeObject[]>;
+  /**
+   * Asks the API server (a SubjectAccessReview) whether `user` may update Environments: a platform administrator,
+   * who may retire the release that runs in an environment. Absent: nobody but the operator and the cluster's
+   * clean-up may.
+   */
+  mayUpdateEnvironments?: (user: UserInfo) => Promise<boolean>;
+  /**
+   * Reads, live, who declared the release a ChangeRequest is bound to (`spec.declaredBy`: the last declarer, then the
+   * earlier ones of its revision); `undefined` when the change or its Release is gone, or the Release found by name
+   * is not the one the change is bound to. Absent where the server cannot read them: only the Approval's own
+   * `spec.excluded` then bars people (see `lateDeclarer`).
+   */
+  lookupChangeDeclarers?: (namespace: string, changeRequest: string) => Promise<string[] | undefined>;
   /**
    * Reads a WorkflowTemplate (its metadata and spec) as it stands now; `undefined` when there is none. Absent where
    * the server cannot read templates: a release naming one is then refused.

@@ -266,7 +266,7 @@ describe("separation of duties holds against the people who made the change", ()
       },
       { timeoutMs: STEP_MS },
     );
-    await refusedApproval(w, "alice", "alice", name, /declared this revision of the release earlier/);
+    await refusedApproval(w, "alice", "alice", name, /declared the release earlier/);
   });
 
   it("lets an approver with no part in the change approve it", async () => {

@@ -1,12 +1,12 @@
 import { z } from "zod";
 
-/** The most earlier declarers a Release remembers for its current source revision. */
+/** The most earlier declarers a Release remembers. */
 export const MAX_EARLIER_DECLARERS = 20;
 
 /**
  * Who declared a Release: the authenticated identity that created it or last changed its spec, stamped by the
  * admission webhook `/mutate/releases` and never taken from what the user typed. Separation of duties treats the
- * declarer, and every earlier declarer of the same source revision, as requesters of the release's changes.
+ * declarer, and every earlier declarer of the release (whatever revision they declared, ADR 0069), as requesters of the release's changes.
  */
 export const Declarer = z
   .object({
@@ -17,8 +17,8 @@ export const Declarer = z
       .max(MAX_EARLIER_DECLARERS)
       .default([])
       .describe(
-        "Earlier declarers of the same spec.source.revision, oldest first (the list restarts when the " +
-          "revision changes). They may not approve the release's changes either.",
+        "Earlier declarers of the release, whatever revision they declared, oldest first (the last 20). They " +
+          "may not approve the release's changes either.",
       ),
   })
   .describe(

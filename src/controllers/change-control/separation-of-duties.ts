@@ -84,7 +84,7 @@ export function barredPeople(input: DutyInput): DutyResult {
   };
   add(input.requester?.username, "requested the change");
   input.declarers.forEach((user, i) =>
-    add(user, i === 0 ? "declared the release" : "declared this revision of the release earlier"),
+    add(user, i === 0 ? "declared the release" : "declared the release earlier"),
   );
   const mapped: Record<string, string> = {};
   const unmapped = new Set<string>();

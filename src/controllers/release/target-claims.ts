@@ -47,27 +47,42 @@ export function otherClaims(
 ): TargetClaim[] {
   return store.byIndex(index, key).flatMap((obj) => {
     const release = releaseKey(obj.metadata.namespace ?? "", obj.metadata.name);
-    if (release === self) return [];
-    const spec = pinnedReleaseSpec(obj);
-    const status = ReleaseStatus.safeParse(obj.status ?? {});
-    if (spec === undefined || !status.success) return [];
-    return spec.targets.flatMap((target) => {
-      if (targetKey(target) !== key) return [];
-      const entry = status.data.environments?.find((e) => e.name === target.environment);
-      if (entry === undefined || !PROMOTED.includes(entry.state)) return [];
-      const revision = entry.revision ?? targetRevision(target, spec);
-      return [
-        {
-          release,
-          environment: target.environment,
-          revision,
-          state: entry.state,
-          deployStartedAt: entry.deployStartedAt,
-          ...(entry.deliveryRequestPending === true ? { requestPending: true } : {}),
-        },
-      ];
-    });
+    return release === self ? [] : claimsOf(obj, key);
   });
+}
+
+/**
+ * What one Release has promoted to the delivery object `key`: each environment of its whose target is that object
+ * and whose state shows a promotion of its revision. None when its spec or status cannot be read.
+ */
+export function claimsOf(obj: KubeObject, key: string): TargetClaim[] {
+  const release = releaseKey(obj.metadata.namespace ?? "", obj.metadata.name);
+  const spec = pinnedReleaseSpec(obj);
+  const status = ReleaseStatus.safeParse(obj.status ?? {});
+  if (spec === undefined || !status.success) return [];
+  return spec.targets.flatMap((target) => {
+    if (targetKey(target) !== key) return [];
+    const entry = status.data.environments?.find((e) => e.name === target.environment);
+    if (entry === undefined || !PROMOTED.includes(entry.state)) return [];
+    const revision = entry.revision ?? targetRevision(target, spec);
+    return [
+      {
+        release,
+        environment: target.environment,
+        revision,
+        state: entry.state,
+        deployStartedAt: entry.deployStartedAt,
+        ...(entry.deliveryRequestPending === true ? { requestPending: true } : {}),
+      },
+    ];
+  });
+}
+
+/** Whether `claim` came after `other` at the same target: promoted later (by `deployStartedAt`), ties by name. */
+export function claimedLater(claim: TargetClaim, other: TargetClaim): boolean {
+  const a = claim.deployStartedAt ?? "";
+  const b = other.deployStartedAt ?? "";
+  return a > b || (a === b && claim.release > other.release);
 }
 
 /**
@@ -78,13 +93,7 @@ export function currentClaim(store: ObjectStore, key: string): TargetClaim | und
   const claims = otherClaims(store, key, "");
   let latest: TargetClaim | undefined;
   for (const claim of claims) {
-    if (latest === undefined) {
-      latest = claim;
-      continue;
-    }
-    const a = claim.deployStartedAt ?? "";
-    const b = latest.deployStartedAt ?? "";
-    if (a > b || (a === b && claim.release > latest.release)) latest = claim;
+    if (latest === undefined || claimedLater(claim, latest)) latest = claim;
   }
   return latest;
 }
