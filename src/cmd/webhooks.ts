@@ -14,6 +14,7 @@ import { isNotFound } from "../runtime/kube/api-error.js";
 import type { KubeClient } from "../runtime/kube/client.js";
 import type { KubeObject } from "../runtime/kube/object.js";
 import { builtin } from "../runtime/kube/resource.js";
+import { accessAllowed } from "../runtime/kube/subject-access-review.js";
 import type { Logger } from "../runtime/logging.js";
 import type { ServingCertificateSource } from "../runtime/serving-certificate.js";
 import type { UserInfo } from "../webhooks/admission-review.js";
@@ -117,26 +118,10 @@ export async function startWebhooks(
     informers.releases.hasSynced()
       ? informers.releases.store.list().filter((obj) => obj.metadata.namespace === namespace)
       : (await client.list(resources.release, { namespace })).items;
-  const mayUpdateEnvironments = async (user: UserInfo): Promise<boolean> => {
-    const review = SubjectAccessReviewAnswer.parse(
-      await client.transport.request({
-        method: "POST",
-        path: "/apis/authorization.k8s.io/v1/subjectaccessreviews",
-        body: {
-          apiVersion: "authorization.k8s.io/v1",
-          kind: "SubjectAccessReview",
-          spec: {
-            user: user.username,
-            ...(user.uid === undefined ? {} : { uid: user.uid }),
-            groups: user.groups,
-            ...(user.extra === undefined ? {} : { extra: user.extra }),
-            resourceAttributes: { group: "stagegate.io", resource: "environments", verb: "update" },
-          },
-        },
-      }),
-    );
-    return review.status?.allowed === true;
-  };
+  const mayUpdateEnvironments = (user: UserInfo): Promise<boolean> =>
+    accessAllowed(client.transport, user, {
+      resourceAttributes: { group: "stagegate.io", resource: "environments", verb: "update" },
+    });
   // Always live: a release is stamped with the template as it stands at its creation, not as a cache last saw it.
   const lookupWorkflowTemplate = async (name: string): Promise<KubeObject | undefined> =>
     getOrUndefined(() => client.get(resources.workflowTemplate, name));
@@ -184,11 +169,6 @@ export async function startWebhooks(
 
 /** The one field of a Release the task webhook reads: what kind of release it is. */
 const ReleaseChangeTypeView = z.looseObject({ changeType: z.string().optional() });
-
-/** The answer of a SubjectAccessReview. */
-const SubjectAccessReviewAnswer = z.looseObject({
-  status: z.looseObject({ allowed: z.boolean().optional() }).optional(),
-});
 
 /** The fields of a ChangeRequest that say which Release speaks for it. */
 const BoundChangeView = z.looseObject({

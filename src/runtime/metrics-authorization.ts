@@ -1,6 +1,6 @@
+import { accessAllowed } from "./kube/subject-access-review.js";
 import { TokenReviewStatus } from "./kube/token-review-status.js";
 import { createHash } from "node:crypto";
-import { z } from "zod";
 import type { KubeRequest } from "./kube/transport.js";
 
 /** What a caller of a protected endpoint is answered, before anything protected is rendered. */
@@ -37,10 +37,6 @@ export const METRICS_PERMISSION: EndpointPermission = {
 const DEFAULT_CACHE_TTL_MS = 10_000;
 /** The most tokens remembered; older answers are dropped first, so a flood of tokens cannot grow memory. */
 const MAX_CACHED_TOKENS = 256;
-
-const SubjectAccessReviewStatus = z.looseObject({
-  status: z.looseObject({ allowed: z.boolean().optional(), reason: z.string().optional() }).optional(),
-});
 
 /** The one call the authorizer makes: the operator's API client (which needs create on both review kinds). */
 export type ReviewTransport = { request(req: KubeRequest): Promise<unknown> };
@@ -85,24 +81,12 @@ export function apiServerAuthorizer(
     if (reviewed.status?.authenticated !== true || user?.username === undefined) {
       return { allowed: false, status: 401, message: "the bearer token is not accepted by the API server" };
     }
-    const access = SubjectAccessReviewStatus.parse(
-      await transport.request({
-        method: "POST",
-        path: "/apis/authorization.k8s.io/v1/subjectaccessreviews",
-        body: {
-          apiVersion: "authorization.k8s.io/v1",
-          kind: "SubjectAccessReview",
-          spec: {
-            user: user.username,
-            ...(user.uid === undefined ? {} : { uid: user.uid }),
-            groups: user.groups ?? [],
-            ...(user.extra === undefined ? {} : { extra: user.extra }),
-            ...permission.attributes,
-          },
-        },
-      }),
+    const allowed = await accessAllowed(
+      transport,
+      { ...user, username: user.username },
+      permission.attributes,
     );
-    if (access.status?.allowed === true) return { allowed: true, user: user.username };
+    if (allowed) return { allowed: true, user: user.username };
     return {
       allowed: false,
       status: 403,

@@ -39,13 +39,15 @@ describe("A task's log applied again from a manifest (server-side apply)", () =>
     };
   }
 
-  const apply = (messages: readonly string[]) =>
+  /** Applies `task` as bob with server-side apply, as a GitOps tool does (forcing, under its own field manager). */
+  const applyTask = (task: Record<string, unknown>) =>
     kubectlIn(
       "bob",
       harness.namespace,
       ["apply", "--server-side", "--force-conflicts", "--field-manager=gitops", "-f", "-"],
-      manifest(messages),
+      task,
     );
+  const apply = (messages: readonly string[]) => applyTask(manifest(messages));
 
   async function storedLog() {
     return StoredTask.parse(await getObject(harness.namespace, `deploymenttask/${TASK}`)).spec.log;
@@ -106,13 +108,7 @@ describe("A task's log applied again from a manifest (server-side apply)", () =>
       ...manifest([]),
       spec: { ...(manifest([]).spec as Record<string, unknown>), log },
     });
-    const applyAs = (log: readonly unknown[]) =>
-      kubectlIn(
-        "bob",
-        harness.namespace,
-        ["apply", "--server-side", "--force-conflicts", "--field-manager=gitops", "-f", "-"],
-        withLog(log),
-      );
+    const applyAs = (log: readonly unknown[]) => applyTask(withLog(log));
     const mark = harness.audit.entries.length;
     const reworded = await applyAs(
       stored.map((entry, index) => (index === 1 ? { ...entry, message: "Canary failed." } : entry)),
