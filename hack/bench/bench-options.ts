@@ -92,3 +92,17 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     USAGE,
   );
 }
+
+/**
+ * `--name=value` arguments as a record keyed by the camel-cased name (`--in-flight=10` -> `inFlight: "10"`), for a
+ * benchmark that parses its values with its own schema. Throws on anything else, naming the argument.
+ */
+export function camelCasedFlags(argv: readonly string[]): Record<string, string> {
+  const raw: Record<string, string> = {};
+  for (const arg of argv) {
+    const match = /^--([a-z-]+)=(.*)$/.exec(arg);
+    if (match === null) throw new BenchOptionsError(`Unknown argument ${arg}: use --name=value.`);
+    raw[(match[1] ?? "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = match[2] ?? "";
+  }
+  return raw;
+}

@@ -21,6 +21,7 @@ import { valueOf } from "./prometheus-text.js";
 import { buildOperator, ScaleOperator, scraperToken } from "./scale-operator.js";
 import { createApplications, createScaleWorld, range } from "./scale-world.js";
 import { summarize } from "./stats.js";
+import { camelCasedFlags } from "./bench-options.js";
 
 const OPERATOR = "stagegate-operator";
 const NAMESPACE = "scale";
@@ -36,13 +37,7 @@ const Options = z.object({
 });
 
 function parseOptions(argv: readonly string[]): z.infer<typeof Options> {
-  const raw: Record<string, string> = {};
-  for (const arg of argv) {
-    const match = /^--([a-z-]+)=(.*)$/.exec(arg);
-    if (match === null) throw new Error(`Unknown argument ${arg}: use --name=value.`);
-    raw[(match[1] ?? "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = match[2] ?? "";
-  }
-  return Options.parse(raw);
+  return Options.parse(camelCasedFlags(argv));
 }
 
 const LeaseLine = z.object({

@@ -21,6 +21,7 @@ import { runWorkers } from "../../src/runtime/worker-pool.js";
 import { WorkQueue } from "../../src/runtime/workqueue/workqueue.js";
 import { loadAverage } from "./machine-facts.js";
 import { summarize } from "./stats.js";
+import { camelCasedFlags } from "./bench-options.js";
 
 const Options = z.object({
   objects: z.coerce.number().int().positive().default(10_000),
@@ -33,13 +34,7 @@ const Options = z.object({
 type Options = z.infer<typeof Options>;
 
 function parseOptions(argv: readonly string[]): Options {
-  const raw: Record<string, string> = {};
-  for (const arg of argv) {
-    const match = /^--([a-z-]+)=(.*)$/.exec(arg);
-    if (match === null) throw new Error(`Unknown argument ${arg}: use --name=value.`);
-    raw[(match[1] ?? "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = match[2] ?? "";
-  }
-  return Options.parse(raw);
+  return Options.parse(camelCasedFlags(argv));
 }
 
 type Mode = "burst" | "spread";
